@@ -1,0 +1,81 @@
+//! Stable ids of an application's children. A child has no object of its own, so its id is derived
+//! from its parent's uid and its name: the same child keeps its id across updates, restarts and
+//! replicas, and no id needs to be stored.
+
+use uuid::Uuid;
+
+/// Kinds of children an application holds, each with its own id space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChildKind {
+    /// An entry of `spec.apiDefinitions`, named by `name`.
+    ApiDefinition,
+    /// An entry of `spec.eventDefinitions`, named by `name`.
+    EventDefinition,
+    /// An entry of `spec.documents`, named by `title`.
+    Document,
+    /// An entry of `spec.webhooks`, named by `name`.
+    Webhook,
+}
+
+impl ChildKind {
+    /// The prefix that separates the kinds' id spaces.
+    fn prefix(self) -> &'static str {
+        match self {
+            Self::ApiDefinition => "apiDefinition",
+            Self::EventDefinition => "eventDefinition",
+            Self::Document => "document",
+            Self::Webhook => "webhook",
+        }
+    }
+}
+
+/// The id of an application's child: a name-based (version 5) UUID in the parent's uid namespace.
+///
+/// Parent uids are UUIDs on every Kubernetes API server; should one not be, its text is first
+/// hashed into a UUID so the result is still stable.
+pub fn child_id(parent_uid: &str, kind: ChildKind, name: &str) -> Uuid {
+    let parent = Uuid::parse_str(parent_uid)
+        .unwrap_or_else(|_| Uuid::new_v5(&Uuid::NAMESPACE_OID, parent_uid.as_bytes()));
+    Uuid::new_v5(&parent, format!("{}/{name}", kind.prefix()).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PARENT: &str = "6f1f4b4e-2f0a-4c4e-9a1c-0d7f1e6b2a10";
+
+    #[test]
+    fn same_parent_kind_and_name_give_the_same_id() {
+        assert_eq!(
+            child_id(PARENT, ChildKind::ApiDefinition, "orders"),
+            child_id(PARENT, ChildKind::ApiDefinition, "orders")
+        );
+    }
+
+    #[test]
+    fn kind_name_and_parent_each_change_the_id() {
+        let base = child_id(PARENT, ChildKind::ApiDefinition, "orders");
+        assert_ne!(base, child_id(PARENT, ChildKind::EventDefinition, "orders"));
+        assert_ne!(base, child_id(PARENT, ChildKind::ApiDefinition, "invoices"));
+        assert_ne!(
+            base,
+            child_id(
+                "0b8f3c1e-7a55-4d2b-8f0e-3c9a6d4e1f22",
+                ChildKind::ApiDefinition,
+                "orders"
+            )
+        );
+    }
+
+    #[test]
+    fn ids_are_version_5_uuids_even_for_non_uuid_parents() {
+        assert_eq!(
+            child_id(PARENT, ChildKind::Webhook, "w").get_version_num(),
+            5
+        );
+        let a = child_id("not-a-uuid", ChildKind::Document, "Guide");
+        assert_eq!(a, child_id("not-a-uuid", ChildKind::Document, "Guide"));
+        assert_eq!(a.get_version_num(), 5);
+    }
+}

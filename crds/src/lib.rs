@@ -1,0 +1,51 @@
+//! Custom resource types of Compass on Kubernetes: the object model every other part reads and
+//! writes, with the validation that can live in the schema.
+//!
+//! Kinds of the group `compass.kyma-project.io/v1alpha1`, all in the category `compass`:
+//! [`Tenant`], [`Application`], [`Runtime`], [`Scenario`], [`LabelDefinition`], [`SystemAuth`],
+//! [`IntegrationSystem`] and [`ApplicationTemplate`]. [`all_crds`] returns their definitions as
+//! they are installed; `crdgen` writes them to `crds/yaml/`.
+#![deny(missing_docs)]
+
+pub mod application;
+mod application_template;
+pub mod auth;
+pub mod conditions;
+mod crds;
+pub mod ids;
+mod integration_system;
+mod label_definition;
+pub mod labels;
+mod runtime;
+mod scenario;
+pub mod schema;
+mod system_auth;
+mod tenant;
+
+pub use application::{Application, ApplicationSpec, ApplicationStatus};
+pub use application_template::{
+    AccessLevel, ApplicationTemplate, ApplicationTemplateSpec, ApplicationTemplateStatus,
+    PLACEHOLDER_NAME_PATTERN, PlaceholderDefinition,
+};
+pub use crds::{all_crds, crd_file_name, kustomization_yaml, to_yaml};
+pub use integration_system::{IntegrationSystem, IntegrationSystemSpec, IntegrationSystemStatus};
+pub use label_definition::{
+    InvalidLabel, LabelDefinition, LabelDefinitionSpec, LabelDefinitionStatus,
+};
+pub use runtime::{AgentStatus, Runtime, RuntimeSpec, RuntimeStatus};
+pub use scenario::{Scenario, ScenarioSpec, ScenarioStatus};
+pub use system_auth::{
+    IssuedCertificate, OAuthClientRecord, OneTimeTokenRecord, SERIAL_NUMBER_PATTERN,
+    SHA256_DIGEST_PATTERN, SubjectKind, SystemAuth, SystemAuthSpec, SystemAuthStatus,
+    SystemAuthSubject, TokenPurpose,
+};
+pub use tenant::{RESERVED_NAMESPACES, Tenant, TenantSpec, TenantStatus};
+
+/// API group of every kind.
+pub const GROUP: &str = "compass.kyma-project.io";
+/// API version of every kind.
+pub const VERSION: &str = "v1alpha1";
+/// `apiVersion` of every kind.
+pub const API_VERSION: &str = "compass.kyma-project.io/v1alpha1";
+/// Category of every kind: `kubectl get compass -A` lists every object of the product.
+pub const CATEGORY: &str = "compass";

@@ -1,0 +1,100 @@
+//! The Tenant kind: one customer of the management plane, owning a namespace that holds all of its
+//! applications, runtimes and scenarios.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use kube::{CustomResource, KubeSchema};
+use serde::{Deserialize, Serialize};
+
+use crate::schema::{DNS_LABEL_PATTERN, LONG_STRING_MAX_LENGTH};
+
+/// Namespaces a tenant may not take: they belong to Kubernetes itself.
+pub const RESERVED_NAMESPACES: [&str; 4] =
+    ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// A customer of the management plane. The operator creates the tenant's namespace; everything the
+/// tenant registers lives there.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
+#[kube(
+    group = "compass.kyma-project.io",
+    version = "v1alpha1",
+    kind = "Tenant",
+    status = "TenantStatus",
+    shortname = "tnt",
+    category = "compass",
+    derive = "PartialEq",
+    doc = "A customer of the management plane. Callers name it by its external id in the Tenant header; the operator creates and owns its namespace, which holds the tenant's applications, runtimes, scenarios, label definitions and system auths. Its uid is the tenant's internal id.",
+    validation = Rule::new(reserved_namespace_rule())
+        .message("the tenant's namespace may not be a namespace of Kubernetes itself; set spec.namespace"),
+    printcolumn(name = "External ID", type_ = "string", json_path = ".spec.externalId"),
+    printcolumn(name = "Namespace", type_ = "string", json_path = ".status.namespace"),
+    printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status"),
+    printcolumn(name = "Display Name", type_ = "string", json_path = ".spec.displayName", priority = 1),
+    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
+)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("(has(self.namespace) ? self.namespace : '') == (has(oldSelf.namespace) ? oldSelf.namespace : '')")
+    .message("namespace cannot be changed")
+    .field_path(".namespace"))]
+pub struct TenantSpec {
+    /// The id callers send in the `Tenant` header, for example a UUID from the identity provider.
+    /// Unique across tenants; cannot change.
+    #[schemars(length(min = 1, max = LONG_STRING_MAX_LENGTH))]
+    #[x_kube(validation = Rule::new("self == oldSelf").message("externalId cannot be changed"))]
+    pub external_id: String,
+
+    /// Name shown to people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = LONG_STRING_MAX_LENGTH))]
+    pub display_name: Option<String>,
+
+    /// The system the tenant comes from, for example the identity provider's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = LONG_STRING_MAX_LENGTH))]
+    pub provider: Option<String>,
+
+    /// Namespace that holds the tenant's objects. Defaults to the tenant's name; cannot change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 63), regex(pattern = DNS_LABEL_PATTERN))]
+    pub namespace: Option<String>,
+}
+
+/// What the operator observed about a tenant.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantStatus {
+    /// The `metadata.generation` this status describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+
+    /// Current state: `Ready` once the namespace and the tenant's defaults exist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["type".into()]))]
+    pub conditions: Vec<Condition>,
+
+    /// The namespace holding the tenant's objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+/// CEL rule on the Tenant object: its namespace is none of [`RESERVED_NAMESPACES`].
+fn reserved_namespace_rule() -> String {
+    let reserved: Vec<String> = RESERVED_NAMESPACES
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect();
+    format!(
+        "!((has(self.spec.namespace) ? self.spec.namespace : self.metadata.name) in [{}])",
+        reserved.join(", ")
+    )
+}
+
+impl Tenant {
+    /// The namespace this tenant's objects live in.
+    pub fn namespace_name(&self) -> &str {
+        self.spec
+            .namespace
+            .as_deref()
+            .or(self.metadata.name.as_deref())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,121 @@
+//! Command line of the `compass` binary. Every flag also reads an environment variable, so the
+//! same binary is configured by flags on a workstation and by the environment in a Deployment.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+/// Compass on Kubernetes: registers applications and runtimes, groups them into scenarios and
+/// establishes trust between them, all stored as Kubernetes custom resources.
+#[derive(Debug, Parser)]
+#[command(name = "compass", version, propagate_version = true)]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The parts of the product, each runnable on its own.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run everything on this machine: the embedded control plane, the controllers and the APIs.
+    Up(UpArgs),
+    /// Run the reconcile controllers against a Kubernetes API server.
+    Operator(OperatorArgs),
+    /// Serve the Director and Connector GraphQL APIs behind the Gateway.
+    Api(ApiArgs),
+    /// Run the Runtime Agent inside a runtime cluster.
+    Agent(AgentArgs),
+    /// Print every CustomResourceDefinition of the product as YAML.
+    Crds,
+}
+
+/// Options of `compass up`.
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Directory holding the database, the certificate authority, the kubeconfig and the admin
+    /// token. Created if missing.
+    #[arg(long, env = "COMPASS_DATA_DIR", default_value = ".compass")]
+    pub data_dir: PathBuf,
+
+    /// Address of the embedded Kubernetes API server.
+    #[arg(
+        long,
+        env = "COMPASS_APISERVER_ADDRESS",
+        default_value = "127.0.0.1:6443"
+    )]
+    pub apiserver_address: SocketAddr,
+
+    /// Address of the GraphQL APIs.
+    #[arg(long, env = "COMPASS_API_ADDRESS", default_value = "127.0.0.1:3000")]
+    pub api_address: SocketAddr,
+
+    /// Address of the admin listener: health, readiness and metrics.
+    #[arg(long, env = "COMPASS_ADMIN_ADDRESS", default_value = "127.0.0.1:8080")]
+    pub admin_address: SocketAddr,
+}
+
+/// How to reach a Kubernetes API server.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Kubeconfig file to use. Without it the in-cluster configuration is used, then
+    /// `~/.kube/config`.
+    #[arg(long, env = "KUBECONFIG")]
+    pub kubeconfig: Option<PathBuf>,
+}
+
+/// Options of `compass operator`.
+#[derive(Debug, Args)]
+pub struct OperatorArgs {
+    /// The API server to reconcile against.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// Address of the admin listener: health, readiness and metrics.
+    #[arg(long, env = "COMPASS_ADMIN_ADDRESS", default_value = "0.0.0.0:8080")]
+    pub admin_address: SocketAddr,
+}
+
+/// Options of `compass api`.
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// The API server holding the objects.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// Address of the GraphQL APIs.
+    #[arg(long, env = "COMPASS_API_ADDRESS", default_value = "0.0.0.0:3000")]
+    pub api_address: SocketAddr,
+
+    /// Address of the admin listener: health, readiness and metrics.
+    #[arg(long, env = "COMPASS_ADMIN_ADDRESS", default_value = "0.0.0.0:8080")]
+    pub admin_address: SocketAddr,
+}
+
+/// Options of `compass agent`.
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// The runtime cluster the agent applies applications to.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// Namespace of the Secret holding the Connector URL and the one-time token.
+    #[arg(
+        long,
+        env = "COMPASS_AGENT_NAMESPACE",
+        default_value = "compass-system"
+    )]
+    pub namespace: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,46 @@
+//! The `compass` binary's library: runs the subcommand the command line chose.
+//!
+//! Parts that later work delivers (`up`, `operator`, `api`, `agent`) exit with status
+//! [`EXIT_UNAVAILABLE`] and say so, rather than pretend to run.
+
+pub mod args;
+
+use std::{io::Write, process::ExitCode};
+
+use args::{Cli, Command};
+
+/// Exit status of a subcommand that is not available in this build (`EX_UNAVAILABLE`).
+pub const EXIT_UNAVAILABLE: u8 = 69;
+
+/// Runs the chosen subcommand and returns the process exit status.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Crds => print_crds(),
+        Command::Up(_) => unavailable("up"),
+        Command::Operator(_) => unavailable("operator"),
+        Command::Api(_) => unavailable("api"),
+        Command::Agent(_) => unavailable("agent"),
+    }
+}
+
+/// Prints every CustomResourceDefinition as one multi-document YAML stream.
+fn print_crds() -> ExitCode {
+    let documents: Vec<String> = compass_crds::all_crds()
+        .iter()
+        .map(compass_crds::to_yaml)
+        .collect();
+    let mut out = std::io::stdout().lock();
+    match out.write_all(documents.join("---\n").as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: writing the CustomResourceDefinitions failed: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reports that a subcommand is not part of this build yet.
+fn unavailable(subcommand: &str) -> ExitCode {
+    eprintln!("error: `compass {subcommand}` is not available yet in this build");
+    ExitCode::from(EXIT_UNAVAILABLE)
+}

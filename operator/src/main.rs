@@ -1,0 +1,10 @@
+//! The `compass` binary: parses the command line and hands over to the chosen subcommand.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use compass_operator::{args::Cli, run};
+
+fn main() -> ExitCode {
+    run(Cli::parse())
+}
