@@ -13,6 +13,8 @@ pub const PLACEHOLDER_NAME_PATTERN: &str = r"^[a-z]([-.a-z0-9]*[a-z0-9])?$";
 
 /// An application input with `{{placeholders}}`. Registering an application from the template
 /// replaces every placeholder with a value the caller supplies.
+// NB: clippy reads the repeated keys of separate `printcolumn(...)` entries as duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[kube(
     group = "compass.kyma-project.io",

@@ -9,6 +9,8 @@ use crate::schema::DESCRIPTION_MAX_LENGTH;
 
 /// An external system that registers and manages applications for many tenants, so that the
 /// applications themselves need not know the management plane.
+// NB: clippy reads the repeated keys of separate `printcolumn(...)` entries as duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[kube(
     group = "compass.kyma-project.io",

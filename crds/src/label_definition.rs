@@ -9,6 +9,8 @@ use crate::{labels::SCENARIOS_KEY, schema::LABEL_KEY_MAX_LENGTH};
 
 /// A label key of a tenant, optionally with a JSON Schema that every value of that key on the
 /// tenant's applications and runtimes must satisfy.
+// NB: clippy reads the repeated keys of separate `printcolumn(...)` entries as duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[kube(
     group = "compass.kyma-project.io",

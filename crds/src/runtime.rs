@@ -13,6 +13,8 @@ use crate::{
 
 /// A cluster that consumes applications: it sees every application that shares one of its
 /// scenarios, and its Runtime Agent reports back here.
+// NB: clippy reads the repeated keys of separate `printcolumn(...)` entries as duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[kube(
     group = "compass.kyma-project.io",

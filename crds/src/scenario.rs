@@ -9,6 +9,8 @@ use crate::schema::{DESCRIPTION_MAX_LENGTH, SCENARIO_NAME_MAX_LENGTH, SCENARIO_N
 
 /// A scenario of a tenant. Applications and runtimes list scenarios by name; a runtime sees the
 /// applications it shares a scenario with.
+// NB: clippy reads the repeated keys of separate `printcolumn(...)` entries as duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[kube(
     group = "compass.kyma-project.io",

@@ -14,6 +14,8 @@ pub const SHA256_DIGEST_PATTERN: &str = "^sha256:[0-9a-f]{64}$";
 pub const SERIAL_NUMBER_PATTERN: &str = "^[0-9a-f]{1,40}$";
 
 /// One client identity of an application, runtime or integration system.
+// NB: clippy reads the repeated keys of separate `printcolumn(...)` entries as duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[kube(
     group = "compass.kyma-project.io",

@@ -13,6 +13,8 @@ pub const RESERVED_NAMESPACES: [&str; 4] =
 
 /// A customer of the management plane. The operator creates the tenant's namespace; everything the
 /// tenant registers lives there.
+// NB: clippy reads the repeated keys of separate `printcolumn(...)` entries as duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[kube(
     group = "compass.kyma-project.io",

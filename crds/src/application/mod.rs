@@ -29,6 +29,8 @@ use crate::{
 
 /// An external system registered in a tenant: what it offers (APIs, events, documents), how the
 /// management plane reaches it (webhooks), and which runtimes see it (scenarios).
+// NB: clippy reads the repeated keys of separate `printcolumn(...)` entries as duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[kube(
     group = "compass.kyma-project.io",
