@@ -34,7 +34,8 @@ pub const RESERVED_NAMESPACES: [&str; 4] =
     printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
 )]
 #[serde(rename_all = "camelCase")]
-#[x_kube(validation = Rule::new("(has(self.namespace) ? self.namespace : '') == (has(oldSelf.namespace) ? oldSelf.namespace : '')")
+// NB: `namespace` is a CEL reserved word; Kubernetes exposes such fields as `__namespace__`.
+#[x_kube(validation = Rule::new("(has(self.__namespace__) ? self.__namespace__ : '') == (has(oldSelf.__namespace__) ? oldSelf.__namespace__ : '')")
     .message("namespace cannot be changed")
     .field_path(".namespace"))]
 pub struct TenantSpec {
@@ -85,7 +86,7 @@ fn reserved_namespace_rule() -> String {
         .map(|n| format!("'{n}'"))
         .collect();
     format!(
-        "!((has(self.spec.namespace) ? self.spec.namespace : self.metadata.name) in [{}])",
+        "!((has(self.spec.__namespace__) ? self.spec.__namespace__ : self.metadata.name) in [{}])",
         reserved.join(", ")
     )
 }
