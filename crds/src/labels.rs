@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use schemars::{Schema, SchemaGenerator, json_schema};
+use sha2::{Digest, Sha256};
 
 use crate::schema::LABEL_KEY_MAX_LENGTH;
 
@@ -43,5 +44,86 @@ pub fn effective_scenarios(listed: Option<&[String]>) -> Vec<String> {
     match listed {
         Some(names) if !names.is_empty() => names.to_vec(),
         _ => vec![DEFAULT_SCENARIO.to_owned()],
+    }
+}
+
+/// Longest part of an object name taken from the name it encodes, leaving room for the suffix.
+const ENCODED_NAME_MAX_LENGTH: usize = 200;
+
+/// The object name for a scenario or label key that may not be a valid Kubernetes name.
+///
+/// The name is lower-cased and every run of characters other than letters and digits becomes
+/// `-`. When that changes the name, `-` and the first 8 hex digits of the name's SHA-256 follow,
+/// so that `Sales EMEA` and `sales emea` get different objects. The original name is kept in the
+/// object's spec; this is only a handle.
+pub fn object_name_for(name: &str) -> String {
+    let mut base = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            base.push(c.to_ascii_lowercase());
+        } else if !base.ends_with('-') {
+            base.push('-');
+        }
+    }
+    let mut base = base.trim_matches('-').to_owned();
+    base.truncate(ENCODED_NAME_MAX_LENGTH);
+    let base = base.trim_end_matches('-');
+    if base == name {
+        return base.to_owned();
+    }
+    let digest = Sha256::digest(name.as_bytes());
+    let suffix: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    if base.is_empty() {
+        suffix
+    } else {
+        format!("{base}-{suffix}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_object_names_are_kept() {
+        assert_eq!(object_name_for("marketing"), "marketing");
+        assert_eq!(object_name_for("sales-emea"), "sales-emea");
+    }
+
+    #[test]
+    fn other_names_get_a_readable_prefix_and_a_digest_suffix() {
+        let emea = object_name_for("Sales EMEA");
+        assert!(emea.starts_with("sales-emea-"), "{emea}");
+        assert_eq!(emea.len(), "sales-emea-".len() + 8);
+        assert_ne!(emea, object_name_for("sales emea"));
+        assert_ne!(emea, object_name_for("Sales  EMEA"));
+        assert!(
+            object_name_for("runtime/event_service_url").starts_with("runtime-event-service-url-")
+        );
+        assert!(object_name_for("DEFAULT").starts_with("default-"));
+    }
+
+    #[test]
+    fn encoded_names_are_valid_object_names() {
+        let pattern = |n: &str| {
+            !n.is_empty()
+                && n.len() <= 253
+                && n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !n.starts_with('-')
+                && !n.ends_with('-')
+        };
+        for name in ["__", "_a_", "Ä", &"x_".repeat(128), "A", "a b", "123 go"] {
+            let encoded = object_name_for(name);
+            assert!(pattern(&encoded), "{name:?} -> {encoded:?}");
+        }
+    }
+
+    #[test]
+    fn effective_scenarios_default_when_none_are_listed() {
+        assert_eq!(effective_scenarios(None), vec![DEFAULT_SCENARIO]);
+        assert_eq!(effective_scenarios(Some(&[])), vec![DEFAULT_SCENARIO]);
+        let listed = vec!["marketing".to_owned()];
+        assert_eq!(effective_scenarios(Some(&listed)), listed);
     }
 }
