@@ -1,0 +1,65 @@
+//! The `compass` binary as a user runs it.
+
+use std::process::{Command, Output};
+
+use serde::Deserialize;
+
+fn compass(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_compass"))
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .output()
+        .expect("the compass binary runs")
+}
+
+#[test]
+fn subcommands_of_later_work_fail_and_say_they_are_not_available() {
+    for subcommand in ["up", "operator", "api", "agent"] {
+        let output = compass(&[subcommand]);
+        assert_eq!(output.status.code(), Some(69), "compass {subcommand}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("not available yet"),
+            "compass {subcommand}: {stderr}"
+        );
+        assert!(
+            output.stdout.is_empty(),
+            "compass {subcommand} printed to stdout"
+        );
+    }
+}
+
+#[test]
+fn crds_prints_every_custom_resource_definition_as_yaml() {
+    let output = compass(&["crds"]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let kinds: Vec<String> = serde_yaml::Deserializer::from_str(&text)
+        .map(|doc| {
+            let value = serde_yaml::Value::deserialize(doc).unwrap();
+            assert_eq!(value["kind"].as_str(), Some("CustomResourceDefinition"));
+            value["spec"]["names"]["kind"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let expected: Vec<String> = compass_crds::all_crds()
+        .into_iter()
+        .map(|crd| crd.spec.names.kind)
+        .collect();
+    assert_eq!(kinds, expected);
+}
+
+#[test]
+fn help_lists_every_subcommand_and_flags_name_their_environment_variables() {
+    let help = String::from_utf8(compass(&["--help"]).stdout).unwrap();
+    for subcommand in ["up", "operator", "api", "agent", "crds"] {
+        assert!(
+            help.contains(subcommand),
+            "--help lacks {subcommand}: {help}"
+        );
+    }
+    let up = String::from_utf8(compass(&["up", "--help"]).stdout).unwrap();
+    assert!(
+        up.contains("--data-dir") && up.contains("COMPASS_DATA_DIR"),
+        "{up}"
+    );
+}
