@@ -39,11 +39,14 @@ pub fn labels_schema(_: &mut SchemaGenerator) -> Schema {
     })
 }
 
-/// The scenarios in effect for an object: those it lists, or `DEFAULT` when it lists none.
+/// The scenarios in effect for an object: those it lists, or `DEFAULT` when it omits the list.
+///
+/// An explicit empty list stays empty: a Runtime with `scenarios: []` is in no scenario.
+/// (An Application cannot have one; its schema requires at least one entry.)
 pub fn effective_scenarios(listed: Option<&[String]>) -> Vec<String> {
     match listed {
-        Some(names) if !names.is_empty() => names.to_vec(),
-        _ => vec![DEFAULT_SCENARIO.to_owned()],
+        Some(names) => names.to_vec(),
+        None => vec![DEFAULT_SCENARIO.to_owned()],
     }
 }
 
@@ -120,9 +123,9 @@ mod tests {
     }
 
     #[test]
-    fn effective_scenarios_default_when_none_are_listed() {
+    fn effective_scenarios_default_only_when_the_list_is_omitted() {
         assert_eq!(effective_scenarios(None), vec![DEFAULT_SCENARIO]);
-        assert_eq!(effective_scenarios(Some(&[])), vec![DEFAULT_SCENARIO]);
+        assert!(effective_scenarios(Some(&[])).is_empty());
         let listed = vec!["marketing".to_owned()];
         assert_eq!(effective_scenarios(Some(&listed)), listed);
     }

@@ -92,7 +92,8 @@ pub struct RuntimeStatus {
     #[x_kube(merge_strategy = ListMerge::Map(vec!["type".into()]))]
     pub conditions: Vec<Condition>,
 
-    /// Scenarios in effect: those in the spec, or `DEFAULT` when the spec omits them.
+    /// Scenarios in effect: those in the spec, or `DEFAULT` when the spec omits them; empty when
+    /// the spec lists none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scenarios: Vec<String>,
 
