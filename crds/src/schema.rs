@@ -35,8 +35,11 @@ pub const OBJECT_NAME_PATTERN: &str =
 pub const DNS_LABEL_PATTERN: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
 /// CEL rule for every URL field: absolute, with an http or https scheme and a host.
-pub const URL_RULE: &str =
-    "isURL(self) && url(self).getScheme() in ['http', 'https'] && url(self).getHostname() != ''";
+// NB: the scheme is checked with `startsWith` rather than `url(self).getScheme()`: the kube-cel
+// crate, which evaluates these rules client-side and in the embedded API server, reports an
+// empty scheme for every `http://localhost` URL.
+pub const URL_RULE: &str = "isURL(self) && (self.startsWith('http://') || self.startsWith('https://')) \
+     && url(self).getHostname() != ''";
 /// Message shown when [`URL_RULE`] fails.
 pub const URL_MESSAGE: &str = "must be an absolute http or https URL";
 

@@ -222,6 +222,8 @@ fn urls_must_be_absolute_http_or_https() {
     for (url, valid) in [
         ("https://orders.example.com/api", true),
         ("http://127.0.0.1:18090/spec.json", true),
+        ("http://localhost:8080/hooks/changed", true),
+        ("/relative/path", false),
         ("ftp://files.example.com/spec", false),
         ("orders.example.com", false),
         ("http://", false),
