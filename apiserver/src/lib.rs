@@ -1,3 +1,18 @@
 //! The embedded Kubernetes-compatible control plane: an API server on SQLite that `kubectl`,
 //! kube-runtime and other Kubernetes clients use unchanged, so the product runs on one machine
-//! without a cluster. It is built in its own issue; this crate reserves its place in the workspace.
+//! without a cluster.
+//!
+//! It serves the built-in kinds the product needs (Namespace, Secret, ConfigMap, Event, Lease,
+//! CustomResourceDefinition) and every served version of every CRD applied to it, with the
+//! semantics clients rely on: discovery, OpenAPI v3, list and watch with resourceVersions,
+//! optimistic concurrency, merge, JSON and server-side apply patches, the status subresource,
+//! finalizers, garbage collection, and validation against structural schemas with CEL rules.
+
+pub mod apply;
+pub mod errors;
+pub mod jsonpath;
+pub mod openapi;
+pub mod patch;
+pub mod resource;
+pub mod selector;
+pub mod validation;

@@ -1,0 +1,1 @@
+//! Server-side apply: merging applied configurations and tracking field ownership in `metadata.managedFields`.

@@ -1,0 +1,1 @@
+//! The JSONPath dialect of Kubernetes, as printer columns use it.

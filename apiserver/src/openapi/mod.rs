@@ -1,0 +1,1 @@
+//! The OpenAPI v3 documents kubectl reads to validate and explain objects.
