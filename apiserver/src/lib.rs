@@ -15,4 +15,5 @@ pub mod openapi;
 pub mod patch;
 pub mod resource;
 pub mod selector;
+pub mod store;
 pub mod validation;

@@ -1,0 +1,182 @@
+//! The durable half of the store: objects and the recent event log in SQLite (WAL mode), written
+//! in one transaction per change so every acknowledged write survives a crash of the process.
+
+use std::path::Path;
+
+use bytes::Bytes;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{EventType, ObjectKey};
+
+/// An object as loaded from disk.
+pub(super) struct LoadedObject {
+    pub key: ObjectKey,
+    pub rv: u64,
+    pub json: Bytes,
+}
+
+/// An event as loaded from disk.
+pub(super) struct LoadedEvent {
+    pub rv: u64,
+    pub key: ObjectKey,
+    pub type_: EventType,
+    pub json: Bytes,
+}
+
+/// One change to persist.
+pub(super) struct Change<'a> {
+    pub rv: u64,
+    pub key: &'a ObjectKey,
+    pub type_: EventType,
+    pub json: &'a [u8],
+}
+
+/// The SQLite database of one data directory.
+pub(super) struct Database {
+    connection: Connection,
+}
+
+impl Database {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> rusqlite::Result<Self> {
+        let connection = Connection::open(path)?;
+        // WAL with synchronous=NORMAL: a committed transaction is in the WAL file before the
+        // commit returns, so it survives the process being killed; only a power loss between
+        // checkpoints can lose the last commits.
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        connection.pragma_update(None, "foreign_keys", "OFF")?;
+        connection.execute_batch(
+            "CREATE TABLE IF NOT EXISTS objects (
+                 resource TEXT NOT NULL,
+                 namespace TEXT NOT NULL,
+                 name TEXT NOT NULL,
+                 rv INTEGER NOT NULL,
+                 data BLOB NOT NULL,
+                 PRIMARY KEY (resource, namespace, name)
+             ) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS events (
+                 rv INTEGER PRIMARY KEY,
+                 resource TEXT NOT NULL,
+                 namespace TEXT NOT NULL,
+                 name TEXT NOT NULL,
+                 type TEXT NOT NULL,
+                 data BLOB NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS meta (
+                 key TEXT PRIMARY KEY,
+                 value INTEGER NOT NULL
+             );",
+        )?;
+        Ok(Self { connection })
+    }
+
+    /// The last resourceVersion handed out.
+    pub fn last_rv(&self) -> rusqlite::Result<u64> {
+        let rv: Option<i64> = self
+            .connection
+            .query_row("SELECT value FROM meta WHERE key = 'rv'", [], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        Ok(rv.unwrap_or(0) as u64)
+    }
+
+    /// Every stored object.
+    pub fn load_objects(&self) -> rusqlite::Result<Vec<LoadedObject>> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT resource, namespace, name, rv, data FROM objects")?;
+        let rows = statement.query_map([], |row| {
+            Ok(LoadedObject {
+                key: ObjectKey {
+                    resource: row.get(0)?,
+                    namespace: row.get(1)?,
+                    name: row.get(2)?,
+                },
+                rv: row.get::<_, i64>(3)? as u64,
+                json: Bytes::from(row.get::<_, Vec<u8>>(4)?),
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// The retained events, oldest first.
+    pub fn load_events(&self) -> rusqlite::Result<Vec<LoadedEvent>> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT rv, resource, namespace, name, type, data FROM events ORDER BY rv")?;
+        let rows = statement.query_map([], |row| {
+            let type_: String = row.get(4)?;
+            Ok(LoadedEvent {
+                rv: row.get::<_, i64>(0)? as u64,
+                key: ObjectKey {
+                    resource: row.get(1)?,
+                    namespace: row.get(2)?,
+                    name: row.get(3)?,
+                },
+                type_: EventType::parse(&type_).unwrap_or(EventType::Modified),
+                json: Bytes::from(row.get::<_, Vec<u8>>(5)?),
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// Persists changes atomically: the objects, their events and the new last resourceVersion.
+    /// Events older than `keep_events_after` are dropped in the same transaction.
+    pub fn commit(
+        &mut self,
+        changes: &[Change<'_>],
+        keep_events_after: Option<u64>,
+    ) -> rusqlite::Result<()> {
+        let transaction = self.connection.transaction()?;
+        {
+            let mut upsert = transaction.prepare_cached(
+                "INSERT INTO objects (resource, namespace, name, rv, data) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (resource, namespace, name) DO UPDATE SET rv = excluded.rv, data = excluded.data",
+            )?;
+            let mut delete = transaction.prepare_cached(
+                "DELETE FROM objects WHERE resource = ?1 AND namespace = ?2 AND name = ?3",
+            )?;
+            let mut event = transaction.prepare_cached(
+                "INSERT INTO events (rv, resource, namespace, name, type, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            let mut last = 0;
+            for change in changes {
+                let key = change.key;
+                match change.type_ {
+                    EventType::Deleted => {
+                        delete.execute(params![key.resource, key.namespace, key.name])?;
+                    }
+                    _ => {
+                        upsert.execute(params![
+                            key.resource,
+                            key.namespace,
+                            key.name,
+                            change.rv as i64,
+                            change.json
+                        ])?;
+                    }
+                }
+                event.execute(params![
+                    change.rv as i64,
+                    key.resource,
+                    key.namespace,
+                    key.name,
+                    change.type_.as_str(),
+                    change.json
+                ])?;
+                last = last.max(change.rv);
+            }
+            transaction.execute(
+                "INSERT INTO meta (key, value) VALUES ('rv', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![last as i64],
+            )?;
+            if let Some(floor) = keep_events_after {
+                transaction.execute("DELETE FROM events WHERE rv <= ?1", params![floor as i64])?;
+            }
+        }
+        transaction.commit()
+    }
+}

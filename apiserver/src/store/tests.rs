@@ -1,0 +1,184 @@
+//! Store behaviour: compare-and-swap writes, ordered lists, watch replay, and durability across a
+//! reopen.
+
+use serde_json::json;
+
+use super::*;
+
+fn key(name: &str) -> ObjectKey {
+    ObjectKey {
+        resource: "g/things".into(),
+        namespace: "ns".into(),
+        name: name.into(),
+    }
+}
+
+fn thing(name: &str) -> Value {
+    json!({ "apiVersion": "g/v1", "kind": "Thing", "metadata": { "name": name, "namespace": "ns", "uid": format!("uid-{name}") } })
+}
+
+fn open(dir: &tempfile::TempDir) -> Store {
+    Store::open(&dir.path().join("db.sqlite"), StoreOptions::default()).unwrap()
+}
+
+fn put(
+    store: &Store,
+    name: &str,
+    precondition: Precondition,
+) -> Result<Vec<Arc<Event>>, CommitError> {
+    store.commit(vec![Write::Put {
+        key: key(name),
+        object: thing(name),
+        precondition,
+    }])
+}
+
+#[test]
+fn each_write_gets_the_next_resource_version_and_creates_are_exclusive() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let first = put(&store, "a", Precondition::Absent).unwrap();
+    assert_eq!(first[0].rv, 1);
+    assert_eq!(first[0].type_, EventType::Added);
+    assert!(matches!(
+        put(&store, "a", Precondition::Absent),
+        Err(CommitError::AlreadyExists(_))
+    ));
+    let second = put(&store, "a", Precondition::Version(1)).unwrap();
+    assert_eq!((second[0].rv, second[0].type_), (2, EventType::Modified));
+    assert_eq!(
+        store.get(&key("a")).unwrap().value()["metadata"]["resourceVersion"],
+        "2"
+    );
+    assert!(matches!(
+        put(&store, "a", Precondition::Version(1)),
+        Err(CommitError::Conflict(_))
+    ));
+    assert_eq!(
+        store.current_rv(),
+        2,
+        "a refused write hands out no resourceVersion"
+    );
+}
+
+#[test]
+fn lists_are_in_key_order_and_page_after_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    for name in ["c", "a", "b", "d"] {
+        put(&store, name, Precondition::Absent).unwrap();
+    }
+    let page = store.list("g/things", Some("ns"), None, Some(2), |_, _| true);
+    let names: Vec<_> = page.items.iter().map(|(k, _)| k.1.as_str()).collect();
+    assert_eq!((names, page.remaining, page.rv), (vec!["a", "b"], 2, 4));
+    let next = store.list(
+        "g/things",
+        Some("ns"),
+        Some(("ns", "b")),
+        Some(2),
+        |_, _| true,
+    );
+    let names: Vec<_> = next.items.iter().map(|(k, _)| k.1.as_str()).collect();
+    assert_eq!((names, next.remaining), (vec!["c", "d"], 0));
+    assert!(
+        store
+            .list("g/things", Some("other"), None, None, |_, _| true)
+            .items
+            .is_empty()
+    );
+}
+
+#[test]
+fn followers_replay_retained_changes_and_old_versions_are_too_old() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions {
+        retained_events: 3,
+        broadcast_capacity: 16,
+    };
+    let store = Store::open(&dir.path().join("db.sqlite"), options).unwrap();
+    for name in ["a", "b", "c", "d", "e"] {
+        put(&store, name, Precondition::Absent).unwrap();
+    }
+    let (replay, _) = store.follow_from(3).unwrap();
+    assert_eq!(replay.iter().map(|e| e.rv).collect::<Vec<_>>(), vec![4, 5]);
+    assert!(store.follow_from(2).is_ok(), "events 3..=5 are held");
+    let too_old = store.follow_from(1).unwrap_err();
+    assert_eq!(too_old.requested, 1);
+}
+
+#[test]
+fn a_follower_sees_later_changes_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    put(&store, "a", Precondition::Absent).unwrap();
+    let (replay, mut receiver) = store.follow_from(1).unwrap();
+    assert!(replay.is_empty());
+    put(&store, "b", Precondition::Absent).unwrap();
+    let event = receiver.try_recv().unwrap();
+    assert_eq!((event.rv, event.key.name.as_str()), (2, "b"));
+    assert!(receiver.try_recv().is_err());
+}
+
+#[test]
+fn deletions_are_reported_at_their_own_resource_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    put(&store, "a", Precondition::Absent).unwrap();
+    let events = store
+        .commit(vec![Write::Delete {
+            key: key("a"),
+            precondition: Precondition::Version(1),
+        }])
+        .unwrap();
+    assert_eq!(events[0].type_, EventType::Deleted);
+    assert_eq!(events[0].object.value()["metadata"]["resourceVersion"], "2");
+    assert!(store.get(&key("a")).is_none());
+}
+
+#[test]
+fn everything_survives_a_reopen_and_versions_continue() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open(&dir);
+        put(&store, "a", Precondition::Absent).unwrap();
+        put(&store, "b", Precondition::Absent).unwrap();
+        store
+            .commit(vec![Write::Delete {
+                key: key("b"),
+                precondition: Precondition::Version(2),
+            }])
+            .unwrap();
+    }
+    let store = open(&dir);
+    assert_eq!(store.current_rv(), 3);
+    assert!(store.get(&key("a")).is_some());
+    assert!(store.get(&key("b")).is_none());
+    let (replay, _) = store.follow_from(1).unwrap();
+    let seen: Vec<_> = replay.iter().map(|e| (e.rv, e.type_)).collect();
+    assert_eq!(seen, vec![(2, EventType::Added), (3, EventType::Deleted)]);
+    assert_eq!(put(&store, "c", Precondition::Absent).unwrap()[0].rv, 4);
+}
+
+#[test]
+fn dependents_are_indexed_by_owner_uid() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let mut child = thing("child");
+    child["metadata"]["ownerReferences"] =
+        json!([{ "uid": "uid-parent", "name": "parent", "kind": "Thing", "apiVersion": "g/v1" }]);
+    store
+        .commit(vec![Write::Put {
+            key: key("child"),
+            object: child,
+            precondition: Precondition::Absent,
+        }])
+        .unwrap();
+    assert_eq!(store.dependents_of("uid-parent"), vec![key("child")]);
+    store
+        .commit(vec![Write::Delete {
+            key: key("child"),
+            precondition: Precondition::Version(1),
+        }])
+        .unwrap();
+    assert!(store.dependents_of("uid-parent").is_empty());
+}
