@@ -13,7 +13,13 @@ pub mod errors;
 pub mod jsonpath;
 pub mod openapi;
 pub mod patch;
+pub mod registry;
 pub mod resource;
+pub mod pki;
 pub mod selector;
+pub mod server;
 pub mod store;
 pub mod validation;
+pub mod control_plane;
+
+pub use control_plane::{Config, ControlPlane, Transport};

@@ -13,6 +13,23 @@ pub struct Cli {
     /// What to run.
     #[command(subcommand)]
     pub command: Command,
+
+    /// Log filter, in the syntax of RUST_LOG (for example `info` or `compass=debug`).
+    #[arg(long, global = true, env = "COMPASS_LOG", default_value = "info")]
+    pub log_level: String,
+
+    /// Log format.
+    #[arg(long, global = true, env = "COMPASS_LOG_FORMAT", value_enum, default_value = "plain")]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Plain,
+    /// One JSON object per line.
+    Json,
 }
 
 /// The parts of the product, each runnable on its own.
@@ -45,6 +62,11 @@ pub struct UpArgs {
         default_value = "127.0.0.1:6443"
     )]
     pub apiserver_address: SocketAddr,
+
+    /// Extra host names or addresses the API server's certificate is valid for, besides
+    /// 127.0.0.1, ::1 and localhost (repeatable, or comma-separated in the variable).
+    #[arg(long = "tls-san", env = "COMPASS_TLS_SANS", value_delimiter = ',')]
+    pub tls_sans: Vec<String>,
 
     /// Address of the GraphQL APIs.
     #[arg(long, env = "COMPASS_API_ADDRESS", default_value = "127.0.0.1:3000")]

@@ -4,23 +4,41 @@
 //! [`EXIT_UNAVAILABLE`] and say so, rather than pretend to run.
 
 pub mod args;
+mod up;
 
 use std::{io::Write, process::ExitCode};
 
-use args::{Cli, Command};
+use args::{Cli, Command, LogFormat};
 
 /// Exit status of a subcommand that is not available in this build (`EX_UNAVAILABLE`).
 pub const EXIT_UNAVAILABLE: u8 = 69;
 
 /// Runs the chosen subcommand and returns the process exit status.
 pub fn run(cli: Cli) -> ExitCode {
+    init_logging(&cli.log_level, cli.log_format);
     match cli.command {
         Command::Crds => print_crds(),
-        Command::Up(_) => unavailable("up"),
+        Command::Up(args) => runtime().block_on(up::run(args)),
         Command::Operator(_) => unavailable("operator"),
         Command::Api(_) => unavailable("api"),
         Command::Agent(_) => unavailable("agent"),
     }
+}
+
+/// The async runtime of the long-running subcommands.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("the tokio runtime starts")
+}
+
+/// Structured logs to stderr, filtered like RUST_LOG.
+fn init_logging(filter: &str, format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Plain => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
 }
 
 /// Prints every CustomResourceDefinition as one multi-document YAML stream.

@@ -524,7 +524,7 @@ impl Store {
         &self,
         resource: &str,
         namespace: Option<&str>,
-    ) -> (Vec<StoredObject>, u64, broadcast::Receiver<Arc<Event>>) {
+    ) -> (Vec<((String, String), StoredObject)>, u64, broadcast::Receiver<Arc<Event>>) {
         let state = self.lock();
         let receiver = self.changes.subscribe();
         let items = state
@@ -534,11 +534,16 @@ impl Store {
                 objects
                     .range::<(String, String), _>(range_start(namespace, None))
                     .take_while(|(k, _)| namespace.is_none_or(|ns| k.0 == ns))
-                    .map(|(_, o)| o.clone())
+                    .map(|(k, o)| (k.clone(), o.clone()))
                     .collect()
             })
             .unwrap_or_default();
         (items, state.rv, receiver)
+    }
+
+    /// A receiver for every change from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.changes.subscribe()
     }
 
     /// The changes after `rv`, for a watch that fell behind the broadcast channel.

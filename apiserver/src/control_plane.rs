@@ -1,0 +1,191 @@
+//! Starting and stopping the embedded control plane: storage, credentials, the collector and the
+//! listener, all bound to one data directory.
+
+use std::{
+    fs::{self, File},
+    io,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo},
+    server::conn::auto,
+    service::TowerToHyperService,
+};
+use tokio::{net::TcpListener, sync::watch, task::JoinSet};
+use tokio_rustls::TlsAcceptor;
+
+use crate::{
+    pki,
+    server::{self, ServerOptions, ServerState},
+    store::{Store, StoreOptions},
+};
+
+/// How clients reach the server.
+#[derive(Clone, Debug)]
+pub enum Transport {
+    /// HTTPS with a certificate for these host names and addresses.
+    Tls {
+        /// Subject alternative names of the serving certificate.
+        hosts: Vec<String>,
+    },
+    /// Plain HTTP. Only for tests and benchmarks, and only on a loopback address.
+    PlainLoopback,
+}
+
+/// Configuration of the control plane.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Directory holding the database, the CA, the admin token and the kubeconfig.
+    pub data_dir: PathBuf,
+    /// Address to listen on; port 0 picks a free port.
+    pub address: SocketAddr,
+    /// HTTPS or, for tests, plain HTTP on loopback.
+    pub transport: Transport,
+    /// Request handling tunables.
+    pub server: ServerOptions,
+    /// Storage tunables.
+    pub store: StoreOptions,
+}
+
+impl Config {
+    /// HTTPS on `address` with the data in `data_dir`, serving `127.0.0.1`, `::1` and `localhost`.
+    pub fn new(data_dir: impl Into<PathBuf>, address: SocketAddr) -> Self {
+        let mut hosts = vec!["127.0.0.1".to_owned(), "::1".to_owned(), "localhost".to_owned()];
+        if !address.ip().is_unspecified() && !address.ip().is_loopback() {
+            hosts.push(address.ip().to_string());
+        }
+        Self {
+            data_dir: data_dir.into(),
+            address,
+            transport: Transport::Tls { hosts },
+            server: ServerOptions::default(),
+            store: StoreOptions::default(),
+        }
+    }
+}
+
+/// A running control plane.
+pub struct ControlPlane {
+    /// The address it listens on.
+    pub address: SocketAddr,
+    /// Its URL, for clients.
+    pub url: String,
+    /// The admin kubeconfig it wrote.
+    pub kubeconfig: PathBuf,
+    /// The admin bearer token.
+    pub admin_token: String,
+    /// The CA certificate clients trust (PEM).
+    pub ca_pem: String,
+    state: Arc<ServerState>,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+    _lock: File,
+}
+
+impl ControlPlane {
+    /// Opens the data directory, starts the collector and listens.
+    pub async fn start(config: Config) -> io::Result<Self> {
+        fs::create_dir_all(&config.data_dir)?;
+        let lock = lock_data_dir(&config.data_dir)?;
+        let store = Store::open(&config.data_dir.join("state.db"), config.store.clone()).map_err(io::Error::other)?;
+        let hosts = match &config.transport {
+            Transport::Tls { hosts } => hosts.clone(),
+            Transport::PlainLoopback => Vec::new(),
+        };
+        if matches!(config.transport, Transport::PlainLoopback) && !config.address.ip().is_loopback() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "plain HTTP is only allowed on a loopback address"));
+        }
+        let credentials = pki::load_or_create(&config.data_dir, &hosts)?;
+        let listener = TcpListener::bind(config.address).await?;
+        let address = listener.local_addr()?;
+        let scheme = if hosts.is_empty() { "http" } else { "https" };
+        let host = if address.ip().is_unspecified() { "127.0.0.1".to_owned() } else { address.ip().to_string() };
+        let url = if address.is_ipv6() {
+            format!("{scheme}://[{host}]:{}", address.port())
+        } else {
+            format!("{scheme}://{host}:{}", address.port())
+        };
+        let kubeconfig = config.data_dir.join(pki::files::KUBECONFIG);
+        pki::write_kubeconfig(&kubeconfig, &url, &credentials.ca_pem, &credentials.admin_token)?;
+
+        let state = Arc::new(ServerState::new(Arc::new(store), vec![credentials.admin_token.clone()], config.server.clone()));
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        tasks.spawn(server::gc::run(state.clone(), shutdown_rx.clone()));
+        let acceptor = (!hosts.is_empty()).then(|| TlsAcceptor::from(credentials.tls.clone()));
+        tasks.spawn(serve(listener, acceptor, server::router(state.clone()), shutdown_rx));
+        Ok(Self {
+            address,
+            url,
+            kubeconfig,
+            admin_token: credentials.admin_token,
+            ca_pem: credentials.ca_pem,
+            state,
+            shutdown,
+            tasks,
+            _lock: lock,
+        })
+    }
+
+    /// The shared server state, for in-process use.
+    pub fn state(&self) -> &Arc<ServerState> {
+        &self.state
+    }
+
+    /// Stops listening, closes every connection and stops the collector.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+/// Only one server may use a data directory at a time.
+fn lock_data_dir(data_dir: &Path) -> io::Result<File> {
+    let file = File::create(data_dir.join("lock"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(io::Error::new(
+            io::ErrorKind::AddrInUse,
+            format!("{} is in use by another compass process", data_dir.display()),
+        )),
+        Err(fs::TryLockError::Error(error)) => Err(error),
+    }
+}
+
+/// Accepts connections until shutdown, then drops every open connection (watches included).
+async fn serve(listener: TcpListener, acceptor: Option<TlsAcceptor>, router: axum::Router, mut shutdown: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let service = TowerToHyperService::new(router.clone());
+                let acceptor = acceptor.clone();
+                connections.spawn(async move {
+                    let builder = auto::Builder::new(TokioExecutor::new());
+                    let result = match acceptor {
+                        Some(acceptor) => match acceptor.accept(stream).await {
+                            Ok(tls) => builder.serve_connection(TokioIo::new(tls), service).await,
+                            Err(error) => {
+                                tracing::debug!(%error, "TLS handshake failed");
+                                return;
+                            }
+                        },
+                        None => builder.serve_connection(TokioIo::new(stream), service).await,
+                    };
+                    if let Err(error) = result {
+                        tracing::debug!(%error, "Connection ended with an error");
+                    }
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    connections.abort_all();
+    while connections.join_next().await.is_some() {}
+}

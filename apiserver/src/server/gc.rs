@@ -1,0 +1,304 @@
+//! The collectors kube-apiserver's controllers run: a terminating namespace loses its content and
+//! then goes; a deleted CRD loses its objects and then goes; an object whose owners are all gone
+//! is deleted; foreground deletion deletes dependents first; orphaning unlinks them.
+//!
+//! The collector follows the store's changes and also sweeps everything periodically, so work
+//! missed while the server was down or while the change channel overflowed is still done.
+
+use std::{collections::BTreeSet, sync::Arc, time::Duration};
+
+use serde_json::Value;
+use tokio::sync::{broadcast::error::RecvError, watch};
+
+use super::{
+    ServerState, Target,
+    delete::{self, DeleteOptions, FOREGROUND, ORPHAN, Propagation},
+};
+use crate::{
+    registry::{Served, crd::CLEANUP_FINALIZER},
+    store::{CommitError, EventType, ObjectKey, Precondition, StoredObject, Write},
+};
+
+/// Storage key of Namespaces.
+const NAMESPACES: &str = "/namespaces";
+/// Storage key of CustomResourceDefinitions.
+const CRDS: &str = "apiextensions.k8s.io/customresourcedefinitions";
+/// The finalizer in a Namespace's spec that holds it until its content is gone.
+const NAMESPACE_FINALIZER: &str = "kubernetes";
+
+/// Runs the collector until `shutdown` turns true.
+pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
+    let mut changes = state.store.subscribe();
+    sweep(&state);
+    let mut ticks = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => {
+                if *shutdown.borrow() {
+                    return;
+                }
+            }
+            _ = ticks.tick() => sweep(&state),
+            received = changes.recv() => match received {
+                Ok(event) => {
+                    if event.type_ == EventType::Deleted {
+                        collect_dependents_of(&state, &event.object.meta.uid);
+                    } else if event.object.meta.deleting {
+                        finish_deletion(&state, &event.key, &event.object);
+                    }
+                    // A namespace or CRD waiting for its content may be done now.
+                    if let Some(namespace) = terminating_namespace_of(&state, &event.key) {
+                        finish_namespace(&state, &namespace);
+                    }
+                }
+                Err(RecvError::Lagged(_)) => sweep(&state),
+                Err(RecvError::Closed) => return,
+            },
+        }
+    }
+}
+
+/// Finds and does all pending work.
+fn sweep(state: &ServerState) {
+    let snapshot = state.registry.snapshot();
+    let mut storage_keys: BTreeSet<String> = BTreeSet::new();
+    for served in snapshot.served() {
+        storage_keys.insert(served.storage_key.clone());
+    }
+    for storage_key in storage_keys {
+        let page = state.store.list(&storage_key, None, None, None, |_, _| true);
+        for ((namespace, name), object) in page.items {
+            let key = ObjectKey { resource: storage_key.clone(), namespace, name };
+            if object.meta.deleting {
+                finish_deletion(state, &key, &object);
+            }
+            if !object.meta.owners.is_empty() && owners_gone(state, &key, &object) {
+                delete_object(state, &key, Propagation::Background);
+            }
+        }
+    }
+}
+
+/// The namespace an event's object lives in, if that namespace is terminating.
+fn terminating_namespace_of(state: &ServerState, key: &ObjectKey) -> Option<String> {
+    if key.namespace.is_empty() {
+        return None;
+    }
+    let namespace = state.store.get(&namespace_key(&key.namespace))?;
+    namespace.meta.deleting.then(|| key.namespace.clone())
+}
+
+/// Continues the deletion of an object marked for deletion, by what holds it.
+fn finish_deletion(state: &ServerState, key: &ObjectKey, object: &StoredObject) {
+    match key.resource.as_str() {
+        NAMESPACES => finish_namespace(state, &key.name),
+        CRDS => finish_crd(state, key, object),
+        _ => {}
+    }
+    let value = object.value();
+    let finalizers = value["metadata"]["finalizers"].as_array().cloned().unwrap_or_default();
+    if finalizers.iter().any(|f| f == ORPHAN) {
+        for dependent in state.store.dependents_of(&object.meta.uid) {
+            unlink_owner(state, &dependent, &object.meta.uid);
+        }
+        remove_finalizer(state, key, ORPHAN);
+    }
+    if finalizers.iter().any(|f| f == FOREGROUND) {
+        let dependents = state.store.dependents_of(&object.meta.uid);
+        if dependents.is_empty() {
+            remove_finalizer(state, key, FOREGROUND);
+        }
+        for dependent in dependents {
+            delete_object(state, &dependent, Propagation::Foreground);
+        }
+    }
+}
+
+/// Deletes a terminating namespace's content; once it is gone, finalizes the namespace.
+fn finish_namespace(state: &ServerState, namespace: &str) {
+    let Some(stored) = state.store.get(&namespace_key(namespace)) else {
+        return;
+    };
+    if !stored.meta.deleting {
+        return;
+    }
+    let snapshot = state.registry.snapshot();
+    let mut remaining = false;
+    for storage_key in snapshot.namespaced_storage_keys() {
+        let page = state.store.list(&storage_key, Some(namespace), None, None, |_, _| true);
+        for ((ns, name), object) in page.items {
+            remaining = true;
+            if !object.meta.deleting {
+                let key = ObjectKey { resource: storage_key.clone(), namespace: ns, name };
+                delete_object(state, &key, Propagation::Background);
+            }
+        }
+    }
+    // Objects of resources no longer served (their CRD is gone) still count as content.
+    if remaining || !state.store.resources_in_namespace(namespace).is_empty() {
+        return;
+    }
+    let key = namespace_key(namespace);
+    update(state, &key, |namespace| {
+        let finalizers: Vec<Value> = namespace["spec"]["finalizers"]
+            .as_array()
+            .map(|f| f.iter().filter(|f| *f != NAMESPACE_FINALIZER).cloned().collect())
+            .unwrap_or_default();
+        namespace["spec"]["finalizers"] = Value::Array(finalizers);
+    });
+    // With its spec finalizer gone, the namespace is removed once its metadata finalizers are.
+    if let Some(stored) = state.store.get(&key) {
+        let value = stored.value();
+        let spec_done = value["spec"]["finalizers"].as_array().is_none_or(Vec::is_empty);
+        if spec_done && !stored.meta.has_finalizers {
+            let _ = state.store.commit(vec![Write::Delete { key, precondition: Precondition::Version(stored.rv) }]);
+        }
+    }
+}
+
+/// Deletes a deleted CRD's objects; once they are gone, releases the CRD.
+fn finish_crd(state: &ServerState, key: &ObjectKey, object: &StoredObject) {
+    let value = object.value();
+    let storage_key = format!("{}/{}", value["spec"]["group"].as_str().unwrap_or_default(), value["spec"]["names"]["plural"].as_str().unwrap_or_default());
+    let page = state.store.list(&storage_key, None, None, None, |_, _| true);
+    if page.items.is_empty() {
+        remove_finalizer(state, key, CLEANUP_FINALIZER);
+        state.reload_crds();
+        return;
+    }
+    for ((namespace, name), item) in page.items {
+        if !item.meta.deleting {
+            let key = ObjectKey { resource: storage_key.clone(), namespace, name };
+            delete_object(state, &key, Propagation::Background);
+        }
+    }
+}
+
+/// Deletes the dependents of a deleted object whose owners are now all gone.
+fn collect_dependents_of(state: &ServerState, uid: &str) {
+    if uid.is_empty() {
+        return;
+    }
+    for dependent in state.store.dependents_of(uid) {
+        if let Some(object) = state.store.get(&dependent)
+            && owners_gone(state, &dependent, &object)
+        {
+            delete_object(state, &dependent, Propagation::Background);
+        }
+    }
+}
+
+/// Whether none of an object's owners exists any more.
+fn owners_gone(state: &ServerState, key: &ObjectKey, object: &StoredObject) -> bool {
+    let value = object.value();
+    let Some(owners) = value["metadata"]["ownerReferences"].as_array() else {
+        return false;
+    };
+    let snapshot = state.registry.snapshot();
+    owners.iter().all(|owner| {
+        let api_version = owner["apiVersion"].as_str().unwrap_or_default();
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let kind = owner["kind"].as_str().unwrap_or_default();
+        let Some(served) = snapshot.served().iter().find(|s| s.info.group == group && s.info.kind == kind) else {
+            // An owner of a kind the server does not serve cannot be checked; keep the dependent.
+            return false;
+        };
+        let owner_key = ObjectKey {
+            resource: served.storage_key.clone(),
+            namespace: if served.info.namespaced { key.namespace.clone() } else { String::new() },
+            name: owner["name"].as_str().unwrap_or_default().to_owned(),
+        };
+        state.store.get(&owner_key).is_none_or(|found| Some(found.meta.uid.as_str()) != owner["uid"].as_str())
+    })
+}
+
+/// Deletes an object as a client would, with the given propagation.
+fn delete_object(state: &ServerState, key: &ObjectKey, propagation: Propagation) {
+    let Some(served) = served_for(state, &key.resource) else {
+        // Nothing serves it any more (its CRD went): remove it directly.
+        if let Some(stored) = state.store.get(key) {
+            let _ = state.store.commit(vec![Write::Delete { key: key.clone(), precondition: Precondition::Version(stored.rv) }]);
+        }
+        return;
+    };
+    let target = Target {
+        namespace: (!key.namespace.is_empty()).then(|| key.namespace.clone()),
+        name: Some(key.name.clone()),
+        served,
+        subresource: None,
+    };
+    let options = DeleteOptions { propagation, ..DeleteOptions::default() };
+    if let Err(error) = delete::delete(state, &target, &options)
+        && error.code != 404
+    {
+        tracing::warn!(resource = %key.resource, namespace = %key.namespace, name = %key.name, %error, "Garbage collection could not delete an object");
+    }
+}
+
+/// Removes the owner reference with `uid` from an object.
+fn unlink_owner(state: &ServerState, key: &ObjectKey, uid: &str) {
+    update(state, key, |object| {
+        if let Some(owners) = object["metadata"]["ownerReferences"].as_array_mut() {
+            owners.retain(|o| o["uid"] != uid);
+            if owners.is_empty()
+                && let Some(metadata) = object["metadata"].as_object_mut()
+            {
+                metadata.remove("ownerReferences");
+            }
+        }
+    });
+}
+
+/// Removes a finalizer; an object being deleted goes once its last finalizer does.
+fn remove_finalizer(state: &ServerState, key: &ObjectKey, finalizer: &str) {
+    update(state, key, |object| {
+        if let Some(finalizers) = object["metadata"]["finalizers"].as_array_mut() {
+            finalizers.retain(|f| f != finalizer);
+            if finalizers.is_empty()
+                && let Some(metadata) = object["metadata"].as_object_mut()
+            {
+                metadata.remove("finalizers");
+            }
+        }
+    });
+}
+
+/// Changes a stored object as the system, retrying on conflict; removes it when the change
+/// leaves a deleting object without finalizers.
+fn update(state: &ServerState, key: &ObjectKey, change: impl Fn(&mut Value)) {
+    for _ in 0..16 {
+        let Some(stored) = state.store.get(key) else {
+            return;
+        };
+        let mut object = stored.value();
+        let before = object.clone();
+        change(&mut object);
+        if object == before {
+            return;
+        }
+        let deleting = !object["metadata"]["deletionTimestamp"].is_null();
+        let finalized = object["metadata"]["finalizers"].as_array().is_none_or(Vec::is_empty);
+        let precondition = Precondition::Version(stored.rv);
+        let write = if deleting && finalized && key.resource != NAMESPACES {
+            Write::Delete { key: key.clone(), precondition }
+        } else {
+            Write::Put { key: key.clone(), object, precondition }
+        };
+        match state.store.commit(vec![write]) {
+            Err(CommitError::Conflict(_)) => continue,
+            Err(error) => {
+                tracing::warn!(%error, name = %key.name, "Garbage collection could not update an object");
+                return;
+            }
+            Ok(_) => return,
+        }
+    }
+}
+
+fn served_for(state: &ServerState, storage_key: &str) -> Option<Arc<Served>> {
+    state.registry.snapshot().versions_of(storage_key).into_iter().next()
+}
+
+fn namespace_key(name: &str) -> ObjectKey {
+    ObjectKey { resource: NAMESPACES.to_owned(), namespace: String::new(), name: name.to_owned() }
+}

@@ -1,0 +1,252 @@
+//! HTTP: the routes, bearer-token authentication, and the resource handler that turns a request
+//! into a get, list, watch, create, update, patch or delete.
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    body::{Body, Bytes},
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use http_body_util::BodyExt as _;
+use serde_json::Value;
+
+use super::{
+    ServerState, Subresource, Target, delete, discovery, path, protobuf,
+    query::Query,
+    read, table, watch,
+    write::{self, Change, PatchType},
+};
+use crate::{
+    errors::{ApiError, ApiResult},
+    registry::Behaviour,
+};
+
+/// Largest request body accepted, as kube-apiserver's default `--max-request-bytes`.
+const MAX_BODY: usize = 3 * 1024 * 1024;
+
+/// The router of the API server.
+pub fn router(state: Arc<ServerState>) -> Router {
+    Router::new()
+        .route("/version", get(discovery::version))
+        .route("/healthz", get(discovery::healthy))
+        .route("/livez", get(discovery::healthy))
+        .route("/readyz", get(discovery::healthy))
+        .route("/api", get(discovery::api))
+        .route("/apis", get(discovery::apis))
+        .route("/api/v1", get(discovery::core_resources))
+        .route("/apis/{group}", get(discovery::group))
+        .route("/apis/{group}/{version}", get(discovery::group_resources))
+        .route("/openapi/v3", get(discovery::openapi_index))
+        .route("/openapi/v3/{*path}", get(discovery::openapi_document))
+        .fallback(resource)
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .with_state(state)
+}
+
+/// Paths anyone may read, as kube-apiserver grants them to unauthenticated clients.
+fn public(method: &Method, path: &str) -> bool {
+    method == Method::GET && matches!(path, "/version" | "/healthz" | "/livez" | "/readyz")
+}
+
+async fn authenticate(State(state): State<Arc<ServerState>>, request: Request, next: Next) -> Response {
+    if public(request.method(), request.uri().path()) {
+        return next.run(request).await;
+    }
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    match presented {
+        Some(token) if state.tokens.iter().any(|known| constant_time_eq(known.as_bytes(), token.as_bytes())) => {
+            next.run(request).await
+        }
+        _ => ApiError::unauthorized().into_response(),
+    }
+}
+
+/// Compares secrets without revealing, through timing, how much of them matched.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Every resource request.
+async fn resource(State(state): State<Arc<ServerState>>, request: Request) -> Response {
+    match handle(state, request).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response> {
+    let (parts, body) = request.into_parts();
+    let parsed = path::parse(parts.uri.path()).ok_or_else(ApiError::no_route)?;
+    let query = Query::parse(parts.uri.query());
+    let target = resolve(&state, parsed)?;
+    let headers = &parts.headers;
+    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let method = parts.method.clone();
+    let body = read_body(body).await?;
+    let served = target.served.clone();
+    match (method, target.name.is_some()) {
+        (Method::GET, true) => {
+            let stored = read::get(&state, &target)?;
+            if wants_table(headers) {
+                let page = read::Page { rv: stored.rv, items: vec![stored], continue_token: None, remaining: None };
+                let include = table::IncludeObject::parse(query.get("includeObject"));
+                return Ok(json(&table::table(&served, &page, include)));
+            }
+            Ok(json_bytes(read::encode(&served, &stored)))
+        }
+        (Method::GET, false) if target.subresource.is_none() => {
+            if query.watch() {
+                return watch::watch(state, target, &query);
+            }
+            let page = read::list(&state, &target, &query)?;
+            if wants_table(headers) {
+                let include = table::IncludeObject::parse(query.get("includeObject"));
+                return Ok(json(&table::table(&served, &page, include)));
+            }
+            Ok(json_bytes(read::list_body(&served, &page)))
+        }
+        (Method::POST, false) => {
+            let object = decode_object(headers, &body, true)?;
+            let written = write::write(&state, &target, Change::Create(object), &query, user_agent)?;
+            Ok(written_response(written, StatusCode::CREATED))
+        }
+        (Method::PUT, true) => {
+            let object = decode_object(headers, &body, false)?;
+            let written = write::write(&state, &target, Change::Update(object), &query, user_agent)?;
+            Ok(written_response(written, StatusCode::OK))
+        }
+        (Method::PATCH, true) => {
+            let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let patch_type = PatchType::from_content_type(content_type)
+                .ok_or_else(|| ApiError::unsupported_media_type(content_type))?;
+            let patch = parse_body(&body, patch_type == PatchType::Apply)?;
+            let written = write::write(&state, &target, Change::Patch(patch_type, patch), &query, user_agent)?;
+            let status = if written.created { StatusCode::CREATED } else { StatusCode::OK };
+            Ok(written_response(written, status))
+        }
+        (Method::DELETE, true) => {
+            let options = delete::DeleteOptions::parse(&body, &query)?;
+            let object = delete::delete(&state, &target, &options)?;
+            Ok(json(&object))
+        }
+        (Method::DELETE, false) if target.subresource.is_none() => {
+            let options = delete::DeleteOptions::parse(&body, &query)?;
+            let page = read::list(&state, &target, &query)?;
+            let mut deleted = Vec::new();
+            for item in page.items {
+                let value = item.value();
+                let single = Target {
+                    namespace: value["metadata"]["namespace"].as_str().map(str::to_owned),
+                    name: value["metadata"]["name"].as_str().map(str::to_owned),
+                    ..target.clone()
+                };
+                match delete::delete(&state, &single, &options) {
+                    Ok(object) => deleted.push(object),
+                    Err(error) if error.code == 404 => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            Ok(json(&serde_json::json!({
+                "apiVersion": served.info.api_version(),
+                "kind": served.info.list_kind,
+                "metadata": { "resourceVersion": state.store.current_rv().to_string() },
+                "items": deleted,
+            })))
+        }
+        (method, _) => Err(ApiError::method_not_allowed(format!(
+            "the server does not allow this method on the requested resource: {method}"
+        ))),
+    }
+}
+
+/// Matches a parsed path against what is served.
+fn resolve(state: &ServerState, parsed: path::ResourcePath) -> ApiResult<Target> {
+    let snapshot = state.registry.snapshot();
+    let served = snapshot.lookup(&parsed.group, &parsed.version, &parsed.plural).ok_or_else(ApiError::no_route)?;
+    if parsed.namespace.is_some() && !served.info.namespaced {
+        return Err(ApiError::no_route());
+    }
+    if served.info.namespaced && parsed.namespace.is_none() && parsed.name.is_some() {
+        return Err(ApiError::no_route());
+    }
+    let subresource = match parsed.subresource.as_deref() {
+        None => None,
+        Some("status") if served.info.status_subresource => Some(Subresource::Status),
+        Some("finalize") if served.behaviour == Behaviour::Namespace => Some(Subresource::Finalize),
+        Some(_) => return Err(ApiError::no_route()),
+    };
+    Ok(Target { served, namespace: parsed.namespace, name: parsed.name, subresource })
+}
+
+async fn read_body(body: Body) -> ApiResult<Bytes> {
+    let limited = http_body_util::Limited::new(body, MAX_BODY);
+    match limited.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
+            Err(ApiError::too_large(format!("the request body exceeds {MAX_BODY} bytes")))
+        }
+        Err(error) => Err(ApiError::bad_request(format!("reading the request body failed: {error}"))),
+    }
+}
+
+/// The object in a create or update body: JSON, YAML, or protobuf from kubectl's generators.
+fn decode_object(headers: &HeaderMap, body: &[u8], create: bool) -> ApiResult<Value> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
+    if content_type.starts_with("application/vnd.kubernetes.protobuf") {
+        if !create {
+            return Err(ApiError::unsupported_media_type(content_type));
+        }
+        return protobuf::decode(body).map_err(ApiError::bad_request);
+    }
+    let yaml = content_type.starts_with("application/yaml");
+    parse_body(body, yaml)
+}
+
+/// Parses a JSON body, or YAML when `yaml_allowed` (JSON is also valid YAML).
+fn parse_body(body: &[u8], yaml_allowed: bool) -> ApiResult<Value> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value) => Ok(value),
+        Err(json_error) if yaml_allowed => serde_yaml::from_slice(body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e} (as JSON: {json_error})"))),
+        Err(error) => Err(ApiError::bad_request(format!("the request body is not valid JSON: {error}"))),
+    }
+}
+
+fn wants_table(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|accepted| accepted.contains("as=Table") && accepted.contains("g=meta.k8s.io"))
+}
+
+fn json(value: &Value) -> Response {
+    discovery::json_response(value)
+}
+
+fn json_bytes(bytes: Bytes) -> Response {
+    discovery::json_bytes(bytes, "application/json")
+}
+
+fn written_response(written: write::Written, status: StatusCode) -> Response {
+    let mut response = json(&written.object);
+    *response.status_mut() = status;
+    for warning in written.warnings {
+        let text = format!("299 - \"{}\"", warning.replace('"', "'"));
+        if let Ok(value) = HeaderValue::from_str(&text) {
+            response.headers_mut().append(header::WARNING, value);
+        }
+    }
+    response
+}

@@ -1,0 +1,120 @@
+//! The API server: shared state, the request pipeline from HTTP to store, and the background
+//! collector.
+
+mod admission;
+mod convert;
+mod delete;
+mod discovery;
+pub mod gc;
+mod http;
+mod namespaces;
+mod path;
+mod prepare;
+mod protobuf;
+mod query;
+mod read;
+mod table;
+mod watch;
+mod write;
+
+use std::{sync::Arc, time::Duration};
+
+use jiff::Timestamp;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+
+pub use http::router;
+
+use crate::{
+    registry::{Behaviour, Registry, Served},
+    store::Store,
+};
+
+/// Tunables of request handling.
+#[derive(Clone, Debug)]
+pub struct ServerOptions {
+    /// How often a watch with `allowWatchBookmarks` gets a bookmark.
+    pub bookmark_interval: Duration,
+    /// How long a watch without `timeoutSeconds` stays open.
+    pub watch_timeout: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        // kube-apiserver closes watches after its minimum request timeout (30 minutes, randomised
+        // up to twice that) and sends bookmarks about once a minute.
+        Self { bookmark_interval: Duration::from_secs(60), watch_timeout: Duration::from_secs(1800) }
+    }
+}
+
+/// Everything requests share.
+pub struct ServerState {
+    /// The objects.
+    pub store: Arc<Store>,
+    /// What is served.
+    pub registry: Registry,
+    /// Bearer tokens accepted from clients.
+    pub tokens: Vec<String>,
+    /// Request handling tunables.
+    pub options: ServerOptions,
+}
+
+impl ServerState {
+    /// State over a store, serving the built-in kinds and the CRDs the store holds.
+    pub fn new(store: Arc<Store>, tokens: Vec<String>, options: ServerOptions) -> Self {
+        let state = Self { store, registry: Registry::new(), tokens, options };
+        state.reload_crds();
+        state
+    }
+
+    /// Rebuilds what is served from the CRDs in the store.
+    pub fn reload_crds(&self) {
+        let page = self.store.list("apiextensions.k8s.io/customresourcedefinitions", None, None, None, |_, _| true);
+        let crds: Vec<CustomResourceDefinition> =
+            page.items.iter().filter_map(|(_, o)| serde_json::from_slice(&o.json).ok()).collect();
+        self.registry.rebuild(&crds);
+    }
+
+    /// Work after a successful write: a changed CRD changes what is served.
+    fn after_commit(&self, served: &Served) {
+        if served.behaviour == Behaviour::CustomResourceDefinition {
+            self.reload_crds();
+        }
+    }
+}
+
+/// What a resource request addresses, resolved against what is served.
+#[derive(Clone)]
+pub struct Target {
+    /// The resource.
+    pub served: Arc<Served>,
+    /// The namespace: required for one namespaced object; `None` lists all namespaces.
+    pub namespace: Option<String>,
+    /// The object's name, for requests on one object.
+    pub name: Option<String>,
+    /// The subresource.
+    pub subresource: Option<Subresource>,
+}
+
+/// Subresources the server serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subresource {
+    /// `/status`.
+    Status,
+    /// `/finalize` of a Namespace.
+    Finalize,
+}
+
+impl Subresource {
+    /// The name in paths and managed fields.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Status => "status",
+            Self::Finalize => "finalize",
+        }
+    }
+}
+
+/// The current time as Kubernetes writes timestamps: RFC 3339, whole seconds, UTC.
+pub fn now() -> String {
+    Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

@@ -1,0 +1,195 @@
+//! Get and list: one object, or a page of a collection filtered by label and field selectors,
+//! sent as stored whenever the client's version is the stored one.
+
+use base64::Engine as _;
+use bytes::{BufMut, Bytes, BytesMut};
+use serde_json::{Value, json};
+
+use super::{ServerState, Target, convert, query::Query};
+use crate::{
+    errors::{ApiError, ApiResult},
+    registry::{Behaviour, Served},
+    selector::{FieldSelector, LabelSelector},
+    store::{ObjectKey, StoredObject},
+};
+
+/// The selectors and paging of a list or watch.
+pub struct Filter {
+    labels: LabelSelector,
+    fields: FieldSelector,
+}
+
+impl Filter {
+    /// Reads and checks `labelSelector` and `fieldSelector`.
+    pub fn parse(served: &Served, query: &Query) -> ApiResult<Self> {
+        let labels = LabelSelector::parse(query.get("labelSelector").unwrap_or_default())
+            .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
+        let fields = FieldSelector::parse(query.get("fieldSelector").unwrap_or_default())
+            .map_err(|e| ApiError::bad_request(format!("invalid field selector: {e}")))?;
+        for field in fields.fields() {
+            if !supported_field(served, field) {
+                return Err(ApiError::bad_request(format!("field label not supported: {field}")));
+            }
+        }
+        Ok(Self { labels, fields })
+    }
+
+    /// Whether the filter selects everything.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty() && self.fields.is_empty()
+    }
+
+    /// Whether a stored object passes the filter.
+    pub fn matches(&self, served: &Served, key: (&str, &str), object: &StoredObject) -> bool {
+        if !self.labels.is_empty() && !self.labels.matches(&object.meta.labels) {
+            return false;
+        }
+        if self.fields.is_empty() {
+            return true;
+        }
+        let parsed = std::cell::OnceCell::new();
+        let value_of = |field: &str| -> Option<String> {
+            match field {
+                "metadata.name" => Some(key.1.to_owned()),
+                "metadata.namespace" => Some(key.0.to_owned()),
+                _ => {
+                    let object = parsed.get_or_init(|| object.value());
+                    field_value(served, object, field)
+                }
+            }
+        };
+        self.fields.matches(&value_of)
+    }
+}
+
+/// Fields each kind can be selected by, beyond name and namespace.
+fn supported_field(served: &Served, field: &str) -> bool {
+    if matches!(field, "metadata.name" | "metadata.namespace") {
+        return true;
+    }
+    match served.behaviour {
+        Behaviour::Namespace => field == "status.phase",
+        Behaviour::Secret => field == "type",
+        Behaviour::CoreEvent => {
+            field.strip_prefix("involvedObject.").is_some_and(|f| {
+                matches!(f, "kind" | "namespace" | "name" | "uid" | "apiVersion" | "resourceVersion" | "fieldPath")
+            }) || matches!(field, "reason" | "reportingComponent" | "source" | "type")
+        }
+        Behaviour::EventsV1 => {
+            field.strip_prefix("regarding.").is_some_and(|f| {
+                matches!(f, "kind" | "namespace" | "name" | "uid" | "apiVersion" | "resourceVersion" | "fieldPath")
+            }) || matches!(field, "reason" | "reportingController" | "type")
+        }
+        _ => served.selectable_fields.iter().any(|f| f == field),
+    }
+}
+
+/// A field's value in a stored object, as a selector compares it.
+fn field_value(served: &Served, object: &Value, field: &str) -> Option<String> {
+    let stored_field = match served.behaviour {
+        Behaviour::EventsV1 => field
+            .replacen("regarding.", "involvedObject.", 1)
+            .replacen("reportingController", "reportingComponent", 1),
+        Behaviour::CoreEvent if field == "source" => "source.component".to_owned(),
+        _ => field.to_owned(),
+    };
+    let mut node = object;
+    for part in stored_field.split('.') {
+        node = node.get(part)?;
+    }
+    match node {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// One object, as stored.
+pub fn get(state: &ServerState, target: &Target) -> ApiResult<StoredObject> {
+    let served = &target.served;
+    let key = ObjectKey {
+        resource: served.storage_key.clone(),
+        namespace: target.namespace.clone().unwrap_or_default(),
+        name: target.name.clone().unwrap_or_default(),
+    };
+    state.store.get(&key).ok_or_else(|| ApiError::not_found(served.info.qualified_resource(), &key.name))
+}
+
+/// An object's JSON as the client's version shows it.
+pub fn encode(served: &Served, stored: &StoredObject) -> Bytes {
+    if convert::is_identity(served) {
+        return stored.json.clone();
+    }
+    let converted = convert::to_served(served, stored.value());
+    Bytes::from(serde_json::to_vec(&converted).unwrap_or_default())
+}
+
+/// A page of a collection.
+pub struct Page {
+    /// Matching objects, in key order.
+    pub items: Vec<StoredObject>,
+    /// The list's resourceVersion.
+    pub rv: u64,
+    /// Token for the next page, if there is one.
+    pub continue_token: Option<String>,
+    /// How many more objects match after this page, when known.
+    pub remaining: Option<usize>,
+}
+
+/// Lists a collection page by page.
+pub fn list(state: &ServerState, target: &Target, query: &Query) -> ApiResult<Page> {
+    let served = &target.served;
+    let filter = Filter::parse(served, query)?;
+    let limit = query.limit()?;
+    let after = query.get("continue").filter(|c| !c.is_empty()).map(decode_continue).transpose()?;
+    let namespace = target.namespace.as_deref();
+    let after_key = after.as_ref().map(|(_, ns, name)| (ns.as_str(), name.as_str()));
+    let page = state.store.list(&served.storage_key, namespace, after_key, limit, |key, object| {
+        filter.matches(served, (&key.0, &key.1), object)
+    });
+    let rv = after.as_ref().map_or(page.rv, |(rv, _, _)| *rv);
+    let continue_token = (page.remaining > 0)
+        .then(|| page.items.last().map(|(key, _)| encode_continue(rv, &key.0, &key.1)))
+        .flatten();
+    let remaining = (page.remaining > 0 && filter.is_empty()).then_some(page.remaining);
+    Ok(Page { items: page.items.into_iter().map(|(_, o)| o).collect(), rv, continue_token, remaining })
+}
+
+/// The list response body, assembled from the stored JSON without re-encoding it.
+pub fn list_body(served: &Served, page: &Page) -> Bytes {
+    let mut metadata = json!({ "resourceVersion": page.rv.to_string() });
+    if let Some(token) = &page.continue_token {
+        metadata["continue"] = json!(token);
+    }
+    if let Some(remaining) = page.remaining {
+        metadata["remainingItemCount"] = json!(remaining);
+    }
+    let head = json!({ "apiVersion": served.info.api_version(), "kind": served.info.list_kind, "metadata": metadata });
+    let head = serde_json::to_vec(&head).unwrap_or_default();
+    let size: usize = page.items.iter().map(|o| o.json.len() + 1).sum();
+    let mut body = BytesMut::with_capacity(head.len() + size + 16);
+    body.put_slice(&head[..head.len() - 1]);
+    body.put_slice(b",\"items\":[");
+    for (i, item) in page.items.iter().enumerate() {
+        if i > 0 {
+            body.put_u8(b',');
+        }
+        body.put_slice(&encode(served, item));
+    }
+    body.put_slice(b"]}");
+    body.freeze()
+}
+
+fn encode_continue(rv: u64, namespace: &str, name: &str) -> String {
+    let token = json!({ "v": "meta.k8s.io/v1", "rv": rv, "start": format!("{namespace}/{name}") });
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token.to_string())
+}
+
+fn decode_continue(token: &str) -> ApiResult<(u64, String, String)> {
+    let invalid = || ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    let rv = value["rv"].as_u64().ok_or_else(invalid)?;
+    let (namespace, name) = value["start"].as_str().and_then(|s| s.split_once('/')).ok_or_else(invalid)?;
+    Ok((rv, namespace.to_owned(), name.to_owned()))
+}
