@@ -1,0 +1,286 @@
+//! Benchmark of the embedded control plane, driven the way the product drives it: the release
+//! `compass up` binary in its own process, a kube-rs client over HTTPS, realistic Application
+//! objects validated against the real CRD (schema and CEL rules).
+//!
+//! Prints throughput and latency of create, update, get, list and watch delivery with 10,000
+//! objects, the server's memory, and cold-start times. Run with
+//! `cargo bench -p compass-operator --bench apiserver` (`COMPASS_BENCH_OBJECTS` changes the count).
+
+use std::{
+    collections::HashMap,
+    io::{BufRead, BufReader},
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use compass_crds::{Application, ApplicationSpec};
+use futures_util::{StreamExt, TryStreamExt, stream};
+use k8s_openapi::{
+    api::core::v1::Namespace,
+    apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
+};
+use kube::{
+    Api, Client, Config,
+    api::{ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams},
+    config::{KubeConfigOptions, Kubeconfig},
+};
+use serde_json::json;
+
+const CONCURRENCY: usize = 16;
+
+struct Server {
+    child: Child,
+    data_dir: tempfile::TempDir,
+    address: String,
+}
+
+impl Server {
+    /// Starts `compass up` and returns it with the time until it printed that it is ready.
+    fn start(data_dir: tempfile::TempDir) -> (Self, Duration) {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let address = format!("127.0.0.1:{port}");
+        let started = Instant::now();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_compass"))
+            .args(["up", "--data-dir"])
+            .arg(data_dir.path())
+            .args(["--apiserver-address", &address])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("compass starts");
+        let stdout = child.stdout.take().unwrap();
+        for line in BufReader::new(stdout).lines() {
+            if line.unwrap().contains("compass: ready") {
+                break;
+            }
+        }
+        let ready = started.elapsed();
+        (Self { child, data_dir, address }, ready)
+    }
+
+    fn memory_kib(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    async fn client(&self) -> Client {
+        let kubeconfig = Kubeconfig::read_from(self.data_dir.path().join("kubeconfig")).unwrap();
+        let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await.unwrap();
+        Client::try_from(config).unwrap()
+    }
+
+    fn stop(mut self) -> tempfile::TempDir {
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+        self.data_dir
+    }
+}
+
+fn application(i: usize) -> Application {
+    let spec: ApplicationSpec = serde_json::from_value(json!({
+        "providerName": "Bench Corp",
+        "description": format!("Benchmark application number {i}, with a description of realistic length."),
+        "labels": { "region": "eu", "tier": { "level": i % 3, "critical": i % 7 == 0 } },
+        "scenarios": ["DEFAULT"],
+        "healthCheckURL": format!("https://app-{i}.bench.example/health"),
+        "apiDefinitions": [
+            { "name": "orders", "targetURL": format!("https://app-{i}.bench.example/orders"), "group": "orders",
+              "version": { "value": "v1" },
+              "spec": { "type": "OPEN_API", "format": "YAML", "data": "openapi: 3.0.0\ninfo:\n  title: Orders\n  version: v1\npaths: {}\n" } },
+            { "name": "invoices", "targetURL": format!("https://app-{i}.bench.example/invoices"),
+              "spec": { "type": "ODATA", "format": "JSON", "fetchRequest": { "url": format!("https://app-{i}.bench.example/$metadata") } } }
+        ],
+        "eventDefinitions": [{ "name": "order-events", "spec": { "type": "ASYNC_API", "format": "YAML", "data": "asyncapi: 2.0.0\n" } }],
+    }))
+    .unwrap();
+    Application::new(&format!("app-{i:05}"), spec)
+}
+
+struct Figures {
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+}
+
+impl Figures {
+    fn report(&self, what: &str) {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let at = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)];
+        println!(
+            "{what:<28} {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} in {:.2} s)",
+            sorted.len() as f64 / self.elapsed.as_secs_f64(),
+            at(0.50).as_secs_f64() * 1e3,
+            at(0.99).as_secs_f64() * 1e3,
+            sorted.len(),
+            self.elapsed.as_secs_f64(),
+        );
+    }
+}
+
+/// Runs `operation` for 0..n with bounded concurrency, timing each call.
+async fn measure<F, Fut>(n: usize, operation: F) -> Figures
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let started = Instant::now();
+    let latencies: Vec<Duration> = stream::iter(0..n)
+        .map(|i| {
+            let call = operation(i);
+            async move {
+                let t = Instant::now();
+                call.await;
+                t.elapsed()
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    Figures { latencies, elapsed: started.elapsed() }
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::var("COMPASS_BENCH_OBJECTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    println!("embedded control plane benchmark: {n} Applications, {CONCURRENCY} concurrent requests, HTTPS\n");
+    let (server, cold) = Server::start(tempfile::tempdir().unwrap());
+    println!("{:<28} {:>8.0} ms", "cold start (empty)", cold.as_secs_f64() * 1e3);
+    let client = server.client().await;
+
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for crd in compass_crds::all_crds() {
+        crds.create(&PostParams::default(), &crd).await.unwrap();
+    }
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    namespaces.create(&PostParams::default(), &serde_json::from_value(json!({ "metadata": { "name": "bench" } })).unwrap()).await.unwrap();
+    let apps: Api<Application> = Api::namespaced(client.clone(), "bench");
+
+    // Watch delivery: time from a create's response to its ADDED event arriving.
+    let created_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let delivered: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let watch_start = apps.list(&ListParams::default()).await.unwrap().metadata.resource_version.unwrap();
+    let watcher = {
+        let apps = apps.clone();
+        let created_at = created_at.clone();
+        let delivered = delivered.clone();
+        tokio::spawn(async move {
+            let mut events = apps.watch(&WatchParams::default().timeout(290), &watch_start).await.unwrap().boxed();
+            let mut seen = 0;
+            while let Some(event) = events.try_next().await.unwrap() {
+                if let WatchEvent::Added(app) = event {
+                    let arrived = Instant::now();
+                    let name = app.metadata.name.unwrap();
+                    // The response may be processed after the event arrives; wait for it briefly.
+                    let mut sent = None;
+                    for _ in 0..1000 {
+                        sent = created_at.lock().unwrap().get(&name).copied();
+                        if sent.is_some() {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
+                    if let Some(sent) = sent {
+                        delivered.lock().unwrap().push(arrived.saturating_duration_since(sent));
+                    }
+                    seen += 1;
+                    if seen == n {
+                        return;
+                    }
+                }
+            }
+        })
+    };
+
+    let create = measure(n, |i| {
+        let apps = apps.clone();
+        let created_at = created_at.clone();
+        async move {
+            let app = application(i);
+            let name = app.metadata.name.clone().unwrap();
+            apps.create(&PostParams::default(), &app).await.unwrap();
+            created_at.lock().unwrap().insert(name, Instant::now());
+        }
+    })
+    .await;
+    create.report("create");
+    let _ = tokio::time::timeout(Duration::from_secs(60), watcher).await;
+    let delivered = delivered.lock().unwrap().clone();
+    Figures { latencies: delivered, elapsed: create.elapsed }.report("watch delivery (after create)");
+
+    let update = measure(n, |i| {
+        let apps = apps.clone();
+        async move {
+            let patch = json!({ "spec": { "description": format!("Updated description of application {i}.") } });
+            apps.patch(&format!("app-{i:05}"), &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
+        }
+    })
+    .await;
+    update.report("update (merge patch)");
+
+    let get = measure(n, |i| {
+        let apps = apps.clone();
+        async move {
+            apps.get(&format!("app-{i:05}")).await.unwrap();
+        }
+    })
+    .await;
+    get.report("get");
+
+    let lists = 10;
+    let full = measure(lists, |_| {
+        let apps = apps.clone();
+        async move {
+            assert_eq!(apps.list(&ListParams::default()).await.unwrap().items.len(), n);
+        }
+    })
+    .await;
+    full.report(&format!("list all {n} (one page)"));
+    let paged = measure(lists, |_| {
+        let apps = apps.clone();
+        async move {
+            let mut count = 0;
+            let mut params = ListParams::default().limit(500);
+            loop {
+                let page = apps.list(&params).await.unwrap();
+                count += page.items.len();
+                match page.metadata.continue_ {
+                    Some(token) if !token.is_empty() => params = params.continue_token(&token),
+                    _ => break,
+                }
+            }
+            assert_eq!(count, n);
+        }
+    })
+    .await;
+    paged.report(&format!("list all {n} (pages of 500)"));
+    let selected = measure(100, |i| {
+        let apps = apps.clone();
+        async move {
+            let params = ListParams::default().fields(&format!("metadata.name=app-{:05}", i * (n / 100)));
+            assert_eq!(apps.list(&params).await.unwrap().items.len(), 1);
+        }
+    })
+    .await;
+    selected.report("list by field selector");
+
+    let (rss, peak) = server.memory_kib();
+    println!("{:<28} {:>8} MiB   (peak {} MiB)", format!("server memory, {n} objects"), rss / 1024, peak / 1024);
+    let data_dir = server.stop();
+    let database = std::fs::metadata(data_dir.path().join("state.db")).map(|m| m.len()).unwrap_or(0);
+    println!("{:<28} {:>8} MiB", "database file", database / (1024 * 1024));
+    let (server, warm) = Server::start(data_dir);
+    println!("{:<28} {:>8.0} ms", format!("cold start ({n} objects)"), warm.as_secs_f64() * 1e3);
+    let (rss, _) = server.memory_kib();
+    println!("{:<28} {:>8} MiB", "server memory after restart", rss / 1024);
+    server.stop();
+}
