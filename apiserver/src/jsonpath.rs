@@ -1,1 +1,0 @@
-//! The JSONPath dialect of Kubernetes, as printer columns use it.
