@@ -1,0 +1,84 @@
+//! Structural defaulting as kube-apiserver applies it, and the checks it makes on every `default`
+//! when a schema is loaded (pruned, valid against its own schema).
+
+use serde_json::Value;
+
+use super::child;
+use super::prune::prune;
+use super::schema::{Additional, Node};
+use super::walk::{Frame, walk};
+use crate::errors::FieldError;
+
+/// Whether a value should be replaced by the default of its schema: a `null` that the schema does
+/// not allow, where the schema has a default.
+fn replaceable_null(value: &Value, node: &Node) -> bool {
+    value.is_null() && !node.nullable && node.default.is_some()
+}
+
+/// Applies defaults in place: a missing property whose schema has a default gets a copy of it,
+/// and so does a non-nullable `null`. Recursion continues into the defaulted values, so defaults
+/// nested in defaults apply as well. Nothing is created where the parent is missing.
+pub(super) fn apply(node: &Node, value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (name, prop) in &node.properties {
+                let Some(default) = &prop.default else {
+                    continue;
+                };
+                match map.get(name) {
+                    Some(v) if !replaceable_null(v, prop) => {}
+                    _ => {
+                        map.insert(name.clone(), default.clone());
+                    }
+                }
+            }
+            for (name, v) in map.iter_mut() {
+                if let Some(prop) = node.properties.get(name) {
+                    apply(prop, v);
+                } else if let Additional::Schema(additional) = &node.additional {
+                    if replaceable_null(v, additional) {
+                        v.clone_from(additional.default.as_ref().unwrap_or(&Value::Null));
+                    }
+                    apply(additional, v);
+                }
+            }
+        }
+        Value::Array(items) => {
+            let Some(item) = &node.items else { return };
+            for v in items {
+                if replaceable_null(v, item) {
+                    v.clone_from(item.default.as_ref().unwrap_or(&Value::Null));
+                }
+                apply(item, v);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Checks every default below `node` (at schema path `path`) as kube-apiserver does before it
+/// accepts a schema: once defaulted, a default must have no unknown fields and must validate.
+pub(super) fn check_defaults(node: &Node, path: &str, out: &mut Vec<FieldError>) {
+    if let Some(default) = &node.default {
+        let at = child(path, "default");
+        let mut value = default.clone();
+        apply(node, &mut value);
+        let mut pruned = value.clone();
+        prune(Some(node), &mut pruned, node.embedded, "", &mut Vec::new());
+        if pruned != value {
+            let detail = "must not have unknown fields";
+            out.push(FieldError::invalid(at, default.clone(), detail));
+        } else {
+            walk(node, &value, None, Frame::inner(&at, node.embedded), out);
+        }
+    }
+    for (name, prop) in &node.properties {
+        check_defaults(prop, &child(path, &format!("properties[{name}]")), out);
+    }
+    if let Additional::Schema(additional) = &node.additional {
+        check_defaults(additional, &child(path, "additionalProperties"), out);
+    }
+    if let Some(items) = &node.items {
+        check_defaults(items, &child(path, "items"), out);
+    }
+}
