@@ -129,6 +129,12 @@ impl LabelSelector {
             .all(|r| r.matches(labels.get(&r.key).and_then(Value::as_str)))
     }
 
+    /// Whether labels held as strings match: the store keeps every object's labels this way, so
+    /// lists and watches select without parsing objects.
+    pub fn matches_strings(&self, labels: &std::collections::BTreeMap<String, String>) -> bool {
+        self.requirements.iter().all(|r| r.matches(labels.get(&r.key).map(String::as_str)))
+    }
+
     /// Whether an object matches, reading its `metadata.labels`.
     pub fn matches_object(&self, object: &Value) -> bool {
         let empty = Map::new();

@@ -23,9 +23,9 @@ impl Filter {
     /// Reads and checks `labelSelector` and `fieldSelector`.
     pub fn parse(served: &Served, query: &Query) -> ApiResult<Self> {
         let labels = LabelSelector::parse(query.get("labelSelector").unwrap_or_default())
-            .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
+            .map_err(|e| e.to_api_error())?;
         let fields = FieldSelector::parse(query.get("fieldSelector").unwrap_or_default())
-            .map_err(|e| ApiError::bad_request(format!("invalid field selector: {e}")))?;
+            .map_err(|e| e.to_api_error())?;
         for field in fields.fields() {
             if !supported_field(served, field) {
                 return Err(ApiError::bad_request(format!("field label not supported: {field}")));
@@ -41,7 +41,7 @@ impl Filter {
 
     /// Whether a stored object passes the filter.
     pub fn matches(&self, served: &Served, key: (&str, &str), object: &StoredObject) -> bool {
-        if !self.labels.is_empty() && !self.labels.matches(&object.meta.labels) {
+        if !self.labels.is_empty() && !self.labels.matches_strings(&object.meta.labels) {
             return false;
         }
         if self.fields.is_empty() {

@@ -189,12 +189,12 @@ fn compute(
         }
         Change::Patch(PatchType::Json, body) => {
             let current = current.ok_or_else(missing)?;
-            let patched = patch::json_patch(current, body).map_err(|e| e.into_api_error())?;
+            let patched = patch::json_patch(current, body).map_err(ApiError::from)?;
             Ok((patched, WriteKind::Patch))
         }
         Change::Patch(PatchType::Strategic, body) => {
             let current = current.ok_or_else(missing)?;
-            let patched = patch::strategic_merge_patch(current, body).map_err(|e| e.into_api_error())?;
+            let patched = patch::strategic_merge_patch(current, body).map_err(ApiError::from)?;
             Ok((patched, WriteKind::Patch))
         }
         Change::Patch(PatchType::Apply, config) => {
