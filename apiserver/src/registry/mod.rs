@@ -102,7 +102,7 @@ impl Registry {
     /// A registry serving only the built-in kinds.
     pub fn new() -> Self {
         let registry = Self {
-            current: RwLock::new(Arc::new(build(Vec::new()))),
+            current: RwLock::new(Arc::new(build(Vec::new(), None))),
             validators: Mutex::new(HashMap::new()),
         };
         registry.rebuild(&[]);
@@ -168,12 +168,14 @@ impl Registry {
         }
         *cache = kept;
         drop(cache);
-        let snapshot = Arc::new(build(served));
+        let previous = self.snapshot();
+        let snapshot = Arc::new(build(served, Some(&previous.openapi)));
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = snapshot;
     }
 }
 
-fn build(served: Vec<Arc<Served>>) -> Snapshot {
+/// Builds a snapshot; OpenAPI documents of unchanged group-versions are reused from `previous`.
+fn build(served: Vec<Arc<Served>>, previous: Option<&OpenApiDocuments>) -> Snapshot {
     let by_path = served
         .iter()
         .map(|s| ((s.info.group.clone(), s.info.version.clone(), s.info.plural.clone()), s.clone()))
@@ -181,7 +183,10 @@ fn build(served: Vec<Arc<Served>>) -> Snapshot {
     let infos: Vec<ResourceInfo> = served.iter().map(|s| s.info.clone()).collect();
     Snapshot {
         discovery: discovery::Documents::build(&infos),
-        openapi: OpenApiDocuments::build(&infos),
+        openapi: match previous {
+            Some(previous) => previous.update(&infos),
+            None => OpenApiDocuments::build(&infos),
+        },
         served,
         by_path,
     }

@@ -130,7 +130,7 @@ pub async fn openapi_document(State(state): State<Arc<ServerState>>, Path(path):
     let snapshot = state.registry.snapshot();
     match snapshot.openapi.document(&path) {
         Some((document, hash)) => {
-            let mut response = json_response(document);
+            let mut response = json_bytes(document.clone(), "application/json");
             if let Ok(etag) = HeaderValue::from_str(&format!("\"{hash}\"")) {
                 response.headers_mut().insert(header::ETAG, etag);
             }
