@@ -53,7 +53,11 @@ pub struct Config {
 impl Config {
     /// HTTPS on `address` with the data in `data_dir`, serving `127.0.0.1`, `::1` and `localhost`.
     pub fn new(data_dir: impl Into<PathBuf>, address: SocketAddr) -> Self {
-        let mut hosts = vec!["127.0.0.1".to_owned(), "::1".to_owned(), "localhost".to_owned()];
+        let mut hosts = vec![
+            "127.0.0.1".to_owned(),
+            "::1".to_owned(),
+            "localhost".to_owned(),
+        ];
         if !address.ip().is_unspecified() && !address.ip().is_loopback() {
             hosts.push(address.ip().to_string());
         }
@@ -90,33 +94,57 @@ impl ControlPlane {
     pub async fn start(config: Config) -> io::Result<Self> {
         fs::create_dir_all(&config.data_dir)?;
         let lock = lock_data_dir(&config.data_dir)?;
-        let store = Store::open(&config.data_dir.join("state.db"), config.store.clone()).map_err(io::Error::other)?;
+        let store = Store::open(&config.data_dir.join("state.db"), config.store.clone())
+            .map_err(io::Error::other)?;
         let hosts = match &config.transport {
             Transport::Tls { hosts } => hosts.clone(),
             Transport::PlainLoopback => Vec::new(),
         };
-        if matches!(config.transport, Transport::PlainLoopback) && !config.address.ip().is_loopback() {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "plain HTTP is only allowed on a loopback address"));
+        if matches!(config.transport, Transport::PlainLoopback)
+            && !config.address.ip().is_loopback()
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "plain HTTP is only allowed on a loopback address",
+            ));
         }
         let credentials = pki::load_or_create(&config.data_dir, &hosts)?;
         let listener = TcpListener::bind(config.address).await?;
         let address = listener.local_addr()?;
         let scheme = if hosts.is_empty() { "http" } else { "https" };
-        let host = if address.ip().is_unspecified() { "127.0.0.1".to_owned() } else { address.ip().to_string() };
+        let host = if address.ip().is_unspecified() {
+            "127.0.0.1".to_owned()
+        } else {
+            address.ip().to_string()
+        };
         let url = if address.is_ipv6() {
             format!("{scheme}://[{host}]:{}", address.port())
         } else {
             format!("{scheme}://{host}:{}", address.port())
         };
         let kubeconfig = config.data_dir.join(pki::files::KUBECONFIG);
-        pki::write_kubeconfig(&kubeconfig, &url, &credentials.ca_pem, &credentials.admin_token)?;
+        pki::write_kubeconfig(
+            &kubeconfig,
+            &url,
+            &credentials.ca_pem,
+            &credentials.admin_token,
+        )?;
 
-        let state = Arc::new(ServerState::new(Arc::new(store), vec![credentials.admin_token.clone()], config.server.clone()));
+        let state = Arc::new(ServerState::new(
+            Arc::new(store),
+            vec![credentials.admin_token.clone()],
+            config.server.clone(),
+        ));
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
         tasks.spawn(server::gc::run(state.clone(), shutdown_rx.clone()));
         let acceptor = (!hosts.is_empty()).then(|| TlsAcceptor::from(credentials.tls.clone()));
-        tasks.spawn(serve(listener, acceptor, server::router(state.clone()), shutdown_rx));
+        tasks.spawn(serve(
+            listener,
+            acceptor,
+            server::router(state.clone()),
+            shutdown_rx,
+        ));
         Ok(Self {
             address,
             url,
@@ -149,14 +177,22 @@ fn lock_data_dir(data_dir: &Path) -> io::Result<File> {
         Ok(()) => Ok(file),
         Err(fs::TryLockError::WouldBlock) => Err(io::Error::new(
             io::ErrorKind::AddrInUse,
-            format!("{} is in use by another compass process", data_dir.display()),
+            format!(
+                "{} is in use by another compass process",
+                data_dir.display()
+            ),
         )),
         Err(fs::TryLockError::Error(error)) => Err(error),
     }
 }
 
 /// Accepts connections until shutdown, then drops every open connection (watches included).
-async fn serve(listener: TcpListener, acceptor: Option<TlsAcceptor>, router: axum::Router, mut shutdown: watch::Receiver<bool>) {
+async fn serve(
+    listener: TcpListener,
+    acceptor: Option<TlsAcceptor>,
+    router: axum::Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {

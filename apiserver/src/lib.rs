@@ -9,17 +9,17 @@
 //! finalizers, garbage collection, and validation against structural schemas with CEL rules.
 
 pub mod apply;
+pub mod control_plane;
 pub mod errors;
 pub mod jsonpath;
 pub mod openapi;
 pub mod patch;
+pub mod pki;
 pub mod registry;
 pub mod resource;
-pub mod pki;
 pub mod selector;
 pub mod server;
 pub mod store;
 pub mod validation;
-pub mod control_plane;
 
 pub use control_plane::{Config, ControlPlane, Transport};

@@ -66,19 +66,24 @@ pub fn load_or_create(data_dir: &Path, hosts: &[String]) -> io::Result<Credentia
     let mut params = CertificateParams::new(hosts.to_vec()).map_err(pki_error)?;
     params.distinguished_name = name("compass-apiserver");
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
     set_validity(&mut params, 1);
     let server_cert = params.signed_by(&server_key, &issuer).map_err(pki_error)?;
 
     let ca_der = pem_to_der(&ca_pem)?;
     let chain = vec![server_cert.der().clone(), ca_der];
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
-    let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(io::Error::other)?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(io::Error::other)?;
+    let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(io::Error::other)?
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .map_err(io::Error::other)?;
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
 
     let token_path = data_dir.join(files::ADMIN_TOKEN);
@@ -89,14 +94,22 @@ pub fn load_or_create(data_dir: &Path, hosts: &[String]) -> io::Result<Credentia
         write_private(&token_path, token.as_bytes())?;
         token
     };
-    Ok(Credentials { ca_pem, tls: Arc::new(tls), admin_token })
+    Ok(Credentials {
+        ca_pem,
+        tls: Arc::new(tls),
+        admin_token,
+    })
 }
 
 fn ca_params() -> CertificateParams {
     let mut params = CertificateParams::default();
     params.distinguished_name = name("compass-ca");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     set_validity(&mut params, 10);
     params
 }
@@ -110,14 +123,20 @@ fn name(common_name: &str) -> DistinguishedName {
 /// Makes `params` valid from the start of today (UTC) for `years` years.
 fn set_validity(params: &mut CertificateParams, years: i32) {
     let today = Timestamp::now().to_zoned(TimeZone::UTC).date();
-    let (year, month, day) = (i32::from(today.year()), today.month() as u8, today.day() as u8);
+    let (year, month, day) = (
+        i32::from(today.year()),
+        today.month() as u8,
+        today.day() as u8,
+    );
     params.not_before = date_time_ymd(year, month, day);
     params.not_after = date_time_ymd(year + years, month, day.min(28));
 }
 
 fn pem_to_der(pem: &str) -> io::Result<CertificateDer<'static>> {
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    let der = base64::engine::general_purpose::STANDARD.decode(body).map_err(io::Error::other)?;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(io::Error::other)?;
     Ok(CertificateDer::from(der))
 }
 
@@ -130,7 +149,12 @@ pub fn random_token() -> String {
 
 /// Writes a file only its owner may read.
 pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let mut file = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(contents)
 }
 
@@ -138,7 +162,8 @@ pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
 pub fn write_kubeconfig(path: &Path, server: &str, ca_pem: &str, token: &str) -> io::Result<()> {
     let mut cluster = json!({ "server": server });
     if server.starts_with("https://") {
-        cluster["certificate-authority-data"] = json!(base64::engine::general_purpose::STANDARD.encode(ca_pem));
+        cluster["certificate-authority-data"] =
+            json!(base64::engine::general_purpose::STANDARD.encode(ca_pem));
     }
     let config = json!({
         "apiVersion": "v1",

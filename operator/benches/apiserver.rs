@@ -39,7 +39,11 @@ struct Server {
 impl Server {
     /// Starts `compass up` and returns it with the time until it printed that it is ready.
     fn start(data_dir: tempfile::TempDir) -> (Self, Duration) {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let address = format!("127.0.0.1:{port}");
         let started = Instant::now();
         let mut child = Command::new(env!("CARGO_BIN_EXE_compass"))
@@ -57,11 +61,19 @@ impl Server {
             }
         }
         let ready = started.elapsed();
-        (Self { child, data_dir, address }, ready)
+        (
+            Self {
+                child,
+                data_dir,
+                address,
+            },
+            ready,
+        )
     }
 
     fn memory_kib(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
         let field = |name: &str| {
             status
                 .lines()
@@ -75,12 +87,16 @@ impl Server {
 
     async fn client(&self) -> Client {
         let kubeconfig = Kubeconfig::read_from(self.data_dir.path().join("kubeconfig")).unwrap();
-        let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await.unwrap();
+        let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+            .await
+            .unwrap();
         Client::try_from(config).unwrap()
     }
 
     fn stop(mut self) -> tempfile::TempDir {
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
         let _ = self.child.wait();
         self.data_dir
     }
@@ -146,15 +162,27 @@ where
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
-    Figures { latencies, elapsed: started.elapsed() }
+    Figures {
+        latencies,
+        elapsed: started.elapsed(),
+    }
 }
 
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::var("COMPASS_BENCH_OBJECTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
-    println!("embedded control plane benchmark: {n} Applications, {CONCURRENCY} concurrent requests, HTTPS\n");
+    let n: usize = std::env::var("COMPASS_BENCH_OBJECTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    println!(
+        "embedded control plane benchmark: {n} Applications, {CONCURRENCY} concurrent requests, HTTPS\n"
+    );
     let (server, cold) = Server::start(tempfile::tempdir().unwrap());
-    println!("{:<28} {:>8.0} ms", "cold start (empty)", cold.as_secs_f64() * 1e3);
+    println!(
+        "{:<28} {:>8.0} ms",
+        "cold start (empty)",
+        cold.as_secs_f64() * 1e3
+    );
     let client = server.client().await;
 
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
@@ -162,19 +190,35 @@ async fn main() {
         crds.create(&PostParams::default(), &crd).await.unwrap();
     }
     let namespaces: Api<Namespace> = Api::all(client.clone());
-    namespaces.create(&PostParams::default(), &serde_json::from_value(json!({ "metadata": { "name": "bench" } })).unwrap()).await.unwrap();
+    namespaces
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({ "metadata": { "name": "bench" } })).unwrap(),
+        )
+        .await
+        .unwrap();
     let apps: Api<Application> = Api::namespaced(client.clone(), "bench");
 
     // Watch delivery: time from a create's response to its ADDED event arriving.
     let created_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let delivered: Arc<Mutex<Vec<Duration>>> = Arc::default();
-    let watch_start = apps.list(&ListParams::default()).await.unwrap().metadata.resource_version.unwrap();
+    let watch_start = apps
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .metadata
+        .resource_version
+        .unwrap();
     let watcher = {
         let apps = apps.clone();
         let created_at = created_at.clone();
         let delivered = delivered.clone();
         tokio::spawn(async move {
-            let mut events = apps.watch(&WatchParams::default().timeout(290), &watch_start).await.unwrap().boxed();
+            let mut events = apps
+                .watch(&WatchParams::default().timeout(290), &watch_start)
+                .await
+                .unwrap()
+                .boxed();
             let mut seen = 0;
             while let Some(event) = events.try_next().await.unwrap() {
                 if let WatchEvent::Added(app) = event {
@@ -190,7 +234,10 @@ async fn main() {
                         tokio::time::sleep(Duration::from_millis(1)).await;
                     }
                     if let Some(sent) = sent {
-                        delivered.lock().unwrap().push(arrived.saturating_duration_since(sent));
+                        delivered
+                            .lock()
+                            .unwrap()
+                            .push(arrived.saturating_duration_since(sent));
                     }
                     seen += 1;
                     if seen == n {
@@ -215,7 +262,11 @@ async fn main() {
     create.report("create");
     let _ = tokio::time::timeout(Duration::from_secs(60), watcher).await;
     let delivered = delivered.lock().unwrap().clone();
-    Figures { latencies: delivered, elapsed: create.elapsed }.report("watch delivery (after create)");
+    Figures {
+        latencies: delivered,
+        elapsed: create.elapsed,
+    }
+    .report("watch delivery (after create)");
 
     let update = measure(n, |i| {
         let apps = apps.clone();
@@ -240,7 +291,10 @@ async fn main() {
     let full = measure(lists, |_| {
         let apps = apps.clone();
         async move {
-            assert_eq!(apps.list(&ListParams::default()).await.unwrap().items.len(), n);
+            assert_eq!(
+                apps.list(&ListParams::default()).await.unwrap().items.len(),
+                n
+            );
         }
     })
     .await;
@@ -266,7 +320,8 @@ async fn main() {
     let selected = measure(100, |i| {
         let apps = apps.clone();
         async move {
-            let params = ListParams::default().fields(&format!("metadata.name=app-{:05}", i * (n / 100)));
+            let params =
+                ListParams::default().fields(&format!("metadata.name=app-{:05}", i * (n / 100)));
             assert_eq!(apps.list(&params).await.unwrap().items.len(), 1);
         }
     })
@@ -274,13 +329,32 @@ async fn main() {
     selected.report("list by field selector");
 
     let (rss, peak) = server.memory_kib();
-    println!("{:<28} {:>8} MiB   (peak {} MiB)", format!("server memory, {n} objects"), rss / 1024, peak / 1024);
+    println!(
+        "{:<28} {:>8} MiB   (peak {} MiB)",
+        format!("server memory, {n} objects"),
+        rss / 1024,
+        peak / 1024
+    );
     let data_dir = server.stop();
-    let database = std::fs::metadata(data_dir.path().join("state.db")).map(|m| m.len()).unwrap_or(0);
-    println!("{:<28} {:>8} MiB", "database file", database / (1024 * 1024));
+    let database = std::fs::metadata(data_dir.path().join("state.db"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!(
+        "{:<28} {:>8} MiB",
+        "database file",
+        database / (1024 * 1024)
+    );
     let (server, warm) = Server::start(data_dir);
-    println!("{:<28} {:>8.0} ms", format!("cold start ({n} objects)"), warm.as_secs_f64() * 1e3);
+    println!(
+        "{:<28} {:>8.0} ms",
+        format!("cold start ({n} objects)"),
+        warm.as_secs_f64() * 1e3
+    );
     let (rss, _) = server.memory_kib();
-    println!("{:<28} {:>8} MiB", "server memory after restart", rss / 1024);
+    println!(
+        "{:<28} {:>8} MiB",
+        "server memory after restart",
+        rss / 1024
+    );
     server.stop();
 }

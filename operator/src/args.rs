@@ -19,7 +19,13 @@ pub struct Cli {
     pub log_level: String,
 
     /// Log format.
-    #[arg(long, global = true, env = "COMPASS_LOG_FORMAT", value_enum, default_value = "plain")]
+    #[arg(
+        long,
+        global = true,
+        env = "COMPASS_LOG_FORMAT",
+        value_enum,
+        default_value = "plain"
+    )]
     pub log_format: LogFormat,
 }
 

@@ -8,7 +8,13 @@ use crate::args::UpArgs;
 
 /// Runs the embedded control plane until Ctrl-C or SIGTERM.
 pub async fn run(args: UpArgs) -> ExitCode {
-    let UpArgs { data_dir, apiserver_address, tls_sans, api_address: _, admin_address: _ } = args;
+    let UpArgs {
+        data_dir,
+        apiserver_address,
+        tls_sans,
+        api_address: _,
+        admin_address: _,
+    } = args;
     let mut config = Config::new(&data_dir, apiserver_address);
     if let compass_apiserver::Transport::Tls { hosts } = &mut config.transport {
         hosts.extend(tls_sans);
@@ -16,14 +22,26 @@ pub async fn run(args: UpArgs) -> ExitCode {
     let control_plane = match ControlPlane::start(config).await {
         Ok(control_plane) => control_plane,
         Err(error) => {
-            eprintln!("error: starting the embedded control plane in {} failed: {error}", data_dir.display());
+            eprintln!(
+                "error: starting the embedded control plane in {} failed: {error}",
+                data_dir.display()
+            );
             return ExitCode::FAILURE;
         }
     };
     println!("compass: Kubernetes API server  {}", control_plane.url);
-    println!("compass: kubeconfig             {}", control_plane.kubeconfig.display());
-    println!("compass: admin token            {}", data_dir.join("admin-token").display());
-    println!("compass: try: KUBECONFIG={} kubectl get namespaces", control_plane.kubeconfig.display());
+    println!(
+        "compass: kubeconfig             {}",
+        control_plane.kubeconfig.display()
+    );
+    println!(
+        "compass: admin token            {}",
+        data_dir.join("admin-token").display()
+    );
+    println!(
+        "compass: try: KUBECONFIG={} kubectl get namespaces",
+        control_plane.kubeconfig.display()
+    );
     println!("compass: ready");
     shutdown_signal().await;
     println!("compass: shutting down");

@@ -62,12 +62,66 @@ fn info(
 /// Every built-in resource with its behaviour.
 pub fn builtin_resources() -> Vec<(ResourceInfo, Behaviour)> {
     vec![
-        (info("", "v1", "namespaces", "namespace", "Namespace", false, &["ns"], true), Behaviour::Namespace),
-        (info("", "v1", "secrets", "secret", "Secret", true, &[], false), Behaviour::Secret),
-        (info("", "v1", "configmaps", "configmap", "ConfigMap", true, &["cm"], false), Behaviour::ConfigMap),
-        (info("", "v1", "events", "event", "Event", true, &["ev"], false), Behaviour::CoreEvent),
-        (info("events.k8s.io", "v1", "events", "event", "Event", true, &["ev"], false), Behaviour::EventsV1),
-        (info("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, &[], false), Behaviour::Lease),
+        (
+            info(
+                "",
+                "v1",
+                "namespaces",
+                "namespace",
+                "Namespace",
+                false,
+                &["ns"],
+                true,
+            ),
+            Behaviour::Namespace,
+        ),
+        (
+            info("", "v1", "secrets", "secret", "Secret", true, &[], false),
+            Behaviour::Secret,
+        ),
+        (
+            info(
+                "",
+                "v1",
+                "configmaps",
+                "configmap",
+                "ConfigMap",
+                true,
+                &["cm"],
+                false,
+            ),
+            Behaviour::ConfigMap,
+        ),
+        (
+            info("", "v1", "events", "event", "Event", true, &["ev"], false),
+            Behaviour::CoreEvent,
+        ),
+        (
+            info(
+                "events.k8s.io",
+                "v1",
+                "events",
+                "event",
+                "Event",
+                true,
+                &["ev"],
+                false,
+            ),
+            Behaviour::EventsV1,
+        ),
+        (
+            info(
+                "coordination.k8s.io",
+                "v1",
+                "leases",
+                "lease",
+                "Lease",
+                true,
+                &[],
+                false,
+            ),
+            Behaviour::Lease,
+        ),
         (
             info(
                 "apiextensions.k8s.io",

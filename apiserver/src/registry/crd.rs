@@ -19,8 +19,13 @@ pub const CLEANUP_FINALIZER: &str = "customresourcecleanup.apiextensions.k8s.io"
 
 /// Reads a CRD object, or explains why it cannot be read.
 pub fn parse(object: &Value) -> Result<CustomResourceDefinition, FieldError> {
-    serde_json::from_value(object.clone())
-        .map_err(|e| FieldError::invalid("spec", Value::Null, format!("not a CustomResourceDefinition: {e}")))
+    serde_json::from_value(object.clone()).map_err(|e| {
+        FieldError::invalid(
+            "spec",
+            Value::Null,
+            format!("not a CustomResourceDefinition: {e}"),
+        )
+    })
 }
 
 /// Checks a CRD the way kube-apiserver does before storing it: names, group, scope, versions and
@@ -55,10 +60,17 @@ pub fn validate(crd: &CustomResourceDefinition) -> Vec<FieldError> {
         errors.push(FieldError::required("spec.names.kind", ""));
     }
     if spec.scope != "Namespaced" && spec.scope != "Cluster" {
-        errors.push(FieldError::not_supported("spec.scope", json!(spec.scope), &[json!("Cluster"), json!("Namespaced")]));
+        errors.push(FieldError::not_supported(
+            "spec.scope",
+            json!(spec.scope),
+            &[json!("Cluster"), json!("Namespaced")],
+        ));
     }
     if spec.versions.is_empty() {
-        errors.push(FieldError::required("spec.versions", "must have exactly one version marked as storage version"));
+        errors.push(FieldError::required(
+            "spec.versions",
+            "must have exactly one version marked as storage version",
+        ));
     }
     let storage = spec.versions.iter().filter(|v| v.storage).count();
     if !spec.versions.is_empty() && storage != 1 {
@@ -71,10 +83,20 @@ pub fn validate(crd: &CustomResourceDefinition) -> Vec<FieldError> {
     for (i, version) in spec.versions.iter().enumerate() {
         let path = format!("spec.versions[{i}]");
         if spec.versions[..i].iter().any(|v| v.name == version.name) {
-            errors.push(FieldError::duplicate(format!("{path}.name"), json!(version.name)));
+            errors.push(FieldError::duplicate(
+                format!("{path}.name"),
+                json!(version.name),
+            ));
         }
-        match version.schema.as_ref().and_then(|s| s.open_api_v3_schema.as_ref()) {
-            None => errors.push(FieldError::required(format!("{path}.schema.openAPIV3Schema"), "schemas are required")),
+        match version
+            .schema
+            .as_ref()
+            .and_then(|s| s.open_api_v3_schema.as_ref())
+        {
+            None => errors.push(FieldError::required(
+                format!("{path}.schema.openAPIV3Schema"),
+                "schemas are required",
+            )),
             Some(schema) => {
                 let schema = serde_json::to_value(schema).unwrap_or(Value::Null);
                 if let Err(schema_errors) = SchemaValidator::new(&schema) {
@@ -93,8 +115,14 @@ pub fn validate(crd: &CustomResourceDefinition) -> Vec<FieldError> {
 /// terminating), and the versions objects were ever stored in.
 pub fn status(crd: &CustomResourceDefinition, previous_status: Option<&Value>, now: &str) -> Value {
     let names = &crd.spec.names;
-    let singular = names.singular.clone().unwrap_or_else(|| names.kind.to_lowercase());
-    let list_kind = names.list_kind.clone().unwrap_or_else(|| format!("{}List", names.kind));
+    let singular = names
+        .singular
+        .clone()
+        .unwrap_or_else(|| names.kind.to_lowercase());
+    let list_kind = names
+        .list_kind
+        .clone()
+        .unwrap_or_else(|| format!("{}List", names.kind));
     let mut accepted = json!({ "plural": names.plural, "singular": singular, "kind": names.kind, "listKind": list_kind });
     if let Some(short) = &names.short_names {
         accepted["shortNames"] = json!(short);
@@ -104,7 +132,11 @@ pub fn status(crd: &CustomResourceDefinition, previous_status: Option<&Value>, n
     }
     let mut stored: Vec<String> = previous_status
         .and_then(|s| s["storedVersions"].as_array())
-        .map(|v| v.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|v| {
+            v.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     for version in crd.spec.versions.iter().filter(|v| v.storage) {
         if !stored.contains(&version.name) {
@@ -113,8 +145,22 @@ pub fn status(crd: &CustomResourceDefinition, previous_status: Option<&Value>, n
     }
     let terminating = crd.metadata.deletion_timestamp.is_some();
     let mut conditions = vec![
-        condition(previous_status, "NamesAccepted", "True", "NoConflicts", "no conflicts found", now),
-        condition(previous_status, "Established", "True", "InitialNamesAccepted", "the initial names have been accepted", now),
+        condition(
+            previous_status,
+            "NamesAccepted",
+            "True",
+            "NoConflicts",
+            "no conflicts found",
+            now,
+        ),
+        condition(
+            previous_status,
+            "Established",
+            "True",
+            "InitialNamesAccepted",
+            "the initial names have been accepted",
+            now,
+        ),
     ];
     if terminating {
         conditions.push(condition(
@@ -130,10 +176,20 @@ pub fn status(crd: &CustomResourceDefinition, previous_status: Option<&Value>, n
 }
 
 /// A condition, keeping the previous transition time when its status did not change.
-fn condition(previous: Option<&Value>, type_: &str, status: &str, reason: &str, message: &str, now: &str) -> Value {
+fn condition(
+    previous: Option<&Value>,
+    type_: &str,
+    status: &str,
+    reason: &str,
+    message: &str,
+    now: &str,
+) -> Value {
     let since = previous
         .and_then(|s| s["conditions"].as_array())
-        .and_then(|c| c.iter().find(|c| c["type"] == type_ && c["status"] == status))
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c["type"] == type_ && c["status"] == status)
+        })
         .and_then(|c| c["lastTransitionTime"].as_str())
         .unwrap_or(now);
     json!({ "type": type_, "status": status, "reason": reason, "message": message, "lastTransitionTime": since })
@@ -154,12 +210,18 @@ pub fn served_versions(crd: &CustomResourceDefinition) -> Vec<ServedVersion> {
     spec.versions
         .iter()
         .filter(|v| v.served)
-        .map(|version| ServedVersion { info: version_info(crd, version), selectable_fields: selectable(version) })
+        .map(|version| ServedVersion {
+            info: version_info(crd, version),
+            selectable_fields: selectable(version),
+        })
         .filter(|_| !names.plural.is_empty())
         .collect()
 }
 
-fn version_info(crd: &CustomResourceDefinition, version: &CustomResourceDefinitionVersion) -> ResourceInfo {
+fn version_info(
+    crd: &CustomResourceDefinition,
+    version: &CustomResourceDefinitionVersion,
+) -> ResourceInfo {
     let names = &crd.spec.names;
     let schema = version
         .schema
@@ -185,13 +247,22 @@ fn version_info(crd: &CustomResourceDefinition, version: &CustomResourceDefiniti
         group: crd.spec.group.clone(),
         version: version.name.clone(),
         plural: names.plural.clone(),
-        singular: names.singular.clone().unwrap_or_else(|| names.kind.to_lowercase()),
+        singular: names
+            .singular
+            .clone()
+            .unwrap_or_else(|| names.kind.to_lowercase()),
         kind: names.kind.clone(),
-        list_kind: names.list_kind.clone().unwrap_or_else(|| format!("{}List", names.kind)),
+        list_kind: names
+            .list_kind
+            .clone()
+            .unwrap_or_else(|| format!("{}List", names.kind)),
         namespaced: crd.spec.scope == "Namespaced",
         short_names: names.short_names.clone().unwrap_or_default(),
         categories: names.categories.clone().unwrap_or_default(),
-        status_subresource: version.subresources.as_ref().is_some_and(|s| s.status.is_some()),
+        status_subresource: version
+            .subresources
+            .as_ref()
+            .is_some_and(|s| s.status.is_some()),
         schema,
         printer_columns,
         builtin: false,
@@ -213,7 +284,9 @@ fn selectable(version: &CustomResourceDefinitionVersion) -> Vec<String> {
 pub fn is_dns_label(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 63
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !name.starts_with('-')
         && !name.ends_with('-')
 }
@@ -256,9 +329,16 @@ mod tests {
 
     #[test]
     fn versions_sort_ga_then_beta_then_alpha() {
-        let mut versions = vec!["v1alpha1", "v2", "foo", "v1beta2", "v1", "v1beta1", "v2alpha1"];
+        let mut versions = vec![
+            "v1alpha1", "v2", "foo", "v1beta2", "v1", "v1beta1", "v2alpha1",
+        ];
         versions.sort_by(|a, b| version_priority(a, b));
-        assert_eq!(versions, vec!["v2", "v1", "v1beta2", "v1beta1", "v2alpha1", "v1alpha1", "foo"]);
+        assert_eq!(
+            versions,
+            vec![
+                "v2", "v1", "v1beta2", "v1beta1", "v2alpha1", "v1alpha1", "foo"
+            ]
+        );
     }
 
     #[test]

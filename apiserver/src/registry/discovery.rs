@@ -9,7 +9,16 @@ use super::crd::version_priority;
 use crate::resource::ResourceInfo;
 
 /// Verbs of a main resource.
-const VERBS: [&str; 8] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const VERBS: [&str; 8] = [
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
 /// Verbs of a `/status` subresource.
 const STATUS_VERBS: [&str; 3] = ["get", "patch", "update"];
 
@@ -33,7 +42,12 @@ impl Documents {
         // group -> version -> resources
         let mut groups: BTreeMap<&str, BTreeMap<&str, Vec<&ResourceInfo>>> = BTreeMap::new();
         for info in resources {
-            groups.entry(&info.group).or_default().entry(&info.version).or_default().push(info);
+            groups
+                .entry(&info.group)
+                .or_default()
+                .entry(&info.version)
+                .or_default()
+                .push(info);
         }
         let mut resource_lists = HashMap::new();
         for (group, versions) in &groups {
@@ -71,11 +85,15 @@ impl Documents {
             let aggregated_versions: Vec<Value> = names
                 .iter()
                 .map(|v| {
-                    let resources: Vec<Value> = versions[v].iter().map(|info| aggregated_resource(info)).collect();
+                    let resources: Vec<Value> = versions[v]
+                        .iter()
+                        .map(|info| aggregated_resource(info))
+                        .collect();
                     json!({ "version": v, "resources": resources, "freshness": "Current" })
                 })
                 .collect();
-            let aggregated_group = json!({ "metadata": { "name": group }, "versions": aggregated_versions });
+            let aggregated_group =
+                json!({ "metadata": { "name": group }, "versions": aggregated_versions });
             if group.is_empty() {
                 aggregated_core.push(aggregated_group);
                 continue;
@@ -102,7 +120,11 @@ impl Documents {
 }
 
 fn group_version(group: &str, version: &str) -> String {
-    if group.is_empty() { version.to_owned() } else { format!("{group}/{version}") }
+    if group.is_empty() {
+        version.to_owned()
+    } else {
+        format!("{group}/{version}")
+    }
 }
 
 fn resource_entry(info: &ResourceInfo) -> Value {

@@ -19,7 +19,8 @@ use serde_json::Value;
 pub use builtin::Behaviour;
 
 use crate::{
-    apply::MergeRules, openapi::OpenApiDocuments, resource::ResourceInfo, validation::SchemaValidator,
+    apply::MergeRules, openapi::OpenApiDocuments, resource::ResourceInfo,
+    validation::SchemaValidator,
 };
 
 /// One served version of one resource, with everything a request on it needs.
@@ -53,7 +54,9 @@ pub struct Snapshot {
 impl Snapshot {
     /// The resource served at `group/version/plural`.
     pub fn lookup(&self, group: &str, version: &str, plural: &str) -> Option<Arc<Served>> {
-        self.by_path.get(&(group.to_owned(), version.to_owned(), plural.to_owned())).cloned()
+        self.by_path
+            .get(&(group.to_owned(), version.to_owned(), plural.to_owned()))
+            .cloned()
     }
 
     /// Every served resource.
@@ -63,8 +66,12 @@ impl Snapshot {
 
     /// The resources of one storage key (all versions), storage version first.
     pub fn versions_of(&self, storage_key: &str) -> Vec<Arc<Served>> {
-        let mut found: Vec<_> =
-            self.served.iter().filter(|s| s.storage_key == storage_key).cloned().collect();
+        let mut found: Vec<_> = self
+            .served
+            .iter()
+            .filter(|s| s.storage_key == storage_key)
+            .cloned()
+            .collect();
         found.sort_by_key(|s| !s.info.storage_version);
         found
     }
@@ -111,7 +118,10 @@ impl Registry {
 
     /// The current snapshot.
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Rebuilds the snapshot from the built-in kinds and the given CRDs (those that are not
@@ -142,7 +152,10 @@ impl Registry {
                 .map(|v| v.name.clone())
                 .unwrap_or_default();
             for version in crd::served_versions(definition) {
-                let cache_key = (definition.metadata.name.clone().unwrap_or_default(), version.info.version.clone());
+                let cache_key = (
+                    definition.metadata.name.clone().unwrap_or_default(),
+                    version.info.version.clone(),
+                );
                 let validator = version.info.schema.as_ref().and_then(|schema| {
                     if let Some((cached_schema, validator)) = cache.get(&cache_key)
                         && cached_schema == schema
@@ -178,7 +191,16 @@ impl Registry {
 fn build(served: Vec<Arc<Served>>, previous: Option<&OpenApiDocuments>) -> Snapshot {
     let by_path = served
         .iter()
-        .map(|s| ((s.info.group.clone(), s.info.version.clone(), s.info.plural.clone()), s.clone()))
+        .map(|s| {
+            (
+                (
+                    s.info.group.clone(),
+                    s.info.version.clone(),
+                    s.info.plural.clone(),
+                ),
+                s.clone(),
+            )
+        })
         .collect();
     let infos: Vec<ResourceInfo> = served.iter().map(|s| s.info.clone()).collect();
     Snapshot {

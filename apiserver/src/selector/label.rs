@@ -132,7 +132,9 @@ impl LabelSelector {
     /// Whether labels held as strings match: the store keeps every object's labels this way, so
     /// lists and watches select without parsing objects.
     pub fn matches_strings(&self, labels: &std::collections::BTreeMap<String, String>) -> bool {
-        self.requirements.iter().all(|r| r.matches(labels.get(&r.key).map(String::as_str)))
+        self.requirements
+            .iter()
+            .all(|r| r.matches(labels.get(&r.key).map(String::as_str)))
     }
 
     /// Whether an object matches, reading its `metadata.labels`.

@@ -21,7 +21,10 @@ pub fn validate_metadata(behaviour: Behaviour, object: &Value) -> Vec<FieldError
     let metadata = &object["metadata"];
     let name = metadata["name"].as_str().unwrap_or_default();
     if name.is_empty() {
-        errors.push(FieldError::required("metadata.name", "name or generateName is required"));
+        errors.push(FieldError::required(
+            "metadata.name",
+            "name or generateName is required",
+        ));
     } else if behaviour == Behaviour::Namespace && !crd::is_dns_label(name) {
         errors.push(FieldError::invalid(
             "metadata.name",
@@ -72,7 +75,11 @@ pub fn validate_metadata(behaviour: Behaviour, object: &Value) -> Vec<FieldError
         for (i, finalizer) in finalizers.iter().enumerate() {
             let text = finalizer.as_str().unwrap_or_default();
             if let Err(why) = qualified_name(text) {
-                errors.push(FieldError::invalid(format!("metadata.finalizers[{i}]"), finalizer.clone(), why));
+                errors.push(FieldError::invalid(
+                    format!("metadata.finalizers[{i}]"),
+                    finalizer.clone(),
+                    why,
+                ));
             }
         }
     }
@@ -130,7 +137,12 @@ fn label_value(text: &str) -> bool {
 
 /// Applies a built-in kind's rules to an object about to be stored (`old` on updates). Returns
 /// the field errors that make the write invalid.
-pub fn admit_builtin(behaviour: Behaviour, old: Option<&Value>, object: &mut Value, now: &str) -> Vec<FieldError> {
+pub fn admit_builtin(
+    behaviour: Behaviour,
+    old: Option<&Value>,
+    object: &mut Value,
+    now: &str,
+) -> Vec<FieldError> {
     match behaviour {
         Behaviour::Namespace => {
             admit_namespace(old, object);
@@ -139,7 +151,9 @@ pub fn admit_builtin(behaviour: Behaviour, old: Option<&Value>, object: &mut Val
         Behaviour::Secret => admit_secret(old, object),
         Behaviour::ConfigMap => immutable_data(old, object, &["data", "binaryData"]),
         Behaviour::CustomResourceDefinition => admit_crd(old, object, now),
-        Behaviour::CoreEvent | Behaviour::EventsV1 | Behaviour::Lease | Behaviour::Custom => Vec::new(),
+        Behaviour::CoreEvent | Behaviour::EventsV1 | Behaviour::Lease | Behaviour::Custom => {
+            Vec::new()
+        }
     }
 }
 
@@ -165,7 +179,10 @@ fn admit_secret(old: Option<&Value>, object: &mut Value) -> Vec<FieldError> {
         let mut merged = data;
         for (key, value) in string_data {
             let text = value.as_str().unwrap_or_default();
-            merged.insert(key, json!(base64::engine::general_purpose::STANDARD.encode(text)));
+            merged.insert(
+                key,
+                json!(base64::engine::general_purpose::STANDARD.encode(text)),
+            );
         }
         object["data"] = Value::Object(merged);
     }
@@ -178,18 +195,32 @@ fn admit_secret(old: Option<&Value>, object: &mut Value) -> Vec<FieldError> {
     if let Some(data) = object["data"].as_object() {
         for (key, value) in data {
             if !data_key(key) {
-                errors.push(FieldError::invalid(format!("data[{key}]"), json!(key), "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"));
+                errors.push(FieldError::invalid(
+                    format!("data[{key}]"),
+                    json!(key),
+                    "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+                ));
             }
-            let decodes = value.as_str().is_some_and(|v| base64::engine::general_purpose::STANDARD.decode(v).is_ok());
+            let decodes = value
+                .as_str()
+                .is_some_and(|v| base64::engine::general_purpose::STANDARD.decode(v).is_ok());
             if !decodes {
-                errors.push(FieldError::invalid(format!("data[{key}]"), value.clone(), "illegal base64 data"));
+                errors.push(FieldError::invalid(
+                    format!("data[{key}]"),
+                    value.clone(),
+                    "illegal base64 data",
+                ));
             }
         }
     }
     if let Some(old) = old
         && old["type"] != object["type"]
     {
-        errors.push(FieldError::invalid("type", object["type"].clone(), "field is immutable"));
+        errors.push(FieldError::invalid(
+            "type",
+            object["type"].clone(),
+            "field is immutable",
+        ));
     }
     if object["type"] == "kubernetes.io/basic-auth"
         && object["data"]["username"].is_null()
@@ -209,17 +240,27 @@ fn immutable_data(old: Option<&Value>, object: &Value, fields: &[&str]) -> Vec<F
     let mut errors = Vec::new();
     for field in fields {
         if old[*field] != object[*field] {
-            errors.push(FieldError::forbidden(*field, "field is immutable when `immutable` is set"));
+            errors.push(FieldError::forbidden(
+                *field,
+                "field is immutable when `immutable` is set",
+            ));
         }
     }
     if object["immutable"] != true {
-        errors.push(FieldError::forbidden("immutable", "field is immutable when `immutable` is set"));
+        errors.push(FieldError::forbidden(
+            "immutable",
+            "field is immutable when `immutable` is set",
+        ));
     }
     errors
 }
 
 fn data_key(key: &str) -> bool {
-    !key.is_empty() && key.len() <= 253 && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    !key.is_empty()
+        && key.len() <= 253
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 fn admit_crd(old: Option<&Value>, object: &mut Value, now: &str) -> Vec<FieldError> {
@@ -234,11 +275,18 @@ fn admit_crd(old: Option<&Value>, object: &mut Value, now: &str) -> Vec<FieldErr
     if let Some(old) = old {
         for (field, what) in [("group", "spec.group"), ("scope", "spec.scope")] {
             if old["spec"][field] != object["spec"][field] {
-                return vec![FieldError::invalid(what, object["spec"][field].clone(), "field is immutable")];
+                return vec![FieldError::invalid(
+                    what,
+                    object["spec"][field].clone(),
+                    "field is immutable",
+                )];
             }
         }
     } else {
-        let finalizers = object["metadata"]["finalizers"].as_array().cloned().unwrap_or_default();
+        let finalizers = object["metadata"]["finalizers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         if !finalizers.iter().any(|f| f == crd::CLEANUP_FINALIZER) {
             let mut finalizers = finalizers;
             finalizers.push(json!(crd::CLEANUP_FINALIZER));
@@ -256,7 +304,9 @@ fn admit_crd(old: Option<&Value>, object: &mut Value, now: &str) -> Vec<FieldErr
 pub fn prune_builtin(behaviour: Behaviour, object: &mut Value) -> Result<Vec<String>, String> {
     use k8s_openapi::api::{coordination::v1::Lease, core::v1, events::v1 as events};
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-    fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(object: &Value) -> Result<Value, String> {
+    fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(
+        object: &Value,
+    ) -> Result<Value, String> {
         let typed: T = serde_json::from_value(object.clone()).map_err(|e| e.to_string())?;
         serde_json::to_value(typed).map_err(|e| e.to_string())
     }
@@ -285,7 +335,11 @@ fn missing_keys(given: &Value, known: &Value, prefix: &str, out: &mut Vec<String
     match (given, known) {
         (Value::Object(given), Value::Object(known)) => {
             for (key, value) in given {
-                let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
                 match known.get(key) {
                     None if !value.is_null() && !is_empty_container(value) => out.push(path),
                     None => {}
@@ -303,7 +357,8 @@ fn missing_keys(given: &Value, known: &Value, prefix: &str, out: &mut Vec<String
 }
 
 fn is_empty_container(value: &Value) -> bool {
-    matches!(value, Value::Object(m) if m.is_empty()) || matches!(value, Value::Array(a) if a.is_empty())
+    matches!(value, Value::Object(m) if m.is_empty())
+        || matches!(value, Value::Array(a) if a.is_empty())
 }
 
 fn remove_path(object: &mut Value, path: &str) {
@@ -365,7 +420,10 @@ mod tests {
     fn unknown_fields_of_builtin_kinds_are_found_and_removed() {
         let mut namespace = json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "a", "labelz": { "x": "y" } }, "spec": { "finalizers": [] }, "extra": 1 });
         let unknown = prune_builtin(Behaviour::Namespace, &mut namespace).unwrap();
-        assert_eq!(unknown, vec!["extra".to_owned(), "metadata.labelz".to_owned()]);
+        assert_eq!(
+            unknown,
+            vec!["extra".to_owned(), "metadata.labelz".to_owned()]
+        );
         assert!(namespace.get("extra").is_none());
         assert!(namespace["metadata"].get("labelz").is_none());
     }
@@ -373,7 +431,13 @@ mod tests {
     #[test]
     fn metadata_rules_name_the_field() {
         let object = json!({ "metadata": { "name": "Bad_Name", "labels": { "ok": "fine", "bad key!": "x" }, "finalizers": ["example.com/ok", "no spaces allowed"] } });
-        let fields: Vec<String> = validate_metadata(Behaviour::Custom, &object).into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, vec!["metadata.name", "metadata.labels", "metadata.finalizers[1]"]);
+        let fields: Vec<String> = validate_metadata(Behaviour::Custom, &object)
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            vec!["metadata.name", "metadata.labels", "metadata.finalizers[1]"]
+        );
     }
 }

@@ -29,7 +29,10 @@ pub fn to_served(served: &Served, mut object: Value) -> Value {
         object = rename(object, |(ours, theirs)| (theirs, ours));
     }
     if let Some(map) = object.as_object_mut() {
-        map.insert("apiVersion".into(), Value::String(served.info.api_version()));
+        map.insert(
+            "apiVersion".into(),
+            Value::String(served.info.api_version()),
+        );
     }
     object
 }
@@ -51,7 +54,10 @@ pub fn to_storage(served: &Served, mut object: Value) -> Value {
 }
 
 /// Renames top-level Event fields; `direction` picks (from, to) out of each pair.
-fn rename(object: Value, direction: impl Fn((&'static str, &'static str)) -> (&'static str, &'static str)) -> Value {
+fn rename(
+    object: Value,
+    direction: impl Fn((&'static str, &'static str)) -> (&'static str, &'static str),
+) -> Value {
     let Value::Object(mut map) = object else {
         return object;
     };

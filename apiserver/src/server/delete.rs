@@ -47,10 +47,15 @@ impl DeleteOptions {
         let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
             Value::Null
         } else {
-            serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("invalid DeleteOptions: {e}")))?
+            serde_json::from_slice(body)
+                .map_err(|e| ApiError::bad_request(format!("invalid DeleteOptions: {e}")))?
         };
-        let policy = body["propagationPolicy"].as_str().or(query.get("propagationPolicy"));
-        let orphan = body["orphanDependents"].as_bool().or(query.get("orphanDependents").map(|v| v == "true"));
+        let policy = body["propagationPolicy"]
+            .as_str()
+            .or(query.get("propagationPolicy"));
+        let orphan = body["orphanDependents"]
+            .as_bool()
+            .or(query.get("orphanDependents").map(|v| v == "true"));
         let propagation = match (policy, orphan) {
             (Some("Foreground"), _) => Propagation::Foreground,
             (Some("Orphan"), _) | (None, Some(true)) => Propagation::Orphan,
@@ -68,7 +73,9 @@ impl DeleteOptions {
         Ok(Self {
             propagation,
             uid: body["preconditions"]["uid"].as_str().map(str::to_owned),
-            resource_version: body["preconditions"]["resourceVersion"].as_str().map(str::to_owned),
+            resource_version: body["preconditions"]["resourceVersion"]
+                .as_str()
+                .map(str::to_owned),
             dry_run,
         })
     }
@@ -85,11 +92,17 @@ pub fn delete(state: &ServerState, target: &Target, options: &DeleteOptions) -> 
         name: name.clone(),
     };
     loop {
-        let stored = state.store.get(&key).ok_or_else(|| ApiError::not_found(served.info.qualified_resource(), &name))?;
+        let stored = state
+            .store
+            .get(&key)
+            .ok_or_else(|| ApiError::not_found(served.info.qualified_resource(), &name))?;
         let mut object = convert::to_served(served, stored.value());
         check_preconditions(target, &object, options)?;
         let write = match deletion(served.behaviour, &mut object, options.propagation) {
-            Step::Remove => Write::Delete { key: key.clone(), precondition: Precondition::Version(stored.rv) },
+            Step::Remove => Write::Delete {
+                key: key.clone(),
+                precondition: Precondition::Version(stored.rv),
+            },
             Step::Unchanged => return Ok(object),
             Step::Mark => Write::Put {
                 key: key.clone(),
@@ -106,7 +119,9 @@ pub fn delete(state: &ServerState, target: &Target, options: &DeleteOptions) -> 
                 return Ok(convert::to_served(served, events[0].object.value()));
             }
             Err(CommitError::Conflict(_)) => continue,
-            Err(CommitError::NotFound(_)) => return Err(ApiError::not_found(served.info.qualified_resource(), &name)),
+            Err(CommitError::NotFound(_)) => {
+                return Err(ApiError::not_found(served.info.qualified_resource(), &name));
+            }
             Err(other) => return Err(ApiError::internal(other.to_string())),
         }
     }
@@ -149,7 +164,10 @@ enum Step {
 /// Decides what deleting `object` does, marking it in place when it must wait.
 fn deletion(behaviour: Behaviour, object: &mut Value, propagation: Propagation) -> Step {
     let metadata = &mut object["metadata"];
-    let mut finalizers: Vec<Value> = metadata["finalizers"].as_array().cloned().unwrap_or_default();
+    let mut finalizers: Vec<Value> = metadata["finalizers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let policy_finalizer = match propagation {
         Propagation::Foreground => Some(FOREGROUND),
         Propagation::Orphan => Some(ORPHAN),

@@ -21,12 +21,17 @@ const MINOR: &str = "33";
 const AGGREGATED: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
 pub fn json_response(value: &Value) -> Response {
-    json_bytes(serde_json::to_vec(value).unwrap_or_default(), "application/json")
+    json_bytes(
+        serde_json::to_vec(value).unwrap_or_default(),
+        "application/json",
+    )
 }
 
 pub fn json_bytes(body: impl Into<axum::body::Body>, content_type: &'static str) -> Response {
     let mut response = Response::new(body.into());
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
@@ -55,7 +60,11 @@ fn go_arch() -> &'static str {
 
 /// `GET /healthz`, `/livez`, `/readyz`.
 pub async fn healthy() -> impl IntoResponse {
-    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ok")
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "ok",
+    )
 }
 
 fn wants_aggregated(headers: &HeaderMap) -> bool {
@@ -71,7 +80,10 @@ fn wants_aggregated(headers: &HeaderMap) -> bool {
 pub async fn api(State(state): State<Arc<ServerState>>, headers: HeaderMap) -> Response {
     let snapshot = state.registry.snapshot();
     if wants_aggregated(&headers) {
-        return json_bytes(serde_json::to_vec(&snapshot.discovery.aggregated_core).unwrap_or_default(), AGGREGATED);
+        return json_bytes(
+            serde_json::to_vec(&snapshot.discovery.aggregated_core).unwrap_or_default(),
+            AGGREGATED,
+        );
     }
     json_response(&snapshot.discovery.api_versions)
 }
@@ -80,7 +92,10 @@ pub async fn api(State(state): State<Arc<ServerState>>, headers: HeaderMap) -> R
 pub async fn apis(State(state): State<Arc<ServerState>>, headers: HeaderMap) -> Response {
     let snapshot = state.registry.snapshot();
     if wants_aggregated(&headers) {
-        return json_bytes(serde_json::to_vec(&snapshot.discovery.aggregated_groups).unwrap_or_default(), AGGREGATED);
+        return json_bytes(
+            serde_json::to_vec(&snapshot.discovery.aggregated_groups).unwrap_or_default(),
+            AGGREGATED,
+        );
     }
     json_response(&snapshot.discovery.group_list)
 }
@@ -91,7 +106,10 @@ pub async fn core_resources(State(state): State<Arc<ServerState>>) -> Response {
 }
 
 /// `GET /apis/{group}/{version}`.
-pub async fn group_resources(State(state): State<Arc<ServerState>>, Path((group, version)): Path<(String, String)>) -> Response {
+pub async fn group_resources(
+    State(state): State<Arc<ServerState>>,
+    Path((group, version)): Path<(String, String)>,
+) -> Response {
     resource_list(&state, &format!("{group}/{version}"))
 }
 
@@ -126,7 +144,10 @@ pub async fn openapi_index(State(state): State<Arc<ServerState>>) -> Response {
 }
 
 /// `GET /openapi/v3/{group-version path}`.
-pub async fn openapi_document(State(state): State<Arc<ServerState>>, Path(path): Path<String>) -> Response {
+pub async fn openapi_document(
+    State(state): State<Arc<ServerState>>,
+    Path(path): Path<String>,
+) -> Response {
     let snapshot = state.registry.snapshot();
     match snapshot.openapi.document(&path) {
         Some((document, hash)) => {

@@ -66,9 +66,15 @@ fn sweep(state: &ServerState) {
         storage_keys.insert(served.storage_key.clone());
     }
     for storage_key in storage_keys {
-        let page = state.store.list(&storage_key, None, None, None, |_, _| true);
+        let page = state
+            .store
+            .list(&storage_key, None, None, None, |_, _| true);
         for ((namespace, name), object) in page.items {
-            let key = ObjectKey { resource: storage_key.clone(), namespace, name };
+            let key = ObjectKey {
+                resource: storage_key.clone(),
+                namespace,
+                name,
+            };
             if object.meta.deleting {
                 finish_deletion(state, &key, &object);
             }
@@ -96,7 +102,10 @@ fn finish_deletion(state: &ServerState, key: &ObjectKey, object: &StoredObject) 
         _ => {}
     }
     let value = object.value();
-    let finalizers = value["metadata"]["finalizers"].as_array().cloned().unwrap_or_default();
+    let finalizers = value["metadata"]["finalizers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     if finalizers.iter().any(|f| f == ORPHAN) {
         for dependent in state.store.dependents_of(&object.meta.uid) {
             unlink_owner(state, &dependent, &object.meta.uid);
@@ -125,11 +134,17 @@ fn finish_namespace(state: &ServerState, namespace: &str) {
     let snapshot = state.registry.snapshot();
     let mut remaining = false;
     for storage_key in snapshot.namespaced_storage_keys() {
-        let page = state.store.list(&storage_key, Some(namespace), None, None, |_, _| true);
+        let page = state
+            .store
+            .list(&storage_key, Some(namespace), None, None, |_, _| true);
         for ((ns, name), object) in page.items {
             remaining = true;
             if !object.meta.deleting {
-                let key = ObjectKey { resource: storage_key.clone(), namespace: ns, name };
+                let key = ObjectKey {
+                    resource: storage_key.clone(),
+                    namespace: ns,
+                    name,
+                };
                 delete_object(state, &key, Propagation::Background);
             }
         }
@@ -142,16 +157,26 @@ fn finish_namespace(state: &ServerState, namespace: &str) {
     update(state, &key, |namespace| {
         let finalizers: Vec<Value> = namespace["spec"]["finalizers"]
             .as_array()
-            .map(|f| f.iter().filter(|f| *f != NAMESPACE_FINALIZER).cloned().collect())
+            .map(|f| {
+                f.iter()
+                    .filter(|f| *f != NAMESPACE_FINALIZER)
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default();
         namespace["spec"]["finalizers"] = Value::Array(finalizers);
     });
     // With its spec finalizer gone, the namespace is removed once its metadata finalizers are.
     if let Some(stored) = state.store.get(&key) {
         let value = stored.value();
-        let spec_done = value["spec"]["finalizers"].as_array().is_none_or(Vec::is_empty);
+        let spec_done = value["spec"]["finalizers"]
+            .as_array()
+            .is_none_or(Vec::is_empty);
         if spec_done && !stored.meta.has_finalizers {
-            let _ = state.store.commit(vec![Write::Delete { key, precondition: Precondition::Version(stored.rv) }]);
+            let _ = state.store.commit(vec![Write::Delete {
+                key,
+                precondition: Precondition::Version(stored.rv),
+            }]);
         }
     }
 }
@@ -159,8 +184,16 @@ fn finish_namespace(state: &ServerState, namespace: &str) {
 /// Deletes a deleted CRD's objects; once they are gone, releases the CRD.
 fn finish_crd(state: &ServerState, key: &ObjectKey, object: &StoredObject) {
     let value = object.value();
-    let storage_key = format!("{}/{}", value["spec"]["group"].as_str().unwrap_or_default(), value["spec"]["names"]["plural"].as_str().unwrap_or_default());
-    let page = state.store.list(&storage_key, None, None, None, |_, _| true);
+    let storage_key = format!(
+        "{}/{}",
+        value["spec"]["group"].as_str().unwrap_or_default(),
+        value["spec"]["names"]["plural"]
+            .as_str()
+            .unwrap_or_default()
+    );
+    let page = state
+        .store
+        .list(&storage_key, None, None, None, |_, _| true);
     if page.items.is_empty() {
         remove_finalizer(state, key, CLEANUP_FINALIZER);
         state.reload_crds();
@@ -168,7 +201,11 @@ fn finish_crd(state: &ServerState, key: &ObjectKey, object: &StoredObject) {
     }
     for ((namespace, name), item) in page.items {
         if !item.meta.deleting {
-            let key = ObjectKey { resource: storage_key.clone(), namespace, name };
+            let key = ObjectKey {
+                resource: storage_key.clone(),
+                namespace,
+                name,
+            };
             delete_object(state, &key, Propagation::Background);
         }
     }
@@ -199,16 +236,27 @@ fn owners_gone(state: &ServerState, key: &ObjectKey, object: &StoredObject) -> b
         let api_version = owner["apiVersion"].as_str().unwrap_or_default();
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
         let kind = owner["kind"].as_str().unwrap_or_default();
-        let Some(served) = snapshot.served().iter().find(|s| s.info.group == group && s.info.kind == kind) else {
+        let Some(served) = snapshot
+            .served()
+            .iter()
+            .find(|s| s.info.group == group && s.info.kind == kind)
+        else {
             // An owner of a kind the server does not serve cannot be checked; keep the dependent.
             return false;
         };
         let owner_key = ObjectKey {
             resource: served.storage_key.clone(),
-            namespace: if served.info.namespaced { key.namespace.clone() } else { String::new() },
+            namespace: if served.info.namespaced {
+                key.namespace.clone()
+            } else {
+                String::new()
+            },
             name: owner["name"].as_str().unwrap_or_default().to_owned(),
         };
-        state.store.get(&owner_key).is_none_or(|found| Some(found.meta.uid.as_str()) != owner["uid"].as_str())
+        state
+            .store
+            .get(&owner_key)
+            .is_none_or(|found| Some(found.meta.uid.as_str()) != owner["uid"].as_str())
     })
 }
 
@@ -217,7 +265,10 @@ fn delete_object(state: &ServerState, key: &ObjectKey, propagation: Propagation)
     let Some(served) = served_for(state, &key.resource) else {
         // Nothing serves it any more (its CRD went): remove it directly.
         if let Some(stored) = state.store.get(key) {
-            let _ = state.store.commit(vec![Write::Delete { key: key.clone(), precondition: Precondition::Version(stored.rv) }]);
+            let _ = state.store.commit(vec![Write::Delete {
+                key: key.clone(),
+                precondition: Precondition::Version(stored.rv),
+            }]);
         }
         return;
     };
@@ -227,7 +278,10 @@ fn delete_object(state: &ServerState, key: &ObjectKey, propagation: Propagation)
         served,
         subresource: None,
     };
-    let options = DeleteOptions { propagation, ..DeleteOptions::default() };
+    let options = DeleteOptions {
+        propagation,
+        ..DeleteOptions::default()
+    };
     if let Err(error) = delete::delete(state, &target, &options)
         && error.code != 404
     {
@@ -277,12 +331,21 @@ fn update(state: &ServerState, key: &ObjectKey, change: impl Fn(&mut Value)) {
             return;
         }
         let deleting = !object["metadata"]["deletionTimestamp"].is_null();
-        let finalized = object["metadata"]["finalizers"].as_array().is_none_or(Vec::is_empty);
+        let finalized = object["metadata"]["finalizers"]
+            .as_array()
+            .is_none_or(Vec::is_empty);
         let precondition = Precondition::Version(stored.rv);
         let write = if deleting && finalized && key.resource != NAMESPACES {
-            Write::Delete { key: key.clone(), precondition }
+            Write::Delete {
+                key: key.clone(),
+                precondition,
+            }
         } else {
-            Write::Put { key: key.clone(), object, precondition }
+            Write::Put {
+                key: key.clone(),
+                object,
+                precondition,
+            }
         };
         match state.store.commit(vec![write]) {
             Err(CommitError::Conflict(_)) => continue,
@@ -296,9 +359,18 @@ fn update(state: &ServerState, key: &ObjectKey, change: impl Fn(&mut Value)) {
 }
 
 fn served_for(state: &ServerState, storage_key: &str) -> Option<Arc<Served>> {
-    state.registry.snapshot().versions_of(storage_key).into_iter().next()
+    state
+        .registry
+        .snapshot()
+        .versions_of(storage_key)
+        .into_iter()
+        .next()
 }
 
 fn namespace_key(name: &str) -> ObjectKey {
-    ObjectKey { resource: NAMESPACES.to_owned(), namespace: String::new(), name: name.to_owned() }
+    ObjectKey {
+        resource: NAMESPACES.to_owned(),
+        namespace: String::new(),
+        name: name.to_owned(),
+    }
 }

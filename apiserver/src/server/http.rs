@@ -53,7 +53,11 @@ fn public(method: &Method, path: &str) -> bool {
     method == Method::GET && matches!(path, "/version" | "/healthz" | "/livez" | "/readyz")
 }
 
-async fn authenticate(State(state): State<Arc<ServerState>>, request: Request, next: Next) -> Response {
+async fn authenticate(
+    State(state): State<Arc<ServerState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if public(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
@@ -64,7 +68,12 @@ async fn authenticate(State(state): State<Arc<ServerState>>, request: Request, n
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     match presented {
-        Some(token) if state.tokens.iter().any(|known| constant_time_eq(known.as_bytes(), token.as_bytes())) => {
+        Some(token)
+            if state
+                .tokens
+                .iter()
+                .any(|known| constant_time_eq(known.as_bytes(), token.as_bytes())) =>
+        {
             next.run(request).await
         }
         _ => ApiError::unauthorized().into_response(),
@@ -90,7 +99,9 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
     let query = Query::parse(parts.uri.query());
     let target = resolve(&state, parsed)?;
     let headers = &parts.headers;
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
     let method = parts.method.clone();
     let body = read_body(body).await?;
     let served = target.served.clone();
@@ -98,7 +109,12 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
         (Method::GET, true) => {
             let stored = read::get(&state, &target)?;
             if wants_table(headers) {
-                let page = read::Page { rv: stored.rv, items: vec![stored], continue_token: None, remaining: None };
+                let page = read::Page {
+                    rv: stored.rv,
+                    items: vec![stored],
+                    continue_token: None,
+                    remaining: None,
+                };
                 let include = table::IncludeObject::parse(query.get("includeObject"));
                 return Ok(json(&table::table(&served, &page, include)));
             }
@@ -106,7 +122,9 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
         }
         (Method::GET, false) if target.subresource.is_none() => {
             if query.watch() {
-                return watch::watch(state, target, &query);
+                let table = wants_table(headers)
+                    .then(|| table::IncludeObject::parse(query.get("includeObject")));
+                return watch::watch(state, target, &query, table);
             }
             let page = read::list(&state, &target, &query)?;
             if wants_table(headers) {
@@ -117,21 +135,36 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
         }
         (Method::POST, false) => {
             let object = decode_object(headers, &body, true)?;
-            let written = write::write(&state, &target, Change::Create(object), &query, user_agent)?;
+            let written =
+                write::write(&state, &target, Change::Create(object), &query, user_agent)?;
             Ok(written_response(written, StatusCode::CREATED))
         }
         (Method::PUT, true) => {
             let object = decode_object(headers, &body, false)?;
-            let written = write::write(&state, &target, Change::Update(object), &query, user_agent)?;
+            let written =
+                write::write(&state, &target, Change::Update(object), &query, user_agent)?;
             Ok(written_response(written, StatusCode::OK))
         }
         (Method::PATCH, true) => {
-            let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let content_type = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
             let patch_type = PatchType::from_content_type(content_type)
                 .ok_or_else(|| ApiError::unsupported_media_type(content_type))?;
             let patch = parse_body(&body, patch_type == PatchType::Apply)?;
-            let written = write::write(&state, &target, Change::Patch(patch_type, patch), &query, user_agent)?;
-            let status = if written.created { StatusCode::CREATED } else { StatusCode::OK };
+            let written = write::write(
+                &state,
+                &target,
+                Change::Patch(patch_type, patch),
+                &query,
+                user_agent,
+            )?;
+            let status = if written.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
             Ok(written_response(written, status))
         }
         (Method::DELETE, true) => {
@@ -172,7 +205,9 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
 /// Matches a parsed path against what is served.
 fn resolve(state: &ServerState, parsed: path::ResourcePath) -> ApiResult<Target> {
     let snapshot = state.registry.snapshot();
-    let served = snapshot.lookup(&parsed.group, &parsed.version, &parsed.plural).ok_or_else(ApiError::no_route)?;
+    let served = snapshot
+        .lookup(&parsed.group, &parsed.version, &parsed.plural)
+        .ok_or_else(ApiError::no_route)?;
     if parsed.namespace.is_some() && !served.info.namespaced {
         return Err(ApiError::no_route());
     }
@@ -185,23 +220,33 @@ fn resolve(state: &ServerState, parsed: path::ResourcePath) -> ApiResult<Target>
         Some("finalize") if served.behaviour == Behaviour::Namespace => Some(Subresource::Finalize),
         Some(_) => return Err(ApiError::no_route()),
     };
-    Ok(Target { served, namespace: parsed.namespace, name: parsed.name, subresource })
+    Ok(Target {
+        served,
+        namespace: parsed.namespace,
+        name: parsed.name,
+        subresource,
+    })
 }
 
 async fn read_body(body: Body) -> ApiResult<Bytes> {
     let limited = http_body_util::Limited::new(body, MAX_BODY);
     match limited.collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-            Err(ApiError::too_large(format!("the request body exceeds {MAX_BODY} bytes")))
-        }
-        Err(error) => Err(ApiError::bad_request(format!("reading the request body failed: {error}"))),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(ApiError::too_large(
+            format!("the request body exceeds {MAX_BODY} bytes"),
+        )),
+        Err(error) => Err(ApiError::bad_request(format!(
+            "reading the request body failed: {error}"
+        ))),
     }
 }
 
 /// The object in a create or update body: JSON, YAML, or protobuf from kubectl's generators.
 fn decode_object(headers: &HeaderMap, body: &[u8], create: bool) -> ApiResult<Value> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
     if content_type.starts_with("application/vnd.kubernetes.protobuf") {
         if !create {
             return Err(ApiError::unsupported_media_type(content_type));
@@ -216,9 +261,12 @@ fn decode_object(headers: &HeaderMap, body: &[u8], create: bool) -> ApiResult<Va
 fn parse_body(body: &[u8], yaml_allowed: bool) -> ApiResult<Value> {
     match serde_json::from_slice::<Value>(body) {
         Ok(value) => Ok(value),
-        Err(json_error) if yaml_allowed => serde_yaml::from_slice(body)
-            .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e} (as JSON: {json_error})"))),
-        Err(error) => Err(ApiError::bad_request(format!("the request body is not valid JSON: {error}"))),
+        Err(json_error) if yaml_allowed => serde_yaml::from_slice(body).map_err(|e| {
+            ApiError::bad_request(format!("error decoding YAML: {e} (as JSON: {json_error})"))
+        }),
+        Err(error) => Err(ApiError::bad_request(format!(
+            "the request body is not valid JSON: {error}"
+        ))),
     }
 }
 

@@ -42,7 +42,10 @@ impl Default for ServerOptions {
     fn default() -> Self {
         // kube-apiserver closes watches after its minimum request timeout (30 minutes, randomised
         // up to twice that) and sends bookmarks about once a minute.
-        Self { bookmark_interval: Duration::from_secs(60), watch_timeout: Duration::from_secs(1800) }
+        Self {
+            bookmark_interval: Duration::from_secs(60),
+            watch_timeout: Duration::from_secs(1800),
+        }
     }
 }
 
@@ -61,16 +64,30 @@ pub struct ServerState {
 impl ServerState {
     /// State over a store, serving the built-in kinds and the CRDs the store holds.
     pub fn new(store: Arc<Store>, tokens: Vec<String>, options: ServerOptions) -> Self {
-        let state = Self { store, registry: Registry::new(), tokens, options };
+        let state = Self {
+            store,
+            registry: Registry::new(),
+            tokens,
+            options,
+        };
         state.reload_crds();
         state
     }
 
     /// Rebuilds what is served from the CRDs in the store.
     pub fn reload_crds(&self) {
-        let page = self.store.list("apiextensions.k8s.io/customresourcedefinitions", None, None, None, |_, _| true);
-        let crds: Vec<CustomResourceDefinition> =
-            page.items.iter().filter_map(|(_, o)| serde_json::from_slice(&o.json).ok()).collect();
+        let page = self.store.list(
+            "apiextensions.k8s.io/customresourcedefinitions",
+            None,
+            None,
+            None,
+            |_, _| true,
+        );
+        let crds: Vec<CustomResourceDefinition> = page
+            .items
+            .iter()
+            .filter_map(|(_, o)| serde_json::from_slice(&o.json).ok())
+            .collect();
         self.registry.rebuild(&crds);
     }
 

@@ -13,11 +13,23 @@ pub fn check_can_create(state: &ServerState, target: &Target) -> ApiResult<()> {
         return Ok(());
     }
     let Some(namespace) = target.namespace.as_deref() else {
-        return Err(ApiError::bad_request("the namespace of the object is required"));
+        return Err(ApiError::bad_request(
+            "the namespace of the object is required",
+        ));
     };
-    let key = ObjectKey { resource: "/namespaces".into(), namespace: String::new(), name: namespace.to_owned() };
+    let key = ObjectKey {
+        resource: "/namespaces".into(),
+        namespace: String::new(),
+        name: namespace.to_owned(),
+    };
     match state.store.get(&key) {
-        None => Err(ApiError::not_found(Qualified { group: "", name: "namespaces" }, namespace)),
+        None => Err(ApiError::not_found(
+            Qualified {
+                group: "",
+                name: "namespaces",
+            },
+            namespace,
+        )),
         Some(stored) if stored.meta.deleting => Err(ApiError::forbidden(format!(
             "{} \"{}\" is forbidden: unable to create new content in namespace {namespace} because it is being terminated",
             target.served.info.qualified_resource(),

@@ -32,7 +32,9 @@ pub fn parse(path: &str) -> Option<ResourcePath> {
         .collect::<Option<_>>()?;
     let (group, version, rest) = match segments.first().map(String::as_str) {
         Some("api") if segments.len() >= 3 => (String::new(), segments[1].clone(), &segments[2..]),
-        Some("apis") if segments.len() >= 4 => (segments[1].clone(), segments[2].clone(), &segments[3..]),
+        Some("apis") if segments.len() >= 4 => {
+            (segments[1].clone(), segments[2].clone(), &segments[3..])
+        }
         _ => return None,
     };
     if rest.iter().any(String::is_empty) {
@@ -52,7 +54,14 @@ pub fn parse(path: &str) -> Option<ResourcePath> {
         [plural, name, sub] => (plural.clone(), Some(name.clone()), Some(sub.clone())),
         _ => return None,
     };
-    Some(ResourcePath { group, version, namespace, plural, name, subresource })
+    Some(ResourcePath {
+        group,
+        version,
+        namespace,
+        plural,
+        name,
+        subresource,
+    })
 }
 
 /// Decodes `%XX` escapes of one path segment.
@@ -80,7 +89,14 @@ fn percent_decode(segment: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn p(group: &str, version: &str, ns: Option<&str>, plural: &str, name: Option<&str>, sub: Option<&str>) -> Option<ResourcePath> {
+    fn p(
+        group: &str,
+        version: &str,
+        ns: Option<&str>,
+        plural: &str,
+        name: Option<&str>,
+        sub: Option<&str>,
+    ) -> Option<ResourcePath> {
         Some(ResourcePath {
             group: group.into(),
             version: version.into(),
@@ -93,16 +109,41 @@ mod tests {
 
     #[test]
     fn core_and_group_paths_parse() {
-        assert_eq!(parse("/api/v1/namespaces"), p("", "v1", None, "namespaces", None, None));
-        assert_eq!(parse("/api/v1/namespaces/acme"), p("", "v1", None, "namespaces", Some("acme"), None));
-        assert_eq!(parse("/api/v1/namespaces/acme/status"), p("", "v1", None, "namespaces", Some("acme"), Some("status")));
-        assert_eq!(parse("/api/v1/namespaces/acme/secrets"), p("", "v1", Some("acme"), "secrets", None, None));
+        assert_eq!(
+            parse("/api/v1/namespaces"),
+            p("", "v1", None, "namespaces", None, None)
+        );
+        assert_eq!(
+            parse("/api/v1/namespaces/acme"),
+            p("", "v1", None, "namespaces", Some("acme"), None)
+        );
+        assert_eq!(
+            parse("/api/v1/namespaces/acme/status"),
+            p("", "v1", None, "namespaces", Some("acme"), Some("status"))
+        );
+        assert_eq!(
+            parse("/api/v1/namespaces/acme/secrets"),
+            p("", "v1", Some("acme"), "secrets", None, None)
+        );
         assert_eq!(
             parse("/apis/g.io/v1/namespaces/acme/things/a/status"),
-            p("g.io", "v1", Some("acme"), "things", Some("a"), Some("status"))
+            p(
+                "g.io",
+                "v1",
+                Some("acme"),
+                "things",
+                Some("a"),
+                Some("status")
+            )
         );
-        assert_eq!(parse("/apis/g.io/v1/things"), p("g.io", "v1", None, "things", None, None));
-        assert_eq!(parse("/apis/g.io/v1/things/a%2Db"), p("g.io", "v1", None, "things", Some("a-b"), None));
+        assert_eq!(
+            parse("/apis/g.io/v1/things"),
+            p("g.io", "v1", None, "things", None, None)
+        );
+        assert_eq!(
+            parse("/apis/g.io/v1/things/a%2Db"),
+            p("g.io", "v1", None, "things", Some("a-b"), None)
+        );
     }
 
     #[test]

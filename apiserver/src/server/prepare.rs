@@ -4,10 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{
-    Subresource, Target, admission, convert,
-    query::FieldValidation,
-};
+use super::{Subresource, Target, admission, convert, query::FieldValidation};
 use crate::{
     apply,
     errors::{ApiError, ApiResult, FieldError},
@@ -66,13 +63,20 @@ pub fn prepare(
     let mut warnings = Vec::new();
     let unknown = match &served.validator {
         Some(validator) => validator.prune(&mut new),
-        None => admission::prune_builtin(served.behaviour, &mut new)
-            .map_err(|e| ApiError::bad_request(format!("{} in version \"{}\" cannot be handled as a {}: {e}", served.info.kind, served.info.version, served.info.kind)))?,
+        None => admission::prune_builtin(served.behaviour, &mut new).map_err(|e| {
+            ApiError::bad_request(format!(
+                "{} in version \"{}\" cannot be handled as a {}: {e}",
+                served.info.kind, served.info.version, served.info.kind
+            ))
+        })?,
     };
     if !unknown.is_empty() {
         match options.field_validation {
             FieldValidation::Strict => {
-                let list: Vec<String> = unknown.iter().map(|p| format!("unknown field \"{p}\"")).collect();
+                let list: Vec<String> = unknown
+                    .iter()
+                    .map(|p| format!("unknown field \"{p}\""))
+                    .collect();
                 return Err(ApiError::bad_request(format!(
                     "{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {}",
                     list.join(", "),
@@ -80,7 +84,9 @@ pub fn prepare(
                     version = served.info.version,
                 )));
             }
-            FieldValidation::Warn => warnings.extend(unknown.iter().map(|p| format!("unknown field \"{p}\""))),
+            FieldValidation::Warn => {
+                warnings.extend(unknown.iter().map(|p| format!("unknown field \"{p}\"")))
+            }
             FieldValidation::Ignore => {}
         }
     }
@@ -95,8 +101,15 @@ pub fn prepare(
         errors.extend(validator.validate(&new, current));
     }
     if !errors.is_empty() {
-        let name = new["metadata"]["name"].as_str().unwrap_or_default().to_owned();
-        return Err(ApiError::invalid(served.info.qualified_kind(), &name, &errors));
+        let name = new["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        return Err(ApiError::invalid(
+            served.info.qualified_kind(),
+            &name,
+            &errors,
+        ));
     }
 
     if !matches!(kind, WriteKind::Apply | WriteKind::ApplyCreate) {
@@ -123,7 +136,9 @@ pub fn prepare(
         return Ok((Prepared::Unchanged, warnings));
     }
     let deleting = !new["metadata"]["deletionTimestamp"].is_null();
-    let finalized = new["metadata"]["finalizers"].as_array().is_none_or(Vec::is_empty);
+    let finalized = new["metadata"]["finalizers"]
+        .as_array()
+        .is_none_or(Vec::is_empty);
     let stored = convert::to_storage(served, new);
     if deleting && finalized && served.behaviour != Behaviour::Namespace {
         return Ok((Prepared::Remove(stored), warnings));
@@ -135,12 +150,16 @@ pub fn prepare(
 fn check_type(target: &Target, object: &Value) -> ApiResult<()> {
     let info = &target.served.info;
     if !object.is_object() {
-        return Err(ApiError::bad_request("the request body must be a JSON object"));
+        return Err(ApiError::bad_request(
+            "the request body must be a JSON object",
+        ));
     }
     let kind = object["kind"].as_str().unwrap_or_default();
     let api_version = object["apiVersion"].as_str().unwrap_or_default();
     if kind.is_empty() {
-        return Err(ApiError::bad_request("Object 'Kind' is missing in the request body"));
+        return Err(ApiError::bad_request(
+            "Object 'Kind' is missing in the request body",
+        ));
     }
     if kind != info.kind {
         return Err(ApiError::bad_request(format!(
@@ -163,12 +182,17 @@ fn scope_to_subresource(target: &Target, current: Option<&Value>, new: Value) ->
     match target.subresource {
         Some(subresource) => {
             let Some(current) = current else {
-                return Err(ApiError::not_found(target.served.info.qualified_resource(), target.name.as_deref().unwrap_or_default()));
+                return Err(ApiError::not_found(
+                    target.served.info.qualified_resource(),
+                    target.name.as_deref().unwrap_or_default(),
+                ));
             };
             let mut scoped = current.clone();
             match subresource {
                 Subresource::Status => scoped["status"] = new["status"].clone(),
-                Subresource::Finalize => scoped["spec"]["finalizers"] = new["spec"]["finalizers"].clone(),
+                Subresource::Finalize => {
+                    scoped["spec"]["finalizers"] = new["spec"]["finalizers"].clone()
+                }
             }
             if let Some(map) = scoped.as_object_mut() {
                 map.retain(|_, v| !v.is_null());
@@ -177,7 +201,9 @@ fn scope_to_subresource(target: &Target, current: Option<&Value>, new: Value) ->
             scoped["metadata"]["resourceVersion"] = new["metadata"]["resourceVersion"].clone();
             Ok(scoped)
         }
-        None if target.served.info.status_subresource && target.served.behaviour != Behaviour::CustomResourceDefinition => {
+        None if target.served.info.status_subresource
+            && target.served.behaviour != Behaviour::CustomResourceDefinition =>
+        {
             let mut new = new;
             match current.map(|c| &c["status"]).filter(|s| !s.is_null()) {
                 Some(status) => new["status"] = status.clone(),
@@ -232,8 +258,14 @@ fn set_system_metadata(
     }
     match current {
         None => {
-            if metadata["resourceVersion"].as_str().is_some_and(|rv| !rv.is_empty()) && kind == WriteKind::Create {
-                return Err(ApiError::bad_request("resourceVersion should not be set on objects to be created"));
+            if metadata["resourceVersion"]
+                .as_str()
+                .is_some_and(|rv| !rv.is_empty())
+                && kind == WriteKind::Create
+            {
+                return Err(ApiError::bad_request(
+                    "resourceVersion should not be set on objects to be created",
+                ));
             }
             if metadata["name"].as_str().is_none_or(str::is_empty)
                 && let Some(prefix) = metadata["generateName"].as_str()
@@ -255,7 +287,10 @@ fn set_system_metadata(
         }
         Some(current) => {
             let old = &current["metadata"];
-            if metadata["uid"].as_str().is_some_and(|uid| !uid.is_empty() && Some(uid) != old["uid"].as_str()) {
+            if metadata["uid"]
+                .as_str()
+                .is_some_and(|uid| !uid.is_empty() && Some(uid) != old["uid"].as_str())
+            {
                 return Err(ApiError::conflict(
                     info.qualified_resource(),
                     old["name"].as_str().unwrap_or_default(),
@@ -268,9 +303,19 @@ fn set_system_metadata(
             }
             let requested = metadata["resourceVersion"].as_str().unwrap_or_default();
             if !requested.is_empty() && Some(requested) != old["resourceVersion"].as_str() {
-                return Err(ApiError::stale(info.qualified_resource(), old["name"].as_str().unwrap_or_default()));
+                return Err(ApiError::stale(
+                    info.qualified_resource(),
+                    old["name"].as_str().unwrap_or_default(),
+                ));
             }
-            for field in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "resourceVersion"] {
+            for field in [
+                "uid",
+                "creationTimestamp",
+                "deletionTimestamp",
+                "deletionGracePeriodSeconds",
+                "generation",
+                "resourceVersion",
+            ] {
                 match &old[field] {
                     Value::Null => {
                         if let Some(map) = metadata.as_object_mut() {
@@ -290,7 +335,10 @@ fn check_finalizers(current: Option<&Value>, new: &Value, errors: &mut Vec<Field
     let Some(current) = current.filter(|c| !c["metadata"]["deletionTimestamp"].is_null()) else {
         return;
     };
-    let old = current["metadata"]["finalizers"].as_array().cloned().unwrap_or_default();
+    let old = current["metadata"]["finalizers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     if let Some(finalizers) = new["metadata"]["finalizers"].as_array()
         && finalizers.iter().any(|f| !old.contains(f))
     {
@@ -303,7 +351,10 @@ fn check_finalizers(current: Option<&Value>, new: &Value, errors: &mut Vec<Field
 
 /// Kinds whose `metadata.generation` counts changes of their desired state.
 pub fn tracks_generation(behaviour: Behaviour) -> bool {
-    matches!(behaviour, Behaviour::Custom | Behaviour::CustomResourceDefinition)
+    matches!(
+        behaviour,
+        Behaviour::Custom | Behaviour::CustomResourceDefinition
+    )
 }
 
 /// Whether anything but metadata and status differs.
@@ -345,5 +396,8 @@ fn random_suffix() -> String {
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let mut bytes = [0u8; 5];
     getrandom::fill(&mut bytes).unwrap_or_default();
-    bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+    bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
 }

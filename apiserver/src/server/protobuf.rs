@@ -3,7 +3,8 @@
 //! Responses are always JSON, which every client accepts.
 //!
 //! The wire format: the magic `k8s\0`, then a `runtime.Unknown` message whose `raw` field holds
-//! the object's own message. Field numbers follow the Kubernetes API's generated protobuf.
+//! the object's own message. Field numbers follow the Kubernetes API's generated protobuf, which
+//! writes optional strings even when empty; empty ones are read as absent, as JSON omits them.
 
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
@@ -13,7 +14,9 @@ const MAGIC: &[u8] = b"k8s\0";
 
 /// Decodes a protobuf body into JSON, for the kinds the server accepts in protobuf.
 pub fn decode(body: &[u8]) -> Result<Value, String> {
-    let envelope = body.strip_prefix(MAGIC).ok_or("the body does not start with the protobuf magic")?;
+    let envelope = body
+        .strip_prefix(MAGIC)
+        .ok_or("the body does not start with the protobuf magic")?;
     let mut api_version = String::new();
     let mut kind = String::new();
     let mut raw: &[u8] = &[];
@@ -36,7 +39,11 @@ pub fn decode(body: &[u8]) -> Result<Value, String> {
         "Namespace" => namespace(raw)?,
         "Secret" => secret(raw)?,
         "ConfigMap" => config_map(raw)?,
-        other => return Err(format!("protobuf bodies of kind {other:?} are not supported; send JSON")),
+        other => {
+            return Err(format!(
+                "protobuf bodies of kind {other:?} are not supported; send JSON"
+            ));
+        }
     };
     object.insert("apiVersion".into(), json!(api_version));
     object.insert("kind".into(), json!(kind));
@@ -76,9 +83,12 @@ fn secret(raw: &[u8]) -> Result<Map<String, Value>, String> {
             }
             (2, Wire::Bytes(entry)) => {
                 let (key, value) = map_entry(entry)?;
-                data.insert(key, json!(base64::engine::general_purpose::STANDARD.encode(value)));
+                data.insert(
+                    key,
+                    json!(base64::engine::general_purpose::STANDARD.encode(value)),
+                );
             }
-            (3, Wire::Bytes(v)) => {
+            (3, Wire::Bytes(v)) if !v.is_empty() => {
                 object.insert("type".into(), json!(text(v)?));
             }
             (4, Wire::Bytes(entry)) => {
@@ -115,7 +125,10 @@ fn config_map(raw: &[u8]) -> Result<Map<String, Value>, String> {
             }
             (3, Wire::Bytes(entry)) => {
                 let (key, value) = map_entry(entry)?;
-                binary.insert(key, json!(base64::engine::general_purpose::STANDARD.encode(value)));
+                binary.insert(
+                    key,
+                    json!(base64::engine::general_purpose::STANDARD.encode(value)),
+                );
             }
             (4, Wire::Varint(v)) => {
                 object.insert("immutable".into(), json!(v != 0));
@@ -140,13 +153,13 @@ fn object_meta(raw: &[u8]) -> Result<Value, String> {
     let mut finalizers = Vec::new();
     for field in Fields::new(raw) {
         match field? {
-            (1, Wire::Bytes(v)) => {
+            (1, Wire::Bytes(v)) if !v.is_empty() => {
                 meta.insert("name".into(), json!(text(v)?));
             }
-            (2, Wire::Bytes(v)) => {
+            (2, Wire::Bytes(v)) if !v.is_empty() => {
                 meta.insert("generateName".into(), json!(text(v)?));
             }
-            (3, Wire::Bytes(v)) => {
+            (3, Wire::Bytes(v)) if !v.is_empty() => {
                 meta.insert("namespace".into(), json!(text(v)?));
             }
             (11, Wire::Bytes(entry)) => {
@@ -248,7 +261,8 @@ impl<'a> Iterator for Fields<'a> {
                     Wire::Fixed
                 }
                 2 => {
-                    let length = usize::try_from(self.varint()?).map_err(|_| "protobuf length overflow")?;
+                    let length =
+                        usize::try_from(self.varint()?).map_err(|_| "protobuf length overflow")?;
                     Wire::Bytes(self.take(length)?)
                 }
                 5 => {
@@ -278,18 +292,30 @@ mod tests {
 
     #[test]
     fn a_namespace_body_decodes() {
-        let meta = [field(1, b"acme"), field(11, &[field(1, b"team"), field(2, b"a")].concat())].concat();
+        let meta = [
+            field(1, b"acme"),
+            field(11, &[field(1, b"team"), field(2, b"a")].concat()),
+        ]
+        .concat();
         let raw = field(1, &meta);
         let type_meta = [field(1, b"v1"), field(2, b"Namespace")].concat();
         let body = [MAGIC.to_vec(), field(1, &type_meta), field(2, &raw)].concat();
         let object = decode(&body).unwrap();
-        assert_eq!(object, json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "acme", "labels": { "team": "a" } } }));
+        assert_eq!(
+            object,
+            json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "acme", "labels": { "team": "a" } } })
+        );
     }
 
     #[test]
     fn a_secret_body_decodes_binary_data_as_base64() {
         let meta = field(1, b"s");
-        let raw = [field(1, &meta), field(2, &[field(1, b"k"), field(2, b"\x00\x01")].concat()), field(3, b"Opaque")].concat();
+        let raw = [
+            field(1, &meta),
+            field(2, &[field(1, b"k"), field(2, b"\x00\x01")].concat()),
+            field(3, b"Opaque"),
+        ]
+        .concat();
         let type_meta = [field(1, b"v1"), field(2, b"Secret")].concat();
         let body = [MAGIC.to_vec(), field(1, &type_meta), field(2, &raw)].concat();
         let object = decode(&body).unwrap();

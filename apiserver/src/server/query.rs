@@ -26,7 +26,11 @@ impl Query {
     /// Parses a raw query string.
     pub fn parse(raw: Option<&str>) -> Self {
         let params = raw
-            .map(|raw| form_urlencoded::parse(raw.as_bytes()).into_owned().collect())
+            .map(|raw| {
+                form_urlencoded::parse(raw.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
             .unwrap_or_default();
         Self { params }
     }
@@ -63,7 +67,10 @@ impl Query {
     pub fn timeout_seconds(&self) -> ApiResult<Option<u64>> {
         self.get("timeoutSeconds")
             .filter(|t| !t.is_empty())
-            .map(|t| t.parse().map_err(|_| ApiError::bad_request(format!("invalid timeoutSeconds: {t:?}"))))
+            .map(|t| {
+                t.parse()
+                    .map_err(|_| ApiError::bad_request(format!("invalid timeoutSeconds: {t:?}")))
+            })
             .transpose()
     }
 
@@ -71,9 +78,10 @@ impl Query {
     pub fn resource_version(&self) -> ApiResult<Option<u64>> {
         match self.get("resourceVersion") {
             None | Some("") => Ok(None),
-            Some(text) => text.parse().map(Some).map_err(|_| {
-                ApiError::bad_request(format!("invalid resource version: {text:?}"))
-            }),
+            Some(text) => text
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiError::bad_request(format!("invalid resource version: {text:?}"))),
         }
     }
 
@@ -105,7 +113,9 @@ impl Query {
         match self.get("fieldManager") {
             None | Some("") => Ok(None),
             Some(manager) if manager.len() > 128 || manager.chars().any(|c| c.is_control()) => {
-                Err(ApiError::bad_request("fieldManager: Invalid value: must be at most 128 printable characters"))
+                Err(ApiError::bad_request(
+                    "fieldManager: Invalid value: must be at most 128 printable characters",
+                ))
             }
             Some(manager) => Ok(Some(manager)),
         }

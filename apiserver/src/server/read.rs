@@ -28,7 +28,9 @@ impl Filter {
             .map_err(|e| e.to_api_error())?;
         for field in fields.fields() {
             if !supported_field(served, field) {
-                return Err(ApiError::bad_request(format!("field label not supported: {field}")));
+                return Err(ApiError::bad_request(format!(
+                    "field label not supported: {field}"
+                )));
             }
         }
         Ok(Self { labels, fields })
@@ -72,12 +74,30 @@ fn supported_field(served: &Served, field: &str) -> bool {
         Behaviour::Secret => field == "type",
         Behaviour::CoreEvent => {
             field.strip_prefix("involvedObject.").is_some_and(|f| {
-                matches!(f, "kind" | "namespace" | "name" | "uid" | "apiVersion" | "resourceVersion" | "fieldPath")
+                matches!(
+                    f,
+                    "kind"
+                        | "namespace"
+                        | "name"
+                        | "uid"
+                        | "apiVersion"
+                        | "resourceVersion"
+                        | "fieldPath"
+                )
             }) || matches!(field, "reason" | "reportingComponent" | "source" | "type")
         }
         Behaviour::EventsV1 => {
             field.strip_prefix("regarding.").is_some_and(|f| {
-                matches!(f, "kind" | "namespace" | "name" | "uid" | "apiVersion" | "resourceVersion" | "fieldPath")
+                matches!(
+                    f,
+                    "kind"
+                        | "namespace"
+                        | "name"
+                        | "uid"
+                        | "apiVersion"
+                        | "resourceVersion"
+                        | "fieldPath"
+                )
             }) || matches!(field, "reason" | "reportingController" | "type")
         }
         _ => served.selectable_fields.iter().any(|f| f == field),
@@ -87,9 +107,11 @@ fn supported_field(served: &Served, field: &str) -> bool {
 /// A field's value in a stored object, as a selector compares it.
 fn field_value(served: &Served, object: &Value, field: &str) -> Option<String> {
     let stored_field = match served.behaviour {
-        Behaviour::EventsV1 => field
-            .replacen("regarding.", "involvedObject.", 1)
-            .replacen("reportingController", "reportingComponent", 1),
+        Behaviour::EventsV1 => field.replacen("regarding.", "involvedObject.", 1).replacen(
+            "reportingController",
+            "reportingComponent",
+            1,
+        ),
         Behaviour::CoreEvent if field == "source" => "source.component".to_owned(),
         _ => field.to_owned(),
     };
@@ -112,7 +134,10 @@ pub fn get(state: &ServerState, target: &Target) -> ApiResult<StoredObject> {
         namespace: target.namespace.clone().unwrap_or_default(),
         name: target.name.clone().unwrap_or_default(),
     };
-    state.store.get(&key).ok_or_else(|| ApiError::not_found(served.info.qualified_resource(), &key.name))
+    state
+        .store
+        .get(&key)
+        .ok_or_else(|| ApiError::not_found(served.info.qualified_resource(), &key.name))
 }
 
 /// An object's JSON as the client's version shows it.
@@ -141,18 +166,37 @@ pub fn list(state: &ServerState, target: &Target, query: &Query) -> ApiResult<Pa
     let served = &target.served;
     let filter = Filter::parse(served, query)?;
     let limit = query.limit()?;
-    let after = query.get("continue").filter(|c| !c.is_empty()).map(decode_continue).transpose()?;
+    let after = query
+        .get("continue")
+        .filter(|c| !c.is_empty())
+        .map(decode_continue)
+        .transpose()?;
     let namespace = target.namespace.as_deref();
-    let after_key = after.as_ref().map(|(_, ns, name)| (ns.as_str(), name.as_str()));
-    let page = state.store.list(&served.storage_key, namespace, after_key, limit, |key, object| {
-        filter.matches(served, (&key.0, &key.1), object)
-    });
+    let after_key = after
+        .as_ref()
+        .map(|(_, ns, name)| (ns.as_str(), name.as_str()));
+    let page = state.store.list(
+        &served.storage_key,
+        namespace,
+        after_key,
+        limit,
+        |key, object| filter.matches(served, (&key.0, &key.1), object),
+    );
     let rv = after.as_ref().map_or(page.rv, |(rv, _, _)| *rv);
     let continue_token = (page.remaining > 0)
-        .then(|| page.items.last().map(|(key, _)| encode_continue(rv, &key.0, &key.1)))
+        .then(|| {
+            page.items
+                .last()
+                .map(|(key, _)| encode_continue(rv, &key.0, &key.1))
+        })
         .flatten();
     let remaining = (page.remaining > 0 && filter.is_empty()).then_some(page.remaining);
-    Ok(Page { items: page.items.into_iter().map(|(_, o)| o).collect(), rv, continue_token, remaining })
+    Ok(Page {
+        items: page.items.into_iter().map(|(_, o)| o).collect(),
+        rv,
+        continue_token,
+        remaining,
+    })
 }
 
 /// The list response body, assembled from the stored JSON without re-encoding it.
@@ -186,10 +230,19 @@ fn encode_continue(rv: u64, namespace: &str, name: &str) -> String {
 }
 
 fn decode_continue(token: &str) -> ApiResult<(u64, String, String)> {
-    let invalid = || ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
+    let invalid = || {
+        ApiError::bad_request(
+            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+        )
+    };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .map_err(|_| invalid())?;
     let value: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     let rv = value["rv"].as_u64().ok_or_else(invalid)?;
-    let (namespace, name) = value["start"].as_str().and_then(|s| s.split_once('/')).ok_or_else(invalid)?;
+    let (namespace, name) = value["start"]
+        .as_str()
+        .and_then(|s| s.split_once('/'))
+        .ok_or_else(invalid)?;
     Ok((rv, namespace.to_owned(), name.to_owned()))
 }

@@ -57,7 +57,11 @@ fn column(name: &str, type_: &str, value: impl Fn(&Value, Timestamp) -> Value + 
 pub fn table(served: &Served, page: &Page, include: IncludeObject) -> Value {
     let columns = columns(served);
     let now = Timestamp::now();
-    let rows: Vec<Value> = page.items.iter().map(|item| row(served, &columns, item, include, now)).collect();
+    let rows: Vec<Value> = page
+        .items
+        .iter()
+        .map(|item| row(served, &columns, item, include, now))
+        .collect();
     let mut metadata = json!({ "resourceVersion": page.rv.to_string() });
     if let Some(token) = &page.continue_token {
         metadata["continue"] = json!(token);
@@ -78,7 +82,13 @@ pub fn table(served: &Served, page: &Page, include: IncludeObject) -> Value {
     })
 }
 
-fn row(served: &Served, columns: &[Column], item: &StoredObject, include: IncludeObject, now: Timestamp) -> Value {
+fn row(
+    served: &Served,
+    columns: &[Column],
+    item: &StoredObject,
+    include: IncludeObject,
+    now: Timestamp,
+) -> Value {
     let object = convert::to_served(served, item.value());
     let cells: Vec<Value> = columns.iter().map(|c| (c.value)(&object, now)).collect();
     let mut row = json!({ "cells": cells });
@@ -126,7 +136,9 @@ fn count(value: &Value) -> Value {
 
 fn columns(served: &Served) -> Vec<Column> {
     match served.behaviour {
-        Behaviour::Custom if served.info.printer_columns.is_empty() => vec![name_column(), age_column()],
+        Behaviour::Custom if served.info.printer_columns.is_empty() => {
+            vec![name_column(), age_column()]
+        }
         Behaviour::Custom => {
             let mut columns = vec![name_column()];
             for definition in &served.info.printer_columns {
@@ -161,40 +173,63 @@ fn columns(served: &Served) -> Vec<Column> {
         Behaviour::ConfigMap => vec![
             name_column(),
             column("Data", "string", |o, _| {
-                let total = o["data"].as_object().map_or(0, |m| m.len()) + o["binaryData"].as_object().map_or(0, |m| m.len());
+                let total = o["data"].as_object().map_or(0, |m| m.len())
+                    + o["binaryData"].as_object().map_or(0, |m| m.len());
                 json!(total)
             }),
             age_column(),
         ],
         Behaviour::CoreEvent | Behaviour::EventsV1 => vec![
             column("Last Seen", "string", |o, now| {
-                let seen = [&o["lastTimestamp"], &o["deprecatedLastTimestamp"], &o["eventTime"], &o["metadata"]["creationTimestamp"]]
-                    .into_iter()
-                    .find(|t| t.as_str().is_some_and(|t| !t.is_empty()))
-                    .cloned()
-                    .unwrap_or(Value::Null);
+                let seen = [
+                    &o["lastTimestamp"],
+                    &o["deprecatedLastTimestamp"],
+                    &o["eventTime"],
+                    &o["metadata"]["creationTimestamp"],
+                ]
+                .into_iter()
+                .find(|t| t.as_str().is_some_and(|t| !t.is_empty()))
+                .cloned()
+                .unwrap_or(Value::Null);
                 age(&seen, now)
             }),
             column("Type", "string", |o, _| o["type"].clone()),
             column("Reason", "string", |o, _| o["reason"].clone()),
             column("Object", "string", |o, _| {
-                let regarding = if o["involvedObject"].is_null() { &o["regarding"] } else { &o["involvedObject"] };
+                let regarding = if o["involvedObject"].is_null() {
+                    &o["regarding"]
+                } else {
+                    &o["involvedObject"]
+                };
                 json!(format!(
                     "{}/{}",
-                    regarding["kind"].as_str().unwrap_or_default().to_lowercase(),
+                    regarding["kind"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_lowercase(),
                     regarding["name"].as_str().unwrap_or_default()
                 ))
             }),
-            column("Message", "string", |o, _| if o["message"].is_null() { o["note"].clone() } else { o["message"].clone() }),
+            column("Message", "string", |o, _| {
+                if o["message"].is_null() {
+                    o["note"].clone()
+                } else {
+                    o["message"].clone()
+                }
+            }),
         ],
         Behaviour::Lease => vec![
             name_column(),
-            column("Holder", "string", |o, _| o["spec"]["holderIdentity"].clone()),
+            column("Holder", "string", |o, _| {
+                o["spec"]["holderIdentity"].clone()
+            }),
             age_column(),
         ],
         Behaviour::CustomResourceDefinition => vec![
             name_column(),
-            column("Created At", "date", |o, _| o["metadata"]["creationTimestamp"].clone()),
+            column("Created At", "date", |o, _| {
+                o["metadata"]["creationTimestamp"].clone()
+            }),
         ],
     }
 }

@@ -13,15 +13,26 @@ use bytes::{BufMut, Bytes, BytesMut};
 use serde_json::json;
 use tokio::sync::{broadcast::error::RecvError, mpsc};
 
-use super::{ServerState, Target, query::Query, read::Filter, read::encode};
+use super::{
+    ServerState, Target,
+    query::Query,
+    read::{Filter, Page, encode},
+    table::{self, IncludeObject},
+};
 use crate::{
     errors::{ApiError, ApiResult},
     registry::Served,
-    store::{Event, EventType},
+    store::{Event, EventType, StoredObject},
 };
 
-/// Opens a watch on `target`.
-pub fn watch(state: Arc<ServerState>, target: Target, query: &Query) -> ApiResult<Response> {
+/// Opens a watch on `target`; with `table`, each event carries its object as a one-row Table, as
+/// `kubectl get -w` asks for.
+pub fn watch(
+    state: Arc<ServerState>,
+    target: Target,
+    query: &Query,
+    table: Option<IncludeObject>,
+) -> ApiResult<Response> {
     let served = target.served.clone();
     let filter = Filter::parse(&served, query)?;
     let requested = query.resource_version()?;
@@ -29,7 +40,9 @@ pub fn watch(state: Arc<ServerState>, target: Target, query: &Query) -> ApiResul
     let send_initial = match query.get("sendInitialEvents") {
         Some("true") => {
             if !bookmarks {
-                return Err(ApiError::bad_request("sendInitialEvents requires setting allowWatchBookmarks to true"));
+                return Err(ApiError::bad_request(
+                    "sendInitialEvents requires setting allowWatchBookmarks to true",
+                ));
             }
             true
         }
@@ -41,13 +54,24 @@ pub fn watch(state: Arc<ServerState>, target: Target, query: &Query) -> ApiResul
     };
     let (sender, receiver) = mpsc::channel::<Bytes>(256);
     let namespace = target.namespace.clone();
-    let start = Start { requested, send_initial };
-    tokio::spawn(stream(state, served, namespace, filter, start, bookmarks, timeout, sender));
+    let start = Start {
+        requested,
+        send_initial,
+    };
+    tokio::spawn(stream(
+        state, served, namespace, filter, start, bookmarks, timeout, sender, table,
+    ));
     let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (Ok::<_, Infallible>(chunk), receiver))
+        receiver
+            .recv()
+            .await
+            .map(|chunk| (Ok::<_, Infallible>(chunk), receiver))
     });
     let mut response = Response::new(Body::from_stream(body));
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     Ok(response)
 }
 
@@ -66,40 +90,51 @@ async fn stream(
     bookmarks: bool,
     timeout: Duration,
     sender: mpsc::Sender<Bytes>,
+    table: Option<IncludeObject>,
 ) {
-    let watcher = Watcher { served, namespace, filter, sender };
-    let store = &state.store;
-    let (mut last_rv, mut changes) = if start.send_initial || matches!(start.requested, None | Some(0)) {
-        let (items, rv, changes) = store.snapshot_and_follow(&watcher.served.storage_key, watcher.namespace.as_deref());
-        for (key, item) in &items {
-            let selected = watcher.filter.matches(&watcher.served, (&key.0, &key.1), item);
-            if selected && !watcher.send(EventType::Added.as_str(), &encode(&watcher.served, item)).await {
-                return;
-            }
-        }
-        if start.send_initial && !watcher.bookmark(rv, true).await {
-            return;
-        }
-        (rv, changes)
-    } else {
-        let requested = start.requested.unwrap_or_default();
-        match store.follow_from(requested) {
-            Ok((replay, changes)) => {
-                let mut last = requested;
-                for event in replay {
-                    last = event.rv;
-                    if !watcher.forward(&event).await {
-                        return;
-                    }
-                }
-                (last.max(requested), changes)
-            }
-            Err(too_old) => {
-                watcher.expired(&too_old.to_string()).await;
-                return;
-            }
-        }
+    let watcher = Watcher {
+        served,
+        namespace,
+        filter,
+        sender,
+        table,
     };
+    let store = &state.store;
+    let (mut last_rv, mut changes) =
+        if start.send_initial || matches!(start.requested, None | Some(0)) {
+            let (items, rv, changes) = store
+                .snapshot_and_follow(&watcher.served.storage_key, watcher.namespace.as_deref());
+            for (key, item) in &items {
+                let selected = watcher
+                    .filter
+                    .matches(&watcher.served, (&key.0, &key.1), item);
+                if selected && !watcher.send_object(EventType::Added, item).await {
+                    return;
+                }
+            }
+            if start.send_initial && !watcher.bookmark(rv, true).await {
+                return;
+            }
+            (rv, changes)
+        } else {
+            let requested = start.requested.unwrap_or_default();
+            match store.follow_from(requested) {
+                Ok((replay, changes)) => {
+                    let mut last = requested;
+                    for event in replay {
+                        last = event.rv;
+                        if !watcher.forward(&event).await {
+                            return;
+                        }
+                    }
+                    (last.max(requested), changes)
+                }
+                Err(too_old) => {
+                    watcher.expired(&too_old.to_string()).await;
+                    return;
+                }
+            }
+        };
     let deadline = tokio::time::sleep(timeout);
     tokio::pin!(deadline);
     let mut ticks = tokio::time::interval(state.options.bookmark_interval);
@@ -148,13 +183,17 @@ struct Watcher {
     namespace: Option<String>,
     filter: Filter,
     sender: mpsc::Sender<Bytes>,
+    table: Option<IncludeObject>,
 }
 
 impl Watcher {
     /// Sends a change if it concerns this watch, with the type the watch's selection implies.
     async fn forward(&self, event: &Event) -> bool {
         if event.key.resource != self.served.storage_key
-            || self.namespace.as_ref().is_some_and(|ns| *ns != event.key.namespace)
+            || self
+                .namespace
+                .as_ref()
+                .is_some_and(|ns| *ns != event.key.namespace)
         {
             return true;
         }
@@ -173,7 +212,30 @@ impl Watcher {
             (_, true, false) => EventType::Deleted,
             (_, false, false) => return true,
         };
-        self.send(type_.as_str(), &encode(&self.served, &event.object)).await
+        self.send_object(type_, &event.object).await
+    }
+
+    async fn send_object(&self, type_: EventType, object: &StoredObject) -> bool {
+        match self.table {
+            None => {
+                self.send(type_.as_str(), &encode(&self.served, object))
+                    .await
+            }
+            Some(include) => {
+                let page = Page {
+                    items: vec![object.clone()],
+                    rv: object.rv,
+                    continue_token: None,
+                    remaining: None,
+                };
+                let table = table::table(&self.served, &page, include);
+                self.send(
+                    type_.as_str(),
+                    &serde_json::to_vec(&table).unwrap_or_default(),
+                )
+                .await
+            }
+        }
     }
 
     async fn send(&self, type_: &str, object: &[u8]) -> bool {
@@ -192,11 +254,13 @@ impl Watcher {
             metadata["annotations"] = json!({ "k8s.io/initial-events-end": "true" });
         }
         let object = json!({ "kind": self.served.info.kind, "apiVersion": self.served.info.api_version(), "metadata": metadata });
-        self.send("BOOKMARK", &serde_json::to_vec(&object).unwrap_or_default()).await
+        self.send("BOOKMARK", &serde_json::to_vec(&object).unwrap_or_default())
+            .await
     }
 
     async fn expired(&self, message: &str) {
         let status = ApiError::expired(message.to_owned()).status();
-        self.send("ERROR", &serde_json::to_vec(&status).unwrap_or_default()).await;
+        self.send("ERROR", &serde_json::to_vec(&status).unwrap_or_default())
+            .await;
     }
 }

@@ -48,9 +48,9 @@ impl PatchType {
             "application/merge-patch+json" => Some(Self::Merge),
             "application/json-patch+json" => Some(Self::Json),
             "application/strategic-merge-patch+json" => Some(Self::Strategic),
-            "application/apply-patch+yaml" | "application/apply-patch+json" | "application/apply-patch+cbor" => {
-                Some(Self::Apply)
-            }
+            "application/apply-patch+yaml"
+            | "application/apply-patch+json"
+            | "application/apply-patch+cbor" => Some(Self::Apply),
             _ => None,
         }
     }
@@ -67,7 +67,13 @@ pub enum Change {
 }
 
 /// Performs a write on `target`.
-pub fn write(state: &ServerState, target: &Target, change: Change, query: &Query, user_agent: Option<&str>) -> ApiResult<Written> {
+pub fn write(
+    state: &ServerState,
+    target: &Target,
+    change: Change,
+    query: &Query,
+    user_agent: Option<&str>,
+) -> ApiResult<Written> {
     let served = &target.served;
     let dry_run = query.dry_run()?;
     let field_validation = query.field_validation()?;
@@ -76,42 +82,73 @@ pub fn write(state: &ServerState, target: &Target, change: Change, query: &Query
     if let Change::Patch(PatchType::Strategic, _) = &change
         && !served.behaviour.builtin()
     {
-        return Err(ApiError::unsupported_media_type("application/strategic-merge-patch+json"));
+        return Err(ApiError::unsupported_media_type(
+            "application/strategic-merge-patch+json",
+        ));
     }
     if force && !matches!(change, Change::Patch(PatchType::Apply, _)) {
-        return Err(ApiError::bad_request("force may not be set for non-apply patch"));
+        return Err(ApiError::bad_request(
+            "force may not be set for non-apply patch",
+        ));
     }
     for _ in 0..ATTEMPTS {
         let key = object_key(target, &change)?;
         let stored = state.store.get(&key);
-        let current = stored.as_ref().map(|s| convert::to_served(served, s.value()));
+        let current = stored
+            .as_ref()
+            .map(|s| convert::to_served(served, s.value()));
         if current.is_none() && target.subresource.is_none() {
             super::namespaces::check_can_create(state, target)?;
         }
         let now = super::now();
         let (new, kind) = compute(target, current.as_ref(), &change, &manager, force, &now)?;
-        let options = WriteOptions { manager: &manager, field_validation, now: &now };
+        let options = WriteOptions {
+            manager: &manager,
+            field_validation,
+            now: &now,
+        };
         let (prepared, warnings) = prepare(target, current.as_ref(), new, kind, &options)?;
         let key = match &prepared {
             Prepared::Store(object) | Prepared::Remove(object) if stored.is_none() => ObjectKey {
-                name: object["metadata"]["name"].as_str().unwrap_or_default().to_owned(),
+                name: object["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
                 ..key
             },
             _ => key,
         };
-        let precondition = stored.as_ref().map_or(Precondition::Absent, |s| Precondition::Version(s.rv));
+        let precondition = stored
+            .as_ref()
+            .map_or(Precondition::Absent, |s| Precondition::Version(s.rv));
         let write = match prepared {
             Prepared::Unchanged => {
                 let object = current.unwrap_or(Value::Null);
-                return Ok(Written { object, created: false, warnings });
+                return Ok(Written {
+                    object,
+                    created: false,
+                    warnings,
+                });
             }
             Prepared::Store(object) if dry_run => {
-                return Ok(Written { object: convert::to_served(served, object), created: stored.is_none(), warnings });
+                return Ok(Written {
+                    object: convert::to_served(served, object),
+                    created: stored.is_none(),
+                    warnings,
+                });
             }
             Prepared::Remove(object) if dry_run => {
-                return Ok(Written { object: convert::to_served(served, object), created: false, warnings });
+                return Ok(Written {
+                    object: convert::to_served(served, object),
+                    created: false,
+                    warnings,
+                });
             }
-            Prepared::Store(object) => Write::Put { key, object, precondition },
+            Prepared::Store(object) => Write::Put {
+                key,
+                object,
+                precondition,
+            },
             Prepared::Remove(_) => Write::Delete { key, precondition },
         };
         match state.store.commit(vec![write]) {
@@ -119,14 +156,21 @@ pub fn write(state: &ServerState, target: &Target, change: Change, query: &Query
                 let event = &events[0];
                 state.after_commit(served);
                 let object = convert::to_served(served, event.object.value());
-                return Ok(Written { object, created: stored.is_none(), warnings });
+                return Ok(Written {
+                    object,
+                    created: stored.is_none(),
+                    warnings,
+                });
             }
             Err(CommitError::AlreadyExists(key)) if matches!(change, Change::Create(_)) => {
-                return Err(ApiError::already_exists(served.info.qualified_resource(), &key.name));
+                return Err(ApiError::already_exists(
+                    served.info.qualified_resource(),
+                    &key.name,
+                ));
             }
-            Err(CommitError::AlreadyExists(_) | CommitError::Conflict(_) | CommitError::NotFound(_))
-                if retries(&change) =>
-            {
+            Err(
+                CommitError::AlreadyExists(_) | CommitError::Conflict(_) | CommitError::NotFound(_),
+            ) if retries(&change) => {
                 continue;
             }
             Err(CommitError::Conflict(key) | CommitError::NotFound(key)) => {
@@ -147,7 +191,9 @@ pub fn write(state: &ServerState, target: &Target, change: Change, query: &Query
 fn retries(change: &Change) -> bool {
     match change {
         Change::Create(_) => false,
-        Change::Update(object) => object["metadata"]["resourceVersion"].as_str().is_none_or(str::is_empty),
+        Change::Update(object) => object["metadata"]["resourceVersion"]
+            .as_str()
+            .is_none_or(str::is_empty),
         Change::Patch(..) => true,
     }
 }
@@ -156,8 +202,15 @@ fn retries(change: &Change) -> bool {
 fn object_key(target: &Target, change: &Change) -> ApiResult<ObjectKey> {
     let name = match (&target.name, change) {
         (Some(name), _) => name.clone(),
-        (None, Change::Create(object)) => object["metadata"]["name"].as_str().unwrap_or_default().to_owned(),
-        (None, _) => return Err(ApiError::method_not_allowed("the name of the object is required")),
+        (None, Change::Create(object)) => object["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        (None, _) => {
+            return Err(ApiError::method_not_allowed(
+                "the name of the object is required",
+            ));
+        }
     };
     Ok(ObjectKey {
         resource: target.served.storage_key.clone(),
@@ -176,7 +229,12 @@ fn compute(
     now: &str,
 ) -> ApiResult<(Value, WriteKind)> {
     let served = &target.served;
-    let missing = || ApiError::not_found(served.info.qualified_resource(), target.name.as_deref().unwrap_or_default());
+    let missing = || {
+        ApiError::not_found(
+            served.info.qualified_resource(),
+            target.name.as_deref().unwrap_or_default(),
+        )
+    };
     match change {
         Change::Create(object) => Ok((object.clone(), WriteKind::Create)),
         Change::Update(object) => {
@@ -223,8 +281,13 @@ fn compute(
                 subresource,
                 rules: &served.merge_rules,
             };
-            let applied = apply::apply(current, &config, &request).map_err(|c| c.into_api_error())?;
-            let kind = if current.is_some() { WriteKind::Apply } else { WriteKind::ApplyCreate };
+            let applied =
+                apply::apply(current, &config, &request).map_err(|c| c.into_api_error())?;
+            let kind = if current.is_some() {
+                WriteKind::Apply
+            } else {
+                WriteKind::ApplyCreate
+            };
             Ok((applied, kind))
         }
     }
@@ -243,5 +306,9 @@ fn manager_name(query: &Query, user_agent: Option<&str>, change: &Change) -> Api
     }
     let agent = user_agent.unwrap_or_default();
     let name = agent.split('/').next().unwrap_or_default();
-    Ok(if name.is_empty() { "unknown".to_owned() } else { name.chars().take(128).collect() })
+    Ok(if name.is_empty() {
+        "unknown".to_owned()
+    } else {
+        name.chars().take(128).collect()
+    })
 }

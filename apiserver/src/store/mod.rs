@@ -524,7 +524,11 @@ impl Store {
         &self,
         resource: &str,
         namespace: Option<&str>,
-    ) -> (Vec<((String, String), StoredObject)>, u64, broadcast::Receiver<Arc<Event>>) {
+    ) -> (
+        Vec<((String, String), StoredObject)>,
+        u64,
+        broadcast::Receiver<Arc<Event>>,
+    ) {
         let state = self.lock();
         let receiver = self.changes.subscribe();
         let items = state

@@ -22,10 +22,11 @@ pub struct FetchRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<Auth>,
 
-    /// What the URL returns: one document (`SINGLE`), an archive (`PACKAGE`) or an index of
-    /// documents (`INDEX`).
-    #[serde(default)]
-    pub mode: FetchMode,
+    /// What the URL returns: one document (`SINGLE`, the default), an archive (`PACKAGE`) or an
+    /// index of documents (`INDEX`).
+    // No schema default: defaults inside list items make every client-side re-apply a change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<FetchMode>,
 
     /// Which files to take from a `PACKAGE` or `INDEX` response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,18 +77,18 @@ pub struct Version {
     #[schemars(length(min = 1, max = LONG_STRING_MAX_LENGTH))]
     pub value: String,
 
-    /// Whether this version is deprecated.
-    #[serde(default)]
-    pub deprecated: bool,
+    /// Whether this version is deprecated. Defaults to false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecated: Option<bool>,
 
     /// The version since which this one is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = LONG_STRING_MAX_LENGTH))]
     pub deprecated_since: Option<String>,
 
-    /// Whether this version will be removed.
-    #[serde(default)]
-    pub for_removal: bool,
+    /// Whether this version will be removed. Defaults to false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_removal: Option<bool>,
 }
 
 /// Pattern of child names that are also used in object names (webhooks).
