@@ -7,8 +7,8 @@ use crate::{
     store::ObjectKey,
 };
 
-/// Checks that an object may be created in the target's namespace.
-pub fn check_can_create(state: &ServerState, target: &Target) -> ApiResult<()> {
+/// Checks that the object `name` may be created in the target's namespace.
+pub fn check_can_create(state: &ServerState, target: &Target, name: &str) -> ApiResult<()> {
     if !target.served.info.namespaced {
         return Ok(());
     }
@@ -33,7 +33,7 @@ pub fn check_can_create(state: &ServerState, target: &Target) -> ApiResult<()> {
         Some(stored) if stored.meta.deleting => Err(ApiError::forbidden(format!(
             "{} \"{}\" is forbidden: unable to create new content in namespace {namespace} because it is being terminated",
             target.served.info.qualified_resource(),
-            target.name.as_deref().unwrap_or_default(),
+            name,
         ))),
         Some(_) => Ok(()),
     }

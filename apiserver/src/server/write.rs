@@ -98,7 +98,7 @@ pub fn write(
             .as_ref()
             .map(|s| convert::to_served(served, s.value()));
         if current.is_none() && target.subresource.is_none() {
-            super::namespaces::check_can_create(state, target)?;
+            super::namespaces::check_can_create(state, target, &key.name)?;
         }
         let now = super::now();
         let (new, kind) = compute(target, current.as_ref(), &change, &manager, force, &now)?;
