@@ -135,6 +135,7 @@ impl ControlPlane {
             vec![credentials.admin_token.clone()],
             config.server.clone(),
         ));
+        server::system_namespaces::ensure(&state).map_err(|e| io::Error::other(e.message))?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
         tasks.spawn(server::gc::run(state.clone(), shutdown_rx.clone()));

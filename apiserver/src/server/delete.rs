@@ -86,6 +86,9 @@ impl DeleteOptions {
 pub fn delete(state: &ServerState, target: &Target, options: &DeleteOptions) -> ApiResult<Value> {
     let served = &target.served;
     let name = target.name.clone().unwrap_or_default();
+    if served.behaviour == Behaviour::Namespace {
+        super::system_namespaces::check_can_delete(&name)?;
+    }
     let key = ObjectKey {
         resource: served.storage_key.clone(),
         namespace: target.namespace.clone().unwrap_or_default(),

@@ -13,6 +13,7 @@ mod prepare;
 mod protobuf;
 mod query;
 mod read;
+pub mod system_namespaces;
 mod table;
 mod watch;
 mod write;
