@@ -2,8 +2,11 @@
 //! embedded control plane per test, reached over HTTPS by the real `kubectl` and by kube-rs.
 
 use std::{
+    io::{BufRead, BufReader, Write},
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::{Child, Command, Output, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
 };
 
 use compass_apiserver::{Config, ControlPlane};
@@ -74,28 +77,88 @@ impl TestServer {
         Client::try_from(config).expect("a client")
     }
 
-    /// Runs the real `kubectl` against this server, with a discovery cache of its own.
-    pub fn kubectl(&self, args: &[&str]) -> Output {
-        Command::new("kubectl")
+    /// A `kubectl` command against this server, with a discovery cache of its own, not yet run.
+    pub fn kubectl_command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("kubectl");
+        command
             .args(args)
             .env("KUBECONFIG", self.kubeconfig())
             .env("KUBECACHEDIR", self.data_dir.path().join("kubectl-cache"))
             .env("HOME", self.data_dir.path())
-            .current_dir(repo_root())
+            .current_dir(repo_root());
+        command
+    }
+
+    /// Runs the real `kubectl` against this server.
+    pub fn kubectl(&self, args: &[&str]) -> Output {
+        self.kubectl_command(args)
             .output()
             .expect("kubectl is on PATH")
     }
 
+    /// Runs `kubectl` with `input` on its standard input (for `-f -`).
+    pub fn kubectl_with_stdin(&self, args: &[&str], input: &str) -> Output {
+        let mut child = self
+            .kubectl_command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("kubectl is on PATH");
+        child
+            .stdin
+            .take()
+            .expect("a piped stdin")
+            .write_all(input.as_bytes())
+            .expect("kubectl reads its stdin");
+        child.wait_with_output().expect("kubectl runs")
+    }
+
+    /// `kubectl apply -f -` of a YAML text plus `extra` arguments; returns stdout and fails the
+    /// test with stderr when it fails.
+    pub fn apply_yaml(&self, yaml: &str, extra: &[&str]) -> String {
+        let args: Vec<&str> = ["apply", "-f", "-"].iter().chain(extra).copied().collect();
+        succeeded(&args, self.kubectl_with_stdin(&args, yaml))
+    }
+
+    /// `kubectl apply -f -` of a YAML text that must fail; returns stderr.
+    pub fn apply_yaml_err(&self, yaml: &str, extra: &[&str]) -> String {
+        let args: Vec<&str> = ["apply", "-f", "-"].iter().chain(extra).copied().collect();
+        failed(&args, self.kubectl_with_stdin(&args, yaml))
+    }
+
+    /// Runs `kubectl` that must fail; returns its stderr, failing the test when it succeeds.
+    pub fn kubectl_err(&self, args: &[&str]) -> String {
+        failed(args, self.kubectl(args))
+    }
+
+    /// Starts a long-running `kubectl` (such as `get -w`) whose output lines are read as they come.
+    pub fn kubectl_stream(&self, args: &[&str]) -> KubectlStream {
+        let mut child = self
+            .kubectl_command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("kubectl is on PATH");
+        let stdout = child.stdout.take().expect("a piped stdout");
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        KubectlStream {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
     /// Runs `kubectl` and returns its stdout, failing the test with stderr when it fails.
     pub fn kubectl_ok(&self, args: &[&str]) -> String {
-        let output = self.kubectl(args);
-        assert!(
-            output.status.success(),
-            "kubectl {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        succeeded(args, self.kubectl(args))
     }
 
     /// Installs the product's CRDs (`crds/yaml`) and waits until they are Established.
@@ -108,5 +171,77 @@ impl TestServer {
             "--all",
             "--timeout=30s",
         ]);
+    }
+}
+
+fn succeeded(args: &[&str], output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "kubectl {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn failed(args: &[&str], output: Output) -> String {
+    assert!(
+        !output.status.success(),
+        "kubectl {} succeeded but should have failed; it printed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A running `kubectl` whose standard output is read line by line; killed when dropped.
+pub struct KubectlStream {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl KubectlStream {
+    /// Waits up to `timeout` for a line that satisfies `wanted`, and returns it. Fails the test
+    /// with every line seen so far when none comes.
+    pub fn line_where(&mut self, timeout: Duration, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if wanted(&line) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!(
+                    "no wanted line from kubectl within {timeout:?}; it printed:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+}
+
+impl Drop for KubectlStream {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How long [`eventually`] waits at most.
+pub const EVENTUALLY: Duration = Duration::from_secs(20);
+
+/// Polls `check` every 100 ms until it holds, failing the test after [`EVENTUALLY`].
+pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + EVENTUALLY;
+    while !check() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {EVENTUALLY:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
