@@ -8,6 +8,7 @@ mod discovery;
 pub mod gc;
 mod http;
 mod namespaces;
+mod object_meta;
 mod path;
 mod prepare;
 mod protobuf;

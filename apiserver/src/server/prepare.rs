@@ -327,6 +327,7 @@ fn set_system_metadata(
             }
         }
     }
+    super::object_meta::drop_empty_collections(metadata);
     Ok(())
 }
 
