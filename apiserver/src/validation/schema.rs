@@ -185,9 +185,19 @@ fn bound(schema: &Value, key: &str, exclusive_key: &str) -> Option<Bound> {
     let number = schema.get(key).filter(|v| v.is_number())?;
     Some(Bound {
         value: number.as_f64()?,
-        text: number.to_string(),
+        text: go_number(number.as_f64()?),
         exclusive: flag(schema, exclusive_key),
     })
+}
+
+/// A bound as kube-openapi prints it: Go's `%v` of a float64, so `1.0` reads `1`.
+// NB: a CRD that went through typed JSONSchemaProps holds its bounds as floats (`1.0`).
+fn go_number(number: f64) -> String {
+    if number.fract() == 0.0 && number.abs() < 1e21 {
+        format!("{number:.0}")
+    } else {
+        number.to_string()
+    }
 }
 
 impl Node {
@@ -335,7 +345,8 @@ fn compile_checks(schema: &Value, place: &Place, errors: &mut Vec<FieldError>) -
         maximum: bound(schema, "maximum", "exclusiveMaximum"),
         multiple_of: schema
             .get("multipleOf")
-            .and_then(|m| Some((m.as_f64()?, m.to_string()))),
+            .and_then(|m| m.as_f64())
+            .map(|m| (m, go_number(m))),
         min_items: count(schema, "minItems"),
         max_items: count(schema, "maxItems"),
         min_properties: count(schema, "minProperties"),

@@ -182,6 +182,25 @@ fn numeric_bounds_inclusive_exclusive_and_multiples_are_checked() {
 }
 
 #[test]
+fn bounds_written_as_floats_read_as_go_prints_them() {
+    let props = json!({
+        "replicas": {"type": "integer", "minimum": 1.0, "maximum": 10.0},
+        "step": {"type": "number", "multipleOf": 2.0},
+    });
+    assert_eq!(
+        spec_errors(props.clone(), json!({"replicas": 0, "step": 3})),
+        [
+            "spec.replicas: Invalid value: 0: spec.replicas in body should be greater than or equal to 1",
+            "spec.step: Invalid value: 3: spec.step in body should be a multiple of 2",
+        ]
+    );
+    assert_eq!(
+        spec_errors(props, json!({"replicas": 11})),
+        ["spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10"]
+    );
+}
+
+#[test]
 fn item_counts_are_checked() {
     let props = json!({"tags": {"type": "array", "minItems": 1, "maxItems": 2, "items": {"type": "string"}}});
     assert!(spec_errors(props.clone(), json!({"tags": ["a"]})).is_empty());
