@@ -56,6 +56,40 @@ pub(super) fn apply(node: &Node, value: &mut Value) {
     }
 }
 
+/// Removes the `null`s a schema neither allows nor defaults, as kube-apiserver does right after
+/// pruning (`PruneNonNullableNullsWithoutDefaults`): a property or map value that is `null`, not
+/// `nullable` and has no default is dropped. `null` list items and `null`s without a schema stay.
+pub(super) fn prune_nulls(node: Option<&Node>, value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|name, v| {
+                !(v.is_null()
+                    && field_schema(node, name).is_some_and(|s| !s.nullable && s.default.is_none()))
+            });
+            for (name, v) in map.iter_mut() {
+                prune_nulls(field_schema(node, name), v);
+            }
+        }
+        Value::Array(items) => {
+            let item = node.and_then(|n| n.items.as_deref());
+            for v in items {
+                prune_nulls(item, v);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The schema of `name` in an object described by `node`: its property, else its
+/// `additionalProperties` schema.
+fn field_schema<'a>(node: Option<&'a Node>, name: &str) -> Option<&'a Node> {
+    let node = node?;
+    node.properties.get(name).or(match &node.additional {
+        Additional::Schema(schema) => Some(schema),
+        _ => None,
+    })
+}
+
 /// Checks every default below `node` (at schema path `path`) as kube-apiserver does before it
 /// accepts a schema: once defaulted, a default must have no unknown fields and must validate.
 pub(super) fn check_defaults(node: &Node, path: &str, out: &mut Vec<FieldError>) {

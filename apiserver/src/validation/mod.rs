@@ -82,9 +82,11 @@ impl SchemaValidator {
     /// `x-kubernetes-preserve-unknown-fields`, `additionalProperties` and
     /// `x-kubernetes-embedded-resource`; `apiVersion`, `kind` and `metadata` of the root and of
     /// embedded resources are never pruned, nor is anything inside the root's `metadata`.
+    /// `null`s that are not nullable and have no default go too.
     pub fn prune(&self, object: &mut Value) -> Vec<String> {
         let mut unknown = Vec::new();
         prune::prune(Some(&self.root), object, true, "", &mut unknown);
+        defaults::prune_nulls(Some(&self.root), object);
         unknown.sort();
         unknown
     }

@@ -58,6 +58,37 @@ fn nullable_nulls_are_kept_and_other_nulls_are_defaulted() {
 }
 
 #[test]
+fn pruning_drops_nulls_that_are_neither_nullable_nor_defaulted() {
+    let validator = compile(with_spec_properties(json!({
+        "nickname": {"type": "string"},
+        "note": {"type": "string", "nullable": true},
+        "mode": {"type": "string", "default": "auto"},
+        "sizes": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "extra": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
+    })));
+    let mut object = resource(json!({
+        "nickname": null,
+        "note": null,
+        "mode": null,
+        "sizes": {"a": 1, "b": null},
+        "tags": ["x", null],
+        "extra": {"free": null},
+    }));
+    assert!(validator.prune(&mut object).is_empty());
+    assert_eq!(
+        object["spec"],
+        json!({
+            "note": null,
+            "mode": null,
+            "sizes": {"a": 1},
+            "tags": ["x", null],
+            "extra": {"free": null},
+        })
+    );
+}
+
+#[test]
 fn defaults_apply_to_list_items_and_map_values() {
     let validator = compile(with_spec_properties(json!({
         "routes": {"type": "array", "items": {
