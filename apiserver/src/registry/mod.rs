@@ -35,6 +35,10 @@ pub struct Served {
     pub storage_version: String,
     /// Schema validation, for CRD-defined kinds.
     pub validator: Option<Arc<SchemaValidator>>,
+    /// The storage version's schema when it has defaults: kube-apiserver applies them to every
+    /// object it reads from storage, so a default added later, or one a version written through
+    /// lacks, shows on reads.
+    pub read_defaults: Option<Arc<SchemaValidator>>,
     /// How server-side apply merges lists and maps.
     pub merge_rules: Arc<MergeRules>,
     /// Extra fields (JSON paths without the leading dot) usable in field selectors.
@@ -136,6 +140,7 @@ impl Registry {
                     info,
                     behaviour,
                     validator: None,
+                    read_defaults: None,
                     merge_rules: Arc::new(MergeRules::from_schema(None)),
                     selectable_fields: Vec::new(),
                 })
@@ -151,6 +156,7 @@ impl Registry {
                 .find(|v| v.storage)
                 .map(|v| v.name.clone())
                 .unwrap_or_default();
+            let mut versions = Vec::new();
             for version in crd::served_versions(definition) {
                 let cache_key = (
                     definition.metadata.name.clone().unwrap_or_default(),
@@ -167,6 +173,14 @@ impl Registry {
                     kept.insert(cache_key.clone(), (schema.clone(), validator.clone()));
                     Some(validator)
                 });
+                versions.push((version, validator));
+            }
+            let read_defaults = versions
+                .iter()
+                .find(|(version, _)| version.info.version == storage_version)
+                .and_then(|(_, validator)| validator.clone())
+                .filter(|validator| validator.has_defaults());
+            for (version, validator) in versions {
                 let merge_rules = Arc::new(MergeRules::from_schema(version.info.schema.as_deref()));
                 served.push(Arc::new(Served {
                     storage_key: version.info.storage_key(),
@@ -174,6 +188,7 @@ impl Registry {
                     info: version.info,
                     behaviour: Behaviour::Custom,
                     validator,
+                    read_defaults: read_defaults.clone(),
                     merge_rules,
                     selectable_fields: version.selectable_fields,
                 }));
@@ -211,5 +226,66 @@ fn build(served: Vec<Arc<Served>>, previous: Option<&OpenApiDocuments>) -> Snaps
         },
         served,
         by_path,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// A CRD with a storage version `v1` and a served `v1beta1`; `v1` defaults `spec.size` when
+    /// `with_default`.
+    fn crd(with_default: bool) -> CustomResourceDefinition {
+        let mut size = json!({"type": "integer"});
+        if with_default {
+            size["default"] = json!(3);
+        }
+        let schema = |spec: Value| {
+            json!({"openAPIV3Schema": {"type": "object", "properties": {"spec": spec}}})
+        };
+        let spec = json!({"type": "object", "properties": {"size": size}});
+        let loose = json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true});
+        serde_json::from_value(json!({
+            "apiVersion": "apiextensions.k8s.io/v1",
+            "kind": "CustomResourceDefinition",
+            "metadata": {"name": "gadgets.toys.example.com"},
+            "spec": {
+                "group": "toys.example.com",
+                "scope": "Namespaced",
+                "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget", "listKind": "GadgetList"},
+                "versions": [
+                    {"name": "v1", "served": true, "storage": true, "schema": schema(spec)},
+                    {"name": "v1beta1", "served": true, "storage": false, "schema": schema(loose)},
+                ],
+            },
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn every_version_reads_with_the_defaults_of_the_storage_version() {
+        let registry = Registry::new();
+        registry.rebuild(&[crd(true)]);
+        let snapshot = registry.snapshot();
+        for version in ["v1", "v1beta1"] {
+            let served = snapshot.lookup("toys.example.com", version, "gadgets").unwrap();
+            let defaults = served.read_defaults.as_ref().expect("storage defaults");
+            let mut object = json!({"apiVersion": "toys.example.com/v1", "kind": "Gadget", "spec": {}});
+            defaults.apply_defaults(&mut object);
+            assert_eq!(object["spec"]["size"], 3, "{version}");
+        }
+    }
+
+    #[test]
+    fn a_storage_version_without_defaults_adds_nothing_on_read() {
+        let registry = Registry::new();
+        registry.rebuild(&[crd(false)]);
+        let served = registry
+            .snapshot()
+            .lookup("toys.example.com", "v1beta1", "gadgets")
+            .unwrap();
+        assert!(served.read_defaults.is_none());
     }
 }

@@ -20,11 +20,17 @@ const EVENT_FIELDS: [(&str, &str); 8] = [
 
 /// Whether objects of `served` are sent exactly as stored.
 pub fn is_identity(served: &Served) -> bool {
-    served.behaviour != Behaviour::EventsV1 && served.info.version == served.storage_version
+    served.behaviour != Behaviour::EventsV1
+        && served.info.version == served.storage_version
+        && served.read_defaults.is_none()
 }
 
-/// The stored object as the request's version shows it.
+/// The stored object as the request's version shows it, with the storage version's defaults
+/// applied as kube-apiserver applies them when it reads from storage.
 pub fn to_served(served: &Served, mut object: Value) -> Value {
+    if let Some(defaults) = &served.read_defaults {
+        defaults.apply_defaults(&mut object);
+    }
     if served.behaviour == Behaviour::EventsV1 {
         object = rename(object, |(ours, theirs)| (theirs, ours));
     }

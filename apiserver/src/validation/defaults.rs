@@ -56,6 +56,14 @@ pub(super) fn apply(node: &Node, value: &mut Value) {
     }
 }
 
+/// Whether `node` or any node below it has a default.
+pub(super) fn any_default(node: &Node) -> bool {
+    node.default.is_some()
+        || node.properties.values().any(any_default)
+        || node.items.as_deref().is_some_and(any_default)
+        || matches!(&node.additional, Additional::Schema(schema) if any_default(schema))
+}
+
 /// Removes the `null`s a schema neither allows nor defaults, as kube-apiserver does right after
 /// pruning (`PruneNonNullableNullsWithoutDefaults`): a property or map value that is `null`, not
 /// `nullable` and has no default is dropped. `null` list items and `null`s without a schema stay.

@@ -40,6 +40,7 @@ use walk::Frame;
 /// A compiled structural schema (one CRD version). Send + Sync: share it behind an `Arc`.
 pub struct SchemaValidator {
     root: Node,
+    has_defaults: bool,
 }
 
 impl fmt::Debug for SchemaValidator {
@@ -64,7 +65,8 @@ impl SchemaValidator {
             defaults::check_defaults(&root, "", &mut errors);
         }
         if errors.is_empty() {
-            Ok(Self { root })
+            let has_defaults = defaults::any_default(&root);
+            Ok(Self { root, has_defaults })
         } else {
             Err(sorted(errors))
         }
@@ -75,6 +77,11 @@ impl SchemaValidator {
     /// `null`s are kept, and non-nullable `null`s with a default are defaulted.
     pub fn apply_defaults(&self, object: &mut Value) {
         defaults::apply(&self.root, object);
+    }
+
+    /// Whether any node of the schema has a `default`.
+    pub fn has_defaults(&self) -> bool {
+        self.has_defaults
     }
 
     /// Removes fields the schema does not know and returns their paths (`spec.provider`,
