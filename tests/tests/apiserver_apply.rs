@@ -19,7 +19,13 @@ spec:
 }
 
 fn jsonpath(server: &TestServer, path: &str) -> String {
-    server.kubectl_ok(&["get", "application", "shop", "-o", &format!("jsonpath={path}")])
+    server.kubectl_ok(&[
+        "get",
+        "application",
+        "shop",
+        "-o",
+        &format!("jsonpath={path}"),
+    ])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,7 +97,11 @@ async fn a_second_field_manager_changing_a_value_conflicts_unless_it_forces() {
 
     let forced = server.apply_yaml(
         &application("theirs"),
-        &["--server-side", "--field-manager=other", "--force-conflicts"],
+        &[
+            "--server-side",
+            "--field-manager=other",
+            "--force-conflicts",
+        ],
     );
     assert_eq!(
         forced.trim(),
@@ -114,6 +124,10 @@ async fn a_second_field_manager_changing_a_value_conflicts_unless_it_forces() {
         .filter(|entry| !entry["fieldsV1"]["f:spec"]["f:description"].is_null())
         .map(|entry| entry["manager"].as_str().unwrap())
         .collect();
-    assert_eq!(owners, ["other"], "only the forcing manager owns the field now");
+    assert_eq!(
+        owners,
+        ["other"],
+        "only the forcing manager owns the field now"
+    );
     server.stop().await;
 }

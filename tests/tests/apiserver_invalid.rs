@@ -63,7 +63,11 @@ async fn every_invalid_example_is_rejected_with_its_expected_error_and_nothing_i
     server.install_compass_crds();
     server.kubectl_ok(&["apply", "-f", "examples/"]);
     let examples = invalid_examples();
-    assert!(examples.len() >= 20, "only {} invalid examples", examples.len());
+    assert!(
+        examples.len() >= 20,
+        "only {} invalid examples",
+        examples.len()
+    );
 
     let mut wrong = Vec::new();
     for example in &examples {
@@ -108,7 +112,10 @@ async fn every_invalid_example_is_rejected_with_its_expected_error_and_nothing_i
         let namespace = namespace.as_deref().unwrap_or("default");
         let listed = server.kubectl_ok(&["get", &resource, "-n", namespace, "-o", "name"]);
         for name in &names {
-            if listed.lines().any(|line| line.ends_with(&format!("/{name}"))) {
+            if listed
+                .lines()
+                .any(|line| line.ends_with(&format!("/{name}")))
+            {
                 stored.push(format!("{resource}/{name}"));
             }
         }
@@ -118,6 +125,9 @@ async fn every_invalid_example_is_rejected_with_its_expected_error_and_nothing_i
             "{missing}"
         );
     }
-    assert!(stored.is_empty(), "rejected objects were stored: {stored:?}");
+    assert!(
+        stored.is_empty(),
+        "rejected objects were stored: {stored:?}"
+    );
     server.stop().await;
 }

@@ -50,7 +50,10 @@ spec: {}
         r#"[{"op":"remove","path":"/metadata/finalizers"}]"#,
     ]);
     eventually("the application disappears", || {
-        !server.kubectl(&["get", "application", "held"]).status.success()
+        !server
+            .kubectl(&["get", "application", "held"])
+            .status
+            .success()
     })
     .await;
     let gone = server.kubectl_err(&["get", "application", "held"]);
@@ -64,7 +67,12 @@ async fn label_and_field_selectors_pick_exactly_the_matching_objects() {
     server.install_compass_crds();
     server.kubectl_ok(&["create", "namespace", "sel"]);
     let mut manifests = String::new();
-    for (name, env) in [("a", Some("prod")), ("b", Some("dev")), ("c", Some("test")), ("d", None)] {
+    for (name, env) in [
+        ("a", Some("prod")),
+        ("b", Some("dev")),
+        ("c", Some("test")),
+        ("d", None),
+    ] {
         let labels = match env {
             Some(env) => format!("{{suite: sel, env: {env}}}"),
             None => "{suite: sel}".to_owned(),
@@ -135,7 +143,13 @@ async fn label_and_annotate_need_overwrite_to_change_a_value() {
     assert_eq!(labeled.trim(), "configmap/settings labeled");
     let refused = server.kubectl_err(&["label", "configmap", "settings", "tier=silver"]);
     assert!(refused.contains("--overwrite is false"), "{refused}");
-    server.kubectl_ok(&["label", "configmap", "settings", "tier=silver", "--overwrite"]);
+    server.kubectl_ok(&[
+        "label",
+        "configmap",
+        "settings",
+        "tier=silver",
+        "--overwrite",
+    ]);
     assert_eq!(get(&server, &cm, "{.metadata.labels.tier}"), "silver");
     server.kubectl_ok(&["label", "configmap", "settings", "tier-"]);
     assert_eq!(get(&server, &cm, "{.metadata.labels}"), "");
@@ -145,7 +159,13 @@ async fn label_and_annotate_need_overwrite_to_change_a_value() {
     let refused = server.kubectl_err(&["annotate", "configmap", "settings", "note=two"]);
     assert!(refused.contains("--overwrite is false"), "{refused}");
     assert_eq!(get(&server, &cm, "{.metadata.annotations.note}"), "one");
-    server.kubectl_ok(&["annotate", "configmap", "settings", "note=two", "--overwrite"]);
+    server.kubectl_ok(&[
+        "annotate",
+        "configmap",
+        "settings",
+        "note=two",
+        "--overwrite",
+    ]);
     assert_eq!(get(&server, &cm, "{.metadata.annotations.note}"), "two");
     server.stop().await;
 }
@@ -158,7 +178,13 @@ async fn patch_applies_strategic_merge_and_json_patches_to_a_config_map() {
     let data = || get(&server, &cm, "{.data}");
 
     // Strategic merge is kubectl's default patch type for built-in kinds.
-    let patched = server.kubectl_ok(&["patch", "configmap", "settings", "-p", r#"{"data":{"b":"2"}}"#]);
+    let patched = server.kubectl_ok(&[
+        "patch",
+        "configmap",
+        "settings",
+        "-p",
+        r#"{"data":{"b":"2"}}"#,
+    ]);
     assert_eq!(patched.trim(), "configmap/settings patched");
     assert_eq!(data(), r#"{"a":"1","b":"2"}"#);
 
@@ -177,13 +203,37 @@ async fn patch_applies_strategic_merge_and_json_patches_to_a_config_map() {
             r#"[{{"op":"test","path":"/data/b","value":"{expected}"}},{{"op":"replace","path":"/data/b","value":"{value}"}}]"#
         )
     };
-    server.kubectl_ok(&["patch", "configmap", "settings", "--type=json", "-p", &json_patch("2", "20")]);
+    server.kubectl_ok(&[
+        "patch",
+        "configmap",
+        "settings",
+        "--type=json",
+        "-p",
+        &json_patch("2", "20"),
+    ]);
     assert_eq!(data(), r#"{"b":"20","c":"3"}"#);
-    let failed = server.kubectl_err(&["patch", "configmap", "settings", "--type=json", "-p", &json_patch("2", "200")]);
+    let failed = server.kubectl_err(&[
+        "patch",
+        "configmap",
+        "settings",
+        "--type=json",
+        "-p",
+        &json_patch("2", "200"),
+    ]);
     assert!(failed.contains("test"), "{failed}");
-    assert_eq!(data(), r#"{"b":"20","c":"3"}"#, "a failed test changes nothing");
+    assert_eq!(
+        data(),
+        r#"{"b":"20","c":"3"}"#,
+        "a failed test changes nothing"
+    );
 
-    let unchanged = server.kubectl_ok(&["patch", "configmap", "settings", "-p", r#"{"data":{"c":"3"}}"#]);
+    let unchanged = server.kubectl_ok(&[
+        "patch",
+        "configmap",
+        "settings",
+        "-p",
+        r#"{"data":{"c":"3"}}"#,
+    ]);
     assert_eq!(unchanged.trim(), "configmap/settings patched (no change)");
     server.stop().await;
 }
@@ -210,12 +260,21 @@ async fn get_watch_on_config_maps_prints_additions_and_changes() {
     server.kubectl_ok(&["create", "configmap", "first", "--from-literal=a=1"]);
     let mut watch = server.kubectl_stream(&["get", "configmaps", "-w"]);
     let header = watch.line_where(Duration::from_secs(10), |line| line.starts_with("NAME"));
-    assert_eq!(header.split_whitespace().collect::<Vec<_>>(), ["NAME", "DATA", "AGE"]);
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["NAME", "DATA", "AGE"]
+    );
     watch.line_where(Duration::from_secs(10), |line| line.starts_with("first "));
 
     server.kubectl_ok(&["create", "configmap", "second", "--from-literal=a=1"]);
     watch.line_where(Duration::from_secs(10), |line| line.starts_with("second "));
-    server.kubectl_ok(&["patch", "configmap", "first", "-p", r#"{"data":{"b":"2","c":"3"}}"#]);
+    server.kubectl_ok(&[
+        "patch",
+        "configmap",
+        "first",
+        "-p",
+        r#"{"data":{"b":"2","c":"3"}}"#,
+    ]);
     watch.line_where(Duration::from_secs(10), |line| {
         line.split_whitespace().take(2).eq(["first", "3"])
     });

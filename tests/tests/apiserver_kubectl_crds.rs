@@ -66,12 +66,14 @@ fn missing_from(expected: &Value, actual: &Value, path: &str) -> Vec<String> {
                 }
             })
             .collect(),
-        (Value::Array(expected), Value::Array(actual)) if expected.len() == actual.len() => expected
-            .iter()
-            .zip(actual)
-            .enumerate()
-            .flat_map(|(i, (e, a))| missing_from(e, a, &format!("{path}[{i}]")))
-            .collect(),
+        (Value::Array(expected), Value::Array(actual)) if expected.len() == actual.len() => {
+            expected
+                .iter()
+                .zip(actual)
+                .enumerate()
+                .flat_map(|(i, (e, a))| missing_from(e, a, &format!("{path}[{i}]")))
+                .collect()
+        }
         _ if expected == actual => Vec::new(),
         _ => vec![format!("{path} is {actual}, not {expected}")],
     }
@@ -108,13 +110,21 @@ async fn api_resources_lists_every_compass_kind_with_its_short_name() {
     let expected: Vec<Vec<&str>> = KINDS
         .iter()
         .map(|(kind, plural, short)| {
-            let namespaced = if matches!(*kind, "ApplicationTemplate" | "IntegrationSystem" | "Tenant")
-            {
+            let namespaced = if matches!(
+                *kind,
+                "ApplicationTemplate" | "IntegrationSystem" | "Tenant"
+            ) {
                 "false"
             } else {
                 "true"
             };
-            vec![*plural, *short, "compass.kyma-project.io/v1alpha1", namespaced, *kind]
+            vec![
+                *plural,
+                *short,
+                "compass.kyma-project.io/v1alpha1",
+                namespaced,
+                *kind,
+            ]
         })
         .collect();
     assert_eq!(rows, expected);

@@ -28,8 +28,23 @@ spec: {{}}
 fn populated_namespace(server: &TestServer, finalizer: Option<&str>) {
     server.install_compass_crds();
     server.kubectl_ok(&["create", "namespace", "life"]);
-    server.kubectl_ok(&["create", "configmap", "settings", "-n", "life", "--from-literal=a=1"]);
-    server.kubectl_ok(&["create", "secret", "generic", "creds", "-n", "life", "--from-literal=a=1"]);
+    server.kubectl_ok(&[
+        "create",
+        "configmap",
+        "settings",
+        "-n",
+        "life",
+        "--from-literal=a=1",
+    ]);
+    server.kubectl_ok(&[
+        "create",
+        "secret",
+        "generic",
+        "creds",
+        "-n",
+        "life",
+        "--from-literal=a=1",
+    ]);
     server.apply_yaml(&application("shop", "life", finalizer), &[]);
 }
 
@@ -39,7 +54,10 @@ async fn deleting_a_namespace_removes_everything_in_it_and_then_the_namespace() 
     populated_namespace(&server, None);
     let deleted = server.kubectl_ok(&["delete", "namespace", "life", "--wait=false"]);
     assert_eq!(deleted.trim(), r#"namespace "life" deleted"#);
-    eventually("the namespace is gone", || gone(&server, &["namespace", "life"])).await;
+    eventually("the namespace is gone", || {
+        gone(&server, &["namespace", "life"])
+    })
+    .await;
     for kind in ["configmap", "secret", "application"] {
         let listed = server.kubectl_ok(&["get", kind, "-A", "-o", "name"]);
         assert!(
@@ -79,7 +97,10 @@ async fn a_terminating_namespace_refuses_new_objects_until_it_is_gone() {
         "{refused}"
     );
     let refused = server.apply_yaml_err(&application("late", "life", None), &[]);
-    assert!(refused.contains("Forbidden") || refused.contains("forbidden"), "{refused}");
+    assert!(
+        refused.contains("Forbidden") || refused.contains("forbidden"),
+        "{refused}"
+    );
     assert!(refused.contains("being terminated"), "{refused}");
 
     server.kubectl_ok(&[
@@ -92,7 +113,10 @@ async fn a_terminating_namespace_refuses_new_objects_until_it_is_gone() {
         "-p",
         r#"[{"op":"remove","path":"/metadata/finalizers"}]"#,
     ]);
-    eventually("the namespace is gone", || gone(&server, &["namespace", "life"])).await;
+    eventually("the namespace is gone", || {
+        gone(&server, &["namespace", "life"])
+    })
+    .await;
     server.stop().await;
 }
 
@@ -101,7 +125,13 @@ async fn a_config_map_owned_by_an_application_is_collected_with_it() {
     let server = TestServer::start().await;
     server.install_compass_crds();
     server.apply_yaml(&application("shop", "default", None), &[]);
-    let uid = server.kubectl_ok(&["get", "application", "shop", "-o", "jsonpath={.metadata.uid}"]);
+    let uid = server.kubectl_ok(&[
+        "get",
+        "application",
+        "shop",
+        "-o",
+        "jsonpath={.metadata.uid}",
+    ]);
     for name in ["owned", "free"] {
         let owner = if name == "owned" {
             format!(
@@ -135,7 +165,10 @@ async fn deleting_a_crd_removes_its_objects_and_its_api() {
 
     let resources = server.kubectl_ok(&["api-resources", "--api-group=compass.kyma-project.io"]);
     assert!(!resources.contains("applications"), "{resources}");
-    assert!(resources.contains("runtimes"), "other kinds stay: {resources}");
+    assert!(
+        resources.contains("runtimes"),
+        "other kinds stay: {resources}"
+    );
     let missing = server.kubectl_err(&["get", "applications"]);
     assert!(
         missing.contains(r#"the server doesn't have a resource type "applications""#),
@@ -146,6 +179,9 @@ async fn deleting_a_crd_removes_its_objects_and_its_api() {
     server.install_compass_crds();
     let listed = server.kubectl(&["get", "applications", "-A"]);
     assert!(listed.status.success(), "{listed:?}");
-    assert_eq!(String::from_utf8_lossy(&listed.stderr).trim(), "No resources found");
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stderr).trim(),
+        "No resources found"
+    );
     server.stop().await;
 }

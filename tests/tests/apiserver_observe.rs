@@ -100,7 +100,11 @@ async fn kubectl_get_watch_prints_the_printer_columns_of_a_change_made_meanwhile
         cells.len() == 5 && cells[0] == "shop" && cells[1] == "True"
     });
     let cells: Vec<&str> = changed.split_whitespace().collect();
-    assert_eq!(&cells[..4], ["shop", "True", r#"["DEFAULT"]"#, "3"], "{changed}");
+    assert_eq!(
+        &cells[..4],
+        ["shop", "True", r#"["DEFAULT"]"#, "3"],
+        "{changed}"
+    );
     server.stop().await;
 }
 
@@ -109,7 +113,10 @@ async fn kubectl_wait_for_ready_passes_only_when_the_condition_observed_the_curr
     let server = TestServer::start().await;
     server.install_compass_crds();
     server.apply_yaml(APPLICATION, &[]);
-    server.apply_yaml(&APPLICATION.replace("A web shop.", "A bigger web shop."), &[]);
+    server.apply_yaml(
+        &APPLICATION.replace("A web shop.", "A bigger web shop."),
+        &[],
+    );
     let generation = server.kubectl_ok(&[
         "get",
         "application",

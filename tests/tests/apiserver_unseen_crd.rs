@@ -136,7 +136,8 @@ async fn an_object_reads_in_either_served_version_with_that_api_version() {
     assert_eq!(beta["apiVersion"], "toys.example.com/v1beta1");
     assert_eq!(beta["spec"]["serial"], "AB-1234");
 
-    let written_in_beta = gadget("g2", &MINIMAL).replace("toys.example.com/v1", "toys.example.com/v1beta1");
+    let written_in_beta =
+        gadget("g2", &MINIMAL).replace("toys.example.com/v1", "toys.example.com/v1beta1");
     server.apply_yaml(&written_in_beta, &[]);
     let stable = get_json(&server, &["gadgets.v1.toys.example.com", "g2"]);
     assert_eq!(stable["apiVersion"], "toys.example.com/v1");

@@ -40,7 +40,10 @@ async fn unknown_fields_are_rejected_by_strict_apply_and_dropped_without_validat
     let spec = server.kubectl_ok(&["get", "gadget", "g1", "-o", "jsonpath={.spec}"]);
     let spec: serde_json::Value = serde_json::from_str(&spec).unwrap();
     assert!(spec.get("x").is_none(), "{spec}");
-    assert_eq!(spec["parts"], serde_json::json!([{"name": "a", "count": 1}]));
+    assert_eq!(
+        spec["parts"],
+        serde_json::json!([{"name": "a", "count": 1}])
+    );
     server.stop().await;
 }
 
@@ -48,33 +51,104 @@ async fn unknown_fields_are_rejected_by_strict_apply_and_dropped_without_validat
 async fn each_schema_rule_rejects_its_violation_with_the_field_path() {
     let server = server_with_gadgets().await;
     let cases: [(&str, &[&str], &[&str]); 13] = [
-        ("enum", &["color: pink"], &[r#"spec.color: Unsupported value: "pink""#]),
-        ("type", &["color: 5"], &["spec.color: Invalid value", "must be of type string"]),
-        ("required", &["serial: null", "color: red"], &["spec.serial: Required value"]),
-        ("pattern", &["serial: ab-1"], &[r#"spec.serial: Invalid value: "ab-1""#, "should match '^[A-Z]{2}-[0-9]{4}$'"]),
-        ("min-length", &["nickname: x"], &["spec.nickname: Invalid value", "should be at least 2 chars long"]),
-        ("max-length", &["nickname: abcdefghijk"], &["spec.nickname: Too long: may not be more than 10 bytes"]),
-        ("minimum", &["size: 0", "minSize: 0"], &["spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1"]),
-        ("maximum", &["size: 11"], &["spec.size: Invalid value: 11: spec.size in body should be less than or equal to 10"]),
-        ("format", &["builtAt: yesterday"], &[r#"spec.builtAt: Invalid value: "yesterday""#, "must be of type date-time"]),
-        ("max-items", &["tags: [a, b, c, d]"], &["spec.tags: Too many: 4: must have at most 3 items"]),
-        ("min-items", &["parts: []"], &["spec.parts: Invalid value", "should have at least 1 items"]),
-        ("set", &["tags: [a, a]"], &[r#"spec.tags[1]: Duplicate value: "a""#]),
-        ("list-map", &["parts: [{name: a}, {name: a, count: 2}]"], &["spec.parts[1]: Duplicate value"]),
+        (
+            "enum",
+            &["color: pink"],
+            &[r#"spec.color: Unsupported value: "pink""#],
+        ),
+        (
+            "type",
+            &["color: 5"],
+            &["spec.color: Invalid value", "must be of type string"],
+        ),
+        (
+            "required",
+            &["serial: null", "color: red"],
+            &["spec.serial: Required value"],
+        ),
+        (
+            "pattern",
+            &["serial: ab-1"],
+            &[
+                r#"spec.serial: Invalid value: "ab-1""#,
+                "should match '^[A-Z]{2}-[0-9]{4}$'",
+            ],
+        ),
+        (
+            "min-length",
+            &["nickname: x"],
+            &[
+                "spec.nickname: Invalid value",
+                "should be at least 2 chars long",
+            ],
+        ),
+        (
+            "max-length",
+            &["nickname: abcdefghijk"],
+            &["spec.nickname: Too long: may not be more than 10 bytes"],
+        ),
+        (
+            "minimum",
+            &["size: 0", "minSize: 0"],
+            &[
+                "spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1",
+            ],
+        ),
+        (
+            "maximum",
+            &["size: 11"],
+            &["spec.size: Invalid value: 11: spec.size in body should be less than or equal to 10"],
+        ),
+        (
+            "format",
+            &["builtAt: yesterday"],
+            &[
+                r#"spec.builtAt: Invalid value: "yesterday""#,
+                "must be of type date-time",
+            ],
+        ),
+        (
+            "max-items",
+            &["tags: [a, b, c, d]"],
+            &["spec.tags: Too many: 4: must have at most 3 items"],
+        ),
+        (
+            "min-items",
+            &["parts: []"],
+            &["spec.parts: Invalid value", "should have at least 1 items"],
+        ),
+        (
+            "set",
+            &["tags: [a, a]"],
+            &[r#"spec.tags[1]: Duplicate value: "a""#],
+        ),
+        (
+            "list-map",
+            &["parts: [{name: a}, {name: a, count: 2}]"],
+            &["spec.parts[1]: Duplicate value"],
+        ),
     ];
     let mut wrong = Vec::new();
     for (name, spec, expected) in cases {
-        let output = server.kubectl_with_stdin(&["apply", "-f", "-"], &gadget(name, &spec_with(spec)));
+        let output =
+            server.kubectl_with_stdin(&["apply", "-f", "-"], &gadget(name, &spec_with(spec)));
         let stderr = String::from_utf8_lossy(&output.stderr);
         if output.status.success() {
             wrong.push(format!("{name}: accepted"));
         } else if let Some(missing) = expected.iter().find(|e| !stderr.contains(*e)) {
-            wrong.push(format!("{name}: expected {missing:?} in: {}", stderr.trim()));
+            wrong.push(format!(
+                "{name}: expected {missing:?} in: {}",
+                stderr.trim()
+            ));
         } else if exists(&server, name) {
             wrong.push(format!("{name}: rejected but stored"));
         }
     }
-    assert!(wrong.is_empty(), "schema rules not enforced as kube-apiserver does:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "schema rules not enforced as kube-apiserver does:\n{}",
+        wrong.join("\n")
+    );
     server.stop().await;
 }
 

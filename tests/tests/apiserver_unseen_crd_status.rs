@@ -33,7 +33,11 @@ async fn only_spec_changes_bump_the_generation() {
     assert_ne!(version(&server), before, "a label change is a new version");
 
     let before = version(&server);
-    patch(&server, &["--subresource=status"], r#"{"status":{"phase":"Built"}}"#);
+    patch(
+        &server,
+        &["--subresource=status"],
+        r#"{"status":{"phase":"Built"}}"#,
+    );
     assert_eq!(field(&server, "{.status.phase}"), "Built");
     assert_eq!(field(&server, "{.metadata.generation}"), "1", "status");
     assert_ne!(version(&server), before, "a status change is a new version");
@@ -49,9 +53,17 @@ async fn status_changes_only_through_the_status_subresource_and_spec_only_throug
     let mut manifest = gadget("g1", &MINIMAL);
     manifest.push_str("status:\n  phase: Invented\n");
     server.apply_yaml(&manifest, &[]);
-    assert_eq!(field(&server, "{.status}"), "", "status is dropped on create");
+    assert_eq!(
+        field(&server, "{.status}"),
+        "",
+        "status is dropped on create"
+    );
 
-    patch(&server, &["--subresource=status"], r#"{"status":{"phase":"Built"}}"#);
+    patch(
+        &server,
+        &["--subresource=status"],
+        r#"{"status":{"phase":"Built"}}"#,
+    );
     let before = version(&server);
     let ignored = patch(&server, &[], r#"{"status":{"phase":"Broken"}}"#);
     assert_eq!(ignored, "gadget.toys.example.com/g1 patched (no change)");
@@ -74,12 +86,20 @@ async fn status_changes_only_through_the_status_subresource_and_spec_only_throug
 async fn a_write_that_changes_nothing_keeps_the_resource_version() {
     let server = server_with_gadgets().await;
     server.apply_yaml(&gadget("g1", &MINIMAL), &["--server-side"]);
-    patch(&server, &["--subresource=status"], r#"{"status":{"phase":"Built"}}"#);
+    patch(
+        &server,
+        &["--subresource=status"],
+        r#"{"status":{"phase":"Built"}}"#,
+    );
     let before = version(&server);
 
     let same = patch(&server, &[], r#"{"spec":{"color":"red"}}"#);
     assert_eq!(same, "gadget.toys.example.com/g1 patched (no change)");
-    let same = patch(&server, &["--subresource=status"], r#"{"status":{"phase":"Built"}}"#);
+    let same = patch(
+        &server,
+        &["--subresource=status"],
+        r#"{"status":{"phase":"Built"}}"#,
+    );
     assert_eq!(same, "gadget.toys.example.com/g1 patched (no change)");
     server.apply_yaml(&gadget("g1", &MINIMAL), &["--server-side"]);
 

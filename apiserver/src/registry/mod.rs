@@ -242,9 +242,7 @@ mod tests {
         if with_default {
             size["default"] = json!(3);
         }
-        let schema = |spec: Value| {
-            json!({"openAPIV3Schema": {"type": "object", "properties": {"spec": spec}}})
-        };
+        let schema = |spec: Value| json!({"openAPIV3Schema": {"type": "object", "properties": {"spec": spec}}});
         let spec = json!({"type": "object", "properties": {"size": size}});
         let loose = json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true});
         serde_json::from_value(json!({
@@ -270,9 +268,12 @@ mod tests {
         registry.rebuild(&[crd(true)]);
         let snapshot = registry.snapshot();
         for version in ["v1", "v1beta1"] {
-            let served = snapshot.lookup("toys.example.com", version, "gadgets").unwrap();
+            let served = snapshot
+                .lookup("toys.example.com", version, "gadgets")
+                .unwrap();
             let defaults = served.read_defaults.as_ref().expect("storage defaults");
-            let mut object = json!({"apiVersion": "toys.example.com/v1", "kind": "Gadget", "spec": {}});
+            let mut object =
+                json!({"apiVersion": "toys.example.com/v1", "kind": "Gadget", "spec": {}});
             defaults.apply_defaults(&mut object);
             assert_eq!(object["spec"]["size"], 3, "{version}");
         }

@@ -97,7 +97,11 @@ mod tests {
 
     fn target(state: &ServerState, name: &str) -> Target {
         Target {
-            served: state.registry.snapshot().lookup("", "v1", "namespaces").unwrap(),
+            served: state
+                .registry
+                .snapshot()
+                .lookup("", "v1", "namespaces")
+                .unwrap(),
             namespace: None,
             name: Some(name.to_owned()),
             subresource: None,

@@ -196,7 +196,9 @@ fn bounds_written_as_floats_read_as_go_prints_them() {
     );
     assert_eq!(
         spec_errors(props, json!({"replicas": 11})),
-        ["spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10"]
+        [
+            "spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10"
+        ]
     );
 }
 
