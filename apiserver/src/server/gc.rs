@@ -23,6 +23,8 @@ use crate::{
 const NAMESPACES: &str = "/namespaces";
 /// Storage key of CustomResourceDefinitions.
 const CRDS: &str = "apiextensions.k8s.io/customresourcedefinitions";
+/// How often everything is swept for missed work.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
 /// The finalizer in a Namespace's spec that holds it until its content is gone.
 const NAMESPACE_FINALIZER: &str = "kubernetes";
 
@@ -30,7 +32,10 @@ const NAMESPACE_FINALIZER: &str = "kubernetes";
 pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
     let mut changes = state.store.subscribe();
     sweep(&state);
-    let mut ticks = tokio::time::interval(Duration::from_secs(2));
+    // Changes drive the collector; the sweep only catches work a lagging subscription or a
+    // concurrent write made it miss, so it can be rare.
+    let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
+    ticks.tick().await;
     loop {
         tokio::select! {
             _ = shutdown.changed() => {
