@@ -521,10 +521,7 @@ impl Store {
 
     /// Starts following changes: the events after `rv` that the store still holds, and a
     /// receiver for every later change, with nothing lost or repeated in between.
-    pub fn follow_from(
-        &self,
-        rv: u64,
-    ) -> Result<(Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>), TooOld> {
+    pub fn follow_from(&self, rv: u64) -> Result<Following, TooOld> {
         let state = self.lock();
         let replay = state.events_after(rv)?;
         Ok((replay, self.changes.subscribe()))
@@ -532,15 +529,7 @@ impl Store {
 
     /// A consistent snapshot of a resource (optionally one namespace) and a receiver for every
     /// change after it.
-    pub fn snapshot_and_follow(
-        &self,
-        resource: &str,
-        namespace: Option<&str>,
-    ) -> (
-        Vec<((String, String), StoredObject)>,
-        u64,
-        broadcast::Receiver<Arc<Event>>,
-    ) {
+    pub fn snapshot_and_follow(&self, resource: &str, namespace: Option<&str>) -> Snapshot {
         let state = self.lock();
         let receiver = self.changes.subscribe();
         let items = state
@@ -612,6 +601,17 @@ impl State {
         Ok(self.log.range(start..).cloned().collect())
     }
 }
+
+/// Changes to replay, and a receiver for every later change.
+pub type Following = (Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>);
+
+/// A resource's objects (with their namespace and name) at a resourceVersion, and a receiver for
+/// every later change.
+pub type Snapshot = (
+    Vec<((String, String), StoredObject)>,
+    u64,
+    broadcast::Receiver<Arc<Event>>,
+);
 
 /// One page of a list.
 #[derive(Debug)]
