@@ -230,8 +230,8 @@ pub struct ApiError {
     pub reason: &'static str,
     /// What went wrong, for a person.
     pub message: String,
-    /// Which object, and the causes.
-    pub details: Option<StatusDetails>,
+    /// Which object, and the causes. Boxed: errors travel in every `Result`, and most have none.
+    pub details: Option<Box<StatusDetails>>,
 }
 
 /// Result of an API operation.
@@ -283,7 +283,7 @@ impl ApiError {
             code,
             reason,
             message,
-            details: Some(details),
+            details: Some(Box::new(details)),
         }
     }
 
@@ -423,9 +423,7 @@ impl ApiError {
 
     /// Adds causes to the error.
     pub fn with_causes(mut self, causes: Vec<StatusCause>) -> Self {
-        self.details
-            .get_or_insert_with(StatusDetails::default)
-            .causes = causes;
+        self.details.get_or_insert_with(Box::default).causes = causes;
         self
     }
 

@@ -25,6 +25,8 @@ pub mod files {
     pub const CA_CERT: &str = "ca.crt";
     /// The certificate authority's private key (PEM, mode 0600).
     pub const CA_KEY: &str = "ca.key";
+    /// When the certificate authority was created (Unix seconds); part of its name.
+    pub const CA_CREATED: &str = "ca.created";
     /// The admin bearer token (mode 0600).
     pub const ADMIN_TOKEN: &str = "admin-token";
     /// A kubeconfig for the admin (mode 0600).
@@ -39,6 +41,8 @@ pub struct Credentials {
     pub tls: Arc<rustls::ServerConfig>,
     /// The admin bearer token.
     pub admin_token: String,
+    /// The serving certificate followed by the CA certificate.
+    pub chain: Vec<CertificateDer<'static>>,
 }
 
 fn pki_error(error: rcgen::Error) -> io::Error {
@@ -50,19 +54,29 @@ fn pki_error(error: rcgen::Error) -> io::Error {
 pub fn load_or_create(data_dir: &Path, hosts: &[String]) -> io::Result<Credentials> {
     fs::create_dir_all(data_dir)?;
     let ca_key_path = data_dir.join(files::CA_KEY);
-    let ca_params = ca_params();
-    let (ca_key, ca_pem) = if ca_key_path.exists() {
-        let key = KeyPair::from_pem(&fs::read_to_string(&ca_key_path)?).map_err(pki_error)?;
-        (key, fs::read_to_string(data_dir.join(files::CA_CERT))?)
+    let created_path = data_dir.join(files::CA_CREATED);
+    let (ca_key, ca_pem, ca_params) = if ca_key_path.exists() {
+        let pem = fs::read_to_string(&ca_key_path)?;
+        let key = KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_ECDSA_P256_SHA256)
+            .map_err(pki_error)?;
+        let created = fs::read_to_string(&created_path)?
+            .trim()
+            .parse()
+            .map_err(io::Error::other)?;
+        let certificate = fs::read_to_string(data_dir.join(files::CA_CERT))?;
+        (key, certificate, ca_params(created))
     } else {
-        let key = KeyPair::generate().map_err(pki_error)?;
-        let certificate = ca_params.self_signed(&key).map_err(pki_error)?;
+        let created = Timestamp::now().as_second();
+        let params = ca_params(created);
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(pki_error)?;
+        let certificate = params.self_signed(&key).map_err(pki_error)?;
         write_private(&ca_key_path, key.serialize_pem().as_bytes())?;
         fs::write(data_dir.join(files::CA_CERT), certificate.pem())?;
-        (key, certificate.pem())
+        fs::write(&created_path, created.to_string())?;
+        (key, certificate.pem(), params)
     };
     let issuer = Issuer::new(ca_params, &ca_key);
-    let server_key = KeyPair::generate().map_err(pki_error)?;
+    let server_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(pki_error)?;
     let mut params = CertificateParams::new(hosts.to_vec()).map_err(pki_error)?;
     params.distinguished_name = name("compass-apiserver");
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
@@ -82,7 +96,7 @@ pub fn load_or_create(data_dir: &Path, hosts: &[String]) -> io::Result<Credentia
     .with_safe_default_protocol_versions()
     .map_err(io::Error::other)?
     .with_no_client_auth()
-    .with_single_cert(chain, key)
+    .with_single_cert(chain.clone(), key)
     .map_err(io::Error::other)?;
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
 
@@ -98,12 +112,16 @@ pub fn load_or_create(data_dir: &Path, hosts: &[String]) -> io::Result<Credentia
         ca_pem,
         tls: Arc::new(tls),
         admin_token,
+        chain,
     })
 }
 
-fn ca_params() -> CertificateParams {
+/// The CA's parameters. Its name carries the creation time, as k3s does, so that CAs of
+/// different data directories never share a name: a client holding an old CA then fails with
+/// "unknown issuer" instead of a confusing signature failure.
+fn ca_params(created: i64) -> CertificateParams {
     let mut params = CertificateParams::default();
-    params.distinguished_name = name("compass-ca");
+    params.distinguished_name = name(&format!("compass-ca@{created}"));
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
@@ -175,4 +193,46 @@ pub fn write_kubeconfig(path: &Path, server: &str, ca_pem: &str, token: &str) ->
     });
     let text = serde_yaml::to_string(&config).map_err(io::Error::other)?;
     write_private(path, text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use rustls::{
+        client::{WebPkiServerVerifier, danger::ServerCertVerifier},
+        pki_types::{ServerName, UnixTime},
+    };
+
+    use super::*;
+
+    fn verifies(ca_pem: &str, chain: &[CertificateDer<'static>]) -> bool {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(pem_to_der(ca_pem).unwrap()).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .unwrap();
+        let name = ServerName::try_from("127.0.0.1").unwrap();
+        verifier
+            .verify_server_cert(&chain[0], &chain[1..], &name, &[], UnixTime::now())
+            .is_ok()
+    }
+
+    /// The serving certificate verifies against the CA after a restart, when the CA key is read
+    /// back from disk, as it does on first start.
+    #[test]
+    fn a_reloaded_certificate_authority_signs_verifiable_certificates() {
+        let dir = tempfile::tempdir().unwrap();
+        let hosts = vec!["127.0.0.1".to_owned()];
+        let first = load_or_create(dir.path(), &hosts).unwrap();
+        let second = load_or_create(dir.path(), &hosts).unwrap();
+        assert_eq!(first.ca_pem, second.ca_pem, "the CA is kept");
+        assert_eq!(first.admin_token, second.admin_token, "the token is kept");
+        let other = load_or_create(tempfile::tempdir().unwrap().path(), &hosts).unwrap();
+        assert!(
+            !verifies(&other.ca_pem, &first.chain),
+            "another data directory's CA is not trusted"
+        );
+        assert!(verifies(&first.ca_pem, &first.chain), "first start");
+        assert!(verifies(&second.ca_pem, &second.chain), "after a restart");
+    }
 }

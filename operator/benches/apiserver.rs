@@ -33,7 +33,6 @@ const CONCURRENCY: usize = 16;
 struct Server {
     child: Child,
     data_dir: tempfile::TempDir,
-    address: String,
 }
 
 impl Server {
@@ -61,14 +60,7 @@ impl Server {
             }
         }
         let ready = started.elapsed();
-        (
-            Self {
-                child,
-                data_dir,
-                address,
-            },
-            ready,
-        )
+        (Self { child, data_dir }, ready)
     }
 
     fn memory_kib(&self) -> (u64, u64) {
@@ -106,7 +98,7 @@ fn application(i: usize) -> Application {
     let spec: ApplicationSpec = serde_json::from_value(json!({
         "providerName": "Bench Corp",
         "description": format!("Benchmark application number {i}, with a description of realistic length."),
-        "labels": { "region": "eu", "tier": { "level": i % 3, "critical": i % 7 == 0 } },
+        "labels": { "region": "eu", "tier": { "level": i % 3, "critical": i.is_multiple_of(7) } },
         "scenarios": ["DEFAULT"],
         "healthCheckURL": format!("https://app-{i}.bench.example/health"),
         "apiDefinitions": [

@@ -2,6 +2,7 @@
 //! embedded control plane per test, reached over HTTPS by the real `kubectl` and by kube-rs.
 
 use std::{
+    future::Future,
     io::{BufRead, BufReader, Write},
     path::{Path, PathBuf},
     process::{Child, Command, Output, Stdio},
@@ -10,10 +11,38 @@ use std::{
 };
 
 use compass_apiserver::{Config, ControlPlane};
+use k8s_openapi::{
+    api::core::v1::Namespace,
+    apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
+};
 use kube::{
-    Client,
+    Api, Client,
+    api::PostParams,
     config::{KubeConfigOptions, Kubeconfig},
 };
+
+/// How long a test waits for an asynchronous effect before it fails.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Calls `probe` every 50 ms until it returns `Some`, failing the test after [`DEADLINE`] with
+/// `what` (what was awaited) in the message.
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "gave up after {DEADLINE:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -41,7 +70,22 @@ impl TestServer {
 
     /// Starts a control plane in an existing data directory (to test restarts).
     pub async fn start_in(data_dir: tempfile::TempDir) -> Self {
-        let config = Config::new(data_dir.path(), "127.0.0.1:0".parse().expect("an address"));
+        Self::start_configured(data_dir, |_| {}).await
+    }
+
+    /// Starts a control plane in a new temporary data directory, with its configuration changed
+    /// by `configure` (for example a smaller retained event window).
+    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
+        let data_dir = tempfile::tempdir().expect("a temporary directory");
+        Self::start_configured(data_dir, configure).await
+    }
+
+    async fn start_configured(
+        data_dir: tempfile::TempDir,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
+        let mut config = Config::new(data_dir.path(), "127.0.0.1:0".parse().expect("an address"));
+        configure(&mut config);
         let control_plane = ControlPlane::start(config)
             .await
             .expect("the control plane starts");
@@ -174,6 +218,57 @@ impl TestServer {
     }
 }
 
+// === impl TestServer: setup through kube-rs ===
+
+impl TestServer {
+    /// Creates a namespace through kube-rs.
+    pub async fn create_namespace(&self, name: &str) {
+        let namespaces: Api<Namespace> = Api::all(self.client().await);
+        let namespace = Namespace {
+            metadata: kube::api::ObjectMeta {
+                name: Some(name.to_owned()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        namespaces
+            .create(&PostParams::default(), &namespace)
+            .await
+            .expect("the namespace is created");
+    }
+
+    /// Creates CustomResourceDefinitions through kube-rs and waits until each is Established.
+    pub async fn create_crds(&self, crds: Vec<CustomResourceDefinition>) {
+        let api: Api<CustomResourceDefinition> = Api::all(self.client().await);
+        for crd in &crds {
+            api.create(&PostParams::default(), crd)
+                .await
+                .expect("the CustomResourceDefinition is created");
+        }
+        for crd in &crds {
+            let name = crd.metadata.name.clone().expect("a named CRD");
+            let api = &api;
+            eventually(&format!("{name} to be Established"), || async {
+                let found = api.get(&name).await.ok()?;
+                let conditions = found.status?.conditions?;
+                conditions
+                    .iter()
+                    .any(|c| c.type_ == "Established" && c.status == "True")
+                    .then_some(())
+            })
+            .await;
+        }
+    }
+
+    /// Creates the product's CRDs through kube-rs (no kubectl) and waits until they are
+    /// Established.
+    pub async fn create_compass_crds(&self) {
+        self.create_crds(compass_crds::all_crds()).await;
+    }
+}
+
+// === kubectl helpers ===
+
 fn succeeded(args: &[&str], output: Output) -> String {
     assert!(
         output.status.success(),
@@ -228,20 +323,5 @@ impl Drop for KubectlStream {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// How long [`eventually`] waits at most.
-pub const EVENTUALLY: Duration = Duration::from_secs(20);
-
-/// Polls `check` every 100 ms until it holds, failing the test after [`EVENTUALLY`].
-pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + EVENTUALLY;
-    while !check() {
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not happen within {EVENTUALLY:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -49,11 +49,12 @@ spec: {}
         "-p",
         r#"[{"op":"remove","path":"/metadata/finalizers"}]"#,
     ]);
-    eventually("the application disappears", || {
-        !server
+    eventually("the application to disappear", || async {
+        (!server
             .kubectl(&["get", "application", "held"])
             .status
-            .success()
+            .success())
+        .then_some(())
     })
     .await;
     let gone = server.kubectl_err(&["get", "application", "held"]);

@@ -54,8 +54,8 @@ async fn deleting_a_namespace_removes_everything_in_it_and_then_the_namespace() 
     populated_namespace(&server, None);
     let deleted = server.kubectl_ok(&["delete", "namespace", "life", "--wait=false"]);
     assert_eq!(deleted.trim(), r#"namespace "life" deleted"#);
-    eventually("the namespace is gone", || {
-        gone(&server, &["namespace", "life"])
+    eventually("the namespace to go", || async {
+        gone(&server, &["namespace", "life"]).then_some(())
     })
     .await;
     for kind in ["configmap", "secret", "application"] {
@@ -73,10 +73,14 @@ async fn a_terminating_namespace_refuses_new_objects_until_it_is_gone() {
     let server = TestServer::start().await;
     populated_namespace(&server, Some("example.com/hold"));
     server.kubectl_ok(&["delete", "namespace", "life", "--wait=false"]);
-    eventually("the namespace holds only the finalized application", || {
-        gone(&server, &["configmap", "settings", "-n", "life"])
-            && gone(&server, &["secret", "creds", "-n", "life"])
-    })
+    eventually(
+        "the namespace to hold only the finalized application",
+        || async {
+            (gone(&server, &["configmap", "settings", "-n", "life"])
+                && gone(&server, &["secret", "creds", "-n", "life"]))
+            .then_some(())
+        },
+    )
     .await;
     let phase = server.kubectl_ok(&["get", "namespace", "life", "-o", "jsonpath={.status.phase}"]);
     assert_eq!(phase, "Terminating");
@@ -113,8 +117,8 @@ async fn a_terminating_namespace_refuses_new_objects_until_it_is_gone() {
         "-p",
         r#"[{"op":"remove","path":"/metadata/finalizers"}]"#,
     ]);
-    eventually("the namespace is gone", || {
-        gone(&server, &["namespace", "life"])
+    eventually("the namespace to go", || async {
+        gone(&server, &["namespace", "life"]).then_some(())
     })
     .await;
     server.stop().await;
@@ -146,8 +150,8 @@ async fn a_config_map_owned_by_an_application_is_collected_with_it() {
         );
     }
     server.kubectl_ok(&["delete", "application", "shop"]);
-    eventually("the owned config map is collected", || {
-        gone(&server, &["configmap", "owned"])
+    eventually("the owned config map to be collected", || async {
+        gone(&server, &["configmap", "owned"]).then_some(())
     })
     .await;
     server.kubectl_ok(&["get", "configmap", "free"]);
@@ -161,7 +165,10 @@ async fn deleting_a_crd_removes_its_objects_and_its_api() {
     server.apply_yaml(&application("shop", "default", None), &[]);
     let crd = "customresourcedefinition/applications.compass.kyma-project.io";
     server.kubectl_ok(&["delete", crd]);
-    eventually("the CRD is gone", || gone(&server, &[crd])).await;
+    eventually("the CRD to go", || async {
+        gone(&server, &[crd]).then_some(())
+    })
+    .await;
 
     let resources = server.kubectl_ok(&["api-resources", "--api-group=compass.kyma-project.io"]);
     assert!(!resources.contains("applications"), "{resources}");

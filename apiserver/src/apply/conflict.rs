@@ -104,10 +104,10 @@ impl Conflicts {
             code: 409,
             reason: "Conflict",
             message: self.to_string(),
-            details: Some(StatusDetails {
+            details: Some(Box::new(StatusDetails {
                 causes,
                 ..StatusDetails::default()
-            }),
+            })),
         }
     }
 }

@@ -60,14 +60,14 @@ impl PatchError {
                     code: 422,
                     reason: "Invalid",
                     message: format!("{REJECTED}: {detail}"),
-                    details: Some(StatusDetails {
+                    details: Some(Box::new(StatusDetails {
                         causes: vec![StatusCause {
                             reason: "UnexpectedServerResponse".to_owned(),
                             message: detail,
                             field: String::new(),
                         }],
                         ..StatusDetails::default()
-                    }),
+                    })),
                 }
             }
         }

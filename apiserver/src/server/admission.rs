@@ -40,14 +40,14 @@ pub fn validate_metadata(behaviour: Behaviour, object: &Value) -> Vec<FieldError
     }
     if let Some(labels) = metadata["labels"].as_object() {
         for (key, value) in labels {
-            let path = format!("metadata.labels");
+            let path = "metadata.labels";
             if let Err(why) = qualified_name(key) {
-                errors.push(FieldError::invalid(&path, json!(key), why));
+                errors.push(FieldError::invalid(path, json!(key), why));
             }
             match value.as_str() {
                 Some(text) if label_value(text) => {}
                 _ => errors.push(FieldError::invalid(
-                    &path,
+                    path,
                     value.clone(),
                     "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character, at most 63 characters",
                 )),

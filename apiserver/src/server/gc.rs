@@ -23,6 +23,8 @@ use crate::{
 const NAMESPACES: &str = "/namespaces";
 /// Storage key of CustomResourceDefinitions.
 const CRDS: &str = "apiextensions.k8s.io/customresourcedefinitions";
+/// How often everything is swept for missed work.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
 /// The finalizer in a Namespace's spec that holds it until its content is gone.
 const NAMESPACE_FINALIZER: &str = "kubernetes";
 
@@ -30,7 +32,10 @@ const NAMESPACE_FINALIZER: &str = "kubernetes";
 pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
     let mut changes = state.store.subscribe();
     sweep(&state);
-    let mut ticks = tokio::time::interval(Duration::from_secs(2));
+    // Changes drive the collector; the sweep only catches work a lagging subscription or a
+    // concurrent write made it miss, so it can be rare.
+    let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
+    ticks.tick().await;
     loop {
         tokio::select! {
             _ = shutdown.changed() => {
@@ -46,9 +51,13 @@ pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
                     } else if event.object.meta.deleting {
                         finish_deletion(&state, &event.key, &event.object);
                     }
-                    // A namespace or CRD waiting for its content may be done now.
-                    if let Some(namespace) = terminating_namespace_of(&state, &event.key) {
-                        finish_namespace(&state, &namespace);
+                    // A terminating namespace may have lost its last object: finalize it then. Its
+                    // content was already deleted when termination started.
+                    if event.type_ == EventType::Deleted
+                        && let Some(namespace) = terminating_namespace_of(&state, &event.key)
+                        && state.store.resources_in_namespace(&namespace).is_empty()
+                    {
+                        finalize_namespace(&state, &namespace);
                     }
                 }
                 Err(RecvError::Lagged(_)) => sweep(&state),
@@ -153,6 +162,11 @@ fn finish_namespace(state: &ServerState, namespace: &str) {
     if remaining || !state.store.resources_in_namespace(namespace).is_empty() {
         return;
     }
+    finalize_namespace(state, namespace);
+}
+
+/// Removes an emptied namespace's spec finalizer, and the namespace once nothing else holds it.
+fn finalize_namespace(state: &ServerState, namespace: &str) {
     let key = namespace_key(namespace);
     update(state, &key, |namespace| {
         let finalizers: Vec<Value> = namespace["spec"]["finalizers"]

@@ -28,7 +28,7 @@ pub fn parse(path: &str) -> Option<ResourcePath> {
     let segments: Vec<String> = path
         .trim_start_matches('/')
         .split('/')
-        .map(|s| percent_decode(s))
+        .map(percent_decode)
         .collect::<Option<_>>()?;
     let (group, version, rest) = match segments.first().map(String::as_str) {
         Some("api") if segments.len() >= 3 => (String::new(), segments[1].clone(), &segments[2..]),

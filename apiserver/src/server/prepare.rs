@@ -56,7 +56,7 @@ pub fn prepare(
     options: &WriteOptions<'_>,
 ) -> ApiResult<(Prepared, Vec<String>)> {
     let served = &target.served;
-    check_type(target, &new)?;
+    check_type(target, &mut new)?;
     new = scope_to_subresource(target, current, new)?;
     set_system_metadata(target, current, &mut new, kind, options.now)?;
 
@@ -146,28 +146,37 @@ pub fn prepare(
     Ok((Prepared::Store(stored), warnings))
 }
 
-/// The body must be of the kind and version the path addresses.
-fn check_type(target: &Target, object: &Value) -> ApiResult<()> {
+/// The body must be of the kind and version the path addresses. Like kube-apiserver, a body
+/// without `apiVersion` or `kind` takes them from the path (typed clients such as the Python
+/// client leave them out).
+fn check_type(target: &Target, object: &mut Value) -> ApiResult<()> {
     let info = &target.served.info;
-    if !object.is_object() {
+    let Some(map) = object.as_object_mut() else {
         return Err(ApiError::bad_request(
             "the request body must be a JSON object",
         ));
-    }
-    let kind = object["kind"].as_str().unwrap_or_default();
-    let api_version = object["apiVersion"].as_str().unwrap_or_default();
+    };
+    let kind = map
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let api_version = map
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     if kind.is_empty() {
-        return Err(ApiError::bad_request(
-            "Object 'Kind' is missing in the request body",
-        ));
-    }
-    if kind != info.kind {
+        map.insert("kind".into(), json!(info.kind));
+    } else if kind != info.kind {
         return Err(ApiError::bad_request(format!(
             "the kind of the object ({kind}) does not match the kind on the URL ({})",
             info.kind
         )));
     }
-    if api_version != info.api_version() {
+    if api_version.is_empty() {
+        map.insert("apiVersion".into(), json!(info.api_version()));
+    } else if api_version != info.api_version() {
         return Err(ApiError::bad_request(format!(
             "the API version in the data ({api_version}) does not match the expected API version ({})",
             info.api_version()

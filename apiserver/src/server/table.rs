@@ -33,13 +33,16 @@ impl IncludeObject {
     }
 }
 
+/// Computes one cell of a row from the object and the current time.
+type CellValue = Box<dyn Fn(&Value, Timestamp) -> Value>;
+
 struct Column {
     name: String,
     type_: String,
     format: String,
     priority: i32,
     description: String,
-    value: Box<dyn Fn(&Value, Timestamp) -> Value>,
+    value: CellValue,
 }
 
 fn column(name: &str, type_: &str, value: impl Fn(&Value, Timestamp) -> Value + 'static) -> Column {

@@ -202,7 +202,11 @@ impl Watcher {
         let before = match (&event.previous, event.type_) {
             (Some(previous), _) => self.filter.matches(&self.served, key, previous),
             (None, EventType::Added) => false,
-            (None, _) => now,
+            // NB: the object before this change predates the event log loaded at startup.
+            // Assume it matched: a client that never had the object ignores a DELETED for it,
+            // while one that did would otherwise keep it forever.
+            (None, EventType::Modified) => true,
+            (None, EventType::Deleted) => now,
         };
         let type_ = match (event.type_, before, now) {
             (EventType::Deleted, true, _) | (EventType::Deleted, _, true) => EventType::Deleted,

@@ -93,7 +93,12 @@ pub fn write(
     }
     for _ in 0..ATTEMPTS {
         let key = object_key(target, &change)?;
-        let stored = state.store.get(&key);
+        // NB: a create never builds on an object of the same name; the store's Absent
+        // precondition turns one into AlreadyExists after admission, as kube-apiserver does.
+        let stored = match change {
+            Change::Create(_) => None,
+            _ => state.store.get(&key),
+        };
         let current = stored
             .as_ref()
             .map(|s| convert::to_served(served, s.value()));
@@ -312,3 +317,6 @@ fn manager_name(query: &Query, user_agent: Option<&str>, change: &Change) -> Api
         name.chars().take(128).collect()
     })
 }
+
+#[cfg(test)]
+mod tests;

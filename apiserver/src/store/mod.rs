@@ -140,7 +140,8 @@ pub struct Event {
     /// The object after the change (for deletions, as it was when removed).
     pub object: StoredObject,
     /// The object before the change, when known; selector watches use it to tell an object
-    /// leaving their selection from one that never matched.
+    /// leaving their selection from one that never matched. Unknown only for the first change
+    /// of an object in the event log loaded at startup.
     pub previous: Option<StoredObject>,
 }
 
@@ -267,6 +268,9 @@ impl Store {
                 .insert((loaded.key.namespace, loaded.key.name), stored);
         }
         let mut log = VecDeque::new();
+        // The state of each object before an event is the one its previous event left; selector
+        // watches replaying after a restart need it to tell objects leaving their selection.
+        let mut last_seen: HashMap<ObjectKey, StoredObject> = HashMap::new();
         for loaded in database.load_events()? {
             let meta = MetaSummary::of(&serde_json::from_slice(&loaded.json).unwrap_or_default());
             let object = StoredObject {
@@ -274,12 +278,20 @@ impl Store {
                 json: loaded.json,
                 meta: Arc::new(meta),
             };
+            let previous = match loaded.type_ {
+                EventType::Added => None,
+                EventType::Modified => last_seen.insert(loaded.key.clone(), object.clone()),
+                EventType::Deleted => last_seen.remove(&loaded.key),
+            };
+            if loaded.type_ == EventType::Added {
+                last_seen.insert(loaded.key.clone(), object.clone());
+            }
             log.push_back(Arc::new(Event {
                 rv: loaded.rv,
                 key: loaded.key,
                 type_: loaded.type_,
                 object,
-                previous: None,
+                previous,
             }));
         }
         while log.len() > options.retained_events {
@@ -509,10 +521,7 @@ impl Store {
 
     /// Starts following changes: the events after `rv` that the store still holds, and a
     /// receiver for every later change, with nothing lost or repeated in between.
-    pub fn follow_from(
-        &self,
-        rv: u64,
-    ) -> Result<(Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>), TooOld> {
+    pub fn follow_from(&self, rv: u64) -> Result<Following, TooOld> {
         let state = self.lock();
         let replay = state.events_after(rv)?;
         Ok((replay, self.changes.subscribe()))
@@ -520,15 +529,7 @@ impl Store {
 
     /// A consistent snapshot of a resource (optionally one namespace) and a receiver for every
     /// change after it.
-    pub fn snapshot_and_follow(
-        &self,
-        resource: &str,
-        namespace: Option<&str>,
-    ) -> (
-        Vec<((String, String), StoredObject)>,
-        u64,
-        broadcast::Receiver<Arc<Event>>,
-    ) {
+    pub fn snapshot_and_follow(&self, resource: &str, namespace: Option<&str>) -> Snapshot {
         let state = self.lock();
         let receiver = self.changes.subscribe();
         let items = state
@@ -600,6 +601,17 @@ impl State {
         Ok(self.log.range(start..).cloned().collect())
     }
 }
+
+/// Changes to replay, and a receiver for every later change.
+pub type Following = (Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>);
+
+/// A resource's objects (with their namespace and name) at a resourceVersion, and a receiver for
+/// every later change.
+pub type Snapshot = (
+    Vec<((String, String), StoredObject)>,
+    u64,
+    broadcast::Receiver<Arc<Event>>,
+);
 
 /// One page of a list.
 #[derive(Debug)]

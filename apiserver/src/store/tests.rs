@@ -182,3 +182,27 @@ fn dependents_are_indexed_by_owner_uid() {
         .unwrap();
     assert!(store.dependents_of("uid-parent").is_empty());
 }
+
+#[test]
+fn events_reloaded_after_a_reopen_know_the_object_before_each_change() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open(&dir);
+        put(&store, "a", Precondition::Absent).unwrap();
+        put(&store, "a", Precondition::Version(1)).unwrap();
+        store
+            .commit(vec![Write::Delete {
+                key: key("a"),
+                precondition: Precondition::Version(2),
+            }])
+            .unwrap();
+        put(&store, "a", Precondition::Absent).unwrap();
+    }
+    let store = open(&dir);
+    let (replay, _) = store.follow_from(0).unwrap();
+    let previous: Vec<Option<u64>> = replay
+        .iter()
+        .map(|e| e.previous.as_ref().map(|p| p.rv))
+        .collect();
+    assert_eq!(previous, [None, Some(1), Some(2), None]);
+}
