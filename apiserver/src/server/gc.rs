@@ -48,16 +48,9 @@ pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
                 Ok(event) => {
                     if event.type_ == EventType::Deleted {
                         collect_dependents_of(&state, &event.object.meta.uid);
+                        finish_holders_of(&state, &event.key);
                     } else if event.object.meta.deleting {
                         finish_deletion(&state, &event.key, &event.object);
-                    }
-                    // A terminating namespace may have lost its last object: finalize it then. Its
-                    // content was already deleted when termination started.
-                    if event.type_ == EventType::Deleted
-                        && let Some(namespace) = terminating_namespace_of(&state, &event.key)
-                        && state.store.resources_in_namespace(&namespace).is_empty()
-                    {
-                        finalize_namespace(&state, &namespace);
                     }
                 }
                 Err(RecvError::Lagged(_)) => sweep(&state),
@@ -94,13 +87,36 @@ fn sweep(state: &ServerState) {
     }
 }
 
-/// The namespace an event's object lives in, if that namespace is terminating.
-fn terminating_namespace_of(state: &ServerState, key: &ObjectKey) -> Option<String> {
-    if key.namespace.is_empty() {
-        return None;
+/// After an object is gone: a terminating namespace, or a deleted CRD, that held it may be
+/// empty now and can be finalized. (Their content was deleted when their deletion started.)
+fn finish_holders_of(state: &ServerState, key: &ObjectKey) {
+    if !key.namespace.is_empty()
+        && state
+            .store
+            .get(&namespace_key(&key.namespace))
+            .is_some_and(|ns| ns.meta.deleting)
+        && state
+            .store
+            .resources_in_namespace(&key.namespace)
+            .is_empty()
+    {
+        finalize_namespace(state, &key.namespace);
     }
-    let namespace = state.store.get(&namespace_key(&key.namespace))?;
-    namespace.meta.deleting.then(|| key.namespace.clone())
+    // NB: custom resources are stored under `group/plural`, and their CRD is `plural.group`.
+    let Some((group, plural)) = key.resource.split_once('/') else {
+        return;
+    };
+    let crd_key = ObjectKey {
+        resource: CRDS.to_owned(),
+        namespace: String::new(),
+        name: format!("{plural}.{group}"),
+    };
+    if let Some(crd) = state.store.get(&crd_key)
+        && crd.meta.deleting
+        && state.store.count(&key.resource, None) == 0
+    {
+        finish_crd(state, &crd_key, &crd);
+    }
 }
 
 /// Continues the deletion of an object marked for deletion, by what holds it.
