@@ -164,7 +164,9 @@ async fn deleting_a_crd_removes_its_objects_and_its_api() {
     server.install_compass_crds();
     server.apply_yaml(&application("shop", "default", None), &[]);
     let crd = "customresourcedefinition/applications.compass.kyma-project.io";
-    server.kubectl_ok(&["delete", crd]);
+    // Without waiting, so a collector that only notices the emptied CRD on its periodic sweep
+    // (every 30 s) fails the deadline below.
+    server.kubectl_ok(&["delete", crd, "--wait=false"]);
     eventually("the CRD to go", || async {
         gone(&server, &[crd]).then_some(())
     })
