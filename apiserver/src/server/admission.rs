@@ -157,7 +157,13 @@ pub fn admit_builtin(
     }
 }
 
+/// Label kube-apiserver keeps on every namespace, holding its name (selectors can pick
+/// namespaces by name with it).
+const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
 fn admit_namespace(old: Option<&Value>, object: &mut Value) {
+    let name = object["metadata"]["name"].clone();
+    object["metadata"]["labels"][NAMESPACE_NAME_LABEL] = name;
     match old {
         None => {
             if object["spec"]["finalizers"].is_null() {
@@ -406,6 +412,17 @@ mod tests {
         assert_eq!(secret["data"]["password"], "aHVudGVyMg==");
         assert!(secret.get("stringData").is_none());
         assert_eq!(secret["type"], "Opaque");
+    }
+
+    #[test]
+    fn namespaces_always_carry_their_name_as_a_label() {
+        let mut created = json!({ "metadata": { "name": "acme" } });
+        admit_builtin(Behaviour::Namespace, None, &mut created, "now");
+        assert_eq!(created["metadata"]["labels"][NAMESPACE_NAME_LABEL], "acme");
+        let mut changed =
+            json!({ "metadata": { "name": "acme", "labels": { NAMESPACE_NAME_LABEL: "x" } } });
+        admit_builtin(Behaviour::Namespace, Some(&created), &mut changed, "now");
+        assert_eq!(changed["metadata"]["labels"][NAMESPACE_NAME_LABEL], "acme");
     }
 
     #[test]
