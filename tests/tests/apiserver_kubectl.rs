@@ -1,6 +1,6 @@
 //! Everyday `kubectl` verbs against the embedded API server: finalizers holding a deleted object,
-//! label and field selectors, and the imperative commands on built-in kinds (`create`, `label`,
-//! `annotate`, `patch` of every type, `delete`, `get -w`).
+//! label and field selectors, the system namespaces, and the imperative commands on built-in
+//! kinds (`create`, `label`, `annotate`, `patch` of every type, `delete`, `get -w`).
 
 use std::time::Duration;
 
@@ -107,6 +107,37 @@ spec: {{}}
         names(&["-l", "env", "--field-selector", "metadata.name!=a"]),
         "b c"
     );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_system_namespaces_exist_and_default_may_not_be_deleted() {
+    let server = TestServer::start().await;
+    let names = server.kubectl_ok(&["get", "namespaces", "-o", "name"]);
+    assert_eq!(
+        names.lines().collect::<Vec<_>>(),
+        [
+            "namespace/default",
+            "namespace/kube-node-lease",
+            "namespace/kube-public",
+            "namespace/kube-system"
+        ]
+    );
+    let refused = server.kubectl_err(&["delete", "namespace", "default"]);
+    assert_eq!(
+        refused.trim(),
+        r#"Error from server (Forbidden): namespaces "default" is forbidden: this namespace may not be deleted"#
+    );
+    server.kubectl_ok(&["create", "namespace", "verbs"]);
+    let by_name = server.kubectl_ok(&[
+        "get",
+        "namespaces",
+        "-l",
+        "kubernetes.io/metadata.name=verbs",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(by_name.trim(), "namespace/verbs");
     server.stop().await;
 }
 
