@@ -54,7 +54,7 @@ async fn an_unseen_crd_is_established_and_discoverable_in_both_versions() {
 async fn the_short_name_and_the_category_list_gadgets_with_their_printer_columns() {
     let server = server_with_gadgets().await;
     let mut spec = MINIMAL.to_vec();
-    spec.extend(["size: 7", "builtAt: \"2026-01-02T03:04:05Z\""]);
+    spec.extend(["size: 7", "builtAt: \"2020-01-02T03:04:05Z\""]);
     server.apply_yaml(&gadget("g1", &spec), &[]);
 
     let table = server.kubectl_ok(&["get", "gdg"]);
@@ -66,7 +66,7 @@ async fn the_short_name_and_the_category_list_gadgets_with_their_printer_columns
     assert_eq!(rows[0], ["NAME", "COLOR", "SIZE", "BUILT"]);
     assert_eq!(&rows[1][..3], ["g1", "red", "7"]);
     assert!(
-        rows[1][3].ends_with('d'),
+        rows[1][3].ends_with(['s', 'm', 'h', 'd', 'y']),
         "a date column shows an age: {table}"
     );
 
