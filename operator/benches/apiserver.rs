@@ -120,6 +120,20 @@ struct Figures {
 }
 
 impl Figures {
+    /// Latencies only, for measurements whose count is not a throughput.
+    fn report_latency(&self, what: &str) {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let at = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)];
+        println!(
+            "{what:<28} {:>10}   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} events)",
+            "",
+            at(0.50).as_secs_f64() * 1e3,
+            at(0.99).as_secs_f64() * 1e3,
+            sorted.len(),
+        );
+    }
+
     fn report(&self, what: &str) {
         let mut sorted = self.latencies.clone();
         sorted.sort();
@@ -258,7 +272,7 @@ async fn main() {
         latencies: delivered,
         elapsed: create.elapsed,
     }
-    .report("watch delivery (after create)");
+    .report_latency("watch delivery (after create)");
 
     let update = measure(n, |i| {
         let apps = apps.clone();
@@ -291,6 +305,21 @@ async fn main() {
     })
     .await;
     full.report(&format!("list all {n} (one page)"));
+    // The same list without decoding the objects on the client: the server's part.
+    let raw = measure(lists, |_| {
+        let client = client.clone();
+        async move {
+            let request = http::Request::get(
+                "/apis/compass.kyma-project.io/v1alpha1/namespaces/bench/applications",
+            )
+            .body(Vec::new())
+            .unwrap();
+            let body = client.request_text(request).await.unwrap();
+            assert!(body.len() > n * 100);
+        }
+    })
+    .await;
+    raw.report(&format!("list all {n} (raw bytes)"));
     let paged = measure(lists, |_| {
         let apps = apps.clone();
         async move {
