@@ -3,8 +3,15 @@
 //! Parts that later work delivers (`up`, `operator`, `api`, `agent`) exit with status
 //! [`EXIT_UNAVAILABLE`] and say so, rather than pretend to run.
 
+pub mod admin;
 pub mod args;
-mod up;
+pub mod controllers;
+pub mod http;
+pub mod leader;
+pub mod metrics;
+pub mod run;
+pub mod shutdown;
+pub mod up;
 
 use std::{io::Write, process::ExitCode};
 
@@ -18,11 +25,61 @@ pub fn run(cli: Cli) -> ExitCode {
     init_logging(&cli.log_level, cli.log_format);
     match cli.command {
         Command::Crds => print_crds(),
-        Command::Up(args) => runtime().block_on(up::run(args)),
-        Command::Operator(_) => unavailable("operator"),
+        Command::Up(args) => runtime().block_on(up::run_up(args)),
+        Command::Operator(args) => runtime().block_on(operator(args)),
         Command::Api(_) => unavailable("api"),
         Command::Agent(_) => unavailable("agent"),
     }
+}
+
+/// `compass operator`: the controllers against any Kubernetes API server.
+async fn operator(args: args::OperatorArgs) -> ExitCode {
+    let client = match cluster_client(&args.cluster).await {
+        Ok(client) => client,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (trigger, stop) = shutdown::channel();
+    let options = run::OperatorOptions {
+        admin_address: args.admin_address,
+        config: controllers::OperatorConfig::default(),
+        ready: std::sync::Arc::default(),
+    };
+    let operator = tokio::spawn(run::run(client, options, stop));
+    let outcome = tokio::select! {
+        () = shutdown::signal() => Ok(()),
+        finished = operator => finished.unwrap_or_else(|e| Err(e.to_string())),
+    };
+    trigger.fire();
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: the operator stopped: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A client from `--kubeconfig`, or the in-cluster configuration, or `~/.kube/config`.
+async fn cluster_client(cluster: &args::ClusterArgs) -> Result<kube::Client, String> {
+    let config = match &cluster.kubeconfig {
+        Some(path) => {
+            let kubeconfig = kube::config::Kubeconfig::read_from(path)
+                .map_err(|e| format!("reading {} failed: {e}", path.display()))?;
+            kube::Config::from_custom_kubeconfig(
+                kubeconfig,
+                &kube::config::KubeConfigOptions::default(),
+            )
+            .await
+            .map_err(|e| format!("{} is not usable: {e}", path.display()))?
+        }
+        None => kube::Config::infer()
+            .await
+            .map_err(|e| format!("no Kubernetes configuration found: {e}"))?,
+    };
+    kube::Client::try_from(config).map_err(|e| e.to_string())
 }
 
 /// The async runtime of the long-running subcommands.

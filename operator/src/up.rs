@@ -1,22 +1,52 @@
-//! `compass up`: everything on one machine, on the embedded control plane.
+//! `compass up`: everything on one machine. The embedded control plane, the product's CRDs, a
+//! default tenant, and the controllers with their admin listener, in one process.
 
-use std::process::ExitCode;
+use std::{
+    process::ExitCode,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
-use compass_apiserver::{Config, ControlPlane};
+use compass_apiserver::{Config, ControlPlane, Transport};
+use compass_crds::Tenant;
+use k8s_openapi::{
+    api::core::v1::Namespace,
+    apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
+};
+use kube::{
+    Api, Client,
+    api::{Patch, PatchParams},
+    config::{KubeConfigOptions, Kubeconfig},
+};
+use serde_json::json;
 
-use crate::args::UpArgs;
+use crate::{
+    args::UpArgs,
+    controllers::OperatorConfig,
+    run::{OperatorOptions, run},
+    shutdown,
+};
 
-/// Runs the embedded control plane until Ctrl-C or SIGTERM.
-pub async fn run(args: UpArgs) -> ExitCode {
+/// Field manager of what `compass up` installs.
+const FIELD_MANAGER: &str = "compass-up";
+/// External id of the default tenant: the one the original Compass used for its default tenant,
+/// so clients written for it find it.
+pub const DEFAULT_TENANT_EXTERNAL_ID: &str = "3e64ebae-38b5-46a0-b1ed-9ccee153a0ae";
+
+/// Runs everything until Ctrl-C or SIGTERM.
+pub async fn run_up(args: UpArgs) -> ExitCode {
     let UpArgs {
         data_dir,
         apiserver_address,
         tls_sans,
         api_address: _,
-        admin_address: _,
+        admin_address,
     } = args;
     let mut config = Config::new(&data_dir, apiserver_address);
-    if let compass_apiserver::Transport::Tls { hosts } = &mut config.transport {
+    if let Transport::Tls { hosts } = &mut config.transport {
         hosts.extend(tls_sans);
     }
     let control_plane = match ControlPlane::start(config).await {
@@ -29,6 +59,18 @@ pub async fn run(args: UpArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let client = match client_for(&control_plane).await {
+        Ok(client) => client,
+        Err(error) => {
+            eprintln!("error: connecting to the embedded control plane failed: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let operator = OperatorConfig::default();
+    if let Err(error) = install(&client, &operator.system_namespace).await {
+        eprintln!("error: installing the CustomResourceDefinitions and defaults failed: {error}");
+        return ExitCode::FAILURE;
+    }
     println!("compass: Kubernetes API server  {}", control_plane.url);
     println!(
         "compass: kubeconfig             {}",
@@ -38,24 +80,96 @@ pub async fn run(args: UpArgs) -> ExitCode {
         "compass: admin token            {}",
         data_dir.join("admin-token").display()
     );
+    println!("compass: metrics                http://{admin_address}/metrics");
     println!(
-        "compass: try: KUBECONFIG={} kubectl get namespaces",
+        "compass: try: KUBECONFIG={} kubectl get compass -A",
         control_plane.kubeconfig.display()
     );
+
+    let (trigger, stop) = shutdown::channel();
+    let ready = Arc::new(AtomicBool::new(false));
+    let options = OperatorOptions {
+        admin_address,
+        config: operator,
+        ready: ready.clone(),
+    };
+    let mut operator = tokio::spawn(run(client, options, stop));
+    let started = tokio::select! {
+        () = until(&ready) => true,
+        finished = &mut operator => {
+            let error = finished.unwrap_or_else(|e| Err(e.to_string())).err().unwrap_or_default();
+            eprintln!("error: the operator stopped: {error}");
+            false
+        }
+    };
+    if !started {
+        control_plane.shutdown().await;
+        return ExitCode::FAILURE;
+    }
     println!("compass: ready");
-    shutdown_signal().await;
+    let outcome = tokio::select! {
+        () = shutdown::signal() => Ok(()),
+        finished = operator => finished.unwrap_or_else(|e| Err(e.to_string())),
+    };
     println!("compass: shutting down");
+    trigger.fire();
     control_plane.shutdown().await;
-    ExitCode::SUCCESS
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: the operator stopped: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
-/// Completes on the first Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("installing a SIGTERM handler succeeds");
-    tokio::select! {
-        _ = interrupt => {}
-        _ = terminate.recv() => {}
+/// Completes once `flag` is true.
+async fn until(flag: &AtomicBool) {
+    while !flag.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// A client of the embedded control plane, as any client would connect: its kubeconfig.
+async fn client_for(control_plane: &ControlPlane) -> Result<Client, String> {
+    let kubeconfig = Kubeconfig::read_from(&control_plane.kubeconfig).map_err(|e| e.to_string())?;
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    Client::try_from(config).map_err(|e| e.to_string())
+}
+
+/// Installs the CRDs, the operator's namespace and the default tenant. Idempotent: server-side
+/// apply of the same objects on every start, so an upgraded binary updates its CRDs.
+pub async fn install(client: &Client, system_namespace: &str) -> Result<(), kube::Error> {
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for crd in compass_crds::all_crds() {
+        let name = crd.metadata.name.clone().unwrap_or_default();
+        crds.patch(&name, &params, &Patch::Apply(&crd)).await?;
+    }
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let namespace = json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": system_namespace } });
+    namespaces
+        .patch(system_namespace, &params, &Patch::Apply(&namespace))
+        .await?;
+    let tenants: Api<Tenant> = Api::all(client.clone());
+    let tenant = json!({
+        "apiVersion": compass_crds::API_VERSION,
+        "kind": "Tenant",
+        "metadata": { "name": "default" },
+        "spec": {
+            "externalId": DEFAULT_TENANT_EXTERNAL_ID,
+            "displayName": "Default",
+            "namespace": "default-tenant",
+        },
+    });
+    tenants
+        .patch(
+            "default",
+            &PatchParams::apply(FIELD_MANAGER),
+            &Patch::Apply(&tenant),
+        )
+        .await?;
+    Ok(())
 }

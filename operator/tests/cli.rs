@@ -14,7 +14,7 @@ fn compass(args: &[&str]) -> Output {
 
 #[test]
 fn subcommands_of_later_work_fail_and_say_they_are_not_available() {
-    for subcommand in ["operator", "api", "agent"] {
+    for subcommand in ["api", "agent"] {
         let output = compass(&[subcommand]);
         assert_eq!(output.status.code(), Some(69), "compass {subcommand}");
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -61,5 +61,23 @@ fn help_lists_every_subcommand_and_flags_name_their_environment_variables() {
     assert!(
         up.contains("--data-dir") && up.contains("COMPASS_DATA_DIR"),
         "{up}"
+    );
+}
+
+#[test]
+fn operator_without_a_cluster_configuration_fails_and_says_so() {
+    let empty_home = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_compass"))
+        .arg("operator")
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env("HOME", empty_home.path())
+        .output()
+        .expect("the compass binary runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no Kubernetes configuration found"),
+        "{stderr}"
     );
 }

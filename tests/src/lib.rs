@@ -325,3 +325,40 @@ impl Drop for KubectlStream {
         let _ = self.child.wait();
     }
 }
+
+/// The real operator, running in-process against a [`TestServer`].
+pub struct TestOperator {
+    trigger: compass_operator::shutdown::Trigger,
+    task: tokio::task::JoinHandle<Result<(), String>>,
+}
+
+impl TestServer {
+    /// Installs what `compass up` installs (the CRDs, the operator's namespace, the default
+    /// tenant) and starts the operator's controllers with `config`.
+    pub async fn start_operator(
+        &self,
+        config: compass_operator::controllers::OperatorConfig,
+    ) -> TestOperator {
+        let client = self.client().await;
+        compass_operator::up::install(&client, &config.system_namespace)
+            .await
+            .expect("installing the defaults succeeds");
+        let (trigger, stop) = compass_operator::shutdown::channel();
+        let options = compass_operator::run::OperatorOptions {
+            admin_address: "127.0.0.1:0".parse().expect("an address"),
+            config,
+            ready: std::sync::Arc::default(),
+        };
+        let task = tokio::spawn(compass_operator::run::run(client, options, stop));
+        TestOperator { trigger, task }
+    }
+}
+
+impl TestOperator {
+    /// Stops the controllers and waits for them; fails the test if the operator failed.
+    pub async fn stop(self) {
+        self.trigger.fire();
+        let outcome = self.task.await.expect("the operator task completes");
+        assert!(outcome.is_ok(), "the operator failed: {outcome:?}");
+    }
+}

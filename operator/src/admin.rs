@@ -1,0 +1,68 @@
+//! The admin listener: `/healthz` (the process runs), `/readyz` (caches synced and controllers
+//! running) and `/metrics` (Prometheus). Plain HTTP: keep it inside the cluster or on loopback.
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
+
+use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
+use tokio::net::TcpListener;
+
+use crate::{controllers::stores::Stores, metrics::Metrics, shutdown::Shutdown};
+
+/// What the admin endpoints report on.
+#[derive(Clone)]
+pub struct AdminState {
+    /// The metrics to serve.
+    pub metrics: Arc<Metrics>,
+    /// True once the caches are synced.
+    pub ready: Arc<AtomicBool>,
+    /// The caches, to compute each controller's backlog at scrape time.
+    pub stores: Option<Stores>,
+}
+
+/// Binds the admin listener; serve it with [`serve`].
+pub async fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(address).await
+}
+
+/// Serves the admin endpoints until shutdown.
+pub async fn serve(
+    listener: TcpListener,
+    state: AdminState,
+    shutdown: Shutdown,
+) -> std::io::Result<()> {
+    let router = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(state);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown.wait())
+        .await
+}
+
+async fn readyz(State(state): State<AdminState>) -> impl IntoResponse {
+    if state.ready.load(Ordering::SeqCst) {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "caches are not synced yet")
+    }
+}
+
+async fn metrics(State(state): State<AdminState>) -> impl IntoResponse {
+    if let Some(stores) = &state.stores {
+        crate::controllers::queue_depths(stores, &state.metrics);
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+}

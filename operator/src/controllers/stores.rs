@@ -1,0 +1,193 @@
+//! One watch per kind, shared: each kind is listed and watched once, cached in a reflector store
+//! that every controller reads, and fanned out to every controller it triggers, so ten thousand
+//! Applications are held and decoded once rather than once per controller.
+
+use std::{fmt::Debug, future::Future, hash::Hash, pin::Pin};
+
+use compass_crds::{
+    Application, ApplicationTemplate, IntegrationSystem, LabelDefinition, Runtime, Scenario,
+    SystemAuth, Tenant,
+};
+use futures_util::StreamExt;
+use k8s_openapi::api::{coordination::v1::Lease, core::v1::Namespace};
+use kube::{
+    Api, Client, Resource,
+    runtime::{
+        WatchStreamExt,
+        reflector::{self, ReflectHandle, Store, store::Writer},
+        watcher,
+    },
+};
+use serde::de::DeserializeOwned;
+
+/// Label on a runtime's heartbeat Lease, naming the Runtime it belongs to.
+pub const RUNTIME_LEASE_LABEL: &str = "compass.kyma-project.io/runtime";
+/// Label on a tenant's namespace, naming the Tenant it belongs to.
+pub const TENANT_LABEL: &str = "compass.kyma-project.io/tenant";
+
+/// How many changes a shared watch buffers for a slow subscriber before it waits.
+const BUFFER: usize = 1024;
+
+/// One shared watch: its store, and subscriptions handed out before it starts.
+pub struct Shared<K: Resource + Clone + 'static>
+where
+    K::DynamicType: Eq + Hash + Clone,
+{
+    /// The cache every controller reads.
+    pub store: Store<K>,
+    writer: Writer<K>,
+    config: watcher::Config,
+}
+
+impl<K> Shared<K>
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Eq + Hash + Clone + Default,
+{
+    fn new(config: watcher::Config) -> Self {
+        let (store, writer) = reflector::store_shared(BUFFER);
+        Self {
+            store,
+            writer,
+            config,
+        }
+    }
+
+    /// A stream of every object that changes, for a controller's triggers.
+    pub fn subscribe(&self) -> ReflectHandle<K> {
+        self.writer
+            .subscribe()
+            .expect("shared stores hand out subscriptions")
+    }
+
+    /// The task that lists and watches the kind and feeds the store and subscribers.
+    fn driver(self, api: Api<K>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(
+            watcher(api, self.config)
+                .default_backoff()
+                .reflect_shared(self.writer)
+                .for_each(|event| async move {
+                    if let Err(error) = event {
+                        tracing::warn!(%error, kind = %K::kind(&Default::default()), "Watch failed; retrying");
+                    }
+                }),
+        )
+    }
+}
+
+/// Every watched kind.
+pub struct Watches {
+    /// Tenants.
+    pub tenants: Shared<Tenant>,
+    /// Applications in every namespace.
+    pub applications: Shared<Application>,
+    /// Runtimes in every namespace.
+    pub runtimes: Shared<Runtime>,
+    /// Scenarios in every namespace.
+    pub scenarios: Shared<Scenario>,
+    /// Label definitions in every namespace.
+    pub label_definitions: Shared<LabelDefinition>,
+    /// Integration systems.
+    pub integration_systems: Shared<IntegrationSystem>,
+    /// Application templates.
+    pub application_templates: Shared<ApplicationTemplate>,
+    /// System auths in every namespace.
+    pub system_auths: Shared<SystemAuth>,
+    /// Runtime Agents' heartbeat Leases (those labelled with their runtime).
+    pub leases: Shared<Lease>,
+    /// Tenants' namespaces (those labelled with their tenant).
+    pub namespaces: Shared<Namespace>,
+}
+
+/// Read access to every cache.
+#[derive(Clone)]
+pub struct Stores {
+    /// Tenants.
+    pub tenants: Store<Tenant>,
+    /// Applications.
+    pub applications: Store<Application>,
+    /// Runtimes.
+    pub runtimes: Store<Runtime>,
+    /// Scenarios.
+    pub scenarios: Store<Scenario>,
+    /// Label definitions.
+    pub label_definitions: Store<LabelDefinition>,
+    /// Integration systems.
+    pub integration_systems: Store<IntegrationSystem>,
+    /// Application templates.
+    pub application_templates: Store<ApplicationTemplate>,
+    /// System auths.
+    pub system_auths: Store<SystemAuth>,
+    /// Heartbeat Leases.
+    pub leases: Store<Lease>,
+    /// Tenant namespaces.
+    pub namespaces: Store<Namespace>,
+}
+
+impl Default for Watches {
+    fn default() -> Self {
+        let all = watcher::Config::default;
+        Self {
+            tenants: Shared::new(all()),
+            applications: Shared::new(all()),
+            runtimes: Shared::new(all()),
+            scenarios: Shared::new(all()),
+            label_definitions: Shared::new(all()),
+            integration_systems: Shared::new(all()),
+            application_templates: Shared::new(all()),
+            system_auths: Shared::new(all()),
+            leases: Shared::new(all().labels(RUNTIME_LEASE_LABEL)),
+            namespaces: Shared::new(all().labels(TENANT_LABEL)),
+        }
+    }
+}
+
+impl Watches {
+    /// Read handles of every cache.
+    pub fn stores(&self) -> Stores {
+        Stores {
+            tenants: self.tenants.store.clone(),
+            applications: self.applications.store.clone(),
+            runtimes: self.runtimes.store.clone(),
+            scenarios: self.scenarios.store.clone(),
+            label_definitions: self.label_definitions.store.clone(),
+            integration_systems: self.integration_systems.store.clone(),
+            application_templates: self.application_templates.store.clone(),
+            system_auths: self.system_auths.store.clone(),
+            leases: self.leases.store.clone(),
+            namespaces: self.namespaces.store.clone(),
+        }
+    }
+
+    /// The watch tasks. Start them after every controller has subscribed.
+    pub fn drivers(self, client: &Client) -> Vec<Pin<Box<dyn Future<Output = ()> + Send>>> {
+        vec![
+            self.tenants.driver(Api::all(client.clone())),
+            self.applications.driver(Api::all(client.clone())),
+            self.runtimes.driver(Api::all(client.clone())),
+            self.scenarios.driver(Api::all(client.clone())),
+            self.label_definitions.driver(Api::all(client.clone())),
+            self.integration_systems.driver(Api::all(client.clone())),
+            self.application_templates.driver(Api::all(client.clone())),
+            self.system_auths.driver(Api::all(client.clone())),
+            self.leases.driver(Api::all(client.clone())),
+            self.namespaces.driver(Api::all(client.clone())),
+        ]
+    }
+}
+
+impl Stores {
+    /// Completes once every cache holds its first full list.
+    pub async fn wait_until_ready(&self) -> Result<(), reflector::store::WriterDropped> {
+        self.tenants.wait_until_ready().await?;
+        self.applications.wait_until_ready().await?;
+        self.runtimes.wait_until_ready().await?;
+        self.scenarios.wait_until_ready().await?;
+        self.label_definitions.wait_until_ready().await?;
+        self.integration_systems.wait_until_ready().await?;
+        self.application_templates.wait_until_ready().await?;
+        self.system_auths.wait_until_ready().await?;
+        self.leases.wait_until_ready().await?;
+        self.namespaces.wait_until_ready().await
+    }
+}

@@ -1,0 +1,254 @@
+//! The Tenant controller: creates and owns each tenant's namespace (labelled with the tenant,
+//! annotated with its external id) and the tenant's defaults (the `DEFAULT` scenario). Deleting a
+//! Tenant deletes its namespace, and with it everything the tenant registered, by owner reference.
+
+use std::sync::Arc;
+
+use compass_crds::{Scenario, Tenant, TenantStatus, conditions::READY, labels::DEFAULT_SCENARIO};
+use futures_util::StreamExt;
+use k8s_openapi::api::core::v1::Namespace;
+use kube::{
+    Api, Resource, ResourceExt,
+    api::{Patch, PatchParams},
+    runtime::{Controller, controller::Action, reflector::ObjectRef},
+};
+use serde_json::json;
+
+use super::{
+    Context, ControllerTask,
+    error::{Error, Result, error_policy, key},
+    status::{Conditions, apply_status, report_ready_transition},
+    stores::{TENANT_LABEL, Watches},
+};
+use crate::shutdown::Shutdown;
+
+/// Name of this controller in logs and metrics.
+pub const CONTROLLER_NAME: &str = "tenant";
+/// Field manager of everything this controller writes.
+pub const FIELD_MANAGER: &str = "tenant-controller.compass.kyma-project.io";
+/// Annotation on a tenant's namespace with the tenant's external id (which need not be a valid
+/// label value).
+pub const EXTERNAL_ID_ANNOTATION: &str = "compass.kyma-project.io/external-tenant-id";
+/// Name of the object holding each tenant's `DEFAULT` scenario.
+pub const DEFAULT_SCENARIO_OBJECT: &str = "default";
+
+/// The Tenant controller's task.
+pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
+    let tenants = ctx.stores.tenants.clone();
+    let by_namespace = ctx.stores.tenants.clone();
+    let concurrency = ctx.config.concurrency;
+    Box::pin(
+        Controller::for_shared_stream(watches.tenants.subscribe(), watches.tenants.store.clone())
+            // Another tenant with the same external id appearing or going changes this one.
+            .watches_shared_stream(watches.tenants.subscribe(), move |changed: Arc<Tenant>| {
+                tenants
+                    .state()
+                    .into_iter()
+                    .filter(|t| {
+                        t.spec.external_id == changed.spec.external_id
+                            && t.name_any() != changed.name_any()
+                    })
+                    .map(|t| ObjectRef::from_obj(t.as_ref()))
+                    .collect::<Vec<_>>()
+            })
+            .watches_shared_stream(
+                watches.namespaces.subscribe(),
+                |namespace: Arc<Namespace>| {
+                    namespace
+                        .labels()
+                        .get(TENANT_LABEL)
+                        .map(|tenant| ObjectRef::new(tenant))
+                },
+            )
+            .watches_shared_stream(
+                watches.scenarios.subscribe(),
+                move |scenario: Arc<Scenario>| {
+                    let namespace = scenario.namespace().unwrap_or_default();
+                    by_namespace
+                        .state()
+                        .into_iter()
+                        .find(|t| t.namespace_name() == namespace)
+                        .map(|t| ObjectRef::from_obj(t.as_ref()))
+                },
+            )
+            .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
+            .graceful_shutdown_on(shutdown.wait())
+            .run(reconcile, error_policy(CONTROLLER_NAME), ctx)
+            .for_each(|_| std::future::ready(())),
+    )
+}
+
+async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action> {
+    let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
+    if tenant.meta().deletion_timestamp.is_some() {
+        // The namespace goes with the Tenant, by owner reference.
+        return Ok(Action::await_change());
+    }
+    let current = tenant.status.clone().unwrap_or_default();
+    let mut conditions = Conditions::new(&current.conditions, tenant.metadata.generation);
+    let namespace = tenant.namespace_name().to_owned();
+
+    match duplicate_of(&ctx, &tenant) {
+        Some(other) => conditions.set(
+            READY,
+            false,
+            "DuplicateExternalId",
+            format!("Tenant {other} already has external id {:?}; external ids are unique", tenant.spec.external_id),
+        ),
+        None => match ensure_namespace(&ctx, &tenant, &namespace).await? {
+            NamespaceState::Ready => {
+                ensure_default_scenario(&ctx, &namespace).await?;
+                conditions.set(READY, true, "NamespaceReady", format!("Namespace {namespace} holds the tenant's objects"));
+            }
+            NamespaceState::Foreign => conditions.set(
+                READY,
+                false,
+                "NamespaceConflict",
+                format!(
+                    "Namespace {namespace} exists and does not belong to this tenant; label it {TENANT_LABEL}={} to hand it over, or set spec.namespace",
+                    tenant.name_any()
+                ),
+            ),
+            NamespaceState::Terminating => conditions.set(
+                READY,
+                false,
+                "NamespaceTerminating",
+                format!("Namespace {namespace} is being deleted; it is created again once it is gone"),
+            ),
+        },
+    }
+
+    let desired = TenantStatus {
+        observed_generation: tenant.metadata.generation,
+        conditions: conditions.into_vec(),
+        namespace: Some(namespace),
+    };
+    let api: Api<Tenant> = Api::all(ctx.client.clone());
+    apply_status(
+        &api,
+        tenant.as_ref(),
+        FIELD_MANAGER,
+        tenant.status.as_ref(),
+        &desired,
+    )
+    .await?;
+    report_ready_transition(
+        &ctx,
+        tenant.as_ref(),
+        &current.conditions,
+        &desired.conditions,
+    )
+    .await;
+    ctx.succeeded(&key(tenant.as_ref()));
+    if desired
+        .conditions
+        .iter()
+        .any(|c| c.type_ == READY && c.reason == "NamespaceTerminating")
+    {
+        return Ok(Action::requeue(std::time::Duration::from_secs(2)));
+    }
+    Ok(Action::requeue(ctx.config.resync))
+}
+
+/// The older tenant that already claims this tenant's external id, if any.
+fn duplicate_of(ctx: &Context, tenant: &Tenant) -> Option<String> {
+    let created = |t: &Tenant| {
+        (
+            t.metadata.creation_timestamp.clone().map(|t| t.0),
+            t.name_any(),
+        )
+    };
+    ctx.stores
+        .tenants
+        .state()
+        .into_iter()
+        .filter(|other| {
+            other.name_any() != tenant.name_any()
+                && other.spec.external_id == tenant.spec.external_id
+        })
+        .find(|other| created(other) < created(tenant))
+        .map(|other| other.name_any())
+}
+
+enum NamespaceState {
+    /// The namespace exists and belongs to the tenant.
+    Ready,
+    /// A namespace of that name belongs to something else.
+    Foreign,
+    /// The namespace is being deleted.
+    Terminating,
+}
+
+/// Creates the tenant's namespace, or adopts an existing one labelled with the tenant.
+async fn ensure_namespace(ctx: &Context, tenant: &Tenant, name: &str) -> Result<NamespaceState> {
+    let api: Api<Namespace> = Api::all(ctx.client.clone());
+    let existing = api.get_opt(name).await?;
+    if let Some(namespace) = &existing {
+        if namespace.labels().get(TENANT_LABEL).map(String::as_str) != Some(&tenant.name_any()) {
+            return Ok(NamespaceState::Foreign);
+        }
+        if namespace.metadata.deletion_timestamp.is_some() {
+            return Ok(NamespaceState::Terminating);
+        }
+    }
+    let owner = tenant
+        .controller_owner_ref(&())
+        .ok_or(Error::Missing("uid"))?;
+    let desired = json!({
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": name,
+            "labels": { TENANT_LABEL: tenant.name_any() },
+            "annotations": { EXTERNAL_ID_ANNOTATION: tenant.spec.external_id },
+            "ownerReferences": [owner],
+        },
+    });
+    let already = existing.as_ref().is_some_and(|ns| {
+        ns.annotations().get(EXTERNAL_ID_ANNOTATION) == Some(&tenant.spec.external_id)
+            && ns
+                .owner_references()
+                .iter()
+                .any(|o| Some(&o.uid) == tenant.metadata.uid.as_ref())
+    });
+    if !already {
+        api.patch(
+            name,
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(&desired),
+        )
+        .await?;
+    }
+    Ok(NamespaceState::Ready)
+}
+
+/// Creates the tenant's `DEFAULT` scenario unless a scenario of that name exists.
+async fn ensure_default_scenario(ctx: &Context, namespace: &str) -> Result<()> {
+    let exists = ctx.stores.scenarios.state().iter().any(|s| {
+        s.namespace().as_deref() == Some(namespace)
+            && (s.scenario_name() == DEFAULT_SCENARIO || s.name_any() == DEFAULT_SCENARIO_OBJECT)
+    });
+    if exists {
+        return Ok(());
+    }
+    let api: Api<Scenario> = Api::namespaced(ctx.client.clone(), namespace);
+    if api.get_opt(DEFAULT_SCENARIO_OBJECT).await?.is_some() {
+        return Ok(());
+    }
+    let scenario = json!({
+        "apiVersion": Scenario::api_version(&()),
+        "kind": "Scenario",
+        "metadata": { "name": DEFAULT_SCENARIO_OBJECT },
+        "spec": {
+            "name": DEFAULT_SCENARIO,
+            "description": "Applications and runtimes that name no scenario belong here.",
+        },
+    });
+    api.patch(
+        DEFAULT_SCENARIO_OBJECT,
+        &PatchParams::apply(FIELD_MANAGER),
+        &Patch::Apply(&scenario),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! The Tenant controller against a real control plane: namespace, defaults, conflicts, deletion.
+
+use std::time::Duration;
+
+use compass_crds::{Scenario, Tenant};
+use compass_operator::controllers::OperatorConfig;
+use compass_tests::{TestServer, eventually};
+use k8s_openapi::api::core::v1::Namespace;
+use kube::{
+    Api,
+    api::{DeleteParams, PostParams},
+};
+use serde_json::json;
+
+fn ready(tenant: &Tenant) -> Option<(String, String)> {
+    let condition = tenant
+        .status
+        .as_ref()?
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "Ready")?;
+    Some((condition.status.clone(), condition.reason.clone()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_gets_its_namespace_and_default_scenario_and_loses_them_when_deleted() {
+    let server = TestServer::start().await;
+    let operator = server.start_operator(OperatorConfig::default()).await;
+    let client = server.client().await;
+    let tenants: Api<Tenant> = Api::all(client.clone());
+    let tenant: Tenant = serde_json::from_value(json!({
+        "apiVersion": "compass.kyma-project.io/v1alpha1", "kind": "Tenant",
+        "metadata": { "name": "acme" }, "spec": { "externalId": "ext-acme" },
+    }))
+    .unwrap();
+    tenants
+        .create(&PostParams::default(), &tenant)
+        .await
+        .unwrap();
+    let ready_tenant = eventually("the tenant is Ready", || async {
+        let tenant = tenants.get("acme").await.ok()?;
+        (ready(&tenant)? == ("True".to_owned(), "NamespaceReady".to_owned())).then_some(tenant)
+    })
+    .await;
+    assert_eq!(
+        ready_tenant.status.unwrap().namespace.as_deref(),
+        Some("acme")
+    );
+
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let namespace = namespaces.get("acme").await.unwrap();
+    assert_eq!(
+        namespace.metadata.labels.unwrap()["compass.kyma-project.io/tenant"],
+        "acme"
+    );
+    assert_eq!(
+        namespace.metadata.annotations.unwrap()["compass.kyma-project.io/external-tenant-id"],
+        "ext-acme"
+    );
+    let scenarios: Api<Scenario> = Api::namespaced(client.clone(), "acme");
+    let default = eventually("the DEFAULT scenario exists", || async {
+        scenarios.get("default").await.ok()
+    })
+    .await;
+    assert_eq!(default.spec.name.as_deref(), Some("DEFAULT"));
+
+    tenants
+        .delete("acme", &DeleteParams::default())
+        .await
+        .unwrap();
+    eventually("the namespace is gone", || async {
+        namespaces
+            .get_opt("acme")
+            .await
+            .unwrap()
+            .is_none()
+            .then_some(())
+    })
+    .await;
+    operator.stop().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_tenant_with_the_same_external_id_or_a_foreign_namespace_is_not_ready() {
+    let server = TestServer::start().await;
+    let operator = server.start_operator(OperatorConfig::default()).await;
+    let client = server.client().await;
+    let tenants: Api<Tenant> = Api::all(client.clone());
+    server.kubectl_ok(&["create", "namespace", "taken"]);
+    for (name, external, namespace) in [
+        ("first", "same", None),
+        ("second", "same", None),
+        ("squatter", "other", Some("taken")),
+    ] {
+        let mut spec = json!({ "externalId": external });
+        if let Some(namespace) = namespace {
+            spec["namespace"] = json!(namespace);
+        }
+        let tenant: Tenant = serde_json::from_value(json!({
+            "apiVersion": "compass.kyma-project.io/v1alpha1", "kind": "Tenant", "metadata": { "name": name }, "spec": spec,
+        }))
+        .unwrap();
+        tenants
+            .create(&PostParams::default(), &tenant)
+            .await
+            .unwrap();
+        // Creation order decides which duplicate came first.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+    }
+    for (name, reason) in [
+        ("first", "NamespaceReady"),
+        ("second", "DuplicateExternalId"),
+        ("squatter", "NamespaceConflict"),
+    ] {
+        eventually(&format!("{name} reports {reason}"), || async {
+            let tenant = tenants.get(name).await.ok()?;
+            (ready(&tenant)?.1 == reason).then_some(())
+        })
+        .await;
+    }
+    operator.stop().await;
+    server.stop().await;
+}
