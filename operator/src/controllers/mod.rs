@@ -8,6 +8,7 @@
 
 pub mod application;
 mod application_template;
+pub mod assignment;
 mod context;
 pub mod error;
 mod integration_system;

@@ -1,0 +1,125 @@
+//! Which runtimes see which applications: an application is visible to exactly the runtimes of
+//! its tenant that share at least one of its scenarios (in effect: `DEFAULT` when the application
+//! or runtime omits its list). Pure functions over the caches, shared by the Application and
+//! Runtime controllers.
+
+use std::{collections::BTreeSet, sync::Arc};
+
+use compass_crds::{Application, Runtime, labels::effective_scenarios};
+use kube::ResourceExt;
+
+/// Most names a status lists; counts are always exact.
+pub const MAX_LISTED: usize = 100;
+
+/// The scenarios an application is in.
+pub fn application_scenarios(application: &Application) -> BTreeSet<String> {
+    effective_scenarios(application.spec.scenarios.as_deref())
+        .into_iter()
+        .collect()
+}
+
+/// The scenarios a runtime is in.
+pub fn runtime_scenarios(runtime: &Runtime) -> BTreeSet<String> {
+    effective_scenarios(runtime.spec.scenarios.as_deref())
+        .into_iter()
+        .collect()
+}
+
+/// Whether an application and a runtime of the same namespace share a scenario.
+pub fn visible_to(application: &Application, runtime: &Runtime) -> bool {
+    application.namespace() == runtime.namespace()
+        && application.meta().deletion_timestamp.is_none()
+        && runtime.meta().deletion_timestamp.is_none()
+        && !application_scenarios(application).is_disjoint(&runtime_scenarios(runtime))
+}
+
+/// The runtimes that see `application`, sorted by name.
+pub fn runtimes_of(application: &Application, runtimes: &[Arc<Runtime>]) -> Vec<Arc<Runtime>> {
+    let mut found: Vec<Arc<Runtime>> = runtimes
+        .iter()
+        .filter(|r| visible_to(application, r))
+        .cloned()
+        .collect();
+    found.sort_by_key(|r| r.name_any());
+    found
+}
+
+/// The applications `runtime` sees, sorted by name.
+pub fn applications_of(
+    runtime: &Runtime,
+    applications: &[Arc<Application>],
+) -> Vec<Arc<Application>> {
+    let mut found: Vec<Arc<Application>> = applications
+        .iter()
+        .filter(|a| visible_to(a, runtime))
+        .cloned()
+        .collect();
+    found.sort_by_key(|a| a.name_any());
+    found
+}
+
+/// The first [`MAX_LISTED`] names, for a status.
+pub fn listed<K: ResourceExt>(objects: &[Arc<K>]) -> Vec<String> {
+    objects
+        .iter()
+        .take(MAX_LISTED)
+        .map(|o| o.name_any())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use kube::Resource;
+    use serde_json::json;
+
+    use super::*;
+
+    fn app(name: &str, scenarios: Option<&[&str]>) -> Arc<Application> {
+        let mut spec = json!({});
+        if let Some(scenarios) = scenarios {
+            spec["scenarios"] = json!(scenarios);
+        }
+        let mut app = Application::new(name, serde_json::from_value(spec).unwrap());
+        app.meta_mut().namespace = Some("acme".into());
+        Arc::new(app)
+    }
+
+    fn runtime(name: &str, namespace: &str, scenarios: Option<&[&str]>) -> Arc<Runtime> {
+        let mut spec = json!({});
+        if let Some(scenarios) = scenarios {
+            spec["scenarios"] = json!(scenarios);
+        }
+        let mut runtime = Runtime::new(name, serde_json::from_value(spec).unwrap());
+        runtime.meta_mut().namespace = Some(namespace.into());
+        Arc::new(runtime)
+    }
+
+    #[test]
+    fn runtimes_see_applications_that_share_any_scenario_in_their_namespace() {
+        let runtimes = vec![
+            runtime("b-marketing", "acme", Some(&["marketing"])),
+            runtime("a-default", "acme", None),
+            runtime("none", "acme", Some(&[])),
+            runtime("other-tenant", "globex", None),
+        ];
+        let defaulted = app("shop", None);
+        let names =
+            |found: Vec<Arc<Runtime>>| found.iter().map(|r| r.name_any()).collect::<Vec<_>>();
+        assert_eq!(names(runtimes_of(&defaulted, &runtimes)), vec!["a-default"]);
+        let both = app("crm", Some(&["marketing", "DEFAULT"]));
+        assert_eq!(
+            names(runtimes_of(&both, &runtimes)),
+            vec!["a-default", "b-marketing"]
+        );
+        let apps = vec![defaulted, both, app("sales", Some(&["Sales EMEA"]))];
+        let seen: Vec<String> = applications_of(&runtimes[0], &apps)
+            .iter()
+            .map(|a| a.name_any())
+            .collect();
+        assert_eq!(seen, vec!["crm"]);
+        assert!(
+            applications_of(&runtimes[2], &apps).is_empty(),
+            "an explicit empty list sees nothing"
+        );
+    }
+}
