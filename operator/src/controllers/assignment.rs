@@ -6,7 +6,7 @@
 use std::{collections::BTreeSet, sync::Arc};
 
 use compass_crds::{Application, Runtime, labels::effective_scenarios};
-use kube::ResourceExt;
+use kube::{Resource, ResourceExt};
 
 /// Most names a status lists; counts are always exact.
 pub const MAX_LISTED: usize = 100;
@@ -69,7 +69,6 @@ pub fn listed<K: ResourceExt>(objects: &[Arc<K>]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use kube::Resource;
     use serde_json::json;
 
     use super::*;
