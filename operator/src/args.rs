@@ -81,6 +81,11 @@ pub struct UpArgs {
     /// Address of the admin listener: health, readiness and metrics.
     #[arg(long, env = "COMPASS_ADMIN_ADDRESS", default_value = "127.0.0.1:8080")]
     pub admin_address: SocketAddr,
+
+    /// Run only the embedded control plane (with the CRDs and defaults installed), without the
+    /// controllers; run `compass operator --kubeconfig DIR/kubeconfig` beside it instead.
+    #[arg(long, env = "COMPASS_NO_CONTROLLERS")]
+    pub no_controllers: bool,
 }
 
 /// How to reach a Kubernetes API server.

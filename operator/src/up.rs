@@ -44,6 +44,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         tls_sans,
         api_address: _,
         admin_address,
+        no_controllers,
     } = args;
     let mut config = Config::new(&data_dir, apiserver_address);
     if let Transport::Tls { hosts } = &mut config.transport {
@@ -80,12 +81,21 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         "compass: admin token            {}",
         data_dir.join("admin-token").display()
     );
-    println!("compass: metrics                http://{admin_address}/metrics");
+    if !no_controllers {
+        println!("compass: metrics                http://{admin_address}/metrics");
+    }
     println!(
         "compass: try: KUBECONFIG={} kubectl get compass -A",
         control_plane.kubeconfig.display()
     );
 
+    if no_controllers {
+        println!("compass: ready (controllers not running)");
+        shutdown::signal().await;
+        println!("compass: shutting down");
+        control_plane.shutdown().await;
+        return ExitCode::SUCCESS;
+    }
     let (trigger, stop) = shutdown::channel();
     let ready = Arc::new(AtomicBool::new(false));
     let options = OperatorOptions {
