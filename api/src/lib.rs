@@ -1,3 +1,9 @@
 //! The HTTP surface of the product: the Director GraphQL API compatible with the original Compass,
-//! the Connector and the Gateway that authenticates callers and resolves their tenant. It is built
-//! in its own issue; this crate reserves its place in the workspace.
+//! served over the custom resources per tenant namespace, behind the Gateway that authenticates
+//! callers, resolves their tenant and enforces scopes.
+#![deny(missing_docs)]
+
+pub mod errors;
+pub mod label_filter;
+pub mod pagination;
+pub mod scalars;
