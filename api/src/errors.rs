@@ -18,6 +18,8 @@ pub enum Code {
     TenantRequired,
     /// The caller lacks a scope the operation requires.
     InsufficientScopes,
+    /// The caller may not act in the tenant it named.
+    TenantMismatch,
     /// The caller is not authenticated.
     Unauthenticated,
     /// The operation is not available in this version.
@@ -38,6 +40,7 @@ impl Code {
             Self::TenantNotFound => "TENANT_NOT_FOUND",
             Self::TenantRequired => "TENANT_REQUIRED",
             Self::InsufficientScopes => "INSUFFICIENT_SCOPES",
+            Self::TenantMismatch => "TENANT_MISMATCH",
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::NotAvailable => "NOT_AVAILABLE",
             Self::Conflict => "CONFLICT",

@@ -3,7 +3,10 @@
 //! callers, resolves their tenant and enforces scopes.
 #![deny(missing_docs)]
 
+pub mod cache;
 pub mod errors;
+pub mod gateway;
 pub mod label_filter;
 pub mod pagination;
 pub mod scalars;
+pub mod scopes;
