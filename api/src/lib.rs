@@ -4,9 +4,12 @@
 #![deny(missing_docs)]
 
 pub mod cache;
+pub mod director;
 pub mod errors;
 pub mod gateway;
 pub mod label_filter;
 pub mod pagination;
 pub mod scalars;
 pub mod scopes;
+pub mod server;
+pub mod state;

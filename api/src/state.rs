@@ -55,11 +55,27 @@ fn child_ids(application: &Application) -> Vec<String> {
         return Vec::new();
     };
     let spec = &application.spec;
-    let apis = spec.api_definitions.iter().map(|d| child_id(uid, ChildKind::ApiDefinition, &d.name));
-    let events = spec.event_definitions.iter().map(|d| child_id(uid, ChildKind::EventDefinition, &d.name));
-    let documents = spec.documents.iter().map(|d| child_id(uid, ChildKind::Document, &d.title));
-    let webhooks = spec.webhooks.iter().map(|w| child_id(uid, ChildKind::Webhook, &w.name));
-    apis.chain(events).chain(documents).chain(webhooks).map(|id| id.to_string()).collect()
+    let apis = spec
+        .api_definitions
+        .iter()
+        .map(|d| child_id(uid, ChildKind::ApiDefinition, &d.name));
+    let events = spec
+        .event_definitions
+        .iter()
+        .map(|d| child_id(uid, ChildKind::EventDefinition, &d.name));
+    let documents = spec
+        .documents
+        .iter()
+        .map(|d| child_id(uid, ChildKind::Document, &d.title));
+    let webhooks = spec
+        .webhooks
+        .iter()
+        .map(|w| child_id(uid, ChildKind::Webhook, &w.name));
+    apis.chain(events)
+        .chain(documents)
+        .chain(webhooks)
+        .map(|id| id.to_string())
+        .collect()
 }
 
 impl Default for Caches {
@@ -88,12 +104,17 @@ impl Caches {
             self.applications.driver(Api::all(client.clone()), all()),
             self.runtimes.driver(Api::all(client.clone()), all()),
             self.scenarios.driver(Api::all(client.clone()), all()),
-            self.label_definitions.driver(Api::all(client.clone()), all()),
-            self.integration_systems.driver(Api::all(client.clone()), all()),
-            self.application_templates.driver(Api::all(client.clone()), all()),
+            self.label_definitions
+                .driver(Api::all(client.clone()), all()),
+            self.integration_systems
+                .driver(Api::all(client.clone()), all()),
+            self.application_templates
+                .driver(Api::all(client.clone()), all()),
             self.system_auths.driver(Api::all(client.clone()), all()),
-            self.secrets.driver(Api::all(client.clone()), all().labels(CREDENTIALS_LABEL)),
-            self.config_maps.driver(Api::all(client.clone()), all().labels(APPLICATION_LABEL)),
+            self.secrets
+                .driver(Api::all(client.clone()), all().labels(CREDENTIALS_LABEL)),
+            self.config_maps
+                .driver(Api::all(client.clone()), all().labels(APPLICATION_LABEL)),
         ]
     }
 
