@@ -20,6 +20,9 @@ use kube::{
 use serde::de::DeserializeOwned;
 use tokio::sync::{Notify, watch};
 
+/// A background task that fills a cache.
+pub type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// Extra keys an object is found by (beyond namespace/name and uid).
 pub type Indexer<K> = fn(&K) -> Vec<String>;
 

@@ -1,7 +1,7 @@
 //! The API's HTTP surface: the Director at `/director/graphql` (POST for operations, GET for a
 //! GraphQL playground), behind the Gateway's authentication, with a bound on request bodies.
 
-use std::{future::Future, pin::Pin, sync::Arc};
+use std::sync::Arc;
 
 use async_graphql::http::{GraphQLPlaygroundConfig, playground_source};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -16,6 +16,7 @@ use kube::Client;
 use serde_json::json;
 
 use crate::{
+    cache::Task,
     director::{DirectorSchema, Limits, build_schema},
     gateway::{Gateway, StaticUser},
     scopes::ScopesConfig,
@@ -59,10 +60,7 @@ pub struct Api {
 
 impl Api {
     /// The API over `client`, and the watch tasks that fill its caches (spawn them).
-    pub fn new(
-        client: Client,
-        config: ApiConfig,
-    ) -> (Arc<Self>, Vec<Pin<Box<dyn Future<Output = ()> + Send>>>) {
+    pub fn new(client: Client, config: ApiConfig) -> (Arc<Self>, Vec<Task>) {
         let caches = Caches::default();
         let drivers = caches.drivers(&client);
         let schema = build_schema(caches.clone(), client, config.scopes, config.limits);

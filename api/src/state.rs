@@ -1,8 +1,6 @@
 //! Everything the Director serves from: the Kubernetes client and the caches of every kind it
 //! reads, started together.
 
-use std::{future::Future, pin::Pin};
-
 use compass_crds::{
     Application, ApplicationTemplate, IntegrationSystem, LabelDefinition, Runtime, Scenario,
     SystemAuth, Tenant,
@@ -10,7 +8,7 @@ use compass_crds::{
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::{Api, Client, runtime::watcher};
 
-use crate::cache::{Cache, no_extra};
+use crate::cache::{Cache, Task, no_extra};
 
 /// Label on the Secrets the Director creates to hold credentials clients send.
 pub const CREDENTIALS_LABEL: &str = "compass.kyma-project.io/credentials";
@@ -97,7 +95,7 @@ impl Default for Caches {
 
 impl Caches {
     /// The watch tasks filling the caches.
-    pub fn drivers(&self, client: &Client) -> Vec<Pin<Box<dyn Future<Output = ()> + Send>>> {
+    pub fn drivers(&self, client: &Client) -> Vec<Task> {
         let all = watcher::Config::default;
         vec![
             self.tenants.driver(Api::all(client.clone()), all()),

@@ -42,6 +42,8 @@ pub struct SystemAuth {
 }
 
 /// A one-time token, exchanged at the Connector for a client certificate.
+// NB: clippy reads the repeated keys of separate `field(...)` entries as duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(Clone, Debug, PartialEq, Interface)]
 #[graphql(
     field(name = "token", ty = "&String"),
