@@ -1,6 +1,7 @@
 //! In-memory caches the Director reads from: one watch per kind, with the indexes queries need
-//! (by namespace and name, by uid, by extra keys such as child ids or external tenant ids, and
-//! per namespace in uid order for pages), so no query costs an API call per object. A mutation
+//! (by namespace and name, by uid, by extra keys such as child ids or external tenant ids, per
+//! namespace in uid order for pages, and by tags such as a scenario or a label key of a tenant),
+//! so no query costs an API call per object and none scans more than the objects it may return. A mutation
 //! waits until the cache holds what it wrote, so the caller reads its own writes.
 
 use std::{
@@ -23,8 +24,11 @@ use tokio::sync::{Notify, watch};
 /// A background task that fills a cache.
 pub type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// Extra keys an object is found by (beyond namespace/name and uid).
+/// Extra keys an object is found by (beyond namespace/name and uid); each finds one object.
 pub type Indexer<K> = fn(&K) -> Vec<String>;
+
+/// Tags of an object: keys that each find every object carrying them (a scenario, a label key).
+pub type Tagger<K> = fn(&K) -> Vec<String>;
 
 /// How long a mutation waits for the cache to show its write before answering anyway.
 const READ_YOUR_WRITES: Duration = Duration::from_secs(5);
@@ -36,6 +40,7 @@ struct Inner<K> {
     by_uid: HashMap<String, Key>,
     by_extra: HashMap<String, Key>,
     by_namespace: HashMap<String, BTreeMap<String, Arc<K>>>,
+    by_tag: HashMap<String, BTreeMap<String, Arc<K>>>,
 }
 
 impl<K> Default for Inner<K> {
@@ -45,6 +50,7 @@ impl<K> Default for Inner<K> {
             by_uid: HashMap::new(),
             by_extra: HashMap::new(),
             by_namespace: HashMap::new(),
+            by_tag: HashMap::new(),
         }
     }
 }
@@ -52,7 +58,7 @@ impl<K> Default for Inner<K> {
 /// The cache of one kind. Cheap to clone.
 pub struct Cache<K> {
     inner: Arc<RwLock<Inner<K>>>,
-    indexer: Indexer<K>,
+    indexes: Indexes<K>,
     ready: watch::Receiver<bool>,
     ready_sender: Arc<watch::Sender<bool>>,
     changed: Arc<Notify>,
@@ -62,13 +68,27 @@ impl<K> Clone for Cache<K> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
-            indexer: self.indexer,
+            indexes: self.indexes,
             ready: self.ready.clone(),
             ready_sender: self.ready_sender.clone(),
             changed: self.changed.clone(),
         }
     }
 }
+
+/// How a cache derives its extra keys and tags.
+struct Indexes<K> {
+    indexer: Indexer<K>,
+    tagger: Tagger<K>,
+}
+
+impl<K> Clone for Indexes<K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K> Copy for Indexes<K> {}
 
 fn key_of<K: ResourceExt>(object: &K) -> Key {
     (object.namespace().unwrap_or_default(), object.name_any())
@@ -84,11 +104,20 @@ where
         let (ready_sender, ready) = watch::channel(false);
         Self {
             inner: Arc::default(),
-            indexer,
+            indexes: Indexes {
+                indexer,
+                tagger: no_extra,
+            },
             ready,
             ready_sender: Arc::new(ready_sender),
             changed: Arc::new(Notify::new()),
         }
+    }
+
+    /// The same cache, also indexed by the tags `tagger` gives each object.
+    pub fn with_tags(mut self, tagger: Tagger<K>) -> Self {
+        self.indexes.tagger = tagger;
+        self
     }
 
     /// The task that keeps the cache filled from a watch of `api`.
@@ -106,7 +135,7 @@ where
                     Ok(watcher::Event::Init) => fresh = Some(Inner::default()),
                     Ok(watcher::Event::InitApply(object)) => {
                         if let Some(fresh) = fresh.as_mut() {
-                            insert(fresh, cache.indexer, Arc::new(object));
+                            insert(fresh, cache.indexes, Arc::new(object));
                         }
                     }
                     Ok(watcher::Event::InitDone) => {
@@ -119,7 +148,7 @@ where
                     Ok(watcher::Event::Apply(object)) => {
                         insert(
                             &mut cache.inner.write().unwrap_or_else(|p| p.into_inner()),
-                            cache.indexer,
+                            cache.indexes,
                             Arc::new(object),
                         );
                         cache.changed.notify_waiters();
@@ -127,7 +156,7 @@ where
                     Ok(watcher::Event::Delete(object)) => {
                         remove(
                             &mut cache.inner.write().unwrap_or_else(|p| p.into_inner()),
-                            cache.indexer,
+                            cache.indexes,
                             &object,
                         );
                         cache.changed.notify_waiters();
@@ -191,6 +220,20 @@ where
             .map_or(0, BTreeMap::len)
     }
 
+    /// The objects carrying `tag`, in uid order.
+    pub fn tagged(&self, tag: &str) -> Vec<Arc<K>> {
+        self.read()
+            .by_tag
+            .get(tag)
+            .map(|objects| objects.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// How many objects carry `tag`.
+    pub fn count_tagged(&self, tag: &str) -> usize {
+        self.read().by_tag.get(tag).map_or(0, BTreeMap::len)
+    }
+
     /// Every object.
     pub fn all(&self) -> Vec<Arc<K>> {
         self.read().by_key.values().cloned().collect()
@@ -220,7 +263,8 @@ where
             .await;
     }
 
-    async fn wait_until(&self, done: impl Fn(&Self) -> bool) {
+    /// Waits until `done` holds of the cache, or the read-your-writes bound passes.
+    pub async fn wait_until(&self, done: impl Fn(&Self) -> bool) {
         let deadline = tokio::time::Instant::now() + READ_YOUR_WRITES;
         loop {
             let notified = self.changed.notified();
@@ -238,14 +282,21 @@ where
     }
 }
 
-fn insert<K: Resource>(inner: &mut Inner<K>, indexer: Indexer<K>, object: Arc<K>) {
+fn insert<K: Resource>(inner: &mut Inner<K>, indexes: Indexes<K>, object: Arc<K>) {
     let key = key_of(object.as_ref());
     if let Some(previous) = inner.by_key.get(&key).cloned() {
-        remove(inner, indexer, previous.as_ref());
+        remove(inner, indexes, previous.as_ref());
     }
     let uid = object.meta().uid.clone().unwrap_or_default();
-    for extra in indexer(&object) {
+    for extra in (indexes.indexer)(&object) {
         inner.by_extra.insert(extra, key.clone());
+    }
+    for tag in (indexes.tagger)(&object) {
+        inner
+            .by_tag
+            .entry(tag)
+            .or_default()
+            .insert(uid.clone(), object.clone());
     }
     inner.by_uid.insert(uid.clone(), key.clone());
     inner
@@ -256,15 +307,23 @@ fn insert<K: Resource>(inner: &mut Inner<K>, indexer: Indexer<K>, object: Arc<K>
     inner.by_key.insert(key, object);
 }
 
-fn remove<K: Resource>(inner: &mut Inner<K>, indexer: Indexer<K>, object: &K) {
+fn remove<K: Resource>(inner: &mut Inner<K>, indexes: Indexes<K>, object: &K) {
     let key = key_of(object);
     let Some(stored) = inner.by_key.remove(&key) else {
         return;
     };
     let uid = stored.meta().uid.clone().unwrap_or_default();
     inner.by_uid.remove(&uid);
-    for extra in indexer(&stored) {
+    for extra in (indexes.indexer)(&stored) {
         inner.by_extra.remove(&extra);
+    }
+    for tag in (indexes.tagger)(&stored) {
+        if let Some(objects) = inner.by_tag.get_mut(&tag) {
+            objects.remove(&uid);
+            if objects.is_empty() {
+                inner.by_tag.remove(&tag);
+            }
+        }
     }
     if let Some(objects) = inner.by_namespace.get_mut(&key.0) {
         objects.remove(&uid);

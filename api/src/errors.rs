@@ -94,3 +94,12 @@ pub fn from_kube(error: kube::Error, what: &str, name: &str) -> async_graphql::E
         }
     }
 }
+
+/// Whether `error` carries `code`.
+pub fn has_code(error: &async_graphql::Error, code: Code) -> bool {
+    error
+        .extensions
+        .as_ref()
+        .and_then(|extensions| extensions.get("code"))
+        .is_some_and(|value| *value == async_graphql::Value::from(code.as_str()))
+}

@@ -113,6 +113,16 @@ impl Gateway {
     }
 }
 
+impl Caller {
+    /// Whether the caller may act in the tenant its `Tenant` header names (true without a header).
+    pub fn may_use_named_tenant(&self) -> bool {
+        match (&self.tenants, &self.tenant) {
+            (TenantAccess::Only(allowed), Some(external)) => allowed.contains(external),
+            _ => true,
+        }
+    }
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

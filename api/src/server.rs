@@ -109,6 +109,17 @@ async fn director(
         let body = json!({ "errors": [{ "message": "unauthenticated: send Authorization: Bearer <token>", "extensions": { "code": "UNAUTHENTICATED" } }] });
         return (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
     };
+    // As the original's tenant mapping did, a caller naming a tenant it may not use is refused
+    // whatever the operation.
+    if !caller.may_use_named_tenant() {
+        let message = format!(
+            "tenant mismatch: {} may not act in tenant {}",
+            caller.id,
+            caller.tenant.as_deref().unwrap_or_default()
+        );
+        let body = json!({ "errors": [{ "message": message, "extensions": { "code": "TENANT_MISMATCH" } }] });
+        return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
+    }
     GraphQLResponse::from(api.schema.execute(request.into_inner().data(caller)).await)
         .into_response()
 }

@@ -3,7 +3,7 @@
 
 use compass_crds::{
     Application, ApplicationTemplate, IntegrationSystem, LabelDefinition, Runtime, Scenario,
-    SystemAuth, Tenant,
+    SystemAuth, Tenant, labels::effective_scenarios,
 };
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::{Api, Client, runtime::watcher};
@@ -20,9 +20,10 @@ pub const APPLICATION_LABEL: &str = "compass.kyma-project.io/application";
 pub struct Caches {
     /// Tenants, also by external id.
     pub tenants: Cache<Tenant>,
-    /// Applications, also by the ids of their children.
+    /// Applications, also by the ids of their children, and tagged by scenario and label key
+    /// ([`scenario_tag`], [`label_tag`]).
     pub applications: Cache<Application>,
-    /// Runtimes.
+    /// Runtimes, tagged by scenario and label key.
     pub runtimes: Cache<Runtime>,
     /// Scenarios.
     pub scenarios: Cache<Scenario>,
@@ -76,12 +77,58 @@ fn child_ids(application: &Application) -> Vec<String> {
         .collect()
 }
 
+/// Tag of the objects of a tenant namespace in a scenario.
+pub fn scenario_tag(namespace: &str, scenario: &str) -> String {
+    format!("scenario\0{namespace}\0{scenario}")
+}
+
+/// Tag of the objects of a tenant namespace carrying a label key.
+pub fn label_tag(namespace: &str, key: &str) -> String {
+    format!("label\0{namespace}\0{key}")
+}
+
+/// Tags of an object with these labels and scenarios in effect.
+fn tags<'a>(
+    namespace: &str,
+    labels: impl Iterator<Item = &'a String>,
+    scenarios: Vec<String>,
+) -> Vec<String> {
+    labels
+        .map(|key| label_tag(namespace, key))
+        .chain(scenarios.iter().map(|s| scenario_tag(namespace, s)))
+        .collect()
+}
+
+/// An application's tags: its scenarios in effect and its label keys.
+fn application_tags(application: &Application) -> Vec<String> {
+    let namespace = application
+        .metadata
+        .namespace
+        .as_deref()
+        .unwrap_or_default();
+    tags(
+        namespace,
+        application.spec.labels.keys(),
+        effective_scenarios(application.spec.scenarios.as_deref()),
+    )
+}
+
+/// A runtime's tags: its scenarios in effect and its label keys.
+fn runtime_tags(runtime: &Runtime) -> Vec<String> {
+    let namespace = runtime.metadata.namespace.as_deref().unwrap_or_default();
+    tags(
+        namespace,
+        runtime.spec.labels.keys(),
+        effective_scenarios(runtime.spec.scenarios.as_deref()),
+    )
+}
+
 impl Default for Caches {
     fn default() -> Self {
         Self {
             tenants: Cache::new(external_id),
-            applications: Cache::new(child_ids),
-            runtimes: Cache::new(no_extra),
+            applications: Cache::new(child_ids).with_tags(application_tags),
+            runtimes: Cache::new(no_extra).with_tags(runtime_tags),
             scenarios: Cache::new(no_extra),
             label_definitions: Cache::new(no_extra),
             integration_systems: Cache::new(no_extra),

@@ -3,8 +3,12 @@
 
 pub mod context;
 pub mod enums;
+mod label_definitions;
+pub mod labels;
+pub mod scenarios;
 mod system;
 pub mod types;
+pub mod validate;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -12,11 +16,14 @@ use crate::{scopes::ScopesConfig, state::Caches};
 
 /// Every query.
 #[derive(MergedObject, Default)]
-pub struct Query(system::SystemQuery);
+pub struct Query(system::SystemQuery, label_definitions::LabelDefinitionQuery);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
-pub struct Mutation(system::SystemMutation);
+pub struct Mutation(
+    system::SystemMutation,
+    label_definitions::LabelDefinitionMutation,
+);
 
 /// The Director schema.
 pub type DirectorSchema = Schema<Query, Mutation, EmptySubscription>;
