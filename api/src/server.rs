@@ -37,6 +37,8 @@ pub struct ApiConfig {
     pub limits: Limits,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
+    /// Namespace of the identities of integration systems (the operator's namespace).
+    pub system_namespace: String,
 }
 
 impl Default for ApiConfig {
@@ -46,6 +48,7 @@ impl Default for ApiConfig {
             users: Vec::new(),
             limits: Limits::default(),
             max_body_bytes: 4 * 1024 * 1024,
+            system_namespace: "compass-system".to_owned(),
         }
     }
 }
@@ -63,7 +66,13 @@ impl Api {
     pub fn new(client: Client, config: ApiConfig) -> (Arc<Self>, Vec<Task>) {
         let caches = Caches::default();
         let drivers = caches.drivers(&client);
-        let schema = build_schema(caches.clone(), client, config.scopes, config.limits);
+        let schema = build_schema(
+            caches.clone(),
+            client,
+            config.scopes,
+            config.limits,
+            config.system_namespace,
+        );
         let api = Self {
             schema,
             gateway: Gateway::new(config.users),

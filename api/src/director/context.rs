@@ -139,3 +139,16 @@ where
         .get(&namespace, &name)
         .unwrap_or_else(|| Arc::new(written.clone())))
 }
+
+/// The object with uid `id` if it lives in `namespace` (another tenant's objects do not exist
+/// for the caller).
+pub fn find_in<K>(cache: &Cache<K>, namespace: &str, id: &str) -> Option<Arc<K>>
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+{
+    cache
+        .by_uid(id)
+        .filter(|object| object.meta().namespace.as_deref().unwrap_or_default() == namespace)
+        .filter(|object| object.meta().deletion_timestamp.is_none())
+}

@@ -210,3 +210,52 @@ pub async fn define_missing<'k>(
     }
     Ok(())
 }
+
+/// The objects of a tenant that may match `filters`, in uid order: those carrying the label or
+/// scenario a filter needs (from the tag index) when some filter names one, otherwise every
+/// object of the namespace. Keys in `derived` (system labels every object has) narrow nothing.
+pub fn candidates<K>(
+    cache: &crate::cache::Cache<K>,
+    namespace: &str,
+    filters: &[crate::label_filter::Compiled],
+    derived: &[&str],
+) -> Vec<Arc<K>>
+where
+    K: kube::Resource
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+{
+    use crate::{
+        label_filter::Compiled,
+        state::{label_tag, scenario_tag},
+    };
+    let mut narrowest: Option<Vec<Arc<K>>> = None;
+    for filter in filters {
+        let found = match filter {
+            Compiled::Exists(key) | Compiled::Contains(key, _)
+                if key != SCENARIOS_KEY && !derived.contains(&key.as_str()) =>
+            {
+                cache.tagged(&label_tag(namespace, key))
+            }
+            Compiled::ScenariosAnyOf(names) => {
+                let mut union: BTreeMap<String, Arc<K>> = BTreeMap::new();
+                for name in names {
+                    for object in cache.tagged(&scenario_tag(namespace, name)) {
+                        union.insert(object.meta().uid.clone().unwrap_or_default(), object);
+                    }
+                }
+                union.into_values().collect()
+            }
+            _ => continue,
+        };
+        if narrowest.as_ref().is_none_or(|n| found.len() < n.len()) {
+            narrowest = Some(found);
+        }
+    }
+    narrowest.unwrap_or_else(|| cache.in_namespace(namespace))
+}

@@ -3,10 +3,14 @@
 
 pub mod context;
 pub mod enums;
+mod integration_systems;
 mod label_definitions;
 pub mod labels;
+pub mod runtimes;
 pub mod scenarios;
+pub mod status;
 mod system;
+pub mod system_auths;
 pub mod types;
 pub mod validate;
 
@@ -16,13 +20,21 @@ use crate::{scopes::ScopesConfig, state::Caches};
 
 /// Every query.
 #[derive(MergedObject, Default)]
-pub struct Query(system::SystemQuery, label_definitions::LabelDefinitionQuery);
+pub struct Query(
+    system::SystemQuery,
+    label_definitions::LabelDefinitionQuery,
+    runtimes::RuntimeQuery,
+    integration_systems::IntegrationSystemQuery,
+);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     system::SystemMutation,
     label_definitions::LabelDefinitionMutation,
+    runtimes::RuntimeMutation,
+    integration_systems::IntegrationSystemMutation,
+    system_auths::SystemAuthMutation,
 );
 
 /// The Director schema.
@@ -52,11 +64,13 @@ pub fn build_schema(
     client: kube::Client,
     scopes: ScopesConfig,
     limits: Limits,
+    system_namespace: String,
 ) -> DirectorSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(caches)
         .data(client)
         .data(scopes)
+        .data(system_auths::SystemNamespace(system_namespace))
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .finish()
