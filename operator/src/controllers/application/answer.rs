@@ -175,7 +175,12 @@ mod tests {
     #[test]
     fn answers_without_credentials_are_deliveries_too() {
         for body in [&b""[..], b"ok", b"[]", b"{}", br#"{"credential":null}"#] {
-            assert_eq!(parse_answer(body), Ok(None), "{}", String::from_utf8_lossy(body));
+            assert_eq!(
+                parse_answer(body),
+                Ok(None),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 

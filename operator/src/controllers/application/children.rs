@@ -216,7 +216,11 @@ fn mode_name(mode: FetchMode) -> &'static str {
 }
 
 /// The status entry of a child with its derived id.
-pub fn definition_status(app: &Application, child: &Child<'_>, fetch: Option<FetchStatus>) -> DefinitionStatus {
+pub fn definition_status(
+    app: &Application,
+    child: &Child<'_>,
+    fetch: Option<FetchStatus>,
+) -> DefinitionStatus {
     DefinitionStatus {
         name: child.name.to_owned(),
         id: child_id(&app.uid().unwrap_or_default(), child.kind, child.name).to_string(),

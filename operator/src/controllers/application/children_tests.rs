@@ -77,10 +77,19 @@ fn owned_object_names_are_valid_unique_and_bounded() {
     let a = config_map_name("shop", ChildKind::ApiDefinition, "Orders API v1");
     assert!(a.starts_with("shop-api-"), "{a}");
     assert_eq!(a.len(), "shop-api-".len() + 10);
-    assert_ne!(a, config_map_name("shop", ChildKind::Document, "Orders API v1"));
-    assert_ne!(a, config_map_name("shop", ChildKind::ApiDefinition, "orders api v1"));
+    assert_ne!(
+        a,
+        config_map_name("shop", ChildKind::Document, "Orders API v1")
+    );
+    assert_ne!(
+        a,
+        config_map_name("shop", ChildKind::ApiDefinition, "orders api v1")
+    );
     let long = config_map_name(&"a".repeat(300), ChildKind::EventDefinition, "x");
-    assert!(long.len() <= 253 && long.ends_with(&config_map_name("", ChildKind::EventDefinition, "x")[1..]));
+    assert!(
+        long.len() <= 253
+            && long.ends_with(&config_map_name("", ChildKind::EventDefinition, "x")[1..])
+    );
     let one = credentials_secret_name("a-b", "c");
     assert!(one.starts_with("a-b-c-"), "{one}");
     assert_ne!(one, credentials_secret_name("a", "b-c"));

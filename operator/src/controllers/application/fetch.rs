@@ -85,7 +85,8 @@ pub fn plan<'a>(
     let items = children(app)
         .into_iter()
         .map(|child| {
-            let before = previous_of(previous, child.kind, child.name).and_then(|d| d.fetch.as_ref());
+            let before =
+                previous_of(previous, child.kind, child.name).and_then(|d| d.fetch.as_ref());
             let fetch = decide(&child, before, refetch, now);
             (child, fetch)
         })
@@ -109,7 +110,10 @@ impl Plan<'_> {
             let status = match fetch {
                 Fetch::None => None,
                 Fetch::Keep(s) | Fetch::Wait(s, _) | Fetch::Refuse(s) => Some(s.clone()),
-                Fetch::Now { first: true, previous } => Some(FetchStatus {
+                Fetch::Now {
+                    first: true,
+                    previous,
+                } => Some(FetchStatus {
                     condition: FetchCondition::Initial,
                     message: child.fetch.map(|r| format!("Fetching from {}", r.url)),
                     timestamp: now.clone(),
@@ -117,7 +121,10 @@ impl Plan<'_> {
                     request_hash: child.fetch.map(request_hash),
                     attempts: None,
                 }),
-                Fetch::Now { first: false, previous } => previous.clone(),
+                Fetch::Now {
+                    first: false,
+                    previous,
+                } => previous.clone(),
             };
             definitions.push(child.kind, definition_status(app, child, status));
         }
@@ -182,7 +189,9 @@ async fn outcome<'a, S: SecretSource>(
             publish(ctx, app, EventType::Warning, "FetchFailed", "Fetch", note).await;
             Some(s)
         }
-        Fetch::Now { previous, .. } => Some(attempt(ctx, app, &child, previous, secrets, now).await?),
+        Fetch::Now { previous, .. } => {
+            Some(attempt(ctx, app, &child, previous, secrets, now).await?)
+        }
     };
     Ok((child, status))
 }
@@ -270,7 +279,10 @@ async fn download<S: SecretSource>(
         .map_err(|e| failed(&e))?;
     if !(200..300).contains(&response.status) {
         forget_token_on_401(ctx, request.auth.as_ref(), response.status);
-        return Err(format!("GET {url} answered {}", status_text(response.status)));
+        return Err(format!(
+            "GET {url} answered {}",
+            status_text(response.status)
+        ));
     }
     String::from_utf8(response.body.to_vec())
         .map_err(|_| format!("GET {url} returned content that is not UTF-8 text"))

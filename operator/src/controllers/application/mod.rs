@@ -61,17 +61,16 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
     let (dependents, fanout) =
         triggers::dependencies(watches, ctx.stores.clone(), memory.clone(), seen);
     let concurrency = ctx.config.concurrency;
-    let controller =
-        Controller::for_shared_stream(own, watches.applications.store.clone())
-            .reconcile_on(dependents)
-            .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
-            .graceful_shutdown_on(shutdown.wait())
-            .run(
-                move |app, ctx| reconcile(app, ctx, memory.clone()),
-                error_policy(CONTROLLER_NAME),
-                ctx,
-            )
-            .for_each(|_| std::future::ready(()));
+    let controller = Controller::for_shared_stream(own, watches.applications.store.clone())
+        .reconcile_on(dependents)
+        .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
+        .graceful_shutdown_on(shutdown.wait())
+        .run(
+            move |app, ctx| reconcile(app, ctx, memory.clone()),
+            error_policy(CONTROLLER_NAME),
+            ctx,
+        )
+        .for_each(|_| std::future::ready(()));
     Box::pin(async move {
         tokio::select! {
             () = controller => {}
@@ -82,7 +81,11 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
 }
 
 #[tracing::instrument(skip_all, fields(name = %app.name_any(), namespace = app.namespace().unwrap_or_default()))]
-async fn reconcile(app: Arc<Application>, ctx: Arc<Context>, memory: Arc<Memory>) -> Result<Action> {
+async fn reconcile(
+    app: Arc<Application>,
+    ctx: Arc<Context>,
+    memory: Arc<Memory>,
+) -> Result<Action> {
     let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
     if app.meta().deletion_timestamp.is_some() {
         // Its ConfigMaps and Secrets go with it, by owner reference.
@@ -107,15 +110,36 @@ async fn reconcile(app: Arc<Application>, ctx: Arc<Context>, memory: Arc<Memory>
         let interim = plan.interim(&app, &now);
         let unchanged = webhooks::unchanged(&app, &previous);
         let refetched = previous.observed_refetch.clone();
-        let interim = status::desired(&app, &base.conditions, &observed, &interim, &unchanged, refetched);
+        let interim = status::desired(
+            &app,
+            &base.conditions,
+            &observed,
+            &interim,
+            &unchanged,
+            refetched,
+        );
         write(&ctx, &app, &memory, &base, &interim).await?;
         base = interim;
     }
     let definitions = fetch::run(&ctx, &app, plan, &previous, &secrets, &now).await?;
-    let deliveries = webhooks::run(&ctx, &app, &observed.runtimes, &previous, &secrets, &now).await?;
-    let desired = status::desired(&app, &base.conditions, &observed, &definitions, &deliveries, refetch);
+    let deliveries =
+        webhooks::run(&ctx, &app, &observed.runtimes, &previous, &secrets, &now).await?;
+    let desired = status::desired(
+        &app,
+        &base.conditions,
+        &observed,
+        &definitions,
+        &deliveries,
+        refetch,
+    );
     write(&ctx, &app, &memory, &base, &desired).await?;
-    report_ready_transition(&ctx, app.as_ref(), &previous.conditions, &desired.conditions).await;
+    report_ready_transition(
+        &ctx,
+        app.as_ref(),
+        &previous.conditions,
+        &desired.conditions,
+    )
+    .await;
     ctx.succeeded(&key(app.as_ref()));
     let wake = [definitions.retry_in, deliveries.retry_in]
         .into_iter()

@@ -97,7 +97,12 @@ pub fn references(
             ),
         );
     }
-    if let Some(runtime) = app.spec.eventing.as_ref().and_then(|e| e.default_runtime.as_ref()) {
+    if let Some(runtime) = app
+        .spec
+        .eventing
+        .as_ref()
+        .and_then(|e| e.default_runtime.as_ref())
+    {
         let exists = runtimes.iter().any(|r| {
             r.name_any() == *runtime
                 && r.namespace().as_deref() == Some(namespace.as_str())
@@ -165,7 +170,11 @@ mod tests {
 
     use super::*;
 
-    fn object<K: serde::de::DeserializeOwned>(kind: &str, name: &str, spec: serde_json::Value) -> Arc<K> {
+    fn object<K: serde::de::DeserializeOwned>(
+        kind: &str,
+        name: &str,
+        spec: serde_json::Value,
+    ) -> Arc<K> {
         Arc::new(
             serde_json::from_value(json!({
                 "apiVersion": "compass.kyma-project.io/v1alpha1", "kind": kind,
@@ -182,8 +191,11 @@ mod tests {
 
     #[test]
     fn missing_scenarios_are_named_with_what_to_do() {
-        let app: Arc<Application> =
-            object("Application", "shop", json!({ "scenarios": ["DEFAULT", "sales", "Sales EMEA"] }));
+        let app: Arc<Application> = object(
+            "Application",
+            "shop",
+            json!({ "scenarios": ["DEFAULT", "sales", "Sales EMEA"] }),
+        );
         let verdict = references(&app, &[scenario("DEFAULT")], true, &[], &[]);
         assert!(!verdict.holds);
         assert_eq!(verdict.reason, SCENARIO_NOT_FOUND);
@@ -191,7 +203,11 @@ mod tests {
             verdict.message,
             "Scenarios \"sales\", \"Sales EMEA\" do not exist in namespace acme; create a Scenario with spec.name \"sales\", \"Sales EMEA\" or remove it from spec.scenarios"
         );
-        let all = [scenario("DEFAULT"), scenario("sales"), scenario("Sales EMEA")];
+        let all = [
+            scenario("DEFAULT"),
+            scenario("sales"),
+            scenario("Sales EMEA"),
+        ];
         assert!(references(&app, &all, true, &[], &[]).holds);
     }
 
@@ -202,7 +218,13 @@ mod tests {
         deleting.metadata.deletion_timestamp = Some(crate::controllers::status::now());
         let mut elsewhere = (*scenario("DEFAULT")).clone();
         elsewhere.metadata.namespace = Some("globex".into());
-        let verdict = references(&app, &[Arc::new(deleting), Arc::new(elsewhere)], true, &[], &[]);
+        let verdict = references(
+            &app,
+            &[Arc::new(deleting), Arc::new(elsewhere)],
+            true,
+            &[],
+            &[],
+        );
         assert_eq!(verdict.reason, SCENARIO_NOT_FOUND);
     }
 
@@ -219,21 +241,48 @@ mod tests {
         assert!(verdict.message.contains("\"sys\""), "{}", verdict.message);
         let verdict = references(&app, &scenarios, true, &[], &[]);
         assert_eq!(verdict.reason, EVENTING_RUNTIME_INVALID);
-        assert!(verdict.message.contains("does not exist"), "{}", verdict.message);
+        assert!(
+            verdict.message.contains("does not exist"),
+            "{}",
+            verdict.message
+        );
         let runtime: Arc<Runtime> = object("Runtime", "rt", json!({ "scenarios": ["other"] }));
         let verdict = references(&app, &scenarios, true, std::slice::from_ref(&runtime), &[]);
-        assert!(verdict.message.contains("shares no scenario"), "{}", verdict.message);
-        assert!(references(&app, &scenarios, true, std::slice::from_ref(&runtime), &[runtime.clone()]).holds);
+        assert!(
+            verdict.message.contains("shares no scenario"),
+            "{}",
+            verdict.message
+        );
+        assert!(
+            references(
+                &app,
+                &scenarios,
+                true,
+                std::slice::from_ref(&runtime),
+                &[runtime.clone()]
+            )
+            .holds
+        );
     }
 
     #[test]
     fn invalid_labels_are_named() {
-        let definition: Arc<LabelDefinition> =
-            object("LabelDefinition", "region", json!({ "schema": { "type": "string", "enum": ["eu"] } }));
-        let app: Arc<Application> =
-            object("Application", "shop", json!({ "labels": { "region": "mars", "free": 1 } }));
+        let definition: Arc<LabelDefinition> = object(
+            "LabelDefinition",
+            "region",
+            json!({ "schema": { "type": "string", "enum": ["eu"] } }),
+        );
+        let app: Arc<Application> = object(
+            "Application",
+            "shop",
+            json!({ "labels": { "region": "mars", "free": 1 } }),
+        );
         let verdict = labels_valid(&SchemaCache::default(), &[definition], &app);
         assert_eq!(verdict.reason, LABEL_INVALID);
-        assert!(verdict.message.starts_with("label \"region\": "), "{}", verdict.message);
+        assert!(
+            verdict.message.starts_with("label \"region\": "),
+            "{}",
+            verdict.message
+        );
     }
 }

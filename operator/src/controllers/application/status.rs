@@ -49,7 +49,12 @@ pub fn desired(
 ) -> ApplicationStatus {
     let mut conditions = Conditions::new(base, app.metadata.generation);
     let set = |conditions: &mut Conditions, type_: &str, verdict: &Verdict| {
-        conditions.set(type_, verdict.holds, verdict.reason, verdict.message.clone());
+        conditions.set(
+            type_,
+            verdict.holds,
+            verdict.reason,
+            verdict.message.clone(),
+        );
     };
     set(&mut conditions, REFERENCES_RESOLVED, &observed.references);
     set(&mut conditions, LABELS_VALID, &observed.labels);
@@ -165,7 +170,12 @@ fn webhooks_delivered(deliveries: &Deliveries) -> Option<Verdict> {
         .failures
         .iter()
         .take(MAX_LISTED / 10)
-        .map(|f| format!("runtime {:?}: {} (attempt {})", f.runtime, f.message, f.attempts))
+        .map(|f| {
+            format!(
+                "runtime {:?}: {} (attempt {})",
+                f.runtime, f.message, f.attempts
+            )
+        })
         .collect();
     if deliveries.failures.len() > listed.len() {
         listed.push(format!("{} more", deliveries.failures.len() - listed.len()));

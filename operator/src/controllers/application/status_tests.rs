@@ -76,7 +76,10 @@ fn ready_when_everything_holds_and_nothing_is_fetched() {
     assert_eq!(condition(&status, SPECS_FETCHED).reason, "NothingToFetch");
     assert_eq!(condition(&status, READY).observed_generation, Some(3));
     assert!(
-        status.conditions.iter().all(|c| c.type_ != WEBHOOKS_DELIVERED),
+        status
+            .conditions
+            .iter()
+            .all(|c| c.type_ != WEBHOOKS_DELIVERED),
         "no webhooks, no condition"
     );
     assert_eq!(status.runtime_count, Some(0));
@@ -91,7 +94,10 @@ fn the_first_failing_part_gives_ready_its_reason() {
         message: "no such scenario".into(),
     };
     let definitions = Definitions {
-        api_definitions: vec![fetched(FetchCondition::Failed, "GET x answered 404 Not Found")],
+        api_definitions: vec![fetched(
+            FetchCondition::Failed,
+            "GET x answered 404 Not Found",
+        )],
         ..Definitions::default()
     };
     let status = desired(

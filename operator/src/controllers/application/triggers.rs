@@ -20,8 +20,7 @@ use std::{
 };
 
 use compass_crds::{
-    Application, IntegrationSystem, LabelDefinition, Runtime, Scenario,
-    labels::effective_scenarios,
+    Application, IntegrationSystem, LabelDefinition, Runtime, Scenario, labels::effective_scenarios,
 };
 use futures_util::{Stream, StreamExt, future::BoxFuture};
 use kube::{
@@ -70,7 +69,9 @@ pub fn own_changes(
     let stream = watches.applications.subscribe().filter(move |app| {
         let print = fingerprint(
             app.as_ref(),
-            app.annotations().get(REFETCH_ANNOTATION).map(String::as_str),
+            app.annotations()
+                .get(REFETCH_ANNOTATION)
+                .map(String::as_str),
         );
         let mut seen = filter.lock().unwrap_or_else(|p| p.into_inner());
         let changed = seen.insert(ObjectRef::from_obj(app.as_ref()), print) != Some(print);
@@ -151,7 +152,11 @@ impl Dirty {
             return true;
         }
         if let Some(runtimes) = self.runtimes.get(&namespace)
-            && let Some(runtime) = app.spec.eventing.as_ref().and_then(|e| e.default_runtime.as_ref())
+            && let Some(runtime) = app
+                .spec
+                .eventing
+                .as_ref()
+                .and_then(|e| e.default_runtime.as_ref())
             && runtimes.contains(runtime)
         {
             return true;
@@ -184,7 +189,9 @@ impl<K: Resource<DynamicType = ()>> Default for Tracker<K> {
 impl<K: Resource<DynamicType = ()> + Clone + 'static> Tracker<K> {
     /// Records a change; marks the old and new scopes dirty when it matters.
     fn observe(&mut self, object: &K, print: u64, scope: Scope, dirty: &mut Dirty) {
-        let previous = self.seen.insert(ObjectRef::from_obj(object), (print, scope.clone()));
+        let previous = self
+            .seen
+            .insert(ObjectRef::from_obj(object), (print, scope.clone()));
         match previous {
             Some((old, _)) if old == print => {}
             Some((_, old_scope)) => {

@@ -131,8 +131,12 @@ pub async fn run<S: SecretSource>(
             }
         }
     }
-    deliveries.credentials.sort_by(|a, b| a.runtime.cmp(&b.runtime));
-    deliveries.failures.sort_by(|a, b| a.runtime.cmp(&b.runtime));
+    deliveries
+        .credentials
+        .sort_by(|a, b| a.runtime.cmp(&b.runtime));
+    deliveries
+        .failures
+        .sort_by(|a, b| a.runtime.cmp(&b.runtime));
     Ok(deliveries)
 }
 
@@ -180,7 +184,15 @@ async fn deliver<S: SecretSource>(
                     note.push_str(&format!("; its credentials are in Secret {name}"));
                     secret = Some(name);
                 }
-                publish(ctx, app, EventType::Normal, "WebhookDelivered", "Webhook", note).await;
+                publish(
+                    ctx,
+                    app,
+                    EventType::Normal,
+                    "WebhookDelivered",
+                    "Webhook",
+                    note,
+                )
+                .await;
                 answered.push(hook.name.clone());
             }
             Err(message) => {
@@ -190,7 +202,15 @@ async fn deliver<S: SecretSource>(
                     "Runtime {runtime_name}: {message}; attempt {attempts}, the next in {}s",
                     backoff(attempts).as_secs()
                 );
-                publish(ctx, app, EventType::Warning, "WebhookFailed", "Webhook", note).await;
+                publish(
+                    ctx,
+                    app,
+                    EventType::Warning,
+                    "WebhookFailed",
+                    "Webhook",
+                    note,
+                )
+                .await;
                 return Ok(Delivery::Failed(WebhookFailureStatus {
                     runtime: runtime_name,
                     attempts,
@@ -233,7 +253,9 @@ async fn call<S: SecretSource>(
     });
     let mut request = http::Request::post(url.as_str())
         .header(http::header::CONTENT_TYPE, "application/json")
-        .body(http_body_util::Full::new(bytes::Bytes::from(body.to_string())))
+        .body(http_body_util::Full::new(bytes::Bytes::from(
+            body.to_string(),
+        )))
         .map_err(|e| failed(&e))?;
     if let Some(auth) = &hook.auth {
         request = ctx
@@ -249,7 +271,10 @@ async fn call<S: SecretSource>(
         .map_err(|e| failed(&e))?;
     if !(200..300).contains(&response.status) {
         forget_token_on_401(ctx, hook.auth.as_ref(), response.status);
-        return Err(format!("POST {url} answered {}", status_text(response.status)));
+        return Err(format!(
+            "POST {url} answered {}",
+            status_text(response.status)
+        ));
     }
     let credential = parse_answer(&response.body).map_err(|e| format!("POST {url}: {e}"))?;
     Ok((response.status, credential))
@@ -292,6 +317,14 @@ async fn remove_secret(
         Err(error) => return Err(error.into()),
     }
     let note = format!("Runtime {runtime} no longer sees the application; deleted Secret {secret}");
-    publish(ctx, app, EventType::Normal, "CredentialsRemoved", "Webhook", note).await;
+    publish(
+        ctx,
+        app,
+        EventType::Normal,
+        "CredentialsRemoved",
+        "Webhook",
+        note,
+    )
+    .await;
     Ok(())
 }
