@@ -187,9 +187,12 @@ pub fn condition(app: &Application, type_: &str) -> Option<(String, String, Stri
     ))
 }
 
+/// One request an upstream server received: its headers and body.
+pub type Received = (axum::http::HeaderMap, String);
+
 /// What an upstream server was asked: per path, each request's headers and body.
 #[derive(Clone, Default)]
-pub struct Requests(Arc<Mutex<HashMap<String, Vec<(axum::http::HeaderMap, String)>>>>);
+pub struct Requests(Arc<Mutex<HashMap<String, Vec<Received>>>>);
 
 impl Requests {
     /// Records a request to `path`.
@@ -208,7 +211,7 @@ impl Requests {
     }
 
     /// The requests that reached `path`.
-    pub fn to(&self, path: &str) -> Vec<(axum::http::HeaderMap, String)> {
+    pub fn to(&self, path: &str) -> Vec<Received> {
         self.0
             .lock()
             .unwrap()

@@ -11,10 +11,13 @@ use std::{
 use compass_crds::{Application, ApplicationStatus};
 use kube::{ResourceExt, runtime::reflector::Store};
 
+/// A status written for the application of a uid.
+type Written = (String, Arc<ApplicationStatus>);
+
 /// Statuses written, by namespace and name, with the uid they were written for.
 #[derive(Default)]
 pub struct Memory {
-    written: Mutex<HashMap<(String, String), (String, Arc<ApplicationStatus>)>>,
+    written: Mutex<HashMap<(String, String), Written>>,
 }
 
 fn key(app: &Application) -> (String, String) {

@@ -259,7 +259,7 @@ mod tests {
                 &scenarios,
                 true,
                 std::slice::from_ref(&runtime),
-                &[runtime.clone()]
+                std::slice::from_ref(&runtime)
             )
             .holds
         );

@@ -56,15 +56,19 @@ fn fingerprint_of<K: Resource>(object: &K, generation: bool, extra: Option<&str>
     hasher.finish()
 }
 
+/// The fingerprint last seen of each application, shared by the own-change filter and the
+/// sweep that forgets deleted applications.
+pub type Fingerprints = Arc<Mutex<HashMap<ObjectRef<Application>, u64>>>;
+
 /// The applications' own changes that call for a reconcile: spec (generation), the refetch
 /// annotation, deletion. The controller's own status writes are not among them.
 pub fn own_changes(
     watches: &Watches,
 ) -> (
     impl Stream<Item = Arc<Application>> + Send + 'static,
-    Arc<Mutex<HashMap<ObjectRef<Application>, u64>>>,
+    Fingerprints,
 ) {
-    let seen: Arc<Mutex<HashMap<ObjectRef<Application>, u64>>> = Arc::default();
+    let seen: Fingerprints = Arc::default();
     let filter = seen.clone();
     let stream = watches.applications.subscribe().filter(move |app| {
         let print = fingerprint(
@@ -228,7 +232,7 @@ pub fn dependencies(
     watches: &Watches,
     stores: Stores,
     memory: Arc<Memory>,
-    own: Arc<Mutex<HashMap<ObjectRef<Application>, u64>>>,
+    own: Fingerprints,
 ) -> (
     impl Stream<Item = ObjectRef<Application>> + Send + 'static,
     BoxFuture<'static, ()>,
