@@ -140,6 +140,9 @@ pub enum Fetch {
     Wait(FetchStatus, Duration),
     /// The request cannot be served (unsupported mode); the status says why.
     Refuse(FetchStatus),
+    /// Due, but left for the next reconcile so that one reconcile stays short; the status to
+    /// report meanwhile.
+    Deferred(Option<FetchStatus>),
 }
 
 /// The status of a child in `previous`, by kind and name.

@@ -175,3 +175,33 @@ fn unsupported_modes_are_refused_once() {
     assert_eq!(children(&app)[1].fetch, None);
     assert_eq!(decide(&children(&app)[1], None, false, &at(5)), Fetch::None);
 }
+
+#[test]
+fn one_reconcile_fetches_at_most_sixteen_and_defers_the_rest() {
+    let apis: Vec<serde_json::Value> = (0..20)
+        .map(|i| {
+            json!({ "name": format!("api-{i}"), "targetURL": "https://shop.test/api",
+                    "spec": { "type": "OPEN_API", "format": "YAML",
+                              "fetchRequest": { "url": format!("https://shop.test/{i}") } } })
+        })
+        .collect();
+    let app: Application = serde_json::from_value(json!({
+        "apiVersion": "compass.kyma-project.io/v1alpha1", "kind": "Application",
+        "metadata": { "name": "big", "namespace": "acme", "uid": "u" },
+        "spec": { "apiDefinitions": apis },
+    }))
+    .unwrap();
+    let plan = super::super::fetch::plan(&app, &ApplicationStatus::default(), false, &at(1));
+    assert!(plan.has_first_attempts());
+    assert_eq!(plan.counts(), (16, 4));
+    let interim = plan.interim(&app, &at(1));
+    let initial = interim
+        .api_definitions
+        .iter()
+        .filter(|d| d.fetch.as_ref().unwrap().condition == FetchCondition::Initial)
+        .count();
+    assert_eq!(
+        initial, 20,
+        "deferred requests are reported as not fetched yet"
+    );
+}

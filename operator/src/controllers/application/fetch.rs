@@ -3,7 +3,7 @@
 //! application. A request is fetched when it is new or changed, when a refetch is requested, and
 //! after a failure once its backoff has passed; never on every reconcile.
 
-use std::{collections::BTreeSet, time::Duration};
+use std::time::Duration;
 
 use bytes::Bytes;
 use compass_crds::{
@@ -15,20 +15,15 @@ use compass_crds::{
 use futures_util::{StreamExt, stream};
 use http::Request;
 use http_body_util::Full;
-use k8s_openapi::{api::core::v1::ConfigMap, apimachinery::pkg::apis::meta::v1::Time};
-use kube::{
-    Api, Resource, ResourceExt,
-    api::{DeleteParams, Patch, PatchParams},
-    runtime::events::EventType,
-};
-use serde_json::json;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::{ResourceExt, runtime::events::EventType};
 
 use super::{
-    APPLICATION_LABEL, CHILD_ANNOTATION, FIELD_MANAGER,
     children::{
         Child, Fetch, backoff, children, config_map_name, decide, definition_status, previous_of,
         request_hash,
     },
+    config_maps,
 };
 use crate::{
     controllers::{
@@ -41,10 +36,14 @@ use crate::{
 
 /// How many downloads of one application run at once.
 const PARALLEL_FETCHES: usize = 4;
+/// Most downloads one reconcile makes; the rest follow in the next one, so that a reconcile
+/// takes at most a few fetch timeouts however many specs time out.
+const MAX_FETCHES_PER_RECONCILE: usize = 16;
 
 /// The fetch decisions for every child of an application.
 pub struct Plan<'a> {
     items: Vec<(Child<'a>, Fetch)>,
+    deferred: bool,
 }
 
 /// Every child's status entry, by list, and when the next retry is due.
@@ -82,16 +81,44 @@ pub fn plan<'a>(
     refetch: bool,
     now: &Time,
 ) -> Plan<'a> {
+    let mut due = 0;
+    let mut deferred = false;
     let items = children(app)
         .into_iter()
         .map(|child| {
             let before =
                 previous_of(previous, child.kind, child.name).and_then(|d| d.fetch.as_ref());
-            let fetch = decide(&child, before, refetch, now);
+            let fetch = match decide(&child, before, refetch, now) {
+                Fetch::Now { first, previous } if due == MAX_FETCHES_PER_RECONCILE => {
+                    deferred = true;
+                    Fetch::Deferred(if first {
+                        Some(initial(&child, previous.as_ref(), now))
+                    } else {
+                        previous
+                    })
+                }
+                Fetch::Now { first, previous } => {
+                    due += 1;
+                    Fetch::Now { first, previous }
+                }
+                other => other,
+            };
             (child, fetch)
         })
         .collect();
-    Plan { items }
+    Plan { items, deferred }
+}
+
+/// The status of a request about to be fetched for the first time in its current form.
+fn initial(child: &Child<'_>, previous: Option<&FetchStatus>, now: &Time) -> FetchStatus {
+    FetchStatus {
+        condition: FetchCondition::Initial,
+        message: child.fetch.map(|r| format!("Fetching from {}", r.url)),
+        timestamp: now.clone(),
+        config_map: previous.and_then(|p| p.config_map.clone()),
+        request_hash: child.fetch.map(request_hash),
+        attempts: None,
+    }
 }
 
 impl Plan<'_> {
@@ -101,6 +128,22 @@ impl Plan<'_> {
         self.items
             .iter()
             .any(|(_, f)| matches!(f, Fetch::Now { first: true, .. }))
+    }
+
+    /// How many requests are fetched now and how many are deferred.
+    #[cfg(test)]
+    pub fn counts(&self) -> (usize, usize) {
+        let now = self
+            .items
+            .iter()
+            .filter(|(_, f)| matches!(f, Fetch::Now { .. }))
+            .count();
+        let later = self
+            .items
+            .iter()
+            .filter(|(_, f)| matches!(f, Fetch::Deferred(_)))
+            .count();
+        (now, later)
     }
 
     /// The statuses while the first attempts run: `INITIAL` for them, the rest as they are.
@@ -113,18 +156,12 @@ impl Plan<'_> {
                 Fetch::Now {
                     first: true,
                     previous,
-                } => Some(FetchStatus {
-                    condition: FetchCondition::Initial,
-                    message: child.fetch.map(|r| format!("Fetching from {}", r.url)),
-                    timestamp: now.clone(),
-                    config_map: previous.as_ref().and_then(|p| p.config_map.clone()),
-                    request_hash: child.fetch.map(request_hash),
-                    attempts: None,
-                }),
+                } => Some(initial(child, previous.as_ref(), now)),
                 Fetch::Now {
                     first: false,
                     previous,
-                } => previous.clone(),
+                }
+                | Fetch::Deferred(previous) => previous.clone(),
             };
             definitions.push(child.kind, definition_status(app, child, status));
         }
@@ -144,6 +181,7 @@ pub async fn run<S: SecretSource>(
 ) -> Result<Definitions> {
     // NB: a stream of ready-made futures rather than `.map(closure)`: a closure taking a
     // `Child<'_>` is not general enough for the Send bound of the controller's future.
+    let deferred = plan.deferred;
     let pending: Vec<_> = plan
         .items
         .into_iter()
@@ -154,6 +192,9 @@ pub async fn run<S: SecretSource>(
         .collect()
         .await;
     let mut definitions = Definitions::default();
+    if deferred {
+        definitions.retry(Duration::ZERO);
+    }
     for outcome in outcomes {
         let (child, status) = outcome?;
         if let Some(FetchStatus {
@@ -167,7 +208,7 @@ pub async fn run<S: SecretSource>(
         }
         definitions.push(child.kind, definition_status(app, &child, status));
     }
-    delete_unused(ctx, app, previous, &definitions).await?;
+    config_maps::delete_unused(ctx, app, previous, &definitions).await?;
     Ok(definitions)
 }
 
@@ -183,6 +224,7 @@ async fn outcome<'a, S: SecretSource>(
     let status = match fetch {
         Fetch::None => None,
         Fetch::Keep(s) | Fetch::Wait(s, _) => Some(s),
+        Fetch::Deferred(s) => s,
         Fetch::Refuse(s) => {
             let message = s.message.clone().unwrap_or_default();
             let note = format!("{}: {message}", child.describe());
@@ -211,7 +253,7 @@ async fn attempt<S: SecretSource>(
         Ok(content) => {
             let name = config_map_name(&app.name_any(), child.kind, child.name);
             let bytes = content.len();
-            store(ctx, app, child, &name, content).await?;
+            config_maps::store(ctx, app, child, &name, content).await?;
             let message = format!("Fetched {bytes} bytes from {}", request.url);
             let note = format!("{}: {message} into ConfigMap {name}", child.describe());
             publish(ctx, app, EventType::Normal, "SpecFetched", "Fetch", note).await;
@@ -295,79 +337,4 @@ pub fn forget_token_on_401(ctx: &Context, auth: Option<&Auth>, status: u16) {
     {
         ctx.http.tokens.forget(&oauth.url);
     }
-}
-
-/// Writes `content` into the child's ConfigMap, owned by the application.
-async fn store(
-    ctx: &Context,
-    app: &Application,
-    child: &Child<'_>,
-    name: &str,
-    content: String,
-) -> Result<()> {
-    let namespace = app.namespace().ok_or(Error::Missing("namespace"))?;
-    let owner = app.controller_owner_ref(&()).ok_or(Error::Missing("uid"))?;
-    let kind = match child.kind {
-        ChildKind::ApiDefinition => "apiDefinition",
-        ChildKind::EventDefinition => "eventDefinition",
-        ChildKind::Document => "document",
-        ChildKind::Webhook => "webhook",
-    };
-    let config_map = json!({
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {
-            "name": name,
-            "labels": { APPLICATION_LABEL: app.name_any() },
-            "annotations": { CHILD_ANNOTATION: format!("{kind}/{}", child.name) },
-            "ownerReferences": [owner],
-        },
-        "data": { "content": content },
-    });
-    let api: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &namespace);
-    api.patch(
-        name,
-        &PatchParams::apply(FIELD_MANAGER).force(),
-        &Patch::Apply(&config_map),
-    )
-    .await?;
-    Ok(())
-}
-
-/// Deletes the ConfigMaps `previous` refers to and `current` no longer does.
-async fn delete_unused(
-    ctx: &Context,
-    app: &Application,
-    previous: &ApplicationStatus,
-    current: &Definitions,
-) -> Result<()> {
-    let names = |lists: [&Vec<DefinitionStatus>; 3]| -> BTreeSet<String> {
-        lists
-            .into_iter()
-            .flatten()
-            .filter_map(|d| d.fetch.as_ref()?.config_map.clone())
-            .collect()
-    };
-    let before = names([
-        &previous.api_definitions,
-        &previous.event_definitions,
-        &previous.documents,
-    ]);
-    let after = names([
-        &current.api_definitions,
-        &current.event_definitions,
-        &current.documents,
-    ]);
-    let Some(namespace) = app.namespace() else {
-        return Ok(());
-    };
-    let api: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &namespace);
-    for name in before.difference(&after) {
-        match api.delete(name, &DeleteParams::default()).await {
-            Ok(_) => {}
-            Err(kube::Error::Api(status)) if status.is_not_found() => {}
-            Err(error) => return Err(error.into()),
-        }
-    }
-    Ok(())
 }

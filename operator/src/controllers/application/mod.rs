@@ -11,6 +11,7 @@
 
 mod answer;
 mod children;
+mod config_maps;
 mod fetch;
 mod memory;
 mod references;

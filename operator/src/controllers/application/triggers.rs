@@ -36,6 +36,8 @@ use crate::controllers::stores::{Stores, Watches};
 const DEBOUNCE: Duration = Duration::from_millis(100);
 /// How often the caches are checked for objects that vanished.
 const SWEEP: Duration = Duration::from_secs(2);
+/// Every how many sweeps the per-application bookkeeping forgets deleted applications.
+const PRUNE_EVERY: u32 = 15;
 
 /// The fingerprint of what about an object matters to applications.
 fn fingerprint<K: Resource>(object: &K, extra: Option<&str>) -> u64 {
@@ -251,6 +253,7 @@ pub fn dependencies(
         );
         let mut dirty = Dirty::default();
         let mut sweep = tokio::time::interval(SWEEP);
+        let mut sweeps: u32 = 0;
         let mut flush_at: Option<tokio::time::Instant> = None;
         loop {
             let flush = async {
@@ -278,8 +281,12 @@ pub fn dependencies(
                     sc.sweep(&stores.scenarios, &mut dirty);
                     ld.sweep(&stores.label_definitions, &mut dirty);
                     is.sweep(&stores.integration_systems, &mut dirty);
-                    memory.prune(&stores.applications);
-                    own.lock().unwrap_or_else(|p| p.into_inner()).retain(|r, _| stores.applications.get(r).is_some());
+                    sweeps = sweeps.wrapping_add(1);
+                    if sweeps.is_multiple_of(PRUNE_EVERY) {
+                        memory.prune(&stores.applications);
+                        let mut own = own.lock().unwrap_or_else(|p| p.into_inner());
+                        own.retain(|r, _| stores.applications.get(r).is_some());
+                    }
                 }
                 () = flush => {
                     flush_at = None;

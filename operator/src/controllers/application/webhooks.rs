@@ -34,7 +34,10 @@ use crate::{
 };
 
 /// How many runtimes of one application are called at once.
-const PARALLEL_CALLS: usize = 8;
+const PARALLEL_CALLS: usize = 16;
+/// Most runtimes one reconcile calls the webhooks for; the rest follow in the next one, so that a
+/// reconcile takes at most a few webhook timeouts however many runtimes are due.
+const MAX_RUNTIMES_PER_RECONCILE: usize = 32;
 /// Largest webhook answer read.
 const ANSWER_MAX_BYTES: usize = 64 * 1024;
 
@@ -113,6 +116,11 @@ pub async fn run<S: SecretSource>(
             Some(wait) if !wait.is_zero() => {
                 deliveries.failures.extend(failure.cloned());
                 deliveries.retry(wait);
+            }
+            _ if due.len() == MAX_RUNTIMES_PER_RECONCILE => {
+                // Left for the next reconcile, which follows at once.
+                deliveries.failures.extend(failure.cloned());
+                deliveries.retry(Duration::ZERO);
             }
             _ => due.push((runtime.clone(), failure.cloned())),
         }
