@@ -270,10 +270,18 @@ async fn fetches_present_basic_and_oauth_credentials_and_name_what_is_missing() 
         ],
     ))
     .await;
-    let app = env
-        .wait_condition("secured", "SpecsFetched", "False", "FetchFailed")
-        .await;
-    let status = app.status.unwrap();
+    // The refused PACKAGE request fails at once, before the downloads end: wait for all four.
+    let status = eventually("every request is attempted", || async {
+        let status = env.apps.get("secured").await.ok()?.status?;
+        let done = status.api_definitions.len() == 4
+            && status.api_definitions.iter().all(|d| {
+                d.fetch
+                    .as_ref()
+                    .is_some_and(|f| f.condition != FetchCondition::Initial)
+            });
+        done.then_some(status)
+    })
+    .await;
     let by_name = |name: &str| {
         status
             .api_definitions
