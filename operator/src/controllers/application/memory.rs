@@ -2,17 +2,24 @@
 //! webhooks. The shared cache lags behind a write by a watch event; a reconcile started in that
 //! window would see the old status and fetch or call a webhook again. The controller is the only
 //! writer of the status, so what it wrote last is never older than what the cache holds.
+//!
+//! A written status is trusted for [`TTL`]: long enough to outlast the cache's lag and a watch
+//! reconnect, short enough that a status changed by someone else is corrected soon.
 
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
+    time::{Duration, Instant},
 };
 
 use compass_crds::{Application, ApplicationStatus};
 use kube::{ResourceExt, runtime::reflector::Store};
 
-/// A status written for the application of a uid.
-type Written = (String, Arc<ApplicationStatus>);
+/// How long a written status is preferred over the cached one.
+pub const TTL: Duration = Duration::from_secs(60);
+
+/// A status written for the application of a uid, and when.
+type Written = (String, Arc<ApplicationStatus>, Instant);
 
 /// Statuses written, by namespace and name, with the uid they were written for.
 #[derive(Default)]
@@ -29,7 +36,11 @@ impl Memory {
     pub fn latest(&self, app: &Application) -> ApplicationStatus {
         let written = self.written.lock().unwrap_or_else(|p| p.into_inner());
         match written.get(&key(app)) {
-            Some((uid, status)) if Some(uid) == app.metadata.uid.as_ref() => (**status).clone(),
+            Some((uid, status, at))
+                if Some(uid) == app.metadata.uid.as_ref() && at.elapsed() < TTL =>
+            {
+                (**status).clone()
+            }
             _ => app.status.clone().unwrap_or_default(),
         }
     }
@@ -40,7 +51,7 @@ impl Memory {
         let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
         if worth_keeping(status) {
             let uid = app.metadata.uid.clone().unwrap_or_default();
-            written.insert(key(app), (uid, Arc::new(status.clone())));
+            written.insert(key(app), (uid, Arc::new(status.clone()), Instant::now()));
         } else {
             written.remove(&key(app));
         }
@@ -55,10 +66,13 @@ impl Memory {
     }
 
     /// Forgets applications that are gone from the cache (or were replaced by another of the
-    /// same name), and those the cache has caught up with.
+    /// same name), those the cache has caught up with, and statuses older than [`TTL`].
     pub fn prune(&self, applications: &Store<Application>) {
         let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
-        written.retain(|(namespace, name), (uid, status)| {
+        written.retain(|(namespace, name), (uid, status, at)| {
+            if at.elapsed() >= TTL {
+                return false;
+            }
             let reference = kube::runtime::reflector::ObjectRef::new(name).within(namespace);
             applications.get(&reference).is_some_and(|app| {
                 app.metadata.uid.as_ref() == Some(uid) && app.status.as_ref() != Some(status)
@@ -80,4 +94,63 @@ fn worth_keeping(status: &ApplicationStatus) -> bool {
         || !status.runtime_credentials.is_empty()
         || !status.webhook_failures.is_empty()
         || status.observed_refetch.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use compass_crds::application::{RuntimeCredentialStatus, WebhookFailureStatus};
+    use serde_json::json;
+
+    use super::*;
+
+    fn app(uid: &str) -> Application {
+        serde_json::from_value(json!({
+            "apiVersion": "compass.kyma-project.io/v1alpha1", "kind": "Application",
+            "metadata": { "name": "shop", "namespace": "acme", "uid": uid },
+            "spec": {}, "status": { "runtimeCount": 1 },
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_written_status_wins_over_the_cached_one_for_the_same_object_only() {
+        let memory = Memory::default();
+        let written = ApplicationStatus {
+            runtime_credentials: vec![RuntimeCredentialStatus {
+                runtime: "edge".into(),
+                secret: None,
+                received_at: crate::controllers::status::now(),
+            }],
+            ..ApplicationStatus::default()
+        };
+        assert_eq!(memory.latest(&app("a")).runtime_count, Some(1));
+        memory.wrote(&app("a"), &written);
+        assert_eq!(memory.latest(&app("a")), written);
+        assert_eq!(
+            memory.latest(&app("b")).runtime_count,
+            Some(1),
+            "a new object of the same name"
+        );
+        memory.forget(&app("a"));
+        assert_eq!(memory.latest(&app("a")).runtime_count, Some(1));
+    }
+
+    #[test]
+    fn statuses_without_side_effects_are_not_kept() {
+        let memory = Memory::default();
+        let failing = ApplicationStatus {
+            webhook_failures: vec![WebhookFailureStatus {
+                runtime: "edge".into(),
+                attempts: 1,
+                last_attempt_time: crate::controllers::status::now(),
+                message: "down".into(),
+                answered: Vec::new(),
+                secret: None,
+            }],
+            ..ApplicationStatus::default()
+        };
+        memory.wrote(&app("a"), &failing);
+        memory.wrote(&app("a"), &ApplicationStatus::default());
+        assert_eq!(memory.latest(&app("a")).runtime_count, Some(1));
+    }
 }
