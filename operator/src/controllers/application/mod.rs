@@ -106,22 +106,11 @@ async fn reconcile(
     let secrets = NamespaceSecrets::new(ctx.client.clone(), &namespace);
 
     let plan = fetch::plan(&app, &previous, refetching, &now);
-    let mut base = previous.clone();
-    if plan.has_first_attempts() {
-        let interim = plan.interim(&app, &now);
-        let unchanged = webhooks::unchanged(&app, &previous);
-        let refetched = previous.observed_refetch.clone();
-        let interim = status::desired(
-            &app,
-            &base.conditions,
-            &observed,
-            &interim,
-            &unchanged,
-            refetched,
-        );
-        write(&ctx, &app, &memory, &base, &interim).await?;
-        base = interim;
-    }
+    let base = if plan.has_first_attempts() {
+        report_fetching(&ctx, &app, &memory, &plan, &observed, &previous, &now).await?
+    } else {
+        previous.clone()
+    };
     let definitions = fetch::run(&ctx, &app, plan, &previous, &secrets, &now).await?;
     let deliveries =
         webhooks::run(&ctx, &app, &observed.runtimes, &previous, &secrets, &now).await?;
@@ -147,6 +136,32 @@ async fn reconcile(
         .flatten()
         .fold(ctx.config.resync, Duration::min);
     Ok(Action::requeue(wake.max(MIN_REQUEUE)))
+}
+
+/// Writes the status with the first downloads marked `INITIAL` (`SpecsFetched=Unknown`) before
+/// they run; returns it.
+async fn report_fetching(
+    ctx: &Context,
+    app: &Application,
+    memory: &Memory,
+    plan: &fetch::Plan<'_>,
+    observed: &Observed,
+    previous: &ApplicationStatus,
+    now: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
+) -> Result<ApplicationStatus> {
+    let definitions = plan.interim(app, now);
+    let unchanged = webhooks::unchanged(app, previous);
+    let refetched = previous.observed_refetch.clone();
+    let interim = status::desired(
+        app,
+        &previous.conditions,
+        observed,
+        &definitions,
+        &unchanged,
+        refetched,
+    );
+    write(ctx, app, memory, previous, &interim).await?;
+    Ok(interim)
 }
 
 /// What the caches say about the application: scenarios, the runtimes that see it, whether what
