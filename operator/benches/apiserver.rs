@@ -49,6 +49,7 @@ impl Server {
             .args(["up", "--data-dir"])
             .arg(data_dir.path())
             .args(["--apiserver-address", &address])
+            .args(["--api-address", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

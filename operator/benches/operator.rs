@@ -299,6 +299,8 @@ async fn main() {
             &dir,
             "--apiserver-address",
             &apiserver,
+            "--api-address",
+            "127.0.0.1:0",
         ],
         "compass: ready",
     );

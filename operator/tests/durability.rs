@@ -85,6 +85,7 @@ fn up(data_dir: &Path) -> Command {
         .args(["up", "--data-dir"])
         .arg(data_dir)
         .args(["--apiserver-address", &format!("127.0.0.1:{port}")])
+        .args(["--api-address", "127.0.0.1:0"])
         .env_remove("KUBECONFIG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
