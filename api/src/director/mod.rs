@@ -6,6 +6,7 @@ pub mod enums;
 mod integration_systems;
 mod label_definitions;
 pub mod labels;
+mod pageable;
 pub mod runtimes;
 pub mod scenarios;
 pub mod status;
@@ -71,6 +72,8 @@ pub fn build_schema(
         .data(client)
         .data(scopes)
         .data(system_auths::SystemNamespace(system_namespace))
+        .register_output_type::<pageable::Pageable>()
+        .register_output_type::<types::system::OneTimeToken>()
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .finish()
@@ -79,6 +82,8 @@ pub fn build_schema(
 /// The schema in SDL, as committed in `api/schema.graphql`.
 pub fn sdl() -> String {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .register_output_type::<pageable::Pageable>()
+        .register_output_type::<types::system::OneTimeToken>()
         .finish()
         .sdl()
 }
