@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod cache;
+pub mod client;
 pub mod director;
 pub mod errors;
 pub mod gateway;

@@ -8,172 +8,22 @@
 
 use std::{
     collections::HashMap,
-    io::{BufRead, BufReader},
-    net::TcpListener,
-    process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
-use compass_crds::{Application, ApplicationSpec};
-use futures_util::{StreamExt, TryStreamExt, stream};
-use k8s_openapi::{
-    api::core::v1::Namespace,
-    apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
-};
+use compass_crds::Application;
+use futures_util::{StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::Namespace;
 use kube::{
-    Api, Client, Config,
+    Api,
     api::{ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams},
-    config::{KubeConfigOptions, Kubeconfig},
 };
 use serde_json::json;
 
-const CONCURRENCY: usize = 16;
+mod support;
 
-struct Server {
-    child: Child,
-    data_dir: tempfile::TempDir,
-}
-
-impl Server {
-    /// Starts `compass up` and returns it with the time until it printed that it is ready.
-    fn start(data_dir: tempfile::TempDir) -> (Self, Duration) {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let address = format!("127.0.0.1:{port}");
-        let started = Instant::now();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_compass"))
-            .args(["up", "--data-dir"])
-            .arg(data_dir.path())
-            .args(["--apiserver-address", &address])
-            .args(["--api-address", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("compass starts");
-        let stdout = child.stdout.take().unwrap();
-        for line in BufReader::new(stdout).lines() {
-            if line.unwrap().contains("compass: ready") {
-                break;
-            }
-        }
-        let ready = started.elapsed();
-        (Self { child, data_dir }, ready)
-    }
-
-    fn memory_kib(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
-    }
-
-    async fn client(&self) -> Client {
-        let kubeconfig = Kubeconfig::read_from(self.data_dir.path().join("kubeconfig")).unwrap();
-        let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-            .await
-            .unwrap();
-        Client::try_from(config).unwrap()
-    }
-
-    fn stop(mut self) -> tempfile::TempDir {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-        self.data_dir
-    }
-}
-
-fn application(i: usize) -> Application {
-    let spec: ApplicationSpec = serde_json::from_value(json!({
-        "providerName": "Bench Corp",
-        "description": format!("Benchmark application number {i}, with a description of realistic length."),
-        "labels": { "region": "eu", "tier": { "level": i % 3, "critical": i.is_multiple_of(7) } },
-        "scenarios": ["DEFAULT"],
-        "healthCheckURL": format!("https://app-{i}.bench.example/health"),
-        "apiDefinitions": [
-            { "name": "orders", "targetURL": format!("https://app-{i}.bench.example/orders"), "group": "orders",
-              "version": { "value": "v1" },
-              "spec": { "type": "OPEN_API", "format": "YAML", "data": "openapi: 3.0.0\ninfo:\n  title: Orders\n  version: v1\npaths: {}\n" } },
-            { "name": "invoices", "targetURL": format!("https://app-{i}.bench.example/invoices"),
-              "spec": { "type": "ODATA", "format": "JSON", "fetchRequest": { "url": format!("https://app-{i}.bench.example/$metadata") } } }
-        ],
-        "eventDefinitions": [{ "name": "order-events", "spec": { "type": "ASYNC_API", "format": "YAML", "data": "asyncapi: 2.0.0\n" } }],
-    }))
-    .unwrap();
-    Application::new(&format!("app-{i:05}"), spec)
-}
-
-struct Figures {
-    latencies: Vec<Duration>,
-    elapsed: Duration,
-}
-
-impl Figures {
-    /// Latencies only, for measurements whose count is not a throughput.
-    fn report_latency(&self, what: &str) {
-        let mut sorted = self.latencies.clone();
-        sorted.sort();
-        let at = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)];
-        println!(
-            "{what:<28} {:>10}   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} events)",
-            "",
-            at(0.50).as_secs_f64() * 1e3,
-            at(0.99).as_secs_f64() * 1e3,
-            sorted.len(),
-        );
-    }
-
-    fn report(&self, what: &str) {
-        let mut sorted = self.latencies.clone();
-        sorted.sort();
-        let at = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)];
-        println!(
-            "{what:<28} {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} in {:.2} s)",
-            sorted.len() as f64 / self.elapsed.as_secs_f64(),
-            at(0.50).as_secs_f64() * 1e3,
-            at(0.99).as_secs_f64() * 1e3,
-            sorted.len(),
-            self.elapsed.as_secs_f64(),
-        );
-    }
-}
-
-/// Runs `operation` for 0..n with bounded concurrency, timing each call.
-async fn measure<F, Fut>(n: usize, operation: F) -> Figures
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let started = Instant::now();
-    let latencies: Vec<Duration> = stream::iter(0..n)
-        .map(|i| {
-            let call = operation(i);
-            async move {
-                let t = Instant::now();
-                call.await;
-                t.elapsed()
-            }
-        })
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
-    Figures {
-        latencies,
-        elapsed: started.elapsed(),
-    }
-}
+use support::{CONCURRENCY, Figures, Server, application, measure};
 
 #[tokio::main]
 async fn main() {
@@ -184,7 +34,8 @@ async fn main() {
     println!(
         "embedded control plane benchmark: {n} Applications, {CONCURRENCY} concurrent requests, HTTPS\n"
     );
-    let (server, cold) = Server::start(tempfile::tempdir().unwrap());
+    // Without controllers: this measures the API server alone.
+    let (server, cold) = Server::start(tempfile::tempdir().unwrap(), &["--no-controllers"]);
     println!(
         "{:<28} {:>8.0} ms",
         "cold start (empty)",
@@ -192,10 +43,7 @@ async fn main() {
     );
     let client = server.client().await;
 
-    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    for crd in compass_crds::all_crds() {
-        crds.create(&PostParams::default(), &crd).await.unwrap();
-    }
+    // `compass up` installed the CRDs.
     let namespaces: Api<Namespace> = Api::all(client.clone());
     namespaces
         .create(
@@ -366,7 +214,7 @@ async fn main() {
         "database file",
         database / (1024 * 1024)
     );
-    let (server, warm) = Server::start(data_dir);
+    let (server, warm) = Server::start(data_dir, &["--no-controllers"]);
     println!(
         "{:<28} {:>8.0} ms",
         format!("cold start ({n} objects)"),

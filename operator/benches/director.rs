@@ -1,0 +1,241 @@
+//! Benchmark of the Director GraphQL API beside the API server it reads from: the release
+//! `compass up` (controllers off, so nothing else loads the machine) with 10,000 Applications in
+//! one tenant, each operation measured next to the direct API-server request returning the same
+//! objects, in the same run.
+//!
+//! Run with `cargo bench -p compass-operator --bench director` (`COMPASS_BENCH_OBJECTS` changes
+//! the count).
+
+use std::time::Duration;
+
+use compass_api::client::DirectorClient;
+use compass_crds::Application;
+use futures_util::StreamExt;
+use k8s_openapi::api::core::v1::Namespace;
+use kube::{
+    Api,
+    api::{ListParams, PostParams},
+};
+use serde_json::{Value, json};
+
+mod support;
+
+use support::{CONCURRENCY, Figures, Server, application, measure};
+
+/// The default tenant of `compass up`, and its namespace.
+const TENANT: &str = "3e64ebae-38b5-46a0-b1ed-9ccee153a0ae";
+const NAMESPACE: &str = "default-tenant";
+
+const APPLICATION: &str = "query ($id: ID!) { application(id: $id) { id name description labels status { condition } apiDefinitions { data { id name targetURL spec { type format data } } totalCount } eventDefinitions { data { id name } } } }";
+const APPLICATIONS: &str = "query ($after: PageCursor) { applications(first: 100, after: $after) { data { id name description labels apiDefinitions { data { id name targetURL spec { type format data } } } eventDefinitions { data { id name } } } pageInfo { endCursor hasNextPage } totalCount } }";
+const FOR_RUNTIME: &str = "query ($runtime: ID!) { applicationsForRuntime(runtimeID: $runtime, first: 100) { data { id name labels apiDefinitions { data { id name targetURL } } } totalCount } }";
+const REGISTER: &str =
+    "mutation ($in: ApplicationRegisterInput!) { registerApplication(in: $in) { id name } }";
+
+async fn graphql(director: &DirectorClient, query: &str, variables: Value) -> Value {
+    let answer = director
+        .execute(query, variables)
+        .await
+        .expect("the Director answers");
+    assert!(
+        answer.body.get("errors").is_none(),
+        "the operation failed: {}",
+        answer.body
+    );
+    answer.body["data"].clone()
+}
+
+fn compare(what: &str, director: &Figures, direct: &Figures) {
+    director.report(&format!("{what}: Director"));
+    direct.report(&format!("{what}: API server"));
+    let p50 = |f: &Figures| {
+        let mut sorted = f.latencies.clone();
+        sorted.sort();
+        sorted[sorted.len() / 2]
+    };
+    let throughput = |f: &Figures| f.latencies.len() as f64 / f.elapsed.as_secs_f64();
+    println!(
+        "{:<44} p50 x{:.2}   throughput x{:.2}\n",
+        format!("{what}: Director / API server"),
+        p50(director).as_secs_f64() / p50(direct).as_secs_f64(),
+        throughput(director) / throughput(direct),
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::var("COMPASS_BENCH_OBJECTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    println!(
+        "Director benchmark: {n} Applications in one tenant, {CONCURRENCY} concurrent requests, HTTPS\n"
+    );
+    let (server, _) = Server::start(tempfile::tempdir().unwrap(), &["--no-controllers"]);
+    let client = server.client().await;
+    let data_dir = server.data_dir.path();
+    let token = std::fs::read_to_string(data_dir.join("admin-token")).unwrap();
+    let ca = std::fs::read_to_string(data_dir.join("ca.crt")).unwrap();
+    let url = server
+        .director_url
+        .clone()
+        .expect("compass up printed the Director's URL");
+    let director = DirectorClient::new(&url, &ca, token.trim())
+        .unwrap()
+        .tenant(TENANT);
+
+    // The operator is off, so the tenant's namespace is made here.
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    namespaces
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({ "metadata": { "name": NAMESPACE } })).unwrap(),
+        )
+        .await
+        .unwrap();
+    let apps: Api<Application> = Api::namespaced(client.clone(), NAMESPACE);
+    futures_util::stream::iter(0..n)
+        .for_each_concurrent(CONCURRENCY, |i| {
+            let apps = apps.clone();
+            async move {
+                apps.create(&PostParams::default(), &application(i))
+                    .await
+                    .unwrap();
+            }
+        })
+        .await;
+    let runtime = graphql(
+        &director,
+        "mutation { registerRuntime(in: { name: \"edge\" }) { id } }",
+        json!({}),
+    )
+    .await["registerRuntime"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The Director's caches catch up with the objects created behind its back.
+    loop {
+        let seen = graphql(
+            &director,
+            "{ applications(first: 1) { totalCount } }",
+            json!({}),
+        )
+        .await;
+        if seen["applications"]["totalCount"].as_u64() == Some(n as u64) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let listed = graphql(
+        &director,
+        "{ applications(first: 100) { data { id name } } }",
+        json!({}),
+    )
+    .await;
+    let ids: Vec<(String, String)> = listed["applications"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_str().unwrap().to_owned(),
+                a["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+
+    let samples = 2_000;
+    let by_id = measure(samples, |i| {
+        let director = director.clone();
+        let id = ids[i % ids.len()].0.clone();
+        async move {
+            graphql(&director, APPLICATION, json!({ "id": id })).await;
+        }
+    })
+    .await;
+    let get = measure(samples, |i| {
+        let apps = apps.clone();
+        let name = ids[i % ids.len()].1.clone();
+        async move {
+            apps.get(&name).await.unwrap();
+        }
+    })
+    .await;
+    compare("application(id) vs GET", &by_id, &get);
+
+    let pages = 200;
+    let page = measure(pages, |_| {
+        let director = director.clone();
+        async move {
+            let data = graphql(&director, APPLICATIONS, json!({})).await;
+            assert_eq!(data["applications"]["data"].as_array().unwrap().len(), 100);
+        }
+    })
+    .await;
+    let list = measure(pages, |_| {
+        let apps = apps.clone();
+        async move {
+            assert_eq!(
+                apps.list(&ListParams::default().limit(100))
+                    .await
+                    .unwrap()
+                    .items
+                    .len(),
+                100
+            );
+        }
+    })
+    .await;
+    compare("applications(first: 100) vs LIST limit=100", &page, &list);
+
+    let for_runtime = measure(pages, |_| {
+        let director = director.clone();
+        let runtime = runtime.clone();
+        async move {
+            let data = graphql(&director, FOR_RUNTIME, json!({ "runtime": runtime })).await;
+            assert_eq!(data["applicationsForRuntime"]["totalCount"], n);
+        }
+    })
+    .await;
+    compare(
+        "applicationsForRuntime vs LIST limit=100",
+        &for_runtime,
+        &list,
+    );
+
+    let registrations = 1_000;
+    let register = measure(registrations, |i| {
+        let director = director.clone();
+        async move {
+            let input = json!({
+                "name": format!("registered-{i:05}"),
+                "providerName": "Bench Corp",
+                "description": "Registered through the Director",
+                "labels": { "region": "eu" },
+                "apiDefinitions": [{ "name": "orders", "targetURL": format!("https://registered-{i}.bench.example/orders"),
+                    "spec": { "type": "OPEN_API", "format": "YAML", "data": "openapi: 3.0.0\n" } }],
+            });
+            graphql(&director, REGISTER, json!({ "in": input })).await;
+        }
+    })
+    .await;
+    let create = measure(registrations, |i| {
+        let apps = apps.clone();
+        async move {
+            let mut app = application(i);
+            app.metadata.name = Some(format!("created-{i:05}"));
+            apps.create(&PostParams::default(), &app).await.unwrap();
+        }
+    })
+    .await;
+    compare("registerApplication vs create", &register, &create);
+
+    let (rss, peak) = server.memory_kib();
+    println!(
+        "{:<44} {:>8} MiB   (peak {} MiB)",
+        format!("compass up memory, {} objects", 2 * n + registrations),
+        rss / 1024,
+        peak / 1024
+    );
+    server.stop();
+}

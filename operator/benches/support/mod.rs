@@ -1,0 +1,193 @@
+//! What the benchmarks share: the release `compass up` in its own process, realistic
+//! Applications, and timing with bounded concurrency.
+
+#![allow(dead_code)] // Each bench uses a part.
+
+use std::{
+    io::{BufRead, BufReader},
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use compass_crds::{Application, ApplicationSpec};
+use futures_util::{StreamExt, stream};
+use kube::{
+    Client, Config,
+    config::{KubeConfigOptions, Kubeconfig},
+};
+use serde_json::json;
+
+/// Requests in flight at once.
+pub const CONCURRENCY: usize = 16;
+
+/// A running `compass up`.
+pub struct Server {
+    child: Child,
+    /// Its data directory.
+    pub data_dir: tempfile::TempDir,
+    /// The Director's URL it printed.
+    pub director_url: Option<String>,
+}
+
+impl Server {
+    /// Starts `compass up` with `extra` arguments and returns it with the time until it printed
+    /// that it is ready.
+    pub fn start(data_dir: tempfile::TempDir, extra: &[&str]) -> (Self, Duration) {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let address = format!("127.0.0.1:{port}");
+        let started = Instant::now();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_compass"))
+            .args(["up", "--data-dir"])
+            .arg(data_dir.path())
+            .args(["--apiserver-address", &address])
+            .args(["--api-address", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("compass starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut director_url = None;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if let Some(url) = line.strip_prefix("compass: Director GraphQL") {
+                director_url = Some(url.trim().to_owned());
+            }
+            if line.contains("compass: ready") {
+                break;
+            }
+        }
+        let ready = started.elapsed();
+        (
+            Self {
+                child,
+                data_dir,
+                director_url,
+            },
+            ready,
+        )
+    }
+
+    /// Resident and peak memory of the process, KiB.
+    pub fn memory_kib(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// A kube-rs client from the kubeconfig it wrote.
+    pub async fn client(&self) -> Client {
+        let kubeconfig = Kubeconfig::read_from(self.data_dir.path().join("kubeconfig")).unwrap();
+        let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+            .await
+            .unwrap();
+        Client::try_from(config).unwrap()
+    }
+
+    /// Stops it and hands back its data directory.
+    pub fn stop(mut self) -> tempfile::TempDir {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+        self.data_dir
+    }
+}
+
+/// The `i`th benchmark Application: two API definitions (one fetched), one event definition.
+pub fn application(i: usize) -> Application {
+    let spec: ApplicationSpec = serde_json::from_value(json!({
+        "providerName": "Bench Corp",
+        "description": format!("Benchmark application number {i}, with a description of realistic length."),
+        "labels": { "region": "eu", "tier": { "level": i % 3, "critical": i.is_multiple_of(7) } },
+        "scenarios": ["DEFAULT"],
+        "healthCheckURL": format!("https://app-{i}.bench.example/health"),
+        "apiDefinitions": [
+            { "name": "orders", "targetURL": format!("https://app-{i}.bench.example/orders"), "group": "orders",
+              "version": { "value": "v1" },
+              "spec": { "type": "OPEN_API", "format": "YAML", "data": "openapi: 3.0.0\ninfo:\n  title: Orders\n  version: v1\npaths: {}\n" } },
+            { "name": "invoices", "targetURL": format!("https://app-{i}.bench.example/invoices"),
+              "spec": { "type": "ODATA", "format": "JSON", "fetchRequest": { "url": format!("https://app-{i}.bench.example/$metadata") } } }
+        ],
+        "eventDefinitions": [{ "name": "order-events", "spec": { "type": "ASYNC_API", "format": "YAML", "data": "asyncapi: 2.0.0\n" } }],
+    }))
+    .unwrap();
+    Application::new(&format!("app-{i:05}"), spec)
+}
+
+/// Timings of one measurement.
+pub struct Figures {
+    /// Each call's latency.
+    pub latencies: Vec<Duration>,
+    /// Wall time of the whole measurement.
+    pub elapsed: Duration,
+}
+
+impl Figures {
+    /// Latencies only, for measurements whose count is not a throughput.
+    pub fn report_latency(&self, what: &str) {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let at = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)];
+        println!(
+            "{what:<28} {:>10}   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} events)",
+            "",
+            at(0.50).as_secs_f64() * 1e3,
+            at(0.99).as_secs_f64() * 1e3,
+            sorted.len(),
+        );
+    }
+
+    /// Prints throughput and latency.
+    pub fn report(&self, what: &str) {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let at = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)];
+        println!(
+            "{what:<28} {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} in {:.2} s)",
+            sorted.len() as f64 / self.elapsed.as_secs_f64(),
+            at(0.50).as_secs_f64() * 1e3,
+            at(0.99).as_secs_f64() * 1e3,
+            sorted.len(),
+            self.elapsed.as_secs_f64(),
+        );
+    }
+}
+
+/// Runs `operation` for 0..n with bounded concurrency, timing each call.
+pub async fn measure<F, Fut>(n: usize, operation: F) -> Figures
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let started = Instant::now();
+    let latencies: Vec<Duration> = stream::iter(0..n)
+        .map(|i| {
+            let call = operation(i);
+            async move {
+                let t = Instant::now();
+                call.await;
+                t.elapsed()
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    Figures {
+        latencies,
+        elapsed: started.elapsed(),
+    }
+}
