@@ -8,7 +8,10 @@
 use async_graphql::SimpleObject;
 use base64::Engine as _;
 
-use crate::errors::{ApiResult, invalid};
+use crate::{
+    errors::{ApiResult, invalid},
+    scalars::PageCursor,
+};
 
 /// Page size when `first` is not given.
 pub const DEFAULT_PAGE_SIZE: i32 = 100;
@@ -22,9 +25,9 @@ const CURSOR_PREFIX: &str = "compass-cursor:";
 #[graphql(rename_fields = "camelCase")]
 pub struct PageInfo {
     /// The cursor the page started after (the `after` argument), or empty.
-    pub start_cursor: String,
+    pub start_cursor: PageCursor,
     /// The cursor to pass as `after` for the next page; empty on the last page.
-    pub end_cursor: String,
+    pub end_cursor: PageCursor,
     /// Whether another page follows.
     pub has_next_page: bool,
 }
@@ -92,13 +95,13 @@ pub fn paginate<T>(
         last = key;
         data.push(item);
     }
-    let end_cursor = if has_next_page {
+    let end_cursor = PageCursor(if has_next_page {
         encode_cursor(&last)
     } else {
         String::new()
-    };
+    });
     let page_info = PageInfo {
-        start_cursor: after.unwrap_or_default().to_owned(),
+        start_cursor: PageCursor(after.unwrap_or_default().to_owned()),
         end_cursor,
         has_next_page,
     };
@@ -127,12 +130,12 @@ mod tests {
             sizes.push(page.data.len());
             if !page.page_info.has_next_page {
                 assert_eq!(
-                    page.page_info.end_cursor, "",
+                    page.page_info.end_cursor.0, "",
                     "the last page has an empty endCursor"
                 );
                 break;
             }
-            after = Some(page.page_info.end_cursor);
+            after = Some(page.page_info.end_cursor.0);
         }
         assert_eq!(sizes, vec![3, 3, 3, 1]);
     }
@@ -151,7 +154,7 @@ mod tests {
         let mut grown = items(10);
         grown.insert(0, ("000a".into(), 99));
         grown.sort_by(|a, b| a.0.cmp(&b.0));
-        let next = paginate(grown, Some(3), Some(&first.page_info.end_cursor)).unwrap();
+        let next = paginate(grown, Some(3), Some(&first.page_info.end_cursor.0)).unwrap();
         assert_eq!(next.data, vec![3, 4, 5], "no item is repeated or skipped");
     }
 }

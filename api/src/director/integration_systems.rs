@@ -45,14 +45,14 @@ impl IntegrationSystem {
     }
 
     /// Its client identities.
-    async fn auths(&self, ctx: &Context<'_>) -> Vec<SystemAuth> {
+    async fn auths(&self, ctx: &Context<'_>) -> Option<Vec<SystemAuth>> {
         let namespace = &ctx.data_unchecked::<SystemNamespace>().0;
-        auths_of(
+        Some(auths_of(
             caches(ctx),
             namespace,
             SubjectKind::IntegrationSystem,
             self.0.metadata.name.as_deref().unwrap_or_default(),
-        )
+        ))
     }
 }
 

@@ -38,6 +38,15 @@ pub struct Label {
     pub value: Any,
 }
 
+/// A label to set; part of the original's schema, though no operation takes it.
+#[derive(Clone, Debug, async_graphql::InputObject)]
+pub struct LabelInput {
+    /// Its key.
+    pub key: String,
+    /// Its value: any JSON.
+    pub value: Any,
+}
+
 /// An application's labels as the Director shows them: its stored labels, its scenarios (always
 /// at least `DEFAULT`) and the system labels.
 pub fn of_application(

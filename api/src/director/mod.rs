@@ -74,6 +74,7 @@ pub fn build_schema(
         .data(system_auths::SystemNamespace(system_namespace))
         .register_output_type::<pageable::Pageable>()
         .register_output_type::<types::system::OneTimeToken>()
+        .register_input_type::<labels::LabelInput>()
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .finish()
@@ -84,6 +85,7 @@ pub fn sdl() -> String {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .register_output_type::<pageable::Pageable>()
         .register_output_type::<types::system::OneTimeToken>()
+        .register_input_type::<labels::LabelInput>()
         .finish()
         .sdl()
 }

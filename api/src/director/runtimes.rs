@@ -100,8 +100,8 @@ impl Runtime {
     }
 
     /// Its labels, or only the one with `key`. `scenarios` lists its scenarios.
-    async fn labels(&self, key: Option<String>) -> Labels {
-        labels::select(labels::of_runtime(&self.0), key.as_deref())
+    async fn labels(&self, key: Option<String>) -> Option<Labels> {
+        Some(labels::select(labels::of_runtime(&self.0), key.as_deref()))
     }
 
     /// Where it stands.
@@ -125,20 +125,20 @@ impl Runtime {
     }
 
     /// Its client identities.
-    async fn auths(&self, ctx: &Context<'_>) -> Vec<SystemAuth> {
-        auths_of(
+    async fn auths(&self, ctx: &Context<'_>) -> Option<Vec<SystemAuth>> {
+        Some(auths_of(
             caches(ctx),
             self.0.metadata.namespace.as_deref().unwrap_or_default(),
             SubjectKind::Runtime,
             self.0.metadata.name.as_deref().unwrap_or_default(),
-        )
+        ))
     }
 
     /// Where it receives events.
-    async fn eventing_configuration(&self) -> RuntimeEventingConfiguration {
-        RuntimeEventingConfiguration {
+    async fn eventing_configuration(&self) -> Option<RuntimeEventingConfiguration> {
+        Some(RuntimeEventingConfiguration {
             default_url: event_service_url(&self.0).unwrap_or_default(),
-        }
+        })
     }
 }
 

@@ -27,7 +27,7 @@ impl SystemQuery {
     #[graphql(guard = "Scopes::query(\"viewer\")")]
     async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<Viewer> {
         Ok(Viewer {
-            id: caller(ctx)?.id.clone(),
+            id: async_graphql::ID(caller(ctx)?.id.clone()),
             type_: ViewerType::User,
         })
     }
@@ -59,7 +59,7 @@ impl SystemQuery {
     async fn health_checks(
         &self,
         types: Option<Vec<HealthCheckType>>,
-        origin: Option<String>,
+        origin: Option<async_graphql::ID>,
         #[graphql(default = 100)] first: Option<i32>,
         after: Option<PageCursor>,
     ) -> ApiResult<HealthCheckPage> {
@@ -69,8 +69,8 @@ impl SystemQuery {
         Ok(HealthCheckPage {
             data: Vec::new(),
             page_info: PageInfo {
-                start_cursor: start,
-                end_cursor: String::new(),
+                start_cursor: PageCursor(start),
+                end_cursor: PageCursor(String::new()),
                 has_next_page: false,
             },
             total_count: 0,

@@ -34,7 +34,7 @@ pub fn auths_of(
         .iter()
         .filter(|a| a.spec.subject.kind == kind && a.spec.subject.name == name)
         .map(|a| SystemAuth {
-            id: a.metadata.uid.clone().unwrap_or_default(),
+            id: ID(a.metadata.uid.clone().unwrap_or_default()),
             auth: None,
         })
         .collect()
@@ -66,7 +66,7 @@ async fn delete_for(
     let api = Api::namespaced(client(ctx), namespace);
     delete(&api, &caches.system_auths, namespace, &name, "SystemAuth").await?;
     Ok(SystemAuth {
-        id: id.to_owned(),
+        id: ID(id.to_owned()),
         auth: None,
     })
 }

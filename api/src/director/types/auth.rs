@@ -43,7 +43,7 @@ pub struct BasicCredentialData {
 pub struct OAuthCredentialData {
     /// Client id.
     #[graphql(name = "clientId")]
-    pub client_id: String,
+    pub client_id: async_graphql::ID,
     /// Client secret.
     #[graphql(name = "clientSecret")]
     pub client_secret: String,
@@ -113,7 +113,7 @@ pub struct BasicCredentialDataInput {
 pub struct OAuthCredentialDataInput {
     /// Client id.
     #[graphql(name = "clientId")]
-    pub client_id: String,
+    pub client_id: async_graphql::ID,
     /// Client secret.
     #[graphql(name = "clientSecret")]
     pub client_secret: String,

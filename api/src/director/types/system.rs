@@ -14,7 +14,7 @@ use crate::{
 #[derive(Clone, Debug, PartialEq, SimpleObject)]
 pub struct Viewer {
     /// The caller's id.
-    pub id: String,
+    pub id: async_graphql::ID,
     /// What kind of caller it is.
     #[graphql(name = "type")]
     pub type_: ViewerType,
@@ -36,7 +36,7 @@ pub struct Tenant {
 #[derive(Clone, Debug, PartialEq, SimpleObject)]
 pub struct SystemAuth {
     /// Its id: the client id and certificate common name.
-    pub id: String,
+    pub id: async_graphql::ID,
     /// The credential issued to it, when it was issued through this API.
     pub auth: Option<Auth>,
 }
@@ -100,7 +100,7 @@ pub struct HealthCheck {
     /// The outcome.
     pub condition: HealthCheckStatusCondition,
     /// Who checked.
-    pub origin: Option<String>,
+    pub origin: Option<async_graphql::ID>,
     /// Details.
     pub message: Option<String>,
     /// When.
