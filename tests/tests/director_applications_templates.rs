@@ -251,5 +251,45 @@ async fn applications_are_registered_from_templates_with_every_placeholder_fille
         )
         .await;
     assert_code(&response, "NOT_UNIQUE");
+
+    // A template applied with kubectl (the example, renamed beside the one above) serves the
+    // Director the same way.
+    let example = std::fs::read_to_string(
+        compass_tests::repo_root().join("examples/10-application-template.yaml"),
+    )
+    .unwrap();
+    let renamed = example.replace(
+        "metadata:\n  name: webshop\n",
+        "metadata:\n  name: webshop-example\n",
+    );
+    assert_ne!(renamed, example);
+    env.server.apply_yaml(&renamed, &[]);
+    let values = json!([
+        { "placeholder": "name", "value": "outdoor" },
+        { "placeholder": "display-name", "value": "ACME Outdoor" },
+        { "placeholder": "base-url", "value": "https://outdoor.example.com" },
+    ]);
+    let from_kubectl = "mutation ($in: ApplicationFromTemplateInput!) { registerApplicationFromTemplate(in: $in) { name healthCheckURL eventDefinitions { totalCount } documents { data { data } } } }";
+    let app = compass_tests::eventually("the Director knows the applied template", || async {
+        let response = env
+            .client
+            .send(
+                from_kubectl,
+                json!({ "in": { "templateName": "webshop-example", "values": values } }),
+            )
+            .await;
+        response
+            .body
+            .get("errors")
+            .is_none()
+            .then_some(response.body)
+    })
+    .await;
+    let app = &app["data"]["registerApplicationFromTemplate"];
+    assert_eq!(app["name"], "outdoor");
+    assert_eq!(app["healthCheckURL"], "https://outdoor.example.com/healthz");
+    assert_eq!(app["eventDefinitions"]["totalCount"], 1);
+    let guide = app["documents"]["data"][0]["data"].as_str().unwrap();
+    assert!(guide.starts_with("# ACME Outdoor"), "{guide}");
     env.stop().await;
 }
