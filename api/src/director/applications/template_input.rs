@@ -46,6 +46,10 @@ fn strip_nulls(value: &mut Value) {
 fn refuse_credentials(field: &str, value: &Value) -> ApiResult<()> {
     match value {
         Value::Object(map) => map.iter().try_for_each(|(key, v)| {
+            // Label values are the application's data, whatever their keys.
+            if key == "labels" {
+                return Ok(());
+            }
             let here = format!("{field}.{key}");
             if CREDENTIAL_FIELDS.contains(&key.as_str()) {
                 return Err(invalid(
@@ -196,6 +200,8 @@ mod tests {
 
     #[test]
     fn templates_refuse_credentials_naming_the_field() {
+        let labelled = json!({ "name": "x", "labels": { "auth": "sso" } });
+        assert!(to_stored(&Caches::default(), "in.applicationInput", labelled).is_ok());
         let input = json!({ "name": "x", "apiDefinitions": [{ "name": "a", "defaultAuth": {} }] });
         let message = to_stored(&Caches::default(), "in.applicationInput", input)
             .unwrap_err()
