@@ -392,16 +392,23 @@ async fn integration_systems_are_global_and_held_while_applications_use_them() {
         "apiVersion: compass.kyma-project.io/v1alpha1\nkind: Application\nmetadata: {name: crm, namespace: default-tenant}\nspec: {integrationSystem: sync}\n",
         &[],
     );
-    let response = eventually("the Director sees the application", || async {
-        let response = admin
-            .send(
-                "mutation ($id: ID!) { unregisterIntegrationSystem(id: $id) { id } }",
-                json!({ "id": id }),
+    let tenant = admin.tenant(compass_operator::up::DEFAULT_TENANT_EXTERNAL_ID);
+    eventually("the Director sees the application", || async {
+        let data = tenant
+            .data(
+                "{ applications { data { integrationSystemID } } }",
+                json!({}),
             )
             .await;
-        response.body.get("errors").is_some().then_some(response)
+        (data["applications"]["data"][0]["integrationSystemID"] == id.as_str()).then_some(())
     })
     .await;
+    let response = admin
+        .send(
+            "mutation ($id: ID!) { unregisterIntegrationSystem(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
     let (message, code) = response.error();
     assert_eq!(code, "CONFLICT");
     assert!(message.contains("default-tenant/crm"), "{message}");

@@ -1,6 +1,7 @@
 //! The Director GraphQL API: the original Compass Director's schema over the custom resources of
 //! the caller's tenant namespace.
 
+pub mod applications;
 pub mod context;
 pub mod enums;
 mod integration_systems;
@@ -26,6 +27,8 @@ pub struct Query(
     label_definitions::LabelDefinitionQuery,
     runtimes::RuntimeQuery,
     integration_systems::IntegrationSystemQuery,
+    applications::ApplicationQuery,
+    applications::TemplateQuery,
 );
 
 /// Every mutation.
@@ -36,6 +39,11 @@ pub struct Mutation(
     runtimes::RuntimeMutation,
     integration_systems::IntegrationSystemMutation,
     system_auths::SystemAuthMutation,
+    applications::ApplicationMutation,
+    applications::ChildMutation,
+    applications::ApiMutation,
+    applications::EventingMutation,
+    applications::TemplateMutation,
 );
 
 /// The Director schema.

@@ -3,7 +3,12 @@
 use async_graphql::Interface;
 
 use super::{
-    integration_systems::IntegrationSystemPage, runtimes::RuntimePage,
+    applications::{
+        ApiDefinitionPage, ApplicationPage, ApplicationTemplatePage, DocumentPage,
+        EventDefinitionPage,
+    },
+    integration_systems::IntegrationSystemPage,
+    runtimes::RuntimePage,
     types::system::HealthCheckPage,
 };
 use crate::pagination::PageInfo;
@@ -17,6 +22,16 @@ use crate::pagination::PageInfo;
     field(name = "totalCount", method = "total_count", ty = "&i32")
 )]
 pub enum Pageable {
+    /// A page of applications.
+    Application(ApplicationPage),
+    /// A page of API definitions.
+    ApiDefinition(ApiDefinitionPage),
+    /// A page of event definitions.
+    EventDefinition(EventDefinitionPage),
+    /// A page of documents.
+    Document(DocumentPage),
+    /// A page of application templates.
+    ApplicationTemplate(ApplicationTemplatePage),
     /// A page of runtimes.
     Runtime(RuntimePage),
     /// A page of integration systems.

@@ -12,7 +12,7 @@ use kube::{Resource, ResourceExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{APPLICATION_LABEL, RUNTIME_LABEL};
+use super::{APPLICATION_LABEL, CREDENTIALS_LABEL, RUNTIME_LABEL};
 use crate::controllers::error::{Error, Result};
 
 /// Annotation on a credentials Secret: `basic` or `oauth`.
@@ -159,7 +159,11 @@ pub fn secret_manifest(
         "kind": "Secret",
         "metadata": {
             "name": name,
-            "labels": { APPLICATION_LABEL: app.name_any(), RUNTIME_LABEL: runtime },
+            "labels": {
+                APPLICATION_LABEL: app.name_any(),
+                RUNTIME_LABEL: runtime,
+                CREDENTIALS_LABEL: "webhook",
+            },
             "annotations": { CREDENTIAL_TYPE_ANNOTATION: kind },
             "ownerReferences": [owner],
         },

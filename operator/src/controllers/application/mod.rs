@@ -47,6 +47,10 @@ pub const FIELD_MANAGER: &str = "application-controller.compass.kyma-project.io"
 pub const APPLICATION_LABEL: &str = "compass.kyma-project.io/application";
 /// Label on a credentials Secret, naming the runtime the credentials are for.
 pub const RUNTIME_LABEL: &str = "compass.kyma-project.io/runtime";
+/// Label on every Secret holding credentials of an application; the Director API caches the
+/// Secrets carrying it (and no others), so it can show webhook-provided credentials through
+/// `APIDefinition.auth` without an API call per read. The value says who wrote the Secret.
+pub const CREDENTIALS_LABEL: &str = "compass.kyma-project.io/credentials";
 /// Annotation on a fetched-content ConfigMap: `<kind>/<name>` of the child it holds.
 pub const CHILD_ANNOTATION: &str = "compass.kyma-project.io/child";
 /// Annotation that, set to a new value, fetches every spec and document again.

@@ -1,0 +1,95 @@
+//! Queries about applications: the tenant's applications matching label filters, one by id, and
+//! those a runtime sees (sharing at least one scenario with it).
+
+use std::collections::BTreeMap;
+
+use async_graphql::{Context, ID, Object};
+
+use super::types::{Application, ApplicationPage, labels_of};
+use crate::{
+    director::{
+        context::{caches, find_in, tenant},
+        labels::{INTEGRATION_SYSTEM_LABEL, NAME_LABEL, candidates},
+        runtimes::scenarios_of,
+    },
+    errors::{ApiResult, not_found},
+    label_filter::{LabelFilter, compile, matches},
+    pagination::paginate,
+    scalars::PageCursor,
+    scopes::Scopes,
+    state::scenario_tag,
+};
+
+/// Queries about applications.
+#[derive(Default)]
+pub struct ApplicationQuery;
+
+#[Object]
+impl ApplicationQuery {
+    /// The tenant's applications matching every filter, in id order.
+    #[graphql(guard = "Scopes::query(\"applications\")")]
+    async fn applications(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<Vec<LabelFilter>>,
+        #[graphql(default = 100)] first: Option<i32>,
+        after: Option<PageCursor>,
+    ) -> ApiResult<ApplicationPage> {
+        let scope = tenant(ctx)?;
+        let caches = caches(ctx);
+        let filters = compile(filter.as_deref().unwrap_or_default())?;
+        let derived = [NAME_LABEL, INTEGRATION_SYSTEM_LABEL];
+        let matching: Vec<(String, Application)> =
+            candidates(&caches.applications, &scope.namespace, &filters, &derived)
+                .into_iter()
+                .filter(|a| a.metadata.deletion_timestamp.is_none())
+                .filter(|a| {
+                    let labels = labels_of(caches, a);
+                    matches(&filters, |key| labels.get(key).cloned())
+                })
+                .map(|a| (a.metadata.uid.clone().unwrap_or_default(), Application(a)))
+                .collect();
+        paginate(matching, first, after.as_ref().map(|c| c.0.as_str())).map(Into::into)
+    }
+
+    /// The application with this id, if the tenant has it.
+    #[graphql(guard = "Scopes::query(\"application\")")]
+    async fn application(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Application>> {
+        let scope = tenant(ctx)?;
+        Ok(find_in(&caches(ctx).applications, &scope.namespace, &id).map(Application))
+    }
+
+    /// The applications a runtime sees: those of its tenant sharing at least one scenario with
+    /// it, in id order. A runtime in no scenario sees none.
+    #[graphql(guard = "Scopes::query(\"applicationsForRuntime\")")]
+    async fn applications_for_runtime(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "runtimeID")] runtime_id: ID,
+        #[graphql(default = 100)] first: Option<i32>,
+        after: Option<PageCursor>,
+    ) -> ApiResult<ApplicationPage> {
+        let scope = tenant(ctx)?;
+        let caches = caches(ctx);
+        let runtime = find_in(&caches.runtimes, &scope.namespace, &runtime_id)
+            .ok_or_else(|| not_found("Runtime", &runtime_id))?;
+        let mut seen = BTreeMap::new();
+        for scenario in scenarios_of(&runtime) {
+            for application in caches
+                .applications
+                .tagged(&scenario_tag(&scope.namespace, &scenario))
+            {
+                if application.metadata.deletion_timestamp.is_none() {
+                    let uid = application.metadata.uid.clone().unwrap_or_default();
+                    seen.insert(uid, Application(application));
+                }
+            }
+        }
+        paginate(
+            seen.into_iter().collect(),
+            first,
+            after.as_ref().map(|c| c.0.as_str()),
+        )
+        .map(Into::into)
+    }
+}

@@ -1,0 +1,313 @@
+//! The `Application` type as the Director shows it, over an Application object of the tenant
+//! namespace: its simple fields, labels (with the system labels), status from the `Ready`
+//! condition, children in pages ordered by id, identities and eventing configuration.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use compass_crds::{SubjectKind, ids::ChildKind};
+
+use super::{
+    apis::{ApiDefinition, ApiDefinitionPage},
+    child_names,
+    children::{Child, Document, DocumentPage, EventDefinition, EventDefinitionPage, Webhook},
+    eventing::{self, ApplicationEventingConfiguration},
+    id_of,
+};
+use crate::{
+    director::{
+        context::caches,
+        enums::ApplicationStatusCondition,
+        labels,
+        status::{Phase, phase},
+        system_auths::auths_of,
+        types::system::SystemAuth,
+    },
+    errors::ApiResult,
+    pagination::{Page, PageInfo, paginate},
+    scalars::{Labels, PageCursor, Timestamp},
+    state::Caches,
+};
+
+/// An external system registered in the tenant.
+#[derive(Clone)]
+pub struct Application(pub Arc<compass_crds::Application>);
+
+/// Where an application stands.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct ApplicationStatus {
+    /// The state, from the application's `Ready` condition.
+    pub condition: ApplicationStatusCondition,
+    /// Since when.
+    pub timestamp: Timestamp,
+}
+
+/// A page of applications.
+#[derive(SimpleObject)]
+#[graphql(rename_fields = "camelCase")]
+pub struct ApplicationPage {
+    /// The applications.
+    pub data: Vec<Application>,
+    /// Where the page is.
+    pub page_info: PageInfo,
+    /// How many match.
+    pub total_count: i32,
+}
+
+impl From<Page<Application>> for ApplicationPage {
+    fn from(page: Page<Application>) -> Self {
+        Self {
+            data: page.data,
+            page_info: page.page_info,
+            total_count: page.total_count,
+        }
+    }
+}
+
+/// The id of the integration system an application names, if it exists.
+pub fn integration_system_id(
+    caches: &Caches,
+    application: &compass_crds::Application,
+) -> Option<String> {
+    let name = application.spec.integration_system.as_deref()?;
+    caches
+        .integration_systems
+        .get("", name)
+        .filter(|s| s.metadata.deletion_timestamp.is_none())
+        .and_then(|s| s.metadata.uid.clone())
+}
+
+/// An application's labels as the Director shows them.
+pub fn labels_of(
+    caches: &Caches,
+    application: &compass_crds::Application,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let system = integration_system_id(caches, application).unwrap_or_default();
+    labels::of_application(application, &system)
+}
+
+/// Pages the children of `kind` that pass `keep`, in id order.
+fn page_of<T>(
+    application: &Arc<compass_crds::Application>,
+    kind: ChildKind,
+    keep: impl Fn(usize) -> bool,
+    wrap: impl Fn(Child) -> T,
+    first: Option<i32>,
+    after: Option<&PageCursor>,
+) -> ApiResult<Page<T>> {
+    let mut items: Vec<(String, usize)> = child_names(application, kind)
+        .into_iter()
+        .enumerate()
+        .filter(|(index, _)| keep(*index))
+        .map(|(index, name)| (id_of(application, kind, name), index))
+        .collect();
+    items.sort();
+    let items = items
+        .into_iter()
+        .map(|(id, index)| {
+            let child = Child {
+                app: application.clone(),
+                index,
+            };
+            (id, wrap(child))
+        })
+        .collect();
+    paginate(items, first, after.map(|c| c.0.as_str()))
+}
+
+#[Object]
+impl Application {
+    /// Its id.
+    async fn id(&self) -> ID {
+        ID(self.0.metadata.uid.clone().unwrap_or_default())
+    }
+
+    /// Its name, unique in the tenant.
+    async fn name(&self) -> String {
+        self.0.metadata.name.clone().unwrap_or_default()
+    }
+
+    /// Who provides it.
+    #[graphql(name = "providerName")]
+    async fn provider_name(&self) -> Option<&str> {
+        self.0.spec.provider_name.as_deref()
+    }
+
+    /// What it is.
+    async fn description(&self) -> Option<&str> {
+        self.0.spec.description.as_deref()
+    }
+
+    /// The integration system managing it.
+    #[graphql(name = "integrationSystemID")]
+    async fn integration_system_id(&self, ctx: &Context<'_>) -> Option<ID> {
+        integration_system_id(caches(ctx), &self.0).map(ID)
+    }
+
+    /// Its labels, or only the one with `key`: the stored labels, `scenarios`, and the system
+    /// labels `name` and `integration-system-id`.
+    async fn labels(&self, ctx: &Context<'_>, key: Option<String>) -> Option<Labels> {
+        Some(labels::select(
+            labels_of(caches(ctx), &self.0),
+            key.as_deref(),
+        ))
+    }
+
+    /// Where it stands.
+    async fn status(&self) -> ApplicationStatus {
+        let conditions = self
+            .0
+            .status
+            .as_ref()
+            .map(|s| s.conditions.as_slice())
+            .unwrap_or_default();
+        let (phase, timestamp) = phase(conditions, self.0.metadata.creation_timestamp.as_ref());
+        let condition = match phase {
+            Phase::Initial => ApplicationStatusCondition::Initial,
+            Phase::Ready => ApplicationStatusCondition::Ready,
+            Phase::Failed => ApplicationStatusCondition::Failed,
+            Phase::Unknown => ApplicationStatusCondition::Unknown,
+        };
+        ApplicationStatus {
+            condition,
+            timestamp,
+        }
+    }
+
+    /// Endpoints the management plane calls.
+    async fn webhooks(&self) -> Option<Vec<Webhook>> {
+        Some(
+            (0..self.0.spec.webhooks.len())
+                .map(|index| {
+                    Webhook(Child {
+                        app: self.0.clone(),
+                        index,
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// URL that reports its health.
+    #[graphql(name = "healthCheckURL")]
+    async fn health_check_url(&self) -> Option<&str> {
+        self.0.spec.health_check_url.as_deref()
+    }
+
+    /// Its APIs, or those of one group, in id order.
+    #[graphql(name = "apiDefinitions")]
+    async fn api_definitions(
+        &self,
+        group: Option<String>,
+        #[graphql(default = 100)] first: Option<i32>,
+        after: Option<PageCursor>,
+    ) -> ApiResult<Option<ApiDefinitionPage>> {
+        let definitions = &self.0.spec.api_definitions;
+        let keep = |i: usize| group.is_none() || definitions[i].group == group;
+        let page = page_of(
+            &self.0,
+            ChildKind::ApiDefinition,
+            keep,
+            ApiDefinition,
+            first,
+            after.as_ref(),
+        )?;
+        Ok(Some(ApiDefinitionPage {
+            data: page.data,
+            page_info: page.page_info,
+            total_count: page.total_count,
+        }))
+    }
+
+    /// Its events, or those of one group, in id order.
+    #[graphql(name = "eventDefinitions")]
+    async fn event_definitions(
+        &self,
+        group: Option<String>,
+        #[graphql(default = 100)] first: Option<i32>,
+        after: Option<PageCursor>,
+    ) -> ApiResult<Option<EventDefinitionPage>> {
+        let definitions = &self.0.spec.event_definitions;
+        let keep = |i: usize| group.is_none() || definitions[i].group == group;
+        let page = page_of(
+            &self.0,
+            ChildKind::EventDefinition,
+            keep,
+            EventDefinition,
+            first,
+            after.as_ref(),
+        )?;
+        Ok(Some(EventDefinitionPage {
+            data: page.data,
+            page_info: page.page_info,
+            total_count: page.total_count,
+        }))
+    }
+
+    /// Its documents, in id order.
+    async fn documents(
+        &self,
+        #[graphql(default = 100)] first: Option<i32>,
+        after: Option<PageCursor>,
+    ) -> ApiResult<Option<DocumentPage>> {
+        let page = page_of(
+            &self.0,
+            ChildKind::Document,
+            |_| true,
+            Document,
+            first,
+            after.as_ref(),
+        )?;
+        Ok(Some(DocumentPage {
+            data: page.data,
+            page_info: page.page_info,
+            total_count: page.total_count,
+        }))
+    }
+
+    /// One of its APIs.
+    #[graphql(name = "apiDefinition")]
+    async fn api_definition(&self, id: ID) -> Option<ApiDefinition> {
+        find_child(&self.0, ChildKind::ApiDefinition, &id).map(ApiDefinition)
+    }
+
+    /// One of its event definitions.
+    #[graphql(name = "eventDefinition")]
+    async fn event_definition(&self, id: ID) -> Option<EventDefinition> {
+        find_child(&self.0, ChildKind::EventDefinition, &id).map(EventDefinition)
+    }
+
+    /// Its client identities.
+    async fn auths(&self, ctx: &Context<'_>) -> Option<Vec<SystemAuth>> {
+        Some(auths_of(
+            caches(ctx),
+            self.0.metadata.namespace.as_deref().unwrap_or_default(),
+            SubjectKind::Application,
+            self.0.metadata.name.as_deref().unwrap_or_default(),
+        ))
+    }
+
+    /// Where its events go: the default eventing runtime's event service.
+    #[graphql(name = "eventingConfiguration")]
+    async fn eventing_configuration(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Option<ApplicationEventingConfiguration> {
+        Some(eventing::configuration(caches(ctx), &self.0))
+    }
+}
+
+/// The child of `kind` with `id`.
+fn find_child(
+    application: &Arc<compass_crds::Application>,
+    kind: ChildKind,
+    id: &str,
+) -> Option<Child> {
+    child_names(application, kind)
+        .into_iter()
+        .position(|name| id_of(application, kind, name) == id)
+        .map(|index| Child {
+            app: application.clone(),
+            index,
+        })
+}

@@ -1,0 +1,263 @@
+//! Reading applications over HTTP: pages with the original's cursor contract, label filters
+//! (key, JSON containment, the `scenarios` query, AND), and `applicationsForRuntime` by shared
+//! scenarios within the tenant.
+
+mod director_apps;
+
+use std::collections::BTreeSet;
+
+use director_apps::{Env, assert_code, define_scenarios, register, register_runtime};
+use serde_json::{Value, json};
+
+/// Names of the applications a page lists.
+fn names(page: &Value) -> BTreeSet<String> {
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applications_and_their_apis_are_paged_in_id_order_with_an_empty_last_cursor() {
+    let env = Env::start().await;
+    for i in 0..7 {
+        register(&env.client, json!({ "name": format!("app-{i}") })).await;
+    }
+    let mut after: Option<String> = None;
+    let mut sizes = Vec::new();
+    let mut ids = Vec::new();
+    loop {
+        let page = env
+            .client
+            .data(
+                "query ($after: PageCursor) { applications(first: 3, after: $after) { data { id name } pageInfo { startCursor endCursor hasNextPage } totalCount } }",
+                json!({ "after": after }),
+            )
+            .await["applications"]
+            .clone();
+        assert_eq!(page["totalCount"], 7);
+        assert_eq!(
+            page["pageInfo"]["startCursor"],
+            after.clone().unwrap_or_default()
+        );
+        let data = page["data"].as_array().unwrap();
+        sizes.push(data.len());
+        ids.extend(data.iter().map(|a| a["id"].as_str().unwrap().to_owned()));
+        if page["pageInfo"]["hasNextPage"] == false {
+            assert_eq!(page["pageInfo"]["endCursor"], "");
+            break;
+        }
+        after = Some(page["pageInfo"]["endCursor"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(sizes, vec![3, 3, 1]);
+    let mut sorted = ids.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(ids, sorted, "every application once, in id order");
+    for first in [0, 101] {
+        let response = env
+            .client
+            .send(
+                "query ($first: Int) { applications(first: $first) { totalCount } }",
+                json!({ "first": first }),
+            )
+            .await;
+        let message = assert_code(&response, "INVALID_INPUT");
+        assert!(message.contains("first"), "{message}");
+    }
+
+    // An application's APIs are paged the same way, and filtered by group.
+    let apis: Vec<Value> = (0..5)
+        .map(|i| json!({ "name": format!("api-{i}"), "targetURL": "https://x.example.com", "group": if i < 2 { "a" } else { "b" } }))
+        .collect();
+    let app = register(
+        &env.client,
+        json!({ "name": "many", "apiDefinitions": apis }),
+    )
+    .await;
+    let query = "query ($id: ID!, $after: PageCursor, $group: String) { application(id: $id) { apiDefinitions(group: $group, first: 2, after: $after) { data { name } pageInfo { endCursor hasNextPage } totalCount } } }";
+    let mut after: Option<String> = None;
+    let mut seen = Vec::new();
+    loop {
+        let page = env
+            .client
+            .data(query, json!({ "id": app["id"], "after": after }))
+            .await["application"]["apiDefinitions"]
+            .clone();
+        assert_eq!(page["totalCount"], 5);
+        seen.extend(names(&page));
+        if page["pageInfo"]["hasNextPage"] == false {
+            assert_eq!(page["pageInfo"]["endCursor"], "");
+            break;
+        }
+        after = Some(page["pageInfo"]["endCursor"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(seen.len(), 5);
+    let group = env
+        .client
+        .data(query, json!({ "id": app["id"], "group": "a" }))
+        .await;
+    assert_eq!(group["application"]["apiDefinitions"]["totalCount"], 2);
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn label_filters_select_applications_and_combine_with_and() {
+    let env = Env::start().await;
+    define_scenarios(&env.client, &["marketing", "sales"]).await;
+    let system = env
+        .director
+        .api
+        .admin
+        .data(
+            "mutation { registerIntegrationSystem(in: { name: \"sync\" }) { id } }",
+            json!({}),
+        )
+        .await["registerIntegrationSystem"]["id"]
+        .clone();
+    register(&env.client, json!({ "name": "a", "labels": { "region": "eu", "tags": ["x", "y"], "scenarios": ["marketing"] } })).await;
+    register(&env.client, json!({ "name": "b", "labels": { "region": "us", "tags": ["y"], "scenarios": ["sales", "marketing"] } })).await;
+    register(&env.client, json!({ "name": "c", "labels": { "owner": { "team": "blue", "size": 3 } }, "integrationSystemID": system })).await;
+    let query = |filter: Value| {
+        let client = env.client.clone();
+        async move {
+            let page = client
+                .data(
+                    "query ($f: [LabelFilter!]) { applications(filter: $f) { data { name } totalCount } }",
+                    json!({ "f": filter }),
+                )
+                .await["applications"]
+                .clone();
+            names(&page)
+        }
+    };
+    let set = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(query(json!([{ "key": "region" }])).await, set(&["a", "b"]));
+    assert_eq!(
+        query(json!([{ "key": "region", "query": "\"eu\"" }])).await,
+        set(&["a"])
+    );
+    assert_eq!(
+        query(json!([{ "key": "tags", "query": "[\"y\"]" }])).await,
+        set(&["a", "b"])
+    );
+    assert_eq!(
+        query(json!([{ "key": "owner", "query": "{\"team\":\"blue\"}" }])).await,
+        set(&["c"])
+    );
+    assert_eq!(
+        query(json!([{ "key": "scenarios", "query": "$[*] ? (@ == \"marketing\")" }])).await,
+        set(&["a", "b"])
+    );
+    assert_eq!(
+        query(
+            json!([{ "key": "scenarios", "query": "$[*] ? (@ == \"sales\" || @ == \"DEFAULT\")" }])
+        )
+        .await,
+        set(&["b", "c"])
+    );
+    assert_eq!(
+        query(
+            json!([{ "key": "tags", "query": "[\"y\"]" }, { "key": "region", "query": "\"us\"" }])
+        )
+        .await,
+        set(&["b"]),
+        "filters combine with AND"
+    );
+    assert_eq!(
+        query(json!([{ "key": "name", "query": "\"c\"" }])).await,
+        set(&["c"])
+    );
+    assert_eq!(
+        query(json!([{ "key": "integration-system-id", "query": system.to_string() }])).await,
+        set(&["c"])
+    );
+    assert_eq!(query(json!([{ "key": "missing" }])).await, set(&[]));
+    let response = env
+        .client
+        .send(
+            "{ applications(filter: [{ key: \"scenarios\", query: \"$.a\" }]) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_code(&response, "INVALID_INPUT");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runtime_sees_the_applications_of_its_tenant_sharing_a_scenario() {
+    let env = Env::start().await;
+    define_scenarios(&env.client, &["marketing", "sales"]).await;
+    for (name, scenarios) in [
+        ("plain", json!(["DEFAULT"])),
+        ("promo", json!(["marketing"])),
+        ("deals", json!(["sales", "marketing"])),
+        ("quotes", json!(["sales"])),
+    ] {
+        register(
+            &env.client,
+            json!({ "name": name, "labels": { "scenarios": scenarios } }),
+        )
+        .await;
+    }
+    let marketing = register_runtime(
+        &env.client,
+        "marketing-rt",
+        json!({ "scenarios": ["marketing"] }),
+    )
+    .await;
+    let mixed = register_runtime(
+        &env.client,
+        "mixed-rt",
+        json!({ "scenarios": ["DEFAULT", "sales"] }),
+    )
+    .await;
+    let lonely = register_runtime(&env.client, "lonely-rt", json!({})).await;
+    env.client
+        .data(
+            "mutation ($id: ID!) { deleteRuntimeLabel(runtimeID: $id, key: \"scenarios\") { key } }",
+            json!({ "id": lonely }),
+        )
+        .await;
+    // An application of another tenant in DEFAULT is never seen.
+    let other = env.other_tenant("other", "other-tenant").await;
+    register(&other, json!({ "name": "foreign" })).await;
+    let foreign_runtime = register_runtime(&other, "foreign-rt", json!({})).await;
+
+    let query = "query ($id: ID!, $after: PageCursor) { applicationsForRuntime(runtimeID: $id, first: 2, after: $after) { data { name } pageInfo { endCursor hasNextPage } totalCount } }";
+    let seen = |runtime: String| {
+        let client = env.client.clone();
+        async move {
+            let mut after: Option<String> = None;
+            let mut all = BTreeSet::new();
+            loop {
+                let page = client
+                    .data(query, json!({ "id": runtime, "after": after }))
+                    .await["applicationsForRuntime"]
+                    .clone();
+                all.extend(names(&page));
+                if page["pageInfo"]["hasNextPage"] == false {
+                    assert_eq!(page["totalCount"].as_u64().unwrap() as usize, all.len());
+                    break;
+                }
+                after = Some(page["pageInfo"]["endCursor"].as_str().unwrap().to_owned());
+            }
+            all
+        }
+    };
+    let set = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(seen(marketing).await, set(&["promo", "deals"]));
+    assert_eq!(seen(mixed).await, set(&["plain", "deals", "quotes"]));
+    assert_eq!(seen(lonely).await, set(&[]));
+
+    for unknown in [
+        "3f1b7c2e-0000-4000-8000-000000000000".to_owned(),
+        foreign_runtime,
+    ] {
+        let response = env.client.send(query, json!({ "id": unknown })).await;
+        assert_code(&response, "NOT_FOUND");
+    }
+    env.stop().await;
+}
