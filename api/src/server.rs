@@ -1,13 +1,16 @@
 //! The API's HTTP surface: the Director at `/director/graphql` (POST for operations, GET for a
-//! GraphQL playground), behind the Gateway's authentication, with a bound on request bodies.
+//! GraphQL playground), behind the Gateway's authentication. An unauthenticated caller's body is
+//! never read, and no body is read beyond the bound.
 
 use std::sync::Arc;
 
+use async_graphql::BatchRequest;
 use async_graphql::http::{GraphQLPlaygroundConfig, playground_source};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLResponse;
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, State},
+    body::Body,
+    extract::State,
     http::{HeaderMap, StatusCode},
     response::{Html, IntoResponse, Response},
     routing::get,
@@ -95,11 +98,9 @@ impl Api {
 
 /// The router of the API.
 pub fn router(api: Arc<Api>) -> Router {
-    let limit = api.max_body_bytes;
     Router::new()
         .route(DIRECTOR_PATH, get(playground).post(director))
         .route("/healthz", get(|| async { "ok" }))
-        .layer(DefaultBodyLimit::max(limit))
         .with_state(api)
 }
 
@@ -109,14 +110,13 @@ async fn playground() -> Html<String> {
     )))
 }
 
-async fn director(
-    State(api): State<Arc<Api>>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> Response {
+async fn director(State(api): State<Arc<Api>>, headers: HeaderMap, body: Body) -> Response {
     let Some(caller) = api.gateway.authenticate(&headers) else {
-        let body = json!({ "errors": [{ "message": "unauthenticated: send Authorization: Bearer <token>", "extensions": { "code": "UNAUTHENTICATED" } }] });
-        return (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+        return error_response(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "unauthenticated: send Authorization: Bearer <token>",
+        );
     };
     // As the original's tenant mapping did, a caller naming a tenant it may not use is refused
     // whatever the operation.
@@ -126,9 +126,28 @@ async fn director(
             caller.id,
             caller.tenant.as_deref().unwrap_or_default()
         );
-        let body = json!({ "errors": [{ "message": message, "extensions": { "code": "TENANT_MISMATCH" } }] });
-        return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
+        return error_response(StatusCode::FORBIDDEN, "TENANT_MISMATCH", &message);
     }
-    GraphQLResponse::from(api.schema.execute(request.into_inner().data(caller)).await)
-        .into_response()
+    // The body is read only for an authenticated caller, and never beyond the bound.
+    let Ok(bytes) = axum::body::to_bytes(body, api.max_body_bytes).await else {
+        let message = format!(
+            "the request body is larger than {} bytes",
+            api.max_body_bytes
+        );
+        return error_response(StatusCode::PAYLOAD_TOO_LARGE, "INVALID_INPUT", &message);
+    };
+    let request: BatchRequest = match serde_json::from_slice(&bytes) {
+        Ok(request) => request,
+        Err(error) => {
+            let message = format!("the request body is not a GraphQL request in JSON: {error}");
+            return error_response(StatusCode::BAD_REQUEST, "INVALID_INPUT", &message);
+        }
+    };
+    GraphQLResponse::from(api.schema.execute_batch(request.data(caller)).await).into_response()
+}
+
+/// An answer carrying one GraphQL error with a code, outside of execution.
+fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    (status, axum::Json(body)).into_response()
 }
