@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use compass_crds::{
-    LabelDefinitionSpec, Scenario, ScenarioSpec, label_schema,
+    Scenario, ScenarioSpec, label_schema,
     labels::{SCENARIOS_KEY, object_name_for},
 };
 use kube::{Api, api::ObjectMeta};
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::{
     context::{caches, client, create, delete, merge, tenant},
-    labels::{check_key, definition},
+    labels::{check_key, definition, new_definition},
     scenarios,
 };
 use crate::{
@@ -33,6 +33,19 @@ pub struct LabelDefinition {
     pub key: String,
     /// The JSON Schema values must satisfy; none means any value.
     pub schema: Option<JsonSchema>,
+}
+
+impl From<&compass_crds::LabelDefinition> for LabelDefinition {
+    fn from(object: &compass_crds::LabelDefinition) -> Self {
+        Self {
+            key: object.key().to_owned(),
+            schema: object
+                .spec
+                .schema
+                .clone()
+                .map(|s| JsonSchema(Value::Object(s))),
+        }
+    }
 }
 
 /// A label definition to create or update.
@@ -135,13 +148,10 @@ fn all_definitions(caches: &Caches, namespace: &str) -> BTreeMap<String, LabelDe
         if object.metadata.deletion_timestamp.is_some() {
             continue;
         }
-        let key = object.key().to_owned();
-        let schema = object
-            .spec
-            .schema
-            .clone()
-            .map(|s| JsonSchema(Value::Object(s)));
-        definitions.insert(key.clone(), LabelDefinition { key, schema });
+        definitions.insert(
+            object.key().to_owned(),
+            LabelDefinition::from(object.as_ref()),
+        );
     }
     definitions.insert(
         SCENARIOS_KEY.to_owned(),
@@ -248,29 +258,10 @@ impl LabelDefinitionMutation {
                 &Value::Object(schema.clone()),
             )?;
         }
-        let name = object_name_for(&input.key);
-        let object = compass_crds::LabelDefinition {
-            metadata: ObjectMeta {
-                name: Some(name.clone()),
-                namespace: Some(scope.namespace.clone()),
-                ..ObjectMeta::default()
-            },
-            spec: LabelDefinitionSpec {
-                key: (name != input.key).then(|| input.key.clone()),
-                schema,
-            },
-            status: None,
-        };
+        let object = new_definition(&scope.namespace, &input.key, schema);
         let api = Api::namespaced(client(ctx), &scope.namespace);
         let created = create(&api, &caches.label_definitions, &object, "LabelDefinition").await?;
-        Ok(LabelDefinition {
-            key: created.key().to_owned(),
-            schema: created
-                .spec
-                .schema
-                .clone()
-                .map(|s| JsonSchema(Value::Object(s))),
-        })
+        Ok(LabelDefinition::from(created.as_ref()))
     }
 
     /// Changes the schema of a label key; refused while a stored value would not satisfy it.
@@ -315,30 +306,11 @@ impl LabelDefinitionMutation {
             }
             // A key in use without a definition object: the definition is created now.
             None => {
-                let name = object_name_for(&input.key);
-                let object = compass_crds::LabelDefinition {
-                    metadata: ObjectMeta {
-                        name: Some(name.clone()),
-                        namespace: Some(scope.namespace.clone()),
-                        ..ObjectMeta::default()
-                    },
-                    spec: LabelDefinitionSpec {
-                        key: (name != input.key).then(|| input.key.clone()),
-                        schema,
-                    },
-                    status: None,
-                };
+                let object = new_definition(&scope.namespace, &input.key, schema);
                 create(&api, &caches.label_definitions, &object, "LabelDefinition").await?
             }
         };
-        Ok(LabelDefinition {
-            key: written.key().to_owned(),
-            schema: written
-                .spec
-                .schema
-                .clone()
-                .map(|s| JsonSchema(Value::Object(s))),
-        })
+        Ok(LabelDefinition::from(written.as_ref()))
     }
 
     /// Deletes a label definition. Refused while a label uses the key, unless

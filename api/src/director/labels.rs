@@ -184,6 +184,29 @@ impl LabelWrite {
     }
 }
 
+/// A LabelDefinition object for `key` in a tenant namespace. Its name is derived from the key
+/// (keys need not be valid object names); `spec.key` holds the key when the name differs.
+pub fn new_definition(
+    namespace: &str,
+    key: &str,
+    schema: Option<serde_json::Map<String, Value>>,
+) -> LabelDefinition {
+    let name = object_name_for(key);
+    let spec_key = (name != key).then(|| key.to_owned());
+    LabelDefinition {
+        metadata: ObjectMeta {
+            name: Some(name),
+            namespace: Some(namespace.to_owned()),
+            ..ObjectMeta::default()
+        },
+        spec: LabelDefinitionSpec {
+            key: spec_key,
+            schema,
+        },
+        status: None,
+    }
+}
+
 /// Creates a label definition without a schema for every key that has none in the tenant, as
 /// the original did on the first use of a key.
 pub async fn define_missing<'k>(
@@ -197,19 +220,7 @@ pub async fn define_missing<'k>(
         if key == SCENARIOS_KEY || definition(caches, namespace, key).is_some() {
             continue;
         }
-        let name = object_name_for(key);
-        let object = LabelDefinition {
-            metadata: ObjectMeta {
-                name: Some(name.clone()),
-                namespace: Some(namespace.to_owned()),
-                ..ObjectMeta::default()
-            },
-            spec: LabelDefinitionSpec {
-                key: (name != *key).then(|| key.clone()),
-                schema: None,
-            },
-            status: None,
-        };
+        let object = new_definition(namespace, key, None);
         match create(&api, &caches.label_definitions, &object, "LabelDefinition").await {
             Ok(_) => {}
             // Another request defined the key meanwhile.
