@@ -93,8 +93,11 @@ async fn a_runtime_sees_the_applications_it_shares_a_scenario_with_as_either_sid
     let scenarios: Api<Scenario> = Api::namespaced(client.clone(), NS);
     let applications: Api<Application> = Api::namespaced(client.clone(), NS);
     let runtimes: Api<Runtime> = Api::namespaced(client.clone(), NS);
-    create(&scenarios, json!({ "apiVersion": "compass.kyma-project.io/v1alpha1", "kind": "Scenario",
-        "metadata": { "name": "marketing" }, "spec": {} }))
+    create(
+        &scenarios,
+        json!({ "apiVersion": "compass.kyma-project.io/v1alpha1", "kind": "Scenario",
+        "metadata": { "name": "marketing" }, "spec": {} }),
+    )
     .await;
     create(&applications, app("shop", None)).await;
     create(&applications, app("crm", Some(&["marketing"]))).await;
@@ -103,26 +106,59 @@ async fn a_runtime_sees_the_applications_it_shares_a_scenario_with_as_either_sid
     let prod = sees(&runtimes, "prod", &["shop"]).await;
     assert_eq!(prod.status.as_ref().unwrap().scenarios, ["DEFAULT"]);
     assert_eq!(condition(&prod, "Ready"), pair("True", "Configured"));
-    assert_eq!(condition(&prod, "ReferencesResolved"), pair("True", "ScenariosExist"));
+    assert_eq!(
+        condition(&prod, "ReferencesResolved"),
+        pair("True", "ScenariosExist")
+    );
     assert_eq!(
         condition(&prod, "Available"),
         pair("Unknown", "AgentNeverConnected")
     );
 
     // The runtime joins marketing: it sees crm too.
-    merge(&runtimes, "prod", json!({ "spec": { "scenarios": ["DEFAULT", "marketing"] } })).await;
+    merge(
+        &runtimes,
+        "prod",
+        json!({ "spec": { "scenarios": ["DEFAULT", "marketing"] } }),
+    )
+    .await;
     sees(&runtimes, "prod", &["crm", "shop"]).await;
     // crm leaves marketing for DEFAULT, shop moves to marketing: both still seen.
-    merge(&applications, "crm", json!({ "spec": { "scenarios": ["DEFAULT"] } })).await;
-    merge(&applications, "shop", json!({ "spec": { "scenarios": ["marketing"] } })).await;
+    merge(
+        &applications,
+        "crm",
+        json!({ "spec": { "scenarios": ["DEFAULT"] } }),
+    )
+    .await;
+    merge(
+        &applications,
+        "shop",
+        json!({ "spec": { "scenarios": ["marketing"] } }),
+    )
+    .await;
     // The runtime leaves DEFAULT: only shop (now in marketing) is left.
-    merge(&runtimes, "prod", json!({ "spec": { "scenarios": ["marketing"] } })).await;
+    merge(
+        &runtimes,
+        "prod",
+        json!({ "spec": { "scenarios": ["marketing"] } }),
+    )
+    .await;
     sees(&runtimes, "prod", &["shop"]).await;
     // An application moving out of the runtime's scenario drops out of its list.
-    merge(&applications, "shop", json!({ "spec": { "scenarios": ["DEFAULT"] } })).await;
+    merge(
+        &applications,
+        "shop",
+        json!({ "spec": { "scenarios": ["DEFAULT"] } }),
+    )
+    .await;
     sees(&runtimes, "prod", &[]).await;
     // A deleted application drops out too.
-    merge(&runtimes, "prod", json!({ "spec": { "scenarios": ["DEFAULT"] } })).await;
+    merge(
+        &runtimes,
+        "prod",
+        json!({ "spec": { "scenarios": ["DEFAULT"] } }),
+    )
+    .await;
     sees(&runtimes, "prod", &["crm", "shop"]).await;
     applications
         .delete("crm", &DeleteParams::default())
@@ -134,10 +170,20 @@ async fn a_runtime_sees_the_applications_it_shares_a_scenario_with_as_either_sid
     let none = sees(&runtimes, "prod", &[]).await;
     assert!(none.status.unwrap().scenarios.is_empty());
     // Converged: the controller writes nothing more.
-    let version = runtimes.get("prod").await.unwrap().metadata.resource_version;
+    let version = runtimes
+        .get("prod")
+        .await
+        .unwrap()
+        .metadata
+        .resource_version;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(
-        runtimes.get("prod").await.unwrap().metadata.resource_version,
+        runtimes
+            .get("prod")
+            .await
+            .unwrap()
+            .metadata
+            .resource_version,
         version,
         "an unchanged runtime's status is not rewritten"
     );
@@ -155,7 +201,10 @@ async fn a_runtime_in_a_missing_scenario_or_with_an_invalid_label_is_not_ready_u
     let runtimes: Api<Runtime> = Api::namespaced(client.clone(), NS);
     create(
         &runtimes,
-        runtime("edge", json!({ "scenarios": ["sales"], "labels": { "region": "mars" } })),
+        runtime(
+            "edge",
+            json!({ "scenarios": ["sales"], "labels": { "region": "mars" } }),
+        ),
     )
     .await;
     let missing = eventually("edge reports the missing scenario", || async {
@@ -188,7 +237,12 @@ async fn a_runtime_in_a_missing_scenario_or_with_an_invalid_label_is_not_ready_u
             .then_some(())
     })
     .await;
-    merge(&runtimes, "edge", json!({ "spec": { "labels": { "region": "eu" } } })).await;
+    merge(
+        &runtimes,
+        "edge",
+        json!({ "spec": { "labels": { "region": "eu" } } }),
+    )
+    .await;
     eventually("edge is Ready", || async {
         let runtime = runtimes.get("edge").await.ok()?;
         (condition(&runtime, "Ready")? == ("True".into(), "Configured".into())).then_some(())
@@ -245,7 +299,10 @@ async fn available_follows_the_agents_heartbeat_lease_and_expires_without_an_eve
 
     // A fresh Lease of 3 seconds: current, then stale once nobody renews it.
     leases
-        .create(&PostParams::default(), &lease("edge-agent", "edge", 3, Timestamp::now()))
+        .create(
+            &PostParams::default(),
+            &lease("edge-agent", "edge", 3, Timestamp::now()),
+        )
         .await
         .unwrap();
     let current = available("True", "HeartbeatCurrent").await;

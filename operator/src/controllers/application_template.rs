@@ -28,7 +28,7 @@ use super::{
     error::{Result, error_policy, key},
     status::{Conditions, apply_status, report_ready_transition},
     stores::Watches,
-    triggers,
+    triggers::{self, own_changes},
 };
 use crate::shutdown::Shutdown;
 
@@ -41,7 +41,7 @@ pub const FIELD_MANAGER: &str = "application-template-controller.compass.kyma-pr
 pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
     Box::pin(
         Controller::for_shared_stream(
-            watches.application_templates.subscribe(),
+            own_changes(&watches.application_templates),
             watches.application_templates.store.clone(),
         )
         .with_config(triggers::config(&ctx))
@@ -212,7 +212,11 @@ fn input_problems(input: &Value) -> Vec<String> {
     let spec = Value::Object(spec);
     let mut unknown = Vec::new();
     unknown_fields(&spec, &SPEC_SCHEMA, "", &mut unknown);
-    problems.extend(unknown.into_iter().map(|path| format!("{path} is not a field of an application")));
+    problems.extend(
+        unknown
+            .into_iter()
+            .map(|path| format!("{path} is not a field of an application")),
+    );
     if let Err(error) = serde_json::from_value::<ApplicationSpec>(spec) {
         problems.push(error.to_string());
     }
@@ -352,11 +356,23 @@ mod tests {
     fn an_input_that_is_no_application_is_invalid() {
         for (value, expected) in [
             (json!({ "description": "x" }), "name is missing"),
-            (json!({ "name": "1st" }), "must start with a lowercase letter"),
+            (
+                json!({ "name": "1st" }),
+                "must start with a lowercase letter",
+            ),
             (json!({ "name": "x".repeat(37) }), "1 to 36 characters"),
-            (json!({ "name": "Shop" }), "must start with a lowercase letter"),
-            (json!({ "name": "shop", "scenarios": "DEFAULT" }), "invalid type"),
-            (json!({ "name": "shop", "colour": "red" }), "colour is not a field"),
+            (
+                json!({ "name": "Shop" }),
+                "must start with a lowercase letter",
+            ),
+            (
+                json!({ "name": "shop", "scenarios": "DEFAULT" }),
+                "invalid type",
+            ),
+            (
+                json!({ "name": "shop", "colour": "red" }),
+                "colour is not a field",
+            ),
             (
                 json!({ "name": "shop", "apiDefinitions": [{ "name": "a", "targetURL": "https://x", "spec": { "type": "OPEN_API", "format": "JSON", "data": "{}" }, "extra": 1 }] }),
                 "apiDefinitions[0].extra is not a field",
@@ -364,10 +380,18 @@ mod tests {
         ] {
             let ready = verdict(&input(value.clone()), &[]);
             assert_eq!(ready.reason, "InvalidApplicationInput", "{value}");
-            assert!(ready.message.contains(expected), "{value}: {}", ready.message);
+            assert!(
+                ready.message.contains(expected),
+                "{value}: {}",
+                ready.message
+            );
         }
         assert!(
-            verdict(&input(json!({ "name": "shop", "labels": { "any": { "x": 1 } } })), &[]).holds,
+            verdict(
+                &input(json!({ "name": "shop", "labels": { "any": { "x": 1 } } })),
+                &[]
+            )
+            .holds,
             "label values are free-form"
         );
     }

@@ -40,7 +40,12 @@ impl Verdict {
 /// message, or True with `ready`.
 pub fn set_with_summary(conditions: &mut Conditions, checks: &[(&str, &Verdict)], ready: Verdict) {
     for (type_, verdict) in checks {
-        conditions.set(type_, verdict.holds, verdict.reason, verdict.message.clone());
+        conditions.set(
+            type_,
+            verdict.holds,
+            verdict.reason,
+            verdict.message.clone(),
+        );
     }
     let summary = summary(checks.iter().map(|(_, v)| *v), ready);
     conditions.set(READY, summary.holds, summary.reason, summary.message);
@@ -64,7 +69,10 @@ mod tests {
         let ok = Verdict::pass("Fine", "fine");
         let bad = Verdict::fail("Broken", "fix it");
         let worse = Verdict::fail("Worse", "later");
-        assert_eq!(summary([&ok, &bad, &worse], Verdict::pass("Ready", "ok")), bad);
+        assert_eq!(
+            summary([&ok, &bad, &worse], Verdict::pass("Ready", "ok")),
+            bad
+        );
         assert_eq!(summary([&ok], Verdict::pass("Ready", "ok")).reason, "Ready");
     }
 }

@@ -105,7 +105,10 @@ mod tests {
     #[test]
     fn up_to_ten_users_are_named_and_the_rest_counted() {
         let users: Vec<String> = (1..=12).map(|i| format!("Application/app-{i}")).collect();
-        assert_eq!(name_users(&users[..2]), "Application/app-1, Application/app-2");
+        assert_eq!(
+            name_users(&users[..2]),
+            "Application/app-1, Application/app-2"
+        );
         let named = name_users(&users);
         assert!(named.ends_with("Application/app-10 and 2 more"), "{named}");
         assert!(!named.contains("app-11"));

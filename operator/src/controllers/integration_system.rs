@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use compass_crds::{
-    Application, IntegrationSystem, IntegrationSystemStatus, conditions::READY,
-};
+use compass_crds::{Application, IntegrationSystem, IntegrationSystemStatus, conditions::READY};
 use futures_util::StreamExt;
 use kube::{
     Api, Resource, ResourceExt,
@@ -20,7 +18,7 @@ use super::{
     in_use::{IN_USE, ensure_finalizer, name_users, release_finalizer},
     status::{Conditions, apply_status, report_ready_transition},
     stores::Watches,
-    triggers::{self, fan_out, spec_changes},
+    triggers::{self, fan_out, own_changes, spec_changes},
 };
 use crate::shutdown::Shutdown;
 
@@ -45,7 +43,7 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
     });
     Box::pin(
         Controller::for_shared_stream(
-            watches.integration_systems.subscribe(),
+            own_changes(&watches.integration_systems),
             watches.integration_systems.store.clone(),
         )
         .reconcile_on(related)
@@ -126,7 +124,10 @@ fn users(system: &str, applications: &[Arc<Application>]) -> Vec<String> {
 
 fn in_use(users: &[String]) -> Verdict {
     if users.is_empty() {
-        return Verdict::fail("NotReferenced", "No application names the integration system");
+        return Verdict::fail(
+            "NotReferenced",
+            "No application names the integration system",
+        );
     }
     Verdict::pass(
         "ReferencedByApplications",
@@ -176,12 +177,13 @@ mod tests {
             app("acme", "shop", Some("other")),
             app("acme", "plain", None),
         ];
-        assert_eq!(
-            users("sap", &applications),
-            ["acme/orders", "globex/crm"]
-        );
+        assert_eq!(users("sap", &applications), ["acme/orders", "globex/crm"]);
         let held = deletion_held(&users("sap", &applications));
-        assert!(held.message.contains("acme/orders, globex/crm"), "{}", held.message);
+        assert!(
+            held.message.contains("acme/orders, globex/crm"),
+            "{}",
+            held.message
+        );
         assert!(!in_use(&[]).holds);
     }
 }

@@ -6,8 +6,8 @@
 use std::{collections::HashSet, sync::Arc};
 
 use compass_crds::{
-    Application, InvalidLabel, LabelDefinition, LabelDefinitionStatus, Runtime,
-    conditions::READY, labels::Labels,
+    Application, InvalidLabel, LabelDefinition, LabelDefinitionStatus, Runtime, conditions::READY,
+    labels::Labels,
 };
 use futures_util::{Stream, StreamExt, stream};
 use jsonschema::Validator;
@@ -28,7 +28,7 @@ use super::{
     labels::violation,
     status::{Conditions, apply_status, report_ready_transition},
     stores::Watches,
-    triggers::{self, fan_out, spec_changes},
+    triggers::{self, fan_out, own_changes, spec_changes},
 };
 use crate::shutdown::Shutdown;
 
@@ -47,7 +47,7 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
     );
     Box::pin(
         Controller::for_shared_stream(
-            watches.label_definitions.subscribe(),
+            own_changes(&watches.label_definitions),
             watches.label_definitions.store.clone(),
         )
         .reconcile_on(related)
@@ -274,11 +274,19 @@ mod tests {
         let invalid = invalid_labels(&validator, "region", "acme", &applications, &[]);
         let names: Vec<&str> = invalid.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(names, ["alpha", "zeta"]);
-        assert!(invalid[1].message.contains("mars"), "{}", invalid[1].message);
+        assert!(
+            invalid[1].message.contains("mars"),
+            "{}",
+            invalid[1].message
+        );
         assert!(invalid_labels(&validator, "region", "elsewhere", &applications, &[]).is_empty());
         let ready = verdict("region", None, None, &invalid);
         assert_eq!(ready.reason, "LabelsViolateSchema");
-        assert!(ready.message.contains("Application/alpha"), "{}", ready.message);
+        assert!(
+            ready.message.contains("Application/alpha"),
+            "{}",
+            ready.message
+        );
     }
 
     #[test]

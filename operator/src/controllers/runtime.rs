@@ -9,9 +9,7 @@ use std::{
 };
 
 use compass_crds::{
-    AgentStatus, Runtime, RuntimeStatus,
-    conditions::status,
-    labels::effective_scenarios,
+    AgentStatus, Runtime, RuntimeStatus, conditions::status, labels::effective_scenarios,
 };
 use futures_util::{Stream, StreamExt, stream};
 use jiff::{SignedDuration, Timestamp};
@@ -27,13 +25,13 @@ use kube::{
 
 use super::{
     Context, ControllerTask,
-    assignment::{applications_of, listed},
+    assignment::{applications_of, in_scenario, listed},
     checks::{Verdict, set_with_summary},
     error::{Error, Result, error_policy, key},
     labels::{LabelProblem, check},
     status::{Conditions, apply_status, report_ready_transition},
     stores::{RUNTIME_LEASE_LABEL, Watches},
-    triggers::{self, Change, fan_out, in_scenario, spec_changes},
+    triggers::{self, Change, fan_out, own_changes, spec_changes},
 };
 use crate::shutdown::Shutdown;
 
@@ -49,18 +47,23 @@ pub const LABELS_VALID: &str = "LabelsValid";
 pub const AVAILABLE: &str = "Available";
 /// Lease duration assumed when a heartbeat Lease does not state one.
 const DEFAULT_LEASE_SECONDS: i64 = 40;
+/// How often `status.agent.lastHeartbeatTime` follows the Lease while the heartbeat is current.
+const HEARTBEAT_REPORT_INTERVAL: SignedDuration = SignedDuration::from_secs(60);
 
 /// The Runtime controller's task.
 pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
     let related = fan_out(scopes(watches), expand(ctx.stores.runtimes.clone()));
     Box::pin(
-        Controller::for_shared_stream(watches.runtimes.subscribe(), watches.runtimes.store.clone())
-            .reconcile_on(related)
-            .reconcile_on(lease_owners(watches))
-            .with_config(triggers::config(&ctx))
-            .graceful_shutdown_on(shutdown.wait())
-            .run(reconcile, error_policy(CONTROLLER_NAME), ctx)
-            .for_each(|_| std::future::ready(())),
+        Controller::for_shared_stream(
+            own_changes(&watches.runtimes),
+            watches.runtimes.store.clone(),
+        )
+        .reconcile_on(related)
+        .reconcile_on(lease_owners(watches))
+        .with_config(triggers::config(&ctx))
+        .graceful_shutdown_on(shutdown.wait())
+        .run(reconcile, error_policy(CONTROLLER_NAME), ctx)
+        .for_each(|_| std::future::ready(())),
     )
 }
 
@@ -115,7 +118,9 @@ fn expand(runtimes: Store<Runtime>) -> impl Fn(&HashSet<Scope>) -> Vec<ObjectRef
                     Scope::Scenario {
                         namespace: n,
                         scenario,
-                    } => *n == namespace && in_scenario(runtime.spec.scenarios.as_deref(), scenario),
+                    } => {
+                        *n == namespace && in_scenario(runtime.spec.scenarios.as_deref(), scenario)
+                    }
                     Scope::LabelKey { namespace: n, key } => {
                         *n == namespace && runtime.spec.labels.contains_key(key)
                     }
@@ -132,9 +137,10 @@ fn lease_owners(watches: &Watches) -> impl Stream<Item = ObjectRef<Runtime>> + S
     let deleted = watches.leases.subscribe_deleted().map(Change::Deleted);
     stream::select(changed, deleted).filter_map(|change| {
         let lease = change.object();
-        let owner = lease.labels().get(RUNTIME_LEASE_LABEL).map(|runtime| {
-            ObjectRef::new(runtime).within(&lease.namespace().unwrap_or_default())
-        });
+        let owner = lease
+            .labels()
+            .get(RUNTIME_LEASE_LABEL)
+            .map(|runtime| ObjectRef::new(runtime).within(&lease.namespace().unwrap_or_default()));
         std::future::ready(owner)
     })
 }
@@ -195,7 +201,7 @@ async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action> {
         scenarios,
         application_count: Some(i32::try_from(applications.len()).unwrap_or(i32::MAX)),
         applications: listed(&applications),
-        agent: beat.agent(),
+        agent: beat.reported(current.agent.as_ref()),
     };
     // NB: once the agent record is dropped, an API server may keep `agent: {}`; that is no record.
     let mut stored = runtime.status.clone();
@@ -281,6 +287,7 @@ enum Heartbeat {
         lease: String,
         renewed: Timestamp,
         until: Timestamp,
+        grace: SignedDuration,
     },
     /// The agent stopped renewing the Lease (or never did).
     Missed {
@@ -291,7 +298,24 @@ enum Heartbeat {
 }
 
 impl Heartbeat {
-    /// What `status.agent` shows.
+    /// What `status.agent` shows, given what it shows now. While the heartbeat stays current the
+    /// reported time moves at most once per [`HEARTBEAT_REPORT_INTERVAL`], so a thousand agents
+    /// renewing their Leases do not rewrite a thousand statuses every few seconds.
+    fn reported(&self, stored: Option<&AgentStatus>) -> Option<AgentStatus> {
+        let fresh = self.agent();
+        if let (Self::Current { .. }, Some(stored), Some(fresh)) = (self, stored, &fresh)
+            && stored.lease == fresh.lease
+            && let (Some(old), Some(new)) =
+                (&stored.last_heartbeat_time, &fresh.last_heartbeat_time)
+            && new.0 >= old.0
+            && new.0.duration_since(old.0) < HEARTBEAT_REPORT_INTERVAL
+        {
+            return Some(stored.clone());
+        }
+        fresh
+    }
+
+    /// What `status.agent` shows when it is written afresh.
     fn agent(&self) -> Option<AgentStatus> {
         let (lease, renewed) = match self {
             Self::NeverConnected => return None,
@@ -357,6 +381,7 @@ fn heartbeat(
                 lease: name,
                 renewed: at,
                 until,
+                grace,
             },
             _ => Heartbeat::Missed {
                 lease: name,
@@ -382,13 +407,13 @@ fn set_available(conditions: &mut Conditions, runtime: &str, namespace: &str, be
                 "No heartbeat Lease labelled {RUNTIME_LEASE_LABEL}={runtime} exists in namespace {namespace}; the Runtime Agent has not connected yet: install it in the runtime cluster with a one-time token for this runtime"
             ),
         ),
-        Heartbeat::Current { lease, until, .. } => conditions.set(
+        Heartbeat::Current { lease, grace, .. } => conditions.set(
             AVAILABLE,
             true,
             "HeartbeatCurrent",
             format!(
-                "The Runtime Agent renews Lease {lease}; without another renewal it counts as gone after {}",
-                Time(Timestamp::from_second(until.as_second()).unwrap_or(*until)).0
+                "The Runtime Agent renews Lease {lease}; it counts as gone {}s after its last renewal",
+                grace.as_secs()
             ),
         ),
         Heartbeat::Missed {
@@ -469,7 +494,8 @@ mod tests {
             Heartbeat::Current {
                 lease: "new".into(),
                 renewed: at(1000),
-                until: at(1030)
+                until: at(1030),
+                grace: SignedDuration::from_secs(30),
             }
         );
         let left = beat.expires_in(at(1020)).unwrap();
@@ -481,6 +507,35 @@ mod tests {
         let stale = heartbeat("prod", "acme", &leases, 3, at(1030));
         assert!(matches!(stale, Heartbeat::Missed { .. }), "{stale:?}");
         assert_eq!(stale.expires_in(at(1030)), None);
+    }
+
+    #[test]
+    fn the_reported_heartbeat_moves_once_a_minute_while_current() {
+        let beat = |renewed| {
+            heartbeat(
+                "prod",
+                "acme",
+                &[lease("l", "prod", Some(renewed), 10)],
+                3,
+                at(renewed),
+            )
+        };
+        let stored = beat(1000).reported(None).unwrap();
+        assert_eq!(beat(1030).reported(Some(&stored)), Some(stored.clone()));
+        let moved = beat(1060).reported(Some(&stored)).unwrap();
+        assert_eq!(moved.last_heartbeat_time, Some(Time(at(1060))));
+        let missed = heartbeat(
+            "prod",
+            "acme",
+            &[lease("l", "prod", Some(1030), 10)],
+            3,
+            at(1100),
+        );
+        assert_eq!(
+            missed.reported(Some(&stored)).unwrap().last_heartbeat_time,
+            Some(Time(at(1030))),
+            "a missed heartbeat reports the exact last renewal"
+        );
     }
 
     #[test]

@@ -18,12 +18,13 @@ use kube::{
 
 use super::{
     Context, ControllerTask,
+    assignment::in_scenario,
     checks::Verdict,
     error::{Error, Result, error_policy, key},
     in_use::{IN_USE, ensure_finalizer, name_users, release_finalizer},
     status::{Conditions, apply_status, report_ready_transition},
     stores::Watches,
-    triggers::{self, fan_out, in_scenario, spec_changes},
+    triggers::{self, fan_out, own_changes, spec_changes},
 };
 use crate::shutdown::Shutdown;
 
@@ -39,7 +40,7 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
     let related = fan_out(namespaces(watches), expand(ctx.stores.scenarios.clone()));
     Box::pin(
         Controller::for_shared_stream(
-            watches.scenarios.subscribe(),
+            own_changes(&watches.scenarios),
             watches.scenarios.store.clone(),
         )
         .reconcile_on(related)
@@ -104,7 +105,8 @@ async fn reconcile(scenario: Arc<Scenario>, ctx: Arc<Context>) -> Result<Action>
     let ready = if deleting {
         deletion_held(&users)
     } else {
-        older_duplicate(&scenario, others).map_or_else(defined, |other| duplicate_of(&scenario, &other))
+        older_duplicate(&scenario, others)
+            .map_or_else(defined, |other| duplicate_of(&scenario, &other))
     };
     conditions.set(READY, ready.holds, ready.reason, ready.message);
     let desired = ScenarioStatus {
@@ -158,7 +160,11 @@ impl Users {
 }
 
 /// Objects of the namespace that list the scenario in effect (not those being deleted).
-fn users(scenario: &Scenario, applications: &[Arc<Application>], runtimes: &[Arc<Runtime>]) -> Users {
+fn users(
+    scenario: &Scenario,
+    applications: &[Arc<Application>],
+    runtimes: &[Arc<Runtime>],
+) -> Users {
     let namespace = scenario.namespace();
     let name = scenario.scenario_name();
     let member = |object_namespace: Option<String>, deleting: bool, listed: Option<&[String]>| {
@@ -168,14 +174,22 @@ fn users(scenario: &Scenario, applications: &[Arc<Application>], runtimes: &[Arc
         applications: applications
             .iter()
             .filter(|a| {
-                member(a.namespace(), a.meta().deletion_timestamp.is_some(), a.spec.scenarios.as_deref())
+                member(
+                    a.namespace(),
+                    a.meta().deletion_timestamp.is_some(),
+                    a.spec.scenarios.as_deref(),
+                )
             })
             .map(|a| a.name_any())
             .collect(),
         runtimes: runtimes
             .iter()
             .filter(|r| {
-                member(r.namespace(), r.meta().deletion_timestamp.is_some(), r.spec.scenarios.as_deref())
+                member(
+                    r.namespace(),
+                    r.meta().deletion_timestamp.is_some(),
+                    r.spec.scenarios.as_deref(),
+                )
             })
             .map(|r| r.name_any())
             .collect(),
@@ -205,7 +219,12 @@ fn defined_elsewhere(scenario: &Scenario, others: &[Arc<Scenario>]) -> bool {
 
 /// The oldest other Scenario object of the namespace with the same name, if older than this one.
 fn older_duplicate(scenario: &Scenario, others: &[Arc<Scenario>]) -> Option<String> {
-    let age = |s: &Scenario| (s.metadata.creation_timestamp.clone().map(|t| t.0), s.name_any());
+    let age = |s: &Scenario| {
+        (
+            s.metadata.creation_timestamp.clone().map(|t| t.0),
+            s.name_any(),
+        )
+    };
     namesakes(scenario, others)
         .filter(|other| age(other) < age(scenario))
         .min_by_key(|other| age(other))

@@ -72,7 +72,11 @@ fn subjects(watches: &Watches) -> impl Stream<Item = SubjectKey> + Send + 'stati
     });
     let runtimes = spec_changes(&watches.runtimes).map(|c| {
         let runtime = c.object();
-        (SubjectKind::Runtime, runtime.namespace(), runtime.name_any())
+        (
+            SubjectKind::Runtime,
+            runtime.namespace(),
+            runtime.name_any(),
+        )
     });
     let systems = spec_changes(&watches.integration_systems)
         .map(|c| (SubjectKind::IntegrationSystem, None, c.object().name_any()));
@@ -134,7 +138,13 @@ async fn reconcile(auth: Arc<SystemAuth>, ctx: Arc<Context>) -> Result<Action> {
         ..SystemAuthStatus::default()
     };
     apply_status(&api, auth.as_ref(), FIELD_MANAGER, Some(&mine), &desired).await?;
-    report_ready_transition(&ctx, auth.as_ref(), &current.conditions, &desired.conditions).await;
+    report_ready_transition(
+        &ctx,
+        auth.as_ref(),
+        &current.conditions,
+        &desired.conditions,
+    )
+    .await;
     ctx.succeeded(&key(auth.as_ref()));
     let recheck = next_token_expiry(&current, now)
         .map_or(ctx.config.resync, |left| left.min(ctx.config.resync));
@@ -142,7 +152,11 @@ async fn reconcile(auth: Arc<SystemAuth>, ctx: Arc<Context>) -> Result<Action> {
 }
 
 /// An owner reference to the subject, when it exists (in the cache).
-fn subject_of(ctx: &Context, subject: &SystemAuthSubject, namespace: &str) -> Option<OwnerReference> {
+fn subject_of(
+    ctx: &Context,
+    subject: &SystemAuthSubject,
+    namespace: &str,
+) -> Option<OwnerReference> {
     let name = subject.name.as_str();
     match subject.kind {
         SubjectKind::Application => ctx
@@ -204,7 +218,10 @@ fn subject_verdict(subject: &SystemAuthSubject, namespace: &str, found: bool) ->
     if found {
         Verdict::pass(
             "SubjectFound",
-            format!("{kind} {}{where_} exists and owns this identity", subject.name),
+            format!(
+                "{kind} {}{where_} exists and owns this identity",
+                subject.name
+            ),
         )
     } else {
         Verdict::fail(
@@ -296,7 +313,11 @@ mod tests {
 
     #[test]
     fn expired_tokens_are_removed_from_the_end_after_testing_their_hash() {
-        let edits = status_edits(&status(), &["0b".to_owned()], Timestamp::from_second(200).unwrap());
+        let edits = status_edits(
+            &status(),
+            &["0b".to_owned()],
+            Timestamp::from_second(200).unwrap(),
+        );
         let paths: Vec<(&str, &str)> = edits
             .iter()
             .map(|e| (e["op"].as_str().unwrap(), e["path"].as_str().unwrap()))
@@ -318,12 +339,25 @@ mod tests {
 
     #[test]
     fn revoked_flags_follow_the_spec_and_revoked_certificates_do_not_count() {
-        let edits = status_edits(&status(), &["0c".to_owned()], Timestamp::from_second(0).unwrap());
+        let edits = status_edits(
+            &status(),
+            &["0c".to_owned()],
+            Timestamp::from_second(0).unwrap(),
+        );
         assert_eq!(edits.len(), 4);
-        assert_eq!(edits[1], json!({ "op": "remove", "path": "/status/certificates/1/revoked" }));
-        assert_eq!(edits[3], json!({ "op": "add", "path": "/status/certificates/2/revoked", "value": true }));
+        assert_eq!(
+            edits[1],
+            json!({ "op": "remove", "path": "/status/certificates/1/revoked" })
+        );
+        assert_eq!(
+            edits[3],
+            json!({ "op": "add", "path": "/status/certificates/2/revoked", "value": true })
+        );
         let expiry = certificate_expiry(&status(), &["0b".to_owned()]).unwrap();
         assert_eq!(expiry.0, Timestamp::from_second(7000).unwrap());
-        assert_eq!(certificate_expiry(&status(), &["0a".into(), "0b".into(), "0c".into()]), None);
+        assert_eq!(
+            certificate_expiry(&status(), &["0a".into(), "0b".into(), "0c".into()]),
+            None
+        );
     }
 }
