@@ -85,6 +85,8 @@ fn up(data_dir: &Path) -> Command {
         .args(["up", "--data-dir"])
         .arg(data_dir)
         .args(["--apiserver-address", &format!("127.0.0.1:{port}")])
+        // Tests run in parallel: the default admin port (8080) would be taken by the other one.
+        .args(["--admin-address", "127.0.0.1:0"])
         .env_remove("KUBECONFIG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
