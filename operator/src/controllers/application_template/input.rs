@@ -1,95 +1,23 @@
-//! The ApplicationTemplate controller: a template is Ready when every `{{placeholder}}` its input
-//! uses is declared, every declared one is used (the original's rule), and the input makes a
-//! valid application once the placeholders are filled: a name that follows the application name
-//! rule, and the fields of an Application's spec with the right types and no unknown ones.
+//! The checks of a template's input: placeholders declared and used, and an input that makes a
+//! valid application once every placeholder is filled in. Pure functions.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
-    sync::{Arc, LazyLock},
+    sync::LazyLock,
 };
 
-use compass_crds::{
-    Application, ApplicationSpec, ApplicationTemplate, ApplicationTemplateStatus,
-    PlaceholderDefinition, conditions::READY, schema::NAME_MAX_LENGTH,
-};
-use futures_util::StreamExt;
+use compass_crds::{Application, ApplicationSpec, PlaceholderDefinition, schema::NAME_MAX_LENGTH};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     JSONSchemaProps, JSONSchemaPropsOrArray, JSONSchemaPropsOrBool,
 };
-use kube::{
-    Api, CustomResourceExt, Resource,
-    runtime::{Controller, controller::Action},
-};
+use kube::CustomResourceExt;
 use serde_json::{Map, Value};
 
-use super::{
-    Context, ControllerTask,
-    checks::Verdict,
-    error::{Result, error_policy, key},
-    status::{Conditions, apply_status, report_ready_transition},
-    stores::Watches,
-    triggers::{self, own_changes},
-};
-use crate::shutdown::Shutdown;
-
-/// Name of this controller in logs and metrics.
-pub const CONTROLLER_NAME: &str = "application_template";
-/// Field manager of everything this controller writes.
-pub const FIELD_MANAGER: &str = "application-template-controller.compass.kyma-project.io";
-
-/// The ApplicationTemplate controller's task.
-pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
-    Box::pin(
-        Controller::for_shared_stream(
-            own_changes(&watches.application_templates),
-            watches.application_templates.store.clone(),
-        )
-        .with_config(triggers::config(&ctx))
-        .graceful_shutdown_on(shutdown.wait())
-        .run(reconcile, error_policy(CONTROLLER_NAME), ctx)
-        .for_each(|_| std::future::ready(())),
-    )
-}
-
-async fn reconcile(template: Arc<ApplicationTemplate>, ctx: Arc<Context>) -> Result<Action> {
-    let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
-    if template.meta().deletion_timestamp.is_some() {
-        return Ok(Action::await_change());
-    }
-    let current = template.status.clone().unwrap_or_default();
-    let mut conditions = Conditions::new(&current.conditions, template.metadata.generation);
-    let ready = verdict(
-        &template.spec.application_input,
-        &template.spec.placeholders,
-    );
-    conditions.set(READY, ready.holds, ready.reason, ready.message);
-    let desired = ApplicationTemplateStatus {
-        observed_generation: template.metadata.generation,
-        conditions: conditions.into_vec(),
-    };
-    let api: Api<ApplicationTemplate> = Api::all(ctx.client.clone());
-    apply_status(
-        &api,
-        template.as_ref(),
-        FIELD_MANAGER,
-        template.status.as_ref(),
-        &desired,
-    )
-    .await?;
-    report_ready_transition(
-        &ctx,
-        template.as_ref(),
-        &current.conditions,
-        &desired.conditions,
-    )
-    .await;
-    ctx.succeeded(&key(template.as_ref()));
-    Ok(Action::requeue(ctx.config.resync))
-}
+use crate::controllers::checks::Verdict;
 
 /// Whether a template is usable: undeclared placeholders first, then unused ones, then what the
 /// filled-in input lacks.
-fn verdict(input: &Map<String, Value>, placeholders: &[PlaceholderDefinition]) -> Verdict {
+pub fn verdict(input: &Map<String, Value>, placeholders: &[PlaceholderDefinition]) -> Verdict {
     let input = Value::Object(input.clone());
     let mut used = BTreeSet::new();
     references(&input, &mut used);
