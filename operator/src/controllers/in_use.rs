@@ -1,7 +1,8 @@
 //! Deletion held while other objects refer to an object, as the original's foreign keys refused
 //! it: a finalizer on every such object, released once nothing refers to it, and an `InUse`
 //! condition naming who still does. The finalizer is changed with JSON patches that test the
-//! current list first, so another controller's finalizer is never lost.
+//! current list first, so another controller's finalizer is never lost; the same JSON patch
+//! helpers serve the SystemAuth controller's edits of what the Connector recorded.
 
 use kube::{
     Api, Resource, ResourceExt,
