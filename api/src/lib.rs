@@ -1,3 +1,15 @@
 //! The HTTP surface of the product: the Director GraphQL API compatible with the original Compass,
-//! the Connector and the Gateway that authenticates callers and resolves their tenant. It is built
-//! in its own issue; this crate reserves its place in the workspace.
+//! served over the custom resources per tenant namespace, behind the Gateway that authenticates
+//! callers, resolves their tenant and enforces scopes.
+#![deny(missing_docs)]
+
+pub mod cache;
+pub mod director;
+pub mod errors;
+pub mod gateway;
+pub mod label_filter;
+pub mod pagination;
+pub mod scalars;
+pub mod scopes;
+pub mod server;
+pub mod state;

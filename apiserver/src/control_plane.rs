@@ -9,16 +9,11 @@ use std::{
     sync::Arc,
 };
 
-use hyper_util::{
-    rt::{TokioExecutor, TokioIo},
-    server::conn::auto,
-    service::TowerToHyperService,
-};
 use tokio::{net::TcpListener, sync::watch, task::JoinSet};
 use tokio_rustls::TlsAcceptor;
 
 use crate::{
-    pki,
+    listener, pki,
     server::{self, ServerOptions, ServerState},
     store::{Store, StoreOptions},
 };
@@ -84,6 +79,7 @@ pub struct ControlPlane {
     /// The CA certificate clients trust (PEM).
     pub ca_pem: String,
     state: Arc<ServerState>,
+    tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
     _lock: File,
@@ -140,11 +136,15 @@ impl ControlPlane {
         let mut tasks = JoinSet::new();
         tasks.spawn(server::gc::run(state.clone(), shutdown_rx.clone()));
         let acceptor = (!hosts.is_empty()).then(|| TlsAcceptor::from(credentials.tls.clone()));
-        tasks.spawn(serve(
+        let mut stop = shutdown_rx;
+        let stopped = async move {
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        };
+        tasks.spawn(listener::serve(
             listener,
             acceptor,
             server::router(state.clone()),
-            shutdown_rx,
+            stopped,
         ));
         Ok(Self {
             address,
@@ -152,11 +152,18 @@ impl ControlPlane {
             kubeconfig,
             admin_token: credentials.admin_token,
             ca_pem: credentials.ca_pem,
+            tls: (!hosts.is_empty()).then(|| credentials.tls.clone()),
             state,
             shutdown,
             tasks,
             _lock: lock,
         })
+    }
+
+    /// The TLS configuration of the listener (its certificate is valid for the same hosts), for
+    /// other listeners of the same process.
+    pub fn tls(&self) -> Option<std::sync::Arc<rustls::ServerConfig>> {
+        self.tls.clone()
     }
 
     /// The shared server state, for in-process use.
@@ -185,44 +192,4 @@ fn lock_data_dir(data_dir: &Path) -> io::Result<File> {
         )),
         Err(fs::TryLockError::Error(error)) => Err(error),
     }
-}
-
-/// Accepts connections until shutdown, then drops every open connection (watches included).
-async fn serve(
-    listener: TcpListener,
-    acceptor: Option<TlsAcceptor>,
-    router: axum::Router,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            _ = shutdown.changed() => break,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                let service = TowerToHyperService::new(router.clone());
-                let acceptor = acceptor.clone();
-                connections.spawn(async move {
-                    let builder = auto::Builder::new(TokioExecutor::new());
-                    let result = match acceptor {
-                        Some(acceptor) => match acceptor.accept(stream).await {
-                            Ok(tls) => builder.serve_connection(TokioIo::new(tls), service).await,
-                            Err(error) => {
-                                tracing::debug!(%error, "TLS handshake failed");
-                                return;
-                            }
-                        },
-                        None => builder.serve_connection(TokioIo::new(stream), service).await,
-                    };
-                    if let Err(error) = result {
-                        tracing::debug!(%error, "Connection ended with an error");
-                    }
-                });
-            }
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
-    connections.abort_all();
-    while connections.join_next().await.is_some() {}
 }

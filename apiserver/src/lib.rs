@@ -12,6 +12,7 @@ pub mod apply;
 pub mod control_plane;
 pub mod errors;
 pub mod jsonpath;
+pub mod listener;
 pub mod openapi;
 pub mod patch;
 pub mod pki;

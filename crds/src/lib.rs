@@ -15,6 +15,7 @@ mod crds;
 pub mod ids;
 mod integration_system;
 mod label_definition;
+pub mod label_schema;
 pub mod labels;
 mod runtime;
 mod scenario;

@@ -74,13 +74,19 @@ pub struct UpArgs {
     #[arg(long = "tls-san", env = "COMPASS_TLS_SANS", value_delimiter = ',')]
     pub tls_sans: Vec<String>,
 
-    /// Address of the GraphQL APIs.
+    /// Address of the GraphQL APIs (HTTPS, with the certificate of the API server). Callers
+    /// authenticate with the admin token as a bearer token.
     #[arg(long, env = "COMPASS_API_ADDRESS", default_value = "127.0.0.1:3000")]
     pub api_address: SocketAddr,
 
     /// Address of the admin listener: health, readiness and metrics.
     #[arg(long, env = "COMPASS_ADMIN_ADDRESS", default_value = "127.0.0.1:8080")]
     pub admin_address: SocketAddr,
+
+    /// Run only the embedded control plane (with the CRDs and defaults installed), without the
+    /// controllers; run `compass operator --kubeconfig DIR/kubeconfig` beside it instead.
+    #[arg(long, env = "COMPASS_NO_CONTROLLERS")]
+    pub no_controllers: bool,
 }
 
 /// How to reach a Kubernetes API server.
@@ -111,11 +117,30 @@ pub struct ApiArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
 
-    /// Address of the GraphQL APIs.
+    /// Address of the GraphQL APIs (HTTPS).
     #[arg(long, env = "COMPASS_API_ADDRESS", default_value = "0.0.0.0:3000")]
     pub api_address: SocketAddr,
 
-    /// Address of the admin listener: health, readiness and metrics.
+    /// Serving certificate of the API listener, PEM (the chain, leaf first).
+    #[arg(long, env = "COMPASS_TLS_CERT_FILE")]
+    pub tls_cert_file: PathBuf,
+
+    /// Private key of the serving certificate, PEM.
+    #[arg(long, env = "COMPASS_TLS_KEY_FILE")]
+    pub tls_key_file: PathBuf,
+
+    /// Callers the Gateway accepts: a YAML file `users: [{name, tokenSha256, scopes, tenants}]`
+    /// where `tokenSha256` is the hex SHA-256 of the bearer token and `tenants` lists external
+    /// tenant ids (`'*'` for all).
+    #[arg(long, env = "COMPASS_STATIC_USERS_FILE")]
+    pub static_users_file: PathBuf,
+
+    /// Scopes each operation requires (`graphql.query.<name>` and `graphql.mutation.<name>`);
+    /// the built-in configuration, the original Compass's, when unset.
+    #[arg(long, env = "COMPASS_SCOPES_FILE")]
+    pub scopes_file: Option<PathBuf>,
+
+    /// Address of the admin listener: health and readiness.
     #[arg(long, env = "COMPASS_ADMIN_ADDRESS", default_value = "0.0.0.0:8080")]
     pub admin_address: SocketAddr,
 }

@@ -4,6 +4,7 @@
 //! [`EXIT_UNAVAILABLE`] and say so, rather than pretend to run.
 
 pub mod admin;
+pub mod api;
 pub mod args;
 pub mod controllers;
 pub mod http;
@@ -27,7 +28,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Crds => print_crds(),
         Command::Up(args) => runtime().block_on(up::run_up(args)),
         Command::Operator(args) => runtime().block_on(operator(args)),
-        Command::Api(_) => unavailable("api"),
+        Command::Api(args) => runtime().block_on(serve_api(args)),
         Command::Agent(_) => unavailable("agent"),
     }
 }
@@ -60,6 +61,80 @@ async fn operator(args: args::OperatorArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `compass api`: the GraphQL APIs against any Kubernetes API server.
+async fn serve_api(args: args::ApiArgs) -> ExitCode {
+    let prepared = async {
+        let tls = api::read_tls(&args.tls_cert_file, &args.tls_key_file)?;
+        let users = api::read_users(&args.static_users_file)?;
+        let scopes = match &args.scopes_file {
+            Some(path) => api::read_scopes(path)?,
+            None => compass_api::scopes::ScopesConfig::default_config(),
+        };
+        let client = cluster_client(&args.cluster).await?;
+        Ok::<_, String>((tls, users, scopes, client))
+    };
+    let (tls, users, scopes, client) = match prepared.await {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (trigger, stop) = shutdown::channel();
+    let ready = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let admin_listener = match admin::bind(args.admin_address).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!(
+                "error: binding the admin listener on {} failed: {error}",
+                args.admin_address
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let admin_state = admin::AdminState {
+        metrics: std::sync::Arc::default(),
+        ready: ready.clone(),
+        stores: None,
+    };
+    let admin_task = tokio::spawn(admin::serve(admin_listener, admin_state, stop.clone()));
+    let listener = api::ApiListener {
+        address: args.api_address,
+        tls: Some(tls),
+        config: compass_api::server::ApiConfig {
+            scopes,
+            users,
+            ..compass_api::server::ApiConfig::default()
+        },
+    };
+    let running = tokio::select! {
+        started = api::start(client, listener, stop) => started,
+        () = shutdown::signal() => Err("interrupted before the caches filled".to_owned()),
+    };
+    let running = match running {
+        Ok(running) => running,
+        Err(error) => {
+            trigger.fire();
+            let _ = admin_task.await;
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    ready.store(true, std::sync::atomic::Ordering::SeqCst);
+    println!(
+        "compass: Director GraphQL https://{}{}",
+        running.address,
+        compass_api::server::DIRECTOR_PATH
+    );
+    println!("compass: ready");
+    shutdown::signal().await;
+    println!("compass: shutting down");
+    trigger.fire();
+    let _ = running.task.await;
+    let _ = admin_task.await;
+    ExitCode::SUCCESS
 }
 
 /// A client from `--kubeconfig`, or the in-cluster configuration, or `~/.kube/config`.

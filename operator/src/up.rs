@@ -24,6 +24,7 @@ use kube::{
 use serde_json::json;
 
 use crate::{
+    api,
     args::UpArgs,
     controllers::OperatorConfig,
     run::{OperatorOptions, run},
@@ -42,8 +43,9 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         data_dir,
         apiserver_address,
         tls_sans,
-        api_address: _,
+        api_address,
         admin_address,
+        no_controllers,
     } = args;
     let mut config = Config::new(&data_dir, apiserver_address);
     if let Transport::Tls { hosts } = &mut config.transport {
@@ -71,7 +73,32 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         eprintln!("error: installing the CustomResourceDefinitions and defaults failed: {error}");
         return ExitCode::FAILURE;
     }
+    let (trigger, stop) = shutdown::channel();
+    let scopes = compass_api::scopes::ScopesConfig::default_config();
+    let api_config = compass_api::server::ApiConfig {
+        users: vec![api::admin_user(&control_plane.admin_token, &scopes)],
+        scopes,
+        ..compass_api::server::ApiConfig::default()
+    };
+    let listener = api::ApiListener {
+        address: api_address,
+        tls: control_plane.tls(),
+        config: api_config,
+    };
+    let running_api = match api::start(client.clone(), listener, stop.clone()).await {
+        Ok(running) => running,
+        Err(error) => {
+            eprintln!("error: starting the GraphQL API failed: {error}");
+            control_plane.shutdown().await;
+            return ExitCode::FAILURE;
+        }
+    };
     println!("compass: Kubernetes API server  {}", control_plane.url);
+    println!(
+        "compass: Director GraphQL       https://{}{}",
+        running_api.address,
+        compass_api::server::DIRECTOR_PATH
+    );
     println!(
         "compass: kubeconfig             {}",
         control_plane.kubeconfig.display()
@@ -80,13 +107,26 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         "compass: admin token            {}",
         data_dir.join("admin-token").display()
     );
-    println!("compass: metrics                http://{admin_address}/metrics");
+    println!(
+        "compass: default tenant         {DEFAULT_TENANT_EXTERNAL_ID} (send it in the Tenant header)"
+    );
+    if !no_controllers {
+        println!("compass: metrics                http://{admin_address}/metrics");
+    }
     println!(
         "compass: try: KUBECONFIG={} kubectl get compass -A",
         control_plane.kubeconfig.display()
     );
 
-    let (trigger, stop) = shutdown::channel();
+    if no_controllers {
+        println!("compass: ready (controllers not running)");
+        shutdown::signal().await;
+        println!("compass: shutting down");
+        trigger.fire();
+        let _ = running_api.task.await;
+        control_plane.shutdown().await;
+        return ExitCode::SUCCESS;
+    }
     let ready = Arc::new(AtomicBool::new(false));
     let options = OperatorOptions {
         admin_address,
@@ -103,6 +143,8 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         }
     };
     if !started {
+        trigger.fire();
+        let _ = running_api.task.await;
         control_plane.shutdown().await;
         return ExitCode::FAILURE;
     }
@@ -113,6 +155,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
     };
     println!("compass: shutting down");
     trigger.fire();
+    let _ = running_api.task.await;
     control_plane.shutdown().await;
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,6 +10,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+pub mod graphql;
+
 use compass_apiserver::{Config, ControlPlane};
 use k8s_openapi::{
     api::core::v1::Namespace,
@@ -360,5 +362,125 @@ impl TestOperator {
         self.trigger.fire();
         let outcome = self.task.await.expect("the operator task completes");
         assert!(outcome.is_ok(), "the operator failed: {outcome:?}");
+    }
+}
+
+/// The real GraphQL API, running in-process against a [`TestServer`] over HTTPS with the control
+/// plane's certificate.
+pub struct TestApi {
+    /// The admin: every scope, every tenant.
+    pub admin: graphql::Graphql,
+    /// The Director's URL.
+    pub url: String,
+    trigger: compass_operator::shutdown::Trigger,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    /// Installs what `compass up` installs and serves the API with the control plane's admin token
+    /// as the admin's bearer token, plus the `users` given (for scope and tenant tests).
+    pub async fn start_api(&self, users: Vec<compass_api::gateway::StaticUser>) -> TestApi {
+        let client = self.client().await;
+        compass_operator::up::install(&client, "compass-system")
+            .await
+            .expect("installing the defaults succeeds");
+        let scopes = compass_api::scopes::ScopesConfig::default_config();
+        let mut all_users = vec![compass_operator::api::admin_user(
+            &self.control_plane.admin_token,
+            &scopes,
+        )];
+        all_users.extend(users);
+        let config = compass_api::server::ApiConfig {
+            scopes,
+            users: all_users,
+            ..compass_api::server::ApiConfig::default()
+        };
+        let (trigger, stop) = compass_operator::shutdown::channel();
+        let listener = compass_operator::api::ApiListener {
+            address: "127.0.0.1:0".parse().expect("an address"),
+            tls: self.control_plane.tls(),
+            config,
+        };
+        let running = compass_operator::api::start(client, listener, stop)
+            .await
+            .expect("the API starts");
+        let url = format!(
+            "https://127.0.0.1:{}{}",
+            running.address.port(),
+            compass_api::server::DIRECTOR_PATH
+        );
+        let admin = graphql::Graphql::new(
+            &url,
+            &self.control_plane.ca_pem,
+            &self.control_plane.admin_token,
+        );
+        TestApi {
+            admin,
+            url,
+            trigger,
+            task: running.task,
+        }
+    }
+}
+
+impl TestApi {
+    /// The admin acting in the default tenant of `compass up`.
+    pub fn default_tenant(&self) -> graphql::Graphql {
+        self.admin
+            .tenant(compass_operator::up::DEFAULT_TENANT_EXTERNAL_ID)
+    }
+
+    /// Stops the listener and the caches.
+    pub async fn stop(self) {
+        self.trigger.fire();
+        let _ = self.task.await;
+    }
+}
+
+/// The operator and the Director running against one [`TestServer`], with the default tenant's
+/// namespace and `DEFAULT` scenario in place.
+pub struct TestDirector {
+    /// The API.
+    pub api: TestApi,
+    /// The operator.
+    pub operator: TestOperator,
+}
+
+impl TestServer {
+    /// Starts the operator and the API (with the extra `users`) and waits until the default
+    /// tenant is usable.
+    pub async fn start_director(
+        &self,
+        users: Vec<compass_api::gateway::StaticUser>,
+    ) -> TestDirector {
+        let operator = self
+            .start_operator(compass_operator::controllers::OperatorConfig::default())
+            .await;
+        let api = self.start_api(users).await;
+        self.wait_tenant_ready("default").await;
+        TestDirector { api, operator }
+    }
+
+    /// Waits until the Tenant `name` has its namespace and its `DEFAULT` scenario.
+    pub async fn wait_tenant_ready(&self, name: &str) {
+        let client = self.client().await;
+        let tenants: Api<compass_crds::Tenant> = Api::all(client.clone());
+        let namespace = eventually("the tenant has its namespace", || async {
+            tenants.get(name).await.ok()?.status?.namespace
+        })
+        .await;
+        let scenarios: Api<compass_crds::Scenario> = Api::namespaced(client, &namespace);
+        eventually("the tenant has its DEFAULT scenario", || async {
+            scenarios.get("default").await.ok()
+        })
+        .await;
+    }
+}
+
+impl TestDirector {
+    /// Stops the API and the operator.
+    pub async fn stop(self) {
+        self.api.stop().await;
+        self.operator.stop().await;
     }
 }

@@ -6,15 +6,19 @@ mod api_definition;
 mod document;
 mod event_definition;
 mod source;
+mod status;
 mod webhook;
 
 pub use api_definition::{ApiDefinition, ApiSpec, ApiSpecType, RuntimeAuth, SpecFormat};
 pub use document::{Document, DocumentFormat};
 pub use event_definition::{EventDefinition, EventSpec, EventSpecType};
 pub use source::{ConfigMapKeyReference, DataSource, FetchMode, FetchRequest, Version};
+pub use status::{
+    ApplicationStatus, DefinitionStatus, FetchCondition, FetchStatus, RuntimeCredentialStatus,
+    WebhookFailureStatus,
+};
 pub use webhook::{Webhook, WebhookType};
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -154,102 +158,4 @@ pub struct ApplicationEventing {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 253), regex(pattern = OBJECT_NAME_PATTERN))]
     pub default_runtime: Option<String>,
-}
-
-/// What the operator observed about an application.
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, KubeSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ApplicationStatus {
-    /// The `metadata.generation` this status describes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub observed_generation: Option<i64>,
-
-    /// Current state: `Ready` summarises; `ReferencesResolved`, `LabelsValid`, `SpecsFetched` and
-    /// `WebhooksDelivered` say which part needs attention.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[x_kube(merge_strategy = ListMerge::Map(vec!["type".into()]))]
-    pub conditions: Vec<Condition>,
-
-    /// Scenarios in effect: those in the spec, or `DEFAULT` when the spec lists none.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub scenarios: Vec<String>,
-
-    /// Number of runtimes that see the application.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub runtime_count: Option<i32>,
-
-    /// Names of runtimes that see the application, in name order; at most 100 are listed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub runtimes: Vec<String>,
-
-    /// Ids and fetch results of the API definitions.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub api_definitions: Vec<DefinitionStatus>,
-
-    /// Ids and fetch results of the event definitions.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub event_definitions: Vec<DefinitionStatus>,
-
-    /// Ids and fetch results of the documents, keyed by title.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub documents: Vec<DefinitionStatus>,
-
-    /// Credentials that the application's webhooks returned for runtimes.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub runtime_credentials: Vec<RuntimeCredentialStatus>,
-}
-
-/// Identity and fetch result of one API definition, event definition or document.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct DefinitionStatus {
-    /// Name of the definition, or title of the document.
-    pub name: String,
-    /// Stable id, derived from the application's uid and the name.
-    pub id: String,
-    /// Result of the fetch request, when the content is fetched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fetch: Option<FetchStatus>,
-}
-
-/// Result of a fetch request.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct FetchStatus {
-    /// Where the fetch stands.
-    pub condition: FetchCondition,
-    /// What happened, in words; says why a fetch failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// When the condition was last set.
-    pub timestamp: Time,
-    /// ConfigMap, owned by the application, holding the fetched content under the key `content`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub config_map: Option<String>,
-}
-
-/// Where a fetch request stands.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, JsonSchema)]
-pub enum FetchCondition {
-    /// Not fetched yet.
-    #[serde(rename = "INITIAL")]
-    Initial,
-    /// Fetched and stored.
-    #[serde(rename = "SUCCEEDED")]
-    Succeeded,
-    /// The last attempt failed; `message` says why.
-    #[serde(rename = "FAILED")]
-    Failed,
-}
-
-/// Credentials a webhook returned for one runtime.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RuntimeCredentialStatus {
-    /// Name of the runtime.
-    pub runtime: String,
-    /// Secret, owned by the application, holding the credentials.
-    pub secret: String,
-    /// When the credentials were received.
-    pub received_at: Time,
 }

@@ -37,17 +37,9 @@ pub fn in_scenario(listed: Option<&[String]>, scenario: &str) -> bool {
     }
 }
 
-/// Whether two objects' scenarios in effect share one.
-fn share_a_scenario(a: Option<&[String]>, b: Option<&[String]>) -> bool {
-    match a {
-        Some(names) => names.iter().any(|n| in_scenario(b, n)),
-        None => in_scenario(b, DEFAULT_SCENARIO),
-    }
-}
-
 /// Whether an application and a runtime of the same namespace share a scenario.
-// NB: called for every pair of a namespace (ten million with 10,000 applications and 1,000
-// runtimes), so it allocates nothing.
+// NB: called for every application-runtime pair of a namespace (ten million pairs for 10,000
+// applications and 1,000 runtimes), so it compares in place rather than building sets.
 pub fn visible_to(application: &Application, runtime: &Runtime) -> bool {
     application.meta().namespace == runtime.meta().namespace
         && application.meta().deletion_timestamp.is_none()
@@ -56,6 +48,16 @@ pub fn visible_to(application: &Application, runtime: &Runtime) -> bool {
             application.spec.scenarios.as_deref(),
             runtime.spec.scenarios.as_deref(),
         )
+}
+
+/// Whether two scenario lists, each `DEFAULT` when omitted, have a name in common.
+fn share_a_scenario(a: Option<&[String]>, b: Option<&[String]>) -> bool {
+    let has_default = |names: &[String]| names.iter().any(|n| n == DEFAULT_SCENARIO);
+    match (a, b) {
+        (None, None) => true,
+        (None, Some(names)) | (Some(names), None) => has_default(names),
+        (Some(a), Some(b)) => a.iter().any(|n| b.contains(n)),
+    }
 }
 
 /// The runtimes that see `application`, sorted by name.

@@ -56,29 +56,7 @@ impl SchemaCache {
     }
 }
 
-/// Compiles a label schema, checking it against the JSON Schema draft 7 meta-schema first.
-pub fn compile(schema: &Value) -> Result<Validator, String> {
-    if let Err(error) = jsonschema::draft7::meta::validate(schema) {
-        return Err(format!("not a valid JSON Schema: {error}"));
-    }
-    jsonschema::draft7::new(schema).map_err(|e| format!("not a valid JSON Schema: {e}"))
-}
-
-/// Why `value` breaks `validator`, or `None` when it satisfies it.
-pub fn violation(validator: &Validator, value: &Value) -> Option<String> {
-    let messages: Vec<String> = validator
-        .iter_errors(value)
-        .map(|error| {
-            let path = error.instance_path().to_string();
-            if path.is_empty() {
-                error.to_string()
-            } else {
-                format!("{path}: {error}")
-            }
-        })
-        .collect();
-    (!messages.is_empty()).then(|| messages.join("; "))
-}
+pub use compass_crds::label_schema::{compile, violation};
 
 /// Checks `labels` against the definitions of `namespace` (from the cache). A definition whose
 /// schema is invalid is not held against the labels: the LabelDefinition reports it.

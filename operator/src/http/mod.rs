@@ -1,8 +1,14 @@
 //! Outbound HTTP: how the operator calls applications' URLs to download specs and documents and to
 //! deliver webhooks. Every call has a timeout and a bound on the response size; https URLs are
-//! verified against the public web PKI.
+//! verified against the public web PKI. Requests carry an application's credentials through
+//! [`HttpClient::authorize`] (`auth.rs`), which reads the Secrets they name and keeps OAuth tokens
+//! until they expire (`oauth.rs`).
 
-use std::time::Duration;
+pub mod auth;
+pub mod oauth;
+pub mod secrets;
+
+use std::{sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use http::{HeaderMap, Request};
@@ -50,6 +56,8 @@ pub enum HttpError {
 #[derive(Clone)]
 pub struct HttpClient {
     inner: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    /// OAuth tokens obtained for credentials, shared by every clone.
+    pub tokens: Arc<oauth::TokenCache>,
 }
 
 impl Default for HttpClient {
@@ -62,15 +70,14 @@ impl HttpClient {
     /// A client for http and https URLs.
     pub fn new() -> Self {
         let connector = HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(std::sync::Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
+            .with_provider_and_webpki_roots(Arc::new(rustls::crypto::ring::default_provider()))
             .expect("the ring provider supports the default protocol versions")
             .https_or_http()
             .enable_http1()
             .build();
         Self {
             inner: Client::builder(TokioExecutor::new()).build(connector),
+            tokens: Arc::default(),
         }
     }
 
@@ -104,6 +111,17 @@ impl HttpClient {
         tokio::time::timeout(timeout, exchange)
             .await
             .map_err(|_| HttpError::Timeout(timeout))?
+    }
+}
+
+/// A status code with its reason phrase, for messages: `404 Not Found`.
+pub fn status_text(status: u16) -> String {
+    match http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("{status} {reason}"),
+        None => status.to_string(),
     }
 }
 

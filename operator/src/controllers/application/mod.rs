@@ -1,12 +1,211 @@
-//! The Application controller (being built).
+//! The Application controller: checks what an application names (scenarios, integration
+//! system, eventing runtime) and its labels, downloads the specs and documents it has fetch
+//! requests for into ConfigMaps it owns, calls its `CONFIGURATION_CHANGED` webhooks for each
+//! runtime that starts to see it (keeping returned credentials in Secrets it owns), and reports
+//! all of it in the status. The spec is never written.
+//!
+//! Steps: `references` and `status` are pure; `fetch` and `webhooks` do the I/O, each deciding
+//! first (pure, in `children`) what is due so that nothing is fetched or called on every
+//! reconcile; `triggers` wires what makes an application be reconciled; `memory` guards against
+//! acting twice on a status the cache has not caught up with.
 
-use std::sync::Arc;
+mod answer;
+mod children;
+mod config_maps;
+mod fetch;
+mod memory;
+mod references;
+mod status;
+mod triggers;
+mod webhooks;
 
-use super::ControllerTask;
-use super::{Context, stores::Watches};
-use crate::shutdown::Shutdown;
+use std::{sync::Arc, time::Duration};
+
+use compass_crds::{Application, ApplicationStatus, Runtime, labels::effective_scenarios};
+use futures_util::StreamExt;
+use kube::{
+    Api, Resource, ResourceExt,
+    runtime::{Controller, controller::Action, reflector::ObjectRef},
+};
+
+use super::{
+    Context, ControllerTask,
+    assignment::runtimes_of,
+    error::{Error, Result, error_policy, key},
+    status::{apply_status, now, report_ready_transition},
+    stores::Watches,
+};
+use crate::{http::secrets::NamespaceSecrets, shutdown::Shutdown};
+use memory::Memory;
+use status::Observed;
+
+/// Name of this controller in logs and metrics.
+pub const CONTROLLER_NAME: &str = "application";
+/// Field manager of everything this controller writes.
+pub const FIELD_MANAGER: &str = "application-controller.compass.kyma-project.io";
+/// Label on the ConfigMaps and Secrets an application owns, naming it.
+pub const APPLICATION_LABEL: &str = "compass.kyma-project.io/application";
+/// Label on a credentials Secret, naming the runtime the credentials are for.
+pub const RUNTIME_LABEL: &str = "compass.kyma-project.io/runtime";
+/// Annotation on a fetched-content ConfigMap: `<kind>/<name>` of the child it holds.
+pub const CHILD_ANNOTATION: &str = "compass.kyma-project.io/child";
+/// Annotation that, set to a new value, fetches every spec and document again.
+pub const REFETCH_ANNOTATION: &str = "compass.kyma-project.io/refetch";
+
+/// Shortest wait before a requeue, however soon a retry is due.
+const MIN_REQUEUE: Duration = Duration::from_millis(500);
 
 /// The Application controller's task.
-pub fn controller(_watches: &Watches, _ctx: Arc<Context>, _shutdown: Shutdown) -> ControllerTask {
-    Box::pin(std::future::ready(()))
+pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
+    let memory = Arc::new(Memory::default());
+    let (own, seen) = triggers::own_changes(watches);
+    let (dependents, fanout) =
+        triggers::dependencies(watches, ctx.stores.clone(), memory.clone(), seen);
+    let concurrency = ctx.config.concurrency;
+    let controller = Controller::for_shared_stream(own, watches.applications.store.clone())
+        .reconcile_on(dependents)
+        .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
+        .graceful_shutdown_on(shutdown.wait())
+        .run(
+            move |app, ctx| reconcile(app, ctx, memory.clone()),
+            error_policy(CONTROLLER_NAME),
+            ctx,
+        )
+        .for_each(|_| std::future::ready(()));
+    Box::pin(async move {
+        tokio::select! {
+            () = controller => {}
+            // The fan-out ends only with its watches; the controller decides when to stop.
+            () = async { fanout.await; std::future::pending::<()>().await } => {}
+        }
+    })
+}
+
+#[tracing::instrument(skip_all, fields(name = %app.name_any(), namespace = app.namespace().unwrap_or_default()))]
+async fn reconcile(
+    app: Arc<Application>,
+    ctx: Arc<Context>,
+    memory: Arc<Memory>,
+) -> Result<Action> {
+    let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
+    if app.meta().deletion_timestamp.is_some() {
+        // Its ConfigMaps and Secrets go with it, by owner reference.
+        memory.forget(&app);
+        return Ok(Action::await_change());
+    }
+    // Deciding which runtimes lost the application needs every runtime in the cache.
+    if ctx.stores.wait_until_ready().await.is_err() {
+        return Ok(Action::await_change());
+    }
+    let namespace = app.namespace().ok_or(Error::Missing("namespace"))?;
+    let previous = memory.latest(&app);
+    let observed = observe(&ctx, &app);
+    let now = now();
+    let refetch = app.annotations().get(REFETCH_ANNOTATION).cloned();
+    let refetching = refetch.is_some() && refetch != previous.observed_refetch;
+    let secrets = NamespaceSecrets::new(ctx.client.clone(), &namespace);
+
+    let plan = fetch::plan(&app, &previous, refetching, &now);
+    let base = if plan.has_first_attempts() {
+        report_fetching(&ctx, &app, &memory, &plan, &observed, &previous, &now).await?
+    } else {
+        previous.clone()
+    };
+    let definitions = fetch::run(&ctx, &app, plan, &previous, &secrets, &now).await?;
+    let deliveries =
+        webhooks::run(&ctx, &app, &observed.runtimes, &previous, &secrets, &now).await?;
+    let desired = status::desired(
+        &app,
+        &base.conditions,
+        &observed,
+        &definitions,
+        &deliveries,
+        refetch,
+    );
+    write(&ctx, &app, &memory, &base, &desired).await?;
+    report_ready_transition(
+        &ctx,
+        app.as_ref(),
+        &previous.conditions,
+        &desired.conditions,
+    )
+    .await;
+    ctx.succeeded(&key(app.as_ref()));
+    let wake = [definitions.retry_in, deliveries.retry_in]
+        .into_iter()
+        .flatten()
+        .fold(ctx.config.resync, Duration::min);
+    Ok(Action::requeue(wake.max(MIN_REQUEUE)))
+}
+
+/// Writes the status with the first downloads marked `INITIAL` (`SpecsFetched=Unknown`) before
+/// they run; returns it.
+async fn report_fetching(
+    ctx: &Context,
+    app: &Application,
+    memory: &Memory,
+    plan: &fetch::Plan<'_>,
+    observed: &Observed,
+    previous: &ApplicationStatus,
+    now: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
+) -> Result<ApplicationStatus> {
+    let definitions = plan.interim(app, now);
+    let unchanged = webhooks::unchanged(app, previous);
+    let refetched = previous.observed_refetch.clone();
+    let interim = status::desired(
+        app,
+        &previous.conditions,
+        observed,
+        &definitions,
+        &unchanged,
+        refetched,
+    );
+    write(ctx, app, memory, previous, &interim).await?;
+    Ok(interim)
+}
+
+/// What the caches say about the application: scenarios, the runtimes that see it, whether what
+/// it names exists, whether its labels are valid.
+fn observe(ctx: &Context, app: &Application) -> Observed {
+    let namespace = app.namespace();
+    let runtimes: Vec<Arc<Runtime>> = ctx
+        .stores
+        .runtimes
+        .state()
+        .into_iter()
+        .filter(|r| r.namespace() == namespace)
+        .collect();
+    let visible = runtimes_of(app, &runtimes);
+    let system_exists = app.spec.integration_system.as_ref().is_some_and(|name| {
+        ctx.stores
+            .integration_systems
+            .get(&ObjectRef::new(name))
+            .is_some()
+    });
+    let scenarios = ctx.stores.scenarios.state();
+    let references = references::references(app, &scenarios, system_exists, &runtimes, &visible);
+    let definitions = ctx.stores.label_definitions.state();
+    let labels = references::labels_valid(&ctx.label_schemas, &definitions, app);
+    Observed {
+        scenarios: effective_scenarios(app.spec.scenarios.as_deref()),
+        runtimes: visible,
+        references,
+        labels,
+    }
+}
+
+/// Writes the status when it differs from `current`, and remembers it.
+async fn write(
+    ctx: &Context,
+    app: &Application,
+    memory: &Memory,
+    current: &ApplicationStatus,
+    desired: &ApplicationStatus,
+) -> Result<()> {
+    let namespace = app.namespace().ok_or(Error::Missing("namespace"))?;
+    let api: Api<Application> = Api::namespaced(ctx.client.clone(), &namespace);
+    if apply_status(&api, app, FIELD_MANAGER, Some(current), desired).await? {
+        memory.wrote(app, desired);
+    }
+    Ok(())
 }

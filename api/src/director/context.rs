@@ -1,0 +1,154 @@
+//! What every resolver reaches for: the caller, the caches, the client, the caller's tenant, and
+//! writes that wait until the caches show them (so a caller reads its own writes).
+
+use std::{fmt::Debug, sync::Arc};
+
+use async_graphql::Context;
+use kube::{
+    Api, Client, Resource, ResourceExt,
+    api::{DeleteParams, Patch, PatchParams, PostParams},
+};
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::{
+    cache::Cache,
+    errors::{ApiResult, Code, error, from_kube},
+    gateway::{Caller, TenantScope, resolve_tenant},
+    state::Caches,
+};
+
+/// Field manager of every write the Director makes.
+pub const FIELD_MANAGER: &str = "compass-director";
+
+/// The authenticated caller.
+pub fn caller<'a>(ctx: &Context<'a>) -> ApiResult<&'a Caller> {
+    ctx.data::<Caller>()
+        .map_err(|_| error(Code::Unauthenticated, "unauthenticated"))
+}
+
+/// The caches.
+pub fn caches<'a>(ctx: &Context<'a>) -> &'a Caches {
+    ctx.data_unchecked::<Caches>()
+}
+
+/// The Kubernetes client.
+pub fn client(ctx: &Context<'_>) -> Client {
+    ctx.data_unchecked::<Client>().clone()
+}
+
+/// The tenant the caller acts in (from the `Tenant` header).
+pub fn tenant(ctx: &Context<'_>) -> ApiResult<TenantScope> {
+    let caches = caches(ctx);
+    resolve_tenant(caller(ctx)?, |external| caches.tenants.by_extra(external))
+}
+
+/// Creates `object` through `api` and returns it as the cache holds it once it does.
+pub async fn create<K>(api: &Api<K>, cache: &Cache<K>, object: &K, what: &str) -> ApiResult<Arc<K>>
+where
+    K: Resource + Clone + Serialize + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+{
+    let created = api
+        .create(&PostParams::default(), object)
+        .await
+        .map_err(|e| from_kube(e, what, &object.name_any()))?;
+    settle(cache, &created).await
+}
+
+/// Applies a JSON merge patch to an object's spec or metadata, and returns the object as the
+/// cache holds it once it does.
+pub async fn merge<K>(
+    api: &Api<K>,
+    cache: &Cache<K>,
+    name: &str,
+    patch: &serde_json::Value,
+    what: &str,
+) -> ApiResult<Arc<K>>
+where
+    K: Resource + Clone + Serialize + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+{
+    let patched = api
+        .patch(
+            name,
+            &PatchParams {
+                field_manager: Some(FIELD_MANAGER.to_owned()),
+                ..PatchParams::default()
+            },
+            &Patch::Merge(patch),
+        )
+        .await
+        .map_err(|e| from_kube(e, what, name))?;
+    settle(cache, &patched).await
+}
+
+/// Applies a merge patch only if the object is still at `resource_version` (compare-and-swap, for
+/// read-modify-write edits of lists). A conflict is `Code::Conflict`: the caller may retry.
+pub async fn merge_at<K>(
+    api: &Api<K>,
+    cache: &Cache<K>,
+    name: &str,
+    resource_version: &str,
+    patch: &serde_json::Value,
+    what: &str,
+) -> ApiResult<Arc<K>>
+where
+    K: Resource + Clone + Serialize + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+{
+    let mut guarded = patch.clone();
+    guarded["metadata"]["resourceVersion"] = serde_json::Value::String(resource_version.to_owned());
+    merge(api, cache, name, &guarded, what).await
+}
+
+/// Deletes an object and waits until the cache no longer holds it.
+pub async fn delete<K>(
+    api: &Api<K>,
+    cache: &Cache<K>,
+    namespace: &str,
+    name: &str,
+    what: &str,
+) -> ApiResult<()>
+where
+    K: Resource + Clone + Serialize + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+{
+    api.delete(name, &DeleteParams::default())
+        .await
+        .map_err(|e| from_kube(e, what, name))?;
+    cache.wait_gone(namespace, name).await;
+    Ok(())
+}
+
+/// Waits for the cache to hold `written` (or newer) and returns the cached object.
+async fn settle<K>(cache: &Cache<K>, written: &K) -> ApiResult<Arc<K>>
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+{
+    let namespace = written.namespace().unwrap_or_default();
+    let name = written.name_any();
+    cache
+        .wait_for(
+            &namespace,
+            &name,
+            written.resource_version().as_deref().unwrap_or_default(),
+        )
+        .await;
+    Ok(cache
+        .get(&namespace, &name)
+        .unwrap_or_else(|| Arc::new(written.clone())))
+}
+
+/// The object with uid `id` if it lives in `namespace` (another tenant's objects do not exist
+/// for the caller).
+pub fn find_in<K>(cache: &Cache<K>, namespace: &str, id: &str) -> Option<Arc<K>>
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+{
+    cache
+        .by_uid(id)
+        .filter(|object| object.meta().namespace.as_deref().unwrap_or_default() == namespace)
+        .filter(|object| object.meta().deletion_timestamp.is_none())
+}

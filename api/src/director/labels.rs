@@ -1,0 +1,261 @@
+//! Labels as the Director shows and takes them. Stored labels are `spec.labels`; the `scenarios`
+//! label is `spec.scenarios`; the system labels `name` and `integration-system-id` of an
+//! application are derived on read. Values are checked against the tenant's label definitions on
+//! write, and keys without a definition get one, as in the original.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use async_graphql::{Context, SimpleObject};
+use compass_crds::{
+    Application, LabelDefinition, LabelDefinitionSpec, Runtime, label_schema,
+    labels::{SCENARIOS_KEY, effective_scenarios, object_name_for},
+};
+use kube::{Api, api::ObjectMeta};
+use serde_json::Value;
+
+use super::{
+    context::{caches, client, create},
+    scenarios,
+    validate::LONG_MAX,
+};
+use crate::{
+    errors::{ApiResult, Code, has_code, invalid},
+    scalars::{Any, Labels},
+    state::Caches,
+};
+
+/// The system label holding an application's name.
+pub const NAME_LABEL: &str = "name";
+/// The system label holding an application's integration system id (`""` when it has none).
+pub const INTEGRATION_SYSTEM_LABEL: &str = "integration-system-id";
+
+/// One label.
+#[derive(Clone, Debug, PartialEq, SimpleObject)]
+pub struct Label {
+    /// Its key.
+    pub key: String,
+    /// Its value: any JSON.
+    pub value: Any,
+}
+
+/// An application's labels as the Director shows them: its stored labels, its scenarios (always
+/// at least `DEFAULT`) and the system labels.
+pub fn of_application(
+    application: &Application,
+    integration_system_id: &str,
+) -> BTreeMap<String, Value> {
+    let mut labels: BTreeMap<String, Value> = application
+        .spec
+        .labels
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    labels.insert(
+        SCENARIOS_KEY.to_owned(),
+        Value::from(effective_scenarios(application.spec.scenarios.as_deref())),
+    );
+    labels.insert(
+        NAME_LABEL.to_owned(),
+        Value::from(application.metadata.name.clone().unwrap_or_default()),
+    );
+    labels.insert(
+        INTEGRATION_SYSTEM_LABEL.to_owned(),
+        Value::from(integration_system_id),
+    );
+    labels
+}
+
+/// A runtime's labels as the Director shows them: its stored labels and, unless it is in no
+/// scenario, its scenarios.
+pub fn of_runtime(runtime: &Runtime) -> BTreeMap<String, Value> {
+    let mut labels: BTreeMap<String, Value> = runtime
+        .spec
+        .labels
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let scenarios = effective_scenarios(runtime.spec.scenarios.as_deref());
+    if !scenarios.is_empty() {
+        labels.insert(SCENARIOS_KEY.to_owned(), Value::from(scenarios));
+    }
+    labels
+}
+
+/// All labels, or only the one with `key`.
+pub fn select(mut labels: BTreeMap<String, Value>, key: Option<&str>) -> Labels {
+    match key {
+        Some(key) => Labels(labels.remove_entry(key).into_iter().collect()),
+        None => Labels(labels),
+    }
+}
+
+/// The label definition of `key` in a tenant, if there is one.
+pub fn definition(caches: &Caches, namespace: &str, key: &str) -> Option<Arc<LabelDefinition>> {
+    caches
+        .label_definitions
+        .in_namespace(namespace)
+        .into_iter()
+        .filter(|d| d.metadata.deletion_timestamp.is_none())
+        .find(|d| d.key() == key)
+}
+
+/// Checks a label key: 1 to 256 characters.
+pub fn check_key(field: &str, key: &str) -> ApiResult<()> {
+    if key.is_empty() {
+        return Err(invalid(field, "a label key cannot be empty"));
+    }
+    if key.chars().count() > LONG_MAX {
+        return Err(invalid(
+            field,
+            format!("label key must be at most {LONG_MAX} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a label value against its key's definition in the tenant. For `scenarios` the value
+/// must list scenarios of the tenant; the names are returned.
+pub fn check_value(
+    caches: &Caches,
+    namespace: &str,
+    field: &str,
+    key: &str,
+    value: &Value,
+) -> ApiResult<Option<Vec<String>>> {
+    check_key(field, key)?;
+    if key == SCENARIOS_KEY {
+        return scenarios::check_value(caches, namespace, field, value).map(Some);
+    }
+    let schema = definition(caches, namespace, key).and_then(|d| d.spec.schema.clone());
+    if let Some(schema) = schema {
+        let validator = label_schema::compile(&Value::Object(schema)).map_err(|e| {
+            crate::errors::error(
+                Code::Internal,
+                format!("the label definition of {key} has a schema that does not compile: {e}"),
+            )
+        })?;
+        if let Some(why) = label_schema::violation(&validator, value) {
+            return Err(invalid(
+                field,
+                format!("label {key} does not match the schema of its label definition: {why}"),
+            ));
+        }
+    }
+    Ok(None)
+}
+
+/// Labels a client writes, checked and split into scenarios and stored labels.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LabelWrite {
+    /// The `scenarios` label, when given.
+    pub scenarios: Option<Vec<String>>,
+    /// Every other label.
+    pub labels: BTreeMap<String, Value>,
+}
+
+impl LabelWrite {
+    /// Checks every label of `input` (the argument `field`) against the tenant's definitions.
+    pub fn check(
+        caches: &Caches,
+        namespace: &str,
+        field: &str,
+        input: BTreeMap<String, Value>,
+    ) -> ApiResult<Self> {
+        let mut write = Self::default();
+        for (key, value) in input {
+            let at = format!("{field}.{key}");
+            match check_value(caches, namespace, &at, &key, &value)? {
+                Some(names) => write.scenarios = Some(names),
+                None => {
+                    write.labels.insert(key, value);
+                }
+            }
+        }
+        Ok(write)
+    }
+}
+
+/// Creates a label definition without a schema for every key that has none in the tenant, as
+/// the original did on the first use of a key.
+pub async fn define_missing<'k>(
+    ctx: &Context<'_>,
+    namespace: &str,
+    keys: impl IntoIterator<Item = &'k String>,
+) -> ApiResult<()> {
+    let caches = caches(ctx);
+    let api: Api<LabelDefinition> = Api::namespaced(client(ctx), namespace);
+    for key in keys {
+        if key == SCENARIOS_KEY || definition(caches, namespace, key).is_some() {
+            continue;
+        }
+        let name = object_name_for(key);
+        let object = LabelDefinition {
+            metadata: ObjectMeta {
+                name: Some(name.clone()),
+                namespace: Some(namespace.to_owned()),
+                ..ObjectMeta::default()
+            },
+            spec: LabelDefinitionSpec {
+                key: (name != *key).then(|| key.clone()),
+                schema: None,
+            },
+            status: None,
+        };
+        match create(&api, &caches.label_definitions, &object, "LabelDefinition").await {
+            Ok(_) => {}
+            // Another request defined the key meanwhile.
+            Err(e) if has_code(&e, Code::NotUnique) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The objects of a tenant that may match `filters`, in uid order: those carrying the label or
+/// scenario a filter needs (from the tag index) when some filter names one, otherwise every
+/// object of the namespace. Keys in `derived` (system labels every object has) narrow nothing.
+pub fn candidates<K>(
+    cache: &crate::cache::Cache<K>,
+    namespace: &str,
+    filters: &[crate::label_filter::Compiled],
+    derived: &[&str],
+) -> Vec<Arc<K>>
+where
+    K: kube::Resource
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+{
+    use crate::{
+        label_filter::Compiled,
+        state::{label_tag, scenario_tag},
+    };
+    let mut narrowest: Option<Vec<Arc<K>>> = None;
+    for filter in filters {
+        let found = match filter {
+            Compiled::Exists(key) | Compiled::Contains(key, _)
+                if key != SCENARIOS_KEY && !derived.contains(&key.as_str()) =>
+            {
+                cache.tagged(&label_tag(namespace, key))
+            }
+            Compiled::ScenariosAnyOf(names) => {
+                let mut union: BTreeMap<String, Arc<K>> = BTreeMap::new();
+                for name in names {
+                    for object in cache.tagged(&scenario_tag(namespace, name)) {
+                        union.insert(object.meta().uid.clone().unwrap_or_default(), object);
+                    }
+                }
+                union.into_values().collect()
+            }
+            _ => continue,
+        };
+        if narrowest.as_ref().is_none_or(|n| found.len() < n.len()) {
+            narrowest = Some(found);
+        }
+    }
+    narrowest.unwrap_or_else(|| cache.in_namespace(namespace))
+}

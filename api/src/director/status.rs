@@ -1,0 +1,37 @@
+//! The original's status of an application or runtime (`condition` and `timestamp`), derived
+//! from the object's `Ready` condition: none yet is `INITIAL` since creation, `True` is `READY`,
+//! `False` is `FAILED`, `Unknown` is `UNKNOWN`, each since the condition's last transition.
+
+use compass_crds::conditions::{READY, status};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+
+use crate::scalars::Timestamp;
+
+/// Where an object stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Not reconciled yet.
+    Initial,
+    /// Ready.
+    Ready,
+    /// Something needs fixing.
+    Failed,
+    /// The operator cannot tell.
+    Unknown,
+}
+
+/// The phase of an object with these conditions, and since when.
+pub fn phase(conditions: &[Condition], created: Option<&Time>) -> (Phase, Timestamp) {
+    let since_creation = || Timestamp(created.map(|t| t.0).unwrap_or_else(jiff::Timestamp::now));
+    match conditions.iter().find(|c| c.type_ == READY) {
+        None => (Phase::Initial, since_creation()),
+        Some(ready) => {
+            let phase = match ready.status.as_str() {
+                status::TRUE => Phase::Ready,
+                status::FALSE => Phase::Failed,
+                _ => Phase::Unknown,
+            };
+            (phase, Timestamp(ready.last_transition_time.0))
+        }
+    }
+}

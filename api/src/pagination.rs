@@ -1,0 +1,157 @@
+//! Cursor pagination as the Director does it: `first` (1 to 100, default 100) and an opaque
+//! `after` cursor; pages carry `pageInfo` and the `totalCount` of the whole filtered set, and the
+//! last page's `endCursor` is empty.
+//!
+//! Cursors name the last item's sort key rather than an offset (the original's offsets skip or
+//! repeat items when objects are added or removed between pages).
+
+use async_graphql::SimpleObject;
+use base64::Engine as _;
+
+use crate::errors::{ApiResult, invalid};
+
+/// Page size when `first` is not given.
+pub const DEFAULT_PAGE_SIZE: i32 = 100;
+/// Largest page size.
+pub const MAX_PAGE_SIZE: i32 = 100;
+/// Makes cursors opaque and recognisable.
+const CURSOR_PREFIX: &str = "compass-cursor:";
+
+/// Position in a paged result.
+#[derive(Clone, Debug, PartialEq, Eq, SimpleObject)]
+#[graphql(rename_fields = "camelCase")]
+pub struct PageInfo {
+    /// The cursor the page started after (the `after` argument), or empty.
+    pub start_cursor: String,
+    /// The cursor to pass as `after` for the next page; empty on the last page.
+    pub end_cursor: String,
+    /// Whether another page follows.
+    pub has_next_page: bool,
+}
+
+/// Checks `first` against the allowed page sizes.
+pub fn page_size(first: Option<i32>) -> ApiResult<usize> {
+    let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&first) {
+        return Err(invalid(
+            "first",
+            format!("page size must be between 1 and {MAX_PAGE_SIZE}"),
+        ));
+    }
+    Ok(first as usize)
+}
+
+/// The cursor of an item with sort key `key`.
+pub fn encode_cursor(key: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("{CURSOR_PREFIX}{key}"))
+}
+
+/// The sort key a cursor names; `None` for an empty cursor (the first page).
+pub fn decode_cursor(cursor: Option<&str>) -> ApiResult<Option<String>> {
+    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = || invalid("after", "cursor is not correct");
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(cursor)
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(decoded).map_err(|_| bad())?;
+    text.strip_prefix(CURSOR_PREFIX)
+        .map(|key| Some(key.to_owned()))
+        .ok_or_else(bad)
+}
+
+/// A page of items sorted by key.
+pub struct Page<T> {
+    /// The items of the page.
+    pub data: Vec<T>,
+    /// Where the page is.
+    pub page_info: PageInfo,
+    /// How many items the whole (filtered) result has.
+    pub total_count: i32,
+}
+
+/// Pages `items` (sorted by their key) after the cursor `after`.
+pub fn paginate<T>(
+    items: Vec<(String, T)>,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> ApiResult<Page<T>> {
+    let size = page_size(first)?;
+    let start = decode_cursor(after)?;
+    let total_count = i32::try_from(items.len()).unwrap_or(i32::MAX);
+    let begin = match &start {
+        Some(key) => items.partition_point(|(k, _)| k.as_str() <= key.as_str()),
+        None => 0,
+    };
+    let rest = items.len() - begin;
+    let has_next_page = rest > size;
+    let mut data = Vec::with_capacity(size.min(rest));
+    let mut last = String::new();
+    for (key, item) in items.into_iter().skip(begin).take(size) {
+        last = key;
+        data.push(item);
+    }
+    let end_cursor = if has_next_page {
+        encode_cursor(&last)
+    } else {
+        String::new()
+    };
+    let page_info = PageInfo {
+        start_cursor: after.unwrap_or_default().to_owned(),
+        end_cursor,
+        has_next_page,
+    };
+    Ok(Page {
+        data,
+        page_info,
+        total_count,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(n: usize) -> Vec<(String, usize)> {
+        (0..n).map(|i| (format!("{i:03}"), i)).collect()
+    }
+
+    #[test]
+    fn ten_items_in_pages_of_three_are_three_three_three_one() {
+        let mut after: Option<String> = None;
+        let mut sizes = Vec::new();
+        loop {
+            let page = paginate(items(10), Some(3), after.as_deref()).unwrap();
+            assert_eq!(page.total_count, 10);
+            sizes.push(page.data.len());
+            if !page.page_info.has_next_page {
+                assert_eq!(
+                    page.page_info.end_cursor, "",
+                    "the last page has an empty endCursor"
+                );
+                break;
+            }
+            after = Some(page.page_info.end_cursor);
+        }
+        assert_eq!(sizes, vec![3, 3, 3, 1]);
+    }
+
+    #[test]
+    fn page_sizes_outside_one_to_one_hundred_are_refused() {
+        assert!(page_size(Some(0)).is_err());
+        assert!(page_size(Some(101)).is_err());
+        assert_eq!(page_size(None).unwrap(), 100);
+        assert!(decode_cursor(Some("not a cursor")).is_err());
+    }
+
+    #[test]
+    fn a_cursor_survives_items_added_before_it() {
+        let first = paginate(items(10), Some(3), None).unwrap();
+        let mut grown = items(10);
+        grown.insert(0, ("000a".into(), 99));
+        grown.sort_by(|a, b| a.0.cmp(&b.0));
+        let next = paginate(grown, Some(3), Some(&first.page_info.end_cursor)).unwrap();
+        assert_eq!(next.data, vec![3, 4, 5], "no item is repeated or skipped");
+    }
+}

@@ -1,0 +1,180 @@
+//! The Director's custom scalars, with the names and wire forms of the original schema.
+
+use std::collections::BTreeMap;
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value as GqlValue};
+use serde_json::Value;
+
+/// Any JSON value (a label value).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Any(pub Value);
+
+#[Scalar(name = "Any")]
+impl ScalarType for Any {
+    fn parse(value: GqlValue) -> InputValueResult<Self> {
+        Ok(Self(value.into_json().map_err(InputValueError::custom)?))
+    }
+
+    fn to_value(&self) -> GqlValue {
+        GqlValue::from_json(self.0.clone()).unwrap_or(GqlValue::Null)
+    }
+}
+
+/// A large text: a spec or document body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Clob(pub String);
+
+#[Scalar(name = "CLOB")]
+impl ScalarType for Clob {
+    fn parse(value: GqlValue) -> InputValueResult<Self> {
+        match value {
+            GqlValue::String(text) => Ok(Self(text)),
+            other => Err(InputValueError::expected_type(other)),
+        }
+    }
+
+    fn to_value(&self) -> GqlValue {
+        GqlValue::String(self.0.clone())
+    }
+}
+
+/// Labels: label keys mapped to any JSON value.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Labels(pub BTreeMap<String, Value>);
+
+#[Scalar(name = "Labels")]
+impl ScalarType for Labels {
+    fn parse(value: GqlValue) -> InputValueResult<Self> {
+        match value.into_json().map_err(InputValueError::custom)? {
+            Value::Object(map) => Ok(Self(map.into_iter().collect())),
+            Value::Null => Ok(Self::default()),
+            other => Err(InputValueError::custom(format!(
+                "labels must be an object, not {other}"
+            ))),
+        }
+    }
+
+    fn to_value(&self) -> GqlValue {
+        let object: serde_json::Map<String, Value> = self.0.clone().into_iter().collect();
+        GqlValue::from_json(Value::Object(object)).unwrap_or(GqlValue::Null)
+    }
+}
+
+/// Multi-valued string maps: HTTP headers or query parameters.
+fn parse_multimap(value: GqlValue) -> Result<BTreeMap<String, Vec<String>>, String> {
+    match value.into_json().map_err(|e| e.to_string())? {
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(key, values)| match values {
+                Value::Array(items) => items
+                    .into_iter()
+                    .map(|item| match item {
+                        Value::String(s) => Ok(s),
+                        other => Err(format!("values of {key} must be strings, not {other}")),
+                    })
+                    .collect::<Result<Vec<String>, _>>()
+                    .map(|v| (key, v)),
+                Value::String(single) => Ok((key, vec![single])),
+                other => Err(format!("{key} must be a list of strings, not {other}")),
+            })
+            .collect(),
+        other => Err(format!("expected an object, not {other}")),
+    }
+}
+
+fn multimap_value(map: &BTreeMap<String, Vec<String>>) -> GqlValue {
+    GqlValue::from_json(serde_json::to_value(map).unwrap_or(Value::Null)).unwrap_or(GqlValue::Null)
+}
+
+/// HTTP headers: names mapped to lists of values.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HttpHeaders(pub BTreeMap<String, Vec<String>>);
+
+#[Scalar(name = "HttpHeaders")]
+impl ScalarType for HttpHeaders {
+    fn parse(value: GqlValue) -> InputValueResult<Self> {
+        parse_multimap(value)
+            .map(Self)
+            .map_err(InputValueError::custom)
+    }
+
+    fn to_value(&self) -> GqlValue {
+        multimap_value(&self.0)
+    }
+}
+
+/// Query parameters: names mapped to lists of values.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QueryParams(pub BTreeMap<String, Vec<String>>);
+
+#[Scalar(name = "QueryParams")]
+impl ScalarType for QueryParams {
+    fn parse(value: GqlValue) -> InputValueResult<Self> {
+        parse_multimap(value)
+            .map(Self)
+            .map_err(InputValueError::custom)
+    }
+
+    fn to_value(&self) -> GqlValue {
+        multimap_value(&self.0)
+    }
+}
+
+/// A JSON Schema, sent and returned as stringified JSON (a JSON object is accepted too).
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsonSchema(pub Value);
+
+#[Scalar(name = "JSONSchema")]
+impl ScalarType for JsonSchema {
+    fn parse(value: GqlValue) -> InputValueResult<Self> {
+        match value {
+            GqlValue::String(text) => serde_json::from_str(&text)
+                .map(Self)
+                .map_err(|e| InputValueError::custom(format!("the schema is not valid JSON: {e}"))),
+            other => Ok(Self(other.into_json().map_err(InputValueError::custom)?)),
+        }
+    }
+
+    fn to_value(&self) -> GqlValue {
+        GqlValue::String(self.0.to_string())
+    }
+}
+
+/// An opaque pagination cursor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageCursor(pub String);
+
+#[Scalar(name = "PageCursor")]
+impl ScalarType for PageCursor {
+    fn parse(value: GqlValue) -> InputValueResult<Self> {
+        match value {
+            GqlValue::String(text) => Ok(Self(text)),
+            other => Err(InputValueError::expected_type(other)),
+        }
+    }
+
+    fn to_value(&self) -> GqlValue {
+        GqlValue::String(self.0.clone())
+    }
+}
+
+/// A point in time, RFC 3339.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timestamp(pub jiff::Timestamp);
+
+#[Scalar(name = "Timestamp")]
+impl ScalarType for Timestamp {
+    fn parse(value: GqlValue) -> InputValueResult<Self> {
+        match value {
+            GqlValue::String(text) => text
+                .parse()
+                .map(Self)
+                .map_err(|e| InputValueError::custom(format!("not an RFC 3339 timestamp: {e}"))),
+            other => Err(InputValueError::expected_type(other)),
+        }
+    }
+
+    fn to_value(&self) -> GqlValue {
+        GqlValue::String(self.0.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+    }
+}

@@ -1,0 +1,402 @@
+//! Benchmark of the operator: 10,000 Applications and 1,000 Runtimes applied at once, and the time
+//! until every one is Ready, beside its floor: the time the same control plane takes to accept
+//! the same number of status writes from a bare client, measured in the same run.
+//!
+//! The control plane (`compass up --no-controllers`) and the operator (`compass operator`) run as
+//! separate release processes, so the operator's memory is its own. Run with
+//! `cargo bench -p compass-operator --bench operator` (`COMPASS_BENCH_APPLICATIONS` and
+//! `COMPASS_BENCH_RUNTIMES` change the counts).
+
+use std::{
+    io::{BufRead, BufReader},
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use futures_util::{StreamExt, stream};
+use kube::{
+    Api, Client, Config,
+    api::{DeleteParams, Patch, PatchParams, PostParams},
+    config::{KubeConfigOptions, Kubeconfig},
+    core::DynamicObject,
+    discovery::ApiResource,
+};
+use serde_json::{Value, json};
+
+/// Requests in flight at once, from the bare client and from the object loader.
+const CONCURRENCY: usize = 16;
+/// Scenarios the objects are spread over: each runtime sees a tenth of the applications.
+const SCENARIOS: usize = 10;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `compass` process, stopped when dropped.
+struct Process(Child);
+
+impl Process {
+    fn spawn(args: &[&str], ready_line: &str) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_compass"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("compass starts");
+        if !ready_line.is_empty() {
+            let stdout = child.stdout.take().unwrap();
+            let found = BufReader::new(stdout)
+                .lines()
+                .any(|l| l.unwrap().starts_with(ready_line));
+            assert!(
+                found,
+                "compass {} did not print {ready_line:?}",
+                args.join(" ")
+            );
+        }
+        Self(child)
+    }
+
+    fn memory_mib(&self) -> (u64, u64) {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap_or_default();
+        let field = |name: &str| -> u64 {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (field("VmRSS:") / 1024, field("VmHWM:") / 1024)
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
+}
+
+async fn client(kubeconfig: &Path) -> Client {
+    let config = Config::from_custom_kubeconfig(
+        Kubeconfig::read_from(kubeconfig).unwrap(),
+        &KubeConfigOptions::default(),
+    )
+    .await
+    .unwrap();
+    Client::try_from(config).unwrap()
+}
+
+fn resource(kind: &str, plural: &str) -> ApiResource {
+    ApiResource {
+        group: "compass.kyma-project.io".into(),
+        version: "v1alpha1".into(),
+        api_version: compass_crds::API_VERSION.into(),
+        kind: kind.into(),
+        plural: plural.into(),
+    }
+}
+
+fn application(i: usize) -> Value {
+    json!({
+        "apiVersion": compass_crds::API_VERSION, "kind": "Application",
+        "metadata": { "name": format!("app-{i:05}") },
+        "spec": {
+            "providerName": "Bench Corp",
+            "description": format!("Benchmark application {i}."),
+            "labels": { "tier": i % 3 },
+            "scenarios": [format!("scenario-{}", i % SCENARIOS)],
+            "apiDefinitions": [{
+                "name": "orders", "targetURL": format!("https://app-{i}.bench.example/orders"),
+                "spec": { "type": "OPEN_API", "format": "YAML", "data": "openapi: 3.0.0\n" },
+            }],
+        },
+    })
+}
+
+fn runtime(i: usize) -> Value {
+    json!({
+        "apiVersion": compass_crds::API_VERSION, "kind": "Runtime",
+        "metadata": { "name": format!("rt-{i:04}") },
+        "spec": { "description": format!("Benchmark runtime {i}."), "scenarios": [format!("scenario-{}", i % SCENARIOS)] },
+    })
+}
+
+/// Creates the namespace and its scenarios (untimed).
+async fn prepare_namespace(client: &Client, namespace: &str) {
+    let namespaces: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &ApiResource::erase::<k8s_openapi::api::core::v1::Namespace>(&()),
+    );
+    let ns = serde_json::from_value(
+        json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": namespace } }),
+    )
+    .unwrap();
+    namespaces
+        .create(&PostParams::default(), &ns)
+        .await
+        .unwrap();
+    let scenarios: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        namespace,
+        &resource("Scenario", "scenarios"),
+    );
+    for name in (0..SCENARIOS)
+        .map(|s| format!("scenario-{s}"))
+        .chain(["default".to_owned()])
+    {
+        let mut scenario = json!({ "apiVersion": compass_crds::API_VERSION, "kind": "Scenario", "metadata": { "name": name } });
+        if name == "default" {
+            scenario["spec"] = json!({ "name": "DEFAULT" });
+        }
+        scenarios
+            .create(
+                &PostParams::default(),
+                &serde_json::from_value(scenario).unwrap(),
+            )
+            .await
+            .unwrap();
+    }
+}
+
+/// Creates every object; returns how long that took.
+async fn create_objects(
+    client: &Client,
+    namespace: &str,
+    applications: usize,
+    runtimes: usize,
+) -> Duration {
+    let apps: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        namespace,
+        &resource("Application", "applications"),
+    );
+    let rts: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), namespace, &resource("Runtime", "runtimes"));
+    let started = Instant::now();
+    let objects = (0..runtimes)
+        .map(|i| (true, i))
+        .chain((0..applications).map(|i| (false, i)));
+    stream::iter(objects)
+        .for_each_concurrent(CONCURRENCY, |(is_runtime, i)| {
+            let (api, object) = if is_runtime {
+                (rts.clone(), runtime(i))
+            } else {
+                (apps.clone(), application(i))
+            };
+            async move {
+                api.create(
+                    &PostParams::default(),
+                    &serde_json::from_value(object).unwrap(),
+                )
+                .await
+                .unwrap();
+            }
+        })
+        .await;
+    started.elapsed()
+}
+
+/// The floor: the same number of status writes, server-side applied by a bare client.
+async fn status_writes(
+    client: &Client,
+    namespace: &str,
+    applications: usize,
+    runtimes: usize,
+) -> Duration {
+    let apps: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        namespace,
+        &resource("Application", "applications"),
+    );
+    let rts: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), namespace, &resource("Runtime", "runtimes"));
+    let condition = json!({ "type": "Ready", "status": "True", "reason": "Bench", "message": "written by the bench", "lastTransitionTime": "2026-01-01T00:00:00Z", "observedGeneration": 1 });
+    let started = Instant::now();
+    let objects = (0..runtimes)
+        .map(|i| (true, i))
+        .chain((0..applications).map(|i| (false, i)));
+    stream::iter(objects)
+        .for_each_concurrent(CONCURRENCY, |(is_runtime, i)| {
+            let (api, name, kind) = if is_runtime {
+                (rts.clone(), format!("rt-{i:04}"), "Runtime")
+            } else {
+                (apps.clone(), format!("app-{i:05}"), "Application")
+            };
+            let status = json!({
+                "apiVersion": compass_crds::API_VERSION, "kind": kind,
+                "status": { "observedGeneration": 1, "conditions": [condition.clone()], "scenarios": [format!("scenario-{}", i % SCENARIOS)] },
+            });
+            async move {
+                api.patch_status(&name, &PatchParams::apply("bench").force(), &Patch::Apply(&status)).await.unwrap();
+            }
+        })
+        .await;
+    started.elapsed()
+}
+
+/// How many of the namespace's Applications and Runtimes are Ready for their current generation.
+async fn ready_count(client: &Client, namespace: &str) -> usize {
+    let mut ready = 0;
+    for plural in ["applications", "runtimes"] {
+        let request = http::Request::get(format!(
+            "/apis/compass.kyma-project.io/v1alpha1/namespaces/{namespace}/{plural}"
+        ))
+        .body(Vec::new())
+        .unwrap();
+        let list: Value =
+            serde_json::from_str(&client.request_text(request).await.unwrap()).unwrap();
+        for item in list["items"].as_array().into_iter().flatten() {
+            let generation = &item["metadata"]["generation"];
+            let current = item["status"]["conditions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|c| {
+                    c["type"] == "Ready"
+                        && c["status"] == "True"
+                        && &c["observedGeneration"] == generation
+                });
+            ready += usize::from(current);
+        }
+    }
+    ready
+}
+
+#[tokio::main]
+async fn main() {
+    let count = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let (applications, runtimes) = (
+        count("COMPASS_BENCH_APPLICATIONS", 10_000),
+        count("COMPASS_BENCH_RUNTIMES", 1_000),
+    );
+    let total = applications + runtimes;
+    println!(
+        "operator benchmark: {applications} Applications and {runtimes} Runtimes over {SCENARIOS} scenarios\n"
+    );
+    let data_dir = tempfile::tempdir().unwrap();
+    let kubeconfig = data_dir.path().join("kubeconfig");
+    let dir = data_dir.path().to_str().unwrap().to_owned();
+    let apiserver = format!("127.0.0.1:{}", free_port());
+    let _control_plane = Process::spawn(
+        &[
+            "up",
+            "--no-controllers",
+            "--data-dir",
+            &dir,
+            "--apiserver-address",
+            &apiserver,
+        ],
+        "compass: ready",
+    );
+    let client = client(&kubeconfig).await;
+
+    // Floor, on objects of their own that no controller sees.
+    prepare_namespace(&client, "floor").await;
+    create_objects(&client, "floor", applications, runtimes).await;
+    let floor = status_writes(&client, "floor", applications, runtimes).await;
+    println!(
+        "{:<44} {:>8.2} s   ({:.0} writes/s)",
+        "floor: status writes by a bare client",
+        floor.as_secs_f64(),
+        total as f64 / floor.as_secs_f64()
+    );
+    let namespaces: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &ApiResource::erase::<k8s_openapi::api::core::v1::Namespace>(&()),
+    );
+    namespaces
+        .delete("floor", &DeleteParams::default())
+        .await
+        .unwrap();
+    while namespaces.get_opt("floor").await.unwrap().is_some() {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let admin = format!("127.0.0.1:{}", free_port());
+    let operator = Process::spawn(
+        &[
+            "operator",
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--admin-address",
+            &admin,
+        ],
+        "",
+    );
+    assert!(wait_ready(&admin).await, "the operator became ready");
+    let (idle_rss, _) = operator.memory_mib();
+
+    prepare_namespace(&client, "bench").await;
+    let started = Instant::now();
+    let applied = create_objects(&client, "bench", applications, runtimes).await;
+    println!(
+        "{:<44} {:>8.2} s",
+        "apply (create every object)",
+        applied.as_secs_f64()
+    );
+    let mut last = 0;
+    loop {
+        let ready = ready_count(&client, "bench").await;
+        if ready >= total {
+            break;
+        }
+        if ready != last {
+            last = ready;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1800),
+            "only {last} of {total} Ready after 30 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let converged = started.elapsed();
+    println!(
+        "{:<44} {:>8.2} s",
+        "all Ready (from the first create)",
+        converged.as_secs_f64()
+    );
+    println!(
+        "{:<44} {:>8.2}",
+        "ratio to the floor",
+        converged.as_secs_f64() / floor.as_secs_f64()
+    );
+    let (rss, peak) = operator.memory_mib();
+    println!(
+        "{:<44} {:>8} MiB   (idle {idle_rss} MiB, peak {peak} MiB)",
+        "operator memory (RSS)", rss
+    );
+}
+
+/// Polls the operator's `/readyz` until it answers 200 (up to 60 s).
+async fn wait_ready(address: &str) -> bool {
+    for _ in 0..600 {
+        if let Ok(mut stream) = tokio::net::TcpStream::connect(address).await {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let request =
+                format!("GET /readyz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+            if stream.write_all(request.as_bytes()).await.is_ok() {
+                let mut response = String::new();
+                let _ = stream.read_to_string(&mut response).await;
+                if response.starts_with("HTTP/1.1 200") {
+                    return true;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}

@@ -1,0 +1,120 @@
+//! Serving the GraphQL APIs: the listener `compass up` runs beside the control plane, and
+//! `compass api` against any Kubernetes API server. The caches fill before the listener opens, so
+//! the first request already reads a complete picture.
+
+use std::{net::SocketAddr, path::Path, sync::Arc};
+
+use compass_api::{
+    gateway::{StaticUser, digest, parse_users},
+    scopes::ScopesConfig,
+    server::{Api, ApiConfig, router},
+};
+use kube::Client;
+use tokio::{net::TcpListener, task::JoinHandle};
+use tokio_rustls::TlsAcceptor;
+
+use crate::shutdown::Shutdown;
+
+/// Where and how the API listens.
+pub struct ApiListener {
+    /// Address to bind; port 0 picks a free port.
+    pub address: SocketAddr,
+    /// TLS configuration. `None` serves plain HTTP, which is allowed on loopback only (tests).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Scopes, users and limits.
+    pub config: ApiConfig,
+}
+
+/// A started API.
+pub struct RunningApi {
+    /// The address it listens on.
+    pub address: SocketAddr,
+    /// Completes when the listener and the caches have stopped.
+    pub task: JoinHandle<()>,
+}
+
+/// Fills the caches, then listens until `shutdown`.
+pub async fn start(
+    client: Client,
+    listener: ApiListener,
+    shutdown: Shutdown,
+) -> Result<RunningApi, String> {
+    if listener.tls.is_none() && !listener.address.ip().is_loopback() {
+        return Err(format!(
+            "refusing to serve the API without TLS on {}: plain HTTP is for loopback tests only",
+            listener.address
+        ));
+    }
+    let (api, drivers) = Api::new(client, listener.config);
+    let mut watches = tokio::task::JoinSet::new();
+    for driver in drivers {
+        watches.spawn(driver);
+    }
+    tokio::select! {
+        () = api.ready() => {}
+        () = shutdown.clone().wait() => return Err("shut down before the caches filled".to_owned()),
+    }
+    let socket = TcpListener::bind(listener.address).await.map_err(|e| {
+        format!(
+            "binding the API listener on {} failed: {e}",
+            listener.address
+        )
+    })?;
+    let address = socket
+        .local_addr()
+        .map_err(|e| format!("the API listener has no address: {e}"))?;
+    let acceptor = listener.tls.map(TlsAcceptor::from);
+    let task = tokio::spawn(async move {
+        compass_apiserver::listener::serve(socket, acceptor, router(api), shutdown.wait()).await;
+        watches.abort_all();
+        while watches.join_next().await.is_some() {}
+    });
+    Ok(RunningApi { address, task })
+}
+
+/// The admin of `compass up`: the holder of the admin token, with every scope in every tenant.
+pub fn admin_user(token: &str, scopes: &ScopesConfig) -> StaticUser {
+    StaticUser {
+        name: "admin".to_owned(),
+        token_sha256: digest(token),
+        scopes: scopes.all_scopes(),
+        tenants: ["*".to_owned()].into(),
+    }
+}
+
+/// Reads the static users file.
+pub fn read_users(path: &Path) -> Result<Vec<StaticUser>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("reading {} failed: {e}", path.display()))?;
+    parse_users(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads a scopes configuration file.
+pub fn read_scopes(path: &Path) -> Result<ScopesConfig, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("reading {} failed: {e}", path.display()))?;
+    ScopesConfig::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A TLS configuration from a PEM certificate chain and a PEM private key.
+pub fn read_tls(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| format!("reading the certificate {} failed: {e}", cert.display()))?;
+    if chain.is_empty() {
+        return Err(format!("{} holds no certificate", cert.display()));
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("reading the private key {} failed: {e}", key.display()))?;
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())?
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .map_err(|e| format!("the certificate and key do not make a TLS configuration: {e}"))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
