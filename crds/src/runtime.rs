@@ -114,7 +114,8 @@ pub struct RuntimeStatus {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentStatus {
-    /// When the agent last renewed its heartbeat Lease.
+    /// When the agent last renewed its heartbeat Lease. While the heartbeat is current this is
+    /// refreshed once a minute; the Lease's `renewTime` has the exact time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_heartbeat_time: Option<Time>,
     /// Name of the heartbeat Lease in the runtime's namespace.

@@ -178,7 +178,10 @@ pub struct IssuedCertificate {
     pub not_before: Time,
     /// End of validity.
     pub not_after: Time,
-    /// Whether the serial number is listed in `spec.revokedCertificates`.
-    #[serde(default)]
+    /// Whether the serial number is listed in `spec.revokedCertificates`; kept in step with the
+    /// spec by the operator.
+    // NB: left out when false, so a Connector applying its certificate records never claims (and
+    // resets) the flag the operator maintains.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub revoked: bool,
 }

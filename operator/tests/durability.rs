@@ -85,6 +85,8 @@ fn up(data_dir: &Path) -> Command {
         .args(["up", "--data-dir"])
         .arg(data_dir)
         .args(["--apiserver-address", &format!("127.0.0.1:{port}")])
+        // Tests run in parallel: the default ports (8080, 3000) would be taken by the other one.
+        .args(["--admin-address", "127.0.0.1:0"])
         .args(["--api-address", "127.0.0.1:0"])
         .env_remove("KUBECONFIG")
         .stdin(Stdio::null())

@@ -28,6 +28,15 @@ pub fn runtime_scenarios(runtime: &Runtime) -> BTreeSet<String> {
         .collect()
 }
 
+/// Whether an object that lists `listed` scenarios (or omits the list, and so is in `DEFAULT`)
+/// is in `scenario`.
+pub fn in_scenario(listed: Option<&[String]>, scenario: &str) -> bool {
+    match listed {
+        Some(names) => names.iter().any(|n| n == scenario),
+        None => scenario == DEFAULT_SCENARIO,
+    }
+}
+
 /// Whether an application and a runtime of the same namespace share a scenario.
 // NB: called for every application-runtime pair of a namespace (ten million pairs for 10,000
 // applications and 1,000 runtimes), so it compares in place rather than building sets.
@@ -138,5 +147,7 @@ mod tests {
             applications_of(&runtimes[2], &apps).is_empty(),
             "an explicit empty list sees nothing"
         );
+        assert!(in_scenario(None, "DEFAULT") && !in_scenario(None, "marketing"));
+        assert!(!in_scenario(Some(&[]), "DEFAULT"));
     }
 }

@@ -9,8 +9,10 @@
 pub mod application;
 mod application_template;
 pub mod assignment;
+mod checks;
 mod context;
 pub mod error;
+mod in_use;
 mod integration_system;
 mod label_definition;
 pub mod labels;
@@ -20,6 +22,7 @@ pub mod status;
 pub mod stores;
 mod system_auth;
 mod tenant;
+mod triggers;
 
 use std::{
     future::Future,

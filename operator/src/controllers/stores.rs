@@ -2,13 +2,13 @@
 //! that every controller reads, and fanned out to every controller it triggers, so ten thousand
 //! Applications are held and decoded once rather than once per controller.
 
-use std::{fmt::Debug, future::Future, hash::Hash, pin::Pin};
+use std::{fmt::Debug, future::Future, hash::Hash, pin::Pin, sync::Arc};
 
 use compass_crds::{
     Application, ApplicationTemplate, IntegrationSystem, LabelDefinition, Runtime, Scenario,
     SystemAuth, Tenant,
 };
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use k8s_openapi::api::{coordination::v1::Lease, core::v1::Namespace};
 use kube::{
     Api, Client, Resource,
@@ -19,6 +19,7 @@ use kube::{
     },
 };
 use serde::de::DeserializeOwned;
+use tokio::sync::broadcast;
 
 /// Label on a runtime's heartbeat Lease, naming the Runtime it belongs to.
 pub const RUNTIME_LEASE_LABEL: &str = "compass.kyma-project.io/runtime";
@@ -37,6 +38,9 @@ where
     pub store: Store<K>,
     writer: Writer<K>,
     config: watcher::Config,
+    // NB: a shared store's subscriptions carry only objects that are still in the store, so
+    // deletions reach the controllers through this channel instead.
+    deleted: broadcast::Sender<Arc<K>>,
 }
 
 impl<K> Shared<K>
@@ -46,10 +50,12 @@ where
 {
     fn new(config: watcher::Config) -> Self {
         let (store, writer) = reflector::store_shared(BUFFER);
+        let (deleted, _) = broadcast::channel(BUFFER);
         Self {
             store,
             writer,
             config,
+            deleted,
         }
     }
 
@@ -60,16 +66,41 @@ where
             .expect("shared stores hand out subscriptions")
     }
 
+    /// A stream of every object deleted from now on, as it was last seen. Objects that vanish
+    /// while the watch is down (and are dropped by the relist) are not reported.
+    pub fn subscribe_deleted(&self) -> impl Stream<Item = Arc<K>> + Send + 'static {
+        futures_util::stream::unfold(self.deleted.subscribe(), |mut receiver| async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(object) => return Some((object, receiver)),
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, kind = %K::kind(&Default::default()), "A subscriber missed deletions");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        })
+    }
+
     /// The task that lists and watches the kind and feeds the store and subscribers.
     fn driver(self, api: Api<K>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let deleted = self.deleted;
         Box::pin(
             watcher(api, self.config)
                 .default_backoff()
                 .reflect_shared(self.writer)
-                .for_each(|event| async move {
-                    if let Err(error) = event {
-                        tracing::warn!(%error, kind = %K::kind(&Default::default()), "Watch failed; retrying");
+                .for_each(move |event| {
+                    match event {
+                        Ok(watcher::Event::Delete(object)) => {
+                            // No receiver is not an error: nothing subscribed to this kind's deletions.
+                            let _ = deleted.send(Arc::new(object));
+                        }
+                        Ok(_) => {}
+                        Err(error) => {
+                            tracing::warn!(%error, kind = %K::kind(&Default::default()), "Watch failed; retrying");
+                        }
                     }
+                    std::future::ready(())
                 }),
         )
     }

@@ -1,0 +1,299 @@
+//! The Runtime controller: the scenarios a runtime is in, the applications it sees, whether its
+//! scenarios exist and its labels satisfy their definitions (`Ready`), and whether its Runtime
+//! Agent's heartbeat is current (`Available`, from the agent's Lease; not part of `Ready`).
+
+mod heartbeat;
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
+
+use compass_crds::{AgentStatus, Runtime, RuntimeStatus, labels::effective_scenarios};
+use futures_util::{Stream, StreamExt, stream};
+use jiff::Timestamp;
+use kube::{
+    Api, Resource, ResourceExt,
+    runtime::{
+        Controller,
+        controller::Action,
+        reflector::{ObjectRef, Store},
+    },
+};
+
+use self::heartbeat::{heartbeat, set_available};
+use super::{
+    Context, ControllerTask,
+    assignment::{applications_of, in_scenario, listed},
+    checks::{Verdict, set_with_summary},
+    error::{Error, Result, error_policy, key},
+    labels::{LabelProblem, check},
+    status::{Conditions, apply_status, report_ready_transition},
+    stores::{RUNTIME_LEASE_LABEL, Watches},
+    triggers::{self, Change, fan_out, own_changes, spec_changes},
+};
+use crate::shutdown::Shutdown;
+
+/// Name of this controller in logs and metrics.
+pub const CONTROLLER_NAME: &str = "runtime";
+/// Field manager of everything this controller writes.
+pub const FIELD_MANAGER: &str = "runtime-controller.compass.kyma-project.io";
+/// Condition: every scenario the runtime is in exists.
+pub const REFERENCES_RESOLVED: &str = "ReferencesResolved";
+/// Condition: every label satisfies its definition's schema.
+pub const LABELS_VALID: &str = "LabelsValid";
+/// Condition: the Runtime Agent's heartbeat is current.
+pub const AVAILABLE: &str = "Available";
+
+/// The Runtime controller's task.
+pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
+    let related = fan_out(scopes(watches), expand(ctx.stores.runtimes.clone()));
+    Box::pin(
+        Controller::for_shared_stream(
+            own_changes(&watches.runtimes),
+            watches.runtimes.store.clone(),
+        )
+        .reconcile_on(related)
+        .reconcile_on(lease_owners(watches))
+        .with_config(triggers::config(&ctx))
+        .graceful_shutdown_on(shutdown.wait())
+        .run(reconcile, error_policy(CONTROLLER_NAME), ctx)
+        .for_each(|_| std::future::ready(())),
+    )
+}
+
+/// What a change of another kind affects: the runtimes in a scenario, or carrying a label key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Scope {
+    Scenario { namespace: String, scenario: String },
+    LabelKey { namespace: String, key: String },
+}
+
+/// Scopes touched by application, scenario and label definition changes.
+fn scopes(watches: &Watches) -> impl Stream<Item = Scope> + Send + 'static {
+    // An application's old scenarios matter too (the runtimes there stop seeing it), and the
+    // cache only holds the new ones, so the last scenarios seen are remembered.
+    let mut last: HashMap<(String, String), Vec<String>> = HashMap::new();
+    let applications = spec_changes(&watches.applications).flat_map(move |change| {
+        let app = change.object();
+        let namespace = app.namespace().unwrap_or_default();
+        let id = (namespace.clone(), app.name_any());
+        let mut touched = effective_scenarios(app.spec.scenarios.as_deref());
+        let before = if change.is_deleted() {
+            last.remove(&id)
+        } else {
+            last.insert(id, touched.clone())
+        };
+        touched.extend(before.unwrap_or_default());
+        stream::iter(touched.into_iter().map(move |scenario| Scope::Scenario {
+            namespace: namespace.clone(),
+            scenario,
+        }))
+    });
+    let scenarios = spec_changes(&watches.scenarios).map(|change| Scope::Scenario {
+        namespace: change.object().namespace().unwrap_or_default(),
+        scenario: change.object().scenario_name().to_owned(),
+    });
+    let definitions = spec_changes(&watches.label_definitions).map(|change| Scope::LabelKey {
+        namespace: change.object().namespace().unwrap_or_default(),
+        key: change.object().key().to_owned(),
+    });
+    stream::select(applications, stream::select(scenarios, definitions))
+}
+
+/// The runtimes a batch of scopes affects.
+fn expand(runtimes: Store<Runtime>) -> impl Fn(&HashSet<Scope>) -> Vec<ObjectRef<Runtime>> {
+    move |scopes| {
+        runtimes
+            .state()
+            .iter()
+            .filter(|runtime| {
+                let namespace = runtime.namespace().unwrap_or_default();
+                scopes.iter().any(|scope| match scope {
+                    Scope::Scenario {
+                        namespace: n,
+                        scenario,
+                    } => {
+                        *n == namespace && in_scenario(runtime.spec.scenarios.as_deref(), scenario)
+                    }
+                    Scope::LabelKey { namespace: n, key } => {
+                        *n == namespace && runtime.spec.labels.contains_key(key)
+                    }
+                })
+            })
+            .map(|runtime| ObjectRef::from_obj(runtime.as_ref()))
+            .collect()
+    }
+}
+
+/// The runtime each heartbeat Lease names, whenever the Lease changes or goes.
+fn lease_owners(watches: &Watches) -> impl Stream<Item = ObjectRef<Runtime>> + Send + 'static {
+    let changed = watches.leases.subscribe().map(Change::Spec);
+    let deleted = watches.leases.subscribe_deleted().map(Change::Deleted);
+    stream::select(changed, deleted).filter_map(|change| {
+        let lease = change.object();
+        let owner = lease
+            .labels()
+            .get(RUNTIME_LEASE_LABEL)
+            .map(|runtime| ObjectRef::new(runtime).within(&lease.namespace().unwrap_or_default()));
+        std::future::ready(owner)
+    })
+}
+
+async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action> {
+    let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
+    if runtime.meta().deletion_timestamp.is_some() {
+        return Ok(Action::await_change());
+    }
+    let namespace = runtime.namespace().ok_or(Error::Missing("namespace"))?;
+    let current = runtime.status.clone().unwrap_or_default();
+    let mut conditions = Conditions::new(&current.conditions, runtime.metadata.generation);
+
+    let scenarios = effective_scenarios(runtime.spec.scenarios.as_deref());
+    let existing: HashSet<String> = ctx
+        .stores
+        .scenarios
+        .state()
+        .iter()
+        .filter(|s| s.namespace().as_deref() == Some(namespace.as_str()))
+        .map(|s| s.scenario_name().to_owned())
+        .collect();
+    let missing: Vec<&str> = scenarios
+        .iter()
+        .filter(|s| !existing.contains(*s))
+        .map(String::as_str)
+        .collect();
+    let definitions = ctx.stores.label_definitions.state();
+    let problems = check(
+        &ctx.label_schemas,
+        &definitions,
+        &namespace,
+        &runtime.spec.labels,
+    );
+    set_with_summary(
+        &mut conditions,
+        &[
+            (REFERENCES_RESOLVED, &references(&namespace, &missing)),
+            (LABELS_VALID, &labels_valid(&problems)),
+        ],
+        ready(),
+    );
+
+    let now = Timestamp::now();
+    let beat = heartbeat(
+        &runtime.name_any(),
+        &namespace,
+        &ctx.stores.leases.state(),
+        ctx.config.heartbeat_grace,
+        now,
+    );
+    set_available(&mut conditions, &runtime.name_any(), &namespace, &beat);
+
+    let applications = applications_of(&runtime, &ctx.stores.applications.state());
+    let desired = RuntimeStatus {
+        observed_generation: runtime.metadata.generation,
+        conditions: conditions.into_vec(),
+        scenarios,
+        application_count: Some(i32::try_from(applications.len()).unwrap_or(i32::MAX)),
+        applications: listed(&applications),
+        agent: beat.reported(current.agent.as_ref()),
+    };
+    // NB: once the agent record is dropped, an API server may keep `agent: {}`; that is no record.
+    let mut stored = runtime.status.clone();
+    if let Some(stored) = stored.as_mut()
+        && stored.agent == Some(AgentStatus::default())
+    {
+        stored.agent = None;
+    }
+    let api: Api<Runtime> = Api::namespaced(ctx.client.clone(), &namespace);
+    apply_status(
+        &api,
+        runtime.as_ref(),
+        FIELD_MANAGER,
+        stored.as_ref(),
+        &desired,
+    )
+    .await?;
+    report_ready_transition(
+        &ctx,
+        runtime.as_ref(),
+        &current.conditions,
+        &desired.conditions,
+    )
+    .await;
+    ctx.succeeded(&key(runtime.as_ref()));
+    let recheck = beat
+        .expires_in(now)
+        .map_or(ctx.config.resync, |left| left.min(ctx.config.resync));
+    Ok(Action::requeue(recheck))
+}
+
+/// Whether every scenario the runtime is in exists in its namespace.
+fn references(namespace: &str, missing: &[&str]) -> Verdict {
+    if missing.is_empty() {
+        Verdict::pass("ScenariosExist", "Every scenario the runtime is in exists")
+    } else {
+        Verdict::fail(
+            "ScenarioNotFound",
+            format!(
+                "Scenario {} does not exist in namespace {namespace}; create it (kind Scenario) or remove it from spec.scenarios",
+                missing.join(", ")
+            ),
+        )
+    }
+}
+
+/// Whether every label satisfies its definition's schema.
+fn labels_valid(problems: &[LabelProblem]) -> Verdict {
+    if problems.is_empty() {
+        return Verdict::pass(
+            "LabelsMatchDefinitions",
+            "Every label satisfies its LabelDefinition's schema",
+        );
+    }
+    let described: Vec<String> = problems
+        .iter()
+        .map(|p| format!("label {}: {}", p.key, p.message))
+        .collect();
+    Verdict::fail(
+        "LabelViolatesSchema",
+        format!(
+            "{}; change the value in spec.labels or the LabelDefinition's schema",
+            described.join("; ")
+        ),
+    )
+}
+
+/// The `Ready` condition when every check passes.
+fn ready() -> Verdict {
+    Verdict::pass(
+        "Configured",
+        "The runtime's scenarios exist and its labels satisfy their definitions",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use compass_crds::conditions::READY;
+
+    #[test]
+    fn ready_takes_the_reason_of_the_first_failing_condition() {
+        let mut conditions = Conditions::new(&[], Some(1));
+        set_with_summary(
+            &mut conditions,
+            &[
+                (REFERENCES_RESOLVED, &references("acme", &["marketing"])),
+                (LABELS_VALID, &labels_valid(&[])),
+            ],
+            ready(),
+        );
+        let list = conditions.into_vec();
+        let ready = list.iter().find(|c| c.type_ == READY).unwrap();
+        assert_eq!(
+            (ready.status.as_str(), ready.reason.as_str()),
+            ("False", "ScenarioNotFound")
+        );
+        assert!(ready.message.contains("marketing"), "{}", ready.message);
+    }
+}

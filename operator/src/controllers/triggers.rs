@@ -1,0 +1,209 @@
+//! Trigger streams shared by the controllers: the spec changes and deletions of a watched kind
+//! (status writes filtered out, so an application's status never fans out to a thousand
+//! runtimes), and batched fan-out, which turns a burst of changes into one pass over a cache.
+
+use std::{
+    collections::{HashMap, HashSet},
+    hash::Hash,
+    sync::Arc,
+    time::Duration,
+};
+
+use futures_util::{Stream, StreamExt, stream};
+use kube::{
+    Resource, ResourceExt,
+    runtime::{controller, reflector::ObjectRef},
+};
+use serde::de::DeserializeOwned;
+
+use super::{Context, stores::Shared};
+
+/// How long a controller waits for an object to stop changing before it reconciles it.
+pub const DEBOUNCE: Duration = Duration::from_millis(100);
+
+/// How long the changes of other objects must pause before the objects they affect are
+/// reconciled, so a burst (10,000 applications applied at once) costs one pass, not thousands.
+pub const BATCH_QUIET: Duration = Duration::from_millis(500);
+
+/// The longest a change of another object waits during an unbroken burst: the affected objects
+/// are reconciled at least this often, so their status is never stale for longer.
+pub const BATCH_MAX: Duration = Duration::from_secs(5);
+
+/// The configuration every controller of this module's users runs with.
+pub fn config(ctx: &Context) -> controller::Config {
+    controller::Config::default()
+        .concurrency(ctx.config.concurrency)
+        .debounce(DEBOUNCE)
+}
+
+/// A change of another object that may matter to a controller.
+#[derive(Debug)]
+pub enum Change<K> {
+    /// The object appeared, or its spec (or deletion mark) changed.
+    Spec(Arc<K>),
+    /// The object is gone; this is how it was last seen.
+    Deleted(Arc<K>),
+}
+
+impl<K> Change<K> {
+    /// The object as last seen.
+    pub fn object(&self) -> &Arc<K> {
+        match self {
+            Self::Spec(object) | Self::Deleted(object) => object,
+        }
+    }
+
+    /// Whether the object is gone.
+    pub fn is_deleted(&self) -> bool {
+        matches!(self, Self::Deleted(_))
+    }
+}
+
+/// Where an object is: its namespace (empty when cluster-scoped) and name.
+type Key = (String, String);
+
+fn key_of<K: Resource>(object: &K) -> Key {
+    (object.namespace().unwrap_or_default(), object.name_any())
+}
+
+/// The uid and generation last seen of each object, to tell spec changes from status writes.
+#[derive(Default)]
+struct Versions(HashMap<Key, (Option<String>, Option<i64>)>);
+
+impl Versions {
+    /// Records `object`; whether it is new, recreated, or of a new generation.
+    fn changed<K: Resource>(&mut self, object: &K) -> bool {
+        let version = (object.meta().uid.clone(), object.meta().generation);
+        self.0.insert(key_of(object), version.clone()) != Some(version)
+    }
+
+    fn forget<K: Resource>(&mut self, object: &K) {
+        self.0.remove(&key_of(object));
+    }
+}
+
+/// A kind's own changes that call for a reconcile: a first sighting, a new generation (a spec
+/// change or the deletion mark) or a new uid. The controller's own status writes are dropped, so
+/// they do not reconcile the object again.
+pub fn own_changes<K>(shared: &Shared<K>) -> impl Stream<Item = Arc<K>> + Send + 'static
+where
+    K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
+    K::DynamicType: Eq + Hash + Clone + Default,
+{
+    let mut seen = Versions::default();
+    shared
+        .subscribe()
+        .filter(move |object| std::future::ready(seen.changed(object.as_ref())))
+}
+
+/// The changes of a kind that may matter to others: those of [`own_changes`], and deletions.
+pub fn spec_changes<K>(shared: &Shared<K>) -> impl Stream<Item = Change<K>> + Send + 'static
+where
+    K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
+    K::DynamicType: Eq + Hash + Clone + Default,
+{
+    let applied = shared.subscribe().map(Change::Spec);
+    let deleted = shared.subscribe_deleted().map(Change::Deleted);
+    let mut seen = Versions::default();
+    stream::select(applied, deleted).filter(move |change| {
+        let pass = match change {
+            Change::Spec(object) => seen.changed(object.as_ref()),
+            Change::Deleted(object) => {
+                seen.forget(object.as_ref());
+                true
+            }
+        };
+        std::future::ready(pass)
+    })
+}
+
+/// Gathers the items of `input` until none came for [`BATCH_QUIET`], or for at most [`BATCH_MAX`]
+/// after the first, and yields them as one set, so a burst is mapped in one pass.
+pub fn batched<T>(
+    input: impl Stream<Item = T> + Send + 'static,
+) -> impl Stream<Item = HashSet<T>> + Send + 'static
+where
+    T: Eq + Hash + Send + 'static,
+{
+    stream::unfold((input.boxed(), false), |(mut input, ended)| async move {
+        if ended {
+            return None;
+        }
+        let mut batch = HashSet::from([input.next().await?]);
+        let longest = tokio::time::sleep(BATCH_MAX);
+        let quiet = tokio::time::sleep(BATCH_QUIET);
+        tokio::pin!(longest, quiet);
+        let mut ended = false;
+        loop {
+            tokio::select! {
+                () = &mut longest => break,
+                () = &mut quiet => break,
+                next = input.next() => match next {
+                    Some(item) => {
+                        batch.insert(item);
+                        quiet.as_mut().reset(tokio::time::Instant::now() + BATCH_QUIET);
+                    }
+                    None => {
+                        ended = true;
+                        break;
+                    }
+                },
+            }
+        }
+        Some((batch, (input, ended)))
+    })
+}
+
+/// Maps each batch of `scopes` to the objects it affects with `expand` (one pass over a cache
+/// per batch), for `Controller::reconcile_on`.
+pub fn fan_out<S, K>(
+    scopes: impl Stream<Item = S> + Send + 'static,
+    expand: impl Fn(&HashSet<S>) -> Vec<ObjectRef<K>> + Send + 'static,
+) -> impl Stream<Item = ObjectRef<K>> + Send + 'static
+where
+    S: Eq + Hash + Send + 'static,
+    K: Resource<DynamicType = ()> + Send + 'static,
+{
+    batched(scopes).flat_map(move |batch| stream::iter(expand(&batch)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_burst_comes_out_as_one_deduplicated_batch() {
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        let input = stream::unfold(
+            receiver,
+            |mut r| async move { r.recv().await.map(|x| (x, r)) },
+        );
+        let mut batches = Box::pin(batched(input));
+        for item in [1, 2, 2, 3] {
+            sender.send(item).unwrap();
+        }
+        assert_eq!(batches.next().await, Some(HashSet::from([1, 2, 3])));
+        sender.send(4).unwrap();
+        drop(sender);
+        assert_eq!(batches.next().await, Some(HashSet::from([4])));
+        assert_eq!(batches.next().await, None);
+    }
+
+    #[tokio::test]
+    async fn an_unbroken_burst_is_cut_at_the_longest_wait() {
+        let started = tokio::time::Instant::now();
+        // One item every 100 ms, forever: never quiet.
+        let input = stream::unfold(0u64, |n| async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Some((n, n + 1))
+        });
+        let mut batches = Box::pin(batched(input));
+        let first = batches.next().await.unwrap();
+        let waited = started.elapsed();
+        assert!(
+            waited >= BATCH_MAX && waited < BATCH_MAX + BATCH_QUIET,
+            "{waited:?}"
+        );
+        assert!(first.len() > 10, "{}", first.len());
+    }
+}
