@@ -116,33 +116,40 @@ impl Compass {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
-    /// Waits until every object the examples create is Ready.
+    /// Waits until every object the examples create is Ready; on failure the message carries every
+    /// object of the product.
     fn wait_all_ready(&self) {
-        for kind in ["tenants", "integrationsystems", "applicationtemplates"] {
-            self.kubectl_ok(&[
+        let kinds = [
+            ("tenants", None),
+            ("integrationsystems", None),
+            ("applicationtemplates", None),
+            ("scenarios", Some("acme")),
+            ("labeldefinitions", Some("acme")),
+            ("applications", Some("acme")),
+            ("runtimes", Some("acme")),
+            ("systemauths", Some("acme")),
+        ];
+        for (kind, namespace) in kinds {
+            let mut args = vec![
                 "wait",
                 "--for=condition=Ready",
                 kind,
                 "--all",
                 "--timeout=90s",
-            ]);
-        }
-        for kind in [
-            "scenarios",
-            "labeldefinitions",
-            "applications",
-            "runtimes",
-            "systemauths",
-        ] {
-            self.kubectl_ok(&[
-                "wait",
-                "--for=condition=Ready",
-                kind,
-                "--all",
-                "-n",
-                "acme",
-                "--timeout=90s",
-            ]);
+            ];
+            if let Some(namespace) = namespace {
+                args.extend(["-n", namespace]);
+            }
+            let output = self.kubectl(&args);
+            if !output.status.success() {
+                let objects = self.kubectl(&["get", "compass", "-A", "-o", "yaml"]);
+                panic!(
+                    "kubectl {} failed: {}\n{}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&output.stderr),
+                    String::from_utf8_lossy(&objects.stdout)
+                );
+            }
         }
     }
 

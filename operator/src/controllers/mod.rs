@@ -84,7 +84,7 @@ pub async fn run(
         })
         .collect();
     let readiness = async move {
-        if stores.wait_until_ready().await.is_ok() {
+        if stores.wait_until_ready().await {
             ready.store(true, Ordering::SeqCst);
             tracing::info!("Caches synced; controllers are running");
         }

@@ -128,6 +128,7 @@ pub struct Watches {
     pub leases: Shared<Lease>,
     /// Tenants' namespaces (those labelled with their tenant).
     pub namespaces: Shared<Namespace>,
+    synced: Synced,
 }
 
 /// Read access to every cache.
@@ -153,7 +154,11 @@ pub struct Stores {
     pub leases: Store<Lease>,
     /// Tenant namespaces.
     pub namespaces: Store<Namespace>,
+    synced: Synced,
 }
+
+/// Whether every cache holds its first full list; set once, by whichever caller waits first.
+type Synced = Arc<tokio::sync::OnceCell<bool>>;
 
 impl Default for Watches {
     fn default() -> Self {
@@ -169,6 +174,7 @@ impl Default for Watches {
             system_auths: Shared::new(all()),
             leases: Shared::new(all().labels(RUNTIME_LEASE_LABEL)),
             namespaces: Shared::new(all().labels(TENANT_LABEL)),
+            synced: Synced::default(),
         }
     }
 }
@@ -187,6 +193,7 @@ impl Watches {
             system_auths: self.system_auths.store.clone(),
             leases: self.leases.store.clone(),
             namespaces: self.namespaces.store.clone(),
+            synced: self.synced.clone(),
         }
     }
 
@@ -208,8 +215,18 @@ impl Watches {
 }
 
 impl Stores {
-    /// Completes once every cache holds its first full list.
-    pub async fn wait_until_ready(&self) -> Result<(), reflector::store::WriterDropped> {
+    /// Completes once every cache holds its first full list; `false` if a watch ended first.
+    ///
+    /// Any number of callers may wait at once. (A kube store wakes only the last of several
+    /// concurrent waiters, so only one caller waits on the stores and the others on it.)
+    pub async fn wait_until_ready(&self) -> bool {
+        *self
+            .synced
+            .get_or_init(|| async { self.wait_for_every_store().await.is_ok() })
+            .await
+    }
+
+    async fn wait_for_every_store(&self) -> Result<(), reflector::store::WriterDropped> {
         self.tenants.wait_until_ready().await?;
         self.applications.wait_until_ready().await?;
         self.runtimes.wait_until_ready().await?;
@@ -220,5 +237,51 @@ impl Stores {
         self.system_auths.wait_until_ready().await?;
         self.leases.wait_until_ready().await?;
         self.namespaces.wait_until_ready().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn init_done<K>(shared: &mut Shared<K>)
+    where
+        K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        K::DynamicType: Eq + Hash + Clone + Default,
+    {
+        shared.writer.apply_watcher_event(&watcher::Event::InitDone);
+    }
+
+    #[tokio::test]
+    async fn every_concurrent_waiter_learns_the_caches_are_synced() {
+        let mut watches = Watches::default();
+        let stores = watches.stores();
+        let waiters: Vec<_> = (0..4)
+            .map(|_| {
+                let stores = stores.clone();
+                tokio::spawn(async move { stores.wait_until_ready().await })
+            })
+            .collect();
+        // Every waiter is parked before the caches fill, as reconciles are after a restart.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        init_done(&mut watches.tenants);
+        init_done(&mut watches.applications);
+        init_done(&mut watches.runtimes);
+        init_done(&mut watches.scenarios);
+        init_done(&mut watches.label_definitions);
+        init_done(&mut watches.integration_systems);
+        init_done(&mut watches.application_templates);
+        init_done(&mut watches.system_auths);
+        init_done(&mut watches.leases);
+        init_done(&mut watches.namespaces);
+        for waiter in waiters {
+            let synced = tokio::time::timeout(Duration::from_secs(5), waiter)
+                .await
+                .expect("every waiter is woken")
+                .expect("the waiter completes");
+            assert!(synced);
+        }
     }
 }

@@ -98,7 +98,7 @@ async fn reconcile(
         return Ok(Action::await_change());
     }
     // Deciding which runtimes lost the application needs every runtime in the cache.
-    if ctx.stores.wait_until_ready().await.is_err() {
+    if !ctx.stores.wait_until_ready().await {
         return Ok(Action::await_change());
     }
     let namespace = app.namespace().ok_or(Error::Missing("namespace"))?;
