@@ -417,9 +417,11 @@ fn examples_refer_only_to_objects_the_examples_create() {
     let tenants: Vec<Tenant> = examples_of("Tenant");
     let applications: Vec<Application> = examples_of("Application");
     let runtimes: Vec<Runtime> = examples_of("Runtime");
+    // The operator creates every tenant's DEFAULT scenario; the examples add the others.
     let scenarios: BTreeSet<String> = examples_of::<Scenario>("Scenario")
         .iter()
         .map(|s| s.scenario_name().to_owned())
+        .chain([compass_crds::labels::DEFAULT_SCENARIO.to_owned()])
         .collect();
     let integration_systems: BTreeSet<String> =
         examples_of::<IntegrationSystem>("IntegrationSystem")
