@@ -544,6 +544,48 @@ fn every_environment_variable_a_deployment_sets_is_read_by_the_command_line() {
 }
 
 #[test]
+fn every_required_flag_of_a_deployments_subcommand_is_set_and_its_files_are_mounted() {
+    use clap::CommandFactory;
+    let cli = compass_operator::args::Cli::command();
+    for (name, pod, container) in workloads() {
+        let subcommand = container
+            .args
+            .iter()
+            .flatten()
+            .next()
+            .expect("a subcommand");
+        let command = cli
+            .find_subcommand(subcommand)
+            .unwrap_or_else(|| panic!("{name} runs `compass {subcommand}`, which does not exist"));
+        let env: Vec<_> = container.env.iter().flatten().collect();
+        for required in command.get_arguments().filter(|a| a.is_required_set()) {
+            let variable = required
+                .get_env()
+                .and_then(|v| v.to_str())
+                .unwrap_or_else(|| panic!("--{} has no environment variable", required.get_id()));
+            assert!(
+                env.iter().any(|e| e.name == variable && e.value.is_some()),
+                "{name} does not set {variable}, which `compass {subcommand}` requires"
+            );
+        }
+        // A flag naming a file points into a volume the container mounts.
+        let mounts: Vec<_> = container.volume_mounts.iter().flatten().collect();
+        for variable in env.iter().filter(|e| e.name.ends_with("_FILE")) {
+            let path = variable.value.as_deref().unwrap_or_default();
+            let mount = mounts
+                .iter()
+                .find(|m| path.starts_with(&format!("{}/", m.mount_path)))
+                .unwrap_or_else(|| panic!("{name}: {path} is in no mounted volume"));
+            assert!(
+                pod.volumes.iter().flatten().any(|v| v.name == mount.name),
+                "{name} mounts the volume {}, which the pod does not define",
+                mount.name
+            );
+        }
+    }
+}
+
+#[test]
 fn every_service_selects_a_deployments_pods_and_targets_a_port_they_name() {
     let deployments: Vec<Deployment> = objects("Deployment");
     for service in objects::<Service>("Service") {
