@@ -129,7 +129,11 @@ where
         let cache = self.clone();
         Box::pin(async move {
             let mut fresh: Option<Inner<K>> = None;
-            let mut events = watcher(api, config).default_backoff().boxed();
+            // No query reads managedFields; dropping them keeps the cache small.
+            let mut events = watcher(api, config)
+                .default_backoff()
+                .modify(|object| object.meta_mut().managed_fields = None)
+                .boxed();
             while let Some(event) = events.next().await {
                 match event {
                     Ok(watcher::Event::Init) => fresh = Some(Inner::default()),

@@ -233,7 +233,8 @@ async fn main() {
     let (rss, peak) = server.memory_kib();
     println!(
         "{:<44} {:>8} MiB   (peak {} MiB)",
-        format!("compass up memory, {} objects", 2 * n + registrations),
+        // The loaded applications, and those registered through each door.
+        format!("compass up memory, {} Applications", n + 2 * registrations),
         rss / 1024,
         peak / 1024
     );

@@ -231,10 +231,42 @@ pub async fn define_missing<'k>(
     Ok(())
 }
 
-/// The objects of a tenant that may match `filters`, in uid order: those carrying the label or
-/// scenario a filter needs (from the tag index) when some filter names one, otherwise every
-/// object of the namespace. Keys in `derived` (system labels every object has) narrow nothing.
-pub fn candidates<K>(
+/// The objects of a tenant, not being deleted, whose labels (from `labels_of`) pass every filter,
+/// keyed by uid for pagination. Without filters no object's labels are built.
+pub fn matching<K>(
+    cache: &crate::cache::Cache<K>,
+    namespace: &str,
+    filters: &[crate::label_filter::Compiled],
+    derived: &[&str],
+    labels_of: impl Fn(&K) -> BTreeMap<String, Value>,
+) -> Vec<(String, Arc<K>)>
+where
+    K: kube::Resource
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+{
+    candidates(cache, namespace, filters, derived)
+        .into_iter()
+        .filter(|object| object.meta().deletion_timestamp.is_none())
+        .filter(|object| {
+            filters.is_empty() || {
+                let labels = labels_of(object);
+                crate::label_filter::matches(filters, |key| labels.get(key).cloned())
+            }
+        })
+        .map(|object| (object.meta().uid.clone().unwrap_or_default(), object))
+        .collect()
+}
+
+/// The objects of a tenant that may match `filters`: those carrying the label or scenario a
+/// filter needs (from the tag index) when some filter names one, otherwise every object of the
+/// namespace. Keys in `derived` (system labels every object has) narrow nothing.
+fn candidates<K>(
     cache: &crate::cache::Cache<K>,
     namespace: &str,
     filters: &[crate::label_filter::Compiled],

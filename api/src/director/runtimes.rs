@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::{
     context::{caches, client, create, delete, find_in, merge, merge_at, tenant},
     enums::RuntimeStatusCondition,
-    labels::{self, Label, LabelWrite, candidates, check_value, define_missing},
+    labels::{self, Label, LabelWrite, check_value, define_missing},
     status::{Phase, phase},
     system_auths::auths_of,
     types::system::SystemAuth,
@@ -22,7 +22,7 @@ use super::{
 };
 use crate::{
     errors::{ApiResult, Code, error, has_code, invalid, not_found},
-    label_filter::{LabelFilter, compile, matches},
+    label_filter::{LabelFilter, compile},
     pagination::{PageInfo, paginate},
     scalars::{Any, Labels, PageCursor, Timestamp},
     scopes::Scopes,
@@ -202,17 +202,15 @@ impl RuntimeQuery {
     ) -> ApiResult<RuntimePage> {
         let scope = tenant(ctx)?;
         let filters = compile(filter.as_deref().unwrap_or_default())?;
-        let runtimes = candidates(&caches(ctx).runtimes, &scope.namespace, &filters, &[]);
-        let matching: Vec<(String, Runtime)> = runtimes
-            .into_iter()
-            .filter(|r| r.metadata.deletion_timestamp.is_none())
-            .filter(|r| {
-                let labels = labels::of_runtime(r);
-                matches(&filters, |key| labels.get(key).cloned())
-            })
-            .map(|r| (r.metadata.uid.clone().unwrap_or_default(), Runtime(r)))
-            .collect();
-        let page = paginate(matching, first, after.as_ref().map(|c| c.0.as_str()))?;
+        let found = labels::matching(
+            &caches(ctx).runtimes,
+            &scope.namespace,
+            &filters,
+            &[],
+            labels::of_runtime,
+        );
+        let found = found.into_iter().map(|(uid, r)| (uid, Runtime(r)));
+        let page = paginate(found.collect(), first, after.as_ref().map(|c| c.0.as_str()))?;
         Ok(RuntimePage {
             data: page.data,
             page_info: page.page_info,

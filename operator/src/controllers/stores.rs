@@ -88,6 +88,8 @@ where
         Box::pin(
             watcher(api, self.config)
                 .default_backoff()
+                // No controller reads managedFields; dropping them keeps the caches small.
+                .modify(|object| object.meta_mut().managed_fields = None)
                 .reflect_shared(self.writer)
                 .for_each(move |event| {
                     match event {

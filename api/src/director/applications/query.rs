@@ -9,11 +9,11 @@ use super::types::{Application, ApplicationPage, labels_of};
 use crate::{
     director::{
         context::{caches, find_in, tenant},
-        labels::{INTEGRATION_SYSTEM_LABEL, NAME_LABEL, candidates},
+        labels::{INTEGRATION_SYSTEM_LABEL, NAME_LABEL, matching},
         runtimes::scenarios_of,
     },
     errors::{ApiResult, not_found},
-    label_filter::{LabelFilter, compile, matches},
+    label_filter::{LabelFilter, compile},
     pagination::paginate,
     scalars::PageCursor,
     scopes::Scopes,
@@ -39,17 +39,15 @@ impl ApplicationQuery {
         let caches = caches(ctx);
         let filters = compile(filter.as_deref().unwrap_or_default())?;
         let derived = [NAME_LABEL, INTEGRATION_SYSTEM_LABEL];
-        let matching: Vec<(String, Application)> =
-            candidates(&caches.applications, &scope.namespace, &filters, &derived)
-                .into_iter()
-                .filter(|a| a.metadata.deletion_timestamp.is_none())
-                .filter(|a| {
-                    let labels = labels_of(caches, a);
-                    matches(&filters, |key| labels.get(key).cloned())
-                })
-                .map(|a| (a.metadata.uid.clone().unwrap_or_default(), Application(a)))
-                .collect();
-        paginate(matching, first, after.as_ref().map(|c| c.0.as_str())).map(Into::into)
+        let found = matching(
+            &caches.applications,
+            &scope.namespace,
+            &filters,
+            &derived,
+            |a| labels_of(caches, a),
+        );
+        let found = found.into_iter().map(|(uid, a)| (uid, Application(a)));
+        paginate(found.collect(), first, after.as_ref().map(|c| c.0.as_str())).map(Into::into)
     }
 
     /// The application with this id, if the tenant has it.
