@@ -99,9 +99,25 @@ pub fn name_users(users: &[String]) -> String {
     }
 }
 
+/// A count with its noun: `1 application`, `2 applications`.
+pub fn counted(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_read_as_english() {
+        assert_eq!(counted(1, "runtime"), "1 runtime");
+        assert_eq!(counted(0, "runtime"), "0 runtimes");
+        assert_eq!(counted(2, "application"), "2 applications");
+    }
 
     #[test]
     fn up_to_ten_users_are_named_and_the_rest_counted() {

@@ -15,7 +15,7 @@ use super::{
     Context, ControllerTask,
     checks::Verdict,
     error::{Result, error_policy, key},
-    in_use::{IN_USE, ensure_finalizer, name_users, release_finalizer},
+    in_use::{IN_USE, counted, ensure_finalizer, name_users, release_finalizer},
     status::{Conditions, apply_status, report_ready_transition},
     stores::Watches,
     triggers::{self, fan_out, own_changes, spec_changes},
@@ -132,8 +132,8 @@ fn in_use(users: &[String]) -> Verdict {
     Verdict::pass(
         "ReferencedByApplications",
         format!(
-            "Named by {} application(s): {}",
-            users.len(),
+            "Named by {}: {}",
+            counted(users.len(), "application"),
             name_users(users)
         ),
     )

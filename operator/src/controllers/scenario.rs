@@ -21,7 +21,7 @@ use super::{
     assignment::in_scenario,
     checks::Verdict,
     error::{Error, Result, error_policy, key},
-    in_use::{IN_USE, ensure_finalizer, name_users, release_finalizer},
+    in_use::{IN_USE, counted, ensure_finalizer, name_users, release_finalizer},
     status::{Conditions, apply_status, report_ready_transition},
     stores::Watches,
     triggers::{self, fan_out, own_changes, spec_changes},
@@ -238,10 +238,10 @@ fn in_use(users: &Users) -> Verdict {
     Verdict::pass(
         "ListedByObjects",
         format!(
-            "Listed by {} ({} applications, {} runtimes)",
+            "Listed by {} ({}, {})",
             name_users(&users.described()),
-            users.applications.len(),
-            users.runtimes.len()
+            counted(users.applications.len(), "application"),
+            counted(users.runtimes.len(), "runtime")
         ),
     )
 }

@@ -63,15 +63,16 @@ pub fn references(
     visible: &[Arc<Runtime>],
 ) -> Verdict {
     let namespace = app.namespace().unwrap_or_default();
+    let named = |name: &str, deleting: bool| {
+        scenarios.iter().any(|s| {
+            s.namespace().as_deref() == Some(namespace.as_str())
+                && s.scenario_name() == name
+                && s.meta().deletion_timestamp.is_some() == deleting
+        })
+    };
     let missing: Vec<String> = effective_scenarios(app.spec.scenarios.as_deref())
         .into_iter()
-        .filter(|name| {
-            !scenarios.iter().any(|s| {
-                s.namespace().as_deref() == Some(namespace.as_str())
-                    && s.scenario_name() == name
-                    && s.meta().deletion_timestamp.is_none()
-            })
-        })
+        .filter(|name| !named(name, false))
         .collect();
     if !missing.is_empty() {
         let quoted = quote_all(&missing);
@@ -80,10 +81,17 @@ pub fn references(
         } else {
             ("Scenarios", "do")
         };
+        // A scenario held by its finalizer still shows in `kubectl get`: say why it does not count.
+        let deleting: Vec<String> = missing.iter().filter(|n| named(n, true)).cloned().collect();
+        let note = match deleting.len() {
+            0 => String::new(),
+            1 => format!(" ({} is being deleted)", quote_all(&deleting)),
+            _ => format!(" ({} are being deleted)", quote_all(&deleting)),
+        };
         return Verdict::fails(
             SCENARIO_NOT_FOUND,
             format!(
-                "{noun} {quoted} {verb} not exist in namespace {namespace}; create a Scenario with spec.name {quoted} or remove it from spec.scenarios"
+                "{noun} {quoted} {verb} not exist in namespace {namespace}{note}; create a Scenario with spec.name {quoted} or remove it from spec.scenarios"
             ),
         );
     }
@@ -226,6 +234,11 @@ mod tests {
             &[],
         );
         assert_eq!(verdict.reason, SCENARIO_NOT_FOUND);
+        assert!(
+            verdict.message.contains("(\"DEFAULT\" is being deleted)"),
+            "{}",
+            verdict.message
+        );
     }
 
     #[test]
