@@ -46,6 +46,15 @@ where
     }
 }
 
+/// The `Ready` condition of any Compass object, as (status, reason, message), once it has one.
+pub fn ready<K: serde::Serialize>(object: &K) -> Option<(String, String, String)> {
+    let object = serde_json::to_value(object).ok()?;
+    let conditions = object["status"]["conditions"].as_array()?;
+    let ready = conditions.iter().find(|c| c["type"] == "Ready")?;
+    let text = |field: &str| ready[field].as_str().unwrap_or_default().to_owned();
+    Some((text("status"), text("reason"), text("message")))
+}
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -3,26 +3,12 @@
 
 use compass_crds::{Application, IntegrationSystem, Scenario};
 use compass_operator::controllers::OperatorConfig;
-use compass_tests::{TestServer, eventually};
+use compass_tests::{TestServer, eventually, ready};
 use kube::{
     Api, Client,
     api::{DeleteParams, Patch, PatchParams},
 };
 use serde_json::json;
-
-fn ready(system: &IntegrationSystem) -> Option<(String, String, String)> {
-    let found = system
-        .status
-        .as_ref()?
-        .conditions
-        .iter()
-        .find(|c| c.type_ == "Ready")?;
-    Some((
-        found.status.clone(),
-        found.reason.clone(),
-        found.message.clone(),
-    ))
-}
 
 async fn scenario_exists(client: &Client, namespace: &str) {
     let scenarios: Api<Scenario> = Api::namespaced(client.clone(), namespace);

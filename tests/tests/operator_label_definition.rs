@@ -3,38 +3,16 @@
 
 use std::time::Duration;
 
-use compass_crds::{LabelDefinition, Scenario};
+use compass_crds::LabelDefinition;
 use compass_operator::controllers::OperatorConfig;
-use compass_tests::{TestServer, eventually};
+use compass_tests::{TestServer, eventually, ready};
 use kube::{
-    Api, Client,
+    Api,
     api::{Patch, PatchParams},
 };
 use serde_json::json;
 
 const NS: &str = "default-tenant";
-
-fn ready(definition: &LabelDefinition) -> Option<(String, String, String)> {
-    let found = definition
-        .status
-        .as_ref()?
-        .conditions
-        .iter()
-        .find(|c| c.type_ == "Ready")?;
-    Some((
-        found.status.clone(),
-        found.reason.clone(),
-        found.message.clone(),
-    ))
-}
-
-async fn tenant_ready(client: &Client) {
-    let scenarios: Api<Scenario> = Api::namespaced(client.clone(), NS);
-    eventually("the default tenant's DEFAULT scenario", || async {
-        scenarios.get("default").await.ok()
-    })
-    .await;
-}
 
 async fn reason_is(
     definitions: &Api<LabelDefinition>,
@@ -55,7 +33,7 @@ async fn a_schema_that_an_existing_label_breaks_names_the_object_until_the_label
     let server = TestServer::start().await;
     let operator = server.start_operator(OperatorConfig::default()).await;
     let client = server.client().await;
-    tenant_ready(&client).await;
+    server.wait_tenant_ready("default").await;
     server.apply_yaml(
         r#"
 apiVersion: compass.kyma-project.io/v1alpha1
@@ -151,7 +129,7 @@ async fn an_invalid_json_schema_and_a_duplicate_key_are_not_ready() {
     let server = TestServer::start().await;
     let operator = server.start_operator(OperatorConfig::default()).await;
     let client = server.client().await;
-    tenant_ready(&client).await;
+    server.wait_tenant_ready("default").await;
     server.apply_yaml(
         "apiVersion: compass.kyma-project.io/v1alpha1\nkind: LabelDefinition\nmetadata: { name: tier, namespace: default-tenant }\nspec: { schema: { type: strin } }\n",
         &[],

@@ -11,7 +11,7 @@ use k8s_openapi::{
     jiff::Timestamp,
 };
 use kube::{
-    Api, Client,
+    Api,
     api::{DeleteParams, Patch, PatchParams, PostParams},
 };
 use serde_json::json;
@@ -30,14 +30,6 @@ fn condition(runtime: &Runtime, type_: &str) -> Option<(String, String)> {
 
 fn pair(status: &str, reason: &str) -> Option<(String, String)> {
     Some((status.to_owned(), reason.to_owned()))
-}
-
-async fn tenant_ready(client: &Client) {
-    let scenarios: Api<Scenario> = Api::namespaced(client.clone(), NS);
-    eventually("the default tenant's DEFAULT scenario", || async {
-        scenarios.get("default").await.ok()
-    })
-    .await;
 }
 
 async fn create<K>(api: &Api<K>, object: serde_json::Value)
@@ -89,7 +81,7 @@ async fn a_runtime_sees_the_applications_it_shares_a_scenario_with_as_either_sid
     let server = TestServer::start().await;
     let operator = server.start_operator(OperatorConfig::default()).await;
     let client = server.client().await;
-    tenant_ready(&client).await;
+    server.wait_tenant_ready("default").await;
     let scenarios: Api<Scenario> = Api::namespaced(client.clone(), NS);
     let applications: Api<Application> = Api::namespaced(client.clone(), NS);
     let runtimes: Api<Runtime> = Api::namespaced(client.clone(), NS);
@@ -197,7 +189,7 @@ async fn a_runtime_in_a_missing_scenario_or_with_an_invalid_label_is_not_ready_u
     let server = TestServer::start().await;
     let operator = server.start_operator(OperatorConfig::default()).await;
     let client = server.client().await;
-    tenant_ready(&client).await;
+    server.wait_tenant_ready("default").await;
     let runtimes: Api<Runtime> = Api::namespaced(client.clone(), NS);
     create(
         &runtimes,
@@ -280,7 +272,7 @@ async fn available_follows_the_agents_heartbeat_lease_and_expires_without_an_eve
     };
     let operator = server.start_operator(config).await;
     let client = server.client().await;
-    tenant_ready(&client).await;
+    server.wait_tenant_ready("default").await;
     let runtimes: Api<Runtime> = Api::namespaced(client.clone(), NS);
     let leases: Api<Lease> = Api::namespaced(client.clone(), NS);
     create(&runtimes, runtime("edge", json!({}))).await;

@@ -8,7 +8,7 @@ use compass_crds::{Application, Runtime, Scenario};
 use compass_operator::controllers::OperatorConfig;
 use compass_tests::{TestServer, eventually};
 use kube::{
-    Api, Client,
+    Api,
     api::{DeleteParams, Patch, PatchParams},
 };
 use serde_json::json;
@@ -29,14 +29,6 @@ fn condition(scenario: &Scenario, type_: &str) -> Option<(String, String, String
     ))
 }
 
-async fn tenant_ready(client: &Client) {
-    let scenarios: Api<Scenario> = Api::namespaced(client.clone(), NS);
-    eventually("the default tenant's DEFAULT scenario", || async {
-        scenarios.get("default").await.ok()
-    })
-    .await;
-}
-
 async fn merge<K>(api: &Api<K>, name: &str, patch: serde_json::Value)
 where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
@@ -51,7 +43,7 @@ async fn a_scenario_in_use_is_held_until_nothing_lists_it() {
     let server = TestServer::start().await;
     let operator = server.start_operator(OperatorConfig::default()).await;
     let client = server.client().await;
-    tenant_ready(&client).await;
+    server.wait_tenant_ready("default").await;
     server.apply_yaml(
         r#"
 apiVersion: compass.kyma-project.io/v1alpha1
@@ -165,7 +157,7 @@ async fn a_second_scenario_of_the_same_name_is_not_ready_and_an_unused_one_goes_
     let server = TestServer::start().await;
     let operator = server.start_operator(OperatorConfig::default()).await;
     let client = server.client().await;
-    tenant_ready(&client).await;
+    server.wait_tenant_ready("default").await;
     let scenarios: Api<Scenario> = Api::namespaced(client.clone(), NS);
     let scenario = |name: &str| {
         format!(

@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use compass_crds::{Scenario, SystemAuth};
+use compass_crds::SystemAuth;
 use compass_operator::controllers::OperatorConfig;
-use compass_tests::{TestServer, eventually};
+use compass_tests::{TestServer, eventually, ready};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::{
-    Api, Client,
+    Api,
     api::{DeleteParams, Patch, PatchParams},
 };
 use serde_json::{Value, json};
@@ -17,28 +17,6 @@ use serde_json::{Value, json};
 const NS: &str = "default-tenant";
 /// The field manager standing in for the Connector, which records tokens and certificates.
 const CONNECTOR: &str = "connector.compass.kyma-project.io";
-
-fn ready(auth: &SystemAuth) -> Option<(String, String, String)> {
-    let found = auth
-        .status
-        .as_ref()?
-        .conditions
-        .iter()
-        .find(|c| c.type_ == "Ready")?;
-    Some((
-        found.status.clone(),
-        found.reason.clone(),
-        found.message.clone(),
-    ))
-}
-
-async fn tenant_ready(client: &Client) {
-    let scenarios: Api<Scenario> = Api::namespaced(client.clone(), NS);
-    eventually("the default tenant's DEFAULT scenario", || async {
-        scenarios.get("default").await.ok()
-    })
-    .await;
-}
 
 fn in_seconds(seconds: i64) -> String {
     Timestamp::now()
@@ -63,7 +41,7 @@ async fn a_system_auth_is_ready_once_its_subject_exists_and_goes_with_it() {
     let server = TestServer::start().await;
     let operator = server.start_operator(OperatorConfig::default()).await;
     let client = server.client().await;
-    tenant_ready(&client).await;
+    server.wait_tenant_ready("default").await;
     server.apply_yaml(
         r#"
 apiVersion: compass.kyma-project.io/v1alpha1
@@ -172,7 +150,7 @@ async fn expired_tokens_are_removed_and_revoked_certificates_do_not_count() {
     let server = TestServer::start().await;
     let operator = server.start_operator(OperatorConfig::default()).await;
     let client = server.client().await;
-    tenant_ready(&client).await;
+    server.wait_tenant_ready("default").await;
     server.apply_yaml(
         r#"
 apiVersion: compass.kyma-project.io/v1alpha1
