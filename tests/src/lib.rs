@@ -46,6 +46,31 @@ where
     }
 }
 
+/// Waits until `name` no longer exists in `api`.
+pub async fn wait_gone<K>(api: &Api<K>, name: &str)
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    eventually(&format!("{name} is gone"), || async {
+        api.get_opt(name).await.unwrap().is_none().then_some(())
+    })
+    .await;
+}
+
+/// Applies a JSON merge patch to `name`.
+pub async fn merge<K>(api: &Api<K>, name: &str, patch: serde_json::Value)
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    api.patch(
+        name,
+        &kube::api::PatchParams::default(),
+        &kube::api::Patch::Merge(&patch),
+    )
+    .await
+    .unwrap();
+}
+
 /// The `Ready` condition of any Compass object, as (status, reason, message), once it has one.
 pub fn ready<K: serde::Serialize>(object: &K) -> Option<(String, String, String)> {
     let object = serde_json::to_value(object).ok()?;

@@ -3,7 +3,7 @@
 
 use compass_crds::{Application, IntegrationSystem, Scenario};
 use compass_operator::controllers::OperatorConfig;
-use compass_tests::{TestServer, eventually, ready};
+use compass_tests::{TestServer, eventually, ready, wait_gone};
 use kube::{
     Api, Client,
     api::{DeleteParams, Patch, PatchParams},
@@ -75,15 +75,7 @@ spec: { integrationSystem: sap-sync }
         .delete("unused", &DeleteParams::default())
         .await
         .unwrap();
-    eventually("unused is gone", || async {
-        systems
-            .get_opt("unused")
-            .await
-            .unwrap()
-            .is_none()
-            .then_some(())
-    })
-    .await;
+    wait_gone(&systems, "unused").await;
 
     server.kubectl_ok(&["delete", "intsys", "sap-sync", "--wait=false"]);
     let held = eventually("sap-sync is held", || async {
@@ -119,15 +111,7 @@ spec: { integrationSystem: sap-sync }
     )
     .await
     .unwrap();
-    eventually("sap-sync is gone", || async {
-        systems
-            .get_opt("sap-sync")
-            .await
-            .unwrap()
-            .is_none()
-            .then_some(())
-    })
-    .await;
+    wait_gone(&systems, "sap-sync").await;
 
     operator.stop().await;
     server.stop().await;

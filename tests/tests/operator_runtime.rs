@@ -4,7 +4,7 @@
 
 use compass_crds::{Application, Runtime, Scenario};
 use compass_operator::controllers::OperatorConfig;
-use compass_tests::{TestServer, eventually};
+use compass_tests::{TestServer, eventually, merge};
 use k8s_openapi::{
     api::coordination::v1::Lease,
     apimachinery::pkg::apis::meta::v1::{Condition, MicroTime},
@@ -12,7 +12,7 @@ use k8s_openapi::{
 };
 use kube::{
     Api,
-    api::{DeleteParams, Patch, PatchParams, PostParams},
+    api::{DeleteParams, PostParams},
 };
 use serde_json::json;
 
@@ -65,15 +65,6 @@ async fn sees(runtimes: &Api<Runtime>, name: &str, expected: &[&str]) -> Runtime
             .then_some(runtime)
     })
     .await
-}
-
-async fn merge<K>(api: &Api<K>, name: &str, patch: serde_json::Value)
-where
-    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
-{
-    api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
-        .await
-        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

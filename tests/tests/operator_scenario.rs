@@ -6,11 +6,8 @@ use std::time::Duration;
 
 use compass_crds::{Application, Runtime, Scenario};
 use compass_operator::controllers::OperatorConfig;
-use compass_tests::{TestServer, eventually};
-use kube::{
-    Api,
-    api::{DeleteParams, Patch, PatchParams},
-};
+use compass_tests::{TestServer, eventually, merge, wait_gone};
+use kube::{Api, api::DeleteParams};
 use serde_json::json;
 
 const NS: &str = "default-tenant";
@@ -27,15 +24,6 @@ fn condition(scenario: &Scenario, type_: &str) -> Option<(String, String, String
         found.reason.clone(),
         found.message.clone(),
     ))
-}
-
-async fn merge<K>(api: &Api<K>, name: &str, patch: serde_json::Value)
-where
-    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
-{
-    api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
-        .await
-        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -138,15 +126,7 @@ spec: { scenarios: [marketing, DEFAULT] }
         json!({ "spec": { "scenarios": ["DEFAULT"] } }),
     )
     .await;
-    eventually("marketing is gone", || async {
-        scenarios
-            .get_opt("marketing")
-            .await
-            .unwrap()
-            .is_none()
-            .then_some(())
-    })
-    .await;
+    wait_gone(&scenarios, "marketing").await;
 
     operator.stop().await;
     server.stop().await;
@@ -197,15 +177,7 @@ async fn a_second_scenario_of_the_same_name_is_not_ready_and_an_unused_one_goes_
         .delete("sales-first", &DeleteParams::default())
         .await
         .unwrap();
-    eventually("sales-first is gone", || async {
-        scenarios
-            .get_opt("sales-first")
-            .await
-            .unwrap()
-            .is_none()
-            .then_some(())
-    })
-    .await;
+    wait_gone(&scenarios, "sales-first").await;
     eventually("sales-second takes over", || async {
         let scenario = scenarios.get("sales-second").await.ok()?;
         (condition(&scenario, "Ready")?.1 == "Defined").then_some(())

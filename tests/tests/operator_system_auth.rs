@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use compass_crds::SystemAuth;
 use compass_operator::controllers::OperatorConfig;
-use compass_tests::{TestServer, eventually, ready};
+use compass_tests::{TestServer, eventually, ready, wait_gone};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::{
     Api,
@@ -131,15 +131,7 @@ spec: {}
 
     // Deleting the subject removes its identities.
     server.kubectl_ok(&["delete", "capp", "orders", "-n", NS]);
-    eventually("orders-cert goes with orders", || async {
-        auths
-            .get_opt("orders-cert")
-            .await
-            .unwrap()
-            .is_none()
-            .then_some(())
-    })
-    .await;
+    wait_gone(&auths, "orders-cert").await;
 
     operator.stop().await;
     server.stop().await;

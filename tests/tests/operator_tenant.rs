@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use compass_crds::{Scenario, Tenant};
 use compass_operator::controllers::OperatorConfig;
-use compass_tests::{TestServer, eventually};
+use compass_tests::{TestServer, eventually, wait_gone};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::{
     Api,
@@ -68,15 +68,7 @@ async fn a_tenant_gets_its_namespace_and_default_scenario_and_loses_them_when_de
         .delete("acme", &DeleteParams::default())
         .await
         .unwrap();
-    eventually("the namespace is gone", || async {
-        namespaces
-            .get_opt("acme")
-            .await
-            .unwrap()
-            .is_none()
-            .then_some(())
-    })
-    .await;
+    wait_gone(&namespaces, "acme").await;
     operator.stop().await;
     server.stop().await;
 }
