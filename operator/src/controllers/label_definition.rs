@@ -3,22 +3,18 @@
 //! original refused a schema change that existing labels broke; here the change is stored and the
 //! objects that break it are reported, so a GitOps repository converges once they are fixed.
 
-use std::{collections::HashSet, sync::Arc};
+use std::sync::Arc;
 
 use compass_crds::{
     Application, InvalidLabel, LabelDefinition, LabelDefinitionStatus, Runtime, conditions::READY,
     labels::Labels,
 };
-use futures_util::{Stream, StreamExt, stream};
+use futures_util::StreamExt;
 use jsonschema::Validator;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::{
     Api, Resource, ResourceExt,
-    runtime::{
-        Controller,
-        controller::Action,
-        reflector::{ObjectRef, Store},
-    },
+    runtime::{Controller, controller::Action},
 };
 
 use super::{
@@ -28,7 +24,7 @@ use super::{
     labels::violation,
     status::{Conditions, apply_status, report_ready_transition},
     stores::Watches,
-    triggers::{self, fan_out, own_changes, spec_changes},
+    triggers::{self, fan_out, in_namespaces, namespaces_touched, own_changes},
 };
 use crate::shutdown::Shutdown;
 
@@ -42,8 +38,10 @@ pub const MAX_INVALID_LISTED: usize = 50;
 /// The LabelDefinition controller's task.
 pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
     let related = fan_out(
-        namespaces(watches),
-        expand(ctx.stores.label_definitions.clone()),
+        // Any spec change may add, change or remove a label, and definitions are few, so every
+        // definition of a touched namespace is checked.
+        namespaces_touched(watches, &watches.label_definitions),
+        in_namespaces(ctx.stores.label_definitions.clone()),
     );
     Box::pin(
         Controller::for_shared_stream(
@@ -56,32 +54,6 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
         .run(reconcile, error_policy(CONTROLLER_NAME), ctx)
         .for_each(|_| std::future::ready(())),
     )
-}
-
-/// Namespaces whose applications, runtimes or definitions changed. Any spec change may add,
-/// change or remove a label, and definitions are few, so every definition there is checked.
-fn namespaces(watches: &Watches) -> impl Stream<Item = String> + Send + 'static {
-    let applications =
-        spec_changes(&watches.applications).map(|c| c.object().namespace().unwrap_or_default());
-    let runtimes =
-        spec_changes(&watches.runtimes).map(|c| c.object().namespace().unwrap_or_default());
-    let definitions = spec_changes(&watches.label_definitions)
-        .map(|c| c.object().namespace().unwrap_or_default());
-    stream::select(applications, stream::select(runtimes, definitions))
-}
-
-/// The definitions of a batch of namespaces.
-fn expand(
-    definitions: Store<LabelDefinition>,
-) -> impl Fn(&HashSet<String>) -> Vec<ObjectRef<LabelDefinition>> {
-    move |namespaces| {
-        definitions
-            .state()
-            .iter()
-            .filter(|d| namespaces.contains(&d.namespace().unwrap_or_default()))
-            .map(|d| ObjectRef::from_obj(d.as_ref()))
-            .collect()
-    }
 }
 
 async fn reconcile(definition: Arc<LabelDefinition>, ctx: Arc<Context>) -> Result<Action> {

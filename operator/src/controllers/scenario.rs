@@ -3,17 +3,13 @@
 //! held (by a finalizer) while applications or runtimes still list it, as the original refused
 //! to drop a scenario from the enum while a label used it.
 
-use std::{collections::HashSet, sync::Arc};
+use std::sync::Arc;
 
 use compass_crds::{Application, Runtime, Scenario, ScenarioStatus, conditions::READY};
-use futures_util::{Stream, StreamExt, stream};
+use futures_util::StreamExt;
 use kube::{
     Api, Resource, ResourceExt,
-    runtime::{
-        Controller,
-        controller::Action,
-        reflector::{ObjectRef, Store},
-    },
+    runtime::{Controller, controller::Action},
 };
 
 use super::{
@@ -24,7 +20,7 @@ use super::{
     in_use::{IN_USE, counted, ensure_finalizer, name_users, release_finalizer},
     status::{Conditions, apply_status, report_ready_transition},
     stores::Watches,
-    triggers::{self, fan_out, own_changes, spec_changes},
+    triggers::{self, fan_out, in_namespaces, namespaces_touched, own_changes},
 };
 use crate::shutdown::Shutdown;
 
@@ -37,7 +33,11 @@ pub const FINALIZER: &str = "compass.kyma-project.io/scenario-in-use";
 
 /// The Scenario controller's task.
 pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
-    let related = fan_out(namespaces(watches), expand(ctx.stores.scenarios.clone()));
+    // Counts, use and duplicates of every Scenario of a touched namespace may change.
+    let related = fan_out(
+        namespaces_touched(watches, &watches.scenarios),
+        in_namespaces(ctx.stores.scenarios.clone()),
+    );
     Box::pin(
         Controller::for_shared_stream(
             own_changes(&watches.scenarios),
@@ -49,30 +49,6 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
         .run(reconcile, error_policy(CONTROLLER_NAME), ctx)
         .for_each(|_| std::future::ready(())),
     )
-}
-
-/// Namespaces whose applications, runtimes or scenarios changed: counts, use and duplicates of
-/// every Scenario there may change.
-fn namespaces(watches: &Watches) -> impl Stream<Item = String> + Send + 'static {
-    let applications =
-        spec_changes(&watches.applications).map(|c| c.object().namespace().unwrap_or_default());
-    let runtimes =
-        spec_changes(&watches.runtimes).map(|c| c.object().namespace().unwrap_or_default());
-    let scenarios =
-        spec_changes(&watches.scenarios).map(|c| c.object().namespace().unwrap_or_default());
-    stream::select(applications, stream::select(runtimes, scenarios))
-}
-
-/// The Scenarios of a batch of namespaces.
-fn expand(scenarios: Store<Scenario>) -> impl Fn(&HashSet<String>) -> Vec<ObjectRef<Scenario>> {
-    move |namespaces| {
-        scenarios
-            .state()
-            .iter()
-            .filter(|s| namespaces.contains(&s.namespace().unwrap_or_default()))
-            .map(|s| ObjectRef::from_obj(s.as_ref()))
-            .collect()
-    }
 }
 
 async fn reconcile(scenario: Arc<Scenario>, ctx: Arc<Context>) -> Result<Action> {

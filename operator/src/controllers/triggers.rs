@@ -12,11 +12,17 @@ use std::{
 use futures_util::{Stream, StreamExt, stream};
 use kube::{
     Resource, ResourceExt,
-    runtime::{controller, reflector::ObjectRef},
+    runtime::{
+        controller,
+        reflector::{ObjectRef, Store},
+    },
 };
 use serde::de::DeserializeOwned;
 
-use super::{Context, stores::Shared};
+use super::{
+    Context,
+    stores::{Shared, Watches},
+};
 
 /// How long a controller waits for an object to stop changing before it reconciles it.
 pub const DEBOUNCE: Duration = Duration::from_millis(100);
@@ -165,6 +171,42 @@ where
     K: Resource<DynamicType = ()> + Send + 'static,
 {
     batched(scopes).flat_map(move |batch| stream::iter(expand(&batch)))
+}
+
+/// Namespaces where an application, a runtime or an object of `own` changed its spec, was
+/// created or deleted: what a namespace-wide summary of `own` (use counts, label checks)
+/// depends on.
+pub fn namespaces_touched<K>(
+    watches: &Watches,
+    own: &Shared<K>,
+) -> impl Stream<Item = String> + Send + 'static
+where
+    K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
+    K::DynamicType: Eq + Hash + Clone + Default,
+{
+    let applications = spec_changes(&watches.applications).map(namespace_of);
+    let runtimes = spec_changes(&watches.runtimes).map(namespace_of);
+    let own = spec_changes(own).map(namespace_of);
+    stream::select(applications, stream::select(runtimes, own))
+}
+
+fn namespace_of<K: Resource>(change: Change<K>) -> String {
+    change.object().namespace().unwrap_or_default()
+}
+
+/// Every object of `store` in a batch of namespaces, for [`fan_out`].
+pub fn in_namespaces<K>(store: Store<K>) -> impl Fn(&HashSet<String>) -> Vec<ObjectRef<K>>
+where
+    K: Resource<DynamicType = ()> + Clone + 'static,
+{
+    move |namespaces| {
+        store
+            .state()
+            .iter()
+            .filter(|o| namespaces.contains(&o.namespace().unwrap_or_default()))
+            .map(|o| ObjectRef::from_obj(o.as_ref()))
+            .collect()
+    }
 }
 
 #[cfg(test)]
