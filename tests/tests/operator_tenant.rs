@@ -64,6 +64,17 @@ async fn a_tenant_gets_its_namespace_and_default_scenario_and_loses_them_when_de
     .await;
     assert_eq!(default.spec.name.as_deref(), Some("DEFAULT"));
 
+    // Deleted while nothing lists it, the DEFAULT scenario is created again.
+    scenarios
+        .delete("default", &DeleteParams::default())
+        .await
+        .unwrap();
+    eventually("the DEFAULT scenario is created again", || async {
+        let again = scenarios.get("default").await.ok()?;
+        (again.metadata.uid != default.metadata.uid).then_some(())
+    })
+    .await;
+
     tenants
         .delete("acme", &DeleteParams::default())
         .await

@@ -7,12 +7,9 @@ use std::{
     time::Duration,
 };
 
-use kube::{
-    Client,
-    runtime::events::{Recorder, Reporter},
-};
+use kube::Client;
 
-use super::{labels::SchemaCache, stores::Stores};
+use super::{events::EventRecorder, labels::SchemaCache, stores::Stores};
 use crate::{http::HttpClient, metrics::Metrics};
 
 /// Tunables of the controllers.
@@ -59,7 +56,7 @@ pub struct Context {
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
     /// Publishes Events on objects.
-    pub recorder: Recorder,
+    pub recorder: EventRecorder,
     /// Calls applications' URLs: spec downloads and webhooks.
     pub http: HttpClient,
     /// Tunables.
@@ -82,12 +79,8 @@ impl Context {
         metrics: Arc<Metrics>,
         config: OperatorConfig,
     ) -> Self {
-        let reporter = Reporter {
-            controller: "compass-operator".into(),
-            instance: std::env::var("HOSTNAME").ok(),
-        };
         Self {
-            recorder: Recorder::new(client.clone(), reporter),
+            recorder: EventRecorder::new(client.clone(), "compass-operator"),
             http: HttpClient::new(),
             client,
             stores,

@@ -7,11 +7,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::{
     Api, Resource, ResourceExt,
     api::{Patch, PatchParams},
-    runtime::events::{Event, EventType},
 };
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::json;
 
+pub use super::events::EventType;
 use super::{Context, error::Result};
 
 /// Now, as Kubernetes timestamps are written.
@@ -114,14 +114,13 @@ pub async fn publish<K: Resource<DynamicType = ()>>(
     action: &str,
     note: impl Into<String>,
 ) {
-    let event = Event {
-        type_,
-        reason: reason.to_owned(),
-        note: Some(note.into()),
-        action: action.to_owned(),
-        secondary: None,
-    };
-    if let Err(error) = ctx.recorder.publish(&event, &object.object_ref(&())).await {
+    let note = note.into();
+    let regarding = object.object_ref(&());
+    let published = ctx
+        .recorder
+        .publish(&regarding, type_, reason, action, &note)
+        .await;
+    if let Err(error) = published {
         tracing::debug!(%error, name = %object.meta().name.as_deref().unwrap_or_default(), "Publishing an Event failed");
     }
 }

@@ -36,7 +36,26 @@ pub const DEFAULT_SCENARIO_OBJECT: &str = "default";
 pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
     let tenants = ctx.stores.tenants.clone();
     let by_namespace = ctx.stores.tenants.clone();
+    let tenant_of = ctx.stores.tenants.clone();
     let concurrency = ctx.config.concurrency;
+    // A deleted DEFAULT scenario is created again: deletions do not reach the shared
+    // subscription below, which carries only objects still in the store.
+    let default_scenario_deleted =
+        watches
+            .scenarios
+            .subscribe_deleted()
+            .filter_map(move |scenario| {
+                let found = (scenario.name_any() == DEFAULT_SCENARIO_OBJECT)
+                    .then(|| scenario.namespace().unwrap_or_default())
+                    .and_then(|namespace| {
+                        tenant_of
+                            .state()
+                            .into_iter()
+                            .find(|t| t.namespace_name() == namespace)
+                    })
+                    .map(|t| ObjectRef::from_obj(t.as_ref()));
+                std::future::ready(found)
+            });
     Box::pin(
         Controller::for_shared_stream(watches.tenants.subscribe(), watches.tenants.store.clone())
             // Another tenant with the same external id appearing or going changes this one.
@@ -71,6 +90,7 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
                         .map(|t| ObjectRef::from_obj(t.as_ref()))
                 },
             )
+            .reconcile_on(default_scenario_deleted)
             .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
             .graceful_shutdown_on(shutdown.wait())
             .run(reconcile, error_policy(CONTROLLER_NAME), ctx)

@@ -16,7 +16,7 @@ use futures_util::{StreamExt, stream};
 use http::Request;
 use http_body_util::Full;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use kube::{ResourceExt, runtime::events::EventType};
+use kube::ResourceExt;
 
 use super::{
     children::{
@@ -29,7 +29,7 @@ use crate::{
     controllers::{
         Context,
         error::{Error, Result},
-        status::publish,
+        status::{EventType, publish},
     },
     http::{secrets::SecretSource, status_text},
 };

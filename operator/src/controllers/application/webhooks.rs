@@ -15,7 +15,6 @@ use k8s_openapi::{api::core::v1::Secret, apimachinery::pkg::apis::meta::v1::Time
 use kube::{
     Api, ResourceExt,
     api::{DeleteParams, Patch, PatchParams},
-    runtime::events::EventType,
 };
 
 use super::{
@@ -28,7 +27,7 @@ use crate::{
     controllers::{
         Context,
         error::{Error, Result},
-        status::publish,
+        status::{EventType, publish},
     },
     http::{secrets::SecretSource, status_text},
 };
