@@ -129,7 +129,7 @@ async fn director(State(api): State<Arc<Api>>, headers: HeaderMap, body: Body) -
         return error_response(StatusCode::FORBIDDEN, "TENANT_MISMATCH", &message);
     }
     // The body is read only for an authenticated caller, and never beyond the bound.
-    let Ok(bytes) = axum::body::to_bytes(body, api.max_body_bytes).await else {
+    let Some(bytes) = read_bounded(body, api.max_body_bytes).await else {
         let message = format!(
             "the request body is larger than {} bytes",
             api.max_body_bytes
@@ -144,6 +144,37 @@ async fn director(State(api): State<Arc<Api>>, headers: HeaderMap, body: Body) -
         }
     };
     GraphQLResponse::from(api.schema.execute_batch(request.data(caller)).await).into_response()
+}
+
+/// How much of an oversized body is read and discarded, and for how long, before the 413.
+const DRAIN_BYTES: usize = 64 * 1024 * 1024;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The body, if it is at most `limit` bytes. A larger one is not kept: the rest of it is read
+/// and discarded (within [`DRAIN_BYTES`] and [`DRAIN_TIME`]) so that a client still sending
+/// receives the 413 instead of a connection reset by a server that stopped reading.
+async fn read_bounded(body: Body, limit: usize) -> Option<bytes::Bytes> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut kept = bytes::BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.ok()?;
+        if kept.len() + chunk.len() > limit {
+            let mut drained = kept.len() + chunk.len();
+            let drain = async {
+                while let Some(Ok(chunk)) = stream.next().await {
+                    drained += chunk.len();
+                    if drained > DRAIN_BYTES {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
+            return None;
+        }
+        kept.extend_from_slice(&chunk);
+    }
+    Some(kept.freeze())
 }
 
 /// An answer carrying one GraphQL error with a code, outside of execution.
