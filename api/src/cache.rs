@@ -94,10 +94,32 @@ fn key_of<K: ResourceExt>(object: &K) -> Key {
     (object.namespace().unwrap_or_default(), object.name_any())
 }
 
+/// A kind the caches can hold: a resource the watcher decodes and tasks share.
+pub trait Cached:
+    Resource<DynamicType: Default + Eq + std::hash::Hash + Clone>
+    + Clone
+    + DeserializeOwned
+    + Debug
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<K> Cached for K where
+    K: Resource<DynamicType: Default + Eq + std::hash::Hash + Clone>
+        + Clone
+        + DeserializeOwned
+        + Debug
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 impl<K> Cache<K>
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
-    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+    K: Cached,
 {
     /// An empty cache; `indexer` gives each object's extra keys.
     pub fn new(indexer: Indexer<K>) -> Self {

@@ -1,17 +1,17 @@
 //! What every resolver reaches for: the caller, the caches, the client, the caller's tenant, and
 //! writes that wait until the caches show them (so a caller reads its own writes).
 
-use std::{fmt::Debug, sync::Arc};
+use std::sync::Arc;
 
 use async_graphql::Context;
 use kube::{
-    Api, Client, Resource, ResourceExt,
+    Api, Client, ResourceExt,
     api::{DeleteParams, Patch, PatchParams, PostParams},
 };
-use serde::{Serialize, de::DeserializeOwned};
+use serde::Serialize;
 
 use crate::{
-    cache::Cache,
+    cache::{Cache, Cached},
     errors::{ApiResult, Code, error, from_kube},
     gateway::{Caller, TenantScope, resolve_tenant},
     state::Caches,
@@ -45,8 +45,7 @@ pub fn tenant(ctx: &Context<'_>) -> ApiResult<TenantScope> {
 /// Creates `object` through `api` and returns it as the cache holds it once it does.
 pub async fn create<K>(api: &Api<K>, cache: &Cache<K>, object: &K, what: &str) -> ApiResult<Arc<K>>
 where
-    K: Resource + Clone + Serialize + DeserializeOwned + Debug + Send + Sync + 'static,
-    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+    K: Cached + Serialize,
 {
     let created = api
         .create(&PostParams::default(), object)
@@ -65,8 +64,7 @@ pub async fn merge<K>(
     what: &str,
 ) -> ApiResult<Arc<K>>
 where
-    K: Resource + Clone + Serialize + DeserializeOwned + Debug + Send + Sync + 'static,
-    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+    K: Cached + Serialize,
 {
     let patched = api
         .patch(
@@ -93,8 +91,7 @@ pub async fn merge_at<K>(
     what: &str,
 ) -> ApiResult<Arc<K>>
 where
-    K: Resource + Clone + Serialize + DeserializeOwned + Debug + Send + Sync + 'static,
-    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+    K: Cached + Serialize,
 {
     let mut guarded = patch.clone();
     guarded["metadata"]["resourceVersion"] = serde_json::Value::String(resource_version.to_owned());
@@ -110,8 +107,7 @@ pub async fn delete<K>(
     what: &str,
 ) -> ApiResult<()>
 where
-    K: Resource + Clone + Serialize + DeserializeOwned + Debug + Send + Sync + 'static,
-    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+    K: Cached + Serialize,
 {
     api.delete(name, &DeleteParams::default())
         .await
@@ -123,8 +119,7 @@ where
 /// Waits for the cache to hold `written` (or newer) and returns the cached object.
 async fn settle<K>(cache: &Cache<K>, written: &K) -> ApiResult<Arc<K>>
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
-    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+    K: Cached,
 {
     let namespace = written.namespace().unwrap_or_default();
     let name = written.name_any();
@@ -144,8 +139,7 @@ where
 /// for the caller).
 pub fn find_in<K>(cache: &Cache<K>, namespace: &str, id: &str) -> Option<Arc<K>>
 where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
-    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+    K: Cached,
 {
     cache
         .by_uid(id)

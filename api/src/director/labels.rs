@@ -241,14 +241,7 @@ pub fn matching<K>(
     labels_of: impl Fn(&K) -> BTreeMap<String, Value>,
 ) -> Vec<(String, Arc<K>)>
 where
-    K: kube::Resource
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug
-        + Send
-        + Sync
-        + 'static,
-    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+    K: crate::cache::Cached,
 {
     candidates(cache, namespace, filters, derived)
         .into_iter()
@@ -273,14 +266,7 @@ fn candidates<K>(
     derived: &[&str],
 ) -> Vec<Arc<K>>
 where
-    K: kube::Resource
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug
-        + Send
-        + Sync
-        + 'static,
-    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+    K: crate::cache::Cached,
 {
     use crate::{
         label_filter::Compiled,
