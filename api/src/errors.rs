@@ -71,15 +71,20 @@ pub fn not_found(what: &str, id: &str) -> async_graphql::Error {
     )
 }
 
+/// A name already taken by another object of the same kind.
+pub fn name_taken(what: &str, name: &str) -> async_graphql::Error {
+    error(
+        Code::NotUnique,
+        format!("Object name is not unique [object={what}; name={name}]"),
+    )
+}
+
 /// Maps a Kubernetes API failure to the error a client of the Director expects.
 pub fn from_kube(error: kube::Error, what: &str, name: &str) -> async_graphql::Error {
     match &error {
         kube::Error::Api(status) if status.code == 404 => not_found(what, name),
         kube::Error::Api(status) if status.code == 409 && status.reason == "AlreadyExists" => {
-            self::error(
-                Code::NotUnique,
-                format!("Object name is not unique [object={what}; name={name}]"),
-            )
+            name_taken(what, name)
         }
         kube::Error::Api(status) if status.code == 409 => {
             self::error(Code::Conflict, status.message.clone())

@@ -283,12 +283,14 @@ async fn update_changes_simple_fields_names_stay_unique_and_unregister_returns_t
     assert!(cleared["integrationSystemID"].is_null());
     assert_eq!(cleared["labels"]["integration-system-id"], "");
 
-    // Names are unique in the tenant and cannot change.
-    let message = assert_code(
-        &register_err(&env.client, json!({ "name": "erp" })).await,
-        "NOT_UNIQUE",
-    );
+    // Names are unique in the tenant and cannot change; a refused duplicate defines no label.
+    let duplicate = json!({ "name": "erp", "labels": { "fresh-key": "x" } });
+    let message = assert_code(&register_err(&env.client, duplicate).await, "NOT_UNIQUE");
     assert!(message.contains("erp"), "{message}");
+    let keys = env
+        .server
+        .kubectl_ok(&["get", "labeldefinitions", "-n", NAMESPACE, "-o", "name"]);
+    assert!(!keys.contains("fresh-key"), "{keys}");
     register(&env.client, json!({ "name": "other" })).await;
     let response = env
         .client

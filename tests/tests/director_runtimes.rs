@@ -101,11 +101,14 @@ async fn runtimes_register_update_label_and_unregister() {
     assert_eq!(spec["labels"], json!({ "region": "us" }));
 
     // Names are unique per tenant and cannot change.
-    let (message, code) = client
-        .send(&register_runtime(), json!({ "in": { "name": "edge" } }))
-        .await
-        .error();
+    let duplicate = json!({ "in": { "name": "edge", "labels": { "fresh-key": "x" } } });
+    let (message, code) = client.send(&register_runtime(), duplicate).await.error();
     assert_eq!(code, "NOT_UNIQUE", "{message}");
+    let keys = server.kubectl_ok(&["get", "labeldefinitions", "-n", NAMESPACE, "-o", "name"]);
+    assert!(
+        !keys.contains("fresh-key"),
+        "a refused duplicate defines no label: {keys}"
+    );
     let (message, code) = client
         .send(
             &update_runtime(),

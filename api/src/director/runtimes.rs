@@ -21,7 +21,7 @@ use super::{
     validate,
 };
 use crate::{
-    errors::{ApiResult, Code, error, has_code, invalid, not_found},
+    errors::{ApiResult, Code, error, has_code, invalid, name_taken, not_found},
     label_filter::{LabelFilter, compile},
     pagination::{PageInfo, paginate},
     scalars::{Any, Labels, PageCursor, Timestamp},
@@ -248,6 +248,10 @@ impl RuntimeMutation {
             "in.labels",
             input.labels.clone().unwrap_or_default().0,
         )?;
+        // Refused before anything is written, so a duplicate leaves no label definition behind.
+        if caches.runtimes.get(&scope.namespace, &input.name).is_some() {
+            return Err(name_taken("Runtime", &input.name));
+        }
         define_missing(ctx, &scope.namespace, write.labels.keys()).await?;
         let object = compass_crds::Runtime {
             metadata: ObjectMeta {

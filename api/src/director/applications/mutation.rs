@@ -22,7 +22,7 @@ use crate::{
         },
         runtimes::refuse_rename,
     },
-    errors::{ApiResult, invalid, not_found},
+    errors::{ApiResult, invalid, name_taken, not_found},
     scalars::Any,
     scopes::Scopes,
     state::Caches,
@@ -88,6 +88,11 @@ pub(super) async fn register(
     }
     let write = LabelWrite::check(caches, namespace, &format!("{field}.labels"), labels)?;
     let name = &input.name;
+    // Refused before anything is written, so a duplicate leaves no label definition behind.
+    // (The create below still catches a registration racing this one.)
+    if caches.applications.get(namespace, name).is_some() {
+        return Err(name_taken("Application", name));
+    }
     let mut owned = Owned::default();
     let spec = ApplicationSpec {
         provider_name: input.provider_name.clone(),
