@@ -238,14 +238,6 @@ where
             .unwrap_or_default()
     }
 
-    /// How many objects a namespace holds.
-    pub fn count_in(&self, namespace: &str) -> usize {
-        self.read()
-            .by_namespace
-            .get(namespace)
-            .map_or(0, BTreeMap::len)
-    }
-
     /// The objects carrying `tag`, in uid order.
     pub fn tagged(&self, tag: &str) -> Vec<Arc<K>> {
         self.read()
@@ -253,11 +245,6 @@ where
             .get(tag)
             .map(|objects| objects.values().cloned().collect())
             .unwrap_or_default()
-    }
-
-    /// How many objects carry `tag`.
-    pub fn count_tagged(&self, tag: &str) -> usize {
-        self.read().by_tag.get(tag).map_or(0, BTreeMap::len)
     }
 
     /// Every object.

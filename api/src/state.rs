@@ -10,10 +10,7 @@ use kube::{Api, Client, runtime::watcher};
 
 use crate::cache::{Cache, Task, no_extra};
 
-/// Label on the Secrets the Director creates to hold credentials clients send.
-pub const CREDENTIALS_LABEL: &str = "compass.kyma-project.io/credentials";
-/// Label on ConfigMaps holding an application's spec content (fetched, or too large to inline).
-pub const APPLICATION_LABEL: &str = "compass.kyma-project.io/application";
+pub use compass_crds::well_known::{APPLICATION_LABEL, CREDENTIALS_LABEL};
 
 /// The caches of every kind the Director reads.
 #[derive(Clone)]

@@ -22,6 +22,7 @@ mod scenario;
 pub mod schema;
 mod system_auth;
 mod tenant;
+pub mod well_known;
 
 pub use application::{Application, ApplicationSpec, ApplicationStatus};
 pub use application_template::{

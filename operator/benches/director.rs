@@ -23,8 +23,8 @@ mod support;
 use support::{CONCURRENCY, Figures, Server, application, measure};
 
 /// The default tenant of `compass up`, and its namespace.
-const TENANT: &str = "3e64ebae-38b5-46a0-b1ed-9ccee153a0ae";
-const NAMESPACE: &str = "default-tenant";
+const TENANT: &str = compass_operator::up::DEFAULT_TENANT_EXTERNAL_ID;
+const NAMESPACE: &str = compass_operator::up::DEFAULT_TENANT_NAMESPACE;
 
 const APPLICATION: &str = "query ($id: ID!) { application(id: $id) { id name description labels status { condition } apiDefinitions { data { id name targetURL spec { type format data } } totalCount } eventDefinitions { data { id name } } } }";
 const APPLICATIONS: &str = "query ($after: PageCursor) { applications(first: 100, after: $after) { data { id name description labels apiDefinitions { data { id name targetURL spec { type format data } } } eventDefinitions { data { id name } } } pageInfo { endCursor hasNextPage } totalCount } }";

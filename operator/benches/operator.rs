@@ -8,8 +8,6 @@
 //! `COMPASS_BENCH_RUNTIMES` change the counts).
 
 use std::{
-    io::{BufRead, BufReader},
-    net::TcpListener,
     path::Path,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -17,82 +15,48 @@ use std::{
 
 use futures_util::{StreamExt, stream};
 use kube::{
-    Api, Client, Config,
+    Api, Client,
     api::{DeleteParams, Patch, PatchParams, PostParams},
-    config::{KubeConfigOptions, Kubeconfig},
     core::DynamicObject,
     discovery::ApiResource,
 };
 use serde_json::{Value, json};
 
-/// Requests in flight at once, from the bare client and from the object loader.
-const CONCURRENCY: usize = 16;
+mod support;
+
+use support::{CONCURRENCY, Server, free_port};
+
 /// Scenarios the objects are spread over: each runtime sees a tenth of the applications.
 const SCENARIOS: usize = 10;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+/// The operator, in its own process so that its memory is its own; stopped when dropped.
+struct Operator(Child);
 
-/// A `compass` process, stopped when dropped.
-struct Process(Child);
-
-impl Process {
-    fn spawn(args: &[&str], ready_line: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_compass"))
-            .args(args)
-            .stdout(Stdio::piped())
+impl Operator {
+    fn spawn(kubeconfig: &Path, admin: &str) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_compass"))
+            .arg("operator")
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .args(["--admin-address", admin])
+            .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("compass starts");
-        if !ready_line.is_empty() {
-            let stdout = child.stdout.take().unwrap();
-            let found = BufReader::new(stdout)
-                .lines()
-                .any(|l| l.unwrap().starts_with(ready_line));
-            assert!(
-                found,
-                "compass {} did not print {ready_line:?}",
-                args.join(" ")
-            );
-        }
+            .expect("compass operator starts");
         Self(child)
     }
 
     fn memory_mib(&self) -> (u64, u64) {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap_or_default();
-        let field = |name: &str| -> u64 {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        (field("VmRSS:") / 1024, field("VmHWM:") / 1024)
+        let (rss, peak) = support::memory_kib(self.0.id());
+        (rss / 1024, peak / 1024)
     }
 }
 
-impl Drop for Process {
+impl Drop for Operator {
     fn drop(&mut self) {
         let _ = Command::new("kill").arg(self.0.id().to_string()).status();
         let _ = self.0.wait();
     }
-}
-
-async fn client(kubeconfig: &Path) -> Client {
-    let config = Config::from_custom_kubeconfig(
-        Kubeconfig::read_from(kubeconfig).unwrap(),
-        &KubeConfigOptions::default(),
-    )
-    .await
-    .unwrap();
-    Client::try_from(config).unwrap()
 }
 
 fn resource(kind: &str, plural: &str) -> ApiResource {
@@ -287,24 +251,9 @@ async fn main() {
     println!(
         "operator benchmark: {applications} Applications and {runtimes} Runtimes over {SCENARIOS} scenarios\n"
     );
-    let data_dir = tempfile::tempdir().unwrap();
-    let kubeconfig = data_dir.path().join("kubeconfig");
-    let dir = data_dir.path().to_str().unwrap().to_owned();
-    let apiserver = format!("127.0.0.1:{}", free_port());
-    let _control_plane = Process::spawn(
-        &[
-            "up",
-            "--no-controllers",
-            "--data-dir",
-            &dir,
-            "--apiserver-address",
-            &apiserver,
-            "--api-address",
-            "127.0.0.1:0",
-        ],
-        "compass: ready",
-    );
-    let client = client(&kubeconfig).await;
+    let (control_plane, _) = Server::start(tempfile::tempdir().unwrap(), &["--no-controllers"]);
+    let kubeconfig = control_plane.data_dir.path().join("kubeconfig");
+    let client = control_plane.client().await;
 
     // Floor, on objects of their own that no controller sees.
     prepare_namespace(&client, "floor").await;
@@ -329,16 +278,7 @@ async fn main() {
     }
 
     let admin = format!("127.0.0.1:{}", free_port());
-    let operator = Process::spawn(
-        &[
-            "operator",
-            "--kubeconfig",
-            kubeconfig.to_str().unwrap(),
-            "--admin-address",
-            &admin,
-        ],
-        "",
-    );
+    let operator = Operator::spawn(&kubeconfig, &admin);
     assert!(wait_ready(&admin).await, "the operator became ready");
     let (idle_rss, _) = operator.memory_mib();
 
@@ -351,18 +291,14 @@ async fn main() {
         "apply (create every object)",
         applied.as_secs_f64()
     );
-    let mut last = 0;
     loop {
         let ready = ready_count(&client, "bench").await;
         if ready >= total {
             break;
         }
-        if ready != last {
-            last = ready;
-        }
         assert!(
             started.elapsed() < Duration::from_secs(1800),
-            "only {last} of {total} Ready after 30 minutes"
+            "only {ready} of {total} Ready after 30 minutes"
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }

@@ -36,6 +36,8 @@ const FIELD_MANAGER: &str = "compass-up";
 /// External id of the default tenant: the one the original Compass used for its default tenant,
 /// so clients written for it find it.
 pub const DEFAULT_TENANT_EXTERNAL_ID: &str = "3e64ebae-38b5-46a0-b1ed-9ccee153a0ae";
+/// The namespace of the default tenant.
+pub const DEFAULT_TENANT_NAMESPACE: &str = "default-tenant";
 
 /// Runs everything until Ctrl-C or SIGTERM.
 pub async fn run_up(args: UpArgs) -> ExitCode {
@@ -204,7 +206,7 @@ pub async fn install(client: &Client, system_namespace: &str) -> Result<(), kube
         "spec": {
             "externalId": DEFAULT_TENANT_EXTERNAL_ID,
             "displayName": "Default",
-            "namespace": "default-tenant",
+            "namespace": DEFAULT_TENANT_NAMESPACE,
         },
     });
     tenants

@@ -496,9 +496,14 @@ async fn invalid_input_is_refused_naming_the_field_and_nothing_is_written() {
     for (input, field) in cases {
         assert_invalid(&register_err(&env.client, input).await, field);
     }
-    let listed =
-        env.server
-            .kubectl_ok(&["get", "applications", "-n", "default-tenant", "-o", "name"]);
+    let listed = env.server.kubectl_ok(&[
+        "get",
+        "applications",
+        "-n",
+        compass_operator::up::DEFAULT_TENANT_NAMESPACE,
+        "-o",
+        "name",
+    ]);
     assert_eq!(listed.trim(), "");
 
     // The same rules hold for the mutations of parts, with their own paths.

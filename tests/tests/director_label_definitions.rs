@@ -7,7 +7,7 @@ use compass_tests::TestServer;
 use kube::Api;
 use serde_json::json;
 
-const NAMESPACE: &str = "default-tenant";
+const NAMESPACE: &str = compass_operator::up::DEFAULT_TENANT_NAMESPACE;
 
 const LABEL_DEFINITIONS: &str = "query { labelDefinitions { key schema } }";
 const UPDATE: &str =

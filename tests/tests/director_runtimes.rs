@@ -4,7 +4,7 @@
 use compass_tests::{TestServer, eventually, graphql::Graphql};
 use serde_json::{Value, json};
 
-const NAMESPACE: &str = "default-tenant";
+const NAMESPACE: &str = compass_operator::up::DEFAULT_TENANT_NAMESPACE;
 
 const RUNTIME_FIELDS: &str = "id name description labels status { condition timestamp } metadata { creationTimestamp } auths { id } eventingConfiguration { defaultURL }";
 

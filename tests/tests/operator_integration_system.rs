@@ -1,22 +1,14 @@
 //! The IntegrationSystem controller against a real control plane: applications of every tenant
 //! counted, and deletion held while any application names the system.
 
-use compass_crds::{Application, IntegrationSystem, Scenario};
+use compass_crds::{Application, IntegrationSystem};
 use compass_operator::controllers::OperatorConfig;
 use compass_tests::{TestServer, eventually, ready, wait_gone};
 use kube::{
-    Api, Client,
+    Api,
     api::{DeleteParams, Patch, PatchParams},
 };
 use serde_json::json;
-
-async fn scenario_exists(client: &Client, namespace: &str) {
-    let scenarios: Api<Scenario> = Api::namespaced(client.clone(), namespace);
-    eventually(&format!("the DEFAULT scenario of {namespace}"), || async {
-        scenarios.get("default").await.ok()
-    })
-    .await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_integration_system_named_by_applications_is_held_until_none_does() {
@@ -27,8 +19,8 @@ async fn an_integration_system_named_by_applications_is_held_until_none_does() {
         "apiVersion: compass.kyma-project.io/v1alpha1\nkind: Tenant\nmetadata: { name: acme }\nspec: { externalId: ext-acme }\n",
         &[],
     );
-    scenario_exists(&client, "default-tenant").await;
-    scenario_exists(&client, "acme").await;
+    server.wait_tenant_ready("default").await;
+    server.wait_tenant_ready("acme").await;
     server.apply_yaml(
         r#"
 apiVersion: compass.kyma-project.io/v1alpha1
@@ -91,7 +83,10 @@ spec: { integrationSystem: sap-sync }
     );
 
     // Deleting one application and clearing the other's reference releases it.
-    let orders: Api<Application> = Api::namespaced(client.clone(), "default-tenant");
+    let orders: Api<Application> = Api::namespaced(
+        client.clone(),
+        compass_operator::up::DEFAULT_TENANT_NAMESPACE,
+    );
     orders
         .delete("orders", &DeleteParams::default())
         .await

@@ -16,7 +16,7 @@ use kube::{
 };
 use serde_json::json;
 
-const NS: &str = "default-tenant";
+const NS: &str = compass_operator::up::DEFAULT_TENANT_NAMESPACE;
 
 fn condition(runtime: &Runtime, type_: &str) -> Option<(String, String)> {
     let found: &Condition = runtime
@@ -292,13 +292,9 @@ async fn available_follows_the_agents_heartbeat_lease_and_expires_without_an_eve
     let agent = current.status.unwrap().agent.unwrap();
     assert_eq!(agent.lease.as_deref(), Some("edge-agent"));
     assert!(agent.last_heartbeat_time.is_some());
-    let started = std::time::Instant::now();
+    // No watch event follows the expiry: the wait's deadline (20 s), far below the 600 s
+    // resync, shows the controller requeued itself for the moment the Lease goes stale.
     available("Unknown", "HeartbeatMissed").await;
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(6),
-        "the expiry is noticed without a watch event, took {:?}",
-        started.elapsed()
-    );
 
     // Renewing it makes the runtime available again; deleting it means no agent at all.
     let renewed = json!({ "spec": { "renewTime": MicroTime(Timestamp::now()) } });

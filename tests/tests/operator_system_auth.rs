@@ -14,7 +14,7 @@ use kube::{
 };
 use serde_json::{Value, json};
 
-const NS: &str = "default-tenant";
+const NS: &str = compass_operator::up::DEFAULT_TENANT_NAMESPACE;
 /// The field manager standing in for the Connector, which records tokens and certificates.
 const CONNECTOR: &str = "connector.compass.kyma-project.io";
 
@@ -220,18 +220,13 @@ spec:
     .await;
     assert_eq!(status.certificates.len(), 2, "certificates are kept");
 
-    // The token expiring in 3 s goes without any further change to the object.
-    let started = std::time::Instant::now();
+    // The token expiring in 3 s goes without any further change to the object: the wait's
+    // deadline (20 s), far below the 600 s resync, shows the controller requeued itself for it.
     eventually("the second token is removed once it expires", || async {
         let auth = auths.get("edge-agent").await.ok()?;
         (hashes(&auth) == ['c']).then_some(())
     })
     .await;
-    assert!(
-        started.elapsed() < Duration::from_secs(8),
-        "{:?}",
-        started.elapsed()
-    );
 
     // Unrevoking the certificate brings its expiry back.
     let unrevoke = json!({ "spec": { "revokedCertificates": null } });

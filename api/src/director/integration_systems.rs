@@ -110,7 +110,8 @@ impl IntegrationSystemQuery {
         #[graphql(default = 100)] first: Option<i32>,
         after: Option<PageCursor>,
     ) -> ApiResult<IntegrationSystemPage> {
-        let mut systems: Vec<(String, IntegrationSystem)> = caches(ctx)
+        // `in_namespace` yields uid order, the order pages are cut in.
+        let systems: Vec<(String, IntegrationSystem)> = caches(ctx)
             .integration_systems
             .in_namespace("")
             .into_iter()
@@ -122,7 +123,6 @@ impl IntegrationSystemQuery {
                 )
             })
             .collect();
-        systems.sort_by(|a, b| a.0.cmp(&b.0));
         let page = paginate(systems, first, after.as_ref().map(|c| c.0.as_str()))?;
         Ok(IntegrationSystemPage {
             data: page.data,

@@ -21,6 +21,29 @@ use serde_json::json;
 /// Requests in flight at once.
 pub const CONCURRENCY: usize = 16;
 
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Resident and peak memory of process `pid`, KiB.
+pub fn memory_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
 /// A running `compass up`.
 pub struct Server {
     child: Child,
@@ -34,12 +57,7 @@ impl Server {
     /// Starts `compass up` with `extra` arguments and returns it with the time until it printed
     /// that it is ready.
     pub fn start(data_dir: tempfile::TempDir, extra: &[&str]) -> (Self, Duration) {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let address = format!("127.0.0.1:{port}");
+        let address = format!("127.0.0.1:{}", free_port());
         let started = Instant::now();
         let mut child = Command::new(env!("CARGO_BIN_EXE_compass"))
             .args(["up", "--data-dir"])
@@ -75,17 +93,7 @@ impl Server {
 
     /// Resident and peak memory of the process, KiB.
     pub fn memory_kib(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
+        memory_kib(self.child.id())
     }
 
     /// A kube-rs client from the kubeconfig it wrote.

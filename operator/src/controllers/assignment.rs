@@ -3,30 +3,13 @@
 //! or runtime omits its list). Pure functions over the caches, shared by the Application and
 //! Runtime controllers.
 
-use std::{collections::BTreeSet, sync::Arc};
+use std::sync::Arc;
 
-use compass_crds::{
-    Application, Runtime,
-    labels::{DEFAULT_SCENARIO, effective_scenarios},
-};
+use compass_crds::{Application, Runtime, labels::DEFAULT_SCENARIO};
 use kube::{Resource, ResourceExt};
 
 /// Most names a status lists; counts are always exact.
 pub const MAX_LISTED: usize = 100;
-
-/// The scenarios an application is in.
-pub fn application_scenarios(application: &Application) -> BTreeSet<String> {
-    effective_scenarios(application.spec.scenarios.as_deref())
-        .into_iter()
-        .collect()
-}
-
-/// The scenarios a runtime is in.
-pub fn runtime_scenarios(runtime: &Runtime) -> BTreeSet<String> {
-    effective_scenarios(runtime.spec.scenarios.as_deref())
-        .into_iter()
-        .collect()
-}
 
 /// Whether an object that lists `listed` scenarios (or omits the list, and so is in `DEFAULT`)
 /// is in `scenario`.

@@ -15,11 +15,6 @@ pub enum Error {
     #[error("Kubernetes API request failed: {0}")]
     Kube(#[from] kube::Error),
 
-    /// Adding or removing a finalizer failed.
-    // NB: boxed because the finalizer error embeds this type.
-    #[error("finalizer: {0}")]
-    Finalizer(#[source] Box<kube::runtime::finalizer::Error<Error>>),
-
     /// An object could not be serialized.
     #[error("serialization failed: {0}")]
     Serialization(#[from] serde_json::Error),
@@ -37,7 +32,6 @@ impl Error {
     pub fn metric_label(&self) -> &'static str {
         match self {
             Self::Kube(_) => "kube",
-            Self::Finalizer(_) => "finalizer",
             Self::Serialization(_) => "serialization",
             Self::Missing(_) => "missing",
         }

@@ -64,11 +64,6 @@ impl Conditions {
         self.list.retain(|c| c.type_ != type_);
     }
 
-    /// Whether a condition is currently True.
-    pub fn is_true(&self, type_: &str) -> bool {
-        conditions::find(&self.list, type_).is_some_and(|c| c.status == status::TRUE)
-    }
-
     /// The finished list.
     pub fn into_vec(self) -> Vec<Condition> {
         self.list

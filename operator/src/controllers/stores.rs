@@ -21,10 +21,7 @@ use kube::{
 use serde::de::DeserializeOwned;
 use tokio::sync::broadcast;
 
-/// Label on a runtime's heartbeat Lease, naming the Runtime it belongs to.
-pub const RUNTIME_LEASE_LABEL: &str = "compass.kyma-project.io/runtime";
-/// Label on a tenant's namespace, naming the Tenant it belongs to.
-pub const TENANT_LABEL: &str = "compass.kyma-project.io/tenant";
+pub use compass_crds::well_known::{RUNTIME_LABEL, TENANT_LABEL};
 
 /// How many changes a shared watch buffers for a slow subscriber before it waits.
 const BUFFER: usize = 1024;
@@ -174,7 +171,7 @@ impl Default for Watches {
             integration_systems: Shared::new(all()),
             application_templates: Shared::new(all()),
             system_auths: Shared::new(all()),
-            leases: Shared::new(all().labels(RUNTIME_LEASE_LABEL)),
+            leases: Shared::new(all().labels(RUNTIME_LABEL)),
             namespaces: Shared::new(all().labels(TENANT_LABEL)),
             synced: Synced::default(),
         }

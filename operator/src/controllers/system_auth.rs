@@ -163,29 +163,18 @@ fn subject_of(
             .stores
             .applications
             .get(&ObjectRef::<Application>::new(name).within(namespace))
-            .and_then(|o| owner_reference(o.as_ref())),
+            .and_then(|o| o.owner_ref(&())),
         SubjectKind::Runtime => ctx
             .stores
             .runtimes
             .get(&ObjectRef::<Runtime>::new(name).within(namespace))
-            .and_then(|o| owner_reference(o.as_ref())),
+            .and_then(|o| o.owner_ref(&())),
         SubjectKind::IntegrationSystem => ctx
             .stores
             .integration_systems
             .get(&ObjectRef::<IntegrationSystem>::new(name))
-            .and_then(|o| owner_reference(o.as_ref())),
+            .and_then(|o| o.owner_ref(&())),
     }
-}
-
-/// A non-controller owner reference: the subject's deletion removes its system auths.
-fn owner_reference<K: Resource<DynamicType = ()>>(owner: &K) -> Option<OwnerReference> {
-    Some(OwnerReference {
-        api_version: K::api_version(&()).into_owned(),
-        kind: K::kind(&()).into_owned(),
-        name: owner.meta().name.clone()?,
-        uid: owner.meta().uid.clone()?,
-        ..OwnerReference::default()
-    })
 }
 
 /// Adds `owner` to the system auth's owner references unless it is there (a metadata patch,

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use compass_crds::{Scenario, Tenant, TenantStatus, conditions::READY, labels::DEFAULT_SCENARIO};
-use futures_util::StreamExt;
+use futures_util::{StreamExt, stream};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::{
     Api, Resource, ResourceExt,
@@ -19,6 +19,7 @@ use super::{
     error::{Error, Result, error_policy, key},
     status::{Conditions, apply_status, report_ready_transition},
     stores::{TENANT_LABEL, Watches},
+    triggers::{self, own_changes, spec_changes},
 };
 use crate::shutdown::Shutdown;
 
@@ -36,40 +37,31 @@ pub const DEFAULT_SCENARIO_OBJECT: &str = "default";
 pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
     let tenants = ctx.stores.tenants.clone();
     let by_namespace = ctx.stores.tenants.clone();
-    let tenant_of = ctx.stores.tenants.clone();
-    let concurrency = ctx.config.concurrency;
-    // A deleted DEFAULT scenario is created again: deletions do not reach the shared
-    // subscription below, which carries only objects still in the store.
-    let default_scenario_deleted =
-        watches
-            .scenarios
-            .subscribe_deleted()
-            .filter_map(move |scenario| {
-                let found = (scenario.name_any() == DEFAULT_SCENARIO_OBJECT)
-                    .then(|| scenario.namespace().unwrap_or_default())
-                    .and_then(|namespace| {
-                        tenant_of
-                            .state()
-                            .into_iter()
-                            .find(|t| t.namespace_name() == namespace)
-                    })
-                    .map(|t| ObjectRef::from_obj(t.as_ref()));
-                std::future::ready(found)
-            });
-    Box::pin(
-        Controller::for_shared_stream(watches.tenants.subscribe(), watches.tenants.store.clone())
-            // Another tenant with the same external id appearing or going changes this one.
-            .watches_shared_stream(watches.tenants.subscribe(), move |changed: Arc<Tenant>| {
-                tenants
-                    .state()
-                    .into_iter()
-                    .filter(|t| {
-                        t.spec.external_id == changed.spec.external_id
-                            && t.name_any() != changed.name_any()
-                    })
-                    .map(|t| ObjectRef::from_obj(t.as_ref()))
-                    .collect::<Vec<_>>()
+    // Another tenant with the same external id appearing or going changes this one.
+    let namesakes = spec_changes(&watches.tenants).flat_map(move |change| {
+        let changed = change.object();
+        let namesakes: Vec<_> = tenants
+            .state()
+            .into_iter()
+            .filter(|t| {
+                t.spec.external_id == changed.spec.external_id && t.name_any() != changed.name_any()
             })
+            .map(|t| ObjectRef::from_obj(t.as_ref()))
+            .collect();
+        stream::iter(namesakes)
+    });
+    // A scenario of the namespace created, changed or deleted: the DEFAULT one is made again.
+    let scenarios = spec_changes(&watches.scenarios).filter_map(move |change| {
+        let namespace = change.object().namespace().unwrap_or_default();
+        let tenant = by_namespace
+            .state()
+            .into_iter()
+            .find(|t| t.namespace_name() == namespace)
+            .map(|t| ObjectRef::from_obj(t.as_ref()));
+        std::future::ready(tenant)
+    });
+    Box::pin(
+        Controller::for_shared_stream(own_changes(&watches.tenants), watches.tenants.store.clone())
             .watches_shared_stream(
                 watches.namespaces.subscribe(),
                 |namespace: Arc<Namespace>| {
@@ -79,19 +71,9 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
                         .map(|tenant| ObjectRef::new(tenant))
                 },
             )
-            .watches_shared_stream(
-                watches.scenarios.subscribe(),
-                move |scenario: Arc<Scenario>| {
-                    let namespace = scenario.namespace().unwrap_or_default();
-                    by_namespace
-                        .state()
-                        .into_iter()
-                        .find(|t| t.namespace_name() == namespace)
-                        .map(|t| ObjectRef::from_obj(t.as_ref()))
-                },
-            )
-            .reconcile_on(default_scenario_deleted)
-            .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
+            .reconcile_on(namesakes)
+            .reconcile_on(scenarios)
+            .with_config(triggers::config(&ctx))
             .graceful_shutdown_on(shutdown.wait())
             .run(reconcile, error_policy(CONTROLLER_NAME), ctx)
             .for_each(|_| std::future::ready(())),

@@ -23,9 +23,7 @@ use crate::{
     scopes::Scopes,
 };
 
-/// Annotation that, set to a new value, makes the operator fetch every spec and document of the
-/// application again (the operator's `REFETCH_ANNOTATION`).
-pub const REFETCH_ANNOTATION: &str = "compass.kyma-project.io/refetch";
+pub use compass_crds::well_known::REFETCH_ANNOTATION;
 
 /// One list of an application's spec: where it is, its JSON name, and each entry's key.
 pub struct List<T: 'static> {

@@ -43,18 +43,11 @@ use status::Observed;
 pub const CONTROLLER_NAME: &str = "application";
 /// Field manager of everything this controller writes.
 pub const FIELD_MANAGER: &str = "application-controller.compass.kyma-project.io";
-/// Label on the ConfigMaps and Secrets an application owns, naming it.
-pub const APPLICATION_LABEL: &str = "compass.kyma-project.io/application";
-/// Label on a credentials Secret, naming the runtime the credentials are for.
-pub const RUNTIME_LABEL: &str = "compass.kyma-project.io/runtime";
-/// Label on every Secret holding credentials of an application; the Director API caches the
-/// Secrets carrying it (and no others), so it can show webhook-provided credentials through
-/// `APIDefinition.auth` without an API call per read. The value says who wrote the Secret.
-pub const CREDENTIALS_LABEL: &str = "compass.kyma-project.io/credentials";
+pub use compass_crds::well_known::{
+    APPLICATION_LABEL, CREDENTIALS_LABEL, REFETCH_ANNOTATION, RUNTIME_LABEL,
+};
 /// Annotation on a fetched-content ConfigMap: `<kind>/<name>` of the child it holds.
 pub const CHILD_ANNOTATION: &str = "compass.kyma-project.io/child";
-/// Annotation that, set to a new value, fetches every spec and document again.
-pub const REFETCH_ANNOTATION: &str = "compass.kyma-project.io/refetch";
 
 /// Shortest wait before a requeue, however soon a retry is due.
 const MIN_REQUEUE: Duration = Duration::from_millis(500);

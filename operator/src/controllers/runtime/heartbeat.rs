@@ -9,7 +9,7 @@ use k8s_openapi::{api::coordination::v1::Lease, apimachinery::pkg::apis::meta::v
 use kube::ResourceExt;
 
 use super::AVAILABLE;
-use crate::controllers::{status::Conditions, stores::RUNTIME_LEASE_LABEL};
+use crate::controllers::{status::Conditions, stores::RUNTIME_LABEL};
 
 /// Lease duration assumed when a heartbeat Lease does not state one.
 const DEFAULT_LEASE_SECONDS: i64 = 40;
@@ -101,7 +101,7 @@ pub fn heartbeat(
         .iter()
         .filter(|l| {
             l.namespace().as_deref() == Some(namespace)
-                && l.labels().get(RUNTIME_LEASE_LABEL).map(String::as_str) == Some(runtime)
+                && l.labels().get(RUNTIME_LABEL).map(String::as_str) == Some(runtime)
         })
         .max_by_key(|l| (renewed(l), l.name_any()));
     let Some(lease) = latest else {
@@ -148,7 +148,7 @@ pub fn set_available(
             status::UNKNOWN,
             "AgentNeverConnected",
             format!(
-                "No heartbeat Lease labelled {RUNTIME_LEASE_LABEL}={runtime} exists in namespace {namespace}; the Runtime Agent has not connected yet: install it in the runtime cluster with a one-time token for this runtime"
+                "No heartbeat Lease labelled {RUNTIME_LABEL}={runtime} exists in namespace {namespace}; the Runtime Agent has not connected yet: install it in the runtime cluster with a one-time token for this runtime"
             ),
         ),
         Heartbeat::Current { lease, grace, .. } => conditions.set(
@@ -200,7 +200,7 @@ mod tests {
         }
         Arc::new(
             serde_json::from_value(json!({
-                "metadata": { "name": name, "namespace": "acme", "labels": { RUNTIME_LEASE_LABEL: runtime } },
+                "metadata": { "name": name, "namespace": "acme", "labels": { RUNTIME_LABEL: runtime } },
                 "spec": spec,
             }))
             .unwrap(),

@@ -29,7 +29,7 @@ use super::{
     error::{Error, Result, error_policy, key},
     labels::{LabelProblem, check},
     status::{Conditions, apply_status, report_ready_transition},
-    stores::{RUNTIME_LEASE_LABEL, Watches},
+    stores::{RUNTIME_LABEL, Watches},
     triggers::{self, Change, fan_out, own_changes, spec_changes},
 };
 use crate::shutdown::Shutdown;
@@ -134,7 +134,7 @@ fn lease_owners(watches: &Watches) -> impl Stream<Item = ObjectRef<Runtime>> + S
         let lease = change.object();
         let owner = lease
             .labels()
-            .get(RUNTIME_LEASE_LABEL)
+            .get(RUNTIME_LABEL)
             .map(|runtime| ObjectRef::new(runtime).within(&lease.namespace().unwrap_or_default()));
         std::future::ready(owner)
     })
