@@ -5,6 +5,8 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::http::guard::AllowedDestination;
+
 /// Compass on Kubernetes: registers applications and runtimes, groups them into scenarios and
 /// establishes trust between them, all stored as Kubernetes custom resources.
 #[derive(Debug, Parser)]
@@ -87,6 +89,13 @@ pub struct UpArgs {
     /// controllers; run `compass operator --kubeconfig DIR/kubeconfig` beside it instead.
     #[arg(long, env = "COMPASS_NO_CONTROLLERS")]
     pub no_controllers: bool,
+
+    /// Internal destinations that spec downloads, webhooks and OAuth token requests may reach:
+    /// an address, a network in CIDR notation, or an address with a port (`127.0.0.1:18090`,
+    /// `10.0.0.0/8`, `[::1]:8443`). Loopback, private, link-local and other internal addresses
+    /// are refused unless listed here (repeatable, or comma-separated in the variable).
+    #[arg(long, env = "COMPASS_OUTBOUND_ALLOW", value_delimiter = ',')]
+    pub outbound_allow: Vec<AllowedDestination>,
 }
 
 /// How to reach a Kubernetes API server.
@@ -108,6 +117,13 @@ pub struct OperatorArgs {
     /// Address of the admin listener: health, readiness and metrics.
     #[arg(long, env = "COMPASS_ADMIN_ADDRESS", default_value = "0.0.0.0:8080")]
     pub admin_address: SocketAddr,
+
+    /// Internal destinations that spec downloads, webhooks and OAuth token requests may reach:
+    /// an address, a network in CIDR notation, or an address with a port (`127.0.0.1:18090`,
+    /// `10.0.0.0/8`, `[::1]:8443`). Loopback, private, link-local and other internal addresses
+    /// are refused unless listed here (repeatable, or comma-separated in the variable).
+    #[arg(long, env = "COMPASS_OUTBOUND_ALLOW", value_delimiter = ',')]
+    pub outbound_allow: Vec<AllowedDestination>,
 }
 
 /// Options of `compass api`.

@@ -45,7 +45,10 @@ async fn operator(args: args::OperatorArgs) -> ExitCode {
     let (trigger, stop) = shutdown::channel();
     let options = run::OperatorOptions {
         admin_address: args.admin_address,
-        config: controllers::OperatorConfig::default(),
+        config: controllers::OperatorConfig {
+            outbound: http::guard::OutboundPolicy::new(args.outbound_allow),
+            ..controllers::OperatorConfig::default()
+        },
         ready: std::sync::Arc::default(),
     };
     let operator = tokio::spawn(run::run(client, options, stop));

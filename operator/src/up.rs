@@ -27,6 +27,7 @@ use crate::{
     api,
     args::UpArgs,
     controllers::OperatorConfig,
+    http::guard::OutboundPolicy,
     run::{OperatorOptions, run},
     shutdown,
 };
@@ -48,6 +49,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         api_address,
         admin_address,
         no_controllers,
+        outbound_allow,
     } = args;
     let mut config = Config::new(&data_dir, apiserver_address);
     if let Transport::Tls { hosts } = &mut config.transport {
@@ -70,7 +72,10 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let operator = OperatorConfig::default();
+    let operator = OperatorConfig {
+        outbound: OutboundPolicy::new(outbound_allow),
+        ..OperatorConfig::default()
+    };
     if let Err(error) = install(&client, &operator.system_namespace).await {
         eprintln!("error: installing the CustomResourceDefinitions and defaults failed: {error}");
         return ExitCode::FAILURE;

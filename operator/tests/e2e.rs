@@ -79,6 +79,7 @@ impl Compass {
             .args(["--apiserver-address", &format!("127.0.0.1:{}", free_port())])
             .args(["--admin-address", &format!("127.0.0.1:{}", free_port())])
             .args(["--api-address", "127.0.0.1:0"])
+            .args(["--outbound-allow", "127.0.0.1:18090"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -362,6 +362,16 @@ impl Drop for KubectlStream {
     }
 }
 
+/// The controllers' default configuration, but allowed to reach loopback addresses: tests serve
+/// specs and webhooks on `127.0.0.1`, which a real deployment refuses unless allowed.
+pub fn local_operator_config() -> compass_operator::controllers::OperatorConfig {
+    let loopback = ["127.0.0.0/8", "::1"].map(|n| n.parse().expect("a network"));
+    compass_operator::controllers::OperatorConfig {
+        outbound: compass_operator::http::guard::OutboundPolicy::new(loopback.to_vec()),
+        ..compass_operator::controllers::OperatorConfig::default()
+    }
+}
+
 /// The real operator, running in-process against a [`TestServer`].
 pub struct TestOperator {
     trigger: compass_operator::shutdown::Trigger,
@@ -487,9 +497,7 @@ impl TestServer {
         &self,
         users: Vec<compass_api::gateway::StaticUser>,
     ) -> TestDirector {
-        let operator = self
-            .start_operator(compass_operator::controllers::OperatorConfig::default())
-            .await;
+        let operator = self.start_operator(local_operator_config()).await;
         let api = self.start_api(users).await;
         self.wait_tenant_ready("default").await;
         TestDirector { api, operator }

@@ -10,7 +10,10 @@ use std::{
 use kube::Client;
 
 use super::{events::EventRecorder, labels::SchemaCache, stores::Stores};
-use crate::{http::HttpClient, metrics::Metrics};
+use crate::{
+    http::{HttpClient, guard::OutboundPolicy},
+    metrics::Metrics,
+};
 
 /// Tunables of the controllers.
 #[derive(Clone, Debug)]
@@ -31,6 +34,8 @@ pub struct OperatorConfig {
     /// Namespace of the operator's own objects (its leader-election Lease, integration systems'
     /// system auths).
     pub system_namespace: String,
+    /// Which addresses spec downloads, webhooks and token requests may reach.
+    pub outbound: OutboundPolicy,
 }
 
 impl Default for OperatorConfig {
@@ -43,6 +48,7 @@ impl Default for OperatorConfig {
             concurrency: 8,
             resync: Duration::from_secs(600),
             system_namespace: "compass-system".to_owned(),
+            outbound: OutboundPolicy::default(),
         }
     }
 }
@@ -81,7 +87,7 @@ impl Context {
     ) -> Self {
         Self {
             recorder: EventRecorder::new(client.clone(), "compass-operator"),
-            http: HttpClient::new(),
+            http: HttpClient::new(config.outbound.clone()),
             client,
             stores,
             metrics,

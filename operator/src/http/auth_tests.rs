@@ -47,6 +47,13 @@ fn auth(value: serde_json::Value) -> Auth {
     serde_json::from_value(value).unwrap()
 }
 
+/// A client allowed to reach the loopback endpoints these tests serve.
+fn local_client() -> HttpClient {
+    HttpClient::new(crate::http::guard::OutboundPolicy::new(vec![
+        "127.0.0.0/8".parse().unwrap(),
+    ]))
+}
+
 fn get_request(url: &str) -> Request<Full<Bytes>> {
     Request::get(url).body(Full::default()).unwrap()
 }
@@ -104,7 +111,7 @@ async fn endpoints() -> (String, Hits) {
 
 #[tokio::test]
 async fn basic_credentials_headers_and_query_parameters_are_added() {
-    let http = HttpClient::new();
+    let http = local_client();
     let auth = auth(json!({
         "credential": { "basic": { "secretRef": { "name": "basic" } } },
         "additionalHeaders": { "X-Tenant": ["a", "b"] },
@@ -130,7 +137,7 @@ async fn basic_credentials_headers_and_query_parameters_are_added() {
 
 #[tokio::test]
 async fn a_missing_secret_or_key_is_named() {
-    let http = HttpClient::new();
+    let http = local_client();
     let missing = auth(json!({ "credential": { "basic": { "secretRef": { "name": "nope" } } } }));
     let error = http
         .authorize(get_request("http://x.test/"), &missing, &secrets(), TIMEOUT)
@@ -151,7 +158,7 @@ async fn a_missing_secret_or_key_is_named() {
 #[tokio::test]
 async fn oauth_tokens_are_requested_once_and_sent_as_bearer() {
     let (base, hits) = endpoints().await;
-    let http = HttpClient::new();
+    let http = local_client();
     let auth = auth(json!({
         "credential": { "oauth": { "secretRef": { "name": "client" }, "url": format!("{base}/token") } },
     }));
@@ -180,7 +187,7 @@ async fn a_refused_token_request_says_where_and_why() {
     let auth = auth(json!({
         "credential": { "oauth": { "secretRef": { "name": "client" }, "url": format!("{base}/token") } },
     }));
-    let error = HttpClient::new()
+    let error = local_client()
         .authorize(get_request("http://x.test/"), &auth, &data, TIMEOUT)
         .await
         .unwrap_err();
@@ -202,7 +209,7 @@ async fn a_csrf_token_and_its_cookie_are_fetched_and_sent() {
             "credential": { "basic": { "secretRef": { "name": "basic" } } },
         } },
     }));
-    let request = HttpClient::new()
+    let request = local_client()
         .authorize(get_request("http://x.test/"), &auth, &secrets(), TIMEOUT)
         .await
         .unwrap();
@@ -212,7 +219,7 @@ async fn a_csrf_token_and_its_cookie_are_fetched_and_sent() {
     assert_eq!(hits.csrf.load(Ordering::SeqCst), 1);
 
     let refused = auth_with_csrf_credential(&base, "client");
-    let error = HttpClient::new()
+    let error = local_client()
         .authorize(get_request("http://x.test/"), &refused, &secrets(), TIMEOUT)
         .await
         .unwrap_err();

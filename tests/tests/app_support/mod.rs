@@ -40,7 +40,7 @@ pub fn config(fetch_max_bytes: usize) -> OperatorConfig {
         webhook_timeout: Duration::from_secs(2),
         concurrency: 4,
         resync: Duration::from_secs(60),
-        ..OperatorConfig::default()
+        ..compass_tests::local_operator_config()
     }
 }
 

@@ -316,7 +316,7 @@ async fn download<S: SecretSource>(
     }
     let response = ctx
         .http
-        .send(outgoing, timeout, ctx.config.fetch_max_bytes)
+        .get(outgoing, timeout, ctx.config.fetch_max_bytes)
         .await
         .map_err(|e| failed(&e))?;
     if !(200..300).contains(&response.status) {
