@@ -5,7 +5,11 @@
 use std::{collections::BTreeSet, sync::Arc};
 
 use axum::http::HeaderMap;
-use compass_crds::Tenant;
+use compass_crds::{
+    Tenant,
+    conditions::{READY, is_true_for},
+    is_system_namespace,
+};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -83,12 +87,7 @@ impl Gateway {
 
     /// The caller presenting the request's bearer token, or `None`.
     pub fn authenticate(&self, headers: &HeaderMap) -> Option<Caller> {
-        let token = headers
-            .get(axum::http::header::AUTHORIZATION)?
-            .to_str()
-            .ok()?
-            .strip_prefix("Bearer ")?
-            .trim();
+        let token = bearer_token(headers)?;
         let presented = digest(token);
         let user = self
             .users
@@ -116,11 +115,30 @@ impl Gateway {
 impl Caller {
     /// Whether the caller may act in the tenant its `Tenant` header names (true without a header).
     pub fn may_use_named_tenant(&self) -> bool {
-        match (&self.tenants, &self.tenant) {
-            (TenantAccess::Only(allowed), Some(external)) => allowed.contains(external),
-            _ => true,
+        self.tenant
+            .as_deref()
+            .is_none_or(|external| self.may_use(external))
+    }
+
+    /// Whether the caller may act in the tenant with this external id.
+    pub fn may_use(&self, external_id: &str) -> bool {
+        match &self.tenants {
+            TenantAccess::All => true,
+            TenantAccess::Only(allowed) => allowed.contains(external_id),
         }
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header. The scheme is case-insensitive, as
+/// RFC 9110 says of every authentication scheme.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -136,10 +154,13 @@ pub struct TenantScope {
     pub namespace: String,
 }
 
-/// Resolves the caller's `Tenant` header against the known tenants.
+/// Resolves the caller's `Tenant` header against the tenants carrying that external id. Only a
+/// tenant the operator found sound answers: exactly one Tenant with the id must be `Ready` (a
+/// duplicate of the id, or a tenant whose namespace belongs to someone else, is not), and its
+/// namespace is never one of the system's own.
 pub fn resolve_tenant(
     caller: &Caller,
-    find: impl Fn(&str) -> Option<Arc<Tenant>>,
+    candidates: impl Fn(&str) -> Vec<Arc<Tenant>>,
 ) -> ApiResult<TenantScope> {
     let Some(external) = caller.tenant.as_deref() else {
         return Err(error(
@@ -158,18 +179,40 @@ pub fn resolve_tenant(
             ),
         ));
     }
-    let tenant = find(external).ok_or_else(|| {
+    let not_found = |why: &str| {
         error(
             Code::TenantNotFound,
-            format!("Tenant not found [externalTenant={external}]"),
+            format!("Tenant not found [externalTenant={external}]{why}"),
         )
-    })?;
+    };
+    let all = candidates(external);
+    let mut ready = all.iter().filter(|t| serving(t));
+    let (Some(tenant), None) = (ready.next(), ready.next()) else {
+        return Err(match all.len() {
+            0 => not_found(""),
+            _ => not_found(": no Tenant with this external id is Ready"),
+        });
+    };
     let namespace = tenant
         .status
         .as_ref()
         .and_then(|s| s.namespace.clone())
         .unwrap_or_else(|| tenant.namespace_name().to_owned());
-    Ok(TenantScope { tenant, namespace })
+    if is_system_namespace(&namespace) {
+        return Err(not_found(": its namespace is a system namespace"));
+    }
+    Ok(TenantScope {
+        tenant: tenant.clone(),
+        namespace,
+    })
+}
+
+/// Whether the operator found `tenant` sound for its current spec: `Ready`, for this generation.
+fn serving(tenant: &Tenant) -> bool {
+    tenant
+        .status
+        .as_ref()
+        .is_some_and(|status| is_true_for(&status.conditions, READY, tenant.metadata.generation))
 }
 
 #[cfg(test)]
@@ -201,7 +244,17 @@ mod tests {
             (caller.id.as_str(), caller.tenant.as_deref()),
             ("alice", Some("t1"))
         );
+        headers.insert(
+            "authorization",
+            HeaderValue::from_static("bEaReR  secret-token"),
+        );
+        assert!(gateway.authenticate(&headers).is_some());
         headers.insert("authorization", HeaderValue::from_static("Bearer wrong"));
+        assert!(gateway.authenticate(&headers).is_none());
+        headers.insert(
+            "authorization",
+            HeaderValue::from_static("Basic secret-token"),
+        );
         assert!(gateway.authenticate(&headers).is_none());
     }
 
@@ -217,12 +270,60 @@ mod tests {
             },
             tenant: Some(tenant.into()),
         };
-        let none = |_: &str| None;
+        let none = |_: &str| Vec::new();
         let mismatch = resolve_tenant(&caller("t2", &["t1"]), none).unwrap_err();
         assert!(mismatch.message.contains("tenant mismatch"));
         let unknown = resolve_tenant(&caller("t2", &["*"]), none).unwrap_err();
         assert!(unknown.message.contains("Tenant not found"));
         let users = parse_users("users:\n  - name: bob\n    tokenSha256: ab\n    scopes: [runtime:read]\n    tenants: ['*']\n").unwrap();
         assert_eq!(users[0].name, "bob");
+    }
+
+    fn tenant(name: &str, namespace: &str, ready: bool) -> Arc<Tenant> {
+        use compass_crds::{TenantSpec, TenantStatus};
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+        let mut tenant = Tenant::new(
+            name,
+            TenantSpec {
+                external_id: "ext".into(),
+                display_name: None,
+                provider: None,
+                namespace: Some(namespace.into()),
+            },
+        );
+        tenant.metadata.generation = Some(1);
+        tenant.status = Some(TenantStatus {
+            observed_generation: Some(1),
+            conditions: vec![Condition {
+                type_: READY.into(),
+                status: if ready { "True" } else { "False" }.into(),
+                reason: "Test".into(),
+                message: String::new(),
+                last_transition_time: Time(jiff::Timestamp::UNIX_EPOCH),
+                observed_generation: Some(1),
+            }],
+            namespace: Some(namespace.into()),
+        });
+        Arc::new(tenant)
+    }
+
+    #[test]
+    fn only_the_one_ready_tenant_answers_to_an_external_id() {
+        let caller = Caller {
+            id: "alice".into(),
+            scopes: BTreeSet::new(),
+            tenants: TenantAccess::All,
+            tenant: Some("ext".into()),
+        };
+        let rightful = tenant("acme", "acme", true);
+        let duplicate = tenant("acme-copy", "acme-copy", false);
+        let scope = resolve_tenant(&caller, |_| vec![duplicate.clone(), rightful.clone()]).unwrap();
+        assert_eq!(scope.namespace, "acme");
+        let error = resolve_tenant(&caller, |_| vec![duplicate.clone()]).unwrap_err();
+        assert!(error.message.contains("is Ready"), "{}", error.message);
+        let twins = resolve_tenant(&caller, |_| vec![rightful.clone(), rightful.clone()]);
+        assert!(twins.is_err(), "two Ready tenants are ambiguous");
+        let system = tenant("sys", "kube-flow", true);
+        assert!(resolve_tenant(&caller, |_| vec![system.clone()]).is_err());
     }
 }

@@ -15,7 +15,7 @@ pub use compass_crds::well_known::{APPLICATION_LABEL, CREDENTIALS_LABEL};
 /// The caches of every kind the Director reads.
 #[derive(Clone)]
 pub struct Caches {
-    /// Tenants, also by external id.
+    /// Tenants, tagged by external id ([`external_id_tag`]).
     pub tenants: Cache<Tenant>,
     /// Applications, also by the ids of their children, and tagged by scenario and label key
     /// ([`scenario_tag`], [`label_tag`]).
@@ -38,9 +38,15 @@ pub struct Caches {
     pub config_maps: Cache<ConfigMap>,
 }
 
-/// A tenant's extra keys: its external id.
+/// Tag of the tenants with an external id: several may carry one, and only the operator's
+/// verdict (`Ready`) tells which of them answers to it.
+pub fn external_id_tag(external_id: &str) -> String {
+    format!("external-id\0{external_id}")
+}
+
+/// A tenant's tags: its external id.
 fn external_id(tenant: &Tenant) -> Vec<String> {
-    vec![tenant.spec.external_id.clone()]
+    vec![external_id_tag(&tenant.spec.external_id)]
 }
 
 /// An application's extra keys: the ids of its API definitions, event definitions, documents
@@ -123,7 +129,7 @@ fn runtime_tags(runtime: &Runtime) -> Vec<String> {
 impl Default for Caches {
     fn default() -> Self {
         Self {
-            tenants: Cache::new(external_id),
+            tenants: Cache::new(no_extra).with_tags(external_id),
             applications: Cache::new(child_ids).with_tags(application_tags),
             runtimes: Cache::new(no_extra).with_tags(runtime_tags),
             scenarios: Cache::new(no_extra),

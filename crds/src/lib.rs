@@ -41,7 +41,9 @@ pub use system_auth::{
     SHA256_DIGEST_PATTERN, SubjectKind, SystemAuth, SystemAuthSpec, SystemAuthStatus,
     SystemAuthSubject, TokenPurpose,
 };
-pub use tenant::{RESERVED_NAMESPACES, Tenant, TenantSpec, TenantStatus};
+pub use tenant::{
+    PRODUCT_NAMESPACE, RESERVED_NAMESPACES, Tenant, TenantSpec, TenantStatus, is_system_namespace,
+};
 
 /// API group of every kind.
 pub const GROUP: &str = "compass.kyma-project.io";

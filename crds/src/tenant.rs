@@ -7,9 +7,27 @@ use serde::{Deserialize, Serialize};
 
 use crate::schema::{DNS_LABEL_PATTERN, LONG_STRING_MAX_LENGTH};
 
-/// Namespaces a tenant may not take: they belong to Kubernetes itself.
-pub const RESERVED_NAMESPACES: [&str; 4] =
-    ["default", "kube-system", "kube-public", "kube-node-lease"];
+/// The namespace of the product's own objects in every installation this project ships.
+pub const PRODUCT_NAMESPACE: &str = "compass-system";
+
+/// Namespaces a tenant may not take: Kubernetes' own and the product's. Every namespace starting
+/// with `kube-` is reserved as well (see [`is_system_namespace`]).
+pub const RESERVED_NAMESPACES: [&str; 5] = [
+    "default",
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    PRODUCT_NAMESPACE,
+];
+
+/// Prefix of the namespaces Kubernetes reserves for itself.
+pub const KUBE_PREFIX: &str = "kube-";
+
+/// Whether `namespace` belongs to the system (Kubernetes or the product) and so can never be a
+/// tenant's.
+pub fn is_system_namespace(namespace: &str) -> bool {
+    RESERVED_NAMESPACES.contains(&namespace) || namespace.starts_with(KUBE_PREFIX)
+}
 
 /// A customer of the management plane. The operator creates the tenant's namespace; everything the
 /// tenant registers lives there.
@@ -26,7 +44,7 @@ pub const RESERVED_NAMESPACES: [&str; 4] =
     derive = "PartialEq",
     doc = "A customer of the management plane. Callers name it by its external id in the Tenant header; the operator creates and owns its namespace, which holds the tenant's applications, runtimes, scenarios, label definitions and system auths. Its uid is the tenant's internal id.",
     validation = Rule::new(reserved_namespace_rule())
-        .message("the tenant's namespace may not be a namespace of Kubernetes itself; set spec.namespace"),
+        .message("the tenant's namespace may not be a system namespace (default, compass-system or kube-*); set spec.namespace"),
     printcolumn(name = "External ID", type_ = "string", json_path = ".spec.externalId"),
     printcolumn(name = "Namespace", type_ = "string", json_path = ".status.namespace"),
     printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status"),
@@ -79,14 +97,16 @@ pub struct TenantStatus {
     pub namespace: Option<String>,
 }
 
-/// CEL rule on the Tenant object: its namespace is none of [`RESERVED_NAMESPACES`].
+/// CEL rule on the Tenant object: its namespace is not a system namespace
+/// ([`is_system_namespace`]).
 fn reserved_namespace_rule() -> String {
     let reserved: Vec<String> = RESERVED_NAMESPACES
         .iter()
         .map(|n| format!("'{n}'"))
         .collect();
+    let namespace = "(has(self.spec.__namespace__) ? self.spec.__namespace__ : self.metadata.name)";
     format!(
-        "!((has(self.spec.__namespace__) ? self.spec.__namespace__ : self.metadata.name) in [{}])",
+        "!({namespace} in [{}]) && !{namespace}.startsWith('{KUBE_PREFIX}')",
         reserved.join(", ")
     )
 }

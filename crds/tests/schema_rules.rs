@@ -277,8 +277,18 @@ fn tenant(name: &str, spec: Value) -> Value {
 }
 
 #[test]
-fn a_tenant_never_takes_a_namespace_of_kubernetes_itself() {
-    let message = "may not be a namespace of Kubernetes itself";
+fn a_tenant_never_takes_a_system_namespace() {
+    let message = "may not be a system namespace";
+    for namespace in ["compass-system", "kube-flow", "kube-public"] {
+        assert_rejected(
+            "Tenant",
+            &tenant(
+                "acme",
+                json!({ "externalId": "t-1", "namespace": namespace }),
+            ),
+            message,
+        );
+    }
     assert_rejected(
         "Tenant",
         &tenant("default", json!({ "externalId": "t-1" })),

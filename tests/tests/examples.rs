@@ -34,7 +34,7 @@ const COMPASS_KINDS: [&str; 8] = [
 ];
 
 /// Invalid examples whose broken rule is a CEL rule: the CEL validator must reject each of them.
-const KNOWN_CEL_CASES: [&str; 14] = [
+const KNOWN_CEL_CASES: [&str; 16] = [
     "odata-spec-with-yaml-format",
     "api-spec-with-data-and-fetch-request",
     "api-spec-without-source",
@@ -44,6 +44,8 @@ const KNOWN_CEL_CASES: [&str; 14] = [
     "scenarios-as-label",
     "runtime-with-scenarios-label",
     "tenant-in-kube-system",
+    "tenant-in-compass-system",
+    "tenant-in-kube-prefixed-namespace",
     "tenant-named-default",
     "label-definition-for-scenarios",
     "target-url-not-http",

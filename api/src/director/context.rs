@@ -14,7 +14,7 @@ use crate::{
     cache::{Cache, Cached},
     errors::{ApiResult, Code, error, from_kube},
     gateway::{Caller, TenantScope, resolve_tenant},
-    state::Caches,
+    state::{Caches, external_id_tag},
 };
 
 /// Field manager of every write the Director makes.
@@ -39,7 +39,9 @@ pub fn client(ctx: &Context<'_>) -> Client {
 /// The tenant the caller acts in (from the `Tenant` header).
 pub fn tenant(ctx: &Context<'_>) -> ApiResult<TenantScope> {
     let caches = caches(ctx);
-    resolve_tenant(caller(ctx)?, |external| caches.tenants.by_extra(external))
+    resolve_tenant(caller(ctx)?, |external| {
+        caches.tenants.tagged(&external_id_tag(external))
+    })
 }
 
 /// Creates `object` through `api` and returns it as the cache holds it once it does.

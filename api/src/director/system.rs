@@ -32,13 +32,15 @@ impl SystemQuery {
         })
     }
 
-    /// Every tenant.
+    /// The tenants the caller may act in: every tenant for a caller allowed in all of them.
     #[graphql(guard = "Scopes::query(\"tenants\")")]
     async fn tenants(&self, ctx: &Context<'_>) -> ApiResult<Vec<Tenant>> {
+        let caller = caller(ctx)?;
         let mut tenants: Vec<Tenant> = caches(ctx)
             .tenants
             .all()
             .iter()
+            .filter(|t| caller.may_use(&t.spec.external_id))
             .map(|t| Tenant {
                 id: t.spec.external_id.clone(),
                 internal_id: t.metadata.uid.clone().unwrap_or_default(),

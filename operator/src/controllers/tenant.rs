@@ -4,7 +4,10 @@
 
 use std::sync::Arc;
 
-use compass_crds::{Scenario, Tenant, TenantStatus, conditions::READY, labels::DEFAULT_SCENARIO};
+use compass_crds::{
+    Scenario, Tenant, TenantStatus, conditions::READY, is_system_namespace,
+    labels::DEFAULT_SCENARIO,
+};
 use futures_util::{StreamExt, stream};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::{
@@ -90,7 +93,16 @@ async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action> {
     let mut conditions = Conditions::new(&current.conditions, tenant.metadata.generation);
     let namespace = tenant.namespace_name().to_owned();
 
+    let system = namespace == ctx.config.system_namespace || is_system_namespace(&namespace);
     match duplicate_of(&ctx, &tenant) {
+        // The schema refuses the well-known system namespaces; this also covers an operator
+        // installed in a namespace of another name.
+        _ if system => conditions.set(
+            READY,
+            false,
+            "SystemNamespace",
+            format!("Namespace {namespace} belongs to the system and can never be a tenant's; set spec.namespace"),
+        ),
         Some(other) => conditions.set(
             READY,
             false,
