@@ -20,7 +20,7 @@ use serde_json::json;
 
 use crate::{
     cache::Task,
-    director::{DirectorSchema, Limits, build_schema},
+    director::{DirectorSchema, Limits, answer_limit::AnswerBudget, build_schema},
     gateway::{Gateway, StaticUser},
     scopes::ScopesConfig,
     state::Caches,
@@ -62,6 +62,7 @@ pub struct Api {
     gateway: Gateway,
     caches: Caches,
     max_body_bytes: usize,
+    limits: Limits,
 }
 
 impl Api {
@@ -81,6 +82,7 @@ impl Api {
             gateway: Gateway::new(config.users),
             caches,
             max_body_bytes: config.max_body_bytes,
+            limits: config.limits,
         };
         (Arc::new(api), drivers)
     }
@@ -143,7 +145,19 @@ async fn director(State(api): State<Arc<Api>>, headers: HeaderMap, body: Body) -
             return error_response(StatusCode::BAD_REQUEST, "INVALID_INPUT", &message);
         }
     };
-    GraphQLResponse::from(api.schema.execute_batch(request.data(caller)).await).into_response()
+    if let BatchRequest::Batch(operations) = &request
+        && operations.len() > api.limits.batch
+    {
+        let message = format!(
+            "a batch may hold at most {} operations; this one holds {}",
+            api.limits.batch,
+            operations.len()
+        );
+        return error_response(StatusCode::BAD_REQUEST, "INVALID_INPUT", &message);
+    }
+    let budget = AnswerBudget::new(api.limits.answer_bytes);
+    let request = request.data(caller).data(budget);
+    GraphQLResponse::from(api.schema.execute_batch(request).await).into_response()
 }
 
 /// How much of an oversized body is read and discarded, and for how long, before the 413.

@@ -53,3 +53,79 @@ async fn deep_costly_large_and_malformed_requests_are_refused() {
     assert!(message.contains("packages"), "{message}");
     api.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_are_bounded_in_bytes_and_batches_in_operations() {
+    let server = TestServer::start().await;
+    let director = server.start_director(Vec::new()).await;
+    let tenant = director.api.default_tenant();
+    // A 250 KB spec, asked for under a thousand aliases: 250 MB unbounded.
+    let spec = format!("openapi: 3.0.0\n# {}\n", "x".repeat(250 * 1024));
+    let input = json!({ "name": "big", "apiDefinitions": [{ "name": "api", "targetURL": "https://big.example.com",
+        "spec": { "type": "OPEN_API", "format": "YAML", "data": spec } }] });
+    let id = tenant
+        .data(
+            "mutation ($in: ApplicationRegisterInput!) { registerApplication(in: $in) { id } }",
+            json!({ "in": input }),
+        )
+        .await["registerApplication"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let aliases: String = (0..1000).map(|i| format!("d{i}: data ")).collect();
+    let query = format!(
+        "query ($id: ID!) {{ application(id: $id) {{ apiDefinitions {{ data {{ spec {{ {aliases} }} }} }} }} }}"
+    );
+    let response = tenant.send(&query, json!({ "id": id })).await;
+    let (message, code) = response.error();
+    assert_eq!(code, "INVALID_INPUT", "{message}");
+    assert!(message.contains("larger than 33554432 bytes"), "{message}");
+    assert!(response.body["data"].is_null(), "no partial answer");
+    assert!(response.body.to_string().len() < 4096, "the refusal is small");
+    // Ten aliases of it are an ordinary answer.
+    let ten: String = (0..10).map(|i| format!("d{i}: data ")).collect();
+    let query = format!(
+        "query ($id: ID!) {{ application(id: $id) {{ apiDefinitions {{ data {{ spec {{ {ten} }} }} }} }} }}"
+    );
+    let data = tenant.data(&query, json!({ "id": id })).await;
+    assert_eq!(
+        data["application"]["apiDefinitions"]["data"][0]["spec"]["d9"],
+        spec.as_str()
+    );
+    // Three such requests in one batch share one bound.
+    let operation = json!({ "query": format!(
+        "query ($id: ID!) {{ application(id: $id) {{ apiDefinitions {{ data {{ spec {{ {} }} }} }} }} }}",
+        (0..60).map(|i| format!("d{i}: data ")).collect::<String>()
+    ), "variables": { "id": id } });
+    let batch = json!([operation, operation, operation]);
+    let response = tenant.post(batch.to_string().into_bytes()).await;
+    let answers = response.body.as_array().expect("a batch answer");
+    assert!(
+        answers.iter().any(|a| a["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("larger than"))),
+        "{}",
+        response.body.to_string().chars().take(500).collect::<String>()
+    );
+
+    // A batch holds at most ten operations.
+    let viewer = json!({ "query": "{ viewer { id } }" });
+    let response = tenant
+        .post(json!(vec![viewer.clone(); 11]).to_string().into_bytes())
+        .await;
+    assert_eq!(response.status, 400, "{}", response.body);
+    assert!(
+        response.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 10 operations"),
+        "{}",
+        response.body
+    );
+    let response = tenant
+        .post(json!(vec![viewer; 10]).to_string().into_bytes())
+        .await;
+    assert_eq!(response.body.as_array().map(Vec::len), Some(10));
+    director.stop().await;
+    server.stop().await;
+}

@@ -1,6 +1,7 @@
 //! The Director GraphQL API: the original Compass Director's schema over the custom resources of
 //! the caller's tenant namespace.
 
+pub mod answer_limit;
 pub mod applications;
 pub mod context;
 pub mod enums;
@@ -56,13 +57,21 @@ pub struct Limits {
     pub depth: usize,
     /// Largest complexity (roughly, the number of fields resolved).
     pub complexity: usize,
+    /// Most operations in one batch.
+    pub batch: usize,
+    /// Largest answer to one HTTP request (all operations of a batch together), in bytes.
+    pub answer_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
+        // A page of 100 applications with a few fetched specs each (up to 900 KiB apiece) fits
+        // in the answer bound; a thousand aliases of one spec do not.
         Self {
             depth: 15,
             complexity: 20_000,
+            batch: 10,
+            answer_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -85,6 +94,7 @@ pub fn build_schema(
         .register_input_type::<labels::LabelInput>()
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
+        .extension(answer_limit::AnswerLimit)
         .finish()
 }
 
