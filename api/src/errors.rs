@@ -93,9 +93,30 @@ pub fn from_kube(error: kube::Error, what: &str, name: &str) -> async_graphql::E
             Code::InvalidInput,
             format!("Invalid data: {}", status.message),
         ),
+        kube::Error::Api(status) if status.code == 413 => self::error(
+            Code::InvalidInput,
+            format!(
+                "Invalid data: the {what} would be larger than the API server stores: {}",
+                status.message
+            ),
+        ),
+        // The caller learns what failed, not how the server is built; the log has the rest.
+        kube::Error::Api(status) => {
+            tracing::warn!(%error, what, name, "Kubernetes API request failed");
+            self::error(
+                Code::Internal,
+                format!(
+                    "Internal Server Error: the API server answered {} ({})",
+                    status.code, status.reason
+                ),
+            )
+        }
         _ => {
             tracing::warn!(%error, what, name, "Kubernetes API request failed");
-            self::error(Code::Internal, format!("Internal Server Error: {error}"))
+            self::error(
+                Code::Internal,
+                "Internal Server Error: the API server could not be reached",
+            )
         }
     }
 }

@@ -12,11 +12,38 @@ pub struct Any(pub Value);
 #[Scalar(name = "Any")]
 impl ScalarType for Any {
     fn parse(value: GqlValue) -> InputValueResult<Self> {
-        Ok(Self(value.into_json().map_err(InputValueError::custom)?))
+        exact_json(value).map(Self).map_err(InputValueError::custom)
     }
 
     fn to_value(&self) -> GqlValue {
         GqlValue::from_json(self.0.clone()).unwrap_or(GqlValue::Null)
+    }
+}
+
+/// JSON from a GraphQL value, refusing numbers that would not be stored as written: an integer
+/// beyond the 64-bit range arrives as the nearest float (`2^64+1` as `18446744073709551616.0`),
+/// and storing that silently would change the value.
+fn exact_json(value: GqlValue) -> Result<Value, String> {
+    let json = value.into_json().map_err(|e| e.to_string())?;
+    check_exact(&json)?;
+    Ok(json)
+}
+
+fn check_exact(value: &Value) -> Result<(), String> {
+    // 2^64 and -2^63: every integer between fits u64 or i64 and is kept exactly.
+    const BEYOND_U64: f64 = 18_446_744_073_709_551_616.0;
+    const BELOW_I64: f64 = -9_223_372_036_854_775_808.0;
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && (f >= BEYOND_U64 || f < BELOW_I64) => Err(format!(
+                "the number {n} is beyond the 64-bit integer range and would not be stored as \
+                 written; send it as a string"
+            )),
+            _ => Ok(()),
+        },
+        Value::Array(items) => items.iter().try_for_each(check_exact),
+        Value::Object(fields) => fields.values().try_for_each(check_exact),
+        _ => Ok(()),
     }
 }
 
@@ -45,7 +72,7 @@ pub struct Labels(pub BTreeMap<String, Value>);
 #[Scalar(name = "Labels")]
 impl ScalarType for Labels {
     fn parse(value: GqlValue) -> InputValueResult<Self> {
-        match value.into_json().map_err(InputValueError::custom)? {
+        match exact_json(value).map_err(InputValueError::custom)? {
             Value::Object(map) => Ok(Self(map.into_iter().collect())),
             Value::Null => Ok(Self::default()),
             other => Err(InputValueError::custom(format!(

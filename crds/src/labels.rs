@@ -20,7 +20,11 @@ pub const DEFAULT_SCENARIO: &str = "DEFAULT";
 /// Most labels one object may carry.
 pub const MAX_LABELS: u32 = 128;
 
-/// Schema of [`Labels`]: any JSON values, keys of 1 to 256 characters, and no `scenarios` key.
+/// CEL test of a label key's characters: no control characters, no white space at either end.
+const KEY_CHARACTERS_RULE: &str = r"k.matches('^[^\\s\\p{Cc}]([^\\p{Cc}]*[^\\s\\p{Cc}])?$')";
+
+/// Schema of [`Labels`]: any JSON values, keys of 1 to 256 characters without control
+/// characters or white space at either end, and no `scenarios` key.
 pub fn labels_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
         "type": "object",
@@ -30,6 +34,10 @@ pub fn labels_schema(_: &mut SchemaGenerator) -> Schema {
             {
                 "rule": format!("self.all(k, k.size() >= 1 && k.size() <= {LABEL_KEY_MAX_LENGTH})"),
                 "message": format!("label keys must be 1 to {LABEL_KEY_MAX_LENGTH} characters long"),
+            },
+            {
+                "rule": format!("self.all(k, {KEY_CHARACTERS_RULE})"),
+                "message": "label keys may not contain control characters or start or end with white space",
             },
             {
                 "rule": format!("!('{SCENARIOS_KEY}' in self)"),

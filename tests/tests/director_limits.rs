@@ -81,7 +81,10 @@ async fn answers_are_bounded_in_bytes_and_batches_in_operations() {
     assert_eq!(code, "INVALID_INPUT", "{message}");
     assert!(message.contains("larger than 33554432 bytes"), "{message}");
     assert!(response.body["data"].is_null(), "no partial answer");
-    assert!(response.body.to_string().len() < 4096, "the refusal is small");
+    assert!(
+        response.body.to_string().len() < 4096,
+        "the refusal is small"
+    );
     // Ten aliases of it are an ordinary answer.
     let ten: String = (0..10).map(|i| format!("d{i}: data ")).collect();
     let query = format!(
@@ -105,7 +108,12 @@ async fn answers_are_bounded_in_bytes_and_batches_in_operations() {
             .as_str()
             .is_some_and(|m| m.contains("larger than"))),
         "{}",
-        response.body.to_string().chars().take(500).collect::<String>()
+        response
+            .body
+            .to_string()
+            .chars()
+            .take(500)
+            .collect::<String>()
     );
 
     // A batch holds at most ten operations.

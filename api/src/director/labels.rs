@@ -108,7 +108,11 @@ pub fn definition(caches: &Caches, namespace: &str, key: &str) -> Option<Arc<Lab
         .find(|d| d.key() == key)
 }
 
-/// Checks a label key: 1 to 256 characters.
+/// Largest label value, as JSON. Labels describe objects; content belongs in specs and documents.
+pub const VALUE_MAX_BYTES: usize = 64 * 1024;
+
+/// Checks a label key: 1 to 256 characters, no control characters, not starting or ending with
+/// white space (so never blank).
 pub fn check_key(field: &str, key: &str) -> ApiResult<()> {
     if key.is_empty() {
         return Err(invalid(field, "a label key cannot be empty"));
@@ -119,19 +123,57 @@ pub fn check_key(field: &str, key: &str) -> ApiResult<()> {
             format!("label key must be at most {LONG_MAX} characters"),
         ));
     }
+    if key.chars().any(char::is_control) {
+        return Err(invalid(
+            field,
+            "a label key cannot contain control characters",
+        ));
+    }
+    if key.starts_with(char::is_whitespace) || key.ends_with(char::is_whitespace) {
+        return Err(invalid(
+            field,
+            "a label key cannot start or end with white space",
+        ));
+    }
     Ok(())
 }
 
-/// Checks a label value against its key's definition in the tenant. For `scenarios` the value
-/// must list scenarios of the tenant; the names are returned.
+/// The arguments of the `set*Label` mutations.
+pub const LABEL_ARGUMENTS: LabelFields<'static> = LabelFields {
+    key: "key",
+    value: "value",
+};
+
+/// Where a label is written: the argument of its key, and of its value.
+#[derive(Clone, Copy, Debug)]
+pub struct LabelFields<'a> {
+    /// The argument or input field holding the key.
+    pub key: &'a str,
+    /// The argument or input field holding the value.
+    pub value: &'a str,
+}
+
+/// Checks a label: its key, the size of its value, and the value against its key's definition
+/// in the tenant. For `scenarios` the value must list scenarios of the tenant; the names are
+/// returned.
 pub fn check_value(
     caches: &Caches,
     namespace: &str,
-    field: &str,
+    fields: LabelFields<'_>,
     key: &str,
     value: &Value,
 ) -> ApiResult<Option<Vec<String>>> {
-    check_key(field, key)?;
+    check_key(fields.key, key)?;
+    let field = fields.value;
+    let size = serde_json::to_vec(value).map_or(usize::MAX, |json| json.len());
+    if size > VALUE_MAX_BYTES {
+        return Err(invalid(
+            field,
+            format!(
+                "the value of label {key} takes {size} bytes as JSON; at most {VALUE_MAX_BYTES} are allowed"
+            ),
+        ));
+    }
     if key == SCENARIOS_KEY {
         return scenarios::check_value(caches, namespace, field, value).map(Some);
     }
@@ -173,7 +215,11 @@ impl LabelWrite {
         let mut write = Self::default();
         for (key, value) in input {
             let at = format!("{field}.{key}");
-            match check_value(caches, namespace, &at, &key, &value)? {
+            let fields = LabelFields {
+                key: field,
+                value: &at,
+            };
+            match check_value(caches, namespace, fields, &key, &value)? {
                 Some(names) => write.scenarios = Some(names),
                 None => {
                     write.labels.insert(key, value);

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::{
     context::{caches, client, create, delete, find_in, merge, merge_at, tenant},
     enums::RuntimeStatusCondition,
-    labels::{self, Label, LabelWrite, check_value, define_missing},
+    labels::{self, LABEL_ARGUMENTS, Label, LabelWrite, check_value, define_missing},
     status::{Phase, phase},
     system_auths::auths_of,
     types::system::SystemAuth,
@@ -353,7 +353,7 @@ impl RuntimeMutation {
         let current = runtime_in(ctx, &scope.namespace, &runtime_id)?;
         let name = current.metadata.name.clone().unwrap_or_default();
         let caches = caches(ctx);
-        let patch = match check_value(caches, &scope.namespace, "value", &key, &value.0)? {
+        let patch = match check_value(caches, &scope.namespace, LABEL_ARGUMENTS, &key, &value.0)? {
             Some(scenarios) => json!({ "spec": { "scenarios": scenarios } }),
             None => {
                 define_missing(ctx, &scope.namespace, [&key]).await?;

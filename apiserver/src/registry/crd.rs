@@ -282,8 +282,12 @@ fn selectable(version: &CustomResourceDefinitionVersion) -> Vec<String> {
 
 /// Whether `name` is a lowercase RFC 1123 label.
 pub fn is_dns_label(name: &str) -> bool {
+    name.len() <= 63 && is_label_shaped(name)
+}
+
+/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, of any length.
+fn is_label_shaped(name: &str) -> bool {
     !name.is_empty()
-        && name.len() <= 63
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
@@ -291,9 +295,10 @@ pub fn is_dns_label(name: &str) -> bool {
         && !name.ends_with('-')
 }
 
-/// Whether `name` is a lowercase RFC 1123 subdomain.
+/// Whether `name` is a lowercase RFC 1123 subdomain as apimachinery checks it: at most 253
+/// characters in all; its dot-separated parts are not limited to 63 (only DNS labels are).
 pub fn is_dns_subdomain(name: &str) -> bool {
-    name.len() <= 253 && name.split('.').all(is_dns_label)
+    name.len() <= 253 && name.split('.').all(is_label_shaped)
 }
 
 /// Kubernetes' ordering of version names: GA before beta before alpha, higher numbers first,
@@ -347,5 +352,10 @@ mod tests {
         assert!(!is_dns_label("Applications"));
         assert!(is_dns_subdomain("compass.kyma-project.io"));
         assert!(!is_dns_subdomain("compass..io"));
+        assert!(
+            is_dns_subdomain(&"k".repeat(100)),
+            "parts of a subdomain may exceed 63"
+        );
+        assert!(!is_dns_label(&"k".repeat(64)));
     }
 }

@@ -18,7 +18,8 @@ use crate::{
     director::{
         context::{caches, client, create, delete, tenant},
         labels::{
-            INTEGRATION_SYSTEM_LABEL, Label, LabelWrite, NAME_LABEL, check_value, define_missing,
+            INTEGRATION_SYSTEM_LABEL, LABEL_ARGUMENTS, Label, LabelWrite, NAME_LABEL, check_value,
+            define_missing,
         },
         runtimes::refuse_rename,
     },
@@ -232,7 +233,7 @@ impl ApplicationMutation {
         refuse_system_label("key", &key)?;
         let caches = caches(ctx);
         let current = application_in(caches, &scope.namespace, &application_id)?;
-        let patch = match check_value(caches, &scope.namespace, "value", &key, &value.0)? {
+        let patch = match check_value(caches, &scope.namespace, LABEL_ARGUMENTS, &key, &value.0)? {
             Some(scenarios) => json!({ "spec": { "scenarios": scenarios } }),
             None => {
                 define_missing(ctx, &scope.namespace, [&key]).await?;

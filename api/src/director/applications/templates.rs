@@ -367,12 +367,33 @@ impl TemplateMutation {
             .get("", &input.template_name)
             .filter(|t| t.metadata.deletion_timestamp.is_none())
             .ok_or_else(|| not_found("ApplicationTemplate", &input.template_name))?;
-        let values: BTreeMap<String, String> = input
-            .values
-            .iter()
-            .flatten()
-            .map(|v| (v.placeholder.clone(), v.value.clone()))
-            .collect();
+        let mut values: BTreeMap<String, String> = BTreeMap::new();
+        for (i, value) in input.values.iter().flatten().enumerate() {
+            let field = format!("in.values[{i}].placeholder");
+            if !template
+                .spec
+                .placeholders
+                .iter()
+                .any(|p| p.name == value.placeholder)
+            {
+                return Err(invalid(
+                    &field,
+                    format!(
+                        "template {} has no placeholder {}",
+                        input.template_name, value.placeholder
+                    ),
+                ));
+            }
+            if values
+                .insert(value.placeholder.clone(), value.value.clone())
+                .is_some()
+            {
+                return Err(invalid(
+                    &field,
+                    format!("placeholder {} is given twice", value.placeholder),
+                ));
+            }
+        }
         for placeholder in &template.spec.placeholders {
             if !values.contains_key(&placeholder.name) {
                 return Err(invalid(
