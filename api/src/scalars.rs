@@ -35,7 +35,7 @@ fn check_exact(value: &Value) -> Result<(), String> {
     const BELOW_I64: f64 = -9_223_372_036_854_775_808.0;
     match value {
         Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && (f >= BEYOND_U64 || f < BELOW_I64) => Err(format!(
+            Some(f) if f.fract() == 0.0 && !(BELOW_I64..BEYOND_U64).contains(&f) => Err(format!(
                 "the number {n} is beyond the 64-bit integer range and would not be stored as \
                  written; send it as a string"
             )),
