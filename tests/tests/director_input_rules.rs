@@ -162,3 +162,50 @@ async fn unknown_template_placeholders_are_refused_and_the_bearer_scheme_is_case
     assert!(body.contains(r#""id":"admin""#), "{body}");
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn variables_must_be_declared_with_the_type_their_position_expects() {
+    let env = Env::start().await;
+    let app = register(&env.client, json!({ "name": "shop" })).await;
+    let id = app["id"].as_str().unwrap().to_owned();
+    let mismatched = [
+        // ID! where the schema says String!.
+        (
+            "mutation ($a: ID!) { deleteDefaultEventingForApplication(appID: $a) { defaultURL } }",
+            "\"$a\" of type \"ID!\" used in position expecting type \"String!\"",
+        ),
+        // Nullable where non-null is expected.
+        (
+            "query ($id: ID) { application(id: $id) { name } }",
+            "\"$id\" of type \"ID\" used in position expecting type \"ID!\"",
+        ),
+        // Inside an input object, through a fragment.
+        (
+            "mutation ($n: Int!) { ...F } fragment F on Mutation { registerRuntime(in: { name: $n }) { id } }",
+            "\"$n\" of type \"Int!\" used in position expecting type \"String!\"",
+        ),
+    ];
+    for (query, expected) in mismatched {
+        let response = env
+            .client
+            .send(query, json!({ "a": id, "id": id, "n": 1 }))
+            .await;
+        let (message, _) = response.error();
+        assert!(message.contains(expected), "{query}: {message}");
+        assert!(
+            response.body["data"].is_null(),
+            "nothing ran: {}",
+            response.body
+        );
+    }
+    // The same operations with the declared types the schema wants run.
+    let answer = env
+        .client
+        .data(
+            "query ($id: ID!, $key: String = \"name\") { application(id: $id) { labels(key: $key) } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(answer["application"]["labels"]["name"], "shop");
+    env.stop().await;
+}

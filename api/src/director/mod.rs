@@ -16,6 +16,7 @@ mod system;
 pub mod system_auths;
 pub mod types;
 pub mod validate;
+pub mod variable_usage;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -95,6 +96,7 @@ pub fn build_schema(
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .extension(answer_limit::AnswerLimit)
+        .extension(variable_usage::VariableUsage)
         .finish()
 }
 
