@@ -10,6 +10,7 @@ pub mod errors;
 pub mod gateway;
 pub mod label_filter;
 pub mod pagination;
+pub mod playground;
 pub mod scalars;
 pub mod scopes;
 pub mod server;

@@ -1,18 +1,17 @@
 //! The API's HTTP surface: the Director at `/director/graphql` (POST for operations, GET for a
-//! GraphQL playground), behind the Gateway's authentication. An unauthenticated caller's body is
+//! GraphQL playground served from the binary), behind the Gateway's authentication. An unauthenticated caller's body is
 //! never read, and no body is read beyond the bound.
 
 use std::sync::Arc;
 
 use async_graphql::BatchRequest;
-use async_graphql::http::{GraphQLPlaygroundConfig, playground_source};
 use async_graphql_axum::GraphQLResponse;
 use axum::{
     Router,
     body::Body,
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::get,
 };
 use kube::Client;
@@ -42,6 +41,9 @@ pub struct ApiConfig {
     pub max_body_bytes: usize,
     /// Namespace of the identities of integration systems (the operator's namespace).
     pub system_namespace: String,
+    /// External id of the installation's default tenant, put into the playground's `Tenant`
+    /// header.
+    pub playground_tenant: Option<String>,
 }
 
 impl Default for ApiConfig {
@@ -52,6 +54,7 @@ impl Default for ApiConfig {
             limits: Limits::default(),
             max_body_bytes: 4 * 1024 * 1024,
             system_namespace: "compass-system".to_owned(),
+            playground_tenant: None,
         }
     }
 }
@@ -63,6 +66,7 @@ pub struct Api {
     caches: Caches,
     max_body_bytes: usize,
     limits: Limits,
+    playground_tenant: Option<String>,
 }
 
 impl Api {
@@ -83,6 +87,7 @@ impl Api {
             caches,
             max_body_bytes: config.max_body_bytes,
             limits: config.limits,
+            playground_tenant: config.playground_tenant,
         };
         (Arc::new(api), drivers)
     }
@@ -102,14 +107,16 @@ impl Api {
 pub fn router(api: Arc<Api>) -> Router {
     Router::new()
         .route(DIRECTOR_PATH, get(playground).post(director))
+        .route(
+            crate::playground::ASSETS_PATH,
+            get(crate::playground::asset),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .with_state(api)
 }
 
-async fn playground() -> Html<String> {
-    Html(playground_source(GraphQLPlaygroundConfig::new(
-        DIRECTOR_PATH,
-    )))
+async fn playground(State(api): State<Arc<Api>>) -> Response {
+    crate::playground::page(DIRECTOR_PATH, api.playground_tenant.as_deref())
 }
 
 async fn director(State(api): State<Arc<Api>>, headers: HeaderMap, body: Body) -> Response {

@@ -85,6 +85,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
     let api_config = compass_api::server::ApiConfig {
         users: vec![api::admin_user(&control_plane.admin_token, &scopes)],
         scopes,
+        playground_tenant: Some(DEFAULT_TENANT_EXTERNAL_ID.to_owned()),
         ..compass_api::server::ApiConfig::default()
     };
     let listener = api::ApiListener {

@@ -137,3 +137,55 @@ async fn answers_are_bounded_in_bytes_and_batches_in_operations() {
     director.stop().await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_playground_is_served_from_the_binary() {
+    let server = TestServer::start().await;
+    let api = server.start_api(Vec::new()).await;
+    let ca = server.data_dir().join("ca.crt");
+    let get = |url: &str| {
+        let output = std::process::Command::new("curl")
+            .args(["-s", "-D", "-", "--cacert"])
+            .arg(&ca)
+            .arg(url)
+            .output()
+            .expect("curl runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let page = get(&api.url);
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(
+        page.contains("content-security-policy: default-src 'none'"),
+        "{page}"
+    );
+    let (_, html) = page.split_once("\r\n\r\n").unwrap();
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
+    let sources: Vec<&str> = html
+        .split('"')
+        .filter(|part| part.starts_with("playground/"))
+        .collect();
+    assert_eq!(sources.len(), 6, "{html}");
+    let base = api.url.trim_end_matches("graphql");
+    for source in sources {
+        let answer = get(&format!("{base}{source}"));
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "{source}: {}",
+            &answer[..200]
+        );
+        let wanted = if source.ends_with(".css") {
+            "text/css"
+        } else {
+            "text/javascript"
+        };
+        assert!(
+            answer.contains(&format!("content-type: {wanted}")),
+            "{source}"
+        );
+    }
+    assert!(get(&format!("{base}playground/nothing.js")).starts_with("HTTP/1.1 404"));
+    api.stop().await;
+}
