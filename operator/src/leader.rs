@@ -1,6 +1,7 @@
 //! Leader election through a `coordination.k8s.io/v1` Lease: when more than one operator replica
-//! runs, only the holder of the Lease reconciles. The holder renews it; another replica takes it
-//! over once it has not been renewed for its whole duration.
+//! runs, only the holder of the Lease reconciles. The holder renews it and releases it when it
+//! shuts down; another replica takes it over once it is released or has not been renewed for its
+//! whole duration, or at once when it knows the holder is an earlier run of itself.
 
 use std::time::Duration;
 
@@ -24,6 +25,10 @@ pub struct LeaderElection {
     pub identity: String,
     /// How long a Lease stays valid without renewal.
     pub lease_duration: Duration,
+    /// Identities starting with this prefix are earlier runs of this very replica, which cannot
+    /// be alive any more: `compass up` holds its data directory's lock, so a Lease held under
+    /// the directory's prefix was left by a process that was killed.
+    pub predecessors: Option<String>,
 }
 
 impl LeaderElection {
@@ -34,6 +39,42 @@ impl LeaderElection {
             namespace: namespace.into(),
             identity: format!("{host}-{}", uuid::Uuid::new_v4().simple()),
             lease_duration: Duration::from_secs(15),
+            predecessors: None,
+        }
+    }
+
+    /// The same election for a replica that is the only one of its kind (`compass up`): its
+    /// identity starts with `prefix`, and a Lease held under that prefix is taken over at once.
+    pub fn sole(namespace: impl Into<String>, prefix: &str) -> Self {
+        Self {
+            identity: format!("{prefix}-{}", uuid::Uuid::new_v4().simple()),
+            predecessors: Some(format!("{prefix}-")),
+            ..Self::new(namespace)
+        }
+    }
+
+    /// Gives the Lease up, if this replica holds it, so that the next holder need not wait for
+    /// it to expire. Failures only cost that wait.
+    pub async fn release(&self, client: &Client) {
+        let api: Api<Lease> = Api::namespaced(client.clone(), &self.namespace);
+        let Ok(Some(mut lease)) = api.get_opt(LEASE_NAME).await else {
+            return;
+        };
+        let Some(spec) = lease.spec.as_mut() else {
+            return;
+        };
+        if spec.holder_identity.as_deref() != Some(&self.identity) {
+            return;
+        }
+        spec.holder_identity = None;
+        spec.lease_duration_seconds = Some(1);
+        spec.renew_time = Some(MicroTime(jiff::Timestamp::now()));
+        match api
+            .replace(LEASE_NAME, &PostParams::default(), &lease)
+            .await
+        {
+            Ok(_) => tracing::info!("Released the leader Lease"),
+            Err(error) => tracing::debug!(%error, "Releasing the leader Lease failed"),
         }
     }
 
@@ -113,12 +154,18 @@ impl LeaderElection {
             };
         };
         let spec = lease.spec.get_or_insert_with(LeaseSpec::default);
-        let ours = spec.holder_identity.as_deref() == Some(&self.identity);
+        let holder = spec.holder_identity.as_deref().unwrap_or_default();
+        let ours = holder == self.identity;
+        let released = holder.is_empty();
+        let predecessor = self
+            .predecessors
+            .as_deref()
+            .is_some_and(|prefix| holder.starts_with(prefix));
         let expired = spec.renew_time.as_ref().is_none_or(|renewed| {
             let valid = i64::from(spec.lease_duration_seconds.unwrap_or(seconds));
             renewed.0.as_second() + valid < now.0.as_second()
         });
-        if !ours && !expired {
+        if !ours && !released && !predecessor && !expired {
             return Ok(false);
         }
         if !ours {

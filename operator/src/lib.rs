@@ -50,6 +50,7 @@ async fn operator(args: args::OperatorArgs) -> ExitCode {
             ..controllers::OperatorConfig::default()
         },
         ready: std::sync::Arc::default(),
+        sole_identity: None,
     };
     let operator = tokio::spawn(run::run(client, options, stop));
     let outcome = tokio::select! {

@@ -24,6 +24,9 @@ pub struct OperatorOptions {
     pub config: OperatorConfig,
     /// Turns true once the caches are synced and the controllers run (`/readyz`).
     pub ready: Arc<AtomicBool>,
+    /// For the only operator of an installation (`compass up`): the prefix of its leader
+    /// identity, under which a Lease left by a killed earlier run is taken over at once.
+    pub sole_identity: Option<String>,
 }
 
 /// Runs the operator until `shutdown`, or until it loses leadership (an error: the process should
@@ -41,7 +44,11 @@ pub async fn run(
             options.admin_address
         )
     })?;
-    let election = LeaderElection::new(&options.config.system_namespace);
+    let namespace = &options.config.system_namespace;
+    let election = match &options.sole_identity {
+        Some(prefix) => LeaderElection::sole(namespace, prefix),
+        None => LeaderElection::new(namespace),
+    };
     let watches = Watches::default();
     let admin_state = AdminState {
         metrics: metrics.clone(),
@@ -70,6 +77,8 @@ pub async fn run(
             Err(error) => Err(format!("could not renew leadership: {error}")),
         },
     };
+    // Whether shut down or failing, give the Lease up so that the next start need not wait.
+    election.release(&client).await;
     let _ = admin.await;
     outcome
 }

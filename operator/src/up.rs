@@ -140,29 +140,37 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         admin_address,
         config: operator,
         ready: ready.clone(),
+        sole_identity: Some(leader_prefix(&data_dir)),
     };
     let mut operator = tokio::spawn(run(client, options, stop));
-    let started = tokio::select! {
-        () = until(&ready) => true,
-        finished = &mut operator => {
-            let error = finished.unwrap_or_else(|e| Err(e.to_string())).err().unwrap_or_default();
-            eprintln!("error: the operator stopped: {error}");
-            false
-        }
+    // One signal future for the whole run: Ctrl-C while the operator starts stops it too.
+    let interrupted = shutdown::signal();
+    tokio::pin!(interrupted);
+    let finished = tokio::select! {
+        () = until(&ready) => None,
+        () = &mut interrupted => None,
+        finished = &mut operator => Some(finished.unwrap_or_else(|e| Err(e.to_string()))),
     };
-    if !started {
-        trigger.fire();
-        let _ = running_api.task.await;
-        control_plane.shutdown().await;
-        return ExitCode::FAILURE;
-    }
-    println!("compass: ready");
-    let outcome = tokio::select! {
-        () = shutdown::signal() => Ok(()),
-        finished = operator => finished.unwrap_or_else(|e| Err(e.to_string())),
+    let finished = match finished {
+        None if ready.load(Ordering::SeqCst) => {
+            println!("compass: ready");
+            tokio::select! {
+                () = &mut interrupted => None,
+                finished = &mut operator => Some(finished.unwrap_or_else(|e| Err(e.to_string()))),
+            }
+        }
+        other => other,
     };
     println!("compass: shutting down");
     trigger.fire();
+    // The operator finishes (and releases its Lease) while the control plane still answers.
+    let outcome = match finished {
+        Some(outcome) => outcome,
+        None => match tokio::time::timeout(Duration::from_secs(10), operator).await {
+            Ok(finished) => finished.unwrap_or_else(|e| Err(e.to_string())),
+            Err(_) => Err("the operator did not stop within 10 s".to_owned()),
+        },
+    };
     let _ = running_api.task.await;
     control_plane.shutdown().await;
     match outcome {
@@ -172,6 +180,18 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The leader identity prefix of the operator of the installation in `data_dir`: one per
+/// directory, which only one process at a time may use.
+fn leader_prefix(data_dir: &std::path::Path) -> String {
+    use sha2::{Digest, Sha256};
+    let path = data_dir
+        .canonicalize()
+        .unwrap_or_else(|_| data_dir.to_owned());
+    let digest = Sha256::digest(path.as_os_str().as_encoded_bytes());
+    let short: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("compass-up-{short}")
 }
 
 /// Completes once `flag` is true.

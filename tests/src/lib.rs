@@ -394,6 +394,7 @@ impl TestServer {
             admin_address: "127.0.0.1:0".parse().expect("an address"),
             config,
             ready: std::sync::Arc::default(),
+            sole_identity: None,
         };
         let task = tokio::spawn(compass_operator::run::run(client, options, stop));
         TestOperator { trigger, task }
