@@ -267,6 +267,22 @@ async fn a_failing_webhook_is_retried_with_backoff_and_does_not_hold_ready_back(
     assert_eq!(requests.count("/down"), 2);
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(requests.count("/down"), 2, "the third attempt waits 4 s");
+    // Both failures are one Event, counted in its series, not an Event per attempt.
+    let events: Api<k8s_openapi::api::events::v1::Event> =
+        Api::namespaced(env.client.clone(), NAMESPACE);
+    eventually("the repeated failure is counted in one Event", || async {
+        let failed: Vec<_> = events
+            .list(&Default::default())
+            .await
+            .ok()?
+            .items
+            .into_iter()
+            .filter(|e| e.reason.as_deref() == Some("WebhookFailed"))
+            .collect();
+        assert_eq!(failed.len(), 1, "{failed:#?}");
+        (failed[0].series.as_ref()?.count >= 2).then_some(())
+    })
+    .await;
 
     // A runtime that is deleted is no longer retried.
     let runtimes: Api<Runtime> = Api::namespaced(env.client.clone(), NAMESPACE);

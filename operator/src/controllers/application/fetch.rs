@@ -20,7 +20,7 @@ use kube::ResourceExt;
 
 use super::{
     children::{
-        Child, Fetch, backoff, children, config_map_name, decide, definition_status, previous_of,
+        Child, Fetch, children, config_map_name, decide, definition_status, previous_of,
         request_hash,
     },
     config_maps,
@@ -276,12 +276,9 @@ async fn attempt<S: SecretSource>(
                 }
                 _ => 1,
             };
-            let wait = backoff(attempts);
-            let note = format!(
-                "{}: {message}; attempt {attempts}, the next in {}s",
-                child.describe(),
-                wait.as_secs()
-            );
+            // The same words for every attempt, so that repeats count in one Event's series
+            // instead of making an Event each; the attempts are in the status.
+            let note = format!("{}: {message}; retried with backoff", child.describe());
             publish(ctx, app, EventType::Warning, "FetchFailed", "Fetch", note).await;
             Ok(FetchStatus {
                 condition: FetchCondition::Failed,

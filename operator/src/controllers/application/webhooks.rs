@@ -205,10 +205,9 @@ async fn deliver<S: SecretSource>(
             Err(message) => {
                 let attempts = failure.as_ref().map_or(0, |f| f.attempts).saturating_add(1);
                 let message = format!("webhook {}: {message}", hook.name);
-                let note = format!(
-                    "Runtime {runtime_name}: {message}; attempt {attempts}, the next in {}s",
-                    backoff(attempts).as_secs()
-                );
+                // The same words for every attempt, so that repeats count in one Event's series
+                // instead of making an Event each; the attempts are in the status.
+                let note = format!("Runtime {runtime_name}: {message}; retried with backoff");
                 publish(
                     ctx,
                     app,
