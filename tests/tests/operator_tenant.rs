@@ -125,3 +125,46 @@ async fn a_second_tenant_with_the_same_external_id_or_a_foreign_namespace_is_not
     operator.stop().await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objects_applied_with_their_tenant_wait_for_its_default_scenario_without_warnings() {
+    let server = TestServer::start().await;
+    // Everything is in place before the operator starts, as after `kubectl apply -f` of a whole
+    // tenant: the objects are reconciled while the tenant's DEFAULT scenario is still missing.
+    server.install_compass_crds();
+    let mut manifest = String::from(
+        "apiVersion: compass.kyma-project.io/v1alpha1\nkind: Tenant\nmetadata: {name: acme}\nspec: {externalId: ext-acme}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: acme, labels: {compass.kyma-project.io/tenant: acme}}\n",
+    );
+    for i in 0..6 {
+        manifest.push_str(&format!(
+            "---\napiVersion: compass.kyma-project.io/v1alpha1\nkind: Application\nmetadata: {{name: app-{i}, namespace: acme}}\nspec: {{}}\n---\napiVersion: compass.kyma-project.io/v1alpha1\nkind: Runtime\nmetadata: {{name: rt-{i}, namespace: acme}}\nspec: {{}}\n"
+        ));
+    }
+    server.apply_yaml(&manifest, &[]);
+    let operator = server.start_operator(OperatorConfig::default()).await;
+    server.kubectl_ok(&[
+        "wait",
+        "--for=condition=Ready",
+        "applications,runtimes",
+        "--all",
+        "-n",
+        "acme",
+        "--timeout=30s",
+    ]);
+    let warnings = server.kubectl_ok(&[
+        "get",
+        "events",
+        "-n",
+        "acme",
+        "--field-selector",
+        "type=Warning",
+        "-o",
+        "jsonpath={range .items[*]}{.reason}: {.message}{\"\\n\"}{end}",
+    ]);
+    assert!(
+        warnings.trim().is_empty(),
+        "unexpected warnings:\n{warnings}"
+    );
+    operator.stop().await;
+    server.stop().await;
+}

@@ -135,6 +135,10 @@ pub async fn report_ready_transition<K: Resource<DynamicType = ()>>(
     if old.is_some_and(|old| old.status == new.status && old.reason == new.reason) {
         return;
     }
+    // Waiting for what the operator itself is about to create is no cause for a Warning.
+    if new.reason == super::checks::DEFAULT_SCENARIO_PENDING {
+        return;
+    }
     if new.status == status::TRUE {
         publish(
             ctx,

@@ -214,6 +214,14 @@ impl Watches {
 }
 
 impl Stores {
+    /// Whether `namespace` is a tenant's (so the Tenant controller keeps its defaults there).
+    pub fn is_tenant_namespace(&self, namespace: &str) -> bool {
+        self.tenants
+            .state()
+            .iter()
+            .any(|t| t.namespace_name() == namespace && t.meta().deletion_timestamp.is_none())
+    }
+
     /// Completes once every cache holds its first full list; `false` if a watch ended first.
     ///
     /// Any number of callers may wait at once. (A kube store wakes only the last of several

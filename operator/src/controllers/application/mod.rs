@@ -180,7 +180,17 @@ fn observe(ctx: &Context, app: &Application) -> Observed {
             .is_some()
     });
     let scenarios = ctx.stores.scenarios.state();
-    let references = references::references(app, &scenarios, system_exists, &runtimes, &visible);
+    let tenant_namespace = namespace
+        .as_deref()
+        .is_some_and(|n| ctx.stores.is_tenant_namespace(n));
+    let references = references::references(
+        app,
+        &scenarios,
+        tenant_namespace,
+        system_exists,
+        &runtimes,
+        &visible,
+    );
     let definitions = ctx.stores.label_definitions.state();
     let labels = references::labels_valid(&ctx.label_schemas, &definitions, app);
     Observed {

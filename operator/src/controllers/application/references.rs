@@ -7,11 +7,13 @@ use std::sync::Arc;
 use compass_crds::{Application, LabelDefinition, Runtime, Scenario, labels::effective_scenarios};
 use kube::{Resource, ResourceExt};
 
-use super::super::labels::{self, SchemaCache};
+use super::super::{
+    checks::{Verdict, missing_scenarios},
+    labels::{self, SchemaCache},
+};
 
-/// Reasons of `ReferencesResolved`.
-pub const SCENARIO_NOT_FOUND: &str = "ScenarioNotFound";
-/// The integration system does not exist.
+/// Reasons of `ReferencesResolved` (besides the scenario reasons of `checks`): the integration
+/// system does not exist.
 pub const INTEGRATION_SYSTEM_NOT_FOUND: &str = "IntegrationSystemNotFound";
 /// The eventing runtime does not exist or does not share a scenario.
 pub const EVENTING_RUNTIME_INVALID: &str = "EventingRuntimeInvalid";
@@ -22,83 +24,27 @@ pub const LABEL_INVALID: &str = "LabelInvalid";
 /// Every label is valid.
 pub const LABELS_VALID: &str = "Valid";
 
-/// A condition's outcome: holds, or why not.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Verdict {
-    /// Whether the condition holds.
-    pub holds: bool,
-    /// CamelCase reason.
-    pub reason: &'static str,
-    /// For a person: what is wrong and what to do.
-    pub message: String,
-}
-
-impl Verdict {
-    fn holds(reason: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            holds: true,
-            reason,
-            message: message.into(),
-        }
-    }
-
-    fn fails(reason: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            holds: false,
-            reason,
-            message: message.into(),
-        }
-    }
-}
-
 /// `ReferencesResolved`: every scenario in effect is a Scenario of the namespace (not being
-/// deleted), the integration system exists, and the eventing runtime exists and shares a
-/// scenario. `scenarios` and `runtimes` may hold other namespaces' objects too; `visible` are the
+/// deleted; in a tenant's namespace a missing `DEFAULT` is pending), the integration system
+/// exists, and the eventing runtime exists and shares a scenario. `scenarios` and `runtimes` may hold other namespaces' objects too; `visible` are the
 /// runtimes that see the application.
 pub fn references(
     app: &Application,
     scenarios: &[Arc<Scenario>],
+    tenant_namespace: bool,
     integration_system_exists: bool,
     runtimes: &[Arc<Runtime>],
     visible: &[Arc<Runtime>],
 ) -> Verdict {
     let namespace = app.namespace().unwrap_or_default();
-    let named = |name: &str, deleting: bool| {
-        scenarios.iter().any(|s| {
-            s.namespace().as_deref() == Some(namespace.as_str())
-                && s.scenario_name() == name
-                && s.meta().deletion_timestamp.is_some() == deleting
-        })
-    };
-    let missing: Vec<String> = effective_scenarios(app.spec.scenarios.as_deref())
-        .into_iter()
-        .filter(|name| !named(name, false))
-        .collect();
-    if !missing.is_empty() {
-        let quoted = quote_all(&missing);
-        let (noun, verb) = if missing.len() == 1 {
-            ("Scenario", "does")
-        } else {
-            ("Scenarios", "do")
-        };
-        // A scenario held by its finalizer still shows in `kubectl get`: say why it does not count.
-        let deleting: Vec<String> = missing.iter().filter(|n| named(n, true)).cloned().collect();
-        let note = match deleting.len() {
-            0 => String::new(),
-            1 => format!(" ({} is being deleted)", quote_all(&deleting)),
-            _ => format!(" ({} are being deleted)", quote_all(&deleting)),
-        };
-        return Verdict::fails(
-            SCENARIO_NOT_FOUND,
-            format!(
-                "{noun} {quoted} {verb} not exist in namespace {namespace}{note}; create a Scenario with spec.name {quoted} or remove it from spec.scenarios"
-            ),
-        );
+    let wanted = effective_scenarios(app.spec.scenarios.as_deref());
+    if let Some(verdict) = missing_scenarios(&namespace, &wanted, scenarios, tenant_namespace) {
+        return verdict;
     }
     if let Some(system) = &app.spec.integration_system
         && !integration_system_exists
     {
-        return Verdict::fails(
+        return Verdict::fail(
             INTEGRATION_SYSTEM_NOT_FOUND,
             format!(
                 "IntegrationSystem {system:?} does not exist; create it or remove spec.integrationSystem"
@@ -117,7 +63,7 @@ pub fn references(
                 && r.meta().deletion_timestamp.is_none()
         });
         if !exists {
-            return Verdict::fails(
+            return Verdict::fail(
                 EVENTING_RUNTIME_INVALID,
                 format!(
                     "spec.eventing.defaultRuntime names Runtime {runtime:?}, which does not exist in namespace {namespace}; register it or change the field"
@@ -125,7 +71,7 @@ pub fn references(
             );
         }
         if !visible.iter().any(|r| r.name_any() == *runtime) {
-            return Verdict::fails(
+            return Verdict::fail(
                 EVENTING_RUNTIME_INVALID,
                 format!(
                     "spec.eventing.defaultRuntime names Runtime {runtime:?}, which shares no scenario with the application; add one of the application's scenarios to the runtime or choose another runtime"
@@ -133,7 +79,7 @@ pub fn references(
             );
         }
     }
-    Verdict::holds(
+    Verdict::pass(
         RESOLVED,
         "Every scenario, integration system and runtime the application names exists",
     )
@@ -148,13 +94,13 @@ pub fn labels_valid(
     let namespace = app.namespace().unwrap_or_default();
     let problems = labels::check(schemas, definitions, &namespace, &app.spec.labels);
     if problems.is_empty() {
-        return Verdict::holds(LABELS_VALID, "Every label satisfies its LabelDefinition");
+        return Verdict::pass(LABELS_VALID, "Every label satisfies its LabelDefinition");
     }
     let listed: Vec<String> = problems
         .iter()
         .map(|p| format!("label {:?}: {}", p.key, p.message))
         .collect();
-    Verdict::fails(
+    Verdict::fail(
         LABEL_INVALID,
         format!(
             "{}; change the label or its LabelDefinition's schema",
@@ -163,20 +109,12 @@ pub fn labels_valid(
     )
 }
 
-/// `"a", "b"`.
-fn quote_all(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| format!("{n:?}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::controllers::checks::SCENARIO_NOT_FOUND;
 
     fn object<K: serde::de::DeserializeOwned>(
         kind: &str,
@@ -204,7 +142,7 @@ mod tests {
             "shop",
             json!({ "scenarios": ["DEFAULT", "sales", "Sales EMEA"] }),
         );
-        let verdict = references(&app, &[scenario("DEFAULT")], true, &[], &[]);
+        let verdict = references(&app, &[scenario("DEFAULT")], false, true, &[], &[]);
         assert!(!verdict.holds);
         assert_eq!(verdict.reason, SCENARIO_NOT_FOUND);
         assert_eq!(
@@ -216,7 +154,7 @@ mod tests {
             scenario("sales"),
             scenario("Sales EMEA"),
         ];
-        assert!(references(&app, &all, true, &[], &[]).holds);
+        assert!(references(&app, &all, false, true, &[], &[]).holds);
     }
 
     #[test]
@@ -229,6 +167,7 @@ mod tests {
         let verdict = references(
             &app,
             &[Arc::new(deleting), Arc::new(elsewhere)],
+            true,
             true,
             &[],
             &[],
@@ -249,10 +188,10 @@ mod tests {
             "shop",
             json!({ "integrationSystem": "sys", "eventing": { "defaultRuntime": "rt" } }),
         );
-        let verdict = references(&app, &scenarios, false, &[], &[]);
+        let verdict = references(&app, &scenarios, false, false, &[], &[]);
         assert_eq!(verdict.reason, INTEGRATION_SYSTEM_NOT_FOUND);
         assert!(verdict.message.contains("\"sys\""), "{}", verdict.message);
-        let verdict = references(&app, &scenarios, true, &[], &[]);
+        let verdict = references(&app, &scenarios, false, true, &[], &[]);
         assert_eq!(verdict.reason, EVENTING_RUNTIME_INVALID);
         assert!(
             verdict.message.contains("does not exist"),
@@ -260,7 +199,14 @@ mod tests {
             verdict.message
         );
         let runtime: Arc<Runtime> = object("Runtime", "rt", json!({ "scenarios": ["other"] }));
-        let verdict = references(&app, &scenarios, true, std::slice::from_ref(&runtime), &[]);
+        let verdict = references(
+            &app,
+            &scenarios,
+            false,
+            true,
+            std::slice::from_ref(&runtime),
+            &[],
+        );
         assert!(
             verdict.message.contains("shares no scenario"),
             "{}",
@@ -270,6 +216,7 @@ mod tests {
             references(
                 &app,
                 &scenarios,
+                false,
                 true,
                 std::slice::from_ref(&runtime),
                 std::slice::from_ref(&runtime)

@@ -11,7 +11,8 @@ use compass_crds::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 
-use super::{fetch::Definitions, references::Verdict, webhooks::Deliveries};
+use super::{fetch::Definitions, webhooks::Deliveries};
+use crate::controllers::checks::Verdict;
 use crate::controllers::{
     assignment::{MAX_LISTED, listed},
     status::Conditions,

@@ -25,7 +25,7 @@ use self::heartbeat::{heartbeat, set_available};
 use super::{
     Context, ControllerTask,
     assignment::{applications_of, in_scenario, listed},
-    checks::{Verdict, set_with_summary},
+    checks::{Verdict, missing_scenarios, set_with_summary},
     error::{Error, Result, error_policy, key},
     labels::{LabelProblem, check},
     status::{Conditions, apply_status, report_ready_transition},
@@ -150,19 +150,12 @@ async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action> {
     let mut conditions = Conditions::new(&current.conditions, runtime.metadata.generation);
 
     let scenarios = effective_scenarios(runtime.spec.scenarios.as_deref());
-    let existing: HashSet<String> = ctx
-        .stores
-        .scenarios
-        .state()
-        .iter()
-        .filter(|s| s.namespace().as_deref() == Some(namespace.as_str()))
-        .map(|s| s.scenario_name().to_owned())
-        .collect();
-    let missing: Vec<&str> = scenarios
-        .iter()
-        .filter(|s| !existing.contains(*s))
-        .map(String::as_str)
-        .collect();
+    let tenant_namespace = ctx.stores.is_tenant_namespace(&namespace);
+    let all_scenarios = ctx.stores.scenarios.state();
+    let references = missing_scenarios(&namespace, &scenarios, &all_scenarios, tenant_namespace)
+        .unwrap_or_else(|| {
+            Verdict::pass("ScenariosExist", "Every scenario the runtime is in exists")
+        });
     let definitions = ctx.stores.label_definitions.state();
     let problems = check(
         &ctx.label_schemas,
@@ -173,7 +166,7 @@ async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action> {
     set_with_summary(
         &mut conditions,
         &[
-            (REFERENCES_RESOLVED, &references(&namespace, &missing)),
+            (REFERENCES_RESOLVED, &references),
             (LABELS_VALID, &labels_valid(&problems)),
         ],
         ready(),
@@ -226,21 +219,6 @@ async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action> {
         .expires_in(now)
         .map_or(ctx.config.resync, |left| left.min(ctx.config.resync));
     Ok(Action::requeue(recheck))
-}
-
-/// Whether every scenario the runtime is in exists in its namespace.
-fn references(namespace: &str, missing: &[&str]) -> Verdict {
-    if missing.is_empty() {
-        Verdict::pass("ScenariosExist", "Every scenario the runtime is in exists")
-    } else {
-        Verdict::fail(
-            "ScenarioNotFound",
-            format!(
-                "Scenario {} does not exist in namespace {namespace}; create it (kind Scenario) or remove it from spec.scenarios",
-                missing.join(", ")
-            ),
-        )
-    }
 }
 
 /// Whether every label satisfies its definition's schema.
