@@ -258,10 +258,11 @@ mod tests {
     #[test]
     fn ready_takes_the_reason_of_the_first_failing_condition() {
         let mut conditions = Conditions::new(&[], Some(1));
+        let missing = missing_scenarios("acme", &["marketing".to_owned()], &[], true).unwrap();
         set_with_summary(
             &mut conditions,
             &[
-                (REFERENCES_RESOLVED, &references("acme", &["marketing"])),
+                (REFERENCES_RESOLVED, &missing),
                 (LABELS_VALID, &labels_valid(&[])),
             ],
             ready(),
