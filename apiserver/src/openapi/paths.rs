@@ -10,7 +10,7 @@ use super::{
     },
     params,
 };
-use crate::resource::ResourceInfo;
+use crate::resource::{CreateSubresource, ResourceInfo};
 
 /// Media types of responses. The server answers in JSON; YAML and protobuf are not offered.
 const JSON: &[&str] = &["application/json"];
@@ -39,6 +39,14 @@ pub(super) fn api_resources_path(resource: &ResourceInfo) -> Value {
     })
 }
 
+/// A create-only subresource and the component of the kind it takes.
+pub(super) struct CreateOnly<'a> {
+    /// The subresource's name and kind.
+    pub info: &'a CreateSubresource,
+    /// The component of its kind.
+    pub component: String,
+}
+
 /// Adds every path of `resource` to `paths`. `strategic` marks built-in kinds, which also accept
 /// strategic merge patches.
 pub(super) fn add_resource(
@@ -46,6 +54,7 @@ pub(super) fn add_resource(
     resource: &ResourceInfo,
     names: &KindNames,
     strategic: bool,
+    subresources: &[CreateOnly<'_>],
 ) {
     let ctx = Ctx {
         resource,
@@ -65,8 +74,16 @@ pub(super) fn add_resource(
         (format!("{root}/{plural}"), format!("{root}/watch/{plural}"))
     };
 
+    if resource.create_only {
+        paths.insert(scoped, ctx.create_only());
+        return;
+    }
     paths.insert(scoped.clone(), ctx.collection());
     paths.insert(format!("{scoped}/{{name}}"), ctx.item(false));
+    for sub in subresources {
+        let path = format!("{scoped}/{{name}}/{}", sub.info.name);
+        paths.insert(path, ctx.create_subresource(sub));
+    }
     if resource.status_subresource {
         paths.insert(format!("{scoped}/{{name}}/status"), ctx.item(true));
     }
@@ -218,6 +235,39 @@ impl Ctx<'_> {
             ),
             "parameters": self.path_params(false),
         })
+    }
+
+    /// The collection path of a create-only kind such as an access review: create alone.
+    fn create_only(&self) -> Value {
+        let kind = &self.resource.kind;
+        json!({
+            "post": self.operation(
+                "post",
+                self.id("create", self.scope(), ""),
+                format!("create a {kind}"),
+                params::write(),
+                Some(object_body(&self.kind_component)),
+                responses(&["200", "201", "202"], &self.kind_component, JSON),
+            ),
+            "parameters": self.path_params(false),
+        })
+    }
+
+    /// A create-only subresource of an item, such as `serviceaccounts/{name}/token`.
+    fn create_subresource(&self, sub: &CreateOnly<'_>) -> Value {
+        let resource = self.resource;
+        let info = sub.info;
+        let operation = json!({
+            "tags": [self.ids.tag],
+            "description": format!("create {} of a {}", info.name, resource.kind),
+            "operationId": self.id("create", self.scope(), &capitalize(&info.name)),
+            "parameters": params::write(),
+            "requestBody": object_body(&sub.component),
+            "responses": responses(&["200", "201", "202"], &sub.component, JSON),
+            "x-kubernetes-action": "post",
+            GVK_EXTENSION: gvk(&info.group, &info.version, &info.kind),
+        });
+        json!({ "post": operation, "parameters": self.path_params(true) })
     }
 
     /// The item path (`status` false) or its status subresource (`status` true): read, replace

@@ -1,10 +1,13 @@
-//! Decoding the protobuf request bodies `kubectl` sends from its typed generators
-//! (`kubectl create namespace|secret|configmap`), into the JSON the rest of the server handles.
+//! Decoding the protobuf request bodies `kubectl` sends from its typed clients
+//! (`kubectl create namespace|secret|configmap`, and in [`auth`] the RBAC generators, `create
+//! token` and the reviews of `kubectl auth`), into the JSON the rest of the server handles.
 //! Responses are always JSON, which every client accepts.
 //!
 //! The wire format: the magic `k8s\0`, then a `runtime.Unknown` message whose `raw` field holds
 //! the object's own message. Field numbers follow the Kubernetes API's generated protobuf, which
 //! writes optional strings even when empty; empty ones are read as absent, as JSON omits them.
+
+mod auth;
 
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
@@ -39,6 +42,7 @@ pub fn decode(body: &[u8]) -> Result<Value, String> {
         "Namespace" => namespace(raw)?,
         "Secret" => secret(raw)?,
         "ConfigMap" => config_map(raw)?,
+        other if auth::reads(other) => auth::decode(other, raw)?,
         other => {
             return Err(format!(
                 "protobuf bodies of kind {other:?} are not supported; send JSON"
@@ -146,7 +150,7 @@ fn config_map(raw: &[u8]) -> Result<Map<String, Value>, String> {
 }
 
 /// The parts of `ObjectMeta` a client sets on create.
-fn object_meta(raw: &[u8]) -> Result<Value, String> {
+pub(super) fn object_meta(raw: &[u8]) -> Result<Value, String> {
     let mut meta = Map::new();
     let mut labels = Map::new();
     let mut annotations = Map::new();
@@ -187,7 +191,7 @@ fn object_meta(raw: &[u8]) -> Result<Value, String> {
 }
 
 /// A protobuf map entry: key in field 1, value in field 2.
-fn map_entry(entry: &[u8]) -> Result<(String, &[u8]), String> {
+pub(super) fn map_entry(entry: &[u8]) -> Result<(String, &[u8]), String> {
     let mut key = String::new();
     let mut value: &[u8] = &[];
     for field in Fields::new(entry) {
@@ -200,24 +204,24 @@ fn map_entry(entry: &[u8]) -> Result<(String, &[u8]), String> {
     Ok((key, value))
 }
 
-fn text(bytes: &[u8]) -> Result<String, String> {
+pub(super) fn text(bytes: &[u8]) -> Result<String, String> {
     String::from_utf8(bytes.to_vec()).map_err(|_| "a protobuf string is not UTF-8".to_owned())
 }
 
 /// A field's value by wire type.
-enum Wire<'a> {
+pub(super) enum Wire<'a> {
     Varint(u64),
     Bytes(&'a [u8]),
     Fixed,
 }
 
 /// Iterates the fields of a protobuf message.
-struct Fields<'a> {
+pub(super) struct Fields<'a> {
     rest: &'a [u8],
 }
 
 impl<'a> Fields<'a> {
-    fn new(message: &'a [u8]) -> Self {
+    pub(super) fn new(message: &'a [u8]) -> Self {
         Self { rest: message }
     }
 
