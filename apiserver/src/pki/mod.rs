@@ -8,7 +8,7 @@ pub mod user;
 use std::{
     fs,
     io::{self, Write as _},
-    os::unix::fs::OpenOptionsExt,
+    os::unix::fs::{OpenOptionsExt, PermissionsExt},
     path::Path,
     sync::Arc,
 };
@@ -248,6 +248,8 @@ pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
         .truncate(true)
         .mode(0o600)
         .open(path)?;
+    // `mode` only applies to a new file; an existing one is narrowed too.
+    file.set_permissions(fs::Permissions::from_mode(0o600))?;
     file.write_all(contents)
 }
 
