@@ -389,7 +389,17 @@ impl TestServer {
         config: compass_operator::controllers::OperatorConfig,
     ) -> TestOperator {
         let client = self.client().await;
-        compass_operator::up::install(&client, &config.system_namespace)
+        self.start_operator_as(client, config).await
+    }
+
+    /// Like [`start_operator`](Self::start_operator), but the controllers act through `client`
+    /// (another identity than the admin); the defaults are still installed as the admin.
+    pub async fn start_operator_as(
+        &self,
+        client: Client,
+        config: compass_operator::controllers::OperatorConfig,
+    ) -> TestOperator {
+        compass_operator::up::install(&self.client().await, &config.system_namespace)
             .await
             .expect("installing the defaults succeeds");
         let (trigger, stop) = compass_operator::shutdown::channel();

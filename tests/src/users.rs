@@ -2,7 +2,12 @@
 //! minted as `compass kubeconfig` mints them, ServiceAccount tokens, and `kubectl` and kube-rs
 //! clients acting as them.
 
-use std::{path::PathBuf, process::Output, time::Duration};
+use std::{
+    io::Write as _,
+    path::PathBuf,
+    process::{Output, Stdio},
+    time::Duration,
+};
 
 use compass_apiserver::pki::user::{UserRequest, user_kubeconfig};
 use kube::{
@@ -50,6 +55,25 @@ impl TestServer {
     /// Runs `kubectl` as `user` that must fail; returns stderr.
     pub fn kubectl_as_err(&self, user: &User, args: &[&str]) -> String {
         failed(args, self.kubectl_as(user, args))
+    }
+
+    /// `kubectl apply -f -` of `yaml` as `user`; returns stdout, failing the test when it fails.
+    pub fn apply_yaml_as(&self, user: &User, yaml: &str) -> String {
+        let args = ["apply", "-f", "-"];
+        let mut child = self
+            .kubectl_command_with(&user.kubeconfig, &args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("kubectl is on PATH");
+        child
+            .stdin
+            .take()
+            .expect("a piped stdin")
+            .write_all(yaml.as_bytes())
+            .expect("kubectl reads its stdin");
+        succeeded(&args, child.wait_with_output().expect("kubectl runs"))
     }
 
     /// `kubectl auth can-i` as `user`: whether it answered `yes`.
