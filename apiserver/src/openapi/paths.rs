@@ -10,7 +10,11 @@ use super::{
     },
     params,
 };
-use crate::resource::{CreateSubresource, ResourceInfo};
+use crate::resource::ResourceInfo;
+
+mod create;
+
+pub(super) use self::create::CreateOnly;
 
 /// Media types of responses. The server answers in JSON; YAML and protobuf are not offered.
 const JSON: &[&str] = &["application/json"];
@@ -37,14 +41,6 @@ pub(super) fn api_resources_path(resource: &ResourceInfo) -> Value {
             "responses": responses(&["200"], API_RESOURCE_LIST, JSON),
         }
     })
-}
-
-/// A create-only subresource and the component of the kind it takes.
-pub(super) struct CreateOnly<'a> {
-    /// The subresource's name and kind.
-    pub info: &'a CreateSubresource,
-    /// The component of its kind.
-    pub component: String,
 }
 
 /// Adds every path of `resource` to `paths`. `strategic` marks built-in kinds, which also accept
@@ -235,39 +231,6 @@ impl Ctx<'_> {
             ),
             "parameters": self.path_params(false),
         })
-    }
-
-    /// The collection path of a create-only kind such as an access review: create alone.
-    fn create_only(&self) -> Value {
-        let kind = &self.resource.kind;
-        json!({
-            "post": self.operation(
-                "post",
-                self.id("create", self.scope(), ""),
-                format!("create a {kind}"),
-                params::write(),
-                Some(object_body(&self.kind_component)),
-                responses(&["200", "201", "202"], &self.kind_component, JSON),
-            ),
-            "parameters": self.path_params(false),
-        })
-    }
-
-    /// A create-only subresource of an item, such as `serviceaccounts/{name}/token`.
-    fn create_subresource(&self, sub: &CreateOnly<'_>) -> Value {
-        let resource = self.resource;
-        let info = sub.info;
-        let operation = json!({
-            "tags": [self.ids.tag],
-            "description": format!("create {} of a {}", info.name, resource.kind),
-            "operationId": self.id("create", self.scope(), &capitalize(&info.name)),
-            "parameters": params::write(),
-            "requestBody": object_body(&sub.component),
-            "responses": responses(&["200", "201", "202"], &sub.component, JSON),
-            "x-kubernetes-action": "post",
-            GVK_EXTENSION: gvk(&info.group, &info.version, &info.kind),
-        });
-        json!({ "post": operation, "parameters": self.path_params(true) })
     }
 
     /// The item path (`status` false) or its status subresource (`status` true): read, replace

@@ -94,32 +94,4 @@ pub fn forbidden(user: &UserInfo, attributes: &Attributes) -> ApiError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn refusals_read_like_kube_apiserver() {
-        let alice = UserInfo::authenticated("alice", vec![]);
-        let list = Attributes::from_request("GET", "/api/v1/namespaces/team-a/configmaps", None);
-        let error = forbidden(&alice, &list);
-        assert_eq!(error.code, 403);
-        assert_eq!(
-            error.message,
-            r#"configmaps is forbidden: User "alice" cannot list resource "configmaps" in API group "" in the namespace "team-a""#
-        );
-        let get = Attributes::from_request(
-            "GET",
-            "/apis/rbac.authorization.k8s.io/v1/clusterroles/admin",
-            None,
-        );
-        assert_eq!(
-            forbidden(&alice, &get).message,
-            r#"clusterroles.rbac.authorization.k8s.io "admin" is forbidden: User "alice" cannot get resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope"#
-        );
-        let path = Attributes::from_request("GET", "/metrics", None);
-        assert_eq!(
-            forbidden(&alice, &path).message,
-            r#"forbidden: User "alice" cannot get path "/metrics""#
-        );
-    }
-}
+mod tests;

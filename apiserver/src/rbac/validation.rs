@@ -27,6 +27,17 @@ pub fn admit(behaviour: Behaviour, old: Option<&Value>, object: &mut Value) -> V
     }
 }
 
+/// Why a name cannot name an RBAC object (one path segment), if it cannot.
+pub fn name_error(name: &str) -> Option<String> {
+    match name {
+        "." | ".." => Some(format!("may not be '{name}'")),
+        _ => ['/', '%']
+            .into_iter()
+            .find(|c| name.contains(*c))
+            .map(|c| format!("may not contain '{c}'")),
+    }
+}
+
 fn strings(value: &Value) -> Vec<&str> {
     value
         .as_array()

@@ -33,7 +33,7 @@ pub fn validate_metadata(behaviour: Behaviour, object: &Value) -> Vec<FieldError
         ));
     } else if behaviour.rbac() {
         // RBAC objects only need names that fit in a path segment, as kube-apiserver checks.
-        if let Some(why) = path_segment_error(name) {
+        if let Some(why) = crate::rbac::validation::name_error(name) {
             errors.push(FieldError::invalid("metadata.name", json!(name), why));
         }
     } else if behaviour != Behaviour::Namespace && !crd::is_dns_subdomain(name) {
@@ -110,17 +110,6 @@ pub fn validate_metadata(behaviour: Behaviour, object: &Value) -> Vec<FieldError
         }
     }
     errors
-}
-
-/// Why a name cannot be one path segment, if it cannot.
-fn path_segment_error(name: &str) -> Option<String> {
-    match name {
-        "." | ".." => Some(format!("may not be '{name}'")),
-        _ => ['/', '%']
-            .into_iter()
-            .find(|c| name.contains(*c))
-            .map(|c| format!("may not contain '{c}'")),
-    }
 }
 
 /// A qualified name (label key, annotation key, finalizer): an optional DNS subdomain prefix and
