@@ -143,9 +143,12 @@ fn selected_name(query: Option<&str>) -> Option<String> {
     selector.exact_match("metadata.name").map(str::to_owned)
 }
 
+/// A query parameter's value; the last one when repeated, as the handlers read it, so that what
+/// is authorized is what is served.
 fn query_value(query: Option<&str>, name: &str) -> Option<String> {
     form_urlencoded::parse(query?.as_bytes())
-        .find(|(key, _)| key == name)
+        .filter(|(key, _)| key == name)
+        .last()
         .map(|(_, value)| value.into_owned())
 }
 
@@ -169,6 +172,8 @@ mod tests {
         );
         let (verb, _) = resource("GET", "/api/v1/configmaps", Some("watch=1"));
         assert_eq!(verb, "watch");
+        let (verb, _) = resource("GET", "/api/v1/configmaps", Some("watch=false&watch=true"));
+        assert_eq!(verb, "watch", "the handler reads the last value");
         let (verb, _) = resource("DELETE", "/apis/g.io/v1/namespaces/a/things", None);
         assert_eq!(verb, "deletecollection");
         let (verb, request) = resource(
