@@ -333,3 +333,29 @@ async fn deleted_default_roles_and_bindings_come_back_at_the_next_start() {
     assert!(!server.can_i(&alice, &["list", "configmaps"]));
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_reconcile_creates_roles_and_adds_missing_rules_in_protobuf() {
+    let server = TestServer::start().await;
+    let file = server.data_dir().join("rbac.yaml");
+    let manifest = |verbs: &str| {
+        format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: recon\nrules:\n- apiGroups: [\"\"]\n  resources: [configmaps]\n  verbs: {verbs}\n"
+        )
+    };
+    std::fs::write(&file, manifest("[get]")).unwrap();
+    let path = file.to_str().unwrap();
+    server.kubectl_ok(&["auth", "reconcile", "-f", path]);
+    std::fs::write(&file, manifest("[get, list]")).unwrap();
+    // The update is a protobuf PUT of the whole ClusterRole.
+    server.kubectl_ok(&["auth", "reconcile", "-f", path]);
+    let verbs = server.kubectl_ok(&[
+        "get",
+        "clusterrole",
+        "recon",
+        "-o",
+        "jsonpath={.rules[*].verbs}",
+    ]);
+    assert_eq!(verbs, r#"["get"] ["list"]"#);
+    server.stop().await;
+}

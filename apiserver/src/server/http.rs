@@ -259,10 +259,11 @@ fn decode_object(headers: &HeaderMap, body: &[u8], create: bool) -> ApiResult<Va
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/json");
     if content_type.starts_with("application/vnd.kubernetes.protobuf") {
-        if !create {
+        let object = protobuf::decode(body).map_err(ApiError::bad_request)?;
+        if !create && !protobuf::takes_updates(object["kind"].as_str().unwrap_or_default()) {
             return Err(ApiError::unsupported_media_type(content_type));
         }
-        return protobuf::decode(body).map_err(ApiError::bad_request);
+        return Ok(object);
     }
     let yaml = content_type.starts_with("application/yaml");
     parse_body(body, yaml)

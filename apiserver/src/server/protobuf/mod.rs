@@ -15,6 +15,13 @@ use serde_json::{Map, Value, json};
 /// The four bytes every Kubernetes protobuf body starts with.
 const MAGIC: &[u8] = b"k8s\0";
 
+/// Whether an update (PUT, as `kubectl auth reconcile` sends) of `kind` may come in protobuf:
+/// only for the kinds whose every field is read here, the authentication and authorization
+/// kinds; the others are only created in protobuf.
+pub fn takes_updates(kind: &str) -> bool {
+    auth::reads(kind)
+}
+
 /// Decodes a protobuf body into JSON, for the kinds the server accepts in protobuf.
 pub fn decode(body: &[u8]) -> Result<Value, String> {
     let envelope = body
@@ -149,12 +156,14 @@ fn config_map(raw: &[u8]) -> Result<Map<String, Value>, String> {
     Ok(object)
 }
 
-/// The parts of `ObjectMeta` a client sets on create.
+/// The parts of `ObjectMeta` a client sets on create or update; what the server sets alone
+/// (timestamps, generation, managed fields) is left out.
 pub(super) fn object_meta(raw: &[u8]) -> Result<Value, String> {
     let mut meta = Map::new();
     let mut labels = Map::new();
     let mut annotations = Map::new();
     let mut finalizers = Vec::new();
+    let mut owners = Vec::new();
     for field in Fields::new(raw) {
         match field? {
             (1, Wire::Bytes(v)) if !v.is_empty() => {
@@ -166,6 +175,13 @@ pub(super) fn object_meta(raw: &[u8]) -> Result<Value, String> {
             (3, Wire::Bytes(v)) if !v.is_empty() => {
                 meta.insert("namespace".into(), json!(text(v)?));
             }
+            (5, Wire::Bytes(v)) if !v.is_empty() => {
+                meta.insert("uid".into(), json!(text(v)?));
+            }
+            (6, Wire::Bytes(v)) if !v.is_empty() => {
+                meta.insert("resourceVersion".into(), json!(text(v)?));
+            }
+            (13, Wire::Bytes(v)) => owners.push(owner_reference(v)?),
             (11, Wire::Bytes(entry)) => {
                 let (key, value) = map_entry(entry)?;
                 labels.insert(key, json!(text(value)?));
@@ -187,7 +203,28 @@ pub(super) fn object_meta(raw: &[u8]) -> Result<Value, String> {
     if !finalizers.is_empty() {
         meta.insert("finalizers".into(), Value::Array(finalizers));
     }
+    if !owners.is_empty() {
+        meta.insert("ownerReferences".into(), Value::Array(owners));
+    }
     Ok(Value::Object(meta))
+}
+
+/// An `OwnerReference`.
+fn owner_reference(raw: &[u8]) -> Result<Value, String> {
+    let mut owner = Map::new();
+    for field in Fields::new(raw) {
+        let (name, value) = match field? {
+            (1, Wire::Bytes(v)) => ("kind", json!(text(v)?)),
+            (3, Wire::Bytes(v)) => ("name", json!(text(v)?)),
+            (4, Wire::Bytes(v)) => ("uid", json!(text(v)?)),
+            (5, Wire::Bytes(v)) => ("apiVersion", json!(text(v)?)),
+            (6, Wire::Varint(v)) => ("controller", json!(v != 0)),
+            (7, Wire::Varint(v)) => ("blockOwnerDeletion", json!(v != 0)),
+            _ => continue,
+        };
+        owner.insert(name.into(), value);
+    }
+    Ok(Value::Object(owner))
 }
 
 /// A protobuf map entry: key in field 1, value in field 2.
