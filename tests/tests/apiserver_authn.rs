@@ -278,3 +278,78 @@ async fn anonymous_callers_see_only_public_paths_and_bad_tokens_are_unauthorized
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_and_token_reviews_answer_for_others_in_json() {
+    let server = TestServer::start().await;
+    server.kubectl_ok(&["create", "namespace", "team-a"]);
+    server.kubectl_ok(&[
+        "create",
+        "rolebinding",
+        "devs-view",
+        "--clusterrole=view",
+        "--group=devs",
+        "-n",
+        "team-a",
+    ]);
+    server.kubectl_ok(&["create", "serviceaccount", "bot", "-n", "team-a"]);
+    let client = server.client().await;
+    let post = |path: &str, body: Value| {
+        http::Request::post(path)
+            .header("Content-Type", "application/json")
+            .body(serde_json::to_vec(&body).unwrap())
+            .unwrap()
+    };
+    let access = |namespace: &str| {
+        json!({
+            "apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
+            "spec": { "user": "carol", "groups": ["devs"], "resourceAttributes": {
+                "verb": "list", "resource": "configmaps", "namespace": namespace } },
+        })
+    };
+    let sar = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
+    let answer: Value = client.request(post(sar, access("team-a"))).await.unwrap();
+    assert_eq!(answer["status"]["allowed"], true, "{answer}");
+    assert!(
+        answer["status"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains(r#"RoleBinding "devs-view/team-a""#)
+    );
+    let answer: Value = client.request(post(sar, access("default"))).await.unwrap();
+    assert_eq!(answer["status"]["allowed"], false, "{answer}");
+
+    let mut local = access("");
+    local["kind"] = json!("LocalSubjectAccessReview");
+    let lsar = "/apis/authorization.k8s.io/v1/namespaces/team-a/localsubjectaccessreviews";
+    let answer: Value = client.request(post(lsar, local)).await.unwrap();
+    assert_eq!(answer["status"]["allowed"], true, "{answer}");
+
+    let token = server.kubectl_ok(&["create", "token", "bot", "-n", "team-a"]);
+    let review = |token: &str| {
+        json!({ "apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview",
+                "spec": { "token": token } })
+    };
+    let tokens = "/apis/authentication.k8s.io/v1/tokenreviews";
+    let answer: Value = client
+        .request(post(tokens, review(token.trim())))
+        .await
+        .unwrap();
+    assert_eq!(answer["status"]["authenticated"], true, "{answer}");
+    assert_eq!(
+        answer["status"]["user"]["username"],
+        "system:serviceaccount:team-a:bot"
+    );
+    let answer: Value = client
+        .request(post(tokens, review("forged")))
+        .await
+        .unwrap();
+    assert_eq!(answer["status"]["authenticated"], false, "{answer}");
+
+    // Reviews are never stored: there is nothing to get.
+    let listed = client
+        .request_text(http::Request::get(sar).body(Vec::new()).unwrap())
+        .await;
+    assert!(matches!(listed, Err(kube::Error::Api(s)) if s.code == 405));
+    server.stop().await;
+}

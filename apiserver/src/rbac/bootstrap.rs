@@ -86,6 +86,13 @@ fn aggregate_label(to: &str) -> Value {
 
 /// The default ClusterRoles, for the kinds this server serves.
 pub fn cluster_roles() -> Vec<Value> {
+    let mut roles = user_facing_roles();
+    roles.extend(system_roles());
+    roles
+}
+
+/// `cluster-admin`, and `admin`, `edit` and `view` with the roles aggregated into them.
+fn user_facing_roles() -> Vec<Value> {
     vec![
         cluster_role(
             "cluster-admin",
@@ -144,6 +151,12 @@ pub fn cluster_roles() -> Vec<Value> {
             ],
             "",
         ),
+    ]
+}
+
+/// The roles every caller holds: discovery, asking about oneself, public information.
+fn system_roles() -> Vec<Value> {
+    vec![
         cluster_role(
             "system:discovery",
             json!({}),
