@@ -13,7 +13,8 @@ use tokio::{net::TcpListener, sync::watch, task::JoinSet};
 use tokio_rustls::TlsAcceptor;
 
 use crate::{
-    listener, pki,
+    auth::jwt::SigningKey,
+    listener, pki, rbac,
     server::{self, ServerOptions, ServerState},
     store::{Store, StoreOptions},
 };
@@ -33,7 +34,8 @@ pub enum Transport {
 /// Configuration of the control plane.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Directory holding the database, the CA, the admin token and the kubeconfig.
+    /// Directory holding the database, the CA, the admin token, the ServiceAccount token key
+    /// and the kubeconfig.
     pub data_dir: PathBuf,
     /// Address to listen on; port 0 picks a free port.
     pub address: SocketAddr,
@@ -126,16 +128,25 @@ impl ControlPlane {
             &credentials.admin_token,
         )?;
 
-        let state = Arc::new(ServerState::new(
-            Arc::new(store),
-            vec![credentials.admin_token.clone()],
-            config.server.clone(),
-        ));
+        let token_key =
+            SigningKey::load_or_create(&config.data_dir.join(pki::files::SERVICE_ACCOUNT_KEY))?;
+        let state = Arc::new(
+            ServerState::new(
+                Arc::new(store),
+                vec![credentials.admin_token.clone()],
+                config.server.clone(),
+            )
+            .with_token_key(token_key),
+        );
         server::system_namespaces::ensure(&state).map_err(|e| io::Error::other(e.message))?;
+        rbac::bootstrap::ensure(&state).map_err(|e| io::Error::other(e.message))?;
+        rbac::aggregation::aggregate_all(&state);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
         tasks.spawn(server::gc::run(state.clone(), shutdown_rx.clone()));
-        let acceptor = (!hosts.is_empty()).then(|| TlsAcceptor::from(credentials.tls.clone()));
+        tasks.spawn(rbac::aggregation::run(state.clone(), shutdown_rx.clone()));
+        let acceptor =
+            (!hosts.is_empty()).then(|| TlsAcceptor::from(credentials.apiserver_tls.clone()));
         let mut stop = shutdown_rx;
         let stopped = async move {
             let _ = stop.wait_for(|stopped| *stopped).await;
@@ -160,8 +171,8 @@ impl ControlPlane {
         })
     }
 
-    /// The TLS configuration of the listener (its certificate is valid for the same hosts), for
-    /// other listeners of the same process.
+    /// A TLS configuration with the listener's certificate (valid for the same hosts) that asks
+    /// for no client certificate, for other listeners of the same process.
     pub fn tls(&self) -> Option<std::sync::Arc<rustls::ServerConfig>> {
         self.tls.clone()
     }

@@ -376,6 +376,17 @@ impl ApiError {
         Self::plain(403, "Forbidden", message)
     }
 
+    /// 403 about one resource (and object, when `name` is not empty), worded as
+    /// `<resource> "<name>" is forbidden: <why>`, with the details clients read.
+    pub fn forbidden_about(resource: Qualified<'_>, name: &str, why: &str) -> Self {
+        let message = if name.is_empty() {
+            format!("{resource} is forbidden: {why}")
+        } else {
+            format!("{resource} \"{name}\" is forbidden: {why}")
+        };
+        Self::about(403, "Forbidden", message, resource, name)
+    }
+
     /// 405: the verb is not supported on this resource.
     pub fn method_not_allowed(message: impl Into<String>) -> Self {
         Self::plain(405, "MethodNotAllowed", message)

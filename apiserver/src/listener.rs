@@ -1,7 +1,7 @@
 //! Serving an axum router over TLS (or plain HTTP on loopback for tests) until a shutdown
 //! future completes; then every open connection, long-running watches included, is closed.
 
-use std::future::Future;
+use std::{future::Future, sync::Arc};
 
 use hyper_util::{
     rt::{TokioExecutor, TokioIo},
@@ -10,6 +10,8 @@ use hyper_util::{
 };
 use tokio::{net::TcpListener, task::JoinSet};
 use tokio_rustls::TlsAcceptor;
+
+use crate::auth::PeerCertificate;
 
 /// Accepts connections on `listener` and serves `router` on each, over TLS when `acceptor` is
 /// given, until `shutdown` completes.
@@ -27,13 +29,17 @@ pub async fn serve(
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
+                let router = router.clone();
                 let service = TowerToHyperService::new(router.clone());
                 let acceptor = acceptor.clone();
                 connections.spawn(async move {
                     let builder = auto::Builder::new(TokioExecutor::new());
                     let result = match acceptor {
                         Some(acceptor) => match acceptor.accept(stream).await {
-                            Ok(tls) => builder.serve_connection(TokioIo::new(tls), service).await,
+                            Ok(tls) => {
+                                let service = TowerToHyperService::new(with_peer(router, &tls));
+                                builder.serve_connection(TokioIo::new(tls), service).await
+                            }
                             Err(error) => {
                                 tracing::debug!(%error, "TLS handshake failed");
                                 return;
@@ -51,4 +57,13 @@ pub async fn serve(
     }
     connections.abort_all();
     while connections.join_next().await.is_some() {}
+}
+
+/// The router, handing the client certificate the TLS handshake verified (if any) to every
+/// request of the connection, for authentication.
+fn with_peer<S>(router: axum::Router, tls: &tokio_rustls::server::TlsStream<S>) -> axum::Router {
+    match tls.get_ref().1.peer_certificates().and_then(|c| c.first()) {
+        Some(leaf) => router.layer(axum::Extension(PeerCertificate(Arc::new(leaf.clone())))),
+        None => router,
+    }
 }

@@ -37,6 +37,23 @@ pub struct ResourceInfo {
     pub builtin: bool,
     /// Whether this version is the one objects are stored in.
     pub storage_version: bool,
+    /// Whether the resource only takes creates and stores nothing, as the access reviews.
+    pub create_only: bool,
+    /// Subresources beyond `/status` that only take creates, such as a ServiceAccount's `token`.
+    pub create_subresources: Vec<CreateSubresource>,
+}
+
+/// A subresource that only takes creates, and the kind it takes and answers with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateSubresource {
+    /// Its name in paths, for example `token`.
+    pub name: String,
+    /// Group of the kind it takes.
+    pub group: String,
+    /// Version of the kind it takes.
+    pub version: String,
+    /// The kind it takes, for example `TokenRequest`.
+    pub kind: String,
 }
 
 impl ResourceInfo {

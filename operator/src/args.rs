@@ -1,7 +1,7 @@
 //! Command line of the `compass` binary. Every flag also reads an environment variable, so the
 //! same binary is configured by flags on a workstation and by the environment in a Deployment.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -53,6 +53,68 @@ pub enum Command {
     Agent(AgentArgs),
     /// Print every CustomResourceDefinition of the product as YAML.
     Crds,
+    /// Print a kubeconfig for a user of the embedded control plane, with a client certificate
+    /// signed by its certificate authority (like `kubeadm kubeconfig user`).
+    Kubeconfig(KubeconfigArgs),
+}
+
+/// Options of `compass kubeconfig`.
+#[derive(Debug, Args)]
+pub struct KubeconfigArgs {
+    /// The user name: the certificate's common name, which RBAC subjects of kind User match.
+    #[arg(long, env = "COMPASS_KUBECONFIG_USER")]
+    pub user: String,
+
+    /// A group of the user: a certificate organization, which RBAC subjects of kind Group match
+    /// (repeatable, or comma-separated in the variable). Tenant groups are
+    /// `compass:tenant:<tenant>:viewers` and `compass:tenant:<tenant>:editors`.
+    #[arg(
+        long = "group",
+        env = "COMPASS_KUBECONFIG_GROUPS",
+        value_delimiter = ','
+    )]
+    pub groups: Vec<String>,
+
+    /// The namespace the kubeconfig's context works in by default.
+    #[arg(long, env = "COMPASS_KUBECONFIG_NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// The data directory of `compass up`, whose certificate authority signs the certificate and
+    /// whose kubeconfig names the server.
+    #[arg(long, env = "COMPASS_DATA_DIR", default_value = ".compass")]
+    pub data_dir: PathBuf,
+
+    /// How long the certificate is valid: a number with a unit, `s`, `m`, `h` or `d` (for
+    /// example `8h` or `30d`). There is no revocation of client certificates, so keep it short.
+    #[arg(long, env = "COMPASS_KUBECONFIG_EXPIRY", default_value = "24h", value_parser = parse_duration)]
+    pub expiry: Duration,
+
+    /// Write the kubeconfig to this file (mode 0600) instead of printing it.
+    #[arg(long, short = 'o', env = "COMPASS_KUBECONFIG_OUTPUT")]
+    pub output: Option<PathBuf>,
+}
+
+/// Parses `90s`, `30m`, `8h` or `7d`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number followed by s, m, h or d"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{text:?} needs a unit: s, m, h or d")),
+    };
+    number
+        .checked_mul(seconds)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{text:?} is too long"))
 }
 
 /// Options of `compass up`.
@@ -186,5 +248,14 @@ mod tests {
     #[test]
     fn command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn expiries_take_a_unit() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("8h"), Ok(Duration::from_secs(8 * 3600)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert!(parse_duration("8").unwrap_err().contains("unit"));
+        assert!(parse_duration("h").is_err());
     }
 }

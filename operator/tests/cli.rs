@@ -78,7 +78,7 @@ fn crds_prints_every_custom_resource_definition_as_yaml() {
 #[test]
 fn help_lists_every_subcommand_and_flags_name_their_environment_variables() {
     let help = String::from_utf8(compass(&["--help"]).stdout).unwrap();
-    for subcommand in ["up", "operator", "api", "agent", "crds"] {
+    for subcommand in ["up", "operator", "api", "agent", "crds", "kubeconfig"] {
         assert!(
             help.contains(subcommand),
             "--help lacks {subcommand}: {help}"
@@ -107,4 +107,95 @@ fn operator_without_a_cluster_configuration_fails_and_says_so() {
         stderr.contains("no Kubernetes configuration found"),
         "{stderr}"
     );
+}
+
+#[test]
+fn kubeconfig_refuses_bad_input_naming_the_flag() {
+    let missing = tempfile::tempdir().unwrap();
+    let data_dir = missing.path().join("nothing-here");
+    let data_dir = data_dir.to_str().unwrap();
+    for (args, flag, status) in [
+        (vec!["--user", ""], "--user", 1),
+        (
+            vec!["--user", "a", "--namespace", "Team_A"],
+            "--namespace",
+            1,
+        ),
+        (vec!["--user", "a", "--group", ""], "--group", 1),
+        (vec!["--user", "a"], "--data-dir", 1),
+        (vec!["--user", "a", "--expiry", "5"], "--expiry", 2),
+        (vec!["--namespace", "a"], "--user", 2),
+    ] {
+        let mut full = vec!["kubeconfig", "--data-dir", data_dir];
+        full.extend(&args);
+        let output = compass(&full);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(status), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(flag),
+            "{args:?} should name {flag}: {stderr}"
+        );
+        assert!(output.stdout.is_empty(), "{args:?} printed a kubeconfig");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubeconfig_writes_a_private_kubeconfig_whose_user_kubectl_recognises() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = compass_apiserver::Config::new(dir.path(), "127.0.0.1:0".parse().unwrap());
+    let control_plane = compass_apiserver::ControlPlane::start(config)
+        .await
+        .unwrap();
+    let output_file = dir.path().join("alice.kubeconfig");
+    let output = compass(&[
+        "kubeconfig",
+        "--user",
+        "alice",
+        "--group",
+        "compass:tenant:acme:editors",
+        "--group",
+        "ops",
+        "--namespace",
+        "acme",
+        "--expiry",
+        "2h",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--output",
+        output_file.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mode = std::fs::metadata(&output_file)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let whoami = Command::new("kubectl")
+        .args(["auth", "whoami", "-o", "jsonpath={.status.userInfo}"])
+        .env("KUBECONFIG", &output_file)
+        .env("KUBECACHEDIR", dir.path().join("cache"))
+        .output()
+        .expect("kubectl is on PATH");
+    let shown = String::from_utf8_lossy(&whoami.stdout);
+    assert!(
+        shown.contains(r#""username":"alice""#)
+            && shown.contains(
+                r#""groups":["compass:tenant:acme:editors","ops","system:authenticated"]"#
+            ),
+        "{shown} {}",
+        String::from_utf8_lossy(&whoami.stderr)
+    );
+    let namespace = Command::new("kubectl")
+        .args(["config", "view", "--minify", "-o", "jsonpath={..namespace}"])
+        .env("KUBECONFIG", &output_file)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&namespace.stdout), "acme");
+    control_plane.shutdown().await;
 }

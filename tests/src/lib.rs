@@ -11,6 +11,7 @@ use std::{
 };
 
 pub mod graphql;
+pub mod users;
 
 use compass_apiserver::{Config, ControlPlane};
 use k8s_openapi::{
@@ -159,10 +160,15 @@ impl TestServer {
 
     /// A `kubectl` command against this server, with a discovery cache of its own, not yet run.
     pub fn kubectl_command(&self, args: &[&str]) -> Command {
+        self.kubectl_command_with(self.kubeconfig(), args)
+    }
+
+    /// A `kubectl` command with another kubeconfig (another user), not yet run.
+    pub fn kubectl_command_with(&self, kubeconfig: &Path, args: &[&str]) -> Command {
         let mut command = Command::new("kubectl");
         command
             .args(args)
-            .env("KUBECONFIG", self.kubeconfig())
+            .env("KUBECONFIG", kubeconfig)
             .env("KUBECACHEDIR", self.data_dir.path().join("kubectl-cache"))
             .env("HOME", self.data_dir.path())
             .current_dir(repo_root());
@@ -214,8 +220,13 @@ impl TestServer {
 
     /// Starts a long-running `kubectl` (such as `get -w`) whose output lines are read as they come.
     pub fn kubectl_stream(&self, args: &[&str]) -> KubectlStream {
+        self.kubectl_stream_with(self.kubeconfig(), args)
+    }
+
+    /// [`kubectl_stream`](Self::kubectl_stream) with another kubeconfig (another user).
+    pub fn kubectl_stream_with(&self, kubeconfig: &Path, args: &[&str]) -> KubectlStream {
         let mut child = self
-            .kubectl_command(args)
+            .kubectl_command_with(kubeconfig, args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -305,7 +316,8 @@ impl TestServer {
 
 // === kubectl helpers ===
 
-fn succeeded(args: &[&str], output: Output) -> String {
+/// The standard output of a `kubectl` that must succeed; fails the test with its stderr.
+pub fn succeeded(args: &[&str], output: Output) -> String {
     assert!(
         output.status.success(),
         "kubectl {} failed: {}",
@@ -315,7 +327,8 @@ fn succeeded(args: &[&str], output: Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn failed(args: &[&str], output: Output) -> String {
+/// The standard error of a `kubectl` that must fail; fails the test when it succeeds.
+pub fn failed(args: &[&str], output: Output) -> String {
     assert!(
         !output.status.success(),
         "kubectl {} succeeded but should have failed; it printed: {}",
@@ -386,7 +399,17 @@ impl TestServer {
         config: compass_operator::controllers::OperatorConfig,
     ) -> TestOperator {
         let client = self.client().await;
-        compass_operator::up::install(&client, &config.system_namespace)
+        self.start_operator_as(client, config).await
+    }
+
+    /// Like [`start_operator`](Self::start_operator), but the controllers act through `client`
+    /// (another identity than the admin); the defaults are still installed as the admin.
+    pub async fn start_operator_as(
+        &self,
+        client: Client,
+        config: compass_operator::controllers::OperatorConfig,
+    ) -> TestOperator {
+        compass_operator::up::install(&self.client().await, &config.system_namespace)
             .await
             .expect("installing the defaults succeeds");
         let (trigger, stop) = compass_operator::shutdown::channel();

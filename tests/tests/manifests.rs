@@ -403,6 +403,27 @@ fn operator_can_create_default_scenarios_tenant_namespaces_and_their_children() 
 }
 
 #[test]
+fn operator_can_write_and_bind_exactly_the_tenant_roles_and_their_bindings() {
+    let operator = Access::cluster("compass-operator");
+    let rbac = "rbac.authorization.k8s.io";
+    operator.can(rbac, "roles", &["create"]);
+    operator.can(rbac, "rolebindings", &["create"]);
+    for role in ["compass-tenant-viewer", "compass-tenant-editor"] {
+        for verb in ["get", "patch", "update", "delete", "escalate", "bind"] {
+            let allowed = operator.allows(rbac, "roles", verb, Some(role));
+            assert!(allowed, "the operator cannot {verb} the Role {role}");
+        }
+    }
+    for binding in ["compass-tenant-viewers", "compass-tenant-editors"] {
+        assert!(operator.allows(rbac, "rolebindings", "patch", Some(binding)));
+    }
+    for verb in ["patch", "escalate", "bind"] {
+        let other = operator.allows(rbac, "roles", verb, Some("admin"));
+        assert!(!other, "the operator may {verb} any Role");
+    }
+}
+
+#[test]
 fn operator_can_hold_its_leader_election_lease_in_compass_system() {
     let operator = Access::namespaced("compass-operator");
     operator.can("coordination.k8s.io", "leases", &["create"]);

@@ -4,7 +4,7 @@
 use std::{collections::BTreeMap, sync::OnceLock};
 
 use k8s_openapi::{
-    api::{coordination, core, events},
+    api::{authentication, authorization, coordination, core, events, rbac},
     apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions,
     apimachinery::pkg::{apis::meta::v1 as meta, runtime::RawExtension},
 };
@@ -43,60 +43,62 @@ pub(super) const SHARED: &[&str] = &[
     API_RESOURCE_LIST,
 ];
 
-/// A built-in kind whose schema comes from k8s-openapi.
+/// A built-in kind whose schema comes from k8s-openapi; every built-in kind is at `v1`.
 struct BuiltinKind {
     group: &'static str,
-    version: &'static str,
     kind: &'static str,
-    component: &'static str,
     /// Whether upstream lists `metadata` as required. k8s-openapi marks it required on every kind
     /// (its Rust field is not optional), but kube-apiserver only does so for core/v1 Event.
     metadata_required: bool,
 }
 
-const BUILTIN_KINDS: &[BuiltinKind] = &[
-    builtin("", "v1", "Namespace", "io.k8s.api.core.v1.Namespace", false),
-    builtin("", "v1", "Secret", "io.k8s.api.core.v1.Secret", false),
-    builtin("", "v1", "ConfigMap", "io.k8s.api.core.v1.ConfigMap", false),
-    builtin("", "v1", "Event", "io.k8s.api.core.v1.Event", true),
-    builtin(
-        "events.k8s.io",
-        "v1",
-        "Event",
-        "io.k8s.api.events.v1.Event",
-        false,
-    ),
-    builtin(
-        "coordination.k8s.io",
-        "v1",
-        "Lease",
-        "io.k8s.api.coordination.v1.Lease",
-        false,
-    ),
-    builtin(
-        "apiextensions.k8s.io",
-        "v1",
-        "CustomResourceDefinition",
-        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition",
-        false,
-    ),
-];
-
-const fn builtin(
-    group: &'static str,
-    version: &'static str,
-    kind: &'static str,
-    component: &'static str,
-    metadata_required: bool,
-) -> BuiltinKind {
-    BuiltinKind {
-        group,
-        version,
-        kind,
-        component,
-        metadata_required,
+impl BuiltinKind {
+    /// The component name, for example `io.k8s.api.core.v1.Namespace`.
+    fn component(&self) -> String {
+        let package = match self.group {
+            "" => "io.k8s.api.core.v1",
+            "apiextensions.k8s.io" => "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1",
+            group => {
+                let short = group.split('.').next().unwrap_or(group);
+                return format!("io.k8s.api.{short}.v1.{}", self.kind);
+            }
+        };
+        format!("{package}.{}", self.kind)
     }
 }
+
+const fn builtin(group: &'static str, kind: &'static str) -> BuiltinKind {
+    BuiltinKind {
+        group,
+        kind,
+        metadata_required: false,
+    }
+}
+
+const BUILTIN_KINDS: &[BuiltinKind] = &[
+    builtin("", "Namespace"),
+    builtin("", "Secret"),
+    builtin("", "ConfigMap"),
+    BuiltinKind {
+        metadata_required: true,
+        ..builtin("", "Event")
+    },
+    builtin("", "ServiceAccount"),
+    builtin("events.k8s.io", "Event"),
+    builtin("coordination.k8s.io", "Lease"),
+    builtin("apiextensions.k8s.io", "CustomResourceDefinition"),
+    builtin("rbac.authorization.k8s.io", "Role"),
+    builtin("rbac.authorization.k8s.io", "ClusterRole"),
+    builtin("rbac.authorization.k8s.io", "RoleBinding"),
+    builtin("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    builtin("authorization.k8s.io", "SelfSubjectAccessReview"),
+    builtin("authorization.k8s.io", "SubjectAccessReview"),
+    builtin("authorization.k8s.io", "LocalSubjectAccessReview"),
+    builtin("authorization.k8s.io", "SelfSubjectRulesReview"),
+    builtin("authentication.k8s.io", "SelfSubjectReview"),
+    builtin("authentication.k8s.io", "TokenReview"),
+    builtin("authentication.k8s.io", "TokenRequest"),
+];
 
 /// The component names of one kind and its list kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,22 +154,23 @@ impl Library {
         };
 
         for builtin in BUILTIN_KINDS {
-            let Some(schema) = schemas.get_mut(builtin.component) else {
+            let component = builtin.component();
+            let Some(schema) = schemas.get_mut(&component) else {
                 continue;
             };
             if !builtin.metadata_required {
                 drop_required(schema, "metadata");
             }
-            schema[GVK_EXTENSION] = json!([gvk(builtin.group, builtin.version, builtin.kind)]);
+            schema[GVK_EXTENSION] = json!([gvk(builtin.group, "v1", builtin.kind)]);
             let list_kind = format!("{}List", builtin.kind);
             let list = list_schema(
                 &standard,
-                builtin.component,
-                &gvk(builtin.group, builtin.version, &list_kind),
+                &component,
+                &gvk(builtin.group, "v1", &list_kind),
                 &format!("{list_kind} is a list of {} objects.", builtin.kind),
                 &format!("The {} objects in the list.", builtin.kind),
             );
-            schemas.insert(format!("{}List", builtin.component), list);
+            schemas.insert(format!("{component}List"), list);
         }
         Self { schemas, standard }
     }
@@ -182,6 +185,14 @@ impl Library {
         &self.standard
     }
 
+    /// The component of a built-in kind named by group and kind (at `v1`).
+    pub(super) fn builtin_component(&self, group: &str, kind: &str) -> Option<String> {
+        BUILTIN_KINDS
+            .iter()
+            .find(|b| b.group == group && b.kind == kind)
+            .map(BuiltinKind::component)
+    }
+
     /// The component names of a built-in kind, or `None` when its schema is not built in (CRD
     /// kinds, and built-in kinds this library does not know, which fall back to their own schema).
     pub(super) fn builtin_names(&self, resource: &ResourceInfo) -> Option<KindNames> {
@@ -191,13 +202,11 @@ impl Library {
         BUILTIN_KINDS
             .iter()
             .find(|b| {
-                b.group == resource.group
-                    && b.version == resource.version
-                    && b.kind == resource.kind
+                b.group == resource.group && resource.version == "v1" && b.kind == resource.kind
             })
             .map(|b| KindNames {
-                kind: b.component.to_string(),
-                list: format!("{}List", b.component),
+                kind: b.component(),
+                list: format!("{}List", b.component()),
             })
     }
 }
@@ -213,6 +222,18 @@ fn generate_definitions() -> serde_json::Map<String, Value> {
     register::<events::v1::Event>(&mut generator);
     register::<coordination::v1::Lease>(&mut generator);
     register::<apiextensions::CustomResourceDefinition>(&mut generator);
+    register::<core::v1::ServiceAccount>(&mut generator);
+    register::<rbac::v1::Role>(&mut generator);
+    register::<rbac::v1::ClusterRole>(&mut generator);
+    register::<rbac::v1::RoleBinding>(&mut generator);
+    register::<rbac::v1::ClusterRoleBinding>(&mut generator);
+    register::<authorization::v1::SelfSubjectAccessReview>(&mut generator);
+    register::<authorization::v1::SubjectAccessReview>(&mut generator);
+    register::<authorization::v1::LocalSubjectAccessReview>(&mut generator);
+    register::<authorization::v1::SelfSubjectRulesReview>(&mut generator);
+    register::<authentication::v1::SelfSubjectReview>(&mut generator);
+    register::<authentication::v1::TokenReview>(&mut generator);
+    register::<authentication::v1::TokenRequest>(&mut generator);
     register::<meta::ObjectMeta>(&mut generator);
     register::<meta::ListMeta>(&mut generator);
     register::<meta::Status>(&mut generator);

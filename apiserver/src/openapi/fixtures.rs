@@ -30,6 +30,8 @@ pub(super) fn resource(
         printer_columns: Vec::new(),
         builtin: true,
         storage_version: true,
+        create_only: false,
+        create_subresources: Vec::new(),
     }
 }
 
@@ -119,6 +121,8 @@ pub(super) fn crd_to_resources(crd: &Value) -> Vec<ResourceInfo> {
             printer_columns: Vec::new(),
             builtin: false,
             storage_version: v["storage"].as_bool().unwrap_or(false),
+            create_only: false,
+            create_subresources: Vec::new(),
         })
         .collect()
 }

@@ -197,9 +197,20 @@ fn render_group_version(library: &Library, gv_path: &str, members: &[ResourceInf
             local.insert(names.list.clone(), list_schema);
             names
         });
-        paths::add_resource(&mut path_items, resource, &names, strategic);
+        let subresources: Vec<paths::CreateOnly<'_>> = resource
+            .create_subresources
+            .iter()
+            .filter_map(|info| {
+                let component = library.builtin_component(&info.group, &info.kind)?;
+                roots.insert(component.clone());
+                Some(paths::CreateOnly { info, component })
+            })
+            .collect();
+        paths::add_resource(&mut path_items, resource, &names, strategic, &subresources);
         roots.insert(names.kind);
-        roots.insert(names.list);
+        if !resource.create_only {
+            roots.insert(names.list);
+        }
     }
 
     let schemas = closure(library, &local, roots);

@@ -12,6 +12,10 @@ use super::{
 };
 use crate::resource::ResourceInfo;
 
+mod create;
+
+pub(super) use self::create::CreateOnly;
+
 /// Media types of responses. The server answers in JSON; YAML and protobuf are not offered.
 const JSON: &[&str] = &["application/json"];
 /// Media types of watch responses.
@@ -46,6 +50,7 @@ pub(super) fn add_resource(
     resource: &ResourceInfo,
     names: &KindNames,
     strategic: bool,
+    subresources: &[CreateOnly<'_>],
 ) {
     let ctx = Ctx {
         resource,
@@ -65,8 +70,16 @@ pub(super) fn add_resource(
         (format!("{root}/{plural}"), format!("{root}/watch/{plural}"))
     };
 
+    if resource.create_only {
+        paths.insert(scoped, ctx.create_only());
+        return;
+    }
     paths.insert(scoped.clone(), ctx.collection());
     paths.insert(format!("{scoped}/{{name}}"), ctx.item(false));
+    for sub in subresources {
+        let path = format!("{scoped}/{{name}}/{}", sub.info.name);
+        paths.insert(path, ctx.create_subresource(sub));
+    }
     if resource.status_subresource {
         paths.insert(format!("{scoped}/{{name}}/status"), ctx.item(true));
     }

@@ -278,3 +278,35 @@ fn explain_finds_namespaces_in_the_core_document() {
         "uid"
     );
 }
+
+#[test]
+fn reviews_take_only_creates_and_service_accounts_have_a_token_subresource() {
+    let served: Vec<_> = crate::registry::builtin::builtin_resources()
+        .into_iter()
+        .map(|(info, _)| info)
+        .collect();
+    let docs = OpenApiDocuments::build(&served);
+    let authorization = parsed(&docs, "apis/authorization.k8s.io/v1");
+    let reviews = &authorization["paths"]["/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"];
+    let methods: Vec<&str> = reviews
+        .as_object()
+        .expect("a path item")
+        .keys()
+        .map(String::as_str)
+        .filter(|k| *k != "parameters")
+        .collect();
+    assert_eq!(methods, ["post"]);
+    let gvk = json!({ "group": "authorization.k8s.io", "kind": "SelfSubjectAccessReview", "version": "v1" });
+    assert_eq!(reviews["post"][GVK_EXTENSION], gvk);
+    component_for(&authorization, &gvk);
+
+    let core = parsed(&docs, "api/v1");
+    let token = &core["paths"]["/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token"];
+    let gvk = json!({ "group": "authentication.k8s.io", "kind": "TokenRequest", "version": "v1" });
+    assert_eq!(token["post"][GVK_EXTENSION], gvk);
+    component_for(&core, &gvk);
+    let rbac = parsed(&docs, "apis/rbac.authorization.k8s.io/v1");
+    let patch = &rbac["paths"]["/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/roles/{name}"]
+        ["patch"];
+    assert_eq!(patch["x-kubernetes-action"], "patch");
+}

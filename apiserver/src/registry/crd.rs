@@ -267,6 +267,8 @@ fn version_info(
         printer_columns,
         builtin: false,
         storage_version: version.storage,
+        create_only: false,
+        create_subresources: Vec::new(),
     }
 }
 

@@ -21,6 +21,16 @@ const VERBS: [&str; 8] = [
 ];
 /// Verbs of a `/status` subresource.
 const STATUS_VERBS: [&str; 3] = ["get", "patch", "update"];
+/// Verbs of a create-only resource or subresource (reviews, `serviceaccounts/token`).
+const CREATE_VERBS: [&str; 1] = ["create"];
+
+fn verbs(info: &ResourceInfo) -> &'static [&'static str] {
+    if info.create_only {
+        &CREATE_VERBS
+    } else {
+        &VERBS
+    }
+}
 
 /// The discovery documents of one registry snapshot.
 pub struct Documents {
@@ -63,6 +73,17 @@ impl Documents {
                             "namespaced": info.namespaced,
                             "kind": info.kind,
                             "verbs": STATUS_VERBS,
+                        }));
+                    }
+                    for sub in &info.create_subresources {
+                        entries.push(json!({
+                            "name": format!("{}/{}", info.plural, sub.name),
+                            "singularName": "",
+                            "namespaced": info.namespaced,
+                            "group": sub.group,
+                            "version": sub.version,
+                            "kind": sub.kind,
+                            "verbs": CREATE_VERBS,
                         }));
                     }
                 }
@@ -133,7 +154,7 @@ fn resource_entry(info: &ResourceInfo) -> Value {
         "singularName": info.singular,
         "namespaced": info.namespaced,
         "kind": info.kind,
-        "verbs": VERBS,
+        "verbs": verbs(info),
     });
     if !info.short_names.is_empty() {
         entry["shortNames"] = json!(info.short_names);
@@ -150,7 +171,7 @@ fn aggregated_resource(info: &ResourceInfo) -> Value {
         "responseKind": { "group": info.group, "version": info.version, "kind": info.kind },
         "scope": if info.namespaced { "Namespaced" } else { "Cluster" },
         "singularResource": info.singular,
-        "verbs": VERBS,
+        "verbs": verbs(info),
     });
     if !info.short_names.is_empty() {
         entry["shortNames"] = json!(info.short_names);
@@ -158,12 +179,23 @@ fn aggregated_resource(info: &ResourceInfo) -> Value {
     if !info.categories.is_empty() {
         entry["categories"] = json!(info.categories);
     }
+    let mut subresources = Vec::new();
     if info.status_subresource {
-        entry["subresources"] = json!([{
+        subresources.push(json!({
             "subresource": "status",
             "responseKind": { "group": info.group, "version": info.version, "kind": info.kind },
             "verbs": STATUS_VERBS,
-        }]);
+        }));
+    }
+    for sub in &info.create_subresources {
+        subresources.push(json!({
+            "subresource": sub.name,
+            "responseKind": { "group": sub.group, "version": sub.version, "kind": sub.kind },
+            "verbs": CREATE_VERBS,
+        }));
+    }
+    if !subresources.is_empty() {
+        entry["subresources"] = json!(subresources);
     }
     entry
 }

@@ -31,6 +31,11 @@ pub fn validate_metadata(behaviour: Behaviour, object: &Value) -> Vec<FieldError
             json!(name),
             "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
         ));
+    } else if behaviour.rbac() {
+        // RBAC objects only need names that fit in a path segment, as kube-apiserver checks.
+        if let Some(why) = crate::rbac::validation::name_error(name) {
+            errors.push(FieldError::invalid("metadata.name", json!(name), why));
+        }
     } else if behaviour != Behaviour::Namespace && !crd::is_dns_subdomain(name) {
         errors.push(FieldError::invalid(
             "metadata.name",
@@ -151,9 +156,16 @@ pub fn admit_builtin(
         Behaviour::Secret => admit_secret(old, object),
         Behaviour::ConfigMap => immutable_data(old, object, &["data", "binaryData"]),
         Behaviour::CustomResourceDefinition => admit_crd(old, object, now),
-        Behaviour::CoreEvent | Behaviour::EventsV1 | Behaviour::Lease | Behaviour::Custom => {
-            Vec::new()
-        }
+        Behaviour::Role
+        | Behaviour::ClusterRole
+        | Behaviour::RoleBinding
+        | Behaviour::ClusterRoleBinding => crate::rbac::validation::admit(behaviour, old, object),
+        Behaviour::CoreEvent
+        | Behaviour::EventsV1
+        | Behaviour::Lease
+        | Behaviour::ServiceAccount
+        | Behaviour::Review(_)
+        | Behaviour::Custom => Vec::new(),
     }
 }
 
@@ -308,7 +320,9 @@ fn admit_crd(old: Option<&Value>, object: &mut Value, now: &str) -> Vec<FieldErr
 /// Removes the fields a built-in kind does not have, returning their paths, by reading the
 /// object into the kind's type and writing it back.
 pub fn prune_builtin(behaviour: Behaviour, object: &mut Value) -> Result<Vec<String>, String> {
-    use k8s_openapi::api::{coordination::v1::Lease, core::v1, events::v1 as events};
+    use k8s_openapi::api::{
+        coordination::v1::Lease, core::v1, events::v1 as events, rbac::v1 as rbac,
+    };
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
     fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(
         object: &Value,
@@ -324,7 +338,12 @@ pub fn prune_builtin(behaviour: Behaviour, object: &mut Value) -> Result<Vec<Str
         Behaviour::EventsV1 => roundtrip::<events::Event>(object)?,
         Behaviour::Lease => roundtrip::<Lease>(object)?,
         Behaviour::CustomResourceDefinition => roundtrip::<CustomResourceDefinition>(object)?,
-        Behaviour::Custom => return Ok(Vec::new()),
+        Behaviour::ServiceAccount => roundtrip::<v1::ServiceAccount>(object)?,
+        Behaviour::Role => roundtrip::<rbac::Role>(object)?,
+        Behaviour::ClusterRole => roundtrip::<rbac::ClusterRole>(object)?,
+        Behaviour::RoleBinding => roundtrip::<rbac::RoleBinding>(object)?,
+        Behaviour::ClusterRoleBinding => roundtrip::<rbac::ClusterRoleBinding>(object)?,
+        Behaviour::Review(_) | Behaviour::Custom => return Ok(Vec::new()),
     };
     let mut unknown = Vec::new();
     missing_keys(object, &normalized, "", &mut unknown);

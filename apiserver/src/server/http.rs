@@ -1,5 +1,6 @@
-//! HTTP: the routes, bearer-token authentication, and the resource handler that turns a request
-//! into a get, list, watch, create, update, patch or delete.
+//! HTTP: the routes, behind the guard that authenticates and authorizes every request, and the
+//! resource handler that turns a request into a get, list, watch, create, update, patch or
+//! delete, a review, or a token.
 
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use axum::{
     body::{Body, Bytes},
     extract::{Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
-    middleware::{self, Next},
+    middleware,
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -16,12 +17,13 @@ use http_body_util::BodyExt as _;
 use serde_json::Value;
 
 use super::{
-    ServerState, Subresource, Target, delete, discovery, path, protobuf,
+    ServerState, Subresource, Target, delete, discovery, guard, path, protobuf,
     query::Query,
-    read, table, watch,
-    write::{self, Change, PatchType},
+    read, reviews, table, watch,
+    write::{self, Change, PatchType, Writer},
 };
 use crate::{
+    auth::{service_account, user::UserInfo},
     errors::{ApiError, ApiResult},
     registry::Behaviour,
 };
@@ -44,45 +46,8 @@ pub fn router(state: Arc<ServerState>) -> Router {
         .route("/openapi/v3", get(discovery::openapi_index))
         .route("/openapi/v3/{*path}", get(discovery::openapi_document))
         .fallback(resource)
-        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .with_state(state)
-}
-
-/// Paths anyone may read, as kube-apiserver grants them to unauthenticated clients.
-fn public(method: &Method, path: &str) -> bool {
-    method == Method::GET && matches!(path, "/version" | "/healthz" | "/livez" | "/readyz")
-}
-
-async fn authenticate(
-    State(state): State<Arc<ServerState>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if public(request.method(), request.uri().path()) {
-        return next.run(request).await;
-    }
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    match presented {
-        Some(token)
-            if state
-                .tokens
-                .iter()
-                .any(|known| constant_time_eq(known.as_bytes(), token.as_bytes())) =>
-        {
-            next.run(request).await
-        }
-        _ => ApiError::unauthorized().into_response(),
-    }
-}
-
-/// Compares secrets without revealing, through timing, how much of them matched.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Every resource request.
@@ -105,6 +70,17 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
     let method = parts.method.clone();
     let body = read_body(body).await?;
     let served = target.served.clone();
+    let user = parts
+        .extensions
+        .get::<guard::Requester>()
+        .map_or_else(|| Arc::new(UserInfo::anonymous()), |r| r.0.clone());
+    let writer = Writer {
+        user: &user,
+        user_agent,
+    };
+    if let Some(response) = answer_create_only(&state, &user, &target, &method, headers, &body)? {
+        return Ok(response);
+    }
     match (method, target.name.is_some()) {
         (Method::GET, true) => {
             let stored = read::get(&state, &target)?;
@@ -135,14 +111,12 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
         }
         (Method::POST, false) => {
             let object = decode_object(headers, &body, true)?;
-            let written =
-                write::write(&state, &target, Change::Create(object), &query, user_agent)?;
+            let written = write::write(&state, &target, Change::Create(object), &query, writer)?;
             Ok(written_response(written, StatusCode::CREATED))
         }
         (Method::PUT, true) => {
             let object = decode_object(headers, &body, false)?;
-            let written =
-                write::write(&state, &target, Change::Update(object), &query, user_agent)?;
+            let written = write::write(&state, &target, Change::Update(object), &query, writer)?;
             Ok(written_response(written, StatusCode::OK))
         }
         (Method::PATCH, true) => {
@@ -158,7 +132,7 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
                 &target,
                 Change::Patch(patch_type, patch),
                 &query,
-                user_agent,
+                writer,
             )?;
             let status = if written.created {
                 StatusCode::CREATED
@@ -202,6 +176,42 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
     }
 }
 
+/// Answers reviews and token requests, which store nothing and take nothing but a create;
+/// `None` for every other request.
+fn answer_create_only(
+    state: &ServerState,
+    user: &UserInfo,
+    target: &Target,
+    method: &Method,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ApiResult<Option<Response>> {
+    let review = match target.served.behaviour {
+        Behaviour::Review(review) => Some(review),
+        _ if target.subresource == Some(Subresource::Token) => None,
+        _ => return Ok(None),
+    };
+    if method != Method::POST || (review.is_some() && target.name.is_some()) {
+        return Err(ApiError::method_not_allowed(format!(
+            "the server does not allow this method on the requested resource: {method}"
+        )));
+    }
+    let object = decode_object(headers, body, true)?;
+    let answered = match review {
+        Some(review) => reviews::answer(state, user, target, review, object)?,
+        None => service_account::issue(
+            state.authenticator.signing_key(),
+            &state.store,
+            target.namespace.as_deref().unwrap_or_default(),
+            target.name.as_deref().unwrap_or_default(),
+            object,
+        )?,
+    };
+    let mut response = json(&answered);
+    *response.status_mut() = StatusCode::CREATED;
+    Ok(Some(response))
+}
+
 /// Matches a parsed path against what is served.
 fn resolve(state: &ServerState, parsed: path::ResourcePath) -> ApiResult<Target> {
     let snapshot = state.registry.snapshot();
@@ -218,6 +228,7 @@ fn resolve(state: &ServerState, parsed: path::ResourcePath) -> ApiResult<Target>
         None => None,
         Some("status") if served.info.status_subresource => Some(Subresource::Status),
         Some("finalize") if served.behaviour == Behaviour::Namespace => Some(Subresource::Finalize),
+        Some("token") if served.behaviour == Behaviour::ServiceAccount => Some(Subresource::Token),
         Some(_) => return Err(ApiError::no_route()),
     };
     Ok(Target {
@@ -248,10 +259,11 @@ fn decode_object(headers: &HeaderMap, body: &[u8], create: bool) -> ApiResult<Va
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/json");
     if content_type.starts_with("application/vnd.kubernetes.protobuf") {
-        if !create {
+        let object = protobuf::decode(body).map_err(ApiError::bad_request)?;
+        if !create && !protobuf::takes_updates(object["kind"].as_str().unwrap_or_default()) {
             return Err(ApiError::unsupported_media_type(content_type));
         }
-        return protobuf::decode(body).map_err(ApiError::bad_request);
+        return Ok(object);
     }
     let yaml = content_type.starts_with("application/yaml");
     parse_body(body, yaml)

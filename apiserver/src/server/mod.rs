@@ -6,27 +6,32 @@ mod convert;
 mod delete;
 mod discovery;
 pub mod gc;
+mod guard;
 mod http;
 mod namespaces;
 mod object_meta;
-mod path;
+pub(crate) mod path;
 mod prepare;
 mod protobuf;
-mod query;
+pub(crate) mod query;
 mod read;
+mod reviews;
 pub mod system_namespaces;
 mod table;
 mod watch;
-mod write;
+pub(crate) mod write;
 
 use std::{sync::Arc, time::Duration};
 
 use jiff::Timestamp;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 
+pub use guard::Requester;
 pub use http::router;
 
 use crate::{
+    auth::{Authenticator, jwt::SigningKey},
+    rbac::Authorizer,
     registry::{Behaviour, Registry, Served},
     store::Store,
 };
@@ -57,23 +62,34 @@ pub struct ServerState {
     pub store: Arc<Store>,
     /// What is served.
     pub registry: Registry,
-    /// Bearer tokens accepted from clients.
-    pub tokens: Vec<String>,
+    /// Who a request comes from.
+    pub authenticator: Authenticator,
+    /// Whether they may make it.
+    pub authorizer: Authorizer,
     /// Request handling tunables.
     pub options: ServerOptions,
 }
 
 impl ServerState {
-    /// State over a store, serving the built-in kinds and the CRDs the store holds.
-    pub fn new(store: Arc<Store>, tokens: Vec<String>, options: ServerOptions) -> Self {
+    /// State over a store, serving the built-in kinds and the CRDs the store holds, accepting
+    /// `admin_tokens` for the superuser and signing ServiceAccount tokens with a key of its own
+    /// that lives as long as the state (see [`with_token_key`](Self::with_token_key)).
+    pub fn new(store: Arc<Store>, admin_tokens: Vec<String>, options: ServerOptions) -> Self {
         let state = Self {
             store,
             registry: Registry::new(),
-            tokens,
+            authenticator: Authenticator::new(admin_tokens, SigningKey::ephemeral()),
+            authorizer: Authorizer::default(),
             options,
         };
         state.reload_crds();
         state
+    }
+
+    /// The same state, signing and accepting ServiceAccount tokens with `key`.
+    pub fn with_token_key(mut self, key: SigningKey) -> Self {
+        self.authenticator = self.authenticator.with_signing_key(key);
+        self
     }
 
     /// Rebuilds what is served from the CRDs in the store.
@@ -121,6 +137,8 @@ pub enum Subresource {
     Status,
     /// `/finalize` of a Namespace.
     Finalize,
+    /// `/token` of a ServiceAccount: issues a token, stores nothing.
+    Token,
 }
 
 impl Subresource {
@@ -129,6 +147,7 @@ impl Subresource {
         match self {
             Self::Status => "status",
             Self::Finalize => "finalize",
+            Self::Token => "token",
         }
     }
 }

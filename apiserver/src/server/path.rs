@@ -65,7 +65,7 @@ pub fn parse(path: &str) -> Option<ResourcePath> {
 }
 
 /// Decodes `%XX` escapes of one path segment.
-fn percent_decode(segment: &str) -> Option<String> {
+pub(crate) fn percent_decode(segment: &str) -> Option<String> {
     if !segment.contains('%') {
         return Some(segment.to_owned());
     }

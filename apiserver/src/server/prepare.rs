@@ -202,6 +202,12 @@ fn scope_to_subresource(target: &Target, current: Option<&Value>, new: Value) ->
                 Subresource::Finalize => {
                     scoped["spec"]["finalizers"] = new["spec"]["finalizers"].clone()
                 }
+                // Token requests are answered before any write is prepared.
+                Subresource::Token => {
+                    return Err(ApiError::method_not_allowed(
+                        "the token subresource only takes creates",
+                    ));
+                }
             }
             if let Some(map) = scoped.as_object_mut() {
                 map.retain(|_, v| !v.is_null());

@@ -11,6 +11,7 @@ use super::{
     write::{self, Change},
 };
 use crate::{
+    auth::user::UserInfo,
     errors::{ApiError, ApiResult},
     store::ObjectKey,
 };
@@ -52,7 +53,12 @@ pub fn ensure(state: &ServerState) -> ApiResult<()> {
             "kind": "Namespace",
             "metadata": { "name": name },
         });
-        match write::write(state, &target, Change::Create(namespace), &query, None) {
+        let server = UserInfo::server();
+        let writer = write::Writer {
+            user: &server,
+            user_agent: None,
+        };
+        match write::write(state, &target, Change::Create(namespace), &query, writer) {
             Ok(_) => {}
             Err(error) if error.reason == "AlreadyExists" => {}
             Err(error) => return Err(error),

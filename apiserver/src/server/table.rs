@@ -228,11 +228,52 @@ fn columns(served: &Served) -> Vec<Column> {
             }),
             age_column(),
         ],
-        Behaviour::CustomResourceDefinition => vec![
+        Behaviour::CustomResourceDefinition | Behaviour::Role | Behaviour::ClusterRole => vec![
             name_column(),
             column("Created At", "date", |o, _| {
                 o["metadata"]["creationTimestamp"].clone()
             }),
         ],
+        Behaviour::RoleBinding | Behaviour::ClusterRoleBinding => binding_columns(),
+        Behaviour::ServiceAccount | Behaviour::Review(_) => vec![name_column(), age_column()],
     }
+}
+
+/// A binding's role, and (with `-o wide`) its subjects by kind, as kubectl shows them.
+fn binding_columns() -> Vec<Column> {
+    let subjects = |kind: &'static str| {
+        move |o: &Value, _: Timestamp| {
+            let names: Vec<String> = o["subjects"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|s| s["kind"] == kind)
+                .map(|s| match s["namespace"].as_str() {
+                    Some(ns) if kind == "ServiceAccount" => {
+                        format!("{ns}/{}", s["name"].as_str().unwrap_or_default())
+                    }
+                    _ => s["name"].as_str().unwrap_or_default().to_owned(),
+                })
+                .collect();
+            json!(names.join(", "))
+        }
+    };
+    let wide = |name: &str, kind: &'static str| Column {
+        priority: 1,
+        ..column(name, "string", subjects(kind))
+    };
+    vec![
+        name_column(),
+        column("Role", "string", |o, _| {
+            json!(format!(
+                "{}/{}",
+                o["roleRef"]["kind"].as_str().unwrap_or_default(),
+                o["roleRef"]["name"].as_str().unwrap_or_default()
+            ))
+        }),
+        age_column(),
+        wide("Users", "User"),
+        wide("Groups", "Group"),
+        wide("ServiceAccounts", "ServiceAccount"),
+    ]
 }

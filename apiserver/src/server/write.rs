@@ -10,8 +10,10 @@ use super::{
 };
 use crate::{
     apply,
+    auth::user::UserInfo,
     errors::{ApiError, ApiResult},
     patch,
+    rbac::escalation,
     store::{CommitError, ObjectKey, Precondition, Write},
 };
 
@@ -66,14 +68,24 @@ pub enum Change {
     Patch(PatchType, Value),
 }
 
+/// Who writes: the user (whose grants bound what RBAC objects it may write) and its client.
+#[derive(Clone, Copy)]
+pub struct Writer<'a> {
+    /// The authenticated user.
+    pub user: &'a UserInfo,
+    /// The client's `User-Agent`, which names the field manager of non-apply writes.
+    pub user_agent: Option<&'a str>,
+}
+
 /// Performs a write on `target`.
 pub fn write(
     state: &ServerState,
     target: &Target,
     change: Change,
     query: &Query,
-    user_agent: Option<&str>,
+    writer: Writer<'_>,
 ) -> ApiResult<Written> {
+    let user_agent = writer.user_agent;
     let served = &target.served;
     let dry_run = query.dry_run()?;
     let field_validation = query.field_validation()?;
@@ -107,6 +119,16 @@ pub fn write(
         }
         let now = super::now();
         let (new, kind) = compute(target, current.as_ref(), &change, &manager, force, &now)?;
+        if served.behaviour.rbac() {
+            let write = escalation::Write {
+                user: writer.user,
+                behaviour: served.behaviour,
+                namespace: target.namespace.as_deref().unwrap_or_default(),
+                old: current.as_ref(),
+                new: &new,
+            };
+            escalation::check(&state.authorizer, &state.store, &write)?;
+        }
         let options = WriteOptions {
             manager: &manager,
             field_validation,

@@ -233,6 +233,9 @@ struct State {
     log: VecDeque<Arc<Event>>,
     database: Database,
     commits_since_prune: usize,
+    /// The resourceVersion of the last change of each resource (storage key), deletions
+    /// included, so caches derived from a resource know when they are stale.
+    last_changes: HashMap<String, u64>,
 }
 
 /// The object store. Cheap to share behind an `Arc`.
@@ -249,6 +252,7 @@ impl Store {
         let rv = database.last_rv()?;
         let mut objects: Objects = HashMap::new();
         let mut dependents: HashMap<String, HashSet<ObjectKey>> = HashMap::new();
+        let mut last_changes: HashMap<String, u64> = HashMap::new();
         for loaded in database.load_objects()? {
             let meta = MetaSummary::of(&serde_json::from_slice(&loaded.json).unwrap_or_default());
             for owner in &meta.owners {
@@ -262,6 +266,8 @@ impl Store {
                 json: loaded.json,
                 meta: Arc::new(meta),
             };
+            let last = last_changes.entry(loaded.key.resource.clone()).or_default();
+            *last = (*last).max(loaded.rv);
             objects
                 .entry(loaded.key.resource)
                 .or_default()
@@ -305,6 +311,7 @@ impl Store {
             log,
             database,
             commits_since_prune: 0,
+            last_changes,
         };
         Ok(Self {
             state: Mutex::new(state),
@@ -324,6 +331,18 @@ impl Store {
     /// The last resourceVersion handed out.
     pub fn current_rv(&self) -> u64 {
         self.lock().rv
+    }
+
+    /// The resourceVersion of the latest change (deletions included) of any of `resources`
+    /// (storage keys); 0 when none changed since the store was opened empty.
+    pub fn last_change(&self, resources: &[&str]) -> u64 {
+        let state = self.lock();
+        resources
+            .iter()
+            .filter_map(|r| state.last_changes.get(*r))
+            .copied()
+            .max()
+            .unwrap_or(0)
     }
 
     /// One object.
@@ -560,6 +579,7 @@ impl Store {
 impl State {
     fn apply(&mut self, event: &Event) {
         let key = &event.key;
+        self.last_changes.insert(key.resource.clone(), event.rv);
         if let Some(previous) = &event.previous {
             for owner in &previous.meta.owners {
                 if let Some(set) = self.dependents.get_mut(owner) {

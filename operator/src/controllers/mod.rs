@@ -23,6 +23,7 @@ pub mod status;
 pub mod stores;
 mod system_auth;
 mod tenant;
+pub mod tenant_access;
 mod triggers;
 
 use std::{

@@ -1,6 +1,7 @@
 //! The Tenant controller: creates and owns each tenant's namespace (labelled with the tenant,
-//! annotated with its external id) and the tenant's defaults (the `DEFAULT` scenario). Deleting a
-//! Tenant deletes its namespace, and with it everything the tenant registered, by owner reference.
+//! annotated with its external id), the tenant's defaults (the `DEFAULT` scenario) and the Roles
+//! and RoleBindings of its users (see [`tenant_access`]). Deleting a Tenant deletes its namespace,
+//! and with it everything the tenant registered, by owner reference.
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ use super::{
     error::{Error, Result, error_policy, key},
     status::{Conditions, apply_status, report_ready_transition},
     stores::{TENANT_LABEL, Watches},
+    tenant_access,
     triggers::{self, own_changes, spec_changes},
 };
 use crate::shutdown::Shutdown;
@@ -112,6 +114,7 @@ async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action> {
         None => match ensure_namespace(&ctx, &tenant, &namespace).await? {
             NamespaceState::Ready => {
                 ensure_default_scenario(&ctx, &namespace).await?;
+                tenant_access::ensure(&ctx, &tenant, &namespace).await?;
                 conditions.set(READY, true, "NamespaceReady", format!("Namespace {namespace} holds the tenant's objects"));
             }
             NamespaceState::Foreign => conditions.set(

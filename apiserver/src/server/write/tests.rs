@@ -30,12 +30,17 @@ fn create(
     target: &Target,
     object: Value,
 ) -> Result<Value, (u16, &'static str)> {
+    let server = UserInfo::server();
+    let writer = Writer {
+        user: &server,
+        user_agent: None,
+    };
     write(
         state,
         target,
         Change::Create(object),
         &Query::default(),
-        None,
+        writer,
     )
     .map(|written| written.object)
     .map_err(|error| (error.code, error.reason))

@@ -1,16 +1,26 @@
-//! Decoding the protobuf request bodies `kubectl` sends from its typed generators
-//! (`kubectl create namespace|secret|configmap`), into the JSON the rest of the server handles.
+//! Decoding the protobuf request bodies `kubectl` sends from its typed clients
+//! (`kubectl create namespace|secret|configmap`, and in [`auth`] the RBAC generators, `create
+//! token` and the reviews of `kubectl auth`), into the JSON the rest of the server handles.
 //! Responses are always JSON, which every client accepts.
 //!
 //! The wire format: the magic `k8s\0`, then a `runtime.Unknown` message whose `raw` field holds
 //! the object's own message. Field numbers follow the Kubernetes API's generated protobuf, which
 //! writes optional strings even when empty; empty ones are read as absent, as JSON omits them.
 
+mod auth;
+
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 /// The four bytes every Kubernetes protobuf body starts with.
 const MAGIC: &[u8] = b"k8s\0";
+
+/// Whether an update (PUT, as `kubectl auth reconcile` sends) of `kind` may come in protobuf:
+/// only for the kinds whose every field is read here, the authentication and authorization
+/// kinds; the others are only created in protobuf.
+pub fn takes_updates(kind: &str) -> bool {
+    auth::reads(kind)
+}
 
 /// Decodes a protobuf body into JSON, for the kinds the server accepts in protobuf.
 pub fn decode(body: &[u8]) -> Result<Value, String> {
@@ -39,6 +49,7 @@ pub fn decode(body: &[u8]) -> Result<Value, String> {
         "Namespace" => namespace(raw)?,
         "Secret" => secret(raw)?,
         "ConfigMap" => config_map(raw)?,
+        other if auth::reads(other) => auth::decode(other, raw)?,
         other => {
             return Err(format!(
                 "protobuf bodies of kind {other:?} are not supported; send JSON"
@@ -145,12 +156,14 @@ fn config_map(raw: &[u8]) -> Result<Map<String, Value>, String> {
     Ok(object)
 }
 
-/// The parts of `ObjectMeta` a client sets on create.
-fn object_meta(raw: &[u8]) -> Result<Value, String> {
+/// The parts of `ObjectMeta` a client sets on create or update; what the server sets alone
+/// (timestamps, generation, managed fields) is left out.
+pub(super) fn object_meta(raw: &[u8]) -> Result<Value, String> {
     let mut meta = Map::new();
     let mut labels = Map::new();
     let mut annotations = Map::new();
     let mut finalizers = Vec::new();
+    let mut owners = Vec::new();
     for field in Fields::new(raw) {
         match field? {
             (1, Wire::Bytes(v)) if !v.is_empty() => {
@@ -162,6 +175,13 @@ fn object_meta(raw: &[u8]) -> Result<Value, String> {
             (3, Wire::Bytes(v)) if !v.is_empty() => {
                 meta.insert("namespace".into(), json!(text(v)?));
             }
+            (5, Wire::Bytes(v)) if !v.is_empty() => {
+                meta.insert("uid".into(), json!(text(v)?));
+            }
+            (6, Wire::Bytes(v)) if !v.is_empty() => {
+                meta.insert("resourceVersion".into(), json!(text(v)?));
+            }
+            (13, Wire::Bytes(v)) => owners.push(owner_reference(v)?),
             (11, Wire::Bytes(entry)) => {
                 let (key, value) = map_entry(entry)?;
                 labels.insert(key, json!(text(value)?));
@@ -183,11 +203,32 @@ fn object_meta(raw: &[u8]) -> Result<Value, String> {
     if !finalizers.is_empty() {
         meta.insert("finalizers".into(), Value::Array(finalizers));
     }
+    if !owners.is_empty() {
+        meta.insert("ownerReferences".into(), Value::Array(owners));
+    }
     Ok(Value::Object(meta))
 }
 
+/// An `OwnerReference`.
+fn owner_reference(raw: &[u8]) -> Result<Value, String> {
+    let mut owner = Map::new();
+    for field in Fields::new(raw) {
+        let (name, value) = match field? {
+            (1, Wire::Bytes(v)) => ("kind", json!(text(v)?)),
+            (3, Wire::Bytes(v)) => ("name", json!(text(v)?)),
+            (4, Wire::Bytes(v)) => ("uid", json!(text(v)?)),
+            (5, Wire::Bytes(v)) => ("apiVersion", json!(text(v)?)),
+            (6, Wire::Varint(v)) => ("controller", json!(v != 0)),
+            (7, Wire::Varint(v)) => ("blockOwnerDeletion", json!(v != 0)),
+            _ => continue,
+        };
+        owner.insert(name.into(), value);
+    }
+    Ok(Value::Object(owner))
+}
+
 /// A protobuf map entry: key in field 1, value in field 2.
-fn map_entry(entry: &[u8]) -> Result<(String, &[u8]), String> {
+pub(super) fn map_entry(entry: &[u8]) -> Result<(String, &[u8]), String> {
     let mut key = String::new();
     let mut value: &[u8] = &[];
     for field in Fields::new(entry) {
@@ -200,24 +241,24 @@ fn map_entry(entry: &[u8]) -> Result<(String, &[u8]), String> {
     Ok((key, value))
 }
 
-fn text(bytes: &[u8]) -> Result<String, String> {
+pub(super) fn text(bytes: &[u8]) -> Result<String, String> {
     String::from_utf8(bytes.to_vec()).map_err(|_| "a protobuf string is not UTF-8".to_owned())
 }
 
 /// A field's value by wire type.
-enum Wire<'a> {
+pub(super) enum Wire<'a> {
     Varint(u64),
     Bytes(&'a [u8]),
     Fixed,
 }
 
 /// Iterates the fields of a protobuf message.
-struct Fields<'a> {
+pub(super) struct Fields<'a> {
     rest: &'a [u8],
 }
 
 impl<'a> Fields<'a> {
-    fn new(message: &'a [u8]) -> Self {
+    pub(super) fn new(message: &'a [u8]) -> Self {
         Self { rest: message }
     }
 

@@ -1,11 +1,14 @@
 //! Credentials of the embedded control plane, kept in its data directory: a certificate authority
 //! (generated once), a serving certificate signed by it for the configured host names, the admin
-//! bearer token, and a kubeconfig that carries all of them for clients.
+//! bearer token, the key ServiceAccount tokens are signed with, and a kubeconfig that carries
+//! them for clients. Client certificates for other users are minted in [`user`].
+
+pub mod user;
 
 use std::{
     fs,
     io::{self, Write as _},
-    os::unix::fs::OpenOptionsExt,
+    os::unix::fs::{OpenOptionsExt, PermissionsExt},
     path::Path,
     sync::Arc,
 };
@@ -16,7 +19,10 @@ use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
     Issuer, KeyPair, KeyUsagePurpose, date_time_ymd,
 };
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::{
+    pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer},
+    server::WebPkiClientVerifier,
+};
 use serde_json::json;
 
 /// File names inside the data directory.
@@ -31,14 +37,20 @@ pub mod files {
     pub const ADMIN_TOKEN: &str = "admin-token";
     /// A kubeconfig for the admin (mode 0600).
     pub const KUBECONFIG: &str = "kubeconfig";
+    /// The key ServiceAccount tokens are signed with (PKCS#8 PEM, mode 0600).
+    pub const SERVICE_ACCOUNT_KEY: &str = "sa.key";
 }
 
 /// What the listener and clients need.
 pub struct Credentials {
     /// The CA certificate clients trust, PEM.
     pub ca_pem: String,
-    /// TLS configuration of the listener, with a serving certificate for the configured hosts.
+    /// TLS configuration with a serving certificate for the configured hosts, asking for no
+    /// client certificate: for the product's other listeners.
     pub tls: Arc<rustls::ServerConfig>,
+    /// TLS configuration of the API server's listener: the same certificate, and an optional
+    /// client certificate, which must chain to the CA when one is sent.
+    pub apiserver_tls: Arc<rustls::ServerConfig>,
     /// The admin bearer token.
     pub admin_token: String,
     /// The serving certificate followed by the CA certificate.
@@ -53,29 +65,11 @@ fn pki_error(error: rcgen::Error) -> io::Error {
 /// serving certificate for `hosts` (IP addresses and DNS names).
 pub fn load_or_create(data_dir: &Path, hosts: &[String]) -> io::Result<Credentials> {
     fs::create_dir_all(data_dir)?;
-    let ca_key_path = data_dir.join(files::CA_KEY);
-    let created_path = data_dir.join(files::CA_CREATED);
-    let (ca_key, ca_pem, ca_params) = if ca_key_path.exists() {
-        let pem = fs::read_to_string(&ca_key_path)?;
-        let key = KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_ECDSA_P256_SHA256)
-            .map_err(pki_error)?;
-        let created = fs::read_to_string(&created_path)?
-            .trim()
-            .parse()
-            .map_err(io::Error::other)?;
-        let certificate = fs::read_to_string(data_dir.join(files::CA_CERT))?;
-        (key, certificate, ca_params(created))
-    } else {
-        let created = Timestamp::now().as_second();
-        let params = ca_params(created);
-        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(pki_error)?;
-        let certificate = params.self_signed(&key).map_err(pki_error)?;
-        write_private(&ca_key_path, key.serialize_pem().as_bytes())?;
-        fs::write(data_dir.join(files::CA_CERT), certificate.pem())?;
-        fs::write(&created_path, created.to_string())?;
-        (key, certificate.pem(), params)
+    let ca = match load_ca(data_dir)? {
+        Some(ca) => ca,
+        None => create_ca(data_dir)?,
     };
-    let issuer = Issuer::new(ca_params, &ca_key);
+    let issuer = Issuer::new(ca.params, &ca.key);
     let server_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(pki_error)?;
     let mut params = CertificateParams::new(hosts.to_vec()).map_err(pki_error)?;
     params.distinguished_name = name("compass-apiserver");
@@ -87,18 +81,11 @@ pub fn load_or_create(data_dir: &Path, hosts: &[String]) -> io::Result<Credentia
     set_validity(&mut params, 1);
     let server_cert = params.signed_by(&server_key, &issuer).map_err(pki_error)?;
 
-    let ca_der = pem_to_der(&ca_pem)?;
-    let chain = vec![server_cert.der().clone(), ca_der];
+    let ca_der = pem_to_der(&ca.pem)?;
+    let chain = vec![server_cert.der().clone(), ca_der.clone()];
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
-    let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(io::Error::other)?
-    .with_no_client_auth()
-    .with_single_cert(chain.clone(), key)
-    .map_err(io::Error::other)?;
-    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let tls = server_config(chain.clone(), key.clone_key(), None)?;
+    let apiserver_tls = server_config(chain.clone(), key, Some(ca_der))?;
 
     let token_path = data_dir.join(files::ADMIN_TOKEN);
     let admin_token = if token_path.exists() {
@@ -109,11 +96,99 @@ pub fn load_or_create(data_dir: &Path, hosts: &[String]) -> io::Result<Credentia
         token
     };
     Ok(Credentials {
-        ca_pem,
-        tls: Arc::new(tls),
+        ca_pem: ca.pem,
+        tls,
+        apiserver_tls,
         admin_token,
         chain,
     })
+}
+
+/// The certificate authority of a data directory.
+pub struct Authority {
+    /// Its private key.
+    pub key: KeyPair,
+    /// Its certificate, PEM.
+    pub pem: String,
+    /// The parameters it was made with, for issuing.
+    pub params: CertificateParams,
+}
+
+/// The CA of `data_dir`, if it has one.
+pub fn load_ca(data_dir: &Path) -> io::Result<Option<Authority>> {
+    let key_path = data_dir.join(files::CA_KEY);
+    if !key_path.exists() {
+        return Ok(None);
+    }
+    let pem = fs::read_to_string(&key_path)?;
+    let key =
+        KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_ECDSA_P256_SHA256).map_err(pki_error)?;
+    let created = fs::read_to_string(data_dir.join(files::CA_CREATED))?
+        .trim()
+        .parse()
+        .map_err(io::Error::other)?;
+    let certificate = fs::read_to_string(data_dir.join(files::CA_CERT))?;
+    Ok(Some(Authority {
+        key,
+        pem: certificate,
+        params: ca_params(created),
+    }))
+}
+
+fn create_ca(data_dir: &Path) -> io::Result<Authority> {
+    let created = Timestamp::now().as_second();
+    let params = ca_params(created);
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(pki_error)?;
+    let certificate = params.self_signed(&key).map_err(pki_error)?;
+    write_private(
+        &data_dir.join(files::CA_KEY),
+        key.serialize_pem().as_bytes(),
+    )?;
+    fs::write(data_dir.join(files::CA_CERT), certificate.pem())?;
+    fs::write(data_dir.join(files::CA_CREATED), created.to_string())?;
+    Ok(Authority {
+        key,
+        pem: certificate.pem(),
+        params,
+    })
+}
+
+/// A TLS configuration serving `chain`; with `client_ca`, clients may present a certificate,
+/// which must then chain to it.
+fn server_config(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    client_ca: Option<CertificateDer<'static>>,
+) -> io::Result<Arc<rustls::ServerConfig>> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(io::Error::other)?;
+    let verifies_clients = client_ca.is_some();
+    let mut config = match client_ca {
+        None => builder.with_no_client_auth(),
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(ca).map_err(io::Error::other)?;
+            // NB: `builder()` would panic when two crypto providers are compiled in.
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .allow_unauthenticated()
+                .build()
+                .map_err(io::Error::other)?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    }
+    .with_single_cert(chain, key)
+    .map_err(io::Error::other)?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    if verifies_clients {
+        // A resumed TLS 1.3 session keeps the client certificate of the first handshake without
+        // checking it again, so an expired certificate would live on; every connection does a
+        // full handshake instead (kubectl opens few connections).
+        config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+        config.send_tls13_tickets = 0;
+    }
+    Ok(Arc::new(config))
 }
 
 /// The CA's parameters. Its name carries the creation time, as k3s does, so that CAs of
@@ -150,7 +225,7 @@ fn set_validity(params: &mut CertificateParams, years: i32) {
     params.not_after = date_time_ymd(year + years, month, day.min(28));
 }
 
-fn pem_to_der(pem: &str) -> io::Result<CertificateDer<'static>> {
+pub(crate) fn pem_to_der(pem: &str) -> io::Result<CertificateDer<'static>> {
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     let der = base64::engine::general_purpose::STANDARD
         .decode(body)
@@ -173,6 +248,8 @@ pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
         .truncate(true)
         .mode(0o600)
         .open(path)?;
+    // `mode` only applies to a new file; an existing one is narrowed too.
+    file.set_permissions(fs::Permissions::from_mode(0o600))?;
     file.write_all(contents)
 }
 
