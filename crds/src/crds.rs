@@ -1,5 +1,6 @@
 //! The CustomResourceDefinitions as installed: derived from the types, plus the object-name rules
-//! that a derive cannot express, rendered to YAML the same way everywhere.
+//! that a derive cannot express and descriptions reflowed for `kubectl explain`, rendered to YAML
+//! the same way everywhere.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,7 @@ pub fn all_crds() -> Vec<CustomResourceDefinition> {
         SystemAuth::crd(),
     ];
     for crd in &mut crds {
+        reflow_descriptions(crd);
         if matches!(
             crd.spec.names.kind.as_str(),
             "Application" | "Runtime" | "IntegrationSystem" | "ApplicationTemplate"
@@ -34,6 +36,48 @@ pub fn all_crds() -> Vec<CustomResourceDefinition> {
         }
     }
     crds
+}
+
+/// Joins the lines of every description into paragraphs. Doc comments are wrapped for source
+/// files; `kubectl explain` wraps descriptions itself, so a kept line break would end a line in
+/// the middle of a sentence. Blank lines (paragraph breaks) stay.
+fn reflow_descriptions(crd: &mut CustomResourceDefinition) {
+    let mut value = serde_json::to_value(&*crd).expect("a CustomResourceDefinition serializes");
+    reflow_in(&mut value);
+    *crd = serde_json::from_value(value).expect("reflowed descriptions keep the CRD valid");
+}
+
+fn reflow_in(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                match field {
+                    serde_json::Value::String(text) if key == "description" => {
+                        *text = reflow(text);
+                    }
+                    other => reflow_in(other),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(reflow_in),
+        _ => {}
+    }
+}
+
+/// `text` with single line breaks turned into spaces and paragraphs kept.
+fn reflow(text: &str) -> String {
+    text.split("\n\n")
+        .map(|paragraph| {
+            paragraph
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|paragraph| !paragraph.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 /// Applies the original Compass name rule to `metadata.name`: at most 36 characters, starting
@@ -89,4 +133,44 @@ pub fn kustomization_yaml(crds: &[CustomResourceDefinition]) -> String {
         out.push_str(&format!("  - {}\n", crd_file_name(crd)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_read_as_paragraphs() {
+        assert_eq!(
+            reflow("Scenarios the runtime is in; it sees\nevery application.\n\nOmit it for\n`DEFAULT`."),
+            "Scenarios the runtime is in; it sees every application.\n\nOmit it for `DEFAULT`."
+        );
+        fn descriptions(value: &serde_json::Value, found: &mut Vec<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (key, field) in map {
+                        match field {
+                            serde_json::Value::String(text) if key == "description" => {
+                                found.push(text.clone())
+                            }
+                            other => descriptions(other, found),
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| descriptions(v, found)),
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        for crd in all_crds() {
+            descriptions(&serde_json::to_value(&crd).unwrap(), &mut found);
+        }
+        assert!(found.len() > 100, "{}", found.len());
+        for text in found {
+            assert!(
+                !text.replace("\n\n", "").contains('\n'),
+                "a line break inside a paragraph: {text:?}"
+            );
+        }
+    }
 }

@@ -58,6 +58,12 @@ pub fn effective_scenarios(listed: Option<&[String]>) -> Vec<String> {
     }
 }
 
+/// Scenarios as one line for people (`DEFAULT, marketing`); `None` for none. A printer column of
+/// a list would show it as JSON.
+pub fn scenario_summary(scenarios: &[String]) -> Option<String> {
+    (!scenarios.is_empty()).then(|| scenarios.join(", "))
+}
+
 /// Longest part of an object name taken from the name it encodes, leaving room for the suffix.
 const ENCODED_NAME_MAX_LENGTH: usize = 200;
 

@@ -36,7 +36,7 @@ use crate::{
         type_ = "string",
         json_path = ".status.conditions[?(@.type==\"Available\")].status"
     ),
-    printcolumn(name = "Scenarios", type_ = "string", json_path = ".status.scenarios"),
+    printcolumn(name = "Scenarios", type_ = "string", json_path = ".status.scenarioSummary"),
     printcolumn(
         name = "Applications",
         type_ = "integer",
@@ -96,6 +96,10 @@ pub struct RuntimeStatus {
     /// the spec lists none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scenarios: Vec<String>,
+
+    /// The scenarios in effect as one line (`DEFAULT, marketing`), for `kubectl get`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_summary: Option<String>,
 
     /// Number of applications the runtime sees.
     #[serde(default, skip_serializing_if = "Option::is_none")]

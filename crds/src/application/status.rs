@@ -24,6 +24,10 @@ pub struct ApplicationStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scenarios: Vec<String>,
 
+    /// The scenarios in effect as one line (`DEFAULT, marketing`), for `kubectl get`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_summary: Option<String>,
+
     /// Number of runtimes that see the application.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime_count: Option<i32>,

@@ -8,6 +8,7 @@ use compass_crds::{
     Application, ApplicationStatus, Runtime,
     application::{DefinitionStatus, FetchCondition},
     conditions::{READY, status as condition_status},
+    labels::scenario_summary,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 
@@ -86,6 +87,7 @@ pub fn desired(
         observed_generation: app.metadata.generation,
         conditions: conditions.into_vec(),
         scenarios: observed.scenarios.clone(),
+        scenario_summary: scenario_summary(&observed.scenarios),
         runtime_count: Some(i32::try_from(observed.runtimes.len()).unwrap_or(i32::MAX)),
         runtimes: listed(&observed.runtimes),
         api_definitions: definitions.api_definitions.clone(),

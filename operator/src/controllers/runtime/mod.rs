@@ -9,7 +9,10 @@ use std::{
     sync::Arc,
 };
 
-use compass_crds::{AgentStatus, Runtime, RuntimeStatus, labels::effective_scenarios};
+use compass_crds::{
+    AgentStatus, Runtime, RuntimeStatus,
+    labels::{effective_scenarios, scenario_summary},
+};
 use futures_util::{Stream, StreamExt, stream};
 use jiff::Timestamp;
 use kube::{
@@ -186,6 +189,7 @@ async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action> {
     let desired = RuntimeStatus {
         observed_generation: runtime.metadata.generation,
         conditions: conditions.into_vec(),
+        scenario_summary: scenario_summary(&scenarios),
         scenarios,
         application_count: Some(i32::try_from(applications.len()).unwrap_or(i32::MAX)),
         applications: listed(&applications),
