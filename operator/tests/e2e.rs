@@ -204,6 +204,18 @@ async fn every_example_becomes_ready_on_compass_up() {
         "the CRM webhook delivered credentials for the runtime it shares a scenario with"
     );
     assert!(webhook_calls.load(Ordering::SeqCst) >= 1);
+    // The README's flow warns of nothing: no object waited for something the operator or the
+    // examples themselves create a moment later.
+    let warnings = compass.kubectl_ok(&[
+        "get",
+        "events",
+        "-A",
+        "--field-selector",
+        "type=Warning",
+        "-o",
+        "jsonpath={range .items[*]}{.reason}: {.message}{\"\\n\"}{end}",
+    ]);
+    assert!(warnings.trim().is_empty(), "Warnings:\n{warnings}");
     compass.kill();
     server.abort();
 }
