@@ -142,7 +142,9 @@ mod tests {
     #[test]
     fn descriptions_read_as_paragraphs() {
         assert_eq!(
-            reflow("Scenarios the runtime is in; it sees\nevery application.\n\nOmit it for\n`DEFAULT`."),
+            reflow(
+                "Scenarios the runtime is in; it sees\nevery application.\n\nOmit it for\n`DEFAULT`."
+            ),
             "Scenarios the runtime is in; it sees every application.\n\nOmit it for `DEFAULT`."
         );
         fn descriptions(value: &serde_json::Value, found: &mut Vec<String>) {
@@ -157,7 +159,9 @@ mod tests {
                         }
                     }
                 }
-                serde_json::Value::Array(items) => items.iter().for_each(|v| descriptions(v, found)),
+                serde_json::Value::Array(items) => {
+                    items.iter().for_each(|v| descriptions(v, found))
+                }
                 _ => {}
             }
         }

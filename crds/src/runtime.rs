@@ -36,7 +36,11 @@ use crate::{
         type_ = "string",
         json_path = ".status.conditions[?(@.type==\"Available\")].status"
     ),
-    printcolumn(name = "Scenarios", type_ = "string", json_path = ".status.scenarioSummary"),
+    printcolumn(
+        name = "Scenarios",
+        type_ = "string",
+        json_path = ".status.scenarioSummary"
+    ),
     printcolumn(
         name = "Applications",
         type_ = "integer",

@@ -13,7 +13,7 @@ use std::{
 use compass_apiserver::{Config, ControlPlane, Transport};
 use compass_crds::Tenant;
 use k8s_openapi::{
-    api::core::v1::Namespace,
+    api::{core::v1::Namespace, rbac::v1::ClusterRole},
     apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
 };
 use kube::{
@@ -26,7 +26,7 @@ use serde_json::json;
 use crate::{
     api,
     args::UpArgs,
-    controllers::OperatorConfig,
+    controllers::{OperatorConfig, tenant_access},
     http::guard::OutboundPolicy,
     run::{OperatorOptions, run},
     shutdown,
@@ -210,14 +210,25 @@ async fn client_for(control_plane: &ControlPlane) -> Result<Client, String> {
     Client::try_from(config).map_err(|e| e.to_string())
 }
 
-/// Installs the CRDs, the operator's namespace and the default tenant. Idempotent: server-side
-/// apply of the same objects on every start, so an upgraded binary updates its CRDs.
+/// Installs the CRDs, the tenant ClusterRoles, the operator's namespace and the default tenant.
+/// Idempotent: server-side apply of the same objects on every start, so an upgraded binary
+/// updates them.
 pub async fn install(client: &Client, system_namespace: &str) -> Result<(), kube::Error> {
     let params = PatchParams::apply(FIELD_MANAGER).force();
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
     for crd in compass_crds::all_crds() {
         let name = crd.metadata.name.clone().unwrap_or_default();
         crds.patch(&name, &params, &Patch::Apply(&crd)).await?;
+    }
+    let cluster_roles: Api<ClusterRole> = Api::all(client.clone());
+    for role in tenant_access::cluster_roles() {
+        let name = role["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        cluster_roles
+            .patch(&name, &params, &Patch::Apply(&role))
+            .await?;
     }
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let namespace = json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": system_namespace } });

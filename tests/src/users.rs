@@ -57,11 +57,10 @@ impl TestServer {
         failed(args, self.kubectl_as(user, args))
     }
 
-    /// `kubectl apply -f -` of `yaml` as `user`; returns stdout, failing the test when it fails.
-    pub fn apply_yaml_as(&self, user: &User, yaml: &str) -> String {
-        let args = ["apply", "-f", "-"];
+    /// Runs `kubectl` as `user` with `input` on its standard input.
+    pub fn kubectl_as_with_stdin(&self, user: &User, args: &[&str], input: &str) -> Output {
         let mut child = self
-            .kubectl_command_with(&user.kubeconfig, &args)
+            .kubectl_command_with(&user.kubeconfig, args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -71,9 +70,21 @@ impl TestServer {
             .stdin
             .take()
             .expect("a piped stdin")
-            .write_all(yaml.as_bytes())
+            .write_all(input.as_bytes())
             .expect("kubectl reads its stdin");
-        succeeded(&args, child.wait_with_output().expect("kubectl runs"))
+        child.wait_with_output().expect("kubectl runs")
+    }
+
+    /// `kubectl apply -f -` of `yaml` as `user`; returns stdout, failing the test when it fails.
+    pub fn apply_yaml_as(&self, user: &User, yaml: &str) -> String {
+        let args = ["apply", "-f", "-"];
+        succeeded(&args, self.kubectl_as_with_stdin(user, &args, yaml))
+    }
+
+    /// `kubectl <args> -f -` of `yaml` as `user` that must fail; returns stderr.
+    pub fn kubectl_as_with_yaml_err(&self, user: &User, args: &[&str], yaml: &str) -> String {
+        let args: Vec<&str> = args.iter().copied().chain(["-f", "-"]).collect();
+        failed(&args, self.kubectl_as_with_stdin(user, &args, yaml))
     }
 
     /// `kubectl auth can-i` as `user`: whether it answered `yes`.

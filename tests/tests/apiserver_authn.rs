@@ -324,6 +324,16 @@ async fn access_and_token_reviews_answer_for_others_in_json() {
     let lsar = "/apis/authorization.k8s.io/v1/namespaces/team-a/localsubjectaccessreviews";
     let answer: Value = client.request(post(lsar, local)).await.unwrap();
     assert_eq!(answer["status"]["allowed"], true, "{answer}");
+    // A namespace's review asks about that namespace only: never about paths.
+    let paths = json!({
+        "apiVersion": "authorization.k8s.io/v1", "kind": "LocalSubjectAccessReview",
+        "spec": { "user": "carol", "nonResourceAttributes": { "verb": "get", "path": "/metrics" } },
+    });
+    let refused = client.request::<Value>(post(lsar, paths)).await;
+    assert!(
+        matches!(refused, Err(kube::Error::Api(ref s)) if s.code == 400),
+        "{refused:?}"
+    );
 
     let token = server.kubectl_ok(&["create", "token", "bot", "-n", "team-a"]);
     let review = |token: &str| {

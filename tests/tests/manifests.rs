@@ -18,7 +18,7 @@ use k8s_openapi::{
     apimachinery::pkg::util::intstr::IntOrString,
 };
 use serde::{Deserialize, de::DeserializeOwned};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Where every namespaced object of the product lives.
 const NAMESPACE: &str = "compass-system";
@@ -403,24 +403,54 @@ fn operator_can_create_default_scenarios_tenant_namespaces_and_their_children() 
 }
 
 #[test]
-fn operator_can_write_and_bind_exactly_the_tenant_roles_and_their_bindings() {
+fn operator_binds_exactly_the_tenant_cluster_roles_and_writes_no_role() {
     let operator = Access::cluster("compass-operator");
     let rbac = "rbac.authorization.k8s.io";
-    operator.can(rbac, "roles", &["create"]);
     operator.can(rbac, "rolebindings", &["create"]);
     for role in ["compass-tenant-viewer", "compass-tenant-editor"] {
-        for verb in ["get", "patch", "update", "delete", "escalate", "bind"] {
-            let allowed = operator.allows(rbac, "roles", verb, Some(role));
-            assert!(allowed, "the operator cannot {verb} the Role {role}");
-        }
+        assert!(
+            operator.allows(rbac, "clusterroles", "bind", Some(role)),
+            "the operator cannot bind the ClusterRole {role}"
+        );
     }
     for binding in ["compass-tenant-viewers", "compass-tenant-editors"] {
         assert!(operator.allows(rbac, "rolebindings", "patch", Some(binding)));
     }
-    for verb in ["patch", "escalate", "bind"] {
-        let other = operator.allows(rbac, "roles", verb, Some("admin"));
-        assert!(!other, "the operator may {verb} any Role");
+    for (resource, verb, name) in [
+        ("clusterroles", "bind", "cluster-admin"),
+        ("clusterroles", "escalate", "compass-tenant-editor"),
+        ("roles", "create", "anything"),
+        ("roles", "bind", "compass-tenant-editor"),
+        ("clusterroles", "patch", "compass-tenant-editor"),
+    ] {
+        let allowed = operator.allows(rbac, resource, verb, Some(name));
+        assert!(!allowed, "the operator may {verb} {resource} {name}");
     }
+}
+
+#[test]
+fn the_tenant_cluster_roles_are_the_ones_the_operator_binds() {
+    let mut shipped: Vec<Value> = rendered()
+        .iter()
+        .filter(|object| {
+            object["kind"] == "ClusterRole"
+                && object["metadata"]["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("compass-tenant-"))
+        })
+        .map(|object| json!({ "name": object["metadata"]["name"], "rules": object["rules"] }))
+        .collect();
+    let mut wanted: Vec<Value> = compass_operator::controllers::tenant_access::cluster_roles()
+        .into_iter()
+        .map(|role| json!({ "name": role["metadata"]["name"], "rules": role["rules"] }))
+        .collect();
+    let by_name = |a: &Value, b: &Value| a["name"].to_string().cmp(&b["name"].to_string());
+    shipped.sort_by(by_name);
+    wanted.sort_by(by_name);
+    assert_eq!(
+        shipped, wanted,
+        "manifests/rbac-tenants.yaml differs from the code"
+    );
 }
 
 #[test]
@@ -467,6 +497,14 @@ fn api_writes_no_status_but_the_connectors_system_auth_records() {
 #[test]
 fn neither_component_can_touch_rbac_or_crds() {
     for rule in all_rules() {
+        // The one exception: binding (never writing) the two tenant ClusterRoles by name.
+        let tenant_roles = ["compass-tenant-viewer", "compass-tenant-editor"].map(str::to_owned);
+        if rule.verbs == ["bind"]
+            && rule.resources.as_deref() == Some(&["clusterroles".to_owned()][..])
+            && rule.resource_names.as_deref() == Some(&tenant_roles[..])
+        {
+            continue;
+        }
         for resource in rule.resources.iter().flatten() {
             let base = resource.split('/').next().unwrap_or_default();
             assert!(

@@ -1,14 +1,16 @@
 //! Tenant users through the Kubernetes door: the operator, acting as its ServiceAccount with
-//! exactly the RBAC of `manifests/`, gives each tenant namespace its viewer and editor Roles
-//! (which the API server's escalation check lets it write only through `escalate` and `bind`),
-//! and a user in a tenant's group sees or changes that tenant and nothing else.
+//! exactly the RBAC of `manifests/`, binds the viewer and editor ClusterRoles in each tenant
+//! namespace (which the API server's escalation check lets it do only through `bind` on those
+//! two), and a user in a tenant's group sees or changes that tenant and nothing else.
 
 use compass_operator::controllers::{
     OperatorConfig,
-    tenant_access::{EDITOR_ROLE, VIEWER_ROLE, editors_group, viewers_group},
+    tenant_access::{
+        EDITOR_ROLE, EDITORS_BINDING, VIEWER_ROLE, VIEWERS_BINDING, editors_group, viewers_group,
+    },
 };
 use compass_tests::{TestServer, eventually};
-use k8s_openapi::api::rbac::v1::Role;
+use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::Api;
 
 const TENANTS: &str = "apiVersion: compass.kyma-project.io/v1alpha1
@@ -33,6 +35,7 @@ async fn operator_as_its_service_account(server: &TestServer) -> compass_tests::
     for file in [
         "manifests/serviceaccounts.yaml",
         "manifests/rbac-operator.yaml",
+        "manifests/rbac-tenants.yaml",
     ] {
         server.kubectl_ok(&["apply", "-n", "compass-system", "-f", file]);
     }
@@ -59,13 +62,14 @@ async fn tenant_groups_see_or_change_their_tenant_and_nothing_else() {
     server.apply_yaml(TENANTS, &[]);
     let client = server.client().await;
     for tenant in ["acme", "globex"] {
-        let roles: Api<Role> = Api::namespaced(client.clone(), tenant);
-        eventually(&format!("{tenant}'s Roles"), || async {
-            let viewer = roles.get_opt(VIEWER_ROLE).await.ok()??;
-            let editor = roles.get_opt(EDITOR_ROLE).await.ok()??;
-            Some((viewer, editor))
+        let bindings: Api<RoleBinding> = Api::namespaced(client.clone(), tenant);
+        let bound = eventually(&format!("{tenant}'s RoleBindings"), || async {
+            let viewers = bindings.get_opt(VIEWERS_BINDING).await.ok()??;
+            let editors = bindings.get_opt(EDITORS_BINDING).await.ok()??;
+            Some([viewers.role_ref.name, editors.role_ref.name])
         })
         .await;
+        assert_eq!(bound, [VIEWER_ROLE, EDITOR_ROLE]);
         server.kubectl_ok(&["wait", "--for=condition=Ready", "tenant", tenant]);
     }
 

@@ -58,11 +58,17 @@ const NAMESPACE_SUBRESOURCES: [&str; 2] = ["status", "finalize"];
 impl Attributes {
     /// The attributes of a request with `method` on `path` with the raw `query`.
     pub fn from_request(method: &str, path: &str, query: Option<&str>) -> Self {
-        let parts: Vec<String> = path
-            .split('/')
-            .filter(|p| !p.is_empty())
-            .map(|p| percent_decode(p).unwrap_or_else(|| p.to_owned()))
-            .collect();
+        // As kube-apiserver splits it: only the ends are trimmed, so `/apis//v1/secrets` keeps
+        // its empty group and stays a request on secrets (which the handler then does not find).
+        let trimmed = path.trim_matches('/');
+        let parts: Vec<String> = if trimmed.is_empty() {
+            Vec::new()
+        } else {
+            trimmed
+                .split('/')
+                .map(|p| percent_decode(p).unwrap_or_else(|| p.to_owned()))
+                .collect()
+        };
         let non_resource = || Self {
             verb: method.to_ascii_lowercase(),
             target: Target::NonResource(path.to_owned()),
@@ -232,5 +238,17 @@ mod tests {
             assert_eq!(attributes.target, Target::NonResource(path.to_owned()));
             assert_eq!(attributes.verb, "get");
         }
+    }
+
+    #[test]
+    fn an_empty_segment_never_turns_a_resource_request_into_discovery() {
+        let (verb, request) = resource("GET", "/apis//v1/secrets", None);
+        assert_eq!(verb, "list");
+        assert_eq!(
+            (request.group.as_str(), request.resource.as_str()),
+            ("", "secrets")
+        );
+        assert!(crate::server::path::parse("/apis//v1/secrets").is_none());
+        assert!(crate::server::path::parse("/api/v1/namespaces//secrets").is_none());
     }
 }

@@ -30,6 +30,9 @@ pub struct Write<'a> {
     pub old: Option<&'a Value>,
     /// The object as it would be stored.
     pub new: &'a Value,
+    /// The object's name in the request's path; empty for a create by POST, so that an
+    /// `escalate` or `bind` limited to names never covers a create, as in kube-apiserver.
+    pub path_name: &'a str,
 }
 
 /// Refuses the write with 403 when it would grant more than the writer holds.
@@ -46,26 +49,59 @@ pub fn check(authorizer: &Authorizer, store: &Store, write: &Write<'_>) -> ApiRe
     }
 }
 
-fn unchanged(write: &Write<'_>, fields: &[&str]) -> bool {
-    write
-        .old
-        .is_some_and(|old| fields.iter().all(|f| old[*f] == write.new[*f]))
+/// Whether the write changes nothing but what garbage collection manages (owner references and
+/// finalizers): only then does kube-apiserver skip the check. Any other change, a label
+/// included, is checked: a label can pull a role into an aggregated one.
+fn only_gc_fields_change(write: &Write<'_>) -> bool {
+    let Some(old) = write.old else {
+        return false;
+    };
+    let strip = |object: &Value| {
+        let mut object = object.clone();
+        if let Some(metadata) = object["metadata"].as_object_mut() {
+            for field in [
+                "ownerReferences",
+                "finalizers",
+                "resourceVersion",
+                "managedFields",
+                "generation",
+            ] {
+                metadata.remove(field);
+            }
+        }
+        object
+    };
+    strip(old) == strip(write.new)
 }
 
 fn check_role(authorizer: &Authorizer, store: &Store, write: &Write<'_>) -> ApiResult<()> {
-    if unchanged(write, &["rules", "aggregationRule"]) {
+    if only_gc_fields_change(write) {
         return Ok(());
     }
     let (plural, name) = names(write);
-    let escalate = request("escalate", plural, write.namespace, name);
+    let resource = qualified(plural);
+    let granted: Vec<PolicyRule> =
+        serde_json::from_value(write.new["rules"].clone()).unwrap_or_default();
+    if rules::grant_count(&granted) > rules::MAX_GRANTS {
+        return Err(ApiError::forbidden_about(
+            resource,
+            name,
+            &format!(
+                "its rules grant more than {} single permissions; write fewer, wider rules (with '*')",
+                rules::MAX_GRANTS
+            ),
+        ));
+    }
+    let escalate = request("escalate", plural, write.namespace, write.path_name);
     if authorizer.decide(store, write.user, &escalate).is_some() {
         return Ok(());
     }
     let held = authorizer
         .policy(store)
         .rules_for(write.user, write.namespace);
-    let resource = qualified(plural);
-    if !write.new["aggregationRule"].is_null()
+    let aggregates =
+        |object: Option<&Value>| object.is_some_and(|o| !o["aggregationRule"].is_null());
+    if (aggregates(Some(write.new)) || aggregates(write.old))
         && !rules::uncovered(&held, &full_authority()).is_empty()
     {
         return Err(ApiError::forbidden_about(
@@ -74,13 +110,11 @@ fn check_role(authorizer: &Authorizer, store: &Store, write: &Write<'_>) -> ApiR
             "must have cluster-admin privileges to use the aggregationRule",
         ));
     }
-    let granted: Vec<PolicyRule> =
-        serde_json::from_value(write.new["rules"].clone()).unwrap_or_default();
     not_held(write.user, resource, name, &held, &granted)
 }
 
 fn check_binding(authorizer: &Authorizer, store: &Store, write: &Write<'_>) -> ApiResult<()> {
-    if unchanged(write, &["roleRef", "subjects"]) {
+    if only_gc_fields_change(write) {
         return Ok(());
     }
     let (plural, name) = names(write);

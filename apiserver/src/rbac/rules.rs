@@ -64,13 +64,40 @@ pub fn covers(owner: &[PolicyRule], granted: &PolicyRule) -> bool {
         .all(|atom| owner.iter().any(|rule| rule_covers(rule, atom)))
 }
 
-/// The rules of `granted` that `owner` does not cover, split into single grants so the message
-/// names exactly what is missing.
+/// Most single grants the rules of one written role may expand to. Each rule is checked grant by
+/// grant, so a rule listing a thousand verbs, groups and resources would be a billion checks:
+/// such a role is refused before it is expanded (name `*` instead).
+pub const MAX_GRANTS: usize = 100_000;
+
+/// Most missing grants a refusal lists.
+const MAX_LISTED: usize = 50;
+
+/// How many single grants `rules` expand to (saturating).
+pub fn grant_count(rules: &[PolicyRule]) -> usize {
+    rules.iter().fold(0usize, |total, rule| {
+        let urls = list(&rule.non_resource_urls).len();
+        let names = list(&rule.resource_names).len().max(1);
+        let resources = list(&rule.api_groups)
+            .len()
+            .saturating_mul(list(&rule.resources).len())
+            .saturating_mul(names);
+        total.saturating_add(
+            rule.verbs
+                .len()
+                .saturating_mul(urls.saturating_add(resources)),
+        )
+    })
+}
+
+/// The rules of `granted` that `owner` does not cover (at most [`MAX_LISTED`]), split into single
+/// grants so the message names exactly what is missing. Call it only on rules within
+/// [`MAX_GRANTS`].
 pub fn uncovered(owner: &[PolicyRule], granted: &[PolicyRule]) -> Vec<PolicyRule> {
     granted
         .iter()
         .flat_map(atoms)
         .filter(|atom| !owner.iter().any(|rule| rule_covers(rule, atom)))
+        .take(MAX_LISTED)
         .collect()
 }
 

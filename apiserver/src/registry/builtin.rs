@@ -270,6 +270,12 @@ pub fn builtin_resources() -> Vec<(ResourceInfo, Behaviour)> {
     KINDS.iter().map(|row| (info(row), row.behaviour)).collect()
 }
 
+/// Whether `group` is served by the API server itself, so no CustomResourceDefinition may claim
+/// it: a CRD in such a group would shadow a built-in kind and skip its checks.
+pub fn is_builtin_group(group: &str) -> bool {
+    KINDS.iter().any(|row| info(row).group == group)
+}
+
 /// The storage key of a built-in resource: both Event APIs share one set of objects.
 pub fn storage_key(info: &ResourceInfo, behaviour: Behaviour) -> String {
     match behaviour {

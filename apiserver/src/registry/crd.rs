@@ -49,6 +49,15 @@ pub fn validate(crd: &CustomResourceDefinition) -> Vec<FieldError> {
             "should be a domain with at least one dot",
         ));
     }
+    if super::builtin::is_builtin_group(&spec.group) {
+        errors.push(FieldError::forbidden(
+            "spec.group",
+            format!(
+                "{} is served by the API server itself and cannot be the group of a CustomResourceDefinition",
+                spec.group
+            ),
+        ));
+    }
     if !is_dns_label(&spec.names.plural) {
         errors.push(FieldError::invalid(
             "spec.names.plural",

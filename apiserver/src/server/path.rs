@@ -37,7 +37,8 @@ pub fn parse(path: &str) -> Option<ResourcePath> {
         }
         _ => return None,
     };
-    if rest.iter().any(String::is_empty) {
+    // No segment may be empty: `/apis//v1/secrets` is not the core group's secrets.
+    if segments.iter().any(String::is_empty) {
         return None;
     }
     let namespaced_collection = rest.len() >= 3

@@ -132,6 +132,10 @@ fn asked(spec: &Value, namespace: Option<&str>) -> ApiResult<Attributes> {
                 target: Asked::Resource(request),
             })
         }
+        // A namespace's review is about that namespace: paths are not in any.
+        (false, true) if namespace.is_some() => Err(ApiError::bad_request(
+            "spec.nonResourceAttributes: Invalid value: disallowed on this kind of request",
+        )),
         (false, true) => Ok(Attributes {
             verb: text(non_resource, "verb"),
             target: Asked::NonResource(text(non_resource, "path")),

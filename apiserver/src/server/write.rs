@@ -13,9 +13,45 @@ use crate::{
     auth::user::UserInfo,
     errors::{ApiError, ApiResult},
     patch,
-    rbac::escalation,
+    rbac::{
+        self,
+        attributes::{Attributes, ResourceRequest},
+        escalation,
+    },
     store::{CommitError, ObjectKey, Precondition, Write},
 };
+
+/// A server-side apply that creates the object was authorized as a `patch`; like kube-apiserver,
+/// it also needs `create` on the object, so a grant to patch (or to patch one name) is never a
+/// grant to create.
+fn authorize_create(
+    state: &ServerState,
+    user: &UserInfo,
+    target: &Target,
+    name: &str,
+) -> ApiResult<()> {
+    let info = &target.served.info;
+    // A Namespace is requested in itself, as the request's own attributes have it.
+    let namespace = match target.served.behaviour {
+        crate::registry::Behaviour::Namespace => name.to_owned(),
+        _ => target.namespace.clone().unwrap_or_default(),
+    };
+    let attributes = Attributes {
+        verb: "create".into(),
+        target: rbac::attributes::Target::Resource(ResourceRequest {
+            namespace,
+            group: info.group.clone(),
+            version: info.version.clone(),
+            resource: info.plural.clone(),
+            subresource: String::new(),
+            name: name.to_owned(),
+        }),
+    };
+    match state.authorizer.decide(&state.store, user, &attributes) {
+        Some(_) => Ok(()),
+        None => Err(rbac::forbidden(user, &attributes)),
+    }
+}
 
 /// How many times a write is recomputed when the object changed underneath it.
 const ATTEMPTS: usize = 16;
@@ -116,6 +152,9 @@ pub fn write(
             .map(|s| convert::to_served(served, s.value()));
         if current.is_none() && target.subresource.is_none() {
             super::namespaces::check_can_create(state, target, &key.name)?;
+            if let Change::Patch(PatchType::Apply, _) = change {
+                authorize_create(state, writer.user, target, &key.name)?;
+            }
         }
         let now = super::now();
         let (new, kind) = compute(target, current.as_ref(), &change, &manager, force, &now)?;
@@ -126,6 +165,7 @@ pub fn write(
                 namespace: target.namespace.as_deref().unwrap_or_default(),
                 old: current.as_ref(),
                 new: &new,
+                path_name: target.name.as_deref().unwrap_or_default(),
             };
             escalation::check(&state.authorizer, &state.store, &write)?;
         }

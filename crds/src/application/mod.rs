@@ -51,7 +51,11 @@ use crate::{
         type_ = "string",
         json_path = ".status.conditions[?(@.type==\"Ready\")].status"
     ),
-    printcolumn(name = "Scenarios", type_ = "string", json_path = ".status.scenarioSummary"),
+    printcolumn(
+        name = "Scenarios",
+        type_ = "string",
+        json_path = ".status.scenarioSummary"
+    ),
     printcolumn(
         name = "Runtimes",
         type_ = "integer",

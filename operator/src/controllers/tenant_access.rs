@@ -1,12 +1,16 @@
-//! Who may use a tenant through the Kubernetes API: each tenant namespace gets a viewer and an
-//! editor Role, and RoleBindings granting them to the tenant's groups,
+//! Who may use a tenant through the Kubernetes API: two ClusterRoles, a viewer and an editor of a
+//! tenant's objects, installed with the product (`manifests/rbac-tenants.yaml`, and `compass up`),
+//! and in each tenant namespace RoleBindings granting them there to the tenant's groups,
 //! `compass:tenant:<tenant>:viewers` and `compass:tenant:<tenant>:editors`. A user in one of
 //! those groups (a client certificate from `compass kubeconfig --group`, or an identity provider's
 //! group claim on a real cluster) sees or changes that tenant's objects and nothing else. The
-//! Tenant owns them, so they go with it.
+//! Tenant owns the bindings, so they go with it.
+//!
+//! The operator only binds: it needs `bind` on exactly these two ClusterRoles and never writes a
+//! role, so it cannot grant anything else in any namespace.
 
 use compass_crds::{Tenant, well_known::TENANT_LABEL};
-use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::{
     Api, Resource, ResourceExt,
     api::{Patch, PatchParams},
@@ -19,9 +23,9 @@ use super::{
     tenant::FIELD_MANAGER,
 };
 
-/// The Role that reads a tenant's objects.
+/// The ClusterRole that reads a tenant's objects where it is bound.
 pub const VIEWER_ROLE: &str = "compass-tenant-viewer";
-/// The Role that reads and writes a tenant's objects.
+/// The ClusterRole that reads and writes a tenant's objects where it is bound.
 pub const EDITOR_ROLE: &str = "compass-tenant-editor";
 /// The RoleBinding of [`VIEWER_ROLE`] to the tenant's viewers group.
 pub const VIEWERS_BINDING: &str = "compass-tenant-viewers";
@@ -59,8 +63,8 @@ fn tenant_kinds() -> Vec<String> {
         .collect()
 }
 
-/// The rules of the viewer (`edit` false) or editor Role. Status stays the operator's: editors
-/// write specs, and `/status` is a subresource their rules do not name.
+/// The rules of the viewer (`edit` false) or editor ClusterRole. Status stays the operator's:
+/// editors write specs, and `/status` is a subresource their rules do not name.
 pub fn rules(edit: bool) -> Vec<Value> {
     let compass_verbs: &[&str] = if edit { &READ_WRITE } else { &READ };
     let mut rules = vec![
@@ -78,45 +82,50 @@ pub fn rules(edit: bool) -> Vec<Value> {
     rules
 }
 
-/// Creates or updates the tenant's Roles and RoleBindings in `namespace`.
+/// The viewer and editor ClusterRoles, as installed with the product.
+pub fn cluster_roles() -> Vec<Value> {
+    [(VIEWER_ROLE, false), (EDITOR_ROLE, true)]
+        .into_iter()
+        .map(|(name, edit)| {
+            json!({
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRole",
+                "metadata": {
+                    "name": name,
+                    "labels": { "app.kubernetes.io/part-of": "compass" },
+                },
+                "rules": rules(edit),
+            })
+        })
+        .collect()
+}
+
+/// Creates or updates the tenant's RoleBindings in `namespace`.
 pub async fn ensure(ctx: &Context, tenant: &Tenant, namespace: &str) -> Result<()> {
     let owner = tenant
         .controller_owner_ref(&())
         .ok_or(Error::Missing("uid"))?;
     let name = tenant.name_any();
-    let metadata = |object: &str| {
-        json!({
-            "name": object,
-            "namespace": namespace,
-            "labels": { TENANT_LABEL: name },
-            "ownerReferences": [owner],
-        })
-    };
     let params = PatchParams::apply(FIELD_MANAGER).force();
-    let roles: Api<Role> = Api::namespaced(ctx.client.clone(), namespace);
     let bindings: Api<RoleBinding> = Api::namespaced(ctx.client.clone(), namespace);
-    for (role, binding, group, edit) in [
-        (VIEWER_ROLE, VIEWERS_BINDING, viewers_group(&name), false),
-        (EDITOR_ROLE, EDITORS_BINDING, editors_group(&name), true),
+    for (role, binding, group) in [
+        (VIEWER_ROLE, VIEWERS_BINDING, viewers_group(&name)),
+        (EDITOR_ROLE, EDITORS_BINDING, editors_group(&name)),
     ] {
-        let desired_role = json!({
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "Role",
-            "metadata": metadata(role),
-            "rules": rules(edit),
-        });
-        roles
-            .patch(role, &params, &Patch::Apply(&desired_role))
-            .await?;
-        let desired_binding = json!({
+        let desired = json!({
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "RoleBinding",
-            "metadata": metadata(binding),
-            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role },
+            "metadata": {
+                "name": binding,
+                "namespace": namespace,
+                "labels": { TENANT_LABEL: name },
+                "ownerReferences": [owner],
+            },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role },
             "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group }],
         });
         bindings
-            .patch(binding, &params, &Patch::Apply(&desired_binding))
+            .patch(binding, &params, &Patch::Apply(&desired))
             .await?;
     }
     Ok(())
