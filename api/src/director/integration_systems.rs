@@ -10,7 +10,7 @@ use kube::{Api, api::ObjectMeta};
 use serde_json::json;
 
 use super::{
-    context::{caches, client, create, delete, merge},
+    context::{caches, caller, client, create, delete, merge, tenant},
     runtimes::refuse_rename,
     system_auths::{SystemNamespace, auths_of},
     types::system::SystemAuth,
@@ -18,6 +18,7 @@ use super::{
 };
 use crate::{
     errors::{ApiResult, Code, error, not_found},
+    gateway::TenantAccess,
     pagination::{PageInfo, paginate},
     scalars::PageCursor,
     scopes::Scopes,
@@ -94,6 +95,45 @@ fn by_id(ctx: &Context<'_>, id: &str) -> ApiResult<Arc<compass_crds::Integration
         .by_uid(id)
         .filter(|s| s.metadata.deletion_timestamp.is_none())
         .ok_or_else(|| not_found("IntegrationSystem", id))
+}
+
+/// Why the integration system `name` cannot go: the applications (namespace, name) naming it.
+///
+/// A caller limited to some tenants is told which applications of the tenant it acts in name
+/// the system, and only that other tenants' applications do too: their names and namespaces are
+/// not its to know (found by the hostile-tenant suite, `tests/tests/hostile_tenant.rs`).
+fn in_use(ctx: &Context<'_>, name: &str, users: &[(String, String)]) -> ApiResult<String> {
+    let own = match &caller(ctx)?.tenants {
+        TenantAccess::All => None,
+        TenantAccess::Only(_) => Some(tenant(ctx).ok().map(|scope| scope.namespace)),
+    };
+    let shown: Vec<String> = users
+        .iter()
+        .filter(|(namespace, _)| {
+            own.as_ref()
+                .is_none_or(|own| own.as_ref() == Some(namespace))
+        })
+        .map(|(namespace, application)| format!("{namespace}/{application}"))
+        .collect();
+    let listed = shown
+        .iter()
+        .take(10)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let remedy = "unregister them or remove their integrationSystemID first";
+    let others = "applications of other tenants";
+    Ok(match (shown.len(), users.len() - shown.len()) {
+        (count, 0) => format!(
+            "integration system {name} is still used by {count} application(s) ({listed}); {remedy}"
+        ),
+        (0, _) => format!(
+            "integration system {name} is still used by {others}; it can be unregistered once they no longer name it"
+        ),
+        (count, _) => format!(
+            "integration system {name} is still used by {count} application(s) of your tenant ({listed}) and by {others}; {remedy}"
+        ),
+    })
 }
 
 /// Queries about integration systems.
@@ -213,29 +253,18 @@ impl IntegrationSystemMutation {
         let current = by_id(ctx, &id)?;
         let name = current.metadata.name.clone().unwrap_or_default();
         let caches = caches(ctx);
-        let users: Vec<String> = caches
+        let users: Vec<(String, String)> = caches
             .applications
             .all()
             .iter()
             .filter(|a| a.spec.integration_system.as_deref() == Some(name.as_str()))
             .map(|a| {
-                format!(
-                    "{}/{}",
-                    a.metadata.namespace.as_deref().unwrap_or_default(),
-                    a.metadata.name.as_deref().unwrap_or_default()
-                )
+                let namespace = a.metadata.namespace.clone().unwrap_or_default();
+                (namespace, a.metadata.name.clone().unwrap_or_default())
             })
             .collect();
         if !users.is_empty() {
-            let shown: Vec<&str> = users.iter().take(10).map(String::as_str).collect();
-            return Err(error(
-                Code::Conflict,
-                format!(
-                    "integration system {name} is still used by {} application(s) ({}); unregister them or remove their integrationSystemID first",
-                    users.len(),
-                    shown.join(", ")
-                ),
-            ));
+            return Err(error(Code::Conflict, in_use(ctx, &name, &users)?));
         }
         let api = Api::all(client(ctx));
         delete(
