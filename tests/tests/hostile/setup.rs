@@ -16,10 +16,10 @@ use compass_api::{
     scopes::ScopesConfig,
 };
 use compass_operator::controllers::tenant_access::{
-    EDITOR_ROLE, VIEWER_ROLE, editors_group, viewers_group,
+    EDITORS_BINDING, VIEWERS_BINDING, editors_group, viewers_group,
 };
 use compass_tests::{TestDirector, TestServer, eventually, graphql::Graphql, users::User};
-use k8s_openapi::api::rbac::v1::Role;
+use k8s_openapi::api::rbac::v1::RoleBinding;
 use serde_json::json;
 
 use super::populate;
@@ -165,13 +165,13 @@ async fn admin_in(director: &TestDirector, external_id: &str) -> Graphql {
     client
 }
 
-/// Waits until the tenant's viewer and editor Roles exist, so that a refusal is RBAC's verdict
-/// and not a namespace still being set up.
+/// Waits until the tenant's viewer and editor RoleBindings exist, so that a refusal is RBAC's
+/// verdict and not a namespace still being set up.
 async fn wait_roles(server: &TestServer, namespace: &str) {
-    let roles: kube::Api<Role> = kube::Api::namespaced(server.client().await, namespace);
-    eventually(&format!("{namespace}'s Roles"), || async {
-        roles.get_opt(VIEWER_ROLE).await.ok()??;
-        roles.get_opt(EDITOR_ROLE).await.ok()?
+    let bindings: kube::Api<RoleBinding> = kube::Api::namespaced(server.client().await, namespace);
+    eventually(&format!("{namespace}'s RoleBindings"), || async {
+        bindings.get_opt(VIEWERS_BINDING).await.ok()??;
+        bindings.get_opt(EDITORS_BINDING).await.ok()?
     })
     .await;
 }
