@@ -13,7 +13,7 @@ use tokio::{net::TcpListener, sync::watch, task::JoinSet};
 use tokio_rustls::TlsAcceptor;
 
 use crate::{
-    listener, pki,
+    data_dir, listener, pki,
     server::{self, ServerOptions, ServerState},
     store::{Store, StoreOptions},
 };
@@ -88,10 +88,11 @@ pub struct ControlPlane {
 impl ControlPlane {
     /// Opens the data directory, starts the collector and listens.
     pub async fn start(config: Config) -> io::Result<Self> {
-        fs::create_dir_all(&config.data_dir)?;
+        data_dir::make_private(&config.data_dir)?;
         let lock = lock_data_dir(&config.data_dir)?;
-        let store = Store::open(&config.data_dir.join("state.db"), config.store.clone())
-            .map_err(io::Error::other)?;
+        let database = config.data_dir.join("state.db");
+        drop(data_dir::create_private(&database)?);
+        let store = Store::open(&database, config.store.clone()).map_err(io::Error::other)?;
         let hosts = match &config.transport {
             Transport::Tls { hosts } => hosts.clone(),
             Transport::PlainLoopback => Vec::new(),
@@ -125,6 +126,9 @@ impl ControlPlane {
             &credentials.ca_pem,
             &credentials.admin_token,
         )?;
+        // Everything is in place now (the database's write-ahead log included): check once more
+        // that nothing was created with looser permissions.
+        data_dir::make_private(&config.data_dir)?;
 
         let state = Arc::new(ServerState::new(
             Arc::new(store),
@@ -180,7 +184,7 @@ impl ControlPlane {
 
 /// Only one server may use a data directory at a time.
 fn lock_data_dir(data_dir: &Path) -> io::Result<File> {
-    let file = File::create(data_dir.join("lock"))?;
+    let file = data_dir::create_private(&data_dir.join("lock"))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(fs::TryLockError::WouldBlock) => Err(io::Error::new(

@@ -10,6 +10,7 @@
 
 pub mod apply;
 pub mod control_plane;
+pub mod data_dir;
 pub mod errors;
 pub mod jsonpath;
 pub mod listener;

@@ -71,8 +71,8 @@ pub fn load_or_create(data_dir: &Path, hosts: &[String]) -> io::Result<Credentia
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(pki_error)?;
         let certificate = params.self_signed(&key).map_err(pki_error)?;
         write_private(&ca_key_path, key.serialize_pem().as_bytes())?;
-        fs::write(data_dir.join(files::CA_CERT), certificate.pem())?;
-        fs::write(&created_path, created.to_string())?;
+        write_private(&data_dir.join(files::CA_CERT), certificate.pem().as_bytes())?;
+        write_private(&created_path, created.to_string().as_bytes())?;
         (key, certificate.pem(), params)
     };
     let issuer = Issuer::new(ca_params, &ca_key);

@@ -21,6 +21,10 @@ pub enum Behaviour {
     CustomResourceDefinition,
     /// An object of a CRD.
     Custom,
+    /// A workload kind of kubectl's default `apply --prune` allow-list (Pod, Deployment, ...):
+    /// listed and watched as an always-empty collection so that kubectl accepts the list, and
+    /// never created, because this control plane runs no workloads.
+    Workload,
 }
 
 impl Behaviour {
@@ -136,6 +140,74 @@ pub fn builtin_resources() -> Vec<(ResourceInfo, Behaviour)> {
             Behaviour::CustomResourceDefinition,
         ),
     ]
+    .into_iter()
+    .chain(workloads())
+    .collect()
+}
+
+/// The kinds kubectl's default `apply --prune` allow-list names that the server does not
+/// otherwise serve: group, version, plural, kind, namespaced, short names.
+const WORKLOADS: &[(&str, &str, &str, &str, bool, &[&str])] = &[
+    ("", "v1", "endpoints", "Endpoints", true, &["ep"]),
+    (
+        "",
+        "v1",
+        "persistentvolumeclaims",
+        "PersistentVolumeClaim",
+        true,
+        &["pvc"],
+    ),
+    (
+        "",
+        "v1",
+        "persistentvolumes",
+        "PersistentVolume",
+        false,
+        &["pv"],
+    ),
+    ("", "v1", "pods", "Pod", true, &["po"]),
+    (
+        "",
+        "v1",
+        "replicationcontrollers",
+        "ReplicationController",
+        true,
+        &["rc"],
+    ),
+    ("", "v1", "services", "Service", true, &["svc"]),
+    ("batch", "v1", "jobs", "Job", true, &[]),
+    ("batch", "v1", "cronjobs", "CronJob", true, &["cj"]),
+    (
+        "networking.k8s.io",
+        "v1",
+        "ingresses",
+        "Ingress",
+        true,
+        &["ing"],
+    ),
+    ("apps", "v1", "daemonsets", "DaemonSet", true, &["ds"]),
+    ("apps", "v1", "deployments", "Deployment", true, &["deploy"]),
+    ("apps", "v1", "replicasets", "ReplicaSet", true, &["rs"]),
+    ("apps", "v1", "statefulsets", "StatefulSet", true, &["sts"]),
+];
+
+fn workloads() -> impl Iterator<Item = (ResourceInfo, Behaviour)> {
+    WORKLOADS
+        .iter()
+        .map(|&(group, version, plural, kind, namespaced, short_names)| {
+            let singular = kind.to_lowercase();
+            let info = info(
+                group,
+                version,
+                plural,
+                &singular,
+                kind,
+                namespaced,
+                short_names,
+                false,
+            );
+            (info, Behaviour::Workload)
+        })
 }
 
 /// The storage key of a built-in resource: both Event APIs share one set of objects.

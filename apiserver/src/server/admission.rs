@@ -151,9 +151,11 @@ pub fn admit_builtin(
         Behaviour::Secret => admit_secret(old, object),
         Behaviour::ConfigMap => immutable_data(old, object, &["data", "binaryData"]),
         Behaviour::CustomResourceDefinition => admit_crd(old, object, now),
-        Behaviour::CoreEvent | Behaviour::EventsV1 | Behaviour::Lease | Behaviour::Custom => {
-            Vec::new()
-        }
+        Behaviour::CoreEvent
+        | Behaviour::EventsV1
+        | Behaviour::Lease
+        | Behaviour::Custom
+        | Behaviour::Workload => Vec::new(),
     }
 }
 
@@ -324,7 +326,7 @@ pub fn prune_builtin(behaviour: Behaviour, object: &mut Value) -> Result<Vec<Str
         Behaviour::EventsV1 => roundtrip::<events::Event>(object)?,
         Behaviour::Lease => roundtrip::<Lease>(object)?,
         Behaviour::CustomResourceDefinition => roundtrip::<CustomResourceDefinition>(object)?,
-        Behaviour::Custom => return Ok(Vec::new()),
+        Behaviour::Custom | Behaviour::Workload => return Ok(Vec::new()),
     };
     let mut unknown = Vec::new();
     missing_keys(object, &normalized, "", &mut unknown);

@@ -3,9 +3,10 @@
 //! is deleted; foreground deletion deletes dependents first; orphaning unlinks them.
 //!
 //! The collector follows the store's changes and also sweeps everything periodically, so work
-//! missed while the server was down or while the change channel overflowed is still done.
+//! missed while the server was down or while the change channel overflowed is still done. It also
+//! expires Events (see [`super::event_ttl`]).
 
-use std::{collections::BTreeSet, sync::Arc, time::Duration};
+use std::{collections::BTreeSet, sync::Arc};
 
 use serde_json::Value;
 use tokio::sync::{broadcast::error::RecvError, watch};
@@ -13,6 +14,7 @@ use tokio::sync::{broadcast::error::RecvError, watch};
 use super::{
     ServerState, Target,
     delete::{self, DeleteOptions, FOREGROUND, ORPHAN, Propagation},
+    event_ttl,
 };
 use crate::{
     registry::{Served, crd::CLEANUP_FINALIZER},
@@ -23,8 +25,6 @@ use crate::{
 const NAMESPACES: &str = "/namespaces";
 /// Storage key of CustomResourceDefinitions.
 const CRDS: &str = "apiextensions.k8s.io/customresourcedefinitions";
-/// How often everything is swept for missed work.
-const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
 /// The finalizer in a Namespace's spec that holds it until its content is gone.
 const NAMESPACE_FINALIZER: &str = "kubernetes";
 
@@ -34,8 +34,11 @@ pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
     sweep(&state);
     // Changes drive the collector; the sweep only catches work a lagging subscription or a
     // concurrent write made it miss, so it can be rare.
-    let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
+    let mut ticks = tokio::time::interval(state.options.gc_sweep_interval);
     ticks.tick().await;
+    let event_ttl = state.options.event_ttl;
+    let mut expiry = tokio::time::interval(event_ttl::check_interval(event_ttl));
+    expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = shutdown.changed() => {
@@ -44,11 +47,15 @@ pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
                 }
             }
             _ = ticks.tick() => sweep(&state),
+            _ = expiry.tick() => {
+                event_ttl::expire(&state, event_ttl);
+            }
             received = changes.recv() => match received {
                 Ok(event) => {
                     if event.type_ == EventType::Deleted {
                         collect_dependents_of(&state, &event.object.meta.uid);
                         finish_holders_of(&state, &event.key);
+                        finish_owners_of(&state, &event.key, &event.object);
                     } else if event.object.meta.deleting {
                         finish_deletion(&state, &event.key, &event.object);
                     }
@@ -116,6 +123,29 @@ fn finish_holders_of(state: &ServerState, key: &ObjectKey) {
         && state.store.count(&key.resource, None) == 0
     {
         finish_crd(state, &crd_key, &crd);
+    }
+}
+
+/// After a dependent is gone: an owner in foreground deletion may have been waiting for it.
+fn finish_owners_of(state: &ServerState, key: &ObjectKey, object: &StoredObject) {
+    if object.meta.owners.is_empty() {
+        return;
+    }
+    let value = object.value();
+    for owner in value["metadata"]["ownerReferences"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let Some(owner_key) = owner_key(state, key, owner) else {
+            continue;
+        };
+        if let Some(stored) = state.store.get(&owner_key)
+            && stored.meta.deleting
+            && owner["uid"].as_str() == Some(stored.meta.uid.as_str())
+        {
+            finish_deletion(state, &owner_key, &stored);
+        }
     }
 }
 
@@ -261,32 +291,37 @@ fn owners_gone(state: &ServerState, key: &ObjectKey, object: &StoredObject) -> b
     let Some(owners) = value["metadata"]["ownerReferences"].as_array() else {
         return false;
     };
-    let snapshot = state.registry.snapshot();
     owners.iter().all(|owner| {
-        let api_version = owner["apiVersion"].as_str().unwrap_or_default();
-        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        let kind = owner["kind"].as_str().unwrap_or_default();
-        let Some(served) = snapshot
-            .served()
-            .iter()
-            .find(|s| s.info.group == group && s.info.kind == kind)
-        else {
+        let Some(owner_key) = owner_key(state, key, owner) else {
             // An owner of a kind the server does not serve cannot be checked; keep the dependent.
             return false;
-        };
-        let owner_key = ObjectKey {
-            resource: served.storage_key.clone(),
-            namespace: if served.info.namespaced {
-                key.namespace.clone()
-            } else {
-                String::new()
-            },
-            name: owner["name"].as_str().unwrap_or_default().to_owned(),
         };
         state
             .store
             .get(&owner_key)
             .is_none_or(|found| Some(found.meta.uid.as_str()) != owner["uid"].as_str())
+    })
+}
+
+/// Where the owner an owner reference of the object at `key` names is stored, if its kind is
+/// served.
+fn owner_key(state: &ServerState, key: &ObjectKey, owner: &Value) -> Option<ObjectKey> {
+    let api_version = owner["apiVersion"].as_str().unwrap_or_default();
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let kind = owner["kind"].as_str().unwrap_or_default();
+    let snapshot = state.registry.snapshot();
+    let served = snapshot
+        .served()
+        .iter()
+        .find(|s| s.info.group == group && s.info.kind == kind)?;
+    Some(ObjectKey {
+        resource: served.storage_key.clone(),
+        namespace: if served.info.namespaced {
+            key.namespace.clone()
+        } else {
+            String::new()
+        },
+        name: owner["name"].as_str().unwrap_or_default().to_owned(),
     })
 }
 

@@ -41,6 +41,14 @@ pub fn router(state: Arc<ServerState>) -> Router {
         .route("/api/v1", get(discovery::core_resources))
         .route("/apis/{group}", get(discovery::group))
         .route("/apis/{group}/{version}", get(discovery::group_resources))
+        // kube-apiserver answers discovery with a trailing slash too, and the Python client's
+        // get_code, get_api_versions and get_api_resources ask for those paths.
+        .route("/version/", get(discovery::version))
+        .route("/api/", get(discovery::api))
+        .route("/apis/", get(discovery::apis))
+        .route("/api/v1/", get(discovery::core_resources))
+        .route("/apis/{group}/", get(discovery::group))
+        .route("/apis/{group}/{version}/", get(discovery::group_resources))
         .route("/openapi/v3", get(discovery::openapi_index))
         .route("/openapi/v3/{*path}", get(discovery::openapi_document))
         .fallback(resource)
@@ -50,7 +58,11 @@ pub fn router(state: Arc<ServerState>) -> Router {
 
 /// Paths anyone may read, as kube-apiserver grants them to unauthenticated clients.
 fn public(method: &Method, path: &str) -> bool {
-    method == Method::GET && matches!(path, "/version" | "/healthz" | "/livez" | "/readyz")
+    method == Method::GET
+        && matches!(
+            path,
+            "/version" | "/version/" | "/healthz" | "/livez" | "/readyz"
+        )
 }
 
 async fn authenticate(

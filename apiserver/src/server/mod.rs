@@ -5,6 +5,7 @@ mod admission;
 mod convert;
 mod delete;
 mod discovery;
+pub mod event_ttl;
 pub mod gc;
 mod http;
 mod namespaces;
@@ -38,15 +39,21 @@ pub struct ServerOptions {
     pub bookmark_interval: Duration,
     /// How long a watch without `timeoutSeconds` stays open.
     pub watch_timeout: Duration,
+    /// How long an Event lives after its last write (kube-apiserver's `--event-ttl`).
+    pub event_ttl: Duration,
+    /// How often the collector sweeps every object for work its change feed made it miss.
+    pub gc_sweep_interval: Duration,
 }
 
 impl Default for ServerOptions {
     fn default() -> Self {
         // kube-apiserver closes watches after its minimum request timeout (30 minutes, randomised
-        // up to twice that) and sends bookmarks about once a minute.
+        // up to twice that), sends bookmarks about once a minute and keeps Events for an hour.
         Self {
             bookmark_interval: Duration::from_secs(60),
             watch_timeout: Duration::from_secs(1800),
+            event_ttl: Duration::from_secs(3600),
+            gc_sweep_interval: Duration::from_secs(30),
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::{
     apply,
     errors::{ApiError, ApiResult},
     patch,
+    registry::Behaviour,
     store::{CommitError, ObjectKey, Precondition, Write},
 };
 
@@ -75,6 +76,13 @@ pub fn write(
     user_agent: Option<&str>,
 ) -> ApiResult<Written> {
     let served = &target.served;
+    if served.behaviour == Behaviour::Workload {
+        return Err(ApiError::method_not_allowed(format!(
+            "{} cannot be created here: this control plane runs no workloads; it lists them (always \
+             empty) only so that tools such as kubectl apply --prune work",
+            served.info.qualified_resource()
+        )));
+    }
     let dry_run = query.dry_run()?;
     let field_validation = query.field_validation()?;
     let manager = manager_name(query, user_agent, &change)?;
