@@ -162,3 +162,94 @@ async fn events_expire_after_their_ttl_and_watches_of_both_event_apis_see_them_g
     assert!(maps.get_opt("settings").await.unwrap().is_some());
     server.stop().await;
 }
+
+fn labelled_map(name: &str, value: &str, size: usize) -> ConfigMap {
+    ConfigMap {
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            labels: Some([("round".to_owned(), value.to_owned())].into()),
+            ..Default::default()
+        },
+        data: Some([("payload".to_owned(), "x".repeat(size))].into()),
+        ..Default::default()
+    }
+}
+
+type Watched = Result<Option<watcher::Event<ConfigMap>>, watcher::Error>;
+
+async fn next(
+    events: &mut futures_util::stream::BoxStream<
+        'static,
+        watcher::Result<watcher::Event<ConfigMap>>,
+    >,
+) -> Watched {
+    tokio::time::timeout(DEADLINE, events.try_next())
+        .await
+        .expect("a watcher event in time")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watcher_behind_the_byte_bounded_history_gets_410_relists_and_follows_again() {
+    let server = TestServer::start_with(|config| {
+        config.store.retained_bytes = 256 * 1024;
+    })
+    .await;
+    let maps: Api<ConfigMap> = Api::namespaced(server.client().await, "default");
+    let post = PostParams::default();
+    maps.create(&post, &labelled_map("big", "0", 100_000))
+        .await
+        .unwrap();
+    let mut events = watcher(maps.clone(), watcher::Config::default()).boxed();
+    assert!(matches!(
+        next(&mut events).await,
+        Ok(Some(watcher::Event::Init))
+    ));
+    assert!(matches!(
+        next(&mut events).await,
+        Ok(Some(watcher::Event::InitApply(_)))
+    ));
+    assert!(matches!(
+        next(&mut events).await,
+        Ok(Some(watcher::Event::InitDone))
+    ));
+    // Ten changes of 100 kB each: far more than 256 KiB of history, before the watch starts.
+    for round in 1..=10 {
+        maps.replace(
+            "big",
+            &post,
+            &labelled_map("big", &round.to_string(), 100_000),
+        )
+        .await
+        .unwrap();
+    }
+    match next(&mut events).await {
+        Err(watcher::Error::WatchError(status)) => {
+            assert_eq!((status.code, status.reason.as_str()), (410, "Expired"));
+        }
+        other => panic!("expected a 410 from the watch, got {other:?}"),
+    }
+    assert!(matches!(
+        next(&mut events).await,
+        Ok(Some(watcher::Event::Init))
+    ));
+    match next(&mut events).await {
+        Ok(Some(watcher::Event::InitApply(map))) => {
+            assert_eq!(map.metadata.labels.unwrap()["round"], "10");
+        }
+        other => panic!("expected the relisted object, got {other:?}"),
+    }
+    assert!(matches!(
+        next(&mut events).await,
+        Ok(Some(watcher::Event::InitDone))
+    ));
+    maps.replace("big", &post, &labelled_map("big", "11", 100))
+        .await
+        .unwrap();
+    match next(&mut events).await {
+        Ok(Some(watcher::Event::Apply(map))) => {
+            assert_eq!(map.metadata.labels.unwrap()["round"], "11");
+        }
+        other => panic!("expected the next change, got {other:?}"),
+    }
+    server.stop().await;
+}

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::{
     registry::{Served, crd::CLEANUP_FINALIZER},
-    store::{CommitError, EventType, ObjectKey, Precondition, StoredObject, Write},
+    store::{CommitError, Event, EventType, ObjectKey, Precondition, StoredObject, Write},
 };
 
 /// Storage key of Namespaces.
@@ -31,14 +31,16 @@ const NAMESPACE_FINALIZER: &str = "kubernetes";
 /// Runs the collector until `shutdown` turns true.
 pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
     let mut changes = state.store.subscribe();
+    let mut seen = state.store.current_rv();
     sweep(&state);
     // Changes drive the collector; the sweep only catches work a lagging subscription or a
     // concurrent write made it miss, so it can be rare.
     let mut ticks = tokio::time::interval(state.options.gc_sweep_interval);
     ticks.tick().await;
+    // Expired Events and aged-out history go on the same beat.
     let event_ttl = state.options.event_ttl;
-    let mut expiry = tokio::time::interval(event_ttl::check_interval(event_ttl));
-    expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut housekeeping = tokio::time::interval(event_ttl::check_interval(event_ttl));
+    housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = shutdown.changed() => {
@@ -47,23 +49,42 @@ pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
                 }
             }
             _ = ticks.tick() => sweep(&state),
-            _ = expiry.tick() => {
+            _ = housekeeping.tick() => {
                 event_ttl::expire(&state, event_ttl);
+                let store = state.clone();
+                match tokio::task::spawn_blocking(move || store.store.maintain()).await {
+                    Ok(Err(error)) => tracing::warn!(%error, "Store housekeeping failed"),
+                    Ok(Ok(())) | Err(_) => {}
+                }
             }
             received = changes.recv() => match received {
-                Ok(event) => {
-                    if event.type_ == EventType::Deleted {
-                        collect_dependents_of(&state, &event.object.meta.uid);
-                        finish_holders_of(&state, &event.key);
-                        finish_owners_of(&state, &event.key, &event.object);
-                    } else if event.object.meta.deleting {
-                        finish_deletion(&state, &event.key, &event.object);
+                Ok(_) | Err(RecvError::Lagged(_)) => match state.store.events_after(seen) {
+                    Ok(changed) => {
+                        for event in changed {
+                            seen = event.rv;
+                            react(&state, &event);
+                        }
                     }
-                }
-                Err(RecvError::Lagged(_)) => sweep(&state),
+                    // Changes left the history before they were looked at: sweep instead.
+                    Err(_) => {
+                        seen = state.store.current_rv();
+                        sweep(&state);
+                    }
+                },
                 Err(RecvError::Closed) => return,
             },
         }
+    }
+}
+
+/// The work one change makes possible.
+fn react(state: &ServerState, event: &Event) {
+    if event.type_ == EventType::Deleted {
+        collect_dependents_of(state, &event.object.meta.uid);
+        finish_holders_of(state, &event.key);
+        finish_owners_of(state, &event.key, &event.object);
+    } else if event.object.meta.deleting {
+        finish_deletion(state, &event.key, &event.object);
     }
 }
 

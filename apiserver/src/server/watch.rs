@@ -148,19 +148,12 @@ async fn stream(
                     return;
                 }
             }
+            // A wake-up (or several missed ones) means changes after `last_rv` are in the
+            // history; a watch that fell so far behind that they left it is expired.
             received = changes.recv() => match received {
-                Ok(event) => {
-                    if event.rv <= last_rv {
-                        continue;
-                    }
-                    last_rv = event.rv;
-                    if !watcher.forward(&event).await {
-                        return;
-                    }
-                }
-                Err(RecvError::Lagged(_)) => match store.events_after(last_rv) {
-                    Ok(missed) => {
-                        for event in missed {
+                Ok(_) | Err(RecvError::Lagged(_)) => match store.events_after(last_rv) {
+                    Ok(changed) => {
+                        for event in changed {
                             last_rv = event.rv;
                             if !watcher.forward(&event).await {
                                 return;
