@@ -52,7 +52,9 @@ pub fn watch(
         Some(seconds) => Duration::from_secs(seconds),
         None => state.options.watch_timeout,
     };
-    let (sender, receiver) = mpsc::channel::<Bytes>(256);
+    // A few events in flight are enough to keep the connection busy; a client that stops reading
+    // then holds at most these, not a backlog of (possibly large) objects.
+    let (sender, receiver) = mpsc::channel::<Bytes>(8);
     let namespace = target.namespace.clone();
     let start = Start {
         requested,
