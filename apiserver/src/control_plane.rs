@@ -13,7 +13,9 @@ use tokio::{net::TcpListener, sync::watch, task::JoinSet};
 use tokio_rustls::TlsAcceptor;
 
 use crate::{
-    data_dir, listener, pki,
+    data_dir,
+    listener::{self, ListenerOptions},
+    pki,
     server::{self, ServerOptions, ServerState},
     store::{Store, StoreOptions},
 };
@@ -43,6 +45,8 @@ pub struct Config {
     pub server: ServerOptions,
     /// Storage tunables.
     pub store: StoreOptions,
+    /// Connection bounds of the listener.
+    pub listener: ListenerOptions,
 }
 
 impl Config {
@@ -62,6 +66,7 @@ impl Config {
             transport: Transport::Tls { hosts },
             server: ServerOptions::default(),
             store: StoreOptions::default(),
+            listener: ListenerOptions::default(),
         }
     }
 }
@@ -144,12 +149,11 @@ impl ControlPlane {
         let stopped = async move {
             let _ = stop.wait_for(|stopped| *stopped).await;
         };
-        tasks.spawn(listener::serve(
-            listener,
-            acceptor,
-            server::router(state.clone()),
-            stopped,
-        ));
+        let router = server::router(state.clone());
+        let options = config.listener.clone();
+        tasks.spawn(async move {
+            listener::serve(listener, acceptor, router, &options, stopped).await;
+        });
         Ok(Self {
             address,
             url,

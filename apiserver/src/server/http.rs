@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::{
     Router,
-    body::{Body, Bytes},
+    body::{Body, Bytes, HttpBody as _},
     extract::{Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
@@ -28,6 +28,8 @@ use crate::{
 
 /// Largest request body accepted, as kube-apiserver's default `--max-request-bytes`.
 const MAX_BODY: usize = 3 * 1024 * 1024;
+/// How long a client may take to send its body (kube-apiserver's request timeout).
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The router of the API server.
 pub fn router(state: Arc<ServerState>) -> Router {
@@ -241,14 +243,21 @@ fn resolve(state: &ServerState, parsed: path::ResourcePath) -> ApiResult<Target>
 }
 
 async fn read_body(body: Body) -> ApiResult<Bytes> {
+    let too_large = || ApiError::too_large(format!("the request body exceeds {MAX_BODY} bytes"));
+    // A declared length over the bound is refused before anything is read, rather than waited
+    // for: a client announcing a gigabyte would otherwise hold the connection as long as it likes.
+    if body.size_hint().lower() > MAX_BODY as u64 {
+        return Err(too_large());
+    }
     let limited = http_body_util::Limited::new(body, MAX_BODY);
-    match limited.collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(ApiError::too_large(
-            format!("the request body exceeds {MAX_BODY} bytes"),
-        )),
-        Err(error) => Err(ApiError::bad_request(format!(
+    match tokio::time::timeout(BODY_TIMEOUT, limited.collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Ok(Err(error)) => Err(ApiError::bad_request(format!(
             "reading the request body failed: {error}"
+        ))),
+        Err(_) => Err(ApiError::timeout(format!(
+            "the request body did not arrive within {BODY_TIMEOUT:?}"
         ))),
     }
 }
