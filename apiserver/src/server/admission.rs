@@ -276,7 +276,7 @@ fn admit_crd(old: Option<&Value>, object: &mut Value, now: &str) -> Vec<FieldErr
         Ok(definition) => definition,
         Err(error) => return vec![error],
     };
-    let errors = crd::validate(&definition);
+    let errors = crd::validate(&definition, old);
     if !errors.is_empty() {
         return errors;
     }

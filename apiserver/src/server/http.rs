@@ -119,7 +119,7 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
     let method = parts.method.clone();
     let body = read_body(body).await?;
     let served = target.served.clone();
-    match (method, target.name.is_some()) {
+    match (method.clone(), target.name.is_some()) {
         (Method::GET, true) => {
             let stored = read::get(&state, &target)?;
             if wants_table(headers) {
@@ -147,33 +147,17 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
             }
             Ok(json_bytes(read::list_body(&served, &page)))
         }
-        (Method::POST, false) => {
-            let object = decode_object(headers, &body, true)?;
-            let written =
-                write::write(&state, &target, Change::Create(object), &query, user_agent)?;
-            Ok(written_response(written, StatusCode::CREATED))
-        }
-        (Method::PUT, true) => {
-            let object = decode_object(headers, &body, false)?;
-            let written =
-                write::write(&state, &target, Change::Update(object), &query, user_agent)?;
-            Ok(written_response(written, StatusCode::OK))
-        }
-        (Method::PATCH, true) => {
-            let content_type = headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            let patch_type = PatchType::from_content_type(content_type)
-                .ok_or_else(|| ApiError::unsupported_media_type(content_type))?;
-            let patch = parse_body(&body, patch_type == PatchType::Apply)?;
-            let written = write::write(
-                &state,
-                &target,
-                Change::Patch(patch_type, patch),
-                &query,
-                user_agent,
-            )?;
+        (Method::POST, false) | (Method::PUT, true) | (Method::PATCH, true) => {
+            // Decoding and validation (CEL rules included) run off the threads serving others.
+            let headers = headers.clone();
+            let user_agent = user_agent.map(str::to_owned);
+            let written = state
+                .off_thread(move |state, deadline| {
+                    let change = requested_change(&method, &headers, &body)?;
+                    let agent = user_agent.as_deref();
+                    write::write(state, &target, change, &query, agent, Some(deadline))
+                })
+                .await?;
             let status = if written.created {
                 StatusCode::CREATED
             } else {
@@ -260,6 +244,27 @@ async fn read_body(body: Body) -> ApiResult<Bytes> {
             "the request body did not arrive within {BODY_TIMEOUT:?}"
         ))),
     }
+}
+
+/// What a create, update or patch asks for.
+fn requested_change(method: &Method, headers: &HeaderMap, body: &[u8]) -> ApiResult<Change> {
+    if *method == Method::PATCH {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let patch_type = PatchType::from_content_type(content_type)
+            .ok_or_else(|| ApiError::unsupported_media_type(content_type))?;
+        let patch = parse_body(body, patch_type == PatchType::Apply)?;
+        return Ok(Change::Patch(patch_type, patch));
+    }
+    let create = *method == Method::POST;
+    let object = decode_object(headers, body, create)?;
+    Ok(if create {
+        Change::Create(object)
+    } else {
+        Change::Update(object)
+    })
 }
 
 /// The object in a create or update body: JSON, YAML, or protobuf from kubectl's generators.

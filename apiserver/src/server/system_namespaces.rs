@@ -52,7 +52,14 @@ pub fn ensure(state: &ServerState) -> ApiResult<()> {
             "kind": "Namespace",
             "metadata": { "name": name },
         });
-        match write::write(state, &target, Change::Create(namespace), &query, None) {
+        match write::write(
+            state,
+            &target,
+            Change::Create(namespace),
+            &query,
+            None,
+            None,
+        ) {
             Ok(_) => {}
             Err(error) if error.reason == "AlreadyExists" => {}
             Err(error) => return Err(error),

@@ -1,6 +1,8 @@
 //! Create, update, patch and server-side apply: read the current object, compute the new one,
 //! prepare it, and store it with a compare-and-swap, retrying when another write got there first.
 
+use std::time::Instant;
+
 use serde_json::{Value, json};
 
 use super::{
@@ -67,13 +69,14 @@ pub enum Change {
     Patch(PatchType, Value),
 }
 
-/// Performs a write on `target`.
+/// Performs a write on `target`; past `deadline`, nothing is stored.
 pub fn write(
     state: &ServerState,
     target: &Target,
     change: Change,
     query: &Query,
     user_agent: Option<&str>,
+    deadline: Option<Instant>,
 ) -> ApiResult<Written> {
     let served = &target.served;
     if served.behaviour == Behaviour::Workload {
@@ -119,7 +122,11 @@ pub fn write(
             manager: &manager,
             field_validation,
             now: &now,
+            deadline,
         };
+        // NB: validation stops at the deadline with an Invalid error naming the rule it did not
+        // run, rather than a 504: clients (kube-rs) retry a 504 for minutes, and the same object
+        // would take as long again.
         let (prepared, warnings) = prepare(target, current.as_ref(), new, kind, &options)?;
         let key = match &prepared {
             Prepared::Store(object) | Prepared::Remove(object) if stored.is_none() => ObjectKey {
@@ -164,6 +171,9 @@ pub fn write(
             },
             Prepared::Remove(_) => Write::Delete { key, precondition },
         };
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            return Err(super::timed_out(state.options.write_timeout));
+        }
         match state.store.commit(vec![write]) {
             Ok(events) => {
                 let event = &events[0];

@@ -36,6 +36,7 @@ fn create(
         Change::Create(object),
         &Query::default(),
         None,
+        None,
     )
     .map(|written| written.object)
     .map_err(|error| (error.code, error.reason))
