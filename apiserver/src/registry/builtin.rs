@@ -145,9 +145,19 @@ pub fn builtin_resources() -> Vec<(ResourceInfo, Behaviour)> {
     .collect()
 }
 
+/// Group, version, plural, kind, whether namespaced, and short names of a kind.
+type Names = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    &'static [&'static str],
+);
+
 /// The kinds kubectl's default `apply --prune` allow-list names that the server does not
-/// otherwise serve: group, version, plural, kind, namespaced, short names.
-const WORKLOADS: &[(&str, &str, &str, &str, bool, &[&str])] = &[
+/// otherwise serve.
+const WORKLOADS: &[Names] = &[
     ("", "v1", "endpoints", "Endpoints", true, &["ep"]),
     (
         "",

@@ -52,9 +52,9 @@ pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
             _ = housekeeping.tick() => {
                 event_ttl::expire(&state, event_ttl);
                 let store = state.clone();
-                match tokio::task::spawn_blocking(move || store.store.maintain()).await {
-                    Ok(Err(error)) => tracing::warn!(%error, "Store housekeeping failed"),
-                    Ok(Ok(())) | Err(_) => {}
+                let done = tokio::task::spawn_blocking(move || store.store.maintain()).await;
+                if let Ok(Err(error)) = done {
+                    tracing::warn!(%error, "Store housekeeping failed");
                 }
             }
             received = changes.recv() => match received {

@@ -29,7 +29,7 @@ pub(super) fn check_static(root: &Node) -> Vec<FieldError> {
         .map(|(_, cost)| *cost)
         .fold(0u64, u64::saturating_add);
     if total > PER_CRD_LIMIT {
-        costs.sort_by(|a, b| b.1.cmp(&a.1));
+        costs.sort_by_key(|(_, cost)| std::cmp::Reverse(*cost));
         for (path, _) in costs
             .iter()
             .filter(|(_, cost)| *cost >= PER_CRD_LIMIT / 100)
