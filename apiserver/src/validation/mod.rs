@@ -17,6 +17,7 @@ mod cel_budget;
 mod cel_cost;
 mod cel_eval;
 mod cel_regex;
+mod cel_shape;
 mod checks;
 mod defaults;
 mod extensions;
