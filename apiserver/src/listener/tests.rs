@@ -110,7 +110,11 @@ async fn a_connection_that_sends_nothing_is_closed_after_the_header_read_timeout
     closed_by_server(&mut idle).await;
     // A response still streaming (a watch) is not idle: it outlives the timeout many times.
     let mut watch = TcpStream::connect(server.address).await.unwrap();
-    assert!(request(&mut watch, "/stream").await.starts_with("HTTP/1.1 200"));
+    assert!(
+        request(&mut watch, "/stream")
+            .await
+            .starts_with("HTTP/1.1 200")
+    );
     let streamed = tokio::time::Instant::now();
     let mut buffer = [0u8; 64];
     while streamed.elapsed() < Duration::from_secs(1) {
