@@ -171,11 +171,18 @@ async fn director(State(api): State<Arc<Api>>, headers: HeaderMap, body: Body) -
 const DRAIN_BYTES: usize = 64 * 1024 * 1024;
 const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The body, if it is at most `limit` bytes. A larger one is not kept: the rest of it is read
-/// and discarded (within [`DRAIN_BYTES`] and [`DRAIN_TIME`]) so that a client still sending
-/// receives the 413 instead of a connection reset by a server that stopped reading.
+/// The body, if it is at most `limit` bytes. One declared larger is refused at once. One found
+/// larger while reading (chunked) is not kept: the rest of it is read and discarded (within
+/// [`DRAIN_BYTES`] and [`DRAIN_TIME`]) so that a client still sending receives the 413 instead
+/// of a connection reset by a server that stopped reading.
 async fn read_bounded(body: Body, limit: usize) -> Option<bytes::Bytes> {
+    use axum::body::HttpBody as _;
     use futures_util::StreamExt;
+    // A declared Content-Length over the bound is refused on the header, before anything is
+    // read; only a body of unknown length (chunked) is drained.
+    if body.size_hint().lower() > limit as u64 {
+        return None;
+    }
     let mut stream = body.into_data_stream();
     let mut kept = bytes::BytesMut::new();
     while let Some(chunk) = stream.next().await {

@@ -14,7 +14,9 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::{
     auth::jwt::SigningKey,
-    listener, pki, rbac,
+    data_dir,
+    listener::{self, ListenerOptions},
+    pki, rbac,
     server::{self, ServerOptions, ServerState},
     store::{Store, StoreOptions},
 };
@@ -45,6 +47,8 @@ pub struct Config {
     pub server: ServerOptions,
     /// Storage tunables.
     pub store: StoreOptions,
+    /// Connection bounds of the listener.
+    pub listener: ListenerOptions,
 }
 
 impl Config {
@@ -64,6 +68,7 @@ impl Config {
             transport: Transport::Tls { hosts },
             server: ServerOptions::default(),
             store: StoreOptions::default(),
+            listener: ListenerOptions::default(),
         }
     }
 }
@@ -90,10 +95,11 @@ pub struct ControlPlane {
 impl ControlPlane {
     /// Opens the data directory, starts the collector and listens.
     pub async fn start(config: Config) -> io::Result<Self> {
-        fs::create_dir_all(&config.data_dir)?;
+        data_dir::make_private(&config.data_dir)?;
         let lock = lock_data_dir(&config.data_dir)?;
-        let store = Store::open(&config.data_dir.join("state.db"), config.store.clone())
-            .map_err(io::Error::other)?;
+        let database = config.data_dir.join("state.db");
+        drop(data_dir::create_private(&database)?);
+        let store = Store::open(&database, config.store.clone()).map_err(io::Error::other)?;
         let hosts = match &config.transport {
             Transport::Tls { hosts } => hosts.clone(),
             Transport::PlainLoopback => Vec::new(),
@@ -127,9 +133,12 @@ impl ControlPlane {
             &credentials.ca_pem,
             &credentials.admin_token,
         )?;
-
         let token_key =
             SigningKey::load_or_create(&config.data_dir.join(pki::files::SERVICE_ACCOUNT_KEY))?;
+        // Everything is in place now (the database's write-ahead log and every key included):
+        // check once more that nothing was created with looser permissions.
+        data_dir::make_private(&config.data_dir)?;
+
         let state = Arc::new(
             ServerState::new(
                 Arc::new(store),
@@ -151,12 +160,11 @@ impl ControlPlane {
         let stopped = async move {
             let _ = stop.wait_for(|stopped| *stopped).await;
         };
-        tasks.spawn(listener::serve(
-            listener,
-            acceptor,
-            server::router(state.clone()),
-            stopped,
-        ));
+        let router = server::router(state.clone());
+        let options = config.listener.clone();
+        tasks.spawn(async move {
+            listener::serve(listener, acceptor, router, &options, stopped).await;
+        });
         Ok(Self {
             address,
             url,
@@ -191,7 +199,7 @@ impl ControlPlane {
 
 /// Only one server may use a data directory at a time.
 fn lock_data_dir(data_dir: &Path) -> io::Result<File> {
-    let file = File::create(data_dir.join("lock"))?;
+    let file = data_dir::create_private(&data_dir.join("lock"))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(fs::TryLockError::WouldBlock) => Err(io::Error::new(

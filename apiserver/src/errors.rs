@@ -432,6 +432,11 @@ impl ApiError {
         Self::plain(503, "ServiceUnavailable", message)
     }
 
+    /// 504: the request did not complete in the time it had.
+    pub fn timeout(message: impl Into<String>) -> Self {
+        Self::plain(504, "Timeout", message)
+    }
+
     /// Adds causes to the error.
     pub fn with_causes(mut self, causes: Vec<StatusCause>) -> Self {
         self.details.get_or_insert_with(Box::default).causes = causes;

@@ -12,6 +12,7 @@
 pub mod apply;
 pub mod auth;
 pub mod control_plane;
+pub mod data_dir;
 mod der;
 pub mod errors;
 pub mod jsonpath;

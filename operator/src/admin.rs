@@ -41,9 +41,11 @@ pub async fn serve(
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .with_state(state);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown.wait())
-        .await
+    // The same listener as the API's: timeouts, a connection limit of its own (so /healthz
+    // answers while another listener is flooded) and a clean close at shutdown.
+    let options = compass_apiserver::listener::ListenerOptions::default();
+    compass_apiserver::listener::serve(listener, None, router, &options, shutdown.wait()).await;
+    Ok(())
 }
 
 async fn readyz(State(state): State<AdminState>) -> impl IntoResponse {

@@ -65,7 +65,9 @@ pub async fn start(
         .map_err(|e| format!("the API listener has no address: {e}"))?;
     let acceptor = listener.tls.map(TlsAcceptor::from);
     let task = tokio::spawn(async move {
-        compass_apiserver::listener::serve(socket, acceptor, router(api), shutdown.wait()).await;
+        let options = compass_apiserver::listener::ListenerOptions::default();
+        let app = router(api);
+        compass_apiserver::listener::serve(socket, acceptor, app, &options, shutdown.wait()).await;
         watches.abort_all();
         while watches.join_next().await.is_some() {}
     });

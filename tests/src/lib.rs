@@ -117,7 +117,9 @@ impl TestServer {
         Self::start_configured(data_dir, configure).await
     }
 
-    async fn start_configured(
+    /// Starts a control plane in an existing data directory with its configuration changed by
+    /// `configure`.
+    pub async fn start_configured(
         data_dir: tempfile::TempDir,
         configure: impl FnOnce(&mut Config),
     ) -> Self {

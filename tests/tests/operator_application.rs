@@ -331,3 +331,26 @@ async fn labels_are_checked_against_label_definitions_as_they_come_and_go() {
         .await;
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_label_key_with_control_characters_or_blank_is_reported() {
+    let env = Env::start().await;
+    env.create::<Application>(json!({
+        "apiVersion": "compass.kyma-project.io/v1alpha1", "kind": "Application",
+        "metadata": { "name": "ledger" }, "spec": { "labels": { "cost\tcenter": "finance", " ": 1 } },
+    }))
+    .await;
+    let app = env
+        .wait_condition("ledger", "LabelsValid", "False", "LabelInvalid")
+        .await;
+    let (_, _, message) = condition(&app, "LabelsValid").unwrap();
+    assert!(
+        message.contains(r#"label "cost\tcenter": a label key cannot contain control characters"#),
+        "{message}"
+    );
+    assert!(
+        message.contains("cannot start or end with white space"),
+        "{message}"
+    );
+    env.stop().await;
+}

@@ -123,19 +123,10 @@ pub fn check_key(field: &str, key: &str) -> ApiResult<()> {
             format!("label key must be at most {LONG_MAX} characters"),
         ));
     }
-    if key.chars().any(char::is_control) {
-        return Err(invalid(
-            field,
-            "a label key cannot contain control characters",
-        ));
+    match compass_crds::labels::key_characters_problem(key) {
+        Some(problem) => Err(invalid(field, problem)),
+        None => Ok(()),
     }
-    if key.starts_with(char::is_whitespace) || key.ends_with(char::is_whitespace) {
-        return Err(invalid(
-            field,
-            "a label key cannot start or end with white space",
-        ));
-    }
-    Ok(())
 }
 
 /// The arguments of the `set*Label` mutations.

@@ -144,8 +144,11 @@ fn create_ca(data_dir: &Path) -> io::Result<Authority> {
         &data_dir.join(files::CA_KEY),
         key.serialize_pem().as_bytes(),
     )?;
-    fs::write(data_dir.join(files::CA_CERT), certificate.pem())?;
-    fs::write(data_dir.join(files::CA_CREATED), created.to_string())?;
+    write_private(&data_dir.join(files::CA_CERT), certificate.pem().as_bytes())?;
+    write_private(
+        &data_dir.join(files::CA_CREATED),
+        created.to_string().as_bytes(),
+    )?;
     Ok(Authority {
         key,
         pem: certificate.pem(),

@@ -24,6 +24,7 @@ const MAX_PASSES: usize = 8;
 /// Runs the controller until `shutdown` turns true.
 pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
     let mut changes = state.store.subscribe();
+    let mut seen = state.store.last_change(&[keys::CLUSTER_ROLES]);
     aggregate_all(&state);
     let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
     ticks.tick().await;
@@ -38,10 +39,14 @@ pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
                 aggregate_all(&state);
             }
             received = changes.recv() => match received {
-                Ok(event) if event.key.resource == keys::CLUSTER_ROLES => {
-                    aggregate_all(&state);
+                // The store announces resourceVersions; only a ClusterRole's change matters.
+                Ok(_) => {
+                    let changed = state.store.last_change(&[keys::CLUSTER_ROLES]);
+                    if changed > seen {
+                        seen = changed;
+                        aggregate_all(&state);
+                    }
                 }
-                Ok(_) => {}
                 Err(RecvError::Lagged(_)) => {
                     aggregate_all(&state);
                 }

@@ -323,6 +323,7 @@ pub(crate) fn write_as_server(
     let writer = Writer {
         user: &server,
         user_agent: None,
+        deadline: None,
     };
     match write::write(state, &target, change, &query, writer) {
         Ok(_) => Ok(()),

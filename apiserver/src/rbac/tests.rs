@@ -42,6 +42,7 @@ fn put(state: &ServerState, object: Value) {
     let writer = write::Writer {
         user: &server,
         user_agent: None,
+        deadline: None,
     };
     write::write(
         state,

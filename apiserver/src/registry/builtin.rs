@@ -34,6 +34,10 @@ pub enum Behaviour {
     Review(Review),
     /// An object of a CRD.
     Custom,
+    /// A workload kind of kubectl's default `apply --prune` allow-list (Pod, Deployment, ...):
+    /// listed and watched as an always-empty collection so that kubectl accepts the list, and
+    /// never created, because this control plane runs no workloads.
+    Workload,
 }
 
 /// The create-only review kinds.
@@ -232,7 +236,66 @@ const KINDS: &[Kind] = &[
         false,
         Behaviour::Review(Review::Token),
     ),
+    // The kinds of kubectl's default `apply --prune` allow-list not served otherwise.
+    named(workload("", "endpoints", "Endpoints", true), &["ep"], false),
+    named(
+        workload("", "persistentvolumeclaims", "PersistentVolumeClaim", true),
+        &["pvc"],
+        false,
+    ),
+    named(
+        workload("", "persistentvolumes", "PersistentVolume", false),
+        &["pv"],
+        false,
+    ),
+    named(workload("", "pods", "Pod", true), &["po"], false),
+    named(
+        workload("", "replicationcontrollers", "ReplicationController", true),
+        &["rc"],
+        false,
+    ),
+    named(workload("", "services", "Service", true), &["svc"], false),
+    workload("batch", "jobs", "Job", true),
+    named(
+        workload("batch", "cronjobs", "CronJob", true),
+        &["cj"],
+        false,
+    ),
+    named(
+        workload("networking.k8s.io", "ingresses", "Ingress", true),
+        &["ing"],
+        false,
+    ),
+    named(
+        workload("apps", "daemonsets", "DaemonSet", true),
+        &["ds"],
+        false,
+    ),
+    named(
+        workload("apps", "deployments", "Deployment", true),
+        &["deploy"],
+        false,
+    ),
+    named(
+        workload("apps", "replicasets", "ReplicaSet", true),
+        &["rs"],
+        false,
+    ),
+    named(
+        workload("apps", "statefulsets", "StatefulSet", true),
+        &["sts"],
+        false,
+    ),
 ];
+
+const fn workload(
+    group: &'static str,
+    plural: &'static str,
+    name: &'static str,
+    namespaced: bool,
+) -> Kind {
+    kind(group, plural, name, namespaced, Behaviour::Workload)
+}
 
 fn info(row: &Kind) -> ResourceInfo {
     let create_subresources = if row.behaviour == Behaviour::ServiceAccount {

@@ -29,8 +29,12 @@ pub fn parse(object: &Value) -> Result<CustomResourceDefinition, FieldError> {
 }
 
 /// Checks a CRD the way kube-apiserver does before storing it: names, group, scope, versions and
-/// that every schema is structural with compiling CEL rules.
-pub fn validate(crd: &CustomResourceDefinition) -> Vec<FieldError> {
+/// that every schema is structural with compiling CEL rules whose estimated cost is within the
+/// limits. On an update (`old` is the stored CRD) the costs of a version whose schema did not
+/// change are not checked again, as kube-apiserver does not, so a CRD stored before a limit
+/// existed can still be updated.
+pub fn validate(crd: &CustomResourceDefinition, old: Option<&Value>) -> Vec<FieldError> {
+    let old = old.and_then(|old| parse(old).ok());
     let mut errors = Vec::new();
     let spec = &crd.spec;
     let name = crd.metadata.name.as_deref().unwrap_or_default();
@@ -107,13 +111,30 @@ pub fn validate(crd: &CustomResourceDefinition) -> Vec<FieldError> {
                 "schemas are required",
             )),
             Some(schema) => {
+                let unchanged = old.as_ref().is_some_and(|old| {
+                    old.spec.versions.iter().any(|v| {
+                        v.name == version.name
+                            && v.schema
+                                .as_ref()
+                                .and_then(|s| s.open_api_v3_schema.as_ref())
+                                == Some(schema)
+                    })
+                });
                 let schema = serde_json::to_value(schema).unwrap_or(Value::Null);
-                if let Err(schema_errors) = SchemaValidator::new(&schema) {
-                    errors.extend(schema_errors.into_iter().map(|mut e| {
-                        e.field = format!("{path}.schema.openAPIV3Schema.{}", e.field);
-                        e
-                    }));
-                }
+                let schema_errors = match SchemaValidator::new(&schema) {
+                    Ok(_) if unchanged => Vec::new(),
+                    Ok(validator) => validator.check_cel_costs(),
+                    Err(schema_errors) => schema_errors,
+                };
+                let at = format!("{path}.schema.openAPIV3Schema");
+                errors.extend(schema_errors.into_iter().map(|mut e| {
+                    e.field = if e.field.is_empty() {
+                        at.clone()
+                    } else {
+                        format!("{at}.{}", e.field)
+                    };
+                    e
+                }));
             }
         }
     }

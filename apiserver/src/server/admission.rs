@@ -165,7 +165,8 @@ pub fn admit_builtin(
         | Behaviour::Lease
         | Behaviour::ServiceAccount
         | Behaviour::Review(_)
-        | Behaviour::Custom => Vec::new(),
+        | Behaviour::Custom
+        | Behaviour::Workload => Vec::new(),
     }
 }
 
@@ -286,7 +287,7 @@ fn admit_crd(old: Option<&Value>, object: &mut Value, now: &str) -> Vec<FieldErr
         Ok(definition) => definition,
         Err(error) => return vec![error],
     };
-    let errors = crd::validate(&definition);
+    let errors = crd::validate(&definition, old);
     if !errors.is_empty() {
         return errors;
     }
@@ -343,7 +344,7 @@ pub fn prune_builtin(behaviour: Behaviour, object: &mut Value) -> Result<Vec<Str
         Behaviour::ClusterRole => roundtrip::<rbac::ClusterRole>(object)?,
         Behaviour::RoleBinding => roundtrip::<rbac::RoleBinding>(object)?,
         Behaviour::ClusterRoleBinding => roundtrip::<rbac::ClusterRoleBinding>(object)?,
-        Behaviour::Review(_) | Behaviour::Custom => return Ok(Vec::new()),
+        Behaviour::Review(_) | Behaviour::Custom | Behaviour::Workload => return Ok(Vec::new()),
     };
     let mut unknown = Vec::new();
     missing_keys(object, &normalized, "", &mut unknown);

@@ -3,39 +3,47 @@
 //! is deleted; foreground deletion deletes dependents first; orphaning unlinks them.
 //!
 //! The collector follows the store's changes and also sweeps everything periodically, so work
-//! missed while the server was down or while the change channel overflowed is still done.
+//! missed while the server was down or while the change channel overflowed is still done. It also
+//! expires Events (see [`super::event_ttl`]).
 
-use std::{collections::BTreeSet, sync::Arc, time::Duration};
+use std::{collections::BTreeSet, sync::Arc};
 
 use serde_json::Value;
 use tokio::sync::{broadcast::error::RecvError, watch};
 
+mod owners;
+
 use super::{
     ServerState, Target,
     delete::{self, DeleteOptions, FOREGROUND, ORPHAN, Propagation},
+    event_ttl,
 };
 use crate::{
     registry::{Served, crd::CLEANUP_FINALIZER},
-    store::{CommitError, EventType, ObjectKey, Precondition, StoredObject, Write},
+    store::{CommitError, Event, EventType, ObjectKey, Precondition, StoredObject, Write},
 };
+use owners::{collect_dependents_of, finish_owners_of, owners_gone, unlink_owner};
 
 /// Storage key of Namespaces.
 const NAMESPACES: &str = "/namespaces";
 /// Storage key of CustomResourceDefinitions.
 const CRDS: &str = "apiextensions.k8s.io/customresourcedefinitions";
-/// How often everything is swept for missed work.
-const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
 /// The finalizer in a Namespace's spec that holds it until its content is gone.
 const NAMESPACE_FINALIZER: &str = "kubernetes";
 
 /// Runs the collector until `shutdown` turns true.
 pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
     let mut changes = state.store.subscribe();
+    let mut seen = state.store.current_rv();
     sweep(&state);
     // Changes drive the collector; the sweep only catches work a lagging subscription or a
     // concurrent write made it miss, so it can be rare.
-    let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
+    let mut ticks = tokio::time::interval(state.options.gc_sweep_interval);
     ticks.tick().await;
+    // Expired Events and aged-out history go on the same beat.
+    let event_ttl = state.options.event_ttl;
+    let mut housekeeping = tokio::time::interval(event_ttl::check_interval(event_ttl));
+    housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = shutdown.changed() => {
@@ -44,19 +52,42 @@ pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
                 }
             }
             _ = ticks.tick() => sweep(&state),
-            received = changes.recv() => match received {
-                Ok(event) => {
-                    if event.type_ == EventType::Deleted {
-                        collect_dependents_of(&state, &event.object.meta.uid);
-                        finish_holders_of(&state, &event.key);
-                    } else if event.object.meta.deleting {
-                        finish_deletion(&state, &event.key, &event.object);
-                    }
+            _ = housekeeping.tick() => {
+                event_ttl::expire(&state, event_ttl);
+                let store = state.clone();
+                let done = tokio::task::spawn_blocking(move || store.store.maintain()).await;
+                if let Ok(Err(error)) = done {
+                    tracing::warn!(%error, "Store housekeeping failed");
                 }
-                Err(RecvError::Lagged(_)) => sweep(&state),
+            }
+            received = changes.recv() => match received {
+                Ok(_) | Err(RecvError::Lagged(_)) => match state.store.events_after(seen) {
+                    Ok(changed) => {
+                        for event in changed {
+                            seen = event.rv;
+                            react(&state, &event);
+                        }
+                    }
+                    // Changes left the history before they were looked at: sweep instead.
+                    Err(_) => {
+                        seen = state.store.current_rv();
+                        sweep(&state);
+                    }
+                },
                 Err(RecvError::Closed) => return,
             },
         }
+    }
+}
+
+/// The work one change makes possible.
+fn react(state: &ServerState, event: &Event) {
+    if event.type_ == EventType::Deleted {
+        collect_dependents_of(state, &event.object.meta.uid);
+        finish_holders_of(state, &event.key);
+        finish_owners_of(state, &event.key, &event.object);
+    } else if event.object.meta.deleting {
+        finish_deletion(state, &event.key, &event.object);
     }
 }
 
@@ -241,55 +272,6 @@ fn finish_crd(state: &ServerState, key: &ObjectKey, object: &StoredObject) {
     }
 }
 
-/// Deletes the dependents of a deleted object whose owners are now all gone.
-fn collect_dependents_of(state: &ServerState, uid: &str) {
-    if uid.is_empty() {
-        return;
-    }
-    for dependent in state.store.dependents_of(uid) {
-        if let Some(object) = state.store.get(&dependent)
-            && owners_gone(state, &dependent, &object)
-        {
-            delete_object(state, &dependent, Propagation::Background);
-        }
-    }
-}
-
-/// Whether none of an object's owners exists any more.
-fn owners_gone(state: &ServerState, key: &ObjectKey, object: &StoredObject) -> bool {
-    let value = object.value();
-    let Some(owners) = value["metadata"]["ownerReferences"].as_array() else {
-        return false;
-    };
-    let snapshot = state.registry.snapshot();
-    owners.iter().all(|owner| {
-        let api_version = owner["apiVersion"].as_str().unwrap_or_default();
-        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        let kind = owner["kind"].as_str().unwrap_or_default();
-        let Some(served) = snapshot
-            .served()
-            .iter()
-            .find(|s| s.info.group == group && s.info.kind == kind)
-        else {
-            // An owner of a kind the server does not serve cannot be checked; keep the dependent.
-            return false;
-        };
-        let owner_key = ObjectKey {
-            resource: served.storage_key.clone(),
-            namespace: if served.info.namespaced {
-                key.namespace.clone()
-            } else {
-                String::new()
-            },
-            name: owner["name"].as_str().unwrap_or_default().to_owned(),
-        };
-        state
-            .store
-            .get(&owner_key)
-            .is_none_or(|found| Some(found.meta.uid.as_str()) != owner["uid"].as_str())
-    })
-}
-
 /// Deletes an object as a client would, with the given propagation.
 fn delete_object(state: &ServerState, key: &ObjectKey, propagation: Propagation) {
     let Some(served) = served_for(state, &key.resource) else {
@@ -317,20 +299,6 @@ fn delete_object(state: &ServerState, key: &ObjectKey, propagation: Propagation)
     {
         tracing::warn!(resource = %key.resource, namespace = %key.namespace, name = %key.name, %error, "Garbage collection could not delete an object");
     }
-}
-
-/// Removes the owner reference with `uid` from an object.
-fn unlink_owner(state: &ServerState, key: &ObjectKey, uid: &str) {
-    update(state, key, |object| {
-        if let Some(owners) = object["metadata"]["ownerReferences"].as_array_mut() {
-            owners.retain(|o| o["uid"] != uid);
-            if owners.is_empty()
-                && let Some(metadata) = object["metadata"].as_object_mut()
-            {
-                metadata.remove("ownerReferences");
-            }
-        }
-    });
 }
 
 /// Removes a finalizer; an object being deleted goes once its last finalizer does.

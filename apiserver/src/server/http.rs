@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::{
     Router,
-    body::{Body, Bytes},
+    body::{Body, Bytes, HttpBody as _},
     extract::{Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware,
@@ -30,6 +30,8 @@ use crate::{
 
 /// Largest request body accepted, as kube-apiserver's default `--max-request-bytes`.
 const MAX_BODY: usize = 3 * 1024 * 1024;
+/// How long a client may take to send its body (kube-apiserver's request timeout).
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The router of the API server.
 pub fn router(state: Arc<ServerState>) -> Router {
@@ -43,6 +45,14 @@ pub fn router(state: Arc<ServerState>) -> Router {
         .route("/api/v1", get(discovery::core_resources))
         .route("/apis/{group}", get(discovery::group))
         .route("/apis/{group}/{version}", get(discovery::group_resources))
+        // kube-apiserver answers discovery with a trailing slash too, and the Python client's
+        // get_code, get_api_versions and get_api_resources ask for those paths.
+        .route("/version/", get(discovery::version))
+        .route("/api/", get(discovery::api))
+        .route("/apis/", get(discovery::apis))
+        .route("/api/v1/", get(discovery::core_resources))
+        .route("/apis/{group}/", get(discovery::group))
+        .route("/apis/{group}/{version}/", get(discovery::group_resources))
         .route("/openapi/v3", get(discovery::openapi_index))
         .route("/openapi/v3/{*path}", get(discovery::openapi_document))
         .fallback(resource)
@@ -74,14 +84,10 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
         .extensions
         .get::<guard::Requester>()
         .map_or_else(|| Arc::new(UserInfo::anonymous()), |r| r.0.clone());
-    let writer = Writer {
-        user: &user,
-        user_agent,
-    };
     if let Some(response) = answer_create_only(&state, &user, &target, &method, headers, &body)? {
         return Ok(response);
     }
-    match (method, target.name.is_some()) {
+    match (method.clone(), target.name.is_some()) {
         (Method::GET, true) => {
             let stored = read::get(&state, &target)?;
             if wants_table(headers) {
@@ -109,31 +115,22 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
             }
             Ok(json_bytes(read::list_body(&served, &page)))
         }
-        (Method::POST, false) => {
-            let object = decode_object(headers, &body, true)?;
-            let written = write::write(&state, &target, Change::Create(object), &query, writer)?;
-            Ok(written_response(written, StatusCode::CREATED))
-        }
-        (Method::PUT, true) => {
-            let object = decode_object(headers, &body, false)?;
-            let written = write::write(&state, &target, Change::Update(object), &query, writer)?;
-            Ok(written_response(written, StatusCode::OK))
-        }
-        (Method::PATCH, true) => {
-            let content_type = headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            let patch_type = PatchType::from_content_type(content_type)
-                .ok_or_else(|| ApiError::unsupported_media_type(content_type))?;
-            let patch = parse_body(&body, patch_type == PatchType::Apply)?;
-            let written = write::write(
-                &state,
-                &target,
-                Change::Patch(patch_type, patch),
-                &query,
-                writer,
-            )?;
+        (Method::POST, false) | (Method::PUT, true) | (Method::PATCH, true) => {
+            // Decoding and validation (CEL rules included) run off the threads serving others.
+            let headers = headers.clone();
+            let user_agent = user_agent.map(str::to_owned);
+            let user = user.clone();
+            let written = state
+                .off_thread(move |state, deadline| {
+                    let change = requested_change(&method, &headers, &body)?;
+                    let writer = Writer {
+                        user: &user,
+                        user_agent: user_agent.as_deref(),
+                        deadline: Some(deadline),
+                    };
+                    write::write(state, &target, change, &query, writer)
+                })
+                .await?;
             let status = if written.created {
                 StatusCode::CREATED
             } else {
@@ -240,16 +237,44 @@ fn resolve(state: &ServerState, parsed: path::ResourcePath) -> ApiResult<Target>
 }
 
 async fn read_body(body: Body) -> ApiResult<Bytes> {
+    let too_large = || ApiError::too_large(format!("the request body exceeds {MAX_BODY} bytes"));
+    // A declared length over the bound is refused before anything is read, rather than waited
+    // for: a client announcing a gigabyte would otherwise hold the connection as long as it likes.
+    if body.size_hint().lower() > MAX_BODY as u64 {
+        return Err(too_large());
+    }
     let limited = http_body_util::Limited::new(body, MAX_BODY);
-    match limited.collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(ApiError::too_large(
-            format!("the request body exceeds {MAX_BODY} bytes"),
-        )),
-        Err(error) => Err(ApiError::bad_request(format!(
+    match tokio::time::timeout(BODY_TIMEOUT, limited.collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Ok(Err(error)) => Err(ApiError::bad_request(format!(
             "reading the request body failed: {error}"
         ))),
+        Err(_) => Err(ApiError::timeout(format!(
+            "the request body did not arrive within {BODY_TIMEOUT:?}"
+        ))),
     }
+}
+
+/// What a create, update or patch asks for.
+fn requested_change(method: &Method, headers: &HeaderMap, body: &[u8]) -> ApiResult<Change> {
+    if *method == Method::PATCH {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let patch_type = PatchType::from_content_type(content_type)
+            .ok_or_else(|| ApiError::unsupported_media_type(content_type))?;
+        let patch = parse_body(body, patch_type == PatchType::Apply)?;
+        return Ok(Change::Patch(patch_type, patch));
+    }
+    let create = *method == Method::POST;
+    let object = decode_object(headers, body, create)?;
+    Ok(if create {
+        Change::Create(object)
+    } else {
+        Change::Update(object)
+    })
 }
 
 /// The object in a create or update body: JSON, YAML, or protobuf from kubectl's generators.

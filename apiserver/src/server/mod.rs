@@ -5,6 +5,7 @@ mod admission;
 mod convert;
 mod delete;
 mod discovery;
+pub mod event_ttl;
 pub mod gc;
 mod guard;
 mod http;
@@ -21,7 +22,10 @@ mod table;
 mod watch;
 pub(crate) mod write;
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use jiff::Timestamp;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
@@ -29,12 +33,22 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 pub use guard::Requester;
 pub use http::router;
 
+use tokio::sync::Semaphore;
+
 use crate::{
     auth::{Authenticator, jwt::SigningKey},
+    errors::{ApiError, ApiResult},
     rbac::Authorizer,
     registry::{Behaviour, Registry, Served},
     store::Store,
 };
+
+/// The answer to a request that ran out of time.
+pub fn timed_out(limit: Duration) -> ApiError {
+    ApiError::timeout(format!(
+        "Timeout: request did not complete within the allotted timeout of {limit:?}"
+    ))
+}
 
 /// Tunables of request handling.
 #[derive(Clone, Debug)]
@@ -43,15 +57,31 @@ pub struct ServerOptions {
     pub bookmark_interval: Duration,
     /// How long a watch without `timeoutSeconds` stays open.
     pub watch_timeout: Duration,
+    /// How long an Event lives after its last write (kube-apiserver's `--event-ttl`).
+    pub event_ttl: Duration,
+    /// How often the collector sweeps every object for work its change feed made it miss.
+    pub gc_sweep_interval: Duration,
+    /// How long a write may take, waiting for its turn included (kube-apiserver's request
+    /// timeout). Past it the write stores nothing: a validation still running stops before its
+    /// next rule (`422 Invalid` naming that rule, as the same object would take as long again),
+    /// and a write still waiting for its turn is answered `504 Timeout`.
+    pub write_timeout: Duration,
+    /// How many writes are prepared (decoded, validated with their CEL rules) at once, on
+    /// threads of their own.
+    pub concurrent_writes: usize,
 }
 
 impl Default for ServerOptions {
     fn default() -> Self {
         // kube-apiserver closes watches after its minimum request timeout (30 minutes, randomised
-        // up to twice that) and sends bookmarks about once a minute.
+        // up to twice that), sends bookmarks about once a minute and keeps Events for an hour.
         Self {
             bookmark_interval: Duration::from_secs(60),
             watch_timeout: Duration::from_secs(1800),
+            event_ttl: Duration::from_secs(3600),
+            gc_sweep_interval: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(60),
+            concurrent_writes: std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
         }
     }
 }
@@ -68,6 +98,8 @@ pub struct ServerState {
     pub authorizer: Authorizer,
     /// Request handling tunables.
     pub options: ServerOptions,
+    /// Turns of the writes being prepared at once.
+    writers: Arc<Semaphore>,
 }
 
 impl ServerState {
@@ -80,6 +112,7 @@ impl ServerState {
             registry: Registry::new(),
             authenticator: Authenticator::new(admin_tokens, SigningKey::ephemeral()),
             authorizer: Authorizer::default(),
+            writers: Arc::new(Semaphore::new(options.concurrent_writes.max(1))),
             options,
         };
         state.reload_crds();
@@ -107,6 +140,31 @@ impl ServerState {
             .filter_map(|(_, o)| serde_json::from_slice(&o.json).ok())
             .collect();
         self.registry.rebuild(&crds);
+    }
+
+    /// Runs a write's work (decoding, admission, validation with its CEL rules, storing) on the
+    /// blocking pool, a few at a time, so that an expensive validation never holds up the threads
+    /// that serve other requests (a GET, `/healthz`, a watch). `work` gets the deadline, which it
+    /// must not store past.
+    pub async fn off_thread<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&ServerState, Instant) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let limit = self.options.write_timeout;
+        let deadline = Instant::now() + limit;
+        let turn = tokio::time::timeout_at(deadline.into(), self.writers.clone().acquire_owned());
+        let turn = match turn.await {
+            Ok(Ok(turn)) => turn,
+            Ok(Err(_)) => return Err(ApiError::unavailable("the server is shutting down")),
+            Err(_) => return Err(timed_out(limit)),
+        };
+        let state = self.clone();
+        let work = tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            work(&state, deadline)
+        });
+        work.await
+            .map_err(|e| ApiError::internal(format!("the write failed: {e}")))?
     }
 
     /// Work after a successful write: a changed CRD changes what is served.

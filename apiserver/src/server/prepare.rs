@@ -2,6 +2,8 @@
 //! subresource rules, system metadata, unknown fields, defaulting, kind rules, validation,
 //! managed fields, generation, and recognising a write that changes nothing.
 
+use std::time::Instant;
+
 use serde_json::{Value, json};
 
 use super::{Subresource, Target, admission, convert, query::FieldValidation};
@@ -34,6 +36,8 @@ pub struct WriteOptions<'a> {
     pub field_validation: FieldValidation,
     /// The time of the write, RFC 3339.
     pub now: &'a str,
+    /// When validation must stop.
+    pub deadline: Option<Instant>,
 }
 
 /// The outcome of preparing a write.
@@ -98,7 +102,7 @@ pub fn prepare(
     errors.extend(admission::validate_metadata(served.behaviour, &new));
     check_finalizers(current, &new, &mut errors);
     if let Some(validator) = &served.validator {
-        errors.extend(validator.validate(&new, current));
+        errors.extend(validator.validate_within(&new, current, options.deadline));
     }
     if !errors.is_empty() {
         let name = new["metadata"]["name"]

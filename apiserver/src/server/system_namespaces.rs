@@ -57,6 +57,7 @@ pub fn ensure(state: &ServerState) -> ApiResult<()> {
         let writer = write::Writer {
             user: &server,
             user_agent: None,
+            deadline: None,
         };
         match write::write(state, &target, Change::Create(namespace), &query, writer) {
             Ok(_) => {}

@@ -139,6 +139,7 @@ fn count(value: &Value) -> Value {
 
 fn columns(served: &Served) -> Vec<Column> {
     match served.behaviour {
+        Behaviour::Workload => vec![name_column(), age_column()],
         Behaviour::Custom if served.info.printer_columns.is_empty() => {
             vec![name_column(), age_column()]
         }

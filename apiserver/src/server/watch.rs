@@ -52,7 +52,9 @@ pub fn watch(
         Some(seconds) => Duration::from_secs(seconds),
         None => state.options.watch_timeout,
     };
-    let (sender, receiver) = mpsc::channel::<Bytes>(256);
+    // A few events in flight are enough to keep the connection busy; a client that stops reading
+    // then holds at most these, not a backlog of (possibly large) objects.
+    let (sender, receiver) = mpsc::channel::<Bytes>(8);
     let namespace = target.namespace.clone();
     let start = Start {
         requested,
@@ -148,19 +150,12 @@ async fn stream(
                     return;
                 }
             }
+            // A wake-up (or several missed ones) means changes after `last_rv` are in the
+            // history; a watch that fell so far behind that they left it is expired.
             received = changes.recv() => match received {
-                Ok(event) => {
-                    if event.rv <= last_rv {
-                        continue;
-                    }
-                    last_rv = event.rv;
-                    if !watcher.forward(&event).await {
-                        return;
-                    }
-                }
-                Err(RecvError::Lagged(_)) => match store.events_after(last_rv) {
-                    Ok(missed) => {
-                        for event in missed {
+                Ok(_) | Err(RecvError::Lagged(_)) => match store.events_after(last_rv) {
+                    Ok(changed) => {
+                        for event in changed {
                             last_rv = event.rv;
                             if !watcher.forward(&event).await {
                                 return;

@@ -1,6 +1,8 @@
 //! Create, update, patch and server-side apply: read the current object, compute the new one,
 //! prepare it, and store it with a compare-and-swap, retrying when another write got there first.
 
+use std::time::Instant;
+
 use serde_json::{Value, json};
 
 use super::{
@@ -18,6 +20,7 @@ use crate::{
         attributes::{Attributes, ResourceRequest},
         escalation,
     },
+    registry::Behaviour,
     store::{CommitError, ObjectKey, Precondition, Write},
 };
 
@@ -104,16 +107,19 @@ pub enum Change {
     Patch(PatchType, Value),
 }
 
-/// Who writes: the user (whose grants bound what RBAC objects it may write) and its client.
+/// Who writes: the user (whose grants bound what RBAC objects it may write), its client, and
+/// until when the write may take.
 #[derive(Clone, Copy)]
 pub struct Writer<'a> {
     /// The authenticated user.
     pub user: &'a UserInfo,
     /// The client's `User-Agent`, which names the field manager of non-apply writes.
     pub user_agent: Option<&'a str>,
+    /// Past this, nothing is stored.
+    pub deadline: Option<Instant>,
 }
 
-/// Performs a write on `target`.
+/// Performs a write on `target`; past the writer's deadline, nothing is stored.
 pub fn write(
     state: &ServerState,
     target: &Target,
@@ -122,7 +128,15 @@ pub fn write(
     writer: Writer<'_>,
 ) -> ApiResult<Written> {
     let user_agent = writer.user_agent;
+    let deadline = writer.deadline;
     let served = &target.served;
+    if served.behaviour == Behaviour::Workload {
+        return Err(ApiError::method_not_allowed(format!(
+            "{} cannot be created here: this control plane runs no workloads; it lists them (always \
+             empty) only so that tools such as kubectl apply --prune work",
+            served.info.qualified_resource()
+        )));
+    }
     let dry_run = query.dry_run()?;
     let field_validation = query.field_validation()?;
     let manager = manager_name(query, user_agent, &change)?;
@@ -173,7 +187,11 @@ pub fn write(
             manager: &manager,
             field_validation,
             now: &now,
+            deadline,
         };
+        // NB: validation stops at the deadline with an Invalid error naming the rule it did not
+        // run, rather than a 504: clients (kube-rs) retry a 504 for minutes, and the same object
+        // would take as long again.
         let (prepared, warnings) = prepare(target, current.as_ref(), new, kind, &options)?;
         let key = match &prepared {
             Prepared::Store(object) | Prepared::Remove(object) if stored.is_none() => ObjectKey {
@@ -218,6 +236,9 @@ pub fn write(
             },
             Prepared::Remove(_) => Write::Delete { key, precondition },
         };
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            return Err(super::timed_out(state.options.write_timeout));
+        }
         match state.store.commit(vec![write]) {
             Ok(events) => {
                 let event = &events[0];

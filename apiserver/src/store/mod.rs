@@ -1,23 +1,26 @@
 //! The object store: every object in memory as serialized JSON, SQLite underneath for durability,
-//! one global monotonically increasing resourceVersion, and a retained event log that watches
-//! replay from.
+//! one global monotonically increasing resourceVersion, and a change history (bounded in count,
+//! bytes and age, see [`history`]) that watches replay from.
 //!
 //! Objects are kept as bytes rather than parsed trees: lists and watches send them as they are,
 //! and memory stays close to the size of the JSON. Writes are compare-and-swap on the object's
 //! resourceVersion; the caller computes the new object outside the lock and retries on conflict.
 
+mod history;
 mod sqlite;
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet, VecDeque},
+    collections::{BTreeMap, HashMap, HashSet},
     path::Path,
     sync::{Arc, Mutex, MutexGuard},
+    time::{Duration, Instant},
 };
 
 use bytes::Bytes;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
+use history::History;
 use sqlite::{Change, Database};
 
 /// Where an object lives: its resource's storage key (`group/plural`), namespace and name.
@@ -205,23 +208,43 @@ pub struct TooOld {
     pub oldest: u64,
 }
 
-/// How the store is set up.
+/// How the store is set up: how much change history watches can replay from. The history
+/// (in memory and in the database alike) keeps the latest changes within all three bounds.
 #[derive(Clone, Debug)]
 pub struct StoreOptions {
-    /// How many changes are kept for watches to replay.
+    /// At most this many changes (100,000).
     pub retained_events: usize,
-    /// Capacity of the channel that fans changes out to watches.
-    pub broadcast_capacity: usize,
+    /// At most this many bytes of objects (64 MiB): a change counts its object and the object
+    /// before it.
+    pub retained_bytes: usize,
+    /// No change older than this (15 minutes; kube-apiserver compacts etcd every 5).
+    pub retained_age: Duration,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
         Self {
             retained_events: 100_000,
-            broadcast_capacity: 65_536,
+            retained_bytes: 64 * 1024 * 1024,
+            retained_age: Duration::from_secs(15 * 60),
         }
     }
 }
+
+impl StoreOptions {
+    fn limits(&self) -> history::Limits {
+        history::Limits {
+            count: self.retained_events,
+            bytes: self.retained_bytes,
+            age: self.retained_age,
+        }
+    }
+}
+
+/// Capacity of the channel that wakes followers. It carries only resourceVersions (followers
+/// read the changes from the history), so a follower that falls behind holds no objects alive;
+/// one that lags past the capacity just reads what it missed from the history.
+const WAKE_CAPACITY: usize = 64;
 
 type Objects = HashMap<String, BTreeMap<(String, String), StoredObject>>;
 
@@ -230,9 +253,8 @@ struct State {
     objects: Objects,
     /// Dependents by owner uid, for garbage collection.
     dependents: HashMap<String, HashSet<ObjectKey>>,
-    log: VecDeque<Arc<Event>>,
+    history: History,
     database: Database,
-    commits_since_prune: usize,
     /// The resourceVersion of the last change of each resource (storage key), deletions
     /// included, so caches derived from a resource know when they are stale.
     last_changes: HashMap<String, u64>,
@@ -241,8 +263,8 @@ struct State {
 /// The object store. Cheap to share behind an `Arc`.
 pub struct Store {
     state: Mutex<State>,
-    changes: broadcast::Sender<Arc<Event>>,
-    options: StoreOptions,
+    /// The resourceVersion of each commit's last change, for followers to wake on.
+    changes: broadcast::Sender<u64>,
 }
 
 impl Store {
@@ -273,7 +295,8 @@ impl Store {
                 .or_default()
                 .insert((loaded.key.namespace, loaded.key.name), stored);
         }
-        let mut log = VecDeque::new();
+        let mut history = History::new(options.limits());
+        let loaded_at = Instant::now();
         // The state of each object before an event is the one its previous event left; selector
         // watches replaying after a restart need it to tell objects leaving their selection.
         let mut last_seen: HashMap<ObjectKey, StoredObject> = HashMap::new();
@@ -292,31 +315,29 @@ impl Store {
             if loaded.type_ == EventType::Added {
                 last_seen.insert(loaded.key.clone(), object.clone());
             }
-            log.push_back(Arc::new(Event {
+            let event = Arc::new(Event {
                 rv: loaded.rv,
                 key: loaded.key,
                 type_: loaded.type_,
                 object,
                 previous,
-            }));
+            });
+            history.push(event, loaded_at);
         }
-        while log.len() > options.retained_events {
-            log.pop_front();
-        }
-        let (changes, _) = broadcast::channel(options.broadcast_capacity);
-        let state = State {
+        let mut state = State {
             rv,
             objects,
             dependents,
-            log,
+            history,
             database,
-            commits_since_prune: 0,
             last_changes,
         };
+        // Bounds lowered since the last run apply at once, to memory and database alike.
+        state.expire(loaded_at)?;
+        let (changes, _) = broadcast::channel(WAKE_CAPACITY);
         Ok(Self {
             state: Mutex::new(state),
             changes,
-            options,
         })
     }
 
@@ -505,13 +526,11 @@ impl Store {
         if prepared.is_empty() {
             return Ok(Vec::new());
         }
-        state.commits_since_prune += 1;
-        let prune = if state.commits_since_prune >= 1000 {
-            state.commits_since_prune = 0;
-            Some(rv.saturating_sub(self.options.retained_events as u64))
-        } else {
-            None
-        };
+        let now = Instant::now();
+        // The history after this commit, within its bounds: the changes it must drop go from the
+        // database in the same transaction.
+        let overflow = state.history.overflow(&prepared, now);
+        let prune = (overflow > 0).then(|| state.history.rv_at(overflow - 1, &prepared));
         let changes: Vec<Change<'_>> = prepared
             .iter()
             .map(|e| Change {
@@ -527,22 +546,34 @@ impl Store {
         for event in prepared {
             state.apply(&event);
             let event = Arc::new(event);
-            state.log.push_back(event.clone());
-            if state.log.len() > self.options.retained_events {
-                state.log.pop_front();
-            }
-            // No receiver is fine: nobody watches.
-            let _ = self.changes.send(event.clone());
+            state.history.push(event.clone(), now);
             events.push(event);
         }
+        state.history.drop_oldest(overflow);
+        // No receiver is fine: nobody watches.
+        let _ = self.changes.send(rv);
         Ok(events)
+    }
+
+    /// Housekeeping, for a background task to call now and then: drops changes that aged out of
+    /// the history (from memory and database) and gives the database's free pages back to the
+    /// file system.
+    pub fn maintain(&self) -> Result<(), rusqlite::Error> {
+        let mut state = self.lock();
+        state.expire(Instant::now())?;
+        state.database.reclaim_space()
+    }
+
+    /// How many changes the history holds, and the bytes of the objects they keep alive.
+    pub fn history_size(&self) -> (usize, usize) {
+        self.lock().history.size()
     }
 
     /// Starts following changes: the events after `rv` that the store still holds, and a
     /// receiver for every later change, with nothing lost or repeated in between.
     pub fn follow_from(&self, rv: u64) -> Result<Following, TooOld> {
         let state = self.lock();
-        let replay = state.events_after(rv)?;
+        let replay = state.history.after(rv, state.rv)?;
         Ok((replay, self.changes.subscribe()))
     }
 
@@ -565,14 +596,16 @@ impl Store {
         (items, state.rv, receiver)
     }
 
-    /// A receiver for every change from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+    /// A receiver woken by every commit from now on, with the commit's last resourceVersion;
+    /// read the changes with [`Store::events_after`].
+    pub fn subscribe(&self) -> broadcast::Receiver<u64> {
         self.changes.subscribe()
     }
 
-    /// The changes after `rv`, for a watch that fell behind the broadcast channel.
+    /// The changes after `rv`, or [`TooOld`] when the history no longer holds all of them.
     pub fn events_after(&self, rv: u64) -> Result<Vec<Arc<Event>>, TooOld> {
-        self.lock().events_after(rv)
+        let state = self.lock();
+        state.history.after(rv, state.rv)
     }
 }
 
@@ -605,32 +638,27 @@ impl State {
         }
     }
 
-    fn events_after(&self, rv: u64) -> Result<Vec<Arc<Event>>, TooOld> {
-        if rv >= self.rv {
-            return Ok(Vec::new());
+    /// Drops the changes that fall outside the history's bounds at `now`.
+    fn expire(&mut self, now: Instant) -> Result<(), rusqlite::Error> {
+        let overflow = self.history.overflow(&[], now);
+        if overflow > 0 {
+            self.database
+                .prune_events(self.history.rv_at(overflow - 1, &[]))?;
+            self.history.drop_oldest(overflow);
         }
-        // Every change after `rv` must still be held: the first held one must be `rv + 1`.
-        let oldest = self.log.front().map_or(self.rv + 1, |e| e.rv);
-        if oldest > rv + 1 {
-            return Err(TooOld {
-                requested: rv,
-                oldest: oldest.saturating_sub(1),
-            });
-        }
-        let start = self.log.partition_point(|e| e.rv <= rv);
-        Ok(self.log.range(start..).cloned().collect())
+        Ok(())
     }
 }
 
-/// Changes to replay, and a receiver for every later change.
-pub type Following = (Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>);
+/// Changes to replay, and a receiver woken by every later commit.
+pub type Following = (Vec<Arc<Event>>, broadcast::Receiver<u64>);
 
-/// A resource's objects (with their namespace and name) at a resourceVersion, and a receiver for
-/// every later change.
+/// A resource's objects (with their namespace and name) at a resourceVersion, and a receiver
+/// woken by every later commit.
 pub type Snapshot = (
     Vec<((String, String), StoredObject)>,
     u64,
-    broadcast::Receiver<Arc<Event>>,
+    broadcast::Receiver<u64>,
 );
 
 /// One page of a list.

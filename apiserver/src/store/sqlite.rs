@@ -1,5 +1,9 @@
 //! The durable half of the store: objects and the recent event log in SQLite (WAL mode), written
 //! in one transaction per change so every acknowledged write survives a crash of the process.
+//!
+//! The file gives back what pruned history freed: the database uses incremental auto-vacuum
+//! (databases from before are converted once, on open), and the write-ahead log is truncated
+//! after checkpoints, so a burst of large writes does not leave a large file behind.
 
 use std::path::Path;
 
@@ -31,6 +35,13 @@ pub(super) struct Change<'a> {
     pub json: &'a [u8],
 }
 
+/// `PRAGMA auto_vacuum` value of incremental auto-vacuum.
+const INCREMENTAL: i64 = 2;
+/// The write-ahead log is truncated to this size after each checkpoint.
+const JOURNAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
+/// Free pages (4 KiB each) the file may keep before [`Database::reclaim_space`] returns them.
+const FREE_PAGES_KEPT: i64 = 1024;
+
 /// The SQLite database of one data directory.
 pub(super) struct Database {
     connection: Connection,
@@ -40,6 +51,14 @@ impl Database {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
         let connection = Connection::open(path)?;
+        // Incremental auto-vacuum can only be chosen before the first table exists, or by
+        // rebuilding the file once with VACUUM.
+        let auto_vacuum: i64 = connection.pragma_query_value(None, "auto_vacuum", |r| r.get(0))?;
+        if auto_vacuum != INCREMENTAL {
+            connection.pragma_update(None, "auto_vacuum", INCREMENTAL)?;
+            connection.execute_batch("VACUUM")?;
+        }
+        connection.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
         // WAL with synchronous=NORMAL: a committed transaction is in the WAL file before the
         // commit returns, so it survives the process being killed; only a power loss between
         // checkpoints can lose the last commits.
@@ -178,5 +197,23 @@ impl Database {
             }
         }
         transaction.commit()
+    }
+
+    /// Drops the events at and before `floor`.
+    pub fn prune_events(&self, floor: u64) -> rusqlite::Result<()> {
+        self.connection
+            .execute("DELETE FROM events WHERE rv <= ?1", params![floor as i64])?;
+        Ok(())
+    }
+
+    /// Returns free pages to the file system when there are many.
+    pub fn reclaim_space(&self) -> rusqlite::Result<()> {
+        let free: i64 = self
+            .connection
+            .pragma_query_value(None, "freelist_count", |r| r.get(0))?;
+        if free > FREE_PAGES_KEPT {
+            self.connection.execute_batch("PRAGMA incremental_vacuum")?;
+        }
+        Ok(())
     }
 }

@@ -93,7 +93,7 @@ fn followers_replay_retained_changes_and_old_versions_are_too_old() {
     let dir = tempfile::tempdir().unwrap();
     let options = StoreOptions {
         retained_events: 3,
-        broadcast_capacity: 16,
+        ..StoreOptions::default()
     };
     let store = Store::open(&dir.path().join("db.sqlite"), options).unwrap();
     for name in ["a", "b", "c", "d", "e"] {
@@ -114,9 +114,18 @@ fn a_follower_sees_later_changes_exactly_once() {
     let (replay, mut receiver) = store.follow_from(1).unwrap();
     assert!(replay.is_empty());
     put(&store, "b", Precondition::Absent).unwrap();
-    let event = receiver.try_recv().unwrap();
-    assert_eq!((event.rv, event.key.name.as_str()), (2, "b"));
+    assert_eq!(
+        receiver.try_recv().unwrap(),
+        2,
+        "woken with the commit's version"
+    );
     assert!(receiver.try_recv().is_err());
+    let changed = store.events_after(1).unwrap();
+    let seen: Vec<_> = changed
+        .iter()
+        .map(|e| (e.rv, e.key.name.as_str()))
+        .collect();
+    assert_eq!(seen, [(2, "b")]);
 }
 
 #[test]
@@ -205,4 +214,105 @@ fn events_reloaded_after_a_reopen_know_the_object_before_each_change() {
         .map(|e| e.previous.as_ref().map(|p| p.rv))
         .collect();
     assert_eq!(previous, [None, Some(1), Some(2), None]);
+}
+
+/// A `thing` carrying `size` bytes of data.
+fn big(name: &str, size: usize) -> Value {
+    let mut object = thing(name);
+    object["data"] = json!("x".repeat(size));
+    object
+}
+
+fn put_big(store: &Store, name: &str, size: usize, precondition: Precondition) -> u64 {
+    let events = store
+        .commit(vec![Write::Put {
+            key: key(name),
+            object: big(name, size),
+            precondition,
+        }])
+        .unwrap();
+    events[0].rv
+}
+
+#[test]
+fn the_history_keeps_the_latest_changes_within_its_byte_bound_in_memory_and_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions {
+        retained_bytes: 1024 * 1024,
+        ..StoreOptions::default()
+    };
+    let path = dir.path().join("db.sqlite");
+    let store = Store::open(&path, options.clone()).unwrap();
+    let mut rv = put_big(&store, "a", 100_000, Precondition::Absent);
+    for _ in 0..30 {
+        rv = put_big(&store, "a", 100_000, Precondition::Version(rv));
+    }
+    let (count, bytes) = store.history_size();
+    assert!(bytes <= 1024 * 1024, "{bytes} bytes held");
+    // Each change holds its object and the one before it: five of them fit.
+    assert_eq!(count, 5);
+    assert!(store.events_after(rv - 5).is_ok(), "the last five are held");
+    assert_eq!(store.events_after(rv - 6).unwrap_err().requested, rv - 6);
+    drop(store);
+    // The database holds the same history, so a restart serves the same window.
+    let store = Store::open(&path, options).unwrap();
+    assert_eq!(store.history_size().0, 5);
+    assert!(store.events_after(rv - 6).is_err());
+    assert_eq!(store.events_after(rv - 5).unwrap().len(), 5);
+}
+
+#[test]
+fn changes_older_than_the_age_bound_leave_the_history_at_housekeeping() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions {
+        retained_age: std::time::Duration::ZERO,
+        ..StoreOptions::default()
+    };
+    let store = Store::open(&dir.path().join("db.sqlite"), options).unwrap();
+    put(&store, "a", Precondition::Absent).unwrap();
+    put(&store, "b", Precondition::Absent).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    store.maintain().unwrap();
+    assert_eq!(store.history_size(), (0, 0));
+    assert!(store.events_after(0).is_err(), "a watch from 0 is expired");
+    assert!(
+        store.events_after(2).unwrap().is_empty(),
+        "one from now is not"
+    );
+}
+
+#[test]
+fn the_database_file_stops_growing_once_the_history_is_full_and_shrinks_when_it_empties() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite");
+    let size = || {
+        let wal = path.with_extension("sqlite-wal");
+        std::fs::metadata(&path).unwrap().len() + std::fs::metadata(wal).map_or(0, |m| m.len())
+    };
+    let options = StoreOptions {
+        retained_bytes: 4 * 1024 * 1024,
+        ..StoreOptions::default()
+    };
+    let store = Store::open(&path, options.clone()).unwrap();
+    let mut rv = put_big(&store, "a", 500_000, Precondition::Absent);
+    for _ in 0..20 {
+        rv = put_big(&store, "a", 500_000, Precondition::Version(rv));
+    }
+    let full = size();
+    for _ in 0..60 {
+        rv = put_big(&store, "a", 500_000, Precondition::Version(rv));
+    }
+    // 60 more writes of 500 kB would add 30 MB without the bound.
+    assert!(size() < full + 8 * 1024 * 1024, "{} then {}", full, size());
+    drop(store);
+    // With the history bound lowered, the next start drops it, and housekeeping returns the
+    // space.
+    let small = StoreOptions {
+        retained_events: 1,
+        ..options
+    };
+    let store = Store::open(&path, small).unwrap();
+    store.maintain().unwrap();
+    drop(store);
+    assert!(size() < 4 * 1024 * 1024, "{} after pruning", size());
 }

@@ -32,6 +32,8 @@ const REASONS: [&str; 4] = [
 pub(super) struct CelRule {
     /// The rule, trimmed.
     pub rule: String,
+    /// Where the rule is in the schema: `properties[spec].x-kubernetes-validations[0]`.
+    pub path: String,
     /// The static message, trimmed; `None` when unset or blank.
     pub message: Option<String>,
     pub program: Program,
@@ -143,6 +145,7 @@ fn compile_rule(
     }
     Some(CelRule {
         rule: raw.rule.trim().to_owned(),
+        path: at.to_owned(),
         message: Some(raw.message.trim().to_owned()).filter(|m| !m.is_empty()),
         program,
         message_program,

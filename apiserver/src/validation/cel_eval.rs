@@ -16,11 +16,16 @@ use kube_cel::cel::{Context, Program, Value as Cel};
 use serde_json::Value;
 
 use super::cel::{CelRule, Reason};
+use super::cel_budget::Budget;
 use super::schema::{Additional, Kind, Node};
 use crate::errors::FieldError;
 
 thread_local! {
-    static BASE: Context<'static> = Context::default().with_all();
+    static BASE: Context<'static> = {
+        let mut base = Context::default().with_all();
+        super::cel_regex::register(&mut base);
+        base
+    };
     static TIMESTAMP: Option<Program> = Program::compile("timestamp(v)").ok();
     static DURATION: Option<Program> = Program::compile("duration(v)").ok();
 }
@@ -38,10 +43,10 @@ pub(super) struct Target<'a> {
     pub ratcheted: bool,
 }
 
-/// Runs the node's rules and adds the failures to `out`.
-pub(super) fn run_rules(target: &Target<'_>, out: &mut Vec<FieldError>) {
+/// Runs the node's rules within `budget` and adds the failures to `out`.
+pub(super) fn run_rules(target: &Target<'_>, budget: &mut Budget, out: &mut Vec<FieldError>) {
     // Rules validate non-null values only; a nullable field is checked from its parent.
-    if target.value.is_null() {
+    if target.value.is_null() || budget.exhausted() {
         return;
     }
     // An old `null` is no comparable old value: transition rules need one.
@@ -60,6 +65,14 @@ pub(super) fn run_rules(target: &Target<'_>, out: &mut Vec<FieldError>) {
     let previous = old.map(|o| to_cel(o, Some(target.node), target.resource));
     BASE.with(|base| {
         for rule in rules {
+            match budget.charge(rule, target.node, target.value, old, target.path) {
+                Ok(()) => {}
+                Err(Some(refused)) => {
+                    out.push(refused);
+                    continue;
+                }
+                Err(None) => return,
+            }
             let mut scope = base.new_inner_scope();
             scope.add_variable_from_value("self", this.clone());
             if rule.optional_old_self {

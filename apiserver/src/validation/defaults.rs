@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::cel_budget::Budget;
 use super::child;
 use super::prune::prune;
 use super::schema::{Additional, Node};
@@ -111,7 +112,8 @@ pub(super) fn check_defaults(node: &Node, path: &str, out: &mut Vec<FieldError>)
             let detail = "must not have unknown fields";
             out.push(FieldError::invalid(at, default.clone(), detail));
         } else {
-            walk(node, &value, None, Frame::inner(&at, node.embedded), out);
+            let frame = Frame::inner(&at, node.embedded);
+            walk(node, &value, None, frame, &mut Budget::new(None), out);
         }
     }
     for (name, prop) in &node.properties {

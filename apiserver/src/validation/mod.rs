@@ -13,7 +13,11 @@
 //! follows kube-apiserver's correlation rules and `optionalOldSelf` rules see a real optional.
 
 mod cel;
+mod cel_budget;
+mod cel_cost;
 mod cel_eval;
+mod cel_regex;
+mod cel_shape;
 mod checks;
 mod defaults;
 mod extensions;
@@ -29,7 +33,7 @@ mod walk;
 #[cfg(test)]
 mod tests;
 
-use std::fmt;
+use std::{fmt, time::Instant};
 
 use serde_json::Value;
 
@@ -102,9 +106,32 @@ impl SchemaValidator {
     /// CEL transition rules (`oldSelf`) and validation ratcheting (errors on values unchanged
     /// from `old` at the same path are dropped, as kube-apiserver's CRDValidationRatcheting does).
     pub fn validate(&self, object: &Value, old: Option<&Value>) -> Vec<FieldError> {
+        self.validate_within(object, old, None)
+    }
+
+    /// Like [`validate`](Self::validate), with CEL rules kept within kube-apiserver's cost
+    /// budget (as every validation is) and stopped at `deadline`: each evaluation's cost is
+    /// estimated from the object's actual sizes before it runs, one over the per-call limit is
+    /// refused, and once the object's budget or the deadline is spent no further rule runs.
+    pub fn validate_within(
+        &self,
+        object: &Value,
+        old: Option<&Value>,
+        deadline: Option<Instant>,
+    ) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        walk::walk(&self.root, object, old, Frame::root(""), &mut errors);
+        let mut budget = cel_budget::Budget::new(deadline);
+        let frame = Frame::root("");
+        walk::walk(&self.root, object, old, frame, &mut budget, &mut errors);
         errors
+    }
+
+    /// The estimated costs of the CEL rules against kube-apiserver's limits (10,000,000 per rule
+    /// times the number of times it can run on one object, 100,000,000 for the whole schema), as
+    /// kube-apiserver checks them when a CRD is written. Paths as for [`new`](Self::new); the
+    /// schema's own total is reported at the empty path.
+    pub fn check_cel_costs(&self) -> Vec<FieldError> {
+        cel_budget::check_static(&self.root)
     }
 }
 

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::cel_budget::Budget;
 use super::cel_eval::{self, Target};
 use super::checks::{check_type, check_value};
 use super::lists::{check_list, correlate};
@@ -59,6 +60,7 @@ pub(super) fn walk(
     value: &Value,
     old: Option<&Value>,
     frame: Frame<'_>,
+    budget: &mut Budget,
     out: &mut Vec<FieldError>,
 ) {
     let ratcheted = frame.ratcheted || old.is_some_and(|o| o == value);
@@ -91,17 +93,17 @@ pub(super) fn walk(
         resource: frame.resource,
         ratcheted,
     };
-    cel_eval::run_rules(&target, out);
+    cel_eval::run_rules(&target, budget, out);
 
     let frame = frame.ratcheted(ratcheted);
     match value {
-        Value::Object(map) => walk_fields(node, map, old, frame, out),
+        Value::Object(map) => walk_fields(node, map, old, frame, budget, out),
         Value::Array(items) => {
             let Some(item) = &node.items else { return };
             for (i, v) in items.iter().enumerate() {
                 let at = index(path, i);
                 let inner = Frame::inner(&at, item.embedded).ratcheted(ratcheted);
-                walk(item, v, correlate(node, v, old), inner, out);
+                walk(item, v, correlate(node, v, old), inner, budget, out);
             }
         }
         _ => {}
@@ -114,6 +116,7 @@ fn walk_fields(
     map: &Map<String, Value>,
     old: Option<&Value>,
     frame: Frame<'_>,
+    budget: &mut Budget,
     out: &mut Vec<FieldError>,
 ) {
     for (name, prop) in &node.properties {
@@ -125,7 +128,7 @@ fn walk_fields(
         }
         let at = child(frame.path, name);
         let inner = Frame::inner(&at, prop.embedded).ratcheted(frame.ratcheted);
-        walk(prop, v, old_v, inner, out);
+        walk(prop, v, old_v, inner, budget, out);
     }
     let Additional::Schema(additional) = &node.additional else {
         return;
@@ -136,7 +139,8 @@ fn walk_fields(
     {
         let at = key(frame.path, name);
         let inner = Frame::inner(&at, additional.embedded).ratcheted(frame.ratcheted);
-        walk(additional, v, old.and_then(|o| o.get(name)), inner, out);
+        let old_v = old.and_then(|o| o.get(name));
+        walk(additional, v, old_v, inner, budget, out);
     }
 }
 

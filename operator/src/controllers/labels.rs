@@ -1,5 +1,6 @@
-//! Label values checked against the tenant's label definitions: each definition may carry a JSON
-//! Schema (draft 7, as in the original Compass) that every value of its key must satisfy.
+//! Labels checked: keys for their characters, and values against the tenant's label definitions:
+//! each definition may carry a JSON Schema (draft 7, as in the original Compass) that every value
+//! of its key must satisfy.
 //! Compiled schemas are cached by definition uid and generation.
 
 use std::{
@@ -66,7 +67,16 @@ pub fn check(
     namespace: &str,
     labels: &Labels,
 ) -> Vec<LabelProblem> {
-    let mut problems = Vec::new();
+    let mut problems: Vec<LabelProblem> = labels
+        .keys()
+        .filter_map(|key| {
+            let problem = compass_crds::labels::key_characters_problem(key)?;
+            Some(LabelProblem {
+                key: key.clone(),
+                message: problem.to_owned(),
+            })
+        })
+        .collect();
     for definition in definitions
         .iter()
         .filter(|d| d.namespace().as_deref() == Some(namespace))

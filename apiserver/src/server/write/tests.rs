@@ -34,6 +34,7 @@ fn create(
     let writer = Writer {
         user: &server,
         user_agent: None,
+        deadline: None,
     };
     write(
         state,

@@ -2,6 +2,7 @@
 //! a CRD version and its custom resources.
 
 mod cel;
+mod cost;
 mod crd;
 mod defaults_prune;
 mod formats;
