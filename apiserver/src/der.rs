@@ -140,9 +140,52 @@ pub fn subject_index(tbs: &[&[u8]]) -> usize {
     }
 }
 
+/// A certificate's validity, `(notBefore, notAfter)` in Unix seconds, from its TBSCertificate
+/// elements: the element before the subject, two times in `UTCTime` or `GeneralizedTime`.
+pub fn validity(tbs: &[&[u8]]) -> Option<(i64, i64)> {
+    let (tag, content, _) = tlv(tbs.get(subject_index(tbs).checked_sub(1)?)?)?;
+    if tag != SEQUENCE {
+        return None;
+    }
+    let times = elements(content)?;
+    let time = |element: &[u8]| -> Option<i64> {
+        let (tag, text, _) = tlv(element)?;
+        let text = std::str::from_utf8(text).ok()?.strip_suffix('Z')?;
+        let full = match tag {
+            // UTCTime: two-digit years 50-99 are 19xx, 00-49 are 20xx (RFC 5280).
+            0x17 if text.len() == 12 => {
+                let century = if text[..2] >= *"50" { "19" } else { "20" };
+                format!("{century}{text}")
+            }
+            0x18 if text.len() == 14 => text.to_owned(),
+            _ => return None,
+        };
+        let stamp = jiff::civil::DateTime::strptime("%Y%m%d%H%M%S", &full).ok()?;
+        Some(
+            stamp
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .ok()?
+                .timestamp()
+                .as_second(),
+        )
+    };
+    Some((time(times.first()?)?, time(times.get(1)?)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn validity_is_read_in_both_time_forms() {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.not_before = rcgen::date_time_ymd(2020, 1, 2);
+        params.not_after = rcgen::date_time_ymd(2051, 3, 4);
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let certificate = params.self_signed(&key).unwrap();
+        let (tbs, _) = tbs_elements(certificate.der()).unwrap();
+        assert_eq!(validity(&tbs), Some((1_577_923_200, 2_561_500_800)));
+    }
 
     #[test]
     fn names_round_trip_with_several_organizations() {

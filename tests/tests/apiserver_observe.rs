@@ -20,7 +20,8 @@ fn write_ready_status(server: &TestServer, observed: i64) {
     let status = serde_json::json!({
         "status": {
             "observedGeneration": observed,
-            "scenarios": ["DEFAULT"],
+            "scenarios": ["DEFAULT", "marketing"],
+            "scenarioSummary": "DEFAULT, marketing",
             "runtimeCount": 3,
             "conditions": [{
                 "type": "Ready",
@@ -97,12 +98,12 @@ async fn kubectl_get_watch_prints_the_printer_columns_of_a_change_made_meanwhile
     // Table watch event carries.
     let changed = watch.line_where(Duration::from_secs(10), |line| {
         let cells: Vec<&str> = line.split_whitespace().collect();
-        cells.len() == 5 && cells[0] == "shop" && cells[1] == "True"
+        cells.len() == 6 && cells[0] == "shop" && cells[1] == "True"
     });
     let cells: Vec<&str> = changed.split_whitespace().collect();
     assert_eq!(
-        &cells[..4],
-        ["shop", "True", r#"["DEFAULT"]"#, "3"],
+        &cells[..5],
+        ["shop", "True", "DEFAULT,", "marketing", "3"],
         "{changed}"
     );
     server.stop().await;

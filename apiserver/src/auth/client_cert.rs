@@ -6,6 +6,15 @@
 use super::user::UserInfo;
 use crate::der;
 
+/// Whether a certificate (DER) is outside its validity at `now` (Unix seconds). The handshake
+/// checked it when the connection opened; a keep-alive connection may outlive it, and each
+/// request is checked again, as kube-apiserver does.
+pub fn expired(certificate: &[u8], now: i64) -> bool {
+    der::tbs_elements(certificate)
+        .and_then(|(tbs, _)| der::validity(&tbs))
+        .is_none_or(|(not_before, not_after)| now < not_before || now > not_after)
+}
+
 /// The user a verified client certificate (DER) stands for; `None` when its subject has no
 /// common name.
 pub fn user_of(certificate: &[u8]) -> Option<UserInfo> {
@@ -39,6 +48,20 @@ mod tests {
             user.groups,
             ["compass:tenant:acme:editors", "system:authenticated"]
         );
+    }
+
+    #[test]
+    fn a_certificate_is_expired_outside_its_validity() {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.not_before = rcgen::date_time_ymd(2024, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2024, 1, 2);
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let certificate = params.self_signed(&key).unwrap();
+        let day = 1_704_067_200; // 2024-01-01T00:00:00Z
+        assert!(!expired(certificate.der(), day + 3600));
+        assert!(expired(certificate.der(), day + 2 * 86_400));
+        assert!(expired(certificate.der(), day - 1));
+        assert!(expired(b"garbage", day), "what cannot be read is not valid");
     }
 
     #[test]

@@ -57,8 +57,13 @@ impl Authenticator {
         headers: &HeaderMap,
         peer: Option<&PeerCertificate>,
     ) -> Result<UserInfo, ApiError> {
-        if let Some(user) = peer.and_then(|p| client_cert::user_of(&p.0)) {
-            return Ok(user);
+        if let Some(peer) = peer {
+            if client_cert::expired(&peer.0, jiff::Timestamp::now().as_second()) {
+                return Err(ApiError::unauthorized());
+            }
+            if let Some(user) = client_cert::user_of(&peer.0) {
+                return Ok(user);
+            }
         }
         let Some(token) = bearer_token(headers) else {
             return Ok(UserInfo::anonymous());
