@@ -9,9 +9,9 @@ use std::time::Duration;
 use director_apps::{Env, application, assert_code, assert_invalid, register, register_runtime};
 use serde_json::json;
 
-const SET: &str = "mutation ($app: ID!, $rt: ID!) { setDefaultEventingForApplication(appID: $app, runtimeID: $rt) { defaultURL } }";
+const SET: &str = "mutation ($app: String!, $rt: String!) { setDefaultEventingForApplication(appID: $app, runtimeID: $rt) { defaultURL } }";
 const DELETE: &str =
-    "mutation ($app: ID!) { deleteDefaultEventingForApplication(appID: $app) { defaultURL } }";
+    "mutation ($app: String!) { deleteDefaultEventingForApplication(appID: $app) { defaultURL } }";
 
 fn events(runtime: &str) -> serde_json::Value {
     json!({ "runtime/event_service_url": format!("https://{runtime}.example.com/") })
