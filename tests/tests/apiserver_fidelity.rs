@@ -51,6 +51,9 @@ async fn apply_prune_with_the_default_allow_list_deletes_what_left_the_directory
         refused.contains("MethodNotAllowed") && refused.contains("runs no workloads"),
         "{refused}"
     );
+    // kubectl's generators send protobuf: the same answer, not a complaint about the encoding.
+    let refused = server.kubectl_err(&["create", "deployment", "web", "--image=nginx"]);
+    assert!(refused.contains("runs no workloads"), "{refused}");
     server.stop().await;
 }
 

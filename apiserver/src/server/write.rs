@@ -107,6 +107,21 @@ pub enum Change {
     Patch(PatchType, Value),
 }
 
+/// Refuses writes of the workload kinds, which are listed (always empty) only so that tools
+/// such as `kubectl apply --prune` work. Checked before a body is decoded, so that kubectl's
+/// protobuf bodies get this answer too.
+pub fn refuse_workloads(target: &Target) -> ApiResult<()> {
+    let served = &target.served;
+    if served.behaviour != Behaviour::Workload {
+        return Ok(());
+    }
+    Err(ApiError::method_not_allowed(format!(
+        "{} cannot be created here: this control plane runs no workloads; it lists them (always \
+         empty) only so that tools such as kubectl apply --prune work",
+        served.info.qualified_resource()
+    )))
+}
+
 /// Who writes: the user (whose grants bound what RBAC objects it may write), its client, and
 /// until when the write may take.
 #[derive(Clone, Copy)]
@@ -130,13 +145,7 @@ pub fn write(
     let user_agent = writer.user_agent;
     let deadline = writer.deadline;
     let served = &target.served;
-    if served.behaviour == Behaviour::Workload {
-        return Err(ApiError::method_not_allowed(format!(
-            "{} cannot be created here: this control plane runs no workloads; it lists them (always \
-             empty) only so that tools such as kubectl apply --prune work",
-            served.info.qualified_resource()
-        )));
-    }
+    refuse_workloads(target)?;
     let dry_run = query.dry_run()?;
     let field_validation = query.field_validation()?;
     let manager = manager_name(query, user_agent, &change)?;
