@@ -140,6 +140,21 @@ pub fn subject_index(tbs: &[&[u8]]) -> usize {
     }
 }
 
+/// `der` as PEM with the given label (`CERTIFICATE`, `PRIVATE KEY`), in lines of 64.
+pub fn pem(label: &str, der: &[u8]) -> String {
+    use base64::{Engine as _, engine::general_purpose::STANDARD};
+    let body = STANDARD.encode(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
+
 /// A certificate's validity, `(notBefore, notAfter)` in Unix seconds, from its TBSCertificate
 /// elements: the element before the subject, two times in `UTCTime` or `GeneralizedTime`.
 pub fn validity(tbs: &[&[u8]]) -> Option<(i64, i64)> {

@@ -186,20 +186,7 @@ impl TestServer {
 
     /// Runs `kubectl` with `input` on its standard input (for `-f -`).
     pub fn kubectl_with_stdin(&self, args: &[&str], input: &str) -> Output {
-        let mut child = self
-            .kubectl_command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("kubectl is on PATH");
-        child
-            .stdin
-            .take()
-            .expect("a piped stdin")
-            .write_all(input.as_bytes())
-            .expect("kubectl reads its stdin");
-        child.wait_with_output().expect("kubectl runs")
+        with_stdin(self.kubectl_command(args), input)
     }
 
     /// `kubectl apply -f -` of a YAML text plus `extra` arguments; returns stdout and fails the
@@ -385,6 +372,23 @@ pub fn local_operator_config() -> compass_operator::controllers::OperatorConfig 
         outbound: compass_operator::http::guard::OutboundPolicy::new(loopback.to_vec()),
         ..compass_operator::controllers::OperatorConfig::default()
     }
+}
+
+/// Runs `command` with `input` on its standard input; its output.
+pub fn with_stdin(mut command: Command, input: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the command runs");
+    child
+        .stdin
+        .take()
+        .expect("a piped stdin")
+        .write_all(input.as_bytes())
+        .expect("the command reads its stdin");
+    child.wait_with_output().expect("the command runs")
 }
 
 /// The real operator, running in-process against a [`TestServer`].

@@ -2,12 +2,7 @@
 //! minted as `compass kubeconfig` mints them, ServiceAccount tokens, and `kubectl` and kube-rs
 //! clients acting as them.
 
-use std::{
-    io::Write as _,
-    path::PathBuf,
-    process::{Output, Stdio},
-    time::Duration,
-};
+use std::{path::PathBuf, process::Output, time::Duration};
 
 use compass_apiserver::pki::user::{UserRequest, user_kubeconfig};
 use kube::{
@@ -59,20 +54,7 @@ impl TestServer {
 
     /// Runs `kubectl` as `user` with `input` on its standard input.
     pub fn kubectl_as_with_stdin(&self, user: &User, args: &[&str], input: &str) -> Output {
-        let mut child = self
-            .kubectl_command_with(&user.kubeconfig, args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("kubectl is on PATH");
-        child
-            .stdin
-            .take()
-            .expect("a piped stdin")
-            .write_all(input.as_bytes())
-            .expect("kubectl reads its stdin");
-        child.wait_with_output().expect("kubectl runs")
+        crate::with_stdin(self.kubectl_command_with(&user.kubeconfig, args), input)
     }
 
     /// `kubectl apply -f -` of `yaml` as `user`; returns stdout, failing the test when it fails.

@@ -51,7 +51,7 @@ impl SigningKey {
             let generated = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
                 .map_err(|_| io::Error::other("generating the token signing key failed"))?;
             let der = generated.as_ref().to_vec();
-            crate::pki::write_private(path, pem_encode(&der).as_bytes())?;
+            crate::pki::write_private(path, crate::der::pem(PEM_LABEL, &der).as_bytes())?;
             der
         };
         Self::from_pkcs8(&pkcs8, rng)
@@ -122,19 +122,6 @@ impl SigningKey {
             .map_err(|_| JwtError::Signature)?;
         serde_json::from_slice(&decode(claims)?).map_err(|_| JwtError::Malformed)
     }
-}
-
-fn pem_encode(der: &[u8]) -> String {
-    let body = STANDARD.encode(der);
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap_or_default())
-        .collect();
-    format!(
-        "-----BEGIN {PEM_LABEL}-----\n{}\n-----END {PEM_LABEL}-----\n",
-        lines.join("\n")
-    )
 }
 
 fn pem_decode(pem: &str) -> io::Result<Vec<u8>> {

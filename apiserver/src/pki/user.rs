@@ -167,7 +167,7 @@ pub fn client_certificate(
     let issuer = Issuer::new(authority.params.clone(), &authority.key);
     let signed = params.signed_by(&key, &issuer).map_err(|e| failed(&e))?;
     let der = with_subject(signed.der(), user, groups, &authority.key)?;
-    Ok((pem("CERTIFICATE", &der), key.serialize_pem()))
+    Ok((der::pem("CERTIFICATE", &der), key.serialize_pem()))
 }
 
 /// The certificate with its subject replaced by CN=`user` and one O per group, signed again by
@@ -197,19 +197,6 @@ fn with_subject(
     let bits = [&[0u8][..], signature.as_ref()].concat();
     let content = [tbs, algorithm.to_vec(), der::encode(der::BIT_STRING, &bits)].concat();
     Ok(der::encode(der::SEQUENCE, &content))
-}
-
-fn pem(label: &str, der: &[u8]) -> String {
-    let body = STANDARD.encode(der);
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap_or_default())
-        .collect();
-    format!(
-        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
-        lines.join("\n")
-    )
 }
 
 #[cfg(test)]

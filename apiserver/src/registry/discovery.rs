@@ -9,7 +9,7 @@ use super::crd::version_priority;
 use crate::resource::ResourceInfo;
 
 /// Verbs of a main resource.
-const VERBS: [&str; 8] = [
+pub const VERBS: [&str; 8] = [
     "create",
     "delete",
     "deletecollection",

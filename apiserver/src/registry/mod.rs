@@ -6,7 +6,7 @@
 
 pub mod builtin;
 pub mod crd;
-mod discovery;
+pub mod discovery;
 
 use std::{
     collections::HashMap,
