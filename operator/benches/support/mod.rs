@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each bench uses a part.
 
+pub mod landscape;
+
 use std::{
     io::{BufRead, BufReader},
     net::TcpListener,
@@ -172,6 +174,27 @@ impl Figures {
             sorted.len(),
             self.elapsed.as_secs_f64(),
         );
+    }
+}
+
+/// Writes a benchmark's figures as JSON to `target/bench-results/<name>.json` (under
+/// `CARGO_TARGET_DIR` when set) and says where.
+pub fn write_json(name: &str, figures: &serde_json::Value) {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        std::path::PathBuf::from,
+    );
+    let dir = target.join("bench-results");
+    let path = dir.join(format!("{name}.json"));
+    let written = std::fs::create_dir_all(&dir).and_then(|()| {
+        std::fs::write(
+            &path,
+            serde_json::to_vec_pretty(figures).unwrap_or_default(),
+        )
+    });
+    match written {
+        Ok(()) => println!("\nfigures written to {}", path.display()),
+        Err(error) => eprintln!("writing {} failed: {error}", path.display()),
     }
 }
 

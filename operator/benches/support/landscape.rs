@@ -1,0 +1,151 @@
+//! The landscape the operator and `compass up` benchmarks create: a namespace with its scenarios,
+//! Applications and Runtimes spread over them, and how many of them are Ready.
+
+use std::time::{Duration, Instant};
+
+use futures_util::{StreamExt, stream};
+use kube::{Api, Client, api::PostParams, core::DynamicObject, discovery::ApiResource};
+use serde_json::{Value, json};
+
+use super::CONCURRENCY;
+
+/// Scenarios the objects are spread over: each runtime sees a tenth of the applications.
+pub const SCENARIOS: usize = 10;
+
+pub fn resource(kind: &str, plural: &str) -> ApiResource {
+    ApiResource {
+        group: "compass.kyma-project.io".into(),
+        version: "v1alpha1".into(),
+        api_version: compass_crds::API_VERSION.into(),
+        kind: kind.into(),
+        plural: plural.into(),
+    }
+}
+
+fn application(i: usize) -> Value {
+    json!({
+        "apiVersion": compass_crds::API_VERSION, "kind": "Application",
+        "metadata": { "name": format!("app-{i:05}") },
+        "spec": {
+            "providerName": "Bench Corp",
+            "description": format!("Benchmark application {i}."),
+            "labels": { "tier": i % 3 },
+            "scenarios": [format!("scenario-{}", i % SCENARIOS)],
+            "apiDefinitions": [{
+                "name": "orders", "targetURL": format!("https://app-{i}.bench.example/orders"),
+                "spec": { "type": "OPEN_API", "format": "YAML", "data": "openapi: 3.0.0\n" },
+            }],
+        },
+    })
+}
+
+fn runtime(i: usize) -> Value {
+    json!({
+        "apiVersion": compass_crds::API_VERSION, "kind": "Runtime",
+        "metadata": { "name": format!("rt-{i:04}") },
+        "spec": { "description": format!("Benchmark runtime {i}."), "scenarios": [format!("scenario-{}", i % SCENARIOS)] },
+    })
+}
+
+/// Creates the namespace and its scenarios (untimed).
+pub async fn prepare_namespace(client: &Client, namespace: &str) {
+    let namespaces: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &ApiResource::erase::<k8s_openapi::api::core::v1::Namespace>(&()),
+    );
+    let ns = serde_json::from_value(
+        json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": namespace } }),
+    )
+    .unwrap();
+    namespaces
+        .create(&PostParams::default(), &ns)
+        .await
+        .unwrap();
+    let scenarios: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        namespace,
+        &resource("Scenario", "scenarios"),
+    );
+    for name in (0..SCENARIOS)
+        .map(|s| format!("scenario-{s}"))
+        .chain(["default".to_owned()])
+    {
+        let mut scenario = json!({ "apiVersion": compass_crds::API_VERSION, "kind": "Scenario", "metadata": { "name": name }, "spec": {} });
+        if name == "default" {
+            scenario["spec"] = json!({ "name": "DEFAULT" });
+        }
+        scenarios
+            .create(
+                &PostParams::default(),
+                &serde_json::from_value(scenario).unwrap(),
+            )
+            .await
+            .unwrap();
+    }
+}
+
+/// Creates every object; returns how long that took.
+pub async fn create_objects(
+    client: &Client,
+    namespace: &str,
+    applications: usize,
+    runtimes: usize,
+) -> Duration {
+    let apps: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        namespace,
+        &resource("Application", "applications"),
+    );
+    let rts: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), namespace, &resource("Runtime", "runtimes"));
+    let started = Instant::now();
+    let objects = (0..runtimes)
+        .map(|i| (true, i))
+        .chain((0..applications).map(|i| (false, i)));
+    stream::iter(objects)
+        .for_each_concurrent(CONCURRENCY, |(is_runtime, i)| {
+            let (api, object) = if is_runtime {
+                (rts.clone(), runtime(i))
+            } else {
+                (apps.clone(), application(i))
+            };
+            async move {
+                api.create(
+                    &PostParams::default(),
+                    &serde_json::from_value(object).unwrap(),
+                )
+                .await
+                .unwrap();
+            }
+        })
+        .await;
+    started.elapsed()
+}
+
+/// How many of the namespace's Applications and Runtimes are Ready for their current generation.
+pub async fn ready_count(client: &Client, namespace: &str) -> usize {
+    let mut ready = 0;
+    for plural in ["applications", "runtimes"] {
+        let request = http::Request::get(format!(
+            "/apis/compass.kyma-project.io/v1alpha1/namespaces/{namespace}/{plural}"
+        ))
+        .body(Vec::new())
+        .unwrap();
+        let list: Value =
+            serde_json::from_str(&client.request_text(request).await.unwrap()).unwrap();
+        for item in list["items"].as_array().into_iter().flatten() {
+            let generation = &item["metadata"]["generation"];
+            let current = item["status"]["conditions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|c| {
+                    c["type"] == "Ready"
+                        && c["status"] == "True"
+                        && &c["observedGeneration"] == generation
+                });
+            ready += usize::from(current);
+        }
+    }
+    ready
+}
