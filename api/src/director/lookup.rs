@@ -1,7 +1,7 @@
 //! Finding one object of the caller's tenant by id: another tenant's objects, and objects being
-//! deleted, do not exist for the caller. Runtimes and applications are looked up by several
-//! kinds' resolvers (an API's per-runtime credentials, default eventing, `applicationsForRuntime`),
-//! so their not-found answer is made here once.
+//! deleted, do not exist for the caller. A runtime is named by id in runtime mutations and in
+//! application resolvers alike (an API's per-runtime credentials, default eventing,
+//! `applicationsForRuntime`), so its NOT_FOUND answer is made here once, as an application's.
 
 use std::sync::Arc;
 

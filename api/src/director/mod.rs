@@ -2,10 +2,11 @@
 //! the caller's tenant namespace, assembled here from one module per kind.
 //!
 //! Each kind's module holds its output types (`types`), input objects and their checks (`inputs`),
-//! queries (`query`) and mutations (`mutation`), and writes only objects of its own kind. What
-//! several kinds need lives beside them in a module named for what it does; writes one kind's
-//! mutation causes on objects of another kind live there too (`label_writes`, `scenario_list`,
-//! `runtime_references`), so no kind's module writes through another's.
+//! queries (`query`) and mutations (`mutation`), and writes only objects of its own kind (and, for
+//! applications, the Secrets and ConfigMaps they own). What several kinds need lives beside them
+//! in a module named for what it does; the writes one kind's mutation causes on objects of another
+//! kind live there too (`label_writes`, `scenario_list`, `runtime_references`), so no kind's
+//! module writes through another's.
 
 // The kinds.
 mod application_templates;
@@ -66,7 +67,7 @@ pub struct Mutation(
     applications::ApiMutation,
     applications::EventingMutation,
     application_templates::TemplateMutation,
-    // Registers an application (so it is the applications module's), listed last as before.
+    // It writes an Application, so it is the applications module's; the schema lists it last.
     applications::FromTemplateMutation,
 );
 
