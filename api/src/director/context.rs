@@ -1,5 +1,6 @@
-//! What every resolver reaches for: the caller, the caches, the client, the caller's tenant, and
-//! writes that wait until the caches show them (so a caller reads its own writes).
+//! What every resolver reaches for: the caller, the caches, the client, the caller's tenant (or
+//! the namespace of integration systems' identities, which have none), and writes that wait until
+//! the caches show them (so a caller reads its own writes).
 
 use std::sync::Arc;
 
@@ -34,6 +35,15 @@ pub fn caches<'a>(ctx: &Context<'a>) -> &'a Caches {
 /// The Kubernetes client.
 pub fn client(ctx: &Context<'_>) -> Client {
     ctx.data_unchecked::<Client>().clone()
+}
+
+/// Namespace of the identities of integration systems, which belong to no tenant.
+#[derive(Clone, Debug)]
+pub struct SystemNamespace(pub String);
+
+/// The namespace of the identities of integration systems.
+pub fn system_namespace<'a>(ctx: &Context<'a>) -> &'a str {
+    &ctx.data_unchecked::<SystemNamespace>().0
 }
 
 /// The tenant the caller acts in (from the `Tenant` header).
@@ -135,16 +145,4 @@ where
     Ok(cache
         .get(&namespace, &name)
         .unwrap_or_else(|| Arc::new(written.clone())))
-}
-
-/// The object with uid `id` if it lives in `namespace` (another tenant's objects do not exist
-/// for the caller).
-pub fn find_in<K>(cache: &Cache<K>, namespace: &str, id: &str) -> Option<Arc<K>>
-where
-    K: Cached,
-{
-    cache
-        .by_uid(id)
-        .filter(|object| object.meta().namespace.as_deref().unwrap_or_default() == namespace)
-        .filter(|object| object.meta().deletion_timestamp.is_none())
 }

@@ -1,25 +1,21 @@
-//! Labels as the Director shows and takes them. Stored labels are `spec.labels`; the `scenarios`
-//! label is `spec.scenarios`; the system labels `name` and `integration-system-id` of an
-//! application are derived on read. Values are checked against the tenant's label definitions on
-//! write, and keys without a definition get one, as in the original.
+//! Labels as the Director shows and takes them, for applications and runtimes alike. Stored labels
+//! are `spec.labels`; the `scenarios` label is `spec.scenarios`; the system labels `name` and
+//! `integration-system-id` of an application are derived on read. Values are checked against the
+//! tenant's label definitions on write (what a write causes beyond that is `label_writes`), and
+//! label filters select objects by them.
 
 use std::{collections::BTreeMap, sync::Arc};
 
-use async_graphql::{Context, SimpleObject};
+use async_graphql::SimpleObject;
 use compass_crds::{
-    Application, LabelDefinition, LabelDefinitionSpec, Runtime, label_schema,
-    labels::{SCENARIOS_KEY, effective_scenarios, object_name_for},
+    Application, LabelDefinition, Runtime, label_schema,
+    labels::{SCENARIOS_KEY, effective_scenarios},
 };
-use kube::{Api, api::ObjectMeta};
 use serde_json::Value;
 
-use super::{
-    context::{caches, client, create},
-    scenarios,
-    validate::LONG_MAX,
-};
+use super::{scenario_membership, validate::LONG_MAX};
 use crate::{
-    errors::{ApiResult, Code, has_code, invalid},
+    errors::{ApiResult, Code, invalid},
     scalars::{Any, Labels},
     state::Caches,
 };
@@ -166,7 +162,7 @@ pub fn check_value(
         ));
     }
     if key == SCENARIOS_KEY {
-        return scenarios::check_value(caches, namespace, field, value).map(Some);
+        return scenario_membership::check_value(caches, namespace, field, value).map(Some);
     }
     let schema = definition(caches, namespace, key).and_then(|d| d.spec.schema.clone());
     if let Some(schema) = schema {
@@ -219,53 +215,6 @@ impl LabelWrite {
         }
         Ok(write)
     }
-}
-
-/// A LabelDefinition object for `key` in a tenant namespace. Its name is derived from the key
-/// (keys need not be valid object names); `spec.key` holds the key when the name differs.
-pub fn new_definition(
-    namespace: &str,
-    key: &str,
-    schema: Option<serde_json::Map<String, Value>>,
-) -> LabelDefinition {
-    let name = object_name_for(key);
-    let spec_key = (name != key).then(|| key.to_owned());
-    LabelDefinition {
-        metadata: ObjectMeta {
-            name: Some(name),
-            namespace: Some(namespace.to_owned()),
-            ..ObjectMeta::default()
-        },
-        spec: LabelDefinitionSpec {
-            key: spec_key,
-            schema,
-        },
-        status: None,
-    }
-}
-
-/// Creates a label definition without a schema for every key that has none in the tenant, as
-/// the original did on the first use of a key.
-pub async fn define_missing<'k>(
-    ctx: &Context<'_>,
-    namespace: &str,
-    keys: impl IntoIterator<Item = &'k String>,
-) -> ApiResult<()> {
-    let caches = caches(ctx);
-    let api: Api<LabelDefinition> = Api::namespaced(client(ctx), namespace);
-    for key in keys {
-        if key == SCENARIOS_KEY || definition(caches, namespace, key).is_some() {
-            continue;
-        }
-        let object = new_definition(namespace, key, None);
-        match create(&api, &caches.label_definitions, &object, "LabelDefinition").await {
-            Ok(_) => {}
-            // Another request defined the key meanwhile.
-            Err(e) if has_code(&e, Code::NotUnique) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 /// The objects of a tenant, not being deleted, whose labels (from `labels_of`) pass every filter,

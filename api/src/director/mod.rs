@@ -1,22 +1,43 @@
 //! The Director GraphQL API: the original Compass Director's schema over the custom resources of
-//! the caller's tenant namespace.
+//! the caller's tenant namespace, assembled here from one module per kind.
+//!
+//! Each kind's module holds its output types (`types`), input objects and their checks (`inputs`),
+//! queries (`query`) and mutations (`mutation`), and writes only objects of its own kind (and, for
+//! applications, the Secrets and ConfigMaps they own). What several kinds need lives beside them
+//! in a module named for what it does; the writes one kind's mutation causes on objects of another
+//! kind live there too (`label_writes`, `scenario_list`, `runtime_references`), so no kind's
+//! module writes through another's.
 
-pub mod answer_limit;
-pub mod applications;
-pub mod context;
-pub mod enums;
+// The kinds.
+mod application_templates;
+mod applications;
 mod integration_systems;
 mod label_definitions;
-pub mod labels;
-mod pageable;
-pub mod runtimes;
-pub mod scenarios;
-pub mod status;
+mod runtimes;
+mod scenarios;
 mod system;
-pub mod system_auths;
-pub mod types;
-pub mod validate;
-pub mod variable_usage;
+mod system_auths;
+
+// Shared by the kinds.
+mod auth;
+mod context;
+mod enums;
+mod event_service;
+mod label_usage;
+mod label_writes;
+mod labels;
+mod lookup;
+mod names;
+mod pageable;
+mod runtime_references;
+mod scenario_list;
+mod scenario_membership;
+mod status;
+mod validate;
+
+// Extensions of the schema.
+pub mod answer_limit;
+mod variable_usage;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -30,7 +51,7 @@ pub struct Query(
     runtimes::RuntimeQuery,
     integration_systems::IntegrationSystemQuery,
     applications::ApplicationQuery,
-    applications::TemplateQuery,
+    application_templates::TemplateQuery,
 );
 
 /// Every mutation.
@@ -45,7 +66,9 @@ pub struct Mutation(
     applications::ChildMutation,
     applications::ApiMutation,
     applications::EventingMutation,
-    applications::TemplateMutation,
+    application_templates::TemplateMutation,
+    // It writes an Application, so it is the applications module's; the schema lists it last.
+    applications::FromTemplateMutation,
 );
 
 /// The Director schema.
@@ -89,9 +112,9 @@ pub fn build_schema(
         .data(caches)
         .data(client)
         .data(scopes)
-        .data(system_auths::SystemNamespace(system_namespace))
+        .data(context::SystemNamespace(system_namespace))
         .register_output_type::<pageable::Pageable>()
-        .register_output_type::<types::system::OneTimeToken>()
+        .register_output_type::<system::OneTimeToken>()
         .register_input_type::<labels::LabelInput>()
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
@@ -104,7 +127,7 @@ pub fn build_schema(
 pub fn sdl() -> String {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .register_output_type::<pageable::Pageable>()
-        .register_output_type::<types::system::OneTimeToken>()
+        .register_output_type::<system::OneTimeToken>()
         .register_input_type::<labels::LabelInput>()
         .finish()
         .sdl()

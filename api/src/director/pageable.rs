@@ -1,17 +1,19 @@
-//! The `Pageable` interface every page type implements, as in the original schema.
+//! The `Pageable` interface every page type implements, as in the original schema, and the one
+//! conversion from a [`Page`] cut by `paginate` into the page type the schema names.
 
 use async_graphql::Interface;
 
 use super::{
+    application_templates::{ApplicationTemplate, ApplicationTemplatePage},
     applications::{
-        ApiDefinitionPage, ApplicationPage, ApplicationTemplatePage, DocumentPage,
-        EventDefinitionPage,
+        ApiDefinition, ApiDefinitionPage, Application, ApplicationPage, Document, DocumentPage,
+        EventDefinition, EventDefinitionPage,
     },
-    integration_systems::IntegrationSystemPage,
-    runtimes::RuntimePage,
-    types::system::HealthCheckPage,
+    integration_systems::{IntegrationSystem, IntegrationSystemPage},
+    runtimes::{Runtime, RuntimePage},
+    system::HealthCheckPage,
 };
-use crate::pagination::PageInfo;
+use crate::pagination::{Page, PageInfo};
 
 /// A page of a longer list.
 // NB: clippy reads the repeated keys of separate `field(...)` entries as duplicated attributes.
@@ -38,4 +40,30 @@ pub enum Pageable {
     IntegrationSystem(IntegrationSystemPage),
     /// A page of health checks.
     HealthCheck(HealthCheckPage),
+}
+
+/// Implements `From<Page<item>>` for each `page => item`: the page types differ only in their
+/// names and descriptions, which the schema shows, so each is its own struct.
+macro_rules! from_page {
+    ($($page:ty => $item:ty),+ $(,)?) => {$(
+        impl From<Page<$item>> for $page {
+            fn from(page: Page<$item>) -> Self {
+                Self {
+                    data: page.data,
+                    page_info: page.page_info,
+                    total_count: page.total_count,
+                }
+            }
+        }
+    )+};
+}
+
+from_page! {
+    ApplicationPage => Application,
+    ApiDefinitionPage => ApiDefinition,
+    EventDefinitionPage => EventDefinition,
+    DocumentPage => Document,
+    ApplicationTemplatePage => ApplicationTemplate,
+    RuntimePage => Runtime,
+    IntegrationSystemPage => IntegrationSystem,
 }

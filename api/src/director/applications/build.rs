@@ -4,35 +4,19 @@
 use compass_crds::application as crd;
 
 use super::{
-    content, credentials,
-    inputs::{
+    child_inputs::{
         ApiDefinitionInput, DocumentInput, EventDefinitionInput, FetchRequestInput, VersionInput,
         WebhookInput,
     },
+    content, credentials,
     owned::Owned,
 };
-use crate::director::enums::{
-    ApiSpecType, ApplicationWebhookType, DocumentFormat, EventSpecType, FetchMode, SpecFormat,
+use crate::director::{
+    enums::{
+        ApiSpecType, ApplicationWebhookType, DocumentFormat, EventSpecType, FetchMode, SpecFormat,
+    },
+    names::webhook_name,
 };
-
-/// The name a new webhook of `type_` gets: its type in kebab case, then `-2`, `-3`... when an
-/// earlier webhook has it. Names stay once given, so a webhook's id survives updates.
-pub fn webhook_name<'a>(
-    type_: ApplicationWebhookType,
-    taken: impl Iterator<Item = &'a str> + Clone,
-) -> String {
-    let base = match type_ {
-        ApplicationWebhookType::ConfigurationChanged => "configuration-changed",
-    };
-    let free = |candidate: &str| !taken.clone().any(|t| t == candidate);
-    if free(base) {
-        return base.to_owned();
-    }
-    (2..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|candidate| free(candidate))
-        .unwrap_or_default()
-}
 
 /// A webhook named `name`.
 pub fn webhook(
@@ -207,27 +191,5 @@ pub fn shown_mode(mode: Option<crd::FetchMode>) -> FetchMode {
         crd::FetchMode::Single => FetchMode::Single,
         crd::FetchMode::Package => FetchMode::Package,
         crd::FetchMode::Index => FetchMode::Index,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn webhooks_are_named_after_their_type_and_numbered() {
-        let kind = ApplicationWebhookType::ConfigurationChanged;
-        assert_eq!(webhook_name(kind, [].into_iter()), "configuration-changed");
-        assert_eq!(
-            webhook_name(kind, ["configuration-changed"].into_iter()),
-            "configuration-changed-2"
-        );
-        assert_eq!(
-            webhook_name(
-                kind,
-                ["configuration-changed", "configuration-changed-3"].into_iter()
-            ),
-            "configuration-changed-2"
-        );
     }
 }

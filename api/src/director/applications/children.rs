@@ -1,7 +1,7 @@
-//! The children of an application as the Director shows them: `EventDefinition`, `Document`,
-//! `Webhook`, specs' fetch requests and versions, and their pages (API definitions are in
-//! `apis`). Each is a view of one entry of the Application's spec, so nothing
-//! is copied until a field is asked for.
+//! What an application's children share: a child is a view of one entry of a list in the
+//! Application's spec (so nothing is copied until a field is asked for), found by its id (derived
+//! from the application's id and its name) or by its name; and the parts several kinds of child
+//! have, fetch requests and versions.
 
 use std::sync::Arc;
 
@@ -9,24 +9,19 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use compass_crds::{
     Application,
     application::{self as crd, FetchCondition},
-    ids::ChildKind,
+    ids::{ChildKind, child_id},
 };
 
-use super::{
-    build::{shown_format, shown_mode},
-    content, credentials, id_of,
-};
+use super::{build::shown_mode, content, credentials};
 use crate::{
     director::{
+        auth::Auth,
         context::caches,
-        enums::{
-            ApplicationWebhookType, DocumentFormat, EventSpecType, FetchMode,
-            FetchRequestStatusCondition, SpecFormat,
-        },
-        types::auth::Auth,
+        enums::{FetchMode, FetchRequestStatusCondition},
     },
-    pagination::PageInfo,
-    scalars::{Clob, Timestamp},
+    errors::{ApiResult, not_found},
+    scalars::Timestamp,
+    state::Caches,
 };
 
 /// One entry of an application's list of children of some kind.
@@ -50,224 +45,78 @@ impl Child {
     }
 }
 
-/// Events of an application.
-#[derive(Clone)]
-pub struct EventDefinition(pub Child);
-
-impl EventDefinition {
-    fn def(&self) -> &crd::EventDefinition {
-        &self.0.app.spec.event_definitions[self.0.index]
+/// The names of an application's children of `kind`, in spec order.
+pub fn child_names(application: &Application, kind: ChildKind) -> Vec<&str> {
+    let spec = &application.spec;
+    match kind {
+        ChildKind::ApiDefinition => spec
+            .api_definitions
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect(),
+        ChildKind::EventDefinition => spec
+            .event_definitions
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect(),
+        ChildKind::Document => spec.documents.iter().map(|d| d.title.as_str()).collect(),
+        ChildKind::Webhook => spec.webhooks.iter().map(|w| w.name.as_str()).collect(),
     }
 }
 
-#[Object]
-impl EventDefinition {
-    /// Its id, derived from the application's id and its name.
-    async fn id(&self) -> ID {
-        ID(id_of(
-            &self.0.app,
-            ChildKind::EventDefinition,
-            &self.def().name,
-        ))
-    }
-
-    /// The application's id.
-    #[graphql(name = "applicationID")]
-    async fn application_id(&self) -> ID {
-        self.0.app_id()
-    }
-
-    /// Its name.
-    async fn name(&self) -> &str {
-        &self.def().name
-    }
-
-    /// What the events describe.
-    async fn description(&self) -> Option<&str> {
-        self.def().description.as_deref()
-    }
-
-    /// Groups versions of the same events.
-    async fn group(&self) -> Option<&str> {
-        self.def().group.as_deref()
-    }
-
-    /// Their specification.
-    async fn spec(&self) -> Option<EventSpec> {
-        self.def().spec.as_ref().map(|_| EventSpec(self.0.clone()))
-    }
-
-    /// Their version.
-    async fn version(&self) -> Option<Version> {
-        self.def().version.as_ref().map(Version::from)
-    }
+/// The id of an application's child.
+pub fn id_of(application: &Application, kind: ChildKind, name: &str) -> String {
+    child_id(
+        application.metadata.uid.as_deref().unwrap_or_default(),
+        kind,
+        name,
+    )
+    .to_string()
 }
 
-/// The specification of events.
-pub struct EventSpec(pub Child);
-
-impl EventSpec {
-    fn parts(&self) -> (&crd::EventDefinition, &crd::EventSpec) {
-        let definition = &self.0.app.spec.event_definitions[self.0.index];
-        // Only made for definitions with a spec.
-        let spec = definition.spec.as_ref().expect("an event spec");
-        (definition, spec)
-    }
+/// The application holding the child `id` of `kind` in the tenant, and the child's name.
+pub fn child_in(
+    caches: &Caches,
+    namespace: &str,
+    id: &str,
+    kind: ChildKind,
+    what: &str,
+) -> ApiResult<(Arc<Application>, String)> {
+    let application = caches
+        .applications
+        .by_extra(id)
+        .filter(|a| a.metadata.namespace.as_deref() == Some(namespace))
+        .filter(|a| a.metadata.deletion_timestamp.is_none())
+        .ok_or_else(|| not_found(what, id))?;
+    let name = child_names(&application, kind)
+        .into_iter()
+        .find(|name| id_of(&application, kind, name) == id)
+        .map(str::to_owned)
+        .ok_or_else(|| not_found(what, id))?;
+    Ok((application, name))
 }
 
-#[Object]
-impl EventSpec {
-    /// The specification: inline, from its ConfigMap, or as last fetched.
-    async fn data(&self, ctx: &Context<'_>) -> Option<Clob> {
-        let (definition, spec) = self.parts();
-        content::read(
-            caches(ctx),
-            &self.0.app,
-            ChildKind::EventDefinition,
-            &definition.name,
-            spec.data.as_ref(),
-            spec.data_from.as_ref(),
-        )
-    }
-
-    /// Its kind.
-    #[graphql(name = "type")]
-    async fn type_(&self) -> EventSpecType {
-        EventSpecType::AsyncApi
-    }
-
-    /// Its serialization.
-    async fn format(&self) -> SpecFormat {
-        shown_format(self.parts().1.format)
-    }
-
-    /// Where it is downloaded from.
-    #[graphql(name = "fetchRequest")]
-    async fn fetch_request(&self) -> Option<FetchRequest> {
-        let (definition, spec) = self.parts();
-        FetchRequest::of(
-            &self.0,
-            ChildKind::EventDefinition,
-            &definition.name,
-            spec.fetch_request.as_ref(),
-        )
-    }
+/// The child of `kind` with `id`.
+pub fn find_child(application: &Arc<Application>, kind: ChildKind, id: &str) -> Option<Child> {
+    child_names(application, kind)
+        .into_iter()
+        .position(|name| id_of(application, kind, name) == id)
+        .map(|index| Child {
+            app: application.clone(),
+            index,
+        })
 }
 
-/// A document about an application.
-#[derive(Clone)]
-pub struct Document(pub Child);
-
-impl Document {
-    fn doc(&self) -> &crd::Document {
-        &self.0.app.spec.documents[self.0.index]
-    }
-}
-
-#[Object]
-impl Document {
-    /// Its id, derived from the application's id and its title.
-    async fn id(&self) -> ID {
-        ID(id_of(&self.0.app, ChildKind::Document, &self.doc().title))
-    }
-
-    /// The application's id.
-    #[graphql(name = "applicationID")]
-    async fn application_id(&self) -> ID {
-        self.0.app_id()
-    }
-
-    /// Its title.
-    async fn title(&self) -> &str {
-        &self.doc().title
-    }
-
-    /// The name shown to people.
-    #[graphql(name = "displayName")]
-    async fn display_name(&self) -> &str {
-        &self.doc().display_name
-    }
-
-    /// What it covers.
-    async fn description(&self) -> &str {
-        &self.doc().description
-    }
-
-    /// Its markup.
-    async fn format(&self) -> DocumentFormat {
-        DocumentFormat::Markdown
-    }
-
-    /// Its category.
-    async fn kind(&self) -> Option<&str> {
-        self.doc().kind.as_deref()
-    }
-
-    /// Its content: inline, from its ConfigMap, or as last fetched.
-    async fn data(&self, ctx: &Context<'_>) -> Option<Clob> {
-        let doc = self.doc();
-        content::read(
-            caches(ctx),
-            &self.0.app,
-            ChildKind::Document,
-            &doc.title,
-            doc.data.as_ref(),
-            doc.data_from.as_ref(),
-        )
-    }
-
-    /// Where it is downloaded from.
-    #[graphql(name = "fetchRequest")]
-    async fn fetch_request(&self) -> Option<FetchRequest> {
-        let doc = self.doc();
-        FetchRequest::of(
-            &self.0,
-            ChildKind::Document,
-            &doc.title,
-            doc.fetch_request.as_ref(),
-        )
-    }
-}
-
-/// An endpoint of an application that the management plane calls.
-#[derive(Clone)]
-pub struct Webhook(pub Child);
-
-impl Webhook {
-    fn hook(&self) -> &crd::Webhook {
-        &self.0.app.spec.webhooks[self.0.index]
-    }
-}
-
-#[Object]
-impl Webhook {
-    /// Its id, derived from the application's id and the webhook's name.
-    async fn id(&self) -> ID {
-        ID(id_of(&self.0.app, ChildKind::Webhook, &self.hook().name))
-    }
-
-    /// The application's id.
-    #[graphql(name = "applicationID")]
-    async fn application_id(&self) -> ID {
-        self.0.app_id()
-    }
-
-    /// When it is called.
-    #[graphql(name = "type")]
-    async fn type_(&self) -> ApplicationWebhookType {
-        ApplicationWebhookType::ConfigurationChanged
-    }
-
-    /// Where it is called.
-    async fn url(&self) -> &str {
-        &self.hook().url
-    }
-
-    /// Credentials presented to it.
-    async fn auth(&self, ctx: &Context<'_>) -> Option<Auth> {
-        let auth = self.hook().auth.as_ref()?;
-        Some(credentials::read(caches(ctx), self.0.namespace(), auth))
-    }
+/// The child of `kind` named `name` in `application`.
+pub fn view(application: Arc<Application>, kind: ChildKind, name: &str) -> ApiResult<Child> {
+    let index = child_names(&application, kind)
+        .into_iter()
+        .position(|n| n == name)
+        .ok_or_else(|| not_found("child", name))?;
+    Ok(Child {
+        app: application,
+        index,
+    })
 }
 
 /// Where a specification or document is downloaded from, and how the last download went.
@@ -376,28 +225,4 @@ impl From<&crd::Version> for Version {
             for_removal: Some(version.for_removal.unwrap_or(false)),
         }
     }
-}
-
-/// A page of event definitions.
-#[derive(SimpleObject)]
-#[graphql(rename_fields = "camelCase")]
-pub struct EventDefinitionPage {
-    /// The event definitions.
-    pub data: Vec<EventDefinition>,
-    /// Where the page is.
-    pub page_info: PageInfo,
-    /// How many there are.
-    pub total_count: i32,
-}
-
-/// A page of documents.
-#[derive(SimpleObject)]
-#[graphql(rename_fields = "camelCase")]
-pub struct DocumentPage {
-    /// The documents.
-    pub data: Vec<Document>,
-    /// Where the page is.
-    pub page_info: PageInfo,
-    /// How many there are.
-    pub total_count: i32,
 }

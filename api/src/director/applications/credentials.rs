@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::Secret;
 use super::owned::Owned;
 use crate::{
     director::{
-        types::auth::{
+        auth::{
             Auth, AuthInput, BasicCredentialData, CredentialData, CredentialDataInput,
             CredentialRequestAuth, CsrfTokenCredentialRequestAuth, OAuthCredentialData,
         },

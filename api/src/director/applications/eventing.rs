@@ -3,21 +3,23 @@
 //! application, else the oldest runtime that does. Reading it never writes (the original labelled
 //! the oldest runtime as a side effect of a query).
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::sync::Arc;
 
 use async_graphql::{Context, Object, SimpleObject};
-use compass_crds::{Application, Runtime, labels::effective_scenarios};
+use compass_crds::{Application, Runtime};
 use serde_json::json;
 
-use super::{application_in, edit, owned::Owned};
+use super::{edit::edit, owned::Owned};
 use crate::{
     director::{
-        context::{caches, find_in, tenant},
-        runtimes::{event_service_url, scenarios_of},
+        context::{caches, tenant},
+        event_service::event_service_url,
+        lookup::{application_in, runtime_in},
+        scenario_membership::{runtimes_sharing, share_one},
     },
-    errors::{ApiResult, invalid, not_found},
+    errors::{ApiResult, invalid},
     scopes::Scopes,
-    state::{Caches, scenario_tag},
+    state::Caches,
 };
 
 /// Where an application's events go.
@@ -27,24 +29,6 @@ pub struct ApplicationEventingConfiguration {
     /// (`<event service URL>/<application name>/v1/events`), or `""` when there is none.
     #[graphql(name = "defaultURL")]
     pub default_url: String,
-}
-
-/// Runtimes of the application's tenant that share a scenario with it, by uid.
-fn runtimes_sharing(caches: &Caches, application: &Application) -> BTreeMap<String, Arc<Runtime>> {
-    let namespace = application
-        .metadata
-        .namespace
-        .as_deref()
-        .unwrap_or_default();
-    let mut found = BTreeMap::new();
-    for scenario in effective_scenarios(application.spec.scenarios.as_deref()) {
-        for runtime in caches.runtimes.tagged(&scenario_tag(namespace, &scenario)) {
-            if runtime.metadata.deletion_timestamp.is_none() {
-                found.insert(runtime.metadata.uid.clone().unwrap_or_default(), runtime);
-            }
-        }
-    }
-    found
 }
 
 /// The runtime that receives the application's events, if any: the chosen one while it shares a
@@ -117,13 +101,9 @@ impl EventingMutation {
         let scope = tenant(ctx)?;
         let caches = caches(ctx);
         let application = application_in(caches, &scope.namespace, &app_id)?;
-        let runtime = find_in(&caches.runtimes, &scope.namespace, &runtime_id)
-            .ok_or_else(|| not_found("Runtime", &runtime_id))?;
+        let runtime = runtime_in(caches, &scope.namespace, &runtime_id)?;
         let runtime_name = runtime.metadata.name.clone().unwrap_or_default();
-        let shared = scenarios_of(&runtime)
-            .iter()
-            .any(|s| effective_scenarios(application.spec.scenarios.as_deref()).contains(s));
-        if !shared {
+        if !share_one(&application, &runtime) {
             return Err(invalid(
                 "runtimeID",
                 format!(

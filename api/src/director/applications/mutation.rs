@@ -1,5 +1,5 @@
-//! Mutations of applications themselves: register (with every child in one call), update of the
-//! simple fields, unregister, and application labels.
+//! Mutations of applications themselves: register (with every child in one call, or from a
+//! template), update of the simple fields, unregister, and application labels.
 
 use std::sync::Arc;
 
@@ -9,19 +9,20 @@ use kube::{Api, api::ObjectMeta};
 use serde_json::json;
 
 use super::{
-    application_in, build, edit,
+    build,
+    edit::edit,
     inputs::{ApplicationRegisterInput, ApplicationUpdateInput},
     owned::{Owned, owner_of},
     types::{Application, labels_of},
 };
 use crate::{
     director::{
+        application_templates::ApplicationFromTemplateInput,
         context::{caches, client, create, delete, tenant},
-        labels::{
-            INTEGRATION_SYSTEM_LABEL, LABEL_ARGUMENTS, Label, LabelWrite, NAME_LABEL, check_value,
-            define_missing,
-        },
-        runtimes::refuse_rename,
+        label_writes::{define_missing, set_patch, unset_patch},
+        labels::{INTEGRATION_SYSTEM_LABEL, Label, LabelWrite, NAME_LABEL},
+        lookup::application_in,
+        names::refuse_rename,
     },
     errors::{ApiResult, invalid, name_taken, not_found},
     scalars::Any,
@@ -70,7 +71,7 @@ fn refuse_system_label(field: &str, key: &str) -> ApiResult<()> {
 /// `field`): checks everything, creates the Secrets and ConfigMaps it needs, the Application,
 /// then makes it their owner. When a step after the Application's creation fails, the
 /// Application is deleted again, so nothing half-made remains.
-pub(super) async fn register(
+async fn register(
     ctx: &Context<'_>,
     namespace: &str,
     input: &ApplicationRegisterInput,
@@ -118,7 +119,7 @@ pub(super) async fn register(
             .collect(),
         eventing: None,
     };
-    define_missing(ctx, namespace, spec.labels.keys()).await?;
+    define_missing(ctx, namespace, spec.labels.keys().map(String::as_str)).await?;
     let object = compass_crds::Application {
         metadata: ObjectMeta {
             name: Some(name.clone()),
@@ -233,13 +234,7 @@ impl ApplicationMutation {
         refuse_system_label("key", &key)?;
         let caches = caches(ctx);
         let current = application_in(caches, &scope.namespace, &application_id)?;
-        let patch = match check_value(caches, &scope.namespace, LABEL_ARGUMENTS, &key, &value.0)? {
-            Some(scenarios) => json!({ "spec": { "scenarios": scenarios } }),
-            None => {
-                define_missing(ctx, &scope.namespace, [&key]).await?;
-                json!({ "spec": { "labels": { key.clone(): value.0.clone() } } })
-            }
-        };
+        let patch = set_patch(ctx, &scope.namespace, &key, &value.0).await?;
         edit(ctx, current, Owned::default(), |_| Ok(patch.clone())).await?;
         Ok(Label { key, value })
     }
@@ -267,11 +262,38 @@ impl ApplicationMutation {
         let before = labels_of(caches, &current)
             .remove(&key)
             .ok_or_else(|| not_found("Label", &key))?;
-        let patch = json!({ "spec": { "labels": { key.clone(): null } } });
+        let patch = unset_patch(&key);
         edit(ctx, current, Owned::default(), |_| Ok(patch.clone())).await?;
         Ok(Label {
             key,
             value: Any(before),
         })
+    }
+}
+
+/// The mutation registering an application from a template. It is a part of its own because the
+/// schema lists it last, after the template mutations.
+#[derive(Default)]
+pub struct FromTemplateMutation;
+
+#[Object]
+impl FromTemplateMutation {
+    /// Registers an application in the caller's tenant from a template, with every placeholder
+    /// replaced by its value.
+    #[graphql(guard = "Scopes::mutation(\"registerApplicationFromTemplate\")")]
+    async fn register_application_from_template(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "in")] input: ApplicationFromTemplateInput,
+    ) -> ApiResult<Application> {
+        let scope = tenant(ctx)?;
+        let application_input = input.application_input(caches(ctx))?;
+        register(
+            ctx,
+            &scope.namespace,
+            &application_input,
+            "applicationInput",
+        )
+        .await
     }
 }

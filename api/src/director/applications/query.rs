@@ -1,23 +1,21 @@
 //! Queries about applications: the tenant's applications matching label filters, one by id, and
 //! those a runtime sees (sharing at least one scenario with it).
 
-use std::collections::BTreeMap;
-
 use async_graphql::{Context, ID, Object};
 
 use super::types::{Application, ApplicationPage, labels_of};
 use crate::{
     director::{
-        context::{caches, find_in, tenant},
+        context::{caches, tenant},
         labels::{INTEGRATION_SYSTEM_LABEL, NAME_LABEL, matching},
-        runtimes::scenarios_of,
+        lookup::{find_in, runtime_in},
+        scenario_membership::applications_sharing,
     },
-    errors::{ApiResult, not_found},
+    errors::ApiResult,
     label_filter::{LabelFilter, compile},
     pagination::paginate,
     scalars::PageCursor,
     scopes::Scopes,
-    state::scenario_tag,
 };
 
 /// Queries about applications.
@@ -69,25 +67,10 @@ impl ApplicationQuery {
     ) -> ApiResult<ApplicationPage> {
         let scope = tenant(ctx)?;
         let caches = caches(ctx);
-        let runtime = find_in(&caches.runtimes, &scope.namespace, &runtime_id)
-            .ok_or_else(|| not_found("Runtime", &runtime_id))?;
-        let mut seen = BTreeMap::new();
-        for scenario in scenarios_of(&runtime) {
-            for application in caches
-                .applications
-                .tagged(&scenario_tag(&scope.namespace, &scenario))
-            {
-                if application.metadata.deletion_timestamp.is_none() {
-                    let uid = application.metadata.uid.clone().unwrap_or_default();
-                    seen.insert(uid, Application(application));
-                }
-            }
-        }
-        paginate(
-            seen.into_iter().collect(),
-            first,
-            after.as_ref().map(|c| c.0.as_str()),
-        )
-        .map(Into::into)
+        let runtime = runtime_in(caches, &scope.namespace, &runtime_id)?;
+        let seen = applications_sharing(caches, &scope.namespace, &runtime)
+            .into_iter()
+            .map(|(uid, application)| (uid, Application(application)));
+        paginate(seen.collect(), first, after.as_ref().map(|c| c.0.as_str())).map(Into::into)
     }
 }

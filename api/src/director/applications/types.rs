@@ -8,11 +8,12 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use compass_crds::{SubjectKind, ids::ChildKind};
 
 use super::{
-    apis::{ApiDefinition, ApiDefinitionPage},
-    child_names,
-    children::{Child, Document, DocumentPage, EventDefinition, EventDefinitionPage, Webhook},
+    api_definitions::{ApiDefinition, ApiDefinitionPage},
+    children::{Child, child_names, find_child, id_of},
+    documents::{Document, DocumentPage},
+    event_definitions::{EventDefinition, EventDefinitionPage},
     eventing::{self, ApplicationEventingConfiguration},
-    id_of,
+    webhooks::Webhook,
 };
 use crate::{
     director::{
@@ -20,8 +21,7 @@ use crate::{
         enums::ApplicationStatusCondition,
         labels,
         status::{Phase, phase},
-        system_auths::auths_of,
-        types::system::SystemAuth,
+        system_auths::{SystemAuth, auths_of},
     },
     errors::ApiResult,
     pagination::{Page, PageInfo, paginate},
@@ -52,16 +52,6 @@ pub struct ApplicationPage {
     pub page_info: PageInfo,
     /// How many match.
     pub total_count: i32,
-}
-
-impl From<Page<Application>> for ApplicationPage {
-    fn from(page: Page<Application>) -> Self {
-        Self {
-            data: page.data,
-            page_info: page.page_info,
-            total_count: page.total_count,
-        }
-    }
 }
 
 /// The id of the integration system an application names, if it exists.
@@ -212,11 +202,7 @@ impl Application {
             first,
             after.as_ref(),
         )?;
-        Ok(Some(ApiDefinitionPage {
-            data: page.data,
-            page_info: page.page_info,
-            total_count: page.total_count,
-        }))
+        Ok(Some(page.into()))
     }
 
     /// Its events, or those of one group, in id order.
@@ -237,11 +223,7 @@ impl Application {
             first,
             after.as_ref(),
         )?;
-        Ok(Some(EventDefinitionPage {
-            data: page.data,
-            page_info: page.page_info,
-            total_count: page.total_count,
-        }))
+        Ok(Some(page.into()))
     }
 
     /// Its documents, in id order.
@@ -258,11 +240,7 @@ impl Application {
             first,
             after.as_ref(),
         )?;
-        Ok(Some(DocumentPage {
-            data: page.data,
-            page_info: page.page_info,
-            total_count: page.total_count,
-        }))
+        Ok(Some(page.into()))
     }
 
     /// One of its APIs.
@@ -295,19 +273,4 @@ impl Application {
     ) -> Option<ApplicationEventingConfiguration> {
         Some(eventing::configuration(caches(ctx), &self.0))
     }
-}
-
-/// The child of `kind` with `id`.
-fn find_child(
-    application: &Arc<compass_crds::Application>,
-    kind: ChildKind,
-    id: &str,
-) -> Option<Child> {
-    child_names(application, kind)
-        .into_iter()
-        .position(|name| id_of(application, kind, name) == id)
-        .map(|index| Child {
-            app: application.clone(),
-            index,
-        })
 }

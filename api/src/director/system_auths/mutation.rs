@@ -1,44 +1,16 @@
-//! Client identities: the `auths` of applications, runtimes and integration systems, read from
-//! SystemAuth objects, and `deleteSystemAuthFor*`, which checks the identity belongs to the kind
-//! of object the mutation names, as the original did.
+//! `deleteSystemAuthFor*`: removes a client identity, checking it belongs to the kind of object
+//! the mutation names, as the original did.
 
 use async_graphql::{Context, ID, Object};
 use compass_crds::SubjectKind;
 use kube::Api;
 
-use super::{
-    context::{caches, client, delete, tenant},
-    types::system::SystemAuth,
-};
+use super::types::SystemAuth;
 use crate::{
+    director::context::{caches, client, delete, system_namespace, tenant},
     errors::{ApiResult, invalid, not_found},
     scopes::Scopes,
-    state::Caches,
 };
-
-/// Namespace of the identities of integration systems, which belong to no tenant.
-#[derive(Clone, Debug)]
-pub struct SystemNamespace(pub String);
-
-/// The identities of one object, in uid order. Credentials issued by this API are not kept in
-/// clear, so `auth` is empty: the Connector hands certificates to their holder only.
-pub fn auths_of(
-    caches: &Caches,
-    namespace: &str,
-    kind: SubjectKind,
-    name: &str,
-) -> Vec<SystemAuth> {
-    caches
-        .system_auths
-        .in_namespace(namespace)
-        .iter()
-        .filter(|a| a.spec.subject.kind == kind && a.spec.subject.name == name)
-        .map(|a| SystemAuth {
-            id: ID(a.metadata.uid.clone().unwrap_or_default()),
-            auth: None,
-        })
-        .collect()
-}
 
 /// Deletes the identity `id` of namespace `namespace`, which must belong to a `kind` object.
 async fn delete_for(
@@ -106,7 +78,7 @@ impl SystemAuthMutation {
         ctx: &Context<'_>,
         #[graphql(name = "authID")] auth_id: ID,
     ) -> ApiResult<SystemAuth> {
-        let namespace = ctx.data_unchecked::<SystemNamespace>().0.clone();
-        delete_for(ctx, &namespace, &auth_id, SubjectKind::IntegrationSystem).await
+        let namespace = system_namespace(ctx);
+        delete_for(ctx, namespace, &auth_id, SubjectKind::IntegrationSystem).await
     }
 }

@@ -1,5 +1,6 @@
 //! Credentials as the Director shows and takes them: `Auth` with one credential (basic or OAuth
 //! client credentials), extra headers and query parameters, and an optional CSRF token request.
+//! Shown on applications' webhooks, API definitions and fetch requests, and on client identities.
 
 use async_graphql::{InputObject, SimpleObject, Union};
 

@@ -10,9 +10,10 @@ use async_graphql::InputType;
 use compass_crds::labels::SCENARIOS_KEY;
 use serde_json::{Map, Value};
 
-use super::{build::webhook_name, inputs::ApplicationRegisterInput};
 use crate::{
-    director::enums::ApplicationWebhookType,
+    director::{
+        applications::ApplicationRegisterInput, enums::ApplicationWebhookType, names::webhook_name,
+    },
     errors::{ApiResult, Code, error, invalid},
     state::Caches,
 };

@@ -1,9 +1,8 @@
-//! Types about callers, tenants, identities and health: `Viewer`, `Tenant`, `SystemAuth`, the
-//! one-time token types, `HealthCheck`.
+//! Types about callers, tenants, pairing and health: `Viewer`, `Tenant`, the one-time token
+//! types, `HealthCheck`.
 
 use async_graphql::{Interface, SimpleObject};
 
-use super::auth::Auth;
 use crate::{
     director::enums::{HealthCheckStatusCondition, HealthCheckType, ViewerType},
     pagination::PageInfo,
@@ -30,15 +29,6 @@ pub struct Tenant {
     pub internal_id: String,
     /// The name shown to people.
     pub name: Option<String>,
-}
-
-/// One client identity of an application, runtime or integration system.
-#[derive(Clone, Debug, PartialEq, SimpleObject)]
-pub struct SystemAuth {
-    /// Its id: the client id and certificate common name.
-    pub id: async_graphql::ID,
-    /// The credential issued to it, when it was issued through this API.
-    pub auth: Option<Auth>,
 }
 
 /// A one-time token, exchanged at the Connector for a client certificate.

@@ -1,156 +1,28 @@
-//! Mutations of an application's webhooks, event definitions and documents, and the list edits
-//! every child mutation is made of: add (refused when the name is taken), replace and remove one
-//! entry of a spec list, each a read-modify-write of the whole list.
-
-use std::sync::Arc;
+//! Mutations of an application's webhooks, event definitions and documents, each an edit of one
+//! list of the Application's spec.
 
 use async_graphql::{Context, ID, Object};
-use compass_crds::{Application, ApplicationSpec, ids::ChildKind};
-use serde::Serialize;
-use serde_json::{Value, json};
+use compass_crds::ids::ChildKind;
 
 use super::{
-    application_in, build, child_in, child_names,
-    children::{Child, Document, EventDefinition, EventSpec, Webhook},
-    edit,
-    inputs::{DocumentInput, EventDefinitionInput, WebhookInput},
+    build,
+    child_inputs::{DocumentInput, EventDefinitionInput, WebhookInput},
+    child_lists::{List, add, refuse_child_rename, remove, replace, request_refetch},
+    children::{child_in, view},
+    documents::Document,
+    event_definitions::{EventDefinition, EventSpec},
     owned::Owned,
-    to_json,
+    webhooks::Webhook,
 };
 use crate::{
-    director::context::{caches, tenant},
-    errors::{ApiResult, Code, error, invalid, not_found},
+    director::{
+        context::{caches, tenant},
+        lookup::application_in,
+        names::webhook_name,
+    },
+    errors::{ApiResult, invalid},
     scopes::Scopes,
 };
-
-pub use compass_crds::well_known::REFETCH_ANNOTATION;
-
-/// One list of an application's spec: where it is, its JSON name, and each entry's key.
-pub struct List<T: 'static> {
-    /// The list in a spec.
-    pub of: fn(&ApplicationSpec) -> &Vec<T>,
-    /// Its field name in the spec.
-    pub field: &'static str,
-    /// An entry's name (or title).
-    pub key: fn(&T) -> &str,
-    /// What an entry is called in errors.
-    pub what: &'static str,
-}
-
-fn patch_of<T: Serialize>(list: &List<T>, items: &[T]) -> ApiResult<Value> {
-    Ok(json!({ "spec": { list.field: to_json(&items)? } }))
-}
-
-/// The child of `list` named `name` in `application`.
-pub fn view(application: Arc<Application>, kind: ChildKind, name: &str) -> ApiResult<Child> {
-    let index = child_names(&application, kind)
-        .into_iter()
-        .position(|n| n == name)
-        .ok_or_else(|| not_found("child", name))?;
-    Ok(Child {
-        app: application,
-        index,
-    })
-}
-
-/// Adds `item` (named by `name(current)`) to `list`; refused when an entry has that name.
-pub async fn add<T: Clone + Serialize>(
-    ctx: &Context<'_>,
-    application: Arc<Application>,
-    owned: Owned,
-    list: &List<T>,
-    item: impl Fn(&Application) -> T,
-) -> ApiResult<(Arc<Application>, String)> {
-    let added = std::sync::Mutex::new(String::new());
-    let (_, after) = edit(ctx, application, owned, |current| {
-        let mut items = (list.of)(&current.spec).clone();
-        let new = item(current);
-        let name = (list.key)(&new).to_owned();
-        if items.iter().any(|i| (list.key)(i) == name) {
-            return Err(error(
-                Code::NotUnique,
-                format!(
-                    "Object name is not unique [object={}; name={name}]",
-                    list.what
-                ),
-            ));
-        }
-        items.push(new);
-        *added.lock().unwrap_or_else(|p| p.into_inner()) = name;
-        patch_of(list, &items)
-    })
-    .await?;
-    let name = added.into_inner().unwrap_or_else(|p| p.into_inner());
-    Ok((after, name))
-}
-
-/// Replaces the entry `name` of `list` with `replace(current entry)`.
-pub async fn replace<T: Clone + Serialize>(
-    ctx: &Context<'_>,
-    application: Arc<Application>,
-    owned: Owned,
-    list: &List<T>,
-    name: &str,
-    replace: impl Fn(&T) -> ApiResult<T>,
-) -> ApiResult<(Arc<Application>, Arc<Application>)> {
-    edit(ctx, application, owned, |current| {
-        let mut items = (list.of)(&current.spec).clone();
-        let position = items
-            .iter()
-            .position(|i| (list.key)(i) == name)
-            .ok_or_else(|| not_found(list.what, name))?;
-        items[position] = replace(&items[position])?;
-        patch_of(list, &items)
-    })
-    .await
-}
-
-/// Removes the entry `name` of `list`; returns the application before and after.
-pub async fn remove<T: Clone + Serialize>(
-    ctx: &Context<'_>,
-    application: Arc<Application>,
-    list: &List<T>,
-    name: &str,
-) -> ApiResult<(Arc<Application>, Arc<Application>)> {
-    edit(ctx, application, Owned::default(), |current| {
-        let mut items = (list.of)(&current.spec).clone();
-        let position = items
-            .iter()
-            .position(|i| (list.key)(i) == name)
-            .ok_or_else(|| not_found(list.what, name))?;
-        items.remove(position);
-        patch_of(list, &items)
-    })
-    .await
-}
-
-/// Asks the operator to fetch the application's specs and documents again.
-pub async fn request_refetch(
-    ctx: &Context<'_>,
-    application: Arc<Application>,
-) -> ApiResult<Arc<Application>> {
-    let value = format!(
-        "{}-{}",
-        jiff::Timestamp::now(),
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    );
-    let patch = json!({ "metadata": { "annotations": { REFETCH_ANNOTATION: value } } });
-    let (_, after) = edit(ctx, application, Owned::default(), |_| Ok(patch.clone())).await?;
-    Ok(after)
-}
-
-/// Definitions and documents keep their names: their ids derive from them.
-pub fn refuse_child_rename(field: &str, current: &str, wanted: &str) -> ApiResult<()> {
-    if current != wanted {
-        return Err(invalid(
-            field,
-            format!(
-                "cannot rename {current} to {wanted}: its id derives from its name; delete it and add a new one instead"
-            ),
-        ));
-    }
-    Ok(())
-}
 
 const WEBHOOKS: List<compass_crds::application::Webhook> = List {
     of: |s| &s.webhooks,
@@ -196,7 +68,7 @@ impl ChildMutation {
         let (after, name) = add(ctx, application, owned, &WEBHOOKS, |current| {
             let taken = current.spec.webhooks.iter().map(|w| w.name.as_str());
             let mut webhook = built.clone();
-            webhook.name = build::webhook_name(input.type_, taken);
+            webhook.name = webhook_name(input.type_, taken);
             webhook
         })
         .await?;

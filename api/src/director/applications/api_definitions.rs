@@ -7,16 +7,17 @@ use compass_crds::{application as crd, ids::ChildKind};
 
 use super::{
     build::shown_format,
-    children::{Child, FetchRequest, Version},
-    content, credentials, id_of,
+    children::{Child, FetchRequest, Version, id_of},
+    content, credentials,
 };
 use crate::{
     director::{
-        context::{caches, find_in},
+        auth::Auth,
+        context::caches,
         enums::{ApiSpecType, SpecFormat},
-        types::auth::Auth,
+        lookup::runtime_in,
     },
-    errors::{ApiResult, not_found},
+    errors::ApiResult,
     pagination::PageInfo,
     scalars::Clob,
     state::Caches,
@@ -138,8 +139,7 @@ impl ApiDefinition {
         #[graphql(name = "runtimeID")] runtime_id: ID,
     ) -> ApiResult<Option<ApiRuntimeAuth>> {
         let caches = caches(ctx);
-        let runtime = find_in(&caches.runtimes, self.0.namespace(), &runtime_id)
-            .ok_or_else(|| not_found("Runtime", &runtime_id))?;
+        let runtime = runtime_in(caches, self.0.namespace(), &runtime_id)?;
         let name = runtime.metadata.name.as_deref().unwrap_or_default();
         Ok(Some(ApiRuntimeAuth {
             auth: auth_for(caches, self, name),

@@ -5,17 +5,19 @@ use async_graphql::{Context, ID, Object};
 use compass_crds::{application::RuntimeAuth, ids::ChildKind};
 
 use super::{
-    apis::{ApiDefinition, ApiRuntimeAuth, ApiSpec, auth_for},
-    application_in, build, child_in,
-    children_mutation::{List, add, refuse_child_rename, remove, replace, request_refetch, view},
+    api_definitions::{ApiDefinition, ApiRuntimeAuth, ApiSpec, auth_for},
+    build,
+    child_inputs::ApiDefinitionInput,
+    child_lists::{List, add, refuse_child_rename, remove, replace, request_refetch},
+    children::{child_in, view},
     credentials,
-    inputs::ApiDefinitionInput,
     owned::Owned,
 };
 use crate::{
     director::{
-        context::{caches, find_in, tenant},
-        types::auth::AuthInput,
+        auth::AuthInput,
+        context::{caches, tenant},
+        lookup::{application_in, runtime_in},
     },
     errors::{ApiResult, invalid, not_found},
     scopes::Scopes,
@@ -150,8 +152,7 @@ impl ApiMutation {
         let caches = caches(ctx);
         let (application, name) =
             child_in(caches, &scope.namespace, &api_id, KIND, "APIDefinition")?;
-        let runtime = find_in(&caches.runtimes, &scope.namespace, &runtime_id)
-            .ok_or_else(|| not_found("Runtime", &runtime_id))?;
+        let runtime = runtime_in(caches, &scope.namespace, &runtime_id)?;
         let runtime_name = runtime.metadata.name.clone().unwrap_or_default();
         let app_name = application.metadata.name.clone().unwrap_or_default();
         let mut owned = Owned::default();
@@ -186,8 +187,7 @@ impl ApiMutation {
         let caches = caches(ctx);
         let (application, name) =
             child_in(caches, &scope.namespace, &api_id, KIND, "APIDefinition")?;
-        let runtime = find_in(&caches.runtimes, &scope.namespace, &runtime_id)
-            .ok_or_else(|| not_found("Runtime", &runtime_id))?;
+        let runtime = runtime_in(caches, &scope.namespace, &runtime_id)?;
         let runtime_name = runtime.metadata.name.clone().unwrap_or_default();
         let before = application
             .spec

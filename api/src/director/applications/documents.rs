@@ -1,0 +1,101 @@
+//! Documents as the Director shows them: the `Document` type and its page.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use compass_crds::{application as crd, ids::ChildKind};
+
+use super::{
+    children::{Child, FetchRequest, id_of},
+    content,
+};
+use crate::{
+    director::{context::caches, enums::DocumentFormat},
+    pagination::PageInfo,
+    scalars::Clob,
+};
+
+/// A document about an application.
+#[derive(Clone)]
+pub struct Document(pub Child);
+
+impl Document {
+    fn doc(&self) -> &crd::Document {
+        &self.0.app.spec.documents[self.0.index]
+    }
+}
+
+#[Object]
+impl Document {
+    /// Its id, derived from the application's id and its title.
+    async fn id(&self) -> ID {
+        ID(id_of(&self.0.app, ChildKind::Document, &self.doc().title))
+    }
+
+    /// The application's id.
+    #[graphql(name = "applicationID")]
+    async fn application_id(&self) -> ID {
+        self.0.app_id()
+    }
+
+    /// Its title.
+    async fn title(&self) -> &str {
+        &self.doc().title
+    }
+
+    /// The name shown to people.
+    #[graphql(name = "displayName")]
+    async fn display_name(&self) -> &str {
+        &self.doc().display_name
+    }
+
+    /// What it covers.
+    async fn description(&self) -> &str {
+        &self.doc().description
+    }
+
+    /// Its markup.
+    async fn format(&self) -> DocumentFormat {
+        DocumentFormat::Markdown
+    }
+
+    /// Its category.
+    async fn kind(&self) -> Option<&str> {
+        self.doc().kind.as_deref()
+    }
+
+    /// Its content: inline, from its ConfigMap, or as last fetched.
+    async fn data(&self, ctx: &Context<'_>) -> Option<Clob> {
+        let doc = self.doc();
+        content::read(
+            caches(ctx),
+            &self.0.app,
+            ChildKind::Document,
+            &doc.title,
+            doc.data.as_ref(),
+            doc.data_from.as_ref(),
+        )
+    }
+
+    /// Where it is downloaded from.
+    #[graphql(name = "fetchRequest")]
+    async fn fetch_request(&self) -> Option<FetchRequest> {
+        let doc = self.doc();
+        FetchRequest::of(
+            &self.0,
+            ChildKind::Document,
+            &doc.title,
+            doc.fetch_request.as_ref(),
+        )
+    }
+}
+
+/// A page of documents.
+#[derive(SimpleObject)]
+#[graphql(rename_fields = "camelCase")]
+pub struct DocumentPage {
+    /// The documents.
+    pub data: Vec<Document>,
+    /// Where the page is.
+    pub page_info: PageInfo,
+    /// How many there are.
+    pub total_count: i32,
+}

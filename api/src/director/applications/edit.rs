@@ -1,0 +1,84 @@
+//! Changing an application by read-modify-write: every mutation of an application or its children
+//! is a merge patch computed from the version read and written only if the object is still at
+//! that version, with the Secrets and ConfigMaps the change needs created first and those it
+//! dropped collected after.
+
+use std::sync::Arc;
+
+use async_graphql::Context;
+use compass_crds::Application;
+use kube::{Api, ResourceExt};
+use serde_json::Value;
+
+use super::owned::{self, Owned};
+use crate::{
+    director::context::{caches, client, merge_at},
+    errors::{ApiResult, Code, error, from_kube, has_code},
+};
+
+/// How often a read-modify-write is tried before the conflict is reported.
+const EDIT_ATTEMPTS: usize = 5;
+
+/// Changes an application by read-modify-write: `change` turns the current object into a merge
+/// patch, which is written only if the object is still at the version read; on a conflict the
+/// newest version is read and `change` runs again. `owned` (Secrets and ConfigMaps the change
+/// refers to) is created first, owned by the application, and deleted again if the change fails;
+/// once it succeeded, the Secrets and ConfigMaps the Director made that the application no longer
+/// refers to are deleted shortly after. Returns the application before and after the change.
+pub async fn edit(
+    ctx: &Context<'_>,
+    application: Arc<Application>,
+    owned: Owned,
+    change: impl Fn(&Application) -> ApiResult<Value>,
+) -> ApiResult<(Arc<Application>, Arc<Application>)> {
+    let namespace = application.namespace().unwrap_or_default();
+    let owner = owned::owner_of(&application)?;
+    owned.create(ctx, &namespace, Some(owner)).await?;
+    let result = write(ctx, application, &change).await;
+    match result {
+        Ok((before, after)) => {
+            owned::collect_garbage(ctx, &namespace, &before.spec, &after.spec);
+            Ok((before, after))
+        }
+        Err(e) => {
+            owned.discard(ctx, &namespace).await;
+            Err(e)
+        }
+    }
+}
+
+/// Writes the change, reading the application again after each conflict.
+async fn write(
+    ctx: &Context<'_>,
+    mut current: Arc<Application>,
+    change: &impl Fn(&Application) -> ApiResult<Value>,
+) -> ApiResult<(Arc<Application>, Arc<Application>)> {
+    let namespace = current.namespace().unwrap_or_default();
+    let name = current.name_any();
+    let api: Api<Application> = Api::namespaced(client(ctx), &namespace);
+    let cache = &caches(ctx).applications;
+    for _ in 0..EDIT_ATTEMPTS {
+        let patch = change(&current)?;
+        let version = current.resource_version().unwrap_or_default();
+        match merge_at(&api, cache, &name, &version, &patch, "Application").await {
+            Ok(after) => return Ok((current, after)),
+            Err(e) if has_code(&e, Code::Conflict) => {
+                current = Arc::new(
+                    api.get(&name)
+                        .await
+                        .map_err(|e| from_kube(e, "Application", &name))?,
+                );
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(error(
+        Code::Conflict,
+        format!("application {name} kept changing while it was edited; try again"),
+    ))
+}
+
+/// Serializes part of a spec for a patch.
+pub fn to_json(value: &impl serde::Serialize) -> ApiResult<Value> {
+    serde_json::to_value(value).map_err(|e| error(Code::Internal, e.to_string()))
+}

@@ -1,0 +1,80 @@
+//! Queries about label definitions: every definition of the tenant, or the one of a key.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use async_graphql::{Context, Object};
+use compass_crds::labels::SCENARIOS_KEY;
+
+use super::types::LabelDefinition;
+use crate::{
+    director::{
+        context::{caches, tenant},
+        scenarios,
+    },
+    errors::ApiResult,
+    scopes::Scopes,
+    state::Caches,
+};
+
+/// Every label definition of a tenant, by key.
+pub fn all_definitions(caches: &Caches, namespace: &str) -> BTreeMap<String, LabelDefinition> {
+    let mut definitions: BTreeMap<String, LabelDefinition> = BTreeMap::new();
+    let in_use = caches
+        .applications
+        .in_namespace(namespace)
+        .iter()
+        .flat_map(|a| a.spec.labels.keys().cloned().collect::<Vec<_>>())
+        .chain(
+            caches
+                .runtimes
+                .in_namespace(namespace)
+                .iter()
+                .flat_map(|r| r.spec.labels.keys().cloned().collect::<Vec<_>>()),
+        )
+        .collect::<BTreeSet<String>>();
+    for key in in_use {
+        definitions.insert(key.clone(), LabelDefinition { key, schema: None });
+    }
+    for object in caches.label_definitions.in_namespace(namespace) {
+        if object.metadata.deletion_timestamp.is_some() {
+            continue;
+        }
+        definitions.insert(
+            object.key().to_owned(),
+            LabelDefinition::from(object.as_ref()),
+        );
+    }
+    definitions.insert(
+        SCENARIOS_KEY.to_owned(),
+        scenarios::query::definition(caches, namespace),
+    );
+    definitions
+}
+
+/// Queries about label definitions.
+#[derive(Default)]
+pub struct LabelDefinitionQuery;
+
+#[Object]
+impl LabelDefinitionQuery {
+    /// Every label definition of the tenant, including one for every key in use and the
+    /// `scenarios` definition.
+    #[graphql(guard = "Scopes::query(\"labelDefinitions\")")]
+    async fn label_definitions(&self, ctx: &Context<'_>) -> ApiResult<Vec<LabelDefinition>> {
+        let scope = tenant(ctx)?;
+        Ok(all_definitions(caches(ctx), &scope.namespace)
+            .into_values()
+            .collect())
+    }
+
+    /// The label definition of a key.
+    #[graphql(guard = "Scopes::query(\"labelDefinition\")")]
+    async fn label_definition(
+        &self,
+        ctx: &Context<'_>,
+        key: String,
+    ) -> ApiResult<Option<LabelDefinition>> {
+        let scope = tenant(ctx)?;
+        Ok(all_definitions(caches(ctx), &scope.namespace).remove(&key))
+    }
+}
