@@ -415,17 +415,18 @@ impl TestServer {
         client: Client,
         config: compass_operator::controllers::OperatorConfig,
     ) -> TestOperator {
-        compass_operator::up::install(&self.client().await, &config.system_namespace)
+        compass::up::install(&self.client().await, &config.system_namespace)
             .await
             .expect("installing the defaults succeeds");
         let (trigger, stop) = compass_operator::shutdown::channel();
         let options = compass_operator::run::OperatorOptions {
-            admin_address: "127.0.0.1:0".parse().expect("an address"),
             config,
+            metrics: std::sync::Arc::default(),
             ready: std::sync::Arc::default(),
             sole_identity: None,
         };
-        let task = tokio::spawn(compass_operator::run::run(client, options, stop));
+        let watches = compass_operator::controllers::stores::Watches::default();
+        let task = tokio::spawn(compass_operator::run::run(client, watches, options, stop));
         TestOperator { trigger, task }
     }
 }
@@ -455,11 +456,11 @@ impl TestServer {
     /// as the admin's bearer token, plus the `users` given (for scope and tenant tests).
     pub async fn start_api(&self, users: Vec<compass_api::gateway::StaticUser>) -> TestApi {
         let client = self.client().await;
-        compass_operator::up::install(&client, "compass-system")
+        compass::up::install(&client, "compass-system")
             .await
             .expect("installing the defaults succeeds");
         let scopes = compass_api::scopes::ScopesConfig::default_config();
-        let mut all_users = vec![compass_operator::api::admin_user(
+        let mut all_users = vec![compass::api::admin_user(
             &self.control_plane.admin_token,
             &scopes,
         )];
@@ -470,12 +471,12 @@ impl TestServer {
             ..compass_api::server::ApiConfig::default()
         };
         let (trigger, stop) = compass_operator::shutdown::channel();
-        let listener = compass_operator::api::ApiListener {
+        let listener = compass::api::ApiListener {
             address: "127.0.0.1:0".parse().expect("an address"),
             tls: self.control_plane.tls(),
             config,
         };
-        let running = compass_operator::api::start(client, listener, stop)
+        let running = compass::api::start(client, listener, stop)
             .await
             .expect("the API starts");
         let url = format!(
@@ -501,7 +502,7 @@ impl TestApi {
     /// The admin acting in the default tenant of `compass up`.
     pub fn default_tenant(&self) -> graphql::Graphql {
         self.admin
-            .tenant(compass_operator::up::DEFAULT_TENANT_EXTERNAL_ID)
+            .tenant(compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID)
     }
 
     /// Stops the listener and the caches.

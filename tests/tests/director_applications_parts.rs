@@ -500,7 +500,7 @@ async fn invalid_input_is_refused_naming_the_field_and_nothing_is_written() {
         "get",
         "applications",
         "-n",
-        compass_operator::up::DEFAULT_TENANT_NAMESPACE,
+        compass_crds::well_known::DEFAULT_TENANT_NAMESPACE,
         "-o",
         "name",
     ]);

@@ -88,7 +88,7 @@ async fn every_system_and_runtime_example_runs() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|t| t["id"] == compass_operator::up::DEFAULT_TENANT_EXTERNAL_ID)
+            .any(|t| t["id"] == compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID)
     );
     let health = examples
         .run("system/query-health-checks.graphql", none.clone())

@@ -7,7 +7,7 @@ use compass_tests::TestServer;
 use kube::Api;
 use serde_json::json;
 
-const NAMESPACE: &str = compass_operator::up::DEFAULT_TENANT_NAMESPACE;
+const NAMESPACE: &str = compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
 
 const LABEL_DEFINITIONS: &str = "query { labelDefinitions { key schema } }";
 const UPDATE: &str =
@@ -237,7 +237,7 @@ async fn callers_need_a_token_a_known_tenant_and_the_scopes() {
         name: "reader".into(),
         token_sha256: digest("reader-token"),
         scopes: ["runtime:read".to_owned()].into(),
-        tenants: [compass_operator::up::DEFAULT_TENANT_EXTERNAL_ID.to_owned()].into(),
+        tenants: [compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID.to_owned()].into(),
     };
     let director = server.start_director(vec![reader]).await;
     let admin = director.api.admin.clone();

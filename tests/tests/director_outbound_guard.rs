@@ -12,11 +12,8 @@ use axum::{
     routing::{get, post},
 };
 use compass_api::gateway::{StaticUser, digest};
-use compass_operator::{
-    controllers::OperatorConfig,
-    http::guard::OutboundPolicy,
-    up::{DEFAULT_TENANT_EXTERNAL_ID, DEFAULT_TENANT_NAMESPACE},
-};
+use compass_crds::well_known::{DEFAULT_TENANT_EXTERNAL_ID, DEFAULT_TENANT_NAMESPACE};
+use compass_operator::{controllers::OperatorConfig, http::guard::OutboundPolicy};
 use compass_tests::{TestServer, eventually};
 use serde_json::{Value, json};
 

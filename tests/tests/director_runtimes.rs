@@ -4,7 +4,7 @@
 use compass_tests::{TestServer, eventually, graphql::Graphql};
 use serde_json::{Value, json};
 
-const NAMESPACE: &str = compass_operator::up::DEFAULT_TENANT_NAMESPACE;
+const NAMESPACE: &str = compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
 
 const RUNTIME_FIELDS: &str = "id name description labels status { condition timestamp } metadata { creationTimestamp } auths { id } eventingConfiguration { defaultURL }";
 
@@ -371,7 +371,7 @@ async fn integration_systems_are_global_and_held_while_applications_use_them() {
     })
     .await;
     let (message, code) = admin
-        .tenant(compass_operator::up::DEFAULT_TENANT_EXTERNAL_ID)
+        .tenant(compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID)
         .send(
             "mutation ($a: ID!) { deleteSystemAuthForRuntime(authID: $a) { id } }",
             json!({ "a": auth_id }),
@@ -395,7 +395,7 @@ async fn integration_systems_are_global_and_held_while_applications_use_them() {
         "apiVersion: compass.kyma-project.io/v1alpha1\nkind: Application\nmetadata: {name: crm, namespace: default-tenant}\nspec: {integrationSystem: sync}\n",
         &[],
     );
-    let tenant = admin.tenant(compass_operator::up::DEFAULT_TENANT_EXTERNAL_ID);
+    let tenant = admin.tenant(compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID);
     eventually("the Director sees the application", || async {
         let data = tenant
             .data(

@@ -588,8 +588,8 @@ fn each_deployment_runs_its_compass_subcommand() {
 
 #[test]
 fn every_environment_variable_a_deployment_sets_is_read_by_the_command_line() {
-    let cli = fs::read_to_string(compass_tests::repo_root().join("operator/src/args.rs"))
-        .expect("operator/src/args.rs exists");
+    let cli = fs::read_to_string(compass_tests::repo_root().join("compass/src/cli.rs"))
+        .expect("compass/src/cli.rs exists");
     for (name, _, container) in workloads() {
         for var in container.env.iter().flatten() {
             let declared = format!("\"{}\"", var.name);
@@ -605,7 +605,7 @@ fn every_environment_variable_a_deployment_sets_is_read_by_the_command_line() {
 #[test]
 fn every_required_flag_of_a_deployments_subcommand_is_set_and_its_files_are_mounted() {
     use clap::CommandFactory;
-    let cli = compass_operator::args::Cli::command();
+    let cli = compass::cli::Cli::command();
     for (name, pod, container) in workloads() {
         let subcommand = container
             .args

@@ -85,7 +85,7 @@ spec: { integrationSystem: sap-sync }
     // Deleting one application and clearing the other's reference releases it.
     let orders: Api<Application> = Api::namespaced(
         client.clone(),
-        compass_operator::up::DEFAULT_TENANT_NAMESPACE,
+        compass_crds::well_known::DEFAULT_TENANT_NAMESPACE,
     );
     orders
         .delete("orders", &DeleteParams::default())

@@ -12,7 +12,7 @@ use kube::{
 };
 use serde_json::json;
 
-const NS: &str = compass_operator::up::DEFAULT_TENANT_NAMESPACE;
+const NS: &str = compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
 
 async fn reason_is(
     definitions: &Api<LabelDefinition>,

@@ -16,7 +16,7 @@ use kube::{
 };
 use serde_json::json;
 
-const NS: &str = compass_operator::up::DEFAULT_TENANT_NAMESPACE;
+const NS: &str = compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
 
 fn condition(runtime: &Runtime, type_: &str) -> Option<(String, String)> {
     let found: &Condition = runtime

@@ -10,7 +10,7 @@ use compass_tests::{TestServer, eventually, merge, wait_gone};
 use kube::{Api, api::DeleteParams};
 use serde_json::json;
 
-const NS: &str = compass_operator::up::DEFAULT_TENANT_NAMESPACE;
+const NS: &str = compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
 
 fn condition(scenario: &Scenario, type_: &str) -> Option<(String, String, String)> {
     let found = scenario

@@ -14,7 +14,7 @@ use kube::{
 };
 use serde_json::{Value, json};
 
-const NS: &str = compass_operator::up::DEFAULT_TENANT_NAMESPACE;
+const NS: &str = compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
 /// The field manager standing in for the Connector, which records tokens and certificates.
 const CONNECTOR: &str = "connector.compass.kyma-project.io";
 

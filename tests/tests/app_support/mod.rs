@@ -22,7 +22,7 @@ use kube::{
 use serde_json::Value;
 
 /// Namespace of the default tenant `start_operator` installs.
-pub const NAMESPACE: &str = compass_operator::up::DEFAULT_TENANT_NAMESPACE;
+pub const NAMESPACE: &str = compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
 
 /// A control plane, the operator on it, and a client.
 pub struct Env {

@@ -8,7 +8,7 @@ use compass_tests::{TestDirector, TestServer, eventually, graphql::Graphql, grap
 use serde_json::{Value, json};
 
 /// Namespace of the default tenant.
-pub const NAMESPACE: &str = compass_operator::up::DEFAULT_TENANT_NAMESPACE;
+pub const NAMESPACE: &str = compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
 
 /// Every field of `Auth`.
 pub const AUTH: &str = "credential { ... on BasicCredentialData { username password } ... on OAuthCredentialData { clientId clientSecret url } } additionalHeaders additionalQueryParams requestAuth { csrf { tokenEndpointURL credential { ... on BasicCredentialData { username password } ... on OAuthCredentialData { clientId clientSecret url } } additionalHeaders additionalQueryParams } }";

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::http::guard::AllowedDestination;
+use compass_operator::http::guard::AllowedDestination;
 
 /// Compass on Kubernetes: registers applications and runtimes, groups them into scenarios and
 /// establishes trust between them, all stored as Kubernetes custom resources.

@@ -4,7 +4,7 @@
 //!
 //! The control plane (`compass up --no-controllers`) and the operator (`compass operator`) run as
 //! separate release processes, so the operator's memory is its own. Run with
-//! `cargo bench -p compass-operator --bench operator` (`COMPASS_BENCH_APPLICATIONS` and
+//! `cargo bench -p compass --bench operator` (`COMPASS_BENCH_APPLICATIONS` and
 //! `COMPASS_BENCH_RUNTIMES` change the counts).
 
 use std::{
@@ -16,7 +16,7 @@ use std::{
 use futures_util::{StreamExt, stream};
 use kube::{
     Api, Client,
-    api::{DeleteParams, Patch, PatchParams, PostParams},
+    api::{DeleteParams, Patch, PatchParams},
     core::DynamicObject,
     discovery::ApiResource,
 };

@@ -2,7 +2,7 @@
 //! holding 10,000 Applications and 1,000 Runtimes, all Ready: its resident memory, beside the same
 //! process idle and the size of what it stores, measured in the same run.
 //!
-//! Run with `cargo bench -p compass-operator --bench up` (`COMPASS_BENCH_APPLICATIONS` and
+//! Run with `cargo bench -p compass --bench up` (`COMPASS_BENCH_APPLICATIONS` and
 //! `COMPASS_BENCH_RUNTIMES` change the counts). The figures are also written as JSON.
 
 use std::time::{Duration, Instant};

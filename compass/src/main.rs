@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use compass_operator::{args::Cli, run};
+use compass::{cli::Cli, run};
 
 fn main() -> ExitCode {
     run(Cli::parse())

@@ -23,22 +23,19 @@ use kube::{
 };
 use serde_json::json;
 
-use crate::{
-    api,
-    args::UpArgs,
+use compass_crds::well_known::{
+    DEFAULT_TENANT_EXTERNAL_ID, DEFAULT_TENANT_NAME, DEFAULT_TENANT_NAMESPACE,
+};
+use compass_operator::{
     controllers::{OperatorConfig, tenant_access},
     http::guard::OutboundPolicy,
-    run::{OperatorOptions, run},
     shutdown,
 };
 
+use crate::{api, cli::UpArgs, operator};
+
 /// Field manager of what `compass up` installs.
 const FIELD_MANAGER: &str = "compass-up";
-/// External id of the default tenant: the one the original Compass used for its default tenant,
-/// so clients written for it find it.
-pub const DEFAULT_TENANT_EXTERNAL_ID: &str = "3e64ebae-38b5-46a0-b1ed-9ccee153a0ae";
-/// The namespace of the default tenant.
-pub const DEFAULT_TENANT_NAMESPACE: &str = "default-tenant";
 
 /// Runs everything until Ctrl-C or SIGTERM.
 pub async fn run_up(args: UpArgs) -> ExitCode {
@@ -136,13 +133,14 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let ready = Arc::new(AtomicBool::new(false));
-    let options = OperatorOptions {
+    let mut operator = tokio::spawn(operator::serve(
+        client,
         admin_address,
-        config: operator,
-        ready: ready.clone(),
-        sole_identity: Some(leader_prefix(&data_dir)),
-    };
-    let mut operator = tokio::spawn(run(client, options, stop));
+        operator,
+        ready.clone(),
+        Some(leader_prefix(&data_dir)),
+        stop,
+    ));
     // One signal future for the whole run: Ctrl-C while the operator starts stops it too.
     let interrupted = shutdown::signal();
     tokio::pin!(interrupted);
@@ -239,7 +237,7 @@ pub async fn install(client: &Client, system_namespace: &str) -> Result<(), kube
     let tenant = json!({
         "apiVersion": compass_crds::API_VERSION,
         "kind": "Tenant",
-        "metadata": { "name": "default" },
+        "metadata": { "name": DEFAULT_TENANT_NAME },
         "spec": {
             "externalId": DEFAULT_TENANT_EXTERNAL_ID,
             "displayName": "Default",
@@ -248,7 +246,7 @@ pub async fn install(client: &Client, system_namespace: &str) -> Result<(), kube
     });
     tenants
         .patch(
-            "default",
+            DEFAULT_TENANT_NAME,
             &PatchParams::apply(FIELD_MANAGER),
             &Patch::Apply(&tenant),
         )

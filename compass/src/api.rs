@@ -2,7 +2,7 @@
 //! `compass api` against any Kubernetes API server. The caches fill before the listener opens, so
 //! the first request already reads a complete picture.
 
-use std::{net::SocketAddr, path::Path, sync::Arc};
+use std::{net::SocketAddr, path::Path, process::ExitCode, sync::Arc};
 
 use compass_api::{
     gateway::{StaticUser, digest, parse_users},
@@ -13,7 +13,9 @@ use kube::Client;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_rustls::TlsAcceptor;
 
-use crate::shutdown::Shutdown;
+use compass_operator::shutdown::{self, Shutdown};
+
+use crate::{admin, cli::ApiArgs};
 
 /// Where and how the API listens.
 pub struct ApiListener {
@@ -119,4 +121,78 @@ pub fn read_tls(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, St
     .map_err(|e| format!("the certificate and key do not make a TLS configuration: {e}"))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+/// `compass api`: the GraphQL APIs against any Kubernetes API server.
+pub async fn run(args: ApiArgs) -> ExitCode {
+    let prepared = async {
+        let tls = read_tls(&args.tls_cert_file, &args.tls_key_file)?;
+        let users = read_users(&args.static_users_file)?;
+        let scopes = match &args.scopes_file {
+            Some(path) => read_scopes(path)?,
+            None => compass_api::scopes::ScopesConfig::default_config(),
+        };
+        let client = crate::cluster::client(&args.cluster).await?;
+        Ok::<_, String>((tls, users, scopes, client))
+    };
+    let (tls, users, scopes, client) = match prepared.await {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (trigger, stop) = shutdown::channel();
+    let ready = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let admin_listener = match admin::bind(args.admin_address).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!(
+                "error: binding the admin listener on {} failed: {error}",
+                args.admin_address
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let admin_state = admin::AdminState {
+        metrics: std::sync::Arc::default(),
+        ready: ready.clone(),
+        stores: None,
+    };
+    let admin_task = tokio::spawn(admin::serve(admin_listener, admin_state, stop.clone()));
+    let listener = ApiListener {
+        address: args.api_address,
+        tls: Some(tls),
+        config: compass_api::server::ApiConfig {
+            scopes,
+            users,
+            ..compass_api::server::ApiConfig::default()
+        },
+    };
+    let running = tokio::select! {
+        started = start(client, listener, stop) => started,
+        () = shutdown::signal() => Err("interrupted before the caches filled".to_owned()),
+    };
+    let running = match running {
+        Ok(running) => running,
+        Err(error) => {
+            trigger.fire();
+            let _ = admin_task.await;
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    ready.store(true, std::sync::atomic::Ordering::SeqCst);
+    println!(
+        "compass: Director GraphQL https://{}{}",
+        running.address,
+        compass_api::server::DIRECTOR_PATH
+    );
+    println!("compass: ready");
+    shutdown::signal().await;
+    println!("compass: shutting down");
+    trigger.fire();
+    let _ = running.task.await;
+    let _ = admin_task.await;
+    ExitCode::SUCCESS
 }

@@ -4,7 +4,7 @@
 //!
 //! Prints throughput and latency of create, update, get, list and watch delivery with 10,000
 //! objects, the server's memory, and cold-start times. Run with
-//! `cargo bench -p compass-operator --bench apiserver` (`COMPASS_BENCH_OBJECTS` changes the count).
+//! `cargo bench -p compass --bench apiserver` (`COMPASS_BENCH_OBJECTS` changes the count).
 
 use std::{
     collections::HashMap,

@@ -12,7 +12,7 @@ use std::{
 use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
 use tokio::net::TcpListener;
 
-use crate::{controllers::stores::Stores, metrics::Metrics, shutdown::Shutdown};
+use compass_operator::{controllers::stores::Stores, metrics::Metrics, shutdown::Shutdown};
 
 /// What the admin endpoints report on.
 #[derive(Clone)]
@@ -58,7 +58,7 @@ async fn readyz(State(state): State<AdminState>) -> impl IntoResponse {
 
 async fn metrics(State(state): State<AdminState>) -> impl IntoResponse {
     if let Some(stores) = &state.stores {
-        crate::controllers::queue_depths(stores, &state.metrics);
+        compass_operator::controllers::queue_depths(stores, &state.metrics);
     }
     (
         [(

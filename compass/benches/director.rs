@@ -3,7 +3,7 @@
 //! one tenant, each operation measured next to the direct API-server request returning the same
 //! objects, in the same run.
 //!
-//! Run with `cargo bench -p compass-operator --bench director` (`COMPASS_BENCH_OBJECTS` changes
+//! Run with `cargo bench -p compass --bench director` (`COMPASS_BENCH_OBJECTS` changes
 //! the count).
 
 use std::time::Duration;
@@ -23,8 +23,8 @@ mod support;
 use support::{CONCURRENCY, Figures, Server, application, measure};
 
 /// The default tenant of `compass up`, and its namespace.
-const TENANT: &str = compass_operator::up::DEFAULT_TENANT_EXTERNAL_ID;
-const NAMESPACE: &str = compass_operator::up::DEFAULT_TENANT_NAMESPACE;
+const TENANT: &str = compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID;
+const NAMESPACE: &str = compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
 
 const APPLICATION: &str = "query ($id: ID!) { application(id: $id) { id name description labels status { condition } apiDefinitions { data { id name targetURL spec { type format data } } totalCount } eventDefinitions { data { id name } } } }";
 const APPLICATIONS: &str = "query ($after: PageCursor) { applications(first: 100, after: $after) { data { id name description labels apiDefinitions { data { id name targetURL spec { type format data } } } eventDefinitions { data { id name } } } pageInfo { endCursor hasNextPage } totalCount } }";

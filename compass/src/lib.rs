@@ -1,0 +1,65 @@
+//! The `compass` binary: every part of Compass on Kubernetes composed into one command. Each
+//! subcommand's wiring has its own module; the parts themselves are the workspace's libraries
+//! (`compass-apiserver`, `compass-operator`, `compass-api`, `compass-agent`).
+//!
+//! Parts that later work delivers (`agent`) exit with status [`EXIT_UNAVAILABLE`] and say so,
+//! rather than pretend to run.
+
+pub mod admin;
+pub mod api;
+pub mod cli;
+pub mod cluster;
+pub mod kubeconfig;
+pub mod logging;
+pub mod operator;
+pub mod up;
+
+use std::{io::Write, process::ExitCode};
+
+use cli::{Cli, Command};
+
+/// Exit status of a subcommand that is not available in this build (`EX_UNAVAILABLE`).
+pub const EXIT_UNAVAILABLE: u8 = 69;
+
+/// Runs the chosen subcommand and returns the process exit status.
+pub fn run(cli: Cli) -> ExitCode {
+    logging::init(&cli.log_level, cli.log_format);
+    match cli.command {
+        Command::Crds => print_crds(),
+        Command::Up(args) => runtime().block_on(up::run_up(args)),
+        Command::Operator(args) => runtime().block_on(operator::run(args)),
+        Command::Api(args) => runtime().block_on(api::run(args)),
+        Command::Agent(_) => unavailable("agent"),
+        Command::Kubeconfig(args) => kubeconfig::run(args),
+    }
+}
+
+/// The async runtime of the long-running subcommands.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts")
+}
+
+/// Prints every CustomResourceDefinition as one multi-document YAML stream.
+fn print_crds() -> ExitCode {
+    let documents: Vec<String> = compass_crds::all_crds()
+        .iter()
+        .map(compass_crds::to_yaml)
+        .collect();
+    let mut out = std::io::stdout().lock();
+    match out.write_all(documents.join("---\n").as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: writing the CustomResourceDefinitions failed: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reports that a subcommand is not part of this build yet.
+fn unavailable(subcommand: &str) -> ExitCode {
+    eprintln!("error: `compass {subcommand}` is not available yet in this build");
+    ExitCode::from(EXIT_UNAVAILABLE)
+}
