@@ -22,6 +22,7 @@ use super::{
     checks::Verdict,
     error::{Error, Result, error_policy, key},
     labels::violation,
+    namesakes::older_claim,
     status::{Conditions, apply_status, report_ready_transition},
     stores::Watches,
     triggers::{self, fan_out, in_namespaces, namespaces_touched, own_changes},
@@ -65,7 +66,11 @@ async fn reconcile(definition: Arc<LabelDefinition>, ctx: Arc<Context>) -> Resul
     let current = definition.status.clone().unwrap_or_default();
     let mut conditions = Conditions::new(&current.conditions, definition.metadata.generation);
 
-    let duplicate = older_duplicate(&definition, &ctx.stores.label_definitions.state());
+    let definitions = ctx.stores.label_definitions.state();
+    let same_key = definitions.iter().filter(|other| {
+        other.namespace() == definition.namespace() && other.key() == definition.key()
+    });
+    let duplicate = older_claim(definition.as_ref(), same_key);
     let compiled = ctx.label_schemas.schema_of(&definition);
     let invalid = match compiled.as_deref() {
         Some(Ok(validator)) => Some(invalid_labels(
@@ -122,26 +127,6 @@ async fn reconcile(definition: Arc<LabelDefinition>, ctx: Arc<Context>) -> Resul
     .await;
     ctx.succeeded(&key(definition.as_ref()));
     Ok(Action::requeue(ctx.config.resync))
-}
-
-/// The oldest other definition of the namespace with the same key, if older than this one.
-fn older_duplicate(definition: &LabelDefinition, all: &[Arc<LabelDefinition>]) -> Option<String> {
-    let age = |d: &LabelDefinition| {
-        (
-            d.metadata.creation_timestamp.clone().map(|t| t.0),
-            d.name_any(),
-        )
-    };
-    all.iter()
-        .filter(|other| {
-            other.namespace() == definition.namespace()
-                && other.name_any() != definition.name_any()
-                && other.key() == definition.key()
-                && other.meta().deletion_timestamp.is_none()
-                && age(other) < age(definition)
-        })
-        .min_by_key(|other| age(other))
-        .map(|other| other.name_any())
 }
 
 /// Every application and runtime of `namespace` whose value of `key` breaks the schema, sorted

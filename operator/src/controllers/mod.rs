@@ -17,6 +17,7 @@ mod in_use;
 mod integration_system;
 mod label_definition;
 pub mod labels;
+mod namesakes;
 mod runtime;
 mod scenario;
 pub mod status;

@@ -18,6 +18,7 @@ use super::{
     checks::Verdict,
     error::{Error, Result, error_policy, key},
     in_use::{IN_USE, counted, ensure_finalizer, name_users, release_finalizer},
+    namesakes::older_claim,
     status::{Conditions, apply_status, report_ready_transition},
     stores::Watches,
     triggers::{self, fan_out, in_namespaces, namespaces_touched, own_changes},
@@ -81,7 +82,7 @@ async fn reconcile(scenario: Arc<Scenario>, ctx: Arc<Context>) -> Result<Action>
     let ready = if deleting {
         deletion_held(&users)
     } else {
-        older_duplicate(&scenario, others)
+        older_claim(scenario.as_ref(), namesakes(&scenario, others))
             .map_or_else(defined, |other| duplicate_of(&scenario, &other))
     };
     conditions.set(READY, ready.holds, ready.reason, ready.message);
@@ -191,20 +192,6 @@ fn namesakes<'a>(
 /// Whether another Scenario object keeps the name defined once this one goes.
 fn defined_elsewhere(scenario: &Scenario, others: &[Arc<Scenario>]) -> bool {
     namesakes(scenario, others).next().is_some()
-}
-
-/// The oldest other Scenario object of the namespace with the same name, if older than this one.
-fn older_duplicate(scenario: &Scenario, others: &[Arc<Scenario>]) -> Option<String> {
-    let age = |s: &Scenario| {
-        (
-            s.metadata.creation_timestamp.clone().map(|t| t.0),
-            s.name_any(),
-        )
-    };
-    namesakes(scenario, others)
-        .filter(|other| age(other) < age(scenario))
-        .min_by_key(|other| age(other))
-        .map(|other| other.name_any())
 }
 
 fn in_use(users: &Users) -> Verdict {

@@ -21,6 +21,7 @@ use serde_json::json;
 use super::{
     Context, ControllerTask,
     error::{Error, Result, error_policy, key},
+    namesakes::older_claim,
     status::{Conditions, apply_status, report_ready_transition},
     stores::{TENANT_LABEL, Watches},
     tenant_access,
@@ -169,22 +170,11 @@ async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action> {
 
 /// The older tenant that already claims this tenant's external id, if any.
 fn duplicate_of(ctx: &Context, tenant: &Tenant) -> Option<String> {
-    let created = |t: &Tenant| {
-        (
-            t.metadata.creation_timestamp.clone().map(|t| t.0),
-            t.name_any(),
-        )
-    };
-    ctx.stores
-        .tenants
-        .state()
-        .into_iter()
-        .filter(|other| {
-            other.name_any() != tenant.name_any()
-                && other.spec.external_id == tenant.spec.external_id
-        })
-        .find(|other| created(other) < created(tenant))
-        .map(|other| other.name_any())
+    let tenants = ctx.stores.tenants.state();
+    let same_id = tenants
+        .iter()
+        .filter(|other| other.spec.external_id == tenant.spec.external_id);
+    older_claim(tenant, same_id)
 }
 
 enum NamespaceState {
