@@ -78,6 +78,40 @@ pub enum AuthError {
 }
 
 impl HttpClient {
+    /// Sends `request` with the credentials of `auth` (if any), within `timeout` and `max_bytes`;
+    /// a GET follows redirects. An answer of 401 makes the OAuth token it carried forgotten, so
+    /// that the next call asks for a new one (the token may have been revoked). Any status is
+    /// returned; what counts as success is the caller's to say. The one path of every call an
+    /// application's URL gets: spec downloads and webhooks alike.
+    pub async fn call<S: SecretSource>(
+        &self,
+        request: Request<Full<Bytes>>,
+        auth: Option<&Auth>,
+        secrets: &S,
+        timeout: Duration,
+        max_bytes: usize,
+    ) -> Result<super::Response, String> {
+        let request = match auth {
+            Some(auth) => self
+                .authorize(request, auth, secrets, timeout)
+                .await
+                .map_err(|e| e.to_string())?,
+            None => request,
+        };
+        let response = if request.method() == Method::GET {
+            self.get(request, timeout, max_bytes).await
+        } else {
+            self.send(request, timeout, max_bytes).await
+        }
+        .map_err(|e| e.to_string())?;
+        if response.status == 401
+            && let Some(oauth) = auth.and_then(|a| a.credential.oauth.as_ref())
+        {
+            self.tokens.forget(&oauth.url);
+        }
+        Ok(response)
+    }
+
     /// Adds `auth` to `request`: extra headers and query parameters, the CSRF token when
     /// requested, and the credential as the `Authorization` header. Secrets are read from
     /// `secrets`; token requests take at most `timeout` each.

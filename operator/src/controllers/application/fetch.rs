@@ -9,7 +9,6 @@ use bytes::Bytes;
 use compass_crds::{
     Application, ApplicationStatus,
     application::{DefinitionStatus, FetchCondition, FetchRequest, FetchStatus},
-    auth::Auth,
     ids::ChildKind,
 };
 use futures_util::{StreamExt, stream};
@@ -301,23 +300,16 @@ async fn download<S: SecretSource>(
     let url = &request.url;
     let timeout = ctx.config.fetch_timeout;
     let failed = |e: &dyn std::fmt::Display| format!("GET {url} failed: {e}");
-    let mut outgoing = Request::get(url.as_str())
+    let outgoing = Request::get(url.as_str())
         .body(Full::<Bytes>::default())
         .map_err(|e| failed(&e))?;
-    if let Some(auth) = &request.auth {
-        outgoing = ctx
-            .http
-            .authorize(outgoing, auth, secrets, timeout)
-            .await
-            .map_err(|e| failed(&e))?;
-    }
+    let max_bytes = ctx.config.fetch_max_bytes;
     let response = ctx
         .http
-        .get(outgoing, timeout, ctx.config.fetch_max_bytes)
+        .call(outgoing, request.auth.as_ref(), secrets, timeout, max_bytes)
         .await
         .map_err(|e| failed(&e))?;
     if !(200..300).contains(&response.status) {
-        forget_token_on_401(ctx, request.auth.as_ref(), response.status);
         return Err(format!(
             "GET {url} answered {}",
             status_text(response.status)
@@ -325,13 +317,4 @@ async fn download<S: SecretSource>(
     }
     String::from_utf8(response.body.to_vec())
         .map_err(|_| format!("GET {url} returned content that is not UTF-8 text"))
-}
-
-/// A 401 may mean the cached OAuth token was revoked: the next attempt gets a new one.
-pub fn forget_token_on_401(ctx: &Context, auth: Option<&Auth>, status: u16) {
-    if status == 401
-        && let Some(oauth) = auth.and_then(|a| a.credential.oauth.as_ref())
-    {
-        ctx.http.tokens.forget(&oauth.url);
-    }
 }

@@ -21,7 +21,6 @@ use super::{
     FIELD_MANAGER,
     answer::{ReturnedCredential, parse_answer, secret_manifest},
     children::{backoff, credentials_secret_name, remaining},
-    fetch::forget_token_on_401,
 };
 use crate::{
     controllers::{
@@ -257,26 +256,24 @@ async fn call<S: SecretSource>(
         "runtime": { "id": runtime.uid().unwrap_or_default(), "name": runtime.name_any() },
         "tenant": app.namespace().unwrap_or_default(),
     });
-    let mut request = http::Request::post(url.as_str())
+    let request = http::Request::post(url.as_str())
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(http_body_util::Full::new(bytes::Bytes::from(
             body.to_string(),
         )))
         .map_err(|e| failed(&e))?;
-    if let Some(auth) = &hook.auth {
-        request = ctx
-            .http
-            .authorize(request, auth, secrets, timeout)
-            .await
-            .map_err(|e| failed(&e))?;
-    }
     let response = ctx
         .http
-        .send(request, timeout, ANSWER_MAX_BYTES)
+        .call(
+            request,
+            hook.auth.as_ref(),
+            secrets,
+            timeout,
+            ANSWER_MAX_BYTES,
+        )
         .await
         .map_err(|e| failed(&e))?;
     if !(200..300).contains(&response.status) {
-        forget_token_on_401(ctx, hook.auth.as_ref(), response.status);
         return Err(format!(
             "POST {url} answered {}",
             status_text(response.status)
