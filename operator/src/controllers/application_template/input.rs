@@ -6,12 +6,10 @@ use std::{
     sync::LazyLock,
 };
 
-use compass_crds::{Application, ApplicationSpec, PlaceholderDefinition, schema::NAME_MAX_LENGTH};
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
-    JSONSchemaProps, JSONSchemaPropsOrArray, JSONSchemaPropsOrBool,
-};
+use compass_apiserver::validation::SchemaValidator;
+use compass_crds::{Application, PlaceholderDefinition, schema::NAME_MAX_LENGTH};
 use kube::CustomResourceExt;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::controllers::checks::Verdict;
 
@@ -124,7 +122,9 @@ fn substitute(value: &Value, samples: &BTreeMap<String, String>) -> Value {
     }
 }
 
-/// What keeps a filled-in input from being an application: its name, unknown fields, types.
+/// What keeps a filled-in input from being an application: its name, unknown fields, and every
+/// rule of the Application schema (types, formats, limits, CEL rules), checked by the same
+/// validator the control plane applies to an Application.
 fn input_problems(input: &Value) -> Vec<String> {
     let mut problems = Vec::new();
     let mut spec = input.as_object().cloned().unwrap_or_default();
@@ -137,17 +137,26 @@ fn input_problems(input: &Value) -> Vec<String> {
         Some(_) => problems.push("name must be a string".to_owned()),
         None => problems.push("name is missing".to_owned()),
     }
-    let spec = Value::Object(spec);
-    let mut unknown = Vec::new();
-    unknown_fields(&spec, &SPEC_SCHEMA, "", &mut unknown);
+    let Some(validator) = APPLICATION.as_ref() else {
+        return problems;
+    };
+    let mut application = json!({
+        "apiVersion": compass_crds::API_VERSION, "kind": "Application",
+        "metadata": { "name": "template-check", "namespace": "template-check" },
+        "spec": spec,
+    });
+    validator.apply_defaults(&mut application);
+    let unknown = validator.prune(&mut application);
+    problems.extend(unknown.into_iter().map(|path| {
+        let path = path.strip_prefix("spec.").unwrap_or(&path).to_owned();
+        format!("{path} is not a field of an application")
+    }));
     problems.extend(
-        unknown
+        validator
+            .validate(&application, None)
             .into_iter()
-            .map(|path| format!("{path} is not a field of an application")),
+            .map(|error| error.to_string().replacen("spec.", "", 1)),
     );
-    if let Err(error) = serde_json::from_value::<ApplicationSpec>(spec) {
-        problems.push(error.to_string());
-    }
     problems
 }
 
@@ -176,52 +185,16 @@ fn name_problem(name: &str) -> Option<&'static str> {
     None
 }
 
-/// The schema of an Application's spec, as installed.
-static SPEC_SCHEMA: LazyLock<JSONSchemaProps> = LazyLock::new(|| {
-    Application::crd()
+/// The Application schema, compiled as the control plane compiles it.
+static APPLICATION: LazyLock<Option<SchemaValidator>> = LazyLock::new(|| {
+    let schema = Application::crd()
         .spec
         .versions
         .into_iter()
         .next()
-        .and_then(|v| v.schema?.open_api_v3_schema)
-        .and_then(|root| root.properties?.remove("spec"))
-        .unwrap_or_default()
+        .and_then(|v| v.schema?.open_api_v3_schema)?;
+    SchemaValidator::new(&serde_json::to_value(schema).ok()?).ok()
 });
-
-/// Adds the path of every field of `value` that `schema` does not know (and would prune).
-fn unknown_fields(value: &Value, schema: &JSONSchemaProps, path: &str, found: &mut Vec<String>) {
-    if schema.x_kubernetes_preserve_unknown_fields == Some(true) {
-        return;
-    }
-    match value {
-        Value::Object(map) => {
-            for (key, item) in map {
-                let field = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                let known = schema.properties.as_ref().and_then(|p| p.get(key));
-                match (known, &schema.additional_properties) {
-                    (Some(inner), _) => unknown_fields(item, inner, &field, found),
-                    (None, Some(JSONSchemaPropsOrBool::Schema(inner))) => {
-                        unknown_fields(item, inner, &field, found);
-                    }
-                    (None, Some(JSONSchemaPropsOrBool::Bool(true))) => {}
-                    (None, _) => found.push(field),
-                }
-            }
-        }
-        Value::Array(items) => {
-            if let Some(JSONSchemaPropsOrArray::Schema(inner)) = &schema.items {
-                for (index, item) in items.iter().enumerate() {
-                    unknown_fields(item, inner, &format!("{path}[{index}]"), found);
-                }
-            }
-        }
-        _ => {}
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -295,7 +268,7 @@ mod tests {
             ),
             (
                 json!({ "name": "shop", "scenarios": "DEFAULT" }),
-                "invalid type",
+                "must be of type array",
             ),
             (
                 json!({ "name": "shop", "colour": "red" }),
@@ -322,6 +295,14 @@ mod tests {
             .holds,
             "label values are free-form"
         );
+        // The schema's CEL rules apply too: a spec needs data or a fetch request.
+        let ready = verdict(
+            &input(
+                json!({ "name": "shop", "apiDefinitions": [{ "name": "a", "targetURL": "https://x", "spec": { "type": "OPEN_API", "format": "JSON" } }] }),
+            ),
+            &[],
+        );
+        assert_eq!(ready.reason, "InvalidApplicationInput", "{}", ready.message);
     }
 
     #[test]
