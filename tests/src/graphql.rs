@@ -90,3 +90,41 @@ impl Graphql {
         self.send(query, variables).await.data().clone()
     }
 }
+
+/// The most pages [`Graphql::pages`] follows before it fails the test: a cursor that never ends
+/// would otherwise hang the test instead of failing it.
+pub const MAX_PAGES: usize = 50;
+
+impl Graphql {
+    /// Every page of a paged field: sends `query` with `variables` plus `$after` set to each
+    /// page's `pageInfo.endCursor` (null for the first), until a page says `hasNextPage: false`.
+    /// `page` picks the page out of `data`. Fails the test after [`MAX_PAGES`] pages.
+    pub async fn pages(
+        &self,
+        query: &str,
+        variables: Value,
+        page: impl Fn(&Value) -> &Value,
+    ) -> Vec<Value> {
+        let mut pages: Vec<Value> = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            assert!(
+                pages.len() < MAX_PAGES,
+                "still a next page after {MAX_PAGES} pages of {query}; the last: {}",
+                pages.last().unwrap_or(&Value::Null)
+            );
+            let mut variables = variables.clone();
+            variables["after"] = after;
+            let data = self.data(query, variables).await;
+            let found = page(&data).clone();
+            let more = found["pageInfo"]["hasNextPage"]
+                .as_bool()
+                .unwrap_or_else(|| panic!("no pageInfo.hasNextPage in {found}"));
+            after = found["pageInfo"]["endCursor"].clone();
+            pages.push(found);
+            if !more {
+                return pages;
+            }
+        }
+    }
+}

@@ -2,10 +2,10 @@
 //! and with nested children, unknown references, update, duplicate names, unregister, tenant
 //! separation, and the same applications seen through kubectl.
 
-mod director_apps;
+mod director_application_env;
 
 use compass_tests::eventually;
-use director_apps::{
+use director_application_env::{
     Env, NAMESPACE, api_fields, app_fields, application, assert_code, assert_invalid, basic, oauth,
     register, register_err,
 };

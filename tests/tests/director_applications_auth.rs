@@ -3,12 +3,12 @@
 //! an application's webhook returns for a runtime showing through, and the values living only in
 //! Secrets the application owns, with none left behind when they are replaced.
 
-mod director_apps;
+mod director_application_env;
 
 use axum::{Router, routing::post};
-use compass_tests::eventually;
-use director_apps::{
-    AUTH, Env, NAMESPACE, assert_code, basic, oauth, register, register_runtime, serve,
+use compass_tests::{eventually, serve};
+use director_application_env::{
+    AUTH, Env, NAMESPACE, assert_code, basic, oauth, register, register_runtime,
 };
 use serde_json::{Value, json};
 

@@ -2,7 +2,7 @@
 //! visible through GraphQL, `refetchAPISpec` and `refetchEventDefinitionSpec` causing new
 //! downloads), and content above the Application's inline bound kept in a ConfigMap it owns.
 
-mod director_apps;
+mod director_application_env;
 
 use std::sync::{
     Arc,
@@ -11,7 +11,7 @@ use std::sync::{
 
 use axum::{Router, routing::get};
 use compass_tests::eventually;
-use director_apps::{Env, NAMESPACE, application, register};
+use director_application_env::{Env, NAMESPACE, application, register};
 use serde_json::{Value, json};
 
 /// A server whose `/spec` answers with the current version, counting requests.
@@ -32,7 +32,7 @@ async fn upstream() -> (String, Arc<AtomicUsize>, Arc<AtomicUsize>) {
             }
         }),
     );
-    (director_apps::serve(router).await, version, requests)
+    (compass_tests::serve(router).await, version, requests)
 }
 
 const SPECS: &str = "query ($id: ID!) { application(id: $id) { apiDefinitions { data { id spec { data fetchRequest { url mode status { condition timestamp } } } } } eventDefinitions { data { id spec { data fetchRequest { status { condition } } } } } documents { data { data fetchRequest { status { condition } } } } } }";

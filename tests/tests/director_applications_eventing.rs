@@ -2,11 +2,11 @@
 //! runtime sharing a scenario by default, an explicit choice, its removal, and an empty
 //! configuration without a runtime. Reading never writes.
 
-mod director_apps;
+mod director_application_env;
 
-use std::time::Duration;
-
-use director_apps::{Env, application, assert_code, assert_invalid, register, register_runtime};
+use director_application_env::{
+    Env, application, assert_code, assert_invalid, register, register_runtime,
+};
 use serde_json::json;
 
 const SET: &str = "mutation ($app: String!, $rt: String!) { setDefaultEventingForApplication(appID: $app, runtimeID: $rt) { defaultURL } }";
@@ -31,7 +31,7 @@ async fn eventing_goes_to_the_oldest_runtime_unless_another_is_chosen() {
 
     // Creation times have a resolution of a second: the older runtime is named last.
     let older = register_runtime(&env.client, "zulu", events("zulu")).await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    compass_tests::next_whole_second().await;
     let newer = register_runtime(&env.client, "alpha", events("alpha")).await;
     let apart = register_runtime(&env.client, "apart", events("apart")).await;
     env.client

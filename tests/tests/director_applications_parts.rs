@@ -2,9 +2,9 @@
 //! labels (with label definitions and the scenarios label), webhooks, API and event definitions,
 //! documents; and the input rules each mutation applies, naming the field it refuses.
 
-mod director_apps;
+mod director_application_env;
 
-use director_apps::{
+use director_application_env::{
     Env, api_fields, application, assert_code, assert_invalid, basic, define_scenarios,
     document_fields, event_fields, register, register_err, webhook_fields,
 };

@@ -1,12 +1,12 @@
-//! Reading applications over HTTP: pages with the original's cursor contract, label filters
-//! (key, JSON containment, the `scenarios` query, AND), and `applicationsForRuntime` by shared
-//! scenarios within the tenant.
+//! Reading applications over HTTP: pages with the original's cursor contract (malformed cursors
+//! refused naming `after`), label filters (key, JSON containment, the `scenarios` query, AND), and
+//! `applicationsForRuntime` by shared scenarios within the tenant.
 
-mod director_apps;
+mod director_application_env;
 
 use std::collections::BTreeSet;
 
-use director_apps::{Env, assert_code, define_scenarios, register, register_runtime};
+use director_application_env::{Env, assert_code, define_scenarios, register, register_runtime};
 use serde_json::{Value, json};
 
 /// Names of the applications a page lists.
@@ -25,32 +25,26 @@ async fn applications_and_their_apis_are_paged_in_id_order_with_an_empty_last_cu
     for i in 0..7 {
         register(&env.client, json!({ "name": format!("app-{i}") })).await;
     }
-    let mut after: Option<String> = None;
+    let pages = env
+        .client
+        .pages(
+            "query ($after: PageCursor) { applications(first: 3, after: $after) { data { id name } pageInfo { startCursor endCursor hasNextPage } totalCount } }",
+            json!({}),
+            |data| &data["applications"],
+        )
+        .await;
     let mut sizes = Vec::new();
     let mut ids = Vec::new();
-    loop {
-        let page = env
-            .client
-            .data(
-                "query ($after: PageCursor) { applications(first: 3, after: $after) { data { id name } pageInfo { startCursor endCursor hasNextPage } totalCount } }",
-                json!({ "after": after }),
-            )
-            .await["applications"]
-            .clone();
+    let mut after = String::new();
+    for page in &pages {
         assert_eq!(page["totalCount"], 7);
-        assert_eq!(
-            page["pageInfo"]["startCursor"],
-            after.clone().unwrap_or_default()
-        );
+        assert_eq!(page["pageInfo"]["startCursor"], after.as_str());
         let data = page["data"].as_array().unwrap();
         sizes.push(data.len());
         ids.extend(data.iter().map(|a| a["id"].as_str().unwrap().to_owned()));
-        if page["pageInfo"]["hasNextPage"] == false {
-            assert_eq!(page["pageInfo"]["endCursor"], "");
-            break;
-        }
-        after = Some(page["pageInfo"]["endCursor"].as_str().unwrap().to_owned());
+        after = page["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
     }
+    assert_eq!(after, "", "the last page's endCursor is empty");
     assert_eq!(sizes, vec![3, 3, 1]);
     let mut sorted = ids.clone();
     sorted.sort();
@@ -78,28 +72,41 @@ async fn applications_and_their_apis_are_paged_in_id_order_with_an_empty_last_cu
     )
     .await;
     let query = "query ($id: ID!, $after: PageCursor, $group: String) { application(id: $id) { apiDefinitions(group: $group, first: 2, after: $after) { data { name } pageInfo { endCursor hasNextPage } totalCount } } }";
-    let mut after: Option<String> = None;
+    let pages = env
+        .client
+        .pages(query, json!({ "id": app["id"] }), |data| {
+            &data["application"]["apiDefinitions"]
+        })
+        .await;
     let mut seen = Vec::new();
-    loop {
-        let page = env
-            .client
-            .data(query, json!({ "id": app["id"], "after": after }))
-            .await["application"]["apiDefinitions"]
-            .clone();
+    for page in &pages {
         assert_eq!(page["totalCount"], 5);
-        seen.extend(names(&page));
-        if page["pageInfo"]["hasNextPage"] == false {
-            assert_eq!(page["pageInfo"]["endCursor"], "");
-            break;
-        }
-        after = Some(page["pageInfo"]["endCursor"].as_str().unwrap().to_owned());
+        seen.extend(names(page));
     }
+    let last = pages.last().unwrap();
+    assert_eq!(last["pageInfo"]["endCursor"], "");
     assert_eq!(seen.len(), 5);
     let group = env
         .client
         .data(query, json!({ "id": app["id"], "group": "a" }))
         .await;
     assert_eq!(group["application"]["apiDefinitions"]["totalCount"], 2);
+
+    // A cursor the Director did not hand out is refused naming `after`, at either level, over
+    // HTTP as a client sends it: not a 500, not a page.
+    let top = "query ($after: PageCursor) { applications(first: 3, after: $after) { totalCount } }";
+    // Not base64; base64 of something else than a cursor; base64 of bytes that are not text.
+    for garbage in ["garbage!!", "bm90LWEtY3Vyc29y", "/w=="] {
+        for (query, variables) in [
+            (top, json!({ "after": garbage })),
+            (query, json!({ "id": app["id"], "after": garbage })),
+        ] {
+            let response = env.client.send(query, variables).await;
+            assert_ne!(response.status, 500, "{}", response.body);
+            let message = assert_code(&response, "INVALID_INPUT");
+            assert!(message.contains("after"), "{garbage}: {message}");
+        }
+    }
     env.stop().await;
 }
 
@@ -230,20 +237,16 @@ async fn a_runtime_sees_the_applications_of_its_tenant_sharing_a_scenario() {
     let seen = |runtime: String| {
         let client = env.client.clone();
         async move {
-            let mut after: Option<String> = None;
-            let mut all = BTreeSet::new();
-            loop {
-                let page = client
-                    .data(query, json!({ "id": runtime, "after": after }))
-                    .await["applicationsForRuntime"]
-                    .clone();
-                all.extend(names(&page));
-                if page["pageInfo"]["hasNextPage"] == false {
-                    assert_eq!(page["totalCount"].as_u64().unwrap() as usize, all.len());
-                    break;
-                }
-                after = Some(page["pageInfo"]["endCursor"].as_str().unwrap().to_owned());
-            }
+            let pages = client
+                .pages(
+                    query,
+                    json!({ "id": runtime }),
+                    |data| &data["applicationsForRuntime"],
+                )
+                .await;
+            let all: BTreeSet<String> = pages.iter().flat_map(names).collect();
+            let last = pages.last().unwrap();
+            assert_eq!(last["totalCount"].as_u64().unwrap() as usize, all.len());
             all
         }
     };

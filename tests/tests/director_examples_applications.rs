@@ -2,12 +2,13 @@
 //! file-name order, each with the ids earlier examples returned as variables; none may answer
 //! with errors, and none may be skipped.
 
-mod director_apps;
+mod director_application_env;
 
 use std::{collections::BTreeMap, fs, path::PathBuf};
 
 use axum::{Router, routing::get};
-use director_apps::{Env, register_runtime, serve};
+use compass_tests::serve;
+use director_application_env::{Env, register_runtime};
 use serde_json::{Value, json};
 
 fn examples() -> Vec<PathBuf> {

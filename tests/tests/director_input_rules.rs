@@ -3,9 +3,9 @@
 //! placeholder, and the `bearer` scheme in lower case. Each gets a clear `INVALID_INPUT` naming
 //! the argument (or is accepted), and nothing stored changes on a refusal.
 
-mod director_apps;
+mod director_application_env;
 
-use director_apps::{Env, assert_invalid, register};
+use director_application_env::{Env, assert_invalid, register};
 use serde_json::json;
 
 const SET_LABEL: &str = "mutation ($id: ID!, $key: String!, $value: Any!) { setApplicationLabel(applicationID: $id, key: $key, value: $value) { key value } }";

@@ -1,7 +1,12 @@
 //! What the Director refuses before it does any work: queries nested too deep or too costly,
-//! bodies too large, malformed requests, unknown fields; and the playground it serves.
+//! bodies too large (also on the wire, declared but not sent), malformed requests, unknown
+//! fields; and the playground it serves.
 
-use compass_tests::TestServer;
+use compass_apiserver::Transport;
+use compass_tests::{
+    TestServer,
+    raw_http::{exchange, post_head},
+};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,6 +57,38 @@ async fn deep_costly_large_and_malformed_requests_are_refused() {
     let (message, _) = admin.send("{ packages { id } }", json!({})).await.error();
     assert!(message.contains("packages"), "{message}");
     api.stop().await;
+}
+
+/// A declared Content-Length over the Director's bound (4 MiB) is answered 413 before the body
+/// is sent, where a library client cannot show it; a client that does send such a body still
+/// reads the 413 rather than a reset. (The control plane's bound is checked in
+/// `apiserver/tests/listener_limits.rs`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declared_body_over_the_bound_is_refused_before_it_is_sent() {
+    // Plain HTTP on loopback, so the requests can be written by hand.
+    let server = TestServer::start_with(|config| config.transport = Transport::PlainLoopback).await;
+    let token = server.control_plane.admin_token.clone();
+    let api = server.start_api(Vec::new()).await;
+    let director = url_address(&api.url);
+    let path = compass_api::server::DIRECTOR_PATH;
+
+    // A gigabyte announced, nothing sent: the answer comes without waiting for it.
+    let answer = exchange(director, post_head(path, &token, 1 << 30), None).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+
+    let size = 5 << 20;
+    let body = vec![b' '; size];
+    let answer = exchange(director, post_head(path, &token, size), Some(body)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    api.stop().await;
+    server.stop().await;
+}
+
+/// The socket address of an `http(s)://host:port/...` URL.
+fn url_address(url: &str) -> std::net::SocketAddr {
+    let rest = url.split_once("://").unwrap().1;
+    let authority = rest.split('/').next().unwrap();
+    authority.parse().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -44,9 +44,8 @@ async fn a_tenant_cannot_make_the_operator_reach_internal_addresses() {
                 "{}"
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let allowed = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = compass_tests::serve(router).await;
+    let allowed = base.trim_start_matches("http://").to_owned();
     let config = OperatorConfig {
         fetch_timeout: Duration::from_secs(3),
         webhook_timeout: Duration::from_secs(3),

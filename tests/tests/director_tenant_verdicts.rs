@@ -3,11 +3,11 @@
 //! answering at once), a Tenant naming another tenant's namespace never serves it, and no Tenant
 //! can take a system namespace. A tenant-restricted caller lists only its own tenants.
 
-mod director_apps;
+mod director_application_env;
 
 use compass_api::gateway::{StaticUser, digest};
 use compass_tests::eventually;
-use director_apps::{Env, assert_code, register};
+use director_application_env::{Env, assert_code, register};
 use serde_json::json;
 
 const ACME: &str = "7f4e2b1a-9c3d-4e5f-8a6b-1c2d3e4f5a6b";

@@ -2,18 +2,18 @@
 //! derived ids, refetching, and the conditions for what an application names (scenarios,
 //! integration system, eventing runtime, label schemas).
 
-mod app_support;
+mod application_controller_env;
 
 use std::time::Duration;
 
-use app_support::{Env, NAMESPACE, Requests, condition, serve};
+use application_controller_env::{Env, NAMESPACE, Requests};
 use axum::{Router, http::HeaderMap, routing::get};
 use compass_crds::{
     Application, IntegrationSystem, LabelDefinition, Runtime, Scenario,
     application::FetchCondition,
     ids::{ChildKind, child_id},
 };
-use compass_tests::eventually;
+use compass_tests::{condition, eventually, serve};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::{
     Api,
@@ -150,6 +150,7 @@ async fn fetched_specs_land_in_owned_config_maps_and_are_fetched_again_only_when
         (app.status?.observed_generation == app.metadata.generation).then_some(())
     })
     .await;
+    // An absence can only be shown by waiting: a second fetch would arrive within this.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(requests.count("/orders.yaml"), 1, "fetched once");
 

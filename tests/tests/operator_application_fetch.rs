@@ -2,17 +2,17 @@
 //! retries with backoff (counted at the server, so a hot loop would show), the size bound,
 //! basic and OAuth credentials read from Secrets, and unsupported modes.
 
-mod app_support;
+mod application_controller_env;
 
 use std::{
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicBool, Ordering},
     },
     time::{Duration, Instant},
 };
 
-use app_support::{Env, NAMESPACE, Requests, basic, condition, config, serve, unreachable_url};
+use application_controller_env::{Env, NAMESPACE, Requests, basic, config, unreachable_url};
 use axum::{
     Router,
     http::{HeaderMap, StatusCode},
@@ -20,7 +20,7 @@ use axum::{
     routing::{get, post},
 };
 use compass_crds::{Application, application::FetchCondition};
-use compass_tests::eventually;
+use compass_tests::{condition, eventually, serve};
 use k8s_openapi::{ByteString, api::core::v1::Secret};
 use kube::{Api, api::PostParams};
 use serde_json::json;
@@ -103,10 +103,13 @@ async fn a_failing_url_is_retried_with_backoff_and_recovers() {
     let env = Env::start().await;
     let requests = Requests::default();
     let healthy = Arc::new(AtomicBool::new(false));
-    let (seen, ok) = (requests.clone(), healthy.clone());
+    // When each attempt reached the server, to measure the waits between them.
+    let arrivals: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    let (seen, ok, arrived) = (requests.clone(), healthy.clone(), arrivals.clone());
     let base = serve(Router::new().route(
         "/spec.yaml",
         get(move |headers: HeaderMap| async move {
+            arrived.lock().unwrap().push(Instant::now());
             seen.record("/spec.yaml", &headers, String::new());
             if ok.load(Ordering::SeqCst) {
                 (StatusCode::OK, "openapi: 3.0.0").into_response()
@@ -116,7 +119,6 @@ async fn a_failing_url_is_retried_with_backoff_and_recovers() {
         }),
     ))
     .await;
-    let started = Instant::now();
     env.create::<Application>(app_fetching(
         "flaky",
         &[("orders", json!({ "url": format!("{base}/spec.yaml") }))],
@@ -131,13 +133,16 @@ async fn a_failing_url_is_retried_with_backoff_and_recovers() {
         message,
         format!("GET {base}/spec.yaml answered 500 Internal Server Error")
     );
-    // Attempts follow 2 s and then 4 s after the first: no hot loop.
-    assert!(
-        started.elapsed() >= Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
+    // The waits between attempts, measured where the attempts arrive: 2 s and then 4 s, no hot
+    // loop. The status records an attempt's time in whole seconds, so each wait may come up to a
+    // second early; lower bounds only, which a slow machine cannot break.
+    let arrivals = arrivals.lock().unwrap().clone();
+    assert_eq!(arrivals.len(), 3);
+    let waits = [arrivals[1] - arrivals[0], arrivals[2] - arrivals[1]];
+    assert!(waits[0] >= Duration::from_secs(1), "{waits:?}");
+    assert!(waits[1] >= Duration::from_secs(3), "{waits:?}");
     assert_eq!(requests.count("/spec.yaml"), 3);
+    // Proving an absence takes a while: no attempt within a second, where 8 s are due.
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         requests.count("/spec.yaml"),

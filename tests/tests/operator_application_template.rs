@@ -3,24 +3,20 @@
 
 use compass_crds::ApplicationTemplate;
 use compass_operator::controllers::OperatorConfig;
-use compass_tests::{TestServer, eventually};
+use compass_tests::{TestServer, eventually, ready};
 use kube::{
     Api,
     api::{Patch, PatchParams},
 };
 use serde_json::json;
 
-fn ready(template: &ApplicationTemplate) -> Option<(String, String, String)> {
+/// The `Ready` condition of a template, once it describes the template's current generation.
+fn current_ready(template: &ApplicationTemplate) -> Option<(String, String, String)> {
     let status = template.status.as_ref()?;
     if status.observed_generation != template.metadata.generation {
         return None;
     }
-    let found = status.conditions.iter().find(|c| c.type_ == "Ready")?;
-    Some((
-        found.status.clone(),
-        found.reason.clone(),
-        found.message.clone(),
-    ))
+    ready(template)
 }
 
 const TEMPLATES: &str = r#"
@@ -74,7 +70,7 @@ async fn templates_are_ready_only_when_placeholders_match_and_the_input_is_an_ap
         async move {
             eventually(&format!("{name} reports {reason}"), || async {
                 let template = templates.get(name).await.ok()?;
-                let found = ready(&template)?;
+                let found = current_ready(&template)?;
                 (found.1 == reason).then_some(found)
             })
             .await
@@ -89,7 +85,10 @@ async fn templates_are_ready_only_when_placeholders_match_and_the_input_is_an_ap
     assert!(message.contains("{{customer}}"), "{message}");
     let (_, _, message) = reported("not-an-application", "InvalidApplicationInput").await;
     assert!(message.contains("name \"Shop\""), "{message}");
-    assert!(message.contains("spec.scenarios in body must be of type array"), "{message}");
+    assert!(
+        message.contains("spec.scenarios in body must be of type array"),
+        "{message}"
+    );
 
     // Using the placeholder makes the template Ready.
     let fixed = json!({ "spec": { "applicationInput": { "description": "In {{region}}" } } });

@@ -3,11 +3,11 @@
 //! in an owned Secret until the runtime stops seeing the application; failures retried with
 //! backoff without making the application un-Ready; owned objects collected with the application.
 
-mod app_support;
+mod application_controller_env;
 
 use std::time::Duration;
 
-use app_support::{Env, NAMESPACE, Requests, basic, condition, serve};
+use application_controller_env::{Env, NAMESPACE, Requests, basic};
 use axum::{
     Router,
     http::{HeaderMap, StatusCode},
@@ -15,7 +15,7 @@ use axum::{
     routing::{get, post},
 };
 use compass_crds::{Application, Runtime};
-use compass_tests::eventually;
+use compass_tests::{condition, eventually, serve};
 use k8s_openapi::{
     ByteString,
     api::core::v1::{ConfigMap, Secret},
@@ -179,6 +179,7 @@ async fn a_runtime_that_starts_seeing_the_application_gets_credentials_until_it_
     );
     env.wait_event("shop", "Normal", "WebhookDelivered", "runtime edge")
         .await;
+    // An absence can only be shown by waiting: a second delivery would arrive within this.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(requests.count("/hook"), 1, "delivered once");
 
@@ -265,6 +266,8 @@ async fn a_failing_webhook_is_retried_with_backoff_and_does_not_hold_ready_back(
     })
     .await;
     assert_eq!(requests.count("/down"), 2);
+    // An absence can only be shown by waiting: no third attempt within a second, where 4 s are
+    // due.
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(requests.count("/down"), 2, "the third attempt waits 4 s");
     // Both failures are one Event, counted in its series, not an Event per attempt.

@@ -1,8 +1,6 @@
 //! The LabelDefinition controller against a real control plane: existing labels checked against
 //! a changed schema, an invalid JSON Schema, and a duplicate key.
 
-use std::time::Duration;
-
 use compass_crds::LabelDefinition;
 use compass_operator::controllers::OperatorConfig;
 use compass_tests::{TestServer, eventually, ready};
@@ -142,7 +140,7 @@ async fn an_invalid_json_schema_and_a_duplicate_key_are_not_ready() {
     assert!(message.contains("strin"), "{message}");
 
     // Creation times are in seconds: the copy must be visibly younger.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    compass_tests::next_whole_second().await;
     server.apply_yaml(
         "apiVersion: compass.kyma-project.io/v1alpha1\nkind: LabelDefinition\nmetadata: { name: tier-copy, namespace: default-tenant }\nspec: { key: tier }\n",
         &[],

@@ -4,11 +4,9 @@
 
 use compass_crds::{Application, Runtime, Scenario};
 use compass_operator::controllers::OperatorConfig;
-use compass_tests::{TestServer, eventually, merge};
+use compass_tests::{TestServer, condition, eventually, merge, unchanged_for};
 use k8s_openapi::{
-    api::coordination::v1::Lease,
-    apimachinery::pkg::apis::meta::v1::{Condition, MicroTime},
-    jiff::Timestamp,
+    api::coordination::v1::Lease, apimachinery::pkg::apis::meta::v1::MicroTime, jiff::Timestamp,
 };
 use kube::{
     Api,
@@ -18,14 +16,9 @@ use serde_json::json;
 
 const NS: &str = compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
 
-fn condition(runtime: &Runtime, type_: &str) -> Option<(String, String)> {
-    let found: &Condition = runtime
-        .status
-        .as_ref()?
-        .conditions
-        .iter()
-        .find(|c| c.type_ == type_)?;
-    Some((found.status.clone(), found.reason.clone()))
+/// The condition `type_` of a runtime as (status, reason).
+fn status_reason(runtime: &Runtime, type_: &str) -> Option<(String, String)> {
+    condition(runtime, type_).map(|(status, reason, _)| (status, reason))
 }
 
 fn pair(status: &str, reason: &str) -> Option<(String, String)> {
@@ -88,13 +81,13 @@ async fn a_runtime_sees_the_applications_it_shares_a_scenario_with_as_either_sid
 
     let prod = sees(&runtimes, "prod", &["shop"]).await;
     assert_eq!(prod.status.as_ref().unwrap().scenarios, ["DEFAULT"]);
-    assert_eq!(condition(&prod, "Ready"), pair("True", "Configured"));
+    assert_eq!(status_reason(&prod, "Ready"), pair("True", "Configured"));
     assert_eq!(
-        condition(&prod, "ReferencesResolved"),
+        status_reason(&prod, "ReferencesResolved"),
         pair("True", "ScenariosExist")
     );
     assert_eq!(
-        condition(&prod, "Available"),
+        status_reason(&prod, "Available"),
         pair("Unknown", "AgentNeverConnected")
     );
 
@@ -152,24 +145,9 @@ async fn a_runtime_sees_the_applications_it_shares_a_scenario_with_as_either_sid
     merge(&runtimes, "prod", json!({ "spec": { "scenarios": [] } })).await;
     let none = sees(&runtimes, "prod", &[]).await;
     assert!(none.status.unwrap().scenarios.is_empty());
-    // Converged: the controller writes nothing more.
-    let version = runtimes
-        .get("prod")
-        .await
-        .unwrap()
-        .metadata
-        .resource_version;
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    assert_eq!(
-        runtimes
-            .get("prod")
-            .await
-            .unwrap()
-            .metadata
-            .resource_version,
-        version,
-        "an unchanged runtime's status is not rewritten"
-    );
+    // Converged (`sees` waited for the current generation): an unchanged runtime's status is not
+    // rewritten.
+    unchanged_for(&runtimes, "prod", std::time::Duration::from_secs(2)).await;
 
     operator.stop().await;
     server.stop().await;
@@ -192,18 +170,12 @@ async fn a_runtime_in_a_missing_scenario_or_with_an_invalid_label_is_not_ready_u
     .await;
     let missing = eventually("edge reports the missing scenario", || async {
         let runtime = runtimes.get("edge").await.ok()?;
-        (condition(&runtime, "Ready")? == ("False".into(), "ScenarioNotFound".into()))
+        (status_reason(&runtime, "Ready")? == ("False".into(), "ScenarioNotFound".into()))
             .then_some(runtime)
     })
     .await;
-    let ready = missing
-        .status
-        .unwrap()
-        .conditions
-        .into_iter()
-        .find(|c| c.type_ == "Ready")
-        .unwrap();
-    assert!(ready.message.contains("sales"), "{}", ready.message);
+    let (_, _, message) = condition(&missing, "Ready").unwrap();
+    assert!(message.contains("sales"), "{message}");
 
     server.apply_yaml(
         "apiVersion: compass.kyma-project.io/v1alpha1\nkind: Scenario\nmetadata: { name: sales, namespace: default-tenant }\nspec: {}\n",
@@ -215,8 +187,8 @@ async fn a_runtime_in_a_missing_scenario_or_with_an_invalid_label_is_not_ready_u
     );
     eventually("edge reports its label", || async {
         let runtime = runtimes.get("edge").await.ok()?;
-        (condition(&runtime, "Ready")? == ("False".into(), "LabelViolatesSchema".into())
-            && condition(&runtime, "ReferencesResolved")?.0 == "True")
+        (status_reason(&runtime, "Ready")? == ("False".into(), "LabelViolatesSchema".into())
+            && status_reason(&runtime, "ReferencesResolved")?.0 == "True")
             .then_some(())
     })
     .await;
@@ -228,7 +200,7 @@ async fn a_runtime_in_a_missing_scenario_or_with_an_invalid_label_is_not_ready_u
     .await;
     eventually("edge is Ready", || async {
         let runtime = runtimes.get("edge").await.ok()?;
-        (condition(&runtime, "Ready")? == ("True".into(), "Configured".into())).then_some(())
+        (status_reason(&runtime, "Ready")? == ("True".into(), "Configured".into())).then_some(())
     })
     .await;
     server.kubectl_ok(&[
@@ -272,7 +244,7 @@ async fn available_follows_the_agents_heartbeat_lease_and_expires_without_an_eve
         async move {
             eventually(&format!("Available {status} {reason}"), || async {
                 let runtime = runtimes.get("edge").await.ok()?;
-                (condition(&runtime, "Available")? == (status.into(), reason.into()))
+                (status_reason(&runtime, "Available")? == (status.into(), reason.into()))
                     .then_some(runtime)
             })
             .await
@@ -308,7 +280,7 @@ async fn available_follows_the_agents_heartbeat_lease_and_expires_without_an_eve
     let agent = gone.status.unwrap().agent.unwrap_or_default();
     assert_eq!((agent.lease, agent.last_heartbeat_time), (None, None));
     assert_eq!(
-        condition(&runtimes.get("edge").await.unwrap(), "Ready"),
+        status_reason(&runtimes.get("edge").await.unwrap(), "Ready"),
         pair("True", "Configured"),
         "Available is not part of Ready"
     );

@@ -2,29 +2,13 @@
 //! applications or runtimes list the scenario (with the Warning Event `kubectl describe` shows),
 //! and duplicate scenario names.
 
-use std::time::Duration;
-
 use compass_crds::{Application, Runtime, Scenario};
 use compass_operator::controllers::OperatorConfig;
-use compass_tests::{TestServer, eventually, merge, wait_gone};
+use compass_tests::{TestServer, condition, eventually, merge, wait_gone};
 use kube::{Api, api::DeleteParams};
 use serde_json::json;
 
 const NS: &str = compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
-
-fn condition(scenario: &Scenario, type_: &str) -> Option<(String, String, String)> {
-    let found = scenario
-        .status
-        .as_ref()?
-        .conditions
-        .iter()
-        .find(|c| c.type_ == type_)?;
-    Some((
-        found.status.clone(),
-        found.reason.clone(),
-        found.message.clone(),
-    ))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scenario_in_use_is_held_until_nothing_lists_it() {
@@ -146,7 +130,7 @@ async fn a_second_scenario_of_the_same_name_is_not_ready_and_an_unused_one_goes_
     };
     server.apply_yaml(&scenario("sales-first"), &[]);
     // Creation times are in seconds: the second one must be visibly younger.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    compass_tests::next_whole_second().await;
     server.apply_yaml(&scenario("sales-second"), &[]);
     let duplicate = eventually("sales-second is a duplicate", || async {
         let scenario = scenarios.get("sales-second").await.ok()?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use compass_crds::SystemAuth;
 use compass_operator::controllers::OperatorConfig;
-use compass_tests::{TestServer, eventually, ready, wait_gone};
+use compass_tests::{TestServer, eventually, ready, unchanged_for, wait_gone};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::{
     Api,
@@ -83,30 +83,20 @@ spec: {}
 "#,
         &[],
     );
-    let found = eventually("orders-cert is Ready and owned by orders", || async {
-        let auth = auths.get("orders-cert").await.ok()?;
-        (ready(&auth)?.1 == "SubjectFound" && auth.metadata.owner_references.is_some())
-            .then_some(auth)
-    })
+    eventually(
+        "orders-cert is Ready, current and owned by orders",
+        || async {
+            let auth = auths.get("orders-cert").await.ok()?;
+            let current = auth.status.as_ref()?.observed_generation == auth.metadata.generation;
+            (ready(&auth)?.1 == "SubjectFound"
+                && current
+                && auth.metadata.owner_references.is_some())
+            .then_some(())
+        },
+    )
     .await;
     // Converged: nothing is rewritten while nothing changes.
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let version = auths
-        .get("orders-cert")
-        .await
-        .unwrap()
-        .metadata
-        .resource_version;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(
-        auths
-            .get("orders-cert")
-            .await
-            .unwrap()
-            .metadata
-            .resource_version,
-        version
-    );
+    let found = unchanged_for(&auths, "orders-cert", Duration::from_secs(2)).await;
     let owner = &found.metadata.owner_references.unwrap()[0];
     assert_eq!(
         (owner.kind.as_str(), owner.name.as_str()),

@@ -1,26 +1,14 @@
 //! The Tenant controller against a real control plane: namespace, defaults, conflicts, deletion.
 
-use std::time::Duration;
-
 use compass_crds::{Scenario, Tenant};
 use compass_operator::controllers::OperatorConfig;
-use compass_tests::{TestServer, eventually, wait_gone};
+use compass_tests::{TestServer, eventually, ready, wait_gone};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::{
     Api,
     api::{DeleteParams, PostParams},
 };
 use serde_json::json;
-
-fn ready(tenant: &Tenant) -> Option<(String, String)> {
-    let condition = tenant
-        .status
-        .as_ref()?
-        .conditions
-        .iter()
-        .find(|c| c.type_ == "Ready")?;
-    Some((condition.status.clone(), condition.reason.clone()))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_gets_its_namespace_and_default_scenario_and_loses_them_when_deleted() {
@@ -39,7 +27,8 @@ async fn a_tenant_gets_its_namespace_and_default_scenario_and_loses_them_when_de
         .unwrap();
     let ready_tenant = eventually("the tenant is Ready", || async {
         let tenant = tenants.get("acme").await.ok()?;
-        (ready(&tenant)? == ("True".to_owned(), "NamespaceReady".to_owned())).then_some(tenant)
+        let (status, reason, _) = ready(&tenant)?;
+        (status == "True" && reason == "NamespaceReady").then_some(tenant)
     })
     .await;
     assert_eq!(
@@ -109,7 +98,7 @@ async fn a_second_tenant_with_the_same_external_id_or_a_foreign_namespace_is_not
             .await
             .unwrap();
         // Creation order decides which duplicate came first.
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        compass_tests::next_whole_second().await;
     }
     for (name, reason) in [
         ("first", "NamespaceReady"),

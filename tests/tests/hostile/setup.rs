@@ -146,10 +146,7 @@ async fn endpoints() -> String {
                 "openapi: 3.0.0\ninfo: {title: vsecret-catalog, version: 1.0.0}\npaths: {}\n"
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{address}")
+    compass_tests::serve(router).await
 }
 
 /// The admin acting in `external_id`, once the Director serves that tenant.

@@ -76,11 +76,7 @@ fn unsettled(snapshot: &Snapshot, ready: bool) -> Vec<String> {
         .filter_map(|(key, text)| {
             let object: Value = serde_json::from_str(text).unwrap();
             let status = &object["status"];
-            let is_ready = status["conditions"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|c| c["type"] == "Ready" && c["status"] == "True");
+            let is_ready = compass_tests::ready(&object).is_some_and(|(s, _, _)| s == "True");
             let current = status["observedGeneration"] == object["metadata"]["generation"];
             (!((is_ready || !ready) && current)).then(|| key.clone())
         })

@@ -10,10 +10,10 @@ use std::{
     time::Duration,
 };
 
-use axum::Router;
 use compass_crds::{Application, Scenario};
 use compass_operator::controllers::OperatorConfig;
-use compass_tests::{TestOperator, TestServer, eventually};
+use compass_tests::{TestOperator, TestServer, condition, eventually};
+
 use k8s_openapi::api::events::v1::Event;
 use kube::{
     Api, Client,
@@ -172,21 +172,6 @@ impl ScopeOf for k8s_openapi::ClusterResourceScope {
     }
 }
 
-/// The condition `type_` of an application as (status, reason, message).
-pub fn condition(app: &Application, type_: &str) -> Option<(String, String, String)> {
-    let found = app
-        .status
-        .as_ref()?
-        .conditions
-        .iter()
-        .find(|c| c.type_ == type_)?;
-    Some((
-        found.status.clone(),
-        found.reason.clone(),
-        found.message.clone(),
-    ))
-}
-
 /// One request an upstream server received: its headers and body.
 pub type Received = (axum::http::HeaderMap, String);
 
@@ -219,16 +204,6 @@ impl Requests {
             .cloned()
             .unwrap_or_default()
     }
-}
-
-/// Serves `router` on a free loopback port; returns its base URL.
-pub async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a free port");
-    let address = listener.local_addr().expect("an address");
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{address}")
 }
 
 /// A URL nothing listens on.

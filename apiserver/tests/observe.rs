@@ -1,10 +1,12 @@
 //! Observing objects with the real `kubectl`: the metadata the server sets, `get -w` printing
 //! table rows of changes as they happen, and `kubectl wait` honouring observedGeneration.
 
+mod test_server;
+
 use std::time::Duration;
 
-use compass_tests::TestServer;
 use serde_json::Value;
+use test_server::TestServer;
 
 const APPLICATION: &str = "apiVersion: compass.kyma-project.io/v1alpha1
 kind: Application

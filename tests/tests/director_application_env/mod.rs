@@ -210,13 +210,3 @@ pub fn basic(username: &str, password: &str) -> Value {
 pub fn oauth(client_id: &str, client_secret: &str) -> Value {
     json!({ "credential": { "oauth": { "clientId": client_id, "clientSecret": client_secret, "url": "https://auth.example.com/token" } } })
 }
-
-/// Serves `router` on a free loopback port; returns its base URL.
-pub async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a free port");
-    let address = listener.local_addr().expect("an address");
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{address}")
-}

@@ -2,10 +2,11 @@
 //! through the real `kubectl`: only spec changes bump the generation, status and spec each
 //! change only through their own endpoint, and a write that changes nothing keeps the version.
 
-mod gadgets;
+mod gadget_crd;
+mod test_server;
 
-use compass_tests::TestServer;
-use gadgets::{MINIMAL, gadget, server_with_gadgets};
+use gadget_crd::{MINIMAL, gadget, server_with_gadgets};
+use test_server::TestServer;
 
 fn field(server: &TestServer, path: &str) -> String {
     server.kubectl_ok(&["get", "gadget", "g1", "-o", &format!("jsonpath={path}")])

@@ -2,9 +2,11 @@
 //! label and field selectors, the system namespaces, and the imperative commands on built-in
 //! kinds (`create`, `label`, `annotate`, `patch` of every type, `delete`, `get -w`).
 
+mod test_server;
+
 use std::time::Duration;
 
-use compass_tests::{TestServer, eventually};
+use test_server::{TestServer, eventually};
 
 fn get(server: &TestServer, args: &[&str], path: &str) -> String {
     let jsonpath = format!("jsonpath={path}");

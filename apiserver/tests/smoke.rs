@@ -1,8 +1,10 @@
 //! The harness itself: a control plane starts, kubectl and kube-rs both reach it.
 
-use compass_tests::TestServer;
+mod test_server;
+
 use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;
+use test_server::TestServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_and_kube_rs_reach_a_fresh_control_plane() {

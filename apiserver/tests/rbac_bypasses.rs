@@ -3,7 +3,9 @@
 //! large to check, a server-side apply that creates with only `patch`, a CRD that shadows a
 //! built-in RBAC kind, and `escalate` limited to a name covering a create.
 
-use compass_tests::{TestServer, users::User};
+mod test_server;
+
+use test_server::{TestServer, users::User};
 
 /// A control plane with the namespace `team-a`, a Secret in it, and `mallory`, who may only
 /// read and label ClusterRoles, view `team-a`, patch one ConfigMap name there and write Roles

@@ -2,10 +2,12 @@
 //! the admin token, a client certificate and a ServiceAccount token from `kubectl create token`;
 //! a kube-rs client with a client certificate; impersonation; anonymous and bad credentials.
 
-use compass_tests::{TestServer, users::User};
+mod test_server;
+
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::{Api, api::PostParams};
 use serde_json::{Value, json};
+use test_server::{TestServer, users::User};
 
 /// `kubectl auth whoami -o json` as `user`: the user name and groups.
 fn whoami(server: &TestServer, user: &User) -> (String, Vec<String>) {

@@ -2,6 +2,8 @@
 //! writes status with server-side apply until nothing changes any more, and on deletion runs its
 //! cleanup, removes the finalizer and lets the object go.
 
+mod test_server;
+
 use std::{
     future::ready,
     sync::{
@@ -11,7 +13,6 @@ use std::{
     time::Duration,
 };
 
-use compass_tests::{DEADLINE, TestServer, eventually};
 use futures_util::{StreamExt, TryStreamExt};
 use kube::{
     Api, Client, CustomResource, CustomResourceExt, KubeSchema, Resource, ResourceExt,
@@ -27,6 +28,7 @@ use kube::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use test_server::{DEADLINE, TestServer, eventually};
 use tokio::sync::oneshot;
 
 const FINALIZER: &str = "widgets.compass.test/cleanup";

@@ -2,7 +2,9 @@
 //! namespace empties and goes, a terminating namespace refuses new objects, owned objects are
 //! garbage-collected with their owner, and a deleted CRD takes its objects and its API with it.
 
-use compass_tests::{TestServer, eventually};
+mod test_server;
+
+use test_server::{TestServer, eventually};
 
 fn gone(server: &TestServer, args: &[&str]) -> bool {
     let mut get = vec!["get"];

@@ -4,13 +4,15 @@
 //! process meanwhile. Prints its figures (`cargo test -p compass-tests --test
 //! apiserver_history_memory -- --nocapture`) and fails only far beyond them.
 
-use compass_tests::TestServer;
+mod test_server;
+
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::{
     Api,
     api::{ObjectMeta, Patch, PatchParams, PostParams},
 };
 use serde_json::json;
+use test_server::TestServer;
 
 /// VmRSS and VmHWM of this process, in MiB.
 fn memory_mib() -> (u64, u64) {

@@ -4,10 +4,11 @@
 //!
 //! Only kube-rs talks to the server here; the reconcile loop itself is in `apiserver_controller.rs`.
 
+mod test_server;
+
 use std::future::ready;
 
 use compass_crds::Application;
-use compass_tests::{DEADLINE, TestServer, eventually};
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::{
@@ -20,6 +21,7 @@ use kube::{
     },
 };
 use serde_json::json;
+use test_server::{DEADLINE, TestServer, eventually};
 
 type Events<K> = std::pin::Pin<Box<dyn Stream<Item = Result<Event<K>, watcher::Error>> + Send>>;
 

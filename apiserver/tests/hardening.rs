@@ -1,13 +1,14 @@
 //! Limits the control plane keeps against a careless or hostile tenant: a private data directory,
 //! Events that expire, and a change history that stays within its bounds.
 
+mod test_server;
+
 use std::{
     os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
     time::Duration,
 };
 
-use compass_tests::{DEADLINE, TestServer};
 use futures_util::{StreamExt, TryStreamExt};
 use k8s_openapi::api::{
     core::v1::{ConfigMap, Event as CoreEvent, ObjectReference, Secret},
@@ -18,6 +19,7 @@ use kube::{
     api::{ObjectMeta, PostParams},
     runtime::watcher::{self, watcher},
 };
+use test_server::{DEADLINE, TestServer};
 
 /// Every path below `dir` with its permission bits.
 fn modes(dir: &Path) -> Vec<(PathBuf, u32)> {
@@ -158,6 +160,7 @@ async fn events_expire_after_their_ttl_and_watches_of_both_event_apis_see_them_g
     )
     .await
     .unwrap();
+    // An absence can only be shown by waiting: twice the TTL in which the Event above went.
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert!(maps.get_opt("settings").await.unwrap().is_some());
     server.stop().await;

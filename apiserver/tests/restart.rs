@@ -2,7 +2,8 @@
 //! keep increasing, and a watch resumes from a resourceVersion recorded before the restart with
 //! exactly the changes made after it.
 
-use compass_tests::{DEADLINE, TestServer};
+mod test_server;
+
 use futures_util::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use kube::{
@@ -11,6 +12,7 @@ use kube::{
     core::WatchEvent,
 };
 use serde_json::json;
+use test_server::{DEADLINE, TestServer};
 
 fn config_map(name: &str, value: &str) -> ConfigMap {
     labelled(name, value, "any")

@@ -5,12 +5,12 @@
 use std::{path::PathBuf, process::Output, time::Duration};
 
 use compass_apiserver::pki::user::{UserRequest, user_kubeconfig};
-use kube::{
-    Client,
-    config::{KubeConfigOptions, Kubeconfig},
-};
+use kube::Client;
 
-use crate::{TestServer, failed, succeeded};
+use super::{
+    TestServer, client_from,
+    kubectl::{failed, succeeded, with_stdin},
+};
 
 /// A user with a kubeconfig of its own.
 #[derive(Clone, Debug)]
@@ -54,7 +54,7 @@ impl TestServer {
 
     /// Runs `kubectl` as `user` with `input` on its standard input.
     pub fn kubectl_as_with_stdin(&self, user: &User, args: &[&str], input: &str) -> Output {
-        crate::with_stdin(self.kubectl_command_with(&user.kubeconfig, args), input)
+        with_stdin(self.kubectl_command_with(&user.kubeconfig, args), input)
     }
 
     /// `kubectl apply -f -` of `yaml` as `user`; returns stdout, failing the test when it fails.
@@ -88,12 +88,7 @@ impl TestServer {
 
     /// A kube-rs client acting as `user`.
     pub async fn client_as(&self, user: &User) -> Client {
-        let kubeconfig = Kubeconfig::read_from(&user.kubeconfig).expect("the kubeconfig reads");
-        let config =
-            kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-                .await
-                .expect("the kubeconfig is valid");
-        Client::try_from(config).expect("a client")
+        client_from(&user.kubeconfig).await
     }
 
     /// A user that authenticates with a bearer token (a ServiceAccount's), in the admin

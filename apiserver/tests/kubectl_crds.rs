@@ -2,11 +2,13 @@
 //! discoverable with their short names and category, every valid example applies under strict
 //! field validation and reads back, and `kubectl explain` shows the field docs.
 
+mod test_server;
+
 use std::{fs, path::Path};
 
-use compass_tests::{TestServer, repo_root};
 use serde::Deserialize;
 use serde_json::Value;
+use test_server::{TestServer, repo_root};
 
 const GROUP: &str = "compass.kyma-project.io";
 

@@ -2,11 +2,12 @@
 //! served in both versions, with its short name, category and printer columns; defaults are
 //! applied, and nullable, int-or-string and preserved fields keep what they are given.
 
-mod gadgets;
+mod gadget_crd;
+mod test_server;
 
-use compass_tests::TestServer;
-use gadgets::{MINIMAL, gadget, server_with_gadgets};
+use gadget_crd::{MINIMAL, gadget, server_with_gadgets};
 use serde_json::{Value, json};
+use test_server::{TestServer, condition};
 
 fn get_json(server: &TestServer, args: &[&str]) -> Value {
     let mut all = vec!["get", "-o", "json"];
@@ -38,13 +39,8 @@ async fn an_unseen_crd_is_established_and_discoverable_in_both_versions() {
     assert_eq!(versions, ["v1", "v1beta1"]);
     assert_eq!(group["preferredVersion"]["version"], "v1");
     let crd = get_json(&server, &["crd", "gadgets.toys.example.com"]);
-    let established = crd["status"]["conditions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["type"] == "Established")
-        .unwrap();
-    assert_eq!(established["status"], "True");
+    let established = condition(&crd, "Established").expect("an Established condition");
+    assert_eq!(established.0, "True");
     assert_eq!(crd["status"]["acceptedNames"]["shortNames"], json!(["gdg"]));
     assert_eq!(crd["status"]["storedVersions"], json!(["v1"]));
     server.stop().await;

@@ -3,11 +3,13 @@
 //! (get, list, watch, create, delete, across namespaces); escalation prevention; aggregation of
 //! labelled ClusterRoles; default roles coming back after a restart.
 
+mod test_server;
+
 use std::time::Duration;
 
-use compass_tests::{TestServer, eventually, users::User};
 use k8s_openapi::api::rbac::v1::ClusterRole;
 use kube::Api;
+use test_server::{TestServer, eventually, users::User};
 
 /// Namespaces `team-a` and `team-b`, and `alice` (in group `team-a-editors`, working in team-a)
 /// with `edit` there through her group.

@@ -1,8 +1,10 @@
 //! `kubectl apply`, client-side and server-side, against the embedded API server: what kubectl
 //! prints for each outcome, the generation it leaves, and field-manager conflicts.
 
-use compass_tests::TestServer;
+mod test_server;
+
 use serde_json::Value;
+use test_server::TestServer;
 
 /// An Application in kubectl's default namespace with the given description.
 fn application(description: &str) -> String {

@@ -3,9 +3,10 @@
 //! object at hand makes too expensive is stopped with an error naming it; and a slow (but
 //! allowed) validation holds up no other request, nor outlasts the write deadline.
 
+mod test_server;
+
 use std::time::Duration;
 
-use compass_tests::TestServer;
 use k8s_openapi::{
     api::core::v1::ConfigMap,
     apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
@@ -15,6 +16,7 @@ use kube::{
     api::{ApiResource, DynamicObject, GroupVersionKind, PostParams},
 };
 use serde_json::{Value, json};
+use test_server::TestServer;
 
 /// A CRD `Pile` whose spec holds a list of at most `max_items` strings, with `rules` on the spec.
 fn crd(max_items: u64, rules: &[String]) -> CustomResourceDefinition {
@@ -144,6 +146,8 @@ async fn while_a_slow_validation_runs_reads_and_health_checks_are_answered() {
             })
         })
         .collect();
+    // A head start, not a wait for an effect: a validation in progress leaves no trace to wait
+    // for. The writes, sent first on this one thread, are what the reads below must overtake.
     tokio::time::sleep(Duration::from_millis(100)).await;
     maps.get("settings").await.unwrap();
     let health = http::Request::get("/healthz").body(Vec::new()).unwrap();

@@ -2,10 +2,11 @@
 //! fields under strict and disabled validation, every structural rule with its field path, a CEL
 //! rule's message, and a CEL transition rule on update.
 
-mod gadgets;
+mod gadget_crd;
+mod test_server;
 
-use compass_tests::TestServer;
-use gadgets::{MINIMAL, gadget, server_with_gadgets};
+use gadget_crd::{MINIMAL, gadget, server_with_gadgets};
+use test_server::TestServer;
 
 /// `MINIMAL` with `color` and `serial` replaced by `overrides` of the same key, plus the rest.
 fn spec_with<'a>(overrides: &[&'a str]) -> Vec<&'a str> {

@@ -1,8 +1,8 @@
 //! A CustomResourceDefinition the project has never seen, `gadgets.toys.example.com`, shared by
-//! the `apiserver_unseen_crd*` tests: two served versions, the status subresource, printer
+//! the `unseen_crd*` tests: two served versions, the status subresource, printer
 //! columns, a category and a short name, and a schema that uses every kind of rule.
 
-use compass_tests::TestServer;
+use crate::test_server::TestServer;
 
 /// The CRD, written the way a user would write it.
 pub const CRD: &str = r#"apiVersion: apiextensions.k8s.io/v1

@@ -1,6 +1,9 @@
 //! Behaviours real clients rely on that a review with those clients found missing:
 //! `kubectl apply --prune` with its default allow-list, discovery paths with a trailing slash (the
-//! Python client's), and foreground deletion that finishes as soon as the dependents are gone.
+//! Python client's), foreground deletion that finishes as soon as the dependents are gone, and a
+//! malformed `continue` token refused as a bad request.
+
+mod test_server;
 
 use std::{
     io::{Read, Write},
@@ -9,13 +12,13 @@ use std::{
 };
 
 use compass_apiserver::Transport;
-use compass_tests::TestServer;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::{
     Api,
-    api::{ObjectMeta, PostParams},
+    api::{ListParams, ObjectMeta, PostParams},
 };
 use serde_json::Value;
+use test_server::TestServer;
 
 fn config_map(name: &str) -> String {
     format!(
@@ -166,5 +169,59 @@ async fn foreground_deletion_ends_when_the_dependents_are_gone_without_waiting_f
     assert!(deleted.contains("deleted"), "{deleted}");
     assert!(maps.get_opt("owner").await.unwrap().is_none());
     assert!(maps.get_opt("child").await.unwrap().is_none());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_continue_token_is_a_bad_request_naming_the_continue_key() {
+    use base64::Engine as _;
+    let server = TestServer::start().await;
+    let maps: Api<ConfigMap> = Api::namespaced(server.client().await, "default");
+    for name in ["first", "second"] {
+        let map = ConfigMap {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        maps.create(&PostParams::default(), &map).await.unwrap();
+    }
+    // The token the server hands out leads to the next page.
+    let page = maps.list(&ListParams::default().limit(1)).await.unwrap();
+    let token = page.metadata.continue_.clone().expect("a continue token");
+    let next = maps
+        .list(&ListParams::default().limit(1).continue_token(&token))
+        .await
+        .unwrap();
+    assert_eq!(next.items[0].metadata.name.as_deref(), Some("second"));
+
+    // Anything else is refused as kube-apiserver refuses it: 400, never a 500 or a wrong page.
+    let encoded = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+    let malformed = [
+        "not base64 at all!".to_owned(),
+        encoded("not json"),
+        encoded(r#"{"v":"meta.k8s.io/v1"}"#),
+        encoded(r#"{"v":"meta.k8s.io/v1","rv":"x","start":"default/first"}"#),
+    ];
+    for garbage in malformed {
+        let refused = maps
+            .list(&ListParams::default().limit(1).continue_token(&garbage))
+            .await
+            .unwrap_err();
+        let kube::Error::Api(status) = refused else {
+            panic!("{garbage}: {refused:?}")
+        };
+        assert_eq!(
+            (status.code, status.reason.as_str()),
+            (400, "BadRequest"),
+            "{garbage}"
+        );
+        assert!(
+            status.message.starts_with("continue key is not valid"),
+            "{garbage}: {}",
+            status.message
+        );
+    }
     server.stop().await;
 }

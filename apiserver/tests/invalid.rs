@@ -1,11 +1,13 @@
 //! Every manifest in `examples/invalid/` is rejected by the server through the real `kubectl apply`,
 //! with the error its `# Expect:` line names, and nothing of it is stored.
 
+mod test_server;
+
 use std::{collections::BTreeMap, fs};
 
-use compass_tests::{TestServer, repo_root};
 use serde::Deserialize;
 use serde_json::Value;
+use test_server::{TestServer, repo_root};
 
 /// An invalid example: its file name, the text its rejection must contain, and its objects.
 struct Invalid {
