@@ -1,6 +1,8 @@
 //! End to end, as a person runs it: the real `compass up`, `kubectl apply -f examples/`, and
-//! every object Ready. The catalog's spec download and the CRM's webhook go to a local server on
-//! the port the examples name (127.0.0.1:18090).
+//! every object Ready. The catalog's spec download and the CRM's webhook go to a local server. The
+//! examples name 127.0.0.1:18090 for it (where `examples/serve.py` listens); the tests serve on a
+//! free port instead and apply copies of the examples naming that port, so they never wait for
+//! each other or collide with anything else on the machine.
 
 use std::{
     io::{BufRead, BufReader},
@@ -18,10 +20,9 @@ use axum::{
     http::HeaderMap,
     routing::{get, post},
 };
-use tokio::sync::Mutex;
 
-/// The examples' fixed port is shared, so these tests take turns.
-static EXAMPLES_PORT: Mutex<()> = Mutex::const_new(());
+/// Where the examples expect their endpoints.
+const EXAMPLES_ENDPOINTS: &str = "127.0.0.1:18090";
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -38,8 +39,9 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Serves the examples' spec directory and a webhook that answers with credentials.
-async fn examples_server() -> (tokio::task::JoinHandle<()>, Arc<AtomicUsize>) {
+/// The examples' endpoints on a free port: the catalog's spec and a webhook that answers with
+/// credentials. Returns the server's task, its address and how often the webhook was called.
+async fn examples_server() -> (tokio::task::JoinHandle<()>, String, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = calls.clone();
     let spec = std::fs::read_to_string(repo().join("examples/specs/catalog-openapi.json")).unwrap();
@@ -57,13 +59,34 @@ async fn examples_server() -> (tokio::task::JoinHandle<()>, Arc<AtomicUsize>) {
                 }
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:18090")
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
-        .expect("port 18090 is free");
+        .expect("a free port");
+    let address = listener.local_addr().unwrap().to_string();
     (
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() }),
+        address,
         calls,
     )
+}
+
+/// A copy of the manifests `kubectl apply -f examples/` applies, with the examples' endpoints
+/// moved to `address`.
+fn examples_at(address: &str) -> tempfile::TempDir {
+    let copy = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(repo().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        let manifest = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        );
+        if path.is_file() && manifest {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let moved = text.replace(EXAMPLES_ENDPOINTS, address);
+            std::fs::write(copy.path().join(path.file_name().unwrap()), moved).unwrap();
+        }
+    }
+    copy
 }
 
 struct Compass {
@@ -72,14 +95,15 @@ struct Compass {
 }
 
 impl Compass {
-    fn start(data_dir: &Path) -> Self {
+    /// Starts `compass up` on `data_dir`, allowed to reach the examples' endpoints at `endpoints`.
+    fn start(data_dir: &Path, endpoints: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_compass"))
             .args(["up", "--data-dir"])
             .arg(data_dir)
             .args(["--apiserver-address", &format!("127.0.0.1:{}", free_port())])
             .args(["--admin-address", &format!("127.0.0.1:{}", free_port())])
             .args(["--api-address", "127.0.0.1:0"])
-            .args(["--outbound-allow", "127.0.0.1:18090"])
+            .args(["--outbound-allow", endpoints])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -168,11 +192,11 @@ impl Drop for Compass {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_example_becomes_ready_on_compass_up() {
-    let _port = EXAMPLES_PORT.lock().await;
-    let (server, webhook_calls) = examples_server().await;
+    let (server, endpoints, webhook_calls) = examples_server().await;
+    let examples = examples_at(&endpoints);
     let data_dir = tempfile::tempdir().unwrap();
-    let compass = Compass::start(data_dir.path());
-    compass.kubectl_ok(&["apply", "-f", "examples/"]);
+    let compass = Compass::start(data_dir.path(), &endpoints);
+    compass.kubectl_ok(&["apply", "-f", &examples.path().display().to_string()]);
     compass.wait_all_ready();
 
     let listing = compass.kubectl_ok(&["get", "compass", "-A"]);
@@ -222,14 +246,14 @@ async fn every_example_becomes_ready_on_compass_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_in_the_middle_of_convergence_loses_nothing() {
-    let _port = EXAMPLES_PORT.lock().await;
-    let (server, _) = examples_server().await;
+    let (server, endpoints, _) = examples_server().await;
+    let examples = examples_at(&endpoints);
     let data_dir = tempfile::tempdir().unwrap();
-    let compass = Compass::start(data_dir.path());
-    compass.kubectl_ok(&["apply", "-f", "examples/"]);
+    let compass = Compass::start(data_dir.path(), &endpoints);
+    compass.kubectl_ok(&["apply", "-f", &examples.path().display().to_string()]);
     // Killed at once: the controllers have only begun.
     compass.kill();
-    let compass = Compass::start(data_dir.path());
+    let compass = Compass::start(data_dir.path(), &endpoints);
     compass.wait_all_ready();
     let applications = compass.kubectl_ok(&["get", "applications", "-n", "acme", "-o", "name"]);
     assert_eq!(applications.lines().count(), 3, "{applications}");

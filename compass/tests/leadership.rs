@@ -19,6 +19,8 @@ const DEADLINE: Duration = Duration::from_secs(30);
 struct Compass {
     child: Child,
     log: Arc<Mutex<Vec<String>>>,
+    /// The threads reading its stdout and stderr into `log`; they end with the process.
+    readers: Vec<thread::JoinHandle<()>>,
 }
 
 impl Compass {
@@ -51,18 +53,23 @@ impl Compass {
         let (ready, is_ready) = mpsc::channel();
         let stdout: Box<dyn Read + Send> = Box::new(child.stdout.take().unwrap());
         let stderr: Box<dyn Read + Send> = Box::new(child.stderr.take().unwrap());
+        let mut readers = Vec::new();
         for stream in [stdout, stderr] {
             let (log, ready) = (log.clone(), ready.clone());
-            thread::spawn(move || {
+            readers.push(thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
                     if line.contains("compass: ready") {
                         let _ = ready.send(());
                     }
                     log.lock().unwrap().push(line);
                 }
-            });
+            }));
         }
-        let compass = Self { child, log };
+        let compass = Self {
+            child,
+            log,
+            readers,
+        };
         is_ready
             .recv_timeout(DEADLINE)
             .unwrap_or_else(|_| panic!("compass up is not ready: {:#?}", compass.lines()));
@@ -90,8 +97,10 @@ impl Compass {
             "compass up exited with {exit}: {:#?}",
             self.lines()
         );
-        // The reader threads see the end of both streams once the process is gone.
-        thread::sleep(Duration::from_millis(200));
+        // Everything it logged is read once both streams end, which they do with the process.
+        for reader in self.readers.drain(..) {
+            reader.join().expect("the log reader ends");
+        }
         self.lines()
     }
 

@@ -1,7 +1,7 @@
 //! A check that the real `kubectl` reads these documents: a throwaway plain-HTTP server on
 //! 127.0.0.1 answers discovery, serves the documents and logs every request, and `kubectl
-//! explain` and `kubectl apply` run against it. Ignored by default because it needs the kubectl
-//! on PATH; run it with `cargo test -p compass-apiserver kubectl -- --ignored --nocapture`.
+//! explain` and `kubectl apply` run against it. Like every kubectl test it needs `kubectl` on
+//! PATH; `cargo test -p compass-apiserver kubectl -- --nocapture` shows what kubectl sent.
 
 use std::{
     collections::BTreeMap,
@@ -226,7 +226,6 @@ metadata: {name: demo, labels: {team: b}, finalizers: [b.example.com]}
 ";
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "runs the kubectl on PATH against a throwaway server on 127.0.0.1"]
 async fn kubectl_explains_and_applies_with_these_documents() {
     let resources = all_resources();
     let server = Server {
@@ -239,8 +238,8 @@ async fn kubectl_explains_and_applies_with_these_documents() {
     let app = Router::new().fallback(handle).with_state(server.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let dir = std::env::temp_dir().join(format!("openapi-kubectl-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().to_path_buf();
     std::fs::write(dir.join("kubeconfig"), "").unwrap();
 
     // Each run with the text its output must contain.
@@ -306,6 +305,5 @@ async fn kubectl_explains_and_applies_with_these_documents() {
     if !sent("\"$deleteFromPrimitiveList/finalizers\":[\"a.example.com\"]") {
         failures.push("strategic merge patch merging metadata.finalizers".into());
     }
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "kubectl failed: {failures:?}");
 }
