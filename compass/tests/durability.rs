@@ -1,6 +1,6 @@
 //! Durability of the real `compass up` process: every write it acknowledged survives `kill -9`,
-//! resourceVersions keep increasing after the restart, and a data directory serves one process
-//! at a time.
+//! resourceVersions keep increasing after the restart, a watch from before the kill resumes after
+//! the restart, and a data directory serves one process at a time.
 
 use std::{
     collections::BTreeMap,
@@ -8,16 +8,20 @@ use std::{
     net::TcpListener,
     path::Path,
     process::{Child, Command, Stdio},
-    sync::{Arc, Mutex, mpsc},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+        mpsc,
+    },
     thread,
     time::{Duration, Instant},
 };
 
-use futures_util::{StreamExt, stream};
+use futures_util::{StreamExt, TryStreamExt, stream};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use kube::{
     Api, Client, Config, ResourceExt,
-    api::{ListParams, ObjectMeta, PostParams},
+    api::{ListParams, ObjectMeta, Patch, PatchParams, PostParams, WatchEvent, WatchParams},
     config::{KubeConfigOptions, Kubeconfig},
 };
 use tokio::sync::Notify;
@@ -115,17 +119,28 @@ fn config_map(index: usize) -> ConfigMap {
     }
 }
 
+/// Sets the `index` entry of the ConfigMap `name` to `value`; the acknowledged object.
+async fn set_index(maps: &Api<ConfigMap>, name: &str, value: &str) -> ConfigMap {
+    let patch = serde_json::json!({ "data": { "index": value } });
+    maps.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap()
+}
+
 fn rv_number(object: &impl ResourceExt) -> u64 {
     object.resource_version().unwrap().parse().unwrap()
 }
 
 /// Creates ConfigMaps as fast as the server takes them, recording each acknowledged one with its
-/// resourceVersion, and notifies once [`ACKNOWLEDGED`] were.
+/// resourceVersion, and notifies once [`ACKNOWLEDGED`] were. Returns the writes that failed before
+/// `killed` was set: while the server is up, none may.
 async fn create_until_killed(
     maps: Api<ConfigMap>,
     acknowledged: Arc<Mutex<BTreeMap<String, u64>>>,
     enough: Arc<Notify>,
-) {
+    killed: Arc<AtomicBool>,
+) -> Vec<String> {
+    let mut failed_while_up = Vec::new();
     stream::iter(0..ACKNOWLEDGED * 10)
         .map(|index| {
             let maps = maps.clone();
@@ -136,16 +151,24 @@ async fn create_until_killed(
         })
         .buffer_unordered(CONCURRENCY)
         .for_each(|created| {
-            if let Ok(created) = created {
-                let mut acknowledged = acknowledged.lock().unwrap();
-                acknowledged.insert(created.name_any(), rv_number(&created));
-                if acknowledged.len() == ACKNOWLEDGED {
-                    enough.notify_one();
+            match created {
+                Ok(created) => {
+                    let mut acknowledged = acknowledged.lock().unwrap();
+                    acknowledged.insert(created.name_any(), rv_number(&created));
+                    if acknowledged.len() == ACKNOWLEDGED {
+                        enough.notify_one();
+                    }
                 }
+                // Only the kill may cut a write off; the flag is set just before it.
+                Err(error) if !killed.load(Ordering::SeqCst) => {
+                    failed_while_up.push(error.to_string());
+                }
+                Err(_) => {}
             }
             std::future::ready(())
         })
         .await;
+    failed_while_up
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -163,22 +186,29 @@ async fn every_acknowledged_write_survives_kill_9_and_later_writes_get_larger_re
     let maps: Api<ConfigMap> = Api::namespaced(first_client, "durable");
     let acknowledged = Arc::new(Mutex::new(BTreeMap::new()));
     let enough = Arc::new(Notify::new());
+    let killed = Arc::new(AtomicBool::new(false));
     let writer = tokio::spawn(create_until_killed(
         maps,
         acknowledged.clone(),
         enough.clone(),
+        killed.clone(),
     ));
     let started = Instant::now();
     tokio::time::timeout(DEADLINE, enough.notified())
         .await
         .expect("the writes are acknowledged in time");
+    killed.store(true, Ordering::SeqCst);
     compass.kill();
     let writes_took = started.elapsed();
-    // Requests cut off by the kill fail, and are not acknowledged.
-    tokio::time::timeout(DEADLINE, writer)
+    // Requests cut off by the kill fail, and are not acknowledged; no other write may fail.
+    let failed_while_up = tokio::time::timeout(DEADLINE, writer)
         .await
         .expect("the writer gives up once the server is gone")
         .unwrap();
+    assert!(
+        failed_while_up.is_empty(),
+        "writes failed while the server was up: {failed_while_up:?}"
+    );
     let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(acknowledged.len() >= ACKNOWLEDGED);
 
@@ -215,6 +245,77 @@ async fn every_acknowledged_write_survives_kill_9_and_later_writes_get_larger_re
         "{} writes acknowledged in {writes_took:?} before kill -9; restart took {restart_took:?}",
         acknowledged.len()
     );
+}
+
+/// What a watch event says: its type, the object's name and resourceVersion.
+type Change = (&'static str, String, u64);
+
+/// The next `count` ADDED or MODIFIED events of `events`, failing the test on any other event, on
+/// an error, or when they do not come within [`DEADLINE`].
+async fn next_changes(
+    events: &mut (impl futures_util::Stream<Item = kube::Result<WatchEvent<ConfigMap>>> + Unpin),
+    count: usize,
+) -> Vec<Change> {
+    let mut seen = Vec::new();
+    while seen.len() < count {
+        let event = tokio::time::timeout(DEADLINE, events.try_next())
+            .await
+            .unwrap_or_else(|_| panic!("only {seen:?} arrived"))
+            .unwrap()
+            .expect("the watch stays open");
+        seen.push(match event {
+            WatchEvent::Added(map) => ("ADDED", map.name_any(), rv_number(&map)),
+            WatchEvent::Modified(map) => ("MODIFIED", map.name_any(), rv_number(&map)),
+            other => panic!("unexpected {other:?} after {seen:?}"),
+        });
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_cut_by_kill_9_resumes_after_the_restart_from_the_last_resource_version_it_saw() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let compass = Compass::start(data_dir.path());
+    let maps: Api<ConfigMap> = Api::namespaced(client(data_dir.path()).await, "default");
+    let created = maps
+        .create(&PostParams::default(), &config_map(1))
+        .await
+        .unwrap();
+    let params = WatchParams::default().disable_bookmarks();
+    let from = created.resource_version().unwrap();
+    let mut events = maps.watch(&params, &from).await.unwrap().boxed();
+    let before_kill = set_index(&maps, "cm-0001", "before-kill").await;
+    let seen = next_changes(&mut events, 1).await;
+    assert_eq!(
+        seen,
+        [("MODIFIED", "cm-0001".to_owned(), rv_number(&before_kill))]
+    );
+    let last_seen = before_kill.resource_version().unwrap();
+
+    compass.kill();
+    let ended = tokio::time::timeout(DEADLINE, events.try_next()).await;
+    assert!(
+        matches!(ended, Ok(Ok(None) | Err(_))),
+        "the watch ends with the process: {ended:?}"
+    );
+
+    let compass = Compass::start(data_dir.path());
+    let maps: Api<ConfigMap> = Api::namespaced(client(data_dir.path()).await, "default");
+    let after_restart = set_index(&maps, "cm-0001", "after-restart").await;
+    let added = maps
+        .create(&PostParams::default(), &config_map(2))
+        .await
+        .unwrap();
+    // As kube-apiserver does within its watch window: the watcher resumes where it was cut off and
+    // gets exactly the later changes, in order, with the resourceVersions their writes were
+    // acknowledged with; no 410, so no relist.
+    let mut events = maps.watch(&params, &last_seen).await.unwrap().boxed();
+    let expected = [
+        ("MODIFIED", "cm-0001".to_owned(), rv_number(&after_restart)),
+        ("ADDED", "cm-0002".to_owned(), rv_number(&added)),
+    ];
+    assert_eq!(next_changes(&mut events, 2).await, expected);
+    compass.kill();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,8 @@
 //! hundreds of cross-tenant requests through GraphQL (reads, writes, deletes by id, filters,
 //! foreign ids in every argument that takes one, a spoofed `Tenant` header) and through the
 //! Kubernetes API (`kubectl` and hand-made requests); every one is refused, none answers with
-//! anything of the victim's, and both tenants' data is byte-identical afterwards.
+//! anything of the victim's, a read of a victim's object by id answers exactly as a read of an
+//! absent one, and both tenants' data is byte-identical afterwards.
 
 mod hostile;
 
@@ -11,7 +12,7 @@ use std::time::Instant;
 use serde_json::json;
 
 use hostile::{
-    Door, Ledger, deputy, graphql, headers, kube_raw, kubectl,
+    Door, Ledger, absent, deputy, graphql, headers, kube_raw, kubectl,
     setup::{self, VICTIM_EXT, VICTIM_NS, World},
     snapshot,
 };
@@ -90,6 +91,7 @@ async fn a_tenant_limited_attacker_is_refused_everywhere_and_changes_nothing() {
     headers::variants_by_hand(&mut ledger, &raw, &attacks, &world.victim_internal_id).await;
     kubectl::attack(&mut ledger, &world).await;
     kube_raw::attack(&mut ledger, &world).await;
+    absent::answers_as_if_absent(&mut ledger, &world).await;
 
     let after = snapshot::settled(&world.server, true).await;
     let changed = snapshot::differences(&before, &after);

@@ -1,9 +1,11 @@
 //! The hostile-tenant suite's parts: the two tenants and their data ([`setup`]), snapshots of
 //! everything they own ([`snapshot`]), the attacks through GraphQL ([`graphql`]), through the
 //! `Tenant` header ([`headers`]) and through the Kubernetes API ([`kubectl`], [`kube_raw`]), the
-//! objects of the attacker's own that name the victim's ([`deputy`]), and the [`Ledger`] every
-//! attempt is recorded in and checked against for leaks.
+//! objects of the attacker's own that name the victim's ([`deputy`]), reads of the victim's objects
+//! answered exactly as reads of absent ones ([`absent`]), and the [`Ledger`] every attempt is
+//! recorded in and checked against for leaks.
 
+pub mod absent;
 pub mod deputy;
 pub mod graphql;
 pub mod headers;
