@@ -18,7 +18,7 @@ use kube::{
 
 use crate::{
     index::Index,
-    shared::{Cached, Shared},
+    shared::{Cached, Shared, SyncState},
 };
 
 /// How many changes a store buffers for its slowest subscriber before its watch waits.
@@ -92,7 +92,7 @@ impl<K> Default for Subscribers<K> {
 impl<K: Cached> Shared<K> {
     /// Every change from now on, starting with every object already held (so a part that
     /// subscribes after the store filled misses nothing).
-    pub fn subscribe_changes(&self) -> impl Stream<Item = Change<K>> + Send + 'static {
+    pub fn subscribe_changes(&self) -> impl Stream<Item = Change<K>> + Send + use<K> {
         let live = self.subscribers.idle.activate_cloned();
         // Taken after subscribing: a change in between comes twice, never not at all. Before the
         // first list is in, the list itself will reach the subscriber.
@@ -105,7 +105,7 @@ impl<K: Cached> Shared<K> {
     }
 
     /// Every object that appears or changes from now on, starting with every object held.
-    pub fn subscribe(&self) -> impl Stream<Item = Arc<K>> + Send + 'static {
+    pub fn subscribe(&self) -> impl Stream<Item = Arc<K>> + Send + use<K> {
         self.subscribe_changes().filter_map(|change| {
             std::future::ready(match change {
                 Change::Applied(object) => Some(object),
@@ -123,7 +123,9 @@ impl<K: Cached> Shared<K> {
             .unwrap_or_else(|p| p.into_inner())
             .take()?;
         let shared = self.clone();
+        let stopped = StopGuard(self.sync.clone());
         Some(Box::pin(async move {
+            let _stopped = stopped;
             // Nothing reads managedFields; dropping them keeps the store small.
             let mut events = watcher(api, config)
                 .default_backoff()
@@ -170,7 +172,7 @@ impl<K: Cached> Shared<K> {
                 writer.apply_watcher_event(event);
                 let now = self.store.state();
                 *self.write_index() = Index::of(&now, self.indexing);
-                self.synced.send_replace(true);
+                self.sync.send_replace(SyncState::Synced);
                 vanished(before, &now)
                     .map(Change::Deleted)
                     .chain(now.iter().cloned().map(Change::Applied))
@@ -186,6 +188,21 @@ impl<K: Cached> Shared<K> {
 
     fn write_index(&self) -> std::sync::RwLockWriteGuard<'_, Index<K>> {
         self.index.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Tells the store's waiters, when its feed ends before the first list is in, that none will come.
+struct StopGuard(Arc<tokio::sync::watch::Sender<SyncState>>);
+
+impl Drop for StopGuard {
+    fn drop(&mut self) {
+        self.0.send_if_modified(|sync| {
+            let listing = *sync == SyncState::Listing;
+            if listing {
+                *sync = SyncState::Stopped;
+            }
+            listing
+        });
     }
 }
 

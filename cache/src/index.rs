@@ -115,7 +115,11 @@ impl<K: Resource> Index<K> {
         self.by_uid.remove(&uid);
         for key in (indexing.extra_keys)(object) {
             // Only if the key still finds this object: another may have taken it since.
-            if self.by_extra.get(&key).is_some_and(|o| uid_of(o.as_ref()) == uid) {
+            if self
+                .by_extra
+                .get(&key)
+                .is_some_and(|o| uid_of(o.as_ref()) == uid)
+            {
                 self.by_extra.remove(&key);
             }
         }

@@ -46,6 +46,17 @@ impl<K> Cached for K where
 {
 }
 
+/// Where a store is with its first list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SyncState {
+    /// Its watch is listing (or has not started).
+    Listing,
+    /// The first full list is in.
+    Synced,
+    /// Its watch stopped before the first list was in.
+    Stopped,
+}
+
 /// The store of one kind, shared by every part of the process that reads it. Cheap to clone.
 pub struct Shared<K: Cached> {
     pub(crate) store: Store<K>,
@@ -53,7 +64,7 @@ pub struct Shared<K: Cached> {
     pub(crate) writer: Arc<Mutex<Option<Writer<K>>>>,
     pub(crate) index: Arc<RwLock<Index<K>>>,
     pub(crate) indexing: Indexing<K>,
-    pub(crate) synced: Arc<watch::Sender<bool>>,
+    pub(crate) sync: Arc<watch::Sender<SyncState>>,
     pub(crate) changed: Arc<Notify>,
     pub(crate) subscribers: Subscribers<K>,
 }
@@ -65,7 +76,7 @@ impl<K: Cached> Clone for Shared<K> {
             writer: self.writer.clone(),
             index: self.index.clone(),
             indexing: self.indexing,
-            synced: self.synced.clone(),
+            sync: self.sync.clone(),
             changed: self.changed.clone(),
             subscribers: self.subscribers.clone(),
         }
@@ -81,7 +92,7 @@ impl<K: Cached> Shared<K> {
             writer: Arc::new(Mutex::new(Some(writer))),
             index: Arc::default(),
             indexing,
-            synced: Arc::new(watch::channel(false).0),
+            sync: Arc::new(watch::channel(SyncState::Listing).0),
             changed: Arc::new(Notify::new()),
             subscribers: Subscribers::default(),
         }
@@ -92,16 +103,18 @@ impl<K: Cached> Shared<K> {
         self.store.clone()
     }
 
-    /// Completes once the first full list is in.
-    pub async fn ready(&self) {
-        let mut synced = self.synced.subscribe();
-        // An error means the store's feed is gone for good: nothing more will come.
-        let _ = synced.wait_for(|synced| *synced).await;
+    /// Completes once the first full list is in (`true`), or once the store's watch stopped
+    /// before it was (`false`).
+    pub async fn ready(&self) -> bool {
+        let mut sync = self.sync.subscribe();
+        // The sender lives as long as `self`, so waiting cannot fail.
+        let _ = sync.wait_for(|sync| *sync != SyncState::Listing).await;
+        self.is_ready()
     }
 
     /// Whether the first full list is in.
     pub fn is_ready(&self) -> bool {
-        *self.synced.borrow()
+        *self.sync.borrow() == SyncState::Synced
     }
 
     /// The object with that namespace (empty for cluster-scoped kinds) and name.

@@ -89,7 +89,10 @@ async fn templates_are_ready_only_when_placeholders_match_and_the_input_is_an_ap
     assert!(message.contains("{{customer}}"), "{message}");
     let (_, _, message) = reported("not-an-application", "InvalidApplicationInput").await;
     assert!(message.contains("name \"Shop\""), "{message}");
-    assert!(message.contains("spec.scenarios in body must be of type array"), "{message}");
+    assert!(
+        message.contains("spec.scenarios in body must be of type array"),
+        "{message}"
+    );
 
     // Using the placeholder makes the template Ready.
     let fixed = json!({ "spec": { "applicationInput": { "description": "In {{region}}" } } });

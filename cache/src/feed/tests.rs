@@ -25,8 +25,20 @@ fn config_map(name: &str, uid: &str, colour: &str) -> ConfigMap {
 
 fn by_colour() -> Indexing<ConfigMap> {
     Indexing {
-        extra_keys: |c| vec![format!("name={}", c.metadata.name.clone().unwrap_or_default())],
-        tags: |c| c.metadata.labels.iter().flatten().map(|(_, v)| v.clone()).collect(),
+        extra_keys: |c| {
+            vec![format!(
+                "name={}",
+                c.metadata.name.clone().unwrap_or_default()
+            )]
+        },
+        tags: |c| {
+            c.metadata
+                .labels
+                .iter()
+                .flatten()
+                .map(|(_, v)| v.clone())
+                .collect()
+        },
     }
 }
 
@@ -45,7 +57,10 @@ async fn lookups_follow_every_change() {
     shared
         .apply(&mut writer, &Event::InitApply(config_map("a", "1", "red")))
         .await;
-    assert!(shared.get("tenant", "a").is_none(), "nothing shows before the list is done");
+    assert!(
+        shared.get("tenant", "a").is_none(),
+        "nothing shows before the list is done"
+    );
     shared.apply(&mut writer, &Event::InitDone).await;
     assert_eq!(names(shared.tagged("red")), ["a"]);
 
@@ -60,7 +75,10 @@ async fn lookups_follow_every_change() {
     assert_eq!(names(shared.tagged("blue")), ["a", "b"]);
     assert_eq!(names(shared.in_namespace("tenant")), ["a", "b"]);
     assert_eq!(names(shared.by_uid("2").into_iter().collect()), ["b"]);
-    assert_eq!(names(shared.by_extra("name=a").into_iter().collect()), ["a"]);
+    assert_eq!(
+        names(shared.by_extra("name=a").into_iter().collect()),
+        ["a"]
+    );
 
     shared
         .apply(&mut writer, &Event::Delete(config_map("a", "1", "blue")))
@@ -138,7 +156,10 @@ async fn a_relist_reports_what_vanished_while_the_watch_was_down() {
     // The first list comes in store order, which is no order.
     seen[..2].sort();
     let expected = [(false, "a"), (false, "b"), (true, "a"), (false, "b")];
-    let expected: Vec<_> = expected.iter().map(|(d, n)| (*d, (*n).to_owned())).collect();
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(d, n)| (*d, (*n).to_owned()))
+        .collect();
     assert_eq!(seen, expected);
     assert!(changes.next().now_or_never().is_none(), "nothing else");
     assert_eq!(names(shared.tagged("red")), ["b"]);
