@@ -61,19 +61,7 @@ impl Caches {
     /// Stores that stay empty, for unit tests of what reads them.
     #[cfg(test)]
     pub fn empty() -> Self {
-        use compass_cache::{Indexing, kinds};
-        Self {
-            tenants: Shared::new(kinds::tenants()),
-            applications: Shared::new(kinds::applications()),
-            runtimes: Shared::new(kinds::runtimes()),
-            scenarios: Shared::new(Indexing::default()),
-            label_definitions: Shared::new(kinds::label_definitions()),
-            integration_systems: Shared::new(Indexing::default()),
-            application_templates: Shared::new(Indexing::default()),
-            system_auths: Shared::new(kinds::system_auths()),
-            secrets: Shared::new(Indexing::default()),
-            config_maps: Shared::new(Indexing::default()),
-        }
+        Self::new(&Watches::unwatched())
     }
 
     /// Completes once every store holds its first full list; `false` if a watch stopped first.

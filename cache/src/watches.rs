@@ -26,7 +26,7 @@ use crate::{
 /// dropped or [`Watches::stop`] is called.
 #[derive(Clone)]
 pub struct Watches {
-    client: Client,
+    client: Option<Client>,
     kinds: Arc<Kinds>,
     feeds: Arc<Mutex<JoinSet<()>>>,
 }
@@ -91,6 +91,15 @@ impl Watches {
     /// The stores of a process talking to the API server through `client`; nothing is
     /// watched until a store is taken.
     pub fn new(client: Client) -> Self {
+        Self::with_client(Some(client))
+    }
+
+    /// Stores that nothing ever fills, for unit tests of what reads them.
+    pub fn unwatched() -> Self {
+        Self::with_client(None)
+    }
+
+    fn with_client(client: Option<Client>) -> Self {
         let kinds = Kinds {
             tenants: Shared::new(kinds::tenants()),
             applications: Shared::new(kinds::applications()),
@@ -121,7 +130,8 @@ impl Watches {
     }
 
     fn started<K: Cached>(&self, shared: &Shared<K>, config: watcher::Config) -> Shared<K> {
-        if let Some(feed) = shared.feed(Api::all(self.client.clone()), config) {
+        let feed = (self.client.clone()).and_then(|client| shared.feed(Api::all(client), config));
+        if let Some(feed) = feed {
             self.feeds
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())

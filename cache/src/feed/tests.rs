@@ -6,7 +6,10 @@ use std::{sync::Arc, time::Duration};
 
 use futures_util::{FutureExt, StreamExt};
 use k8s_openapi::api::core::v1::ConfigMap;
-use kube::{api::ObjectMeta, runtime::watcher::Event};
+use kube::{
+    api::ObjectMeta,
+    runtime::{reflector::store::Writer, watcher::Event},
+};
 
 use crate::{Change, Indexing, Shared};
 
@@ -47,6 +50,19 @@ fn names(objects: Vec<Arc<ConfigMap>>) -> Vec<String> {
         .iter()
         .map(|o| o.metadata.name.clone().unwrap_or_default())
         .collect()
+}
+
+/// Feeds `shared` a first list of `objects`.
+async fn listed(
+    shared: &Shared<ConfigMap>,
+    writer: &mut Writer<ConfigMap>,
+    objects: impl IntoIterator<Item = ConfigMap>,
+) {
+    shared.apply(writer, &Event::Init).await;
+    for object in objects {
+        shared.apply(writer, &Event::InitApply(object)).await;
+    }
+    shared.apply(writer, &Event::InitDone).await;
 }
 
 #[tokio::test]
@@ -115,11 +131,7 @@ async fn every_waiter_wakes_once_the_first_list_is_in() {
 async fn a_late_subscriber_starts_from_what_is_held() {
     let shared = Shared::new(by_colour());
     let mut writer = shared.writer.lock().unwrap().take().unwrap();
-    shared.apply(&mut writer, &Event::Init).await;
-    shared
-        .apply(&mut writer, &Event::InitApply(config_map("a", "1", "red")))
-        .await;
-    shared.apply(&mut writer, &Event::InitDone).await;
+    listed(&shared, &mut writer, [config_map("a", "1", "red")]).await;
 
     let mut changes = Box::pin(shared.subscribe_changes());
     shared
@@ -135,18 +147,10 @@ async fn a_relist_reports_what_vanished_while_the_watch_was_down() {
     let shared = Shared::new(by_colour());
     let mut writer = shared.writer.lock().unwrap().take().unwrap();
     let mut changes = Box::pin(shared.subscribe_changes());
-    for event in [
-        Event::Init,
-        Event::InitApply(config_map("a", "1", "red")),
-        Event::InitApply(config_map("b", "2", "red")),
-        Event::InitDone,
-        // The watch broke; the relist no longer finds "a".
-        Event::Init,
-        Event::InitApply(config_map("b", "2", "red")),
-        Event::InitDone,
-    ] {
-        shared.apply(&mut writer, &event).await;
-    }
+    let (a, b) = (config_map("a", "1", "red"), config_map("b", "2", "red"));
+    listed(&shared, &mut writer, [a, b.clone()]).await;
+    // The watch broke; the relist no longer finds "a".
+    listed(&shared, &mut writer, [b]).await;
     let mut seen = Vec::new();
     for _ in 0..4 {
         let change = changes.next().await.unwrap();
