@@ -3,7 +3,6 @@
 //! callers, resolves their tenant and enforces scopes.
 #![deny(missing_docs)]
 
-pub mod cache;
 pub mod client;
 pub mod director;
 pub mod errors;

@@ -18,7 +18,6 @@ use kube::Client;
 use serde_json::json;
 
 use crate::{
-    cache::Task,
     director::{DirectorSchema, Limits, answer_limit::AnswerBudget, build_schema},
     gateway::{Gateway, StaticUser},
     scopes::ScopesConfig,
@@ -70,10 +69,9 @@ pub struct Api {
 }
 
 impl Api {
-    /// The API over `client`, and the watch tasks that fill its caches (spawn them).
-    pub fn new(client: Client, config: ApiConfig) -> (Arc<Self>, Vec<Task>) {
-        let caches = Caches::default();
-        let drivers = caches.drivers(&client);
+    /// The API over `client`, reading the process's shared stores in `watches`.
+    pub fn new(client: Client, watches: &compass_cache::Watches, config: ApiConfig) -> Arc<Self> {
+        let caches = Caches::new(watches);
         let schema = build_schema(
             caches.clone(),
             client,
@@ -89,12 +87,12 @@ impl Api {
             limits: config.limits,
             playground_tenant: config.playground_tenant,
         };
-        (Arc::new(api), drivers)
+        Arc::new(api)
     }
 
-    /// Completes once every cache is filled.
-    pub async fn ready(&self) {
-        self.caches.ready().await;
+    /// Completes once every store the API reads is filled (`true`), or a watch stopped first.
+    pub async fn ready(&self) -> bool {
+        self.caches.ready().await
     }
 
     /// The schema, for tests and SDL export.

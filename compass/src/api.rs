@@ -9,6 +9,7 @@ use compass_api::{
     scopes::ScopesConfig,
     server::{Api, ApiConfig, router},
 };
+use compass_cache::Watches;
 use kube::Client;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_rustls::TlsAcceptor;
@@ -35,9 +36,12 @@ pub struct RunningApi {
     pub task: JoinHandle<()>,
 }
 
-/// Fills the caches, then listens until `shutdown`.
+/// Waits for the stores the API reads among `watches` (the process's shared stores) to fill,
+/// then listens until `shutdown`; the watches stop once the API and every other holder of
+/// `watches` are done.
 pub async fn start(
     client: Client,
+    watches: Watches,
     listener: ApiListener,
     shutdown: Shutdown,
 ) -> Result<RunningApi, String> {
@@ -47,13 +51,11 @@ pub async fn start(
             listener.address
         ));
     }
-    let (api, drivers) = Api::new(client, listener.config);
-    let mut watches = tokio::task::JoinSet::new();
-    for driver in drivers {
-        watches.spawn(driver);
-    }
+    let api = Api::new(client, &watches, listener.config);
     tokio::select! {
-        () = api.ready() => {}
+        filled = api.ready() => if !filled {
+            return Err("the watches stopped before the caches filled".to_owned());
+        },
         () = shutdown.clone().wait() => return Err("shut down before the caches filled".to_owned()),
     }
     let socket = TcpListener::bind(listener.address).await.map_err(|e| {
@@ -70,8 +72,7 @@ pub async fn start(
         let options = compass_apiserver::listener::ListenerOptions::default();
         let app = router(api);
         compass_apiserver::listener::serve(socket, acceptor, app, &options, shutdown.wait()).await;
-        watches.abort_all();
-        while watches.join_next().await.is_some() {}
+        drop(watches);
     });
     Ok(RunningApi { address, task })
 }
@@ -170,7 +171,7 @@ pub async fn run(args: ApiArgs) -> ExitCode {
         },
     };
     let running = tokio::select! {
-        started = start(client, listener, stop) => started,
+        started = start(client.clone(), Watches::new(client), listener, stop) => started,
         () = shutdown::signal() => Err("interrupted before the caches filled".to_owned()),
     };
     let running = match running {

@@ -8,7 +8,10 @@ use std::{
 };
 
 use compass_operator::{
-    controllers::{OperatorConfig, stores::Watches},
+    controllers::{
+        OperatorConfig,
+        stores::{Stores, Watches},
+    },
     http::guard::OutboundPolicy,
     metrics::Metrics,
     run::{self, OperatorOptions},
@@ -22,10 +25,12 @@ use crate::{
     cluster,
 };
 
-/// Runs the controllers over a shared cache, with the admin listener on `admin_address` reporting
-/// their metrics and readiness (which turns true in `ready`), until `shutdown`.
+/// Runs the controllers over the process's shared stores in `watches`, with the admin listener
+/// on `admin_address` reporting their metrics and readiness (which turns true in `ready`), until
+/// `shutdown`.
 pub async fn serve(
     client: Client,
+    watches: Watches,
     admin_address: SocketAddr,
     config: OperatorConfig,
     ready: Arc<AtomicBool>,
@@ -36,11 +41,10 @@ pub async fn serve(
         .await
         .map_err(|e| format!("binding the admin listener on {admin_address} failed: {e}"))?;
     let metrics = Arc::new(Metrics::default());
-    let watches = Watches::default();
     let state = AdminState {
         metrics: metrics.clone(),
         ready: ready.clone(),
-        stores: Some(watches.stores()),
+        stores: Some(Stores::new(&watches)),
     };
     let admin = tokio::spawn(admin::serve(listener, state, shutdown.clone()));
     let options = OperatorOptions {
@@ -69,7 +73,16 @@ pub async fn run(args: OperatorArgs) -> ExitCode {
         ..OperatorConfig::default()
     };
     let ready = Arc::default();
-    let operator = tokio::spawn(serve(client, args.admin_address, config, ready, None, stop));
+    let watches = Watches::new(client.clone());
+    let operator = tokio::spawn(serve(
+        client,
+        watches,
+        args.admin_address,
+        config,
+        ready,
+        None,
+        stop,
+    ));
     let outcome = tokio::select! {
         () = shutdown::signal() => Ok(()),
         finished = operator => finished.unwrap_or_else(|e| Err(e.to_string())),

@@ -11,6 +11,7 @@ use std::{
 };
 
 use compass_apiserver::{Config, ControlPlane, Transport};
+use compass_cache::Watches;
 use compass_crds::Tenant;
 use k8s_openapi::{
     api::{core::v1::Namespace, rbac::v1::ClusterRole},
@@ -90,14 +91,17 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         tls: control_plane.tls(),
         config: api_config,
     };
-    let running_api = match api::start(client.clone(), listener, stop.clone()).await {
-        Ok(running) => running,
-        Err(error) => {
-            eprintln!("error: starting the GraphQL API failed: {error}");
-            control_plane.shutdown().await;
-            return ExitCode::FAILURE;
-        }
-    };
+    // One set of stores for the Director and the controllers: each kind is watched and held once.
+    let watches = Watches::new(client.clone());
+    let running_api =
+        match api::start(client.clone(), watches.clone(), listener, stop.clone()).await {
+            Ok(running) => running,
+            Err(error) => {
+                eprintln!("error: starting the GraphQL API failed: {error}");
+                control_plane.shutdown().await;
+                return ExitCode::FAILURE;
+            }
+        };
     println!("compass: Kubernetes API server  {}", control_plane.url);
     println!(
         "compass: Director GraphQL       https://{}{}",
@@ -135,6 +139,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
     let ready = Arc::new(AtomicBool::new(false));
     let mut operator = tokio::spawn(operator::serve(
         client,
+        watches,
         admin_address,
         operator,
         ready.clone(),

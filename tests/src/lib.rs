@@ -72,7 +72,7 @@ impl TestServer {
             ready: std::sync::Arc::default(),
             sole_identity: None,
         };
-        let watches = compass_operator::controllers::stores::Watches::default();
+        let watches = compass_cache::Watches::new(client.clone());
         let task = tokio::spawn(compass_operator::run::run(client, watches, options, stop));
         TestOperator { trigger, task }
     }
@@ -123,7 +123,8 @@ impl TestServer {
             tls: self.control_plane.tls(),
             config,
         };
-        let running = compass::api::start(client, listener, stop)
+        let watches = compass_cache::Watches::new(client.clone());
+        let running = compass::api::start(client, watches, listener, stop)
             .await
             .expect("the API starts");
         let url = format!(

@@ -12,9 +12,9 @@ use kube::{
 use serde::Serialize;
 
 use crate::{
-    cache::{Cache, Cached},
     errors::{ApiResult, Code, error, from_kube},
     gateway::{Caller, TenantScope, resolve_tenant},
+    state::{Cached, Shared},
     state::{Caches, external_id_tag},
 };
 
@@ -55,7 +55,7 @@ pub fn tenant(ctx: &Context<'_>) -> ApiResult<TenantScope> {
 }
 
 /// Creates `object` through `api` and returns it as the cache holds it once it does.
-pub async fn create<K>(api: &Api<K>, cache: &Cache<K>, object: &K, what: &str) -> ApiResult<Arc<K>>
+pub async fn create<K>(api: &Api<K>, cache: &Shared<K>, object: &K, what: &str) -> ApiResult<Arc<K>>
 where
     K: Cached + Serialize,
 {
@@ -70,7 +70,7 @@ where
 /// cache holds it once it does.
 pub async fn merge<K>(
     api: &Api<K>,
-    cache: &Cache<K>,
+    cache: &Shared<K>,
     name: &str,
     patch: &serde_json::Value,
     what: &str,
@@ -96,7 +96,7 @@ where
 /// read-modify-write edits of lists). A conflict is `Code::Conflict`: the caller may retry.
 pub async fn merge_at<K>(
     api: &Api<K>,
-    cache: &Cache<K>,
+    cache: &Shared<K>,
     name: &str,
     resource_version: &str,
     patch: &serde_json::Value,
@@ -113,7 +113,7 @@ where
 /// Deletes an object and waits until the cache no longer holds it.
 pub async fn delete<K>(
     api: &Api<K>,
-    cache: &Cache<K>,
+    cache: &Shared<K>,
     namespace: &str,
     name: &str,
     what: &str,
@@ -129,7 +129,7 @@ where
 }
 
 /// Waits for the cache to hold `written` (or newer) and returns the cached object.
-async fn settle<K>(cache: &Cache<K>, written: &K) -> ApiResult<Arc<K>>
+async fn settle<K>(cache: &Shared<K>, written: &K) -> ApiResult<Arc<K>>
 where
     K: Cached,
 {

@@ -17,7 +17,7 @@ use super::{scenario_membership, validate::LONG_MAX};
 use crate::{
     errors::{ApiResult, Code, invalid},
     scalars::{Any, Labels},
-    state::Caches,
+    state::{Caches, definition_tag},
 };
 
 /// The system label holding an application's name.
@@ -98,10 +98,9 @@ pub fn select(mut labels: BTreeMap<String, Value>, key: Option<&str>) -> Labels 
 pub fn definition(caches: &Caches, namespace: &str, key: &str) -> Option<Arc<LabelDefinition>> {
     caches
         .label_definitions
-        .in_namespace(namespace)
+        .tagged(&definition_tag(namespace, key))
         .into_iter()
-        .filter(|d| d.metadata.deletion_timestamp.is_none())
-        .find(|d| d.key() == key)
+        .find(|d| d.metadata.deletion_timestamp.is_none())
 }
 
 /// Largest label value, as JSON. Labels describe objects; content belongs in specs and documents.
@@ -220,14 +219,14 @@ impl LabelWrite {
 /// The objects of a tenant, not being deleted, whose labels (from `labels_of`) pass every filter,
 /// keyed by uid for pagination. Without filters no object's labels are built.
 pub fn matching<K>(
-    cache: &crate::cache::Cache<K>,
+    cache: &crate::state::Shared<K>,
     namespace: &str,
     filters: &[crate::label_filter::Compiled],
     derived: &[&str],
     labels_of: impl Fn(&K) -> BTreeMap<String, Value>,
 ) -> Vec<(String, Arc<K>)>
 where
-    K: crate::cache::Cached,
+    K: crate::state::Cached,
 {
     candidates(cache, namespace, filters, derived)
         .into_iter()
@@ -246,13 +245,13 @@ where
 /// filter needs (from the tag index) when some filter names one, otherwise every object of the
 /// namespace. Keys in `derived` (system labels every object has) narrow nothing.
 fn candidates<K>(
-    cache: &crate::cache::Cache<K>,
+    cache: &crate::state::Shared<K>,
     namespace: &str,
     filters: &[crate::label_filter::Compiled],
     derived: &[&str],
 ) -> Vec<Arc<K>>
 where
-    K: crate::cache::Cached,
+    K: crate::state::Cached,
 {
     use crate::{
         label_filter::Compiled,

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use compass_crds::{Application, Runtime};
 
 use crate::{
-    cache::{Cache, Cached},
     errors::{ApiResult, not_found},
     state::Caches,
+    state::{Cached, Shared},
 };
 
 /// The object with uid `id` if it lives in `namespace` and is not being deleted.
-pub fn find_in<K>(cache: &Cache<K>, namespace: &str, id: &str) -> Option<Arc<K>>
+pub fn find_in<K>(cache: &Shared<K>, namespace: &str, id: &str) -> Option<Arc<K>>
 where
     K: Cached,
 {

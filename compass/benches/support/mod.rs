@@ -46,6 +46,22 @@ pub fn memory_kib(pid: u32) -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// The `compass` binary, or, when `COMPASS_BENCH_WRAPPER` is set (say to `heaptrack -o FILE`, for
+/// a heap profile), that command with the binary as its last argument. Under a wrapper the
+/// memory figures are the wrapper's, not the product's: read the profile instead.
+fn compass_command() -> Command {
+    let binary = env!("CARGO_BIN_EXE_compass");
+    match std::env::var("COMPASS_BENCH_WRAPPER") {
+        Ok(wrapper) if !wrapper.trim().is_empty() => {
+            let mut words = wrapper.split_whitespace();
+            let mut command = Command::new(words.next().unwrap_or_default());
+            command.args(words).arg(binary);
+            command
+        }
+        _ => Command::new(binary),
+    }
+}
+
 /// A running `compass up`.
 pub struct Server {
     child: Child,
@@ -61,7 +77,7 @@ impl Server {
     pub fn start(data_dir: tempfile::TempDir, extra: &[&str]) -> (Self, Duration) {
         let address = format!("127.0.0.1:{}", free_port());
         let started = Instant::now();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_compass"))
+        let mut child = compass_command()
             .args(["up", "--data-dir"])
             .arg(data_dir.path())
             .args(["--apiserver-address", &address])

@@ -34,17 +34,20 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
     // An application's previous reference is unknown once its spec changed, and there are few
     // integration systems, so any application spec change rechecks all of them.
     let systems = ctx.stores.integration_systems.clone();
-    let related = fan_out(spec_changes(&watches.applications).map(|_| ()), move |_| {
-        systems
-            .state()
-            .iter()
-            .map(|s| ObjectRef::from_obj(s.as_ref()))
-            .collect()
-    });
+    let related = fan_out(
+        spec_changes(&watches.applications()).map(|_| ()),
+        move |_| {
+            systems
+                .state()
+                .iter()
+                .map(|s| ObjectRef::from_obj(s.as_ref()))
+                .collect()
+        },
+    );
     Box::pin(
         Controller::for_shared_stream(
-            own_changes(&watches.integration_systems),
-            watches.integration_systems.store.clone(),
+            own_changes(&watches.integration_systems()),
+            watches.integration_systems().store(),
         )
         .reconcile_on(related)
         .with_config(triggers::config(&ctx))

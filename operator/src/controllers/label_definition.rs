@@ -41,13 +41,13 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
     let related = fan_out(
         // Any spec change may add, change or remove a label, and definitions are few, so every
         // definition of a touched namespace is checked.
-        namespaces_touched(watches, &watches.label_definitions),
+        namespaces_touched(watches, &watches.label_definitions()),
         in_namespaces(ctx.stores.label_definitions.clone()),
     );
     Box::pin(
         Controller::for_shared_stream(
-            own_changes(&watches.label_definitions),
-            watches.label_definitions.store.clone(),
+            own_changes(&watches.label_definitions()),
+            watches.label_definitions().store(),
         )
         .reconcile_on(related)
         .with_config(triggers::config(&ctx))

@@ -45,8 +45,8 @@ use crate::{metrics::Metrics, shutdown::Shutdown};
 /// A controller's task.
 pub type ControllerTask = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// Runs every controller on `watches` until `shutdown`. `ready` turns true once every cache is
-/// synced.
+/// Runs every controller on the shared stores of `watches` until `shutdown`. `ready` turns true
+/// once every store the controllers read is synced.
 pub async fn run(
     client: Client,
     watches: stores::Watches,
@@ -55,7 +55,7 @@ pub async fn run(
     ready: Arc<AtomicBool>,
     shutdown: Shutdown,
 ) {
-    let stores = watches.stores();
+    let stores = stores::Stores::new(&watches);
     let ctx = Arc::new(Context::new(
         client.clone(),
         stores.clone(),
@@ -72,29 +72,17 @@ pub async fn run(
         application_template::controller(&watches, ctx.clone(), shutdown.clone()),
         system_auth::controller(&watches, ctx.clone(), shutdown.clone()),
     ];
-    // Subscriptions are taken; the watches may start.
-    let drivers: Vec<ControllerTask> = watches
-        .drivers(&client)
-        .into_iter()
-        .map(|driver| {
-            let shutdown = shutdown.clone();
-            Box::pin(async move {
-                tokio::select! {
-                    () = driver => {}
-                    () = shutdown.wait() => {}
-                }
-            }) as ControllerTask
-        })
-        .collect();
     let readiness = async move {
         if stores.wait_until_ready().await {
             ready.store(true, Ordering::SeqCst);
             tracing::info!("Caches synced; controllers are running");
         }
     };
-    let watching = tokio::spawn(join_all(drivers));
-    tokio::join!(join_all(controllers), readiness);
-    let _ = watching.await;
+    // The stores may outlive the controllers (under `compass up` the Director reads them too),
+    // so the wait for them ends with the controllers.
+    let readiness = tokio::spawn(readiness);
+    join_all(controllers).await;
+    readiness.abort();
 }
 
 /// Sets each controller's backlog from the caches: objects whose latest generation its status

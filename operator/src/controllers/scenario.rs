@@ -36,13 +36,13 @@ pub const FINALIZER: &str = "compass.kyma-project.io/scenario-in-use";
 pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
     // Counts, use and duplicates of every Scenario of a touched namespace may change.
     let related = fan_out(
-        namespaces_touched(watches, &watches.scenarios),
+        namespaces_touched(watches, &watches.scenarios()),
         in_namespaces(ctx.stores.scenarios.clone()),
     );
     Box::pin(
         Controller::for_shared_stream(
-            own_changes(&watches.scenarios),
-            watches.scenarios.store.clone(),
+            own_changes(&watches.scenarios()),
+            watches.scenarios().store(),
         )
         .reconcile_on(related)
         .with_config(triggers::config(&ctx))

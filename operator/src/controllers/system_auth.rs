@@ -50,8 +50,8 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
     let related = fan_out(subjects(watches), expand(ctx.stores.system_auths.clone()));
     Box::pin(
         Controller::for_shared_stream(
-            watches.system_auths.subscribe(),
-            watches.system_auths.store.clone(),
+            watches.system_auths().subscribe(),
+            watches.system_auths().store(),
         )
         .reconcile_on(related)
         .with_config(triggers::config(&ctx))
@@ -66,11 +66,11 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
 type SubjectKey = (SubjectKind, Option<String>, String);
 
 fn subjects(watches: &Watches) -> impl Stream<Item = SubjectKey> + Send + 'static {
-    let applications = spec_changes(&watches.applications).map(|c| {
+    let applications = spec_changes(&watches.applications()).map(|c| {
         let app = c.object();
         (SubjectKind::Application, app.namespace(), app.name_any())
     });
-    let runtimes = spec_changes(&watches.runtimes).map(|c| {
+    let runtimes = spec_changes(&watches.runtimes()).map(|c| {
         let runtime = c.object();
         (
             SubjectKind::Runtime,
@@ -78,7 +78,7 @@ fn subjects(watches: &Watches) -> impl Stream<Item = SubjectKey> + Send + 'stati
             runtime.name_any(),
         )
     });
-    let systems = spec_changes(&watches.integration_systems)
+    let systems = spec_changes(&watches.integration_systems())
         .map(|c| (SubjectKind::IntegrationSystem, None, c.object().name_any()));
     stream::select(applications, stream::select(runtimes, systems))
 }

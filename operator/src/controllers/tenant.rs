@@ -44,7 +44,7 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
     let tenants = ctx.stores.tenants.clone();
     let by_namespace = ctx.stores.tenants.clone();
     // Another tenant with the same external id appearing or going changes this one.
-    let namesakes = spec_changes(&watches.tenants).flat_map(move |change| {
+    let namesakes = spec_changes(&watches.tenants()).flat_map(move |change| {
         let changed = change.object();
         let namesakes: Vec<_> = tenants
             .state()
@@ -57,7 +57,7 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
         stream::iter(namesakes)
     });
     // A scenario of the namespace created, changed or deleted: the DEFAULT one is made again.
-    let scenarios = spec_changes(&watches.scenarios).filter_map(move |change| {
+    let scenarios = spec_changes(&watches.scenarios()).filter_map(move |change| {
         let namespace = change.object().namespace().unwrap_or_default();
         let tenant = by_namespace
             .state()
@@ -67,9 +67,9 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
         std::future::ready(tenant)
     });
     Box::pin(
-        Controller::for_shared_stream(own_changes(&watches.tenants), watches.tenants.store.clone())
+        Controller::for_shared_stream(own_changes(&watches.tenants()), watches.tenants().store())
             .watches_shared_stream(
-                watches.namespaces.subscribe(),
+                watches.tenant_namespaces().subscribe(),
                 |namespace: Arc<Namespace>| {
                     namespace
                         .labels()

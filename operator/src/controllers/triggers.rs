@@ -17,12 +17,12 @@ use kube::{
         reflector::{ObjectRef, Store},
     },
 };
-use serde::de::DeserializeOwned;
 
-use super::{
-    Context,
-    stores::{Shared, Watches},
-};
+use compass_cache::{Cached, Shared};
+
+pub use compass_cache::Change;
+
+use super::{Context, stores::Watches};
 
 /// How long a controller waits for an object to stop changing before it reconciles it.
 pub const DEBOUNCE: Duration = Duration::from_millis(100);
@@ -42,29 +42,6 @@ pub fn config(ctx: &Context) -> controller::Config {
         .debounce(DEBOUNCE)
 }
 
-/// A change of another object that may matter to a controller.
-#[derive(Debug)]
-pub enum Change<K> {
-    /// The object appeared, or its spec (or deletion mark) changed.
-    Spec(Arc<K>),
-    /// The object is gone; this is how it was last seen.
-    Deleted(Arc<K>),
-}
-
-impl<K> Change<K> {
-    /// The object as last seen.
-    pub fn object(&self) -> &Arc<K> {
-        match self {
-            Self::Spec(object) | Self::Deleted(object) => object,
-        }
-    }
-
-    /// Whether the object is gone.
-    pub fn is_deleted(&self) -> bool {
-        matches!(self, Self::Deleted(_))
-    }
-}
-
 /// Where an object is: its namespace (empty when cluster-scoped) and name.
 type Key = (String, String);
 
@@ -72,14 +49,22 @@ fn key_of<K: Resource>(object: &K) -> Key {
     (object.namespace().unwrap_or_default(), object.name_any())
 }
 
-/// The uid and generation last seen of each object, to tell spec changes from status writes.
+/// What was last seen of an object: its uid, generation and what an `extra` reader found.
+type Version = (Option<String>, Option<i64>, Option<String>);
+
+/// The version last seen of each object, to tell spec changes from status writes.
 #[derive(Default)]
-struct Versions(HashMap<Key, (Option<String>, Option<i64>)>);
+struct Versions(HashMap<Key, Version>);
 
 impl Versions {
-    /// Records `object`; whether it is new, recreated, or of a new generation.
-    fn changed<K: Resource>(&mut self, object: &K) -> bool {
-        let version = (object.meta().uid.clone(), object.meta().generation);
+    /// Records `object`; whether it is new, recreated, of a new generation, or changed in what
+    /// `extra` reads.
+    fn changed<K: Resource>(&mut self, object: &K, extra: fn(&K) -> Option<String>) -> bool {
+        let version = (
+            object.meta().uid.clone(),
+            object.meta().generation,
+            extra(object),
+        );
         self.0.insert(key_of(object), version.clone()) != Some(version)
     }
 
@@ -91,29 +76,38 @@ impl Versions {
 /// A kind's own changes that call for a reconcile: a first sighting, a new generation (a spec
 /// change or the deletion mark) or a new uid. The controller's own status writes are dropped, so
 /// they do not reconcile the object again.
-pub fn own_changes<K>(shared: &Shared<K>) -> impl Stream<Item = Arc<K>> + Send + 'static
-where
-    K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
-    K::DynamicType: Eq + Hash + Clone + Default,
-{
+pub fn own_changes<K: Cached>(shared: &Shared<K>) -> impl Stream<Item = Arc<K>> + Send + use<K> {
+    own_changes_by(shared, |_| None)
+}
+
+/// [`own_changes`], also letting through a change of what `extra` reads of an object (an
+/// annotation that asks for work, say).
+pub fn own_changes_by<K: Cached>(
+    shared: &Shared<K>,
+    extra: fn(&K) -> Option<String>,
+) -> impl Stream<Item = Arc<K>> + Send + use<K> {
     let mut seen = Versions::default();
-    shared
-        .subscribe()
-        .filter(move |object| std::future::ready(seen.changed(object.as_ref())))
+    shared.subscribe_changes().filter_map(move |change| {
+        let pass = match change {
+            Change::Applied(object) => seen.changed(object.as_ref(), extra).then_some(object),
+            Change::Deleted(object) => {
+                // Forgotten so that the bookkeeping does not outlive the object.
+                seen.forget(object.as_ref());
+                None
+            }
+        };
+        std::future::ready(pass)
+    })
 }
 
 /// The changes of a kind that may matter to others: those of [`own_changes`], and deletions.
-pub fn spec_changes<K>(shared: &Shared<K>) -> impl Stream<Item = Change<K>> + Send + 'static
-where
-    K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
-    K::DynamicType: Eq + Hash + Clone + Default,
-{
-    let applied = shared.subscribe().map(Change::Spec);
-    let deleted = shared.subscribe_deleted().map(Change::Deleted);
+pub fn spec_changes<K: Cached>(
+    shared: &Shared<K>,
+) -> impl Stream<Item = Change<K>> + Send + use<K> {
     let mut seen = Versions::default();
-    stream::select(applied, deleted).filter(move |change| {
+    shared.subscribe_changes().filter(move |change| {
         let pass = match change {
-            Change::Spec(object) => seen.changed(object.as_ref()),
+            Change::Applied(object) => seen.changed(object.as_ref(), |_| None),
             Change::Deleted(object) => {
                 seen.forget(object.as_ref());
                 true
@@ -176,16 +170,12 @@ where
 /// Namespaces where an application, a runtime or an object of `own` changed its spec, was
 /// created or deleted: what a namespace-wide summary of `own` (use counts, label checks)
 /// depends on.
-pub fn namespaces_touched<K>(
+pub fn namespaces_touched<K: Cached>(
     watches: &Watches,
     own: &Shared<K>,
-) -> impl Stream<Item = String> + Send + 'static
-where
-    K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
-    K::DynamicType: Eq + Hash + Clone + Default,
-{
-    let applications = spec_changes(&watches.applications).map(namespace_of);
-    let runtimes = spec_changes(&watches.runtimes).map(namespace_of);
+) -> impl Stream<Item = String> + Send + use<K> {
+    let applications = spec_changes(&watches.applications()).map(namespace_of);
+    let runtimes = spec_changes(&watches.runtimes()).map(namespace_of);
     let own = spec_changes(own).map(namespace_of);
     stream::select(applications, stream::select(runtimes, own))
 }

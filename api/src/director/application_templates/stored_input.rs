@@ -185,7 +185,7 @@ mod tests {
 
     #[test]
     fn the_stored_shape_has_scenarios_and_named_webhooks() {
-        let caches = Caches::default();
+        let caches = Caches::empty();
         let input = json!({
             "name": "{{name}}",
             "labels": { "scenarios": ["DEFAULT"], "team": "a" },
@@ -202,9 +202,9 @@ mod tests {
     #[test]
     fn templates_refuse_credentials_naming_the_field() {
         let labelled = json!({ "name": "x", "labels": { "auth": "sso" } });
-        assert!(to_stored(&Caches::default(), "in.applicationInput", labelled).is_ok());
+        assert!(to_stored(&Caches::empty(), "in.applicationInput", labelled).is_ok());
         let input = json!({ "name": "x", "apiDefinitions": [{ "name": "a", "defaultAuth": {} }] });
-        let message = to_stored(&Caches::default(), "in.applicationInput", input)
+        let message = to_stored(&Caches::empty(), "in.applicationInput", input)
             .unwrap_err()
             .message;
         assert!(

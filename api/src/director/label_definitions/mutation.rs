@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{
     inputs::{LabelDefinitionInput, check_schema, schema_object},
-    query::all_definitions,
+    query::definition_of,
     types::LabelDefinition,
 };
 use crate::{
@@ -44,7 +44,7 @@ impl LabelDefinitionMutation {
             return scenario_list::set(ctx, &scope.namespace, input.schema.as_ref()).await;
         }
         let caches = caches(ctx);
-        if all_definitions(caches, &scope.namespace).contains_key(&input.key) {
+        if definition_of(caches, &scope.namespace, &input.key).is_some() {
             return Err(error(
                 Code::NotUnique,
                 format!(
@@ -82,7 +82,7 @@ impl LabelDefinitionMutation {
             return scenario_list::set(ctx, &scope.namespace, input.schema.as_ref()).await;
         }
         let caches = caches(ctx);
-        if !all_definitions(caches, &scope.namespace).contains_key(&input.key) {
+        if definition_of(caches, &scope.namespace, &input.key).is_none() {
             return Err(not_found("LabelDefinition", &input.key));
         }
         let schema = schema_object(input.schema.as_ref())?;
@@ -135,7 +135,7 @@ impl LabelDefinitionMutation {
             ));
         }
         let caches = caches(ctx);
-        let Some(before) = all_definitions(caches, &scope.namespace).remove(&key) else {
+        let Some(before) = definition_of(caches, &scope.namespace, &key) else {
             return Err(not_found("LabelDefinition", &key));
         };
         let holders = holders_of_key(caches, &scope.namespace, &key);

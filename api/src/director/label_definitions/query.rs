@@ -9,11 +9,12 @@ use super::types::LabelDefinition;
 use crate::{
     director::{
         context::{caches, tenant},
+        labels::definition,
         scenarios,
     },
     errors::ApiResult,
     scopes::Scopes,
-    state::Caches,
+    state::{Caches, label_tag},
 };
 
 /// Every label definition of a tenant, by key.
@@ -51,6 +52,22 @@ pub fn all_definitions(caches: &Caches, namespace: &str) -> BTreeMap<String, Lab
     definitions
 }
 
+/// The label definition of one key in a tenant: its object, or one without a schema while a
+/// label uses the key (found through the label-key tags, without reading every object).
+pub fn definition_of(caches: &Caches, namespace: &str, key: &str) -> Option<LabelDefinition> {
+    if key == SCENARIOS_KEY {
+        return Some(scenarios::query::definition(caches, namespace));
+    }
+    if let Some(object) = definition(caches, namespace, key) {
+        return Some(LabelDefinition::from(object.as_ref()));
+    }
+    let tag = label_tag(namespace, key);
+    (caches.applications.has_tag(&tag) || caches.runtimes.has_tag(&tag)).then(|| LabelDefinition {
+        key: key.to_owned(),
+        schema: None,
+    })
+}
+
 /// Queries about label definitions.
 #[derive(Default)]
 pub struct LabelDefinitionQuery;
@@ -75,6 +92,6 @@ impl LabelDefinitionQuery {
         key: String,
     ) -> ApiResult<Option<LabelDefinition>> {
         let scope = tenant(ctx)?;
-        Ok(all_definitions(caches(ctx), &scope.namespace).remove(&key))
+        Ok(definition_of(caches(ctx), &scope.namespace, &key))
     }
 }

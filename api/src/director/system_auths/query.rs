@@ -5,7 +5,7 @@ use async_graphql::ID;
 use compass_crds::SubjectKind;
 
 use super::types::SystemAuth;
-use crate::state::Caches;
+use crate::state::{Caches, subject_tag};
 
 /// The identities of one object, in uid order. Credentials issued by this API are not kept in
 /// clear, so `auth` is empty: the Connector hands certificates to their holder only.
@@ -17,9 +17,8 @@ pub fn auths_of(
 ) -> Vec<SystemAuth> {
     caches
         .system_auths
-        .in_namespace(namespace)
+        .tagged(&subject_tag(namespace, &kind, name))
         .iter()
-        .filter(|a| a.spec.subject.kind == kind && a.spec.subject.name == name)
         .map(|a| SystemAuth {
             id: ID(a.metadata.uid.clone().unwrap_or_default()),
             auth: None,

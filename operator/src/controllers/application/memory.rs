@@ -18,6 +18,9 @@ use kube::{ResourceExt, runtime::reflector::Store};
 /// How long a written status is preferred over the cached one.
 pub const TTL: Duration = Duration::from_secs(60);
 
+/// How often what is no longer worth remembering is forgotten.
+const PRUNE_EVERY: Duration = Duration::from_secs(30);
+
 /// A status written for the application of a uid, and when.
 type Written = (String, Arc<ApplicationStatus>, Instant);
 
@@ -63,6 +66,15 @@ impl Memory {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&key(app));
+    }
+
+    /// Prunes the memory every [`PRUNE_EVERY`], for as long as the controller runs.
+    pub async fn pruning(self: Arc<Self>, applications: Store<Application>) {
+        let mut every = tokio::time::interval(PRUNE_EVERY);
+        loop {
+            every.tick().await;
+            self.prune(&applications);
+        }
     }
 
     /// Forgets applications that are gone from the cache (or were replaced by another of the

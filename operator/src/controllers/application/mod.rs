@@ -55,11 +55,11 @@ const MIN_REQUEUE: Duration = Duration::from_millis(500);
 /// The Application controller's task.
 pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
     let memory = Arc::new(Memory::default());
-    let (own, seen) = triggers::own_changes(watches);
-    let (dependents, fanout) =
-        triggers::dependencies(watches, ctx.stores.clone(), memory.clone(), seen);
+    let own = triggers::own_changes(watches);
+    let dependents = triggers::dependencies(watches, ctx.stores.applications.clone());
+    let pruning = memory.clone().pruning(ctx.stores.applications.clone());
     let concurrency = ctx.config.concurrency;
-    let controller = Controller::for_shared_stream(own, watches.applications.store.clone())
+    let controller = Controller::for_shared_stream(own, watches.applications().store())
         .reconcile_on(dependents)
         .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
         .graceful_shutdown_on(shutdown.wait())
@@ -72,8 +72,7 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
     Box::pin(async move {
         tokio::select! {
             () = controller => {}
-            // The fan-out ends only with its watches; the controller decides when to stop.
-            () = async { fanout.await; std::future::pending::<()>().await } => {}
+            () = pruning => {}
         }
     })
 }

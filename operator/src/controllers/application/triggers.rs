@@ -1,309 +1,159 @@
-//! What makes an application be reconciled, besides its own changes: a Scenario, Runtime,
-//! LabelDefinition or IntegrationSystem it depends on appearing, changing or going.
+//! What makes an application be reconciled: its own changes (spec, the refetch annotation,
+//! deletion), and a Scenario, Runtime, LabelDefinition or IntegrationSystem it depends on
+//! appearing, changing or going.
 //!
-//! The mappers do not turn each change into application references at once. With ten thousand
+//! A dependency's change is not turned into application references at once: with ten thousand
 //! applications in one scenario, a thousand runtimes registering would map to ten million
-//! references. Instead each change marks a scope dirty (namespace + scenario, runtime, label key,
-//! or integration system), and a short debounce later one pass over the application cache
-//! triggers the applications in the dirty scopes, each once.
-//!
-//! Only changes that can alter an application's status count: a new generation (spec), deletion
-//! starting, appearing and disappearing. Status writes of other controllers are filtered out.
-//! Shared watches do not pass deletions on, so a periodic sweep of the caches notices objects
-//! that vanished.
+//! references. Each change names the scopes it touches (namespace + scenario, runtime, label key,
+//! integration system; before and after the change, so a runtime leaving a scenario reaches the
+//! applications it left), and the shared batching maps a burst of scopes to the applications in
+//! them in one pass over the application store, each application once.
 
 use std::{
     collections::{HashMap, HashSet},
-    hash::{DefaultHasher, Hash, Hasher},
-    sync::{Arc, Mutex},
-    time::Duration,
+    sync::Arc,
 };
 
-use compass_crds::{
-    Application, IntegrationSystem, LabelDefinition, Runtime, Scenario, labels::effective_scenarios,
-};
-use futures_util::{Stream, StreamExt, future::BoxFuture};
+use compass_cache::Cached;
+use compass_crds::{Application, Runtime, labels::effective_scenarios};
+use futures_util::{Stream, StreamExt, stream};
 use kube::{
-    Resource, ResourceExt,
+    ResourceExt,
     runtime::reflector::{ObjectRef, Store},
 };
-use tokio::sync::mpsc;
 
-use super::{REFETCH_ANNOTATION, memory::Memory};
-use crate::controllers::stores::{Stores, Watches};
-
-/// How long changes are collected before the applications they affect are triggered.
-const DEBOUNCE: Duration = Duration::from_millis(100);
-/// How often the caches are checked for objects that vanished.
-const SWEEP: Duration = Duration::from_secs(2);
-/// Every how many sweeps the per-application bookkeeping forgets deleted applications.
-const PRUNE_EVERY: u32 = 15;
-
-/// The fingerprint of what about an object matters to applications.
-fn fingerprint<K: Resource>(object: &K, extra: Option<&str>) -> u64 {
-    fingerprint_of(object, true, extra)
-}
-
-/// The fingerprint of an object: its uid, deletion, `extra`, and its generation when
-/// `generation` (an integration system matters only by existing).
-fn fingerprint_of<K: Resource>(object: &K, generation: bool, extra: Option<&str>) -> u64 {
-    let meta = object.meta();
-    let mut hasher = DefaultHasher::new();
-    meta.uid.hash(&mut hasher);
-    if generation {
-        meta.generation.hash(&mut hasher);
-    }
-    meta.deletion_timestamp.is_some().hash(&mut hasher);
-    extra.hash(&mut hasher);
-    hasher.finish()
-}
-
-/// The fingerprint last seen of each application, shared by the own-change filter and the
-/// sweep that forgets deleted applications.
-pub type Fingerprints = Arc<Mutex<HashMap<ObjectRef<Application>, u64>>>;
+use super::REFETCH_ANNOTATION;
+use crate::controllers::{
+    stores::Watches,
+    triggers::{Change, fan_out, own_changes_by, spec_changes},
+};
 
 /// The applications' own changes that call for a reconcile: spec (generation), the refetch
 /// annotation, deletion. The controller's own status writes are not among them.
-pub fn own_changes(
-    watches: &Watches,
-) -> (
-    impl Stream<Item = Arc<Application>> + Send + 'static,
-    Fingerprints,
-) {
-    let seen: Fingerprints = Arc::default();
-    let filter = seen.clone();
-    let stream = watches.applications.subscribe().filter(move |app| {
-        let print = fingerprint(
-            app.as_ref(),
-            app.annotations()
-                .get(REFETCH_ANNOTATION)
-                .map(String::as_str),
-        );
-        let mut seen = filter.lock().unwrap_or_else(|p| p.into_inner());
-        let changed = seen.insert(ObjectRef::from_obj(app.as_ref()), print) != Some(print);
-        std::future::ready(changed)
-    });
-    (stream, seen)
+pub fn own_changes(watches: &Watches) -> impl Stream<Item = Arc<Application>> + Send + 'static {
+    own_changes_by(&watches.applications(), |app| {
+        app.annotations().get(REFETCH_ANNOTATION).cloned()
+    })
 }
 
-/// What an object's change may affect.
-#[derive(Clone, Debug)]
+/// What a dependency's change may affect.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Scope {
-    /// Applications of a namespace in these scenarios, or naming this runtime for eventing.
-    Runtime {
-        namespace: String,
-        name: String,
-        scenarios: Vec<String>,
-    },
     /// Applications of a namespace in this scenario.
     Scenario { namespace: String, name: String },
+    /// Applications of a namespace naming this runtime for eventing.
+    DefaultRuntime { namespace: String, name: String },
     /// Applications of a namespace carrying this label key.
     LabelKey { namespace: String, key: String },
     /// Applications naming this integration system.
     IntegrationSystem(String),
 }
 
-/// Dirty scopes, waiting for the next flush.
-#[derive(Default)]
-struct Dirty {
-    scenarios: HashMap<String, HashSet<String>>,
-    runtimes: HashMap<String, HashSet<String>>,
-    label_keys: HashMap<String, HashSet<String>>,
-    integration_systems: HashSet<String>,
+/// The scopes a runtime touches: its scenarios in effect, and itself as a default runtime.
+fn runtime_scopes(runtime: &Runtime) -> Vec<Scope> {
+    let namespace = runtime.namespace().unwrap_or_default();
+    effective_scenarios(runtime.spec.scenarios.as_deref())
+        .into_iter()
+        .map(|name| Scope::Scenario {
+            namespace: namespace.clone(),
+            name,
+        })
+        .chain([Scope::DefaultRuntime {
+            namespace: namespace.clone(),
+            name: runtime.name_any(),
+        }])
+        .collect()
 }
 
-impl Dirty {
-    fn mark(&mut self, scope: &Scope) {
-        match scope {
-            Scope::Runtime {
-                namespace,
+/// The changes of one kind as the scopes they touch, before and after each change.
+fn scopes_of<K: Cached>(
+    changes: impl Stream<Item = Change<K>> + Send + 'static,
+    scopes: fn(&K) -> Vec<Scope>,
+) -> impl Stream<Item = Scope> + Send + 'static {
+    // The scopes each object touched when last seen, so that a change also reaches the
+    // applications it takes the object away from.
+    let mut before: HashMap<(String, String), Vec<Scope>> = HashMap::new();
+    changes.flat_map(move |change| {
+        let object = change.object();
+        let key = (object.namespace().unwrap_or_default(), object.name_any());
+        let now = scopes(object);
+        let then = if change.is_deleted() {
+            before.remove(&key)
+        } else {
+            before.insert(key, now.clone())
+        };
+        stream::iter(then.into_iter().flatten().chain(now))
+    })
+}
+
+/// Whether `app` is in one of the `scopes`.
+fn affected(scopes: &HashSet<Scope>, app: &Application) -> bool {
+    let namespace = app.namespace().unwrap_or_default();
+    let in_scenario = effective_scenarios(app.spec.scenarios.as_deref())
+        .into_iter()
+        .any(|name| {
+            scopes.contains(&Scope::Scenario {
+                namespace: namespace.clone(),
                 name,
-                scenarios,
-            } => {
-                let entry = self.scenarios.entry(namespace.clone()).or_default();
-                entry.extend(scenarios.iter().cloned());
-                self.runtimes
-                    .entry(namespace.clone())
-                    .or_default()
-                    .insert(name.clone());
-            }
-            Scope::Scenario { namespace, name } => {
-                let entry = self.scenarios.entry(namespace.clone()).or_default();
-                entry.insert(name.clone());
-            }
-            Scope::LabelKey { namespace, key } => {
-                let entry = self.label_keys.entry(namespace.clone()).or_default();
-                entry.insert(key.clone());
-            }
-            Scope::IntegrationSystem(name) => {
-                self.integration_systems.insert(name.clone());
-            }
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.scenarios.is_empty()
-            && self.runtimes.is_empty()
-            && self.label_keys.is_empty()
-            && self.integration_systems.is_empty()
-    }
-
-    fn affects(&self, app: &Application) -> bool {
-        let namespace = app.namespace().unwrap_or_default();
-        if let Some(scenarios) = self.scenarios.get(&namespace)
-            && effective_scenarios(app.spec.scenarios.as_deref())
-                .iter()
-                .any(|s| scenarios.contains(s))
-        {
-            return true;
-        }
-        if let Some(runtimes) = self.runtimes.get(&namespace)
-            && let Some(runtime) = app
-                .spec
-                .eventing
-                .as_ref()
-                .and_then(|e| e.default_runtime.as_ref())
-            && runtimes.contains(runtime)
-        {
-            return true;
-        }
-        if let Some(keys) = self.label_keys.get(&namespace)
-            && app.spec.labels.keys().any(|k| keys.contains(k))
-        {
-            return true;
-        }
+            })
+        });
+    let names_runtime = || {
+        let runtime = app.spec.eventing.as_ref()?.default_runtime.clone()?;
+        Some(scopes.contains(&Scope::DefaultRuntime {
+            namespace: namespace.clone(),
+            name: runtime,
+        }))
+    };
+    let carries_key = || {
+        app.spec.labels.keys().any(|key| {
+            scopes.contains(&Scope::LabelKey {
+                namespace: namespace.clone(),
+                key: key.clone(),
+            })
+        })
+    };
+    let names_system = || {
         app.spec
             .integration_system
             .as_ref()
-            .is_some_and(|s| self.integration_systems.contains(s))
-    }
+            .is_some_and(|system| scopes.contains(&Scope::IntegrationSystem(system.clone())))
+    };
+    in_scenario || names_runtime() == Some(true) || carries_key() || names_system()
 }
 
-/// The objects of one kind seen so far, with their fingerprint and scope.
-struct Tracker<K: Resource<DynamicType = ()>> {
-    seen: HashMap<ObjectRef<K>, (u64, Scope)>,
-}
-
-impl<K: Resource<DynamicType = ()>> Default for Tracker<K> {
-    fn default() -> Self {
-        Self {
-            seen: HashMap::new(),
-        }
-    }
-}
-
-impl<K: Resource<DynamicType = ()> + Clone + 'static> Tracker<K> {
-    /// Records a change; marks the old and new scopes dirty when it matters.
-    fn observe(&mut self, object: &K, print: u64, scope: Scope, dirty: &mut Dirty) {
-        let previous = self
-            .seen
-            .insert(ObjectRef::from_obj(object), (print, scope.clone()));
-        match previous {
-            Some((old, _)) if old == print => {}
-            Some((_, old_scope)) => {
-                dirty.mark(&old_scope);
-                dirty.mark(&scope);
-            }
-            None => dirty.mark(&scope),
-        }
-    }
-
-    /// Marks the scopes of objects that left the cache dirty, and forgets them.
-    fn sweep(&mut self, store: &Store<K>, dirty: &mut Dirty) {
-        self.seen.retain(|reference, (_, scope)| {
-            let present = store.get(reference).is_some();
-            if !present {
-                dirty.mark(scope);
-            }
-            present
-        });
-    }
-}
-
-fn runtime_scope(runtime: &Runtime) -> Scope {
-    Scope::Runtime {
-        namespace: runtime.namespace().unwrap_or_default(),
-        name: runtime.name_any(),
-        scenarios: effective_scenarios(runtime.spec.scenarios.as_deref()),
-    }
-}
-
-/// The stream of applications that dependencies' changes affect, and the task that feeds it
-/// (and prunes `memory` and the own-change filter).
+/// The applications that dependencies' changes affect.
 pub fn dependencies(
     watches: &Watches,
-    stores: Stores,
-    memory: Arc<Memory>,
-    own: Fingerprints,
-) -> (
-    impl Stream<Item = ObjectRef<Application>> + Send + 'static,
-    BoxFuture<'static, ()>,
-) {
-    let (sender, mut receiver) = mpsc::unbounded_channel();
-    let mut runtimes = watches.runtimes.subscribe();
-    let mut scenarios = watches.scenarios.subscribe();
-    let mut definitions = watches.label_definitions.subscribe();
-    let mut systems = watches.integration_systems.subscribe();
-    let task = async move {
-        let (mut rt, mut sc, mut ld, mut is) = (
-            Tracker::<Runtime>::default(),
-            Tracker::<Scenario>::default(),
-            Tracker::<LabelDefinition>::default(),
-            Tracker::<IntegrationSystem>::default(),
-        );
-        let mut dirty = Dirty::default();
-        let mut sweep = tokio::time::interval(SWEEP);
-        let mut sweeps: u32 = 0;
-        let mut flush_at: Option<tokio::time::Instant> = None;
-        loop {
-            let flush = async {
-                match flush_at {
-                    Some(at) => tokio::time::sleep_until(at).await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                Some(r) = runtimes.next() => rt.observe(&r, fingerprint(r.as_ref(), None), runtime_scope(&r), &mut dirty),
-                Some(s) = scenarios.next() => {
-                    let scope = Scope::Scenario { namespace: s.namespace().unwrap_or_default(), name: s.scenario_name().to_owned() };
-                    sc.observe(&s, fingerprint(s.as_ref(), None), scope, &mut dirty);
-                }
-                Some(d) = definitions.next() => {
-                    let scope = Scope::LabelKey { namespace: d.namespace().unwrap_or_default(), key: d.key().to_owned() };
-                    ld.observe(&d, fingerprint(d.as_ref(), None), scope, &mut dirty);
-                }
-                Some(i) = systems.next() => {
-                    let print = fingerprint_of(i.as_ref(), false, None);
-                    is.observe(&i, print, Scope::IntegrationSystem(i.name_any()), &mut dirty);
-                }
-                _ = sweep.tick() => {
-                    rt.sweep(&stores.runtimes, &mut dirty);
-                    sc.sweep(&stores.scenarios, &mut dirty);
-                    ld.sweep(&stores.label_definitions, &mut dirty);
-                    is.sweep(&stores.integration_systems, &mut dirty);
-                    sweeps = sweeps.wrapping_add(1);
-                    if sweeps.is_multiple_of(PRUNE_EVERY) {
-                        memory.prune(&stores.applications);
-                        let mut own = own.lock().unwrap_or_else(|p| p.into_inner());
-                        own.retain(|r, _| stores.applications.get(r).is_some());
-                    }
-                }
-                () = flush => {
-                    flush_at = None;
-                    let affected = std::mem::take(&mut dirty);
-                    for app in stores.applications.state().iter().filter(|a| affected.affects(a)) {
-                        if sender.send(ObjectRef::from_obj(app.as_ref())).is_err() {
-                            return;
-                        }
-                    }
-                }
-                else => return,
-            }
-            if !dirty.is_empty() && flush_at.is_none() {
-                flush_at = Some(tokio::time::Instant::now() + DEBOUNCE);
-            }
-        }
-    };
-    let stream = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
-    (stream, Box::pin(task))
+    applications: Store<Application>,
+) -> impl Stream<Item = ObjectRef<Application>> + Send + 'static {
+    let runtimes = scopes_of(spec_changes(&watches.runtimes()), runtime_scopes);
+    let scenarios = scopes_of(spec_changes(&watches.scenarios()), |scenario| {
+        vec![Scope::Scenario {
+            namespace: scenario.namespace().unwrap_or_default(),
+            name: scenario.scenario_name().to_owned(),
+        }]
+    });
+    let definitions = scopes_of(spec_changes(&watches.label_definitions()), |definition| {
+        vec![Scope::LabelKey {
+            namespace: definition.namespace().unwrap_or_default(),
+            key: definition.key().to_owned(),
+        }]
+    });
+    let systems = scopes_of(spec_changes(&watches.integration_systems()), |system| {
+        vec![Scope::IntegrationSystem(system.name_any())]
+    });
+    let scopes = stream::select_all([
+        runtimes.boxed(),
+        scenarios.boxed(),
+        definitions.boxed(),
+        systems.boxed(),
+    ]);
+    fan_out(scopes, move |scopes| {
+        applications
+            .state()
+            .iter()
+            .filter(|app| affected(scopes, app))
+            .map(|app| ObjectRef::from_obj(app.as_ref()))
+            .collect()
+    })
 }

@@ -103,19 +103,40 @@ fn scan(text: &str, found: &mut BTreeSet<String>) {
     }
 }
 
-/// `value` with every `{{placeholder}}` in its strings and keys replaced.
+/// `value` with every `{{placeholder}}` in its strings and keys replaced by its sample. A
+/// placeholder that begins the value of a URL field (`url`, `targetURL`, `healthCheckURL`...)
+/// stands for the start of a URL, so there it is filled with an absolute URL.
 fn substitute(value: &Value, samples: &BTreeMap<String, String>) -> Value {
-    let replace = |text: &str| {
+    substitute_in(value, samples, false)
+}
+
+fn substitute_in(value: &Value, samples: &BTreeMap<String, String>, url_field: bool) -> Value {
+    let replace = |text: &str, url: bool| {
+        let text = match samples
+            .iter()
+            .find(|(from, _)| url && text.starts_with(*from))
+        {
+            Some((from, to)) => format!("https://{to}.example{}", &text[from.len()..]),
+            None => text.to_owned(),
+        };
         samples
             .iter()
-            .fold(text.to_owned(), |text, (from, to)| text.replace(from, to))
+            .fold(text, |text, (from, to)| text.replace(from, to))
     };
     match value {
-        Value::String(text) => Value::String(replace(text)),
-        Value::Array(items) => Value::Array(items.iter().map(|i| substitute(i, samples)).collect()),
+        Value::String(text) => Value::String(replace(text, url_field)),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| substitute_in(i, samples, url_field))
+                .collect(),
+        ),
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (replace(k), substitute(v, samples)))
+                .map(|(k, v)| {
+                    let url = k.to_ascii_lowercase().ends_with("url");
+                    (replace(k, false), substitute_in(v, samples, url))
+                })
                 .collect(),
         ),
         other => other.clone(),
@@ -214,6 +235,29 @@ mod tests {
 
     fn input(value: Value) -> Map<String, Value> {
         value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn a_placeholder_may_begin_a_url_but_a_url_field_must_still_be_a_url() {
+        let template = |url: &str| {
+            input(json!({
+                "name": "{{name}}",
+                "healthCheckURL": url,
+                "apiDefinitions": [{ "name": "api", "targetURL": url }],
+            }))
+        };
+        let found = verdict(
+            &template("{{base-url}}/healthz"),
+            &placeholders(&["name", "base-url"]),
+        );
+        assert!(found.holds, "{found:?}");
+        let found = verdict(
+            &template("not-a-url/{{base-url}}"),
+            &placeholders(&["name", "base-url"]),
+        );
+        assert!(!found.holds);
+        assert!(found.message.contains("healthCheckURL"), "{found:?}");
+        assert!(found.message.contains("absolute"), "{found:?}");
     }
 
     #[test]

@@ -33,8 +33,8 @@ pub const FIELD_MANAGER: &str = "application-template-controller.compass.kyma-pr
 pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
     Box::pin(
         Controller::for_shared_stream(
-            own_changes(&watches.application_templates),
-            watches.application_templates.store.clone(),
+            own_changes(&watches.application_templates()),
+            watches.application_templates().store(),
         )
         .with_config(triggers::config(&ctx))
         .graceful_shutdown_on(shutdown.wait())

@@ -33,7 +33,7 @@ use super::{
     labels::{LabelProblem, check},
     status::{Conditions, apply_status, report_ready_transition},
     stores::{RUNTIME_LABEL, Watches},
-    triggers::{self, Change, fan_out, own_changes, spec_changes},
+    triggers::{self, fan_out, own_changes, spec_changes},
 };
 use crate::shutdown::Shutdown;
 
@@ -52,16 +52,13 @@ pub const AVAILABLE: &str = "Available";
 pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
     let related = fan_out(scopes(watches), expand(ctx.stores.runtimes.clone()));
     Box::pin(
-        Controller::for_shared_stream(
-            own_changes(&watches.runtimes),
-            watches.runtimes.store.clone(),
-        )
-        .reconcile_on(related)
-        .reconcile_on(lease_owners(watches))
-        .with_config(triggers::config(&ctx))
-        .graceful_shutdown_on(shutdown.wait())
-        .run(reconcile, error_policy(CONTROLLER_NAME), ctx)
-        .for_each(|_| std::future::ready(())),
+        Controller::for_shared_stream(own_changes(&watches.runtimes()), watches.runtimes().store())
+            .reconcile_on(related)
+            .reconcile_on(lease_owners(watches))
+            .with_config(triggers::config(&ctx))
+            .graceful_shutdown_on(shutdown.wait())
+            .run(reconcile, error_policy(CONTROLLER_NAME), ctx)
+            .for_each(|_| std::future::ready(())),
     )
 }
 
@@ -77,7 +74,7 @@ fn scopes(watches: &Watches) -> impl Stream<Item = Scope> + Send + 'static {
     // An application's old scenarios matter too (the runtimes there stop seeing it), and the
     // cache only holds the new ones, so the last scenarios seen are remembered.
     let mut last: HashMap<(String, String), Vec<String>> = HashMap::new();
-    let applications = spec_changes(&watches.applications).flat_map(move |change| {
+    let applications = spec_changes(&watches.applications()).flat_map(move |change| {
         let app = change.object();
         let namespace = app.namespace().unwrap_or_default();
         let id = (namespace.clone(), app.name_any());
@@ -93,11 +90,11 @@ fn scopes(watches: &Watches) -> impl Stream<Item = Scope> + Send + 'static {
             scenario,
         }))
     });
-    let scenarios = spec_changes(&watches.scenarios).map(|change| Scope::Scenario {
+    let scenarios = spec_changes(&watches.scenarios()).map(|change| Scope::Scenario {
         namespace: change.object().namespace().unwrap_or_default(),
         scenario: change.object().scenario_name().to_owned(),
     });
-    let definitions = spec_changes(&watches.label_definitions).map(|change| Scope::LabelKey {
+    let definitions = spec_changes(&watches.label_definitions()).map(|change| Scope::LabelKey {
         namespace: change.object().namespace().unwrap_or_default(),
         key: change.object().key().to_owned(),
     });
@@ -131,16 +128,16 @@ fn expand(runtimes: Store<Runtime>) -> impl Fn(&HashSet<Scope>) -> Vec<ObjectRef
 
 /// The runtime each heartbeat Lease names, whenever the Lease changes or goes.
 fn lease_owners(watches: &Watches) -> impl Stream<Item = ObjectRef<Runtime>> + Send + 'static {
-    let changed = watches.leases.subscribe().map(Change::Spec);
-    let deleted = watches.leases.subscribe_deleted().map(Change::Deleted);
-    stream::select(changed, deleted).filter_map(|change| {
-        let lease = change.object();
-        let owner = lease
-            .labels()
-            .get(RUNTIME_LABEL)
-            .map(|runtime| ObjectRef::new(runtime).within(&lease.namespace().unwrap_or_default()));
-        std::future::ready(owner)
-    })
+    watches
+        .heartbeat_leases()
+        .subscribe_changes()
+        .filter_map(|change| {
+            let lease = change.object();
+            let owner = lease.labels().get(RUNTIME_LABEL).map(|runtime| {
+                ObjectRef::new(runtime).within(&lease.namespace().unwrap_or_default())
+            });
+            std::future::ready(owner)
+        })
 }
 
 async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action> {

@@ -1,0 +1,218 @@
+//! Feeding a kind's store from its watch: each event updates the store and its lookups, wakes
+//! read-your-writes waiters, and reaches every subscriber, with backpressure (a slow subscriber
+//! slows the watch rather than miss a change). A relist reports the objects that vanished while
+//! the watch was down as deleted.
+
+use std::{collections::HashSet, future::Future, pin::Pin, sync::Arc};
+
+use async_broadcast::{InactiveReceiver, Sender};
+use futures_util::{Stream, StreamExt, stream};
+use kube::{
+    Api, Resource,
+    runtime::{
+        WatchStreamExt,
+        reflector::{ObjectRef, store::Writer},
+        watcher,
+    },
+};
+
+use crate::{
+    index::Index,
+    shared::{Cached, Shared, SyncState},
+};
+
+/// How many changes a store buffers for its slowest subscriber before its watch waits.
+const BUFFER: usize = 1024;
+
+/// A background task that feeds a store.
+pub type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A change of an object, as subscribers see it.
+#[derive(Debug)]
+pub enum Change<K> {
+    /// The object appeared or changed (any change: spec, metadata or status).
+    Applied(Arc<K>),
+    /// The object is gone; this is how it was last seen.
+    Deleted(Arc<K>),
+}
+
+impl<K> Clone for Change<K> {
+    fn clone(&self) -> Self {
+        match self {
+            Self::Applied(object) => Self::Applied(object.clone()),
+            Self::Deleted(object) => Self::Deleted(object.clone()),
+        }
+    }
+}
+
+impl<K> Change<K> {
+    /// The object as last seen.
+    pub fn object(&self) -> &Arc<K> {
+        match self {
+            Self::Applied(object) | Self::Deleted(object) => object,
+        }
+    }
+
+    /// Whether the object is gone.
+    pub fn is_deleted(&self) -> bool {
+        matches!(self, Self::Deleted(_))
+    }
+}
+
+/// The channel every subscriber of a kind reads from.
+pub(crate) struct Subscribers<K> {
+    sender: Sender<Change<K>>,
+    // Keeps the channel open while no subscriber is active.
+    idle: InactiveReceiver<Change<K>>,
+}
+
+impl<K> Clone for Subscribers<K> {
+    fn clone(&self) -> Self {
+        Self {
+            sender: self.sender.clone(),
+            idle: self.idle.clone(),
+        }
+    }
+}
+
+impl<K> Default for Subscribers<K> {
+    fn default() -> Self {
+        let (mut sender, receiver) = async_broadcast::broadcast(BUFFER);
+        // Wait for a full subscriber instead of dropping its oldest change, and do not wait
+        // when nobody subscribes.
+        sender.set_overflow(false);
+        sender.set_await_active(false);
+        Self {
+            sender,
+            idle: receiver.deactivate(),
+        }
+    }
+}
+
+impl<K: Cached> Shared<K> {
+    /// Every change from now on, starting with every object already held (so a part that
+    /// subscribes after the store filled misses nothing).
+    pub fn subscribe_changes(&self) -> impl Stream<Item = Change<K>> + Send + use<K> {
+        let live = self.subscribers.idle.activate_cloned();
+        // Taken after subscribing: a change in between comes twice, never not at all. Before the
+        // first list is in, the list itself will reach the subscriber.
+        let held = if self.is_ready() {
+            self.store.state()
+        } else {
+            Vec::new()
+        };
+        stream::iter(held.into_iter().map(Change::Applied)).chain(live)
+    }
+
+    /// Every object that appears or changes from now on, starting with every object held.
+    pub fn subscribe(&self) -> impl Stream<Item = Arc<K>> + Send + use<K> {
+        self.subscribe_changes().filter_map(|change| {
+            std::future::ready(match change {
+                Change::Applied(object) => Some(object),
+                Change::Deleted(_) => None,
+            })
+        })
+    }
+
+    /// The task that lists and watches `api` and feeds the store; `None` if the store already
+    /// has its feed.
+    pub(crate) fn feed(&self, api: Api<K>, config: watcher::Config) -> Option<Task> {
+        let mut writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()?;
+        let shared = self.clone();
+        let stopped = StopGuard(self.sync.clone());
+        Some(Box::pin(async move {
+            let _stopped = stopped;
+            // Nothing reads managedFields; dropping them keeps the store small.
+            let mut events = watcher(api, config)
+                .default_backoff()
+                .modify(|object| object.meta_mut().managed_fields = None)
+                .boxed();
+            while let Some(event) = events.next().await {
+                match event {
+                    Ok(event) => shared.apply(&mut writer, &event).await,
+                    Err(error) => {
+                        tracing::warn!(%error, kind = %K::kind(&Default::default()), "Watch failed; retrying");
+                    }
+                }
+            }
+        }))
+    }
+
+    /// Applies one watch event to the store, its lookups, its waiters and its subscribers.
+    pub(crate) async fn apply(&self, writer: &mut Writer<K>, event: &watcher::Event<K>) {
+        let changes = match event {
+            watcher::Event::Init | watcher::Event::InitApply(_) => {
+                writer.apply_watcher_event(event);
+                return;
+            }
+            watcher::Event::Apply(object) => {
+                let reference = ObjectRef::from_obj(object);
+                let previous = self.store.get(&reference);
+                writer.apply_watcher_event(event);
+                let Some(current) = self.store.get(&reference) else {
+                    return;
+                };
+                self.write_index()
+                    .replace(previous.as_ref(), &current, self.indexing);
+                vec![Change::Applied(current)]
+            }
+            watcher::Event::Delete(object) => {
+                let previous = self.store.get(&ObjectRef::from_obj(object));
+                writer.apply_watcher_event(event);
+                let gone = previous.unwrap_or_else(|| Arc::new(object.clone()));
+                self.write_index().remove(&gone, self.indexing);
+                vec![Change::Deleted(gone)]
+            }
+            watcher::Event::InitDone => {
+                let before = self.store.state();
+                writer.apply_watcher_event(event);
+                let now = self.store.state();
+                *self.write_index() = Index::of(&now, self.indexing);
+                self.sync.send_replace(SyncState::Synced);
+                vanished(before, &now)
+                    .map(Change::Deleted)
+                    .chain(now.iter().cloned().map(Change::Applied))
+                    .collect()
+            }
+        };
+        self.changed.notify_waiters();
+        for change in changes {
+            // An error means no subscriber is left, which is not a failure of the feed.
+            let _ = self.subscribers.sender.broadcast_direct(change).await;
+        }
+    }
+
+    fn write_index(&self) -> std::sync::RwLockWriteGuard<'_, Index<K>> {
+        self.index.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Tells the store's waiters, when its feed ends before the first list is in, that none will come.
+struct StopGuard(Arc<tokio::sync::watch::Sender<SyncState>>);
+
+impl Drop for StopGuard {
+    fn drop(&mut self) {
+        self.0.send_if_modified(|sync| {
+            let listing = *sync == SyncState::Listing;
+            if listing {
+                *sync = SyncState::Stopped;
+            }
+            listing
+        });
+    }
+}
+
+/// The objects of `before` that `now` holds no longer (by uid).
+fn vanished<K: Resource>(before: Vec<Arc<K>>, now: &[Arc<K>]) -> impl Iterator<Item = Arc<K>> {
+    let present: HashSet<Option<String>> = now.iter().map(|o| o.meta().uid.clone()).collect();
+    before
+        .into_iter()
+        .filter(move |o| !present.contains(&o.meta().uid))
+}
+
+#[cfg(test)]
+mod tests;

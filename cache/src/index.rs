@@ -1,0 +1,170 @@
+//! The lookups a kind's store keeps beside the by-name map: by uid, by extra keys (each finds one
+//! object), per namespace in uid order (for pages), and by tags (each finds every object that
+//! carries it). They hold the store's own `Arc`s, so an index costs its keys, never a copy.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
+
+use kube::{Resource, ResourceExt};
+
+/// Extra keys an object is found by, beyond namespace/name and uid; each finds one object.
+pub type ExtraKeys<K> = fn(&K) -> Vec<String>;
+
+/// Tags of an object: keys that each find every object carrying them (a scenario, a label key).
+pub type Tags<K> = fn(&K) -> Vec<String>;
+
+/// How a kind is indexed beyond name, uid and namespace.
+pub struct Indexing<K> {
+    /// The extra keys of an object.
+    pub extra_keys: ExtraKeys<K>,
+    /// The tags of an object.
+    pub tags: Tags<K>,
+}
+
+impl<K> Clone for Indexing<K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K> Copy for Indexing<K> {}
+
+impl<K> Default for Indexing<K> {
+    fn default() -> Self {
+        Self {
+            extra_keys: nothing,
+            tags: nothing,
+        }
+    }
+}
+
+/// No keys.
+fn nothing<K>(_: &K) -> Vec<String> {
+    Vec::new()
+}
+
+/// The lookups of one kind.
+pub(crate) struct Index<K> {
+    by_uid: HashMap<String, Arc<K>>,
+    by_extra: HashMap<String, Arc<K>>,
+    by_namespace: HashMap<String, BTreeMap<String, Arc<K>>>,
+    by_tag: HashMap<String, BTreeMap<String, Arc<K>>>,
+}
+
+impl<K> Default for Index<K> {
+    fn default() -> Self {
+        Self {
+            by_uid: HashMap::new(),
+            by_extra: HashMap::new(),
+            by_namespace: HashMap::new(),
+            by_tag: HashMap::new(),
+        }
+    }
+}
+
+fn uid_of<K: Resource>(object: &K) -> String {
+    object.meta().uid.clone().unwrap_or_default()
+}
+
+impl<K: Resource> Index<K> {
+    /// An index of `objects`.
+    pub(crate) fn of(objects: &[Arc<K>], indexing: Indexing<K>) -> Self {
+        let mut index = Self::default();
+        for object in objects {
+            index.insert(object, indexing);
+        }
+        index
+    }
+
+    /// Replaces `previous` (the version the store held before) by `current`.
+    pub(crate) fn replace(
+        &mut self,
+        previous: Option<&Arc<K>>,
+        current: &Arc<K>,
+        indexing: Indexing<K>,
+    ) {
+        if let Some(previous) = previous {
+            self.remove(previous, indexing);
+        }
+        self.insert(current, indexing);
+    }
+
+    fn insert(&mut self, object: &Arc<K>, indexing: Indexing<K>) {
+        let uid = uid_of(object.as_ref());
+        for key in (indexing.extra_keys)(object) {
+            self.by_extra.insert(key, object.clone());
+        }
+        for tag in (indexing.tags)(object) {
+            self.by_tag
+                .entry(tag)
+                .or_default()
+                .insert(uid.clone(), object.clone());
+        }
+        self.by_namespace
+            .entry(object.namespace().unwrap_or_default())
+            .or_default()
+            .insert(uid.clone(), object.clone());
+        self.by_uid.insert(uid, object.clone());
+    }
+
+    /// Forgets `object`, the version the store held.
+    pub(crate) fn remove(&mut self, object: &K, indexing: Indexing<K>) {
+        let uid = uid_of(object);
+        self.by_uid.remove(&uid);
+        for key in (indexing.extra_keys)(object) {
+            // Only if the key still finds this object: another may have taken it since.
+            if self
+                .by_extra
+                .get(&key)
+                .is_some_and(|o| uid_of(o.as_ref()) == uid)
+            {
+                self.by_extra.remove(&key);
+            }
+        }
+        for tag in (indexing.tags)(object) {
+            forget_in(&mut self.by_tag, &tag, &uid);
+        }
+        forget_in(
+            &mut self.by_namespace,
+            &object.namespace().unwrap_or_default(),
+            &uid,
+        );
+    }
+
+    pub(crate) fn by_uid(&self, uid: &str) -> Option<Arc<K>> {
+        self.by_uid.get(uid).cloned()
+    }
+
+    pub(crate) fn by_extra(&self, key: &str) -> Option<Arc<K>> {
+        self.by_extra.get(key).cloned()
+    }
+
+    pub(crate) fn in_namespace(&self, namespace: &str) -> Vec<Arc<K>> {
+        values(self.by_namespace.get(namespace))
+    }
+
+    pub(crate) fn tagged(&self, tag: &str) -> Vec<Arc<K>> {
+        values(self.by_tag.get(tag))
+    }
+
+    pub(crate) fn has_tag(&self, tag: &str) -> bool {
+        self.by_tag.contains_key(tag)
+    }
+}
+
+fn values<K>(objects: Option<&BTreeMap<String, Arc<K>>>) -> Vec<Arc<K>> {
+    objects
+        .map(|objects| objects.values().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn forget_in<K>(groups: &mut HashMap<String, BTreeMap<String, Arc<K>>>, group: &str, uid: &str) {
+    if let Some(objects) = groups.get_mut(group) {
+        objects.remove(uid);
+        if objects.is_empty() {
+            groups.remove(group);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! How each of the product's kinds is indexed: the tags and extra keys the Director's queries and
+//! the controllers' triggers look objects up by, so none of them scans a namespace to find one.
+
+use compass_crds::{
+    Application, LabelDefinition, Runtime, SubjectKind, SystemAuth, Tenant,
+    ids::{ChildKind, child_id},
+    labels::effective_scenarios,
+};
+use kube::ResourceExt;
+
+use crate::index::Indexing;
+
+/// Tag of the tenants with an external id: several may carry one, and only the operator's
+/// verdict (`Ready`) tells which of them answers to it.
+pub fn external_id_tag(external_id: &str) -> String {
+    format!("external-id\0{external_id}")
+}
+
+/// Tag of the applications and runtimes of a tenant namespace in a scenario.
+pub fn scenario_tag(namespace: &str, scenario: &str) -> String {
+    format!("scenario\0{namespace}\0{scenario}")
+}
+
+/// Tag of the applications and runtimes of a tenant namespace carrying a label key.
+pub fn label_tag(namespace: &str, key: &str) -> String {
+    format!("label\0{namespace}\0{key}")
+}
+
+/// Tag of the label definitions of a tenant namespace for a key (rival claims may share one).
+pub fn definition_tag(namespace: &str, key: &str) -> String {
+    format!("definition\0{namespace}\0{key}")
+}
+
+/// Tag of the system auths of one subject (an application, runtime or integration system).
+pub fn subject_tag(namespace: &str, kind: &SubjectKind, name: &str) -> String {
+    format!("subject\0{namespace}\0{kind:?}\0{name}")
+}
+
+/// Tenants, by external id.
+pub fn tenants() -> Indexing<Tenant> {
+    Indexing {
+        tags: |tenant| vec![external_id_tag(&tenant.spec.external_id)],
+        ..Indexing::default()
+    }
+}
+
+/// Applications, by the ids of their API definitions, event definitions, documents and
+/// webhooks, and by scenario in effect and label key.
+pub fn applications() -> Indexing<Application> {
+    Indexing {
+        extra_keys: child_ids,
+        tags: |application| {
+            let namespace = application.namespace().unwrap_or_default();
+            let scenarios = effective_scenarios(application.spec.scenarios.as_deref());
+            membership(&namespace, application.spec.labels.keys(), &scenarios)
+        },
+    }
+}
+
+/// Runtimes, by scenario in effect and label key.
+pub fn runtimes() -> Indexing<Runtime> {
+    Indexing {
+        tags: |runtime| {
+            let namespace = runtime.namespace().unwrap_or_default();
+            let scenarios = effective_scenarios(runtime.spec.scenarios.as_deref());
+            membership(&namespace, runtime.spec.labels.keys(), &scenarios)
+        },
+        ..Indexing::default()
+    }
+}
+
+/// Label definitions, by key.
+pub fn label_definitions() -> Indexing<LabelDefinition> {
+    Indexing {
+        tags: |definition| {
+            let namespace = definition.namespace().unwrap_or_default();
+            vec![definition_tag(&namespace, definition.key())]
+        },
+        ..Indexing::default()
+    }
+}
+
+/// System auths, by subject.
+pub fn system_auths() -> Indexing<SystemAuth> {
+    Indexing {
+        tags: |auth| {
+            let namespace = auth.namespace().unwrap_or_default();
+            let subject = &auth.spec.subject;
+            vec![subject_tag(&namespace, &subject.kind, &subject.name)]
+        },
+        ..Indexing::default()
+    }
+}
+
+/// The tags of an object of `namespace` with these label keys and scenarios in effect.
+fn membership<'a>(
+    namespace: &str,
+    label_keys: impl Iterator<Item = &'a String>,
+    scenarios: &[String],
+) -> Vec<String> {
+    label_keys
+        .map(|key| label_tag(namespace, key))
+        .chain(scenarios.iter().map(|s| scenario_tag(namespace, s)))
+        .collect()
+}
+
+/// The ids of an application's API definitions, event definitions, documents and webhooks.
+fn child_ids(application: &Application) -> Vec<String> {
+    let Some(uid) = application.metadata.uid.as_deref() else {
+        return Vec::new();
+    };
+    let spec = &application.spec;
+    let apis = spec
+        .api_definitions
+        .iter()
+        .map(|d| child_id(uid, ChildKind::ApiDefinition, &d.name));
+    let events = spec
+        .event_definitions
+        .iter()
+        .map(|d| child_id(uid, ChildKind::EventDefinition, &d.name));
+    let documents = spec
+        .documents
+        .iter()
+        .map(|d| child_id(uid, ChildKind::Document, &d.title));
+    let webhooks = spec
+        .webhooks
+        .iter()
+        .map(|w| child_id(uid, ChildKind::Webhook, &w.name));
+    apis.chain(events)
+        .chain(documents)
+        .chain(webhooks)
+        .map(|id| id.to_string())
+        .collect()
+}
