@@ -2,7 +2,7 @@
 //! with list-then-watch and with streaming lists, a reflector behind a label selector, recovery
 //! from an expired resourceVersion, and the error statuses of optimistic concurrency.
 //!
-//! Only kube-rs talks to the server here; the reconcile loop itself is in `apiserver_controller.rs`.
+//! Only kube-rs talks to the server here; the reconcile loop itself is in `controller.rs`.
 
 mod test_server;
 

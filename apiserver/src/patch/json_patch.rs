@@ -223,5 +223,4 @@ fn test(doc: &mut Value, path: &str, expected: &Value) -> Result<(), String> {
 }
 
 #[cfg(test)]
-#[path = "json_patch_tests.rs"]
 mod tests;

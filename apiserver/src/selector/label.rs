@@ -164,5 +164,4 @@ impl fmt::Display for LabelSelector {
 }
 
 #[cfg(test)]
-#[path = "label_tests.rs"]
 mod tests;

@@ -298,5 +298,4 @@ fn encode(text: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "auth_tests.rs"]
 mod tests;
