@@ -2,111 +2,34 @@
 //! resourceVersions keep increasing after the restart, a watch from before the kill resumes after
 //! the restart, and a data directory serves one process at a time.
 
+mod compass_up;
+
 use std::{
     collections::BTreeMap,
-    io::{BufRead, BufReader},
-    net::TcpListener,
-    path::Path,
-    process::{Child, Command, Stdio},
+    process::Stdio,
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, Ordering},
-        mpsc,
     },
-    thread,
     time::{Duration, Instant},
 };
+
+use compass_up::CompassUp;
 
 use futures_util::{StreamExt, TryStreamExt, stream};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use kube::{
-    Api, Client, Config, ResourceExt,
+    Api, ResourceExt,
     api::{ListParams, ObjectMeta, Patch, PatchParams, PostParams, WatchEvent, WatchParams},
-    config::{KubeConfigOptions, Kubeconfig},
 };
 use tokio::sync::Notify;
 
-/// How long the test waits for the process before it fails.
+/// How long the test waits for an effect of the process before it fails.
 const DEADLINE: Duration = Duration::from_secs(20);
 /// Writes acknowledged before the process is killed.
 const ACKNOWLEDGED: usize = 200;
 /// Writes in flight at once; several are cut off by the kill.
 const CONCURRENCY: usize = 8;
-
-/// A running `compass up`, killed when dropped so a failing test leaves no process behind.
-struct Compass {
-    child: Child,
-}
-
-impl Compass {
-    /// Starts `compass up` on `data_dir` and a free port, and waits until it says it is ready.
-    fn start(data_dir: &Path) -> Self {
-        let mut child = up(data_dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (ready, is_ready) = mpsc::channel();
-        // Keeps reading until the process ends, so its stdout never fills up.
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.contains("compass: ready") {
-                    let _ = ready.send(());
-                }
-            }
-        });
-        let compass = Self { child };
-        is_ready
-            .recv_timeout(DEADLINE)
-            .expect("compass up becomes ready in time");
-        compass
-    }
-
-    /// Sends SIGKILL and reaps the process.
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Compass {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `compass up` on `data_dir` and a free loopback port, with stderr captured.
-fn up(data_dir: &Path) -> Command {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_compass"));
-    command
-        .args(["up", "--data-dir"])
-        .arg(data_dir)
-        .args(["--apiserver-address", &format!("127.0.0.1:{port}")])
-        // Tests run in parallel: the default ports (8080, 3000) would be taken by the other one.
-        .args(["--admin-address", "127.0.0.1:0"])
-        .args(["--api-address", "127.0.0.1:0"])
-        .env_remove("KUBECONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    command
-}
-
-/// A client from the kubeconfig `compass up` wrote into `data_dir`.
-async fn client(data_dir: &Path) -> Client {
-    let kubeconfig = Kubeconfig::read_from(data_dir.join("kubeconfig")).unwrap();
-    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    Client::try_from(config).unwrap()
-}
 
 fn config_map(index: usize) -> ConfigMap {
     ConfigMap {
@@ -174,8 +97,8 @@ async fn create_until_killed(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_write_survives_kill_9_and_later_writes_get_larger_resource_versions() {
     let data_dir = tempfile::tempdir().unwrap();
-    let compass = Compass::start(data_dir.path());
-    let first_client = client(data_dir.path()).await;
+    let compass = CompassUp::start(data_dir.path(), &[]);
+    let first_client = compass.client().await;
     let namespace: Namespace =
         serde_json::from_value(serde_json::json!({ "metadata": { "name": "durable" } })).unwrap();
     Api::<Namespace>::all(first_client.clone())
@@ -213,9 +136,9 @@ async fn every_acknowledged_write_survives_kill_9_and_later_writes_get_larger_re
     assert!(acknowledged.len() >= ACKNOWLEDGED);
 
     let restarted = Instant::now();
-    let compass = Compass::start(data_dir.path());
+    let compass = CompassUp::start(data_dir.path(), &[]);
     let restart_took = restarted.elapsed();
-    let maps: Api<ConfigMap> = Api::namespaced(client(data_dir.path()).await, "durable");
+    let maps: Api<ConfigMap> = Api::namespaced(compass.client().await, "durable");
     let stored: BTreeMap<String, ConfigMap> = maps
         .list(&ListParams::default())
         .await
@@ -275,8 +198,8 @@ async fn next_changes(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watch_cut_by_kill_9_resumes_after_the_restart_from_the_last_resource_version_it_saw() {
     let data_dir = tempfile::tempdir().unwrap();
-    let compass = Compass::start(data_dir.path());
-    let maps: Api<ConfigMap> = Api::namespaced(client(data_dir.path()).await, "default");
+    let compass = CompassUp::start(data_dir.path(), &[]);
+    let maps: Api<ConfigMap> = Api::namespaced(compass.client().await, "default");
     let created = maps
         .create(&PostParams::default(), &config_map(1))
         .await
@@ -299,8 +222,8 @@ async fn a_watch_cut_by_kill_9_resumes_after_the_restart_from_the_last_resource_
         "the watch ends with the process: {ended:?}"
     );
 
-    let compass = Compass::start(data_dir.path());
-    let maps: Api<ConfigMap> = Api::namespaced(client(data_dir.path()).await, "default");
+    let compass = CompassUp::start(data_dir.path(), &[]);
+    let maps: Api<ConfigMap> = Api::namespaced(compass.client().await, "default");
     let after_restart = set_index(&maps, "cm-0001", "after-restart").await;
     let added = maps
         .create(&PostParams::default(), &config_map(2))
@@ -321,9 +244,12 @@ async fn a_watch_cut_by_kill_9_resumes_after_the_restart_from_the_last_resource_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_compass_up_on_the_same_data_dir_fails_and_says_the_directory_is_in_use() {
     let data_dir = tempfile::tempdir().unwrap();
-    let first = Compass::start(data_dir.path());
+    let first = CompassUp::start(data_dir.path(), &[]);
 
-    let mut second = up(data_dir.path()).spawn().unwrap();
+    let mut second = compass_up::command(data_dir.path(), &[])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let deadline = Instant::now() + DEADLINE;
     let status = loop {
         if let Some(status) = second.try_wait().unwrap() {
@@ -343,7 +269,7 @@ async fn a_second_compass_up_on_the_same_data_dir_fails_and_says_the_directory_i
             && stderr.contains(&data_dir.path().display().to_string()),
         "{stderr}"
     );
-    let namespaces: Api<Namespace> = Api::all(client(data_dir.path()).await);
+    let namespaces: Api<Namespace> = Api::all(first.client().await);
     namespaces
         .list(&ListParams::default())
         .await

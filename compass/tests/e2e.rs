@@ -4,15 +4,11 @@
 //! free port instead and apply copies of the examples naming that port, so they never wait for
 //! each other or collide with anything else on the machine.
 
-use std::{
-    io::{BufRead, BufReader},
-    net::TcpListener,
-    path::{Path, PathBuf},
-    process::{Child, Command, Output, Stdio},
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
+mod compass_up;
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
 };
 
 use axum::{
@@ -20,31 +16,19 @@ use axum::{
     http::HeaderMap,
     routing::{get, post},
 };
+use compass_up::CompassUp;
 
 /// Where the examples expect their endpoints.
 const EXAMPLES_ENDPOINTS: &str = "127.0.0.1:18090";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// The examples' endpoints on a free port: the catalog's spec and a webhook that answers with
 /// credentials. Returns the server's task, its address and how often the webhook was called.
 async fn examples_server() -> (tokio::task::JoinHandle<()>, String, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = calls.clone();
-    let spec = std::fs::read_to_string(repo().join("examples/specs/catalog-openapi.json")).unwrap();
+    let spec =
+        std::fs::read_to_string(compass_up::repo().join("examples/specs/catalog-openapi.json"))
+            .unwrap();
     let router = Router::new()
         .route("/catalog-openapi.json", get(move || async move { spec }))
         .route(
@@ -74,7 +58,7 @@ async fn examples_server() -> (tokio::task::JoinHandle<()>, String, Arc<AtomicUs
 /// moved to `address`.
 fn examples_at(address: &str) -> tempfile::TempDir {
     let copy = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(repo().join("examples")).unwrap() {
+    for entry in std::fs::read_dir(compass_up::repo().join("examples")).unwrap() {
         let path = entry.unwrap().path();
         let manifest = matches!(
             path.extension().and_then(|e| e.to_str()),
@@ -89,104 +73,40 @@ fn examples_at(address: &str) -> tempfile::TempDir {
     copy
 }
 
-struct Compass {
-    child: Child,
-    data_dir: PathBuf,
-}
-
-impl Compass {
-    /// Starts `compass up` on `data_dir`, allowed to reach the examples' endpoints at `endpoints`.
-    fn start(data_dir: &Path, endpoints: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_compass"))
-            .args(["up", "--data-dir"])
-            .arg(data_dir)
-            .args(["--apiserver-address", &format!("127.0.0.1:{}", free_port())])
-            .args(["--admin-address", &format!("127.0.0.1:{}", free_port())])
-            .args(["--api-address", "127.0.0.1:0"])
-            .args(["--outbound-allow", endpoints])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("compass starts");
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        assert!(
-            lines.any(|line| line.unwrap().starts_with("compass: ready")),
-            "compass up did not become ready"
-        );
-        Self {
-            child,
-            data_dir: data_dir.to_owned(),
-        }
-    }
-
-    fn kubectl(&self, args: &[&str]) -> Output {
-        Command::new("kubectl")
-            .args(args)
-            .env("KUBECONFIG", self.data_dir.join("kubeconfig"))
-            .env("KUBECACHEDIR", self.data_dir.join("kubectl-cache"))
-            .current_dir(repo())
-            .output()
-            .expect("kubectl is on PATH")
-    }
-
-    fn kubectl_ok(&self, args: &[&str]) -> String {
-        let output = self.kubectl(args);
-        assert!(
-            output.status.success(),
-            "kubectl {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    /// Waits until every object the examples create is Ready; on failure the message carries every
-    /// object of the product.
-    fn wait_all_ready(&self) {
-        let kinds = [
-            ("tenants", None),
-            ("integrationsystems", None),
-            ("applicationtemplates", None),
-            ("scenarios", Some("acme")),
-            ("labeldefinitions", Some("acme")),
-            ("applications", Some("acme")),
-            ("runtimes", Some("acme")),
-            ("systemauths", Some("acme")),
+/// Waits until every object the examples create is Ready; on failure the message carries every
+/// object of the product.
+fn wait_all_ready(compass: &CompassUp) {
+    let kinds = [
+        ("tenants", None),
+        ("integrationsystems", None),
+        ("applicationtemplates", None),
+        ("scenarios", Some("acme")),
+        ("labeldefinitions", Some("acme")),
+        ("applications", Some("acme")),
+        ("runtimes", Some("acme")),
+        ("systemauths", Some("acme")),
+    ];
+    for (kind, namespace) in kinds {
+        let mut args = vec![
+            "wait",
+            "--for=condition=Ready",
+            kind,
+            "--all",
+            "--timeout=90s",
         ];
-        for (kind, namespace) in kinds {
-            let mut args = vec![
-                "wait",
-                "--for=condition=Ready",
-                kind,
-                "--all",
-                "--timeout=90s",
-            ];
-            if let Some(namespace) = namespace {
-                args.extend(["-n", namespace]);
-            }
-            let output = self.kubectl(&args);
-            if !output.status.success() {
-                let objects = self.kubectl(&["get", "compass", "-A", "-o", "yaml"]);
-                panic!(
-                    "kubectl {} failed: {}\n{}",
-                    args.join(" "),
-                    String::from_utf8_lossy(&output.stderr),
-                    String::from_utf8_lossy(&objects.stdout)
-                );
-            }
+        if let Some(namespace) = namespace {
+            args.extend(["-n", namespace]);
         }
-    }
-
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Compass {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
+        let output = compass.kubectl(&args);
+        if !output.status.success() {
+            let objects = compass.kubectl(&["get", "compass", "-A", "-o", "yaml"]);
+            panic!(
+                "kubectl {} failed: {}\n{}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr),
+                String::from_utf8_lossy(&objects.stdout)
+            );
+        }
     }
 }
 
@@ -195,9 +115,9 @@ async fn every_example_becomes_ready_on_compass_up() {
     let (server, endpoints, webhook_calls) = examples_server().await;
     let examples = examples_at(&endpoints);
     let data_dir = tempfile::tempdir().unwrap();
-    let compass = Compass::start(data_dir.path(), &endpoints);
+    let compass = CompassUp::start(data_dir.path(), &["--outbound-allow", &endpoints]);
     compass.kubectl_ok(&["apply", "-f", &examples.path().display().to_string()]);
-    compass.wait_all_ready();
+    wait_all_ready(&compass);
 
     let listing = compass.kubectl_ok(&["get", "compass", "-A"]);
     assert!(
@@ -249,12 +169,12 @@ async fn a_restart_in_the_middle_of_convergence_loses_nothing() {
     let (server, endpoints, _) = examples_server().await;
     let examples = examples_at(&endpoints);
     let data_dir = tempfile::tempdir().unwrap();
-    let compass = Compass::start(data_dir.path(), &endpoints);
+    let compass = CompassUp::start(data_dir.path(), &["--outbound-allow", &endpoints]);
     compass.kubectl_ok(&["apply", "-f", &examples.path().display().to_string()]);
     // Killed at once: the controllers have only begun.
     compass.kill();
-    let compass = Compass::start(data_dir.path(), &endpoints);
-    compass.wait_all_ready();
+    let compass = CompassUp::start(data_dir.path(), &["--outbound-allow", &endpoints]);
+    wait_all_ready(&compass);
     let applications = compass.kubectl_ok(&["get", "applications", "-n", "acme", "-o", "name"]);
     assert_eq!(applications.lines().count(), 3, "{applications}");
     compass.kill();
