@@ -89,6 +89,21 @@ impl Graphql {
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         self.send(query, variables).await.data().clone()
     }
+
+    /// Sends `query` until it answers without errors, for an effect the Director has yet to see
+    /// (`what`: a new tenant, an object applied with kubectl); returns that answer's `data`.
+    /// Fails the test after [`DEADLINE`](crate::DEADLINE).
+    pub async fn data_eventually(&self, what: &str, query: &str, variables: Value) -> Value {
+        crate::eventually(what, || async {
+            let response = self.send(query, variables.clone()).await;
+            response
+                .body
+                .get("errors")
+                .is_none()
+                .then(|| response.body["data"].clone())
+        })
+        .await
+    }
 }
 
 /// The most pages [`Graphql::pages`] follows before it fails the test: a cursor that never ends

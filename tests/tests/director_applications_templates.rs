@@ -270,22 +270,15 @@ async fn applications_are_registered_from_templates_with_every_placeholder_fille
         { "placeholder": "base-url", "value": "https://outdoor.example.com" },
     ]);
     let from_kubectl = "mutation ($in: ApplicationFromTemplateInput!) { registerApplicationFromTemplate(in: $in) { name healthCheckURL eventDefinitions { totalCount } documents { data { data } } } }";
-    let app = compass_tests::eventually("the Director knows the applied template", || async {
-        let response = env
-            .client
-            .send(
-                from_kubectl,
-                json!({ "in": { "templateName": "webshop-example", "values": values } }),
-            )
-            .await;
-        response
-            .body
-            .get("errors")
-            .is_none()
-            .then_some(response.body)
-    })
-    .await;
-    let app = &app["data"]["registerApplicationFromTemplate"];
+    let app = env
+        .client
+        .data_eventually(
+            "the Director knows the applied template",
+            from_kubectl,
+            json!({ "in": { "templateName": "webshop-example", "values": values } }),
+        )
+        .await;
+    let app = &app["registerApplicationFromTemplate"];
     assert_eq!(app["name"], "outdoor");
     assert_eq!(app["healthCheckURL"], "https://outdoor.example.com/healthz");
     assert_eq!(app["eventDefinitions"]["totalCount"], 1);

@@ -3,10 +3,7 @@
 //! fields; and the playground it serves.
 
 use compass_apiserver::Transport;
-use compass_tests::{
-    TestServer,
-    raw_http::{exchange, post_head},
-};
+use compass_tests::{TestServer, raw_http::assert_body_bound};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -69,17 +66,8 @@ async fn a_declared_body_over_the_bound_is_refused_before_it_is_sent() {
     let server = TestServer::start_with(|config| config.transport = Transport::PlainLoopback).await;
     let token = server.control_plane.admin_token.clone();
     let api = server.start_api(Vec::new()).await;
-    let director = url_address(&api.url);
     let path = compass_api::server::DIRECTOR_PATH;
-
-    // A gigabyte announced, nothing sent: the answer comes without waiting for it.
-    let answer = exchange(director, post_head(path, &token, 1 << 30), None).await;
-    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-
-    let size = 5 << 20;
-    let body = vec![b' '; size];
-    let answer = exchange(director, post_head(path, &token, size), Some(body)).await;
-    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert_body_bound(url_address(&api.url), path, &token, 5 << 20).await;
     api.stop().await;
     server.stop().await;
 }

@@ -44,3 +44,14 @@ pub fn post_head(path: &str, token: &str, length: usize) -> String {
         "POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
     )
 }
+
+/// Checks a listener's bound on request bodies where a library client cannot show it: a `POST`
+/// to `path` declaring a gigabyte is answered 413 without waiting for the body, and one that sends
+/// `over_bound` bytes anyway reads the 413 rather than a reset.
+pub async fn assert_body_bound(address: SocketAddr, path: &str, token: &str, over_bound: usize) {
+    let answer = exchange(address, post_head(path, token, 1 << 30), None).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+    let body = vec![b' '; over_bound];
+    let answer = exchange(address, post_head(path, token, over_bound), Some(body)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+}

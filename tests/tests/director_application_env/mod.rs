@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use compass_tests::{TestDirector, TestServer, eventually, graphql::Graphql, graphql::Response};
+use compass_tests::{TestDirector, TestServer, graphql::Graphql, graphql::Response};
 use serde_json::{Value, json};
 
 /// Namespace of the default tenant.
@@ -98,13 +98,13 @@ impl Env {
         );
         self.server.wait_tenant_ready(name).await;
         let other = self.director.api.admin.tenant(external_id);
-        eventually("the Director knows the other tenant", || async {
-            let response = other
-                .send("{ applications { totalCount } }", json!({}))
-                .await;
-            response.body.get("errors").is_none().then_some(())
-        })
-        .await;
+        other
+            .data_eventually(
+                "the Director knows the other tenant",
+                "{ applications { totalCount } }",
+                json!({}),
+            )
+            .await;
         other
     }
 

@@ -152,13 +152,13 @@ async fn endpoints() -> String {
 /// The admin acting in `external_id`, once the Director serves that tenant.
 async fn admin_in(director: &TestDirector, external_id: &str) -> Graphql {
     let client = director.api.admin.tenant(external_id);
-    eventually("the Director knows the tenant", || async {
-        let answer = client
-            .send("{ applications { totalCount } }", json!({}))
-            .await;
-        answer.body.get("errors").is_none().then_some(())
-    })
-    .await;
+    client
+        .data_eventually(
+            "the Director knows the tenant",
+            "{ applications { totalCount } }",
+            json!({}),
+        )
+        .await;
     client
 }
 
