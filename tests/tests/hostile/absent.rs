@@ -14,8 +14,11 @@ const NEVER_EXISTED_NAME: &str = "never-defined-anywhere";
 
 /// One read by a name: the operation, and the variable that carries the foreign or unknown name.
 struct Probe {
+    /// The operation.
     query: String,
+    /// The variable that carries the name asked for.
     variable: &'static str,
+    /// The other variables (the attacker's own application, for its children).
     fixed: Value,
 }
 
