@@ -2,7 +2,7 @@
 //! with the indexes the store keeps in memory rebuilt.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::HashMap,
     path::Path,
     sync::{Arc, Mutex},
     time::Instant,
@@ -11,7 +11,7 @@ use std::{
 use tokio::sync::broadcast;
 
 use super::{
-    Event, EventType, MetaSummary, ObjectKey, Objects, State, Store, StoreOptions, StoredObject,
+    Event, EventType, MetaSummary, ObjectKey, State, Store, StoreOptions, StoredObject,
     follow::WAKE_CAPACITY, history::History, sqlite::Database,
 };
 
@@ -19,14 +19,35 @@ impl Store {
     /// Opens the store in `path` (a SQLite file), loading every object and the retained events.
     pub fn open(path: &Path, options: StoreOptions) -> Result<Self, rusqlite::Error> {
         let database = Database::open(path)?;
-        let rv = database.last_rv()?;
-        let mut objects: Objects = HashMap::new();
-        let mut dependents: HashMap<String, HashSet<ObjectKey>> = HashMap::new();
-        let mut last_changes: HashMap<String, u64> = HashMap::new();
-        for loaded in database.load_objects()? {
+        let mut state = State {
+            rv: database.last_rv()?,
+            objects: HashMap::new(),
+            dependents: HashMap::new(),
+            history: History::new(options.limits()),
+            database,
+            last_changes: HashMap::new(),
+        };
+        state.load_objects()?;
+        let loaded_at = Instant::now();
+        state.load_history(loaded_at)?;
+        // Bounds lowered since the last run apply at once, to memory and database alike.
+        state.expire(loaded_at)?;
+        let (changes, _) = broadcast::channel(WAKE_CAPACITY);
+        Ok(Self {
+            state: Mutex::new(state),
+            changes,
+        })
+    }
+}
+
+impl State {
+    /// Loads every object, indexing each by its owners and counting it as its resource's latest
+    /// change when it is the newest.
+    fn load_objects(&mut self) -> Result<(), rusqlite::Error> {
+        for loaded in self.database.load_objects()? {
             let meta = MetaSummary::of(&serde_json::from_slice(&loaded.json).unwrap_or_default());
             for owner in &meta.owners {
-                dependents
+                self.dependents
                     .entry(owner.clone())
                     .or_default()
                     .insert(loaded.key.clone());
@@ -36,19 +57,25 @@ impl Store {
                 json: loaded.json,
                 meta: Arc::new(meta),
             };
-            let last = last_changes.entry(loaded.key.resource.clone()).or_default();
+            let last = self
+                .last_changes
+                .entry(loaded.key.resource.clone())
+                .or_default();
             *last = (*last).max(loaded.rv);
-            objects
+            self.objects
                 .entry(loaded.key.resource)
                 .or_default()
                 .insert((loaded.key.namespace, loaded.key.name), stored);
         }
-        let mut history = History::new(options.limits());
-        let loaded_at = Instant::now();
+        Ok(())
+    }
+
+    /// Loads the retained changes into the history, as if they happened at `loaded_at`.
+    fn load_history(&mut self, loaded_at: Instant) -> Result<(), rusqlite::Error> {
         // The state of each object before an event is the one its previous event left; selector
         // watches replaying after a restart need it to tell objects leaving their selection.
         let mut last_seen: HashMap<ObjectKey, StoredObject> = HashMap::new();
-        for loaded in database.load_events()? {
+        for loaded in self.database.load_events()? {
             let meta = MetaSummary::of(&serde_json::from_slice(&loaded.json).unwrap_or_default());
             let object = StoredObject {
                 rv: loaded.rv,
@@ -70,22 +97,8 @@ impl Store {
                 object,
                 previous,
             });
-            history.push(event, loaded_at);
+            self.history.push(event, loaded_at);
         }
-        let mut state = State {
-            rv,
-            objects,
-            dependents,
-            history,
-            database,
-            last_changes,
-        };
-        // Bounds lowered since the last run apply at once, to memory and database alike.
-        state.expire(loaded_at)?;
-        let (changes, _) = broadcast::channel(WAKE_CAPACITY);
-        Ok(Self {
-            state: Mutex::new(state),
-            changes,
-        })
+        Ok(())
     }
 }
