@@ -142,7 +142,7 @@ async fn reconcile(auth: Arc<SystemAuth>, ctx: Arc<Context>) -> Result<Action> {
 }
 
 /// The fields of the status this controller owns, as it should have them: `Ready` (whether the
-/// subject exists) and when the certificates in use expire.
+/// subject exists) and the latest expiry of a certificate that is not revoked.
 fn desired_status(
     auth: &SystemAuth,
     current: &SystemAuthStatus,
