@@ -176,11 +176,6 @@ impl ApiError {
         Self::plain(405, "MethodNotAllowed", message)
     }
 
-    /// 406: no acceptable representation.
-    pub fn not_acceptable(message: impl Into<String>) -> Self {
-        Self::plain(406, "NotAcceptable", message)
-    }
-
     /// 410: the requested resourceVersion is older than the server still holds.
     pub fn expired(message: impl Into<String>) -> Self {
         Self::plain(410, "Expired", message)

@@ -6,5 +6,5 @@ mod field;
 mod status;
 
 pub use api_error::{ApiError, ApiResult, Qualified};
-pub use field::{FieldError, FieldErrorKind, go_value};
+pub use field::{FieldError, FieldErrorKind};
 pub use status::{StatusCause, StatusDetails};

@@ -48,12 +48,6 @@ pub struct StatusDetails {
 }
 
 impl ApiError {
-    /// Adds causes to the error.
-    pub fn with_causes(mut self, causes: Vec<StatusCause>) -> Self {
-        self.details.get_or_insert_with(Box::default).causes = causes;
-        self
-    }
-
     /// The `Status` object.
     pub fn status(&self) -> Value {
         let mut status = json!({

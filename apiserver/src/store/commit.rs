@@ -60,7 +60,7 @@ pub enum CommitError {
 
 impl Store {
     /// Applies writes atomically: all or none. Each write gets the next resourceVersion.
-    pub fn commit(&self, writes: Vec<Write>) -> Result<Vec<Arc<Event>>, CommitError> {
+    pub(crate) fn commit(&self, writes: Vec<Write>) -> Result<Vec<Arc<Event>>, CommitError> {
         let mut state = self.lock();
         let mut rv = state.rv;
         let mut prepared = Vec::with_capacity(writes.len());

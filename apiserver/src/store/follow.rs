@@ -25,7 +25,7 @@ pub(super) const WAKE_CAPACITY: usize = 64;
 impl Store {
     /// Starts following changes: the events after `rv` that the store still holds, and a
     /// receiver for every later change, with nothing lost or repeated in between.
-    pub fn follow_from(&self, rv: u64) -> Result<Following, TooOld> {
+    pub(crate) fn follow_from(&self, rv: u64) -> Result<Following, TooOld> {
         let state = self.lock();
         let replay = state.history.after(rv, state.rv)?;
         Ok((replay, self.changes.subscribe()))
@@ -33,7 +33,7 @@ impl Store {
 
     /// A consistent snapshot of a resource (optionally one namespace) and a receiver for every
     /// change after it.
-    pub fn snapshot_and_follow(&self, resource: &str, namespace: Option<&str>) -> Snapshot {
+    pub(crate) fn snapshot_and_follow(&self, resource: &str, namespace: Option<&str>) -> Snapshot {
         let state = self.lock();
         let receiver = self.changes.subscribe();
         let items = state
@@ -52,12 +52,12 @@ impl Store {
 
     /// A receiver woken by every commit from now on, with the commit's last resourceVersion;
     /// read the changes with [`Store::events_after`].
-    pub fn subscribe(&self) -> broadcast::Receiver<u64> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<u64> {
         self.changes.subscribe()
     }
 
     /// The changes after `rv`, or [`TooOld`] when the history no longer holds all of them.
-    pub fn events_after(&self, rv: u64) -> Result<Vec<Arc<Event>>, TooOld> {
+    pub(crate) fn events_after(&self, rv: u64) -> Result<Vec<Arc<Event>>, TooOld> {
         let state = self.lock();
         state.history.after(rv, state.rv)
     }

@@ -30,8 +30,7 @@ use history::History;
 use sqlite::Database;
 
 pub use commit::{CommitError, Precondition, Write};
-pub use follow::{Following, Snapshot, TooOld};
-pub use read::ListPage;
+pub use follow::TooOld;
 
 /// Where an object lives: its resource's storage key (`group/plural`), namespace and name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -205,7 +204,9 @@ struct State {
     last_changes: HashMap<String, u64>,
 }
 
-/// The object store. Cheap to share behind an `Arc`.
+/// The object store. Cheap to share behind an `Arc`. Other crates see only its housekeeping
+/// ([`maintain`](Self::maintain), [`history_size`](Self::history_size)); the server reads and
+/// writes through the rest.
 pub struct Store {
     state: Mutex<State>,
     /// The resourceVersion of each commit's last change, for followers to wake on.
@@ -222,13 +223,13 @@ impl Store {
     }
 
     /// The last resourceVersion handed out.
-    pub fn current_rv(&self) -> u64 {
+    pub(crate) fn current_rv(&self) -> u64 {
         self.lock().rv
     }
 
     /// The resourceVersion of the latest change (deletions included) of any of `resources`
     /// (storage keys); 0 when none changed since the store was opened empty.
-    pub fn last_change(&self, resources: &[&str]) -> u64 {
+    pub(crate) fn last_change(&self, resources: &[&str]) -> u64 {
         let state = self.lock();
         resources
             .iter()

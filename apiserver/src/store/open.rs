@@ -17,7 +17,7 @@ use super::{
 
 impl Store {
     /// Opens the store in `path` (a SQLite file), loading every object and the retained events.
-    pub fn open(path: &Path, options: StoreOptions) -> Result<Self, rusqlite::Error> {
+    pub(crate) fn open(path: &Path, options: StoreOptions) -> Result<Self, rusqlite::Error> {
         let database = Database::open(path)?;
         let mut state = State {
             rv: database.last_rv()?,

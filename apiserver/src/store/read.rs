@@ -5,7 +5,7 @@ use super::{ObjectKey, Store, StoredObject};
 
 impl Store {
     /// One object.
-    pub fn get(&self, key: &ObjectKey) -> Option<StoredObject> {
+    pub(crate) fn get(&self, key: &ObjectKey) -> Option<StoredObject> {
         let state = self.lock();
         state
             .objects
@@ -17,7 +17,7 @@ impl Store {
     /// Objects of a resource in key order (namespace, then name), optionally within one
     /// namespace and after a key, keeping those `keep` accepts, at most `limit` of them.
     /// Returns them with the store's resourceVersion and how many more would match.
-    pub fn list(
+    pub(crate) fn list(
         &self,
         resource: &str,
         namespace: Option<&str>,
@@ -55,7 +55,7 @@ impl Store {
     }
 
     /// Number of objects of a resource, in one namespace or in all.
-    pub fn count(&self, resource: &str, namespace: Option<&str>) -> usize {
+    pub(crate) fn count(&self, resource: &str, namespace: Option<&str>) -> usize {
         let state = self.lock();
         let Some(objects) = state.objects.get(resource) else {
             return 0;
@@ -70,7 +70,7 @@ impl Store {
     }
 
     /// Keys of the objects that name `owner_uid` in their ownerReferences.
-    pub fn dependents_of(&self, owner_uid: &str) -> Vec<ObjectKey> {
+    pub(crate) fn dependents_of(&self, owner_uid: &str) -> Vec<ObjectKey> {
         let state = self.lock();
         state
             .dependents
@@ -80,7 +80,7 @@ impl Store {
     }
 
     /// Resources (storage keys) that hold at least one object in `namespace`.
-    pub fn resources_in_namespace(&self, namespace: &str) -> Vec<String> {
+    pub(crate) fn resources_in_namespace(&self, namespace: &str) -> Vec<String> {
         let state = self.lock();
         state
             .objects
