@@ -13,8 +13,9 @@
 //! [`ServerOptions`], [`StoreOptions`] and [`listener::ListenerOptions`] it holds), its
 //! [`ServerState`] and [`Store`] for tests that look inside a running server,
 //! [`listener::serve`] for the product's other listeners, [`pki`] for user kubeconfigs, and
-//! [`validation::SchemaValidator`] (with the [`FieldError`]s it reports) for checking an object
-//! the way the server will. Everything else is the server's own.
+//! [`validation::SchemaValidator`] (with the [`FieldError`]s it reports, and their
+//! [`FieldErrorKind`]) for checking an object the way the server will. Everything else is the
+//! server's own.
 
 mod apply;
 mod auth;
@@ -36,6 +37,6 @@ mod store;
 pub mod validation;
 
 pub use control_plane::{Config, ControlPlane, Transport};
-pub use errors::FieldError;
+pub use errors::{FieldError, FieldErrorKind};
 pub use server::{ServerOptions, ServerState};
 pub use store::{Store, StoreOptions};
