@@ -116,7 +116,7 @@ impl State {
             Write::Put { mut object, .. } => {
                 object["metadata"]["resourceVersion"] = Value::String(rv.to_string());
                 let meta = Arc::new(MetaSummary::of(&object));
-                let json = Bytes::from(serde_json::to_vec(&object)?);
+                let json = stored_json(&object)?;
                 let type_ = if current.is_some() {
                     EventType::Modified
                 } else {
@@ -135,7 +135,7 @@ impl State {
                 // The deleted object is reported at the deletion's resourceVersion.
                 let mut object = last.value();
                 object["metadata"]["resourceVersion"] = Value::String(rv.to_string());
-                let json = Bytes::from(serde_json::to_vec(&object)?);
+                let json = stored_json(&object)?;
                 let stored = StoredObject {
                     rv,
                     json,
@@ -199,4 +199,13 @@ impl State {
             objects.insert(slot, event.object.clone());
         }
     }
+}
+
+/// An object's JSON as the store keeps it: exactly as long as it is. (A serializer's buffer grows
+/// by doubling, and bytes made from it would keep the spare capacity for as long as the object
+/// is stored: about a quarter more memory per object.)
+fn stored_json(object: &Value) -> serde_json::Result<Bytes> {
+    let mut json = serde_json::to_vec(object)?;
+    json.shrink_to_fit();
+    Ok(Bytes::from(json))
 }
