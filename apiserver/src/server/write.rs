@@ -4,7 +4,7 @@
 mod change;
 mod permission;
 
-use std::time::Instant;
+use std::{sync::Arc, time::Instant};
 
 use serde_json::Value;
 
@@ -265,7 +265,7 @@ fn answer_commit(
     state: &ServerState,
     served: &Served,
     change: &Change,
-    committed: Result<Vec<std::sync::Arc<Event>>, CommitError>,
+    committed: Result<Vec<Arc<Event>>, CommitError>,
     created: bool,
     warnings: Vec<String>,
 ) -> ApiResult<Option<Written>> {
