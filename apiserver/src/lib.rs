@@ -8,24 +8,35 @@
 //! OpenAPI v3, list and watch with resourceVersions, optimistic concurrency, merge, JSON and
 //! server-side apply patches, the status subresource, finalizers, garbage collection, validation
 //! against structural schemas with CEL rules, and authentication and RBAC authorization.
+//!
+//! Other crates see only what they use: a [`ControlPlane`] started from a [`Config`] (with the
+//! [`ServerOptions`], [`StoreOptions`] and [`listener::ListenerOptions`] it holds), its
+//! [`ServerState`] and [`Store`] for tests that look inside a running server,
+//! [`listener::serve`] for the product's other listeners, [`pki`] for user kubeconfigs, and
+//! [`validation::SchemaValidator`] (with the [`FieldError`]s it reports, and their
+//! [`FieldErrorKind`]) for checking an object the way the server will. Everything else is the
+//! server's own.
 
-pub mod apply;
-pub mod auth;
-pub mod control_plane;
-pub mod data_dir;
+mod apply;
+mod auth;
+mod control_plane;
+mod data_dir;
 mod der;
-pub mod errors;
-pub mod jsonpath;
+mod errors;
+mod jsonpath;
 pub mod listener;
-pub mod openapi;
-pub mod patch;
+mod openapi;
+mod patch;
 pub mod pki;
-pub mod rbac;
-pub mod registry;
-pub mod resource;
-pub mod selector;
-pub mod server;
-pub mod store;
+mod rbac;
+mod registry;
+mod resource;
+mod selector;
+mod server;
+mod store;
 pub mod validation;
 
 pub use control_plane::{Config, ControlPlane, Transport};
+pub use errors::{FieldError, FieldErrorKind};
+pub use server::{ServerOptions, ServerState};
+pub use store::{Store, StoreOptions};

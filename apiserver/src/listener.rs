@@ -75,7 +75,7 @@ impl Default for ListenerOptions {
 }
 
 /// The soft limit on open files, raised to the hard limit the first time it is asked for.
-pub fn file_descriptor_limit() -> u64 {
+fn file_descriptor_limit() -> u64 {
     use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
     static LIMIT: OnceLock<u64> = OnceLock::new();
     *LIMIT.get_or_init(|| {

@@ -68,18 +68,9 @@ pub struct Conflicts(pub(crate) Vec<Conflict>);
 
 impl Conflicts {
     /// The conflicts, ordered by manager identifier and then by path.
+    #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = &Conflict> {
         self.0.iter()
-    }
-
-    /// How many fields conflict.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether there is no conflict; never true for conflicts an apply returned.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 
     /// Sorts the conflicts the way kube-apiserver groups them in its message.

@@ -34,8 +34,11 @@ mod tests;
 
 use serde_json::Value;
 
-pub use conflict::{Conflict, Conflicts};
+pub use conflict::Conflicts;
+// The tests name these here; the server itself reaches them through their modules.
+#[cfg(test)]
 pub use last_applied::LAST_APPLIED_ANNOTATION;
+#[cfg(test)]
 pub use managers::Operation;
 pub use rules::MergeRules;
 

@@ -73,11 +73,6 @@ impl SigningKey {
         Ok(Self { pair, key_id, rng })
     }
 
-    /// The key id tokens carry in their header.
-    pub fn key_id(&self) -> &str {
-        &self.key_id
-    }
-
     /// Signs `claims` into a compact JWT.
     pub fn sign(&self, claims: &Value) -> String {
         let header = json!({ "alg": "ES256", "kid": self.key_id });

@@ -87,6 +87,7 @@ impl UserInfo {
     }
 
     /// The namespace and name of the ServiceAccount this user is, if it is one.
+    #[cfg(test)]
     pub fn as_service_account(&self) -> Option<(&str, &str)> {
         parse_service_account(&self.name)
     }

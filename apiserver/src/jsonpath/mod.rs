@@ -73,6 +73,7 @@ impl JsonPath {
 
     /// The value a printer column shows before typing: kube-apiserver takes the first result of
     /// the first segment, and an evaluation error shows as no value.
+    #[cfg(test)]
     pub fn column_value(&self, object: &Value) -> Option<Value> {
         let mut results = self.find_results(object).ok()?.into_iter().next()?;
         (!results.is_empty()).then(|| results.swap_remove(0))

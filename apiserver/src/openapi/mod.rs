@@ -141,6 +141,7 @@ impl OpenApiDocuments {
     }
 
     /// The group-version paths that have a document, in the order of the index.
+    #[cfg(test)]
     pub fn group_version_paths(&self) -> impl Iterator<Item = &str> {
         self.inner.documents.keys().map(String::as_str)
     }

@@ -11,7 +11,7 @@ mod strategic;
 
 pub use json_patch::json_patch;
 pub use merge::merge_patch;
-pub use strategic::{ListStrategy, strategic_merge_patch};
+pub use strategic::strategic_merge_patch;
 
 use crate::errors::{ApiError, StatusCause, StatusDetails};
 

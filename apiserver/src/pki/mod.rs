@@ -26,7 +26,7 @@ use rustls::{
 use serde_json::json;
 
 /// File names inside the data directory.
-pub mod files {
+pub(crate) mod files {
     /// The certificate authority's certificate (PEM).
     pub const CA_CERT: &str = "ca.crt";
     /// The certificate authority's private key (PEM, mode 0600).
@@ -42,7 +42,7 @@ pub mod files {
 }
 
 /// What the listener and clients need.
-pub struct Credentials {
+pub(crate) struct Credentials {
     /// The CA certificate clients trust, PEM.
     pub ca_pem: String,
     /// TLS configuration with a serving certificate for the configured hosts, asking for no
@@ -53,7 +53,8 @@ pub struct Credentials {
     pub apiserver_tls: Arc<rustls::ServerConfig>,
     /// The admin bearer token.
     pub admin_token: String,
-    /// The serving certificate followed by the CA certificate.
+    /// The serving certificate followed by the CA certificate, for the tests to verify.
+    #[cfg(test)]
     pub chain: Vec<CertificateDer<'static>>,
 }
 
@@ -63,7 +64,7 @@ fn pki_error(error: rcgen::Error) -> io::Error {
 
 /// Loads the CA and admin token from `data_dir`, creating them on first start, and issues a
 /// serving certificate for `hosts` (IP addresses and DNS names).
-pub fn load_or_create(data_dir: &Path, hosts: &[String]) -> io::Result<Credentials> {
+pub(crate) fn load_or_create(data_dir: &Path, hosts: &[String]) -> io::Result<Credentials> {
     fs::create_dir_all(data_dir)?;
     let ca = match load_ca(data_dir)? {
         Some(ca) => ca,
@@ -100,12 +101,13 @@ pub fn load_or_create(data_dir: &Path, hosts: &[String]) -> io::Result<Credentia
         tls,
         apiserver_tls,
         admin_token,
+        #[cfg(test)]
         chain,
     })
 }
 
 /// The certificate authority of a data directory.
-pub struct Authority {
+pub(crate) struct Authority {
     /// Its private key.
     pub key: KeyPair,
     /// Its certificate, PEM.
@@ -115,7 +117,7 @@ pub struct Authority {
 }
 
 /// The CA of `data_dir`, if it has one.
-pub fn load_ca(data_dir: &Path) -> io::Result<Option<Authority>> {
+pub(crate) fn load_ca(data_dir: &Path) -> io::Result<Option<Authority>> {
     let key_path = data_dir.join(files::CA_KEY);
     if !key_path.exists() {
         return Ok(None);
@@ -237,7 +239,7 @@ pub(crate) fn pem_to_der(pem: &str) -> io::Result<CertificateDer<'static>> {
 }
 
 /// 32 random bytes, hex-encoded.
-pub fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -257,7 +259,12 @@ pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
 }
 
 /// Writes a kubeconfig for `server` that trusts `ca_pem` and authenticates with `token`.
-pub fn write_kubeconfig(path: &Path, server: &str, ca_pem: &str, token: &str) -> io::Result<()> {
+pub(crate) fn write_kubeconfig(
+    path: &Path,
+    server: &str,
+    ca_pem: &str,
+    token: &str,
+) -> io::Result<()> {
     let mut cluster = json!({ "server": server });
     if server.starts_with("https://") {
         cluster["certificate-authority-data"] =

@@ -25,9 +25,9 @@ use super::{Authority, files, load_ca, name};
 use crate::{der, registry::crd::is_dns_label};
 
 /// Longest validity a certificate may ask for: the CA itself lasts ten years.
-pub const MAX_VALIDITY: Duration = Duration::from_secs(5 * 365 * 24 * 3600);
+pub(crate) const MAX_VALIDITY: Duration = Duration::from_secs(5 * 365 * 24 * 3600);
 /// Shortest validity that makes sense for a session.
-pub const MIN_VALIDITY: Duration = Duration::from_secs(60);
+pub(crate) const MIN_VALIDITY: Duration = Duration::from_secs(60);
 /// How far back a certificate is valid from, so a client whose clock is a little behind can
 /// use it at once.
 const CLOCK_SKEW: Duration = Duration::from_secs(300);
@@ -143,7 +143,7 @@ fn server_url(data_dir: &Path) -> Result<String, MintError> {
 }
 
 /// A new key and a client certificate for `user` in `groups`, signed by `authority`, both PEM.
-pub fn client_certificate(
+pub(crate) fn client_certificate(
     authority: &Authority,
     user: &str,
     groups: &[String],

@@ -15,7 +15,7 @@ pub mod validation;
 
 use std::sync::Arc;
 
-pub use policy::{Binding, Policy, PolicyCache, keys};
+pub use policy::{Policy, PolicyCache, keys};
 
 use self::attributes::{Attributes, Target};
 use crate::{

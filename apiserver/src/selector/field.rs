@@ -5,7 +5,6 @@
 use std::fmt;
 
 use super::SelectorError;
-use crate::errors::ApiError;
 
 /// How a [`FieldTerm`] compares a field with its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +73,7 @@ impl FieldSelector {
     }
 
     /// The terms.
+    #[cfg(test)]
     pub fn terms(&self) -> &[FieldTerm] {
         &self.terms
     }
@@ -84,7 +84,8 @@ impl FieldSelector {
     }
 
     /// Fails with `field label not supported: <field>` (a 400 once turned into an
-    /// [`ApiError`]) for the first field not in `supported`.
+    /// [`ApiError`](crate::errors::ApiError)) for the first field not in `supported`.
+    #[cfg(test)]
     pub fn check_supported(&self, supported: &[&str]) -> Result<(), SelectorError> {
         match self.fields().find(|f| !supported.contains(f)) {
             Some(field) => Err(SelectorError(format!("field label not supported: {field}"))),
@@ -127,11 +128,6 @@ impl fmt::Display for FieldSelector {
         let parts: Vec<String> = self.terms.iter().map(ToString::to_string).collect();
         f.write_str(&parts.join(","))
     }
-}
-
-/// The 400 kube-apiserver answers for a field its kind cannot select on.
-pub fn unsupported_field(field: &str) -> ApiError {
-    ApiError::bad_request(format!("field label not supported: {field}"))
 }
 
 /// Splits on commas that are not escaped; the escapes stay in the terms.

@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+// Only the matching the tests exercise reads labels from JSON; the server matches the store's
+// string labels.
+#[cfg(test)]
 use serde_json::{Map, Value};
 
 use super::SelectorError;
@@ -41,17 +44,14 @@ pub struct Requirement {
 }
 
 impl Requirement {
-    /// The label key.
-    pub fn key(&self) -> &str {
-        &self.key
-    }
-
     /// The operator.
+    #[cfg(test)]
     pub fn operator(&self) -> Operator {
         self.operator
     }
 
     /// The values, sorted; empty for `Exists` and `DoesNotExist`.
+    #[cfg(test)]
     pub fn values(&self) -> &[String] {
         &self.values
     }
@@ -117,12 +117,14 @@ impl LabelSelector {
     }
 
     /// The requirements, sorted by key.
+    #[cfg(test)]
     pub fn requirements(&self) -> &[Requirement] {
         &self.requirements
     }
 
     /// Whether labels (an object's `metadata.labels`) match. Values that are not strings
     /// count as absent; validation never stores them.
+    #[cfg(test)]
     pub fn matches(&self, labels: &Map<String, Value>) -> bool {
         self.requirements
             .iter()
@@ -138,6 +140,7 @@ impl LabelSelector {
     }
 
     /// Whether an object matches, reading its `metadata.labels`.
+    #[cfg(test)]
     pub fn matches_object(&self, object: &Value) -> bool {
         let empty = Map::new();
         let labels = object

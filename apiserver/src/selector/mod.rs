@@ -6,8 +6,8 @@ mod label;
 mod label_parser;
 pub mod names;
 
-pub use field::{FieldOperator, FieldSelector, FieldTerm, unsupported_field};
-pub use label::{LabelSelector, Operator, Requirement};
+pub use field::FieldSelector;
+pub use label::LabelSelector;
 
 use crate::errors::ApiError;
 

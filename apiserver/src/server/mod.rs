@@ -30,7 +30,6 @@ use std::{
 use jiff::Timestamp;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 
-pub use guard::Requester;
 pub use http::router;
 
 use tokio::sync::Semaphore;
@@ -86,18 +85,18 @@ impl Default for ServerOptions {
     }
 }
 
-/// Everything requests share.
+/// Everything requests share. Other crates reach only its [`store`](Self::store).
 pub struct ServerState {
     /// The objects.
     pub store: Arc<Store>,
     /// What is served.
-    pub registry: Registry,
+    pub(crate) registry: Registry,
     /// Who a request comes from.
-    pub authenticator: Authenticator,
+    pub(crate) authenticator: Authenticator,
     /// Whether they may make it.
-    pub authorizer: Authorizer,
+    pub(crate) authorizer: Authorizer,
     /// Request handling tunables.
-    pub options: ServerOptions,
+    pub(crate) options: ServerOptions,
     /// Turns of the writes being prepared at once.
     writers: Arc<Semaphore>,
 }
@@ -106,7 +105,11 @@ impl ServerState {
     /// State over a store, serving the built-in kinds and the CRDs the store holds, accepting
     /// `admin_tokens` for the superuser and signing ServiceAccount tokens with a key of its own
     /// that lives as long as the state (see [`with_token_key`](Self::with_token_key)).
-    pub fn new(store: Arc<Store>, admin_tokens: Vec<String>, options: ServerOptions) -> Self {
+    pub(crate) fn new(
+        store: Arc<Store>,
+        admin_tokens: Vec<String>,
+        options: ServerOptions,
+    ) -> Self {
         let state = Self {
             store,
             registry: Registry::new(),
@@ -120,13 +123,13 @@ impl ServerState {
     }
 
     /// The same state, signing and accepting ServiceAccount tokens with `key`.
-    pub fn with_token_key(mut self, key: SigningKey) -> Self {
+    pub(crate) fn with_token_key(mut self, key: SigningKey) -> Self {
         self.authenticator = self.authenticator.with_signing_key(key);
         self
     }
 
     /// Rebuilds what is served from the CRDs in the store.
-    pub fn reload_crds(&self) {
+    pub(crate) fn reload_crds(&self) {
         let page = self.store.list(
             "apiextensions.k8s.io/customresourcedefinitions",
             None,
@@ -146,7 +149,7 @@ impl ServerState {
     /// blocking pool, a few at a time, so that an expensive validation never holds up the threads
     /// that serve other requests (a GET, `/healthz`, a watch). `work` gets the deadline, which it
     /// must not store past.
-    pub async fn off_thread<T: Send + 'static>(
+    pub(crate) async fn off_thread<T: Send + 'static>(
         self: &Arc<Self>,
         work: impl FnOnce(&ServerState, Instant) -> ApiResult<T> + Send + 'static,
     ) -> ApiResult<T> {

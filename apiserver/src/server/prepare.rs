@@ -2,6 +2,9 @@
 //! subresource rules, system metadata, unknown fields, defaulting, kind rules, validation,
 //! managed fields, generation, and recognising a write that changes nothing.
 
+mod request_body;
+mod system_metadata;
+
 use std::time::Instant;
 
 use serde_json::{Value, json};
@@ -10,8 +13,10 @@ use super::{Subresource, Target, admission, convert, query::FieldValidation};
 use crate::{
     apply,
     errors::{ApiError, ApiResult, FieldError},
-    registry::Behaviour,
+    registry::{Behaviour, Served},
 };
+use request_body::{check_type, scope_to_subresource};
+use system_metadata::set_system_metadata;
 
 /// What kind of write is being prepared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,11 +68,29 @@ pub fn prepare(
     check_type(target, &mut new)?;
     new = scope_to_subresource(target, current, new)?;
     set_system_metadata(target, current, &mut new, kind, options.now)?;
+    let warnings = drop_unknown_fields(served, &mut new, options.field_validation)?;
+    if let Some(validator) = &served.validator {
+        validator.apply_defaults(&mut new);
+    }
+    admit_and_validate(served, current, &mut new, options)?;
+    if !matches!(kind, WriteKind::Apply | WriteKind::ApplyCreate) {
+        record_managed_fields(target, current, &mut new, options);
+    }
+    count_generation(served.behaviour, current, &mut new);
+    Ok((outcome(served, current, new), warnings))
+}
 
+/// Removes the fields the kind does not have. Depending on the request's field validation they
+/// fail the write, become warnings (returned) or go silently.
+fn drop_unknown_fields(
+    served: &Served,
+    new: &mut Value,
+    field_validation: FieldValidation,
+) -> ApiResult<Vec<String>> {
     let mut warnings = Vec::new();
     let unknown = match &served.validator {
-        Some(validator) => validator.prune(&mut new),
-        None => admission::prune_builtin(served.behaviour, &mut new).map_err(|e| {
+        Some(validator) => validator.prune(new),
+        None => admission::prune_builtin(served.behaviour, new).map_err(|e| {
             ApiError::bad_request(format!(
                 "{} in version \"{}\" cannot be handled as a {}: {e}",
                 served.info.kind, served.info.version, served.info.kind
@@ -75,7 +98,7 @@ pub fn prepare(
         })?,
     };
     if !unknown.is_empty() {
-        match options.field_validation {
+        match field_validation {
             FieldValidation::Strict => {
                 let list: Vec<String> = unknown
                     .iter()
@@ -94,50 +117,76 @@ pub fn prepare(
             FieldValidation::Ignore => {}
         }
     }
-    if let Some(validator) = &served.validator {
-        validator.apply_defaults(&mut new);
-    }
+    Ok(warnings)
+}
 
-    let mut errors = admission::admit_builtin(served.behaviour, current, &mut new, options.now);
-    errors.extend(admission::validate_metadata(served.behaviour, &new));
-    check_finalizers(current, &new, &mut errors);
+/// Applies the kind's own rules (which may change the object), then checks the metadata, the
+/// finalizers and the schema; any failure makes the write `422 Invalid`, listing every one.
+fn admit_and_validate(
+    served: &Served,
+    current: Option<&Value>,
+    new: &mut Value,
+    options: &WriteOptions<'_>,
+) -> ApiResult<()> {
+    let mut errors = admission::admit_builtin(served.behaviour, current, new, options.now);
+    errors.extend(admission::validate_metadata(served.behaviour, new));
+    check_finalizers(current, new, &mut errors);
     if let Some(validator) = &served.validator {
-        errors.extend(validator.validate_within(&new, current, options.deadline));
+        errors.extend(validator.validate_within(new, current, options.deadline));
     }
-    if !errors.is_empty() {
-        let name = new["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        return Err(ApiError::invalid(
-            served.info.qualified_kind(),
-            &name,
-            &errors,
-        ));
+    if errors.is_empty() {
+        return Ok(());
     }
+    let name = new["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    Err(ApiError::invalid(
+        served.info.qualified_kind(),
+        &name,
+        &errors,
+    ))
+}
 
-    if !matches!(kind, WriteKind::Apply | WriteKind::ApplyCreate) {
-        let request = apply::UpdateRequest {
-            manager: options.manager,
-            api_version: &served.info.api_version(),
-            time: options.now,
-            subresource: target.subresource.map(Subresource::name),
-            rules: &served.merge_rules,
-        };
-        apply::record_update(current, &mut new, &request);
-    }
-    if tracks_generation(served.behaviour)
+/// Records which fields the writer changed in `managedFields` (server-side apply has done so
+/// already).
+fn record_managed_fields(
+    target: &Target,
+    current: Option<&Value>,
+    new: &mut Value,
+    options: &WriteOptions<'_>,
+) {
+    let served = &target.served;
+    let request = apply::UpdateRequest {
+        manager: options.manager,
+        api_version: &served.info.api_version(),
+        time: options.now,
+        subresource: target.subresource.map(Subresource::name),
+        rules: &served.merge_rules,
+    };
+    apply::record_update(current, new, &request);
+}
+
+/// A change of the desired state (anything but metadata and status) counts one generation, for
+/// the kinds that track them.
+fn count_generation(behaviour: Behaviour, current: Option<&Value>, new: &mut Value) {
+    if tracks_generation(behaviour)
         && let Some(current) = current
-        && content_changed(current, &new)
+        && content_changed(current, new)
     {
         let generation = current["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
         new["metadata"]["generation"] = json!(generation);
     }
+}
 
+/// What to do with the prepared object: nothing when it is unchanged, remove it when its last
+/// finalizer went while it is being deleted (a Namespace waits for its own cleanup), store it
+/// otherwise.
+fn outcome(served: &Served, current: Option<&Value>, new: Value) -> Prepared {
     if let Some(current) = current
         && same_object(current, &new)
     {
-        return Ok((Prepared::Unchanged, warnings));
+        return Prepared::Unchanged;
     }
     let deleting = !new["metadata"]["deletionTimestamp"].is_null();
     let finalized = new["metadata"]["finalizers"]
@@ -145,209 +194,9 @@ pub fn prepare(
         .is_none_or(Vec::is_empty);
     let stored = convert::to_storage(served, new);
     if deleting && finalized && served.behaviour != Behaviour::Namespace {
-        return Ok((Prepared::Remove(stored), warnings));
+        return Prepared::Remove(stored);
     }
-    Ok((Prepared::Store(stored), warnings))
-}
-
-/// The body must be of the kind and version the path addresses. Like kube-apiserver, a body
-/// without `apiVersion` or `kind` takes them from the path (typed clients such as the Python
-/// client leave them out).
-fn check_type(target: &Target, object: &mut Value) -> ApiResult<()> {
-    let info = &target.served.info;
-    let Some(map) = object.as_object_mut() else {
-        return Err(ApiError::bad_request(
-            "the request body must be a JSON object",
-        ));
-    };
-    let kind = map
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let api_version = map
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    if kind.is_empty() {
-        map.insert("kind".into(), json!(info.kind));
-    } else if kind != info.kind {
-        return Err(ApiError::bad_request(format!(
-            "the kind of the object ({kind}) does not match the kind on the URL ({})",
-            info.kind
-        )));
-    }
-    if api_version.is_empty() {
-        map.insert("apiVersion".into(), json!(info.api_version()));
-    } else if api_version != info.api_version() {
-        return Err(ApiError::bad_request(format!(
-            "the API version in the data ({api_version}) does not match the expected API version ({})",
-            info.api_version()
-        )));
-    }
-    Ok(())
-}
-
-/// Keeps writes to the main resource away from `status` (when the status subresource exists),
-/// and writes to a subresource away from everything else.
-fn scope_to_subresource(target: &Target, current: Option<&Value>, new: Value) -> ApiResult<Value> {
-    match target.subresource {
-        Some(subresource) => {
-            let Some(current) = current else {
-                return Err(ApiError::not_found(
-                    target.served.info.qualified_resource(),
-                    target.name.as_deref().unwrap_or_default(),
-                ));
-            };
-            let mut scoped = current.clone();
-            match subresource {
-                Subresource::Status => scoped["status"] = new["status"].clone(),
-                Subresource::Finalize => {
-                    scoped["spec"]["finalizers"] = new["spec"]["finalizers"].clone()
-                }
-                // Token requests are answered before any write is prepared.
-                Subresource::Token => {
-                    return Err(ApiError::method_not_allowed(
-                        "the token subresource only takes creates",
-                    ));
-                }
-            }
-            if let Some(map) = scoped.as_object_mut() {
-                map.retain(|_, v| !v.is_null());
-            }
-            scoped["metadata"]["managedFields"] = new["metadata"]["managedFields"].clone();
-            scoped["metadata"]["resourceVersion"] = new["metadata"]["resourceVersion"].clone();
-            Ok(scoped)
-        }
-        None if target.served.info.status_subresource
-            && target.served.behaviour != Behaviour::CustomResourceDefinition =>
-        {
-            let mut new = new;
-            match current.map(|c| &c["status"]).filter(|s| !s.is_null()) {
-                Some(status) => new["status"] = status.clone(),
-                None => {
-                    if let Some(map) = new.as_object_mut() {
-                        map.remove("status");
-                    }
-                }
-            }
-            Ok(new)
-        }
-        None => Ok(new),
-    }
-}
-
-/// Sets what only the server decides: uid, creation time, name from generateName, namespace,
-/// generation; and checks what a client may not change.
-fn set_system_metadata(
-    target: &Target,
-    current: Option<&Value>,
-    new: &mut Value,
-    kind: WriteKind,
-    now: &str,
-) -> ApiResult<()> {
-    let info = &target.served.info;
-    if !new["metadata"].is_object() {
-        new["metadata"] = json!({});
-    }
-    let metadata = &mut new["metadata"];
-    match (&target.namespace, metadata["namespace"].as_str()) {
-        (Some(path), Some(body)) if !body.is_empty() && body != path => {
-            return Err(ApiError::bad_request(
-                "the namespace of the provided object does not match the namespace sent on the request",
-            ));
-        }
-        (Some(path), _) if info.namespaced => metadata["namespace"] = json!(path),
-        _ => {
-            if let Some(map) = metadata.as_object_mut() {
-                map.remove("namespace");
-            }
-        }
-    }
-    if let (Some(path), Some(body)) = (&target.name, metadata["name"].as_str())
-        && body != path
-    {
-        return Err(ApiError::bad_request(format!(
-            "the name of the object ({body}) does not match the name on the URL ({path})"
-        )));
-    }
-    if let Some(path) = &target.name {
-        metadata["name"] = json!(path);
-    }
-    match current {
-        None => {
-            if metadata["resourceVersion"]
-                .as_str()
-                .is_some_and(|rv| !rv.is_empty())
-                && kind == WriteKind::Create
-            {
-                return Err(ApiError::bad_request(
-                    "resourceVersion should not be set on objects to be created",
-                ));
-            }
-            if metadata["name"].as_str().is_none_or(str::is_empty)
-                && let Some(prefix) = metadata["generateName"].as_str()
-            {
-                metadata["name"] = json!(format!("{prefix}{}", random_suffix()));
-            }
-            metadata["uid"] = json!(uuid::Uuid::new_v4().to_string());
-            metadata["creationTimestamp"] = json!(now);
-            if let Some(map) = metadata.as_object_mut() {
-                map.remove("resourceVersion");
-                map.remove("deletionTimestamp");
-                map.remove("deletionGracePeriodSeconds");
-                map.remove("generation");
-                map.remove("selfLink");
-            }
-            if tracks_generation(target.served.behaviour) {
-                metadata["generation"] = json!(1);
-            }
-        }
-        Some(current) => {
-            let old = &current["metadata"];
-            if metadata["uid"]
-                .as_str()
-                .is_some_and(|uid| !uid.is_empty() && Some(uid) != old["uid"].as_str())
-            {
-                return Err(ApiError::conflict(
-                    info.qualified_resource(),
-                    old["name"].as_str().unwrap_or_default(),
-                    &format!(
-                        "Precondition failed: UID in precondition: {}, UID in object meta: {}",
-                        metadata["uid"].as_str().unwrap_or_default(),
-                        old["uid"].as_str().unwrap_or_default()
-                    ),
-                ));
-            }
-            let requested = metadata["resourceVersion"].as_str().unwrap_or_default();
-            if !requested.is_empty() && Some(requested) != old["resourceVersion"].as_str() {
-                return Err(ApiError::stale(
-                    info.qualified_resource(),
-                    old["name"].as_str().unwrap_or_default(),
-                ));
-            }
-            for field in [
-                "uid",
-                "creationTimestamp",
-                "deletionTimestamp",
-                "deletionGracePeriodSeconds",
-                "generation",
-                "resourceVersion",
-            ] {
-                match &old[field] {
-                    Value::Null => {
-                        if let Some(map) = metadata.as_object_mut() {
-                            map.remove(field);
-                        }
-                    }
-                    value => metadata[field] = value.clone(),
-                }
-            }
-        }
-    }
-    super::object_meta::drop_empty_collections(metadata);
-    Ok(())
+    Prepared::Store(stored)
 }
 
 /// No finalizer may be added to an object that is being deleted.
@@ -408,16 +257,4 @@ fn same_object(old: &Value, new: &Value) -> bool {
         copy
     };
     normalize(old) == normalize(new)
-}
-
-/// Five characters kube-apiserver would append to a generateName: consonants and digits that
-/// cannot spell words.
-fn random_suffix() -> String {
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut bytes = [0u8; 5];
-    getrandom::fill(&mut bytes).unwrap_or_default();
-    bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect()
 }

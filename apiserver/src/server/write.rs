@@ -1,60 +1,30 @@
 //! Create, update, patch and server-side apply: read the current object, compute the new one,
 //! prepare it, and store it with a compare-and-swap, retrying when another write got there first.
 
-use std::time::Instant;
+mod change;
+mod permission;
 
-use serde_json::{Value, json};
+use std::{sync::Arc, time::Instant};
+
+use serde_json::Value;
 
 use super::{
     ServerState, Target, convert,
-    prepare::{Prepared, WriteKind, WriteOptions, prepare},
-    query::Query,
+    prepare::{Prepared, WriteOptions, prepare},
+    query::{FieldValidation, Query},
 };
 use crate::{
-    apply,
     auth::user::UserInfo,
     errors::{ApiError, ApiResult},
-    patch,
-    rbac::{
-        self,
-        attributes::{Attributes, ResourceRequest},
-        escalation,
-    },
-    registry::Behaviour,
-    store::{CommitError, ObjectKey, Precondition, Write},
+    rbac::escalation,
+    registry::Served,
+    store::{CommitError, Event, ObjectKey, Precondition, StoredObject, Write},
 };
+use change::{compute, manager_name};
+use permission::authorize_create;
 
-/// A server-side apply that creates the object was authorized as a `patch`; like kube-apiserver,
-/// it also needs `create` on the object, so a grant to patch (or to patch one name) is never a
-/// grant to create.
-fn authorize_create(
-    state: &ServerState,
-    user: &UserInfo,
-    target: &Target,
-    name: &str,
-) -> ApiResult<()> {
-    let info = &target.served.info;
-    // A Namespace is requested in itself, as the request's own attributes have it.
-    let namespace = match target.served.behaviour {
-        crate::registry::Behaviour::Namespace => name.to_owned(),
-        _ => target.namespace.clone().unwrap_or_default(),
-    };
-    let attributes = Attributes {
-        verb: "create".into(),
-        target: rbac::attributes::Target::Resource(ResourceRequest {
-            namespace,
-            group: info.group.clone(),
-            version: info.version.clone(),
-            resource: info.plural.clone(),
-            subresource: String::new(),
-            name: name.to_owned(),
-        }),
-    };
-    match state.authorizer.decide(&state.store, user, &attributes) {
-        Some(_) => Ok(()),
-        None => Err(rbac::forbidden(user, &attributes)),
-    }
-}
+pub use change::{Change, PatchType};
+pub use permission::refuse_workloads;
 
 /// How many times a write is recomputed when the object changed underneath it.
 const ATTEMPTS: usize = 16;
@@ -69,59 +39,6 @@ pub struct Written {
     pub warnings: Vec<String>,
 }
 
-/// How a patch body is interpreted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PatchType {
-    /// `application/merge-patch+json`.
-    Merge,
-    /// `application/json-patch+json`.
-    Json,
-    /// `application/strategic-merge-patch+json`.
-    Strategic,
-    /// `application/apply-patch+yaml`.
-    Apply,
-}
-
-impl PatchType {
-    /// The patch type of a `Content-Type`.
-    pub fn from_content_type(content_type: &str) -> Option<Self> {
-        match content_type.split(';').next().unwrap_or_default().trim() {
-            "application/merge-patch+json" => Some(Self::Merge),
-            "application/json-patch+json" => Some(Self::Json),
-            "application/strategic-merge-patch+json" => Some(Self::Strategic),
-            "application/apply-patch+yaml"
-            | "application/apply-patch+json"
-            | "application/apply-patch+cbor" => Some(Self::Apply),
-            _ => None,
-        }
-    }
-}
-
-/// What the client asked for.
-pub enum Change {
-    /// POST: create this object.
-    Create(Value),
-    /// PUT: replace with this object.
-    Update(Value),
-    /// PATCH with a body of the given type.
-    Patch(PatchType, Value),
-}
-
-/// Refuses writes of the workload kinds, which are listed (always empty) only so that tools
-/// such as `kubectl apply --prune` work. Checked before a body is decoded, so that kubectl's
-/// protobuf bodies get this answer too.
-pub fn refuse_workloads(target: &Target) -> ApiResult<()> {
-    let served = &target.served;
-    if served.behaviour != Behaviour::Workload {
-        return Ok(());
-    }
-    Err(ApiError::method_not_allowed(format!(
-        "{} cannot be created here: this control plane runs no workloads; it lists them (always \
-         empty) only so that tools such as kubectl apply --prune work",
-        served.info.qualified_resource()
-    )))
-}
-
 /// Who writes: the user (whose grants bound what RBAC objects it may write), its client, and
 /// until when the write may take.
 #[derive(Clone, Copy)]
@@ -134,6 +51,16 @@ pub struct Writer<'a> {
     pub deadline: Option<Instant>,
 }
 
+/// A write request as its query settles it, the same for every attempt.
+struct Request<'a> {
+    change: &'a Change,
+    dry_run: bool,
+    field_validation: FieldValidation,
+    manager: String,
+    force: bool,
+    writer: Writer<'a>,
+}
+
 /// Performs a write on `target`; past the writer's deadline, nothing is stored.
 pub fn write(
     state: &ServerState,
@@ -142,145 +69,228 @@ pub fn write(
     query: &Query,
     writer: Writer<'_>,
 ) -> ApiResult<Written> {
-    let user_agent = writer.user_agent;
-    let deadline = writer.deadline;
-    let served = &target.served;
     refuse_workloads(target)?;
-    let dry_run = query.dry_run()?;
-    let field_validation = query.field_validation()?;
-    let manager = manager_name(query, user_agent, &change)?;
-    let force = query.flag("force");
-    if let Change::Patch(PatchType::Strategic, _) = &change
+    let request = Request {
+        change: &change,
+        dry_run: query.dry_run()?,
+        field_validation: query.field_validation()?,
+        manager: manager_name(query, writer.user_agent, &change)?,
+        force: query.flag("force"),
+        writer,
+    };
+    check_patch_options(&target.served, &request)?;
+    for _ in 0..ATTEMPTS {
+        if let Some(written) = attempt(state, target, &request)? {
+            return Ok(written);
+        }
+    }
+    Err(ApiError::conflict(
+        target.served.info.qualified_resource(),
+        target.name.as_deref().unwrap_or_default(),
+        "the object changed too often while the write was retried; try again",
+    ))
+}
+
+/// Strategic merge patches apply to built-in kinds only, and only server-side apply may force.
+fn check_patch_options(served: &Served, request: &Request<'_>) -> ApiResult<()> {
+    if let Change::Patch(PatchType::Strategic, _) = request.change
         && !served.behaviour.builtin()
     {
         return Err(ApiError::unsupported_media_type(
             "application/strategic-merge-patch+json",
         ));
     }
-    if force && !matches!(change, Change::Patch(PatchType::Apply, _)) {
+    if request.force && !matches!(request.change, Change::Patch(PatchType::Apply, _)) {
         return Err(ApiError::bad_request(
             "force may not be set for non-apply patch",
         ));
     }
-    for _ in 0..ATTEMPTS {
-        let key = object_key(target, &change)?;
-        // NB: a create never builds on an object of the same name; the store's Absent
-        // precondition turns one into AlreadyExists after admission, as kube-apiserver does.
-        let stored = match change {
-            Change::Create(_) => None,
-            _ => state.store.get(&key),
-        };
-        let current = stored
-            .as_ref()
-            .map(|s| convert::to_served(served, s.value()));
-        if current.is_none() && target.subresource.is_none() {
-            super::namespaces::check_can_create(state, target, &key.name)?;
-            if let Change::Patch(PatchType::Apply, _) = change {
-                authorize_create(state, writer.user, target, &key.name)?;
-            }
-        }
-        let now = super::now();
-        let (new, kind) = compute(target, current.as_ref(), &change, &manager, force, &now)?;
-        if served.behaviour.rbac() {
-            let write = escalation::Write {
-                user: writer.user,
-                behaviour: served.behaviour,
-                namespace: target.namespace.as_deref().unwrap_or_default(),
-                old: current.as_ref(),
-                new: &new,
-                path_name: target.name.as_deref().unwrap_or_default(),
-            };
-            escalation::check(&state.authorizer, &state.store, &write)?;
-        }
-        let options = WriteOptions {
-            manager: &manager,
-            field_validation,
-            now: &now,
-            deadline,
-        };
-        // NB: validation stops at the deadline with an Invalid error naming the rule it did not
-        // run, rather than a 504: clients (kube-rs) retry a 504 for minutes, and the same object
-        // would take as long again.
-        let (prepared, warnings) = prepare(target, current.as_ref(), new, kind, &options)?;
-        let key = match &prepared {
-            Prepared::Store(object) | Prepared::Remove(object) if stored.is_none() => ObjectKey {
-                name: object["metadata"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                ..key
-            },
-            _ => key,
-        };
-        let precondition = stored
-            .as_ref()
-            .map_or(Precondition::Absent, |s| Precondition::Version(s.rv));
-        let write = match prepared {
-            Prepared::Unchanged => {
-                let object = current.unwrap_or(Value::Null);
-                return Ok(Written {
-                    object,
-                    created: false,
-                    warnings,
-                });
-            }
-            Prepared::Store(object) if dry_run => {
-                return Ok(Written {
-                    object: convert::to_served(served, object),
-                    created: stored.is_none(),
-                    warnings,
-                });
-            }
-            Prepared::Remove(object) if dry_run => {
-                return Ok(Written {
-                    object: convert::to_served(served, object),
-                    created: false,
-                    warnings,
-                });
-            }
-            Prepared::Store(object) => Write::Put {
-                key,
-                object,
-                precondition,
-            },
-            Prepared::Remove(_) => Write::Delete { key, precondition },
-        };
-        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-            return Err(super::timed_out(state.options.write_timeout));
-        }
-        match state.store.commit(vec![write]) {
-            Ok(events) => {
-                let event = &events[0];
-                state.after_commit(served);
-                let object = convert::to_served(served, event.object.value());
-                return Ok(Written {
-                    object,
-                    created: stored.is_none(),
-                    warnings,
-                });
-            }
-            Err(CommitError::AlreadyExists(key)) if matches!(change, Change::Create(_)) => {
-                return Err(ApiError::already_exists(
-                    served.info.qualified_resource(),
-                    &key.name,
-                ));
-            }
-            Err(
-                CommitError::AlreadyExists(_) | CommitError::Conflict(_) | CommitError::NotFound(_),
-            ) if retries(&change) => {
-                continue;
-            }
-            Err(CommitError::Conflict(key) | CommitError::NotFound(key)) => {
-                return Err(ApiError::stale(served.info.qualified_resource(), &key.name));
-            }
-            Err(other) => return Err(ApiError::internal(other.to_string())),
+    Ok(())
+}
+
+/// One try at the write, on the object as it is now: the answer, or `None` when another write
+/// changed the object first and the change is to be recomputed on the newer one.
+fn attempt(
+    state: &ServerState,
+    target: &Target,
+    request: &Request<'_>,
+) -> ApiResult<Option<Written>> {
+    let served = &target.served;
+    let key = object_key(target, request.change)?;
+    // NB: a create never builds on an object of the same name; the store's Absent
+    // precondition turns one into AlreadyExists after admission, as kube-apiserver does.
+    let stored = match request.change {
+        Change::Create(_) => None,
+        _ => state.store.get(&key),
+    };
+    let current = stored
+        .as_ref()
+        .map(|s| convert::to_served(served, s.value()));
+    if current.is_none() && target.subresource.is_none() {
+        super::namespaces::check_can_create(state, target, &key.name)?;
+        if let Change::Patch(PatchType::Apply, _) = request.change {
+            authorize_create(state, request.writer.user, target, &key.name)?;
         }
     }
-    Err(ApiError::conflict(
-        served.info.qualified_resource(),
-        target.name.as_deref().unwrap_or_default(),
-        "the object changed too often while the write was retried; try again",
-    ))
+    let now = super::now();
+    let (new, kind) = compute(
+        target,
+        current.as_ref(),
+        request.change,
+        &request.manager,
+        request.force,
+        &now,
+    )?;
+    if served.behaviour.rbac() {
+        check_escalation(state, target, request.writer.user, current.as_ref(), &new)?;
+    }
+    let options = WriteOptions {
+        manager: &request.manager,
+        field_validation: request.field_validation,
+        now: &now,
+        deadline: request.writer.deadline,
+    };
+    // NB: validation stops at the deadline with an Invalid error naming the rule it did not
+    // run, rather than a 504: clients (kube-rs) retry a 504 for minutes, and the same object
+    // would take as long again.
+    let (prepared, warnings) = prepare(target, current.as_ref(), new, kind, &options)?;
+    let write = match next_step(
+        served,
+        key,
+        prepared,
+        current,
+        stored.as_ref(),
+        request.dry_run,
+    ) {
+        Step::Answer { object, created } => {
+            return Ok(Some(Written {
+                object,
+                created,
+                warnings,
+            }));
+        }
+        Step::Commit(write) => write,
+    };
+    if request
+        .writer
+        .deadline
+        .is_some_and(|deadline| Instant::now() >= deadline)
+    {
+        return Err(super::timed_out(state.options.write_timeout));
+    }
+    let committed = state.store.commit(vec![write]);
+    answer_commit(
+        state,
+        served,
+        request.change,
+        committed,
+        stored.is_none(),
+        warnings,
+    )
+}
+
+/// An RBAC object may grant only what its writer holds (or may bind or escalate).
+fn check_escalation(
+    state: &ServerState,
+    target: &Target,
+    user: &UserInfo,
+    old: Option<&Value>,
+    new: &Value,
+) -> ApiResult<()> {
+    let write = escalation::Write {
+        user,
+        behaviour: target.served.behaviour,
+        namespace: target.namespace.as_deref().unwrap_or_default(),
+        old,
+        new,
+        path_name: target.name.as_deref().unwrap_or_default(),
+    };
+    escalation::check(&state.authorizer, &state.store, &write)
+}
+
+/// What a prepared write comes to.
+enum Step {
+    /// Answer at once, storing nothing: the object is unchanged, or the request is a dry run.
+    Answer { object: Value, created: bool },
+    /// Commit this write.
+    Commit(Write),
+}
+
+/// The step a prepared write comes to, on the stored object it read (if any) and its key; a
+/// create named by `generateName` takes the name it was given.
+fn next_step(
+    served: &Served,
+    key: ObjectKey,
+    prepared: Prepared,
+    current: Option<Value>,
+    stored: Option<&StoredObject>,
+    dry_run: bool,
+) -> Step {
+    let key = match &prepared {
+        Prepared::Store(object) | Prepared::Remove(object) if stored.is_none() => ObjectKey {
+            name: object["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            ..key
+        },
+        _ => key,
+    };
+    let precondition = stored.map_or(Precondition::Absent, |s| Precondition::Version(s.rv));
+    match prepared {
+        Prepared::Unchanged => Step::Answer {
+            object: current.unwrap_or(Value::Null),
+            created: false,
+        },
+        Prepared::Store(object) if dry_run => Step::Answer {
+            object: convert::to_served(served, object),
+            created: stored.is_none(),
+        },
+        Prepared::Remove(object) if dry_run => Step::Answer {
+            object: convert::to_served(served, object),
+            created: false,
+        },
+        Prepared::Store(object) => Step::Commit(Write::Put {
+            key,
+            object,
+            precondition,
+        }),
+        Prepared::Remove(_) => Step::Commit(Write::Delete { key, precondition }),
+    }
+}
+
+/// The answer to a commit: the stored object; for a lost race, `None` when the change is
+/// retried, or the error kube-apiserver gives.
+fn answer_commit(
+    state: &ServerState,
+    served: &Served,
+    change: &Change,
+    committed: Result<Vec<Arc<Event>>, CommitError>,
+    created: bool,
+    warnings: Vec<String>,
+) -> ApiResult<Option<Written>> {
+    match committed {
+        Ok(events) => {
+            let event = &events[0];
+            state.after_commit(served);
+            let object = convert::to_served(served, event.object.value());
+            Ok(Some(Written {
+                object,
+                created,
+                warnings,
+            }))
+        }
+        Err(CommitError::AlreadyExists(key)) if matches!(change, Change::Create(_)) => Err(
+            ApiError::already_exists(served.info.qualified_resource(), &key.name),
+        ),
+        Err(
+            CommitError::AlreadyExists(_) | CommitError::Conflict(_) | CommitError::NotFound(_),
+        ) if retries(change) => Ok(None),
+        Err(CommitError::Conflict(key) | CommitError::NotFound(key)) => {
+            Err(ApiError::stale(served.info.qualified_resource(), &key.name))
+        }
+        Err(other) => Err(ApiError::internal(other.to_string())),
+    }
 }
 
 /// Whether a lost race is retried: patches are recomputed on the newer object; a PUT with an
@@ -313,100 +323,6 @@ fn object_key(target: &Target, change: &Change) -> ApiResult<ObjectKey> {
         resource: target.served.storage_key.clone(),
         namespace: target.namespace.clone().unwrap_or_default(),
         name,
-    })
-}
-
-/// The requested new object, and the kind of write it makes.
-fn compute(
-    target: &Target,
-    current: Option<&Value>,
-    change: &Change,
-    manager: &str,
-    force: bool,
-    now: &str,
-) -> ApiResult<(Value, WriteKind)> {
-    let served = &target.served;
-    let missing = || {
-        ApiError::not_found(
-            served.info.qualified_resource(),
-            target.name.as_deref().unwrap_or_default(),
-        )
-    };
-    match change {
-        Change::Create(object) => Ok((object.clone(), WriteKind::Create)),
-        Change::Update(object) => {
-            current.ok_or_else(missing)?;
-            Ok((object.clone(), WriteKind::Update))
-        }
-        Change::Patch(PatchType::Merge, body) => {
-            let current = current.ok_or_else(missing)?;
-            Ok((patch::merge_patch(current, body), WriteKind::Patch))
-        }
-        Change::Patch(PatchType::Json, body) => {
-            let current = current.ok_or_else(missing)?;
-            let patched = patch::json_patch(current, body).map_err(ApiError::from)?;
-            Ok((patched, WriteKind::Patch))
-        }
-        Change::Patch(PatchType::Strategic, body) => {
-            let current = current.ok_or_else(missing)?;
-            let patched = patch::strategic_merge_patch(current, body).map_err(ApiError::from)?;
-            Ok((patched, WriteKind::Patch))
-        }
-        Change::Patch(PatchType::Apply, config) => {
-            let mut config = config.clone();
-            let subresource = target.subresource.map(super::Subresource::name);
-            if subresource.is_some() {
-                // Only the subresource's part of an applied configuration counts.
-                let keep = config["status"].clone();
-                config = json!({ "apiVersion": config["apiVersion"], "kind": config["kind"], "metadata": config["metadata"], "status": keep });
-            } else if served.info.status_subresource
-                && let Some(map) = config.as_object_mut()
-            {
-                map.remove("status");
-            }
-            if let Some(name) = &target.name {
-                config["metadata"]["name"] = json!(name);
-            }
-            if current.is_none() && subresource.is_some() {
-                return Err(missing());
-            }
-            let request = apply::ApplyRequest {
-                manager,
-                force,
-                api_version: &served.info.api_version(),
-                time: now,
-                subresource,
-                rules: &served.merge_rules,
-            };
-            let applied =
-                apply::apply(current, &config, &request).map_err(|c| c.into_api_error())?;
-            let kind = if current.is_some() {
-                WriteKind::Apply
-            } else {
-                WriteKind::ApplyCreate
-            };
-            Ok((applied, kind))
-        }
-    }
-}
-
-/// The field manager of a write: `fieldManager`, or for non-apply writes the client's name from
-/// its User-Agent, as kube-apiserver derives it.
-fn manager_name(query: &Query, user_agent: Option<&str>, change: &Change) -> ApiResult<String> {
-    if let Some(manager) = query.field_manager()? {
-        return Ok(manager.to_owned());
-    }
-    if let Change::Patch(PatchType::Apply, _) = change {
-        return Err(ApiError::bad_request(
-            "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
-        ));
-    }
-    let agent = user_agent.unwrap_or_default();
-    let name = agent.split('/').next().unwrap_or_default();
-    Ok(if name.is_empty() {
-        "unknown".to_owned()
-    } else {
-        name.chars().take(128).collect()
     })
 }
 

@@ -84,7 +84,7 @@ impl SchemaValidator {
     }
 
     /// Whether any node of the schema has a `default`.
-    pub fn has_defaults(&self) -> bool {
+    pub(crate) fn has_defaults(&self) -> bool {
         self.has_defaults
     }
 
@@ -113,7 +113,7 @@ impl SchemaValidator {
     /// budget (as every validation is) and stopped at `deadline`: each evaluation's cost is
     /// estimated from the object's actual sizes before it runs, one over the per-call limit is
     /// refused, and once the object's budget or the deadline is spent no further rule runs.
-    pub fn validate_within(
+    pub(crate) fn validate_within(
         &self,
         object: &Value,
         old: Option<&Value>,
@@ -130,7 +130,7 @@ impl SchemaValidator {
     /// times the number of times it can run on one object, 100,000,000 for the whole schema), as
     /// kube-apiserver checks them when a CRD is written. Paths as for [`new`](Self::new); the
     /// schema's own total is reported at the empty path.
-    pub fn check_cel_costs(&self) -> Vec<FieldError> {
+    pub(crate) fn check_cel_costs(&self) -> Vec<FieldError> {
         cel_budget::check_static(&self.root)
     }
 }

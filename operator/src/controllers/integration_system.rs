@@ -57,6 +57,8 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
     )
 }
 
+/// Holds an integration system with a finalizer while applications name it, and reports its use
+/// and whether it holds in its status.
 async fn reconcile(system: Arc<IntegrationSystem>, ctx: Arc<Context>) -> Result<Action> {
     let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
     let api: Api<IntegrationSystem> = Api::all(ctx.client.clone());
@@ -74,23 +76,7 @@ async fn reconcile(system: Arc<IntegrationSystem>, ctx: Arc<Context>) -> Result<
     }
 
     let current = system.status.clone().unwrap_or_default();
-    let mut conditions = Conditions::new(&current.conditions, system.metadata.generation);
-    let in_use = in_use(&users);
-    conditions.set(IN_USE, in_use.holds, in_use.reason, in_use.message);
-    let ready = if deleting {
-        deletion_held(&users)
-    } else {
-        Verdict::pass(
-            "Registered",
-            "Applications may name the integration system in spec.integrationSystem",
-        )
-    };
-    conditions.set(READY, ready.holds, ready.reason, ready.message);
-    let desired = IntegrationSystemStatus {
-        observed_generation: system.metadata.generation,
-        conditions: conditions.into_vec(),
-        application_count: Some(i32::try_from(users.len()).unwrap_or(i32::MAX)),
-    };
+    let desired = desired_status(&system, &current, &users, deleting);
     apply_status(
         &api,
         system.as_ref(),
@@ -108,6 +94,33 @@ async fn reconcile(system: Arc<IntegrationSystem>, ctx: Arc<Context>) -> Result<
     .await;
     ctx.succeeded(&key(system.as_ref()));
     Ok(Action::requeue(ctx.config.resync))
+}
+
+/// The status the integration system should have: whether applications name it (`InUse`),
+/// whether it holds (`Ready`; while being deleted, what holds it), and how many name it.
+fn desired_status(
+    system: &IntegrationSystem,
+    current: &IntegrationSystemStatus,
+    users: &[String],
+    deleting: bool,
+) -> IntegrationSystemStatus {
+    let mut conditions = Conditions::new(&current.conditions, system.metadata.generation);
+    let in_use = in_use(users);
+    conditions.set(IN_USE, in_use.holds, in_use.reason, in_use.message);
+    let ready = if deleting {
+        deletion_held(users)
+    } else {
+        Verdict::pass(
+            "Registered",
+            "Applications may name the integration system in spec.integrationSystem",
+        )
+    };
+    conditions.set(READY, ready.holds, ready.reason, ready.message);
+    IntegrationSystemStatus {
+        observed_generation: system.metadata.generation,
+        conditions: conditions.into_vec(),
+        application_count: Some(i32::try_from(users.len()).unwrap_or(i32::MAX)),
+    }
 }
 
 /// The applications, in every namespace, that name the system (those being deleted aside), as

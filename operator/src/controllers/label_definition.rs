@@ -57,6 +57,9 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
     )
 }
 
+/// Reports in a label definition's status whether it holds: its key is its own, its schema
+/// compiles, and every value of the key in the namespace satisfies it (listing those that
+/// do not).
 async fn reconcile(definition: Arc<LabelDefinition>, ctx: Arc<Context>) -> Result<Action> {
     let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
     if definition.meta().deletion_timestamp.is_some() {
@@ -65,50 +68,9 @@ async fn reconcile(definition: Arc<LabelDefinition>, ctx: Arc<Context>) -> Resul
     let namespace = definition.namespace().ok_or(Error::Missing("namespace"))?;
     let current = definition.status.clone().unwrap_or_default();
     let mut conditions = Conditions::new(&current.conditions, definition.metadata.generation);
-
-    let definitions = ctx.stores.label_definitions.state();
-    let same_key = definitions.iter().filter(|other| {
-        other.namespace() == definition.namespace() && other.key() == definition.key()
-    });
-    let duplicate = older_claim(definition.as_ref(), same_key);
-    let compiled = ctx.label_schemas.schema_of(&definition);
-    let invalid = match compiled.as_deref() {
-        Some(Ok(validator)) => Some(invalid_labels(
-            validator,
-            definition.key(),
-            &namespace,
-            &ctx.stores.applications.state(),
-            &ctx.stores.runtimes.state(),
-        )),
-        _ => None,
-    };
-    let schema_error = match compiled.as_deref() {
-        Some(Err(message)) => Some(message.as_str()),
-        _ => None,
-    };
-    let ready = verdict(
-        definition.key(),
-        duplicate.as_deref(),
-        schema_error,
-        invalid.as_deref().unwrap_or_default(),
-    );
+    let (ready, invalid) = check_definition(&ctx, &definition, &namespace);
     conditions.set(READY, ready.holds, ready.reason, ready.message);
-
-    let desired = LabelDefinitionStatus {
-        observed_generation: definition.metadata.generation,
-        conditions: conditions.into_vec(),
-        key: Some(definition.key().to_owned()),
-        invalid_label_count: Some(
-            invalid
-                .as_ref()
-                .map_or(0, |i| i32::try_from(i.len()).unwrap_or(i32::MAX)),
-        ),
-        invalid_labels: invalid
-            .unwrap_or_default()
-            .into_iter()
-            .take(MAX_INVALID_LISTED)
-            .collect(),
-    };
+    let desired = desired_status(&definition, conditions, invalid);
     let api: Api<LabelDefinition> = Api::namespaced(ctx.client.clone(), &namespace);
     apply_status(
         &api,
@@ -127,6 +89,66 @@ async fn reconcile(definition: Arc<LabelDefinition>, ctx: Arc<Context>) -> Resul
     .await;
     ctx.succeeded(&key(definition.as_ref()));
     Ok(Action::requeue(ctx.config.resync))
+}
+
+/// `Ready`'s verdict on the definition, and the labels that break its schema (`None` when the
+/// schema does not compile, or is not known yet).
+fn check_definition(
+    ctx: &Context,
+    definition: &LabelDefinition,
+    namespace: &str,
+) -> (Verdict, Option<Vec<InvalidLabel>>) {
+    let definitions = ctx.stores.label_definitions.state();
+    let same_key = definitions.iter().filter(|other| {
+        other.namespace() == definition.namespace() && other.key() == definition.key()
+    });
+    let duplicate = older_claim(definition, same_key);
+    let compiled = ctx.label_schemas.schema_of(definition);
+    let invalid = match compiled.as_deref() {
+        Some(Ok(validator)) => Some(invalid_labels(
+            validator,
+            definition.key(),
+            namespace,
+            &ctx.stores.applications.state(),
+            &ctx.stores.runtimes.state(),
+        )),
+        _ => None,
+    };
+    let schema_error = match compiled.as_deref() {
+        Some(Err(message)) => Some(message.as_str()),
+        _ => None,
+    };
+    let ready = verdict(
+        definition.key(),
+        duplicate.as_deref(),
+        schema_error,
+        invalid.as_deref().unwrap_or_default(),
+    );
+    (ready, invalid)
+}
+
+/// The status the definition should have: its conditions, its key, and how many labels break
+/// its schema, with the first few listed.
+fn desired_status(
+    definition: &LabelDefinition,
+    conditions: Conditions,
+    invalid: Option<Vec<InvalidLabel>>,
+) -> LabelDefinitionStatus {
+    LabelDefinitionStatus {
+        observed_generation: definition.metadata.generation,
+        conditions: conditions.into_vec(),
+        key: Some(definition.key().to_owned()),
+        invalid_label_count: Some(
+            invalid
+                .as_ref()
+                .map_or(0, |i| i32::try_from(i.len()).unwrap_or(i32::MAX)),
+        ),
+        invalid_labels: invalid
+            .unwrap_or_default()
+            .into_iter()
+            .take(MAX_INVALID_LISTED)
+            .collect(),
+    }
 }
 
 /// Every application and runtime of `namespace` whose value of `key` breaks the schema, sorted

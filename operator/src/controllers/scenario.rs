@@ -52,6 +52,9 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
     )
 }
 
+/// Holds a scenario with a finalizer while objects of its namespace are in it (unless another
+/// Scenario object defines the same name), and reports its use and whether it holds in its
+/// status.
 async fn reconcile(scenario: Arc<Scenario>, ctx: Arc<Context>) -> Result<Action> {
     let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
     let namespace = scenario.namespace().ok_or(Error::Missing("namespace"))?;
@@ -68,31 +71,14 @@ async fn reconcile(scenario: Arc<Scenario>, ctx: Arc<Context>) -> Result<Action>
         &ctx.stores.runtimes.state(),
     );
     let others = &ctx.stores.scenarios.state();
-    let held = !users.is_empty() && !defined_elsewhere(&scenario, others);
-    if deleting && !held {
+    if deleting && !held(&scenario, &users, others) {
         release_finalizer(&api, scenario.as_ref(), FINALIZER).await?;
         ctx.succeeded(&key(scenario.as_ref()));
         return Ok(Action::await_change());
     }
 
     let current = scenario.status.clone().unwrap_or_default();
-    let mut conditions = Conditions::new(&current.conditions, scenario.metadata.generation);
-    let in_use = in_use(&users);
-    conditions.set(IN_USE, in_use.holds, in_use.reason, in_use.message);
-    let ready = if deleting {
-        deletion_held(&users)
-    } else {
-        older_claim(scenario.as_ref(), namesakes(&scenario, others))
-            .map_or_else(defined, |other| duplicate_of(&scenario, &other))
-    };
-    conditions.set(READY, ready.holds, ready.reason, ready.message);
-    let desired = ScenarioStatus {
-        observed_generation: scenario.metadata.generation,
-        conditions: conditions.into_vec(),
-        scenario_name: Some(scenario.scenario_name().to_owned()),
-        application_count: Some(count(users.applications.len())),
-        runtime_count: Some(count(users.runtimes.len())),
-    };
+    let desired = desired_status(&scenario, &current, &users, others, deleting);
     apply_status(
         &api,
         scenario.as_ref(),
@@ -110,6 +96,45 @@ async fn reconcile(scenario: Arc<Scenario>, ctx: Arc<Context>) -> Result<Action>
     .await;
     ctx.succeeded(&key(scenario.as_ref()));
     Ok(Action::requeue(ctx.config.resync))
+}
+
+/// The status the scenario should have: whether anything is in it (`InUse`), whether it holds
+/// (`Ready`), and how many applications and runtimes are in it.
+fn desired_status(
+    scenario: &Scenario,
+    current: &ScenarioStatus,
+    users: &Users,
+    others: &[Arc<Scenario>],
+    deleting: bool,
+) -> ScenarioStatus {
+    let mut conditions = Conditions::new(&current.conditions, scenario.metadata.generation);
+    let in_use = in_use(users);
+    conditions.set(IN_USE, in_use.holds, in_use.reason, in_use.message);
+    let ready = ready_verdict(scenario, users, others, deleting);
+    conditions.set(READY, ready.holds, ready.reason, ready.message);
+    ScenarioStatus {
+        observed_generation: scenario.metadata.generation,
+        conditions: conditions.into_vec(),
+        scenario_name: Some(scenario.scenario_name().to_owned()),
+        application_count: Some(count(users.applications.len())),
+        runtime_count: Some(count(users.runtimes.len())),
+    }
+}
+
+/// `Ready`: while being deleted, what holds the scenario; otherwise whether an older Scenario
+/// object already defines the name.
+fn ready_verdict(
+    scenario: &Scenario,
+    users: &Users,
+    others: &[Arc<Scenario>],
+    deleting: bool,
+) -> Verdict {
+    if deleting {
+        deletion_held(users)
+    } else {
+        older_claim(scenario, namesakes(scenario, others))
+            .map_or_else(defined, |other| duplicate_of(scenario, &other))
+    }
 }
 
 fn count(n: usize) -> i32 {
@@ -187,6 +212,12 @@ fn namesakes<'a>(
             && other.scenario_name() == scenario.scenario_name()
             && other.meta().deletion_timestamp.is_none()
     })
+}
+
+/// Whether the scenario must stay: objects are in it, and no other Scenario object would keep
+/// the name defined once this one goes.
+fn held(scenario: &Scenario, users: &Users, others: &[Arc<Scenario>]) -> bool {
+    !users.is_empty() && !defined_elsewhere(scenario, others)
 }
 
 /// Whether another Scenario object keeps the name defined once this one goes.

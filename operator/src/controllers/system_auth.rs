@@ -102,6 +102,9 @@ fn expand(auths: Store<SystemAuth>) -> impl Fn(&HashSet<SubjectKey>) -> Vec<Obje
     }
 }
 
+/// Gives a SystemAuth its subject as owner, drops expired one-time tokens and marks revoked
+/// certificates, and reports whether its subject exists. Requeued by the time the next token
+/// expires, or the resync period if sooner.
 async fn reconcile(auth: Arc<SystemAuth>, ctx: Arc<Context>) -> Result<Action> {
     let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
     if auth.meta().deletion_timestamp.is_some() {
@@ -121,22 +124,9 @@ async fn reconcile(auth: Arc<SystemAuth>, ctx: Arc<Context>) -> Result<Action> {
         json_patch_status(&api, &auth.name_any(), Value::Array(edits)).await?;
     }
 
-    let mut conditions = Conditions::new(&current.conditions, auth.metadata.generation);
-    let ready = subject_verdict(&auth.spec.subject, &namespace, owner.is_some());
-    conditions.set(READY, ready.holds, ready.reason, ready.message);
-    let desired = SystemAuthStatus {
-        observed_generation: auth.metadata.generation,
-        conditions: conditions.into_vec(),
-        certificate_expiry: certificate_expiry(&current, &auth.spec.revoked_certificates),
-        ..SystemAuthStatus::default()
-    };
+    let desired = desired_status(&auth, &current, &namespace, owner.is_some());
     // Only the fields this controller owns are compared and applied; the Connector's stay.
-    let mine = SystemAuthStatus {
-        observed_generation: current.observed_generation,
-        conditions: current.conditions.clone(),
-        certificate_expiry: current.certificate_expiry.clone(),
-        ..SystemAuthStatus::default()
-    };
+    let mine = owned_status(&current);
     apply_status(&api, auth.as_ref(), FIELD_MANAGER, Some(&mine), &desired).await?;
     report_ready_transition(
         &ctx,
@@ -149,6 +139,35 @@ async fn reconcile(auth: Arc<SystemAuth>, ctx: Arc<Context>) -> Result<Action> {
     let recheck = next_token_expiry(&current, now)
         .map_or(ctx.config.resync, |left| left.min(ctx.config.resync));
     Ok(Action::requeue(recheck))
+}
+
+/// The fields of the status this controller owns, as it should have them: `Ready` (whether the
+/// subject exists) and the latest expiry of a certificate that is not revoked.
+fn desired_status(
+    auth: &SystemAuth,
+    current: &SystemAuthStatus,
+    namespace: &str,
+    subject_exists: bool,
+) -> SystemAuthStatus {
+    let mut conditions = Conditions::new(&current.conditions, auth.metadata.generation);
+    let ready = subject_verdict(&auth.spec.subject, namespace, subject_exists);
+    conditions.set(READY, ready.holds, ready.reason, ready.message);
+    SystemAuthStatus {
+        observed_generation: auth.metadata.generation,
+        conditions: conditions.into_vec(),
+        certificate_expiry: certificate_expiry(current, &auth.spec.revoked_certificates),
+        ..SystemAuthStatus::default()
+    }
+}
+
+/// The fields of the stored status this controller owns, the others left empty.
+fn owned_status(current: &SystemAuthStatus) -> SystemAuthStatus {
+    SystemAuthStatus {
+        observed_generation: current.observed_generation,
+        conditions: current.conditions.clone(),
+        certificate_expiry: current.certificate_expiry.clone(),
+        ..SystemAuthStatus::default()
+    }
 }
 
 /// An owner reference to the subject, when it exists (in the cache).

@@ -20,6 +20,7 @@ use serde_json::json;
 
 use super::{
     Context, ControllerTask,
+    checks::Verdict,
     error::{Error, Result, error_policy, key},
     namesakes::older_claim,
     status::{Conditions, apply_status, report_ready_transition},
@@ -86,6 +87,9 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
     )
 }
 
+/// Sets a tenant up (its namespace, `DEFAULT` scenario and users' access) unless something
+/// stands in the way, and reports which in `Ready`. A namespace still being deleted is looked at
+/// again soon.
 async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action> {
     let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
     if tenant.meta().deletion_timestamp.is_some() {
@@ -95,47 +99,11 @@ async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action> {
     let current = tenant.status.clone().unwrap_or_default();
     let mut conditions = Conditions::new(&current.conditions, tenant.metadata.generation);
     let namespace = tenant.namespace_name().to_owned();
-
-    let system = namespace == ctx.config.system_namespace || is_system_namespace(&namespace);
-    match duplicate_of(&ctx, &tenant) {
-        // The schema refuses the well-known system namespaces; this also covers an operator
-        // installed in a namespace of another name.
-        _ if system => conditions.set(
-            READY,
-            false,
-            "SystemNamespace",
-            format!("Namespace {namespace} belongs to the system and can never be a tenant's; set spec.namespace"),
-        ),
-        Some(other) => conditions.set(
-            READY,
-            false,
-            "DuplicateExternalId",
-            format!("Tenant {other} already has external id {:?}; external ids are unique", tenant.spec.external_id),
-        ),
-        None => match ensure_namespace(&ctx, &tenant, &namespace).await? {
-            NamespaceState::Ready => {
-                ensure_default_scenario(&ctx, &namespace).await?;
-                tenant_access::ensure(&ctx, &tenant, &namespace).await?;
-                conditions.set(READY, true, "NamespaceReady", format!("Namespace {namespace} holds the tenant's objects"));
-            }
-            NamespaceState::Foreign => conditions.set(
-                READY,
-                false,
-                "NamespaceConflict",
-                format!(
-                    "Namespace {namespace} exists and does not belong to this tenant; label it {TENANT_LABEL}={} to hand it over, or set spec.namespace",
-                    tenant.name_any()
-                ),
-            ),
-            NamespaceState::Terminating => conditions.set(
-                READY,
-                false,
-                "NamespaceTerminating",
-                format!("Namespace {namespace} is being deleted; it is created again once it is gone"),
-            ),
-        },
-    }
-
+    let ready = match refusal(&ctx, &tenant, &namespace) {
+        Some(refused) => refused,
+        None => set_up(&ctx, &tenant, &namespace).await?,
+    };
+    conditions.set(READY, ready.holds, ready.reason, ready.message);
     let desired = TenantStatus {
         observed_generation: tenant.metadata.generation,
         conditions: conditions.into_vec(),
@@ -158,14 +126,71 @@ async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action> {
     )
     .await;
     ctx.succeeded(&key(tenant.as_ref()));
+    Ok(Action::requeue(recheck_after(&ctx, &desired)))
+}
+
+/// Why the tenant may not be set up in `namespace`: the namespace belongs to the system, or an
+/// older tenant claims the same external id.
+fn refusal(ctx: &Context, tenant: &Tenant, namespace: &str) -> Option<Verdict> {
+    let system = namespace == ctx.config.system_namespace || is_system_namespace(namespace);
+    match duplicate_of(ctx, tenant) {
+        // The schema refuses the well-known system namespaces; this also covers an operator
+        // installed in a namespace of another name.
+        _ if system => Some(Verdict::fail(
+            "SystemNamespace",
+            format!(
+                "Namespace {namespace} belongs to the system and can never be a tenant's; set spec.namespace"
+            ),
+        )),
+        Some(other) => Some(Verdict::fail(
+            "DuplicateExternalId",
+            format!(
+                "Tenant {other} already has external id {:?}; external ids are unique",
+                tenant.spec.external_id
+            ),
+        )),
+        None => None,
+    }
+}
+
+/// Creates or adopts the tenant's namespace, then its `DEFAULT` scenario and its users' access;
+/// or says why the namespace cannot be the tenant's (yet).
+async fn set_up(ctx: &Context, tenant: &Tenant, namespace: &str) -> Result<Verdict> {
+    let verdict = match ensure_namespace(ctx, tenant, namespace).await? {
+        NamespaceState::Ready => {
+            ensure_default_scenario(ctx, namespace).await?;
+            tenant_access::ensure(ctx, tenant, namespace).await?;
+            Verdict::pass(
+                "NamespaceReady",
+                format!("Namespace {namespace} holds the tenant's objects"),
+            )
+        }
+        NamespaceState::Foreign => Verdict::fail(
+            "NamespaceConflict",
+            format!(
+                "Namespace {namespace} exists and does not belong to this tenant; label it {TENANT_LABEL}={} to hand it over, or set spec.namespace",
+                tenant.name_any()
+            ),
+        ),
+        NamespaceState::Terminating => Verdict::fail(
+            "NamespaceTerminating",
+            format!("Namespace {namespace} is being deleted; it is created again once it is gone"),
+        ),
+    };
+    Ok(verdict)
+}
+
+/// When to look at the tenant again: soon while its namespace is still being deleted, else
+/// after the resync period.
+fn recheck_after(ctx: &Context, desired: &TenantStatus) -> std::time::Duration {
     if desired
         .conditions
         .iter()
         .any(|c| c.type_ == READY && c.reason == "NamespaceTerminating")
     {
-        return Ok(Action::requeue(std::time::Duration::from_secs(2)));
+        return std::time::Duration::from_secs(2);
     }
-    Ok(Action::requeue(ctx.config.resync))
+    ctx.config.resync
 }
 
 /// The older tenant that already claims this tenant's external id, if any.

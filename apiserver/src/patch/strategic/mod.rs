@@ -14,8 +14,6 @@ mod strategy;
 
 use serde_json::{Map, Value};
 
-pub use strategy::ListStrategy;
-
 use super::PatchError;
 
 const PATCH: &str = "$patch";

@@ -77,6 +77,8 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
     })
 }
 
+/// Observes what the application names, downloads the specs due, calls the webhooks due, and
+/// writes the status from all of it. Requeued when a download or delivery is next retried.
 #[tracing::instrument(skip_all, fields(name = %app.name_any(), namespace = app.namespace().unwrap_or_default()))]
 async fn reconcile(
     app: Arc<Application>,
@@ -102,11 +104,8 @@ async fn reconcile(
     let secrets = NamespaceSecrets::new(ctx.client.clone(), &namespace);
 
     let plan = fetch::plan(&app, &previous, refetching, &now);
-    let base = if plan.has_first_attempts() {
-        report_fetching(&ctx, &app, &memory, &plan, &observed, &previous, &now).await?
-    } else {
-        previous.clone()
-    };
+    let base =
+        status_before_fetching(&ctx, &app, &memory, &plan, &observed, &previous, &now).await?;
     let definitions = fetch::run(&ctx, &app, plan, &previous, &secrets, &now).await?;
     let deliveries =
         webhooks::run(&ctx, &app, &observed.runtimes, &previous, &secrets, &now).await?;
@@ -127,16 +126,27 @@ async fn reconcile(
     )
     .await;
     ctx.succeeded(&key(app.as_ref()));
+    Ok(Action::requeue(wake_after(&ctx, &definitions, &deliveries)))
+}
+
+/// When to look at the application again: when the next download or delivery is retried, or
+/// after the resync period if sooner; never sooner than [`MIN_REQUEUE`].
+fn wake_after(
+    ctx: &Context,
+    definitions: &fetch::Definitions,
+    deliveries: &webhooks::Deliveries,
+) -> Duration {
     let wake = [definitions.retry_in, deliveries.retry_in]
         .into_iter()
         .flatten()
         .fold(ctx.config.resync, Duration::min);
-    Ok(Action::requeue(wake.max(MIN_REQUEUE)))
+    wake.max(MIN_REQUEUE)
 }
 
-/// Writes the status with the first downloads marked `INITIAL` (`SpecsFetched=Unknown`) before
-/// they run; returns it.
-async fn report_fetching(
+/// The status the downloads start from: when the plan has first downloads, the status with them
+/// marked `INITIAL` (`SpecsFetched=Unknown`), written before they run; otherwise the previous
+/// status.
+async fn status_before_fetching(
     ctx: &Context,
     app: &Application,
     memory: &Memory,
@@ -145,6 +155,9 @@ async fn report_fetching(
     previous: &ApplicationStatus,
     now: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
 ) -> Result<ApplicationStatus> {
+    if !plan.has_first_attempts() {
+        return Ok(previous.clone());
+    }
     let definitions = plan.interim(app, now);
     let unchanged = webhooks::unchanged(app, previous);
     let refetched = previous.observed_refetch.clone();

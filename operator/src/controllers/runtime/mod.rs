@@ -140,6 +140,9 @@ fn lease_owners(watches: &Watches) -> impl Stream<Item = ObjectRef<Runtime>> + S
         })
 }
 
+/// Brings a runtime's status up to date: its scenarios and applications, whether its
+/// configuration holds (`Ready`), and whether its agent's heartbeat is current (`Available`).
+/// Requeued by the time the heartbeat would expire, or the resync period if sooner.
 async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action> {
     let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
     if runtime.meta().deletion_timestamp.is_some() {
@@ -148,66 +151,12 @@ async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action> {
     let namespace = runtime.namespace().ok_or(Error::Missing("namespace"))?;
     let current = runtime.status.clone().unwrap_or_default();
     let mut conditions = Conditions::new(&current.conditions, runtime.metadata.generation);
-
     let scenarios = effective_scenarios(runtime.spec.scenarios.as_deref());
-    let tenant_namespace = ctx.stores.is_tenant_namespace(&namespace);
-    let all_scenarios = ctx.stores.scenarios.state();
-    let references = missing_scenarios(&namespace, &scenarios, &all_scenarios, tenant_namespace)
-        .unwrap_or_else(|| {
-            Verdict::pass("ScenariosExist", "Every scenario the runtime is in exists")
-        });
-    let definitions = ctx.stores.label_definitions.state();
-    let problems = check(
-        &ctx.label_schemas,
-        &definitions,
-        &namespace,
-        &runtime.spec.labels,
-    );
-    set_with_summary(
-        &mut conditions,
-        &[
-            (REFERENCES_RESOLVED, &references),
-            (LABELS_VALID, &labels_valid(&problems)),
-        ],
-        ready(),
-    );
-
+    check_configuration(&ctx, &runtime, &namespace, &scenarios, &mut conditions);
     let now = Timestamp::now();
-    let beat = heartbeat(
-        &runtime.name_any(),
-        &namespace,
-        &ctx.stores.leases.state(),
-        ctx.config.heartbeat_grace,
-        now,
-    );
-    set_available(&mut conditions, &runtime.name_any(), &namespace, &beat);
-
-    let applications = applications_of(&runtime, &ctx.stores.applications.state());
-    let desired = RuntimeStatus {
-        observed_generation: runtime.metadata.generation,
-        conditions: conditions.into_vec(),
-        scenario_summary: scenario_summary(&scenarios),
-        scenarios,
-        application_count: Some(i32::try_from(applications.len()).unwrap_or(i32::MAX)),
-        applications: listed(&applications),
-        agent: beat.reported(current.agent.as_ref()),
-    };
-    // NB: once the agent record is dropped, an API server may keep `agent: {}`; that is no record.
-    let mut stored = runtime.status.clone();
-    if let Some(stored) = stored.as_mut()
-        && stored.agent == Some(AgentStatus::default())
-    {
-        stored.agent = None;
-    }
-    let api: Api<Runtime> = Api::namespaced(ctx.client.clone(), &namespace);
-    apply_status(
-        &api,
-        runtime.as_ref(),
-        FIELD_MANAGER,
-        stored.as_ref(),
-        &desired,
-    )
-    .await?;
+    let beat = check_heartbeat(&ctx, &runtime, &namespace, now, &mut conditions);
+    let desired = desired_status(&ctx, &runtime, &current, scenarios, conditions, &beat);
+    write_status(&ctx, &runtime, &namespace, &desired).await?;
     report_ready_transition(
         &ctx,
         runtime.as_ref(),
@@ -220,6 +169,98 @@ async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action> {
         .expires_in(now)
         .map_or(ctx.config.resync, |left| left.min(ctx.config.resync));
     Ok(Action::requeue(recheck))
+}
+
+/// Sets whether the runtime's scenarios exist and its labels satisfy their definitions, and
+/// `Ready` from both.
+fn check_configuration(
+    ctx: &Context,
+    runtime: &Runtime,
+    namespace: &str,
+    scenarios: &[String],
+    conditions: &mut Conditions,
+) {
+    let tenant_namespace = ctx.stores.is_tenant_namespace(namespace);
+    let all_scenarios = ctx.stores.scenarios.state();
+    let references = missing_scenarios(namespace, scenarios, &all_scenarios, tenant_namespace)
+        .unwrap_or_else(|| {
+            Verdict::pass("ScenariosExist", "Every scenario the runtime is in exists")
+        });
+    let definitions = ctx.stores.label_definitions.state();
+    let problems = check(
+        &ctx.label_schemas,
+        &definitions,
+        namespace,
+        &runtime.spec.labels,
+    );
+    set_with_summary(
+        conditions,
+        &[
+            (REFERENCES_RESOLVED, &references),
+            (LABELS_VALID, &labels_valid(&problems)),
+        ],
+        ready(),
+    );
+}
+
+/// Reads the agent's heartbeat from its Lease and sets `Available` from it.
+fn check_heartbeat(
+    ctx: &Context,
+    runtime: &Runtime,
+    namespace: &str,
+    now: Timestamp,
+    conditions: &mut Conditions,
+) -> heartbeat::Heartbeat {
+    let beat = heartbeat(
+        &runtime.name_any(),
+        namespace,
+        &ctx.stores.leases.state(),
+        ctx.config.heartbeat_grace,
+        now,
+    );
+    set_available(conditions, &runtime.name_any(), namespace, &beat);
+    beat
+}
+
+/// The status the runtime should have: the checks' conditions, its scenarios, the applications
+/// it sees and what its agent last reported.
+fn desired_status(
+    ctx: &Context,
+    runtime: &Runtime,
+    current: &RuntimeStatus,
+    scenarios: Vec<String>,
+    conditions: Conditions,
+    beat: &heartbeat::Heartbeat,
+) -> RuntimeStatus {
+    let applications = applications_of(runtime, &ctx.stores.applications.state());
+    RuntimeStatus {
+        observed_generation: runtime.metadata.generation,
+        conditions: conditions.into_vec(),
+        scenario_summary: scenario_summary(&scenarios),
+        scenarios,
+        application_count: Some(i32::try_from(applications.len()).unwrap_or(i32::MAX)),
+        applications: listed(&applications),
+        agent: beat.reported(current.agent.as_ref()),
+    }
+}
+
+/// Writes the desired status, unless the stored one already says the same.
+async fn write_status(
+    ctx: &Context,
+    runtime: &Runtime,
+    namespace: &str,
+    desired: &RuntimeStatus,
+) -> Result<()> {
+    // NB: once the agent record is dropped, an API server may keep `agent: {}`; that is no record.
+    let mut stored = runtime.status.clone();
+    if let Some(stored) = stored.as_mut()
+        && stored.agent == Some(AgentStatus::default())
+    {
+        stored.agent = None;
+    }
+    let api: Api<Runtime> = Api::namespaced(ctx.client.clone(), namespace);
+    apply_status(&api, runtime, FIELD_MANAGER, stored.as_ref(), desired).await?;
+    Ok(())
 }
 
 /// Whether every label satisfies its definition's schema.

@@ -1,0 +1,104 @@
+//! Opening the store: every object and the retained change history loaded from the database,
+//! with the indexes the store keeps in memory rebuilt.
+
+use std::{
+    collections::HashMap,
+    path::Path,
+    sync::{Arc, Mutex},
+    time::Instant,
+};
+
+use tokio::sync::broadcast;
+
+use super::{
+    Event, EventType, MetaSummary, ObjectKey, State, Store, StoreOptions, StoredObject,
+    follow::WAKE_CAPACITY, history::History, sqlite::Database,
+};
+
+impl Store {
+    /// Opens the store in `path` (a SQLite file), loading every object and the retained events.
+    pub(crate) fn open(path: &Path, options: StoreOptions) -> Result<Self, rusqlite::Error> {
+        let database = Database::open(path)?;
+        let mut state = State {
+            rv: database.last_rv()?,
+            objects: HashMap::new(),
+            dependents: HashMap::new(),
+            history: History::new(options.limits()),
+            database,
+            last_changes: HashMap::new(),
+        };
+        state.load_objects()?;
+        let loaded_at = Instant::now();
+        state.load_history(loaded_at)?;
+        // Bounds lowered since the last run apply at once, to memory and database alike.
+        state.expire(loaded_at)?;
+        let (changes, _) = broadcast::channel(WAKE_CAPACITY);
+        Ok(Self {
+            state: Mutex::new(state),
+            changes,
+        })
+    }
+}
+
+impl State {
+    /// Loads every object, indexing each by its owners and counting it as its resource's latest
+    /// change when it is the newest.
+    fn load_objects(&mut self) -> Result<(), rusqlite::Error> {
+        for loaded in self.database.load_objects()? {
+            let meta = MetaSummary::of(&serde_json::from_slice(&loaded.json).unwrap_or_default());
+            for owner in &meta.owners {
+                self.dependents
+                    .entry(owner.clone())
+                    .or_default()
+                    .insert(loaded.key.clone());
+            }
+            let stored = StoredObject {
+                rv: loaded.rv,
+                json: loaded.json,
+                meta: Arc::new(meta),
+            };
+            let last = self
+                .last_changes
+                .entry(loaded.key.resource.clone())
+                .or_default();
+            *last = (*last).max(loaded.rv);
+            self.objects
+                .entry(loaded.key.resource)
+                .or_default()
+                .insert((loaded.key.namespace, loaded.key.name), stored);
+        }
+        Ok(())
+    }
+
+    /// Loads the retained changes into the history, as if they happened at `loaded_at`.
+    fn load_history(&mut self, loaded_at: Instant) -> Result<(), rusqlite::Error> {
+        // The state of each object before an event is the one its previous event left; selector
+        // watches replaying after a restart need it to tell objects leaving their selection.
+        let mut last_seen: HashMap<ObjectKey, StoredObject> = HashMap::new();
+        for loaded in self.database.load_events()? {
+            let meta = MetaSummary::of(&serde_json::from_slice(&loaded.json).unwrap_or_default());
+            let object = StoredObject {
+                rv: loaded.rv,
+                json: loaded.json,
+                meta: Arc::new(meta),
+            };
+            let previous = match loaded.type_ {
+                EventType::Added => None,
+                EventType::Modified => last_seen.insert(loaded.key.clone(), object.clone()),
+                EventType::Deleted => last_seen.remove(&loaded.key),
+            };
+            if loaded.type_ == EventType::Added {
+                last_seen.insert(loaded.key.clone(), object.clone());
+            }
+            let event = Arc::new(Event {
+                rv: loaded.rv,
+                key: loaded.key,
+                type_: loaded.type_,
+                object,
+                previous,
+            });
+            self.history.push(event, loaded_at);
+        }
+        Ok(())
+    }
+}
