@@ -232,5 +232,4 @@ pub fn definition_status(
 }
 
 #[cfg(test)]
-#[path = "children_tests.rs"]
 mod tests;

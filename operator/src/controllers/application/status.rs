@@ -213,5 +213,4 @@ fn ready<'a>(
 }
 
 #[cfg(test)]
-#[path = "status_tests.rs"]
 mod tests;
