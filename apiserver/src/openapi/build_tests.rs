@@ -168,9 +168,8 @@ fn same_resources_give_the_same_bytes_and_hash_in_any_order() {
     );
 }
 
-// How long building takes is measured by `cargo bench -p compass --bench openapi`; this test
-// checks what the bench times: a build for a second version of every CRD, and the update after
-// one CRD changes.
+// How long the documents take to build and to update is measured through the server by `cargo
+// bench -p compass --bench openapi`; this test keeps what a build for that set must do.
 #[test]
 fn a_second_version_of_every_crd_is_documented_apart_and_updated_alone() {
     let mut resources = all_resources();
