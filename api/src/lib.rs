@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod client;
+pub mod connector;
 pub mod director;
 pub mod errors;
 pub mod gateway;

@@ -43,6 +43,11 @@ pub struct ApiConfig {
     /// External id of the installation's default tenant, put into the playground's `Tenant`
     /// header.
     pub playground_tenant: Option<String>,
+    /// The URL callers reach the API at (`https://host:port`), for the Connector URLs handed out
+    /// with one-time tokens; without it, the host each caller reached.
+    pub public_url: Option<String>,
+    /// How long one-time tokens stay valid.
+    pub token_lifetimes: crate::connector::tokens::TokenLifetimes,
 }
 
 impl Default for ApiConfig {
@@ -54,6 +59,8 @@ impl Default for ApiConfig {
             max_body_bytes: 4 * 1024 * 1024,
             system_namespace: "compass-system".to_owned(),
             playground_tenant: None,
+            public_url: None,
+            token_lifetimes: crate::connector::tokens::TokenLifetimes::default(),
         }
     }
 }
@@ -66,6 +73,7 @@ pub struct Api {
     max_body_bytes: usize,
     limits: Limits,
     playground_tenant: Option<String>,
+    public_url: Option<String>,
 }
 
 impl Api {
@@ -78,6 +86,7 @@ impl Api {
             config.scopes,
             config.limits,
             config.system_namespace,
+            config.token_lifetimes,
         );
         let api = Self {
             schema,
@@ -86,6 +95,7 @@ impl Api {
             max_body_bytes: config.max_body_bytes,
             limits: config.limits,
             playground_tenant: config.playground_tenant,
+            public_url: config.public_url,
         };
         Arc::new(api)
     }
@@ -161,7 +171,8 @@ async fn director(State(api): State<Arc<Api>>, headers: HeaderMap, body: Body) -
         return error_response(StatusCode::BAD_REQUEST, "INVALID_INPUT", &message);
     }
     let budget = AnswerBudget::new(api.limits.answer_bytes);
-    let request = request.data(caller).data(budget);
+    let public_url = crate::connector::PublicUrl::of(api.public_url.as_deref(), &headers);
+    let request = request.data(caller).data(budget).data(public_url);
     GraphQLResponse::from(api.schema.execute_batch(request).await).into_response()
 }
 

@@ -36,6 +36,11 @@ pub fn subject_tag(namespace: &str, kind: &SubjectKind, name: &str) -> String {
     format!("subject\0{namespace}\0{kind:?}\0{name}")
 }
 
+/// Tag of the system auth holding a one-time token, by the token's digest.
+pub fn token_tag(digest: &str) -> String {
+    format!("token\0{digest}")
+}
+
 /// Tenants, by external id.
 pub fn tenants() -> Indexing<Tenant> {
     Indexing {
@@ -80,13 +85,16 @@ pub fn label_definitions() -> Indexing<LabelDefinition> {
     }
 }
 
-/// System auths, by subject.
+/// System auths, by subject and by the digests of their one-time tokens.
 pub fn system_auths() -> Indexing<SystemAuth> {
     Indexing {
         tags: |auth| {
             let namespace = auth.namespace().unwrap_or_default();
             let subject = &auth.spec.subject;
-            vec![subject_tag(&namespace, &subject.kind, &subject.name)]
+            let tokens = auth.status.iter().flat_map(|s| &s.one_time_tokens);
+            std::iter::once(subject_tag(&namespace, &subject.kind, &subject.name))
+                .chain(tokens.map(|t| token_tag(&t.token_hash)))
+                .collect()
         },
         ..Indexing::default()
     }

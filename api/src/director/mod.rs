@@ -107,8 +107,10 @@ pub fn build_schema(
     scopes: ScopesConfig,
     limits: Limits,
     system_namespace: String,
+    token_lifetimes: crate::connector::tokens::TokenLifetimes,
 ) -> DirectorSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .data(token_lifetimes)
         .data(caches)
         .data(client)
         .data(scopes)

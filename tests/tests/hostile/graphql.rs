@@ -29,13 +29,12 @@ const REFUSALS: [&str; 7] = [
 ];
 
 /// Fields that act on no tenant: the answer to them does not depend on the `Tenant` header.
-const GLOBAL_FIELDS: [&str; 9] = [
+const GLOBAL_FIELDS: [&str; 8] = [
     "viewer",
     "tenants",
     "integrationSystem",
     "applicationTemplates",
     "healthChecks",
-    "requestOneTimeToken",
     "requestClientCredentials",
     "unregisterIntegrationSystem",
     "deleteSystemAuthForIntegrationSystem",

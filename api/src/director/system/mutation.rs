@@ -1,17 +1,25 @@
 //! Mutations issuing client identities: one-time tokens and OAuth client credentials.
 
-use async_graphql::Object;
+use async_graphql::{Context, Object};
+use base64::Engine;
+use compass_crds::{SubjectKind, TokenPurpose};
+use kube::ResourceExt;
 
 use super::types::{OneTimeTokenForApplication, OneTimeTokenForRuntime};
 use crate::{
-    director::system_auths::SystemAuth,
+    connector::{PublicUrl, tokens},
+    director::{
+        context::{caches, client, tenant},
+        lookup::{application_in, runtime_in},
+        system_auths::SystemAuth,
+    },
     errors::{ApiResult, Code, error},
     scopes::Scopes,
 };
 
-/// Mutations issuing client identities. The Connector issues one-time tokens and client
-/// credentials in a later version; until then these answer `NOT_AVAILABLE` rather than hand out
-/// credentials that would not work.
+/// Mutations issuing client identities. One-time tokens are issued; the Connector that redeems
+/// them, and OAuth client credentials, come in a later version: those answer `NOT_AVAILABLE`
+/// rather than hand out credentials that would not work.
 #[derive(Default)]
 pub struct SystemMutation;
 
@@ -24,26 +32,80 @@ fn not_available(what: &str) -> async_graphql::Error {
     )
 }
 
+/// Issues a pairing token for `subject` of `namespace`.
+async fn issue(
+    ctx: &Context<'_>,
+    namespace: &str,
+    (kind, name): &(SubjectKind, String),
+    lifetime: std::time::Duration,
+) -> ApiResult<String> {
+    let subject = (*kind, name.as_str());
+    let (client, caches) = (client(ctx), caches(ctx));
+    tokens::issue(
+        &client,
+        caches,
+        namespace,
+        subject,
+        TokenPurpose::Pairing,
+        lifetime,
+    )
+    .await
+}
+
+/// `raw` and `rawEncoded` of a token: `{"token","connectorURL"}` as JSON, and that in base64.
+fn raw(token: &str, connector_url: &str) -> (String, String) {
+    let raw = serde_json::json!({ "token": token, "connectorURL": connector_url }).to_string();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&raw);
+    (raw, encoded)
+}
+
 #[Object]
 impl SystemMutation {
-    /// A one-time token for a runtime's agent to pair with.
+    /// A one-time token for a runtime's agent to pair with at the Connector (valid 60 minutes by
+    /// default). The token is shown once: only its digest is stored.
     #[graphql(guard = "Scopes::mutation(\"requestOneTimeTokenForRuntime\")")]
     async fn request_one_time_token_for_runtime(
         &self,
+        ctx: &Context<'_>,
         id: async_graphql::ID,
     ) -> ApiResult<OneTimeTokenForRuntime> {
-        let _ = id;
-        Err(not_available("requestOneTimeTokenForRuntime"))
+        let scope = tenant(ctx)?;
+        let runtime = runtime_in(caches(ctx), &scope.namespace, &id)?;
+        let lifetime = ctx.data::<tokens::TokenLifetimes>()?.runtime;
+        let subject = (SubjectKind::Runtime, runtime.name_any());
+        let token = issue(ctx, &scope.namespace, &subject, lifetime).await?;
+        let url = ctx.data::<PublicUrl>()?.connector();
+        let (raw, raw_encoded) = raw(&token, &url);
+        Ok(OneTimeTokenForRuntime {
+            token,
+            connector_url: url,
+            raw: Some(raw),
+            raw_encoded: Some(raw_encoded),
+        })
     }
 
-    /// A one-time token for an application to pair with.
+    /// A one-time token for an application to pair with at the Connector (valid 5 minutes by
+    /// default). The token is shown once: only its digest is stored.
     #[graphql(guard = "Scopes::mutation(\"requestOneTimeTokenForApplication\")")]
     async fn request_one_time_token_for_application(
         &self,
+        ctx: &Context<'_>,
         id: async_graphql::ID,
     ) -> ApiResult<OneTimeTokenForApplication> {
-        let _ = id;
-        Err(not_available("requestOneTimeTokenForApplication"))
+        let scope = tenant(ctx)?;
+        let application = application_in(caches(ctx), &scope.namespace, &id)?;
+        let lifetime = ctx.data::<tokens::TokenLifetimes>()?.application;
+        let subject = (SubjectKind::Application, application.name_any());
+        let token = issue(ctx, &scope.namespace, &subject, lifetime).await?;
+        let url = ctx.data::<PublicUrl>()?.connector();
+        let (raw, raw_encoded) = raw(&token, &url);
+        Ok(OneTimeTokenForApplication {
+            legacy_connector_url: format!("{url}?token={token}"),
+            token,
+            connector_url: url,
+            raw: Some(raw),
+            raw_encoded: Some(raw_encoded),
+        })
     }
 
     /// OAuth client credentials for a runtime.

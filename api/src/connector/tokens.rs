@@ -1,0 +1,220 @@
+//! One-time tokens: 256 random bits handed to the caller once and stored only as a SHA-256 digest
+//! in the subject's SystemAuth status, with what it is for, when it expires and whether it was
+//! used. Issuing and redeeming are read-modify-write cycles on the SystemAuth guarded by its
+//! resourceVersion, so any number of API replicas agree: a token is redeemed exactly once.
+
+use std::time::Duration;
+
+use base64::Engine;
+use compass_cache::kinds::{subject_tag, token_tag};
+use compass_crds::{
+    OneTimeTokenRecord, SubjectKind, SystemAuth, SystemAuthSpec, SystemAuthStatus,
+    SystemAuthSubject, TokenPurpose,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::{
+    Api, Client,
+    api::{ObjectMeta, PostParams},
+};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    errors::{ApiResult, Code, error, from_kube},
+    state::Caches,
+};
+
+/// How long tokens stay valid, by what they are for.
+#[derive(Clone, Copy, Debug)]
+pub struct TokenLifetimes {
+    /// A token for an application to pair with (the original's default: 5 minutes).
+    pub application: Duration,
+    /// A token for a runtime's agent to pair with (60 minutes: an agent may start late).
+    pub runtime: Duration,
+    /// A token for signing one certificate request (5 minutes).
+    pub certificate_signing: Duration,
+}
+
+impl Default for TokenLifetimes {
+    fn default() -> Self {
+        Self {
+            application: Duration::from_secs(5 * 60),
+            runtime: Duration::from_secs(60 * 60),
+            certificate_signing: Duration::from_secs(5 * 60),
+        }
+    }
+}
+
+/// At most this many token records a SystemAuth holds (the schema's bound); the operator
+/// removes expired ones.
+const MAX_RECORDS: usize = 20;
+
+/// How many times a write that lost a race with another writer is tried again.
+const ATTEMPTS: usize = 16;
+
+/// The digest a token is stored as: `sha256:` and the hexadecimal SHA-256 of the token.
+pub fn token_digest(token: &str) -> String {
+    let hex: String = Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256:{hex}")
+}
+
+/// A fresh token: 32 random bytes, base64url without padding.
+fn fresh_token() -> ApiResult<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        tracing::error!(error = %e, "The system's random source failed");
+        error(Code::Internal, "Internal Server Error: no random source")
+    })?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Issues a token for the subject `kind`/`name` of `namespace`, recorded in its SystemAuth (made
+/// now if it has none); returns the token, which is never stored.
+pub async fn issue(
+    client: &Client,
+    caches: &Caches,
+    namespace: &str,
+    subject: (SubjectKind, &str),
+    purpose: TokenPurpose,
+    lifetime: Duration,
+) -> ApiResult<String> {
+    let token = fresh_token()?;
+    let api: Api<SystemAuth> = Api::namespaced(client.clone(), namespace);
+    let name = system_auth_of(&api, caches, namespace, subject).await?;
+    let now = jiff::Timestamp::now();
+    let expires = now
+        .checked_add(jiff::SignedDuration::try_from(lifetime).unwrap_or_default())
+        .unwrap_or(now);
+    let record = OneTimeTokenRecord {
+        token_hash: token_digest(&token),
+        purpose,
+        issued_at: Time(now),
+        expires_at: Time(expires),
+        used: false,
+        used_at: None,
+    };
+    update_status(&api, &name, |status| {
+        status.one_time_tokens.retain(|t| t.expires_at.0 > now);
+        if status.one_time_tokens.len() >= MAX_RECORDS {
+            return Err(error(
+                Code::Conflict,
+                format!(
+                    "too many one-time tokens outstanding for {name}: at most {MAX_RECORDS} may be unexpired; use or wait out one first"
+                ),
+            ));
+        }
+        status.one_time_tokens.push(record.clone());
+        Ok(())
+    })
+    .await?;
+    Ok(token)
+}
+
+/// Redeems `token` for `purpose`: marks it used and returns the SystemAuth it was issued for.
+/// Of any number of concurrent redemptions of one token, on any replica, exactly one succeeds.
+pub async fn redeem(
+    client: &Client,
+    caches: &Caches,
+    token: &str,
+    purpose: TokenPurpose,
+) -> ApiResult<SystemAuth> {
+    let digest = token_digest(token);
+    let refused = || {
+        error(
+            Code::Unauthenticated,
+            "the one-time token is not valid: unknown, already used or expired",
+        )
+    };
+    let holder = caches
+        .system_auths
+        .tagged(&token_tag(&digest))
+        .into_iter()
+        .next()
+        .ok_or_else(refused)?;
+    let namespace = holder.metadata.namespace.clone().unwrap_or_default();
+    let name = holder.metadata.name.clone().unwrap_or_default();
+    let api: Api<SystemAuth> = Api::namespaced(client.clone(), &namespace);
+    let now = jiff::Timestamp::now();
+    update_status(&api, &name, |status| {
+        let record = status
+            .one_time_tokens
+            .iter_mut()
+            .find(|t| t.token_hash == digest && t.purpose == purpose)
+            .ok_or_else(refused)?;
+        if record.used || record.expires_at.0 <= now {
+            return Err(refused());
+        }
+        record.used = true;
+        record.used_at = Some(Time(now));
+        Ok(())
+    })
+    .await
+}
+
+/// The name of the subject's SystemAuth: the oldest one not being deleted, or a new one.
+async fn system_auth_of(
+    api: &Api<SystemAuth>,
+    caches: &Caches,
+    namespace: &str,
+    (kind, name): (SubjectKind, &str),
+) -> ApiResult<String> {
+    let existing = caches
+        .system_auths
+        .tagged(&subject_tag(namespace, &kind, name))
+        .into_iter()
+        .filter(|a| a.metadata.deletion_timestamp.is_none())
+        .min_by_key(|a| a.metadata.creation_timestamp.as_ref().map(|t| t.0));
+    if let Some(existing) = existing {
+        return Ok(existing.metadata.name.clone().unwrap_or_default());
+    }
+    let object = SystemAuth {
+        metadata: ObjectMeta {
+            generate_name: Some(format!("{}-", name.chars().take(40).collect::<String>())),
+            namespace: Some(namespace.to_owned()),
+            ..ObjectMeta::default()
+        },
+        spec: SystemAuthSpec {
+            subject: SystemAuthSubject {
+                kind,
+                name: name.to_owned(),
+            },
+            revoked_certificates: Vec::new(),
+        },
+        status: None,
+    };
+    let created = api
+        .create(&PostParams::default(), &object)
+        .await
+        .map_err(|e| from_kube(e, "SystemAuth", name))?;
+    Ok(created.metadata.name.unwrap_or_default())
+}
+
+/// Reads the SystemAuth from the API server, changes its status with `change`, and writes it
+/// back guarded by the resourceVersion it read; a lost race reads and decides again.
+async fn update_status(
+    api: &Api<SystemAuth>,
+    name: &str,
+    change: impl Fn(&mut SystemAuthStatus) -> ApiResult<()>,
+) -> ApiResult<SystemAuth> {
+    for _ in 0..ATTEMPTS {
+        let mut object = api
+            .get(name)
+            .await
+            .map_err(|e| from_kube(e, "SystemAuth", name))?;
+        change(object.status.get_or_insert_with(SystemAuthStatus::default))?;
+        match api
+            .replace_status(name, &PostParams::default(), &object)
+            .await
+        {
+            Ok(written) => return Ok(written),
+            Err(kube::Error::Api(status)) if status.code == 409 => continue,
+            Err(e) => return Err(from_kube(e, "SystemAuth", name)),
+        }
+    }
+    Err(error(
+        Code::Conflict,
+        format!("SystemAuth {name} changed too often to be updated; try again"),
+    ))
+}
