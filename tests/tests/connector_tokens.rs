@@ -8,7 +8,7 @@ use compass_api::{
     state::Caches,
 };
 use compass_crds::{SystemAuth, TokenPurpose, well_known::DEFAULT_TENANT_NAMESPACE};
-use compass_tests::{TestServer, eventually};
+use compass_tests::{TestServer, eventually, graphql::Graphql};
 use kube::{Api, ResourceExt};
 use serde_json::{Value, json};
 
@@ -25,25 +25,26 @@ fn system_auths(server: &TestServer) -> Value {
     serde_json::from_str(&output).expect("kubectl prints JSON")
 }
 
+/// Registers an object with the mutation `register` and asks for its token with the mutation
+/// `request` (of a variable `$id`); returns the token's answer.
+async fn token_after(admin: &Graphql, register: &str, request: &str) -> Value {
+    let registered = admin.data(register, json!({})).await;
+    let id = registered.as_object().unwrap().values().next().unwrap()["id"].clone();
+    let answer = admin.data(request, json!({ "id": id })).await;
+    answer.as_object().unwrap().values().next().unwrap().clone()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_is_shown_once_stored_as_a_digest_and_redeemed_exactly_once() {
     let server = TestServer::start().await;
     let director = server.start_director(Vec::new()).await;
     let admin = director.api.default_tenant();
-    let registered = admin
-        .data(
-            "mutation { registerApplication(in: { name: \"paired\" }) { id } }",
-            json!({}),
-        )
-        .await;
-    let id = registered["registerApplication"]["id"].clone();
-    let answer = admin
-        .data(
-            "mutation ($id: ID!) { requestOneTimeTokenForApplication(id: $id) { token connectorURL legacyConnectorURL raw rawEncoded } }",
-            json!({ "id": id }),
-        )
-        .await;
-    let answer = &answer["requestOneTimeTokenForApplication"];
+    let answer = &token_after(
+        &admin,
+        "mutation { registerApplication(in: { name: \"paired\" }) { id } }",
+        "mutation ($id: ID!) { requestOneTimeTokenForApplication(id: $id) { token connectorURL legacyConnectorURL raw rawEncoded } }",
+    )
+    .await;
     let token = answer["token"].as_str().unwrap().to_owned();
     let token_bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(&token)
@@ -144,23 +145,13 @@ async fn a_runtime_token_lives_an_hour_and_unknown_ids_are_not_found() {
     let server = TestServer::start().await;
     let director = server.start_director(Vec::new()).await;
     let admin = director.api.default_tenant();
-    let registered = admin
-        .data(
-            "mutation { registerRuntime(in: { name: \"edge\" }) { id } }",
-            json!({}),
-        )
-        .await;
-    let id = registered["registerRuntime"]["id"].clone();
-    let answer = admin
-        .data(
-            "mutation ($id: ID!) { requestOneTimeTokenForRuntime(id: $id) { token connectorURL raw } }",
-            json!({ "id": id }),
-        )
-        .await;
-    let token = answer["requestOneTimeTokenForRuntime"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let answer = token_after(
+        &admin,
+        "mutation { registerRuntime(in: { name: \"edge\" }) { id } }",
+        "mutation ($id: ID!) { requestOneTimeTokenForRuntime(id: $id) { token connectorURL raw } }",
+    )
+    .await;
+    let token = answer["token"].as_str().unwrap().to_owned();
     let listed = system_auths(&server);
     let auth = listed["items"]
         .as_array()

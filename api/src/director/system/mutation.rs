@@ -32,31 +32,35 @@ fn not_available(what: &str) -> async_graphql::Error {
     )
 }
 
-/// Issues a pairing token for `subject` of `namespace`.
-async fn issue(
+/// A pairing token as the answer shows it.
+struct Pairing {
+    token: String,
+    url: String,
+    raw: String,
+    raw_encoded: String,
+}
+
+/// Issues a pairing token for `subject` of `namespace`, with the Connector's URL and `raw` (the
+/// token and URL as JSON) and `rawEncoded` (that in base64).
+async fn pairing(
     ctx: &Context<'_>,
     namespace: &str,
     (kind, name): &(SubjectKind, String),
     lifetime: std::time::Duration,
-) -> ApiResult<String> {
-    let subject = (*kind, name.as_str());
+) -> ApiResult<Pairing> {
     let (client, caches) = (client(ctx), caches(ctx));
-    tokens::issue(
-        &client,
-        caches,
-        namespace,
-        subject,
-        TokenPurpose::Pairing,
-        lifetime,
-    )
-    .await
-}
-
-/// `raw` and `rawEncoded` of a token: `{"token","connectorURL"}` as JSON, and that in base64.
-fn raw(token: &str, connector_url: &str) -> (String, String) {
-    let raw = serde_json::json!({ "token": token, "connectorURL": connector_url }).to_string();
-    let encoded = base64::engine::general_purpose::STANDARD.encode(&raw);
-    (raw, encoded)
+    let subject = (*kind, name.as_str());
+    let purpose = TokenPurpose::Pairing;
+    let token = tokens::issue(&client, caches, namespace, subject, purpose, lifetime).await?;
+    let url = ctx.data::<PublicUrl>()?.connector();
+    let raw = serde_json::json!({ "token": token, "connectorURL": url }).to_string();
+    let raw_encoded = base64::engine::general_purpose::STANDARD.encode(&raw);
+    Ok(Pairing {
+        token,
+        url,
+        raw,
+        raw_encoded,
+    })
 }
 
 #[Object]
@@ -73,9 +77,12 @@ impl SystemMutation {
         let runtime = runtime_in(caches(ctx), &scope.namespace, &id)?;
         let lifetime = ctx.data::<tokens::TokenLifetimes>()?.runtime;
         let subject = (SubjectKind::Runtime, runtime.name_any());
-        let token = issue(ctx, &scope.namespace, &subject, lifetime).await?;
-        let url = ctx.data::<PublicUrl>()?.connector();
-        let (raw, raw_encoded) = raw(&token, &url);
+        let Pairing {
+            token,
+            url,
+            raw,
+            raw_encoded,
+        } = pairing(ctx, &scope.namespace, &subject, lifetime).await?;
         Ok(OneTimeTokenForRuntime {
             token,
             connector_url: url,
@@ -96,9 +103,12 @@ impl SystemMutation {
         let application = application_in(caches(ctx), &scope.namespace, &id)?;
         let lifetime = ctx.data::<tokens::TokenLifetimes>()?.application;
         let subject = (SubjectKind::Application, application.name_any());
-        let token = issue(ctx, &scope.namespace, &subject, lifetime).await?;
-        let url = ctx.data::<PublicUrl>()?.connector();
-        let (raw, raw_encoded) = raw(&token, &url);
+        let Pairing {
+            token,
+            url,
+            raw,
+            raw_encoded,
+        } = pairing(ctx, &scope.namespace, &subject, lifetime).await?;
         Ok(OneTimeTokenForApplication {
             legacy_connector_url: format!("{url}?token={token}"),
             token,
