@@ -114,6 +114,14 @@ impl<K: Cached> Shared<K> {
         })
     }
 
+    /// Whether the store's feed was taken (its watch started).
+    pub(crate) fn is_fed(&self) -> bool {
+        self.writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
+    }
+
     /// The task that lists and watches `api` and feeds the store; `None` if the store already
     /// has its feed.
     pub(crate) fn feed(&self, api: Api<K>, config: watcher::Config) -> Option<Task> {

@@ -130,8 +130,10 @@ impl Watches {
     }
 
     fn started<K: Cached>(&self, shared: &Shared<K>, config: watcher::Config) -> Shared<K> {
-        let feed = (self.client.clone()).and_then(|client| shared.feed(Api::all(client), config));
-        if let Some(feed) = feed {
+        // Only the first taker finds the store without its feed; later ones build nothing.
+        if let Some(client) = self.client.clone().filter(|_| !shared.is_fed())
+            && let Some(feed) = shared.feed(Api::all(client), config)
+        {
             self.feeds
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())

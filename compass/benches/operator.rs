@@ -26,7 +26,9 @@ mod support;
 
 use support::{
     CONCURRENCY, Server, free_port,
-    landscape::{SCENARIOS, create_objects, prepare_namespace, ready_count, resource},
+    landscape::{
+        SCENARIOS, create_objects, landscape_size, prepare_namespace, ready_count, resource,
+    },
 };
 
 /// The operator, in its own process so that its memory is its own; stopped when dropped.
@@ -99,16 +101,7 @@ async fn status_writes(
 
 #[tokio::main]
 async fn main() {
-    let count = |name: &str, default: usize| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let (applications, runtimes) = (
-        count("COMPASS_BENCH_APPLICATIONS", 10_000),
-        count("COMPASS_BENCH_RUNTIMES", 1_000),
-    );
+    let (applications, runtimes) = landscape_size();
     let total = applications + runtimes;
     println!(
         "operator benchmark: {applications} Applications and {runtimes} Runtimes over {SCENARIOS} scenarios\n"

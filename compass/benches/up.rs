@@ -13,22 +13,13 @@ mod support;
 
 use support::{
     Server,
-    landscape::{SCENARIOS, create_objects, prepare_namespace, ready_count},
+    landscape::{SCENARIOS, create_objects, landscape_size, prepare_namespace, ready_count},
     write_json,
 };
 
 #[tokio::main]
 async fn main() {
-    let count = |name: &str, default: usize| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let (applications, runtimes) = (
-        count("COMPASS_BENCH_APPLICATIONS", 10_000),
-        count("COMPASS_BENCH_RUNTIMES", 1_000),
-    );
+    let (applications, runtimes) = landscape_size();
     let total = applications + runtimes;
     println!(
         "compass up benchmark: {applications} Applications and {runtimes} Runtimes over {SCENARIOS} scenarios, one process\n"

@@ -12,7 +12,7 @@ use kube::{
 use serde::Serialize;
 
 use crate::{
-    errors::{ApiResult, Code, error, from_kube},
+    errors::{ApiResult, Code, error, from_kube, has_code},
     gateway::{Caller, TenantScope, resolve_tenant},
     state::{Cached, Shared},
     state::{Caches, external_id_tag},
@@ -108,6 +108,45 @@ where
     let mut guarded = patch.clone();
     guarded["metadata"]["resourceVersion"] = serde_json::Value::String(resource_version.to_owned());
     merge(api, cache, name, &guarded, what).await
+}
+
+/// How often a guarded write is computed again after losing a race with another writer.
+const WRITE_ATTEMPTS: usize = 5;
+
+/// Writes the merge patch `change` computes from `current`, guarded by the resourceVersion it was
+/// computed from. After a conflict (another writer got there first, often the operator writing a
+/// status) the object is read again and the patch computed anew, so no concurrent change is lost
+/// and none is refused for a write it did not conflict with. Returns the object before and after.
+pub async fn merge_fresh<K>(
+    api: &Api<K>,
+    cache: &Shared<K>,
+    mut current: Arc<K>,
+    change: impl Fn(&K) -> ApiResult<serde_json::Value>,
+    what: &str,
+) -> ApiResult<(Arc<K>, Arc<K>)>
+where
+    K: Cached + Serialize,
+{
+    let name = current.name_any();
+    for _ in 0..WRITE_ATTEMPTS {
+        let patch = change(&current)?;
+        let version = current.resource_version().unwrap_or_default();
+        match merge_at(api, cache, &name, &version, &patch, what).await {
+            Ok(after) => return Ok((current, after)),
+            Err(e) if has_code(&e, Code::Conflict) => {
+                let fresh = api
+                    .get(&name)
+                    .await
+                    .map_err(|e| from_kube(e, what, &name))?;
+                current = Arc::new(fresh);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(error(
+        Code::Conflict,
+        format!("{what} {name} kept changing while it was written; try again"),
+    ))
 }
 
 /// Deletes an object and waits until the cache no longer holds it.

@@ -12,6 +12,21 @@ use super::CONCURRENCY;
 /// Scenarios the objects are spread over: each runtime sees a tenth of the applications.
 pub const SCENARIOS: usize = 10;
 
+/// How many Applications and Runtimes the landscape holds: `COMPASS_BENCH_APPLICATIONS` and
+/// `COMPASS_BENCH_RUNTIMES`, 10,000 and 1,000 unless set.
+pub fn landscape_size() -> (usize, usize) {
+    let count = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    (
+        count("COMPASS_BENCH_APPLICATIONS", 10_000),
+        count("COMPASS_BENCH_RUNTIMES", 1_000),
+    )
+}
+
 pub fn resource(kind: &str, plural: &str) -> ApiResource {
     ApiResource {
         group: "compass.kyma-project.io".into(),

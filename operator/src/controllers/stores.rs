@@ -7,7 +7,10 @@ use compass_crds::{
     SystemAuth, Tenant,
 };
 use k8s_openapi::api::{coordination::v1::Lease, core::v1::Namespace};
+use std::sync::Arc;
+
 use kube::{Resource, runtime::reflector::Store};
+use tokio::sync::OnceCell;
 
 pub use compass_cache::Watches;
 pub use compass_crds::well_known::{RUNTIME_LABEL, TENANT_LABEL};
@@ -36,6 +39,8 @@ pub struct Stores {
     /// Tenant namespaces.
     pub namespaces: Store<Namespace>,
     watches: Watches,
+    /// Whether every store synced, once known: reconciles ask on every pass.
+    synced: Arc<OnceCell<bool>>,
 }
 
 impl Stores {
@@ -54,6 +59,7 @@ impl Stores {
             leases: watches.heartbeat_leases().store(),
             namespaces: watches.tenant_namespaces().store(),
             watches: watches.clone(),
+            synced: Arc::default(),
         }
     }
 
@@ -66,8 +72,15 @@ impl Stores {
     }
 
     /// Completes once every store holds its first full list; `false` if a watch stopped first.
-    /// Any number of callers may wait at once.
+    /// Any number of callers may wait at once; once known, the answer is immediate.
     pub async fn wait_until_ready(&self) -> bool {
+        *self
+            .synced
+            .get_or_init(|| self.wait_for_every_store())
+            .await
+    }
+
+    async fn wait_for_every_store(&self) -> bool {
         let watches = &self.watches;
         watches.tenants().ready().await
             && watches.applications().ready().await

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::{inputs::ApplicationTemplateInput, query::template_by_id, types::ApplicationTemplate};
 use crate::{
     director::{
-        context::{caches, client, create, delete, merge_at},
+        context::{caches, client, create, delete, merge_fresh},
         names::refuse_rename,
     },
     errors::ApiResult,
@@ -87,19 +87,15 @@ impl TemplateMutation {
         let name = current.metadata.name.clone().unwrap_or_default();
         refuse_rename("in.name", &name, &input.name)?;
         let spec = input.to_spec(caches(ctx))?;
-        let old = serde_json::to_value(&current.spec).unwrap_or_default();
         let new = serde_json::to_value(&spec).unwrap_or_default();
-        let patch = json!({ "spec": replacing(&old, &new) });
-        let version = current
-            .metadata
-            .resource_version
-            .clone()
-            .unwrap_or_default();
+        let change = |template: &compass_crds::ApplicationTemplate| {
+            let old = serde_json::to_value(&template.spec).unwrap_or_default();
+            Ok(json!({ "spec": replacing(&old, &new) }))
+        };
         let api = Api::all(client(ctx));
         let cache = &caches(ctx).application_templates;
-        merge_at(&api, cache, &name, &version, &patch, "ApplicationTemplate")
-            .await
-            .map(ApplicationTemplate)
+        let (_, after) = merge_fresh(&api, cache, current, change, "ApplicationTemplate").await?;
+        Ok(ApplicationTemplate(after))
     }
 
     /// Deletes an application template and returns it as it was. Applications registered from

@@ -12,12 +12,9 @@ use serde_json::Value;
 
 use super::owned::{self, Owned};
 use crate::{
-    director::context::{caches, client, merge_at},
-    errors::{ApiResult, Code, error, from_kube, has_code},
+    director::context::{caches, client, merge_fresh},
+    errors::{ApiResult, Code, error},
 };
-
-/// How often a read-modify-write is tried before the conflict is reported.
-const EDIT_ATTEMPTS: usize = 5;
 
 /// Changes an application by read-modify-write: `change` turns the current object into a merge
 /// patch, which is written only if the object is still at the version read; on a conflict the
@@ -50,32 +47,13 @@ pub async fn edit(
 /// Writes the change, reading the application again after each conflict.
 async fn write(
     ctx: &Context<'_>,
-    mut current: Arc<Application>,
+    current: Arc<Application>,
     change: &impl Fn(&Application) -> ApiResult<Value>,
 ) -> ApiResult<(Arc<Application>, Arc<Application>)> {
     let namespace = current.namespace().unwrap_or_default();
-    let name = current.name_any();
     let api: Api<Application> = Api::namespaced(client(ctx), &namespace);
     let cache = &caches(ctx).applications;
-    for _ in 0..EDIT_ATTEMPTS {
-        let patch = change(&current)?;
-        let version = current.resource_version().unwrap_or_default();
-        match merge_at(&api, cache, &name, &version, &patch, "Application").await {
-            Ok(after) => return Ok((current, after)),
-            Err(e) if has_code(&e, Code::Conflict) => {
-                current = Arc::new(
-                    api.get(&name)
-                        .await
-                        .map_err(|e| from_kube(e, "Application", &name))?,
-                );
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Err(error(
-        Code::Conflict,
-        format!("application {name} kept changing while it was edited; try again"),
-    ))
+    merge_fresh(&api, cache, current, change, "Application").await
 }
 
 /// Serializes part of a spec for a patch.

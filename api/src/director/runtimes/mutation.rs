@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::{inputs::RuntimeInput, types::Runtime};
 use crate::{
     director::{
-        context::{caches, client, create, delete, merge, merge_at, tenant},
+        context::{caches, client, create, delete, merge, merge_fresh, tenant},
         label_writes::{define_missing, set_patch, unset_patch},
         labels::{self, Label, LabelWrite},
         lookup::runtime_in,
@@ -99,36 +99,26 @@ impl RuntimeMutation {
             write.labels.keys().map(String::as_str),
         )
         .await?;
-        let mut labels: Map<String, Value> = current
-            .spec
-            .labels
-            .keys()
-            .map(|k| (k.clone(), Value::Null))
-            .collect();
-        labels.extend(write.labels.into_iter());
-        let patch = json!({
-            "spec": {
-                "description": input.description,
-                "labels": labels,
-                "scenarios": write.scenarios.unwrap_or_default(),
-            }
-        });
+        // Labels of the stored object that the input leaves out are removed.
+        let change = |runtime: &compass_crds::Runtime| {
+            let mut labels: Map<String, Value> = runtime
+                .spec
+                .labels
+                .keys()
+                .map(|k| (k.clone(), Value::Null))
+                .collect();
+            labels.extend(write.labels.clone());
+            Ok(json!({
+                "spec": {
+                    "description": input.description,
+                    "labels": labels,
+                    "scenarios": write.scenarios.clone().unwrap_or_default(),
+                }
+            }))
+        };
         let api = Api::namespaced(client(ctx), &scope.namespace);
-        let resource_version = current
-            .metadata
-            .resource_version
-            .clone()
-            .unwrap_or_default();
-        merge_at(
-            &api,
-            &caches.runtimes,
-            &name,
-            &resource_version,
-            &patch,
-            "Runtime",
-        )
-        .await
-        .map(Runtime)
+        let (_, after) = merge_fresh(&api, &caches.runtimes, current, change, "Runtime").await?;
+        Ok(Runtime(after))
     }
 
     /// Unregisters a runtime and returns it as it was. API credentials set for it on

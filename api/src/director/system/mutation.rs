@@ -40,18 +40,38 @@ struct Pairing {
     raw_encoded: String,
 }
 
-/// Issues a pairing token for `subject` of `namespace`, with the Connector's URL and `raw` (the
-/// token and URL as JSON) and `rawEncoded` (that in base64).
-async fn pairing(
-    ctx: &Context<'_>,
-    namespace: &str,
-    (kind, name): &(SubjectKind, String),
-    lifetime: std::time::Duration,
-) -> ApiResult<Pairing> {
+/// Issues a pairing token for the application or runtime with uid `id` in the caller's tenant,
+/// with the Connector's URL and `raw` (the token and URL as JSON) and `rawEncoded` (that in
+/// base64).
+async fn pairing(ctx: &Context<'_>, id: &str, kind: SubjectKind) -> ApiResult<Pairing> {
+    let scope = tenant(ctx)?;
     let (client, caches) = (client(ctx), caches(ctx));
-    let subject = (*kind, name.as_str());
+    let lifetimes = ctx.data::<tokens::TokenLifetimes>()?;
+    let (name, lifetime) = match kind {
+        SubjectKind::Runtime => (
+            runtime_in(caches, &scope.namespace, id)?.name_any(),
+            lifetimes.runtime,
+        ),
+        SubjectKind::Application => (
+            application_in(caches, &scope.namespace, id)?.name_any(),
+            lifetimes.application,
+        ),
+        SubjectKind::IntegrationSystem => {
+            let rule = "integration systems get client credentials, not one-time tokens";
+            return Err(error(Code::InvalidInput, rule));
+        }
+    };
+    let subject = (kind, name.as_str());
     let purpose = TokenPurpose::Pairing;
-    let token = tokens::issue(&client, caches, namespace, subject, purpose, lifetime).await?;
+    let token = tokens::issue(
+        &client,
+        caches,
+        &scope.namespace,
+        subject,
+        purpose,
+        lifetime,
+    )
+    .await?;
     let url = ctx.data::<PublicUrl>()?.connector();
     let raw = serde_json::json!({ "token": token, "connectorURL": url }).to_string();
     let raw_encoded = base64::engine::general_purpose::STANDARD.encode(&raw);
@@ -73,16 +93,12 @@ impl SystemMutation {
         ctx: &Context<'_>,
         id: async_graphql::ID,
     ) -> ApiResult<OneTimeTokenForRuntime> {
-        let scope = tenant(ctx)?;
-        let runtime = runtime_in(caches(ctx), &scope.namespace, &id)?;
-        let lifetime = ctx.data::<tokens::TokenLifetimes>()?.runtime;
-        let subject = (SubjectKind::Runtime, runtime.name_any());
         let Pairing {
             token,
             url,
             raw,
             raw_encoded,
-        } = pairing(ctx, &scope.namespace, &subject, lifetime).await?;
+        } = pairing(ctx, &id, SubjectKind::Runtime).await?;
         Ok(OneTimeTokenForRuntime {
             token,
             connector_url: url,
@@ -99,16 +115,12 @@ impl SystemMutation {
         ctx: &Context<'_>,
         id: async_graphql::ID,
     ) -> ApiResult<OneTimeTokenForApplication> {
-        let scope = tenant(ctx)?;
-        let application = application_in(caches(ctx), &scope.namespace, &id)?;
-        let lifetime = ctx.data::<tokens::TokenLifetimes>()?.application;
-        let subject = (SubjectKind::Application, application.name_any());
         let Pairing {
             token,
             url,
             raw,
             raw_encoded,
-        } = pairing(ctx, &scope.namespace, &subject, lifetime).await?;
+        } = pairing(ctx, &id, SubjectKind::Application).await?;
         Ok(OneTimeTokenForApplication {
             legacy_connector_url: format!("{url}?token={token}"),
             token,
