@@ -9,6 +9,7 @@ use crate::{
         enums::{HealthCheckType, ViewerType},
     },
     errors::ApiResult,
+    gateway::ConsumerKind,
     pagination::{PageInfo, page_size},
     scalars::PageCursor,
     scopes::Scopes,
@@ -23,9 +24,16 @@ impl SystemQuery {
     /// Who is calling.
     #[graphql(guard = "Scopes::query(\"viewer\")")]
     async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<Viewer> {
+        let caller = caller(ctx)?;
+        let type_ = match caller.kind {
+            ConsumerKind::User => ViewerType::User,
+            ConsumerKind::Application => ViewerType::Application,
+            ConsumerKind::Runtime => ViewerType::Runtime,
+            ConsumerKind::IntegrationSystem => ViewerType::IntegrationSystem,
+        };
         Ok(Viewer {
-            id: async_graphql::ID(caller(ctx)?.id.clone()),
-            type_: ViewerType::User,
+            id: async_graphql::ID(caller.id.clone()),
+            type_,
         })
     }
 
