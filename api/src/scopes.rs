@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::{
     errors::{Code, error},
-    gateway::Caller,
+    gateway::{Caller, ConsumerKind},
 };
 
 /// The scopes configuration every build carries.
@@ -17,8 +17,23 @@ pub const DEFAULT: &str = include_str!("../scopes.yaml");
 
 /// Scopes each operation requires.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ScopesConfig {
     graphql: Operations,
+    #[serde(default)]
+    client_credentials_registration_scopes: ConsumerScopes,
+}
+
+/// The scopes of each kind of system consumer.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConsumerScopes {
+    #[serde(default)]
+    runtime: BTreeSet<String>,
+    #[serde(default)]
+    application: BTreeSet<String>,
+    #[serde(default)]
+    integration_system: BTreeSet<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -48,6 +63,18 @@ impl ScopesConfig {
             OperationKind::Mutation => &self.graphql.mutation,
         };
         table.get(field).map(Vec::as_slice)
+    }
+
+    /// The scopes an application, runtime or integration system holds (none for users, whose
+    /// scopes come from the users file).
+    pub fn consumer_scopes(&self, kind: ConsumerKind) -> BTreeSet<String> {
+        let scopes = &self.client_credentials_registration_scopes;
+        match kind {
+            ConsumerKind::Runtime => scopes.runtime.clone(),
+            ConsumerKind::Application => scopes.application.clone(),
+            ConsumerKind::IntegrationSystem => scopes.integration_system.clone(),
+            ConsumerKind::User => BTreeSet::new(),
+        }
     }
 
     /// Every scope the configuration mentions.
@@ -149,5 +176,11 @@ mod tests {
                 .is_none()
         );
         assert!(config.all_scopes().contains("eventing:manage"));
+        let runtime = config.consumer_scopes(ConsumerKind::Runtime);
+        assert_eq!(
+            runtime.iter().map(String::as_str).collect::<Vec<_>>(),
+            ["application:read", "runtime:read", "runtime:write"]
+        );
+        assert!(config.consumer_scopes(ConsumerKind::User).is_empty());
     }
 }
