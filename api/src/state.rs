@@ -10,7 +10,9 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 
 pub use compass_cache::{
     Cached, Shared,
-    kinds::{definition_tag, external_id_tag, label_tag, scenario_tag, subject_tag},
+    kinds::{
+        definition_tag, external_id_tag, label_tag, scenario_tag, subject_tag, tenant_namespace_tag,
+    },
 };
 pub use compass_crds::well_known::{APPLICATION_LABEL, CREDENTIALS_LABEL};
 

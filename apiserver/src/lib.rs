@@ -36,6 +36,7 @@ mod server;
 mod store;
 pub mod validation;
 
+pub use auth::PeerCertificate;
 pub use control_plane::{Config, ControlPlane, Transport};
 pub use errors::{FieldError, FieldErrorKind};
 pub use server::{ServerOptions, ServerState};

@@ -41,10 +41,22 @@ pub fn token_tag(digest: &str) -> String {
     format!("token\0{digest}")
 }
 
-/// Tenants, by external id.
+/// Tag of the tenants whose status names a namespace as theirs: how an application's or runtime's
+/// identity finds its tenant.
+pub fn tenant_namespace_tag(namespace: &str) -> String {
+    format!("tenant-namespace\0{namespace}")
+}
+
+/// Tenants, by external id and by the namespace their status names.
 pub fn tenants() -> Indexing<Tenant> {
     Indexing {
-        tags: |tenant| vec![external_id_tag(&tenant.spec.external_id)],
+        tags: |tenant| {
+            let mut tags = vec![external_id_tag(&tenant.spec.external_id)];
+            if let Some(namespace) = tenant.status.as_ref().and_then(|s| s.namespace.as_deref()) {
+                tags.push(tenant_namespace_tag(namespace));
+            }
+            tags
+        },
         ..Indexing::default()
     }
 }

@@ -1,7 +1,10 @@
-//! The Connector: how an application or runtime gets an identity of its own. So far its one-time
-//! tokens (issued through the Director, redeemed exactly once); the Connector's GraphQL API,
-//! certificate signing and the Gateway's certificate authentication come next.
+//! The Connector: how an application or runtime gets an identity of its own. A one-time token
+//! (issued through the Director, redeemed exactly once) or a certificate issued earlier opens the
+//! Connector's GraphQL API, which hands out the subject a CSR must carry and signs it with the
+//! Connector's own certificate authority.
 
+pub mod authority;
+pub mod signing;
 pub mod tokens;
 
 /// Path of the Connector's GraphQL API.

@@ -5,6 +5,8 @@
 
 pub mod user;
 
+pub use crate::der::pem;
+
 use std::{
     fs,
     io::{self, Write as _},
