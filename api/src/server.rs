@@ -1,23 +1,30 @@
 //! The API's HTTP surface: the Director at `/director/graphql` (POST for operations, GET for a
-//! GraphQL playground served from the binary), behind the Gateway's authentication. An unauthenticated caller's body is
-//! never read, and no body is read beyond the bound.
+//! GraphQL playground served from the binary), behind the Gateway's authentication, and the
+//! Connector at `/connector/graphql`, opened by a one-time token or a client certificate. An
+//! unauthenticated caller's body is never read by the Director, and no body is read beyond the
+//! bound.
 
 use std::sync::Arc;
 
 use async_graphql::BatchRequest;
 use async_graphql_axum::GraphQLResponse;
 use axum::{
-    Router,
+    Extension, Router,
     body::Body,
     extract::State,
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode, Uri},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
+use compass_apiserver::PeerCertificate;
 use kube::Client;
 use serde_json::json;
 
 use crate::{
+    connector::{
+        CONNECTOR_PATH, Connector, ConnectorConfig, PublicUrl, authority::Authority,
+        schema::ConnectorSchema,
+    },
     director::{DirectorSchema, Limits, answer_limit::AnswerBudget, build_schema},
     gateway::{Gateway, StaticUser},
     scopes::ScopesConfig,
@@ -48,6 +55,8 @@ pub struct ApiConfig {
     pub public_url: Option<String>,
     /// How long one-time tokens stay valid.
     pub token_lifetimes: crate::connector::tokens::TokenLifetimes,
+    /// How the Connector issues certificates.
+    pub connector: ConnectorConfig,
 }
 
 impl Default for ApiConfig {
@@ -61,6 +70,7 @@ impl Default for ApiConfig {
             playground_tenant: None,
             public_url: None,
             token_lifetimes: crate::connector::tokens::TokenLifetimes::default(),
+            connector: ConnectorConfig::default(),
         }
     }
 }
@@ -68,6 +78,7 @@ impl Default for ApiConfig {
 /// The running API: its schema, gateway and caches.
 pub struct Api {
     schema: DirectorSchema,
+    connector: ConnectorSchema,
     gateway: Gateway,
     caches: Caches,
     max_body_bytes: usize,
@@ -77,20 +88,34 @@ pub struct Api {
 }
 
 impl Api {
-    /// The API over `client`, reading the process's shared stores in `watches`.
-    pub fn new(client: Client, watches: &compass_cache::Watches, config: ApiConfig) -> Arc<Self> {
+    /// The API over `client`, reading the process's shared stores in `watches`, with the
+    /// Connector's certificate authority.
+    pub fn new(
+        client: Client,
+        watches: &compass_cache::Watches,
+        config: ApiConfig,
+        authority: Authority,
+    ) -> Arc<Self> {
         let caches = Caches::new(watches);
+        let connector = Arc::new(Connector {
+            authority,
+            subject: config.connector.subject,
+            validity: config.connector.validity,
+            token_lifetimes: config.token_lifetimes,
+            client: client.clone(),
+        });
         let schema = build_schema(
             caches.clone(),
             client,
-            config.scopes,
+            config.scopes.clone(),
             config.limits,
             config.system_namespace,
             config.token_lifetimes,
         );
         let api = Self {
             schema,
-            gateway: Gateway::new(config.users),
+            connector: crate::connector::schema::build(connector, caches.clone()),
+            gateway: Gateway::new(config.users, caches.clone(), config.scopes),
             caches,
             max_body_bytes: config.max_body_bytes,
             limits: config.limits,
@@ -115,6 +140,7 @@ impl Api {
 pub fn router(api: Arc<Api>) -> Router {
     Router::new()
         .route(DIRECTOR_PATH, get(playground).post(director))
+        .route(CONNECTOR_PATH, post(connector))
         .route(
             crate::playground::ASSETS_PATH,
             get(crate::playground::asset),
@@ -127,13 +153,24 @@ async fn playground(State(api): State<Arc<Api>>) -> Response {
     crate::playground::page(DIRECTOR_PATH, api.playground_tenant.as_deref())
 }
 
-async fn director(State(api): State<Arc<Api>>, headers: HeaderMap, body: Body) -> Response {
-    let Some(caller) = api.gateway.authenticate(&headers) else {
-        return error_response(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
-            "unauthenticated: send Authorization: Bearer <token>",
-        );
+async fn director(
+    State(api): State<Arc<Api>>,
+    peer: Option<Extension<PeerCertificate>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let certificate = peer
+        .as_ref()
+        .map(|Extension(peer)| peer.0.as_ref().as_ref());
+    let caller = match api.gateway.authenticate(&headers, certificate) {
+        Ok(caller) => caller,
+        Err(refusal) => {
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                &refusal.message,
+            );
+        }
     };
     // As the original's tenant mapping did, a caller naming a tenant it may not use is refused
     // whatever the operation.
@@ -146,18 +183,61 @@ async fn director(State(api): State<Arc<Api>>, headers: HeaderMap, body: Body) -
         return error_response(StatusCode::FORBIDDEN, "TENANT_MISMATCH", &message);
     }
     // The body is read only for an authenticated caller, and never beyond the bound.
+    let request = match graphql_request(&api, body).await {
+        Ok(request) => request,
+        Err(refused) => return refused,
+    };
+    let budget = AnswerBudget::new(api.limits.answer_bytes);
+    let public_url = PublicUrl::of(api.public_url.as_deref(), &headers);
+    let request = request.data(caller).data(budget).data(public_url);
+    GraphQLResponse::from(api.schema.execute_batch(request).await).into_response()
+}
+
+/// The Connector: a one-time token or a client certificate the Connector issued opens it.
+async fn connector(
+    State(api): State<Arc<Api>>,
+    peer: Option<Extension<PeerCertificate>>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Body,
+) -> Response {
+    let certificate = peer
+        .as_ref()
+        .map(|Extension(peer)| peer.0.as_ref().as_ref());
+    let credential =
+        crate::connector::credential_of(api.gateway.caches(), &headers, &uri, certificate);
+    let request = match graphql_request(&api, body).await {
+        Ok(request) => request,
+        Err(refused) => return refused,
+    };
+    let public_url = PublicUrl::of(api.public_url.as_deref(), &headers);
+    let request = request.data(credential).data(public_url);
+    GraphQLResponse::from(api.connector.execute_batch(request).await).into_response()
+}
+
+/// The GraphQL request (or batch) in a body of at most the configured size, or the answer
+/// refusing it.
+async fn graphql_request(api: &Api, body: Body) -> Result<BatchRequest, Response> {
     let Some(bytes) = read_bounded(body, api.max_body_bytes).await else {
         let message = format!(
             "the request body is larger than {} bytes",
             api.max_body_bytes
         );
-        return error_response(StatusCode::PAYLOAD_TOO_LARGE, "INVALID_INPUT", &message);
+        return Err(error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "INVALID_INPUT",
+            &message,
+        ));
     };
     let request: BatchRequest = match serde_json::from_slice(&bytes) {
         Ok(request) => request,
         Err(error) => {
             let message = format!("the request body is not a GraphQL request in JSON: {error}");
-            return error_response(StatusCode::BAD_REQUEST, "INVALID_INPUT", &message);
+            return Err(error_response(
+                StatusCode::BAD_REQUEST,
+                "INVALID_INPUT",
+                &message,
+            ));
         }
     };
     if let BatchRequest::Batch(operations) = &request
@@ -168,12 +248,13 @@ async fn director(State(api): State<Arc<Api>>, headers: HeaderMap, body: Body) -
             api.limits.batch,
             operations.len()
         );
-        return error_response(StatusCode::BAD_REQUEST, "INVALID_INPUT", &message);
+        return Err(error_response(
+            StatusCode::BAD_REQUEST,
+            "INVALID_INPUT",
+            &message,
+        ));
     }
-    let budget = AnswerBudget::new(api.limits.answer_bytes);
-    let public_url = crate::connector::PublicUrl::of(api.public_url.as_deref(), &headers);
-    let request = request.data(caller).data(budget).data(public_url);
-    GraphQLResponse::from(api.schema.execute_batch(request).await).into_response()
+    Ok(request)
 }
 
 /// How much of an oversized body is read and discarded, and for how long, before the 413.

@@ -5,6 +5,7 @@
 use std::{net::SocketAddr, path::Path, process::ExitCode, sync::Arc};
 
 use compass_api::{
+    connector::authority::{Authority, DEFAULT_SECRET},
     gateway::{StaticUser, digest, parse_users},
     scopes::ScopesConfig,
     server::{Api, ApiConfig, router},
@@ -51,7 +52,24 @@ pub async fn start(
             listener.address
         ));
     }
-    let api = Api::new(client, &watches, listener.config);
+    let ca_secret = listener
+        .config
+        .connector
+        .ca_secret
+        .clone()
+        .unwrap_or_else(|| DEFAULT_SECRET.to_owned());
+    let namespace = listener.config.system_namespace.clone();
+    let authority = tokio::select! {
+        loaded = Authority::load_or_create(&client, &namespace, &ca_secret) => loaded?,
+        () = shutdown.clone().wait() => return Err("shut down before the Connector's CA was read".to_owned()),
+    };
+    // The listener asks every client for a certificate of the Connector's CA (and accepts one
+    // that sends none); the Gateway decides per request what a certificate is worth.
+    let tls = listener
+        .tls
+        .map(|tls| with_client_certificates(&tls, &authority.trusted))
+        .transpose()?;
+    let api = Api::new(client, &watches, listener.config, authority);
     tokio::select! {
         filled = api.ready() => if !filled {
             return Err("the watches stopped before the caches filled".to_owned());
@@ -67,7 +85,7 @@ pub async fn start(
     let address = socket
         .local_addr()
         .map_err(|e| format!("the API listener has no address: {e}"))?;
-    let acceptor = listener.tls.map(TlsAcceptor::from);
+    let acceptor = tls.map(TlsAcceptor::from);
     let task = tokio::spawn(async move {
         let options = compass_apiserver::listener::ListenerOptions::default();
         let app = router(api);
@@ -121,6 +139,36 @@ pub fn read_tls(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, St
     .with_single_cert(chain, key)
     .map_err(|e| format!("the certificate and key do not make a TLS configuration: {e}"))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// `base`'s certificate and protocols, asking clients for a certificate chaining to one of
+/// `roots` without requiring one. A certificate of any other CA fails the handshake.
+pub fn with_client_certificates(
+    base: &rustls::ServerConfig,
+    roots: &[rustls::pki_types::CertificateDer<'static>],
+) -> Result<Arc<rustls::ServerConfig>, String> {
+    let mut store = rustls::RootCertStore::empty();
+    for root in roots {
+        store
+            .add(root.clone())
+            .map_err(|e| format!("the Connector's CA certificate is not usable: {e}"))?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    // NB: `builder()` would panic when two crypto providers are compiled in.
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(store),
+        provider.clone(),
+    )
+    .allow_unauthenticated()
+    .build()
+    .map_err(|e| format!("the client certificate verifier cannot be built: {e}"))?;
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_client_cert_verifier(verifier)
+        .with_cert_resolver(base.cert_resolver.clone());
+    config.alpn_protocols = base.alpn_protocols.clone();
     Ok(Arc::new(config))
 }
 

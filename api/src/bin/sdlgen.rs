@@ -1,11 +1,18 @@
-//! Writes the Director's schema, as the code defines it, to `api/schema.graphql` (the committed
-//! SDL that review reads and a test compares with the code).
+//! Writes the Director's and the Connector's schemas, as the code defines them, to
+//! `api/schema.graphql` and `api/connector.graphql` (the committed SDL that review reads and a
+//! test compares with the code).
 
 use std::{io, path::Path};
 
 fn main() -> io::Result<()> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.graphql");
-    std::fs::write(&path, compass_api::director::sdl())?;
-    println!("wrote {}", path.display());
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (file, sdl) in [
+        ("schema.graphql", compass_api::director::sdl()),
+        ("connector.graphql", compass_api::connector::schema::sdl()),
+    ] {
+        let path = directory.join(file);
+        std::fs::write(&path, sdl)?;
+        println!("wrote {}", path.display());
+    }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! used. Issuing and redeeming are read-modify-write cycles on the SystemAuth guarded by its
 //! resourceVersion, so any number of API replicas agree: a token is redeemed exactly once.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use base64::Engine;
 use compass_cache::kinds::{subject_tag, token_tag};
@@ -80,9 +80,22 @@ pub async fn issue(
     purpose: TokenPurpose,
     lifetime: Duration,
 ) -> ApiResult<String> {
-    let token = fresh_token()?;
     let api: Api<SystemAuth> = Api::namespaced(client.clone(), namespace);
     let name = system_auth_of(&api, caches, namespace, subject).await?;
+    issue_on(client, namespace, &name, purpose, lifetime).await
+}
+
+/// Issues a token for `purpose` recorded in the SystemAuth `namespace`/`name`; returns the
+/// token, which is never stored.
+pub async fn issue_on(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+    purpose: TokenPurpose,
+    lifetime: Duration,
+) -> ApiResult<String> {
+    let token = fresh_token()?;
+    let api: Api<SystemAuth> = Api::namespaced(client.clone(), namespace);
     let now = jiff::Timestamp::now();
     let expires = now
         .checked_add(jiff::SignedDuration::try_from(lifetime).unwrap_or_default())
@@ -95,7 +108,7 @@ pub async fn issue(
         used: false,
         used_at: None,
     };
-    update_status(&api, &name, |status| {
+    update_status(&api, name, |status| {
         status.one_time_tokens.retain(|t| t.expires_at.0 > now);
         if status.one_time_tokens.len() >= MAX_RECORDS {
             return Err(error(
@@ -112,6 +125,24 @@ pub async fn issue(
     Ok(token)
 }
 
+/// The SystemAuth `token` was issued for, as the store holds it, without redeeming it: the
+/// Connector checks a request fully before it spends the caller's token.
+pub fn holder(caches: &Caches, token: &str) -> ApiResult<Arc<SystemAuth>> {
+    caches
+        .system_auths
+        .tagged(&token_tag(&token_digest(token)))
+        .into_iter()
+        .next()
+        .ok_or_else(refused)
+}
+
+fn refused() -> async_graphql::Error {
+    error(
+        Code::Unauthenticated,
+        "the one-time token is not valid: unknown, already used or expired",
+    )
+}
+
 /// Redeems `token` for `purpose`: marks it used and returns the SystemAuth it was issued for.
 /// Of any number of concurrent redemptions of one token, on any replica, exactly one succeeds.
 pub async fn redeem(
@@ -121,18 +152,7 @@ pub async fn redeem(
     purpose: TokenPurpose,
 ) -> ApiResult<SystemAuth> {
     let digest = token_digest(token);
-    let refused = || {
-        error(
-            Code::Unauthenticated,
-            "the one-time token is not valid: unknown, already used or expired",
-        )
-    };
-    let holder = caches
-        .system_auths
-        .tagged(&token_tag(&digest))
-        .into_iter()
-        .next()
-        .ok_or_else(refused)?;
+    let holder = holder(caches, token)?;
     let namespace = holder.metadata.namespace.clone().unwrap_or_default();
     let name = holder.metadata.name.clone().unwrap_or_default();
     let api: Api<SystemAuth> = Api::namespaced(client.clone(), &namespace);
@@ -193,7 +213,7 @@ async fn system_auth_of(
 
 /// Reads the SystemAuth from the API server, changes its status with `change`, and writes it
 /// back guarded by the resourceVersion it read; a lost race reads and decides again.
-async fn update_status(
+pub(crate) async fn update_status(
     api: &Api<SystemAuth>,
     name: &str,
     change: impl Fn(&mut SystemAuthStatus) -> ApiResult<()>,

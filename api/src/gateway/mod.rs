@@ -2,12 +2,15 @@
 //! present a bearer token known by its digest; applications and runtimes present a client
 //! certificate the Connector issued. Identity headers a client could set itself are never read.
 
+pub mod certificates;
 mod tenants;
 mod users;
 
 use std::{collections::BTreeSet, sync::Arc};
 
 use axum::http::HeaderMap;
+
+use crate::{scopes::ScopesConfig, state::Caches};
 
 pub use tenants::{TenantScope, resolve_tenant};
 pub use users::{StaticUser, digest, parse_users};
@@ -62,24 +65,78 @@ pub struct Caller {
     pub tenant: Option<String>,
 }
 
+/// Why a request was not authenticated: a short reason for metrics and audit lines, and a
+/// message for the caller. Neither ever holds the credential presented.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// `missing_credentials`, `unknown_token`, `revoked`, `expired_certificate`, ...
+    pub reason: &'static str,
+    /// What the caller is told.
+    pub message: String,
+}
+
+impl Refusal {
+    /// A refusal for `reason`, telling the caller `message`.
+    pub fn new(reason: &'static str, message: &str) -> Self {
+        Self {
+            reason,
+            message: message.to_owned(),
+        }
+    }
+}
+
 /// Authenticates requests.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone)]
 pub struct Gateway {
     users: Arc<Vec<StaticUser>>,
+    caches: Caches,
+    scopes: Arc<ScopesConfig>,
 }
 
 impl Gateway {
-    /// A gateway knowing these users.
-    pub fn new(users: Vec<StaticUser>) -> Self {
+    /// A gateway knowing these users, and the identities in `caches`, with the fixed scopes of
+    /// each kind of system consumer from `scopes`.
+    pub fn new(users: Vec<StaticUser>, caches: Caches, scopes: ScopesConfig) -> Self {
         Self {
             users: Arc::new(users),
+            caches,
+            scopes: Arc::new(scopes),
         }
     }
 
-    /// The caller presenting the request's bearer token, or `None`.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Option<Caller> {
-        let token = bearer_token(headers)?;
-        users::user_with_token(&self.users, token, tenant_header(headers))
+    /// The caller of a request: by its bearer token when it sends one, else by the client
+    /// certificate its connection presented (DER). Headers that claim an identity
+    /// (`Client-Id-From-Certificate` and the like) are never read.
+    pub fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        certificate: Option<&[u8]>,
+    ) -> Result<Caller, Refusal> {
+        if let Some(token) = bearer_token(headers) {
+            return users::user_with_token(&self.users, token, tenant_header(headers)).ok_or_else(
+                || {
+                    Refusal::new(
+                        "unknown_token",
+                        "unauthenticated: the bearer token is not valid",
+                    )
+                },
+            );
+        }
+        let Some(der) = certificate else {
+            return Err(Refusal::new(
+                "missing_credentials",
+                "unauthenticated: send Authorization: Bearer <token>, or a client certificate issued by the Connector",
+            ));
+        };
+        let now = jiff::Timestamp::now().as_second();
+        let identity = certificates::identify(&self.caches, der, now)?;
+        let scopes = self.scopes.consumer_scopes(identity.kind());
+        certificates::caller_of(&self.caches, &identity, scopes, tenant_header(headers))
+    }
+
+    /// The stores identities are checked against.
+    pub fn caches(&self) -> &Caches {
+        &self.caches
     }
 }
 
@@ -138,14 +195,18 @@ mod tests {
 
     #[test]
     fn a_known_token_authenticates_and_carries_the_tenant_header() {
-        let gateway = Gateway::new(vec![user(&["t1"])]);
+        let gateway = Gateway::new(
+            vec![user(&["t1"])],
+            Caches::empty(),
+            ScopesConfig::default_config(),
+        );
         let mut headers = HeaderMap::new();
         headers.insert(
             "authorization",
             HeaderValue::from_static("Bearer secret-token"),
         );
         headers.insert("Tenant", HeaderValue::from_static("t1"));
-        let caller = gateway.authenticate(&headers).unwrap();
+        let caller = gateway.authenticate(&headers, None).unwrap();
         assert_eq!(
             (caller.id.as_str(), caller.tenant.as_deref()),
             ("alice", Some("t1"))
@@ -154,13 +215,13 @@ mod tests {
             "authorization",
             HeaderValue::from_static("bEaReR  secret-token"),
         );
-        assert!(gateway.authenticate(&headers).is_some());
+        assert!(gateway.authenticate(&headers, None).is_ok());
         headers.insert("authorization", HeaderValue::from_static("Bearer wrong"));
-        assert!(gateway.authenticate(&headers).is_none());
+        assert!(gateway.authenticate(&headers, None).is_err());
         headers.insert(
             "authorization",
             HeaderValue::from_static("Basic secret-token"),
         );
-        assert!(gateway.authenticate(&headers).is_none());
+        assert!(gateway.authenticate(&headers, None).is_err());
     }
 }
