@@ -209,14 +209,16 @@ pub async fn run(args: ApiArgs) -> ExitCode {
         stores: None,
     };
     let admin_task = tokio::spawn(admin::serve(admin_listener, admin_state, stop.clone()));
+    let mut config = compass_api::server::ApiConfig {
+        scopes,
+        users,
+        ..compass_api::server::ApiConfig::default()
+    };
+    args.trust.apply(&mut config);
     let listener = ApiListener {
         address: args.api_address,
         tls: Some(tls),
-        config: compass_api::server::ApiConfig {
-            scopes,
-            users,
-            ..compass_api::server::ApiConfig::default()
-        },
+        config,
     };
     let running = tokio::select! {
         started = start(client.clone(), Watches::new(client), listener, stop) => started,
@@ -233,9 +235,14 @@ pub async fn run(args: ApiArgs) -> ExitCode {
     };
     ready.store(true, std::sync::atomic::Ordering::SeqCst);
     println!(
-        "compass: Director GraphQL https://{}{}",
+        "compass: Director GraphQL  https://{}{}",
         running.address,
         compass_api::server::DIRECTOR_PATH
+    );
+    println!(
+        "compass: Connector GraphQL https://{}{}",
+        running.address,
+        compass_api::connector::CONNECTOR_PATH
     );
     println!("compass: ready");
     shutdown::signal().await;

@@ -7,6 +7,10 @@ use clap::{Args, Parser, Subcommand};
 
 use compass_operator::http::guard::AllowedDestination;
 
+mod trust;
+
+pub use trust::TrustArgs;
+
 /// Compass on Kubernetes: registers applications and runtimes, groups them into scenarios and
 /// establishes trust between them, all stored as Kubernetes custom resources.
 #[derive(Debug, Parser)]
@@ -95,7 +99,7 @@ pub struct KubeconfigArgs {
 }
 
 /// Parses `90s`, `30m`, `8h` or `7d`.
-fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
@@ -158,6 +162,10 @@ pub struct UpArgs {
     /// are refused unless listed here (repeatable, or comma-separated in the variable).
     #[arg(long, env = "COMPASS_OUTBOUND_ALLOW", value_delimiter = ',')]
     pub outbound_allow: Vec<AllowedDestination>,
+
+    /// The Connector and the Gateway.
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// How to reach a Kubernetes API server.
@@ -221,6 +229,10 @@ pub struct ApiArgs {
     /// Address of the admin listener: health and readiness.
     #[arg(long, env = "COMPASS_ADMIN_ADDRESS", default_value = "0.0.0.0:8080")]
     pub admin_address: SocketAddr,
+
+    /// The Connector and the Gateway.
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// Options of `compass agent`.

@@ -48,6 +48,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         admin_address,
         no_controllers,
         outbound_allow,
+        trust,
     } = args;
     let mut config = Config::new(&data_dir, apiserver_address);
     if let Transport::Tls { hosts } = &mut config.transport {
@@ -80,12 +81,13 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
     }
     let (trigger, stop) = shutdown::channel();
     let scopes = compass_api::scopes::ScopesConfig::default_config();
-    let api_config = compass_api::server::ApiConfig {
+    let mut api_config = compass_api::server::ApiConfig {
         users: vec![api::admin_user(&control_plane.admin_token, &scopes)],
         scopes,
         playground_tenant: Some(DEFAULT_TENANT_EXTERNAL_ID.to_owned()),
         ..compass_api::server::ApiConfig::default()
     };
+    trust.apply(&mut api_config);
     let listener = api::ApiListener {
         address: api_address,
         tls: control_plane.tls(),
@@ -107,6 +109,11 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         "compass: Director GraphQL       https://{}{}",
         running_api.address,
         compass_api::server::DIRECTOR_PATH
+    );
+    println!(
+        "compass: Connector GraphQL      https://{}{}",
+        running_api.address,
+        compass_api::connector::CONNECTOR_PATH
     );
     println!(
         "compass: kubeconfig             {}",
