@@ -159,10 +159,7 @@ async fn director(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let certificate = peer
-        .as_ref()
-        .map(|Extension(peer)| peer.0.as_ref().as_ref());
-    let caller = match api.gateway.authenticate(&headers, certificate) {
+    let caller = match api.gateway.authenticate(&headers, certificate_of(&peer)) {
         Ok(caller) => caller,
         Err(refusal) => {
             return error_response(
@@ -201,11 +198,8 @@ async fn connector(
     uri: Uri,
     body: Body,
 ) -> Response {
-    let certificate = peer
-        .as_ref()
-        .map(|Extension(peer)| peer.0.as_ref().as_ref());
-    let credential =
-        crate::connector::credential_of(api.gateway.caches(), &headers, &uri, certificate);
+    let caches = api.gateway.caches();
+    let credential = crate::connector::credential_of(caches, &headers, &uri, certificate_of(&peer));
     let request = match graphql_request(&api, body).await {
         Ok(request) => request,
         Err(refused) => return refused,
@@ -213,6 +207,12 @@ async fn connector(
     let public_url = PublicUrl::of(api.public_url.as_deref(), &headers);
     let request = request.data(credential).data(public_url);
     GraphQLResponse::from(api.connector.execute_batch(request).await).into_response()
+}
+
+/// The client certificate (DER) the request's connection presented, if any.
+fn certificate_of(peer: &Option<Extension<PeerCertificate>>) -> Option<&[u8]> {
+    peer.as_ref()
+        .map(|Extension(peer)| peer.0.as_ref().as_ref())
 }
 
 /// The GraphQL request (or batch) in a body of at most the configured size, or the answer

@@ -4,26 +4,24 @@
 
 use std::path::Path;
 
-#[test]
-fn committed_sdl_matches_the_schema() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.graphql");
-    let generated = compass_api::director::sdl();
+/// Fails when `api/<file>` is not exactly `generated`.
+fn assert_committed(file: &str, generated: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "api/schema.graphql is stale: run `cargo sdlgen` and commit it"
+        "api/{file} is stale: run `cargo sdlgen` and commit it"
     );
 }
 
 #[test]
+fn committed_sdl_matches_the_schema() {
+    assert_committed("schema.graphql", &compass_api::director::sdl());
+}
+
+#[test]
 fn committed_connector_sdl_matches_the_schema() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("connector.graphql");
-    let generated = compass_api::connector::schema::sdl();
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "api/connector.graphql is stale: run `cargo sdlgen` and commit it"
-    );
+    assert_committed("connector.graphql", &compass_api::connector::schema::sdl());
 }
 
 /// The Connector's external schema of the original, field by field with nullability: clients
