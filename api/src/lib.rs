@@ -3,14 +3,17 @@
 //! callers, resolves their tenant and enforces scopes.
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod client;
 pub mod connector;
 pub mod director;
 pub mod errors;
 pub mod gateway;
 pub mod label_filter;
+pub mod metrics;
 pub mod pagination;
 pub mod playground;
+pub mod rate_limit;
 pub mod scalars;
 pub mod scopes;
 pub mod server;

@@ -21,18 +21,29 @@ use kube::Client;
 use serde_json::json;
 
 use crate::{
+    audit::{self, Audit, AuditEntry, RequestId},
     connector::{
-        CONNECTOR_PATH, Connector, ConnectorConfig, PublicUrl, authority::Authority,
-        schema::ConnectorSchema,
+        CONNECTOR_PATH, Connector, ConnectorConfig, PublicUrl,
+        authority::Authority,
+        schema::{ConnectorSchema, Credential},
     },
     director::{DirectorSchema, Limits, answer_limit::AnswerBudget, build_schema},
+    errors::Code,
     gateway::{Gateway, StaticUser},
+    metrics::ApiMetrics,
+    rate_limit::{RateLimitConfig, RateLimits},
     scopes::ScopesConfig,
     state::Caches,
 };
 
 /// Path of the Director.
 pub const DIRECTOR_PATH: &str = "/director/graphql";
+
+/// The Director's name in audit lines.
+const DIRECTOR: &str = "director";
+
+/// The Connector's name in audit lines.
+const CONNECTOR: &str = "connector";
 
 /// Configuration of the API.
 #[derive(Clone, Debug)]
@@ -57,6 +68,12 @@ pub struct ApiConfig {
     pub token_lifetimes: crate::connector::tokens::TokenLifetimes,
     /// How the Connector issues certificates.
     pub connector: ConnectorConfig,
+    /// Where audit lines go (started with [`Audit::start`]); off by default.
+    pub audit: Audit,
+    /// Rate limits per consumer kind.
+    pub rate_limits: RateLimitConfig,
+    /// The API's metrics, registered by the caller where they are served.
+    pub metrics: Arc<ApiMetrics>,
 }
 
 impl Default for ApiConfig {
@@ -71,6 +88,9 @@ impl Default for ApiConfig {
             public_url: None,
             token_lifetimes: crate::connector::tokens::TokenLifetimes::default(),
             connector: ConnectorConfig::default(),
+            audit: Audit::off(),
+            rate_limits: RateLimitConfig::default(),
+            metrics: Arc::default(),
         }
     }
 }
@@ -85,6 +105,9 @@ pub struct Api {
     limits: Limits,
     playground_tenant: Option<String>,
     public_url: Option<String>,
+    audit: Audit,
+    rate_limits: RateLimits,
+    metrics: Arc<ApiMetrics>,
 }
 
 impl Api {
@@ -103,7 +126,11 @@ impl Api {
             validity: config.connector.validity,
             token_lifetimes: config.token_lifetimes,
             client: client.clone(),
+            metrics: config.metrics.clone(),
         });
+        config
+            .metrics
+            .watch_certificates(caches.system_auths.clone());
         let schema = build_schema(
             caches.clone(),
             client,
@@ -111,6 +138,7 @@ impl Api {
             config.limits,
             config.system_namespace,
             config.token_lifetimes,
+            config.metrics.clone(),
         );
         let api = Self {
             schema,
@@ -121,6 +149,9 @@ impl Api {
             limits: config.limits,
             playground_tenant: config.playground_tenant,
             public_url: config.public_url,
+            audit: config.audit,
+            rate_limits: RateLimits::new(config.rate_limits, config.metrics.clone()),
+            metrics: config.metrics,
         };
         Arc::new(api)
     }
@@ -134,6 +165,21 @@ impl Api {
     pub fn schema(&self) -> &DirectorSchema {
         &self.schema
     }
+
+    /// The audit log, for every door to record its operations in.
+    pub fn audit(&self) -> &Audit {
+        &self.audit
+    }
+
+    /// The rate limits, for every door to [`admit`](RateLimits::admit) callers by.
+    pub fn rate_limits(&self) -> &RateLimits {
+        &self.rate_limits
+    }
+
+    /// The API's metrics.
+    pub fn metrics(&self) -> &ApiMetrics {
+        &self.metrics
+    }
 }
 
 /// The router of the API.
@@ -146,6 +192,8 @@ pub fn router(api: Arc<Api>) -> Router {
             get(crate::playground::asset),
         )
         .route("/healthz", get(|| async { "ok" }))
+        // Every route above gets a request id, echoed in `x-request-id`.
+        .layer(axum::middleware::from_fn(audit::request_id::tag))
         .with_state(api)
 }
 
@@ -155,6 +203,7 @@ async fn playground(State(api): State<Arc<Api>>) -> Response {
 
 async fn director(
     State(api): State<Arc<Api>>,
+    Extension(request_id): Extension<RequestId>,
     peer: Option<Extension<PeerCertificate>>,
     headers: HeaderMap,
     body: Body,
@@ -162,6 +211,9 @@ async fn director(
     let caller = match api.gateway.authenticate(&headers, certificate_of(&peer)) {
         Ok(caller) => caller,
         Err(refusal) => {
+            api.metrics.authentication_failure(refusal.reason);
+            let refused = AuditEntry::refused(&request_id, DIRECTOR, None, Code::Unauthenticated);
+            api.audit.record(&refused.reason(refusal.reason));
             return error_response(
                 StatusCode::UNAUTHORIZED,
                 "UNAUTHENTICATED",
@@ -169,9 +221,15 @@ async fn director(
             );
         }
     };
+    if let Err(limited) = api.rate_limits.admit(caller.kind, &caller.id) {
+        return limited.into_response();
+    }
     // As the original's tenant mapping did, a caller naming a tenant it may not use is refused
     // whatever the operation.
     if !caller.may_use_named_tenant() {
+        let refused =
+            AuditEntry::refused(&request_id, DIRECTOR, Some(&caller), Code::TenantMismatch);
+        api.audit.record(&refused);
         let message = format!(
             "tenant mismatch: {} may not act in tenant {}",
             caller.id,
@@ -180,19 +238,32 @@ async fn director(
         return error_response(StatusCode::FORBIDDEN, "TENANT_MISMATCH", &message);
     }
     // The body is read only for an authenticated caller, and never beyond the bound.
-    let request = match graphql_request(&api, body).await {
+    let mut request = match graphql_request(&api, body).await {
         Ok(request) => request,
         Err(refused) => return refused,
     };
     let budget = AnswerBudget::new(api.limits.answer_bytes);
     let public_url = PublicUrl::of(api.public_url.as_deref(), &headers);
+    let consumer = audit::Consumer::from(&caller);
+    let operations = audit::graphql::operations(&mut request);
     let request = request.data(caller).data(budget).data(public_url);
-    GraphQLResponse::from(api.schema.execute_batch(request).await).into_response()
+    let answers = api.schema.execute_batch(request).await;
+    let (audit, consumer) = (&api.audit, Some(&consumer));
+    audit::graphql::record(
+        audit,
+        &request_id,
+        DIRECTOR,
+        consumer,
+        &operations,
+        &answers,
+    );
+    GraphQLResponse::from(answers).into_response()
 }
 
 /// The Connector: a one-time token or a client certificate the Connector issued opens it.
 async fn connector(
     State(api): State<Arc<Api>>,
+    Extension(request_id): Extension<RequestId>,
     peer: Option<Extension<PeerCertificate>>,
     headers: HeaderMap,
     uri: Uri,
@@ -200,13 +271,34 @@ async fn connector(
 ) -> Response {
     let caches = api.gateway.caches();
     let credential = crate::connector::credential_of(caches, &headers, &uri, certificate_of(&peer));
-    let request = match graphql_request(&api, body).await {
+    // A refused credential is answered (and audited) as UNAUTHENTICATED by the operation.
+    if let Credential::Refused(refusal) = &credential {
+        api.metrics.authentication_failure(refusal.reason);
+    }
+    let consumer = audit::connector::consumer_of(&credential, caches);
+    if let Some(consumer) = &consumer
+        && let Err(limited) = api.rate_limits.admit(consumer.kind, &consumer.id)
+    {
+        return limited.into_response();
+    }
+    let mut request = match graphql_request(&api, body).await {
         Ok(request) => request,
         Err(refused) => return refused,
     };
     let public_url = PublicUrl::of(api.public_url.as_deref(), &headers);
+    let operations = audit::graphql::operations(&mut request);
     let request = request.data(credential).data(public_url);
-    GraphQLResponse::from(api.connector.execute_batch(request).await).into_response()
+    let answers = api.connector.execute_batch(request).await;
+    let (audit, consumer) = (&api.audit, consumer.as_ref());
+    audit::graphql::record(
+        audit,
+        &request_id,
+        CONNECTOR,
+        consumer,
+        &operations,
+        &answers,
+    );
+    GraphQLResponse::from(answers).into_response()
 }
 
 /// The client certificate (DER) the request's connection presented, if any.

@@ -5,8 +5,10 @@
 use std::{net::SocketAddr, path::Path, process::ExitCode, sync::Arc};
 
 use compass_api::{
+    audit::{Audit, AuditSink},
     connector::authority::{Authority, DEFAULT_SECRET},
     gateway::{StaticUser, digest, parse_users},
+    metrics::ApiMetrics,
     scopes::ScopesConfig,
     server::{Api, ApiConfig, router},
 };
@@ -15,7 +17,10 @@ use kube::Client;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_rustls::TlsAcceptor;
 
-use compass_operator::shutdown::{self, Shutdown};
+use compass_operator::{
+    metrics::Metrics,
+    shutdown::{self, Shutdown},
+};
 
 use crate::{admin, cli::ApiArgs};
 
@@ -184,7 +189,16 @@ pub async fn run(args: ApiArgs) -> ExitCode {
         let client = crate::cluster::client(&args.cluster).await?;
         Ok::<_, String>((tls, users, scopes, client))
     };
-    let (tls, users, scopes, client) = match prepared.await {
+    let api_metrics = Arc::new(ApiMetrics::default());
+    let prepared = async {
+        let prepared = prepared.await?;
+        // In a cluster, the container's standard output is where logs are collected.
+        let sink = args.audit_limits.sink(AuditSink::Stdout);
+        let audit = Audit::start(&sink, api_metrics.clone())
+            .map_err(|e| format!("opening the audit log failed: {e}"))?;
+        Ok::<_, String>((prepared, audit))
+    };
+    let ((tls, users, scopes, client), audit) = match prepared.await {
         Ok(prepared) => prepared,
         Err(error) => {
             eprintln!("error: {error}");
@@ -204,7 +218,7 @@ pub async fn run(args: ApiArgs) -> ExitCode {
         }
     };
     let admin_state = admin::AdminState {
-        metrics: std::sync::Arc::default(),
+        metrics: Arc::new(Metrics::with(|registry| api_metrics.register(registry))),
         ready: ready.clone(),
         stores: None,
     };
@@ -212,6 +226,9 @@ pub async fn run(args: ApiArgs) -> ExitCode {
     let mut config = compass_api::server::ApiConfig {
         scopes,
         users,
+        audit,
+        rate_limits: args.audit_limits.rate_limits(),
+        metrics: api_metrics,
         ..compass_api::server::ApiConfig::default()
     };
     args.trust.apply(&mut config);

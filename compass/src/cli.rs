@@ -7,8 +7,10 @@ use clap::{Args, Parser, Subcommand};
 
 use compass_operator::http::guard::AllowedDestination;
 
+mod audit_limits;
 mod trust;
 
+pub use audit_limits::AuditLimitArgs;
 pub use trust::TrustArgs;
 
 /// Compass on Kubernetes: registers applications and runtimes, groups them into scenarios and
@@ -166,6 +168,11 @@ pub struct UpArgs {
     /// The Connector and the Gateway.
     #[command(flatten)]
     pub trust: TrustArgs,
+
+    /// The API's audit log and rate limits (the audit log defaults to `audit.log` in the data
+    /// directory).
+    #[command(flatten)]
+    pub audit_limits: AuditLimitArgs,
 }
 
 /// How to reach a Kubernetes API server.
@@ -226,13 +233,17 @@ pub struct ApiArgs {
     #[arg(long, env = "COMPASS_SCOPES_FILE")]
     pub scopes_file: Option<PathBuf>,
 
-    /// Address of the admin listener: health and readiness.
+    /// Address of the admin listener: health, readiness and the API's metrics.
     #[arg(long, env = "COMPASS_ADMIN_ADDRESS", default_value = "0.0.0.0:8080")]
     pub admin_address: SocketAddr,
 
     /// The Connector and the Gateway.
     #[command(flatten)]
     pub trust: TrustArgs,
+
+    /// The API's audit log (standard output by default) and rate limits.
+    #[command(flatten)]
+    pub audit_limits: AuditLimitArgs,
 }
 
 /// Options of `compass agent`.

@@ -1,11 +1,7 @@
 //! `compass operator`: the controllers against any Kubernetes API server, with the admin listener
 //! beside them; and the same wiring for `compass up`.
 
-use std::{
-    net::SocketAddr,
-    process::ExitCode,
-    sync::{Arc, atomic::AtomicBool},
-};
+use std::{net::SocketAddr, process::ExitCode, sync::Arc};
 
 use compass_operator::{
     controllers::{
@@ -26,33 +22,24 @@ use crate::{
 };
 
 /// Runs the controllers over the process's shared stores in `watches`, with the admin listener
-/// on `admin_address` reporting their metrics and readiness (which turns true in `ready`), until
-/// `shutdown`.
+/// on `admin_address` reporting the metrics (`options.metrics`, which may hold the API's too)
+/// and readiness (which turns true in `options.ready`), until `shutdown`.
 pub async fn serve(
     client: Client,
     watches: Watches,
     admin_address: SocketAddr,
-    config: OperatorConfig,
-    ready: Arc<AtomicBool>,
-    sole_identity: Option<String>,
+    options: OperatorOptions,
     shutdown: Shutdown,
 ) -> Result<(), String> {
     let listener = admin::bind(admin_address)
         .await
         .map_err(|e| format!("binding the admin listener on {admin_address} failed: {e}"))?;
-    let metrics = Arc::new(Metrics::default());
     let state = AdminState {
-        metrics: metrics.clone(),
-        ready: ready.clone(),
+        metrics: options.metrics.clone(),
+        ready: options.ready.clone(),
         stores: Some(Stores::new(&watches)),
     };
     let admin = tokio::spawn(admin::serve(listener, state, shutdown.clone()));
-    let options = OperatorOptions {
-        config,
-        metrics,
-        ready,
-        sole_identity,
-    };
     let outcome = run::run(client, watches, options, shutdown).await;
     let _ = admin.await;
     outcome
@@ -72,17 +59,14 @@ pub async fn run(args: OperatorArgs) -> ExitCode {
         outbound: OutboundPolicy::new(args.outbound_allow),
         ..OperatorConfig::default()
     };
-    let ready = Arc::default();
-    let watches = Watches::new(client.clone());
-    let operator = tokio::spawn(serve(
-        client,
-        watches,
-        args.admin_address,
+    let options = OperatorOptions {
         config,
-        ready,
-        None,
-        stop,
-    ));
+        metrics: Arc::new(Metrics::default()),
+        ready: Arc::default(),
+        sole_identity: None,
+    };
+    let watches = Watches::new(client.clone());
+    let operator = tokio::spawn(serve(client, watches, args.admin_address, options, stop));
     let outcome = tokio::select! {
         () = shutdown::signal() => Ok(()),
         finished = operator => finished.unwrap_or_else(|e| Err(e.to_string())),

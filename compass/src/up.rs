@@ -24,12 +24,18 @@ use kube::{
 };
 use serde_json::json;
 
+use compass_api::{
+    audit::{Audit, AuditSink},
+    metrics::ApiMetrics,
+};
 use compass_crds::well_known::{
     DEFAULT_TENANT_EXTERNAL_ID, DEFAULT_TENANT_NAME, DEFAULT_TENANT_NAMESPACE,
 };
 use compass_operator::{
     controllers::{OperatorConfig, tenant_access},
     http::guard::OutboundPolicy,
+    metrics::Metrics,
+    run::OperatorOptions,
     shutdown,
 };
 
@@ -49,6 +55,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         no_controllers,
         outbound_allow,
         trust,
+        audit_limits,
     } = args;
     let mut config = Config::new(&data_dir, apiserver_address);
     if let Transport::Tls { hosts } = &mut config.transport {
@@ -79,12 +86,29 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         eprintln!("error: installing the CustomResourceDefinitions and defaults failed: {error}");
         return ExitCode::FAILURE;
     }
+    let api_metrics = Arc::new(ApiMetrics::default());
+    let audit_file = AuditSink::File {
+        path: data_dir.join("audit.log"),
+        max_bytes: audit_limits.audit_log_max_bytes,
+    };
+    let audit_sink = audit_limits.sink(audit_file);
+    let audit = match Audit::start(&audit_sink, api_metrics.clone()) {
+        Ok(audit) => audit,
+        Err(error) => {
+            eprintln!("error: opening the audit log failed: {error}");
+            control_plane.shutdown().await;
+            return ExitCode::FAILURE;
+        }
+    };
     let (trigger, stop) = shutdown::channel();
     let scopes = compass_api::scopes::ScopesConfig::default_config();
     let mut api_config = compass_api::server::ApiConfig {
         users: vec![api::admin_user(&control_plane.admin_token, &scopes)],
         scopes,
         playground_tenant: Some(DEFAULT_TENANT_EXTERNAL_ID.to_owned()),
+        audit,
+        rate_limits: audit_limits.rate_limits(),
+        metrics: api_metrics.clone(),
         ..compass_api::server::ApiConfig::default()
     };
     trust.apply(&mut api_config);
@@ -126,6 +150,9 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
     println!(
         "compass: default tenant         {DEFAULT_TENANT_EXTERNAL_ID} (send it in the Tenant header)"
     );
+    if let AuditSink::File { path, .. } = &audit_sink {
+        println!("compass: audit log              {}", path.display());
+    }
     if !no_controllers {
         println!("compass: metrics                http://{admin_address}/metrics");
     }
@@ -144,13 +171,18 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let ready = Arc::new(AtomicBool::new(false));
+    let options = OperatorOptions {
+        config: operator,
+        // The API's metrics are served beside the controllers'.
+        metrics: Arc::new(Metrics::with(|registry| api_metrics.register(registry))),
+        ready: ready.clone(),
+        sole_identity: Some(leader_prefix(&data_dir)),
+    };
     let mut operator = tokio::spawn(operator::serve(
         client,
         watches,
         admin_address,
-        operator,
-        ready.clone(),
-        Some(leader_prefix(&data_dir)),
+        options,
         stop,
     ));
     // One signal future for the whole run: Ctrl-C while the operator starts stops it too.

@@ -36,6 +36,14 @@ pub struct Metrics {
 
 impl Default for Metrics {
     fn default() -> Self {
+        Self::with(|_| ())
+    }
+}
+
+impl Metrics {
+    /// The operator's metrics, and those `register` adds to the same registry (the API's, when
+    /// it runs in the same process), all served together.
+    pub fn with(register: impl FnOnce(&mut Registry)) -> Self {
         let mut registry = Registry::with_prefix("compass");
         let reconciles = Family::<ControllerLabel, Counter>::default();
         let failures = Family::<FailureLabels, Counter>::default();
@@ -63,6 +71,7 @@ impl Default for Metrics {
             "Objects whose latest generation the controller has not reconciled yet (status.observedGeneration behind metadata.generation)",
             queue_depth.clone(),
         );
+        register(&mut registry);
         Self {
             registry,
             reconciles,
@@ -71,9 +80,7 @@ impl Default for Metrics {
             queue_depth,
         }
     }
-}
 
-impl Metrics {
     /// Starts timing one reconcile of `controller`; the time is recorded when the guard drops.
     pub fn reconcile(&self, controller: &str) -> ReconcileTimer<'_> {
         let label = ControllerLabel {

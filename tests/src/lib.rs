@@ -102,21 +102,21 @@ impl TestServer {
     /// Installs what `compass up` installs and serves the API with the control plane's admin token
     /// as the admin's bearer token, plus the `users` given (for scope and tenant tests).
     pub async fn start_api(&self, users: Vec<compass_api::gateway::StaticUser>) -> TestApi {
+        let config = compass_api::server::ApiConfig {
+            users,
+            ..compass_api::server::ApiConfig::default()
+        };
+        self.start_api_with(config).await
+    }
+
+    /// Like [`start_api`](Self::start_api), with `config` (the admin is added to its users).
+    pub async fn start_api_with(&self, mut config: compass_api::server::ApiConfig) -> TestApi {
         let client = self.client().await;
         compass::up::install(&client, "compass-system")
             .await
             .expect("installing the defaults succeeds");
-        let scopes = compass_api::scopes::ScopesConfig::default_config();
-        let mut all_users = vec![compass::api::admin_user(
-            &self.control_plane.admin_token,
-            &scopes,
-        )];
-        all_users.extend(users);
-        let config = compass_api::server::ApiConfig {
-            scopes,
-            users: all_users,
-            ..compass_api::server::ApiConfig::default()
-        };
+        let admin = compass::api::admin_user(&self.control_plane.admin_token, &config.scopes);
+        config.users.insert(0, admin);
         let (trigger, stop) = compass_operator::shutdown::channel();
         let listener = compass::api::ApiListener {
             address: "127.0.0.1:0".parse().expect("an address"),

@@ -5,6 +5,7 @@
 use base64::Engine;
 use compass_api::{
     connector::tokens::{redeem, token_digest},
+    metrics::ApiMetrics,
     state::Caches,
 };
 use compass_crds::{SystemAuth, TokenPurpose, well_known::DEFAULT_TENANT_NAMESPACE};
@@ -113,9 +114,13 @@ async fn a_token_is_shown_once_stored_as_a_digest_and_redeemed_exactly_once() {
         (!caches.system_auths.tagged(&tag).is_empty()).then_some(())
     })
     .await;
+    let metrics = std::sync::Arc::new(ApiMetrics::default());
     let attempts = (0..100).map(|_| {
         let (client, caches, token) = (client.clone(), caches.clone(), token.clone());
-        tokio::spawn(async move { redeem(&client, &caches, &token, TokenPurpose::Pairing).await })
+        let metrics = metrics.clone();
+        tokio::spawn(async move {
+            redeem(&client, &caches, &token, TokenPurpose::Pairing, &metrics).await
+        })
     });
     let outcomes = futures_util::future::join_all(attempts).await;
     let (won, lost): (Vec<_>, Vec<_>) = outcomes
@@ -136,8 +141,23 @@ async fn a_token_is_shown_once_stored_as_a_digest_and_redeemed_exactly_once() {
     assert!(record.used && record.used_at.is_some(), "{record:?}");
 
     // An unknown token is refused like a used one: nothing tells which tokens exist.
-    let unknown = redeem(&client, &caches, "not-a-token", TokenPurpose::Pairing).await;
+    let unknown = redeem(
+        &client,
+        &caches,
+        "not-a-token",
+        TokenPurpose::Pairing,
+        &metrics,
+    )
+    .await;
     assert!(unknown.unwrap_err().message.contains("not valid"));
+    // One redemption is counted; refusals of used or unknown tokens are not expiries.
+    let counted = metrics.render();
+    for line in [
+        "compass_api_one_time_tokens_total{event=\"redeemed\"} 1",
+        "compass_api_one_time_tokens_total{event=\"expired\"} 0",
+    ] {
+        assert!(counted.contains(line), "{line} in\n{counted}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

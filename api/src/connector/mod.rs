@@ -40,6 +40,8 @@ pub struct Connector {
     pub token_lifetimes: tokens::TokenLifetimes,
     /// The client identities are written with.
     pub client: Client,
+    /// Where tokens and certificates are counted.
+    pub metrics: std::sync::Arc<crate::metrics::ApiMetrics>,
 }
 
 /// What a Connector request presents: its one-time token (the `Connector-Token` header, or the

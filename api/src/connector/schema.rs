@@ -13,6 +13,7 @@ use super::{Connector, PublicUrl, certificates, tokens};
 use crate::{
     errors::{ApiResult, Code, error},
     gateway::{Refusal, certificates::CertificateIdentity},
+    metrics::CertificateEvent,
     state::Caches,
 };
 
@@ -91,7 +92,14 @@ impl ConnectorQuery {
         let (connector, caches) = (connector(ctx), caches(ctx));
         let auth = match credential(ctx)? {
             Credential::Token(token) => Arc::new(
-                tokens::redeem(&connector.client, caches, token, TokenPurpose::Pairing).await?,
+                tokens::redeem(
+                    &connector.client,
+                    caches,
+                    token,
+                    TokenPurpose::Pairing,
+                    &connector.metrics,
+                )
+                .await?,
             ),
             Credential::Certificate(identity) => identity.auth.clone(),
             Credential::Refused(_) => unreachable!("credential() answers refusals as errors"),
@@ -102,8 +110,9 @@ impl ConnectorQuery {
         let (namespace, name) = certificates::names(&auth);
         let lifetime = connector.token_lifetimes.certificate_signing;
         let purpose = TokenPurpose::CertificateSigning;
-        let token =
-            tokens::issue_on(&connector.client, &namespace, &name, purpose, lifetime).await?;
+        let client = &connector.client;
+        let metrics = &connector.metrics;
+        let token = tokens::issue_on(client, &namespace, &name, purpose, lifetime, metrics).await?;
         let url = ctx.data::<PublicUrl>()?;
         let client_id = auth.metadata.uid.as_deref().unwrap_or_default();
         Ok(Configuration {
@@ -145,7 +154,9 @@ impl ConnectorMutation {
         let signed = certificates::sign_for(connector, &auth, &csr)?;
         if let Some(token) = token {
             let purpose = TokenPurpose::CertificateSigning;
-            let redeemed = tokens::redeem(&connector.client, caches, token, purpose).await?;
+            let metrics = &connector.metrics;
+            let redeemed =
+                tokens::redeem(&connector.client, caches, token, purpose, metrics).await?;
             if redeemed.metadata.uid != auth.metadata.uid {
                 return Err(error(
                     Code::Unauthenticated,
@@ -154,6 +165,11 @@ impl ConnectorMutation {
             }
         }
         certificates::record(connector, caches, &auth, &signed).await?;
+        // Signed for a one-time token, a certificate is new; for a certificate, renewed.
+        connector.metrics.certificate(match token {
+            Some(_) => CertificateEvent::Issued,
+            None => CertificateEvent::Renewed,
+        });
         let encode = |pem: &str| base64::engine::general_purpose::STANDARD.encode(pem);
         let ca = &connector.authority.certificate_pem;
         Ok(CertificationResult {
@@ -172,7 +188,9 @@ impl ConnectorMutation {
                 "revokeCertificate revokes the client certificate the call is made with: call with that certificate",
             ));
         };
-        certificates::revoke(connector(ctx), caches(ctx), identity).await?;
+        let connector = connector(ctx);
+        certificates::revoke(connector, caches(ctx), identity).await?;
+        connector.metrics.certificate(CertificateEvent::Revoked);
         Ok(true)
     }
 }

@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     errors::{ApiResult, Code, error, from_kube},
+    metrics::{ApiMetrics, TokenEvent},
     state::Caches,
 };
 
@@ -71,7 +72,7 @@ fn fresh_token() -> ApiResult<String> {
 }
 
 /// Issues a token for the subject `kind`/`name` of `namespace`, recorded in its SystemAuth (made
-/// now if it has none); returns the token, which is never stored.
+/// now if it has none); returns the token, which is never stored. Counted in `metrics`.
 pub async fn issue(
     client: &Client,
     caches: &Caches,
@@ -79,20 +80,22 @@ pub async fn issue(
     subject: (SubjectKind, &str),
     purpose: TokenPurpose,
     lifetime: Duration,
+    metrics: &ApiMetrics,
 ) -> ApiResult<String> {
     let api: Api<SystemAuth> = Api::namespaced(client.clone(), namespace);
     let name = system_auth_of(&api, caches, namespace, subject).await?;
-    issue_on(client, namespace, &name, purpose, lifetime).await
+    issue_on(client, namespace, &name, purpose, lifetime, metrics).await
 }
 
 /// Issues a token for `purpose` recorded in the SystemAuth `namespace`/`name`; returns the
-/// token, which is never stored.
+/// token, which is never stored. Counted in `metrics`.
 pub async fn issue_on(
     client: &Client,
     namespace: &str,
     name: &str,
     purpose: TokenPurpose,
     lifetime: Duration,
+    metrics: &ApiMetrics,
 ) -> ApiResult<String> {
     let token = fresh_token()?;
     let api: Api<SystemAuth> = Api::namespaced(client.clone(), namespace);
@@ -122,6 +125,7 @@ pub async fn issue_on(
         Ok(())
     })
     .await?;
+    metrics.one_time_token(TokenEvent::Issued);
     Ok(token)
 }
 
@@ -145,11 +149,13 @@ fn refused() -> async_graphql::Error {
 
 /// Redeems `token` for `purpose`: marks it used and returns the SystemAuth it was issued for.
 /// Of any number of concurrent redemptions of one token, on any replica, exactly one succeeds.
+/// Redemptions, and tokens presented after their expiry, are counted in `metrics`.
 pub async fn redeem(
     client: &Client,
     caches: &Caches,
     token: &str,
     purpose: TokenPurpose,
+    metrics: &ApiMetrics,
 ) -> ApiResult<SystemAuth> {
     let digest = token_digest(token);
     let holder = holder(caches, token)?;
@@ -157,20 +163,32 @@ pub async fn redeem(
     let name = holder.metadata.name.clone().unwrap_or_default();
     let api: Api<SystemAuth> = Api::namespaced(client.clone(), &namespace);
     let now = jiff::Timestamp::now();
-    update_status(&api, &name, |status| {
+    // Set when the token was found unused but expired (a retried write decides afresh).
+    let expired = std::sync::atomic::AtomicBool::new(false);
+    let redeemed = update_status(&api, &name, |status| {
         let record = status
             .one_time_tokens
             .iter_mut()
             .find(|t| t.token_hash == digest && t.purpose == purpose)
             .ok_or_else(refused)?;
-        if record.used || record.expires_at.0 <= now {
+        let late = !record.used && record.expires_at.0 <= now;
+        expired.store(late, std::sync::atomic::Ordering::Relaxed);
+        if record.used || late {
             return Err(refused());
         }
         record.used = true;
         record.used_at = Some(Time(now));
         Ok(())
     })
-    .await
+    .await;
+    match &redeemed {
+        Ok(_) => metrics.one_time_token(TokenEvent::Redeemed),
+        Err(_) if expired.load(std::sync::atomic::Ordering::Relaxed) => {
+            metrics.one_time_token(TokenEvent::Expired);
+        }
+        Err(_) => {}
+    }
+    redeemed
 }
 
 /// The name of the subject's SystemAuth: the oldest one not being deleted, or a new one.

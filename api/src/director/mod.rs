@@ -100,7 +100,8 @@ impl Default for Limits {
     }
 }
 
-/// Builds the schema over the caches, the client and the scopes configuration.
+/// Builds the schema over the caches, the client and the scopes configuration; resolvers count
+/// what they do in `metrics`.
 pub fn build_schema(
     caches: Caches,
     client: kube::Client,
@@ -108,9 +109,11 @@ pub fn build_schema(
     limits: Limits,
     system_namespace: String,
     token_lifetimes: crate::connector::tokens::TokenLifetimes,
+    metrics: std::sync::Arc<crate::metrics::ApiMetrics>,
 ) -> DirectorSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(token_lifetimes)
+        .data(metrics)
         .data(caches)
         .data(client)
         .data(scopes)

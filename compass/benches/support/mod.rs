@@ -82,6 +82,8 @@ impl Server {
             .arg(data_dir.path())
             .args(["--apiserver-address", &address])
             .args(["--api-address", "127.0.0.1:0"])
+            // The benchmarks measure the API, not the admin's rate limit.
+            .args(["--rate-limit", "user=off"])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

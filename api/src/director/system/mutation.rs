@@ -70,6 +70,7 @@ async fn pairing(ctx: &Context<'_>, id: &str, kind: SubjectKind) -> ApiResult<Pa
         subject,
         purpose,
         lifetime,
+        ctx.data::<std::sync::Arc<crate::metrics::ApiMetrics>>()?,
     )
     .await?;
     let url = ctx.data::<PublicUrl>()?.connector();

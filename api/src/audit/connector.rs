@@ -1,0 +1,35 @@
+//! Who a Connector request comes from, for its audit lines and its rate limit: the holder of
+//! the client certificate it presented, or of the one-time token it carries (looked up in the
+//! stores, not redeemed, and never written down).
+
+use crate::{
+    audit::Consumer,
+    connector::{schema::Credential, tokens},
+    gateway::{ConsumerKind, certificates::tenant_of},
+    state::Caches,
+};
+use compass_crds::{SubjectKind, SystemAuth};
+
+/// The consumer `credential` stands for, if it names a known identity.
+pub fn consumer_of(credential: &Credential, caches: &Caches) -> Option<Consumer> {
+    match credential {
+        Credential::Certificate(identity) => Some(of_auth(&identity.auth, caches)),
+        Credential::Token(token) => tokens::holder(caches, token)
+            .ok()
+            .map(|auth| of_auth(&auth, caches)),
+        Credential::Refused(_) => None,
+    }
+}
+
+fn of_auth(auth: &SystemAuth, caches: &Caches) -> Consumer {
+    let kind = match auth.spec.subject.kind {
+        SubjectKind::Application => ConsumerKind::Application,
+        SubjectKind::Runtime => ConsumerKind::Runtime,
+        SubjectKind::IntegrationSystem => ConsumerKind::IntegrationSystem,
+    };
+    Consumer {
+        id: auth.metadata.uid.clone().unwrap_or_default(),
+        kind,
+        tenant: tenant_of(caches, auth),
+    }
+}

@@ -1,0 +1,356 @@
+//! Prometheus metrics of the API: one-time tokens, certificates, refused identities, rate-limited
+//! requests and dropped audit lines, and when the soonest client certificate expires. They are
+//! registered in the registry the admin listener serves, beside the controllers' metrics.
+
+use std::sync::{Arc, OnceLock};
+
+use compass_cache::Shared;
+use compass_crds::{SubjectKind, SystemAuth};
+use prometheus_client::{
+    collector::Collector,
+    encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric},
+    metrics::{counter::Counter, family::Family, gauge::Gauge},
+    registry::Registry,
+};
+
+use crate::gateway::ConsumerKind;
+
+/// Label of a counter of events (`issued`, `redeemed`, ...).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EventLabel {
+    event: &'static str,
+}
+
+/// Label of a counter of refused identities.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: &'static str,
+}
+
+/// Label naming a kind of consumer or certificate subject.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabel {
+    kind: &'static str,
+}
+
+/// What happened to a one-time token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenEvent {
+    /// Issued through the Director.
+    Issued,
+    /// Exchanged at the Connector.
+    Redeemed,
+    /// Presented after it expired.
+    Expired,
+}
+
+/// What happened to a client certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CertificateEvent {
+    /// Signed for a one-time token.
+    Issued,
+    /// Signed for the holder of a valid certificate.
+    Renewed,
+    /// Revoked.
+    Revoked,
+}
+
+/// Reasons of refused identities the Gateway knows of (see `gateway::Refusal`); counters for
+/// them start at zero.
+pub const AUTHENTICATION_FAILURE_REASONS: [&str; 7] = [
+    "missing_credentials",
+    "unknown_token",
+    "bad_certificate",
+    "expired_certificate",
+    "unknown_certificate",
+    "revoked",
+    "unknown_identity",
+];
+
+/// Every metric of the API. Clones of the families share their values, so one set serves the
+/// handlers and the registry.
+#[derive(Clone)]
+pub struct ApiMetrics {
+    one_time_tokens: Family<EventLabel, Counter>,
+    certificates: Family<EventLabel, Counter>,
+    authentication_failures: Family<ReasonLabel, Counter>,
+    rate_limited: Family<KindLabel, Counter>,
+    audit_lines_dropped: Counter,
+    expiry: SoonestExpiry,
+}
+
+// The families print their values; what matters in a configuration's debug output is that they
+// exist.
+impl std::fmt::Debug for ApiMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiMetrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for ApiMetrics {
+    fn default() -> Self {
+        let metrics = Self {
+            one_time_tokens: Family::default(),
+            certificates: Family::default(),
+            authentication_failures: Family::default(),
+            rate_limited: Family::default(),
+            audit_lines_dropped: Counter::default(),
+            expiry: SoonestExpiry::default(),
+        };
+        // Known label values show up at zero, so a rate() over them works from the first scrape
+        // (the guards `get_or_create` returns are dropped at once).
+        for event in ["issued", "redeemed", "expired"] {
+            let _ = metrics.one_time_tokens.get_or_create(&EventLabel { event });
+        }
+        for event in ["issued", "renewed", "revoked"] {
+            let _ = metrics.certificates.get_or_create(&EventLabel { event });
+        }
+        for reason in AUTHENTICATION_FAILURE_REASONS {
+            let _ = metrics
+                .authentication_failures
+                .get_or_create(&ReasonLabel { reason });
+        }
+        for kind in [
+            ConsumerKind::User,
+            ConsumerKind::Application,
+            ConsumerKind::Runtime,
+            ConsumerKind::IntegrationSystem,
+        ] {
+            let kind = kind.as_str();
+            let _ = metrics.rate_limited.get_or_create(&KindLabel { kind });
+        }
+        metrics
+    }
+}
+
+impl ApiMetrics {
+    /// Registers every metric under `compass_api_` in `registry` (whose prefix is `compass`).
+    pub fn register(&self, registry: &mut Registry) {
+        let api = registry.sub_registry_with_prefix("api");
+        api.register(
+            "one_time_tokens",
+            "One-time tokens issued, redeemed, and presented after their expiry",
+            self.one_time_tokens.clone(),
+        );
+        api.register(
+            "certificates",
+            "Client certificates issued, renewed and revoked",
+            self.certificates.clone(),
+        );
+        api.register(
+            "authentication_failures",
+            "Requests refused because the caller's identity was missing or unknown, by reason",
+            self.authentication_failures.clone(),
+        );
+        api.register(
+            "rate_limited",
+            "Requests refused with 429 because their consumer was over its rate limit, by consumer kind",
+            self.rate_limited.clone(),
+        );
+        api.register(
+            "audit_lines_dropped",
+            "Audit lines lost because the audit writer fell behind or its sink failed",
+            self.audit_lines_dropped.clone(),
+        );
+        api.register_collector(Box::new(self.expiry.clone()));
+    }
+
+    /// The metrics alone in the Prometheus text format, as the admin listener shows them.
+    pub fn render(&self) -> String {
+        let mut registry = Registry::with_prefix("compass");
+        self.register(&mut registry);
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &registry);
+        text
+    }
+
+    /// Counts a one-time token event.
+    pub fn one_time_token(&self, event: TokenEvent) {
+        let event = match event {
+            TokenEvent::Issued => "issued",
+            TokenEvent::Redeemed => "redeemed",
+            TokenEvent::Expired => "expired",
+        };
+        self.one_time_tokens
+            .get_or_create(&EventLabel { event })
+            .inc();
+    }
+
+    /// Counts a certificate event.
+    pub fn certificate(&self, event: CertificateEvent) {
+        let event = match event {
+            CertificateEvent::Issued => "issued",
+            CertificateEvent::Renewed => "renewed",
+            CertificateEvent::Revoked => "revoked",
+        };
+        self.certificates.get_or_create(&EventLabel { event }).inc();
+    }
+
+    /// Counts a request refused for its identity. `reason` is one of a fixed few (see
+    /// [`AUTHENTICATION_FAILURE_REASONS`]; a new way to authenticate may add its own), never
+    /// anything the caller sent.
+    pub fn authentication_failure(&self, reason: &'static str) {
+        self.authentication_failures
+            .get_or_create(&ReasonLabel { reason })
+            .inc();
+    }
+
+    /// Counts a request refused by the rate limit of its consumer's kind.
+    pub fn rate_limited(&self, kind: ConsumerKind) {
+        let kind = kind.as_str();
+        self.rate_limited.get_or_create(&KindLabel { kind }).inc();
+    }
+
+    /// Counts audit lines that were lost.
+    pub fn audit_lines_dropped(&self, lines: u64) {
+        self.audit_lines_dropped.inc_by(lines);
+    }
+
+    /// Reads certificate expiries from `system_auths` at each scrape from now on (the first
+    /// store given is kept).
+    pub fn watch_certificates(&self, system_auths: Shared<SystemAuth>) {
+        let _ = self.expiry.store.set(system_auths);
+    }
+}
+
+/// The gauge of the soonest certificate expiry per subject kind, computed from the SystemAuth
+/// store at each scrape (a few thousand identities cost well under a millisecond).
+#[derive(Clone, Default)]
+struct SoonestExpiry {
+    store: Arc<OnceLock<Shared<SystemAuth>>>,
+}
+
+impl std::fmt::Debug for SoonestExpiry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SoonestExpiry").finish_non_exhaustive()
+    }
+}
+
+impl Collector for SoonestExpiry {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
+        let family = Family::<KindLabel, Gauge>::default();
+        if let Some(store) = self.store.get() {
+            for (kind, seconds) in soonest_expiries(&store.all()) {
+                family.get_or_create(&KindLabel { kind }).set(seconds);
+            }
+        }
+        let metric = encoder.encode_descriptor(
+            "certificate_soonest_expiry_seconds",
+            "Unix time of the soonest expiry among the client certificates not revoked, by subject kind",
+            None,
+            family.metric_type(),
+        )?;
+        family.encode(metric)
+    }
+}
+
+/// Per subject kind, the unix time at which its first valid (not revoked) certificate expires.
+fn soonest_expiries(auths: &[Arc<SystemAuth>]) -> Vec<(&'static str, i64)> {
+    let mut soonest: Vec<(&'static str, i64)> = Vec::new();
+    for auth in auths {
+        let Some(status) = &auth.status else { continue };
+        let kind = match auth.spec.subject.kind {
+            SubjectKind::Application => ConsumerKind::Application,
+            SubjectKind::Runtime => ConsumerKind::Runtime,
+            SubjectKind::IntegrationSystem => ConsumerKind::IntegrationSystem,
+        }
+        .as_str();
+        // The spec's revocation list counts at once, before the operator mirrors it in the
+        // status's flag.
+        let valid = status
+            .certificates
+            .iter()
+            .filter(|c| !c.revoked && !auth.spec.revoked_certificates.contains(&c.serial_number));
+        for certificate in valid {
+            let seconds = certificate.not_after.0.as_second();
+            match soonest.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, known)) => *known = (*known).min(seconds),
+                None => soonest.push((kind, seconds)),
+            }
+        }
+    }
+    soonest
+}
+
+#[cfg(test)]
+mod tests {
+    use compass_crds::{IssuedCertificate, SystemAuthSpec, SystemAuthStatus, SystemAuthSubject};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
+    use super::*;
+
+    fn auth(
+        kind: SubjectKind,
+        certificates: &[(&str, i64, bool)],
+        revoked: &[&str],
+    ) -> Arc<SystemAuth> {
+        let certificates = certificates
+            .iter()
+            .map(|(serial, not_after, flag)| IssuedCertificate {
+                serial_number: (*serial).to_owned(),
+                fingerprint: String::new(),
+                subject: String::new(),
+                not_before: Time(jiff::Timestamp::UNIX_EPOCH),
+                not_after: Time(jiff::Timestamp::from_second(*not_after).unwrap()),
+                revoked: *flag,
+            })
+            .collect();
+        let mut object = SystemAuth::new(
+            "a",
+            SystemAuthSpec {
+                subject: SystemAuthSubject {
+                    kind,
+                    name: "x".into(),
+                },
+                revoked_certificates: revoked.iter().map(|s| (*s).to_owned()).collect(),
+            },
+        );
+        object.status = Some(SystemAuthStatus {
+            certificates,
+            ..SystemAuthStatus::default()
+        });
+        Arc::new(object)
+    }
+
+    #[test]
+    fn the_soonest_expiry_skips_revoked_certificates_and_is_kept_per_kind() {
+        let auths = [
+            auth(
+                SubjectKind::Runtime,
+                &[("01", 300, false), ("02", 100, true)],
+                &[],
+            ),
+            auth(SubjectKind::Runtime, &[("03", 200, false)], &[]),
+            auth(
+                SubjectKind::Application,
+                &[("04", 50, false), ("05", 70, false)],
+                &["04"],
+            ),
+            auth(SubjectKind::IntegrationSystem, &[], &[]),
+        ];
+        let mut soonest = soonest_expiries(&auths);
+        soonest.sort();
+        assert_eq!(soonest, [("application", 70), ("runtime", 200)]);
+    }
+
+    #[test]
+    fn counters_are_named_as_documented_and_start_at_zero() {
+        let metrics = ApiMetrics::default();
+        metrics.one_time_token(TokenEvent::Issued);
+        metrics.rate_limited(ConsumerKind::Runtime);
+        metrics.audit_lines_dropped(3);
+        let text = metrics.render();
+        for line in [
+            "compass_api_one_time_tokens_total{event=\"issued\"} 1",
+            "compass_api_one_time_tokens_total{event=\"expired\"} 0",
+            "compass_api_certificates_total{event=\"revoked\"} 0",
+            "compass_api_authentication_failures_total{reason=\"unknown_token\"} 0",
+            "compass_api_rate_limited_total{kind=\"runtime\"} 1",
+            "compass_api_audit_lines_dropped_total 3",
+            "# TYPE compass_api_certificate_soonest_expiry_seconds gauge",
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+        }
+    }
+}
