@@ -237,7 +237,7 @@ impl Collector for SoonestExpiry {
         }
         let metric = encoder.encode_descriptor(
             "certificate_soonest_expiry_seconds",
-            "Unix time of the soonest expiry among the client certificates not revoked, by subject kind",
+            "Unix time of the soonest expiry among the client certificates not revoked, by subject kind.",
             None,
             family.metric_type(),
         )?;

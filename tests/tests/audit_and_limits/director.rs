@@ -1,0 +1,240 @@
+//! The Director's audit lines: one per mutation of a request or batch, one per refusal of an
+//! identity, scope or tenant, none for queries; request ids echoed; no secret in any line.
+
+use std::sync::Arc;
+
+use compass_api::{audit::AuditSink, metrics::ApiMetrics, server::ApiConfig};
+use compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID;
+use compass_tests::{TestServer, eventually};
+use serde_json::{Value, json};
+
+use crate::{
+    REGISTER, SECRET_VALUE, WRONG_TOKEN, audited,
+    http::{Raw, audit_lines, scrape},
+    reader,
+};
+
+pub async fn mutations_and_refusals_write_one_line_each_without_secrets(server: &TestServer) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.log");
+    let metrics = Arc::new(ApiMetrics::default());
+    let sink = AuditSink::File {
+        path: path.clone(),
+        max_bytes: 1 << 20,
+    };
+    let config = ApiConfig {
+        users: vec![reader("reader-token")],
+        ..audited(&sink, &metrics)
+    };
+    let api = server.start_api_with(config).await;
+    let admin = api.default_tenant();
+    let raw = Raw::new(&api.url, &server.control_plane.ca_pem);
+    let admin_token = server.control_plane.admin_token.as_str();
+    let tenant = [("tenant", DEFAULT_TENANT_EXTERNAL_ID)];
+
+    // A mutation with the caller's request id, echoed back.
+    let body = json!({ "query": REGISTER, "operationName": "Register",
+        "variables": { "in": { "name": "audited", "description": SECRET_VALUE } } });
+    let headers = [tenant[0], ("x-request-id", "audit-register-1")];
+    let answer = raw.post(admin_token, &headers, &body).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(answer.header("x-request-id"), Some("audit-register-1"));
+    let id = answer.body["data"]["registerApplication"]["id"].clone();
+    let token = admin
+        .data(
+            "mutation ($id: ID!) { requestOneTimeTokenForApplication(id: $id) { token } }",
+            json!({ "id": id }),
+        )
+        .await["requestOneTimeTokenForApplication"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A batch: a mutation that succeeds, a query, and a mutation that fails.
+    let batch = json!([
+        { "query": "mutation A($id: ID!, $v: Any!) { setApplicationLabel(applicationID: $id, key: \"kept\", value: $v) { key } }",
+          "variables": { "id": id, "v": SECRET_VALUE } },
+        { "query": "query Q { applications { totalCount } }" },
+        { "query": "mutation B { again: registerApplication(in: { name: \"audited\" }) { id } }" },
+    ]);
+    let answer = raw
+        .post(
+            admin_token,
+            &[tenant[0], ("x-request-id", "audit-batch")],
+            &batch,
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(
+        answer.body[2]["errors"][0]["extensions"]["code"],
+        "NOT_UNIQUE"
+    );
+    // Refusals: a scope, a tenant, an identity.
+    let reader = admin.with_token("reader-token");
+    let (_, code) = reader
+        .send(
+            "mutation { registerApplication(in: { name: \"sneaky\" }) { id } }",
+            json!({}),
+        )
+        .await
+        .error();
+    assert_eq!(code, "INSUFFICIENT_SCOPES");
+    let elsewhere = reader.tenant("someone-else");
+    let refused = elsewhere
+        .send("{ applications { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        (refused.status, refused.error().1.as_str()),
+        (403, "TENANT_MISMATCH")
+    );
+    admin
+        .data("{ applications { totalCount } }", json!({}))
+        .await;
+    let headers = [("x-request-id", "not a sane id!")];
+    let unknown = raw
+        .post(
+            WRONG_TOKEN,
+            &headers,
+            &json!({ "query": "{ viewer { id } }" }),
+        )
+        .await;
+    assert_eq!(unknown.status, 401);
+    let fresh_id = unknown
+        .header("x-request-id")
+        .expect("an id is echoed")
+        .to_owned();
+    assert!(uuid_like(&fresh_id), "{fresh_id}");
+
+    // The refusal of the unknown token was recorded last; every earlier line is written before it.
+    let lines = eventually("the last refusal is audited", || async {
+        let lines = audit_lines(&path);
+        lines
+            .iter()
+            .any(|l| l["requestId"] == fresh_id.as_str())
+            .then_some(lines)
+    })
+    .await;
+    let shape = |l: &Value| {
+        let fields = [
+            "event",
+            "requestId",
+            "consumerId",
+            "tenant",
+            "operationName",
+            "outcome",
+        ];
+        let mut shape: Vec<Value> = fields.iter().map(|f| l[*f].clone()).collect();
+        shape.push(l["operation"].clone());
+        shape.push(l["errors"].clone());
+        shape
+    };
+    let ext = DEFAULT_TENANT_EXTERNAL_ID;
+    let expected = [
+        json!([
+            "mutation",
+            "audit-register-1",
+            "admin",
+            ext,
+            "Register",
+            "success",
+            ["registerApplication"],
+            null
+        ]),
+        json!([
+            "mutation",
+            lines[1]["requestId"],
+            "admin",
+            ext,
+            null,
+            "success",
+            ["requestOneTimeTokenForApplication"],
+            null
+        ]),
+        json!([
+            "mutation",
+            "audit-batch",
+            "admin",
+            ext,
+            "A",
+            "success",
+            ["setApplicationLabel"],
+            null
+        ]),
+        json!([
+            "mutation",
+            "audit-batch",
+            "admin",
+            ext,
+            "B",
+            "failure",
+            ["registerApplication"],
+            ["NOT_UNIQUE"]
+        ]),
+        json!([
+            "security",
+            lines[4]["requestId"],
+            "reader",
+            ext,
+            null,
+            "failure",
+            ["registerApplication"],
+            ["INSUFFICIENT_SCOPES"]
+        ]),
+        json!([
+            "security",
+            lines[5]["requestId"],
+            "reader",
+            "someone-else",
+            null,
+            "failure",
+            [],
+            ["TENANT_MISMATCH"]
+        ]),
+        json!([
+            "security",
+            fresh_id,
+            null,
+            null,
+            null,
+            "failure",
+            [],
+            ["UNAUTHENTICATED"]
+        ]),
+    ];
+    let shapes: Vec<Value> = lines.iter().map(|l| Value::from(shape(l))).collect();
+    assert_eq!(shapes, expected, "queries make no line; each operation one");
+    for line in &lines {
+        let time = line["time"].as_str().unwrap();
+        assert!(time.parse::<jiff::Timestamp>().is_ok(), "RFC 3339: {time}");
+        if line["consumerId"] == "admin" {
+            assert_eq!(line["consumerType"], "user");
+        }
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    for secret in [
+        admin_token,
+        token.as_str(),
+        SECRET_VALUE,
+        WRONG_TOKEN,
+        "reader-token",
+    ] {
+        assert!(
+            !text.contains(secret),
+            "the audit log holds a secret: {text}"
+        );
+    }
+
+    let counted = scrape(&metrics).await;
+    for line in [
+        "compass_api_authentication_failures_total{reason=\"unknown_token\"} 1",
+        "compass_api_one_time_tokens_total{event=\"issued\"} 1",
+        "compass_api_audit_lines_dropped_total 0",
+    ] {
+        assert!(counted.contains(line), "{line} in\n{counted}");
+    }
+    api.stop().await;
+}
+
+/// Whether `id` looks like a fresh UUID.
+fn uuid_like(id: &str) -> bool {
+    id.len() == 36 && id.split('-').map(str::len).eq([8, 4, 4, 4, 12])
+}
