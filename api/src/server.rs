@@ -248,12 +248,11 @@ async fn director(
     let operations = audit::graphql::operations(&mut request);
     let request = request.data(caller).data(budget).data(public_url);
     let answers = api.schema.execute_batch(request).await;
-    let (audit, consumer) = (&api.audit, Some(&consumer));
     audit::graphql::record(
-        audit,
+        &api.audit,
         &request_id,
         DIRECTOR,
-        consumer,
+        Some(&consumer),
         &operations,
         &answers,
     );
@@ -289,12 +288,11 @@ async fn connector(
     let operations = audit::graphql::operations(&mut request);
     let request = request.data(credential).data(public_url);
     let answers = api.connector.execute_batch(request).await;
-    let (audit, consumer) = (&api.audit, consumer.as_ref());
     audit::graphql::record(
-        audit,
+        &api.audit,
         &request_id,
         CONNECTOR,
-        consumer,
+        consumer.as_ref(),
         &operations,
         &answers,
     );
