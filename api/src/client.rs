@@ -89,6 +89,40 @@ impl DirectorClient {
         self.post(body.into_bytes()).await
     }
 
+    /// Sends `method` to `path` on the Director's host (the token endpoint, the JWKS) with
+    /// `headers` and `body`, with neither the bearer token nor the `Tenant` header; returns the
+    /// response with its body.
+    pub async fn request(
+        &self,
+        method: http::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<http::Response<Bytes>, String> {
+        let base: http::Uri = self.url.parse().map_err(|e| format!("{e}"))?;
+        let authority = base.authority().map(|a| a.as_str()).unwrap_or_default();
+        let url = format!("https://{authority}{path}");
+        let mut request = http::Request::builder().method(method).uri(&url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| e.to_string())?;
+        let response = self
+            .http
+            .request(request)
+            .await
+            .map_err(|e| format!("{url} did not answer: {e}"))?;
+        let (parts, body) = response.into_parts();
+        let bytes = body
+            .collect()
+            .await
+            .map_err(|e| format!("reading the answer of {url} failed: {e}"))?
+            .to_bytes();
+        Ok(http::Response::from_parts(parts, bytes))
+    }
+
     /// Sends a raw request body.
     pub async fn post(&self, body: Vec<u8>) -> Result<Answer, String> {
         let mut request = http::Request::post(&self.url)

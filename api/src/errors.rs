@@ -20,6 +20,9 @@ pub enum Code {
     InsufficientScopes,
     /// The caller may not act in the tenant it named.
     TenantMismatch,
+    /// The caller may not change this object (an integration system changing an application
+    /// that does not name it).
+    Forbidden,
     /// The caller is not authenticated.
     Unauthenticated,
     /// The operation is not available in this version.
@@ -41,6 +44,7 @@ impl Code {
             Self::TenantRequired => "TENANT_REQUIRED",
             Self::InsufficientScopes => "INSUFFICIENT_SCOPES",
             Self::TenantMismatch => "TENANT_MISMATCH",
+            Self::Forbidden => "FORBIDDEN",
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::NotAvailable => "NOT_AVAILABLE",
             Self::Conflict => "CONFLICT",

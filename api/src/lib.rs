@@ -11,6 +11,7 @@ pub mod errors;
 pub mod gateway;
 pub mod label_filter;
 pub mod metrics;
+pub mod oauth;
 pub mod pagination;
 pub mod playground;
 pub mod rate_limit;

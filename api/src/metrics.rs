@@ -57,9 +57,14 @@ pub enum CertificateEvent {
 
 /// Reasons of refused identities the Gateway knows of (see `gateway::Refusal`); counters for
 /// them start at zero.
-pub const AUTHENTICATION_FAILURE_REASONS: [&str; 7] = [
+pub const AUTHENTICATION_FAILURE_REASONS: [&str; 12] = [
     "missing_credentials",
     "unknown_token",
+    "malformed_token",
+    "invalid_signature",
+    "invalid_claims",
+    "expired_token",
+    "subject_gone",
     "bad_certificate",
     "expired_certificate",
     "unknown_certificate",

@@ -1,8 +1,8 @@
 //! The API's HTTP surface: the Director at `/director/graphql` (POST for operations, GET for a
 //! GraphQL playground served from the binary), behind the Gateway's authentication, and the
-//! Connector at `/connector/graphql`, opened by a one-time token or a client certificate. An
-//! unauthenticated caller's body is never read by the Director, and no body is read beyond the
-//! bound.
+//! Connector at `/connector/graphql`, opened by a one-time token or a client certificate, and the
+//! OAuth token endpoint with its keys (`/oauth2/token`, `/oauth2/jwks`). An unauthenticated
+//! caller's body is never read by the Director, and no body is read beyond the bound.
 
 use std::sync::Arc;
 
@@ -74,6 +74,10 @@ pub struct ApiConfig {
     pub rate_limits: RateLimitConfig,
     /// The API's metrics, registered by the caller where they are served.
     pub metrics: Arc<ApiMetrics>,
+    /// How OAuth access tokens are issued.
+    pub oauth: crate::oauth::OAuthConfig,
+    /// An external OIDC identity provider whose users the Gateway accepts.
+    pub oidc: Option<crate::gateway::oidc::OidcConfig>,
 }
 
 impl Default for ApiConfig {
@@ -91,6 +95,8 @@ impl Default for ApiConfig {
             audit: Audit::off(),
             rate_limits: RateLimitConfig::default(),
             metrics: Arc::default(),
+            oauth: crate::oauth::OAuthConfig::default(),
+            oidc: None,
         }
     }
 }
@@ -108,18 +114,35 @@ pub struct Api {
     audit: Audit,
     rate_limits: RateLimits,
     metrics: Arc<ApiMetrics>,
+    issuer: Arc<crate::oauth::Issuer>,
 }
 
 impl Api {
     /// The API over `client`, reading the process's shared stores in `watches`, with the
-    /// Connector's certificate authority.
+    /// Connector's certificate authority and the keys of OAuth access tokens. Fails when the
+    /// OIDC configuration is not usable.
     pub fn new(
         client: Client,
         watches: &compass_cache::Watches,
         config: ApiConfig,
         authority: Authority,
-    ) -> Arc<Self> {
+        keys: crate::oauth::KeySet,
+    ) -> Result<Arc<Self>, String> {
         let caches = Caches::new(watches);
+        let issuer = crate::oauth::Issuer::new(
+            config.oauth,
+            keys,
+            config.public_url.clone(),
+            config.system_namespace.clone(),
+            caches.clone(),
+            config.scopes.clone(),
+        );
+        let issuer = Arc::new(issuer.with_audit(config.audit.clone()));
+        let mut gateway = Gateway::new(config.users, caches.clone(), config.scopes.clone())
+            .with_access_tokens(issuer.clone());
+        if let Some(oidc) = config.oidc {
+            gateway = gateway.with_oidc(Arc::new(crate::gateway::oidc::Oidc::new(oidc)?));
+        }
         let connector = Arc::new(Connector {
             authority,
             subject: config.connector.subject,
@@ -143,7 +166,7 @@ impl Api {
         let api = Self {
             schema,
             connector: crate::connector::schema::build(connector, caches.clone()),
-            gateway: Gateway::new(config.users, caches.clone(), config.scopes),
+            gateway,
             caches,
             max_body_bytes: config.max_body_bytes,
             limits: config.limits,
@@ -152,8 +175,9 @@ impl Api {
             audit: config.audit,
             rate_limits: RateLimits::new(config.rate_limits, config.metrics.clone()),
             metrics: config.metrics,
+            issuer,
         };
-        Arc::new(api)
+        Ok(Arc::new(api))
     }
 
     /// Completes once every store the API reads is filled (`true`), or a watch stopped first.
@@ -192,6 +216,7 @@ pub fn router(api: Arc<Api>) -> Router {
             get(crate::playground::asset),
         )
         .route("/healthz", get(|| async { "ok" }))
+        .merge(crate::oauth::router(api.issuer.clone()))
         // Every route above gets a request id, echoed in `x-request-id`.
         .layer(axum::middleware::from_fn(audit::request_id::tag))
         .with_state(api)
@@ -208,7 +233,11 @@ async fn director(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let caller = match api.gateway.authenticate(&headers, certificate_of(&peer)) {
+    let caller = match api
+        .gateway
+        .authenticate(&headers, certificate_of(&peer))
+        .await
+    {
         Ok(caller) => caller,
         Err(refusal) => {
             api.metrics.authentication_failure(refusal.reason);

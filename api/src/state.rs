@@ -19,7 +19,8 @@ pub use compass_crds::well_known::{APPLICATION_LABEL, CREDENTIALS_LABEL};
 /// The stores of every kind the Director reads.
 #[derive(Clone)]
 pub struct Caches {
-    /// Tenants, tagged by external id ([`external_id_tag`]).
+    /// Tenants, tagged by external id ([`external_id_tag`]) and by the namespace their status
+    /// names ([`tenant_namespace_tag`]).
     pub tenants: Shared<Tenant>,
     /// Applications, also by the ids of their children, and tagged by scenario and label key
     /// ([`scenario_tag`], [`label_tag`]).

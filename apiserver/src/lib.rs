@@ -14,8 +14,9 @@
 //! [`ServerState`] and [`Store`] for tests that look inside a running server,
 //! [`listener::serve`] for the product's other listeners, [`pki`] for user kubeconfigs, and
 //! [`validation::SchemaValidator`] (with the [`FieldError`]s it reports, and their
-//! [`FieldErrorKind`]) for checking an object the way the server will. Everything else is the
-//! server's own.
+//! [`FieldErrorKind`]) for checking an object the way the server will, and [`jwt`] and [`jwk`]
+//! for signing and checking JWTs (the Gateway's OAuth access tokens and OIDC users). Everything
+//! else is the server's own.
 
 mod apply;
 mod auth;
@@ -36,7 +37,7 @@ mod server;
 mod store;
 pub mod validation;
 
-pub use auth::PeerCertificate;
+pub use auth::{PeerCertificate, jwk, jwt};
 pub use control_plane::{Config, ControlPlane, Transport};
 pub use errors::{FieldError, FieldErrorKind};
 pub use server::{ServerOptions, ServerState};

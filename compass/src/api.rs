@@ -74,7 +74,12 @@ pub async fn start(
         .tls
         .map(|tls| with_client_certificates(&tls, &authority.trusted))
         .transpose()?;
-    let api = Api::new(client, &watches, listener.config, authority);
+    let key_secret = listener.config.oauth.signing_key_secret.clone();
+    let keys = tokio::select! {
+        loaded = compass_api::oauth::load_or_create(&client, &namespace, &key_secret) => loaded?,
+        () = shutdown.clone().wait() => return Err("shut down before the OAuth signing key was read".to_owned()),
+    };
+    let api = Api::new(client, &watches, listener.config, authority, keys)?;
     tokio::select! {
         filled = api.ready() => if !filled {
             return Err("the watches stopped before the caches filled".to_owned());
@@ -186,8 +191,14 @@ pub async fn run(args: ApiArgs) -> ExitCode {
             Some(path) => read_scopes(path)?,
             None => compass_api::scopes::ScopesConfig::default_config(),
         };
+        let mut config = compass_api::server::ApiConfig {
+            scopes,
+            users,
+            ..compass_api::server::ApiConfig::default()
+        };
+        args.oauth.apply(&mut config)?;
         let client = crate::cluster::client(&args.cluster).await?;
-        Ok::<_, String>((tls, users, scopes, client))
+        Ok::<_, String>((tls, config, client))
     };
     let api_metrics = Arc::new(ApiMetrics::default());
     let prepared = async {
@@ -198,7 +209,7 @@ pub async fn run(args: ApiArgs) -> ExitCode {
             .map_err(|e| format!("opening the audit log failed: {e}"))?;
         Ok::<_, String>((prepared, audit))
     };
-    let ((tls, users, scopes, client), audit) = match prepared.await {
+    let ((tls, mut config, client), audit) = match prepared.await {
         Ok(prepared) => prepared,
         Err(error) => {
             eprintln!("error: {error}");
@@ -223,14 +234,9 @@ pub async fn run(args: ApiArgs) -> ExitCode {
         stores: None,
     };
     let admin_task = tokio::spawn(admin::serve(admin_listener, admin_state, stop.clone()));
-    let mut config = compass_api::server::ApiConfig {
-        scopes,
-        users,
-        audit,
-        rate_limits: args.audit_limits.rate_limits(),
-        metrics: api_metrics,
-        ..compass_api::server::ApiConfig::default()
-    };
+    config.audit = audit;
+    config.rate_limits = args.audit_limits.rate_limits();
+    config.metrics = api_metrics;
     args.trust.apply(&mut config);
     let listener = ApiListener {
         address: args.api_address,

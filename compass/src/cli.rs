@@ -8,9 +8,11 @@ use clap::{Args, Parser, Subcommand};
 use compass_operator::http::guard::AllowedDestination;
 
 mod audit_limits;
+mod oauth;
 mod trust;
 
 pub use audit_limits::AuditLimitArgs;
+pub use oauth::OAuthArgs;
 pub use trust::TrustArgs;
 
 /// Compass on Kubernetes: registers applications and runtimes, groups them into scenarios and
@@ -173,6 +175,10 @@ pub struct UpArgs {
     /// directory).
     #[command(flatten)]
     pub audit_limits: AuditLimitArgs,
+
+    /// OAuth access tokens and OIDC users.
+    #[command(flatten)]
+    pub oauth: OAuthArgs,
 }
 
 /// How to reach a Kubernetes API server.
@@ -244,6 +250,10 @@ pub struct ApiArgs {
     /// The API's audit log (standard output by default) and rate limits.
     #[command(flatten)]
     pub audit_limits: AuditLimitArgs,
+
+    /// OAuth access tokens and OIDC users.
+    #[command(flatten)]
+    pub oauth: OAuthArgs,
 }
 
 /// Options of `compass agent`.

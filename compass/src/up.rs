@@ -56,6 +56,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         outbound_allow,
         trust,
         audit_limits,
+        oauth,
     } = args;
     let mut config = Config::new(&data_dir, apiserver_address);
     if let Transport::Tls { hosts } = &mut config.transport {
@@ -112,6 +113,11 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         ..compass_api::server::ApiConfig::default()
     };
     trust.apply(&mut api_config);
+    if let Err(error) = oauth.apply(&mut api_config) {
+        eprintln!("error: {error}");
+        control_plane.shutdown().await;
+        return ExitCode::FAILURE;
+    }
     let listener = api::ApiListener {
         address: api_address,
         tls: control_plane.tls(),

@@ -62,7 +62,7 @@ pub fn token_digest(token: &str) -> String {
 }
 
 /// A fresh token: 32 random bytes, base64url without padding.
-fn fresh_token() -> ApiResult<String> {
+pub(crate) fn fresh_token() -> ApiResult<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| {
         tracing::error!(error = %e, "The system's random source failed");

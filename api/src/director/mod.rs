@@ -23,6 +23,7 @@ mod auth;
 mod context;
 mod enums;
 mod event_service;
+mod integration_scope;
 mod label_usage;
 mod label_writes;
 mod labels;

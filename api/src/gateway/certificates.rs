@@ -97,7 +97,7 @@ pub fn identify(caches: &Caches, der: &[u8], now: i64) -> Result<CertificateIden
 }
 
 /// Whether the application, runtime or integration system a SystemAuth identifies still exists.
-fn subject_exists(caches: &Caches, auth: &SystemAuth) -> bool {
+pub(crate) fn subject_exists(caches: &Caches, auth: &SystemAuth) -> bool {
     let namespace = auth.metadata.namespace.as_deref().unwrap_or_default();
     let name = &auth.spec.subject.name;
     let live = |deleting: bool| !deleting;

@@ -1,18 +1,24 @@
 //! The Gateway: who is calling, of which kind, with which scopes, for which tenant. Static users
-//! present a bearer token known by its digest; applications and runtimes present a client
-//! certificate the Connector issued. Identity headers a client could set itself are never read.
+//! present a bearer token known by its digest; applications, runtimes and integration systems an
+//! access token of the Gateway's own token endpoint (their OAuth client credentials);
+//! applications and runtimes a client certificate the Connector issued; people of an external
+//! identity provider its JWT (OIDC). Identity headers a client could set itself are never read.
 
+mod access_tokens;
 pub mod certificates;
+pub mod oidc;
 mod tenants;
 mod users;
 
 use std::{collections::BTreeSet, sync::Arc};
 
 use axum::http::HeaderMap;
+use compass_apiserver::jwk::Unverified;
 
-use crate::{scopes::ScopesConfig, state::Caches};
+use crate::{oauth::Issuer, scopes::ScopesConfig, state::Caches};
 
 pub use tenants::{TenantScope, resolve_tenant};
+pub(crate) use users::constant_time_eq;
 pub use users::{StaticUser, digest, parse_users};
 
 /// Which tenants a caller may act in.
@@ -27,7 +33,7 @@ pub enum TenantAccess {
 /// What kind of consumer a caller is, as the original's consumer types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ConsumerKind {
-    /// A person or tool with a static token (or, later, an OIDC identity).
+    /// A person or tool with a static token or an OIDC identity.
     User,
     /// An application, by the identity the Connector gave it.
     Application,
@@ -69,7 +75,9 @@ pub struct Caller {
 /// message for the caller. Neither ever holds the credential presented.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
-    /// `missing_credentials`, `unknown_token`, `revoked`, `expired_certificate`, ...
+    /// `missing_credentials`, `unknown_token`, `malformed_token`, `invalid_signature`,
+    /// `invalid_claims`, `expired_token`, `revoked`, `subject_gone`, `unavailable`,
+    /// `expired_certificate`, ...
     pub reason: &'static str,
     /// What the caller is told.
     pub message: String,
@@ -91,6 +99,8 @@ pub struct Gateway {
     users: Arc<Vec<StaticUser>>,
     caches: Caches,
     scopes: Arc<ScopesConfig>,
+    issuer: Option<Arc<Issuer>>,
+    oidc: Option<Arc<oidc::Oidc>>,
 }
 
 impl Gateway {
@@ -101,26 +111,38 @@ impl Gateway {
             users: Arc::new(users),
             caches,
             scopes: Arc::new(scopes),
+            issuer: None,
+            oidc: None,
         }
     }
 
-    /// The caller of a request: by its bearer token when it sends one, else by the client
+    /// The same gateway, also accepting the access tokens `issuer` issues.
+    pub fn with_access_tokens(self, issuer: Arc<Issuer>) -> Self {
+        Self {
+            issuer: Some(issuer),
+            ..self
+        }
+    }
+
+    /// The same gateway, also accepting users of an external OIDC identity provider.
+    pub fn with_oidc(self, oidc: Arc<oidc::Oidc>) -> Self {
+        Self {
+            oidc: Some(oidc),
+            ..self
+        }
+    }
+
+    /// The caller of a request: by its bearer token when it sends one (a static user's token,
+    /// an access token of the token endpoint, or a JWT of the OIDC provider), else by the client
     /// certificate its connection presented (DER). Headers that claim an identity
     /// (`Client-Id-From-Certificate` and the like) are never read.
-    pub fn authenticate(
+    pub async fn authenticate(
         &self,
         headers: &HeaderMap,
         certificate: Option<&[u8]>,
     ) -> Result<Caller, Refusal> {
         if let Some(token) = bearer_token(headers) {
-            return users::user_with_token(&self.users, token, tenant_header(headers)).ok_or_else(
-                || {
-                    Refusal::new(
-                        "unknown_token",
-                        "unauthenticated: the bearer token is not valid",
-                    )
-                },
-            );
+            return self.bearer(token, tenant_header(headers)).await;
         }
         let Some(der) = certificate else {
             return Err(Refusal::new(
@@ -132,6 +154,44 @@ impl Gateway {
         let identity = certificates::identify(&self.caches, der, now)?;
         let scopes = self.scopes.consumer_scopes(identity.kind());
         certificates::caller_of(&self.caches, &identity, scopes, tenant_header(headers))
+    }
+
+    /// The caller a bearer token stands for. Static users' tokens are looked up by digest;
+    /// anything else must be a JWT, checked by whoever its `iss` names.
+    async fn bearer(&self, token: &str, tenant: Option<String>) -> Result<Caller, Refusal> {
+        if let Some(caller) = users::user_with_token(&self.users, token, tenant.clone()) {
+            return Ok(caller);
+        }
+        let unknown = || {
+            Refusal::new(
+                "unknown_token",
+                "unauthenticated: the bearer token is not valid",
+            )
+        };
+        if token.split('.').count() != 3 {
+            return Err(unknown());
+        }
+        let parsed = Unverified::parse(token).map_err(|_| {
+            Refusal::new(
+                "malformed_token",
+                "unauthenticated: the bearer token is not a well-formed JWT",
+            )
+        })?;
+        let issuer = parsed.unverified_claims()["iss"]
+            .as_str()
+            .unwrap_or_default();
+        if let Some(own) = &self.issuer
+            && issuer == own.issuer()
+        {
+            let now = jiff::Timestamp::now().as_second();
+            return access_tokens::caller(own, parsed, tenant, now);
+        }
+        if let Some(oidc) = &self.oidc
+            && issuer == oidc.issuer()
+        {
+            return oidc.caller(parsed, tenant).await;
+        }
+        Err(unknown())
     }
 
     /// The stores identities are checked against.
@@ -193,8 +253,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_known_token_authenticates_and_carries_the_tenant_header() {
+    #[tokio::test]
+    async fn a_known_token_authenticates_and_carries_the_tenant_header() {
         let gateway = Gateway::new(
             vec![user(&["t1"])],
             Caches::empty(),
@@ -206,7 +266,7 @@ mod tests {
             HeaderValue::from_static("Bearer secret-token"),
         );
         headers.insert("Tenant", HeaderValue::from_static("t1"));
-        let caller = gateway.authenticate(&headers, None).unwrap();
+        let caller = gateway.authenticate(&headers, None).await.unwrap();
         assert_eq!(
             (caller.id.as_str(), caller.tenant.as_deref()),
             ("alice", Some("t1"))
@@ -215,13 +275,59 @@ mod tests {
             "authorization",
             HeaderValue::from_static("bEaReR  secret-token"),
         );
-        assert!(gateway.authenticate(&headers, None).is_ok());
+        assert!(gateway.authenticate(&headers, None).await.is_ok());
         headers.insert("authorization", HeaderValue::from_static("Bearer wrong"));
-        assert!(gateway.authenticate(&headers, None).is_err());
+        let refusal = gateway.authenticate(&headers, None).await.unwrap_err();
+        assert_eq!(refusal.reason, "unknown_token");
         headers.insert(
             "authorization",
             HeaderValue::from_static("Basic secret-token"),
         );
-        assert!(gateway.authenticate(&headers, None).is_err());
+        let refusal = gateway.authenticate(&headers, None).await.unwrap_err();
+        assert_eq!(refusal.reason, "missing_credentials");
+    }
+
+    #[tokio::test]
+    async fn access_tokens_are_told_apart_by_issuer_and_checked_against_the_client() {
+        use crate::oauth::{ACCESS_TOKEN_TYPE, Issuer, KeySet, OAuthConfig};
+        let issuer = Issuer::new(
+            OAuthConfig::default(),
+            KeySet::ephemeral(),
+            None,
+            "compass-system".into(),
+            Caches::empty(),
+            ScopesConfig::default_config(),
+        );
+        let now = jiff::Timestamp::now().as_second();
+        let claims = serde_json::json!({
+            "iss": issuer.issuer(), "aud": issuer.audience(), "sub": "gone",
+            "iat": now, "exp": now + 60, "scope": "application:read",
+        });
+        let signed = issuer
+            .keys()
+            .signing()
+            .sign_typed(ACCESS_TOKEN_TYPE, &claims);
+        let gateway = Gateway::new(Vec::new(), Caches::empty(), ScopesConfig::default_config())
+            .with_access_tokens(Arc::new(issuer));
+        let reason = |token: &str| {
+            let mut headers = HeaderMap::new();
+            let value = HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+            headers.insert("authorization", value);
+            let gateway = gateway.clone();
+            async move {
+                gateway
+                    .authenticate(&headers, None)
+                    .await
+                    .unwrap_err()
+                    .reason
+            }
+        };
+        assert_eq!(reason(&signed).await, "revoked", "no such client");
+        let mut foreign = claims.clone();
+        foreign["iss"] = "https://elsewhere".into();
+        let foreign = compass_apiserver::jwt::SigningKey::ephemeral().sign(&foreign);
+        assert_eq!(reason(&foreign).await, "unknown_token");
+        assert_eq!(reason("a.b.c").await, "malformed_token");
+        assert_eq!(reason("opaque").await, "unknown_token");
     }
 }

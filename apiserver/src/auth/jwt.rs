@@ -1,6 +1,7 @@
 //! Compact JSON Web Signatures with ES256 (ECDSA P-256, SHA-256) on ring: the signing key of
-//! ServiceAccount tokens, kept in the data directory, and the signature check. Claims are the
-//! caller's business; this module only vouches that the server signed them.
+//! ServiceAccount tokens (kept in the data directory) and of the Gateway's OAuth access tokens
+//! (kept in a Secret), its public JWK, and the signature check. Claims are the caller's business;
+//! this module only vouches that the key signed them. Keys of other issuers are in [`super::jwk`].
 
 use std::{fs, io, path::Path};
 
@@ -10,13 +11,12 @@ use base64::{
 };
 use ring::{
     rand::SystemRandom,
-    signature::{
-        ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _,
-        UnparsedPublicKey,
-    },
+    signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _},
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+
+use super::jwk::{Unverified, VerifyingKey};
 
 /// Why a token is not one the server signed.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -30,6 +30,9 @@ pub enum JwtError {
     /// The signature does not verify.
     #[error("the token's signature is invalid")]
     Signature,
+    /// A key that is not a usable P-256 or RSA public key, or a JWK this module does not read.
+    #[error("the key is not usable: {0}")]
+    Key(String),
 }
 
 /// The server's ES256 signing key.
@@ -66,6 +69,29 @@ impl SigningKey {
         Self::from_pkcs8(pkcs8.as_ref(), rng).expect("a freshly generated key is valid")
     }
 
+    /// A fresh P-256 key in PKCS#8 DER, to keep where the key is to live.
+    pub fn generate_pkcs8() -> Result<Vec<u8>, JwtError> {
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+            .map(|der| der.as_ref().to_vec())
+            .map_err(|_| JwtError::Key("the system has no randomness".to_owned()))
+    }
+
+    /// The key in PKCS#8 DER, as PEM (`PRIVATE KEY`).
+    pub fn pkcs8_pem(der: &[u8]) -> String {
+        crate::der::pem(PEM_LABEL, der)
+    }
+
+    /// The key of a PEM `PRIVATE KEY` (PKCS#8) block.
+    pub fn from_pem(pem: &str) -> Result<Self, JwtError> {
+        let der = pem_decode(pem).map_err(|e| JwtError::Key(e.to_string()))?;
+        Self::from_pkcs8_der(&der)
+    }
+
+    /// The key of a PKCS#8 DER P-256 private key.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, JwtError> {
+        Self::from_pkcs8(der, SystemRandom::new()).map_err(|e| JwtError::Key(e.to_string()))
+    }
+
     fn from_pkcs8(pkcs8: &[u8], rng: SystemRandom) -> Result<Self, ring::error::KeyRejected> {
         let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8, &rng)?;
         let digest = Sha256::digest(pair.public_key().as_ref());
@@ -73,9 +99,48 @@ impl SigningKey {
         Ok(Self { pair, key_id, rng })
     }
 
+    /// The key id (`kid`) of the tokens it signs: derived from the public key, so the same key
+    /// always has the same id.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// The public key as a JWK (RFC 7517), with `kid`, `alg` and `use`, for a JWKS document.
+    pub fn public_jwk(&self) -> Value {
+        // NB: ring gives the uncompressed point: 0x04, then x and y of 32 bytes each.
+        let point = self.pair.public_key().as_ref();
+        json!({
+            "kty": "EC",
+            "crv": "P-256",
+            "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+            "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
+            "kid": self.key_id,
+            "alg": "ES256",
+            "use": "sig",
+        })
+    }
+
+    /// The public half, which checks what this key signed.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        VerifyingKey::es256(Some(self.key_id.clone()), self.pair.public_key().as_ref())
+    }
+
     /// Signs `claims` into a compact JWT.
     pub fn sign(&self, claims: &Value) -> String {
-        let header = json!({ "alg": "ES256", "kid": self.key_id });
+        self.sign_with(None, claims)
+    }
+
+    /// Signs `claims` into a compact JWT whose header names its media type `typ` (RFC 9068's
+    /// `at+jwt` for access tokens), so a token of one kind cannot pass for another.
+    pub fn sign_typed(&self, typ: &str, claims: &Value) -> String {
+        self.sign_with(Some(typ), claims)
+    }
+
+    fn sign_with(&self, typ: Option<&str>, claims: &Value) -> String {
+        let mut header = json!({ "alg": "ES256", "kid": self.key_id });
+        if let Some(typ) = typ {
+            header["typ"] = json!(typ);
+        }
         let signing_input = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(header.to_string()),
@@ -95,27 +160,11 @@ impl SigningKey {
 
     /// The claims of `token` if this key signed it.
     pub fn verify(&self, token: &str) -> Result<Value, JwtError> {
-        let mut parts = token.split('.');
-        let (Some(header), Some(claims), Some(signature), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(JwtError::Malformed);
-        };
-        let decode = |part: &str| {
-            URL_SAFE_NO_PAD
-                .decode(part)
-                .map_err(|_| JwtError::Malformed)
-        };
-        let header: Value =
-            serde_json::from_slice(&decode(header)?).map_err(|_| JwtError::Malformed)?;
-        if header["alg"] != "ES256" || header["kid"] != self.key_id.as_str() {
+        let token = Unverified::parse(token)?;
+        if token.alg() != "ES256" || token.kid() != Some(self.key_id.as_str()) {
             return Err(JwtError::ForeignKey);
         }
-        let signing_input = &token[..token.len() - signature.len() - 1];
-        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, self.pair.public_key().as_ref())
-            .verify(signing_input.as_bytes(), &decode(signature)?)
-            .map_err(|_| JwtError::Signature)?;
-        serde_json::from_slice(&decode(claims)?).map_err(|_| JwtError::Malformed)
+        token.verify(&self.verifying_key())
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod client_cert;
 pub mod impersonation;
+pub mod jwk;
 pub mod jwt;
 pub mod service_account;
 pub mod user;

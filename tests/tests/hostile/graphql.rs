@@ -35,7 +35,7 @@ const GLOBAL_FIELDS: [&str; 8] = [
     "integrationSystem",
     "applicationTemplates",
     "healthChecks",
-    "requestClientCredentials",
+    "requestClientCredentialsForIntegrationSystem",
     "unregisterIntegrationSystem",
     "deleteSystemAuthForIntegrationSystem",
 ];

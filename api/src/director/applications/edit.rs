@@ -12,7 +12,10 @@ use serde_json::Value;
 
 use super::owned::{self, Owned};
 use crate::{
-    director::context::{caches, client, merge_fresh},
+    director::{
+        context::{caches, client, merge_fresh},
+        integration_scope::{acting_system, check_owner},
+    },
     errors::{ApiResult, Code, error},
 };
 
@@ -22,12 +25,22 @@ use crate::{
 /// refers to) is created first, owned by the application, and deleted again if the change fails;
 /// once it succeeded, the Secrets and ConfigMaps the Director made that the application no longer
 /// refers to are deleted shortly after. Returns the application before and after the change.
+///
+/// An integration system may change only the applications that name it: every version the
+/// change is computed from is checked ([`check_owner`]), so this is the one place that rule is
+/// kept for every mutation of an application or its children.
 pub async fn edit(
     ctx: &Context<'_>,
     application: Arc<Application>,
     owned: Owned,
     change: impl Fn(&Application) -> ApiResult<Value>,
 ) -> ApiResult<(Arc<Application>, Arc<Application>)> {
+    let system = acting_system(ctx)?;
+    check_owner(system.as_deref(), &application)?;
+    let change = |current: &Application| {
+        check_owner(system.as_deref(), current)?;
+        change(current)
+    };
     let namespace = application.namespace().unwrap_or_default();
     let owner = owned::owner_of(&application)?;
     owned.create(ctx, &namespace, Some(owner)).await?;

@@ -19,6 +19,7 @@ use crate::{
     director::{
         application_templates::ApplicationFromTemplateInput,
         context::{caches, client, create, delete, tenant},
+        integration_scope::{may_change, named_system},
         label_writes::{define_missing, set_patch, unset_patch},
         labels::{INTEGRATION_SYSTEM_LABEL, Label, LabelWrite, NAME_LABEL},
         lookup::application_in,
@@ -79,11 +80,10 @@ async fn register(
 ) -> ApiResult<Application> {
     input.check(field)?;
     let caches = caches(ctx);
-    let integration_system = integration_system(
-        caches,
-        &format!("{field}.integrationSystemID"),
-        input.integration_system_id.as_ref(),
-    )?;
+    let system_field = format!("{field}.integrationSystemID");
+    let requested =
+        integration_system(caches, &system_field, input.integration_system_id.as_ref())?;
+    let integration_system = named_system(ctx, &system_field, requested)?;
     let labels = input.labels.clone().unwrap_or_default().0;
     for key in labels.keys() {
         refuse_system_label(&format!("{field}.labels.{key}"), key)?;
@@ -183,11 +183,12 @@ impl ApplicationMutation {
         let current = application_in(caches, &scope.namespace, &id)?;
         let name = current.metadata.name.clone().unwrap_or_default();
         refuse_rename("in.name", &name, &input.name)?;
-        let integration_system = integration_system(
+        let requested = integration_system(
             caches,
             "in.integrationSystemID",
             input.integration_system_id.as_ref(),
         )?;
+        let integration_system = named_system(ctx, "in.integrationSystemID", requested)?;
         let patch = json!({
             "spec": {
                 "providerName": input.provider_name,
@@ -207,6 +208,7 @@ impl ApplicationMutation {
         let scope = tenant(ctx)?;
         let caches = caches(ctx);
         let current = application_in(caches, &scope.namespace, &id)?;
+        may_change(ctx, &current)?;
         let name = current.metadata.name.clone().unwrap_or_default();
         let api: Api<compass_crds::Application> = Api::namespaced(client(ctx), &scope.namespace);
         delete(

@@ -9,27 +9,70 @@ use super::types::{OneTimeTokenForApplication, OneTimeTokenForRuntime};
 use crate::{
     connector::{PublicUrl, tokens},
     director::{
-        context::{caches, client, tenant},
+        auth::{Auth, CredentialData, OAuthCredentialData},
+        context::{caches, client, system_namespace, tenant},
+        integration_scope::may_change,
         lookup::{application_in, runtime_in},
         system_auths::SystemAuth,
     },
-    errors::{ApiResult, Code, error},
+    errors::{ApiResult, Code, error, not_found},
+    oauth::{TOKEN_PATH, issue_client_credentials},
     scopes::Scopes,
 };
 
-/// Mutations issuing client identities. One-time tokens are issued; the Connector that redeems
-/// them, and OAuth client credentials, come in a later version: those answer `NOT_AVAILABLE`
-/// rather than hand out credentials that would not work.
+/// Mutations issuing client identities: one-time tokens for the Connector, and OAuth client
+/// credentials for the Gateway's token endpoint.
 #[derive(Default)]
 pub struct SystemMutation;
 
-fn not_available(what: &str) -> async_graphql::Error {
-    error(
-        Code::NotAvailable,
-        format!(
-            "{what} is not available yet: the Connector that issues it comes in a later version"
-        ),
-    )
+/// Registers a new OAuth client for the application, runtime or integration system with uid
+/// `id` (applications and runtimes in the caller's tenant), and answers with its id and secret
+/// (shown this once) and the token endpoint's URL.
+async fn client_credentials(
+    ctx: &Context<'_>,
+    id: &str,
+    kind: SubjectKind,
+) -> ApiResult<SystemAuth> {
+    let caches = caches(ctx);
+    let (namespace, name) = match kind {
+        SubjectKind::Application => {
+            let scope = tenant(ctx)?;
+            let application = application_in(caches, &scope.namespace, id)?;
+            may_change(ctx, &application)?;
+            (scope.namespace, application.name_any())
+        }
+        SubjectKind::Runtime => {
+            let scope = tenant(ctx)?;
+            (
+                scope.namespace.clone(),
+                runtime_in(caches, &scope.namespace, id)?.name_any(),
+            )
+        }
+        SubjectKind::IntegrationSystem => {
+            let system = caches
+                .integration_systems
+                .by_uid(id)
+                .filter(|s| s.metadata.deletion_timestamp.is_none())
+                .ok_or_else(|| not_found("IntegrationSystem", id))?;
+            (system_namespace(ctx).to_owned(), system.name_any())
+        }
+    };
+    let issued =
+        issue_client_credentials(&client(ctx), caches, &namespace, (kind, name.as_str())).await?;
+    let url = format!("{}{TOKEN_PATH}", ctx.data::<PublicUrl>()?.0);
+    Ok(SystemAuth {
+        id: async_graphql::ID(issued.client_id.clone()),
+        auth: Some(Auth {
+            credential: CredentialData::OAuth(OAuthCredentialData {
+                client_id: async_graphql::ID(issued.client_id),
+                client_secret: issued.client_secret,
+                url,
+            }),
+            additional_headers: None,
+            additional_query_params: None,
+            request_auth: None,
+        }),
+    })
 }
 
 /// A pairing token as the answer shows it.
@@ -52,10 +95,11 @@ async fn pairing(ctx: &Context<'_>, id: &str, kind: SubjectKind) -> ApiResult<Pa
             runtime_in(caches, &scope.namespace, id)?.name_any(),
             lifetimes.runtime,
         ),
-        SubjectKind::Application => (
-            application_in(caches, &scope.namespace, id)?.name_any(),
-            lifetimes.application,
-        ),
+        SubjectKind::Application => {
+            let application = application_in(caches, &scope.namespace, id)?;
+            may_change(ctx, &application)?;
+            (application.name_any(), lifetimes.application)
+        }
         SubjectKind::IntegrationSystem => {
             let rule = "integration systems get client credentials, not one-time tokens";
             return Err(error(Code::InvalidInput, rule));
@@ -131,35 +175,36 @@ impl SystemMutation {
         })
     }
 
-    /// OAuth client credentials for a runtime.
+    /// OAuth client credentials for a runtime: a new client (a new SystemAuth) each call. The
+    /// secret is shown once: only its digest is stored.
     #[graphql(guard = "Scopes::mutation(\"requestClientCredentialsForRuntime\")")]
     async fn request_client_credentials_for_runtime(
         &self,
+        ctx: &Context<'_>,
         id: async_graphql::ID,
     ) -> ApiResult<SystemAuth> {
-        let _ = id;
-        Err(not_available("requestClientCredentialsForRuntime"))
+        client_credentials(ctx, &id, SubjectKind::Runtime).await
     }
 
-    /// OAuth client credentials for an application.
+    /// OAuth client credentials for an application: a new client (a new SystemAuth) each call.
+    /// The secret is shown once: only its digest is stored.
     #[graphql(guard = "Scopes::mutation(\"requestClientCredentialsForApplication\")")]
     async fn request_client_credentials_for_application(
         &self,
+        ctx: &Context<'_>,
         id: async_graphql::ID,
     ) -> ApiResult<SystemAuth> {
-        let _ = id;
-        Err(not_available("requestClientCredentialsForApplication"))
+        client_credentials(ctx, &id, SubjectKind::Application).await
     }
 
-    /// OAuth client credentials for an integration system.
+    /// OAuth client credentials for an integration system: a new client (a new SystemAuth in
+    /// the system namespace) each call. The secret is shown once: only its digest is stored.
     #[graphql(guard = "Scopes::mutation(\"requestClientCredentialsForIntegrationSystem\")")]
     async fn request_client_credentials_for_integration_system(
         &self,
+        ctx: &Context<'_>,
         id: async_graphql::ID,
     ) -> ApiResult<SystemAuth> {
-        let _ = id;
-        Err(not_available(
-            "requestClientCredentialsForIntegrationSystem",
-        ))
+        client_credentials(ctx, &id, SubjectKind::IntegrationSystem).await
     }
 }

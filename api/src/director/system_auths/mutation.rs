@@ -7,7 +7,10 @@ use kube::Api;
 
 use super::types::SystemAuth;
 use crate::{
-    director::context::{caches, client, delete, system_namespace, tenant},
+    director::{
+        context::{caches, client, delete, system_namespace, tenant},
+        integration_scope::may_change,
+    },
     errors::{ApiResult, invalid, not_found},
     scopes::Scopes,
 };
@@ -33,6 +36,11 @@ async fn delete_for(
                 auth.spec.subject.kind, auth.spec.subject.name, auth.spec.subject.kind
             ),
         ));
+    }
+    if kind == SubjectKind::Application
+        && let Some(application) = caches.applications.get(namespace, &auth.spec.subject.name)
+    {
+        may_change(ctx, &application)?;
     }
     let name = auth.metadata.name.clone().unwrap_or_default();
     let api = Api::namespaced(client(ctx), namespace);
