@@ -100,10 +100,19 @@ pub struct TestApi {
 
 impl TestServer {
     /// Installs what `compass up` installs and serves the API with the control plane's admin token
-    /// as the admin's bearer token, plus the `users` given (for scope and tenant tests).
+    /// as the admin's bearer token, plus the `users` given (for scope and tenant tests). Rate
+    /// limits are off: tests send requests in bursts no person would, and the tests of the limits
+    /// set them through [`start_api_with`](Self::start_api_with).
     pub async fn start_api(&self, users: Vec<compass_api::gateway::StaticUser>) -> TestApi {
+        use compass_api::rate_limit::{Limit, RateLimitConfig};
         let config = compass_api::server::ApiConfig {
             users,
+            rate_limits: RateLimitConfig {
+                user: Limit::Off,
+                application: Limit::Off,
+                runtime: Limit::Off,
+                integration_system: Limit::Off,
+            },
             ..compass_api::server::ApiConfig::default()
         };
         self.start_api_with(config).await
