@@ -2,6 +2,7 @@
 //! control plane per test, reached by the real `kubectl` and by kube-rs), and beside it the real
 //! operator, the real GraphQL API, and stand-ins for applications' endpoints.
 
+pub mod connector;
 pub mod graphql;
 
 // The control plane's harness is included rather than copied, so both crates' tests start and
@@ -94,6 +95,10 @@ pub struct TestApi {
     pub admin: graphql::Graphql,
     /// The Director's URL.
     pub url: String,
+    /// The Connector's URL.
+    pub connector_url: String,
+    /// The CA the API's server certificate chains to (the control plane's), PEM.
+    pub ca_pem: String,
     trigger: compass_operator::shutdown::Trigger,
     task: tokio::task::JoinHandle<()>,
 }
@@ -102,6 +107,16 @@ impl TestServer {
     /// Installs what `compass up` installs and serves the API with the control plane's admin token
     /// as the admin's bearer token, plus the `users` given (for scope and tenant tests).
     pub async fn start_api(&self, users: Vec<compass_api::gateway::StaticUser>) -> TestApi {
+        self.start_api_with(users, |_| {}).await
+    }
+
+    /// Like [`start_api`](Self::start_api), with the API's configuration changed by `configure`
+    /// (short token lifetimes, another certificate validity).
+    pub async fn start_api_with(
+        &self,
+        users: Vec<compass_api::gateway::StaticUser>,
+        configure: impl FnOnce(&mut compass_api::server::ApiConfig),
+    ) -> TestApi {
         let client = self.client().await;
         compass::up::install(&client, "compass-system")
             .await
@@ -112,11 +127,12 @@ impl TestServer {
             &scopes,
         )];
         all_users.extend(users);
-        let config = compass_api::server::ApiConfig {
+        let mut config = compass_api::server::ApiConfig {
             scopes,
             users: all_users,
             ..compass_api::server::ApiConfig::default()
         };
+        configure(&mut config);
         let (trigger, stop) = compass_operator::shutdown::channel();
         let listener = compass::api::ApiListener {
             address: "127.0.0.1:0".parse().expect("an address"),
@@ -127,11 +143,9 @@ impl TestServer {
         let running = compass::api::start(client, watches, listener, stop)
             .await
             .expect("the API starts");
-        let url = format!(
-            "https://127.0.0.1:{}{}",
-            running.address.port(),
-            compass_api::server::DIRECTOR_PATH
-        );
+        let base = format!("https://127.0.0.1:{}", running.address.port());
+        let url = format!("{base}{}", compass_api::server::DIRECTOR_PATH);
+        let connector_url = format!("{base}{}", compass_api::connector::CONNECTOR_PATH);
         let admin = graphql::Graphql::new(
             &url,
             &self.control_plane.ca_pem,
@@ -140,6 +154,8 @@ impl TestServer {
         TestApi {
             admin,
             url,
+            connector_url,
+            ca_pem: self.control_plane.ca_pem.clone(),
             trigger,
             task: running.task,
         }
@@ -182,8 +198,18 @@ impl TestServer {
         &self,
         users: Vec<compass_api::gateway::StaticUser>,
     ) -> TestDirector {
+        self.start_director_with(users, |_| {}).await
+    }
+
+    /// Like [`start_director`](Self::start_director), with the API's configuration changed by
+    /// `configure`.
+    pub async fn start_director_with(
+        &self,
+        users: Vec<compass_api::gateway::StaticUser>,
+        configure: impl FnOnce(&mut compass_api::server::ApiConfig),
+    ) -> TestDirector {
         let operator = self.start_operator(local_operator_config()).await;
-        let api = self.start_api(users).await;
+        let api = self.start_api_with(users, configure).await;
         self.wait_tenant_ready("default").await;
         TestDirector { api, operator }
     }
