@@ -102,8 +102,15 @@ impl ConnectorQuery {
         let (namespace, name) = certificates::names(&auth);
         let lifetime = connector.token_lifetimes.certificate_signing;
         let purpose = TokenPurpose::CertificateSigning;
-        let token =
-            tokens::issue_on(&connector.client, &namespace, &name, purpose, lifetime).await?;
+        let token = tokens::issue_on(
+            &connector.client,
+            caches,
+            &namespace,
+            &name,
+            purpose,
+            lifetime,
+        )
+        .await?;
         let url = ctx.data::<PublicUrl>()?;
         let client_id = auth.metadata.uid.as_deref().unwrap_or_default();
         Ok(Configuration {
