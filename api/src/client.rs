@@ -46,6 +46,7 @@ pub struct ClientBuilder {
     token: Option<String>,
     certificate: Option<(String, String)>,
     reuse_connections: bool,
+    resume_sessions: bool,
 }
 
 impl ClientBuilder {
@@ -83,6 +84,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether a new connection resumes an earlier TLS session (the default: a shorter
+    /// handshake, with no certificate sent again), or always makes a full handshake.
+    pub fn resume_sessions(mut self, resume: bool) -> Self {
+        self.resume_sessions = resume;
+        self
+    }
+
     /// The client; fails when a certificate or key does not parse or do not belong together.
     pub fn build(self) -> Result<DirectorClient, String> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -94,7 +102,7 @@ impl ClientBuilder {
             Some(ca_pem) => versions.with_root_certificates(roots(ca_pem)?),
             None => versions.with_webpki_roots(),
         };
-        let tls = match &self.certificate {
+        let mut tls = match &self.certificate {
             Some((chain_pem, key_pem)) => {
                 let (chain, key) = identity(chain_pem, key_pem)?;
                 trusting
@@ -103,6 +111,9 @@ impl ClientBuilder {
             }
             None => trusting.with_no_client_auth(),
         };
+        if !self.resume_sessions {
+            tls.resumption = rustls::client::Resumption::disabled();
+        }
         let connector = HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_only()
@@ -163,6 +174,7 @@ impl DirectorClient {
             token: None,
             certificate: None,
             reuse_connections: true,
+            resume_sessions: true,
         }
     }
 
@@ -230,8 +242,7 @@ impl DirectorClient {
     /// Sends a raw request body. An error means no HTTP answer came (unreachable, TLS refused);
     /// it names the URL and the cause.
     pub async fn post(&self, body: Vec<u8>) -> Result<Answer, String> {
-        let mut request =
-            http::Request::post(&self.url).header("content-type", "application/json");
+        let mut request = http::Request::post(&self.url).header("content-type", "application/json");
         if let Some(token) = &self.token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
@@ -244,10 +255,11 @@ impl DirectorClient {
         let request = request
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| format!("the request to {} cannot be made: {e}", self.url))?;
-        let response =
-            self.http.request(request).await.map_err(|e| {
-                format!("{} did not answer: {}", self.url, with_causes(&e))
-            })?;
+        let response = self
+            .http
+            .request(request)
+            .await
+            .map_err(|e| format!("{} did not answer: {}", self.url, with_causes(&e)))?;
         let status = response.status().as_u16();
         let bytes = response
             .into_body()

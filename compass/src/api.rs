@@ -237,6 +237,11 @@ pub async fn run(args: ApiArgs) -> ExitCode {
         running.address,
         compass_api::server::DIRECTOR_PATH
     );
+    println!(
+        "compass: Connector GraphQL https://{}{}",
+        running.address,
+        compass_api::connector::CONNECTOR_PATH
+    );
     println!("compass: ready");
     shutdown::signal().await;
     println!("compass: shutting down");

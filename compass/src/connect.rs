@@ -67,21 +67,7 @@ async fn connect(args: ConnectArgs) -> Result<(), String> {
         None => pairing::generate_key().map_err(|e| e.to_string())?,
     };
     let identity = if renew {
-        let info = read_info(dir)?;
-        let connector_url = match url {
-            Some(url) => url,
-            None => info_field(&info, "certificateSecuredConnectorURL", dir)?,
-        };
-        let chain = read_text(&dir.join(CERTIFICATE_FILE), "--output-dir")?;
-        let current_key = read_text(&dir.join(KEY_FILE), "--output-dir")?;
-        pairing::renew(
-            &connector_url,
-            ca_pem.as_deref(),
-            (&chain, &current_key),
-            key,
-        )
-        .await
-        .map_err(|e| explain_renewal(e, &connector_url, dir))?
+        renewed(dir, url, ca_pem.as_deref(), key).await?
     } else {
         let token = token.ok_or("--token is required (or --renew)")?;
         let invitation = invitation(&token, url)?;
@@ -98,6 +84,25 @@ async fn connect(args: ConnectArgs) -> Result<(), String> {
     write_identity(dir, &identity, !keep_key)?;
     report(dir, &identity, renew, keep_key, ca_file.as_deref());
     Ok(())
+}
+
+/// The identity in `dir` renewed for `key`, at `url` or the URL `info.json` names.
+async fn renewed(
+    dir: &Path,
+    url: Option<String>,
+    ca_pem: Option<&str>,
+    key: pairing::KeyPair,
+) -> Result<Identity, String> {
+    let info = read_info(dir)?;
+    let connector_url = match url {
+        Some(url) => url,
+        None => info_field(&info, "certificateSecuredConnectorURL", dir)?,
+    };
+    let chain = read_text(&dir.join(CERTIFICATE_FILE), "--output-dir")?;
+    let current_key = read_text(&dir.join(KEY_FILE), "--output-dir")?;
+    pairing::renew(&connector_url, ca_pem, (&chain, &current_key), key)
+        .await
+        .map_err(|e| explain_renewal(e, &connector_url, dir))
 }
 
 /// The invitation `--token` carries: a `rawEncoded` value, or a bare token with `--url`.
@@ -139,7 +144,10 @@ fn https_url(url: &str, what: &str) -> Result<(), String> {
 fn explain_pairing(error: PairingError, url: &str, key_file: Option<&Path>) -> String {
     match error {
         PairingError::Unreachable(cause) => {
-            format!("the Connector at {url} (from --token or --url) did not answer: {cause}{}", tls_hint(&cause))
+            format!(
+                "{cause}{}; check --url or the connectorURL in --token ({url})",
+                tls_hint(&cause)
+            )
         }
         PairingError::Refused {
             operation: "configuration",
@@ -150,7 +158,10 @@ fn explain_pairing(error: PairingError, url: &str, key_file: Option<&Path>) -> S
             operation, message, ..
         } => match key_file {
             Some(path) if message.contains("key") => {
-                format!("--key-file {}: the Connector refused {operation}: {message}", path.display())
+                format!(
+                    "--key-file {}: the Connector refused {operation}: {message}",
+                    path.display()
+                )
             }
             _ => format!("the Connector refused {operation}: {message}"),
         },
@@ -164,12 +175,15 @@ fn explain_renewal(error: PairingError, url: &str, dir: &Path) -> String {
     let certificate = dir.join(CERTIFICATE_FILE);
     match error {
         PairingError::Unreachable(cause) => format!(
-            "the Connector at {url} did not answer with the certificate {} (revoked, expired, or not of this Connector's CA?): {cause}{}",
-            certificate.display(),
-            tls_hint(&cause)
+            "{cause}{}; check --url or the certificateSecuredConnectorURL in {} ({url}); a certificate of a CA the Connector no longer trusts fails like this too",
+            tls_hint(&cause),
+            dir.join(INFO_FILE).display()
         ),
         PairingError::Refused {
-            code, message, operation, ..
+            code,
+            message,
+            operation,
+            ..
         } if code == "UNAUTHENTICATED" => format!(
             "the Connector refused the certificate {} for {operation}: {message}; connect again with a new one-time token",
             certificate.display()
@@ -177,7 +191,9 @@ fn explain_renewal(error: PairingError, url: &str, dir: &Path) -> String {
         PairingError::Refused {
             operation, message, ..
         } => format!("the Connector refused {operation}: {message}"),
-        PairingError::Unexpected(message) => format!("--url or {}: {message}", dir.join(INFO_FILE).display()),
+        PairingError::Unexpected(message) => {
+            format!("--url or {}: {message}", dir.join(INFO_FILE).display())
+        }
         PairingError::Local(message) => format!("{}: {message}", dir.display()),
     }
 }
@@ -185,7 +201,7 @@ fn explain_renewal(error: PairingError, url: &str, dir: &Path) -> String {
 /// What to do when the server's certificate is not trusted.
 fn tls_hint(cause: &str) -> &'static str {
     if cause.contains("UnknownIssuer") || cause.contains("invalid peer certificate") {
-        "; is the server's certificate signed by a CA this machine does not trust? Pass it with --ca-file"
+        "; the server's certificate is not signed by a CA this machine trusts: pass that CA with --ca-file"
     } else {
         ""
     }
@@ -235,7 +251,11 @@ fn write_identity(dir: &Path, identity: &Identity, new_key: bool) -> Result<(), 
     });
     let info = format!("{:#}\n", info);
     let mut files = vec![
-        (CERTIFICATE_FILE, identity.certificate_chain_pem.as_str(), 0o644),
+        (
+            CERTIFICATE_FILE,
+            identity.certificate_chain_pem.as_str(),
+            0o644,
+        ),
         (CA_FILE, identity.ca_certificate_pem.as_str(), 0o644),
         (INFO_FILE, info.as_str(), 0o644),
     ];
@@ -283,7 +303,10 @@ fn report(dir: &Path, identity: &Identity, renewed: bool, kept_key: bool, ca_fil
     if kept_key {
         println!("compass: kept    {}", path(KEY_FILE));
     } else {
-        println!("compass: wrote   {} (private key, mode 0600)", path(KEY_FILE));
+        println!(
+            "compass: wrote   {} (private key, mode 0600)",
+            path(KEY_FILE)
+        );
     }
     println!(
         "compass: wrote   {} (client certificate, then the Connector's CA)",
@@ -300,3 +323,6 @@ fn report(dir: &Path, identity: &Identity, renewed: bool, kept_key: bool, ca_fil
         identity.director_url
     );
 }
+
+#[cfg(test)]
+mod tests;

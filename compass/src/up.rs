@@ -109,6 +109,11 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         compass_api::server::DIRECTOR_PATH
     );
     println!(
+        "compass: Connector GraphQL      https://{}{} (compass connect)",
+        running_api.address,
+        compass_api::connector::CONNECTOR_PATH
+    );
+    println!(
         "compass: kubeconfig             {}",
         control_plane.kubeconfig.display()
     );

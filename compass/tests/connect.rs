@@ -43,8 +43,35 @@ fn connect_ok(args: &[&str]) -> String {
 /// `compass connect`'s stderr, failing the test when it succeeds.
 fn connect_err(args: &[&str]) -> String {
     let output = connect(args);
-    assert_eq!(output.status.code(), Some(1), "compass connect {}", args.join(" "));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "compass connect {}",
+        args.join(" ")
+    );
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Waits until the Director serves the default tenant, as a person would find it a moment after
+/// `compass up` says it is ready (the operator makes the tenant's namespace first).
+async fn wait_default_tenant(compass: &CompassUp, data_dir: &Path) {
+    let admin = admin(compass, data_dir);
+    let deadline = std::time::Instant::now() + compass_up::READY_DEADLINE;
+    loop {
+        let answer = admin
+            .execute("{ applications { totalCount } }", json!({}))
+            .await
+            .unwrap();
+        if answer.body.get("errors").is_none() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the default tenant never served: {}",
+            answer.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// The admin of `compass up`, in the default tenant.
@@ -83,7 +110,7 @@ async fn token_for(admin: &DirectorClient, name: &str) -> String {
         .to_owned()
 }
 
-/// The Director (at `url`) as the identity in `dir`, or the certificate and key given.
+/// A client of `url` presenting `certificate` (PEM chain) and `key`.
 fn as_identity(url: &str, ca: &str, certificate: &str, key: &str) -> DirectorClient {
     DirectorClient::builder(url)
         .trust_pem(ca)
@@ -117,52 +144,103 @@ async fn compass_connect_pairs_renews_and_its_tokens_and_revocations_survive_a_r
     let data_dir = tempfile::tempdir().unwrap();
     let ca_file = data_dir.path().join("ca.crt");
     let ca_arg = ca_file.to_str().unwrap();
-    let ca = read(&ca_file);
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("identity");
     let dir_arg = dir.to_str().unwrap();
     let compass = CompassUp::start(data_dir.path(), &[]);
+    wait_default_tenant(&compass, data_dir.path()).await;
+    let ca = read(&ca_file);
     let admin_client = admin(&compass, data_dir.path());
     let raw = token_for(&admin_client, "orders").await;
     let kept_for_later = token_for(&admin_client, "billing").await;
 
     // Errors name the flag.
     let error = connect_err(&["--token", "not-base64!", "--output-dir", dir_arg]);
-    assert!(error.contains("--token is not the rawEncoded value"), "{error}");
+    assert!(
+        error.contains("--token is not the rawEncoded value"),
+        "{error}"
+    );
     let error = connect_err(&["--token", &raw, "--output-dir", dir_arg]);
-    assert!(error.contains("--ca-file"), "an untrusted server names --ca-file: {error}");
+    assert!(
+        error.contains("--ca-file"),
+        "an untrusted server names --ca-file: {error}"
+    );
 
-    let printed = connect_ok(&["--token", &raw, "--ca-file", ca_arg, "--output-dir", dir_arg]);
+    let printed = connect_ok(&[
+        "--token",
+        &raw,
+        "--ca-file",
+        ca_arg,
+        "--output-dir",
+        dir_arg,
+    ]);
     assert!(printed.contains(&compass.director_url()), "{printed}");
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&dir.join("key.pem")), 0o600);
     let info: Value = serde_json::from_str(&read(&dir.join("info.json"))).unwrap();
     assert_eq!(info["directorURL"], compass.director_url().as_str());
-    let first = (read(&dir.join("certificate.pem")), read(&dir.join("key.pem")));
+    let first = (
+        read(&dir.join("certificate.pem")),
+        read(&dir.join("key.pem")),
+    );
     assert!(first.0.ends_with(&read(&dir.join("ca.pem"))));
     let as_first = as_identity(&compass.director_url(), &ca, &first.0, &first.1);
     assert_eq!(viewer(&as_first).await, Ok("APPLICATION".to_owned()));
     // The token is spent; an identity is not overwritten by mistake.
-    let error = connect_err(&["--token", &raw, "--ca-file", ca_arg, "--output-dir", dir_arg]);
-    assert!(error.contains("--renew") && error.contains("--force"), "{error}");
+    let error = connect_err(&[
+        "--token",
+        &raw,
+        "--ca-file",
+        ca_arg,
+        "--output-dir",
+        dir_arg,
+    ]);
+    assert!(
+        error.contains("--renew") && error.contains("--force"),
+        "{error}"
+    );
     let spent = out.path().join("spent");
     let spent_arg = spent.to_str().unwrap();
-    let error = connect_err(&["--token", &raw, "--ca-file", ca_arg, "--output-dir", spent_arg]);
-    assert!(error.contains("--token: the Connector refused the one-time token"), "{error}");
+    let error = connect_err(&[
+        "--token",
+        &raw,
+        "--ca-file",
+        ca_arg,
+        "--output-dir",
+        spent_arg,
+    ]);
+    assert!(
+        error.contains("--token: the Connector refused the one-time token"),
+        "{error}"
+    );
 
     // Renewal: a new key and serial number, the files replaced; both certificates work.
     connect_ok(&["--renew", "--ca-file", ca_arg, "--output-dir", dir_arg]);
     let renewed_info: Value = serde_json::from_str(&read(&dir.join("info.json"))).unwrap();
     assert_eq!(renewed_info["clientId"], info["clientId"]);
     assert_ne!(renewed_info["serialNumber"], info["serialNumber"]);
-    let renewed = (read(&dir.join("certificate.pem")), read(&dir.join("key.pem")));
+    let renewed = (
+        read(&dir.join("certificate.pem")),
+        read(&dir.join("key.pem")),
+    );
     assert_ne!(renewed.1, first.1, "a new key");
     assert_eq!(mode(&dir.join("key.pem")), 0o600);
     let as_renewed = as_identity(&compass.director_url(), &ca, &renewed.0, &renewed.1);
     assert_eq!(viewer(&as_renewed).await, Ok("APPLICATION".to_owned()));
     assert_eq!(viewer(&as_first).await, Ok("APPLICATION".to_owned()));
-    connect_ok(&["--renew", "--keep-key", "--ca-file", ca_arg, "--output-dir", dir_arg]);
-    assert_eq!(read(&dir.join("key.pem")), renewed.1, "--keep-key keeps the key");
+    connect_ok(&[
+        "--renew",
+        "--keep-key",
+        "--ca-file",
+        ca_arg,
+        "--output-dir",
+        dir_arg,
+    ]);
+    assert_eq!(
+        read(&dir.join("key.pem")),
+        renewed.1,
+        "--keep-key keeps the key"
+    );
 
     // The first certificate revoked with itself.
     let connector_url = format!("{}/connector/graphql", compass.api_url());
@@ -175,7 +253,10 @@ async fn compass_connect_pairs_renews_and_its_tokens_and_revocations_survive_a_r
     assert!(lines.iter().any(|l| l.contains("shutting down")));
     let compass = CompassUp::start(data_dir.path(), &[]);
     let director = compass.director_url();
-    let current = (read(&dir.join("certificate.pem")), read(&dir.join("key.pem")));
+    let current = (
+        read(&dir.join("certificate.pem")),
+        read(&dir.join("key.pem")),
+    );
     let as_current = as_identity(&director, &ca, &current.0, &current.1);
     assert_eq!(viewer(&as_current).await, Ok("APPLICATION".to_owned()));
     let as_first = as_identity(&director, &ca, &first.0, &first.1);
@@ -194,7 +275,10 @@ async fn compass_connect_pairs_renews_and_its_tokens_and_revocations_survive_a_r
         "--output-dir",
         later_arg,
     ]);
-    let later_identity = (read(&later.join("certificate.pem")), read(&later.join("key.pem")));
+    let later_identity = (
+        read(&later.join("certificate.pem")),
+        read(&later.join("key.pem")),
+    );
     let as_later = as_identity(&director, &ca, &later_identity.0, &later_identity.1);
     assert_eq!(viewer(&as_later).await, Ok("APPLICATION".to_owned()));
     connect_ok(&[
@@ -237,6 +321,7 @@ async fn the_openssl_and_curl_flow_of_the_docs_works() {
     }
     let data_dir = tempfile::tempdir().unwrap();
     let compass = CompassUp::start(data_dir.path(), &[]);
+    wait_default_tenant(&compass, data_dir.path()).await;
     let work = tempfile::tempdir().unwrap();
     let output = Command::new("sh")
         .arg(&script)
@@ -247,7 +332,10 @@ async fn the_openssl_and_curl_flow_of_the_docs_works() {
         .expect("sh runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{SCRIPT} failed:\n{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "{SCRIPT} failed:\n{stdout}\n{stderr}"
+    );
     let line = |prefix: &str| {
         stdout
             .lines()
@@ -255,10 +343,19 @@ async fn the_openssl_and_curl_flow_of_the_docs_works() {
             .unwrap_or_else(|| panic!("no {prefix} line:\n{stdout}\n{stderr}"))
             .to_owned()
     };
-    assert!(line("viewer:").contains("\"type\":\"APPLICATION\""), "{stdout}");
-    assert!(line("revoked:").contains("\"revokeCertificate\":true"), "{stdout}");
+    assert!(
+        line("viewer:").contains("\"type\":\"APPLICATION\""),
+        "{stdout}"
+    );
+    assert!(
+        line("revoked:").contains("\"revokeCertificate\":true"),
+        "{stdout}"
+    );
     assert!(line("first:").contains("UNAUTHENTICATED"), "{stdout}");
     assert!(line("renewed:").contains("APPLICATION"), "{stdout}");
-    assert!(line("subject=").contains("OU = Connected Systems"), "{stdout}");
+    assert!(
+        line("subject=").contains("OU = Connected Systems"),
+        "{stdout}"
+    );
     compass.kill();
 }

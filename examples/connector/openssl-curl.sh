@@ -10,8 +10,10 @@ set -eu
 CA="$COMPASS_DATA_DIR/ca.crt"               # trusts the API's server certificate
 ADMIN="$(cat "$COMPASS_DATA_DIR/admin-token")"
 TENANT=3e64ebae-38b5-46a0-b1ed-9ccee153a0ae # the default tenant, as `compass up` prints it
-# The value of a string field in a GraphQL answer (one line of JSON).
-field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
+# The value of a string field in a GraphQL answer (one line of JSON); an error fails.
+field() { answer=$(cat)
+  case $answer in *'"errors"'*) echo "$answer" >&2; return 1 ;; esac
+  echo "$answer" | sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
 # POST a GraphQL query ($2) to a URL ($1), with any further curl arguments.
 gql() { url=$1 query=$2; shift 2
   curl -sS --cacert "$CA" -H 'Content-Type: application/json' "$@" "$url" \

@@ -54,7 +54,10 @@ impl TestApi {
 
     async fn token(&self, mutation: &str, id: &str) -> Invitation {
         let query = format!("mutation ($id: ID!) {{ {mutation}(id: $id) {{ rawEncoded }} }}");
-        let data = self.default_tenant().data(&query, json!({ "id": id })).await;
+        let data = self
+            .default_tenant()
+            .data(&query, json!({ "id": id }))
+            .await;
         let raw = data[mutation]["rawEncoded"].as_str().expect("rawEncoded");
         Invitation::decode(raw).expect("rawEncoded decodes")
     }

@@ -6,12 +6,12 @@
 //! here touches files.
 
 use base64::Engine;
+/// A client's key pair (rcgen's), for [`pair`] and [`renew`].
+pub use rcgen::KeyPair;
 use rcgen::{
     CertificateParams, DistinguishedName, DnType, DnValue, PKCS_ECDSA_P256_SHA256,
     string::PrintableString,
 };
-/// A client's key pair (rcgen's), for [`pair`] and [`renew`].
-pub use rcgen::KeyPair;
 use serde_json::{Value, json};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -62,10 +62,7 @@ pub struct Invitation {
 impl Invitation {
     /// From the `rawEncoded` field: base64 of the JSON `{"token", "connectorURL"}`.
     pub fn decode(raw_encoded: &str) -> Result<Self, String> {
-        let compact: String = raw_encoded
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let compact: String = raw_encoded.chars().filter(|c| !c.is_whitespace()).collect();
         // Padding or not, standard or URL-safe alphabet: whatever a copy and paste kept.
         let unpadded = compact.trim_end_matches('=');
         let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
@@ -175,12 +172,16 @@ pub fn certificate_signing_request(subject: &str, key: &KeyPair) -> Result<Strin
     }
     let mut params = CertificateParams::default();
     params.distinguished_name = name;
-    let request = params
-        .serialize_request(key)
-        .map_err(|e| local(format!("making the certificate signing request failed: {e}")))?;
-    request
-        .pem()
-        .map_err(|e| local(format!("encoding the certificate signing request failed: {e}")))
+    let request = params.serialize_request(key).map_err(|e| {
+        local(format!(
+            "making the certificate signing request failed: {e}"
+        ))
+    })?;
+    request.pem().map_err(|e| {
+        local(format!(
+            "encoding the certificate signing request failed: {e}"
+        ))
+    })
 }
 
 /// Calls `configuration` with whatever `connector` presents (a `Connector-Token` header or a
@@ -259,8 +260,7 @@ pub async fn pair(
         .trust(ca_pem)
         .build()
         .map_err(PairingError::Local)?;
-    let configuration =
-        configuration(&base.with_header(TOKEN_HEADER, &invitation.token)).await?;
+    let configuration = configuration(&base.with_header(TOKEN_HEADER, &invitation.token)).await?;
     let csr = certificate_signing_request(&configuration.subject, &key)?;
     let signing = base.with_header(TOKEN_HEADER, &configuration.csr_token);
     let signed = sign(&signing, &csr).await?;
@@ -307,8 +307,11 @@ fn identity(
     let local = |message: String| PairingError::Local(message);
     let (_, pem) = x509_parser::pem::parse_x509_pem(client.as_bytes())
         .map_err(|e| local(format!("the client certificate returned is not PEM: {e}")))?;
-    let (_, certificate) = X509Certificate::from_der(&pem.contents)
-        .map_err(|e| local(format!("the client certificate returned does not parse: {e}")))?;
+    let (_, certificate) = X509Certificate::from_der(&pem.contents).map_err(|e| {
+        local(format!(
+            "the client certificate returned does not parse: {e}"
+        ))
+    })?;
     let spki = certificate.public_key();
     if spki.subject_public_key.data.as_ref() != key.public_key_raw() {
         return Err(local(
@@ -343,9 +346,7 @@ fn identity(
         not_after: jiff::Timestamp::from_second(not_after)
             .map_err(|e| local(format!("the certificate's notAfter is out of range: {e}")))?,
         director_url: configuration.director_url.clone(),
-        certificate_secured_connector_url: configuration
-            .certificate_secured_connector_url
-            .clone(),
+        certificate_secured_connector_url: configuration.certificate_secured_connector_url.clone(),
     })
 }
 
@@ -385,51 +386,4 @@ async fn call(
 }
 
 #[cfg(test)]
-mod tests {
-    use x509_parser::certification_request::X509CertificationRequest;
-
-    use super::*;
-
-    #[test]
-    fn raw_encoded_tokens_decode_and_bad_ones_say_why() {
-        let raw = r#"{"token":"abc","connectorURL":"https://h:3000/connector/graphql"}"#;
-        let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
-        let invitation = Invitation::decode(&encoded).unwrap();
-        assert_eq!(invitation.token, "abc");
-        assert_eq!(invitation.connector_url, "https://h:3000/connector/graphql");
-        assert_eq!(Invitation::decode("%%%").unwrap_err(), "it is not base64");
-        let not_json = base64::engine::general_purpose::STANDARD.encode("token");
-        assert!(Invitation::decode(&not_json).unwrap_err().contains("JSON"));
-        let no_url = base64::engine::general_purpose::STANDARD.encode(r#"{"token":"abc"}"#);
-        assert!(
-            Invitation::decode(&no_url)
-                .unwrap_err()
-                .contains("connectorURL")
-        );
-    }
-
-    #[test]
-    fn the_request_carries_exactly_the_subject_in_its_order() {
-        let subject = "O=Compass,OU=Connected Systems,L=Local,ST=Local,C=DE,CN=abc-123";
-        let key = generate_key().unwrap();
-        let pem = certificate_signing_request(subject, &key).unwrap();
-        let (_, block) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap();
-        let (_, request) = X509CertificationRequest::from_der(&block.contents).unwrap();
-        assert_eq!(
-            request.certification_request_info.subject.to_string(),
-            "O=Compass, OU=Connected Systems, L=Local, ST=Local, C=DE, CN=abc-123"
-        );
-        request.verify_signature().unwrap();
-        let error = certificate_signing_request("O=Compass,X=1", &key).unwrap_err();
-        assert!(error.to_string().contains("\"X\""), "{error}");
-    }
-
-    #[test]
-    fn keys_must_be_pkcs8() {
-        let key = generate_key().unwrap();
-        assert!(read_key(&key.serialize_pem()).is_ok());
-        let error = read_key("-----BEGIN RSA PRIVATE KEY-----\n").unwrap_err();
-        assert!(error.contains("openssl pkcs8"), "{error}");
-        assert!(read_key("junk").unwrap_err().contains("PKCS#8"));
-    }
-}
+mod tests;

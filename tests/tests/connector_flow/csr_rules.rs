@@ -71,11 +71,10 @@ async fn every_subject_field_is_checked_and_a_refused_csr_leaves_the_token_usabl
     assert_eq!(code, "UNAUTHENTICATED", "{message}");
     // A CSR token does not open configuration, nor a pairing token signing.
     let fresh = api.application_token(&app).await;
-    let fresh_configuration = pairing::configuration(
-        &api.connector().with_header(TOKEN_HEADER, &fresh.token),
-    )
-    .await
-    .unwrap();
+    let fresh_configuration =
+        pairing::configuration(&api.connector().with_header(TOKEN_HEADER, &fresh.token))
+            .await
+            .unwrap();
     let csr_token_as_pairing = api
         .connector()
         .with_header(TOKEN_HEADER, &fresh_configuration.csr_token);
@@ -125,11 +124,10 @@ async fn expired_tokens_are_refused() {
     // A runtime's pairing token (60 minutes) gives a CSR token, which expires after a second.
     let runtime = api.register_runtime("edge").await;
     let invitation = api.runtime_token(&runtime).await;
-    let configuration = pairing::configuration(
-        &api.connector().with_header(TOKEN_HEADER, &invitation.token),
-    )
-    .await
-    .unwrap();
+    let configuration =
+        pairing::configuration(&api.connector().with_header(TOKEN_HEADER, &invitation.token))
+            .await
+            .unwrap();
     until_expired(jiff::Timestamp::now()).await;
     let key = pairing::generate_key().unwrap();
     let csr = pairing::certificate_signing_request(&configuration.subject, &key).unwrap();

@@ -79,7 +79,11 @@ async fn a_renewed_certificate_has_a_new_serial_and_each_is_revoked_on_its_own()
         "-p",
         &patch.to_string(),
     ]);
-    until_refused(&as_renewed, "the certificate revoked with kubectl is refused").await;
+    until_refused(
+        &as_renewed,
+        "the certificate revoked with kubectl is refused",
+    )
+    .await;
     director.stop().await;
 }
 
@@ -97,14 +101,12 @@ async fn deleting_the_system_auth_or_the_application_ends_its_certificates() {
 
     let auth = system_auth_of(&server, &orders.client_id);
     let name = auth["metadata"]["name"].as_str().unwrap();
-    server.kubectl_ok(&[
-        "delete",
-        "systemauth",
-        name,
-        "-n",
-        DEFAULT_TENANT_NAMESPACE,
-    ]);
-    until_refused(&as_orders, "the certificate of a deleted SystemAuth is refused").await;
+    server.kubectl_ok(&["delete", "systemauth", name, "-n", DEFAULT_TENANT_NAMESPACE]);
+    until_refused(
+        &as_orders,
+        "the certificate of a deleted SystemAuth is refused",
+    )
+    .await;
     as_billing.data(VIEWER, json!({})).await;
 
     api.default_tenant()
@@ -113,6 +115,10 @@ async fn deleting_the_system_auth_or_the_application_ends_its_certificates() {
             json!({ "id": billing_id }),
         )
         .await;
-    until_refused(&as_billing, "the certificate of a deleted application is refused").await;
+    until_refused(
+        &as_billing,
+        "the certificate of a deleted application is refused",
+    )
+    .await;
     director.stop().await;
 }

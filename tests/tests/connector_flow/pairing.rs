@@ -40,7 +40,11 @@ fn check_issued(server: &TestServer, identity: &Identity, subject: &str) {
     );
     let ca = der(&identity.ca_certificate_pem);
     let (_, ca) = x509_parser::parse_x509_certificate(&ca).unwrap();
-    assert_eq!(parsed.issuer(), ca.subject(), "issued by the Connector's CA");
+    assert_eq!(
+        parsed.issuer(),
+        ca.subject(),
+        "issued by the Connector's CA"
+    );
     parsed
         .verify_signature(Some(ca.public_key()))
         .expect("signed by the Connector's CA");
@@ -74,7 +78,10 @@ async fn an_application_and_a_runtime_pair_and_call_the_director_as_themselves()
         .with_header(pairing::TOKEN_HEADER, &invitation.token);
     let configuration = pairing::configuration(&with_token).await.unwrap();
     assert_eq!(configuration.director_url, api.url);
-    assert_eq!(configuration.certificate_secured_connector_url, api.connector_url);
+    assert_eq!(
+        configuration.certificate_secured_connector_url,
+        api.connector_url
+    );
     assert_eq!(configuration.key_algorithm, "rsa2048");
     let prefix = "O=Compass,OU=Connected Systems,L=Local,ST=Local,C=DE,CN=";
     let client_id = configuration
@@ -90,7 +97,10 @@ async fn an_application_and_a_runtime_pair_and_call_the_director_as_themselves()
     let (chain, ca, client) = pairing::sign(&signing, &csr).await.unwrap();
     assert_eq!(chain, format!("{client}{ca}"));
     let identity = api.pair(&api.application_token(&app).await).await;
-    assert_eq!(identity.client_id, client_id, "one identity per application");
+    assert_eq!(
+        identity.client_id, client_id,
+        "one identity per application"
+    );
     check_issued(&server, &identity, &configuration.subject);
 
     let as_app = api.director_as(&identity);
@@ -111,7 +121,11 @@ async fn an_application_and_a_runtime_pair_and_call_the_director_as_themselves()
     assert_eq!(ids, expected, "it sees its tenant's applications");
     // Scopes are an application's: no runtimes.
     let runtimes = as_app.send("{ runtimes { totalCount } }", json!({})).await;
-    assert!(runtimes.error().0.contains("insufficient scopes"), "{}", runtimes.body);
+    assert!(
+        runtimes.error().0.contains("insufficient scopes"),
+        "{}",
+        runtimes.body
+    );
 
     // The runtime: an RSA 2048 key, PKCS#8 as `--key-file` takes it.
     let runtime = api.register_runtime("edge").await;

@@ -54,7 +54,10 @@ async fn a_certificate_acts_in_its_own_tenant_only() {
         .tenant(DEFAULT_TENANT_EXTERNAL_ID)
         .data("{ applications { data { id name } } }", json!({}))
         .await;
-    assert_eq!(own["applications"]["data"], json!([{ "id": app, "name": "orders" }]));
+    assert_eq!(
+        own["applications"]["data"],
+        json!([{ "id": app, "name": "orders" }])
+    );
     director.stop().await;
 }
 
@@ -89,7 +92,8 @@ fn forged(identity: &Identity) -> (String, String) {
 
 /// The headers that carried identities in the original, set by a client itself.
 fn spoofing(caller: &Graphql, identity: &Identity) -> Graphql {
-    let hash = compass_api::connector::signing::fingerprint(identity.client_certificate_pem.as_bytes());
+    let hash =
+        compass_api::connector::signing::fingerprint(identity.client_certificate_pem.as_bytes());
     let subject = format!(
         "O=Compass,OU=Connected Systems,L=Local,ST=Local,C=DE,CN={}",
         identity.client_id
@@ -98,7 +102,10 @@ fn spoofing(caller: &Graphql, identity: &Identity) -> Graphql {
         .with_header("Client-Id-From-Token", &identity.client_id)
         .with_header("Client-Id-From-Certificate", &identity.client_id)
         .with_header("Client-Certificate-Hash", &hash)
-        .with_header("Certificate-Data", &format!("Hash={hash};Subject=\"{subject}\""))
+        .with_header(
+            "Certificate-Data",
+            &format!("Hash={hash};Subject=\"{subject}\""),
+        )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,7 +150,12 @@ async fn another_cas_certificate_and_identity_headers_open_nothing() {
     let configuration = on_connector
         .send("{ configuration { token { token } } }", json!({}))
         .await;
-    assert_eq!(configuration.error().1, "UNAUTHENTICATED", "{}", configuration.body);
+    assert_eq!(
+        configuration.error().1,
+        "UNAUTHENTICATED",
+        "{}",
+        configuration.body
+    );
 
     // With the admin's token they change nothing: still the admin.
     let admin = spoofing(&api.admin, &identity);
