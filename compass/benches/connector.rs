@@ -80,10 +80,12 @@ async fn prepare(
                 .to_owned(),
         );
     }
+    // Consecutive requests are for different applications, as concurrent clients would be: each
+    // signing writes its identity's SystemAuth, and writes to one object are serialized.
     let mut tokens = Vec::new();
     for i in 0..apps * per_app {
         let query = "mutation ($id: ID!) { requestOneTimeTokenForApplication(id: $id) { token } }";
-        let answer = data(admin, query, json!({ "id": ids[i / per_app] })).await;
+        let answer = data(admin, query, json!({ "id": ids[i % apps] })).await;
         tokens.push(
             answer["requestOneTimeTokenForApplication"]["token"]
                 .as_str()
