@@ -1,27 +1,35 @@
-//! A client of the Director: GraphQL operations over HTTPS with a bearer token and the `Tenant`
-//! header, trusting a given CA. Used by the Runtime Agent, the tests and the benchmarks.
+//! A client of the management plane's GraphQL APIs, the Director and the Connector: operations
+//! over HTTPS, authenticated by a bearer token or by a client certificate (mutual TLS), with the
+//! `Tenant` header and any other headers (`Connector-Token`). It trusts a given CA, or the public
+//! web PKI's roots. Used by `compass connect`, the Runtime Agent, the tests and the benchmarks;
+//! [`pairing`] runs the Connector's flow on top of it.
+
+pub mod pairing;
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_rustls::{ConfigBuilderExt, HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::{
     client::legacy::{Client, connect::HttpConnector},
     rt::TokioExecutor,
 };
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 use serde_json::{Value, json};
 
-/// One caller of the Director. Cheap to clone; connections are pooled.
+/// One caller of the Director or the Connector. Cheap to clone; connections are pooled, and
+/// every clone shares the pool (and so its TLS identity).
 #[derive(Clone)]
 pub struct DirectorClient {
     url: String,
-    token: String,
+    token: Option<String>,
     tenant: Option<String>,
+    headers: Vec<(String, String)>,
     http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
 }
 
-/// What the Director answered: the HTTP status and the JSON body.
+/// What the server answered: the HTTP status and the JSON body.
 #[derive(Clone, Debug)]
 pub struct Answer {
     /// HTTP status code.
@@ -30,36 +38,150 @@ pub struct Answer {
     pub body: Value,
 }
 
-impl DirectorClient {
-    /// A caller of the Director at `url` that trusts the CA certificates in `ca_pem` and presents
-    /// `token`.
-    pub fn new(url: &str, ca_pem: &str, token: &str) -> Result<Self, String> {
-        use rustls::pki_types::{CertificateDer, pem::PemObject};
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-            let cert = cert.map_err(|e| format!("the CA certificate does not parse: {e}"))?;
-            roots
-                .add(cert)
-                .map_err(|e| format!("the CA certificate is not usable: {e}"))?;
+/// How a [`DirectorClient`] is made: where it sends, whom it trusts, what it presents.
+#[derive(Clone, Debug)]
+pub struct ClientBuilder {
+    url: String,
+    ca_pem: Option<String>,
+    token: Option<String>,
+    certificate: Option<(String, String)>,
+    reuse_connections: bool,
+    resume_sessions: bool,
+}
+
+impl ClientBuilder {
+    /// Trust the CA certificates in `ca_pem` (PEM, one or more) for the server's certificate,
+    /// instead of the public web PKI's roots.
+    pub fn trust_pem(mut self, ca_pem: &str) -> Self {
+        self.ca_pem = Some(ca_pem.to_owned());
+        self
+    }
+
+    /// Trust `ca_pem` when given, else the public web PKI's roots.
+    pub fn trust(mut self, ca_pem: Option<&str>) -> Self {
+        self.ca_pem = ca_pem.map(str::to_owned);
+        self
+    }
+
+    /// Present `token` as `Authorization: Bearer <token>`.
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.token = Some(token.to_owned());
+        self
+    }
+
+    /// Present a client certificate in the TLS handshake: `chain_pem` holds the certificate
+    /// (then its issuers), `key_pem` its private key (PKCS#8, PKCS#1 or SEC1; RSA or ECDSA).
+    pub fn certificate(mut self, chain_pem: &str, key_pem: &str) -> Self {
+        self.certificate = Some((chain_pem.to_owned(), key_pem.to_owned()));
+        self
+    }
+
+    /// Whether a connection is kept open for the next request (the default), or each request
+    /// opens a connection of its own (a new TCP connection and TLS handshake, resumed when the
+    /// server allows).
+    pub fn reuse_connections(mut self, reuse: bool) -> Self {
+        self.reuse_connections = reuse;
+        self
+    }
+
+    /// Whether a new connection resumes an earlier TLS session (the default: a shorter
+    /// handshake, with no certificate sent again), or always makes a full handshake.
+    pub fn resume_sessions(mut self, resume: bool) -> Self {
+        self.resume_sessions = resume;
+        self
+    }
+
+    /// The client; fails when a certificate or key does not parse or do not belong together.
+    pub fn build(self) -> Result<DirectorClient, String> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        // NB: `ClientConfig::builder()` would panic when two crypto providers are compiled in.
+        let versions = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?;
+        let trusting = match &self.ca_pem {
+            Some(ca_pem) => versions.with_root_certificates(roots(ca_pem)?),
+            None => versions.with_webpki_roots(),
+        };
+        let mut tls = match &self.certificate {
+            Some((chain_pem, key_pem)) => {
+                let (chain, key) = identity(chain_pem, key_pem)?;
+                trusting
+                    .with_client_auth_cert(chain, key)
+                    .map_err(|e| format!("the client certificate and key are not usable: {e}"))?
+            }
+            None => trusting.with_no_client_auth(),
+        };
+        if !self.resume_sessions {
+            tls.resumption = rustls::client::Resumption::disabled();
         }
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
         let connector = HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_only()
             .enable_http1()
             .build();
-        Ok(Self {
-            url: url.to_owned(),
-            token: token.to_owned(),
+        let mut http = Client::builder(TokioExecutor::new());
+        if !self.reuse_connections {
+            http.pool_max_idle_per_host(0);
+        }
+        Ok(DirectorClient {
+            url: self.url,
+            token: self.token,
             tenant: None,
-            http: Client::builder(TokioExecutor::new()).build(connector),
+            headers: Vec::new(),
+            http: http.build(connector),
         })
+    }
+}
+
+/// The CA certificates of `ca_pem` as a root store.
+fn roots(ca_pem: &str) -> Result<rustls::RootCertStore, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        let cert = cert.map_err(|e| format!("the CA certificate does not parse: {e}"))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("the CA certificate is not usable: {e}"))?;
+    }
+    if roots.is_empty() {
+        return Err("the CA file holds no PEM certificate".to_owned());
+    }
+    Ok(roots)
+}
+
+/// A client certificate chain and its key, from PEM.
+fn identity(
+    chain_pem: &str,
+    key_pem: &str,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), String> {
+    let chain = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("the client certificate does not parse: {e}"))?;
+    if chain.is_empty() {
+        return Err("the client certificate file holds no PEM certificate".to_owned());
+    }
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
+        .map_err(|e| format!("the private key does not parse: {e}"))?;
+    Ok((chain, key))
+}
+
+impl DirectorClient {
+    /// A client of `url` that trusts the public web PKI's roots and presents nothing; change
+    /// that with the builder's methods.
+    pub fn builder(url: &str) -> ClientBuilder {
+        ClientBuilder {
+            url: url.to_owned(),
+            ca_pem: None,
+            token: None,
+            certificate: None,
+            reuse_connections: true,
+            resume_sessions: true,
+        }
+    }
+
+    /// A caller of the Director at `url` that trusts the CA certificates in `ca_pem` and presents
+    /// `token`.
+    pub fn new(url: &str, ca_pem: &str, token: &str) -> Result<Self, String> {
+        Self::builder(url).trust_pem(ca_pem).bearer(token).build()
     }
 
     /// The same caller acting in the tenant with this external id.
@@ -73,12 +195,40 @@ impl DirectorClient {
     /// The same caller presenting another token.
     pub fn with_token(&self, token: &str) -> Self {
         Self {
-            token: token.to_owned(),
+            token: Some(token.to_owned()),
             ..self.clone()
         }
     }
 
-    /// The Director's URL.
+    /// The same caller without a bearer token (its client certificate, if any, remains).
+    pub fn without_token(&self) -> Self {
+        Self {
+            token: None,
+            ..self.clone()
+        }
+    }
+
+    /// The same caller sending `name: value` with every request too (after any header of that
+    /// name set before).
+    pub fn with_header(&self, name: &str, value: &str) -> Self {
+        let mut headers = self.headers.clone();
+        headers.push((name.to_owned(), value.to_owned()));
+        Self {
+            headers,
+            ..self.clone()
+        }
+    }
+
+    /// The same caller (same TLS identity and connections) sending to another URL, say the
+    /// Connector beside the Director.
+    pub fn at(&self, url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            ..self.clone()
+        }
+    }
+
+    /// The URL operations are sent to.
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -123,31 +273,103 @@ impl DirectorClient {
         Ok(http::Response::from_parts(parts, bytes))
     }
 
-    /// Sends a raw request body.
+    /// Sends a raw request body. An error means no HTTP answer came (unreachable, TLS refused);
+    /// it names the URL and the cause.
     pub async fn post(&self, body: Vec<u8>) -> Result<Answer, String> {
-        let mut request = http::Request::post(&self.url)
-            .header("content-type", "application/json")
-            .header("authorization", format!("Bearer {}", self.token));
+        let mut request = http::Request::post(&self.url).header("content-type", "application/json");
+        if let Some(token) = &self.token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
         if let Some(tenant) = &self.tenant {
             request = request.header("Tenant", tenant);
         }
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
         let request = request
             .body(Full::new(Bytes::from(body)))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| format!("the request to {} cannot be made: {e}", self.url))?;
         let response = self
             .http
             .request(request)
             .await
-            .map_err(|e| format!("the Director at {} did not answer: {e}", self.url))?;
+            .map_err(|e| format!("{} did not answer: {}", self.url, with_causes(&e)))?;
         let status = response.status().as_u16();
         let bytes = response
             .into_body()
             .collect()
             .await
-            .map_err(|e| format!("reading the Director's answer failed: {e}"))?
+            .map_err(|e| {
+                format!(
+                    "reading the answer of {} failed: {}",
+                    self.url,
+                    with_causes(&e)
+                )
+            })?
             .to_bytes();
         let body = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         Ok(Answer { status, body })
+    }
+}
+
+/// An error and its causes, `outer: inner: innermost`: hyper's own message ("client error
+/// (Connect)") says little without them.
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let line = inner.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        cause = inner.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn self_signed() -> (String, String) {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let params = rcgen::CertificateParams::new(vec!["client.example".to_owned()]).unwrap();
+        let certificate = params.self_signed(&key).unwrap();
+        (certificate.pem(), key.serialize_pem())
+    }
+
+    #[test]
+    fn a_certificate_and_its_key_make_a_client_and_a_foreign_key_is_refused() {
+        let (chain, key) = self_signed();
+        let (_, other_key) = self_signed();
+        let build = |chain: &str, key: &str| {
+            DirectorClient::builder("https://127.0.0.1:1/director/graphql")
+                .trust_pem(chain)
+                .certificate(chain, key)
+                .build()
+        };
+        assert!(build(&chain, &key).is_ok());
+        let error = build(&chain, &other_key).err().unwrap();
+        assert!(error.contains("not usable"), "{error}");
+        let error = build("", &key).err().unwrap();
+        assert!(error.contains("no PEM certificate"), "{error}");
+        let error = build(&chain, "not a key").err().unwrap();
+        assert!(error.contains("private key does not parse"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_named_with_the_cause() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url = format!("https://127.0.0.1:{port}/connector/graphql");
+        let client = DirectorClient::builder(&url).build().unwrap();
+        let error = client.execute("{ a }", json!({})).await.unwrap_err();
+        assert!(error.starts_with(&url), "{error}");
+        assert!(error.to_lowercase().contains("refused"), "{error}");
     }
 }

@@ -9,12 +9,11 @@
 use std::time::Duration;
 
 use compass_api::client::DirectorClient;
-use compass_crds::{Application, Tenant};
+use compass_crds::Application;
 use futures_util::StreamExt;
-use k8s_openapi::api::core::v1::Namespace;
 use kube::{
     Api,
-    api::{ListParams, Patch, PatchParams, PostParams},
+    api::{ListParams, PostParams},
 };
 use serde_json::{Value, json};
 
@@ -84,41 +83,7 @@ async fn main() {
         .unwrap()
         .tenant(TENANT);
 
-    // The operator is off, so the tenant's namespace is made here, and the tenant is found Ready
-    // here as the operator would (the Gateway serves Ready tenants only).
-    let namespaces: Api<Namespace> = Api::all(client.clone());
-    namespaces
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(json!({ "metadata": { "name": NAMESPACE } })).unwrap(),
-        )
-        .await
-        .unwrap();
-    let tenants: Api<Tenant> = Api::all(client.clone());
-    let default_tenant = compass_crds::well_known::DEFAULT_TENANT_NAME;
-    let generation = tenants
-        .get(default_tenant)
-        .await
-        .unwrap()
-        .metadata
-        .generation;
-    let ready = json!({ "status": {
-        "observedGeneration": generation,
-        "namespace": NAMESPACE,
-        "conditions": [{
-            "type": "Ready", "status": "True", "reason": "NamespaceReady",
-            "message": "set by the benchmark", "lastTransitionTime": "2026-01-01T00:00:00Z",
-            "observedGeneration": generation,
-        }],
-    }});
-    tenants
-        .patch_status(
-            default_tenant,
-            &PatchParams::default(),
-            &Patch::Merge(&ready),
-        )
-        .await
-        .unwrap();
+    support::ready_default_tenant(&client).await;
     // The Director's tenant cache sees the verdict before the first call.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let apps: Api<Application> = Api::namespaced(client.clone(), NAMESPACE);

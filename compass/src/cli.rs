@@ -64,6 +64,71 @@ pub enum Command {
     /// Print a kubeconfig for a user of the embedded control plane, with a client certificate
     /// signed by its certificate authority (like `kubeadm kubeconfig user`).
     Kubeconfig(KubeconfigArgs),
+    /// Get a client certificate for an application or runtime from the Connector, with the
+    /// one-time token the Director handed out, or renew it; writes the key, the certificate and
+    /// the management plane's URLs to a directory.
+    Connect(ConnectArgs),
+}
+
+/// Options of `compass connect`.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The one-time token: the `rawEncoded` value `requestOneTimeTokenForApplication` or
+    /// `requestOneTimeTokenForRuntime` returned (it names the Connector's URL), or the bare
+    /// `token` with `--url`.
+    #[arg(
+        long,
+        env = "COMPASS_CONNECT_TOKEN",
+        required_unless_present = "renew",
+        conflicts_with = "renew"
+    )]
+    pub token: Option<String>,
+
+    /// The Connector's URL: needed with a bare `--token`; overrides the URL a `rawEncoded` token
+    /// names, or, with `--renew`, the certificateSecuredConnectorURL in info.json.
+    #[arg(long, env = "COMPASS_CONNECT_URL")]
+    pub url: Option<String>,
+
+    /// CA certificates (PEM) the management plane's server certificate is checked against, when
+    /// it is not publicly trusted (for `compass up`: `<data-dir>/ca.crt`). Without it, the
+    /// public web PKI's roots.
+    #[arg(long, env = "COMPASS_CONNECT_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Directory the identity is written to (created with mode 0700): `key.pem` (mode 0600),
+    /// `certificate.pem` (the client certificate, then the CA), `ca.pem` (the Connector's CA)
+    /// and `info.json` (client id, notAfter, the Director's and the Connector's URLs).
+    #[arg(
+        long,
+        short = 'o',
+        env = "COMPASS_CONNECT_OUTPUT_DIR",
+        default_value = "compass-identity"
+    )]
+    pub output_dir: PathBuf,
+
+    /// Renew the certificate in `--output-dir`, authenticated by that certificate, instead of
+    /// redeeming a token; the files are replaced (each by a rename).
+    #[arg(long, env = "COMPASS_CONNECT_RENEW")]
+    pub renew: bool,
+
+    /// With `--renew`: keep the current key rather than generate a new one.
+    #[arg(
+        long,
+        env = "COMPASS_CONNECT_KEEP_KEY",
+        requires = "renew",
+        conflicts_with = "key_file"
+    )]
+    pub keep_key: bool,
+
+    /// Use this private key instead of generating an ECDSA P-256 one: PKCS#8 PEM (`BEGIN
+    /// PRIVATE KEY`), RSA of 2048 to 4096 bits or ECDSA P-256. It is copied to `key.pem`.
+    #[arg(long, env = "COMPASS_CONNECT_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+
+    /// Replace an identity already in `--output-dir` when connecting with a token (its
+    /// certificate stays valid until it expires or is revoked).
+    #[arg(long, env = "COMPASS_CONNECT_FORCE", conflicts_with = "renew")]
+    pub force: bool,
 }
 
 /// Options of `compass kubeconfig`.

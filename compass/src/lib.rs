@@ -9,6 +9,7 @@ pub mod admin;
 pub mod api;
 pub mod cli;
 pub mod cluster;
+pub mod connect;
 pub mod kubeconfig;
 pub mod logging;
 pub mod operator;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Api(args) => runtime().block_on(api::run(args)),
         Command::Agent(_) => unavailable("agent"),
         Command::Kubeconfig(args) => kubeconfig::run(args),
+        Command::Connect(args) => runtime().block_on(connect::run(args)),
     }
 }
 

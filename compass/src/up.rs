@@ -141,7 +141,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         compass_api::server::DIRECTOR_PATH
     );
     println!(
-        "compass: Connector GraphQL      https://{}{}",
+        "compass: Connector GraphQL      https://{}{} (compass connect)",
         running_api.address,
         compass_api::connector::CONNECTOR_PATH
     );

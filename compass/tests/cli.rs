@@ -78,7 +78,15 @@ fn crds_prints_every_custom_resource_definition_as_yaml() {
 #[test]
 fn help_lists_every_subcommand_and_flags_name_their_environment_variables() {
     let help = String::from_utf8(compass(&["--help"]).stdout).unwrap();
-    for subcommand in ["up", "operator", "api", "agent", "crds", "kubeconfig"] {
+    for subcommand in [
+        "up",
+        "operator",
+        "api",
+        "agent",
+        "crds",
+        "kubeconfig",
+        "connect",
+    ] {
         assert!(
             help.contains(subcommand),
             "--help lacks {subcommand}: {help}"
@@ -89,6 +97,23 @@ fn help_lists_every_subcommand_and_flags_name_their_environment_variables() {
         up.contains("--data-dir") && up.contains("COMPASS_DATA_DIR"),
         "{up}"
     );
+    let connect = String::from_utf8(compass(&["connect", "--help"]).stdout).unwrap();
+    for flag in [
+        "token",
+        "url",
+        "ca-file",
+        "output-dir",
+        "renew",
+        "keep-key",
+        "key-file",
+        "force",
+    ] {
+        let variable = format!("COMPASS_CONNECT_{}", flag.to_uppercase().replace('-', "_"));
+        assert!(
+            connect.contains(&format!("--{flag}")) && connect.contains(&variable),
+            "connect --help lacks --{flag} or {variable}: {connect}"
+        );
+    }
 }
 
 #[test]

@@ -48,6 +48,21 @@ impl Graphql {
         Self(DirectorClient::new(url, ca_pem, token).expect("a Director client"))
     }
 
+    /// The tests' view of a client made otherwise (a client certificate, other headers).
+    pub fn from_client(client: DirectorClient) -> Self {
+        Self(client)
+    }
+
+    /// The product's client underneath.
+    pub fn client(&self) -> &DirectorClient {
+        &self.0
+    }
+
+    /// The same caller sending `name: value` with every request too.
+    pub fn with_header(&self, name: &str, value: &str) -> Self {
+        Self(self.0.with_header(name, value))
+    }
+
     /// The same caller acting in the tenant with this external id.
     pub fn tenant(&self, external_id: &str) -> Self {
         Self(self.0.tenant(external_id))

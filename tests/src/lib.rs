@@ -2,6 +2,7 @@
 //! control plane per test, reached by the real `kubectl` and by kube-rs), and beside it the real
 //! operator, the real GraphQL API, and stand-ins for applications' endpoints.
 
+pub mod connector;
 pub mod graphql;
 
 // The control plane's harness is included rather than copied, so both crates' tests start and
@@ -87,6 +88,22 @@ impl TestOperator {
     }
 }
 
+/// The API's configuration in tests: the defaults with `users`, and no rate limits (tests send
+/// requests in bursts no person would; the tests of the limits set them).
+pub fn api_config(users: Vec<compass_api::gateway::StaticUser>) -> compass_api::server::ApiConfig {
+    use compass_api::rate_limit::{Limit, RateLimitConfig};
+    compass_api::server::ApiConfig {
+        users,
+        rate_limits: RateLimitConfig {
+            user: Limit::Off,
+            application: Limit::Off,
+            runtime: Limit::Off,
+            integration_system: Limit::Off,
+        },
+        ..compass_api::server::ApiConfig::default()
+    }
+}
+
 /// The real GraphQL API, running in-process against a [`TestServer`] over HTTPS with the control
 /// plane's certificate.
 pub struct TestApi {
@@ -94,28 +111,20 @@ pub struct TestApi {
     pub admin: graphql::Graphql,
     /// The Director's URL.
     pub url: String,
+    /// The Connector's URL.
+    pub connector_url: String,
+    /// The CA the API's server certificate chains to (the control plane's), PEM.
+    pub ca_pem: String,
     trigger: compass_operator::shutdown::Trigger,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl TestServer {
     /// Installs what `compass up` installs and serves the API with the control plane's admin token
-    /// as the admin's bearer token, plus the `users` given (for scope and tenant tests). Rate
-    /// limits are off: tests send requests in bursts no person would, and the tests of the limits
-    /// set them through [`start_api_with`](Self::start_api_with).
+    /// as the admin's bearer token, plus the `users` given (for scope and tenant tests), without
+    /// rate limits ([`api_config`]).
     pub async fn start_api(&self, users: Vec<compass_api::gateway::StaticUser>) -> TestApi {
-        use compass_api::rate_limit::{Limit, RateLimitConfig};
-        let config = compass_api::server::ApiConfig {
-            users,
-            rate_limits: RateLimitConfig {
-                user: Limit::Off,
-                application: Limit::Off,
-                runtime: Limit::Off,
-                integration_system: Limit::Off,
-            },
-            ..compass_api::server::ApiConfig::default()
-        };
-        self.start_api_with(config).await
+        self.start_api_with(api_config(users)).await
     }
 
     /// Like [`start_api`](Self::start_api), with `config` (the admin is added to its users).
@@ -136,11 +145,9 @@ impl TestServer {
         let running = compass::api::start(client, watches, listener, stop)
             .await
             .expect("the API starts");
-        let url = format!(
-            "https://127.0.0.1:{}{}",
-            running.address.port(),
-            compass_api::server::DIRECTOR_PATH
-        );
+        let base = format!("https://127.0.0.1:{}", running.address.port());
+        let url = format!("{base}{}", compass_api::server::DIRECTOR_PATH);
+        let connector_url = format!("{base}{}", compass_api::connector::CONNECTOR_PATH);
         let admin = graphql::Graphql::new(
             &url,
             &self.control_plane.ca_pem,
@@ -149,6 +156,8 @@ impl TestServer {
         TestApi {
             admin,
             url,
+            connector_url,
+            ca_pem: self.control_plane.ca_pem.clone(),
             trigger,
             task: running.task,
         }
@@ -191,8 +200,17 @@ impl TestServer {
         &self,
         users: Vec<compass_api::gateway::StaticUser>,
     ) -> TestDirector {
+        self.start_director_with(api_config(users)).await
+    }
+
+    /// Like [`start_director`](Self::start_director), with the API's configuration `config`
+    /// (start from [`api_config`]).
+    pub async fn start_director_with(
+        &self,
+        config: compass_api::server::ApiConfig,
+    ) -> TestDirector {
         let operator = self.start_operator(local_operator_config()).await;
-        let api = self.start_api(users).await;
+        let api = self.start_api_with(config).await;
         self.wait_tenant_ready("default").await;
         TestDirector { api, operator }
     }

@@ -5,10 +5,10 @@
 use crate::{
     audit::Consumer,
     connector::{schema::Credential, tokens},
-    gateway::{ConsumerKind, certificates::tenant_of},
+    gateway::certificates::{subject_uid, tenant_of},
     state::Caches,
 };
-use compass_crds::{SubjectKind, SystemAuth};
+use compass_crds::SystemAuth;
 
 /// The consumer `credential` stands for, if it names a known identity.
 pub fn consumer_of(credential: &Credential, caches: &Caches) -> Option<Consumer> {
@@ -22,14 +22,11 @@ pub fn consumer_of(credential: &Credential, caches: &Caches) -> Option<Consumer>
 }
 
 fn of_auth(auth: &SystemAuth, caches: &Caches) -> Consumer {
-    let kind = match auth.spec.subject.kind {
-        SubjectKind::Application => ConsumerKind::Application,
-        SubjectKind::Runtime => ConsumerKind::Runtime,
-        SubjectKind::IntegrationSystem => ConsumerKind::IntegrationSystem,
-    };
+    // The consumer id is the subject's, as the Director's lines name the same caller.
+    let id = subject_uid(caches, auth).or_else(|| auth.metadata.uid.clone());
     Consumer {
-        id: auth.metadata.uid.clone().unwrap_or_default(),
-        kind,
+        id: id.unwrap_or_default(),
+        kind: auth.spec.subject.kind.into(),
         tenant: tenant_of(caches, auth),
     }
 }

@@ -8,6 +8,7 @@ use crate::gateway::{ConsumerKind, TenantAccess};
 
 fn caller() -> Caller {
     Caller {
+        client_id: None,
         id: "alice".into(),
         kind: ConsumerKind::User,
         scopes: BTreeSet::new(),

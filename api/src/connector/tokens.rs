@@ -84,13 +84,15 @@ pub async fn issue(
 ) -> ApiResult<String> {
     let api: Api<SystemAuth> = Api::namespaced(client.clone(), namespace);
     let name = system_auth_of(&api, caches, namespace, subject).await?;
-    issue_on(client, namespace, &name, purpose, lifetime, metrics).await
+    issue_on(client, caches, namespace, &name, purpose, lifetime, metrics).await
 }
 
 /// Issues a token for `purpose` recorded in the SystemAuth `namespace`/`name`; returns the
-/// token, which is never stored. Counted in `metrics`.
+/// token, which is never stored, once the store tokens are redeemed from holds it: a caller
+/// redeeming it at once must not find it unknown. Counted in `metrics`.
 pub async fn issue_on(
     client: &Client,
+    caches: &Caches,
     namespace: &str,
     name: &str,
     purpose: TokenPurpose,
@@ -111,7 +113,7 @@ pub async fn issue_on(
         used: false,
         used_at: None,
     };
-    update_status(&api, name, |status| {
+    let written = update_status(&api, name, |status| {
         status.one_time_tokens.retain(|t| t.expires_at.0 > now);
         if status.one_time_tokens.len() >= MAX_RECORDS {
             return Err(error(
@@ -125,6 +127,11 @@ pub async fn issue_on(
         Ok(())
     })
     .await?;
+    let version = written.metadata.resource_version.as_deref();
+    caches
+        .system_auths
+        .wait_for(namespace, name, version.unwrap_or_default())
+        .await;
     metrics.one_time_token(TokenEvent::Issued);
     Ok(token)
 }

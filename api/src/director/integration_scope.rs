@@ -22,9 +22,10 @@ pub fn acting_system(ctx: &async_graphql::Context<'_>) -> ApiResult<Option<Strin
     if caller.kind != ConsumerKind::IntegrationSystem {
         return Ok(None);
     }
+    let client_id = caller.client_id.as_deref().unwrap_or_default();
     caches(ctx)
         .system_auths
-        .by_uid(&caller.id)
+        .by_uid(client_id)
         .filter(|auth| auth.spec.subject.kind == SubjectKind::IntegrationSystem)
         .map(|auth| Some(auth.spec.subject.name.clone()))
         .ok_or_else(|| {

@@ -84,7 +84,8 @@ pub(super) fn caller(
         (_, None) => (TenantAccess::Only(BTreeSet::new()), tenant),
     };
     Ok(Caller {
-        id: claims.sub,
+        id: client.subject_uid,
+        client_id: Some(claims.sub),
         kind: client.kind,
         scopes,
         tenants,

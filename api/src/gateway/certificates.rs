@@ -28,11 +28,7 @@ pub struct CertificateIdentity {
 impl CertificateIdentity {
     /// The kind of consumer the identity's subject is.
     pub fn kind(&self) -> ConsumerKind {
-        match self.auth.spec.subject.kind {
-            SubjectKind::Application => ConsumerKind::Application,
-            SubjectKind::Runtime => ConsumerKind::Runtime,
-            SubjectKind::IntegrationSystem => ConsumerKind::IntegrationSystem,
-        }
+        self.auth.spec.subject.kind.into()
     }
 
     /// The client id: the SystemAuth's uid.
@@ -74,7 +70,7 @@ pub fn identify(caches: &Caches, der: &[u8], now: i64) -> Result<CertificateIden
     let Some(auth) = caches.system_auths.by_uid(client_id) else {
         return refused("unknown_identity", unknown);
     };
-    if auth.metadata.deletion_timestamp.is_some() || !subject_exists(caches, &auth) {
+    if auth.metadata.deletion_timestamp.is_some() || subject_uid(caches, &auth).is_none() {
         return refused("unknown_identity", unknown);
     }
     let print = fingerprint(der);
@@ -96,25 +92,26 @@ pub fn identify(caches: &Caches, der: &[u8], now: i64) -> Result<CertificateIden
     Ok(CertificateIdentity { auth, serial })
 }
 
-/// Whether the application, runtime or integration system a SystemAuth identifies still exists.
-pub(crate) fn subject_exists(caches: &Caches, auth: &SystemAuth) -> bool {
+/// The uid of the application, runtime or integration system a SystemAuth identifies, while it
+/// exists and is not being deleted.
+pub(crate) fn subject_uid(caches: &Caches, auth: &SystemAuth) -> Option<String> {
     let namespace = auth.metadata.namespace.as_deref().unwrap_or_default();
     let name = &auth.spec.subject.name;
-    let live = |deleting: bool| !deleting;
-    match auth.spec.subject.kind {
+    let meta = match auth.spec.subject.kind {
         SubjectKind::Application => caches
             .applications
             .get(namespace, name)
-            .is_some_and(|a| live(a.metadata.deletion_timestamp.is_some())),
+            .map(|a| a.metadata.clone()),
         SubjectKind::Runtime => caches
             .runtimes
             .get(namespace, name)
-            .is_some_and(|r| live(r.metadata.deletion_timestamp.is_some())),
+            .map(|r| r.metadata.clone()),
         SubjectKind::IntegrationSystem => caches
             .integration_systems
             .get("", name)
-            .is_some_and(|s| live(s.metadata.deletion_timestamp.is_some())),
-    }
+            .map(|s| s.metadata.clone()),
+    }?;
+    meta.deletion_timestamp.is_none().then_some(meta.uid?)
 }
 
 /// The external id of the tenant whose namespace holds `auth`.
@@ -152,8 +149,10 @@ pub fn caller_of(
         TenantAccess::Only(own) => tenant_header.or_else(|| own.first().cloned()),
         TenantAccess::All => tenant_header,
     };
+    let id = subject_uid(caches, &identity.auth).unwrap_or_default();
     Ok(Caller {
-        id: identity.client_id().to_owned(),
+        id,
+        client_id: Some(identity.client_id().to_owned()),
         kind,
         scopes,
         tenants,

@@ -14,6 +14,7 @@ use std::{collections::BTreeSet, sync::Arc};
 
 use axum::http::HeaderMap;
 use compass_apiserver::jwk::Unverified;
+use compass_crds::SubjectKind;
 
 use crate::{oauth::Issuer, scopes::ScopesConfig, state::Caches};
 
@@ -43,6 +44,16 @@ pub enum ConsumerKind {
     IntegrationSystem,
 }
 
+impl From<SubjectKind> for ConsumerKind {
+    fn from(kind: SubjectKind) -> Self {
+        match kind {
+            SubjectKind::Application => Self::Application,
+            SubjectKind::Runtime => Self::Runtime,
+            SubjectKind::IntegrationSystem => Self::IntegrationSystem,
+        }
+    }
+}
+
 impl ConsumerKind {
     /// The name audit lines and metrics use.
     pub fn as_str(self) -> &'static str {
@@ -58,8 +69,12 @@ impl ConsumerKind {
 /// The authenticated caller of one request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caller {
-    /// Who: a user's name, or the client id (SystemAuth uid) of a system.
+    /// Who: a user's name, or the id of the application, runtime or integration system (as the
+    /// original's consumer id, which `viewer` answers).
     pub id: String,
+    /// The client id (SystemAuth uid) a system called with: its certificate's common name or
+    /// its OAuth client; `None` for users.
+    pub client_id: Option<String>,
     /// What kind of consumer it is.
     pub kind: ConsumerKind,
     /// The caller's scopes.

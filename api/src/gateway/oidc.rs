@@ -203,6 +203,7 @@ fn user(config: &OidcConfig, claims: &Value, tenant: Option<String>) -> Caller {
         .collect();
     Caller {
         id: claims["sub"].as_str().unwrap_or_default().to_owned(),
+        client_id: None,
         kind: ConsumerKind::User,
         scopes,
         tenants: if tenants.contains("*") {

@@ -92,6 +92,7 @@ mod tests {
     fn caller(tenant: &str, tenants: &[&str]) -> Caller {
         Caller {
             id: "alice".into(),
+            client_id: None,
             kind: ConsumerKind::User,
             scopes: BTreeSet::new(),
             tenants: if tenants == ["*"] {

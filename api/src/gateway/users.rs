@@ -59,6 +59,7 @@ pub(super) fn user_with_token(
     };
     Some(Caller {
         id: user.name.clone(),
+        client_id: None,
         kind: ConsumerKind::User,
         scopes: user.scopes.clone(),
         tenants,

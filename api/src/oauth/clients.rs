@@ -21,7 +21,7 @@ use crate::{
     errors::{ApiResult, Code, error, from_kube},
     gateway::{
         ConsumerKind,
-        certificates::{subject_exists, tenant_of},
+        certificates::{subject_uid, tenant_of},
     },
     state::Caches,
 };
@@ -105,6 +105,8 @@ pub async fn issue_client_credentials(
 pub(crate) struct Registered {
     /// What kind of consumer it is.
     pub kind: ConsumerKind,
+    /// The uid of its application, runtime or integration system.
+    pub subject_uid: String,
     /// The external id of its tenant (applications and runtimes).
     pub tenant: Option<String>,
     /// Its secret's record.
@@ -137,26 +139,21 @@ pub(crate) fn registered(
         .and_then(|s| s.oauth_client.clone())
         .ok_or(ClientProblem::Unknown)?;
     let namespace = auth.namespace().unwrap_or_default();
-    let kind = match auth.spec.subject.kind {
-        SubjectKind::IntegrationSystem => ConsumerKind::IntegrationSystem,
-        SubjectKind::Application => ConsumerKind::Application,
-        SubjectKind::Runtime => ConsumerKind::Runtime,
-    };
+    let kind = ConsumerKind::from(auth.spec.subject.kind);
     let in_system_namespace = namespace == system_namespace || is_system_namespace(&namespace);
     if (kind == ConsumerKind::IntegrationSystem) != (namespace == system_namespace)
         || (kind != ConsumerKind::IntegrationSystem && in_system_namespace)
     {
         return Err(ClientProblem::Unknown);
     }
-    if !subject_exists(caches, &auth) {
-        return Err(ClientProblem::SubjectGone);
-    }
+    let subject_uid = subject_uid(caches, &auth).ok_or(ClientProblem::SubjectGone)?;
     let tenant = match kind {
         ConsumerKind::IntegrationSystem => None,
         _ => Some(tenant_of(caches, &auth).ok_or(ClientProblem::SubjectGone)?),
     };
     Ok(Registered {
         kind,
+        subject_uid,
         tenant,
         secret,
     })

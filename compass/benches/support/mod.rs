@@ -156,6 +156,53 @@ pub fn application(i: usize) -> Application {
     Application::new(&format!("app-{i:05}"), spec)
 }
 
+/// Makes the default tenant of `compass up --no-controllers` usable, as the operator would: its
+/// namespace made and the Tenant found Ready (the Gateway serves Ready tenants only).
+pub async fn ready_default_tenant(client: &Client) {
+    use compass_crds::{
+        Tenant,
+        well_known::{DEFAULT_TENANT_NAME, DEFAULT_TENANT_NAMESPACE},
+    };
+    use k8s_openapi::api::core::v1::Namespace;
+    use kube::{
+        Api,
+        api::{Patch, PatchParams, PostParams},
+    };
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    namespaces
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({ "metadata": { "name": DEFAULT_TENANT_NAMESPACE } }))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let tenants: Api<Tenant> = Api::all(client.clone());
+    let generation = tenants
+        .get(DEFAULT_TENANT_NAME)
+        .await
+        .unwrap()
+        .metadata
+        .generation;
+    let ready = json!({ "status": {
+        "observedGeneration": generation,
+        "namespace": DEFAULT_TENANT_NAMESPACE,
+        "conditions": [{
+            "type": "Ready", "status": "True", "reason": "NamespaceReady",
+            "message": "set by the benchmark", "lastTransitionTime": "2026-01-01T00:00:00Z",
+            "observedGeneration": generation,
+        }],
+    }});
+    tenants
+        .patch_status(
+            DEFAULT_TENANT_NAME,
+            &PatchParams::default(),
+            &Patch::Merge(&ready),
+        )
+        .await
+        .unwrap();
+}
+
 /// Timings of one measurement.
 pub struct Figures {
     /// Each call's latency.

@@ -118,6 +118,25 @@ impl CompassUp {
         self.lines().iter().any(|line| line.contains(text))
     }
 
+    /// The Director's URL it printed (`https://127.0.0.1:<port>/director/graphql`).
+    pub fn director_url(&self) -> String {
+        self.lines()
+            .iter()
+            .find_map(|line| line.strip_prefix("compass: Director GraphQL"))
+            .map(|url| url.trim().to_owned())
+            .unwrap_or_else(|| panic!("no Director URL printed: {:#?}", self.lines()))
+    }
+
+    /// The API's base URL (`https://127.0.0.1:<port>`), where both the Director and the
+    /// Connector answer.
+    pub fn api_url(&self) -> String {
+        let director = self.director_url();
+        director
+            .strip_suffix("/director/graphql")
+            .unwrap_or(&director)
+            .to_owned()
+    }
+
     /// A kube-rs client from the kubeconfig it wrote into its data directory.
     pub async fn client(&self) -> Client {
         let kubeconfig = Kubeconfig::read_from(self.data_dir.join("kubeconfig"))

@@ -173,7 +173,7 @@ async fn the_application_acts_as_itself(env: &Env, credentials: &super::Credenti
     let caller = env.caller(&token);
     assert_eq!(
         viewer(&caller).await,
-        json!({ "id": credentials.client_id, "type": "APPLICATION" })
+        json!({ "id": credentials.subject_id, "type": "APPLICATION" })
     );
     // Without a Tenant header it acts in its own tenant; naming it is the same.
     let own = "{ applications { data { name } } }";
@@ -237,7 +237,10 @@ async fn the_application_acts_as_itself(env: &Env, credentials: &super::Credenti
         .await
         .unwrap();
     let answer: serde_json::Value = serde_json::from_slice(answer.body()).unwrap();
-    assert_eq!(answer["data"]["viewer"]["id"], json!(credentials.client_id));
+    assert_eq!(
+        answer["data"]["viewer"]["id"],
+        json!(credentials.subject_id)
+    );
 }
 
 async fn wrong_secrets_and_scopes_are_refused(env: &Env, credentials: &super::Credentials) {
@@ -314,7 +317,7 @@ async fn runtimes(env: &Env) {
     let caller = env.caller(&token);
     assert_eq!(
         viewer(&caller).await,
-        json!({ "id": credentials.client_id, "type": "RUNTIME" })
+        json!({ "id": credentials.subject_id, "type": "RUNTIME" })
     );
     let runtimes = caller
         .data("{ runtimes { data { name } } }", json!({}))

@@ -41,7 +41,7 @@ pub async fn act_in_every_tenant_on_their_own_applications(env: &Env) {
     let system = env.caller(&token);
     assert_eq!(
         viewer(&system).await,
-        json!({ "id": credentials.client_id, "type": "INTEGRATION_SYSTEM" })
+        json!({ "id": credentials.subject_id, "type": "INTEGRATION_SYSTEM" })
     );
 
     // From a template, in two tenants: each application names the system.

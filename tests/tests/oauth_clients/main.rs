@@ -85,6 +85,8 @@ async fn oauth_clients_get_tokens_act_as_themselves_and_lose_them_when_deleted()
 
 /// Credentials as `requestClientCredentialsFor*` return them.
 struct Credentials {
+    /// The application's, runtime's or integration system's id, which `viewer` answers.
+    subject_id: String,
     client_id: String,
     client_secret: String,
     url: String,
@@ -103,6 +105,7 @@ async fn credentials(caller: &Graphql, mutation: &str, id: &Value) -> Credential
         "the client id is the auth's id"
     );
     Credentials {
+        subject_id: id.as_str().unwrap().to_owned(),
         client_id: credential["clientId"].as_str().unwrap().to_owned(),
         client_secret: credential["clientSecret"].as_str().unwrap().to_owned(),
         url: credential["url"].as_str().unwrap().to_owned(),

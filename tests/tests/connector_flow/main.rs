@@ -1,0 +1,46 @@
+//! The Connector end to end, over HTTPS with real TLS client certificates: one-time token →
+//! `configuration` → CSR → `signCertificateSigningRequest` → the Director called with the
+//! certificate; the CSR's rules; renewal and revocation; what ends a certificate's use; and the
+//! headers a client could forge. Every test starts its own control plane, operator and API.
+
+mod csr_rules;
+mod lifecycle;
+mod pairing;
+mod refusals;
+
+use compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
+use compass_tests::{TestServer, graphql::Response};
+use serde_json::Value;
+
+/// The SystemAuths of the default tenant as `kubectl get -o json` prints them.
+fn system_auths(server: &TestServer) -> Value {
+    let output = server.kubectl_ok(&[
+        "get",
+        "systemauths",
+        "-n",
+        DEFAULT_TENANT_NAMESPACE,
+        "-o",
+        "json",
+    ]);
+    serde_json::from_str(&output).expect("kubectl prints JSON")
+}
+
+/// The SystemAuth (as kubectl prints it) whose uid is `client_id`.
+fn system_auth_of(server: &TestServer, client_id: &str) -> Value {
+    system_auths(server)["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|auth| auth["metadata"]["uid"] == client_id)
+        .unwrap_or_else(|| panic!("no SystemAuth with uid {client_id}"))
+        .clone()
+}
+
+/// Fails the test unless the Director refused the request as unauthenticated.
+fn assert_unauthenticated(response: &Response, what: &str) {
+    assert_eq!(response.status, 401, "{what}: {}", response.body);
+    assert_eq!(response.error().1, "UNAUTHENTICATED", "{what}");
+}
+
+/// The `viewer` query.
+const VIEWER: &str = "{ viewer { id type } }";
