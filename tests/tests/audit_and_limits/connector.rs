@@ -4,10 +4,7 @@
 use std::sync::Arc;
 
 use compass_api::{audit::AuditSink, metrics::ApiMetrics};
-use compass_crds::{
-    SystemAuth,
-    well_known::{DEFAULT_TENANT_EXTERNAL_ID, DEFAULT_TENANT_NAMESPACE},
-};
+use compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID;
 use compass_tests::{TestServer, eventually};
 use serde_json::{Value, json};
 
@@ -89,14 +86,8 @@ pub async fn the_connector_audits_its_mutations_and_refusals_by_the_token_holder
         3,
         "the successful configuration query makes no line"
     );
-    let auths: kube::Api<SystemAuth> =
-        kube::Api::namespaced(server.client().await, DEFAULT_TENANT_NAMESPACE);
-    let listed = auths.list(&Default::default()).await.unwrap();
-    let holder = listed
-        .items
-        .iter()
-        .find(|a| a.spec.subject.name == "connected");
-    let auth = json!(holder.and_then(|a| a.metadata.uid.clone()));
+    // The consumer is the application itself, as the Director's lines name it.
+    let auth = id.clone();
     let sign = connector[0];
     assert_eq!(
         (&sign["event"], &sign["requestId"], &sign["consumerId"]),
