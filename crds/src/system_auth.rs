@@ -38,9 +38,11 @@ pub const SERIAL_NUMBER_PATTERN: &str = "^[0-9a-f]{1,40}$";
         type_ = "string",
         json_path = ".status.conditions[?(@.type==\"Ready\")].status"
     ),
+    // NB: a string, not a date: kubectl shows a date as the time since it, and `<invalid>` for
+    // one in the future, which an expiry always is while it matters.
     printcolumn(
         name = "Certificate Expiry",
-        type_ = "date",
+        type_ = "string",
         json_path = ".status.certificateExpiry"
     ),
     printcolumn(
