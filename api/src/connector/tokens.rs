@@ -214,6 +214,17 @@ async fn system_auth_of(
     if let Some(existing) = existing {
         return Ok(existing.metadata.name.clone().unwrap_or_default());
     }
+    let created = create_system_auth(api, namespace, (kind, name)).await?;
+    Ok(created.metadata.name.unwrap_or_default())
+}
+
+/// Creates a new SystemAuth for the subject `kind`/`name` in `namespace`, its name generated
+/// from the subject's.
+pub(crate) async fn create_system_auth(
+    api: &Api<SystemAuth>,
+    namespace: &str,
+    (kind, name): (SubjectKind, &str),
+) -> ApiResult<SystemAuth> {
     let object = SystemAuth {
         metadata: ObjectMeta {
             generate_name: Some(format!("{}-", name.chars().take(40).collect::<String>())),
@@ -229,11 +240,9 @@ async fn system_auth_of(
         },
         status: None,
     };
-    let created = api
-        .create(&PostParams::default(), &object)
+    api.create(&PostParams::default(), &object)
         .await
-        .map_err(|e| from_kube(e, "SystemAuth", name))?;
-    Ok(created.metadata.name.unwrap_or_default())
+        .map_err(|e| from_kube(e, "SystemAuth", name))
 }
 
 /// Reads the SystemAuth from the API server, changes its status with `change`, and writes it

@@ -6,19 +6,13 @@
 //! runtime's in a tenant's namespace, an integration system's in the system namespace. So a SystemAuth someone wrote by hand into a tenant namespace naming an integration
 //! system never acts in every tenant.
 
-use compass_crds::{
-    OAuthClientRecord, SubjectKind, SystemAuth, SystemAuthSpec, SystemAuthSubject,
-    is_system_namespace,
-};
+use compass_crds::{OAuthClientRecord, SubjectKind, SystemAuth, is_system_namespace};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use kube::{
-    Api, Client, ResourceExt,
-    api::{DeleteParams, ObjectMeta, PostParams},
-};
+use kube::{Api, Client, ResourceExt, api::DeleteParams};
 
 use crate::{
-    connector::tokens::{fresh_token, token_digest, update_status},
-    errors::{ApiResult, Code, error, from_kube},
+    connector::tokens::{create_system_auth, fresh_token, token_digest, update_status},
+    errors::{ApiResult, Code, error},
     gateway::{
         ConsumerKind,
         certificates::{subject_uid, tenant_of},
@@ -46,25 +40,7 @@ pub async fn issue_client_credentials(
 ) -> ApiResult<ClientCredentials> {
     let secret = fresh_token()?;
     let api: Api<SystemAuth> = Api::namespaced(client.clone(), namespace);
-    let object = SystemAuth {
-        metadata: ObjectMeta {
-            generate_name: Some(format!("{}-", name.chars().take(40).collect::<String>())),
-            namespace: Some(namespace.to_owned()),
-            ..ObjectMeta::default()
-        },
-        spec: SystemAuthSpec {
-            subject: SystemAuthSubject {
-                kind,
-                name: name.to_owned(),
-            },
-            revoked_certificates: Vec::new(),
-        },
-        status: None,
-    };
-    let created = api
-        .create(&PostParams::default(), &object)
-        .await
-        .map_err(|e| from_kube(e, "SystemAuth", name))?;
+    let created = create_system_auth(&api, namespace, (kind, name)).await?;
     let auth_name = created.name_any();
     let record = OAuthClientRecord {
         client_secret_hash: token_digest(&secret),
