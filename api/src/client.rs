@@ -93,15 +93,7 @@ impl ClientBuilder {
 
     /// The client; fails when a certificate or key does not parse or do not belong together.
     pub fn build(self) -> Result<DirectorClient, String> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        // NB: `ClientConfig::builder()` would panic when two crypto providers are compiled in.
-        let versions = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?;
-        let trusting = match &self.ca_pem {
-            Some(ca_pem) => versions.with_root_certificates(roots(ca_pem)?),
-            None => versions.with_webpki_roots(),
-        };
+        let trusting = trusting(self.ca_pem.as_deref(), "CA")?;
         let mut tls = match &self.certificate {
             Some((chain_pem, key_pem)) => {
                 let (chain, key) = identity(chain_pem, key_pem)?;
@@ -133,17 +125,35 @@ impl ClientBuilder {
     }
 }
 
-/// The CA certificates of `ca_pem` as a root store.
-fn roots(ca_pem: &str) -> Result<rustls::RootCertStore, String> {
+/// A TLS client configuration with the ring provider and the safe protocol versions, trusting
+/// the certificates in `ca_pem` when given, else the public web PKI's roots; errors call the
+/// certificates `the <what> certificate` (`CA`, `OIDC CA`).
+pub(crate) fn trusting(
+    ca_pem: Option<&str>,
+    what: &str,
+) -> Result<rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    // NB: `ClientConfig::builder()` would panic when two crypto providers are compiled in.
+    let versions = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?;
+    Ok(match ca_pem {
+        Some(ca_pem) => versions.with_root_certificates(roots(ca_pem, what)?),
+        None => versions.with_webpki_roots(),
+    })
+}
+
+/// The certificates of `ca_pem` as a root store.
+fn roots(ca_pem: &str, what: &str) -> Result<rustls::RootCertStore, String> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        let cert = cert.map_err(|e| format!("the CA certificate does not parse: {e}"))?;
+        let cert = cert.map_err(|e| format!("the {what} certificate does not parse: {e}"))?;
         roots
             .add(cert)
-            .map_err(|e| format!("the CA certificate is not usable: {e}"))?;
+            .map_err(|e| format!("the {what} certificate is not usable: {e}"))?;
     }
     if roots.is_empty() {
-        return Err("the CA file holds no PEM certificate".to_owned());
+        return Err(format!("the {what} file holds no PEM certificate"));
     }
     Ok(roots)
 }

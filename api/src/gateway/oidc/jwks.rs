@@ -1,12 +1,12 @@
 //! Fetching an identity provider's JWKS: HTTPS only, no redirects, bounded in time and size; keys
 //! this module cannot use (other types, encryption keys) are skipped.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use bytes::Bytes;
 use compass_apiserver::jwk::VerifyingKey;
 use http_body_util::{BodyExt, Empty, Limited};
-use hyper_rustls::{ConfigBuilderExt as _, HttpsConnector, HttpsConnectorBuilder};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::{
     client::legacy::{Client, connect::HttpConnector},
     rt::TokioExecutor,
@@ -35,15 +35,7 @@ impl Fetcher {
                 "the JWKS URL {url} must be an https URL with a host"
             ));
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?;
-        let tls = match ca_pem {
-            Some(pem) => builder.with_root_certificates(roots(pem)?),
-            None => builder.with_webpki_roots(),
-        }
-        .with_no_client_auth();
+        let tls = crate::client::trusting(ca_pem, "OIDC CA")?.with_no_client_auth();
         let connector = HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_only()
@@ -100,20 +92,4 @@ impl Fetcher {
             .map(|collected| collected.to_bytes())
             .map_err(|e| format!("reading the JWKS failed (at most {MAX_BYTES} bytes): {e}"))
     }
-}
-
-/// The certificates of `pem` as trust roots.
-fn roots(pem: &str) -> Result<rustls::RootCertStore, String> {
-    use rustls::pki_types::{CertificateDer, pem::PemObject};
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-        let cert = cert.map_err(|e| format!("the OIDC CA certificate does not parse: {e}"))?;
-        roots
-            .add(cert)
-            .map_err(|e| format!("the OIDC CA certificate is not usable: {e}"))?;
-    }
-    if roots.is_empty() {
-        return Err("the OIDC CA file holds no certificate".to_owned());
-    }
-    Ok(roots)
 }
