@@ -196,7 +196,7 @@ pub async fn run(args: ApiArgs) -> ExitCode {
             users,
             ..compass_api::server::ApiConfig::default()
         };
-        args.oauth.apply(&mut config)?;
+        args.settings.oauth.apply(&mut config)?;
         let client = crate::cluster::client(&args.cluster).await?;
         Ok::<_, String>((tls, config, client))
     };
@@ -204,7 +204,7 @@ pub async fn run(args: ApiArgs) -> ExitCode {
     let prepared = async {
         let prepared = prepared.await?;
         // In a cluster, the container's standard output is where logs are collected.
-        let sink = args.audit_limits.sink(AuditSink::Stdout);
+        let sink = args.settings.audit_limits.sink(AuditSink::Stdout);
         let audit = Audit::start(&sink, api_metrics.clone())
             .map_err(|e| format!("opening the audit log failed: {e}"))?;
         Ok::<_, String>((prepared, audit))
@@ -235,9 +235,9 @@ pub async fn run(args: ApiArgs) -> ExitCode {
     };
     let admin_task = tokio::spawn(admin::serve(admin_listener, admin_state, stop.clone()));
     config.audit = audit;
-    config.rate_limits = args.audit_limits.rate_limits();
+    config.rate_limits = args.settings.audit_limits.rate_limits();
     config.metrics = api_metrics;
-    args.trust.apply(&mut config);
+    args.settings.trust.apply(&mut config);
     let listener = ApiListener {
         address: args.api_address,
         tls: Some(tls),

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 
-use compass_operator::http::guard::AllowedDestination;
+use compass_operator::http::guard::{AllowedDestination, OutboundPolicy};
 
 mod audit_limits;
 mod oauth;
@@ -225,19 +225,42 @@ pub struct UpArgs {
     #[arg(long, env = "COMPASS_NO_CONTROLLERS")]
     pub no_controllers: bool,
 
+    /// Where the controllers may send requests.
+    #[command(flatten)]
+    pub outbound: OutboundArgs,
+
+    /// The API's settings (the audit log defaults to `audit.log` in the data directory).
+    #[command(flatten)]
+    pub settings: ApiSettingsArgs,
+}
+
+/// Where the controllers' outbound requests may go, shared by `compass up` and `compass
+/// operator`.
+#[derive(Debug, Args)]
+pub struct OutboundArgs {
     /// Internal destinations that spec downloads, webhooks and OAuth token requests may reach:
     /// an address, a network in CIDR notation, or an address with a port (`127.0.0.1:18090`,
     /// `10.0.0.0/8`, `[::1]:8443`). Loopback, private, link-local and other internal addresses
     /// are refused unless listed here (repeatable, or comma-separated in the variable).
     #[arg(long, env = "COMPASS_OUTBOUND_ALLOW", value_delimiter = ',')]
     pub outbound_allow: Vec<AllowedDestination>,
+}
 
+impl OutboundArgs {
+    /// The policy the controllers' requests follow: no internal destination but those listed.
+    pub fn policy(self) -> OutboundPolicy {
+        OutboundPolicy::new(self.outbound_allow)
+    }
+}
+
+/// The API's settings besides its listener, shared by `compass up` and `compass api`.
+#[derive(Debug, Args)]
+pub struct ApiSettingsArgs {
     /// The Connector and the Gateway.
     #[command(flatten)]
     pub trust: TrustArgs,
 
-    /// The API's audit log and rate limits (the audit log defaults to `audit.log` in the data
-    /// directory).
+    /// The API's audit log and rate limits.
     #[command(flatten)]
     pub audit_limits: AuditLimitArgs,
 
@@ -266,12 +289,9 @@ pub struct OperatorArgs {
     #[arg(long, env = "COMPASS_ADMIN_ADDRESS", default_value = "0.0.0.0:8080")]
     pub admin_address: SocketAddr,
 
-    /// Internal destinations that spec downloads, webhooks and OAuth token requests may reach:
-    /// an address, a network in CIDR notation, or an address with a port (`127.0.0.1:18090`,
-    /// `10.0.0.0/8`, `[::1]:8443`). Loopback, private, link-local and other internal addresses
-    /// are refused unless listed here (repeatable, or comma-separated in the variable).
-    #[arg(long, env = "COMPASS_OUTBOUND_ALLOW", value_delimiter = ',')]
-    pub outbound_allow: Vec<AllowedDestination>,
+    /// Where the controllers may send requests.
+    #[command(flatten)]
+    pub outbound: OutboundArgs,
 }
 
 /// Options of `compass api`.
@@ -308,17 +328,9 @@ pub struct ApiArgs {
     #[arg(long, env = "COMPASS_ADMIN_ADDRESS", default_value = "0.0.0.0:8080")]
     pub admin_address: SocketAddr,
 
-    /// The Connector and the Gateway.
+    /// The API's settings (the audit log goes to standard output by default).
     #[command(flatten)]
-    pub trust: TrustArgs,
-
-    /// The API's audit log (standard output by default) and rate limits.
-    #[command(flatten)]
-    pub audit_limits: AuditLimitArgs,
-
-    /// OAuth access tokens and OIDC users.
-    #[command(flatten)]
-    pub oauth: OAuthArgs,
+    pub settings: ApiSettingsArgs,
 }
 
 /// Options of `compass agent`.

@@ -8,7 +8,6 @@ use compass_operator::{
         OperatorConfig,
         stores::{Stores, Watches},
     },
-    http::guard::OutboundPolicy,
     metrics::Metrics,
     run::{self, OperatorOptions},
     shutdown::{self, Shutdown},
@@ -56,7 +55,7 @@ pub async fn run(args: OperatorArgs) -> ExitCode {
     };
     let (trigger, stop) = shutdown::channel();
     let config = OperatorConfig {
-        outbound: OutboundPolicy::new(args.outbound_allow),
+        outbound: args.outbound.policy(),
         ..OperatorConfig::default()
     };
     let options = OperatorOptions {

@@ -33,13 +33,16 @@ use compass_crds::well_known::{
 };
 use compass_operator::{
     controllers::{OperatorConfig, tenant_access},
-    http::guard::OutboundPolicy,
     metrics::Metrics,
     run::OperatorOptions,
     shutdown,
 };
 
-use crate::{api, cli::UpArgs, operator};
+use crate::{
+    api,
+    cli::{ApiSettingsArgs, UpArgs},
+    operator,
+};
 
 /// Field manager of what `compass up` installs.
 const FIELD_MANAGER: &str = "compass-up";
@@ -53,10 +56,13 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         api_address,
         admin_address,
         no_controllers,
-        outbound_allow,
-        trust,
-        audit_limits,
-        oauth,
+        outbound,
+        settings:
+            ApiSettingsArgs {
+                trust,
+                audit_limits,
+                oauth,
+            },
     } = args;
     let mut config = Config::new(&data_dir, apiserver_address);
     if let Transport::Tls { hosts } = &mut config.transport {
@@ -80,7 +86,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         }
     };
     let operator = OperatorConfig {
-        outbound: OutboundPolicy::new(outbound_allow),
+        outbound: outbound.policy(),
         ..OperatorConfig::default()
     };
     if let Err(error) = install(&client, &operator.system_namespace).await {

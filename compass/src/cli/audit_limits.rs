@@ -108,8 +108,11 @@ mod tests {
         let super::super::Command::Up(up) = cli.command else {
             panic!("up parses as up")
         };
-        assert_eq!(up.audit_limits.sink(AuditSink::Off), AuditSink::Stdout);
-        let limits = up.audit_limits.rate_limits();
+        assert_eq!(
+            up.settings.audit_limits.sink(AuditSink::Off),
+            AuditSink::Stdout
+        );
+        let limits = up.settings.audit_limits.rate_limits();
         assert_eq!(limits.runtime, compass_api::rate_limit::Limit::Off);
         assert_eq!(
             limits.user,
