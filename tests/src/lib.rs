@@ -4,6 +4,7 @@
 
 pub mod connector;
 pub mod graphql;
+pub mod raw_https;
 
 // The control plane's harness is included rather than copied, so both crates' tests start and
 // reach the server the same way.

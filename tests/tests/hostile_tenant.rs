@@ -87,7 +87,10 @@ async fn a_tenant_limited_attacker_is_refused_everywhere_and_changes_nothing() {
         .await;
     }
     headers::whole_catalogue(&mut ledger, &world.director.api.admin, &attacks).await;
-    let raw = headers::RawClient::new(&world.director.api.url, &world.server.control_plane.ca_pem);
+    let raw = compass_tests::raw_https::RawHttps::new(
+        &world.director.api.url,
+        &world.server.control_plane.ca_pem,
+    );
     headers::variants_by_hand(&mut ledger, &raw, &attacks, &world.victim_internal_id).await;
     kubectl::attack(&mut ledger, &world).await;
     kube_raw::attack(&mut ledger, &world).await;

@@ -3,49 +3,29 @@
 
 use std::sync::Arc;
 
-use compass_api::{audit::AuditSink, metrics::ApiMetrics};
+use compass_api::metrics::ApiMetrics;
 use compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID;
-use compass_tests::{TestServer, eventually};
+use compass_tests::{TestServer, eventually, raw_https::RawHttps};
 use serde_json::{Value, json};
 
 use crate::{
-    WRONG_TOKEN, audited,
-    http::{Raw, audit_lines, scrape},
+    WRONG_TOKEN, audited, one_time_token,
+    readings::{AuditFile, assert_counted, audit_lines},
 };
 
 pub async fn the_connector_audits_its_mutations_and_refusals_by_the_token_holder(
     server: &TestServer,
 ) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.log");
+    let audit = AuditFile::new(1 << 20);
     let metrics = Arc::new(ApiMetrics::default());
-    let sink = AuditSink::File {
-        path: path.clone(),
-        max_bytes: 1 << 20,
-    };
-    let api = server.start_api_with(audited(&sink, &metrics)).await;
+    let api = server.start_api_with(audited(&audit.sink, &metrics)).await;
     let admin = api.default_tenant();
-    let registered = admin
-        .data(
-            "mutation { registerApplication(in: { name: \"connected\" }) { id } }",
-            json!({}),
-        )
-        .await;
-    let id = registered["registerApplication"]["id"].clone();
-    let pairing = admin
-        .data(
-            "mutation ($id: ID!) { requestOneTimeTokenForApplication(id: $id) { token } }",
-            json!({ "id": id }),
-        )
-        .await["requestOneTimeTokenForApplication"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let connector_url = api.url.replace("/director/", "/connector/");
-    let raw = Raw::new(&connector_url, &server.control_plane.ca_pem);
+    let id = json!(api.register_application("connected").await);
+    let pairing = one_time_token(&admin, &id).await;
+    let raw = RawHttps::new(&api.connector_url, &server.control_plane.ca_pem);
     let configuration = json!({ "query": "{ configuration { token { token } } }" });
     let answer = raw
-        .post_with(&[("Connector-Token", &pairing)], &configuration)
+        .post(&[("Connector-Token", &pairing)], &configuration)
         .await;
     let signing = answer.body["data"]["configuration"]["token"]["token"]
         .as_str()
@@ -57,7 +37,7 @@ pub async fn the_connector_audits_its_mutations_and_refusals_by_the_token_holder
         ("Connector-Token", signing.as_str()),
         ("x-request-id", "sign-1"),
     ];
-    let answer = raw.post_with(&headers, &sign).await;
+    let answer = raw.post(&headers, &sign).await;
     assert_eq!(
         answer.body["errors"][0]["extensions"]["code"],
         "INVALID_INPUT"
@@ -67,16 +47,16 @@ pub async fn the_connector_audits_its_mutations_and_refusals_by_the_token_holder
         ("Connector-Token", WRONG_TOKEN),
         ("x-request-id", "bogus-1"),
     ];
-    let refused = raw.post_with(&headers, &configuration).await;
+    let refused = raw.post(&headers, &configuration).await;
     assert_eq!(
         refused.body["errors"][0]["extensions"]["code"],
         "UNAUTHENTICATED"
     );
     let headers = [("x-request-id", "bare-1")];
-    raw.post_with(&headers, &configuration).await;
+    raw.post(&headers, &configuration).await;
 
     let lines = eventually("the last refusal is audited", || async {
-        let lines = audit_lines(&path);
+        let lines = audit_lines(&audit.path);
         (lines.last()?["requestId"] == "bare-1").then_some(lines)
     })
     .await;
@@ -104,22 +84,17 @@ pub async fn the_connector_audits_its_mutations_and_refusals_by_the_token_holder
         assert_eq!(line["errors"], json!(["UNAUTHENTICATED"]));
         assert!(line.get("consumerId").is_none(), "{line}");
     }
-    let text = std::fs::read_to_string(&path).unwrap();
-    for secret in [pairing.as_str(), signing.as_str(), WRONG_TOKEN] {
-        assert!(
-            !text.contains(secret),
-            "the audit log holds a token: {text}"
-        );
-    }
-    let counted = scrape(&metrics).await;
-    for line in [
-        // The pairing token and the token for the CSR.
-        "compass_api_one_time_tokens_total{event=\"issued\"} 2",
-        "compass_api_one_time_tokens_total{event=\"redeemed\"} 1",
-        "compass_api_authentication_failures_total{reason=\"missing_credentials\"} 1",
-        "compass_api_certificates_total{event=\"issued\"} 0",
-    ] {
-        assert!(counted.contains(line), "{line} in\n{counted}");
-    }
+    audit.assert_holds_none_of(&[&pairing, &signing, WRONG_TOKEN]);
+    assert_counted(
+        &metrics,
+        &[
+            // The pairing token and the token for the CSR.
+            "compass_api_one_time_tokens_total{event=\"issued\"} 2",
+            "compass_api_one_time_tokens_total{event=\"redeemed\"} 1",
+            "compass_api_authentication_failures_total{reason=\"missing_credentials\"} 1",
+            "compass_api_certificates_total{event=\"issued\"} 0",
+        ],
+    )
+    .await;
     api.stop().await;
 }

@@ -3,32 +3,26 @@
 
 use std::sync::Arc;
 
-use compass_api::{audit::AuditSink, metrics::ApiMetrics, server::ApiConfig};
+use compass_api::{metrics::ApiMetrics, server::ApiConfig};
 use compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID;
-use compass_tests::{TestServer, eventually};
+use compass_tests::{TestServer, eventually, raw_https::RawHttps};
 use serde_json::{Value, json};
 
 use crate::{
-    REGISTER, SECRET_VALUE, WRONG_TOKEN, audited,
-    http::{Raw, audit_lines, scrape},
-    reader,
+    REGISTER, SECRET_VALUE, WRONG_TOKEN, audited, one_time_token, reader,
+    readings::{AuditFile, assert_counted, audit_lines},
 };
 
 pub async fn mutations_and_refusals_write_one_line_each_without_secrets(server: &TestServer) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.log");
+    let audit = AuditFile::new(1 << 20);
     let metrics = Arc::new(ApiMetrics::default());
-    let sink = AuditSink::File {
-        path: path.clone(),
-        max_bytes: 1 << 20,
-    };
     let config = ApiConfig {
         users: vec![reader("reader-token")],
-        ..audited(&sink, &metrics)
+        ..audited(&audit.sink, &metrics)
     };
     let api = server.start_api_with(config).await;
     let admin = api.default_tenant();
-    let raw = Raw::new(&api.url, &server.control_plane.ca_pem);
+    let raw = RawHttps::new(&api.url, &server.control_plane.ca_pem);
     let admin_token = server.control_plane.admin_token.as_str();
     let tenant = [("tenant", DEFAULT_TENANT_EXTERNAL_ID)];
 
@@ -36,19 +30,11 @@ pub async fn mutations_and_refusals_write_one_line_each_without_secrets(server: 
     let body = json!({ "query": REGISTER, "operationName": "Register",
         "variables": { "in": { "name": "audited", "description": SECRET_VALUE } } });
     let headers = [tenant[0], ("x-request-id", "audit-register-1")];
-    let answer = raw.post(admin_token, &headers, &body).await;
+    let answer = raw.post_as(admin_token, &headers, &body).await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     assert_eq!(answer.header("x-request-id"), Some("audit-register-1"));
     let id = answer.body["data"]["registerApplication"]["id"].clone();
-    let token = admin
-        .data(
-            "mutation ($id: ID!) { requestOneTimeTokenForApplication(id: $id) { token } }",
-            json!({ "id": id }),
-        )
-        .await["requestOneTimeTokenForApplication"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = one_time_token(&admin, &id).await;
     // A batch: a mutation that succeeds, a query, and a mutation that fails.
     let batch = json!([
         { "query": "mutation A($id: ID!, $v: Any!) { setApplicationLabel(applicationID: $id, key: \"kept\", value: $v) { key } }",
@@ -57,7 +43,7 @@ pub async fn mutations_and_refusals_write_one_line_each_without_secrets(server: 
         { "query": "mutation B { again: registerApplication(in: { name: \"audited\" }) { id } }" },
     ]);
     let answer = raw
-        .post(
+        .post_as(
             admin_token,
             &[tenant[0], ("x-request-id", "audit-batch")],
             &batch,
@@ -91,7 +77,7 @@ pub async fn mutations_and_refusals_write_one_line_each_without_secrets(server: 
         .await;
     let headers = [("x-request-id", "not a sane id!")];
     let unknown = raw
-        .post(
+        .post_as(
             WRONG_TOKEN,
             &headers,
             &json!({ "query": "{ viewer { id } }" }),
@@ -106,7 +92,7 @@ pub async fn mutations_and_refusals_write_one_line_each_without_secrets(server: 
 
     // The refusal of the unknown token was recorded last; every earlier line is written before it.
     let lines = eventually("the last refusal is audited", || async {
-        let lines = audit_lines(&path);
+        let lines = audit_lines(&audit.path);
         lines
             .iter()
             .any(|l| l["requestId"] == fresh_id.as_str())
@@ -209,28 +195,22 @@ pub async fn mutations_and_refusals_write_one_line_each_without_secrets(server: 
             assert_eq!(line["consumerType"], "user");
         }
     }
-    let text = std::fs::read_to_string(&path).unwrap();
-    for secret in [
+    audit.assert_holds_none_of(&[
         admin_token,
-        token.as_str(),
+        &token,
         SECRET_VALUE,
         WRONG_TOKEN,
         "reader-token",
-    ] {
-        assert!(
-            !text.contains(secret),
-            "the audit log holds a secret: {text}"
-        );
-    }
-
-    let counted = scrape(&metrics).await;
-    for line in [
-        "compass_api_authentication_failures_total{reason=\"unknown_token\"} 1",
-        "compass_api_one_time_tokens_total{event=\"issued\"} 1",
-        "compass_api_audit_lines_dropped_total 0",
-    ] {
-        assert!(counted.contains(line), "{line} in\n{counted}");
-    }
+    ]);
+    assert_counted(
+        &metrics,
+        &[
+            "compass_api_authentication_failures_total{reason=\"unknown_token\"} 1",
+            "compass_api_one_time_tokens_total{event=\"issued\"} 1",
+            "compass_api_audit_lines_dropped_total 0",
+        ],
+    )
+    .await;
     api.stop().await;
 }
 

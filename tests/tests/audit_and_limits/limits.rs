@@ -9,13 +9,12 @@ use compass_api::{
     rate_limit::{Limit, RateLimitConfig},
     server::ApiConfig,
 };
-use compass_tests::{TestServer, eventually};
+use compass_tests::{TestServer, eventually, raw_https::RawHttps};
 use serde_json::json;
 
 use crate::{
-    REGISTER, audited,
-    http::{Raw, audit_lines, scrape},
-    reader,
+    REGISTER, audited, reader,
+    readings::{AuditFile, assert_counted, audit_lines},
 };
 
 pub async fn a_consumer_over_its_limit_gets_429_with_retry_after_before_its_body_is_read(
@@ -41,7 +40,7 @@ pub async fn a_consumer_over_its_limit_gets_429_with_retry_after_before_its_body
     admin.data(query, json!({})).await;
     // The third request declares a body it never sends: only an answer before the body is read
     // can come back.
-    let raw = Raw::new(&api.url, &server.control_plane.ca_pem);
+    let raw = RawHttps::new(&api.url, &server.control_plane.ca_pem);
     let limited = raw
         .declare_only(&server.control_plane.admin_token, 1 << 20)
         .await;
@@ -56,22 +55,19 @@ pub async fn a_consumer_over_its_limit_gets_429_with_retry_after_before_its_body
     let patient = admin.with_token("patient-token");
     patient.data(query, json!({})).await;
 
-    let counted = scrape(&metrics).await;
-    let line = "compass_api_rate_limited_total{kind=\"user\"} 1";
-    assert!(counted.contains(line), "{line} in\n{counted}");
+    assert_counted(
+        &metrics,
+        &["compass_api_rate_limited_total{kind=\"user\"} 1"],
+    )
+    .await;
     api.stop().await;
 }
 
 pub async fn the_audit_file_rotates_at_its_bound(server: &TestServer) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.log");
     let bound = 2048;
+    let audit = AuditFile::new(bound);
     let metrics = Arc::new(ApiMetrics::default());
-    let sink = AuditSink::File {
-        path: path.clone(),
-        max_bytes: bound,
-    };
-    let api = server.start_api_with(audited(&sink, &metrics)).await;
+    let api = server.start_api_with(audited(&audit.sink, &metrics)).await;
     let admin = api.default_tenant();
     // Twelve lines of some 250 bytes each: more than one file's worth.
     for i in 0..11 {
@@ -83,12 +79,12 @@ pub async fn the_audit_file_rotates_at_its_bound(server: &TestServer) {
         .data(&last, json!({ "in": { "name": "rotated-last" } }))
         .await;
     eventually("the last mutation is audited", || async {
-        let lines = audit_lines(&path);
+        let lines = audit_lines(&audit.path);
         (lines.last()?["operationName"] == "Last").then_some(())
     })
     .await;
-    let rotated = path.with_file_name("audit.log.1");
-    for file in [&path, &rotated] {
+    let rotated = audit.path.with_file_name("audit.log.1");
+    for file in [&audit.path, &rotated] {
         let size = std::fs::metadata(file).unwrap().len();
         assert!(
             0 < size && size <= bound,

@@ -6,8 +6,8 @@
 
 mod connector;
 mod director;
-mod http;
 mod limits;
+mod readings;
 
 use std::{collections::BTreeSet, sync::Arc};
 
@@ -19,7 +19,8 @@ use compass_api::{
     server::ApiConfig,
 };
 use compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID;
-use compass_tests::{TestServer, local_operator_config};
+use compass_tests::{TestServer, graphql::Graphql, local_operator_config};
+use serde_json::{Value, json};
 
 /// A value only ever sent as a variable: no audit line may hold it.
 const SECRET_VALUE: &str = "variable-value-never-logged";
@@ -51,6 +52,19 @@ fn audited(sink: &AuditSink, metrics: &Arc<ApiMetrics>) -> ApiConfig {
         metrics: metrics.clone(),
         ..ApiConfig::default()
     }
+}
+
+/// A one-time token for the application `id`, requested by `admin`.
+async fn one_time_token(admin: &Graphql, id: &Value) -> String {
+    admin
+        .data(
+            "mutation ($id: ID!) { requestOneTimeTokenForApplication(id: $id) { token } }",
+            json!({ "id": id }),
+        )
+        .await["requestOneTimeTokenForApplication"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,11 +4,8 @@
 //! headers, an empty one, and batches. Hand-written because an HTTP client would not send two
 //! `Tenant` headers or keep a value's odd spacing.
 
-use std::sync::Arc;
-
-use compass_tests::graphql::Graphql;
+use compass_tests::{graphql::Graphql, raw_https::RawHttps};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{
     Category, Door, Ledger,
@@ -16,88 +13,21 @@ use super::{
     setup::{ATTACKER_EXT, ATTACKER_TOKEN, VICTIM_EXT, VICTIM_NS},
 };
 
-/// A client writing HTTP/1.1 requests by hand over TLS.
-pub struct RawClient {
-    host: String,
-    path: String,
-    connector: tokio_rustls::TlsConnector,
+/// A header line as sent: its name, then its value as it is.
+type Header = (&'static str, String);
+
+/// POSTs `body` as the attacker (its bearer token) with exactly the extra `headers`; returns
+/// the status, the JSON body and the request as the ledger shows it (header lines, then body).
+async fn post(raw: &RawHttps, headers: &[Header], body: &str) -> (u16, Value, String) {
+    let pairs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let answer = raw.post_as(ATTACKER_TOKEN, &pairs, body).await;
+    let request = format!("{}\n{body}", lines(headers).join("\n"));
+    (answer.status, answer.body, request)
 }
 
-impl RawClient {
-    /// A client of the Director at `url`, trusting `ca_pem`.
-    pub fn new(url: &str, ca_pem: &str) -> Self {
-        use rustls::pki_types::{CertificateDer, pem::PemObject};
-        let url = url::Url::parse(url).unwrap();
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-            roots.add(cert.unwrap()).unwrap();
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        Self {
-            host: format!("{}:{}", url.host_str().unwrap(), url.port().unwrap()),
-            path: url.path().to_owned(),
-            connector: tokio_rustls::TlsConnector::from(Arc::new(config)),
-        }
-    }
-
-    /// POSTs `body` with exactly the extra header lines given; returns status and JSON body.
-    pub async fn post(&self, headers: &[String], body: &str) -> (u16, Value) {
-        let tcp = tokio::net::TcpStream::connect(&self.host).await.unwrap();
-        let name = rustls::pki_types::ServerName::try_from(self.host.split(':').next().unwrap())
-            .unwrap()
-            .to_owned();
-        let mut tls = self.connector.connect(name, tcp).await.unwrap();
-        let mut request = format!(
-            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAuthorization: Bearer {ATTACKER_TOKEN}\r\nContent-Length: {}\r\nConnection: close\r\n",
-            self.path,
-            self.host,
-            body.len()
-        );
-        for header in headers {
-            request.push_str(header);
-            request.push_str("\r\n");
-        }
-        request.push_str("\r\n");
-        request.push_str(body);
-        tls.write_all(request.as_bytes()).await.unwrap();
-        let mut answer = Vec::new();
-        // NB: a server closing without TLS close_notify ends the read with an error; what was
-        // read until then is the whole answer.
-        let _ = tls.read_to_end(&mut answer).await;
-        parse(&answer)
-    }
-}
-
-/// Status and body of an HTTP/1.1 answer, de-chunked.
-fn parse(answer: &[u8]) -> (u16, Value) {
-    let text = String::from_utf8_lossy(answer);
-    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let chunked = head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked");
-    let body = if chunked {
-        let mut out = String::new();
-        let mut rest = body;
-        while let Some((size, after)) = rest.split_once("\r\n") {
-            let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-            if size == 0 {
-                break;
-            }
-            out.push_str(&after[..size]);
-            rest = &after[size + 2..];
-        }
-        out
-    } else {
-        body.to_owned()
-    };
-    let json = serde_json::from_str(&body).unwrap_or(Value::String(body));
-    (status, json)
+/// The header lines of `headers`, as sent.
+fn lines(headers: &[Header]) -> Vec<String> {
+    headers.iter().map(|(n, v)| format!("{n}: {v}")).collect()
 }
 
 /// How a header variant must be answered.
@@ -114,8 +44,8 @@ enum Outcome {
 /// Header lines sent instead of the attacker's own `Tenant` header, each with how it must be
 /// answered. Of two `Tenant` headers the Gateway reads the first, and checks that one: the
 /// victim's first is a mismatch, the attacker's first leaves the victim's unread.
-fn variants(internal_id: &str) -> Vec<(Vec<String>, Outcome)> {
-    let one = |value: &str| vec![format!("Tenant: {value}")];
+fn variants(internal_id: &str) -> Vec<(Vec<Header>, Outcome)> {
+    let one = |value: &str| vec![("Tenant", value.to_owned())];
     vec![
         (one(internal_id), Outcome::Mismatch),
         (one(VICTIM_NS), Outcome::Mismatch),
@@ -123,7 +53,7 @@ fn variants(internal_id: &str) -> Vec<(Vec<String>, Outcome)> {
         (one(&VICTIM_EXT.to_uppercase()), Outcome::Mismatch),
         (one(&format!("  {VICTIM_EXT}  ")), Outcome::Mismatch),
         (one(&format!("\t{VICTIM_EXT}")), Outcome::Mismatch),
-        (vec![format!("TENANT: {VICTIM_EXT}")], Outcome::Mismatch),
+        (vec![("TENANT", VICTIM_EXT.to_owned())], Outcome::Mismatch),
         (
             one(&format!("{ATTACKER_EXT},{VICTIM_EXT}")),
             Outcome::Mismatch,
@@ -138,28 +68,28 @@ fn variants(internal_id: &str) -> Vec<(Vec<String>, Outcome)> {
         ),
         (
             vec![
-                format!("Tenant: {VICTIM_EXT}"),
-                format!("Tenant: {ATTACKER_EXT}"),
+                ("Tenant", VICTIM_EXT.to_owned()),
+                ("Tenant", ATTACKER_EXT.to_owned()),
             ],
             Outcome::Mismatch,
         ),
         (
             vec![
-                format!("Tenant: {ATTACKER_EXT}"),
-                format!("tenant: {VICTIM_EXT}"),
+                ("Tenant", ATTACKER_EXT.to_owned()),
+                ("tenant", VICTIM_EXT.to_owned()),
             ],
             Outcome::Own,
         ),
         (
             vec![
-                format!("Tenant: {ATTACKER_EXT}"),
-                format!("X-Tenant: {VICTIM_EXT}"),
+                ("Tenant", ATTACKER_EXT.to_owned()),
+                ("X-Tenant", VICTIM_EXT.to_owned()),
             ],
             Outcome::Own,
         ),
         (one(""), Outcome::NoTenant),
         (
-            vec![format!("X-Tenant-Id: {VICTIM_EXT}")],
+            vec![("X-Tenant-Id", VICTIM_EXT.to_owned())],
             Outcome::NoTenant,
         ),
     ]
@@ -199,7 +129,7 @@ pub async fn whole_catalogue(ledger: &mut Ledger, admin: &Graphql, attacks: &[At
 /// One attack of each kind with every header variant, and batches of attacks.
 pub async fn variants_by_hand(
     ledger: &mut Ledger,
-    raw: &RawClient,
+    raw: &RawHttps,
     attacks: &[Attack],
     internal_id: &str,
 ) {
@@ -216,9 +146,8 @@ pub async fn variants_by_hand(
     for (headers, outcome) in variants(internal_id) {
         for attack in &sample {
             let body = attack.body();
-            let (status, answer) = raw.post(&headers, &body).await;
-            let request = format!("{}\n{body}", headers.join("\n"));
-            let what = format!("{headers:?} {}", attack.query);
+            let (status, answer, request) = post(raw, &headers, &body).await;
+            let what = format!("{:?} {}", lines(&headers), attack.query);
             check(
                 ledger,
                 &what,
@@ -237,9 +166,8 @@ pub async fn variants_by_hand(
         .map(|a| serde_json::from_str(&a.body()).unwrap())
         .collect();
     let body = Value::Array(batch).to_string();
-    let own = [format!("Tenant: {ATTACKER_EXT}")];
-    let (status, answer) = raw.post(&own, &body).await;
-    let request = format!("{}\n{body}", own[0]);
+    let own = [("Tenant", ATTACKER_EXT.to_owned())];
+    let (status, answer, request) = post(raw, &own, &body).await;
     let answers = answer.as_array().expect("a batch answer");
     assert_eq!(answers.len(), sample.len(), "{answer}");
     for (attack, one) in sample.iter().zip(answers) {
@@ -247,9 +175,8 @@ pub async fn variants_by_hand(
         check(ledger, &what, &request, status, one, attack.expect);
         ledger.record(Door::Graphql, attack.category);
     }
-    let spoofed = [format!("Tenant: {VICTIM_EXT}")];
-    let (status, answer) = raw.post(&spoofed, &body).await;
-    let request = format!("{}\n{body}", spoofed[0]);
+    let spoofed = [("Tenant", VICTIM_EXT.to_owned())];
+    let (status, answer, request) = post(raw, &spoofed, &body).await;
     let mismatch = Expect::Code("TENANT_MISMATCH");
     check(
         ledger,
