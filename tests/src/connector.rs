@@ -1,44 +1,53 @@
 //! The Connector for tests: objects registered and one-time tokens requested through the
-//! Director as its admin, the product's pairing client (`compass_api::client::pairing`), and
-//! callers presenting the certificates the Connector issued, over real mutual TLS.
+//! Director as its admin, the product's pairing client (`compass_api::client::pairing`),
+//! callers presenting the certificates the Connector issued, over real mutual TLS, and the
+//! SystemAuths that record it all, as kubectl shows them.
 
 use compass_api::client::{
     DirectorClient,
     pairing::{self, Identity, Invitation},
 };
-use serde_json::json;
+use compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
+use serde_json::{Value, json};
 
-use crate::{TestApi, graphql::Graphql};
+use crate::{TestApi, TestServer, graphql::Graphql};
+
+impl TestServer {
+    /// Every SystemAuth of the default tenant, as `kubectl get -o json` prints them.
+    pub fn system_auths(&self) -> Value {
+        let output = self.kubectl_ok(&[
+            "get",
+            "systemauths",
+            "-n",
+            DEFAULT_TENANT_NAMESPACE,
+            "-o",
+            "json",
+        ]);
+        serde_json::from_str(&output).expect("kubectl prints JSON")
+    }
+}
 
 impl TestApi {
     /// Registers an application `name` in the default tenant; its id.
     pub async fn register_application(&self, name: &str) -> String {
-        let data = self
-            .default_tenant()
-            .data(
-                "mutation ($name: String!) { registerApplication(in: { name: $name }) { id } }",
-                json!({ "name": name }),
-            )
-            .await;
-        data["registerApplication"]["id"]
-            .as_str()
-            .expect("an id")
-            .to_owned()
+        self.register("registerApplication", name).await
     }
 
     /// Registers a runtime `name` in the default tenant; its id.
     pub async fn register_runtime(&self, name: &str) -> String {
+        self.register("registerRuntime", name).await
+    }
+
+    /// Registers an object `name` in the default tenant with `mutation` (`register<Kind>`); its
+    /// id.
+    async fn register(&self, mutation: &str, name: &str) -> String {
+        let query =
+            format!("mutation ($name: String!) {{ {mutation}(in: {{ name: $name }}) {{ id }} }}");
         let data = self
             .default_tenant()
-            .data(
-                "mutation ($name: String!) { registerRuntime(in: { name: $name }) { id } }",
-                json!({ "name": name }),
-            )
+            .data(&query, json!({ "name": name }))
             .await;
-        data["registerRuntime"]["id"]
-            .as_str()
-            .expect("an id")
-            .to_owned()
+        data[mutation]["id"].as_str().expect("an id").to_owned()
     }
 
     /// A one-time token for the application `id`, decoded from the `rawEncoded` field the

@@ -13,19 +13,6 @@ use compass_tests::{TestServer, eventually, graphql::Graphql};
 use kube::{Api, ResourceExt};
 use serde_json::{Value, json};
 
-/// Every SystemAuth of the default tenant, as kubectl shows them.
-fn system_auths(server: &TestServer) -> Value {
-    let output = server.kubectl_ok(&[
-        "get",
-        "systemauths",
-        "-n",
-        DEFAULT_TENANT_NAMESPACE,
-        "-o",
-        "json",
-    ]);
-    serde_json::from_str(&output).expect("kubectl prints JSON")
-}
-
 /// Registers an object with the mutation `register` and asks for its token with the mutation
 /// `request` (of a variable `$id`); returns the token's answer.
 async fn token_after(admin: &Graphql, register: &str, request: &str) -> Value {
@@ -75,7 +62,7 @@ async fn a_token_is_shown_once_stored_as_a_digest_and_redeemed_exactly_once() {
     assert_eq!(decoded, answer["raw"].as_str().unwrap().as_bytes());
 
     // Stored only as a digest, with its expiry, in the application's SystemAuth.
-    let listed = system_auths(&server);
+    let listed = server.system_auths();
     assert!(
         !listed.to_string().contains(&token),
         "the token itself is never stored"
@@ -172,7 +159,7 @@ async fn a_runtime_token_lives_an_hour_and_unknown_ids_are_not_found() {
     )
     .await;
     let token = answer["token"].as_str().unwrap().to_owned();
-    let listed = system_auths(&server);
+    let listed = server.system_auths();
     let auth = listed["items"]
         .as_array()
         .unwrap()

@@ -8,26 +8,12 @@ mod lifecycle;
 mod pairing;
 mod refusals;
 
-use compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
 use compass_tests::{TestServer, graphql::Response};
 use serde_json::Value;
 
-/// The SystemAuths of the default tenant as `kubectl get -o json` prints them.
-fn system_auths(server: &TestServer) -> Value {
-    let output = server.kubectl_ok(&[
-        "get",
-        "systemauths",
-        "-n",
-        DEFAULT_TENANT_NAMESPACE,
-        "-o",
-        "json",
-    ]);
-    serde_json::from_str(&output).expect("kubectl prints JSON")
-}
-
 /// The SystemAuth (as kubectl prints it) whose uid is `client_id`.
 fn system_auth_of(server: &TestServer, client_id: &str) -> Value {
-    system_auths(server)["items"]
+    server.system_auths()["items"]
         .as_array()
         .expect("items")
         .iter()
