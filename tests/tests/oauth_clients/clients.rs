@@ -6,21 +6,16 @@ use compass_api::connector::tokens::token_digest;
 use serde_json::json;
 
 use super::{
-    Env, OTHER_TENANT, access_token, basic, claims_of, credentials, default_tenant, form_encode,
-    refused, token_request, viewer,
+    Env, OTHER_TENANT, TENANT_MISMATCH, UNAUTHENTICATED, access_token, assert_insufficient_scopes,
+    assert_refused, basic, claims_of, credentials, default_tenant, form_encode, refused,
+    token_by_basic, token_request, viewer,
 };
 
 const REQUEST_FOR_APPLICATION: &str = "requestClientCredentialsForApplication";
 
 pub async fn applications_and_runtimes(env: &Env) {
     let admin = env.admin();
-    let registered = admin
-        .data(
-            "mutation { registerApplication(in: { name: \"crm\" }) { id } }",
-            json!({}),
-        )
-        .await;
-    let app_id = registered["registerApplication"]["id"].clone();
+    let app_id = env.director.api.register_application("crm").await;
     let first = credentials(&admin, REQUEST_FOR_APPLICATION, &app_id).await;
     let credentials = credentials(&admin, REQUEST_FOR_APPLICATION, &app_id).await;
     assert_ne!(
@@ -86,22 +81,8 @@ pub async fn applications_and_runtimes(env: &Env) {
             json!({ "id": credentials.client_id }),
         )
         .await;
-    let (status, code, message) = refused(&env.caller(&token)).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (401, "UNAUTHENTICATED"),
-        "{message}"
-    );
-    assert!(message.contains("no longer exists"), "{message}");
-    let again = token_request(
-        env,
-        &[(
-            "authorization",
-            &basic(&credentials.client_id, &credentials.client_secret),
-        )],
-        "grant_type=client_credentials",
-    )
-    .await;
+    assert_refused(&env.caller(&token), UNAUTHENTICATED, "no longer exists").await;
+    let again = token_by_basic(env, &credentials.client_id, &credentials.client_secret).await;
     assert_eq!(
         (again.status, &again.body["error"]),
         (401, &json!("invalid_client"))
@@ -125,13 +106,7 @@ pub async fn applications_and_runtimes(env: &Env) {
 }
 
 async fn tokens_by_basic_and_by_form(env: &Env, credentials: &super::Credentials) {
-    let authorization = basic(&credentials.client_id, &credentials.client_secret);
-    let answer = token_request(
-        env,
-        &[("authorization", &authorization)],
-        "grant_type=client_credentials",
-    )
-    .await;
+    let answer = token_by_basic(env, &credentials.client_id, &credentials.client_secret).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.cache_control, "no-store");
     assert_eq!(answer.body["token_type"], "bearer");
@@ -158,14 +133,11 @@ async fn tokens_by_basic_and_by_form(env: &Env, credentials: &super::Credentials
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body["scope"], "application:read");
     let reader = env.caller(answer.body["access_token"].as_str().unwrap());
-    let (message, code) = reader
-        .send(
-            "mutation { registerApplication(in: { name: \"sneaky\" }) { id } }",
-            json!({}),
-        )
-        .await
-        .error();
-    assert_eq!(code, "INSUFFICIENT_SCOPES", "{message}");
+    assert_insufficient_scopes(
+        &reader,
+        "mutation { registerApplication(in: { name: \"sneaky\" }) { id } }",
+    )
+    .await;
 }
 
 async fn the_application_acts_as_itself(env: &Env, credentials: &super::Credentials) {
@@ -184,21 +156,13 @@ async fn the_application_acts_as_itself(env: &Env, credentials: &super::Credenti
     );
     let names = without["applications"]["data"].to_string();
     assert!(names.contains("crm"), "{names}");
-    let (status, code, message) = refused(&caller.tenant(OTHER_TENANT)).await;
-    assert_eq!(
-        (status, code.as_str()),
-        (403, "TENANT_MISMATCH"),
-        "{message}"
-    );
+    assert_refused(&caller.tenant(OTHER_TENANT), TENANT_MISMATCH, "").await;
     // Only its fixed scopes: no runtimes.
-    let (message, code) = caller
-        .send(
-            "mutation { registerRuntime(in: { name: \"sneaky\" }) { id } }",
-            json!({}),
-        )
-        .await
-        .error();
-    assert_eq!(code, "INSUFFICIENT_SCOPES", "{message}");
+    assert_insufficient_scopes(
+        &caller,
+        "mutation { registerRuntime(in: { name: \"sneaky\" }) { id } }",
+    )
+    .await;
 
     // Identity headers a client sets itself change nothing.
     let spoofed = [
@@ -244,13 +208,7 @@ async fn the_application_acts_as_itself(env: &Env, credentials: &super::Credenti
 }
 
 async fn wrong_secrets_and_scopes_are_refused(env: &Env, credentials: &super::Credentials) {
-    let wrong = basic(&credentials.client_id, "not-the-secret");
-    let answer = token_request(
-        env,
-        &[("authorization", &wrong)],
-        "grant_type=client_credentials",
-    )
-    .await;
+    let answer = token_by_basic(env, &credentials.client_id, "not-the-secret").await;
     assert_eq!(answer.status, 401);
     assert_eq!(answer.body["error"], "invalid_client");
     assert!(answer.challenge.unwrap().starts_with("Basic"));
@@ -305,13 +263,7 @@ async fn wrong_secrets_and_scopes_are_refused(env: &Env, credentials: &super::Cr
 
 async fn runtimes(env: &Env) {
     let admin = env.admin();
-    let registered = admin
-        .data(
-            "mutation { registerRuntime(in: { name: \"edge\" }) { id } }",
-            json!({}),
-        )
-        .await;
-    let id = registered["registerRuntime"]["id"].clone();
+    let id = env.director.api.register_runtime("edge").await;
     let credentials = credentials(&admin, "requestClientCredentialsForRuntime", &id).await;
     let token = access_token(env, &credentials).await;
     let caller = env.caller(&token);
@@ -329,6 +281,5 @@ async fn runtimes(env: &Env) {
             json!({ "id": credentials.client_id }),
         )
         .await;
-    let (status, code, _) = refused(&caller).await;
-    assert_eq!((status, code.as_str()), (401, "UNAUTHENTICATED"));
+    assert_refused(&caller, UNAUTHENTICATED, "").await;
 }

@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
 use serde_json::{Value, json};
 
-use super::{Env, access_token, claims_of, credentials, refused, viewer};
+use super::{Env, UNAUTHENTICATED, access_token, assert_refused, claims_of, credentials, viewer};
 
 /// `claims` with `change` applied.
 fn changed(claims: &Value, change: impl FnOnce(&mut Value)) -> Value {
@@ -22,13 +22,7 @@ fn changed(claims: &Value, change: impl FnOnce(&mut Value)) -> Value {
 
 pub async fn forged_foreign_and_expired_tokens_are_refused(env: &Env) {
     let admin = env.admin();
-    let registered = admin
-        .data(
-            "mutation { registerApplication(in: { name: \"forged\" }) { id } }",
-            json!({}),
-        )
-        .await;
-    let id = registered["registerApplication"]["id"].clone();
+    let id = env.director.api.register_application("forged").await;
     let credentials = credentials(&admin, "requestClientCredentialsForApplication", &id).await;
     let token = access_token(env, &credentials).await;
     assert_eq!(viewer(&env.caller(&token)).await["type"], "APPLICATION");
@@ -36,16 +30,7 @@ pub async fn forged_foreign_and_expired_tokens_are_refused(env: &Env) {
     let parts: Vec<&str> = token.split('.').collect();
 
     let refused_as = |token: String, expected: &'static str| async move {
-        let (status, code, message) = refused(&env.caller(&token)).await;
-        assert_eq!(
-            (status, code.as_str()),
-            (401, "UNAUTHENTICATED"),
-            "{message}"
-        );
-        assert!(
-            message.contains(expected),
-            "expected {expected:?} in {message:?}"
-        );
+        assert_refused(&env.caller(&token), UNAUTHENTICATED, expected).await;
     };
 
     // A claim changed after signing.

@@ -25,7 +25,7 @@ pub async fn act_in_every_tenant_on_their_own_applications(env: &Env) {
     let credentials = credentials(
         &env.director.api.admin,
         "requestClientCredentialsForIntegrationSystem",
-        &system_id,
+        system_id.as_str().unwrap(),
     )
     .await;
     let listed = env.server.kubectl_ok(&[

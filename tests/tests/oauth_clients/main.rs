@@ -93,7 +93,7 @@ struct Credentials {
 }
 
 /// Asks `mutation` (`requestClientCredentialsFor<Kind>`) for credentials of the object `id`.
-async fn credentials(caller: &Graphql, mutation: &str, id: &Value) -> Credentials {
+async fn credentials(caller: &Graphql, mutation: &str, id: &str) -> Credentials {
     let query = format!(
         "mutation ($id: ID!) {{ {mutation}(id: $id) {{ id auth {{ credential {{ ... on OAuthCredentialData {{ clientId clientSecret url }} }} }} }} }}"
     );
@@ -105,7 +105,7 @@ async fn credentials(caller: &Graphql, mutation: &str, id: &Value) -> Credential
         "the client id is the auth's id"
     );
     Credentials {
-        subject_id: id.as_str().unwrap().to_owned(),
+        subject_id: id.to_owned(),
         client_id: credential["clientId"].as_str().unwrap().to_owned(),
         client_secret: credential["clientSecret"].as_str().unwrap().to_owned(),
         url: credential["url"].as_str().unwrap().to_owned(),
@@ -163,15 +163,20 @@ fn form_encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-/// An access token for `credentials`, by HTTP Basic.
-async fn access_token(env: &Env, credentials: &Credentials) -> String {
-    let authorization = basic(&credentials.client_id, &credentials.client_secret);
-    let answer = token_request(
+/// The client credentials grant for the client `id` with `secret`, by HTTP Basic.
+async fn token_by_basic(env: &Env, id: &str, secret: &str) -> TokenAnswer {
+    let authorization = basic(id, secret);
+    token_request(
         env,
         &[("authorization", &authorization)],
         "grant_type=client_credentials",
     )
-    .await;
+    .await
+}
+
+/// An access token for `credentials`, by HTTP Basic.
+async fn access_token(env: &Env, credentials: &Credentials) -> String {
+    let answer = token_by_basic(env, &credentials.client_id, &credentials.client_secret).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     answer.body["access_token"].as_str().unwrap().to_owned()
 }
@@ -196,6 +201,29 @@ async fn refused(caller: &Graphql) -> (u16, String, String) {
     let (message, code) = response.error();
     (response.status, code, message)
 }
+
+/// Fails the test unless a `viewer` query by `caller` is refused with `status` and `code`, the
+/// message containing `expected`.
+async fn assert_refused(caller: &Graphql, (status, code): (u16, &str), expected: &str) {
+    let (got_status, got_code, message) = refused(caller).await;
+    assert_eq!((got_status, got_code.as_str()), (status, code), "{message}");
+    assert!(
+        message.contains(expected),
+        "expected {expected:?} in {message:?}"
+    );
+}
+
+/// Fails the test unless `caller`'s `mutation` is refused for insufficient scopes.
+async fn assert_insufficient_scopes(caller: &Graphql, mutation: &str) {
+    let (message, code) = caller.send(mutation, json!({})).await.error();
+    assert_eq!(code, "INSUFFICIENT_SCOPES", "{message}");
+}
+
+/// The 401 a `viewer` query is refused with for an identity it does not accept.
+const UNAUTHENTICATED: (u16, &str) = (401, "UNAUTHENTICATED");
+
+/// The 403 a `viewer` query is refused with in a tenant the caller may not use.
+const TENANT_MISMATCH: (u16, &str) = (403, "TENANT_MISMATCH");
 
 /// The default tenant's external id.
 fn default_tenant() -> &'static str {
