@@ -119,6 +119,19 @@ fn as_identity(url: &str, ca: &str, certificate: &str, key: &str) -> DirectorCli
         .unwrap()
 }
 
+/// `compass connect`'s arguments redeeming `token`, trusting `ca`, writing to `dir`.
+fn with_token<'a>(token: &'a str, ca: &'a str, dir: &'a str) -> [&'a str; 6] {
+    ["--token", token, "--ca-file", ca, "--output-dir", dir]
+}
+
+/// The certificate chain and the key `compass connect` wrote to `dir`.
+fn identity_in(dir: &Path) -> (String, String) {
+    (
+        read(&dir.join("certificate.pem")),
+        read(&dir.join("key.pem")),
+    )
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -166,49 +179,25 @@ async fn compass_connect_pairs_renews_and_its_tokens_and_revocations_survive_a_r
         "an untrusted server names --ca-file: {error}"
     );
 
-    let printed = connect_ok(&[
-        "--token",
-        &raw,
-        "--ca-file",
-        ca_arg,
-        "--output-dir",
-        dir_arg,
-    ]);
+    let printed = connect_ok(&with_token(&raw, ca_arg, dir_arg));
     assert!(printed.contains(&compass.director_url()), "{printed}");
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&dir.join("key.pem")), 0o600);
     let info: Value = serde_json::from_str(&read(&dir.join("info.json"))).unwrap();
     assert_eq!(info["directorURL"], compass.director_url().as_str());
-    let first = (
-        read(&dir.join("certificate.pem")),
-        read(&dir.join("key.pem")),
-    );
+    let first = identity_in(&dir);
     assert!(first.0.ends_with(&read(&dir.join("ca.pem"))));
     let as_first = as_identity(&compass.director_url(), &ca, &first.0, &first.1);
     assert_eq!(viewer(&as_first).await, Ok("APPLICATION".to_owned()));
     // The token is spent; an identity is not overwritten by mistake.
-    let error = connect_err(&[
-        "--token",
-        &raw,
-        "--ca-file",
-        ca_arg,
-        "--output-dir",
-        dir_arg,
-    ]);
+    let error = connect_err(&with_token(&raw, ca_arg, dir_arg));
     assert!(
         error.contains("--renew") && error.contains("--force"),
         "{error}"
     );
     let spent = out.path().join("spent");
     let spent_arg = spent.to_str().unwrap();
-    let error = connect_err(&[
-        "--token",
-        &raw,
-        "--ca-file",
-        ca_arg,
-        "--output-dir",
-        spent_arg,
-    ]);
+    let error = connect_err(&with_token(&raw, ca_arg, spent_arg));
     assert!(
         error.contains("--token: the Connector refused the one-time token"),
         "{error}"
@@ -219,10 +208,7 @@ async fn compass_connect_pairs_renews_and_its_tokens_and_revocations_survive_a_r
     let renewed_info: Value = serde_json::from_str(&read(&dir.join("info.json"))).unwrap();
     assert_eq!(renewed_info["clientId"], info["clientId"]);
     assert_ne!(renewed_info["serialNumber"], info["serialNumber"]);
-    let renewed = (
-        read(&dir.join("certificate.pem")),
-        read(&dir.join("key.pem")),
-    );
+    let renewed = identity_in(&dir);
     assert_ne!(renewed.1, first.1, "a new key");
     assert_eq!(mode(&dir.join("key.pem")), 0o600);
     let as_renewed = as_identity(&compass.director_url(), &ca, &renewed.0, &renewed.1);
@@ -253,10 +239,7 @@ async fn compass_connect_pairs_renews_and_its_tokens_and_revocations_survive_a_r
     assert!(lines.iter().any(|l| l.contains("shutting down")));
     let compass = CompassUp::start(data_dir.path(), &[]);
     let director = compass.director_url();
-    let current = (
-        read(&dir.join("certificate.pem")),
-        read(&dir.join("key.pem")),
-    );
+    let current = identity_in(&dir);
     let as_current = as_identity(&director, &ca, &current.0, &current.1);
     assert_eq!(viewer(&as_current).await, Ok("APPLICATION".to_owned()));
     let as_first = as_identity(&director, &ca, &first.0, &first.1);
@@ -275,10 +258,7 @@ async fn compass_connect_pairs_renews_and_its_tokens_and_revocations_survive_a_r
         "--output-dir",
         later_arg,
     ]);
-    let later_identity = (
-        read(&later.join("certificate.pem")),
-        read(&later.join("key.pem")),
-    );
+    let later_identity = identity_in(&later);
     let as_later = as_identity(&director, &ca, &later_identity.0, &later_identity.1);
     assert_eq!(viewer(&as_later).await, Ok("APPLICATION".to_owned()));
     connect_ok(&[
