@@ -24,20 +24,13 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{CONCURRENCY, Figures, Server, measure, write_json};
+use support::{Admin, CONCURRENCY, Figures, Server, count, data, measure, write_json};
 
 /// A CSR ready to sign: the token for it, the PEM and its subject's client id.
 struct Pending {
     csr_token: String,
     csr_pem: String,
     client_id: String,
-}
-
-fn count(variable: &str, default: usize) -> usize {
-    std::env::var(variable)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 /// Throughput and latency of a measurement, for the JSON.
@@ -51,12 +44,6 @@ fn summary(figures: &Figures) -> Value {
         "p50_ms": at(0.50).as_secs_f64() * 1e3,
         "p99_ms": at(0.99).as_secs_f64() * 1e3,
     })
-}
-
-async fn data(client: &DirectorClient, query: &str, variables: Value) -> Value {
-    let answer = client.execute(query, variables).await.expect("an answer");
-    assert!(answer.body.get("errors").is_none(), "{}", answer.body);
-    answer.body["data"].clone()
 }
 
 /// Registers `apps` applications and prepares `per_app` CSRs for each, keyed by `key()`: a
@@ -200,14 +187,13 @@ async fn main() {
     );
     let (server, _) = Server::start(tempfile::tempdir().unwrap(), &["--no-controllers"]);
     let client = server.client().await;
-    let data_dir = server.data_dir.path();
-    let token = std::fs::read_to_string(data_dir.join("admin-token")).unwrap();
-    let ca = std::fs::read_to_string(data_dir.join("ca.crt")).unwrap();
-    let url = server.director_url.clone().expect("the Director's URL");
+    let Admin {
+        url,
+        ca,
+        token,
+        client: admin,
+    } = server.admin();
     let connector_url = url.replace("/director/graphql", "/connector/graphql");
-    let admin = DirectorClient::new(&url, &ca, token.trim())
-        .unwrap()
-        .tenant(TENANT);
     let connector = DirectorClient::builder(&connector_url)
         .trust_pem(&ca)
         .build()
@@ -296,7 +282,7 @@ async fn main() {
         let builder = if certificate {
             builder.certificate(&identity.certificate_chain_pem, &identity.key_pem)
         } else {
-            builder.bearer(token.trim())
+            builder.bearer(&token)
         };
         builder.build().unwrap().tenant(TENANT)
     };

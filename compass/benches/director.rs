@@ -8,21 +8,19 @@
 
 use std::time::Duration;
 
-use compass_api::client::DirectorClient;
 use compass_crds::Application;
 use futures_util::StreamExt;
 use kube::{
     Api,
     api::{ListParams, PostParams},
 };
-use serde_json::{Value, json};
+use serde_json::json;
 
 mod support;
 
-use support::{CONCURRENCY, Figures, Server, application, measure};
+use support::{CONCURRENCY, Figures, Server, application, count, data, measure};
 
-/// The default tenant of `compass up`, and its namespace.
-const TENANT: &str = compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID;
+/// The namespace of `compass up`'s default tenant.
 const NAMESPACE: &str = compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
 
 const APPLICATION: &str = "query ($id: ID!) { application(id: $id) { id name description labels status { condition } apiDefinitions { data { id name targetURL spec { type format data } } totalCount } eventDefinitions { data { id name } } } }";
@@ -30,19 +28,6 @@ const APPLICATIONS: &str = "query ($after: PageCursor) { applications(first: 100
 const FOR_RUNTIME: &str = "query ($runtime: ID!) { applicationsForRuntime(runtimeID: $runtime, first: 100) { data { id name labels apiDefinitions { data { id name targetURL } } } totalCount } }";
 const REGISTER: &str =
     "mutation ($in: ApplicationRegisterInput!) { registerApplication(in: $in) { id name } }";
-
-async fn graphql(director: &DirectorClient, query: &str, variables: Value) -> Value {
-    let answer = director
-        .execute(query, variables)
-        .await
-        .expect("the Director answers");
-    assert!(
-        answer.body.get("errors").is_none(),
-        "the operation failed: {}",
-        answer.body
-    );
-    answer.body["data"].clone()
-}
 
 fn compare(what: &str, director: &Figures, direct: &Figures) {
     director.report(&format!("{what}: Director"));
@@ -63,25 +48,13 @@ fn compare(what: &str, director: &Figures, direct: &Figures) {
 
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::var("COMPASS_BENCH_OBJECTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+    let n = count("COMPASS_BENCH_OBJECTS", 10_000);
     println!(
         "Director benchmark: {n} Applications in one tenant, {CONCURRENCY} concurrent requests, HTTPS\n"
     );
     let (server, _) = Server::start(tempfile::tempdir().unwrap(), &["--no-controllers"]);
     let client = server.client().await;
-    let data_dir = server.data_dir.path();
-    let token = std::fs::read_to_string(data_dir.join("admin-token")).unwrap();
-    let ca = std::fs::read_to_string(data_dir.join("ca.crt")).unwrap();
-    let url = server
-        .director_url
-        .clone()
-        .expect("compass up printed the Director's URL");
-    let director = DirectorClient::new(&url, &ca, token.trim())
-        .unwrap()
-        .tenant(TENANT);
+    let director = server.admin().client;
 
     support::ready_default_tenant(&client).await;
     // The Director's tenant cache sees the verdict before the first call.
@@ -97,7 +70,7 @@ async fn main() {
             }
         })
         .await;
-    let runtime = graphql(
+    let runtime = data(
         &director,
         "mutation { registerRuntime(in: { name: \"edge\" }) { id } }",
         json!({}),
@@ -108,7 +81,7 @@ async fn main() {
         .to_owned();
     // The Director's caches catch up with the objects created behind its back.
     loop {
-        let seen = graphql(
+        let seen = data(
             &director,
             "{ applications(first: 1) { totalCount } }",
             json!({}),
@@ -119,7 +92,7 @@ async fn main() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let listed = graphql(
+    let listed = data(
         &director,
         "{ applications(first: 100) { data { id name } } }",
         json!({}),
@@ -142,7 +115,7 @@ async fn main() {
         let director = director.clone();
         let id = ids[i % ids.len()].0.clone();
         async move {
-            graphql(&director, APPLICATION, json!({ "id": id })).await;
+            data(&director, APPLICATION, json!({ "id": id })).await;
         }
     })
     .await;
@@ -160,7 +133,7 @@ async fn main() {
     let page = measure(pages, |_| {
         let director = director.clone();
         async move {
-            let data = graphql(&director, APPLICATIONS, json!({})).await;
+            let data = data(&director, APPLICATIONS, json!({})).await;
             assert_eq!(data["applications"]["data"].as_array().unwrap().len(), 100);
         }
     })
@@ -185,7 +158,7 @@ async fn main() {
         let director = director.clone();
         let runtime = runtime.clone();
         async move {
-            let data = graphql(&director, FOR_RUNTIME, json!({ "runtime": runtime })).await;
+            let data = data(&director, FOR_RUNTIME, json!({ "runtime": runtime })).await;
             assert_eq!(data["applicationsForRuntime"]["totalCount"], n);
         }
     })
@@ -208,7 +181,7 @@ async fn main() {
                 "apiDefinitions": [{ "name": "orders", "targetURL": format!("https://registered-{i}.bench.example/orders"),
                     "spec": { "type": "OPEN_API", "format": "YAML", "data": "openapi: 3.0.0\n" } }],
             });
-            graphql(&director, REGISTER, json!({ "in": input })).await;
+            data(&director, REGISTER, json!({ "in": input })).await;
         }
     })
     .await;

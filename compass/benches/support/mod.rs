@@ -1,5 +1,6 @@
-//! What the benchmarks share: the release `compass up` in its own process, realistic
-//! Applications, and timing with bounded concurrency.
+//! What the benchmarks share: the release `compass up` in its own process and its Director's
+//! admin, realistic Applications, counts from the environment, and timing with bounded
+//! concurrency.
 
 #![allow(dead_code)] // Each bench uses a part.
 
@@ -12,16 +13,39 @@ use std::{
     time::{Duration, Instant},
 };
 
-use compass_crds::{Application, ApplicationSpec};
+use compass_api::client::DirectorClient;
+use compass_crds::{Application, ApplicationSpec, well_known::DEFAULT_TENANT_EXTERNAL_ID};
 use futures_util::{StreamExt, stream};
 use kube::{
     Client, Config,
     config::{KubeConfigOptions, Kubeconfig},
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// Requests in flight at once.
 pub const CONCURRENCY: usize = 16;
+
+/// The number in the environment variable `variable`, else `default`.
+pub fn count(variable: &str, default: usize) -> usize {
+    std::env::var(variable)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// `data` of an operation by `client`, failing when it has errors.
+pub async fn data(client: &DirectorClient, query: &str, variables: Value) -> Value {
+    let answer = client
+        .execute(query, variables)
+        .await
+        .expect("the Director answers");
+    assert!(
+        answer.body.get("errors").is_none(),
+        "the operation failed: {}",
+        answer.body
+    );
+    answer.body["data"].clone()
+}
 
 /// A free loopback port.
 pub fn free_port() -> u16 {
@@ -60,6 +84,18 @@ fn compass_command() -> Command {
         }
         _ => Command::new(binary),
     }
+}
+
+/// The admin of a running `compass up`'s Director.
+pub struct Admin {
+    /// The Director's URL.
+    pub url: String,
+    /// The CA its server certificate chains to, PEM.
+    pub ca: String,
+    /// The admin's bearer token.
+    pub token: String,
+    /// The admin, acting in the default tenant.
+    pub client: DirectorClient,
 }
 
 /// A running `compass up`.
@@ -109,6 +145,24 @@ impl Server {
             },
             ready,
         )
+    }
+
+    /// Its Director's admin: the URL, the CA, the admin token and a client in the default tenant.
+    pub fn admin(&self) -> Admin {
+        let data_dir = self.data_dir.path();
+        let token = std::fs::read_to_string(data_dir.join("admin-token")).unwrap();
+        let token = token.trim().to_owned();
+        let ca = std::fs::read_to_string(data_dir.join("ca.crt")).unwrap();
+        let url = (self.director_url.clone()).expect("compass up printed the Director's URL");
+        let client = DirectorClient::new(&url, &ca, &token)
+            .unwrap()
+            .tenant(DEFAULT_TENANT_EXTERNAL_ID);
+        Admin {
+            url,
+            ca,
+            token,
+            client,
+        }
     }
 
     /// Resident and peak memory of the process, KiB.
