@@ -118,7 +118,7 @@ impl Server {
             .arg(data_dir.path())
             .args(["--apiserver-address", &address])
             .args(["--api-address", "127.0.0.1:0"])
-            // The benchmarks measure the API, not the admin's rate limit.
+            // The benchmarks measure the API, not its rate limits.
             .args(["--rate-limit", "user=off", "--rate-limit", "application=off"])
             .args(["--rate-limit", "runtime=off", "--rate-limit", "integration_system=off"])
             .args(extra)
