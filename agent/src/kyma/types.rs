@@ -16,8 +16,7 @@ use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// An external system connected to the runtime, with the APIs and events it offers. The Runtime
-/// Agent writes one for each application Compass assigns to the runtime.
+/// The application: what it is, the APIs and events it offers, and where it comes from.
 // NB: clippy reads the repeated keys of separate `printcolumn(...)` entries as duplicated attributes.
 #[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, KubeSchema)]
