@@ -15,6 +15,7 @@ use super::{
     APPLICATION_ID_LABEL, DEFINITION_ID_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAMESPACE,
     SPEC_FORMAT_ANNOTATION, SPEC_KEY, SPEC_TYPE_ANNOTATION,
     names::{application_name, object_name, service_name},
+    read::{label_value, optional, required},
     types::{
         Application, ApplicationSpec, Authentication, CompassMetadata, Credentials, CsrfInfo,
         Entry, EntryType, Service,
@@ -23,8 +24,6 @@ use super::{
 
 /// What the original agent wrote where the Director gives no description.
 const NO_DESCRIPTION: &str = "Description not provided";
-/// Longest label value.
-const LABEL_VALUE_MAX: usize = 63;
 
 /// The objects one Director application becomes in the runtime.
 #[derive(Clone, Debug, PartialEq)]
@@ -390,41 +389,4 @@ fn labels(labels: Option<&Value>) -> BTreeMap<String, String> {
             (key.clone(), value)
         })
         .collect()
-}
-
-// === Reading the answer ===
-
-/// The non-empty string `field` of `value`; `prefix` is its path, for the error.
-fn required<'a>(value: &'a Value, prefix: &str, field: &str) -> Result<&'a str, String> {
-    match optional(value, prefix, field)? {
-        Some(text) if !text.is_empty() => Ok(text),
-        _ => Err(format!("{prefix}{field} is missing")),
-    }
-}
-
-/// The string `field` of `value`, if present and not null.
-fn optional<'a>(value: &'a Value, prefix: &str, field: &str) -> Result<Option<&'a str>, String> {
-    match value.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text)),
-        Some(_) => Err(format!("{prefix}{field} is not a string")),
-    }
-}
-
-/// A required id that is also a valid label value (ids become labels): at most 63 characters,
-/// letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit.
-fn label_value<'a>(value: &'a Value, prefix: &str, field: &str) -> Result<&'a str, String> {
-    let id = required(value, prefix, field)?;
-    let bytes = id.as_bytes();
-    let valid = bytes.len() <= LABEL_VALUE_MAX
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        && bytes[0].is_ascii_alphanumeric()
-        && bytes[bytes.len() - 1].is_ascii_alphanumeric();
-    if valid {
-        Ok(id)
-    } else {
-        Err(format!("{prefix}{field} {id:?} is not a valid label value"))
-    }
 }

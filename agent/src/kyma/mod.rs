@@ -7,6 +7,7 @@
 
 mod convert;
 mod names;
+mod read;
 mod types;
 
 #[cfg(test)]
