@@ -59,6 +59,9 @@ pub enum Command {
     Api(ApiArgs),
     /// Run the Runtime Agent inside a runtime cluster.
     Agent(AgentArgs),
+    /// Run the embedded Kubernetes-compatible API server alone, without the product's CRDs,
+    /// controllers or APIs: a runtime cluster on this machine for `compass agent`.
+    Apiserver(ApiserverArgs),
     /// Print every CustomResourceDefinition of the product as YAML.
     Crds,
     /// Print a kubeconfig for a user of the embedded control plane, with a client certificate
@@ -267,6 +270,37 @@ pub struct ApiSettingsArgs {
     /// OAuth access tokens and OIDC users.
     #[command(flatten)]
     pub oauth: OAuthArgs,
+}
+
+/// Options of `compass apiserver`. The variables differ from `compass up`'s, so both run side by
+/// side from one environment.
+#[derive(Debug, Args)]
+pub struct ApiserverArgs {
+    /// Directory holding the database, the certificate authority, the kubeconfig and the admin
+    /// token. Created if missing.
+    #[arg(
+        long,
+        env = "COMPASS_RUNTIME_DATA_DIR",
+        default_value = ".compass-runtime"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Address of the API server; port 0 picks a free port (the kubeconfig names it).
+    #[arg(
+        long,
+        env = "COMPASS_RUNTIME_ADDRESS",
+        default_value = "127.0.0.1:7443"
+    )]
+    pub address: SocketAddr,
+
+    /// Extra host names or addresses the API server's certificate is valid for, besides
+    /// 127.0.0.1, ::1 and localhost (repeatable, or comma-separated in the variable).
+    #[arg(
+        long = "tls-san",
+        env = "COMPASS_RUNTIME_TLS_SANS",
+        value_delimiter = ','
+    )]
+    pub tls_sans: Vec<String>,
 }
 
 /// How to reach a Kubernetes API server.

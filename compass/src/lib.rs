@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod apiserver;
 pub mod cli;
 pub mod cluster;
 pub mod connect;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Operator(args) => runtime().block_on(operator::run(args)),
         Command::Api(args) => runtime().block_on(api::run(args)),
         Command::Agent(_) => unavailable("agent"),
+        Command::Apiserver(args) => runtime().block_on(apiserver::run(args)),
         Command::Kubeconfig(args) => kubeconfig::run(args),
         Command::Connect(args) => runtime().block_on(connect::run(args)),
     }

@@ -41,7 +41,7 @@ pub fn all_crds() -> Vec<CustomResourceDefinition> {
 /// Joins the lines of every description into paragraphs. Doc comments are wrapped for source
 /// files; `kubectl explain` wraps descriptions itself, so a kept line break would end a line in
 /// the middle of a sentence. Blank lines (paragraph breaks) stay.
-fn reflow_descriptions(crd: &mut CustomResourceDefinition) {
+pub fn reflow_descriptions(crd: &mut CustomResourceDefinition) {
     let mut value = serde_json::to_value(&*crd).expect("a CustomResourceDefinition serializes");
     reflow_in(&mut value);
     *crd = serde_json::from_value(value).expect("reflowed descriptions keep the CRD valid");

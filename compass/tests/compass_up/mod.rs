@@ -59,7 +59,24 @@ pub fn command(data_dir: &Path, extra: &[&str]) -> Command {
     command
 }
 
-/// A running `compass up` and everything it printed so far.
+/// `compass apiserver` on `data_dir` and a free loopback port, with `extra` arguments; nothing
+/// piped yet.
+pub fn apiserver_command(data_dir: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_compass"));
+    command
+        .args(["apiserver", "--data-dir"])
+        .arg(data_dir)
+        .args(["--address", "127.0.0.1:0"])
+        .args(extra)
+        .env_remove("KUBECONFIG")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+/// A running `compass up` (or `compass apiserver`) and everything it printed so far.
 pub struct CompassUp {
     child: Child,
     data_dir: PathBuf,
@@ -72,7 +89,18 @@ impl CompassUp {
     /// Starts `compass up` on `data_dir` with `extra` arguments and waits until it says it is
     /// ready.
     pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
-        let mut child = command(data_dir, extra)
+        Self::spawn(command(data_dir, extra), data_dir)
+    }
+
+    /// Starts `compass apiserver` on `data_dir` with `extra` arguments and waits until it says
+    /// it is ready.
+    pub fn start_apiserver(data_dir: &Path, extra: &[&str]) -> Self {
+        Self::spawn(apiserver_command(data_dir, extra), data_dir)
+    }
+
+    /// Starts `command`, which serves from `data_dir`, and waits until it says it is ready.
+    pub fn spawn(mut command: Command, data_dir: &Path) -> Self {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -104,7 +132,7 @@ impl CompassUp {
         };
         is_ready
             .recv_timeout(READY_DEADLINE)
-            .unwrap_or_else(|_| panic!("compass up is not ready: {:#?}", compass.lines()));
+            .unwrap_or_else(|_| panic!("compass is not ready: {:#?}", compass.lines()));
         compass
     }
 

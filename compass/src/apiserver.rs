@@ -1,0 +1,42 @@
+//! `compass apiserver`: the embedded Kubernetes-compatible API server alone, with nothing of the
+//! product installed (no CRDs, no controllers, no GraphQL), so a runtime cluster can be had on
+//! one machine for `compass agent`, tests and demos.
+
+use std::process::ExitCode;
+
+use compass_apiserver::{Config, ControlPlane, Transport};
+use compass_operator::shutdown;
+
+use crate::cli::ApiserverArgs;
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn run(args: ApiserverArgs) -> ExitCode {
+    let ApiserverArgs {
+        data_dir,
+        address,
+        tls_sans,
+    } = args;
+    let mut config = Config::new(&data_dir, address);
+    if let Transport::Tls { hosts } = &mut config.transport {
+        hosts.extend(tls_sans);
+    }
+    let control_plane = match ControlPlane::start(config).await {
+        Ok(control_plane) => control_plane,
+        Err(error) => {
+            eprintln!(
+                "error: starting the API server in {} failed: {error}",
+                data_dir.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let kubeconfig = control_plane.kubeconfig.display();
+    println!("compass: Kubernetes API server  {}", control_plane.url);
+    println!("compass: kubeconfig             {kubeconfig}");
+    println!("compass: try: KUBECONFIG={kubeconfig} kubectl get namespaces");
+    println!("compass: ready");
+    shutdown::signal().await;
+    println!("compass: shutting down");
+    control_plane.shutdown().await;
+    ExitCode::SUCCESS
+}
