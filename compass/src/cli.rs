@@ -7,9 +7,12 @@ use clap::{Args, Parser, Subcommand};
 
 use compass_operator::http::guard::{AllowedDestination, OutboundPolicy};
 
+mod agent;
 mod audit_limits;
 mod oauth;
 mod trust;
+
+pub use agent::AgentArgs;
 
 pub use audit_limits::AuditLimitArgs;
 pub use oauth::OAuthArgs;
@@ -365,22 +368,6 @@ pub struct ApiArgs {
     /// The API's settings (the audit log goes to standard output by default).
     #[command(flatten)]
     pub settings: ApiSettingsArgs,
-}
-
-/// Options of `compass agent`.
-#[derive(Debug, Args)]
-pub struct AgentArgs {
-    /// The runtime cluster the agent applies applications to.
-    #[command(flatten)]
-    pub cluster: ClusterArgs,
-
-    /// Namespace of the Secret holding the Connector URL and the one-time token.
-    #[arg(
-        long,
-        env = "COMPASS_AGENT_NAMESPACE",
-        default_value = "compass-system"
-    )]
-    pub namespace: String,
 }
 
 #[cfg(test)]

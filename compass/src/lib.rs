@@ -1,11 +1,9 @@
 //! The `compass` binary: every part of Compass on Kubernetes composed into one command. Each
 //! subcommand's wiring has its own module; the parts themselves are the workspace's libraries
 //! (`compass-apiserver`, `compass-operator`, `compass-api`, `compass-agent`).
-//!
-//! Parts that later work delivers (`agent`) exit with status [`EXIT_UNAVAILABLE`] and say so,
-//! rather than pretend to run.
 
 pub mod admin;
+pub mod agent;
 pub mod api;
 pub mod apiserver;
 pub mod cli;
@@ -20,9 +18,6 @@ use std::{io::Write, process::ExitCode};
 
 use cli::{Cli, Command};
 
-/// Exit status of a subcommand that is not available in this build (`EX_UNAVAILABLE`).
-pub const EXIT_UNAVAILABLE: u8 = 69;
-
 /// Runs the chosen subcommand and returns the process exit status.
 pub fn run(cli: Cli) -> ExitCode {
     logging::init(&cli.log_level, cli.log_format);
@@ -31,7 +26,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Up(args) => runtime().block_on(up::run_up(args)),
         Command::Operator(args) => runtime().block_on(operator::run(args)),
         Command::Api(args) => runtime().block_on(api::run(args)),
-        Command::Agent(_) => unavailable("agent"),
+        Command::Agent(args) => runtime().block_on(agent::run_agent(args)),
         Command::Apiserver(args) => runtime().block_on(apiserver::run(args)),
         Command::Kubeconfig(args) => kubeconfig::run(args),
         Command::Connect(args) => runtime().block_on(connect::run(args)),
@@ -60,10 +55,4 @@ fn print_crds() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Reports that a subcommand is not part of this build yet.
-fn unavailable(subcommand: &str) -> ExitCode {
-    eprintln!("error: `compass {subcommand}` is not available yet in this build");
-    ExitCode::from(EXIT_UNAVAILABLE)
 }

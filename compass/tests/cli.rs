@@ -13,18 +13,17 @@ fn compass(args: &[&str]) -> Output {
 }
 
 #[test]
-fn the_agent_of_later_work_fails_and_says_it_is_not_available() {
-    let subcommand = "agent";
-    let output = compass(&[subcommand]);
-    assert_eq!(output.status.code(), Some(69), "compass {subcommand}");
+fn the_agent_names_the_kubeconfig_it_cannot_read_and_a_bad_guard() {
+    let output = compass(&["agent", "--kubeconfig", "/nonexistent/kubeconfig"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/nonexistent/kubeconfig"), "{stderr}");
+    let output = compass(&["agent", "--delete-guard", "2"]);
+    assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("not available yet"),
-        "compass {subcommand}: {stderr}"
-    );
-    assert!(
-        output.stdout.is_empty(),
-        "compass {subcommand} printed to stdout"
+        stderr.contains("--delete-guard") && stderr.contains("between 0 and 1"),
+        "{stderr}"
     );
 }
 

@@ -119,8 +119,18 @@ impl Server {
             .args(["--apiserver-address", &address])
             .args(["--api-address", "127.0.0.1:0"])
             // The benchmarks measure the API, not its rate limits.
-            .args(["--rate-limit", "user=off", "--rate-limit", "application=off"])
-            .args(["--rate-limit", "runtime=off", "--rate-limit", "integration_system=off"])
+            .args([
+                "--rate-limit",
+                "user=off",
+                "--rate-limit",
+                "application=off",
+            ])
+            .args([
+                "--rate-limit",
+                "runtime=off",
+                "--rate-limit",
+                "integration_system=off",
+            ])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -1,0 +1,292 @@
+//! The agent's loop. Each cycle reads the configuration, makes sure the agent has a certificate
+//! (pairing through the one-time token when it has none, or when `CompassConnection` was
+//! deleted; renewing at 70 % of its lifetime or when `spec.refreshCredentialsNow` asks), then
+//! synchronises, and reports each step in `CompassConnection`'s status. What it applied stays
+//! applied whatever fails.
+
+use std::{collections::BTreeMap, time::Duration};
+
+use compass_operator::controllers::events::EventRecorder;
+use jiff::Timestamp;
+use kube::{
+    Api, Client,
+    api::{Patch, PatchParams, PostParams},
+};
+use serde_json::{Value, json};
+
+use crate::{
+    config::AgentConfig,
+    connection::{CONNECTION_NAME, CompassConnection},
+    credentials::Credentials,
+    install,
+    sync::{self, SyncError},
+};
+
+/// How the agent runs.
+#[derive(Clone, Debug)]
+pub struct AgentOptions {
+    /// Namespace of the configuration and the credentials Secret.
+    pub namespace: String,
+    /// Configuration keys given as flags, taking precedence over the configuration's.
+    pub overrides: BTreeMap<String, String>,
+    /// Time between synchronisations.
+    pub sync_interval: Duration,
+    /// Largest share of the managed applications one synchronisation deletes without a second
+    /// answer confirming it.
+    pub delete_guard: f64,
+}
+
+/// Runs until `shutdown` completes.
+pub async fn run(
+    client: Client,
+    options: AgentOptions,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), String> {
+    let installed = install::ensure_crds(&client).await?;
+    for crd in installed {
+        tracing::info!(%crd, "Installed a CustomResourceDefinition");
+    }
+    let recorder = EventRecorder::new(client.clone(), "compass-runtime-agent");
+    tokio::pin!(shutdown);
+    loop {
+        if let Err(error) = cycle(&client, &options, &recorder).await {
+            tracing::warn!(%error, "Synchronisation failed; what was applied stays");
+        }
+        tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            () = tokio::time::sleep(options.sync_interval) => {}
+        }
+    }
+}
+
+/// One cycle: credentials, then synchronisation.
+async fn cycle(
+    client: &Client,
+    options: &AgentOptions,
+    recorder: &EventRecorder,
+) -> Result<(), String> {
+    let connections: Api<CompassConnection> = Api::all(client.clone());
+    let config = match AgentConfig::read(client, &options.namespace, &options.overrides).await {
+        Ok(config) => config,
+        Err(error) => {
+            report(
+                &connections,
+                "ConnectionFailed",
+                json!({ "connectionStatus": { "error": error } }),
+            )
+            .await;
+            return Err(error);
+        }
+    };
+    let connection = connections
+        .get_opt(CONNECTION_NAME)
+        .await
+        .map_err(|e| e.to_string())?;
+    let credentials =
+        credentials(client, options, &config, &connections, connection.as_ref()).await?;
+    synchronise(
+        client,
+        options,
+        recorder,
+        &config,
+        &credentials,
+        &connections,
+    )
+    .await
+}
+
+/// The agent's credentials: the stored ones, renewed when due; new ones by pairing when there
+/// are none or `CompassConnection` is gone.
+async fn credentials(
+    client: &Client,
+    options: &AgentOptions,
+    config: &AgentConfig,
+    connections: &Api<CompassConnection>,
+    connection: Option<&CompassConnection>,
+) -> Result<Credentials, String> {
+    let stored = match connection {
+        Some(_) => Credentials::load(client, &options.namespace).await?,
+        None => None,
+    };
+    let now = Timestamp::now();
+    let Some(stored) = stored else {
+        let paired = match Credentials::pair(config).await {
+            Ok(paired) => paired,
+            Err(error) => {
+                let error = format!("pairing with the one-time token failed: {error}");
+                ensure_connection(connections, config, None).await?;
+                report(
+                    connections,
+                    "ConnectionFailed",
+                    json!({ "connectionStatus": { "error": error } }),
+                )
+                .await;
+                return Err(error);
+            }
+        };
+        paired.store(client, &options.namespace).await?;
+        ensure_connection(connections, config, Some(&paired)).await?;
+        let status = json!({ "connectionStatus": {
+            "established": now, "lastSuccess": now, "error": null,
+            "certificateStatus": certificate_status(&paired),
+        }});
+        report(connections, "Connected", status).await;
+        return Ok(paired);
+    };
+    let asked = connection.is_some_and(|c| c.spec.refresh_credentials_now);
+    if !asked && !stored.due_for_renewal(now) {
+        return Ok(stored);
+    }
+    match stored.renew(config).await {
+        Ok(renewed) => {
+            renewed.store(client, &options.namespace).await?;
+            if asked {
+                let clear = json!({ "spec": { "refreshCredentialsNow": false } });
+                let _ = connections
+                    .patch(
+                        CONNECTION_NAME,
+                        &PatchParams::default(),
+                        &Patch::Merge(&clear),
+                    )
+                    .await;
+            }
+            let status = json!({ "connectionStatus": {
+                "renewed": now, "lastSuccess": now, "error": null,
+                "certificateStatus": certificate_status(&renewed),
+            }});
+            report(connections, "Connected", status).await;
+            Ok(renewed)
+        }
+        Err(error) => {
+            let error = format!("renewing the certificate failed: {error}");
+            report(
+                connections,
+                "ConnectionMaintenanceFailed",
+                json!({ "connectionStatus": { "error": error } }),
+            )
+            .await;
+            // The current certificate still works until it expires.
+            Ok(stored)
+        }
+    }
+}
+
+fn certificate_status(credentials: &Credentials) -> Value {
+    json!({ "acquired": credentials.acquired, "notBefore": credentials.acquired, "notAfter": credentials.not_after })
+}
+
+/// Creates `CompassConnection` when it does not exist, naming where the management plane is.
+async fn ensure_connection(
+    connections: &Api<CompassConnection>,
+    config: &AgentConfig,
+    credentials: Option<&Credentials>,
+) -> Result<(), String> {
+    let director = credentials
+        .map(|c| c.director_url.clone())
+        .unwrap_or_default();
+    let object = json!({
+        "apiVersion": "compass.kyma-project.io/v1alpha1",
+        "kind": "CompassConnection",
+        "metadata": { "name": CONNECTION_NAME, "labels": crate::managed_labels() },
+        "spec": { "managementInfo": { "connectorUrl": config.connector_url, "directorUrl": director } },
+    });
+    let object: CompassConnection = serde_json::from_value(object).map_err(|e| e.to_string())?;
+    match connections.create(&PostParams::default(), &object).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 409 => {
+            if credentials.is_some() {
+                let spec = json!({ "spec": { "managementInfo": { "connectorUrl": config.connector_url, "directorUrl": director } } });
+                let _ = connections
+                    .patch(
+                        CONNECTION_NAME,
+                        &PatchParams::default(),
+                        &Patch::Merge(&spec),
+                    )
+                    .await;
+            }
+            Ok(())
+        }
+        Err(e) => Err(format!("creating CompassConnection failed: {e}")),
+    }
+}
+
+/// Fetches, applies and deletes, reporting the outcome.
+async fn synchronise(
+    client: &Client,
+    options: &AgentOptions,
+    recorder: &EventRecorder,
+    config: &AgentConfig,
+    credentials: &Credentials,
+    connections: &Api<CompassConnection>,
+) -> Result<(), String> {
+    let now = Timestamp::now();
+    let director = credentials.director(config)?;
+    let fetched = match sync::fetch(&director, &config.runtime_id).await {
+        Ok(fetched) => fetched,
+        Err(error) => {
+            let state = match error {
+                SyncError::Refused(_) => "ConnectionFailed",
+                _ => "SynchronizationFailed",
+            };
+            let status = json!({ "synchronizationStatus": { "lastAttempt": now, "error": error.to_string() } });
+            report(connections, state, status).await;
+            return Err(error.to_string());
+        }
+    };
+    let assigned = fetched
+        .iter()
+        .filter_map(|a| a["id"].as_str().map(str::to_owned))
+        .collect();
+    let applied = sync::apply(client, &config.tenant, &fetched).await;
+    let mut unassigned = sync::unassigned(client, &assigned)
+        .await
+        .map_err(|e| e.to_string())?;
+    let managed = applied.applied.len() + unassigned.len();
+    if !sync::within_guard(unassigned.len(), managed, options.delete_guard) {
+        // A second complete answer must agree before that many go.
+        let again = sync::fetch(&director, &config.runtime_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let confirmed: std::collections::BTreeSet<String> = again
+            .iter()
+            .filter_map(|a| a["id"].as_str().map(str::to_owned))
+            .collect();
+        if confirmed != assigned {
+            unassigned.clear();
+        }
+    }
+    sync::delete(client, recorder, &config.runtime_id, &unassigned)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (state, error) = match applied.failed.as_slice() {
+        [] => ("Synchronized", Value::Null),
+        failed => ("ResourceApplicationFailed", json!(format!("{failed:?}"))),
+    };
+    let status = json!({
+        "connectionStatus": { "lastSync": now, "lastSuccess": now },
+        "synchronizationStatus": {
+            "lastAttempt": now, "lastSuccessfulFetch": now,
+            "lastSuccessfulApplication": if applied.failed.is_empty() { json!(now) } else { Value::Null },
+            "error": error,
+        },
+    });
+    report(connections, state, status).await;
+    Ok(())
+}
+
+/// Merges `status` (with `connectionState`) into `CompassConnection`'s status; failures are
+/// logged, never fatal.
+async fn report(connections: &Api<CompassConnection>, state: &str, mut status: Value) {
+    status["connectionState"] = json!(state);
+    let patch = json!({ "status": status });
+    if let Err(error) = connections
+        .patch_status(
+            CONNECTION_NAME,
+            &PatchParams::default(),
+            &Patch::Merge(&patch),
+        )
+        .await
+    {
+        tracing::warn!(%error, "Reporting in CompassConnection failed");
+    }
+}

@@ -1,0 +1,254 @@
+//! One synchronisation: the applications the management plane assigns to this runtime, fetched
+//! whole (every page, checked against the total), applied as Kyma Applications with their specs
+//! and credentials, and the managed applications no longer assigned deleted, but only on a
+//! complete, successful answer, and past a guard share only when a second answer confirms it.
+//! A failed, cut short or refused fetch deletes nothing.
+
+use std::collections::BTreeSet;
+
+use compass_api::client::DirectorClient;
+use compass_operator::controllers::events::{EventRecorder, EventType};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ObjectReference, Secret};
+use kube::{
+    Api, Client, Resource, ResourceExt,
+    api::{DeleteParams, ListParams, ObjectMeta, Patch, PatchParams},
+};
+use serde_json::{Value, json};
+
+use crate::{
+    APPLICATION_ID_LABEL, FIELD_MANAGER, MANAGED_BY, MANAGED_BY_LABEL,
+    kyma::{self, Desired},
+};
+
+/// Applications per page of `applicationsForRuntime`.
+const PAGE: i64 = 100;
+/// Most pages one fetch reads: 100,000 applications.
+const MAX_PAGES: usize = 1000;
+
+/// Why a synchronisation did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The management plane refused the agent's certificate.
+    #[error("the management plane refused the agent's certificate: {0}")]
+    Refused(String),
+    /// No complete answer: unreachable, an error, a cut short or inconsistent answer.
+    #[error("fetching the assigned applications failed: {0}")]
+    Fetch(String),
+    /// Writing to the runtime failed.
+    #[error("applying in the runtime failed: {0}")]
+    Apply(String),
+}
+
+/// Every application assigned to `runtime_id`, or an error: never a partial list.
+pub async fn fetch(director: &DirectorClient, runtime_id: &str) -> Result<Vec<Value>, SyncError> {
+    let mut applications = Vec::new();
+    let mut after: Option<String> = None;
+    let mut expected: Option<u64> = None;
+    for _ in 0..MAX_PAGES {
+        let variables = json!({ "runtimeID": runtime_id, "first": PAGE, "after": after });
+        let answer = director
+            .execute(kyma::APPLICATIONS_FOR_RUNTIME, variables)
+            .await
+            .map_err(SyncError::Fetch)?;
+        if answer.status == 401 || answer.status == 403 {
+            return Err(SyncError::Refused(answer.body.to_string()));
+        }
+        if answer.status != 200 || answer.body.get("errors").is_some() {
+            return Err(SyncError::Fetch(format!(
+                "HTTP {}: {}",
+                answer.status, answer.body
+            )));
+        }
+        let page = &answer.body["data"]["applicationsForRuntime"];
+        let Some(data) = page["data"].as_array() else {
+            return Err(SyncError::Fetch(format!(
+                "the answer holds no page: {}",
+                answer.body
+            )));
+        };
+        let total = page["totalCount"]
+            .as_u64()
+            .ok_or_else(|| SyncError::Fetch("the answer holds no totalCount".to_owned()))?;
+        // Every page must agree on the total: a change between pages restarts nothing here,
+        // it fails this sync, and the next one reads a consistent list.
+        if *expected.get_or_insert(total) != total {
+            return Err(SyncError::Fetch(
+                "the assignment changed while it was read".to_owned(),
+            ));
+        }
+        applications.extend(data.iter().cloned());
+        if page["pageInfo"]["hasNextPage"].as_bool() != Some(true) {
+            if applications.len() as u64 != total {
+                return Err(SyncError::Fetch(format!(
+                    "the answer is incomplete: {} of {total} applications",
+                    applications.len()
+                )));
+            }
+            return Ok(applications);
+        }
+        after = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+    Err(SyncError::Fetch(format!("more than {MAX_PAGES} pages")))
+}
+
+/// What one apply did.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Ids of the applications applied.
+    pub applied: BTreeSet<String>,
+    /// Applications that failed, with why.
+    pub failed: Vec<(String, String)>,
+}
+
+/// Applies each assigned application (server-side apply, the agent's field manager), then its
+/// ConfigMaps and Secrets (in [`kyma::NAMESPACE`]), owned by it.
+pub async fn apply(client: &Client, tenant: &str, assigned: &[Value]) -> Applied {
+    let namespace = kyma::NAMESPACE;
+    let mut outcome = Applied::default();
+    if let Err(error) = ensure_namespace(client, namespace).await {
+        outcome.failed.push(("*".to_owned(), error));
+        return outcome;
+    }
+    for application in assigned {
+        let id = application["id"].as_str().unwrap_or("?").to_owned();
+        match apply_one(client, namespace, tenant, application).await {
+            Ok(()) => {
+                outcome.applied.insert(id);
+            }
+            Err(error) => outcome.failed.push((id, error)),
+        }
+    }
+    outcome
+}
+
+async fn apply_one(
+    client: &Client,
+    namespace: &str,
+    tenant: &str,
+    app: &Value,
+) -> Result<(), String> {
+    let mut desired: Desired = kyma::desired(app, tenant)?;
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    let applications: Api<kyma::Application> = Api::all(client.clone());
+    let name = desired.application.name_any();
+    let applied = applications
+        .patch(&name, &params, &Patch::Apply(&desired.application))
+        .await
+        .map_err(|e| format!("applying Application {name} failed: {e}"))?;
+    kyma::owned_by(&mut desired, applied.uid().as_deref().unwrap_or_default());
+    let maps: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
+    for map in &desired.config_maps {
+        let name = map.name_any();
+        maps.patch(&name, &params, &Patch::Apply(map))
+            .await
+            .map_err(|e| format!("applying ConfigMap {namespace}/{name} failed: {e}"))?;
+    }
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
+    for secret in &desired.secrets {
+        let name = secret.name_any();
+        secrets
+            .patch(&name, &params, &Patch::Apply(secret))
+            .await
+            .map_err(|e| format!("applying Secret {namespace}/{name} failed: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Creates `namespace` when it does not exist.
+async fn ensure_namespace(client: &Client, namespace: &str) -> Result<(), String> {
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let object = Namespace {
+        metadata: ObjectMeta {
+            name: Some(namespace.to_owned()),
+            ..ObjectMeta::default()
+        },
+        ..Namespace::default()
+    };
+    let params = PatchParams::apply(FIELD_MANAGER);
+    namespaces
+        .patch(namespace, &params, &Patch::Apply(&object))
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("creating the namespace {namespace} failed: {e}"))
+}
+
+/// The managed applications no longer in `assigned`.
+pub async fn unassigned(
+    client: &Client,
+    assigned: &BTreeSet<String>,
+) -> Result<Vec<kyma::Application>, SyncError> {
+    let applications: Api<kyma::Application> = Api::all(client.clone());
+    let selector = format!("{MANAGED_BY_LABEL}={MANAGED_BY}");
+    let managed = applications
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map_err(|e| SyncError::Apply(format!("listing the managed Applications failed: {e}")))?;
+    Ok(managed
+        .items
+        .into_iter()
+        .filter(|a| {
+            a.labels()
+                .get(APPLICATION_ID_LABEL)
+                .is_none_or(|id| !assigned.contains(id))
+        })
+        .collect())
+}
+
+/// Whether deleting `count` of `managed` applications at once passes the guard `share` (0 to 1):
+/// one is always allowed.
+pub fn within_guard(count: usize, managed: usize, share: f64) -> bool {
+    count <= 1 || (count as f64) <= share * managed as f64
+}
+
+/// Deletes `unassigned` applications (their ConfigMaps and Secrets go with them, as owned
+/// objects), each with an Event saying why.
+pub async fn delete(
+    client: &Client,
+    recorder: &EventRecorder,
+    runtime_id: &str,
+    unassigned: &[kyma::Application],
+) -> Result<usize, SyncError> {
+    let applications: Api<kyma::Application> = Api::all(client.clone());
+    for application in unassigned {
+        let name = application.name_any();
+        applications
+            .delete(&name, &DeleteParams::background())
+            .await
+            .map_err(|e| SyncError::Apply(format!("deleting Application {name} failed: {e}")))?;
+        let reference = ObjectReference {
+            api_version: Some(kyma::Application::api_version(&()).into_owned()),
+            kind: Some(kyma::Application::kind(&()).into_owned()),
+            name: Some(name.clone()),
+            uid: application.uid(),
+            ..ObjectReference::default()
+        };
+        let id = application
+            .labels()
+            .get(APPLICATION_ID_LABEL)
+            .cloned()
+            .unwrap_or_default();
+        let note = format!(
+            "application {id} is no longer assigned to runtime {runtime_id} (a complete answer of the management plane): deleted"
+        );
+        let published = recorder
+            .publish(&reference, EventType::Normal, "Unassigned", "Delete", &note)
+            .await;
+        if let Err(error) = published {
+            tracing::warn!(%error, application = %name, "Recording the deletion's Event failed");
+        }
+    }
+    Ok(unassigned.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guard_allows_one_and_up_to_the_share() {
+        assert!(within_guard(1, 1, 0.5));
+        assert!(within_guard(5, 10, 0.5));
+        assert!(!within_guard(6, 10, 0.5));
+        assert!(!within_guard(10, 10, 0.5));
+    }
+}

@@ -1,0 +1,66 @@
+//! Flags of `compass agent`: the runtime cluster, where the agent's configuration is, and
+//! configuration keys given directly (they take precedence over the configuration's).
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::Args;
+
+use super::{ClusterArgs, parse_duration};
+
+/// Options of `compass agent`.
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// The runtime cluster the agent applies applications to.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// Namespace of the configuration (`compass-agent-configuration`, a Secret or ConfigMap with
+    /// CONNECTOR_URL, RUNTIME_ID, TENANT, TOKEN and CA_CERT) and of the agent's credentials.
+    #[arg(
+        long,
+        env = "COMPASS_AGENT_NAMESPACE",
+        default_value = "compass-system"
+    )]
+    pub namespace: String,
+
+    /// The Connector's URL (CONNECTOR_URL), instead of the configuration's.
+    #[arg(long, env = "COMPASS_AGENT_CONNECTOR_URL")]
+    pub connector_url: Option<String>,
+
+    /// This runtime's id in the management plane (RUNTIME_ID).
+    #[arg(long, env = "COMPASS_AGENT_RUNTIME_ID")]
+    pub runtime_id: Option<String>,
+
+    /// The external id of the runtime's tenant (TENANT).
+    #[arg(long, env = "COMPASS_AGENT_TENANT")]
+    pub tenant: Option<String>,
+
+    /// The one-time token of `requestOneTimeTokenForRuntime` (TOKEN).
+    #[arg(long, env = "COMPASS_AGENT_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// PEM certificates the management plane's serving certificate is checked against (CA_CERT);
+    /// under `compass up`, its `ca.crt`.
+    #[arg(long, env = "COMPASS_AGENT_CA_CERT_FILE")]
+    pub ca_cert_file: Option<PathBuf>,
+
+    /// Time between synchronisations.
+    #[arg(long, env = "COMPASS_AGENT_SYNC_INTERVAL", default_value = "5s", value_parser = parse_duration)]
+    pub sync_interval: Duration,
+
+    /// Largest share (0 to 1) of the managed applications one synchronisation deletes without a
+    /// second complete answer of the management plane confirming it.
+    #[arg(long, env = "COMPASS_AGENT_DELETE_GUARD", default_value = "0.5", value_parser = parse_share)]
+    pub delete_guard: f64,
+}
+
+fn parse_share(text: &str) -> Result<f64, String> {
+    let share: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if (0.0..=1.0).contains(&share) {
+        Ok(share)
+    } else {
+        Err(format!("{text:?} is not between 0 and 1"))
+    }
+}

@@ -1,0 +1,184 @@
+//! The Runtime Agent end to end, with two control planes: the management plane's (operator and
+//! API) and a bare one for the runtime. The agent pairs through a runtime token from its
+//! configuration Secret, applies the applications of the runtime's scenarios as Kyma
+//! Applications, deletes one only when the management plane positively no longer assigns it,
+//! and keeps everything when it can no longer reach the management plane with its certificate.
+
+use std::time::Duration;
+
+use compass_agent::{
+    APPLICATION_ID_LABEL,
+    connection::{CONNECTION_NAME, CompassConnection},
+    kyma,
+    run::{AgentOptions, run},
+};
+use compass_tests::{TestServer, eventually};
+use k8s_openapi::api::core::v1::{Namespace, Secret};
+use kube::{
+    Api, Client, ResourceExt,
+    api::{ListParams, ObjectMeta, PostParams},
+};
+use serde_json::{Value, json};
+
+/// The agent's configuration Secret in the runtime, as an operator of the runtime writes it.
+async fn configure(runtime: &Client, data: &[(&str, &str)]) {
+    let namespaces: Api<Namespace> = Api::all(runtime.clone());
+    let namespace = Namespace {
+        metadata: ObjectMeta {
+            name: Some("compass-system".into()),
+            ..ObjectMeta::default()
+        },
+        ..Namespace::default()
+    };
+    let _ = namespaces.create(&PostParams::default(), &namespace).await;
+    let secret = Secret {
+        metadata: ObjectMeta {
+            name: Some("compass-agent-configuration".into()),
+            namespace: Some("compass-system".into()),
+            ..ObjectMeta::default()
+        },
+        string_data: Some(
+            data.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        ),
+        ..Secret::default()
+    };
+    let secrets: Api<Secret> = Api::namespaced(runtime.clone(), "compass-system");
+    secrets
+        .create(&PostParams::default(), &secret)
+        .await
+        .unwrap();
+}
+
+/// The ids of the applications the runtime holds.
+async fn applied(runtime: &Client) -> Vec<String> {
+    let applications: Api<kyma::Application> = Api::all(runtime.clone());
+    let mut ids: Vec<String> = applications
+        .list(&ListParams::default())
+        .await
+        .map(|list| list.items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|a| a.labels().get(APPLICATION_ID_LABEL).cloned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// `CompassConnection`'s status as JSON.
+async fn connection_status(runtime: &Client) -> Value {
+    let connections: Api<CompassConnection> = Api::all(runtime.clone());
+    match connections.get_opt(CONNECTION_NAME).await {
+        Ok(Some(connection)) => serde_json::to_value(connection).unwrap()["status"].clone(),
+        _ => Value::Null,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_positive_answer() {
+    let management = TestServer::start().await;
+    let director = management.start_director(Vec::new()).await;
+    let api = &director.api;
+    let shop = api.register_application("shop").await;
+    let crm = api.register_application("crm").await;
+    let runtime_id = api.register_runtime("edge").await;
+    let invitation = api.runtime_token(&runtime_id).await;
+
+    let runtime_server = TestServer::start().await;
+    let runtime = runtime_server.client().await;
+    let tenant = compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID;
+    configure(
+        &runtime,
+        &[
+            ("CONNECTOR_URL", invitation.connector_url.as_str()),
+            ("RUNTIME_ID", runtime_id.as_str()),
+            ("TENANT", tenant),
+            ("TOKEN", invitation.token.as_str()),
+            ("CA_CERT", management.control_plane.ca_pem.as_str()),
+        ],
+    )
+    .await;
+    let options = AgentOptions {
+        namespace: "compass-system".into(),
+        overrides: Default::default(),
+        sync_interval: Duration::from_millis(500),
+        delete_guard: 0.5,
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let agent = tokio::spawn(run(runtime.clone(), options, async {
+        let _ = stopped.await;
+    }));
+
+    // Both applications share the DEFAULT scenario with the runtime: both appear.
+    let mut expected = vec![shop.clone(), crm.clone()];
+    expected.sort();
+    eventually("both applications are applied", || async {
+        (applied(&runtime).await == expected).then_some(())
+    })
+    .await;
+    let status = connection_status(&runtime).await;
+    assert_eq!(status["connectionState"], "Synchronized", "{status}");
+    assert!(
+        status["connectionStatus"]["certificateStatus"]["notAfter"].is_string(),
+        "{status}"
+    );
+
+    // The CRM leaves the runtime's scenarios: it goes, the shop stays, and an Event says why.
+    let schema = json!({
+        "type": "array", "minItems": 1, "uniqueItems": true,
+        "items": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9]([-_A-Za-z0-9\\s]*[A-Za-z0-9])$",
+            "maxLength": 128,
+            "enum": ["DEFAULT", "OTHER"],
+        },
+    });
+    api.default_tenant()
+        .data(
+            "mutation ($in: LabelDefinitionInput!) { updateLabelDefinition(in: $in) { key } }",
+            json!({ "in": { "key": "scenarios", "schema": schema.to_string() } }),
+        )
+        .await;
+    api.default_tenant()
+        .data(
+            "mutation ($id: ID!) { setApplicationLabel(applicationID: $id, key: \"scenarios\", value: [\"OTHER\"]) { key } }",
+            json!({ "id": crm }),
+        )
+        .await;
+    eventually("the unassigned application is deleted", || async {
+        (applied(&runtime).await == vec![shop.clone()]).then_some(())
+    })
+    .await;
+    let events = runtime_server.kubectl_ok(&["get", "events", "-A", "-o", "json"]);
+    assert!(
+        events.contains("Unassigned") && events.contains(&crm),
+        "{events}"
+    );
+
+    // The management plane refuses the agent (its identity deleted): nothing is deleted, and
+    // the connection says so.
+    let auths = management.kubectl_ok(&[
+        "delete",
+        "systemauths",
+        "--all",
+        "-n",
+        compass_crds::well_known::DEFAULT_TENANT_NAMESPACE,
+    ]);
+    assert!(auths.contains("deleted"), "{auths}");
+    eventually("the agent reports the refusal", || async {
+        let status = connection_status(&runtime).await;
+        (status["connectionState"] == "ConnectionFailed").then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        applied(&runtime).await,
+        vec![shop.clone()],
+        "nothing deleted on a refusal"
+    );
+
+    let _ = stop.send(());
+    agent.await.unwrap().unwrap();
+    director.stop().await;
+}
