@@ -6,7 +6,10 @@ use compass_crds::{
     Application, ApplicationTemplate, IntegrationSystem, LabelDefinition, Runtime, Scenario,
     SystemAuth, Tenant,
 };
-use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use k8s_openapi::api::{
+    coordination::v1::Lease,
+    core::v1::{ConfigMap, Secret},
+};
 
 pub use compass_cache::{
     Cached, Shared,
@@ -41,6 +44,8 @@ pub struct Caches {
     pub secrets: Shared<Secret>,
     /// ConfigMaps holding spec content.
     pub config_maps: Shared<ConfigMap>,
+    /// The Runtime Agents' heartbeat Leases, which the Director renews for them.
+    pub heartbeat_leases: Shared<Lease>,
 }
 
 impl Caches {
@@ -58,6 +63,7 @@ impl Caches {
             system_auths: watches.system_auths(),
             secrets: watches.credential_secrets(),
             config_maps: watches.spec_config_maps(),
+            heartbeat_leases: watches.heartbeat_leases(),
         }
     }
 
@@ -79,5 +85,6 @@ impl Caches {
             && self.system_auths.ready().await
             && self.secrets.ready().await
             && self.config_maps.ready().await
+            && self.heartbeat_leases.ready().await
     }
 }

@@ -119,6 +119,24 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
     .await;
     let status = connection_status(&runtime).await;
     assert_eq!(status["connectionState"], "Synchronized", "{status}");
+    // The agent's reads renew its heartbeat: the management plane shows the runtime Available.
+    let runtimes: Api<compass_crds::Runtime> = Api::namespaced(
+        management.client().await,
+        compass_crds::well_known::DEFAULT_TENANT_NAMESPACE,
+    );
+    eventually("the runtime is Available", || async {
+        let listed = runtimes.list(&ListParams::default()).await.ok()?;
+        let edge = listed
+            .items
+            .into_iter()
+            .find(|r| r.uid().as_deref() == Some(runtime_id.as_str()))?;
+        let conditions = edge.status?.conditions;
+        conditions
+            .iter()
+            .any(|c| c.type_ == "Available" && c.status == "True")
+            .then_some(())
+    })
+    .await;
     assert!(
         status["connectionStatus"]["certificateStatus"]["notAfter"].is_string(),
         "{status}"

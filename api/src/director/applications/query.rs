@@ -68,6 +68,7 @@ impl ApplicationQuery {
         let scope = tenant(ctx)?;
         let caches = caches(ctx);
         let runtime = runtime_in(caches, &scope.namespace, &runtime_id)?;
+        crate::director::runtimes::heartbeat::beat(ctx, &scope.namespace, &runtime).await;
         let seen = applications_sharing(caches, &scope.namespace, &runtime)
             .into_iter()
             .map(|(uid, application)| (uid, Application(application)));

@@ -2,6 +2,7 @@
 //! the tenant namespace. Unregistering one also clears what applications hold for it, through
 //! the shared `runtime_references`.
 
+pub mod heartbeat;
 mod inputs;
 mod mutation;
 mod query;
