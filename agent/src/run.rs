@@ -46,6 +46,9 @@ pub async fn run(
     for crd in installed {
         tracing::info!(%crd, "Installed a CustomResourceDefinition");
     }
+    // The credentials are written there right after pairing spends the token: on a bare runtime
+    // the namespace must exist first, or the token would be spent for nothing.
+    sync::ensure_namespace(&client, &options.namespace).await?;
     let recorder = EventRecorder::new(client.clone(), "compass-runtime-agent");
     tokio::pin!(shutdown);
     loop {

@@ -155,7 +155,7 @@ async fn apply_one(
 }
 
 /// Creates `namespace` when it does not exist.
-async fn ensure_namespace(client: &Client, namespace: &str) -> Result<(), String> {
+pub async fn ensure_namespace(client: &Client, namespace: &str) -> Result<(), String> {
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let object = Namespace {
         metadata: ObjectMeta {

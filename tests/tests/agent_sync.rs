@@ -106,7 +106,7 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
         delete_guard: 0.5,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let agent = tokio::spawn(run(runtime.clone(), options, async {
+    let agent = tokio::spawn(run(runtime.clone(), options.clone(), async {
         let _ = stopped.await;
     }));
 
@@ -172,6 +172,28 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
     assert!(
         events.contains("Unassigned") && events.contains(&crm),
         "{events}"
+    );
+
+    // A restarted agent picks up its stored identity: no pairing (the token is spent), nothing
+    // deleted, synchronised again.
+    let _ = stop.send(());
+    agent.await.unwrap().unwrap();
+    let before = connection_status(&runtime).await["synchronizationStatus"]["lastAttempt"].clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let agent = tokio::spawn(run(runtime.clone(), options.clone(), async {
+        let _ = stopped.await;
+    }));
+    eventually("the restarted agent synchronises", || async {
+        let status = connection_status(&runtime).await;
+        (status["connectionState"] == "Synchronized"
+            && status["synchronizationStatus"]["lastAttempt"] != before)
+            .then_some(())
+    })
+    .await;
+    assert_eq!(
+        applied(&runtime).await,
+        vec![shop.clone()],
+        "nothing deleted on a restart"
     );
 
     // The management plane refuses the agent (its identity deleted): nothing is deleted, and
