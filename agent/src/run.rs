@@ -281,6 +281,7 @@ async fn synchronise(
 /// logged, never fatal.
 async fn report(connections: &Api<CompassConnection>, state: &str, mut status: Value) {
     status["connectionState"] = json!(state);
+    status["conditions"] = json!([ready_condition(connections, state, &status).await]);
     let patch = json!({ "status": status });
     if let Err(error) = connections
         .patch_status(
@@ -292,4 +293,38 @@ async fn report(connections: &Api<CompassConnection>, state: &str, mut status: V
     {
         tracing::warn!(%error, "Reporting in CompassConnection failed");
     }
+}
+
+/// The `Ready` condition of `state`: true while connected and synchronised. Its transition time
+/// moves only when its status does.
+async fn ready_condition(
+    connections: &Api<CompassConnection>,
+    state: &str,
+    status: &Value,
+) -> Value {
+    let ready = matches!(state, "Connected" | "Synchronized");
+    let value = if ready { "True" } else { "False" };
+    let current = connections.get_opt(CONNECTION_NAME).await.ok().flatten();
+    let generation = current.as_ref().and_then(|c| c.metadata.generation);
+    let previous = current
+        .and_then(|c| c.status)
+        .and_then(|s| s.conditions.into_iter().find(|c| c.type_ == "Ready"));
+    let since = match previous {
+        Some(previous) if previous.status == value => json!(previous.last_transition_time),
+        _ => json!(Timestamp::now()),
+    };
+    let error = [
+        &status["connectionStatus"]["error"],
+        &status["synchronizationStatus"]["error"],
+    ]
+    .into_iter()
+    .find_map(|e| e.as_str().map(str::to_owned));
+    let message = error.unwrap_or_else(|| match ready {
+        true => "connected to the management plane and synchronised".to_owned(),
+        false => format!("the agent is {state}"),
+    });
+    json!({
+        "type": "Ready", "status": value, "reason": state, "message": message,
+        "lastTransitionTime": since, "observedGeneration": generation,
+    })
 }

@@ -119,6 +119,8 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
     .await;
     let status = connection_status(&runtime).await;
     assert_eq!(status["connectionState"], "Synchronized", "{status}");
+    assert_eq!(status["conditions"][0]["type"], "Ready", "{status}");
+    assert_eq!(status["conditions"][0]["status"], "True", "{status}");
     // The agent's reads renew its heartbeat: the management plane shows the runtime Available.
     let runtimes: Api<compass_crds::Runtime> = Api::namespaced(
         management.client().await,
@@ -208,7 +210,9 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
     assert!(auths.contains("deleted"), "{auths}");
     eventually("the agent reports the refusal", || async {
         let status = connection_status(&runtime).await;
-        (status["connectionState"] == "ConnectionFailed").then_some(())
+        (status["connectionState"] == "ConnectionFailed"
+            && status["conditions"][0]["status"] == "False")
+            .then_some(())
     })
     .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
