@@ -7,6 +7,7 @@ pub mod connection;
 pub mod credentials;
 pub mod install;
 pub mod kyma;
+pub mod labels;
 pub mod run;
 pub mod sync;
 

@@ -18,7 +18,7 @@ use crate::{
     config::AgentConfig,
     connection::{CONNECTION_NAME, CompassConnection},
     credentials::Credentials,
-    install,
+    install, labels,
     sync::{self, SyncError},
 };
 
@@ -34,6 +34,10 @@ pub struct AgentOptions {
     /// Largest share of the managed applications one synchronisation deletes without a second
     /// answer confirming it.
     pub delete_guard: f64,
+    /// The runtime's event service URL, reported as its `runtime_eventServiceUrl` label.
+    pub event_service_url: Option<String>,
+    /// The runtime's console URL, reported as its `runtime_consoleUrl` label.
+    pub console_url: Option<String>,
 }
 
 /// Runs until `shutdown` completes.
@@ -261,6 +265,11 @@ async fn synchronise(
     sync::delete(client, recorder, &config.runtime_id, &unassigned)
         .await
         .map_err(|e| e.to_string())?;
+    if let Err(error) = report_labels(options, &director, &config.runtime_id).await {
+        let status = json!({ "synchronizationStatus": { "lastAttempt": now, "error": error } });
+        report(connections, "MetadataUpdateFailed", status).await;
+        return Err(error);
+    }
     let (state, error) = match applied.failed.as_slice() {
         [] => ("Synchronized", Value::Null),
         failed => ("ResourceApplicationFailed", json!(format!("{failed:?}"))),
@@ -275,6 +284,27 @@ async fn synchronise(
     });
     report(connections, state, status).await;
     Ok(())
+}
+
+/// Sets the runtime's URL labels the options name, when it does not carry them yet.
+async fn report_labels(
+    options: &AgentOptions,
+    director: &compass_api::client::DirectorClient,
+    runtime_id: &str,
+) -> Result<(), String> {
+    let wanted: Vec<(&str, &str)> = [
+        (
+            labels::EVENT_SERVICE_URL_LABEL,
+            options.event_service_url.as_deref(),
+        ),
+        (labels::CONSOLE_URL_LABEL, options.console_url.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| Some((key, value?)))
+    .collect();
+    labels::report(director, runtime_id, &wanted)
+        .await
+        .map(|_| ())
 }
 
 /// Merges `status` (with `connectionState`) into `CompassConnection`'s status; failures are

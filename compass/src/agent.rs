@@ -6,6 +6,11 @@ use compass_agent::run::{AgentOptions, run};
 
 use crate::cli::AgentArgs;
 
+/// A URL as a label value: as given, without the slash a bare host gains when parsed.
+fn label_value(url: url::Url) -> String {
+    url.as_str().trim_end_matches('/').to_owned()
+}
+
 /// Runs the agent.
 pub async fn run_agent(args: AgentArgs) -> ExitCode {
     let mut overrides = BTreeMap::new();
@@ -43,6 +48,8 @@ pub async fn run_agent(args: AgentArgs) -> ExitCode {
         overrides,
         sync_interval: args.sync_interval,
         delete_guard: args.delete_guard,
+        event_service_url: args.event_service_url.map(label_value),
+        console_url: args.console_url.map(label_value),
     };
     println!("compass: agent running");
     match run(client, options, compass_operator::shutdown::signal()).await {

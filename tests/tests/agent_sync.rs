@@ -104,6 +104,8 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
         overrides: Default::default(),
         sync_interval: Duration::from_millis(500),
         delete_guard: 0.5,
+        event_service_url: Some("https://gateway.edge.example.com".into()),
+        console_url: None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let agent = tokio::spawn(run(runtime.clone(), options.clone(), async {
@@ -142,6 +144,18 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
     assert!(
         status["connectionStatus"]["certificateStatus"]["notAfter"].is_string(),
         "{status}"
+    );
+    // It reported the runtime's event service URL as the label the original agent set.
+    let labels = api
+        .default_tenant()
+        .data(
+            "query ($id: ID!) { runtime(id: $id) { labels } }",
+            json!({ "id": runtime_id }),
+        )
+        .await;
+    assert_eq!(
+        labels["runtime"]["labels"]["runtime_eventServiceUrl"], "https://gateway.edge.example.com",
+        "{labels}"
     );
 
     // The CRM leaves the runtime's scenarios: it goes, the shop stays, and an Event says why.

@@ -44,6 +44,14 @@ pub struct AgentArgs {
     #[arg(long, env = "COMPASS_AGENT_CA_CERT_FILE")]
     pub ca_cert_file: Option<PathBuf>,
 
+    /// The runtime's event service URL, reported on the runtime as `runtime_eventServiceUrl`.
+    #[arg(long, env = "COMPASS_AGENT_EVENT_SERVICE_URL")]
+    pub event_service_url: Option<url::Url>,
+
+    /// The runtime's console URL, reported on the runtime as `runtime_consoleUrl`.
+    #[arg(long, env = "COMPASS_AGENT_CONSOLE_URL")]
+    pub console_url: Option<url::Url>,
+
     /// Time between synchronisations.
     #[arg(long, env = "COMPASS_AGENT_SYNC_INTERVAL", default_value = "5s", value_parser = parse_duration)]
     pub sync_interval: Duration,
