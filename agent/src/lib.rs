@@ -2,6 +2,7 @@
 //! one-time token, applies the applications assigned to its runtime as Kyma Applications and
 //! reports in `CompassConnection`.
 
+pub mod channel;
 pub mod config;
 pub mod connection;
 pub mod credentials;

@@ -4,7 +4,7 @@
 //! synchronises, and reports each step in `CompassConnection`'s status. What it applied stays
 //! applied whatever fails.
 
-use std::{collections::BTreeMap, time::Duration};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use compass_operator::controllers::events::EventRecorder;
 use jiff::Timestamp;
@@ -13,8 +13,10 @@ use kube::{
     api::{Patch, PatchParams, PostParams},
 };
 use serde_json::{Value, json};
+use tokio::sync::Notify;
 
 use crate::{
+    channel,
     config::AgentConfig,
     connection::{CONNECTION_NAME, CompassConnection},
     credentials::Credentials,
@@ -54,24 +56,59 @@ pub async fn run(
     // the namespace must exist first, or the token would be spent for nothing.
     sync::ensure_namespace(&client, &options.namespace).await?;
     let recorder = EventRecorder::new(client.clone(), "compass-runtime-agent");
+    let changed = Arc::new(Notify::new());
+    let mut channel: Option<(String, tokio::task::JoinHandle<()>)> = None;
     tokio::pin!(shutdown);
     loop {
-        if let Err(error) = cycle(&client, &options, &recorder).await {
-            tracing::warn!(%error, "Synchronisation failed; what was applied stays");
+        match cycle(&client, &options, &recorder).await {
+            Ok((config, credentials, synced)) => {
+                if let Err(error) = synced {
+                    tracing::warn!(%error, "Synchronisation failed; what was applied stays");
+                }
+                // One push channel, with the current certificate: a renewal opens a new one.
+                if channel
+                    .as_ref()
+                    .is_none_or(|(chain, _)| *chain != credentials.chain_pem)
+                {
+                    if let Some((_, task)) = channel.take() {
+                        task.abort();
+                    }
+                    if let Ok(director) = credentials.director(&config) {
+                        let watching = channel::watch(
+                            director,
+                            config.runtime_id.clone(),
+                            config.tenant.clone(),
+                            changed.clone(),
+                        );
+                        channel = Some((credentials.chain_pem.clone(), tokio::spawn(watching)));
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "The agent is not connected; what was applied stays")
+            }
         }
         tokio::select! {
-            () = &mut shutdown => return Ok(()),
+            () = &mut shutdown => break,
             () = tokio::time::sleep(options.sync_interval) => {}
+            () = changed.notified() => {}
         }
     }
+    if let Some((_, task)) = channel {
+        task.abort();
+    }
+    Ok(())
 }
+
+/// What a cycle found: the configuration, the credentials, and how the synchronisation went.
+type Cycle = (AgentConfig, Credentials, Result<(), String>);
 
 /// One cycle: credentials, then synchronisation.
 async fn cycle(
     client: &Client,
     options: &AgentOptions,
     recorder: &EventRecorder,
-) -> Result<(), String> {
+) -> Result<Cycle, String> {
     let connections: Api<CompassConnection> = Api::all(client.clone());
     let config = match AgentConfig::read(client, &options.namespace, &options.overrides).await {
         Ok(config) => config,
@@ -91,7 +128,7 @@ async fn cycle(
         .map_err(|e| e.to_string())?;
     let credentials =
         credentials(client, options, &config, &connections, connection.as_ref()).await?;
-    synchronise(
+    let synced = synchronise(
         client,
         options,
         recorder,
@@ -99,7 +136,8 @@ async fn cycle(
         &credentials,
         &connections,
     )
-    .await
+    .await;
+    Ok((config, credentials, synced))
 }
 
 /// The agent's credentials: the stored ones, renewed when due; new ones by pairing when there

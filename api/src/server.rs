@@ -27,14 +27,17 @@ use crate::{
     },
     director::{DirectorSchema, Limits, answer_limit::AnswerBudget, build_schema},
     errors::Code,
-    gateway::{Gateway, StaticUser},
+    gateway::{Caller, Gateway, StaticUser},
     metrics::ApiMetrics,
     rate_limit::{RateLimitConfig, RateLimits},
     scopes::ScopesConfig,
     state::Caches,
 };
 
+mod assignment;
 mod request;
+
+pub use assignment::ASSIGNMENT_PATH;
 
 use request::{error_response, graphql_request};
 
@@ -212,6 +215,7 @@ impl Api {
 pub fn router(api: Arc<Api>) -> Router {
     Router::new()
         .route(DIRECTOR_PATH, get(playground).post(director))
+        .route(ASSIGNMENT_PATH, get(assignment::assignment))
         .route(CONNECTOR_PATH, post(connector))
         .route(
             crate::playground::ASSETS_PATH,
@@ -235,39 +239,10 @@ async fn director(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let caller = match api
-        .gateway
-        .authenticate(&headers, certificate_of(&peer))
-        .await
-    {
+    let caller = match admit(&api, &request_id, peer.as_ref(), &headers).await {
         Ok(caller) => caller,
-        Err(refusal) => {
-            api.metrics.authentication_failure(refusal.reason);
-            let refused = AuditEntry::refused(&request_id, DIRECTOR, None, Code::Unauthenticated);
-            api.audit.record(&refused.reason(refusal.reason));
-            return error_response(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
-                &refusal.message,
-            );
-        }
+        Err(refused) => return refused,
     };
-    if let Err(limited) = api.rate_limits.admit(caller.kind, &caller.id) {
-        return limited.into_response();
-    }
-    // As the original's tenant mapping did, a caller naming a tenant it may not use is refused
-    // whatever the operation.
-    if !caller.may_use_named_tenant() {
-        let refused =
-            AuditEntry::refused(&request_id, DIRECTOR, Some(&caller), Code::TenantMismatch);
-        api.audit.record(&refused);
-        let message = format!(
-            "tenant mismatch: {} may not act in tenant {}",
-            caller.id,
-            caller.tenant.as_deref().unwrap_or_default()
-        );
-        return error_response(StatusCode::FORBIDDEN, "TENANT_MISMATCH", &message);
-    }
     // The body is read only for an authenticated caller, and never beyond the bound.
     let mut request = match graphql_request(&api, body).await {
         Ok(request) => request,
@@ -288,6 +263,48 @@ async fn director(
         &answers,
     );
     GraphQLResponse::from(answers).into_response()
+}
+
+/// The caller of a request to the Director's doors, authenticated, within its rate limit and
+/// acting in a tenant it may use; or the answer refusing it (audited, counted).
+pub(crate) async fn admit(
+    api: &Api,
+    request_id: &RequestId,
+    peer: Option<&Extension<PeerCertificate>>,
+    headers: &HeaderMap,
+) -> Result<Caller, Response> {
+    let certificate = peer.map(|Extension(peer)| peer.0.as_ref().as_ref());
+    let caller = match api.gateway.authenticate(headers, certificate).await {
+        Ok(caller) => caller,
+        Err(refusal) => {
+            api.metrics.authentication_failure(refusal.reason);
+            let refused = AuditEntry::refused(request_id, DIRECTOR, None, Code::Unauthenticated);
+            api.audit.record(&refused.reason(refusal.reason));
+            let status = StatusCode::UNAUTHORIZED;
+            return Err(error_response(status, "UNAUTHENTICATED", &refusal.message));
+        }
+    };
+    api.rate_limits
+        .admit(caller.kind, &caller.id)
+        .map_err(IntoResponse::into_response)?;
+    // As the original's tenant mapping did, a caller naming a tenant it may not use is refused
+    // whatever the operation.
+    if !caller.may_use_named_tenant() {
+        let refused =
+            AuditEntry::refused(request_id, DIRECTOR, Some(&caller), Code::TenantMismatch);
+        api.audit.record(&refused);
+        let message = format!(
+            "tenant mismatch: {} may not act in tenant {}",
+            caller.id,
+            caller.tenant.as_deref().unwrap_or_default()
+        );
+        return Err(error_response(
+            StatusCode::FORBIDDEN,
+            "TENANT_MISMATCH",
+            &message,
+        ));
+    }
+    Ok(caller)
 }
 
 /// The Connector: a one-time token or a client certificate the Connector issued opens it.

@@ -182,14 +182,20 @@ impl<K: Cached> Shared<K> {
 
     /// Waits until `done` holds of the store, or [`READ_YOUR_WRITES`] passes.
     pub async fn wait_until(&self, done: impl Fn(&Self) -> bool) {
-        let deadline = tokio::time::Instant::now() + READ_YOUR_WRITES;
+        self.wait_within(READ_YOUR_WRITES, done).await;
+    }
+
+    /// Waits until `done` holds of the store (`true`), or `limit` passes (`false`). `done` is
+    /// asked again after every change of the store.
+    pub async fn wait_within(&self, limit: Duration, done: impl Fn(&Self) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
         loop {
             let notified = self.changed.notified();
             if done(self) {
-                return;
+                return true;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return;
+                return done(self);
             }
         }
     }

@@ -119,8 +119,12 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
         (applied(&runtime).await == expected).then_some(())
     })
     .await;
-    let status = connection_status(&runtime).await;
-    assert_eq!(status["connectionState"], "Synchronized", "{status}");
+    // The state follows the applications it reports on.
+    let status = eventually("the connection reports the synchronisation", || async {
+        let status = connection_status(&runtime).await;
+        (status["connectionState"] == "Synchronized").then_some(status)
+    })
+    .await;
     assert_eq!(status["conditions"][0]["type"], "Ready", "{status}");
     assert_eq!(status["conditions"][0]["status"], "True", "{status}");
     // The agent's reads renew its heartbeat: the management plane shows the runtime Available.
@@ -236,6 +240,58 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
         "nothing deleted on a refusal"
     );
 
+    let _ = stop.send(());
+    agent.await.unwrap().unwrap();
+    director.stop().await;
+}
+
+/// With a full resynchronisation only every ten minutes, a newly assigned application still
+/// arrives within the test's deadline (20 s): the push channel woke the agent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assignment_change_arrives_over_the_push_channel() {
+    let management = TestServer::start().await;
+    let director = management.start_director(Vec::new()).await;
+    let api = &director.api;
+    let first = api.register_application("first").await;
+    let runtime_id = api.register_runtime("edge").await;
+    let invitation = api.runtime_token(&runtime_id).await;
+    let runtime_server = TestServer::start().await;
+    let runtime = runtime_server.client().await;
+    let tenant = compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID;
+    let overrides = [
+        ("CONNECTOR_URL", invitation.connector_url.as_str()),
+        ("RUNTIME_ID", runtime_id.as_str()),
+        ("TENANT", tenant),
+        ("TOKEN", invitation.token.as_str()),
+        ("CA_CERT", management.control_plane.ca_pem.as_str()),
+    ];
+    let options = AgentOptions {
+        namespace: "compass-system".into(),
+        overrides: overrides
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        sync_interval: Duration::from_secs(600),
+        delete_guard: 0.5,
+        event_service_url: None,
+        console_url: None,
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let agent = tokio::spawn(run(runtime.clone(), options, async {
+        let _ = stopped.await;
+    }));
+    eventually("the first application is applied", || async {
+        (applied(&runtime).await == vec![first.clone()]).then_some(())
+    })
+    .await;
+    let second = api.register_application("second").await;
+    let mut both = vec![first.clone(), second.clone()];
+    both.sort();
+    eventually(
+        "the second application arrives without a resync",
+        || async { (applied(&runtime).await == both).then_some(()) },
+    )
+    .await;
     let _ = stop.send(());
     agent.await.unwrap().unwrap();
     director.stop().await;

@@ -38,6 +38,9 @@ mod validate;
 
 // Extensions of the schema.
 pub mod answer_limit;
+
+// Beside the schema: what the agents' push channel watches.
+pub mod assignment;
 mod variable_usage;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};

@@ -209,6 +209,11 @@ impl Gateway {
         Err(unknown())
     }
 
+    /// The scopes each operation requires.
+    pub fn scopes(&self) -> &ScopesConfig {
+        &self.scopes
+    }
+
     /// The stores identities are checked against.
     pub fn caches(&self) -> &Caches {
         &self.caches

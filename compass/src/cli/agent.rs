@@ -52,8 +52,8 @@ pub struct AgentArgs {
     #[arg(long, env = "COMPASS_AGENT_CONSOLE_URL")]
     pub console_url: Option<url::Url>,
 
-    /// Time between synchronisations.
-    #[arg(long, env = "COMPASS_AGENT_SYNC_INTERVAL", default_value = "5s", value_parser = parse_duration)]
+    /// Time between full synchronisations; changes arrive sooner, over the push channel.
+    #[arg(long, env = "COMPASS_AGENT_SYNC_INTERVAL", default_value = "30s", value_parser = parse_duration)]
     pub sync_interval: Duration,
 
     /// Largest share (0 to 1) of the managed applications one synchronisation deletes without a
