@@ -3,23 +3,64 @@
 //! change wakes the synchronisation at once; when the channel fails it waits a little and polls
 //! again, and the periodic full resynchronisation covers what it missed meanwhile.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use compass_api::client::DirectorClient;
 use tokio::sync::Notify;
+
+use crate::metrics::AgentMetrics;
 
 /// How long the Gateway holds one poll.
 const HOLD_SECONDS: u64 = 30;
 /// Pause after a failed poll.
 const RETRY: Duration = Duration::from_secs(5);
 
-/// Polls until the task is dropped, notifying `changed` for every change of the assignment of
+/// What wakes the synchronisation: a change seen on the channel, and since when it waits.
+#[derive(Debug, Default)]
+pub struct Wake {
+    notify: Notify,
+    noticed: Mutex<Option<Instant>>,
+}
+
+impl Wake {
+    /// Wakes the synchronisation, remembering when the first unapplied change was noticed.
+    pub fn notice(&self) {
+        let mut noticed = self.noticed.lock().unwrap_or_else(|e| e.into_inner());
+        noticed.get_or_insert_with(Instant::now);
+        self.notify.notify_one();
+    }
+
+    /// Wakes the synchronisation for another reason than a change of the assignment.
+    pub fn poke(&self) {
+        self.notify.notify_one();
+    }
+
+    /// Completes at the next notice.
+    pub async fn noticed(&self) {
+        self.notify.notified().await;
+    }
+
+    /// When the change a synchronisation starting now applies was noticed, if one was; the
+    /// next notice starts afresh.
+    pub fn take(&self) -> Option<Instant> {
+        self.noticed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+}
+
+/// Polls until the task is dropped, waking `wake` for every change of the assignment of
 /// `runtime_id` (and once at the start).
 pub async fn watch(
     director: DirectorClient,
     runtime_id: String,
     tenant: String,
-    changed: Arc<Notify>,
+    wake: Arc<Wake>,
+    metrics: AgentMetrics,
 ) {
     let mut after = String::new();
     loop {
@@ -35,16 +76,19 @@ pub async fn watch(
             Ok(response) if response.status() == 200 => response.into_body(),
             Ok(response) => {
                 tracing::debug!(status = %response.status(), "The push channel was refused; polling again later");
+                metrics.channel_reconnects.inc();
                 tokio::time::sleep(RETRY).await;
                 continue;
             }
             Err(error) => {
                 tracing::debug!(%error, "The push channel failed; polling again later");
+                metrics.channel_reconnects.inc();
                 tokio::time::sleep(RETRY).await;
                 continue;
             }
         };
         let Ok(answer) = serde_json::from_slice::<serde_json::Value>(&body) else {
+            metrics.channel_reconnects.inc();
             tokio::time::sleep(RETRY).await;
             continue;
         };
@@ -53,7 +97,7 @@ pub async fn watch(
                 .as_str()
                 .unwrap_or_default()
                 .to_owned();
-            changed.notify_one();
+            wake.notice();
         }
     }
 }

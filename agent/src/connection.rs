@@ -7,6 +7,8 @@ use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use compass_crds::ConnectionState;
+
 // Field names, JSON casing and states follow kyma-project/kyma
 // `components/compass-runtime-agent/pkg/apis/compass/v1alpha1/types.go`.
 
@@ -121,27 +123,6 @@ pub struct CompassConnectionStatus {
     /// The synchronization of applications with the Director.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synchronization_status: Option<SynchronizationStatus>,
-}
-
-/// The step the agent last completed or failed at.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, JsonSchema)]
-pub enum ConnectionState {
-    /// The connection was established: the agent holds a client certificate.
-    Connected,
-    /// Connecting failed: the one-time token or the certificate was refused, or the Connector
-    /// could not be reached.
-    ConnectionFailed,
-    /// The connection was established, but maintaining it (reading the configuration, renewing
-    /// the certificate) failed.
-    ConnectionMaintenanceFailed,
-    /// The connection holds, but fetching the applications from the Director failed.
-    SynchronizationFailed,
-    /// The applications were fetched, but applying them in the runtime failed.
-    ResourceApplicationFailed,
-    /// The applications were applied, but reporting the runtime's labels failed.
-    MetadataUpdateFailed,
-    /// The applications were fetched and applied, and the runtime's labels reported.
-    Synchronized,
 }
 
 /// The connection to the Connector and the client certificate.

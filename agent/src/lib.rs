@@ -6,10 +6,14 @@ pub mod channel;
 pub mod config;
 pub mod connection;
 pub mod credentials;
+pub mod cycle;
+pub mod heartbeat;
 pub mod install;
 pub mod kyma;
 pub mod labels;
+pub mod metrics;
 pub mod run;
+pub mod status;
 pub mod sync;
 
 pub use install::FIELD_MANAGER;

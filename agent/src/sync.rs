@@ -4,7 +4,7 @@
 //! complete, successful answer, and past a guard share only when a second answer confirms it.
 //! A failed, cut short or refused fetch deletes nothing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use compass_api::client::DirectorClient;
 use compass_operator::controllers::events::{EventRecorder, EventType};
@@ -14,6 +14,7 @@ use kube::{
     api::{DeleteParams, ListParams, ObjectMeta, Patch, PatchParams},
 };
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use crate::{
     APPLICATION_ID_LABEL, FIELD_MANAGER, MANAGED_BY, MANAGED_BY_LABEL,
@@ -91,18 +92,31 @@ pub async fn fetch(director: &DirectorClient, runtime_id: &str) -> Result<Vec<Va
     Err(SyncError::Fetch(format!("more than {MAX_PAGES} pages")))
 }
 
+/// Annotation of an Application the agent wrote: the digest of everything it applied for it
+/// (the Application, its ConfigMaps and Secrets), so that an unchanged application is not
+/// applied again.
+pub const APPLIED_DIGEST_ANNOTATION: &str = "compass.kyma-project.io/applied-digest";
+
 /// What one apply did.
 #[derive(Debug, Default)]
 pub struct Applied {
-    /// Ids of the applications applied.
+    /// Ids of the applications in place: applied now, or unchanged since they were.
     pub applied: BTreeSet<String>,
+    /// How many of them were written now.
+    pub written: usize,
     /// Applications that failed, with why.
     pub failed: Vec<(String, String)>,
 }
 
 /// Applies each assigned application (server-side apply, the agent's field manager), then its
-/// ConfigMaps and Secrets (in [`kyma::NAMESPACE`]), owned by it.
-pub async fn apply(client: &Client, tenant: &str, assigned: &[Value]) -> Applied {
+/// ConfigMaps and Secrets (in [`kyma::NAMESPACE`]), owned by it; skips those whose digest in
+/// `in_place` (application id to [`APPLIED_DIGEST_ANNOTATION`]) says they are applied as they are.
+pub async fn apply(
+    client: &Client,
+    tenant: &str,
+    assigned: &[Value],
+    in_place: &BTreeMap<String, String>,
+) -> Applied {
     let namespace = kyma::NAMESPACE;
     let mut outcome = Applied::default();
     if let Err(error) = ensure_namespace(client, namespace).await {
@@ -111,8 +125,10 @@ pub async fn apply(client: &Client, tenant: &str, assigned: &[Value]) -> Applied
     }
     for application in assigned {
         let id = application["id"].as_str().unwrap_or("?").to_owned();
-        match apply_one(client, namespace, tenant, application).await {
-            Ok(()) => {
+        let digest = in_place.get(&id).map(String::as_str);
+        match apply_one(client, namespace, tenant, application, digest).await {
+            Ok(written) => {
+                outcome.written += usize::from(written);
                 outcome.applied.insert(id);
             }
             Err(error) => outcome.failed.push((id, error)),
@@ -121,13 +137,24 @@ pub async fn apply(client: &Client, tenant: &str, assigned: &[Value]) -> Applied
     outcome
 }
 
+/// Applies one application unless `in_place` is the digest of what it would apply; returns
+/// whether it wrote.
 async fn apply_one(
     client: &Client,
     namespace: &str,
     tenant: &str,
     app: &Value,
-) -> Result<(), String> {
+    in_place: Option<&str>,
+) -> Result<bool, String> {
     let mut desired: Desired = kyma::desired(app, tenant)?;
+    let digest = digest_of(&desired);
+    if in_place == Some(digest.as_str()) {
+        return Ok(false);
+    }
+    desired
+        .application
+        .annotations_mut()
+        .insert(APPLIED_DIGEST_ANNOTATION.to_owned(), digest);
     let params = PatchParams::apply(FIELD_MANAGER).force();
     let applications: Api<kyma::Application> = Api::all(client.clone());
     let name = desired.application.name_any();
@@ -151,7 +178,21 @@ async fn apply_one(
             .await
             .map_err(|e| format!("applying Secret {namespace}/{name} failed: {e}"))?;
     }
-    Ok(())
+    Ok(true)
+}
+
+/// The digest of everything applied for one application.
+fn digest_of(desired: &Desired) -> String {
+    let mut hasher = Sha256::new();
+    let parts = [
+        serde_json::to_vec(&desired.application),
+        serde_json::to_vec(&desired.config_maps),
+        serde_json::to_vec(&desired.secrets),
+    ];
+    for part in parts {
+        hasher.update(part.unwrap_or_default());
+    }
+    format!("{:x}", hasher.finalize())
 }
 
 /// Creates `namespace` when it does not exist.
@@ -172,26 +213,42 @@ pub async fn ensure_namespace(client: &Client, namespace: &str) -> Result<(), St
         .map_err(|e| format!("creating the namespace {namespace} failed: {e}"))
 }
 
-/// The managed applications no longer in `assigned`.
-pub async fn unassigned(
-    client: &Client,
-    assigned: &BTreeSet<String>,
-) -> Result<Vec<kyma::Application>, SyncError> {
+/// The Applications the agent manages in the runtime.
+pub async fn managed(client: &Client) -> Result<Vec<kyma::Application>, SyncError> {
     let applications: Api<kyma::Application> = Api::all(client.clone());
     let selector = format!("{MANAGED_BY_LABEL}={MANAGED_BY}");
     let managed = applications
         .list(&ListParams::default().labels(&selector))
         .await
         .map_err(|e| SyncError::Apply(format!("listing the managed Applications failed: {e}")))?;
-    Ok(managed
-        .items
+    Ok(managed.items)
+}
+
+/// Application id to the digest of what was applied for it, of the `managed` Applications.
+pub fn digests(managed: &[kyma::Application]) -> BTreeMap<String, String> {
+    managed
+        .iter()
+        .filter_map(|a| {
+            let id = a.labels().get(APPLICATION_ID_LABEL)?;
+            let digest = a.annotations().get(APPLIED_DIGEST_ANNOTATION)?;
+            Some((id.clone(), digest.clone()))
+        })
+        .collect()
+}
+
+/// The `managed` applications no longer in `assigned`.
+pub fn unassigned(
+    managed: Vec<kyma::Application>,
+    assigned: &BTreeSet<String>,
+) -> Vec<kyma::Application> {
+    managed
         .into_iter()
         .filter(|a| {
             a.labels()
                 .get(APPLICATION_ID_LABEL)
                 .is_none_or(|id| !assigned.contains(id))
         })
-        .collect())
+        .collect()
 }
 
 /// Whether deleting `count` of `managed` applications at once passes the guard `share` (0 to 1):

@@ -13,7 +13,7 @@ use axum::{
     extract::State,
     http::{HeaderMap, StatusCode, Uri},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{get, post, put},
 };
 use compass_apiserver::PeerCertificate;
 use kube::Client;
@@ -34,9 +34,11 @@ use crate::{
     state::Caches,
 };
 
+mod agent_report;
 mod assignment;
 mod request;
 
+pub use agent_report::AGENT_REPORT_PATH;
 pub use assignment::ASSIGNMENT_PATH;
 
 use request::{error_response, graphql_request};
@@ -120,6 +122,8 @@ pub struct Api {
     rate_limits: RateLimits,
     metrics: Arc<ApiMetrics>,
     issuer: Arc<crate::oauth::Issuer>,
+    /// Writes what the doors outside GraphQL keep (the agents' reports).
+    client: Client,
 }
 
 impl Api {
@@ -161,7 +165,7 @@ impl Api {
             .watch_certificates(caches.system_auths.clone());
         let schema = build_schema(
             caches.clone(),
-            client,
+            client.clone(),
             config.scopes.clone(),
             config.limits,
             config.system_namespace,
@@ -181,6 +185,7 @@ impl Api {
             rate_limits: RateLimits::new(config.rate_limits, config.metrics.clone()),
             metrics: config.metrics,
             issuer,
+            client,
         };
         Ok(Arc::new(api))
     }
@@ -216,6 +221,7 @@ pub fn router(api: Arc<Api>) -> Router {
     Router::new()
         .route(DIRECTOR_PATH, get(playground).post(director))
         .route(ASSIGNMENT_PATH, get(assignment::assignment))
+        .route(AGENT_REPORT_PATH, put(agent_report::report))
         .route(CONNECTOR_PATH, post(connector))
         .route(
             crate::playground::ASSETS_PATH,

@@ -1,10 +1,19 @@
-//! `compass agent`: the Runtime Agent against a runtime cluster, until Ctrl-C or SIGTERM.
+//! `compass agent`: the Runtime Agent against a runtime cluster, with its admin listener, until
+//! Ctrl-C or SIGTERM.
 
-use std::{collections::BTreeMap, process::ExitCode};
+use std::{
+    collections::BTreeMap,
+    process::ExitCode,
+    sync::{Arc, atomic::AtomicBool},
+};
 
-use compass_agent::run::{AgentOptions, run};
+use compass_agent::{
+    metrics::AgentMetrics,
+    run::{AgentOptions, run_measured},
+};
+use compass_operator::metrics::Metrics;
 
-use crate::cli::AgentArgs;
+use crate::{admin, cli::AgentArgs};
 
 /// A URL as a label value: as given, without the slash a bare host gains when parsed.
 fn label_value(url: url::Url) -> String {
@@ -51,8 +60,37 @@ pub async fn run_agent(args: AgentArgs) -> ExitCode {
         event_service_url: args.event_service_url.map(label_value),
         console_url: args.console_url.map(label_value),
     };
-    println!("compass: agent running");
-    match run(client, options, compass_operator::shutdown::signal()).await {
+    let listener = match admin::bind(args.admin_address).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!(
+                "error: --admin-address {}: binding failed: {error}",
+                args.admin_address
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let admin_address = listener.local_addr().unwrap_or(args.admin_address);
+    let metrics = AgentMetrics::default();
+    let state = admin::AdminState {
+        metrics: Arc::new(Metrics::standalone(|registry| metrics.register(registry))),
+        // The agent is ready once running: it keeps what it applied whatever it reaches.
+        ready: Arc::new(AtomicBool::new(true)),
+        stores: None,
+    };
+    let (trigger, stop) = compass_operator::shutdown::channel();
+    let admin = tokio::spawn(admin::serve(listener, state, stop));
+    println!("compass: agent running; metrics on http://{admin_address}/metrics");
+    let ran = run_measured(
+        client,
+        options,
+        metrics,
+        compass_operator::shutdown::signal(),
+    )
+    .await;
+    trigger.fire();
+    let _ = admin.await;
+    match ran {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");

@@ -7,6 +7,7 @@
 //! they are installed; `crdgen` writes them to `crds/yaml/`.
 #![deny(missing_docs)]
 
+mod agent_report;
 pub mod application;
 mod application_template;
 pub mod auth;
@@ -24,6 +25,10 @@ mod system_auth;
 mod tenant;
 pub mod well_known;
 
+pub use agent_report::{
+    AGENT_COUNT_MAX, AGENT_REPORT_ANNOTATION, AGENT_VERSION_MAX_LENGTH, AgentReport,
+    ConnectionState,
+};
 pub use application::{Application, ApplicationSpec, ApplicationStatus};
 pub use application_template::{
     AccessLevel, ApplicationTemplate, ApplicationTemplateSpec, ApplicationTemplateStatus,

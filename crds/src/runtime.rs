@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    agent_report::AgentReport,
     labels::Labels,
     schema::{DESCRIPTION_MAX_LENGTH, SCENARIO_NAME_MAX_LENGTH, SCENARIO_NAME_PATTERN},
 };
@@ -45,6 +46,42 @@ use crate::{
         name = "Applications",
         type_ = "integer",
         json_path = ".status.applicationCount"
+    ),
+    printcolumn(
+        name = "Agent",
+        type_ = "string",
+        json_path = ".status.agent.connectionState"
+    ),
+    printcolumn(
+        name = "Agent Version",
+        type_ = "string",
+        json_path = ".status.agent.version",
+        priority = 1
+    ),
+    printcolumn(
+        name = "Applied",
+        type_ = "integer",
+        json_path = ".status.agent.appliedApplications",
+        priority = 1
+    ),
+    printcolumn(
+        name = "Failed",
+        type_ = "integer",
+        json_path = ".status.agent.failedApplications",
+        priority = 1
+    ),
+    printcolumn(
+        name = "Last Sync",
+        type_ = "date",
+        json_path = ".status.agent.lastSyncTime",
+        priority = 1
+    ),
+    // NB: a string, not a date: kubectl prints a date in the future as `<invalid>`.
+    printcolumn(
+        name = "Certificate Expiry",
+        type_ = "string",
+        json_path = ".status.agent.certificateExpiry",
+        priority = 1
     ),
     printcolumn(
         name = "Heartbeat",
@@ -129,4 +166,8 @@ pub struct AgentStatus {
     /// Name of the heartbeat Lease in the runtime's namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease: Option<String>,
+    /// What the agent last reported about itself. While the heartbeat is current,
+    /// `lastSyncTime` alone moves at most once a minute, as the heartbeat time does.
+    #[serde(flatten)]
+    pub report: AgentReport,
 }

@@ -44,6 +44,16 @@ impl Metrics {
     /// The operator's metrics, and those `register` adds to the same registry (the API's, when
     /// it runs in the same process), all served together.
     pub fn with(register: impl FnOnce(&mut Registry)) -> Self {
+        Self::build(true, register)
+    }
+
+    /// Only the metrics `register` adds, for a process without controllers (the API alone, the
+    /// Runtime Agent).
+    pub fn standalone(register: impl FnOnce(&mut Registry)) -> Self {
+        Self::build(false, register)
+    }
+
+    fn build(controllers: bool, register: impl FnOnce(&mut Registry)) -> Self {
         let mut registry = Registry::with_prefix("compass");
         let reconciles = Family::<ControllerLabel, Counter>::default();
         let failures = Family::<FailureLabels, Counter>::default();
@@ -51,26 +61,28 @@ impl Metrics {
             Histogram::new([0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0])
         });
         let queue_depth = Family::<ControllerLabel, Gauge>::default();
-        registry.register(
-            "controller_reconciles",
-            "Reconciles run, per controller",
-            reconciles.clone(),
-        );
-        registry.register(
-            "controller_reconcile_errors",
-            "Reconciles that failed, per controller and error kind",
-            failures.clone(),
-        );
-        registry.register(
-            "controller_reconcile_duration_seconds",
-            "How long reconciles take",
-            duration.clone(),
-        );
-        registry.register(
-            "controller_queue_depth",
-            "Objects whose latest generation the controller has not reconciled yet (status.observedGeneration behind metadata.generation)",
-            queue_depth.clone(),
-        );
+        if controllers {
+            registry.register(
+                "controller_reconciles",
+                "Reconciles run, per controller",
+                reconciles.clone(),
+            );
+            registry.register(
+                "controller_reconcile_errors",
+                "Reconciles that failed, per controller and error kind",
+                failures.clone(),
+            );
+            registry.register(
+                "controller_reconcile_duration_seconds",
+                "How long reconciles take",
+                duration.clone(),
+            );
+            registry.register(
+                "controller_queue_depth",
+                "Objects whose latest generation the controller has not reconciled yet (status.observedGeneration behind metadata.generation)",
+                queue_depth.clone(),
+            );
+        }
         register(&mut registry);
         Self {
             registry,

@@ -149,6 +149,32 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
         status["connectionStatus"]["certificateStatus"]["notAfter"].is_string(),
         "{status}"
     );
+    // The agent's report: its version, state, counts and certificate expiry on the Runtime.
+    let reported = eventually("the runtime shows the agent's report", || async {
+        let listed = runtimes.list(&ListParams::default()).await.ok()?;
+        let edge = listed
+            .items
+            .into_iter()
+            .find(|r| r.uid().as_deref() == Some(runtime_id.as_str()))?;
+        let agent = edge.status?.agent?;
+        (agent.report.applied_applications == Some(2)).then_some(agent)
+    })
+    .await;
+    assert_eq!(
+        reported.report.connection_state,
+        Some(compass_crds::ConnectionState::Synchronized)
+    );
+    assert_eq!(reported.report.failed_applications, Some(0));
+    assert!(reported.report.version.is_some() && reported.report.certificate_expiry.is_some());
+    let wide = management.kubectl_ok(&[
+        "get",
+        "runtimes",
+        "-n",
+        compass_crds::well_known::DEFAULT_TENANT_NAMESPACE,
+        "-o",
+        "wide",
+    ]);
+    assert!(wide.contains("Synchronized"), "{wide}");
     // It reported the runtime's event service URL as the label the original agent set.
     let labels = api
         .default_tenant()
@@ -294,5 +320,75 @@ async fn an_assignment_change_arrives_over_the_push_channel() {
     .await;
     let _ = stop.send(());
     agent.await.unwrap().unwrap();
+    director.stop().await;
+}
+
+/// The agents' report door: only the runtime's own agent may send a report, only a well-formed
+/// one is kept, and a refused one leaves the kept report as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_runtimes_own_agent_reports_and_only_well_formed_reports_are_kept() {
+    use compass_api::client::DirectorClient;
+    use k8s_openapi::api::coordination::v1::Lease;
+
+    let management = TestServer::start().await;
+    let director = management.start_director(Vec::new()).await;
+    let api = &director.api;
+    let edge = api.register_runtime("edge").await;
+    let other = api.register_runtime("other").await;
+    let identity = api.pair(&api.runtime_token(&edge).await).await;
+    let agent = DirectorClient::builder(&api.url)
+        .trust_pem(&api.ca_pem)
+        .certificate(&identity.certificate_chain_pem, &identity.key_pem)
+        .build()
+        .unwrap();
+    let admin = DirectorClient::builder(&api.url)
+        .trust_pem(&api.ca_pem)
+        .build()
+        .unwrap();
+    let token = management.control_plane.admin_token.as_str();
+    let tenant = compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID;
+    // `request` sends no bearer token of its own: the admin's goes as a header.
+    let put = |client: &DirectorClient, bearer: Option<&str>, id: &str, body: &str| {
+        let path = compass_api::server::AGENT_REPORT_PATH.replace("{id}", id);
+        let client = client.clone();
+        let body = body.as_bytes().to_vec();
+        let authorization = bearer.map(|token| format!("Bearer {token}"));
+        async move {
+            let mut headers = vec![("tenant", tenant), ("content-type", "application/json")];
+            if let Some(authorization) = &authorization {
+                headers.push(("authorization", authorization.as_str()));
+            }
+            let answer = client
+                .request(http::Method::PUT, &path, &headers, body)
+                .await
+                .unwrap();
+            let text = String::from_utf8_lossy(answer.body()).into_owned();
+            (answer.status().as_u16(), text)
+        }
+    };
+    let good = r#"{"version":"1.0.0","connectionState":"Synchronized","appliedApplications":3}"#;
+    assert_eq!(put(&agent, None, &edge, good).await.0, 204);
+
+    let (status, body) = put(&agent, None, &edge, r#"{"colour":"red"}"#).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("colour: unknown field"), "{body}");
+    let (status, body) = put(&agent, None, &edge, r#"{"appliedApplications":-4}"#).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("appliedApplications"), "{body}");
+    let (status, body) = put(&agent, None, &other, good).await;
+    assert_eq!(status, 403, "another runtime's report: {body}");
+    let (status, body) = put(&admin, Some(token), &edge, good).await;
+    assert_eq!(status, 403, "not an agent: {body}");
+
+    let leases: Api<Lease> = Api::namespaced(
+        management.client().await,
+        compass_crds::well_known::DEFAULT_TENANT_NAMESPACE,
+    );
+    let lease = leases.get("edge-agent").await.unwrap();
+    let kept = &lease.annotations()[compass_crds::AGENT_REPORT_ANNOTATION];
+    let kept: Value = serde_json::from_str(kept).unwrap();
+    assert_eq!(kept["version"], "1.0.0", "{kept}");
+    assert_eq!(kept["appliedApplications"], 3, "{kept}");
+    assert!(leases.get_opt("other-agent").await.unwrap().is_none());
     director.stop().await;
 }

@@ -266,12 +266,32 @@ async fn available_follows_the_agents_heartbeat_lease_and_expires_without_an_eve
     assert!(agent.last_heartbeat_time.is_some());
     // No watch event follows the expiry: the wait's deadline (20 s), far below the 600 s
     // resync, shows the controller requeued itself for the moment the Lease goes stale.
-    available("Unknown", "HeartbeatMissed").await;
+    available("False", "HeartbeatMissed").await;
 
     // Renewing it makes the runtime available again; deleting it means no agent at all.
-    let renewed = json!({ "spec": { "renewTime": MicroTime(Timestamp::now()) } });
+    // Renewed with the agent's report: the status shows what the agent said about itself.
+    let report = json!({ "version": "9.9.9", "connectionState": "ResourceApplicationFailed",
+                         "appliedApplications": 4, "failedApplications": 1 });
+    let renewed = json!({
+        "metadata": { "annotations": { compass_crds::AGENT_REPORT_ANNOTATION: report.to_string() } },
+        "spec": { "renewTime": MicroTime(Timestamp::now()) },
+    });
     merge(&leases, "edge-agent", renewed).await;
-    available("True", "HeartbeatCurrent").await;
+    let back = available("True", "HeartbeatCurrent").await;
+    let agent = back.status.unwrap().agent.unwrap();
+    assert_eq!(agent.report.version.as_deref(), Some("9.9.9"));
+    assert_eq!(
+        (
+            agent.report.applied_applications,
+            agent.report.failed_applications
+        ),
+        (Some(4), Some(1))
+    );
+    let listed = server.kubectl_ok(&["get", "runtimes", "-n", NS, "-o", "wide"]);
+    assert!(
+        listed.contains("ResourceApplicationFailed") && listed.contains("9.9.9"),
+        "{listed}"
+    );
     leases
         .delete("edge-agent", &DeleteParams::default())
         .await

@@ -13,7 +13,7 @@ mod application_templates;
 mod applications;
 mod integration_systems;
 mod label_definitions;
-mod runtimes;
+pub(crate) mod runtimes;
 mod scenarios;
 mod system;
 mod system_auths;

@@ -17,13 +17,10 @@ use compass_apiserver::PeerCertificate;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Api, admit, error_response};
+use super::{Api, admit, error_response, request::tenant_namespace};
 use crate::{
-    audit::RequestId,
-    director::assignment::fingerprint,
-    gateway::{ConsumerKind, resolve_tenant},
+    audit::RequestId, director::assignment::fingerprint, gateway::ConsumerKind,
     scopes::OperationKind,
-    state::external_id_tag,
 };
 
 /// Path of the push channel, with the runtime's id.
@@ -64,16 +61,11 @@ pub(super) async fn assignment(
         );
         return error_response(StatusCode::FORBIDDEN, "INSUFFICIENT_SCOPES", &message);
     }
-    let caches = api.gateway.caches().clone();
-    let scope = match resolve_tenant(&caller, |external| {
-        caches.tenants.tagged(&external_id_tag(external))
-    }) {
-        Ok(scope) => scope,
-        Err(error) => {
-            return error_response(StatusCode::BAD_REQUEST, "TENANT_NOT_FOUND", &error.message);
-        }
+    let namespace = match tenant_namespace(&api, &caller) {
+        Ok(namespace) => namespace,
+        Err(refused) => return refused.into_response(),
     };
-    let namespace = scope.namespace;
+    let caches = api.gateway.caches().clone();
     let current = |caches: &crate::state::Caches| {
         let runtime = caches
             .runtimes

@@ -1,6 +1,7 @@
 //! Reading a GraphQL request off the wire within its bounds: the body's size (an oversized one
 //! drained rather than cut, so the client reads the answer) and the number of operations in a
-//! batch; and the error answers given outside of execution.
+//! batch; the tenant a caller of the doors outside GraphQL acts in; and the error answers given
+//! outside of execution.
 
 use async_graphql::BatchRequest;
 use axum::{
@@ -11,6 +12,10 @@ use axum::{
 use serde_json::json;
 
 use super::Api;
+use crate::{
+    gateway::{Caller, resolve_tenant},
+    state::external_id_tag,
+};
 
 /// The GraphQL request (or batch) in a body of at most the configured size, or the answer
 /// refusing it.
@@ -62,7 +67,7 @@ const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 /// larger while reading (chunked) is not kept: the rest of it is read and discarded (within
 /// [`DRAIN_BYTES`] and [`DRAIN_TIME`]) so that a client still sending receives the 413 instead
 /// of a connection reset by a server that stopped reading.
-async fn read_bounded(body: Body, limit: usize) -> Option<bytes::Bytes> {
+pub(super) async fn read_bounded(body: Body, limit: usize) -> Option<bytes::Bytes> {
     use axum::body::HttpBody as _;
     use futures_util::StreamExt;
     // A declared Content-Length over the bound is refused on the header, before anything is
@@ -96,4 +101,23 @@ async fn read_bounded(body: Body, limit: usize) -> Option<bytes::Bytes> {
 pub(super) fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     (status, axum::Json(body)).into_response()
+}
+
+/// The namespace of the tenant `caller` acts in, or the answer refusing it.
+pub(super) fn tenant_namespace(api: &Api, caller: &Caller) -> Result<String, TenantNotFound> {
+    let caches = api.gateway.caches();
+    resolve_tenant(caller, |external| {
+        caches.tenants.tagged(&external_id_tag(external))
+    })
+    .map(|scope| scope.namespace)
+    .map_err(|error| TenantNotFound(error.message))
+}
+
+/// The tenant a caller names does not exist; answered as `400 TENANT_NOT_FOUND`.
+pub(super) struct TenantNotFound(String);
+
+impl IntoResponse for TenantNotFound {
+    fn into_response(self) -> Response {
+        error_response(StatusCode::BAD_REQUEST, "TENANT_NOT_FOUND", &self.0)
+    }
 }

@@ -1,7 +1,7 @@
 //! Flags of `compass agent`: the runtime cluster, where the agent's configuration is, and
 //! configuration keys given directly (they take precedence over the configuration's).
 
-use std::{path::PathBuf, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Args;
 
@@ -60,6 +60,15 @@ pub struct AgentArgs {
     /// second complete answer of the management plane confirming it.
     #[arg(long, env = "COMPASS_AGENT_DELETE_GUARD", default_value = "0.5", value_parser = parse_share)]
     pub delete_guard: f64,
+
+    /// Address of the agent's admin listener: health and metrics (`compass_agent_*`). Plain
+    /// HTTP: keep it on loopback or inside the cluster. Agents on one machine each need their own.
+    #[arg(
+        long,
+        env = "COMPASS_AGENT_ADMIN_ADDRESS",
+        default_value = "127.0.0.1:8090"
+    )]
+    pub admin_address: SocketAddr,
 }
 
 fn parse_share(text: &str) -> Result<f64, String> {

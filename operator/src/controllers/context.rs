@@ -44,7 +44,7 @@ impl Default for OperatorConfig {
             fetch_timeout: Duration::from_secs(10),
             fetch_max_bytes: 900 * 1024,
             webhook_timeout: Duration::from_secs(10),
-            heartbeat_grace: 3,
+            heartbeat_grace: 1,
             concurrency: 8,
             resync: Duration::from_secs(600),
             system_namespace: "compass-system".to_owned(),

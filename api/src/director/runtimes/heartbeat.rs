@@ -1,16 +1,17 @@
 //! The Runtime Agent's heartbeat, kept by the Director on the agent's behalf: an agent reaches
 //! the management plane only through this API, so each time a runtime's own agent reads its
 //! applications (`applicationsForRuntime` with its certificate or token), the Lease labelled with
-//! the runtime's name in its tenant namespace is renewed. The operator derives the runtime's
-//! `Available` condition and `status.agent` from that Lease.
+//! the runtime's name in its tenant namespace is renewed; each report the agent sends (its
+//! version, state and counts) renews it too and is kept on it. The operator derives the
+//! runtime's `Available` condition and `status.agent` from that Lease.
 
-use compass_crds::{Runtime, well_known::RUNTIME_LABEL};
+use compass_crds::{AGENT_REPORT_ANNOTATION, AgentReport, Runtime, well_known::RUNTIME_LABEL};
 use k8s_openapi::{
     api::coordination::v1::{Lease, LeaseSpec},
     apimachinery::pkg::apis::meta::v1::MicroTime,
 };
 use kube::{
-    Api, ResourceExt,
+    Api, Client, ResourceExt,
     api::{ObjectMeta, Patch, PatchParams},
 };
 
@@ -19,8 +20,11 @@ use crate::{
     gateway::ConsumerKind,
 };
 
-/// How long a heartbeat counts, in seconds: the agent polls well within it.
+/// How long a heartbeat counts, in seconds: the agent reports every 15 s, an old agent polls
+/// every 20 s or more often.
 const LEASE_SECONDS: i32 = 40;
+/// Field manager of the agents' reports on their Leases.
+const REPORT_FIELD_MANAGER: &str = "compass-director-agent-report";
 /// Renewals closer together than this are skipped: an agent polling every few seconds does not
 /// write the Lease each time.
 const RENEW_EVERY_SECONDS: i64 = 10;
@@ -43,25 +47,59 @@ pub async fn beat(ctx: &async_graphql::Context<'_>, namespace: &str, runtime: &R
     if recent {
         return;
     }
+    let renewal = renew(
+        client(ctx),
+        namespace,
+        runtime,
+        caller.client_id.clone(),
+        None,
+    );
+    if let Err(error) = renewal.await {
+        tracing::warn!(%error, runtime = %runtime.name_any(), "Renewing the agent's heartbeat Lease failed");
+    }
+}
+
+/// Renews the heartbeat Lease of `runtime`, held by `holder`; with the agent's `report`, keeps
+/// that too. A report is written under a field manager of its own, so that a renewal without
+/// one (an old agent's poll) keeps the last report.
+pub async fn renew(
+    client: Client,
+    namespace: &str,
+    runtime: &Runtime,
+    holder: Option<String>,
+    report: Option<&AgentReport>,
+) -> Result<(), kube::Error> {
+    let name = lease_name(&runtime.name_any());
+    let annotations = match report {
+        Some(report) => {
+            let json = serde_json::to_string(report).unwrap_or_default();
+            Some([(AGENT_REPORT_ANNOTATION.to_owned(), json)].into())
+        }
+        None => None,
+    };
     let lease = Lease {
         metadata: ObjectMeta {
             name: Some(name.clone()),
             namespace: Some(namespace.to_owned()),
             labels: Some([(RUNTIME_LABEL.to_owned(), runtime.name_any())].into()),
+            annotations,
             ..ObjectMeta::default()
         },
         spec: Some(LeaseSpec {
-            holder_identity: caller.client_id.clone(),
+            holder_identity: holder,
             lease_duration_seconds: Some(LEASE_SECONDS),
-            renew_time: Some(MicroTime(now)),
+            renew_time: Some(MicroTime(jiff::Timestamp::now())),
             ..LeaseSpec::default()
         }),
     };
-    let leases: Api<Lease> = Api::namespaced(client(ctx), namespace);
-    let params = PatchParams::apply(FIELD_MANAGER).force();
-    if let Err(error) = leases.patch(&name, &params, &Patch::Apply(&lease)).await {
-        tracing::warn!(%error, runtime = %runtime.name_any(), "Renewing the agent's heartbeat Lease failed");
-    }
+    let manager = match report {
+        Some(_) => REPORT_FIELD_MANAGER,
+        None => FIELD_MANAGER,
+    };
+    let leases: Api<Lease> = Api::namespaced(client, namespace);
+    let params = PatchParams::apply(manager).force();
+    leases.patch(&name, &params, &Patch::Apply(&lease)).await?;
+    Ok(())
 }
 
 /// The heartbeat Lease's name: the runtime's name and `-agent`, within the 253 characters of a

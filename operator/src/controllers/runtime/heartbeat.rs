@@ -1,9 +1,10 @@
 //! The Runtime Agent's heartbeat: the Lease it renews in the runtime's namespace, labelled with
-//! the runtime's name, says whether the agent is there (`Available`) and when it last reported.
+//! the runtime's name, says whether the agent is there (`Available`), when it last reported and,
+//! in its annotation, what it reported about itself.
 
 use std::{sync::Arc, time::Duration};
 
-use compass_crds::{AgentStatus, conditions::status};
+use compass_crds::{AGENT_REPORT_ANNOTATION, AgentReport, AgentStatus, conditions::status};
 use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::{api::coordination::v1::Lease, apimachinery::pkg::apis::meta::v1::Time};
 use kube::ResourceExt;
@@ -27,23 +28,33 @@ pub enum Heartbeat {
         renewed: Timestamp,
         until: Timestamp,
         grace: SignedDuration,
+        report: AgentReport,
     },
     /// The agent stopped renewing the Lease (or never did).
     Missed {
         lease: String,
         renewed: Option<Timestamp>,
         grace: SignedDuration,
+        report: AgentReport,
     },
 }
 
 impl Heartbeat {
     /// What `status.agent` shows, given what it shows now. While the heartbeat stays current the
-    /// reported time moves at most once per [`HEARTBEAT_REPORT_INTERVAL`], so a thousand agents
-    /// renewing their Leases do not rewrite a thousand statuses every few seconds.
+    /// reported time (and the agent's last synchronisation) moves at most once per
+    /// [`HEARTBEAT_REPORT_INTERVAL`], so a thousand agents renewing their Leases do not rewrite
+    /// a thousand statuses every few seconds; anything else the agent reports shows at once.
     pub fn reported(&self, stored: Option<&AgentStatus>) -> Option<AgentStatus> {
         let fresh = self.agent();
+        let same_but_times = |stored: &AgentStatus, fresh: &AgentStatus| {
+            let untimed = |report: &AgentReport| AgentReport {
+                last_sync_time: None,
+                ..report.clone()
+            };
+            stored.lease == fresh.lease && untimed(&stored.report) == untimed(&fresh.report)
+        };
         if let (Self::Current { .. }, Some(stored), Some(fresh)) = (self, stored, &fresh)
-            && stored.lease == fresh.lease
+            && same_but_times(stored, fresh)
             && let (Some(old), Some(new)) =
                 (&stored.last_heartbeat_time, &fresh.last_heartbeat_time)
             && new.0 >= old.0
@@ -56,10 +67,20 @@ impl Heartbeat {
 
     /// What `status.agent` shows when it is written afresh.
     pub fn agent(&self) -> Option<AgentStatus> {
-        let (lease, renewed) = match self {
+        let (lease, renewed, report) = match self {
             Self::NeverConnected => return None,
-            Self::Current { lease, renewed, .. } => (lease, Some(*renewed)),
-            Self::Missed { lease, renewed, .. } => (lease, *renewed),
+            Self::Current {
+                lease,
+                renewed,
+                report,
+                ..
+            } => (lease, Some(*renewed), report),
+            Self::Missed {
+                lease,
+                renewed,
+                report,
+                ..
+            } => (lease, *renewed, report),
         };
         Some(AgentStatus {
             // Times are stored to the second; keeping more would make every status differ.
@@ -67,6 +88,7 @@ impl Heartbeat {
                 .and_then(|t| Timestamp::from_second(t.as_second()).ok())
                 .map(Time),
             lease: Some(lease.clone()),
+            report: report.clone(),
         })
     }
 
@@ -114,6 +136,12 @@ pub fn heartbeat(
         .map_or(DEFAULT_LEASE_SECONDS, i64::from);
     let grace = SignedDuration::from_secs(seconds.saturating_mul(i64::from(grace.max(1))));
     let name = lease.name_any();
+    // A report that does not read is no report: the heartbeat still counts.
+    let report = lease
+        .annotations()
+        .get(AGENT_REPORT_ANNOTATION)
+        .and_then(|json| AgentReport::from_json(json.as_bytes()).ok())
+        .unwrap_or_default();
     match renewed(lease) {
         Some(at) => match at.checked_add(grace) {
             Ok(until) if until > now => Heartbeat::Current {
@@ -121,17 +149,20 @@ pub fn heartbeat(
                 renewed: at,
                 until,
                 grace,
+                report,
             },
             _ => Heartbeat::Missed {
                 lease: name,
                 renewed: Some(at),
                 grace,
+                report,
             },
         },
         None => Heartbeat::Missed {
             lease: name,
             renewed: None,
             grace,
+            report,
         },
     }
 }
@@ -164,9 +195,10 @@ pub fn set_available(
             lease,
             renewed,
             grace,
-        } => conditions.set_status(
+            ..
+        } => conditions.set(
             AVAILABLE,
-            status::UNKNOWN,
+            false,
             "HeartbeatMissed",
             match renewed {
                 Some(at) => format!(
@@ -239,6 +271,7 @@ mod tests {
                 renewed: at(1000),
                 until: at(1030),
                 grace: SignedDuration::from_secs(30),
+                report: AgentReport::default(),
             }
         );
         let left = beat.expires_in(at(1020)).unwrap();
@@ -279,6 +312,35 @@ mod tests {
             Some(Time(at(1030))),
             "a missed heartbeat reports the exact last renewal"
         );
+    }
+
+    #[test]
+    fn the_agents_report_shows_at_once_and_its_sync_time_once_a_minute() {
+        let reporting = |renewed: i64, report: serde_json::Value| {
+            let mut lease = Arc::unwrap_or_clone(lease("l", "prod", Some(renewed), 10));
+            lease.metadata.annotations =
+                Some([(AGENT_REPORT_ANNOTATION.to_owned(), report.to_string())].into());
+            heartbeat("prod", "acme", &[Arc::new(lease)], 3, at(renewed))
+        };
+        let synced = |second: i64| Timestamp::from_second(second).unwrap().to_string();
+        let first = json!({ "connectionState": "Synchronized", "appliedApplications": 2, "lastSyncTime": synced(1000) });
+        let stored = reporting(1000, first).reported(None).unwrap();
+        assert_eq!(stored.report.applied_applications, Some(2));
+        let later = json!({ "connectionState": "Synchronized", "appliedApplications": 2, "lastSyncTime": synced(1030) });
+        assert_eq!(
+            reporting(1030, later).reported(Some(&stored)),
+            Some(stored.clone()),
+            "only times moved, within the minute"
+        );
+        let failed = json!({ "connectionState": "SynchronizationFailed", "appliedApplications": 2, "lastSyncTime": synced(1000) });
+        let changed = reporting(1030, failed).reported(Some(&stored)).unwrap();
+        assert_eq!(
+            changed.report.connection_state,
+            Some(compass_crds::ConnectionState::SynchronizationFailed)
+        );
+        let garbled = reporting(1030, json!({ "colour": "red" }));
+        assert!(matches!(garbled, Heartbeat::Current { .. }), "{garbled:?}");
+        assert_eq!(garbled.agent().unwrap().report, AgentReport::default());
     }
 
     #[test]
