@@ -81,6 +81,7 @@ pub async fn run_agent(args: AgentArgs) -> ExitCode {
     let (trigger, stop) = compass_operator::shutdown::channel();
     let admin = tokio::spawn(admin::serve(listener, state, stop));
     println!("compass: agent running; metrics on http://{admin_address}/metrics");
+    println!("compass: ready");
     let ran = run_measured(
         client,
         options,
