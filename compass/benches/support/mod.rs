@@ -5,6 +5,7 @@
 #![allow(dead_code)] // Each bench uses a part.
 
 pub mod landscape;
+pub mod runtimes;
 
 use std::{
     io::{BufRead, BufReader},
@@ -174,6 +175,11 @@ impl Server {
             token,
             client,
         }
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Resident and peak memory of the process, KiB.
