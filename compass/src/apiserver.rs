@@ -2,12 +2,26 @@
 //! product installed (no CRDs, no controllers, no GraphQL), so a runtime cluster can be had on
 //! one machine for `compass agent`, tests and demos.
 
-use std::process::ExitCode;
+use std::{net::SocketAddr, path::Path, process::ExitCode};
 
 use compass_apiserver::{Config, ControlPlane, Transport};
 use compass_operator::shutdown;
 
 use crate::cli::ApiserverArgs;
+
+/// Starts the embedded control plane on `data_dir` and `address`, its serving certificate also
+/// naming `tls_sans`: the same for `compass apiserver` and `compass up`.
+pub async fn start_control_plane(
+    data_dir: &Path,
+    address: SocketAddr,
+    tls_sans: Vec<String>,
+) -> std::io::Result<ControlPlane> {
+    let mut config = Config::new(data_dir, address);
+    if let Transport::Tls { hosts } = &mut config.transport {
+        hosts.extend(tls_sans);
+    }
+    ControlPlane::start(config).await
+}
 
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn run(args: ApiserverArgs) -> ExitCode {
@@ -16,11 +30,7 @@ pub async fn run(args: ApiserverArgs) -> ExitCode {
         address,
         tls_sans,
     } = args;
-    let mut config = Config::new(&data_dir, address);
-    if let Transport::Tls { hosts } = &mut config.transport {
-        hosts.extend(tls_sans);
-    }
-    let control_plane = match ControlPlane::start(config).await {
+    let control_plane = match start_control_plane(&data_dir, address, tls_sans).await {
         Ok(control_plane) => control_plane,
         Err(error) => {
             eprintln!(

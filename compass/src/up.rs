@@ -10,7 +10,7 @@ use std::{
     time::Duration,
 };
 
-use compass_apiserver::{Config, ControlPlane, Transport};
+use compass_apiserver::ControlPlane;
 use compass_cache::Watches;
 use compass_crds::Tenant;
 use k8s_openapi::{
@@ -64,11 +64,8 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
                 oauth,
             },
     } = args;
-    let mut config = Config::new(&data_dir, apiserver_address);
-    if let Transport::Tls { hosts } = &mut config.transport {
-        hosts.extend(tls_sans);
-    }
-    let control_plane = match ControlPlane::start(config).await {
+    let started = crate::apiserver::start_control_plane(&data_dir, apiserver_address, tls_sans);
+    let control_plane = match started.await {
         Ok(control_plane) => control_plane,
         Err(error) => {
             eprintln!(

@@ -34,7 +34,7 @@ pub use application_template::{
     AccessLevel, ApplicationTemplate, ApplicationTemplateSpec, ApplicationTemplateStatus,
     PLACEHOLDER_NAME_PATTERN, PlaceholderDefinition,
 };
-pub use crds::{all_crds, crd_file_name, kustomization_yaml, reflow_descriptions, to_yaml};
+pub use crds::{CRDGEN, CrdGenerator, all_crds, crd_file_name, reflow_descriptions, to_yaml};
 pub use integration_system::{IntegrationSystem, IntegrationSystemSpec, IntegrationSystemStatus};
 pub use label_definition::{
     InvalidLabel, LabelDefinition, LabelDefinitionSpec, LabelDefinitionStatus,
