@@ -42,9 +42,8 @@ pub enum SyncError {
 
 /// Every application assigned to `runtime_id`, or an error: never a partial list.
 pub async fn fetch(director: &DirectorClient, runtime_id: &str) -> Result<Vec<Value>, SyncError> {
-    let mut applications = Vec::new();
+    let mut pages = Pages::default();
     let mut after: Option<String> = None;
-    let mut expected: Option<u64> = None;
     for _ in 0..MAX_PAGES {
         let variables = json!({ "runtimeID": runtime_id, "first": PAGE, "after": after });
         let answer = director
@@ -54,42 +53,79 @@ pub async fn fetch(director: &DirectorClient, runtime_id: &str) -> Result<Vec<Va
         if answer.status == 401 || answer.status == 403 {
             return Err(SyncError::Refused(answer.body.to_string()));
         }
-        if answer.status != 200 || answer.body.get("errors").is_some() {
+        if answer.status != 200 {
             return Err(SyncError::Fetch(format!(
                 "HTTP {}: {}",
                 answer.status, answer.body
             )));
         }
-        let page = &answer.body["data"]["applicationsForRuntime"];
-        let Some(data) = page["data"].as_array() else {
-            return Err(SyncError::Fetch(format!(
-                "the answer holds no page: {}",
-                answer.body
-            )));
-        };
-        let total = page["totalCount"]
-            .as_u64()
-            .ok_or_else(|| SyncError::Fetch("the answer holds no totalCount".to_owned()))?;
-        // Every page must agree on the total: a change between pages restarts nothing here,
-        // it fails this sync, and the next one reads a consistent list.
-        if *expected.get_or_insert(total) != total {
-            return Err(SyncError::Fetch(
-                "the assignment changed while it was read".to_owned(),
-            ));
+        match read_page(&answer.body, &mut pages)? {
+            Next::Complete => return Ok(pages.applications),
+            Next::After(cursor) => after = Some(cursor),
         }
-        applications.extend(data.iter().cloned());
-        if page["pageInfo"]["hasNextPage"].as_bool() != Some(true) {
-            if applications.len() as u64 != total {
-                return Err(SyncError::Fetch(format!(
-                    "the answer is incomplete: {} of {total} applications",
-                    applications.len()
-                )));
-            }
-            return Ok(applications);
-        }
-        after = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
     }
     Err(SyncError::Fetch(format!("more than {MAX_PAGES} pages")))
+}
+
+/// What the pages of one answer read so far hold.
+#[derive(Debug, Default)]
+pub struct Pages {
+    /// The applications, in the order of the pages.
+    pub applications: Vec<Value>,
+    /// The `totalCount` the first page announced.
+    pub total: Option<u64>,
+}
+
+/// What follows a page that checks out.
+#[derive(Debug, PartialEq)]
+pub enum Next {
+    /// The answer is complete: the pages hold every application the total announced.
+    Complete,
+    /// Another page, after this cursor.
+    After(String),
+}
+
+/// Checks one page of `applicationsForRuntime` (an HTTP 200 body) and adds its applications to
+/// `pages`. Fails on GraphQL errors, a missing page, list or `totalCount`, a total that differs
+/// from the first page's, a next page without a cursor, and a last page that leaves the total
+/// unmet: a wrong answer is never taken for a short one.
+pub fn read_page(body: &Value, pages: &mut Pages) -> Result<Next, SyncError> {
+    if body.get("errors").is_some() {
+        return Err(SyncError::Fetch(format!("HTTP 200: {body}")));
+    }
+    let page = &body["data"]["applicationsForRuntime"];
+    let Some(data) = page["data"].as_array() else {
+        return Err(SyncError::Fetch(format!(
+            "the answer holds no page: {body}"
+        )));
+    };
+    let total = page["totalCount"]
+        .as_u64()
+        .ok_or_else(|| SyncError::Fetch("the answer holds no totalCount".to_owned()))?;
+    // Every page must agree on the total: a change between pages restarts nothing here, it
+    // fails this sync, and the next one reads a consistent list.
+    if *pages.total.get_or_insert(total) != total {
+        return Err(SyncError::Fetch(
+            "the assignment changed while it was read".to_owned(),
+        ));
+    }
+    pages.applications.extend(data.iter().cloned());
+    if page["pageInfo"]["hasNextPage"].as_bool() == Some(true) {
+        // Without a cursor the next request would read the first page again, and again.
+        return match page["pageInfo"]["endCursor"].as_str() {
+            Some(cursor) => Ok(Next::After(cursor.to_owned())),
+            None => Err(SyncError::Fetch(
+                "the answer has a next page but no cursor to it".to_owned(),
+            )),
+        };
+    }
+    if pages.applications.len() as u64 != total {
+        return Err(SyncError::Fetch(format!(
+            "the answer is incomplete: {} of {total} applications",
+            pages.applications.len()
+        )));
+    }
+    Ok(Next::Complete)
 }
 
 /// Annotation of an Application the agent wrote: the digest of everything it applied for it
@@ -298,14 +334,4 @@ pub async fn delete(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_guard_allows_one_and_up_to_the_share() {
-        assert!(within_guard(1, 1, 0.5));
-        assert!(within_guard(5, 10, 0.5));
-        assert!(!within_guard(6, 10, 0.5));
-        assert!(!within_guard(10, 10, 0.5));
-    }
-}
+mod tests;

@@ -2,8 +2,10 @@
 //! control plane per test, reached by the real `kubectl` and by kube-rs), and beside it the real
 //! operator, the real GraphQL API, and stand-ins for applications' endpoints.
 
+pub mod agent;
 pub mod connector;
 pub mod graphql;
+pub mod proxy;
 pub mod raw_https;
 
 // The control plane's harness is included rather than copied, so both crates' tests start and
@@ -18,6 +20,31 @@ pub use test_server::{
 };
 
 use kube::{Api, Client};
+
+/// Like [`eventually`], with a `deadline` of the test's own: for what must happen within a
+/// bound the product promises, shorter than [`DEADLINE`]. Returns what `probe` found and how long
+/// it took.
+pub async fn eventually_within<T, F, Fut>(
+    deadline: std::time::Duration,
+    what: &str,
+    mut probe: F,
+) -> (T, std::time::Duration)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = tokio::time::Instant::now();
+    loop {
+        if let Some(found) = probe().await {
+            return (found, start.elapsed());
+        }
+        assert!(
+            start.elapsed() < deadline,
+            "gave up after {deadline:?} waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
 
 /// Serves `router` on a free loopback port (an application's spec URL, token endpoint or
 /// webhook); returns its base URL.

@@ -6,12 +6,13 @@ use async_graphql::{Context, ID, Object};
 use super::types::{Application, ApplicationPage, labels_of};
 use crate::{
     director::{
-        context::{caches, tenant},
+        context::{caches, caller, tenant},
         labels::{INTEGRATION_SYSTEM_LABEL, NAME_LABEL, matching},
         lookup::{find_in, runtime_in},
         scenario_membership::applications_sharing,
     },
-    errors::ApiResult,
+    errors::{ApiResult, Code, error},
+    gateway::ConsumerKind,
     label_filter::{LabelFilter, compile},
     pagination::paginate,
     scalars::PageCursor,
@@ -66,6 +67,7 @@ impl ApplicationQuery {
         after: Option<PageCursor>,
     ) -> ApiResult<ApplicationPage> {
         let scope = tenant(ctx)?;
+        own_assignment_only(ctx, &runtime_id)?;
         let caches = caches(ctx);
         let runtime = runtime_in(caches, &scope.namespace, &runtime_id)?;
         crate::director::runtimes::heartbeat::beat(ctx, &scope.namespace, &runtime).await;
@@ -73,5 +75,19 @@ impl ApplicationQuery {
             .into_iter()
             .map(|(uid, application)| (uid, Application(application)));
         paginate(seen.collect(), first, after.as_ref().map(|c| c.0.as_str())).map(Into::into)
+    }
+}
+
+/// Refuses a runtime asking for another runtime's applications, as the push channel refuses it
+/// another runtime's assignment: what an agent reads is meant for its own runtime.
+fn own_assignment_only(ctx: &Context<'_>, runtime_id: &str) -> ApiResult<()> {
+    match caller(ctx) {
+        Ok(caller) if caller.kind == ConsumerKind::Runtime && caller.id != runtime_id => {
+            Err(error(
+                Code::InsufficientScopes,
+                "insufficient scopes provided: a runtime reads only its own applications",
+            ))
+        }
+        _ => Ok(()),
     }
 }

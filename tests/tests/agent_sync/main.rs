@@ -3,77 +3,23 @@
 //! configuration Secret, applies the applications of the runtime's scenarios as Kyma
 //! Applications, deletes one only when the management plane positively no longer assigns it,
 //! and keeps everything when it can no longer reach the management plane with its certificate.
+//! Beside it: the plane unreachable or answering short ([`outage`]), the agent's certificate
+//! renewed and its connection deleted ([`identity`]), and agents of the original kind that only
+//! poll ([`polling`]). One binary, so that they run in parallel.
+
+mod identity;
+mod outage;
+mod polling;
 
 use std::time::Duration;
 
-use compass_agent::{
-    APPLICATION_ID_LABEL,
-    connection::{CONNECTION_NAME, CompassConnection},
-    kyma,
-    run::{AgentOptions, run},
+use compass_tests::{
+    TestServer,
+    agent::{RunningAgent, applied, configure, connection_status, options, settings},
+    eventually,
 };
-use compass_tests::{TestServer, eventually};
-use k8s_openapi::api::core::v1::{Namespace, Secret};
-use kube::{
-    Api, Client, ResourceExt,
-    api::{ListParams, ObjectMeta, PostParams},
-};
-use serde_json::{Value, json};
-
-/// The agent's configuration Secret in the runtime, as an operator of the runtime writes it.
-async fn configure(runtime: &Client, data: &[(&str, &str)]) {
-    let namespaces: Api<Namespace> = Api::all(runtime.clone());
-    let namespace = Namespace {
-        metadata: ObjectMeta {
-            name: Some("compass-system".into()),
-            ..ObjectMeta::default()
-        },
-        ..Namespace::default()
-    };
-    let _ = namespaces.create(&PostParams::default(), &namespace).await;
-    let secret = Secret {
-        metadata: ObjectMeta {
-            name: Some("compass-agent-configuration".into()),
-            namespace: Some("compass-system".into()),
-            ..ObjectMeta::default()
-        },
-        string_data: Some(
-            data.iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        ),
-        ..Secret::default()
-    };
-    let secrets: Api<Secret> = Api::namespaced(runtime.clone(), "compass-system");
-    secrets
-        .create(&PostParams::default(), &secret)
-        .await
-        .unwrap();
-}
-
-/// The ids of the applications the runtime holds.
-async fn applied(runtime: &Client) -> Vec<String> {
-    let applications: Api<kyma::Application> = Api::all(runtime.clone());
-    let mut ids: Vec<String> = applications
-        .list(&ListParams::default())
-        .await
-        .map(|list| list.items)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|a| a.labels().get(APPLICATION_ID_LABEL).cloned())
-        .collect();
-    ids.sort();
-    ids
-}
-
-/// `CompassConnection`'s status as JSON.
-async fn connection_status(runtime: &Client) -> Value {
-    let connections: Api<CompassConnection> = Api::all(runtime.clone());
-    match connections.get_opt(CONNECTION_NAME).await {
-        Ok(Some(connection)) => serde_json::to_value(connection).unwrap()["status"].clone(),
-        _ => Value::Null,
-    }
-}
+use kube::{Api, ResourceExt, api::ListParams};
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_positive_answer() {
@@ -87,30 +33,18 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
 
     let runtime_server = TestServer::start().await;
     let runtime = runtime_server.client().await;
-    let tenant = compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID;
-    configure(
-        &runtime,
-        &[
-            ("CONNECTOR_URL", invitation.connector_url.as_str()),
-            ("RUNTIME_ID", runtime_id.as_str()),
-            ("TENANT", tenant),
-            ("TOKEN", invitation.token.as_str()),
-            ("CA_CERT", management.control_plane.ca_pem.as_str()),
-        ],
-    )
-    .await;
-    let options = AgentOptions {
-        namespace: "compass-system".into(),
-        overrides: Default::default(),
-        sync_interval: Duration::from_millis(500),
-        delete_guard: 0.5,
+    let configuration = settings(
+        &invitation.connector_url,
+        &runtime_id,
+        &invitation.token,
+        &management.control_plane.ca_pem,
+    );
+    configure(&runtime, &configuration).await;
+    let options = compass_agent::run::AgentOptions {
         event_service_url: Some("https://gateway.edge.example.com".into()),
-        console_url: None,
+        ..options(Default::default(), Duration::from_millis(500))
     };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let agent = tokio::spawn(run(runtime.clone(), options.clone(), async {
-        let _ = stopped.await;
-    }));
+    let agent = RunningAgent::start(&runtime, options.clone());
 
     // Both applications share the DEFAULT scenario with the runtime: both appear.
     let mut expected = vec![shop.clone(), crm.clone()];
@@ -189,27 +123,8 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
     );
 
     // The CRM leaves the runtime's scenarios: it goes, the shop stays, and an Event says why.
-    let schema = json!({
-        "type": "array", "minItems": 1, "uniqueItems": true,
-        "items": {
-            "type": "string",
-            "pattern": "^[A-Za-z0-9]([-_A-Za-z0-9\\s]*[A-Za-z0-9])$",
-            "maxLength": 128,
-            "enum": ["DEFAULT", "OTHER"],
-        },
-    });
-    api.default_tenant()
-        .data(
-            "mutation ($in: LabelDefinitionInput!) { updateLabelDefinition(in: $in) { key } }",
-            json!({ "in": { "key": "scenarios", "schema": schema.to_string() } }),
-        )
-        .await;
-    api.default_tenant()
-        .data(
-            "mutation ($id: ID!) { setApplicationLabel(applicationID: $id, key: \"scenarios\", value: [\"OTHER\"]) { key } }",
-            json!({ "id": crm }),
-        )
-        .await;
+    api.allow_scenarios(&["DEFAULT", "OTHER"]).await;
+    api.set_application_scenarios(&crm, &["OTHER"]).await;
     eventually("the unassigned application is deleted", || async {
         (applied(&runtime).await == vec![shop.clone()]).then_some(())
     })
@@ -222,13 +137,9 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
 
     // A restarted agent picks up its stored identity: no pairing (the token is spent), nothing
     // deleted, synchronised again.
-    let _ = stop.send(());
-    agent.await.unwrap().unwrap();
+    agent.stop().await;
     let before = connection_status(&runtime).await["synchronizationStatus"]["lastAttempt"].clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let agent = tokio::spawn(run(runtime.clone(), options.clone(), async {
-        let _ = stopped.await;
-    }));
+    let agent = RunningAgent::start(&runtime, options.clone());
     eventually("the restarted agent synchronises", || async {
         let status = connection_status(&runtime).await;
         (status["connectionState"] == "Synchronized"
@@ -266,8 +177,7 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
         "nothing deleted on a refusal"
     );
 
-    let _ = stop.send(());
-    agent.await.unwrap().unwrap();
+    agent.stop().await;
     director.stop().await;
 }
 
@@ -283,29 +193,13 @@ async fn an_assignment_change_arrives_over_the_push_channel() {
     let invitation = api.runtime_token(&runtime_id).await;
     let runtime_server = TestServer::start().await;
     let runtime = runtime_server.client().await;
-    let tenant = compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID;
-    let overrides = [
-        ("CONNECTOR_URL", invitation.connector_url.as_str()),
-        ("RUNTIME_ID", runtime_id.as_str()),
-        ("TENANT", tenant),
-        ("TOKEN", invitation.token.as_str()),
-        ("CA_CERT", management.control_plane.ca_pem.as_str()),
-    ];
-    let options = AgentOptions {
-        namespace: "compass-system".into(),
-        overrides: overrides
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-        sync_interval: Duration::from_secs(600),
-        delete_guard: 0.5,
-        event_service_url: None,
-        console_url: None,
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let agent = tokio::spawn(run(runtime.clone(), options, async {
-        let _ = stopped.await;
-    }));
+    let overrides = settings(
+        &invitation.connector_url,
+        &runtime_id,
+        &invitation.token,
+        &management.control_plane.ca_pem,
+    );
+    let agent = RunningAgent::start(&runtime, options(overrides, Duration::from_secs(600)));
     eventually("the first application is applied", || async {
         (applied(&runtime).await == vec![first.clone()]).then_some(())
     })
@@ -318,8 +212,7 @@ async fn an_assignment_change_arrives_over_the_push_channel() {
         || async { (applied(&runtime).await == both).then_some(()) },
     )
     .await;
-    let _ = stop.send(());
-    agent.await.unwrap().unwrap();
+    agent.stop().await;
     director.stop().await;
 }
 
@@ -386,7 +279,7 @@ async fn only_the_runtimes_own_agent_reports_and_only_well_formed_reports_are_ke
     );
     let lease = leases.get("edge-agent").await.unwrap();
     let kept = &lease.annotations()[compass_crds::AGENT_REPORT_ANNOTATION];
-    let kept: Value = serde_json::from_str(kept).unwrap();
+    let kept: serde_json::Value = serde_json::from_str(kept).unwrap();
     assert_eq!(kept["version"], "1.0.0", "{kept}");
     assert_eq!(kept["appliedApplications"], 3, "{kept}");
     assert!(leases.get_opt("other-agent").await.unwrap().is_none());

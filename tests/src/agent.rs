@@ -1,0 +1,190 @@
+//! The Runtime Agent for tests: its configuration written as a runtime's operator writes it, the
+//! real agent run in-process against a runtime's control plane, and what it applied and reports
+//! read back from that control plane.
+
+use std::{collections::BTreeMap, time::Duration};
+
+use compass_agent::{
+    APPLICATION_ID_LABEL,
+    connection::{CONNECTION_NAME, CompassConnection},
+    kyma,
+    run::{AgentOptions, run},
+};
+use k8s_openapi::api::core::v1::{Namespace, Secret};
+use kube::{
+    Api, Client, ResourceExt,
+    api::{ListParams, ObjectMeta, Patch, PatchParams, PostParams},
+};
+use serde_json::{Value, json};
+
+/// The agent's namespace in the runtime, as the original's.
+pub const AGENT_NAMESPACE: &str = "compass-system";
+/// The agent's configuration Secret.
+pub const CONFIGURATION_NAME: &str = "compass-agent-configuration";
+
+/// The configuration keys of an agent pairing through `connector_url` with `token` as the
+/// runtime `runtime_id` of the default tenant, trusting the CA `ca_pem`.
+pub fn settings(
+    connector_url: &str,
+    runtime_id: &str,
+    token: &str,
+    ca_pem: &str,
+) -> BTreeMap<String, String> {
+    [
+        ("CONNECTOR_URL", connector_url),
+        ("RUNTIME_ID", runtime_id),
+        (
+            "TENANT",
+            compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID,
+        ),
+        ("TOKEN", token),
+        ("CA_CERT", ca_pem),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_owned(), value.to_owned()))
+    .collect()
+}
+
+/// Writes the agent's configuration Secret in the runtime (and its namespace), as an operator
+/// of the runtime writes it.
+pub async fn configure(runtime: &Client, data: &BTreeMap<String, String>) {
+    let namespaces: Api<Namespace> = Api::all(runtime.clone());
+    let namespace = Namespace {
+        metadata: ObjectMeta {
+            name: Some(AGENT_NAMESPACE.into()),
+            ..ObjectMeta::default()
+        },
+        ..Namespace::default()
+    };
+    let _ = namespaces.create(&PostParams::default(), &namespace).await;
+    let secret = Secret {
+        metadata: ObjectMeta {
+            name: Some(CONFIGURATION_NAME.into()),
+            namespace: Some(AGENT_NAMESPACE.into()),
+            ..ObjectMeta::default()
+        },
+        string_data: Some(data.clone()),
+        ..Secret::default()
+    };
+    let secrets: Api<Secret> = Api::namespaced(runtime.clone(), AGENT_NAMESPACE);
+    secrets
+        .create(&PostParams::default(), &secret)
+        .await
+        .expect("the configuration Secret is created");
+}
+
+/// Sets one key of the configuration Secret (a fresh `TOKEN`, say).
+pub async fn reconfigure(runtime: &Client, key: &str, value: &str) {
+    let secrets: Api<Secret> = Api::namespaced(runtime.clone(), AGENT_NAMESPACE);
+    let patch = json!({ "stringData": { key: value } });
+    secrets
+        .patch(
+            CONFIGURATION_NAME,
+            &PatchParams::default(),
+            &Patch::Merge(&patch),
+        )
+        .await
+        .expect("the configuration Secret is changed");
+}
+
+/// The ids of the applications the runtime holds, sorted.
+pub async fn applied(runtime: &Client) -> Vec<String> {
+    let applications: Api<kyma::Application> = Api::all(runtime.clone());
+    let mut ids: Vec<String> = applications
+        .list(&ListParams::default())
+        .await
+        .map(|list| list.items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|a| a.labels().get(APPLICATION_ID_LABEL).cloned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// `CompassConnection`'s status as JSON; null when there is none.
+pub async fn connection_status(runtime: &Client) -> Value {
+    let connections: Api<CompassConnection> = Api::all(runtime.clone());
+    match connections.get_opt(CONNECTION_NAME).await {
+        Ok(Some(connection)) => serde_json::to_value(connection).expect("JSON")["status"].clone(),
+        _ => Value::Null,
+    }
+}
+
+/// Waits until `CompassConnection` reports `state`; its status then.
+pub async fn wait_state(runtime: &Client, state: &str) -> Value {
+    crate::eventually(&format!("the connection reports {state}"), || async {
+        let status = connection_status(runtime).await;
+        (status["connectionState"] == state).then_some(status)
+    })
+    .await
+}
+
+/// The agent's options in tests: its configuration from the Secret plus `overrides`, a full
+/// resynchronisation every `sync_interval`, no URLs to report.
+pub fn options(overrides: BTreeMap<String, String>, sync_interval: Duration) -> AgentOptions {
+    AgentOptions {
+        namespace: AGENT_NAMESPACE.into(),
+        overrides,
+        sync_interval,
+        delete_guard: 0.5,
+        event_service_url: None,
+        console_url: None,
+    }
+}
+
+/// The real agent, running in-process against a runtime's control plane.
+pub struct RunningAgent {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), String>>,
+}
+
+impl RunningAgent {
+    /// Starts the agent against `runtime` with `options`.
+    pub fn start(runtime: &Client, options: AgentOptions) -> Self {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(run(runtime.clone(), options, async {
+            let _ = stopped.await;
+        }));
+        Self { stop, task }
+    }
+
+    /// Stops the agent and waits for it; fails the test when it failed.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let outcome = self.task.await.expect("the agent's task completes");
+        assert!(outcome.is_ok(), "the agent failed: {outcome:?}");
+    }
+}
+
+impl crate::TestApi {
+    /// Allows the scenarios `names` in the default tenant (`DEFAULT` must be among them): an
+    /// application can then leave the runtime's `DEFAULT` for another.
+    pub async fn allow_scenarios(&self, names: &[&str]) {
+        let schema = json!({
+            "type": "array", "minItems": 1, "uniqueItems": true,
+            "items": {
+                "type": "string",
+                "pattern": "^[A-Za-z0-9]([-_A-Za-z0-9\\s]*[A-Za-z0-9])$",
+                "maxLength": 128,
+                "enum": names,
+            },
+        });
+        self.default_tenant()
+            .data(
+                "mutation ($in: LabelDefinitionInput!) { updateLabelDefinition(in: $in) { key } }",
+                json!({ "in": { "key": "scenarios", "schema": schema.to_string() } }),
+            )
+            .await;
+    }
+
+    /// Puts the application `id` in the scenarios `names`, and in no other.
+    pub async fn set_application_scenarios(&self, id: &str, names: &[&str]) {
+        self.default_tenant()
+            .data(
+                "mutation ($id: ID!, $names: Any!) { setApplicationLabel(applicationID: $id, key: \"scenarios\", value: $names) { key } }",
+                json!({ "id": id, "names": names }),
+            )
+            .await;
+    }
+}
