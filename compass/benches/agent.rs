@@ -20,7 +20,7 @@ use std::{
 
 use compass_agent::metrics::AgentMetrics;
 use compass_crds::{Application, Runtime, well_known::DEFAULT_TENANT_NAMESPACE as NAMESPACE};
-use futures_util::{StreamExt, stream};
+use futures_util::StreamExt;
 use kube::{
     Api, Client, ResourceExt,
     api::{Patch, PatchParams, PostParams},
@@ -32,7 +32,7 @@ use tokio::sync::{Notify, mpsc};
 mod support;
 
 use support::{
-    CONCURRENCY, Server, application, count,
+    Server, count, create_applications,
     runtimes::{BenchRuntime, Seen},
     write_json,
 };
@@ -211,17 +211,7 @@ async fn main() {
     for name in ["other", "fanout"] {
         scenario(&client, name).await;
     }
-    let apps: Api<Application> = Api::namespaced(client.clone(), NAMESPACE);
-    stream::iter(0..applications)
-        .for_each_concurrent(CONCURRENCY, |i| {
-            let apps = apps.clone();
-            async move {
-                apps.create(&PostParams::default(), &application(i))
-                    .await
-                    .unwrap();
-            }
-        })
-        .await;
+    create_applications(&client, NAMESPACE, applications).await;
     let idle = quiet_window(&server, Duration::from_secs(20)).await;
 
     // Delivery to one runtime holding every application.

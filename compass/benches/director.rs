@@ -9,7 +9,6 @@
 use std::time::Duration;
 
 use compass_crds::Application;
-use futures_util::StreamExt;
 use kube::{
     Api,
     api::{ListParams, PostParams},
@@ -59,17 +58,8 @@ async fn main() {
     support::ready_default_tenant(&client).await;
     // The Director's tenant cache sees the verdict before the first call.
     tokio::time::sleep(Duration::from_millis(500)).await;
+    support::create_applications(&client, NAMESPACE, n).await;
     let apps: Api<Application> = Api::namespaced(client.clone(), NAMESPACE);
-    futures_util::stream::iter(0..n)
-        .for_each_concurrent(CONCURRENCY, |i| {
-            let apps = apps.clone();
-            async move {
-                apps.create(&PostParams::default(), &application(i))
-                    .await
-                    .unwrap();
-            }
-        })
-        .await;
     let runtime = data(
         &director,
         "mutation { registerRuntime(in: { name: \"edge\" }) { id } }",

@@ -161,19 +161,10 @@ impl crate::TestApi {
     /// Allows the scenarios `names` in the default tenant (`DEFAULT` must be among them): an
     /// application can then leave the runtime's `DEFAULT` for another.
     pub async fn allow_scenarios(&self, names: &[&str]) {
-        let schema = json!({
-            "type": "array", "minItems": 1, "uniqueItems": true,
-            "items": {
-                "type": "string",
-                "pattern": "^[A-Za-z0-9]([-_A-Za-z0-9\\s]*[A-Za-z0-9])$",
-                "maxLength": 128,
-                "enum": names,
-            },
-        });
         self.default_tenant()
             .data(
                 "mutation ($in: LabelDefinitionInput!) { updateLabelDefinition(in: $in) { key } }",
-                json!({ "in": { "key": "scenarios", "schema": schema.to_string() } }),
+                json!({ "in": { "key": "scenarios", "schema": crate::scenarios_schema(names) } }),
             )
             .await;
     }

@@ -266,3 +266,18 @@ impl TestDirector {
         self.operator.stop().await;
     }
 }
+
+/// The JSON schema of the `scenarios` label definition allowing exactly `names`, as the
+/// Director's `updateLabelDefinition` takes it.
+pub fn scenarios_schema(names: &[&str]) -> String {
+    serde_json::json!({
+        "type": "array", "minItems": 1, "uniqueItems": true,
+        "items": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9]([-_A-Za-z0-9\\s]*[A-Za-z0-9])$",
+            "maxLength": 128,
+            "enum": names,
+        },
+    })
+    .to_string()
+}

@@ -3,7 +3,7 @@
 
 use compass_api::gateway::{StaticUser, digest};
 use compass_crds::{LabelDefinition, Scenario};
-use compass_tests::TestServer;
+use compass_tests::{TestServer, scenarios_schema};
 use kube::Api;
 use serde_json::json;
 
@@ -15,19 +15,6 @@ const UPDATE: &str =
 const CREATE: &str =
     "mutation ($in: LabelDefinitionInput!) { createLabelDefinition(in: $in) { key schema } }";
 const DELETE: &str = "mutation ($key: String!, $cascade: Boolean) { deleteLabelDefinition(key: $key, deleteRelatedLabels: $cascade) { key schema } }";
-
-fn scenarios_schema(names: &[&str]) -> String {
-    json!({
-        "type": "array", "minItems": 1, "uniqueItems": true,
-        "items": {
-            "type": "string",
-            "pattern": "^[A-Za-z0-9]([-_A-Za-z0-9\\s]*[A-Za-z0-9])$",
-            "maxLength": 128,
-            "enum": names,
-        },
-    })
-    .to_string()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_scenarios_definition_lists_scenario_objects_and_changes_them() {

@@ -227,6 +227,22 @@ pub fn application(i: usize) -> Application {
     Application::new(&format!("app-{i:05}"), spec)
 }
 
+/// Creates the benchmark Applications `0..n` ([`application`]) in `namespace`, [`CONCURRENCY`]
+/// at a time.
+pub async fn create_applications(client: &Client, namespace: &str, n: usize) {
+    let apps: kube::Api<Application> = kube::Api::namespaced(client.clone(), namespace);
+    stream::iter(0..n)
+        .for_each_concurrent(CONCURRENCY, |i| {
+            let apps = apps.clone();
+            async move {
+                apps.create(&kube::api::PostParams::default(), &application(i))
+                    .await
+                    .unwrap();
+            }
+        })
+        .await;
+}
+
 /// Makes the default tenant of `compass up --no-controllers` usable, as the operator would: its
 /// namespace made and the Tenant found Ready (the Gateway serves Ready tenants only).
 pub async fn ready_default_tenant(client: &Client) {
