@@ -33,6 +33,8 @@ pub struct Credentials {
     pub client_id: String,
     /// When the certificate was acquired.
     pub acquired: Timestamp,
+    /// When it became valid (the Connector backdates it a little, for clocks running late).
+    pub not_before: Timestamp,
     /// When it expires.
     pub not_after: Timestamp,
     /// The Director's URL.
@@ -48,6 +50,7 @@ impl Credentials {
             chain_pem: identity.certificate_chain_pem,
             client_id: identity.client_id,
             acquired: Timestamp::now(),
+            not_before: identity.not_before,
             not_after: identity.not_after,
             director_url: identity.director_url,
             connector_url: identity.certificate_secured_connector_url,
@@ -97,11 +100,14 @@ impl Credentials {
         };
         let time = |key: &str| text(key).and_then(|t| t.parse::<Timestamp>().ok());
         Ok((|| {
+            let acquired = time("acquired")?;
             Some(Self {
                 key_pem: text("tls.key")?,
                 chain_pem: text("tls.crt")?,
                 client_id: text("clientId")?,
-                acquired: time("acquired")?,
+                acquired,
+                // Credentials stored before notBefore was kept count from their acquisition.
+                not_before: time("notBefore").unwrap_or(acquired),
                 not_after: time("notAfter")?,
                 director_url: text("directorURL")?,
                 connector_url: text("connectorURL")?,
@@ -117,6 +123,7 @@ impl Credentials {
             ("tls.crt", self.chain_pem.clone()),
             ("clientId", self.client_id.clone()),
             ("acquired", self.acquired.to_string()),
+            ("notBefore", self.not_before.to_string()),
             ("notAfter", self.not_after.to_string()),
             ("directorURL", self.director_url.clone()),
             ("connectorURL", self.connector_url.clone()),
@@ -173,6 +180,7 @@ mod tests {
             chain_pem: String::new(),
             client_id: String::new(),
             acquired,
+            not_before: acquired,
             not_after: "2026-01-11T00:00:00Z".parse().unwrap(),
             director_url: String::new(),
             connector_url: String::new(),

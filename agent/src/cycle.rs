@@ -366,7 +366,7 @@ fn ids(applications: &[Value]) -> BTreeSet<String> {
 }
 
 fn certificate_status(credentials: &Credentials) -> Value {
-    json!({ "acquired": credentials.acquired, "notBefore": credentials.acquired, "notAfter": credentials.not_after })
+    json!({ "acquired": credentials.acquired, "notBefore": credentials.not_before, "notAfter": credentials.not_after })
 }
 
 /// Sets the runtime's URL labels the options name, when it does not carry them yet.

@@ -115,6 +115,8 @@ pub struct Identity {
     pub client_id: String,
     /// The certificate's serial number, lowercase hexadecimal.
     pub serial_number: String,
+    /// Start of the certificate's validity.
+    pub not_before: jiff::Timestamp,
     /// End of the certificate's validity.
     pub not_after: jiff::Timestamp,
     /// The Director's URL.
@@ -331,6 +333,7 @@ fn identity(
             configuration.subject
         )));
     }
+    let not_before = certificate.validity().not_before.timestamp();
     let not_after = certificate.validity().not_after.timestamp();
     Ok(Identity {
         key_pem: key.serialize_pem(),
@@ -343,6 +346,8 @@ fn identity(
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect(),
+        not_before: jiff::Timestamp::from_second(not_before)
+            .map_err(|e| local(format!("the certificate's notBefore is out of range: {e}")))?,
         not_after: jiff::Timestamp::from_second(not_after)
             .map_err(|e| local(format!("the certificate's notAfter is out of range: {e}")))?,
         director_url: configuration.director_url.clone(),

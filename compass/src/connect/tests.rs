@@ -41,6 +41,7 @@ fn files_are_replaced_whole_with_their_modes() {
         ca_certificate_pem: "CA".into(),
         client_id: "id-1".into(),
         serial_number: "10ab".into(),
+        not_before: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
         not_after: jiff::Timestamp::from_second(1_800_000_000).unwrap(),
         director_url: "https://h/director/graphql".into(),
         certificate_secured_connector_url: "https://h/connector/graphql".into(),

@@ -79,10 +79,11 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
             .then_some(())
     })
     .await;
-    assert!(
-        status["connectionStatus"]["certificateStatus"]["notAfter"].is_string(),
-        "{status}"
-    );
+    let certificate = &status["connectionStatus"]["certificateStatus"];
+    assert!(certificate["notAfter"].is_string(), "{status}");
+    // The certificate's own notBefore (backdated by the Connector), not when it was acquired.
+    let time = |field: &str| certificate[field].as_str()?.parse::<jiff::Timestamp>().ok();
+    assert!(time("notBefore") < time("acquired"), "{status}");
     // The agent's report: its version, state, counts and certificate expiry on the Runtime.
     let reported = eventually("the runtime shows the agent's report", || async {
         let listed = runtimes.list(&ListParams::default()).await.ok()?;
