@@ -213,6 +213,28 @@ async fn an_assignment_change_arrives_over_the_push_channel() {
         || async { (applied(&runtime).await == both).then_some(()) },
     )
     .await;
+
+    // The runtime leaves DEFAULT: every application goes (more than the guard's share, so a
+    // second complete answer confirmed it first); back in DEFAULT, both return.
+    api.allow_scenarios(&["DEFAULT", "OTHER"]).await;
+    let tenant = api.default_tenant();
+    let set_runtime_scenarios = |names: &'static [&'static str]| {
+        tenant.data(
+            "mutation ($id: ID!, $names: Any!) { setRuntimeLabel(runtimeID: $id, key: \"scenarios\", value: $names) { key } }",
+            json!({ "id": runtime_id, "names": names }),
+        )
+    };
+    set_runtime_scenarios(&["OTHER"]).await;
+    eventually(
+        "the runtime's applications go with its scenario",
+        || async { applied(&runtime).await.is_empty().then_some(()) },
+    )
+    .await;
+    set_runtime_scenarios(&["DEFAULT"]).await;
+    eventually("they come back with it", || async {
+        (applied(&runtime).await == both).then_some(())
+    })
+    .await;
     agent.stop().await;
     director.stop().await;
 }
