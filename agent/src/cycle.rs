@@ -346,8 +346,8 @@ impl Agent {
         })
     }
 
-    /// Whether this synchronisation applies every application, changed or not: the first one,
-    /// and one every [`FULL_APPLY_EVERY`], which also repairs what was changed or deleted by hand.
+    /// Whether this synchronisation applies every application, changed or not: one every
+    /// [`FULL_APPLY_EVERY`], which also repairs what was changed or deleted by hand.
     fn full_apply_due(&self) -> bool {
         let last = *self
             .last_full_apply

@@ -69,7 +69,9 @@ pub async fn run_measured(
         recorder: EventRecorder::new(client.clone(), "compass-runtime-agent"),
         reporter: Reporter::new(&client),
         wake: Arc::new(Wake::default()),
-        last_full_apply: Default::default(),
+        // A restarted agent trusts the digests of what it applied before: the first full
+        // apply comes one period after the start, not at it.
+        last_full_apply: std::sync::Mutex::new(Some(std::time::Instant::now())),
         client,
         options,
         metrics,

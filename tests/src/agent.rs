@@ -8,7 +8,8 @@ use compass_agent::{
     APPLICATION_ID_LABEL,
     connection::{CONNECTION_NAME, CompassConnection},
     kyma,
-    run::{AgentOptions, run},
+    metrics::AgentMetrics,
+    run::{AgentOptions, run_measured},
 };
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::{
@@ -135,6 +136,8 @@ pub fn options(overrides: BTreeMap<String, String>, sync_interval: Duration) -> 
 
 /// The real agent, running in-process against a runtime's control plane.
 pub struct RunningAgent {
+    /// What it counted: applications written, deleted, failed.
+    pub metrics: AgentMetrics,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<Result<(), String>>,
 }
@@ -143,10 +146,20 @@ impl RunningAgent {
     /// Starts the agent against `runtime` with `options`.
     pub fn start(runtime: &Client, options: AgentOptions) -> Self {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(run(runtime.clone(), options, async {
-            let _ = stopped.await;
-        }));
-        Self { stop, task }
+        let metrics = AgentMetrics::default();
+        let task = tokio::spawn(run_measured(
+            runtime.clone(),
+            options,
+            metrics.clone(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Self {
+            metrics,
+            stop,
+            task,
+        }
     }
 
     /// Stops the agent and waits for it; fails the test when it failed.

@@ -137,7 +137,8 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
     );
 
     // A restarted agent picks up its stored identity: no pairing (the token is spent), nothing
-    // deleted, synchronised again.
+    // deleted, nothing written again (the Applications' digests say they are in place),
+    // synchronised again.
     agent.stop().await;
     let before = connection_status(&runtime).await["synchronizationStatus"]["lastAttempt"].clone();
     let agent = RunningAgent::start(&runtime, options.clone());
@@ -152,6 +153,11 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
         applied(&runtime).await,
         vec![shop.clone()],
         "nothing deleted on a restart"
+    );
+    assert_eq!(
+        agent.metrics.applied.get(),
+        0,
+        "nothing written again on a restart"
     );
 
     // The management plane refuses the agent (its identity deleted): nothing is deleted, and
