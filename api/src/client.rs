@@ -6,7 +6,7 @@
 
 pub mod pairing;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -26,8 +26,13 @@ pub struct DirectorClient {
     token: Option<String>,
     tenant: Option<String>,
     headers: Vec<(String, String)>,
+    timeout: Duration,
     http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
 }
+
+/// Longest a request may take, its answer read, unless the client is told otherwise: beyond the
+/// longest poll the Gateway holds (60 s).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// What the server answered: the HTTP status and the JSON body.
 #[derive(Clone, Debug)]
@@ -120,6 +125,7 @@ impl ClientBuilder {
             token: self.token,
             tenant: None,
             headers: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
             http: http.build(connector),
         })
     }
@@ -210,6 +216,14 @@ impl DirectorClient {
         }
     }
 
+    /// The same caller with requests bounded by `timeout` instead of [`DEFAULT_TIMEOUT`].
+    pub fn with_timeout(&self, timeout: Duration) -> Self {
+        Self {
+            timeout,
+            ..self.clone()
+        }
+    }
+
     /// The same caller without a bearer token (its client certificate, if any, remains).
     pub fn without_token(&self) -> Self {
         Self {
@@ -259,6 +273,20 @@ impl DirectorClient {
         headers: &[(&str, &str)],
         body: Vec<u8>,
     ) -> Result<http::Response<Bytes>, String> {
+        let sent = self.request_unbounded(method, path, headers, body);
+        let limit = self.timeout;
+        tokio::time::timeout(limit, sent)
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {} s", limit.as_secs())))
+    }
+
+    async fn request_unbounded(
+        &self,
+        method: http::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<http::Response<Bytes>, String> {
         let base: http::Uri = self.url.parse().map_err(|e| format!("{e}"))?;
         let authority = base.authority().map(|a| a.as_str()).unwrap_or_default();
         let url = format!("https://{authority}{path}");
@@ -283,9 +311,22 @@ impl DirectorClient {
         Ok(http::Response::from_parts(parts, bytes))
     }
 
-    /// Sends a raw request body. An error means no HTTP answer came (unreachable, TLS refused);
-    /// it names the URL and the cause.
+    /// Sends a raw request body. An error means no HTTP answer came (unreachable, TLS refused,
+    /// nothing within the client's timeout); it names the URL and the cause.
     pub async fn post(&self, body: Vec<u8>) -> Result<Answer, String> {
+        let limit = self.timeout;
+        tokio::time::timeout(limit, self.post_unbounded(body))
+            .await
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "{} gave no answer within {} s",
+                    self.url,
+                    limit.as_secs()
+                ))
+            })
+    }
+
+    async fn post_unbounded(&self, body: Vec<u8>) -> Result<Answer, String> {
         let mut request = http::Request::post(&self.url).header("content-type", "application/json");
         if let Some(token) = &self.token {
             request = request.header("authorization", format!("Bearer {token}"));
