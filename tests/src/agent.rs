@@ -171,6 +171,18 @@ impl RunningAgent {
 }
 
 impl crate::TestApi {
+    /// The agent's configuration for the runtime `runtime_id` in the default tenant: a fresh
+    /// one-time token requested through the Director, the Connector's URL and the CA.
+    pub async fn agent_settings(&self, runtime_id: &str) -> BTreeMap<String, String> {
+        let invitation = self.runtime_token(runtime_id).await;
+        settings(
+            &invitation.connector_url,
+            runtime_id,
+            &invitation.token,
+            &self.ca_pem,
+        )
+    }
+
     /// Allows the scenarios `names` in the default tenant (`DEFAULT` must be among them): an
     /// application can then leave the runtime's `DEFAULT` for another.
     pub async fn allow_scenarios(&self, names: &[&str]) {

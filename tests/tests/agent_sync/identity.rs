@@ -10,8 +10,7 @@ use compass_api::connector::certificates::CertificateValidity;
 use compass_tests::{
     TestServer,
     agent::{
-        RunningAgent, applied, configure, connection_status, options, reconfigure, settings,
-        wait_state,
+        RunningAgent, applied, configure, connection_status, options, reconfigure, wait_state,
     },
     api_config, eventually, next_whole_second,
 };
@@ -41,13 +40,7 @@ async fn a_short_lived_certificate_is_renewed_and_synchronisation_goes_on_with_t
     let api = &director.api;
     let app = api.register_application("shop").await;
     let runtime_id = api.register_runtime("edge").await;
-    let invitation = api.runtime_token(&runtime_id).await;
-    let overrides = settings(
-        &invitation.connector_url,
-        &runtime_id,
-        &invitation.token,
-        &management.control_plane.ca_pem,
-    );
+    let overrides = api.agent_settings(&runtime_id).await;
     let runtime_server = TestServer::start().await;
     let runtime = runtime_server.client().await;
     // A cycle a second: the renewal is due between two of them.
@@ -102,15 +95,9 @@ async fn a_deleted_connection_pairs_again_with_a_fresh_token_and_deletes_nothing
     let api = &director.api;
     let app = api.register_application("shop").await;
     let runtime_id = api.register_runtime("edge").await;
-    let invitation = api.runtime_token(&runtime_id).await;
     let runtime_server = TestServer::start().await;
     let runtime = runtime_server.client().await;
-    let configuration = settings(
-        &invitation.connector_url,
-        &runtime_id,
-        &invitation.token,
-        &management.control_plane.ca_pem,
-    );
+    let configuration = api.agent_settings(&runtime_id).await;
     configure(&runtime, &configuration).await;
     let agent = RunningAgent::start(
         &runtime,

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use compass_tests::{
     TestServer,
-    agent::{RunningAgent, applied, configure, connection_status, options, settings},
+    agent::{RunningAgent, applied, configure, connection_status, options},
     eventually,
 };
 use kube::{Api, ResourceExt, api::ListParams};
@@ -29,16 +29,10 @@ async fn the_agent_pairs_applies_assigned_applications_and_deletes_only_on_a_pos
     let shop = api.register_application("shop").await;
     let crm = api.register_application("crm").await;
     let runtime_id = api.register_runtime("edge").await;
-    let invitation = api.runtime_token(&runtime_id).await;
 
     let runtime_server = TestServer::start().await;
     let runtime = runtime_server.client().await;
-    let configuration = settings(
-        &invitation.connector_url,
-        &runtime_id,
-        &invitation.token,
-        &management.control_plane.ca_pem,
-    );
+    let configuration = api.agent_settings(&runtime_id).await;
     configure(&runtime, &configuration).await;
     let options = compass_agent::run::AgentOptions {
         event_service_url: Some("https://gateway.edge.example.com".into()),
@@ -197,15 +191,9 @@ async fn an_assignment_change_arrives_over_the_push_channel() {
     let api = &director.api;
     let first = api.register_application("first").await;
     let runtime_id = api.register_runtime("edge").await;
-    let invitation = api.runtime_token(&runtime_id).await;
     let runtime_server = TestServer::start().await;
     let runtime = runtime_server.client().await;
-    let overrides = settings(
-        &invitation.connector_url,
-        &runtime_id,
-        &invitation.token,
-        &management.control_plane.ca_pem,
-    );
+    let overrides = api.agent_settings(&runtime_id).await;
     let agent = RunningAgent::start(&runtime, options(overrides, Duration::from_secs(600)));
     eventually("the first application is applied", || async {
         (applied(&runtime).await == vec![first.clone()]).then_some(())
