@@ -8,6 +8,7 @@
 //! poll ([`polling`]). One binary, so that they run in parallel.
 
 mod identity;
+mod installed;
 mod outage;
 mod polling;
 
