@@ -22,6 +22,7 @@ fn label_value(url: url::Url) -> String {
 
 /// Runs the agent.
 pub async fn run_agent(args: AgentArgs) -> ExitCode {
+    crate::parent::exit_with_parent();
     let mut overrides = BTreeMap::new();
     let flags = [
         ("CONNECTOR_URL", args.connector_url),

@@ -25,6 +25,7 @@ pub async fn start_control_plane(
 
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn run(args: ApiserverArgs) -> ExitCode {
+    crate::parent::exit_with_parent();
     let ApiserverArgs {
         data_dir,
         address,

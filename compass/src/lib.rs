@@ -12,6 +12,8 @@ pub mod connect;
 pub mod kubeconfig;
 pub mod logging;
 pub mod operator;
+pub mod parent;
+pub mod provisioner;
 pub mod up;
 
 use std::{io::Write, process::ExitCode};

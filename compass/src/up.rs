@@ -121,6 +121,8 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         control_plane.shutdown().await;
         return ExitCode::FAILURE;
     }
+    let public_url = api_config.public_url.clone();
+    let token_lifetime = api_config.token_lifetimes.runtime;
     let listener = api::ApiListener {
         address: api_address,
         tls: control_plane.tls(),
@@ -179,6 +181,33 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         control_plane.shutdown().await;
         return ExitCode::SUCCESS;
     }
+    let connector_url = format!(
+        "{}{}",
+        public_url.unwrap_or_else(|| format!("https://{}", running_api.address)),
+        compass_api::connector::CONNECTOR_PATH
+    );
+    let agents = crate::provisioner::AgentsPairAt {
+        connector_url,
+        ca_pem: control_plane.ca_pem.clone(),
+        token_lifetime,
+    };
+    let provisioner = crate::provisioner::start(
+        client.clone(),
+        &watches,
+        &data_dir,
+        agents,
+        api_metrics.clone(),
+        stop.clone(),
+    );
+    let provisioner = match provisioner {
+        Ok(task) => task,
+        Err(error) => {
+            eprintln!("error: {error}");
+            trigger.fire();
+            control_plane.shutdown().await;
+            return ExitCode::FAILURE;
+        }
+    };
     let ready = Arc::new(AtomicBool::new(false));
     let options = OperatorOptions {
         config: operator,
@@ -223,6 +252,8 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         },
     };
     let _ = running_api.task.await;
+    // The embedded runtimes' processes stop with it.
+    let _ = provisioner.await;
     control_plane.shutdown().await;
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

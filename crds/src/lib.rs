@@ -18,6 +18,7 @@ mod integration_system;
 mod label_definition;
 pub mod label_schema;
 pub mod labels;
+pub mod provisioning;
 mod runtime;
 mod scenario;
 pub mod schema;

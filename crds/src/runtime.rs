@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     agent_report::AgentReport,
     labels::Labels,
+    provisioning::{ProvisioningSpec, ProvisioningStatus},
     schema::{DESCRIPTION_MAX_LENGTH, SCENARIO_NAME_MAX_LENGTH, SCENARIO_NAME_PATTERN},
 };
 
@@ -46,6 +47,12 @@ use crate::{
         name = "Applications",
         type_ = "integer",
         json_path = ".status.applicationCount"
+    ),
+    printcolumn(
+        name = "Provisioning",
+        type_ = "string",
+        json_path = ".status.provisioning.operations[0].state",
+        priority = 1
     ),
     printcolumn(
         name = "Agent",
@@ -117,6 +124,12 @@ pub struct RuntimeSpec {
     )]
     #[x_kube(merge_strategy = ListMerge::Set)]
     pub scenarios: Option<Vec<String>>,
+
+    /// Asks a provider to make the runtime's cluster (or take an existing one) and install the
+    /// Runtime Agent in it; without it, the runtime's cluster and agent are someone else's
+    /// business.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioning: Option<ProvisioningSpec>,
 }
 
 /// What the operator observed about a runtime.
@@ -153,6 +166,10 @@ pub struct RuntimeStatus {
     /// What the Runtime Agent last reported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<AgentStatus>,
+
+    /// What the provisioner did for the runtime's cluster; written by the provisioner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioning: Option<ProvisioningStatus>,
 }
 
 /// The Runtime Agent as last seen.

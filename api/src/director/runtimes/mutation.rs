@@ -63,6 +63,7 @@ impl RuntimeMutation {
                 description: input.description,
                 labels: write.labels,
                 scenarios: write.scenarios,
+                provisioning: None,
             },
             status: None,
         };

@@ -241,8 +241,15 @@ fn desired_status(
         application_count: Some(i32::try_from(applications.len()).unwrap_or(i32::MAX)),
         applications: listed(&applications),
         agent: beat.reported(current.agent.as_ref()),
+        provisioning: None,
     }
 }
+
+/// The conditions of a Runtime the provisioner writes.
+const PROVISIONER_CONDITIONS: [&str; 2] = [
+    compass_crds::provisioning::PROVISIONED,
+    compass_crds::provisioning::AGENT_CONNECTED,
+];
 
 /// Writes the desired status, unless the stored one already says the same.
 async fn write_status(
@@ -253,10 +260,16 @@ async fn write_status(
 ) -> Result<()> {
     // NB: once the agent record is dropped, an API server may keep `agent: {}`; that is no record.
     let mut stored = runtime.status.clone();
-    if let Some(stored) = stored.as_mut()
-        && stored.agent == Some(AgentStatus::default())
-    {
-        stored.agent = None;
+    if let Some(stored) = stored.as_mut() {
+        if stored.agent == Some(AgentStatus::default()) {
+            stored.agent = None;
+        }
+        // What the provisioner writes (its record and conditions) is its own: the comparison
+        // leaves it out, and the apply, under this controller's field manager, keeps it.
+        stored.provisioning = None;
+        stored
+            .conditions
+            .retain(|c| !PROVISIONER_CONDITIONS.contains(&c.type_.as_str()));
     }
     let api: Api<Runtime> = Api::namespaced(ctx.client.clone(), namespace);
     apply_status(&api, runtime, FIELD_MANAGER, stored.as_ref(), desired).await?;

@@ -1,0 +1,120 @@
+//! The Runtime Provisioner under `compass up` with the `embedded` provider, as a user drives it
+//! with kubectl: a Runtime asking for a cluster gets a control plane process of its own with an
+//! agent that pairs and applies the application of its scenario there; deleting the Runtime
+//! stops the processes and removes their data.
+
+mod compass_up;
+
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
+
+use compass_up::CompassUp;
+
+/// Polls `check` every 250 ms until it returns something, failing after 60 s with `what`.
+fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting: {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Command lines of the running processes that name `path`.
+fn processes_naming(path: &Path) -> Vec<String> {
+    let needle = path.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
+        .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " "))
+        .filter(|line| line.contains(&needle))
+        .collect()
+}
+
+const REQUEST: &str = r#"
+apiVersion: compass.kyma-project.io/v1alpha1
+kind: Application
+metadata:
+  name: shop
+  namespace: default-tenant
+spec:
+  providerName: Shop Corp
+---
+apiVersion: compass.kyma-project.io/v1alpha1
+kind: Runtime
+metadata:
+  name: edge
+  namespace: default-tenant
+spec:
+  provisioning:
+    provider: embedded
+"#;
+
+#[test]
+fn an_embedded_runtime_is_provisioned_receives_its_applications_and_is_removed() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let management = CompassUp::start(data_dir.path(), &[]);
+    let request = data_dir.path().join("request.yaml");
+    std::fs::write(&request, REQUEST).unwrap();
+    management.kubectl_ok(&["apply", "-f", request.to_str().unwrap()]);
+
+    let ns = ["-n", "default-tenant"];
+    let wait = |condition: &str| {
+        let condition = format!("--for=condition={condition}");
+        let args = ["wait", &condition, "runtime/edge", "--timeout=90s"];
+        management.kubectl_ok(&[&args[..], &ns[..]].concat());
+    };
+    wait("AgentConnected");
+    wait("Provisioned");
+    let operation = until("the Provision operation succeeded", || {
+        let path = "jsonpath={.status.provisioning.operations[0].type}/{.status.provisioning.operations[0].state}";
+        let got =
+            management.kubectl_ok(&[&["get", "runtime", "edge", "-o", path][..], &ns[..]].concat());
+        (got == "Provision/Succeeded").then_some(got)
+    });
+    assert_eq!(operation, "Provision/Succeeded");
+    let events = management.kubectl_ok(&[&["get", "events", "-o", "json"][..], &ns[..]].concat());
+    assert!(
+        events.contains("ProvisioningStarted") && events.contains("\"Provisioned\""),
+        "{events}"
+    );
+
+    let runtime_dir = data_dir.path().join("runtimes/default-tenant/edge");
+    let kubeconfig = runtime_dir.join("cluster/kubeconfig");
+    assert!(kubeconfig.exists(), "{}", kubeconfig.display());
+    let applied = until("the shop is applied in the embedded runtime", || {
+        let output = std::process::Command::new("kubectl")
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .args([
+                "get",
+                "applications.applicationconnector.kyma-project.io",
+                "-o",
+                "name",
+            ])
+            .env_remove("KUBECONFIG")
+            .output()
+            .ok()?;
+        let names = String::from_utf8_lossy(&output.stdout).into_owned();
+        names.contains("shop").then_some(names)
+    });
+    assert!(applied.contains("shop"), "{applied}");
+    assert_eq!(
+        processes_naming(&runtime_dir).len(),
+        2,
+        "the runtime's control plane and agent run: {:?}",
+        processes_naming(&runtime_dir)
+    );
+
+    management.kubectl_ok(&[&["delete", "runtime", "edge", "--timeout=60s"][..], &ns[..]].concat());
+    until("the runtime's processes are gone", || {
+        processes_naming(&runtime_dir).is_empty().then_some(())
+    });
+    assert!(!runtime_dir.exists(), "its data is removed");
+}

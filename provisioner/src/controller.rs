@@ -1,0 +1,471 @@
+//! The provisioning controller: for each Runtime with `spec.provisioning` naming a provider it
+//! runs, it holds a finalizer, runs a Provision operation (a fresh one-time token for the agent,
+//! the provider called until done, then the agent's pairing awaited), keeps the runtime's
+//! processes or cluster up afterwards, and on deletion runs a Deprovision operation before it
+//! lets the Runtime go. It writes only `status.provisioning` and the conditions `Provisioned`
+//! and `AgentConnected`, under a field manager of its own.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use compass_crds::{
+    Runtime, Tenant,
+    provisioning::{
+        AGENT_CONNECTED, OperationState, OperationType, PROVISIONED, PROVISIONER_FINALIZER,
+        ProvisioningStatus,
+    },
+};
+use futures_util::{StreamExt, future::BoxFuture};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use kube::{
+    Api, Client, ResourceExt,
+    api::{ListParams, Patch, PatchParams},
+    runtime::{
+        Controller,
+        controller::Action,
+        finalizer::{Event, finalizer},
+        watcher,
+    },
+};
+use serde_json::json;
+use tokio::sync::Mutex;
+
+use compass_operator::controllers::events::{EventRecorder, EventType};
+
+use crate::{
+    operations,
+    provider::{AgentBootstrap, Progress, Provider, ProviderError, RuntimeTarget},
+};
+
+/// Field manager of what the provisioner writes.
+const FIELD_MANAGER: &str = "compass-provisioner";
+/// How long a Provision may keep failing before it is given up as Failed.
+const PROVISION_BOUND: Duration = Duration::from_secs(600);
+/// Pause before a failed step is tried again.
+const RETRY: Duration = Duration::from_secs(5);
+
+/// Issues a one-time token for the runtime `name` of `namespace`, as
+/// `requestOneTimeTokenForRuntime` does.
+pub type TokenIssuer =
+    Arc<dyn Fn(String, String) -> BoxFuture<'static, Result<String, String>> + Send + Sync>;
+
+/// What the provisioner runs with.
+pub struct ProvisionerConfig {
+    /// The providers it runs, by name.
+    pub providers: Vec<Arc<dyn Provider>>,
+    /// Where agents' one-time tokens come from.
+    pub issue_token: TokenIssuer,
+    /// The Connector's URL agents pair with.
+    pub connector_url: String,
+    /// The CA the management plane's serving certificate chains to, PEM, for agents.
+    pub ca_cert: Option<String>,
+}
+
+struct Context {
+    client: Client,
+    recorder: EventRecorder,
+    providers: HashMap<&'static str, Arc<dyn Provider>>,
+    config: ProvisionerConfig,
+    /// Tokens issued for runtimes still being provisioned, by runtime id: one per provisioning.
+    tokens: Mutex<HashMap<String, String>>,
+}
+
+/// Why a reconcile stopped short; it is tried again after [`RETRY`].
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Error(String);
+
+/// Runs the controller until `shutdown` completes.
+pub async fn run(
+    client: Client,
+    config: ProvisionerConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
+) {
+    let providers = config
+        .providers
+        .iter()
+        .map(|p| (p.name(), p.clone()))
+        .collect();
+    let context = Arc::new(Context {
+        recorder: EventRecorder::new(client.clone(), FIELD_MANAGER),
+        client: client.clone(),
+        providers,
+        config,
+        tokens: Mutex::new(HashMap::new()),
+    });
+    let runtimes: Api<Runtime> = Api::all(client);
+    Controller::new(runtimes, watcher::Config::default())
+        .graceful_shutdown_on(shutdown)
+        .run(reconcile, |_, _, _| Action::requeue(RETRY), context)
+        .for_each(|_| async {})
+        .await;
+}
+
+async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action, Error> {
+    let held = runtime
+        .finalizers()
+        .iter()
+        .any(|f| f == PROVISIONER_FINALIZER);
+    let Some(request) = runtime.spec.provisioning.as_ref() else {
+        return Ok(Action::await_change());
+    };
+    if !ctx.providers.contains_key(request.provider.as_str()) && !held {
+        // Another provisioner (a third party's controller) may serve this provider.
+        return Ok(Action::await_change());
+    }
+    let namespace = runtime.namespace().unwrap_or_default();
+    let api: Api<Runtime> = Api::namespaced(ctx.client.clone(), &namespace);
+    finalizer(&api, PROVISIONER_FINALIZER, runtime, |event| async {
+        match event {
+            Event::Apply(runtime) => provision(&ctx, &runtime).await,
+            Event::Cleanup(runtime) => deprovision(&ctx, &runtime).await,
+        }
+    })
+    .await
+    .map_err(|e| Error(e.to_string()))
+}
+
+/// What the provider works for.
+fn target(runtime: &Runtime) -> RuntimeTarget {
+    RuntimeTarget {
+        namespace: runtime.namespace().unwrap_or_default(),
+        name: runtime.name_any(),
+        id: runtime.uid().unwrap_or_default(),
+        request: runtime.spec.provisioning.clone().unwrap_or_default(),
+    }
+}
+
+fn now() -> Time {
+    Time(jiff::Timestamp::now())
+}
+
+async fn provision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
+    let target = target(runtime);
+    let mut record = record_of(runtime);
+    let provider = ctx.providers.get(target.request.provider.as_str()).cloned();
+    let Some(provider) = provider else {
+        let names: Vec<&str> = ctx.providers.keys().copied().collect();
+        let message = format!(
+            "no provider {:?} runs here; the providers available are {names:?}",
+            target.request.provider
+        );
+        write(
+            ctx,
+            runtime,
+            &record,
+            provisioned_condition(false, "ProviderNotAvailable", &message),
+        )
+        .await?;
+        return Ok(Action::await_change());
+    };
+    let first = !operations::provisioned(&record);
+    if first && operations::running(&record).is_none() {
+        let provider = &target.request.provider;
+        let note = format!("provider {provider} makes the runtime's cluster and starts its agent");
+        event(
+            ctx,
+            runtime,
+            EventType::Normal,
+            "ProvisioningStarted",
+            &note,
+        )
+        .await;
+    }
+    let operation = first.then(|| operations::ensure(&mut record, OperationType::Provision, now()));
+    let agent = match first {
+        true => Some(bootstrap(ctx, &target).await?),
+        false => None,
+    };
+    let outcome = provider.provision(&target, agent.as_ref()).await;
+    let (condition, action) = match (outcome, &operation) {
+        (Ok(Progress::Done(message)), Some(id)) if agent_connected(runtime) => {
+            operations::finish(
+                &mut record,
+                id,
+                OperationState::Succeeded,
+                format!("{message}; the agent paired"),
+                now(),
+            );
+            ctx.tokens.lock().await.remove(&target.id);
+            let note = format!("{message}; the agent paired");
+            event(ctx, runtime, EventType::Normal, "Provisioned", &note).await;
+            (
+                provisioned_condition(true, "Provisioned", &message),
+                Action::requeue(Duration::from_secs(300)),
+            )
+        }
+        (Ok(Progress::Done(message)), Some(id)) => {
+            operations::progress(
+                &mut record,
+                id,
+                format!("{message}; waiting for the agent to pair"),
+            );
+            (
+                provisioned_condition(true, "Provisioned", &message),
+                Action::requeue(Duration::from_secs(1)),
+            )
+        }
+        (Ok(Progress::Done(message)), None) => (
+            provisioned_condition(true, "Provisioned", &message),
+            Action::requeue(Duration::from_secs(300)),
+        ),
+        (Ok(Progress::Waiting(message, after)), _) => {
+            if let Some(id) = &operation {
+                operations::progress(&mut record, id, &message);
+            }
+            (
+                provisioned_condition(false, "Provisioning", &message),
+                Action::requeue(after),
+            )
+        }
+        (Err(error), _) => {
+            let note = error.to_string();
+            event(
+                ctx,
+                runtime,
+                EventType::Warning,
+                "ProvisioningFailed",
+                &note,
+            )
+            .await;
+            failed_step(&mut record, operation.as_deref(), &error)
+        }
+    };
+    write(ctx, runtime, &record, condition).await?;
+    Ok(action)
+}
+
+/// A failed provider step: retried, until the operation's bound or at once when the request is
+/// not usable, then the operation is Failed.
+fn failed_step(
+    record: &mut ProvisioningStatus,
+    operation: Option<&str>,
+    error: &ProviderError,
+) -> (Condition, Action) {
+    let message = error.to_string();
+    let started = operation
+        .and_then(|id| record.operations.iter().find(|op| op.id == id))
+        .map(|op| op.start_time.0);
+    let over = started.is_some_and(|at| {
+        jiff::Timestamp::now().duration_since(at)
+            > jiff::SignedDuration::try_from(PROVISION_BOUND).unwrap_or_default()
+    });
+    match (operation, error) {
+        (Some(id), ProviderError::Invalid(_)) => {
+            operations::finish(record, id, OperationState::Failed, &message, now());
+        }
+        (Some(id), ProviderError::Failed(_)) if over => {
+            operations::finish(
+                record,
+                id,
+                OperationState::Failed,
+                format!("{message}; given up after {} s", PROVISION_BOUND.as_secs()),
+                now(),
+            );
+        }
+        (Some(id), ProviderError::Failed(_)) => {
+            operations::progress(record, id, format!("{message}; trying again"));
+        }
+        (None, _) => {}
+    }
+    (
+        provisioned_condition(false, "ProvisioningFailed", &message),
+        Action::requeue(RETRY),
+    )
+}
+
+async fn deprovision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
+    let target = target(runtime);
+    let mut record = record_of(runtime);
+    let id = operations::ensure(&mut record, OperationType::Deprovision, now());
+    ctx.tokens.lock().await.remove(&target.id);
+    let Some(provider) = ctx.providers.get(target.request.provider.as_str()).cloned() else {
+        // Nothing of this provider runs here: nothing to remove.
+        return Ok(Action::await_change());
+    };
+    match provider.deprovision(&target).await {
+        Ok(Progress::Done(message)) => {
+            operations::finish(&mut record, &id, OperationState::Succeeded, &message, now());
+            event(ctx, runtime, EventType::Normal, "Deprovisioned", &message).await;
+            write(
+                ctx,
+                runtime,
+                &record,
+                provisioned_condition(false, "Deprovisioned", &message),
+            )
+            .await?;
+            Ok(Action::await_change())
+        }
+        Ok(Progress::Waiting(message, _)) => {
+            operations::progress(&mut record, &id, &message);
+            write(
+                ctx,
+                runtime,
+                &record,
+                provisioned_condition(false, "Deprovisioning", &message),
+            )
+            .await?;
+            // An error keeps the finalizer until the provider is done.
+            Err(Error(message))
+        }
+        Err(error) => {
+            let message = error.to_string();
+            operations::progress(&mut record, &id, format!("{message}; trying again"));
+            write(
+                ctx,
+                runtime,
+                &record,
+                provisioned_condition(false, "DeprovisioningFailed", &message),
+            )
+            .await?;
+            Err(Error(message))
+        }
+    }
+}
+
+fn record_of(runtime: &Runtime) -> ProvisioningStatus {
+    runtime
+        .status
+        .as_ref()
+        .and_then(|s| s.provisioning.clone())
+        .unwrap_or_default()
+}
+
+/// Whether the runtime's agent keeps its heartbeat (the operator's `Available`).
+fn agent_connected(runtime: &Runtime) -> bool {
+    runtime.status.as_ref().is_some_and(|s| {
+        s.conditions
+            .iter()
+            .any(|c| c.type_ == "Available" && c.status == "True")
+    })
+}
+
+/// The agent's configuration for `target`, with the token issued for this provisioning (one per
+/// provisioning, kept until it succeeds).
+async fn bootstrap(ctx: &Context, target: &RuntimeTarget) -> Result<AgentBootstrap, Error> {
+    let tenants: Api<Tenant> = Api::all(ctx.client.clone());
+    let listed = tenants
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| Error(format!("reading the tenants failed: {e}")))?;
+    let tenant = listed
+        .items
+        .iter()
+        .find(|t| t.namespace_name() == target.namespace)
+        .map(|t| t.spec.external_id.clone())
+        .ok_or_else(|| Error(format!("no tenant owns namespace {}", target.namespace)))?;
+    let mut tokens = ctx.tokens.lock().await;
+    let token = match tokens.get(&target.id) {
+        Some(token) => token.clone(),
+        None => {
+            let issued = (ctx.config.issue_token)(target.namespace.clone(), target.name.clone())
+                .await
+                .map_err(|e| Error(format!("issuing the agent's one-time token failed: {e}")))?;
+            tokens.insert(target.id.clone(), issued.clone());
+            issued
+        }
+    };
+    Ok(AgentBootstrap {
+        connector_url: ctx.config.connector_url.clone(),
+        runtime_id: target.id.clone(),
+        tenant,
+        token,
+        ca_cert: ctx.config.ca_cert.clone(),
+    })
+}
+
+fn provisioned_condition(holds: bool, reason: &str, message: &str) -> Condition {
+    Condition {
+        type_: PROVISIONED.to_owned(),
+        status: if holds { "True" } else { "False" }.to_owned(),
+        reason: reason.to_owned(),
+        message: message.to_owned(),
+        last_transition_time: now(),
+        observed_generation: None,
+    }
+}
+
+/// Writes the operations record and the provisioner's conditions (`provisioned`, and
+/// `AgentConnected` from the operator's `Available`), keeping each condition's transition time
+/// while its status holds.
+async fn write(
+    ctx: &Context,
+    runtime: &Runtime,
+    record: &ProvisioningStatus,
+    provisioned: Condition,
+) -> Result<(), Error> {
+    let connected = agent_connected(runtime);
+    let agent = Condition {
+        type_: AGENT_CONNECTED.to_owned(),
+        status: if connected { "True" } else { "False" }.to_owned(),
+        reason: if connected {
+            "HeartbeatCurrent"
+        } else {
+            "AgentNotConnected"
+        }
+        .to_owned(),
+        message: if connected {
+            "the runtime's agent paired and keeps its heartbeat".to_owned()
+        } else {
+            "the runtime's agent has not paired yet, or its heartbeat stopped".to_owned()
+        },
+        last_transition_time: now(),
+        observed_generation: None,
+    };
+    let current = runtime
+        .status
+        .as_ref()
+        .map(|s| s.conditions.as_slice())
+        .unwrap_or_default();
+    let generation = runtime.metadata.generation;
+    let conditions: Vec<Condition> = [provisioned, agent]
+        .into_iter()
+        .map(|mut condition| {
+            condition.observed_generation = generation;
+            if let Some(previous) = current.iter().find(|c| c.type_ == condition.type_)
+                && previous.status == condition.status
+            {
+                condition.last_transition_time = previous.last_transition_time.clone();
+            }
+            condition
+        })
+        .collect();
+    let unchanged = runtime.status.as_ref().is_some_and(|s| {
+        s.provisioning.as_ref() == Some(record)
+            && conditions.iter().all(|c| s.conditions.contains(c))
+    });
+    if unchanged {
+        return Ok(());
+    }
+    let patch = json!({
+        "apiVersion": compass_crds::API_VERSION,
+        "kind": "Runtime",
+        "status": { "provisioning": record, "conditions": conditions },
+    });
+    let api: Api<Runtime> =
+        Api::namespaced(ctx.client.clone(), &runtime.namespace().unwrap_or_default());
+    api.patch_status(
+        &runtime.name_any(),
+        &PatchParams::apply(FIELD_MANAGER).force(),
+        &Patch::Apply(&patch),
+    )
+    .await
+    .map_err(|e| {
+        Error(format!(
+            "writing the Runtime's provisioning status failed: {e}"
+        ))
+    })?;
+    Ok(())
+}
+
+/// Publishes an Event about `runtime`; a failure is logged, never fatal.
+async fn event(ctx: &Context, runtime: &Runtime, type_: EventType, reason: &str, note: &str) {
+    use kube::Resource;
+    let regarding = runtime.object_ref(&());
+    let published = ctx
+        .recorder
+        .publish(&regarding, type_, reason, "Provision", note)
+        .await;
+    if let Err(error) = published {
+        tracing::warn!(%error, runtime = %runtime.name_any(), "Recording a provisioning Event failed");
+    }
+}

@@ -1,0 +1,11 @@
+//! The Runtime Provisioner: for each Runtime that asks for it (`spec.provisioning`), a provider
+//! makes the runtime's cluster (or takes an existing one) and starts the Runtime Agent in it with
+//! a fresh one-time token; deleting the Runtime has the provider remove what it made. Providers
+//! are interchangeable behind [`provider::Provider`]; the provisioner tracks each step as an
+//! operation in the Runtime's status and never touches the Director's data.
+
+pub mod controller;
+pub mod embedded;
+pub mod operations;
+pub mod provider;
+pub mod supervisor;
