@@ -37,6 +37,25 @@ fn processes_naming(path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The Kyma Applications in the runtime cluster of `kubeconfig`, as `kubectl get -o name` prints
+/// them.
+fn applied_in(kubeconfig: &Path) -> String {
+    let output = std::process::Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args([
+            "get",
+            "applications.applicationconnector.kyma-project.io",
+            "-o",
+            "name",
+        ])
+        .env_remove("KUBECONFIG")
+        .output();
+    output
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
+}
+
 const REQUEST: &str = r#"
 apiVersion: compass.kyma-project.io/v1alpha1
 kind: Application
@@ -89,20 +108,8 @@ fn an_embedded_runtime_is_provisioned_receives_its_applications_and_is_removed()
     let kubeconfig = runtime_dir.join("cluster/kubeconfig");
     assert!(kubeconfig.exists(), "{}", kubeconfig.display());
     let applied = until("the shop is applied in the embedded runtime", || {
-        let output = std::process::Command::new("kubectl")
-            .arg("--kubeconfig")
-            .arg(&kubeconfig)
-            .args([
-                "get",
-                "applications.applicationconnector.kyma-project.io",
-                "-o",
-                "name",
-            ])
-            .env_remove("KUBECONFIG")
-            .output()
-            .ok()?;
-        let names = String::from_utf8_lossy(&output.stdout).into_owned();
-        names.contains("shop").then_some(names)
+        let applied = applied_in(&kubeconfig);
+        applied.contains("shop").then_some(applied)
     });
     assert!(applied.contains("shop"), "{applied}");
     assert_eq!(
@@ -111,6 +118,32 @@ fn an_embedded_runtime_is_provisioned_receives_its_applications_and_is_removed()
         "the runtime's control plane and agent run: {:?}",
         processes_naming(&runtime_dir)
     );
+
+    // Withdrawing the request removes what the provider made and releases the Runtime, which
+    // stays registered; asking again provisions it afresh.
+    let withdraw = r#"[{"op": "remove", "path": "/spec/provisioning"}]"#;
+    let patch = ["patch", "runtime", "edge", "--type", "json", "-p", withdraw];
+    management.kubectl_ok(&[&patch[..], &ns[..]].concat());
+    until("the withdrawn runtime's processes are gone", || {
+        processes_naming(&runtime_dir).is_empty().then_some(())
+    });
+    until(
+        "the withdrawn runtime's data is gone and its finalizer released",
+        || {
+            let path = "jsonpath={.metadata.finalizers}";
+            let held = management
+                .kubectl_ok(&[&["get", "runtime", "edge", "-o", path][..], &ns[..]].concat());
+            (!runtime_dir.exists() && held.is_empty()).then_some(())
+        },
+    );
+    let ask = r#"{"spec": {"provisioning": {"provider": "embedded"}}}"#;
+    let patch = ["patch", "runtime", "edge", "--type", "merge", "-p", ask];
+    management.kubectl_ok(&[&patch[..], &ns[..]].concat());
+    until(
+        "the runtime is provisioned again, its new agent paired",
+        || applied_in(&kubeconfig).contains("shop").then_some(()),
+    );
+    assert_eq!(processes_naming(&runtime_dir).len(), 2);
 
     management.kubectl_ok(&[&["delete", "runtime", "edge", "--timeout=60s"][..], &ns[..]].concat());
     until("the runtime's processes are gone", || {

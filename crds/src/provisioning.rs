@@ -48,6 +48,11 @@ pub struct ProvisioningSpec {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProvisioningStatus {
+    /// The provider that made what stands; it removes it when the request goes, even when the
+    /// request no longer names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+
     /// The operations on the runtime's cluster, newest first; at most ten are kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub operations: Vec<RuntimeOperation>,

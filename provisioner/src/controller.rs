@@ -106,6 +106,13 @@ async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action, E
         .iter()
         .any(|f| f == PROVISIONER_FINALIZER);
     let Some(request) = runtime.spec.provisioning.as_ref() else {
+        if !held {
+            return Ok(Action::await_change());
+        }
+        // The request was withdrawn from a provisioned runtime (or the runtime is going
+        // without one): what the provider made goes, then the finalizer.
+        deprovision(&ctx, &runtime).await?;
+        release(&ctx, &runtime).await?;
         return Ok(Action::await_change());
     };
     if !ctx.providers.contains_key(request.provider.as_str()) && !held {
@@ -124,14 +131,53 @@ async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action, E
     .map_err(|e| Error(e.to_string()))
 }
 
-/// What the provider works for.
+/// What the provider works for: the request, or, when it was withdrawn, the provider that made
+/// what stands.
 fn target(runtime: &Runtime) -> RuntimeTarget {
+    let recorded = record_of(runtime).provider;
+    let request = runtime.spec.provisioning.clone().unwrap_or_else(|| {
+        compass_crds::provisioning::ProvisioningSpec {
+            provider: recorded.unwrap_or_default(),
+            ..Default::default()
+        }
+    });
     RuntimeTarget {
         namespace: runtime.namespace().unwrap_or_default(),
         name: runtime.name_any(),
         id: runtime.uid().unwrap_or_default(),
-        request: runtime.spec.provisioning.clone().unwrap_or_default(),
+        request,
     }
+}
+
+/// Takes the provisioner's finalizer off `runtime`, guarded by the resource version it has now
+/// (the status just written moved it).
+async fn release(ctx: &Context, runtime: &Runtime) -> Result<(), Error> {
+    let api: Api<Runtime> =
+        Api::namespaced(ctx.client.clone(), &runtime.namespace().unwrap_or_default());
+    let Some(runtime) = api
+        .get_opt(&runtime.name_any())
+        .await
+        .map_err(|e| Error(format!("reading the Runtime failed: {e}")))?
+    else {
+        return Ok(());
+    };
+    let remaining: Vec<&String> = runtime
+        .finalizers()
+        .iter()
+        .filter(|f| *f != PROVISIONER_FINALIZER)
+        .collect();
+    let patch = json!({ "metadata": {
+        "finalizers": remaining,
+        "resourceVersion": runtime.resource_version(),
+    }});
+    api.patch(
+        &runtime.name_any(),
+        &PatchParams::default(),
+        &Patch::Merge(&patch),
+    )
+    .await
+    .map_err(|e| Error(format!("releasing the Runtime's finalizer failed: {e}")))?;
+    Ok(())
 }
 
 fn now() -> Time {
@@ -157,6 +203,7 @@ async fn provision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
         .await?;
         return Ok(Action::await_change());
     };
+    record.provider = Some(target.request.provider.clone());
     let first = !operations::provisioned(&record);
     if first && operations::running(&record).is_none() {
         let provider = &target.request.provider;

@@ -16,12 +16,21 @@ pub fn running(status: &ProvisioningStatus) -> Option<&RuntimeOperation> {
     })
 }
 
-/// Whether a Provision of the runtime ever succeeded.
+/// Whether the runtime stands provisioned: its latest Provision succeeded and no Deprovision
+/// came after it.
 pub fn provisioned(status: &ProvisioningStatus) -> bool {
     status
         .operations
         .iter()
-        .any(|op| op.type_ == OperationType::Provision && op.state == OperationState::Succeeded)
+        .find(|op| {
+            matches!(
+                op.type_,
+                OperationType::Provision | OperationType::Deprovision
+            )
+        })
+        .is_some_and(|op| {
+            op.type_ == OperationType::Provision && op.state == OperationState::Succeeded
+        })
 }
 
 /// The operation of `type_` to work on: the running one when it is of that type, else a new one
@@ -107,6 +116,17 @@ mod tests {
             at(4),
         );
         assert!(running(&status).is_none());
+        assert!(!provisioned(&status));
+    }
+
+    #[test]
+    fn a_deprovisioned_runtime_is_provisioned_afresh() {
+        let mut status = ProvisioningStatus::default();
+        let id = ensure(&mut status, OperationType::Provision, at(1));
+        finish(&mut status, &id, OperationState::Succeeded, "ready", at(2));
+        let id = ensure(&mut status, OperationType::Deprovision, at(3));
+        finish(&mut status, &id, OperationState::Succeeded, "gone", at(4));
+        assert!(!provisioned(&status), "a new Provision must run");
     }
 
     #[test]
