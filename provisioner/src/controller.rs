@@ -9,13 +9,11 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use compass_crds::{
     Runtime, Tenant,
-    provisioning::{
-        AGENT_CONNECTED, OperationState, OperationType, PROVISIONED, PROVISIONER_FINALIZER,
-        ProvisioningStatus,
-    },
+    provisioning::{OperationState, OperationType, PROVISIONER_FINALIZER, ProvisioningStatus},
 };
+use compass_operator::controllers::events::{EventRecorder, EventType};
 use futures_util::{StreamExt, future::BoxFuture};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::{
     Api, Client, ResourceExt,
     api::{ListParams, Patch, PatchParams},
@@ -29,15 +27,12 @@ use kube::{
 use serde_json::json;
 use tokio::sync::Mutex;
 
-use compass_operator::controllers::events::{EventRecorder, EventType};
-
 use crate::{
     operations,
     provider::{AgentBootstrap, Progress, Provider, ProviderError, RuntimeTarget},
+    status::{self, FIELD_MANAGER, agent_connected, now, provisioned_condition, record_of},
 };
 
-/// Field manager of what the provisioner writes.
-const FIELD_MANAGER: &str = "compass-provisioner";
 /// How long a Provision may keep failing before it is given up as Failed.
 const PROVISION_BOUND: Duration = Duration::from_secs(600);
 /// Pause before a failed step is tried again.
@@ -72,7 +67,7 @@ struct Context {
 /// Why a reconcile stopped short; it is tried again after [`RETRY`].
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct Error(String);
+pub struct Error(pub(crate) String);
 
 /// Runs the controller until `shutdown` completes.
 pub async fn run(
@@ -180,10 +175,6 @@ async fn release(ctx: &Context, runtime: &Runtime) -> Result<(), Error> {
     Ok(())
 }
 
-fn now() -> Time {
-    Time(jiff::Timestamp::now())
-}
-
 async fn provision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
     let target = target(runtime);
     let mut record = record_of(runtime);
@@ -194,8 +185,8 @@ async fn provision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
             "no provider {:?} runs here; the providers available are {names:?}",
             target.request.provider
         );
-        write(
-            ctx,
+        status::write(
+            &ctx.client,
             runtime,
             &record,
             provisioned_condition(false, "ProviderNotAvailable", &message),
@@ -208,8 +199,8 @@ async fn provision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
     if first && operations::running(&record).is_none() {
         let provider = &target.request.provider;
         let note = format!("provider {provider} makes the runtime's cluster and starts its agent");
-        event(
-            ctx,
+        status::event(
+            &ctx.recorder,
             runtime,
             EventType::Normal,
             "ProvisioningStarted",
@@ -234,7 +225,14 @@ async fn provision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
             );
             ctx.tokens.lock().await.remove(&target.id);
             let note = format!("{message}; the agent paired");
-            event(ctx, runtime, EventType::Normal, "Provisioned", &note).await;
+            status::event(
+                &ctx.recorder,
+                runtime,
+                EventType::Normal,
+                "Provisioned",
+                &note,
+            )
+            .await;
             (
                 provisioned_condition(true, "Provisioned", &message),
                 Action::requeue(Duration::from_secs(300)),
@@ -266,8 +264,8 @@ async fn provision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
         }
         (Err(error), _) => {
             let note = error.to_string();
-            event(
-                ctx,
+            status::event(
+                &ctx.recorder,
                 runtime,
                 EventType::Warning,
                 "ProvisioningFailed",
@@ -277,7 +275,7 @@ async fn provision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
             failed_step(&mut record, operation.as_deref(), &error)
         }
     };
-    write(ctx, runtime, &record, condition).await?;
+    status::write(&ctx.client, runtime, &record, condition).await?;
     Ok(action)
 }
 
@@ -332,9 +330,16 @@ async fn deprovision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> 
     match provider.deprovision(&target).await {
         Ok(Progress::Done(message)) => {
             operations::finish(&mut record, &id, OperationState::Succeeded, &message, now());
-            event(ctx, runtime, EventType::Normal, "Deprovisioned", &message).await;
-            write(
-                ctx,
+            status::event(
+                &ctx.recorder,
+                runtime,
+                EventType::Normal,
+                "Deprovisioned",
+                &message,
+            )
+            .await;
+            status::write(
+                &ctx.client,
                 runtime,
                 &record,
                 provisioned_condition(false, "Deprovisioned", &message),
@@ -344,8 +349,8 @@ async fn deprovision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> 
         }
         Ok(Progress::Waiting(message, _)) => {
             operations::progress(&mut record, &id, &message);
-            write(
-                ctx,
+            status::write(
+                &ctx.client,
                 runtime,
                 &record,
                 provisioned_condition(false, "Deprovisioning", &message),
@@ -357,8 +362,8 @@ async fn deprovision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> 
         Err(error) => {
             let message = error.to_string();
             operations::progress(&mut record, &id, format!("{message}; trying again"));
-            write(
-                ctx,
+            status::write(
+                &ctx.client,
                 runtime,
                 &record,
                 provisioned_condition(false, "DeprovisioningFailed", &message),
@@ -367,23 +372,6 @@ async fn deprovision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> 
             Err(Error(message))
         }
     }
-}
-
-fn record_of(runtime: &Runtime) -> ProvisioningStatus {
-    runtime
-        .status
-        .as_ref()
-        .and_then(|s| s.provisioning.clone())
-        .unwrap_or_default()
-}
-
-/// Whether the runtime's agent keeps its heartbeat (the operator's `Available`).
-fn agent_connected(runtime: &Runtime) -> bool {
-    runtime.status.as_ref().is_some_and(|s| {
-        s.conditions
-            .iter()
-            .any(|c| c.type_ == "Available" && c.status == "True")
-    })
 }
 
 /// The agent's configuration for `target`, with the token issued for this provisioning (one per
@@ -418,101 +406,4 @@ async fn bootstrap(ctx: &Context, target: &RuntimeTarget) -> Result<AgentBootstr
         token,
         ca_cert: ctx.config.ca_cert.clone(),
     })
-}
-
-fn provisioned_condition(holds: bool, reason: &str, message: &str) -> Condition {
-    Condition {
-        type_: PROVISIONED.to_owned(),
-        status: if holds { "True" } else { "False" }.to_owned(),
-        reason: reason.to_owned(),
-        message: message.to_owned(),
-        last_transition_time: now(),
-        observed_generation: None,
-    }
-}
-
-/// Writes the operations record and the provisioner's conditions (`provisioned`, and
-/// `AgentConnected` from the operator's `Available`), keeping each condition's transition time
-/// while its status holds.
-async fn write(
-    ctx: &Context,
-    runtime: &Runtime,
-    record: &ProvisioningStatus,
-    provisioned: Condition,
-) -> Result<(), Error> {
-    let connected = agent_connected(runtime);
-    let agent = Condition {
-        type_: AGENT_CONNECTED.to_owned(),
-        status: if connected { "True" } else { "False" }.to_owned(),
-        reason: if connected {
-            "HeartbeatCurrent"
-        } else {
-            "AgentNotConnected"
-        }
-        .to_owned(),
-        message: if connected {
-            "the runtime's agent paired and keeps its heartbeat".to_owned()
-        } else {
-            "the runtime's agent has not paired yet, or its heartbeat stopped".to_owned()
-        },
-        last_transition_time: now(),
-        observed_generation: None,
-    };
-    let current = runtime
-        .status
-        .as_ref()
-        .map(|s| s.conditions.as_slice())
-        .unwrap_or_default();
-    let generation = runtime.metadata.generation;
-    let conditions: Vec<Condition> = [provisioned, agent]
-        .into_iter()
-        .map(|mut condition| {
-            condition.observed_generation = generation;
-            if let Some(previous) = current.iter().find(|c| c.type_ == condition.type_)
-                && previous.status == condition.status
-            {
-                condition.last_transition_time = previous.last_transition_time.clone();
-            }
-            condition
-        })
-        .collect();
-    let unchanged = runtime.status.as_ref().is_some_and(|s| {
-        s.provisioning.as_ref() == Some(record)
-            && conditions.iter().all(|c| s.conditions.contains(c))
-    });
-    if unchanged {
-        return Ok(());
-    }
-    let patch = json!({
-        "apiVersion": compass_crds::API_VERSION,
-        "kind": "Runtime",
-        "status": { "provisioning": record, "conditions": conditions },
-    });
-    let api: Api<Runtime> =
-        Api::namespaced(ctx.client.clone(), &runtime.namespace().unwrap_or_default());
-    api.patch_status(
-        &runtime.name_any(),
-        &PatchParams::apply(FIELD_MANAGER).force(),
-        &Patch::Apply(&patch),
-    )
-    .await
-    .map_err(|e| {
-        Error(format!(
-            "writing the Runtime's provisioning status failed: {e}"
-        ))
-    })?;
-    Ok(())
-}
-
-/// Publishes an Event about `runtime`; a failure is logged, never fatal.
-async fn event(ctx: &Context, runtime: &Runtime, type_: EventType, reason: &str, note: &str) {
-    use kube::Resource;
-    let regarding = runtime.object_ref(&());
-    let published = ctx
-        .recorder
-        .publish(&regarding, type_, reason, "Provision", note)
-        .await;
-    if let Err(error) = published {
-        tracing::warn!(%error, runtime = %runtime.name_any(), "Recording a provisioning Event failed");
-    }
 }

@@ -8,4 +8,5 @@ pub mod controller;
 pub mod embedded;
 pub mod operations;
 pub mod provider;
+mod status;
 pub mod supervisor;
