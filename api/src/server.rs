@@ -241,14 +241,10 @@ async fn playground(State(api): State<Arc<Api>>) -> Response {
 async fn director(
     State(api): State<Arc<Api>>,
     Extension(request_id): Extension<RequestId>,
-    peer: Option<Extension<PeerCertificate>>,
+    Admitted(caller): Admitted,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let caller = match admit(&api, &request_id, peer.as_ref(), &headers).await {
-        Ok(caller) => caller,
-        Err(refused) => return refused,
-    };
     // The body is read only for an authenticated caller, and never beyond the bound.
     let mut request = match graphql_request(&api, body).await {
         Ok(request) => request,
@@ -269,6 +265,30 @@ async fn director(
         &answers,
     );
     GraphQLResponse::from(answers).into_response()
+}
+
+/// The caller of a request to one of the Director's doors, admitted (see [`admit`]): a handler
+/// taking it runs only for an admitted caller; the refusal is the answer otherwise.
+pub(crate) struct Admitted(pub Caller);
+
+impl axum::extract::FromRequestParts<Arc<Api>> for Admitted {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        api: &Arc<Api>,
+    ) -> Result<Self, Response> {
+        let request_id = parts.extensions.get::<RequestId>().cloned();
+        let request_id = request_id.unwrap_or_else(|| RequestId(String::new()));
+        let peer = parts
+            .extensions
+            .get::<PeerCertificate>()
+            .cloned()
+            .map(Extension);
+        admit(api, &request_id, peer.as_ref(), &parts.headers)
+            .await
+            .map(Admitted)
+    }
 }
 
 /// The caller of a request to the Director's doors, authenticated, within its rate limit and

@@ -6,20 +6,18 @@
 use std::sync::Arc;
 
 use axum::{
-    Extension,
     body::Body,
     extract::{Path, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
-use compass_apiserver::PeerCertificate;
 use compass_crds::AgentReport;
 
 use super::{
-    Api, admit, error_response,
+    Admitted, Api, error_response,
     request::{read_bounded, tenant_namespace},
 };
-use crate::{audit::RequestId, director::runtimes::heartbeat, gateway::ConsumerKind};
+use crate::{director::runtimes::heartbeat, gateway::ConsumerKind};
 
 /// Path of the agents' report, with the runtime's id.
 pub const AGENT_REPORT_PATH: &str = "/director/runtimes/{id}/agent";
@@ -30,16 +28,10 @@ const MOST_REPORT_BYTES: usize = 4096;
 /// Keeps the report of runtime `id`'s agent and renews its heartbeat.
 pub(super) async fn report(
     State(api): State<Arc<Api>>,
-    Extension(request_id): Extension<RequestId>,
-    peer: Option<Extension<PeerCertificate>>,
+    Admitted(caller): Admitted,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let caller = match admit(&api, &request_id, peer.as_ref(), &headers).await {
-        Ok(caller) => caller,
-        Err(refused) => return refused,
-    };
     if caller.kind != ConsumerKind::Runtime || caller.id != id {
         let message = "only the runtime's own agent reports on it";
         return error_response(StatusCode::FORBIDDEN, "INSUFFICIENT_SCOPES", message);

@@ -8,20 +8,16 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::{
-    Extension, Json,
+    Json,
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
-use compass_apiserver::PeerCertificate;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Api, admit, error_response, request::tenant_namespace};
-use crate::{
-    audit::RequestId, director::assignment::fingerprint, gateway::ConsumerKind,
-    scopes::OperationKind,
-};
+use super::{Admitted, Api, error_response, request::tenant_namespace};
+use crate::{director::assignment::fingerprint, gateway::ConsumerKind, scopes::OperationKind};
 
 /// Path of the push channel, with the runtime's id.
 pub const ASSIGNMENT_PATH: &str = "/director/runtimes/{id}/assignment";
@@ -39,16 +35,10 @@ pub(super) struct Poll {
 /// Answers when the assignment of runtime `id` differs from `after`, or when `wait` passes.
 pub(super) async fn assignment(
     State(api): State<Arc<Api>>,
-    Extension(request_id): Extension<RequestId>,
-    peer: Option<Extension<PeerCertificate>>,
+    Admitted(caller): Admitted,
     Path(id): Path<String>,
     Query(poll): Query<Poll>,
-    headers: HeaderMap,
 ) -> Response {
-    let caller = match admit(&api, &request_id, peer.as_ref(), &headers).await {
-        Ok(caller) => caller,
-        Err(refused) => return refused,
-    };
     let required = api
         .gateway
         .scopes()
