@@ -252,8 +252,15 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         },
     };
     let _ = running_api.task.await;
-    // The embedded runtimes' processes stop with it.
-    let _ = provisioner.await;
+    // The embedded runtimes' processes stop with the provisioner; should it not finish in time,
+    // they still go with this process (their supervisors' groups are killed when dropped, and
+    // they exit when their parent is gone).
+    if tokio::time::timeout(Duration::from_secs(10), provisioner)
+        .await
+        .is_err()
+    {
+        eprintln!("compass: the provisioner did not stop within 10 s");
+    }
     control_plane.shutdown().await;
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -88,11 +88,19 @@ pub async fn run(
         tokens: Mutex::new(HashMap::new()),
     });
     let runtimes: Api<Runtime> = Api::all(client);
-    Controller::new(runtimes, watcher::Config::default())
-        .graceful_shutdown_on(shutdown)
+    let providers = context.config.providers.clone();
+    let controller = Controller::new(runtimes, watcher::Config::default())
         .run(reconcile, |_, _, _| Action::requeue(RETRY), context)
-        .for_each(|_| async {})
-        .await;
+        .for_each(|_| async {});
+    // On shutdown a reconcile under way is dropped (each is idempotent and runs again at the
+    // next start); then each provider stops what it runs on this machine.
+    tokio::select! {
+        () = controller => {}
+        () = shutdown => {}
+    }
+    for provider in providers {
+        provider.shutdown().await;
+    }
 }
 
 async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action, Error> {

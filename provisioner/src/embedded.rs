@@ -164,6 +164,19 @@ impl Provider for EmbeddedProvider {
         EMBEDDED
     }
 
+    /// Stops every runtime's processes (their data stays: the next start runs them again).
+    fn shutdown(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {
+            let running = std::mem::take(&mut *self.running.lock().await);
+            for processes in running.into_values() {
+                if let Some(agent) = processes.agent {
+                    agent.stop().await;
+                }
+                processes.apiserver.stop().await;
+            }
+        })
+    }
+
     fn provision<'a>(
         &'a self,
         runtime: &'a RuntimeTarget,

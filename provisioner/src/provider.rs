@@ -88,4 +88,10 @@ pub trait Provider: Send + Sync {
         &'a self,
         runtime: &'a RuntimeTarget,
     ) -> BoxFuture<'a, Result<Progress, ProviderError>>;
+
+    /// Stops what the provider runs in this process (child processes, say) when the
+    /// provisioner stops; what it made elsewhere stays. The default does nothing.
+    fn shutdown(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
 }
