@@ -79,8 +79,11 @@ impl EmbeddedProvider {
         let dir = self.directory(runtime);
         std::fs::create_dir_all(&dir).map_err(|e| failed("making its directory", &dir, e))?;
         let address = address_of(&dir)?;
-        let mut running = self.running.lock().await;
-        let processes = running
+        // The lock is held only to change what runs, never across a call to a control plane:
+        // several runtimes are provisioned at once.
+        self.running
+            .lock()
+            .await
             .entry(runtime.id.clone())
             .or_insert_with(|| Processes {
                 apiserver: self.apiserver(&dir, &address),
@@ -94,6 +97,11 @@ impl EmbeddedProvider {
         if let Some(agent) = agent {
             configure_agent(&client, agent).await?;
         }
+        let mut running = self.running.lock().await;
+        let Some(processes) = running.get_mut(&runtime.id) else {
+            let gone = "the runtime was deprovisioned meanwhile".to_owned();
+            return Ok(Progress::Waiting(gone, Duration::from_secs(1)));
+        };
         if processes.agent.as_ref().is_none_or(|a| !a.is_running()) {
             processes.agent = Some(self.agent(&dir, &kubeconfig));
         }
