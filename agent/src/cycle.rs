@@ -257,20 +257,7 @@ impl Agent {
         let managed = sync::managed(&self.client)
             .await
             .map_err(|e| e.to_string())?;
-        let full = self.full_apply_due();
-        let in_place = match full {
-            true => BTreeMap::new(),
-            false => sync::digests(&managed),
-        };
-        let applied = sync::apply(&self.client, &config.tenant, &fetched, &in_place).await;
-        if full && applied.failed.is_empty() {
-            *self
-                .last_full_apply
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
-        }
-        self.metrics.applied.inc_by(applied.written as u64);
-        self.metrics.failed.inc_by(applied.failed.len() as u64);
+        let applied = self.apply(&config.tenant, &fetched, &managed).await;
         let unassigned = sync::unassigned(managed, &assigned);
         let unassigned = self
             .confirmed(
@@ -290,13 +277,47 @@ impl Agent {
         .await
         .map_err(|e| e.to_string())?;
         self.metrics.deleted.inc_by(deleted as u64);
-        if let Err(error) = report_labels(&self.options, &director, &config.runtime_id).await {
+        if let Err(error) =
+            labels::report_options(&self.options, &director, &config.runtime_id).await
+        {
             let status = json!({ "synchronizationStatus": { "lastAttempt": now, "error": error } });
             self.reporter
                 .report(ConnectionState::MetadataUpdateFailed, status)
                 .await;
             return Err(error);
         }
+        self.report_synchronised(&applied, now).await;
+        Ok(())
+    }
+
+    /// Applies the `fetched` applications, skipping those whose digest among the `managed`
+    /// ones says they are in place, except on a full apply; counts what it did.
+    async fn apply(
+        &self,
+        tenant: &str,
+        fetched: &[Value],
+        managed: &[kyma::Application],
+    ) -> sync::Applied {
+        let full = self.full_apply_due();
+        let in_place = match full {
+            true => BTreeMap::new(),
+            false => sync::digests(managed),
+        };
+        let applied = sync::apply(&self.client, tenant, fetched, &in_place).await;
+        if full && applied.failed.is_empty() {
+            *self
+                .last_full_apply
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        }
+        self.metrics.applied.inc_by(applied.written as u64);
+        self.metrics.failed.inc_by(applied.failed.len() as u64);
+        applied
+    }
+
+    /// Reports a synchronisation that fetched and applied (some applications may have failed)
+    /// in the agent's report and `CompassConnection`.
+    async fn report_synchronised(&self, applied: &sync::Applied, now: Timestamp) {
         let count = |n: usize| Some(i32::try_from(n).unwrap_or(i32::MAX));
         self.reporter.note(|report| {
             report.applied_applications = count(applied.applied.len());
@@ -319,7 +340,6 @@ impl Agent {
             },
         });
         self.reporter.report(state, status).await;
-        Ok(())
     }
 
     /// The `unassigned` applications, to delete; none when they are more than the guard's
@@ -367,25 +387,4 @@ fn ids(applications: &[Value]) -> BTreeSet<String> {
 
 fn certificate_status(credentials: &Credentials) -> Value {
     json!({ "acquired": credentials.acquired, "notBefore": credentials.not_before, "notAfter": credentials.not_after })
-}
-
-/// Sets the runtime's URL labels the options name, when it does not carry them yet.
-async fn report_labels(
-    options: &AgentOptions,
-    director: &compass_api::client::DirectorClient,
-    runtime_id: &str,
-) -> Result<(), String> {
-    let wanted: Vec<(&str, &str)> = [
-        (
-            labels::EVENT_SERVICE_URL_LABEL,
-            options.event_service_url.as_deref(),
-        ),
-        (labels::CONSOLE_URL_LABEL, options.console_url.as_deref()),
-    ]
-    .into_iter()
-    .filter_map(|(key, value)| Some((key, value?)))
-    .collect();
-    labels::report(director, runtime_id, &wanted)
-        .await
-        .map(|_| ())
 }

@@ -50,3 +50,22 @@ pub async fn report(
     }
     Ok(set)
 }
+
+/// Sets the runtime's URL labels the options name, when it does not carry them yet.
+pub async fn report_options(
+    options: &crate::run::AgentOptions,
+    director: &compass_api::client::DirectorClient,
+    runtime_id: &str,
+) -> Result<(), String> {
+    let wanted: Vec<(&str, &str)> = [
+        (
+            EVENT_SERVICE_URL_LABEL,
+            options.event_service_url.as_deref(),
+        ),
+        (CONSOLE_URL_LABEL, options.console_url.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| Some((key, value?)))
+    .collect();
+    report(director, runtime_id, &wanted).await.map(|_| ())
+}

@@ -5,17 +5,20 @@
 //! [`pairing`] runs the Connector's flow on top of it.
 
 pub mod pairing;
+mod tls;
 
-use std::{sync::Arc, time::Duration};
+use tls::identity;
+pub(crate) use tls::trusting;
+
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper_rustls::{ConfigBuilderExt, HttpsConnector, HttpsConnectorBuilder};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::{
     client::legacy::{Client, connect::HttpConnector},
     rt::TokioExecutor,
 };
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 use serde_json::{Value, json};
 
 /// One caller of the Director or the Connector. Cheap to clone; connections are pooled, and
@@ -131,55 +134,6 @@ impl ClientBuilder {
     }
 }
 
-/// A TLS client configuration with the ring provider and the safe protocol versions, trusting
-/// the certificates in `ca_pem` when given, else the public web PKI's roots; errors call the
-/// certificates `the <what> certificate` (`CA`, `OIDC CA`).
-pub(crate) fn trusting(
-    ca_pem: Option<&str>,
-    what: &str,
-) -> Result<rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    // NB: `ClientConfig::builder()` would panic when two crypto providers are compiled in.
-    let versions = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?;
-    Ok(match ca_pem {
-        Some(ca_pem) => versions.with_root_certificates(roots(ca_pem, what)?),
-        None => versions.with_webpki_roots(),
-    })
-}
-
-/// The certificates of `ca_pem` as a root store.
-fn roots(ca_pem: &str, what: &str) -> Result<rustls::RootCertStore, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        let cert = cert.map_err(|e| format!("the {what} certificate does not parse: {e}"))?;
-        roots
-            .add(cert)
-            .map_err(|e| format!("the {what} certificate is not usable: {e}"))?;
-    }
-    if roots.is_empty() {
-        return Err(format!("the {what} file holds no PEM certificate"));
-    }
-    Ok(roots)
-}
-
-/// A client certificate chain and its key, from PEM.
-fn identity(
-    chain_pem: &str,
-    key_pem: &str,
-) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), String> {
-    let chain = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("the client certificate does not parse: {e}"))?;
-    if chain.is_empty() {
-        return Err("the client certificate file holds no PEM certificate".to_owned());
-    }
-    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
-        .map_err(|e| format!("the private key does not parse: {e}"))?;
-    Ok((chain, key))
-}
-
 impl DirectorClient {
     /// A client of `url` that trusts the public web PKI's roots and presents nothing; change
     /// that with the builder's methods.
@@ -274,10 +228,21 @@ impl DirectorClient {
         body: Vec<u8>,
     ) -> Result<http::Response<Bytes>, String> {
         let sent = self.request_unbounded(method, path, headers, body);
+        self.bounded(path, sent).await
+    }
+
+    /// What `sent` gives, or an error naming `what` when no answer came within the client's
+    /// timeout.
+    async fn bounded<T>(
+        &self,
+        what: &str,
+        sent: impl std::future::Future<Output = Result<T, String>>,
+    ) -> Result<T, String> {
         let limit = self.timeout;
+        let late = || format!("{what} gave no answer within {} s", limit.as_secs());
         tokio::time::timeout(limit, sent)
             .await
-            .unwrap_or_else(|_| Err(format!("no answer within {} s", limit.as_secs())))
+            .unwrap_or_else(|_| Err(late()))
     }
 
     async fn request_unbounded(
@@ -314,16 +279,7 @@ impl DirectorClient {
     /// Sends a raw request body. An error means no HTTP answer came (unreachable, TLS refused,
     /// nothing within the client's timeout); it names the URL and the cause.
     pub async fn post(&self, body: Vec<u8>) -> Result<Answer, String> {
-        let limit = self.timeout;
-        tokio::time::timeout(limit, self.post_unbounded(body))
-            .await
-            .unwrap_or_else(|_| {
-                Err(format!(
-                    "{} gave no answer within {} s",
-                    self.url,
-                    limit.as_secs()
-                ))
-            })
+        self.bounded(&self.url, self.post_unbounded(body)).await
     }
 
     async fn post_unbounded(&self, body: Vec<u8>) -> Result<Answer, String> {

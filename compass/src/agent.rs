@@ -22,37 +22,20 @@ fn label_value(url: url::Url) -> String {
 
 /// Runs the agent.
 pub async fn run_agent(args: AgentArgs) -> ExitCode {
-    crate::parent::exit_with_parent();
-    let mut overrides = BTreeMap::new();
-    let flags = [
-        ("CONNECTOR_URL", args.connector_url),
-        ("RUNTIME_ID", args.runtime_id),
-        ("TENANT", args.tenant),
-        ("TOKEN", args.token),
-    ];
-    for (key, value) in flags {
-        if let Some(value) = value {
-            overrides.insert(key.to_owned(), value);
-        }
-    }
-    if let Some(path) = &args.ca_cert_file {
-        match std::fs::read_to_string(path) {
-            Ok(pem) => {
-                overrides.insert("CA_CERT".to_owned(), pem);
-            }
-            Err(error) => {
-                eprintln!("error: --ca-cert-file {}: {error}", path.display());
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-    let client = match crate::cluster::client(&args.cluster).await {
-        Ok(client) => client,
+    match agent(args).await {
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
         }
-    };
+    }
+}
+
+/// Runs the agent with its admin listener until Ctrl-C or SIGTERM.
+async fn agent(args: AgentArgs) -> Result<(), String> {
+    crate::parent::exit_with_parent();
+    let overrides = overrides(&args)?;
+    let client = crate::cluster::client(&args.cluster).await?;
     let options = AgentOptions {
         namespace: args.namespace,
         overrides,
@@ -61,16 +44,12 @@ pub async fn run_agent(args: AgentArgs) -> ExitCode {
         event_service_url: args.event_service_url.map(label_value),
         console_url: args.console_url.map(label_value),
     };
-    let listener = match admin::bind(args.admin_address).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!(
-                "error: --admin-address {}: binding failed: {error}",
-                args.admin_address
-            );
-            return ExitCode::FAILURE;
-        }
-    };
+    let listener = admin::bind(args.admin_address).await.map_err(|error| {
+        format!(
+            "--admin-address {}: binding failed: {error}",
+            args.admin_address
+        )
+    })?;
     let admin_address = listener.local_addr().unwrap_or(args.admin_address);
     let metrics = AgentMetrics::default();
     let state = admin::AdminState {
@@ -83,20 +62,29 @@ pub async fn run_agent(args: AgentArgs) -> ExitCode {
     let admin = tokio::spawn(admin::serve(listener, state, stop));
     println!("compass: agent running; metrics on http://{admin_address}/metrics");
     println!("compass: ready");
-    let ran = run_measured(
-        client,
-        options,
-        metrics,
-        compass_operator::shutdown::signal(),
-    )
-    .await;
+    let signal = compass_operator::shutdown::signal();
+    let ran = run_measured(client, options, metrics, signal).await;
     trigger.fire();
     let _ = admin.await;
-    match ran {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
+    ran
+}
+
+/// The configuration keys given as flags, which take precedence over the configuration's.
+fn overrides(args: &AgentArgs) -> Result<BTreeMap<String, String>, String> {
+    let flags = [
+        ("CONNECTOR_URL", &args.connector_url),
+        ("RUNTIME_ID", &args.runtime_id),
+        ("TENANT", &args.tenant),
+        ("TOKEN", &args.token),
+    ];
+    let mut overrides: BTreeMap<String, String> = flags
+        .into_iter()
+        .filter_map(|(key, value)| Some((key.to_owned(), value.clone()?)))
+        .collect();
+    if let Some(path) = &args.ca_cert_file {
+        let pem = std::fs::read_to_string(path)
+            .map_err(|error| format!("--ca-cert-file {}: {error}", path.display()))?;
+        overrides.insert("CA_CERT".to_owned(), pem);
     }
+    Ok(overrides)
 }

@@ -8,7 +8,7 @@
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use compass_crds::{
-    Runtime, Tenant,
+    Runtime,
     provisioning::{OperationState, OperationType, PROVISIONER_FINALIZER, ProvisioningStatus},
 };
 use compass_operator::controllers::events::{EventRecorder, EventType};
@@ -16,7 +16,7 @@ use futures_util::{StreamExt, future::BoxFuture};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::{
     Api, Client, ResourceExt,
-    api::{ListParams, Patch, PatchParams},
+    api::{Patch, PatchParams},
     runtime::{
         Controller,
         controller::Action,
@@ -28,8 +28,9 @@ use serde_json::json;
 use tokio::sync::Mutex;
 
 use crate::{
+    bootstrap::bootstrap,
     operations,
-    provider::{AgentBootstrap, Progress, Provider, ProviderError, RuntimeTarget},
+    provider::{Progress, Provider, ProviderError, RuntimeTarget},
     status::{self, FIELD_MANAGER, agent_connected, now, provisioned_condition, record_of},
 };
 
@@ -55,13 +56,13 @@ pub struct ProvisionerConfig {
     pub ca_cert: Option<String>,
 }
 
-struct Context {
-    client: Client,
-    recorder: EventRecorder,
-    providers: HashMap<&'static str, Arc<dyn Provider>>,
-    config: ProvisionerConfig,
+pub(crate) struct Context {
+    pub(crate) client: Client,
+    pub(crate) recorder: EventRecorder,
+    pub(crate) providers: HashMap<&'static str, Arc<dyn Provider>>,
+    pub(crate) config: ProvisionerConfig,
     /// Tokens issued for runtimes still being provisioned, by runtime id: one per provisioning.
-    tokens: Mutex<HashMap<String, String>>,
+    pub(crate) tokens: Mutex<HashMap<String, String>>,
 }
 
 /// Why a reconcile stopped short; it is tried again after [`RETRY`].
@@ -222,10 +223,25 @@ async fn provision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
         false => None,
     };
     let outcome = provider.provision(&target, agent.as_ref()).await;
-    let (condition, action) = match (outcome, &operation) {
+    let (condition, action) = settle(ctx, runtime, &target, &mut record, operation, outcome).await;
+    status::write(&ctx.client, runtime, &record, condition).await?;
+    Ok(action)
+}
+
+/// Records what the provider's `outcome` means for the runtime's `operation` (when it is being
+/// provisioned): the `Provisioned` condition and when to look again.
+async fn settle(
+    ctx: &Context,
+    runtime: &Runtime,
+    target: &RuntimeTarget,
+    record: &mut ProvisioningStatus,
+    operation: Option<String>,
+    outcome: Result<Progress, ProviderError>,
+) -> (Condition, Action) {
+    match (outcome, &operation) {
         (Ok(Progress::Done(message)), Some(id)) if agent_connected(runtime) => {
             operations::finish(
-                &mut record,
+                record,
                 id,
                 OperationState::Succeeded,
                 format!("{message}; the agent paired"),
@@ -248,7 +264,7 @@ async fn provision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
         }
         (Ok(Progress::Done(message)), Some(id)) => {
             operations::progress(
-                &mut record,
+                record,
                 id,
                 format!("{message}; waiting for the agent to pair"),
             );
@@ -263,7 +279,7 @@ async fn provision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
         ),
         (Ok(Progress::Waiting(message, after)), _) => {
             if let Some(id) = &operation {
-                operations::progress(&mut record, id, &message);
+                operations::progress(record, id, &message);
             }
             (
                 provisioned_condition(false, "Provisioning", &message),
@@ -280,11 +296,9 @@ async fn provision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
                 &note,
             )
             .await;
-            failed_step(&mut record, operation.as_deref(), &error)
+            failed_step(record, operation.as_deref(), &error)
         }
-    };
-    status::write(&ctx.client, runtime, &record, condition).await?;
-    Ok(action)
+    }
 }
 
 /// A failed provider step: retried, until the operation's bound or at once when the request is
@@ -380,38 +394,4 @@ async fn deprovision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> 
             Err(Error(message))
         }
     }
-}
-
-/// The agent's configuration for `target`, with the token issued for this provisioning (one per
-/// provisioning, kept until it succeeds).
-async fn bootstrap(ctx: &Context, target: &RuntimeTarget) -> Result<AgentBootstrap, Error> {
-    let tenants: Api<Tenant> = Api::all(ctx.client.clone());
-    let listed = tenants
-        .list(&ListParams::default())
-        .await
-        .map_err(|e| Error(format!("reading the tenants failed: {e}")))?;
-    let tenant = listed
-        .items
-        .iter()
-        .find(|t| t.namespace_name() == target.namespace)
-        .map(|t| t.spec.external_id.clone())
-        .ok_or_else(|| Error(format!("no tenant owns namespace {}", target.namespace)))?;
-    let mut tokens = ctx.tokens.lock().await;
-    let token = match tokens.get(&target.id) {
-        Some(token) => token.clone(),
-        None => {
-            let issued = (ctx.config.issue_token)(target.namespace.clone(), target.name.clone())
-                .await
-                .map_err(|e| Error(format!("issuing the agent's one-time token failed: {e}")))?;
-            tokens.insert(target.id.clone(), issued.clone());
-            issued
-        }
-    };
-    Ok(AgentBootstrap {
-        connector_url: ctx.config.connector_url.clone(),
-        runtime_id: target.id.clone(),
-        tenant,
-        token,
-        ca_cert: ctx.config.ca_cert.clone(),
-    })
 }

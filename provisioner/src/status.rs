@@ -6,7 +6,10 @@ use compass_crds::{
     Runtime,
     provisioning::{AGENT_CONNECTED, PROVISIONED, ProvisioningStatus},
 };
-use compass_operator::controllers::events::{EventRecorder, EventType};
+use compass_operator::controllers::{
+    events::{EventRecorder, EventType},
+    status::Conditions,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::{
     Api, Client, ResourceExt,
@@ -63,42 +66,7 @@ pub async fn write(
     record: &ProvisioningStatus,
     provisioned: Condition,
 ) -> Result<(), Error> {
-    let connected = agent_connected(runtime);
-    let agent = Condition {
-        type_: AGENT_CONNECTED.to_owned(),
-        status: if connected { "True" } else { "False" }.to_owned(),
-        reason: if connected {
-            "HeartbeatCurrent"
-        } else {
-            "AgentNotConnected"
-        }
-        .to_owned(),
-        message: if connected {
-            "the runtime's agent paired and keeps its heartbeat".to_owned()
-        } else {
-            "the runtime's agent has not paired yet, or its heartbeat stopped".to_owned()
-        },
-        last_transition_time: now(),
-        observed_generation: None,
-    };
-    let current = runtime
-        .status
-        .as_ref()
-        .map(|s| s.conditions.as_slice())
-        .unwrap_or_default();
-    let generation = runtime.metadata.generation;
-    let conditions: Vec<Condition> = [provisioned, agent]
-        .into_iter()
-        .map(|mut condition| {
-            condition.observed_generation = generation;
-            if let Some(previous) = current.iter().find(|c| c.type_ == condition.type_)
-                && previous.status == condition.status
-            {
-                condition.last_transition_time = previous.last_transition_time.clone();
-            }
-            condition
-        })
-        .collect();
+    let conditions = conditions(runtime, provisioned);
     let unchanged = runtime.status.as_ref().is_some_and(|s| {
         s.provisioning.as_ref() == Some(record)
             && conditions.iter().all(|c| s.conditions.contains(c))
@@ -125,6 +93,40 @@ pub async fn write(
         ))
     })?;
     Ok(())
+}
+
+/// The provisioner's conditions: `provisioned`, and `AgentConnected` from the operator's
+/// `Available`; each keeps its transition time while its status holds.
+fn conditions(runtime: &Runtime, provisioned: Condition) -> Vec<Condition> {
+    let ours = runtime
+        .status
+        .iter()
+        .flat_map(|s| &s.conditions)
+        .filter(|c| c.type_ == PROVISIONED || c.type_ == AGENT_CONNECTED)
+        .cloned()
+        .collect::<Vec<_>>();
+    let mut conditions = Conditions::new(&ours, runtime.metadata.generation);
+    let (status, reason, message) = (
+        &provisioned.status,
+        &provisioned.reason,
+        provisioned.message,
+    );
+    conditions.set_status(PROVISIONED, status, reason, message);
+    match agent_connected(runtime) {
+        true => conditions.set(
+            AGENT_CONNECTED,
+            true,
+            "HeartbeatCurrent",
+            "the runtime's agent paired and keeps its heartbeat",
+        ),
+        false => conditions.set(
+            AGENT_CONNECTED,
+            false,
+            "AgentNotConnected",
+            "the runtime's agent has not paired yet, or its heartbeat stopped",
+        ),
+    }
+    conditions.into_vec()
 }
 
 /// Publishes an Event about `runtime`; a failure is logged, never fatal.

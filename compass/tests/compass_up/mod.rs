@@ -43,31 +43,30 @@ pub fn free_port() -> u16 {
 /// The control plane's port is chosen here because its kubeconfig names it; the other listeners
 /// take any free port (tests run in parallel, so the defaults would collide).
 pub fn command(data_dir: &Path, extra: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_compass"));
+    let mut command = compass_command("up", data_dir);
     command
-        .args(["up", "--data-dir"])
-        .arg(data_dir)
         .args(["--apiserver-address", &format!("127.0.0.1:{}", free_port())])
         .args(["--admin-address", "127.0.0.1:0"])
         .args(["--api-address", "127.0.0.1:0"])
-        .args(extra)
-        .env_remove("KUBECONFIG")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .args(extra);
     command
 }
 
 /// `compass apiserver` on `data_dir` and a free loopback port, with `extra` arguments; nothing
 /// piped yet.
 pub fn apiserver_command(data_dir: &Path, extra: &[&str]) -> Command {
+    let mut command = compass_command("apiserver", data_dir);
+    command.args(["--address", "127.0.0.1:0"]).args(extra);
+    command
+}
+
+/// The `compass` binary's `subcommand` on `data_dir`, with no KUBECONFIG from the environment,
+/// no colour and no standard streams yet.
+fn compass_command(subcommand: &str, data_dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_compass"));
     command
-        .args(["apiserver", "--data-dir"])
+        .args([subcommand, "--data-dir"])
         .arg(data_dir)
-        .args(["--address", "127.0.0.1:0"])
-        .args(extra)
         .env_remove("KUBECONFIG")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
