@@ -1,7 +1,9 @@
 //! The contract between the provisioner and a provider. A provider makes a runtime's cluster
 //! exist and the Runtime Agent run in it, and removes both on request; it is called again until
 //! it says it is done, so each call must be idempotent and return quickly, reporting progress.
-//! A provider never reads or writes the management plane's objects: what it needs arrives here.
+//! A provider never touches the Director's objects (Applications, Runtimes, scenarios): what it
+//! needs of them arrives here. It may read and write objects of its own on the management plane
+//! (a kubeconfig Secret, a Cluster API `Cluster`) in the Runtime's namespace only.
 
 use std::{fmt, time::Duration};
 
@@ -76,11 +78,31 @@ pub trait Provider: Send + Sync {
     /// Makes the cluster exist and the agent run in it. `agent` is the agent's configuration with
     /// a fresh token while the runtime has not been provisioned; after that (say when the
     /// management plane restarts) it is `None`, and an agent started again keeps its identity.
+    ///
+    /// A ReconnectRuntime operation calls this again on a provisioned runtime with a fresh
+    /// `agent`: the provider then replaces the agent's configuration and makes the agent pair
+    /// again with it (deleting the runtime's `CompassConnection` does that), whatever the agent
+    /// held before.
     fn provision<'a>(
         &'a self,
         runtime: &'a RuntimeTarget,
         agent: Option<&'a AgentBootstrap>,
     ) -> BoxFuture<'a, Result<Progress, ProviderError>>;
+
+    /// Changes the provisioned cluster's Kubernetes version to `runtime.request.kubernetes_version`
+    /// (an Upgrade operation). Providers that cannot choose the version refuse with
+    /// [`ProviderError::Invalid`], which is the default.
+    fn upgrade<'a>(
+        &'a self,
+        runtime: &'a RuntimeTarget,
+    ) -> BoxFuture<'a, Result<Progress, ProviderError>> {
+        let refusal = format!(
+            "provider {} cannot change a runtime's Kubernetes version",
+            self.name()
+        );
+        let _ = runtime;
+        Box::pin(async move { Err(ProviderError::Invalid(refusal)) })
+    }
 
     /// Removes the agent and, for a cluster the provider made, the cluster; also what a
     /// provisioning cut short left.
