@@ -10,16 +10,19 @@ use compass_operator::shutdown;
 use crate::cli::ApiserverArgs;
 
 /// Starts the embedded control plane on `data_dir` and `address`, its serving certificate also
-/// naming `tls_sans`: the same for `compass apiserver` and `compass up`.
+/// naming `tls_sans`: the same for `compass apiserver` and `compass up`. With `store_workloads`
+/// it stores the workload kinds (Deployments, Pods, ...) instead of refusing them.
 pub async fn start_control_plane(
     data_dir: &Path,
     address: SocketAddr,
     tls_sans: Vec<String>,
+    store_workloads: bool,
 ) -> std::io::Result<ControlPlane> {
     let mut config = Config::new(data_dir, address);
     if let Transport::Tls { hosts } = &mut config.transport {
         hosts.extend(tls_sans);
     }
+    config.server.store_workloads = store_workloads;
     ControlPlane::start(config).await
 }
 
@@ -30,8 +33,10 @@ pub async fn run(args: ApiserverArgs) -> ExitCode {
         data_dir,
         address,
         tls_sans,
+        store_workloads,
     } = args;
-    let control_plane = match start_control_plane(&data_dir, address, tls_sans).await {
+    let started = start_control_plane(&data_dir, address, tls_sans, store_workloads);
+    let control_plane = match started.await {
         Ok(control_plane) => control_plane,
         Err(error) => {
             eprintln!(

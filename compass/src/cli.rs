@@ -304,6 +304,13 @@ pub struct ApiserverArgs {
         value_delimiter = ','
     )]
     pub tls_sans: Vec<String>,
+
+    /// Store the workload kinds (Deployments, Pods, Services, ...) like the other built-in kinds
+    /// instead of refusing them, so that an installer (the `kubeconfig` provider, `kubectl apply
+    /// -k`) can be tried against this server. Nothing runs them: there are no nodes or
+    /// controllers, and only their metadata is validated. Off by default.
+    #[arg(long, env = "COMPASS_RUNTIME_STORE_WORKLOADS")]
+    pub store_workloads: bool,
 }
 
 /// How to reach a Kubernetes API server.

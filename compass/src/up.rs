@@ -64,7 +64,8 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
                 oauth,
             },
     } = args;
-    let started = crate::apiserver::start_control_plane(&data_dir, apiserver_address, tls_sans);
+    let started =
+        crate::apiserver::start_control_plane(&data_dir, apiserver_address, tls_sans, false);
     let control_plane = match started.await {
         Ok(control_plane) => control_plane,
         Err(error) => {

@@ -116,7 +116,7 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
             Ok(json_bytes(read::list_body(&served, &page)))
         }
         (Method::POST, false) | (Method::PUT, true) | (Method::PATCH, true) => {
-            write::refuse_workloads(&target)?;
+            write::refuse_workloads(&state, &target)?;
             // Decoding and validation (CEL rules included) run off the threads serving others.
             let headers = headers.clone();
             let user_agent = user_agent.map(str::to_owned);

@@ -68,6 +68,11 @@ pub struct ServerOptions {
     /// How many writes are prepared (decoded, validated with their CEL rules) at once, on
     /// threads of their own.
     pub concurrent_writes: usize,
+    /// Whether the workload kinds (Pod, Deployment, Service, ...) are stored and served like
+    /// the other built-in kinds, so that installers can be tested against this server; nothing
+    /// runs them and only their metadata is validated. Off, they are listed as always empty and
+    /// writes of them are refused.
+    pub store_workloads: bool,
 }
 
 impl Default for ServerOptions {
@@ -81,6 +86,7 @@ impl Default for ServerOptions {
             gc_sweep_interval: Duration::from_secs(30),
             write_timeout: Duration::from_secs(60),
             concurrent_writes: std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
+            store_workloads: false,
         }
     }
 }

@@ -69,7 +69,7 @@ pub fn write(
     query: &Query,
     writer: Writer<'_>,
 ) -> ApiResult<Written> {
-    refuse_workloads(target)?;
+    refuse_workloads(state, target)?;
     let request = Request {
         change: &change,
         dry_run: query.dry_run()?,

@@ -1,5 +1,6 @@
-//! Writes refused before any object is read: the workload kinds, which are only listed, and a
-//! server-side apply that would create an object its user may only patch.
+//! Writes refused before any object is read: the workload kinds, which are only listed unless
+//! the server stores them, and a server-side apply that would create an object its user may only
+//! patch.
 
 use super::super::{ServerState, Target};
 use crate::{
@@ -13,11 +14,12 @@ use crate::{
 };
 
 /// Refuses writes of the workload kinds, which are listed (always empty) only so that tools
-/// such as `kubectl apply --prune` work. Checked before a body is decoded, so that kubectl's
-/// protobuf bodies get this answer too.
-pub fn refuse_workloads(target: &Target) -> ApiResult<()> {
+/// such as `kubectl apply --prune` work, unless the server stores them
+/// ([`store_workloads`](crate::ServerOptions::store_workloads)). Checked before a body is
+/// decoded, so that kubectl's protobuf bodies get this answer too.
+pub fn refuse_workloads(state: &ServerState, target: &Target) -> ApiResult<()> {
     let served = &target.served;
-    if served.behaviour != Behaviour::Workload {
+    if served.behaviour != Behaviour::Workload || state.options.store_workloads {
         return Ok(());
     }
     Err(ApiError::method_not_allowed(format!(
