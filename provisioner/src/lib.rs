@@ -5,9 +5,15 @@
 //! operation in the Runtime's status and never touches the Director's data.
 
 mod bootstrap;
+pub mod cluster_api;
+mod cluster_api_settings;
 pub mod controller;
 pub mod embedded;
+pub mod install;
+pub mod kubeconfig;
 pub mod operations;
 pub mod provider;
+mod remote;
+pub mod render;
 mod status;
 pub mod supervisor;
