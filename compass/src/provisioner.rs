@@ -1,17 +1,20 @@
 //! The Runtime Provisioner as `compass up` runs it: the provisioning controller with the
 //! `embedded` provider, whose runtimes are child processes of this one with their data under
-//! `<data dir>/runtimes/`, and agents' one-time tokens issued as `requestOneTimeTokenForRuntime`
-//! issues them.
+//! `<data dir>/runtimes/`, the `kubeconfig` and `cluster-api` providers, which reach runtimes'
+//! clusters only where the outbound policy permits, and agents' one-time tokens issued as
+//! `requestOneTimeTokenForRuntime` issues them.
 
 use std::{path::Path, sync::Arc, time::Duration};
 
 use compass_api::{connector::tokens, metrics::ApiMetrics, state::Caches};
 use compass_cache::Watches;
 use compass_crds::{SubjectKind, TokenPurpose};
-use compass_operator::shutdown::Shutdown;
+use compass_operator::{http::guard::OutboundPolicy, shutdown::Shutdown};
 use compass_provisioner::{
+    cluster_api::ClusterApiProvider,
     controller::{self, ProvisionerConfig, TokenIssuer},
     embedded::EmbeddedProvider,
+    kubeconfig::KubeconfigProvider,
 };
 use kube::Client;
 
@@ -25,20 +28,24 @@ pub struct AgentsPairAt {
     pub token_lifetime: Duration,
 }
 
-/// Starts the provisioner; it runs until `stop`.
+/// Starts the provisioner; it runs until `stop`. Runtimes' existing clusters are reached only
+/// where `outbound` permits.
 pub fn start(
     client: Client,
     watches: &Watches,
     data_dir: &Path,
     agents: AgentsPairAt,
+    outbound: OutboundPolicy,
     metrics: Arc<ApiMetrics>,
     stop: Shutdown,
 ) -> Result<tokio::task::JoinHandle<()>, String> {
     let binary = std::env::current_exe()
         .map_err(|e| format!("finding the compass binary for embedded runtimes failed: {e}"))?;
     let embedded = EmbeddedProvider::new(binary, data_dir.join("runtimes"));
+    let kubeconfig = KubeconfigProvider::new(client.clone(), outbound.clone());
+    let cluster_api = ClusterApiProvider::new(client.clone(), outbound);
     let config = ProvisionerConfig {
-        providers: vec![embedded],
+        providers: vec![embedded, kubeconfig, cluster_api],
         issue_token: token_issuer(
             client.clone(),
             Caches::new(watches),

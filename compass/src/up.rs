@@ -197,6 +197,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         &watches,
         &data_dir,
         agents,
+        operator.outbound.clone(),
         api_metrics.clone(),
         stop.clone(),
     );
