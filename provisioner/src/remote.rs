@@ -126,10 +126,10 @@ pub(crate) async fn connect(
     let address = permitted_address(&url, policy).await?;
     // Connect to the checked address itself, so a second resolution cannot lead elsewhere; the
     // certificate is still verified for the host name the kubeconfig gave.
-    if let Some(Host::Domain(name)) = url.host() {
-        if cluster.tls_server_name.is_none() {
-            cluster.tls_server_name = Some(name.to_owned());
-        }
+    if let Some(Host::Domain(name)) = url.host()
+        && cluster.tls_server_name.is_none()
+    {
+        cluster.tls_server_name = Some(name.to_owned());
     }
     let _ = url.set_ip_host(address.ip());
     cluster.server = Some(url.to_string());

@@ -15,6 +15,7 @@ use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::{
     Api, Client, ResourceExt,
     api::{ListParams, ObjectMeta, Patch, PatchParams, PostParams},
+    config::{KubeConfigOptions, Kubeconfig},
 };
 use serde_json::{Value, json};
 
@@ -86,6 +87,18 @@ pub async fn reconfigure(runtime: &Client, key: &str, value: &str) {
         )
         .await
         .expect("the configuration Secret is changed");
+}
+
+/// A client of `server` authenticated with `token` alone (a ServiceAccount's, say).
+pub async fn client_with_token(server: &crate::TestServer, token: &str) -> Client {
+    let kubeconfig = Kubeconfig::read_from(server.kubeconfig()).expect("the kubeconfig reads");
+    let mut kubeconfig = serde_json::to_value(kubeconfig).expect("JSON");
+    kubeconfig["users"][0]["user"] = json!({ "token": token.trim() });
+    let kubeconfig: Kubeconfig = serde_json::from_value(kubeconfig).expect("a kubeconfig");
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .expect("the kubeconfig is valid");
+    Client::try_from(config).expect("a client")
 }
 
 /// The ids of the applications the runtime holds, sorted.

@@ -8,7 +8,7 @@ use std::{collections::BTreeMap, time::Duration};
 
 use compass_tests::{
     TestServer,
-    agent::{RunningAgent, applied, configure, options, wait_state},
+    agent::{RunningAgent, applied, client_with_token, configure, options, wait_state},
     eventually, repo_root,
 };
 use k8s_openapi::{
@@ -16,23 +16,10 @@ use k8s_openapi::{
     apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
 };
 use kube::{
-    Api, Client,
+    Api,
     api::{ListParams, PostParams},
-    config::{KubeConfigOptions, Kubeconfig},
 };
 use serde_json::json;
-
-/// A client of `server` authenticated with `token` alone.
-async fn client_with_token(server: &TestServer, token: &str) -> Client {
-    let kubeconfig = Kubeconfig::read_from(server.kubeconfig()).unwrap();
-    let mut kubeconfig = serde_json::to_value(kubeconfig).unwrap();
-    kubeconfig["users"][0]["user"] = json!({ "token": token.trim() });
-    let kubeconfig: Kubeconfig = serde_json::from_value(kubeconfig).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    Client::try_from(config).unwrap()
-}
 
 /// `agent/manifests/` as `kubectl kustomize` renders it: the Deployment, and every other
 /// document as YAML.
