@@ -56,12 +56,16 @@ fn check(kubeconfig: &Kubeconfig) -> Result<(), String> {
             ));
         }
         let files = [
-            ("client-certificate", &user.client_certificate),
-            ("client-key", &user.client_key),
-            ("tokenFile", &user.token_file),
+            (
+                "client-certificate",
+                &user.client_certificate,
+                "client-certificate-data",
+            ),
+            ("client-key", &user.client_key, "client-key-data"),
+            ("tokenFile", &user.token_file, "token"),
         ];
-        if let Some((name, _)) = files.iter().find(|(_, path)| path.is_some()) {
-            return Err(file_refused(&field(name), &format!("{name}-data")));
+        if let Some((name, _, inline)) = files.iter().find(|(_, path, _)| path.is_some()) {
+            return Err(file_refused(&field(name), inline));
         }
     }
     for named in &kubeconfig.clusters {
@@ -137,6 +141,9 @@ pub(crate) async fn connect(
     let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
         .map_err(|e| invalid(source, format!("is not usable: {e}")))?;
+    // The checked address is reached directly: a proxy from the environment (HTTPS_PROXY)
+    // would connect elsewhere than what was checked.
+    config.proxy_url = None;
     config.connect_timeout = Some(CONNECT_TIMEOUT);
     config.read_timeout = Some(CALL_TIMEOUT);
     config.write_timeout = Some(CALL_TIMEOUT);
