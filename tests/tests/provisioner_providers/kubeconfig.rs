@@ -81,6 +81,99 @@ async fn kyma_was_there(cluster: &TestServer) {
     cluster.create_crds(vec![crd]).await;
 }
 
+/// The value of `key` in `secret`, as text.
+fn value(secret: &Secret, key: &str) -> String {
+    String::from_utf8(secret.data.as_ref().unwrap()[key].0.clone()).unwrap()
+}
+
+/// Checks that `cluster` holds what `kubectl apply -k agent/manifests` installs, marked as the
+/// runtime's, and the agent's configuration with `token`; what was there before is kept as it
+/// was.
+async fn assert_installed_as_the_manifests_describe(
+    cluster: &Client,
+    runtime_id: &str,
+    token: &str,
+) {
+    for object in kustomized() {
+        let live = installed(cluster, &object).await;
+        let name = object["metadata"]["name"].as_str().unwrap();
+        let before = name == APPLICATION_CRD || name == "kyma-integration";
+        let mark = &live["metadata"]["labels"][INSTALLED_FOR];
+        assert_eq!(mark.as_str(), (!before).then_some(runtime_id), "{live}");
+        if !before {
+            let mut expected = object.clone();
+            expected["metadata"]["labels"][INSTALLED_FOR] = json!(runtime_id);
+            assert!(
+                contained(&expected, &live),
+                "{object}\ninstalled as\n{live}"
+            );
+        }
+    }
+    let deployments: Api<Deployment> = Api::namespaced(cluster.clone(), "compass-system");
+    let deployment = deployments.get("compass-runtime-agent").await.unwrap();
+    let pod = deployment.spec.unwrap().template.spec.unwrap();
+    assert_eq!(
+        pod.service_account_name.as_deref(),
+        Some("compass-runtime-agent")
+    );
+    assert_eq!(pod.containers[0].image.as_deref(), Some("compass:0.1.0"));
+    assert_eq!(pod.containers[0].args, Some(vec!["agent".to_owned()]));
+    let roles: Api<ClusterRole> = Api::all(cluster.clone());
+    let role = roles.get("compass-runtime-agent").await.unwrap();
+    let wildcard = |rule: &PolicyRule| {
+        rule.verbs.iter().any(|v| v == "*")
+            || rule.resources.iter().flatten().any(|r| r == "*")
+            || rule.api_groups.iter().flatten().any(|g| g == "*")
+    };
+    assert!(!role.rules.iter().flatten().any(wildcard), "{role:?}");
+    let secrets: Api<Secret> = Api::namespaced(cluster.clone(), "compass-system");
+    let written = secrets.get("compass-agent-configuration").await.unwrap();
+    let written_keys: Vec<&String> = written.data.as_ref().unwrap().keys().collect();
+    assert_eq!(
+        written_keys,
+        ["CA_CERT", "CONNECTOR_URL", "RUNTIME_ID", "TENANT", "TOKEN"]
+    );
+    assert_eq!(value(&written, "TOKEN"), token);
+}
+
+/// Checks that what was installed is gone from `cluster`, and what was there before stays.
+async fn assert_removed_keeping_what_was_there(cluster: &Client) {
+    let roles: Api<ClusterRole> = Api::all(cluster.clone());
+    let namespaces: Api<Namespace> = Api::all(cluster.clone());
+    assert!(
+        namespaces
+            .get_opt("compass-system")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        namespaces
+            .get_opt("kyma-integration")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let crds: Api<CustomResourceDefinition> = Api::all(cluster.clone());
+    assert!(crds.get_opt(CONNECTION_CRD).await.unwrap().is_none());
+    assert!(crds.get_opt(APPLICATION_CRD).await.unwrap().is_some());
+    assert!(
+        roles
+            .get_opt("compass-runtime-agent")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let accounts: Api<ServiceAccount> = Api::namespaced(cluster.clone(), "compass-system");
+    assert!(
+        accounts
+            .get_opt("compass-runtime-agent")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_installed_agent_pairs_reconnects_and_deletion_removes_exactly_what_was_installed() {
     let management = TestServer::start().await;
@@ -121,55 +214,8 @@ async fn the_installed_agent_pairs_reconnects_and_deletion_removes_exactly_what_
     .await;
     assert!(done.contains("compass:0.1.0"), "{done}");
 
-    // What kubectl apply -k agent/manifests installs, marked as the runtime's; what was there
-    // before is kept as it was.
-    for object in kustomized() {
-        let live = installed(&cluster, &object).await;
-        let name = object["metadata"]["name"].as_str().unwrap();
-        let before = name == APPLICATION_CRD || name == "kyma-integration";
-        let mark = &live["metadata"]["labels"][INSTALLED_FOR];
-        assert_eq!(
-            mark.as_str(),
-            (!before).then_some(runtime_id.as_str()),
-            "{live}"
-        );
-        if !before {
-            let mut expected = object.clone();
-            expected["metadata"]["labels"][INSTALLED_FOR] = json!(runtime_id);
-            assert!(
-                contained(&expected, &live),
-                "{object}\ninstalled as\n{live}"
-            );
-        }
-    }
-    let deployments: Api<Deployment> = Api::namespaced(cluster.clone(), "compass-system");
-    let deployment = deployments.get("compass-runtime-agent").await.unwrap();
-    let pod = deployment.spec.unwrap().template.spec.unwrap();
-    assert_eq!(
-        pod.service_account_name.as_deref(),
-        Some("compass-runtime-agent")
-    );
-    assert_eq!(pod.containers[0].image.as_deref(), Some("compass:0.1.0"));
-    assert_eq!(pod.containers[0].args, Some(vec!["agent".to_owned()]));
-    let roles: Api<ClusterRole> = Api::all(cluster.clone());
-    let role = roles.get("compass-runtime-agent").await.unwrap();
-    let wildcard = |rule: &PolicyRule| {
-        rule.verbs.iter().any(|v| v == "*")
-            || rule.resources.iter().flatten().any(|r| r == "*")
-            || rule.api_groups.iter().flatten().any(|g| g == "*")
-    };
-    assert!(!role.rules.iter().flatten().any(wildcard), "{role:?}");
+    assert_installed_as_the_manifests_describe(&cluster, &runtime_id, &settings["TOKEN"]).await;
     let secrets: Api<Secret> = Api::namespaced(cluster.clone(), "compass-system");
-    let written = secrets.get("compass-agent-configuration").await.unwrap();
-    let written_keys: Vec<&String> = written.data.as_ref().unwrap().keys().collect();
-    assert_eq!(
-        written_keys,
-        ["CA_CERT", "CONNECTOR_URL", "RUNTIME_ID", "TENANT", "TOKEN"]
-    );
-    let value = |secret: &Secret, key: &str| {
-        String::from_utf8(secret.data.as_ref().unwrap()[key].0.clone()).unwrap()
-    };
-    assert_eq!(value(&written, "TOKEN"), settings["TOKEN"]);
 
     // The agent, with the installed ServiceAccount's identity and the written configuration
     // alone, pairs and applies the shop.
@@ -221,39 +267,7 @@ async fn the_installed_agent_pairs_reconnects_and_deletion_removes_exactly_what_
     agent_run.stop().await;
 
     until_done("deprovisioning", || provider.deprovision(&runtime)).await;
-    let namespaces: Api<Namespace> = Api::all(cluster.clone());
-    assert!(
-        namespaces
-            .get_opt("compass-system")
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        namespaces
-            .get_opt("kyma-integration")
-            .await
-            .unwrap()
-            .is_some()
-    );
-    let crds: Api<CustomResourceDefinition> = Api::all(cluster.clone());
-    assert!(crds.get_opt(CONNECTION_CRD).await.unwrap().is_none());
-    assert!(crds.get_opt(APPLICATION_CRD).await.unwrap().is_some());
-    assert!(
-        roles
-            .get_opt("compass-runtime-agent")
-            .await
-            .unwrap()
-            .is_none()
-    );
-    let accounts: Api<ServiceAccount> = Api::namespaced(cluster.clone(), "compass-system");
-    assert!(
-        accounts
-            .get_opt("compass-runtime-agent")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert_removed_keeping_what_was_there(&cluster).await;
 
     // With its kubeconfig gone, nothing can be removed and the provider says so.
     let management_secrets: Api<Secret> =
