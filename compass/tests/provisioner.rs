@@ -1,7 +1,9 @@
-//! The Runtime Provisioner under `compass up` with the `embedded` provider, as a user drives it
-//! with kubectl: a Runtime asking for a cluster gets a control plane process of its own with an
-//! agent that pairs and applies the application of its scenario there; deleting the Runtime
-//! stops the processes and removes their data.
+//! The Runtime Provisioner under `compass up`, as a user drives it with kubectl: with the
+//! `embedded` provider, a Runtime asking for a cluster gets a control plane process of its own
+//! with an agent that pairs and applies the application of its scenario there, and deleting the
+//! Runtime stops the processes and removes their data; with the `kubeconfig` provider, an
+//! existing cluster (`compass apiserver --store-workloads`) gets the agent installed, and
+//! deleting the Runtime removes it.
 
 mod compass_up;
 
@@ -150,4 +152,91 @@ fn an_embedded_runtime_is_provisioned_receives_its_applications_and_is_removed()
         processes_naming(&runtime_dir).is_empty().then_some(())
     });
     assert!(!runtime_dir.exists(), "its data is removed");
+}
+
+/// `kubectl` against the cluster of `kubeconfig`.
+fn kubectl_in(kubeconfig: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .output()
+        .expect("kubectl runs")
+}
+
+const EXISTING_CLUSTER_REQUEST: &str = r#"
+apiVersion: compass.kyma-project.io/v1alpha1
+kind: Runtime
+metadata:
+  name: existing
+  namespace: default-tenant
+spec:
+  provisioning:
+    provider: kubeconfig
+    configuration:
+      kubeconfigSecretRef:
+        name: existing-cluster
+"#;
+
+#[test]
+fn an_existing_cluster_gets_the_agent_installed_and_removed_through_its_kubeconfig() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let cluster_dir = tempfile::tempdir().unwrap();
+    let cluster = CompassUp::start_apiserver(cluster_dir.path(), &["--store-workloads"]);
+    let cluster_kubeconfig = cluster_dir.path().join("kubeconfig");
+    // The cluster listens on loopback, which compass up reaches only when allowed.
+    let management = CompassUp::start(data_dir.path(), &["--outbound-allow", "127.0.0.0/8"]);
+    let ns = ["-n", "default-tenant"];
+    let from_file = format!("--from-file=kubeconfig={}", cluster_kubeconfig.display());
+    let create = [
+        "create",
+        "secret",
+        "generic",
+        "existing-cluster",
+        &from_file,
+    ];
+    management.kubectl_ok(&[&create[..], &ns[..]].concat());
+    let request = data_dir.path().join("existing.yaml");
+    std::fs::write(&request, EXISTING_CLUSTER_REQUEST).unwrap();
+    management.kubectl_ok(&["apply", "-f", request.to_str().unwrap()]);
+
+    let wait = [
+        "wait",
+        "--for=condition=Provisioned",
+        "runtime/existing",
+        "--timeout=60s",
+    ];
+    management.kubectl_ok(&[&wait[..], &ns[..]].concat());
+    let deployment = [
+        "get",
+        "deployment",
+        "compass-runtime-agent",
+        "-n",
+        "compass-system",
+    ];
+    let installed = kubectl_in(
+        &cluster_kubeconfig,
+        &[&deployment[..], &["-o", "name"]].concat(),
+    );
+    assert!(installed.status.success(), "{installed:?}");
+    let secret = [
+        "get",
+        "secret",
+        "compass-agent-configuration",
+        "-n",
+        "compass-system",
+    ];
+    assert!(kubectl_in(&cluster_kubeconfig, &secret).status.success());
+
+    let delete = ["delete", "runtime", "existing", "--timeout=60s"];
+    management.kubectl_ok(&[&delete[..], &ns[..]].concat());
+    let namespace = ["get", "namespace", "compass-system", "-o", "name"];
+    until("the installation is removed from the cluster", || {
+        let found = kubectl_in(&cluster_kubeconfig, &namespace);
+        String::from_utf8_lossy(&found.stderr)
+            .contains("NotFound")
+            .then_some(())
+    });
+    drop(cluster);
 }
