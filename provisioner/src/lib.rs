@@ -5,9 +5,12 @@
 //! operation in the Runtime's status and never touches the Director's data.
 
 mod bootstrap;
+mod changes;
 pub mod controller;
+mod deprovision;
 pub mod embedded;
 pub mod operations;
 pub mod provider;
+mod provision;
 mod status;
 pub mod supervisor;
