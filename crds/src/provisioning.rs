@@ -69,6 +69,39 @@ pub struct ProvisioningStatus {
     pub operations: Vec<RuntimeOperation>,
 }
 
+impl ProvisioningStatus {
+    /// The operation running now, if one is.
+    pub fn running(&self) -> Option<&RuntimeOperation> {
+        self.operations.first().filter(|op| {
+            matches!(
+                op.state,
+                OperationState::Pending | OperationState::InProgress
+            )
+        })
+    }
+
+    /// Whether the runtime stands provisioned: its latest Provision succeeded and no Deprovision
+    /// came after it.
+    pub fn provisioned(&self) -> bool {
+        self.operations
+            .iter()
+            .find(|op| {
+                matches!(
+                    op.type_,
+                    OperationType::Provision | OperationType::Deprovision
+                )
+            })
+            .is_some_and(|op| {
+                op.type_ == OperationType::Provision && op.state == OperationState::Succeeded
+            })
+    }
+
+    /// The request a caller made by annotation, unless an operation already answered it.
+    pub fn unanswered(&self, requested: Option<RequestedOperation>) -> Option<RequestedOperation> {
+        requested.filter(|asked| self.operations.iter().all(|op| op.id != asked.id))
+    }
+}
+
 /// One asynchronous operation on a runtime's cluster; one runs at a time.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use compass_crds::{
     Runtime, SubjectKind, SystemAuth, TokenPurpose,
     provisioning::{OperationState, OperationType, ProvisioningStatus, RequestedOperation},
+    token_digest,
 };
 use compass_operator::controllers::events::EventType;
 use kube::{Api, ResourceExt, api::ListParams, runtime::controller::Action};
@@ -87,7 +88,7 @@ pub(crate) async fn upgrade(
 
 /// Runs the runtime's ReconnectRuntime one step further: the provider installs the agent's
 /// configuration again with a fresh token and makes the agent pair with it; the operation
-/// succeeds once a token issued for it was redeemed.
+/// succeeds once that token was redeemed.
 pub(crate) async fn reconnect(
     work: Work<'_>,
     mut record: ProvisioningStatus,
@@ -102,7 +103,7 @@ pub(crate) async fn reconnect(
     let id = operations::ensure(&mut record, type_, now(), work.requested);
     let agent = bootstrap(ctx, target).await?;
     let (condition, action) = match work.provider.provision(target, Some(&agent)).await {
-        Ok(Progress::Done(message)) if repaired(ctx, runtime, &record, &id).await? => {
+        Ok(Progress::Done(message)) if redeemed(ctx, runtime, &agent.token).await? => {
             let message = format!("{message}; the agent paired again");
             operations::finish(&mut record, &id, OperationState::Succeeded, &message, now());
             ctx.tokens.lock().await.remove(&target.id);
@@ -126,23 +127,15 @@ pub(crate) async fn reconnect(
     Ok(action)
 }
 
-/// Whether the runtime's agent redeemed a pairing token issued since operation `id` started.
-async fn repaired(
-    ctx: &Context,
-    runtime: &Runtime,
-    record: &ProvisioningStatus,
-    id: &str,
-) -> Result<bool, Error> {
-    let Some(started) = record.operations.iter().find(|op| op.id == id) else {
-        return Ok(false);
-    };
+/// Whether the runtime's agent redeemed `token` (its record keeps only the digest).
+async fn redeemed(ctx: &Context, runtime: &Runtime, token: &str) -> Result<bool, Error> {
     let namespace = runtime.namespace().unwrap_or_default();
     let auths: Api<SystemAuth> = Api::namespaced(ctx.client.clone(), &namespace);
     let listed = auths
         .list(&ListParams::default())
         .await
         .map_err(|e| Error(format!("reading the runtime's identities failed: {e}")))?;
-    let name = runtime.name_any();
+    let (name, digest) = (runtime.name_any(), token_digest(token));
     let redeemed = listed
         .items
         .iter()
@@ -150,10 +143,8 @@ async fn repaired(
         .filter(|auth| auth.spec.subject.name == name)
         .filter_map(|auth| auth.status.as_ref())
         .flat_map(|status| &status.one_time_tokens)
-        .any(|token| {
-            token.purpose == TokenPurpose::Pairing
-                && token.used
-                && token.issued_at.0 >= started.start_time.0
+        .any(|record| {
+            record.purpose == TokenPurpose::Pairing && record.used && record.token_hash == digest
         });
     Ok(redeemed)
 }

@@ -151,7 +151,7 @@ async fn apply(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
         return Ok(Action::await_change());
     };
     record.provider = Some(target.request.provider.clone());
-    let requested = operations::unanswered(&record, RequestedOperation::of(runtime));
+    let requested = record.unanswered(RequestedOperation::of(runtime));
     let step = operations::next_step(&record, &target.request, requested.as_ref());
     let work = changes::Work {
         ctx,

@@ -21,7 +21,7 @@ use crate::{
 pub(crate) async fn deprovision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
     let target = target(runtime);
     let mut record = record_of(runtime);
-    let requested = operations::unanswered(&record, RequestedOperation::of(runtime));
+    let requested = record.unanswered(RequestedOperation::of(runtime));
     let type_ = OperationType::Deprovision;
     let id = operations::ensure(&mut record, type_, now(), requested.as_ref());
     ctx.tokens.lock().await.remove(&target.id);

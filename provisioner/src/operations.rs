@@ -14,41 +14,6 @@ use crate::provider::ProviderError;
 /// How long an operation's steps may keep failing before it is given up as Failed.
 pub const OPERATION_BOUND: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// The operation running now, if one is.
-pub fn running(status: &ProvisioningStatus) -> Option<&RuntimeOperation> {
-    status.operations.first().filter(|op| {
-        matches!(
-            op.state,
-            OperationState::Pending | OperationState::InProgress
-        )
-    })
-}
-
-/// Whether the runtime stands provisioned: its latest Provision succeeded and no Deprovision
-/// came after it.
-pub fn provisioned(status: &ProvisioningStatus) -> bool {
-    status
-        .operations
-        .iter()
-        .find(|op| {
-            matches!(
-                op.type_,
-                OperationType::Provision | OperationType::Deprovision
-            )
-        })
-        .is_some_and(|op| {
-            op.type_ == OperationType::Provision && op.state == OperationState::Succeeded
-        })
-}
-
-/// The request a caller made by annotation, unless an operation already answered it.
-pub fn unanswered(
-    status: &ProvisioningStatus,
-    requested: Option<RequestedOperation>,
-) -> Option<RequestedOperation> {
-    requested.filter(|asked| status.operations.iter().all(|op| op.id != asked.id))
-}
-
 /// What a runtime with a provisioning request needs next.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
@@ -71,14 +36,14 @@ pub fn next_step(
     request: &ProvisioningSpec,
     requested: Option<&RequestedOperation>,
 ) -> Step {
-    if !provisioned(status) {
+    if !status.provisioned() {
         return Step::Provision;
     }
     let wanted = request.kubernetes_version.clone();
     let upgrade = || Step::Upgrade(wanted.clone().unwrap_or_default());
-    match running(status).map(|op| op.type_) {
+    match status.running().map(|op| op.type_) {
         Some(OperationType::Upgrade) => {
-            let op = running(status).map(|op| op.kubernetes_version.clone());
+            let op = status.running().map(|op| op.kubernetes_version.clone());
             return Step::Upgrade(op.flatten().unwrap_or_default());
         }
         Some(OperationType::ReconnectRuntime) => return Step::Reconnect,
@@ -111,7 +76,7 @@ pub fn ensure(
     now: Time,
     requested: Option<&RequestedOperation>,
 ) -> String {
-    if let Some(op) = running(status) {
+    if let Some(op) = status.running() {
         if op.type_ == type_ {
             return op.id.clone();
         }
@@ -215,11 +180,11 @@ mod tests {
             ensure(&mut status, OperationType::Provision, at(2), None),
             provision
         );
-        assert!(!provisioned(&status));
+        assert!(!status.provisioned());
         let deprovision = ensure(&mut status, OperationType::Deprovision, at(3), None);
         assert_ne!(deprovision, provision);
         assert_eq!(status.operations[1].state, OperationState::Failed);
-        assert_eq!(running(&status).unwrap().id, deprovision);
+        assert_eq!(status.running().unwrap().id, deprovision);
         finish(
             &mut status,
             &deprovision,
@@ -227,8 +192,8 @@ mod tests {
             "gone",
             at(4),
         );
-        assert!(running(&status).is_none());
-        assert!(!provisioned(&status));
+        assert!(status.running().is_none());
+        assert!(!status.provisioned());
     }
 
     #[test]
@@ -238,7 +203,7 @@ mod tests {
         finish(&mut status, &id, OperationState::Succeeded, "ready", at(2));
         let id = ensure(&mut status, OperationType::Deprovision, at(3), None);
         finish(&mut status, &id, OperationState::Succeeded, "gone", at(4));
-        assert!(!provisioned(&status), "a new Provision must run");
+        assert!(!status.provisioned(), "a new Provision must run");
     }
 
     #[test]
@@ -246,7 +211,7 @@ mod tests {
         let mut status = ProvisioningStatus::default();
         let id = ensure(&mut status, OperationType::Provision, at(1), None);
         finish(&mut status, &id, OperationState::Succeeded, "ready", at(2));
-        assert!(provisioned(&status));
+        assert!(status.provisioned());
         for second in 0..20 {
             let id = ensure(
                 &mut status,
@@ -278,7 +243,7 @@ mod tests {
         let request = asked(OperationType::Provision, "first");
         let id = ensure(&mut status, OperationType::Provision, at(1), Some(&request));
         assert_eq!(id, "first");
-        assert_eq!(unanswered(&status, Some(request.clone())), None);
+        assert_eq!(status.unanswered(Some(request.clone())), None);
         finish(&mut status, &id, OperationState::Succeeded, "ready", at(2));
         // The same annotation seen again starts nothing under the spent id.
         let again = ensure(&mut status, OperationType::Provision, at(3), Some(&request));

@@ -33,7 +33,7 @@ pub(crate) async fn provision(
         provider,
         requested,
     } = work;
-    if operations::running(&record).is_none() {
+    if record.running().is_none() {
         let name = &target.request.provider;
         let note = format!("provider {name} makes the runtime's cluster and starts its agent");
         let normal = EventType::Normal;
@@ -87,6 +87,6 @@ pub(crate) async fn step_failed(
     let warning = EventType::Warning;
     status::event(&work.ctx.recorder, work.runtime, warning, reason, &message).await;
     operations::failed(record, id, error, now());
-    let stands = operations::provisioned(record);
+    let stands = record.provisioned();
     provisioned_condition(stands, reason, &message)
 }
