@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod oauth;
 pub mod pagination;
 pub mod playground;
+pub mod provisioner;
 pub mod rate_limit;
 pub mod scalars;
 pub mod scopes;

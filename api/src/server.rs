@@ -1,7 +1,8 @@
 //! The API's HTTP surface: the Director at `/director/graphql` (POST for operations, GET for a
 //! GraphQL playground served from the binary), behind the Gateway's authentication, and the
-//! Connector at `/connector/graphql`, opened by a one-time token or a client certificate, and the
-//! OAuth token endpoint with its keys (`/oauth2/token`, `/oauth2/jwks`). An unauthenticated
+//! Connector at `/connector/graphql`, opened by a one-time token or a client certificate, the
+//! Provisioner at `/provisioner/graphql` behind the same Gateway as the Director, and the OAuth
+//! token endpoint with its keys (`/oauth2/token`, `/oauth2/jwks`). An unauthenticated
 //! caller's body is never read by the Director, and no body is read beyond the bound.
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ use crate::{
     errors::Code,
     gateway::{Caller, Gateway, StaticUser},
     metrics::ApiMetrics,
+    provisioner::{PROVISIONER_PATH, Providers, ProvisionerSchema},
     rate_limit::{RateLimitConfig, RateLimits},
     scopes::ScopesConfig,
     state::Caches,
@@ -51,6 +53,9 @@ const DIRECTOR: &str = "director";
 
 /// The Connector's name in audit lines.
 const CONNECTOR: &str = "connector";
+
+/// The Provisioner's name in audit lines.
+const PROVISIONER: &str = "provisioner";
 
 /// Configuration of the API.
 #[derive(Clone, Debug)]
@@ -85,6 +90,8 @@ pub struct ApiConfig {
     pub oauth: crate::oauth::OAuthConfig,
     /// An external OIDC identity provider whose users the Gateway accepts.
     pub oidc: Option<crate::gateway::oidc::OidcConfig>,
+    /// The providers the Provisioner API offers.
+    pub providers: Providers,
 }
 
 impl Default for ApiConfig {
@@ -104,6 +111,7 @@ impl Default for ApiConfig {
             metrics: Arc::default(),
             oauth: crate::oauth::OAuthConfig::default(),
             oidc: None,
+            providers: Providers::default(),
         }
     }
 }
@@ -112,6 +120,7 @@ impl Default for ApiConfig {
 pub struct Api {
     schema: DirectorSchema,
     connector: ConnectorSchema,
+    provisioner: ProvisionerSchema,
     gateway: Gateway,
     caches: Caches,
     max_body_bytes: usize,
@@ -172,9 +181,16 @@ impl Api {
             config.token_lifetimes,
             config.metrics.clone(),
         );
+        let provisioner = crate::provisioner::build(
+            caches.clone(),
+            client.clone(),
+            config.scopes.clone(),
+            config.providers,
+        );
         let api = Self {
             schema,
             connector: crate::connector::schema::build(connector, caches.clone()),
+            provisioner,
             gateway,
             caches,
             max_body_bytes: config.max_body_bytes,
@@ -224,6 +240,10 @@ pub fn router(api: Arc<Api>) -> Router {
         .route(AGENT_REPORT_PATH, put(agent_report::report))
         .route(CONNECTOR_PATH, post(connector))
         .route(
+            PROVISIONER_PATH,
+            get(provisioner_playground).post(provisioner),
+        )
+        .route(
             crate::playground::ASSETS_PATH,
             get(crate::playground::asset),
         )
@@ -236,6 +256,35 @@ pub fn router(api: Arc<Api>) -> Router {
 
 async fn playground(State(api): State<Arc<Api>>) -> Response {
     crate::playground::page(DIRECTOR_PATH, api.playground_tenant.as_deref())
+}
+
+async fn provisioner_playground(State(api): State<Arc<Api>>) -> Response {
+    crate::playground::page(PROVISIONER_PATH, api.playground_tenant.as_deref())
+}
+
+/// The Provisioner: admitted as the Director's callers are, audited under its own name.
+async fn provisioner(
+    State(api): State<Arc<Api>>,
+    Extension(request_id): Extension<RequestId>,
+    Admitted(caller): Admitted,
+    body: Body,
+) -> Response {
+    let mut request = match graphql_request(&api, body).await {
+        Ok(request) => request,
+        Err(refused) => return refused,
+    };
+    let consumer = audit::Consumer::from(&caller);
+    let operations = audit::graphql::operations(&mut request);
+    let answers = api.provisioner.execute_batch(request.data(caller)).await;
+    audit::graphql::record(
+        &api.audit,
+        &request_id,
+        PROVISIONER,
+        Some(&consumer),
+        &operations,
+        &answers,
+    );
+    GraphQLResponse::from(answers).into_response()
 }
 
 async fn director(

@@ -1,6 +1,7 @@
-//! The committed SDL (`api/schema.graphql`, `api/connector.graphql`) must be exactly what the
-//! schemas generate, so changes to the Director's and the Connector's surface are visible in
-//! review. The tests only compare; `cargo sdlgen` rewrites the files.
+//! The committed SDL (`api/schema.graphql`, `api/connector.graphql`, `api/provisioner.graphql`)
+//! must be exactly what the schemas generate, so changes to the APIs' surface are visible in
+//! review; the Connector and the Provisioner serve every field of the original's, typed as
+//! before. The tests only compare; `cargo sdlgen` rewrites the files.
 
 use std::path::Path;
 
@@ -24,11 +25,15 @@ fn committed_connector_sdl_matches_the_schema() {
     assert_committed("connector.graphql", &compass_api::connector::schema::sdl());
 }
 
+#[test]
+fn committed_provisioner_sdl_matches_the_schema() {
+    assert_committed("provisioner.graphql", &compass_api::provisioner::sdl());
+}
+
 /// The Connector's external schema of the original, field by field with nullability: clients
 /// written for it must find every field they select, typed as before.
 #[test]
 fn the_connector_schema_is_the_originals() {
-    use async_graphql::parser::{parse_schema, types::TypeSystemDefinition};
     let original = [
         "Query.configuration: Configuration!",
         "Mutation.signCertificateSigningRequest(csr: String!): CertificationResult!",
@@ -45,7 +50,17 @@ fn the_connector_schema_is_the_originals() {
         "CertificationResult.caCertificate: String!",
         "CertificationResult.clientCertificate: String!",
     ];
-    let document = parse_schema(compass_api::connector::schema::sdl()).expect("the SDL parses");
+    let mut served = fields_of(&compass_api::connector::schema::sdl());
+    served.sort();
+    let mut original: Vec<String> = original.iter().map(|s| (*s).to_owned()).collect();
+    original.sort();
+    assert_eq!(served, original);
+}
+
+/// Every field of every object type of `sdl`, as `Type.field(arguments): Type`.
+fn fields_of(sdl: &str) -> Vec<String> {
+    use async_graphql::parser::{parse_schema, types::TypeSystemDefinition};
+    let document = parse_schema(sdl).expect("the SDL parses");
     let mut served = Vec::new();
     for definition in &document.definitions {
         let TypeSystemDefinition::Type(definition) = definition else {
@@ -72,8 +87,48 @@ fn the_connector_schema_is_the_originals() {
             ));
         }
     }
-    served.sort();
-    let mut original: Vec<String> = original.iter().map(|s| (*s).to_owned()).collect();
-    original.sort();
-    assert_eq!(served, original);
+    served
+}
+
+/// The Provisioner's operations and answers of the original, field by field with nullability:
+/// clients written for it find every field they select, typed as before. Inputs may only have
+/// grown more lenient (fields made optional, `providerConfig` added).
+#[test]
+fn the_provisioner_schema_serves_the_originals_operations() {
+    let original = [
+        "Query.runtimeStatus(id: String!): RuntimeStatus",
+        "Query.runtimeOperationStatus(id: String!): OperationStatus",
+        "Mutation.provisionRuntime(id: String!, config: ProvisionRuntimeInput!): String!",
+        "Mutation.upgradeRuntime(id: String!, config: UpgradeRuntimeInput!): String!",
+        "Mutation.deprovisionRuntime(id: String!): String!",
+        "Mutation.cleanupRuntimeData(id: String!): CleanUpRuntimeDataResult!",
+        "Mutation.reconnectRuntimeAgent(id: String!): String!",
+        "OperationStatus.id: String",
+        "OperationStatus.operation: OperationType!",
+        "OperationStatus.state: OperationState!",
+        "OperationStatus.message: String",
+        "OperationStatus.runtimeID: String",
+        "RuntimeStatus.lastOperationStatus: OperationStatus",
+        "RuntimeStatus.runtimeConnectionStatus: RuntimeConnectionStatus",
+        "RuntimeStatus.runtimeConfiguration: RuntimeConfig",
+        "RuntimeConnectionStatus.status: RuntimeAgentConnectionStatus!",
+        "RuntimeConnectionStatus.errors: [Error!]",
+        "RuntimeConfig.clusterConfig: ClusterConfig",
+        "RuntimeConfig.credentialsSecretName: String",
+        "RuntimeConfig.kymaConfig: KymaConfig",
+        "RuntimeConfig.kubeconfig: String",
+        "Error.message: String",
+        "GardenerConfig.nodeCount: Int",
+        "GCPConfig.bootDiskSizeGB: Int",
+        "KymaConfig.modules: [KymaModule]",
+    ];
+    let served = fields_of(&compass_api::provisioner::sdl());
+    let missing: Vec<&&str> = original
+        .iter()
+        .filter(|field| !served.iter().any(|s| s == *field))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not served as the original's: {missing:?}"
+    );
 }

@@ -45,7 +45,7 @@ pub use scenario::{Scenario, ScenarioSpec, ScenarioStatus};
 pub use system_auth::{
     IssuedCertificate, OAuthClientRecord, OneTimeTokenRecord, SERIAL_NUMBER_PATTERN,
     SHA256_DIGEST_PATTERN, SubjectKind, SystemAuth, SystemAuthSpec, SystemAuthStatus,
-    SystemAuthSubject, TokenPurpose,
+    SystemAuthSubject, TokenPurpose, token_digest,
 };
 pub use tenant::{
     PRODUCT_NAMESPACE, RESERVED_NAMESPACES, Tenant, TenantSpec, TenantStatus, is_system_namespace,

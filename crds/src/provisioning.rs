@@ -17,6 +17,12 @@ pub const OPERATIONS_KEPT: usize = 10;
 /// has removed what it made.
 pub const PROVISIONER_FINALIZER: &str = "compass.kyma-project.io/provisioner";
 
+/// Annotation by which a caller asks for an operation on the runtime's cluster, as
+/// `<OperationType>/<operation id>` (say `ReconnectRuntime/7f0c…`): the provisioner starts it
+/// under that id, once. The Provisioner API writes it with each request so that it can answer
+/// with the operation's id at once; with kubectl, any id not used before asks again.
+pub const REQUESTED_OPERATION_ANNOTATION: &str = "compass.kyma-project.io/requested-operation";
+
 /// Condition: the provider made the runtime's cluster and started its agent.
 pub const PROVISIONED: &str = "Provisioned";
 
@@ -53,9 +59,47 @@ pub struct ProvisioningStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
 
+    /// The Kubernetes version the cluster stands at, after the last Provision or Upgrade that
+    /// succeeded, when the request named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes_version: Option<String>,
+
     /// The operations on the runtime's cluster, newest first; at most ten are kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub operations: Vec<RuntimeOperation>,
+}
+
+impl ProvisioningStatus {
+    /// The operation running now, if one is.
+    pub fn running(&self) -> Option<&RuntimeOperation> {
+        self.operations.first().filter(|op| {
+            matches!(
+                op.state,
+                OperationState::Pending | OperationState::InProgress
+            )
+        })
+    }
+
+    /// Whether the runtime stands provisioned: its latest Provision succeeded and no Deprovision
+    /// came after it.
+    pub fn provisioned(&self) -> bool {
+        self.operations
+            .iter()
+            .find(|op| {
+                matches!(
+                    op.type_,
+                    OperationType::Provision | OperationType::Deprovision
+                )
+            })
+            .is_some_and(|op| {
+                op.type_ == OperationType::Provision && op.state == OperationState::Succeeded
+            })
+    }
+
+    /// The request a caller made by annotation, unless an operation already answered it.
+    pub fn unanswered(&self, requested: Option<RequestedOperation>) -> Option<RequestedOperation> {
+        requested.filter(|asked| self.operations.iter().all(|op| op.id != asked.id))
+    }
 }
 
 /// One asynchronous operation on a runtime's cluster; one runs at a time.
@@ -69,6 +113,9 @@ pub struct RuntimeOperation {
     pub type_: OperationType,
     /// Where it stands.
     pub state: OperationState,
+    /// For an Upgrade, the Kubernetes version it moves the cluster to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes_version: Option<String>,
     /// The step it is at, or why it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -111,4 +158,91 @@ pub(crate) fn free_object(_: &mut schemars::SchemaGenerator) -> schemars::Schema
         "type": "object",
         "x-kubernetes-preserve-unknown-fields": true,
     })
+}
+
+impl OperationType {
+    /// Every type, in the order the original API lists them.
+    pub const ALL: [Self; 4] = [
+        Self::Provision,
+        Self::Upgrade,
+        Self::Deprovision,
+        Self::ReconnectRuntime,
+    ];
+
+    /// The type's name, as written in the Runtime and in requests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Provision => "Provision",
+            Self::Upgrade => "Upgrade",
+            Self::Deprovision => "Deprovision",
+            Self::ReconnectRuntime => "ReconnectRuntime",
+        }
+    }
+}
+
+/// An operation a caller asked for through [`REQUESTED_OPERATION_ANNOTATION`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestedOperation {
+    /// What it is to do.
+    pub type_: OperationType,
+    /// The id it is to run under.
+    pub id: String,
+}
+
+impl RequestedOperation {
+    /// The annotation's value for this request.
+    pub fn annotation(&self) -> String {
+        format!("{}/{}", self.type_.as_str(), self.id)
+    }
+
+    /// The request an annotation value holds; `None` when it is not `<OperationType>/<id>` with
+    /// an id of 1 to 63 letters, digits, `-` or `_`.
+    pub fn parse(value: &str) -> Option<Self> {
+        let (type_, id) = value.split_once('/')?;
+        let type_ = OperationType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == type_)?;
+        let well_formed = (1..=63).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        well_formed.then(|| Self {
+            type_,
+            id: id.to_owned(),
+        })
+    }
+
+    /// The request on `runtime`, if it carries one.
+    pub fn of(runtime: &crate::Runtime) -> Option<Self> {
+        runtime
+            .metadata
+            .annotations
+            .as_ref()?
+            .get(REQUESTED_OPERATION_ANNOTATION)
+            .and_then(|value| Self::parse(value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_requested_operation_reads_back_and_nonsense_is_ignored() {
+        let asked = RequestedOperation {
+            type_: OperationType::ReconnectRuntime,
+            id: "7f0c-aa_1".to_owned(),
+        };
+        assert_eq!(RequestedOperation::parse(&asked.annotation()), Some(asked));
+        for nonsense in [
+            "",
+            "Provision",
+            "Provision/",
+            "Reboot/1",
+            "Upgrade/a b",
+            "Upgrade/a/b",
+        ] {
+            assert_eq!(RequestedOperation::parse(nonsense), None, "{nonsense:?}");
+        }
+    }
 }

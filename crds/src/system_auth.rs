@@ -8,6 +8,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::schema::OBJECT_NAME_PATTERN;
 
+/// The digest a secret (a one-time token, a client secret) is stored as: `sha256:` and the
+/// hexadecimal SHA-256 of the secret.
+pub fn token_digest(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hex: String = Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256:{hex}")
+}
+
 /// Pattern of a stored token or secret digest: never the secret itself.
 pub const SHA256_DIGEST_PATTERN: &str = "^sha256:[0-9a-f]{64}$";
 /// Pattern of a certificate serial number: lowercase hexadecimal.

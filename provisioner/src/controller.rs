@@ -1,19 +1,19 @@
 //! The provisioning controller: for each Runtime with `spec.provisioning` naming a provider it
 //! runs, it holds a finalizer, runs a Provision operation (a fresh one-time token for the agent,
-//! the provider called until done, then the agent's pairing awaited), keeps the runtime's
-//! processes or cluster up afterwards, and on deletion runs a Deprovision operation before it
-//! lets the Runtime go. It writes only `status.provisioning` and the conditions `Provisioned`
-//! and `AgentConnected`, under a field manager of its own.
+//! the provider called until done, then the agent's pairing awaited), then Upgrade and
+//! ReconnectRuntime operations as asked for, keeps the runtime's processes or cluster up, and on
+//! deletion (or when the request is withdrawn) runs a Deprovision operation before it lets the
+//! Runtime go. It writes only `status.provisioning` and the conditions `Provisioned` and
+//! `AgentConnected`, under a field manager of its own.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use compass_crds::{
     Runtime,
-    provisioning::{OperationState, OperationType, PROVISIONER_FINALIZER, ProvisioningStatus},
+    provisioning::{PROVISIONER_FINALIZER, ProvisioningSpec, RequestedOperation},
 };
-use compass_operator::controllers::events::{EventRecorder, EventType};
+use compass_operator::controllers::events::EventRecorder;
 use futures_util::{StreamExt, future::BoxFuture};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::{
     Api, Client, ResourceExt,
     api::{Patch, PatchParams},
@@ -28,16 +28,16 @@ use serde_json::json;
 use tokio::sync::Mutex;
 
 use crate::{
-    bootstrap::bootstrap,
-    operations,
-    provider::{Progress, Provider, ProviderError, RuntimeTarget},
-    status::{self, FIELD_MANAGER, agent_connected, now, provisioned_condition, record_of},
+    changes,
+    deprovision::deprovision,
+    operations::{self, Step},
+    provider::{Provider, RuntimeTarget},
+    provision::provision,
+    status::{self, FIELD_MANAGER, provisioned_condition, record_of},
 };
 
-/// How long a Provision may keep failing before it is given up as Failed.
-const PROVISION_BOUND: Duration = Duration::from_secs(600);
 /// Pause before a failed step is tried again.
-const RETRY: Duration = Duration::from_secs(5);
+pub(crate) const RETRY: Duration = Duration::from_secs(5);
 
 /// Issues a one-time token for the runtime `name` of `namespace`, as
 /// `requestOneTimeTokenForRuntime` does.
@@ -127,7 +127,7 @@ async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action, E
     let api: Api<Runtime> = Api::namespaced(ctx.client.clone(), &namespace);
     finalizer(&api, PROVISIONER_FINALIZER, runtime, |event| async {
         match event {
-            Event::Apply(runtime) => provision(&ctx, &runtime).await,
+            Event::Apply(runtime) => apply(&ctx, &runtime).await,
             Event::Cleanup(runtime) => deprovision(&ctx, &runtime).await,
         }
     })
@@ -135,16 +135,51 @@ async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action, E
     .map_err(|e| Error(e.to_string()))
 }
 
+/// Carries out the request of a runtime that has one: the next step its record and what a
+/// caller asked for call for, by the provider it names.
+async fn apply(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
+    let target = target(runtime);
+    let mut record = record_of(runtime);
+    let Some(provider) = ctx.providers.get(target.request.provider.as_str()).cloned() else {
+        let names: Vec<&str> = ctx.providers.keys().copied().collect();
+        let message = format!(
+            "no provider {:?} runs here; the providers available are {names:?}",
+            target.request.provider
+        );
+        let condition = provisioned_condition(false, "ProviderNotAvailable", &message);
+        status::write(&ctx.client, runtime, &record, condition).await?;
+        return Ok(Action::await_change());
+    };
+    record.provider = Some(target.request.provider.clone());
+    let requested = record.unanswered(RequestedOperation::of(runtime));
+    let step = operations::next_step(&record, &target.request, requested.as_ref());
+    let work = changes::Work {
+        ctx,
+        runtime,
+        target: &target,
+        provider: provider.as_ref(),
+        requested: requested.as_ref(),
+    };
+    match step {
+        Step::Provision => provision(work, record).await,
+        Step::Maintain => changes::maintain(work, record).await,
+        Step::Upgrade(version) => changes::upgrade(work, record, &version).await,
+        Step::Reconnect => changes::reconnect(work, record).await,
+    }
+}
+
 /// What the provider works for: the request, or, when it was withdrawn, the provider that made
 /// what stands.
-fn target(runtime: &Runtime) -> RuntimeTarget {
+pub(crate) fn target(runtime: &Runtime) -> RuntimeTarget {
     let recorded = record_of(runtime).provider;
-    let request = runtime.spec.provisioning.clone().unwrap_or_else(|| {
-        compass_crds::provisioning::ProvisioningSpec {
+    let request = runtime
+        .spec
+        .provisioning
+        .clone()
+        .unwrap_or_else(|| ProvisioningSpec {
             provider: recorded.unwrap_or_default(),
             ..Default::default()
-        }
-    });
+        });
     RuntimeTarget {
         namespace: runtime.namespace().unwrap_or_default(),
         name: runtime.name_any(),
@@ -182,216 +217,4 @@ async fn release(ctx: &Context, runtime: &Runtime) -> Result<(), Error> {
     .await
     .map_err(|e| Error(format!("releasing the Runtime's finalizer failed: {e}")))?;
     Ok(())
-}
-
-async fn provision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
-    let target = target(runtime);
-    let mut record = record_of(runtime);
-    let provider = ctx.providers.get(target.request.provider.as_str()).cloned();
-    let Some(provider) = provider else {
-        let names: Vec<&str> = ctx.providers.keys().copied().collect();
-        let message = format!(
-            "no provider {:?} runs here; the providers available are {names:?}",
-            target.request.provider
-        );
-        status::write(
-            &ctx.client,
-            runtime,
-            &record,
-            provisioned_condition(false, "ProviderNotAvailable", &message),
-        )
-        .await?;
-        return Ok(Action::await_change());
-    };
-    record.provider = Some(target.request.provider.clone());
-    let first = !operations::provisioned(&record);
-    if first && operations::running(&record).is_none() {
-        let provider = &target.request.provider;
-        let note = format!("provider {provider} makes the runtime's cluster and starts its agent");
-        status::event(
-            &ctx.recorder,
-            runtime,
-            EventType::Normal,
-            "ProvisioningStarted",
-            &note,
-        )
-        .await;
-    }
-    let operation = first.then(|| operations::ensure(&mut record, OperationType::Provision, now()));
-    let agent = match first {
-        true => Some(bootstrap(ctx, &target).await?),
-        false => None,
-    };
-    let outcome = provider.provision(&target, agent.as_ref()).await;
-    let (condition, action) = settle(ctx, runtime, &target, &mut record, operation, outcome).await;
-    status::write(&ctx.client, runtime, &record, condition).await?;
-    Ok(action)
-}
-
-/// Records what the provider's `outcome` means for the runtime's `operation` (when it is being
-/// provisioned): the `Provisioned` condition and when to look again.
-async fn settle(
-    ctx: &Context,
-    runtime: &Runtime,
-    target: &RuntimeTarget,
-    record: &mut ProvisioningStatus,
-    operation: Option<String>,
-    outcome: Result<Progress, ProviderError>,
-) -> (Condition, Action) {
-    match (outcome, &operation) {
-        (Ok(Progress::Done(message)), Some(id)) if agent_connected(runtime) => {
-            operations::finish(
-                record,
-                id,
-                OperationState::Succeeded,
-                format!("{message}; the agent paired"),
-                now(),
-            );
-            ctx.tokens.lock().await.remove(&target.id);
-            let note = format!("{message}; the agent paired");
-            status::event(
-                &ctx.recorder,
-                runtime,
-                EventType::Normal,
-                "Provisioned",
-                &note,
-            )
-            .await;
-            (
-                provisioned_condition(true, "Provisioned", &message),
-                Action::requeue(Duration::from_secs(300)),
-            )
-        }
-        (Ok(Progress::Done(message)), Some(id)) => {
-            operations::progress(
-                record,
-                id,
-                format!("{message}; waiting for the agent to pair"),
-            );
-            (
-                provisioned_condition(true, "Provisioned", &message),
-                Action::requeue(Duration::from_secs(1)),
-            )
-        }
-        (Ok(Progress::Done(message)), None) => (
-            provisioned_condition(true, "Provisioned", &message),
-            Action::requeue(Duration::from_secs(300)),
-        ),
-        (Ok(Progress::Waiting(message, after)), _) => {
-            if let Some(id) = &operation {
-                operations::progress(record, id, &message);
-            }
-            (
-                provisioned_condition(false, "Provisioning", &message),
-                Action::requeue(after),
-            )
-        }
-        (Err(error), _) => {
-            let note = error.to_string();
-            status::event(
-                &ctx.recorder,
-                runtime,
-                EventType::Warning,
-                "ProvisioningFailed",
-                &note,
-            )
-            .await;
-            failed_step(record, operation.as_deref(), &error)
-        }
-    }
-}
-
-/// A failed provider step: retried, until the operation's bound or at once when the request is
-/// not usable, then the operation is Failed.
-fn failed_step(
-    record: &mut ProvisioningStatus,
-    operation: Option<&str>,
-    error: &ProviderError,
-) -> (Condition, Action) {
-    let message = error.to_string();
-    let started = operation
-        .and_then(|id| record.operations.iter().find(|op| op.id == id))
-        .map(|op| op.start_time.0);
-    let over = started.is_some_and(|at| {
-        jiff::Timestamp::now().duration_since(at)
-            > jiff::SignedDuration::try_from(PROVISION_BOUND).unwrap_or_default()
-    });
-    match (operation, error) {
-        (Some(id), ProviderError::Invalid(_)) => {
-            operations::finish(record, id, OperationState::Failed, &message, now());
-        }
-        (Some(id), ProviderError::Failed(_)) if over => {
-            operations::finish(
-                record,
-                id,
-                OperationState::Failed,
-                format!("{message}; given up after {} s", PROVISION_BOUND.as_secs()),
-                now(),
-            );
-        }
-        (Some(id), ProviderError::Failed(_)) => {
-            operations::progress(record, id, format!("{message}; trying again"));
-        }
-        (None, _) => {}
-    }
-    (
-        provisioned_condition(false, "ProvisioningFailed", &message),
-        Action::requeue(RETRY),
-    )
-}
-
-async fn deprovision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
-    let target = target(runtime);
-    let mut record = record_of(runtime);
-    let id = operations::ensure(&mut record, OperationType::Deprovision, now());
-    ctx.tokens.lock().await.remove(&target.id);
-    let Some(provider) = ctx.providers.get(target.request.provider.as_str()).cloned() else {
-        // Nothing of this provider runs here: nothing to remove.
-        return Ok(Action::await_change());
-    };
-    match provider.deprovision(&target).await {
-        Ok(Progress::Done(message)) => {
-            operations::finish(&mut record, &id, OperationState::Succeeded, &message, now());
-            status::event(
-                &ctx.recorder,
-                runtime,
-                EventType::Normal,
-                "Deprovisioned",
-                &message,
-            )
-            .await;
-            status::write(
-                &ctx.client,
-                runtime,
-                &record,
-                provisioned_condition(false, "Deprovisioned", &message),
-            )
-            .await?;
-            Ok(Action::await_change())
-        }
-        Ok(Progress::Waiting(message, _)) => {
-            operations::progress(&mut record, &id, &message);
-            status::write(
-                &ctx.client,
-                runtime,
-                &record,
-                provisioned_condition(false, "Deprovisioning", &message),
-            )
-            .await?;
-            // An error keeps the finalizer until the provider is done.
-            Err(Error(message))
-        }
-        Err(error) => {
-            let message = error.to_string();
-            operations::progress(&mut record, &id, format!("{message}; trying again"));
-            status::write(
-                &ctx.client,
-                runtime,
-                &record,
-                provisioned_condition(false, "DeprovisioningFailed", &message),
-            )
-            .await?;
-            Err(Error(message))
-        }
-    }
 }

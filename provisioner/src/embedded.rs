@@ -20,7 +20,7 @@ use k8s_openapi::{
 };
 use kube::{
     Api, Client,
-    api::{Patch, PatchParams},
+    api::{ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams},
     config::{KubeConfigOptions, Kubeconfig},
 };
 use serde_json::json;
@@ -232,7 +232,9 @@ async fn client_of(kubeconfig: &Path) -> Option<Client> {
     Some(client)
 }
 
-/// Writes the agent's namespace and configuration Secret into the runtime's cluster.
+/// Writes the agent's namespace and configuration Secret into the runtime's cluster. When the
+/// configuration held another token (a ReconnectRuntime), the agent's `CompassConnection` goes
+/// too, so that the agent pairs again with the new one.
 async fn configure_agent(client: &Client, agent: &AgentBootstrap) -> Result<(), ProviderError> {
     let params = PatchParams::apply(FIELD_MANAGER).force();
     let namespaces: Api<Namespace> = Api::all(client.clone());
@@ -270,6 +272,15 @@ async fn configure_agent(client: &Client, agent: &AgentBootstrap) -> Result<(), 
         ..Secret::default()
     };
     let secrets: Api<Secret> = Api::namespaced(client.clone(), AGENT_NAMESPACE);
+    let before = secrets.get_opt(AGENT_CONFIGURATION).await.map_err(|e| {
+        ProviderError::Failed(format!(
+            "reading the agent's configuration in the runtime failed: {e}"
+        ))
+    })?;
+    let token_before = before
+        .and_then(|s| s.data)
+        .and_then(|data| data.get("TOKEN").cloned());
+    let replaced = token_before.is_some_and(|t| t.0 != agent.token.as_bytes());
     secrets
         .patch(AGENT_CONFIGURATION, &params, &Patch::Apply(&secret))
         .await
@@ -278,5 +289,26 @@ async fn configure_agent(client: &Client, agent: &AgentBootstrap) -> Result<(), 
                 "writing the agent's configuration in the runtime failed: {e}"
             ))
         })?;
+    if replaced {
+        forget_connection(client).await?;
+    }
     Ok(())
+}
+
+/// Deletes the agent's `CompassConnection` in the runtime's cluster, which makes the agent pair
+/// again with the token of its configuration.
+async fn forget_connection(client: &Client) -> Result<(), ProviderError> {
+    let gvk = GroupVersionKind::gvk("compass.kyma-project.io", "v1alpha1", "CompassConnection");
+    let resource = ApiResource::from_gvk_with_plural(&gvk, "compassconnections");
+    let connections: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
+    match connections
+        .delete("compass-connection", &DeleteParams::default())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(e) => Err(ProviderError::Failed(format!(
+            "deleting the agent's CompassConnection in the runtime failed: {e}"
+        ))),
+    }
 }

@@ -5,14 +5,17 @@
 //! operation in the Runtime's status and never touches the Director's data.
 
 mod bootstrap;
+mod changes;
 pub mod cluster_api;
 mod cluster_api_settings;
 pub mod controller;
+mod deprovision;
 pub mod embedded;
 pub mod install;
 pub mod kubeconfig;
 pub mod operations;
 pub mod provider;
+mod provision;
 mod remote;
 pub mod render;
 mod status;

@@ -1,5 +1,6 @@
-//! Writes the Director's and the Connector's schemas, as the code defines them, to
-//! `api/schema.graphql` and `api/connector.graphql` (the committed SDL that review reads and a
+//! Writes the Director's, the Connector's and the Provisioner's schemas, as the code defines
+//! them, to `api/schema.graphql`, `api/connector.graphql` and `api/provisioner.graphql` (the
+//! committed SDL that review reads and a
 //! test compares with the code).
 
 use std::{io, path::Path};
@@ -9,6 +10,7 @@ fn main() -> io::Result<()> {
     for (file, sdl) in [
         ("schema.graphql", compass_api::director::sdl()),
         ("connector.graphql", compass_api::connector::schema::sdl()),
+        ("provisioner.graphql", compass_api::provisioner::sdl()),
     ] {
         let path = directory.join(file);
         std::fs::write(&path, sdl)?;

@@ -16,7 +16,6 @@ use kube::{
     Api, Client,
     api::{ObjectMeta, PostParams},
 };
-use sha2::{Digest, Sha256};
 
 use crate::{
     errors::{ApiResult, Code, error, from_kube},
@@ -52,14 +51,7 @@ const MAX_RECORDS: usize = 20;
 /// How many times a write that lost a race with another writer is tried again.
 const ATTEMPTS: usize = 16;
 
-/// The digest a token is stored as: `sha256:` and the hexadecimal SHA-256 of the token.
-pub fn token_digest(token: &str) -> String {
-    let hex: String = Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256:{hex}")
-}
+pub use compass_crds::token_digest;
 
 /// A fresh token: 32 random bytes, base64url without padding.
 pub(crate) fn fresh_token() -> ApiResult<String> {

@@ -20,14 +20,14 @@ mod system_auths;
 
 // Shared by the kinds.
 mod auth;
-mod context;
+pub(crate) mod context;
 mod enums;
 mod event_service;
 mod integration_scope;
 mod label_usage;
 mod label_writes;
 mod labels;
-mod lookup;
+pub(crate) mod lookup;
 mod names;
 mod pageable;
 mod runtime_references;

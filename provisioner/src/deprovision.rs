@@ -1,0 +1,77 @@
+//! The Deprovision operation: the provider removes the agent and, for a cluster it made, the
+//! cluster; also what a provisioning cut short left. It runs when the Runtime is deleted or its
+//! request withdrawn, and cancels an operation under way.
+
+use compass_crds::{
+    Runtime,
+    provisioning::{OperationState, OperationType, RequestedOperation},
+};
+use compass_operator::controllers::events::EventType;
+use kube::runtime::controller::Action;
+
+use crate::{
+    controller::{Context, Error, target},
+    operations,
+    provider::Progress,
+    status::{self, now, provisioned_condition, record_of},
+};
+
+/// Runs the runtime's Deprovision operation one step further; an error keeps the finalizer (and
+/// has the step tried again) until the provider is done.
+pub(crate) async fn deprovision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
+    let target = target(runtime);
+    let mut record = record_of(runtime);
+    let requested = record.unanswered(RequestedOperation::of(runtime));
+    let type_ = OperationType::Deprovision;
+    let id = operations::ensure(&mut record, type_, now(), requested.as_ref());
+    ctx.tokens.lock().await.remove(&target.id);
+    let Some(provider) = ctx.providers.get(target.request.provider.as_str()).cloned() else {
+        // Nothing of this provider runs here: nothing to remove.
+        return Ok(Action::await_change());
+    };
+    match provider.deprovision(&target).await {
+        Ok(Progress::Done(message)) => {
+            operations::finish(&mut record, &id, OperationState::Succeeded, &message, now());
+            status::event(
+                &ctx.recorder,
+                runtime,
+                EventType::Normal,
+                "Deprovisioned",
+                &message,
+            )
+            .await;
+            status::write(
+                &ctx.client,
+                runtime,
+                &record,
+                provisioned_condition(false, "Deprovisioned", &message),
+            )
+            .await?;
+            Ok(Action::await_change())
+        }
+        Ok(Progress::Waiting(message, _)) => {
+            operations::progress(&mut record, &id, &message);
+            status::write(
+                &ctx.client,
+                runtime,
+                &record,
+                provisioned_condition(false, "Deprovisioning", &message),
+            )
+            .await?;
+            // An error keeps the finalizer until the provider is done.
+            Err(Error(message))
+        }
+        Err(error) => {
+            let message = error.to_string();
+            operations::progress(&mut record, &id, format!("{message}; trying again"));
+            status::write(
+                &ctx.client,
+                runtime,
+                &record,
+                provisioned_condition(false, "DeprovisioningFailed", &message),
+            )
+            .await?;
+            Err(Error(message))
+        }
+    }
+}
