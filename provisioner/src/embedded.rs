@@ -14,19 +14,17 @@ use std::{
 };
 
 use futures_util::future::BoxFuture;
-use k8s_openapi::{
-    ByteString,
-    api::core::v1::{Namespace, Secret},
-};
+use k8s_openapi::api::core::v1::Namespace;
 use kube::{
     Api, Client,
-    api::{ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams},
+    api::{Patch, PatchParams},
     config::{KubeConfigOptions, Kubeconfig},
 };
 use serde_json::json;
 use tokio::{process::Command, sync::Mutex};
 
 use crate::{
+    install::AGENT_NAMESPACE,
     provider::{AgentBootstrap, Progress, Provider, ProviderError, RuntimeTarget},
     supervisor::Supervised,
 };
@@ -36,10 +34,6 @@ pub const EMBEDDED: &str = "embedded";
 
 /// Field manager of what the provider writes in a runtime's cluster.
 const FIELD_MANAGER: &str = "compass-provisioner";
-
-/// Namespace and name of the agent's configuration in the runtime's cluster.
-const AGENT_NAMESPACE: &str = "compass-system";
-const AGENT_CONFIGURATION: &str = "compass-agent-configuration";
 
 /// The two processes of one runtime.
 struct Processes {
@@ -232,9 +226,8 @@ async fn client_of(kubeconfig: &Path) -> Option<Client> {
     Some(client)
 }
 
-/// Writes the agent's namespace and configuration Secret into the runtime's cluster. When the
-/// configuration held another token (a ReconnectRuntime), the agent's `CompassConnection` goes
-/// too, so that the agent pairs again with the new one.
+/// Writes the agent's namespace and configuration Secret into the runtime's cluster, as the
+/// `kubeconfig` provider's installation does (a replaced token makes the agent pair again).
 async fn configure_agent(client: &Client, agent: &AgentBootstrap) -> Result<(), ProviderError> {
     let params = PatchParams::apply(FIELD_MANAGER).force();
     let namespaces: Api<Namespace> = Api::all(client.clone());
@@ -248,67 +241,5 @@ async fn configure_agent(client: &Client, agent: &AgentBootstrap) -> Result<(), 
                 "making {AGENT_NAMESPACE} in the runtime failed: {e}"
             ))
         })?;
-    let mut entries = vec![
-        ("CONNECTOR_URL", agent.connector_url.clone()),
-        ("RUNTIME_ID", agent.runtime_id.clone()),
-        ("TENANT", agent.tenant.clone()),
-        ("TOKEN", agent.token.clone()),
-    ];
-    if let Some(ca) = &agent.ca_cert {
-        entries.push(("CA_CERT", ca.clone()));
-    }
-    let secret = Secret {
-        metadata: kube::api::ObjectMeta {
-            name: Some(AGENT_CONFIGURATION.to_owned()),
-            namespace: Some(AGENT_NAMESPACE.to_owned()),
-            ..Default::default()
-        },
-        data: Some(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), ByteString(v.into_bytes())))
-                .collect(),
-        ),
-        ..Secret::default()
-    };
-    let secrets: Api<Secret> = Api::namespaced(client.clone(), AGENT_NAMESPACE);
-    let before = secrets.get_opt(AGENT_CONFIGURATION).await.map_err(|e| {
-        ProviderError::Failed(format!(
-            "reading the agent's configuration in the runtime failed: {e}"
-        ))
-    })?;
-    let token_before = before
-        .and_then(|s| s.data)
-        .and_then(|data| data.get("TOKEN").cloned());
-    let replaced = token_before.is_some_and(|t| t.0 != agent.token.as_bytes());
-    secrets
-        .patch(AGENT_CONFIGURATION, &params, &Patch::Apply(&secret))
-        .await
-        .map_err(|e| {
-            ProviderError::Failed(format!(
-                "writing the agent's configuration in the runtime failed: {e}"
-            ))
-        })?;
-    if replaced {
-        forget_connection(client).await?;
-    }
-    Ok(())
-}
-
-/// Deletes the agent's `CompassConnection` in the runtime's cluster, which makes the agent pair
-/// again with the token of its configuration.
-async fn forget_connection(client: &Client) -> Result<(), ProviderError> {
-    let gvk = GroupVersionKind::gvk("compass.kyma-project.io", "v1alpha1", "CompassConnection");
-    let resource = ApiResource::from_gvk_with_plural(&gvk, "compassconnections");
-    let connections: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
-    match connections
-        .delete("compass-connection", &DeleteParams::default())
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-        Err(e) => Err(ProviderError::Failed(format!(
-            "deleting the agent's CompassConnection in the runtime failed: {e}"
-        ))),
-    }
+    crate::install::configure(client, &agent.runtime_id, agent).await
 }

@@ -222,7 +222,7 @@ fn configuration_reference() -> Value {
 /// Writes the agent's configuration. When the agent had another one-time token before (a
 /// ReconnectRuntime), its `CompassConnection` is deleted after the write, so it pairs again
 /// with the new token rather than keep its old identity.
-async fn configure(
+pub(crate) async fn configure(
     client: &Client,
     runtime_id: &str,
     agent: &AgentBootstrap,
