@@ -34,7 +34,18 @@ pub async fn run(args: ApiserverArgs) -> ExitCode {
         address,
         tls_sans,
         store_workloads,
+        identity_dir,
     } = args;
+    if let Some(identity) = &identity_dir
+        && let Err(error) = compass_apiserver::pki::adopt_identity(identity, &data_dir)
+    {
+        eprintln!(
+            "error: taking the identity in {} into {} failed: {error}",
+            identity.display(),
+            data_dir.display()
+        );
+        return ExitCode::FAILURE;
+    }
     let started = start_control_plane(&data_dir, address, tls_sans, store_workloads);
     let control_plane = match started.await {
         Ok(control_plane) => control_plane,

@@ -60,6 +60,10 @@ pub enum Command {
     Operator(OperatorArgs),
     /// Serve the Director and Connector GraphQL APIs behind the Gateway.
     Api(ApiArgs),
+    /// Run the Runtime Provisioner against a Kubernetes API server: runtimes asking for a
+    /// cluster get one through the `embedded` (a StatefulSet per runtime), `kubeconfig` or
+    /// `cluster-api` provider.
+    Provisioner(ProvisionerArgs),
     /// Run the Runtime Agent inside a runtime cluster.
     Agent(AgentArgs),
     /// Run the embedded Kubernetes-compatible API server alone, without the product's CRDs,
@@ -311,6 +315,12 @@ pub struct ApiserverArgs {
     /// controllers, and only their metadata is validated. Off by default.
     #[arg(long, env = "COMPASS_RUNTIME_STORE_WORKLOADS")]
     pub store_workloads: bool,
+
+    /// A directory holding the identity to start with (`ca.crt`, `ca.key`, `ca.created`,
+    /// `admin-token`), as the provisioner makes it for a runtime it runs on a cluster; taken
+    /// into the data directory on first start, ignored once that has an identity.
+    #[arg(long, env = "COMPASS_RUNTIME_IDENTITY_DIR")]
+    pub identity_dir: Option<PathBuf>,
 }
 
 /// How to reach a Kubernetes API server.
@@ -334,6 +344,49 @@ pub struct OperatorArgs {
     pub admin_address: SocketAddr,
 
     /// Where the controllers may send requests.
+    #[command(flatten)]
+    pub outbound: OutboundArgs,
+}
+
+/// Options of `compass provisioner`.
+#[derive(Debug, Args)]
+pub struct ProvisionerArgs {
+    /// The API server holding the Runtimes (and, for the `embedded` provider, running their
+    /// StatefulSets).
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// The Connector's URL the runtimes' agents pair with, as they reach it
+    /// (`https://compass.example.com/connector/graphql`).
+    #[arg(long, env = "COMPASS_PROVISIONER_CONNECTOR_URL")]
+    pub connector_url: String,
+
+    /// The CA that the management plane's serving certificate chains to, PEM, handed to agents
+    /// when the system's roots do not cover it.
+    #[arg(long, env = "COMPASS_PROVISIONER_AGENT_CA_FILE")]
+    pub agent_ca_file: Option<PathBuf>,
+
+    /// How long an agent's one-time token stays valid unused (`60m`, `2h`).
+    #[arg(long, env = "COMPASS_PROVISIONER_TOKEN_LIFETIME", default_value = "60m", value_parser = parse_duration)]
+    pub token_lifetime: Duration,
+
+    /// Namespace of the `embedded` provider's runtimes (one StatefulSet and Service each).
+    #[arg(
+        long,
+        env = "COMPASS_PROVISIONER_RUNTIMES_NAMESPACE",
+        default_value = "compass-runtimes"
+    )]
+    pub runtimes_namespace: String,
+
+    /// The `compass` image runtimes and agents run; the release's own by default.
+    #[arg(long, env = "COMPASS_PROVISIONER_IMAGE")]
+    pub image: Option<String>,
+
+    /// Address of the admin listener: health and readiness.
+    #[arg(long, env = "COMPASS_ADMIN_ADDRESS", default_value = "0.0.0.0:8080")]
+    pub admin_address: SocketAddr,
+
+    /// Where runtimes' clusters may be reached.
     #[command(flatten)]
     pub outbound: OutboundArgs,
 }

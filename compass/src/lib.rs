@@ -28,6 +28,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Up(args) => runtime().block_on(up::run_up(args)),
         Command::Operator(args) => runtime().block_on(operator::run(args)),
         Command::Api(args) => runtime().block_on(api::run(args)),
+        Command::Provisioner(args) => runtime().block_on(provisioner::run(args)),
         Command::Agent(args) => runtime().block_on(agent::run_agent(args)),
         Command::Apiserver(args) => runtime().block_on(apiserver::run(args)),
         Command::Kubeconfig(args) => kubeconfig::run(args),

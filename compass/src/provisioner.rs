@@ -1,61 +1,167 @@
-//! The Runtime Provisioner as `compass up` runs it: the provisioning controller with the
-//! `embedded` provider, whose runtimes are child processes of this one with their data under
-//! `<data dir>/runtimes/`, the `kubeconfig` and `cluster-api` providers, which reach runtimes'
-//! clusters only where the outbound policy permits, and agents' one-time tokens issued as
-//! `requestOneTimeTokenForRuntime` issues them.
+//! The Runtime Provisioner: the provisioning controller with its providers, and agents'
+//! one-time tokens issued as `requestOneTimeTokenForRuntime` issues them. Under `compass up` the
+//! `embedded` provider runs runtimes as child processes with their data under
+//! `<data dir>/runtimes/`; `compass provisioner` on a cluster runs each as a StatefulSet. Both
+//! run the `kubeconfig` and `cluster-api` providers, which reach runtimes' clusters only where
+//! the outbound policy permits.
 
-use std::{path::Path, sync::Arc, time::Duration};
+use std::{
+    path::Path,
+    process::ExitCode,
+    sync::{Arc, atomic::AtomicBool},
+    time::Duration,
+};
 
 use compass_api::{connector::tokens, metrics::ApiMetrics, state::Caches};
 use compass_cache::Watches;
 use compass_crds::{SubjectKind, TokenPurpose};
-use compass_operator::{http::guard::OutboundPolicy, shutdown::Shutdown};
+use compass_operator::{
+    http::guard::OutboundPolicy,
+    metrics::Metrics,
+    shutdown::{self, Shutdown},
+};
 use compass_provisioner::{
     cluster_api::ClusterApiProvider,
     controller::{self, ProvisionerConfig, TokenIssuer},
     embedded::EmbeddedProvider,
+    hosted::HostedEmbeddedProvider,
     kubeconfig::KubeconfigProvider,
+    provider::Provider,
 };
 use kube::Client;
+
+use crate::{
+    admin::{self, AdminState},
+    cli::ProvisionerArgs,
+    cluster,
+};
 
 /// Where the provisioner's agents pair and whom they trust.
 pub struct AgentsPairAt {
     /// The Connector's URL.
     pub connector_url: String,
     /// The CA of the management plane's serving certificate, PEM.
-    pub ca_pem: String,
+    pub ca_pem: Option<String>,
     /// How long an agent's one-time token is valid.
     pub token_lifetime: Duration,
 }
 
-/// Starts the provisioner; it runs until `stop`. Runtimes' existing clusters are reached only
-/// where `outbound` permits.
-pub fn start(
-    client: Client,
-    watches: &Watches,
+/// The providers `compass up` runs: `embedded` as child processes of this one, with their data
+/// under `data_dir`, and the providers of existing and Cluster API clusters.
+pub fn local_providers(
+    client: &Client,
     data_dir: &Path,
-    agents: AgentsPairAt,
     outbound: OutboundPolicy,
-    metrics: Arc<ApiMetrics>,
-    stop: Shutdown,
-) -> Result<tokio::task::JoinHandle<()>, String> {
+) -> Result<Vec<Arc<dyn Provider>>, String> {
     let binary = std::env::current_exe()
         .map_err(|e| format!("finding the compass binary for embedded runtimes failed: {e}"))?;
     let embedded = EmbeddedProvider::new(binary, data_dir.join("runtimes"));
-    let kubeconfig = KubeconfigProvider::new(client.clone(), outbound.clone());
-    let cluster_api = ClusterApiProvider::new(client.clone(), outbound);
+    Ok(vec![
+        embedded,
+        existing_clusters(client, outbound.clone()),
+        cluster_api(client, outbound),
+    ])
+}
+
+fn existing_clusters(client: &Client, outbound: OutboundPolicy) -> Arc<dyn Provider> {
+    KubeconfigProvider::new(client.clone(), outbound)
+}
+
+fn cluster_api(client: &Client, outbound: OutboundPolicy) -> Arc<dyn Provider> {
+    ClusterApiProvider::new(client.clone(), outbound)
+}
+
+/// Starts the provisioner with `providers`; it runs until `stop`.
+pub fn start(
+    client: Client,
+    watches: &Watches,
+    providers: Vec<Arc<dyn Provider>>,
+    agents: AgentsPairAt,
+    metrics: Arc<ApiMetrics>,
+    stop: Shutdown,
+) -> tokio::task::JoinHandle<()> {
+    let caches = Caches::new(watches);
+    let issue_token = token_issuer(
+        client.clone(),
+        caches.clone(),
+        agents.token_lifetime,
+        metrics,
+    );
     let config = ProvisionerConfig {
-        providers: vec![embedded, kubeconfig, cluster_api],
-        issue_token: token_issuer(
-            client.clone(),
-            Caches::new(watches),
-            agents.token_lifetime,
-            metrics,
-        ),
+        providers,
+        issue_token,
         connector_url: agents.connector_url,
-        ca_cert: Some(agents.ca_pem),
+        ca_cert: agents.ca_pem,
     };
-    Ok(tokio::spawn(controller::run(client, config, stop.wait())))
+    tokio::spawn(async move {
+        // Tokens are issued against the stores: one read before they are filled could miss a
+        // runtime's identity and make a second one.
+        tokio::select! {
+            _ = caches.ready() => {}
+            () = stop.clone().wait() => return,
+        }
+        controller::run(client, config, stop.wait()).await;
+    })
+}
+
+/// `compass provisioner`: the provisioner against any Kubernetes API server, the `embedded`
+/// provider placing runtimes as StatefulSets in `--runtimes-namespace`.
+pub async fn run(args: ProvisionerArgs) -> ExitCode {
+    match serve(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ProvisionerArgs) -> Result<(), String> {
+    let client = cluster::client(&args.cluster).await?;
+    let ca_pem = match &args.agent_ca_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("reading --agent-ca-file {} failed: {e}", path.display()))?,
+        ),
+        None => None,
+    };
+    let image = args
+        .image
+        .unwrap_or_else(compass_provisioner::render::default_image);
+    let outbound = args.outbound.policy();
+    let hosted = HostedEmbeddedProvider::new(client.clone(), args.runtimes_namespace, image);
+    let providers = vec![
+        hosted as Arc<dyn Provider>,
+        existing_clusters(&client, outbound.clone()),
+        cluster_api(&client, outbound),
+    ];
+    let agents = AgentsPairAt {
+        connector_url: args.connector_url,
+        ca_pem,
+        token_lifetime: args.token_lifetime,
+    };
+    let listener = admin::bind(args.admin_address).await.map_err(|e| {
+        format!(
+            "binding the admin listener on {} failed: {e}",
+            args.admin_address
+        )
+    })?;
+    let (trigger, stop) = shutdown::channel();
+    let state = AdminState {
+        metrics: Arc::new(Metrics::default()),
+        ready: Arc::new(AtomicBool::new(true)),
+        stores: None,
+    };
+    let admin = tokio::spawn(admin::serve(listener, state, stop.clone()));
+    let watches = Watches::new(client.clone());
+    let metrics = Arc::new(ApiMetrics::default());
+    let provisioner = start(client, &watches, providers, agents, metrics, stop);
+    println!("compass: provisioner running");
+    shutdown::signal().await;
+    trigger.fire();
+    let _ = provisioner.await;
+    let _ = admin.await;
+    Ok(())
 }
 
 /// Issues a runtime's one-time token as the Director's `requestOneTimeTokenForRuntime` does:

@@ -189,18 +189,21 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
     );
     let agents = crate::provisioner::AgentsPairAt {
         connector_url,
-        ca_pem: control_plane.ca_pem.clone(),
+        ca_pem: Some(control_plane.ca_pem.clone()),
         token_lifetime,
     };
-    let provisioner = crate::provisioner::start(
-        client.clone(),
-        &watches,
-        &data_dir,
-        agents,
-        operator.outbound.clone(),
-        api_metrics.clone(),
-        stop.clone(),
-    );
+    let providers =
+        crate::provisioner::local_providers(&client, &data_dir, operator.outbound.clone());
+    let provisioner = providers.map(|providers| {
+        crate::provisioner::start(
+            client.clone(),
+            &watches,
+            providers,
+            agents,
+            api_metrics.clone(),
+            stop.clone(),
+        )
+    });
     let provisioner = match provisioner {
         Ok(task) => task,
         Err(error) => {

@@ -134,6 +134,43 @@ fn operator_without_a_cluster_configuration_fails_and_says_so() {
 }
 
 #[test]
+fn provisioner_names_what_it_lacks() {
+    let empty_home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_compass"))
+            .arg("provisioner")
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .env_remove("COMPASS_PROVISIONER_CONNECTOR_URL")
+            .env("HOME", empty_home.path())
+            .output()
+            .expect("the compass binary runs")
+    };
+    let output = run(&[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--connector-url"), "{stderr}");
+    let url = [
+        "--connector-url",
+        "https://compass.example.com/connector/graphql",
+    ];
+    let output = run(&[&url[..], &["--token-lifetime", "60"]].concat());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--token-lifetime") && stderr.contains("unit"),
+        "{stderr}"
+    );
+    let output = run(&url);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no Kubernetes configuration found"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn kubeconfig_refuses_bad_input_naming_the_flag() {
     let missing = tempfile::tempdir().unwrap();
     let data_dir = missing.path().join("nothing-here");

@@ -228,7 +228,10 @@ async fn client_of(kubeconfig: &Path) -> Option<Client> {
 
 /// Writes the agent's namespace and configuration Secret into the runtime's cluster, as the
 /// `kubeconfig` provider's installation does (a replaced token makes the agent pair again).
-async fn configure_agent(client: &Client, agent: &AgentBootstrap) -> Result<(), ProviderError> {
+pub(crate) async fn configure_agent(
+    client: &Client,
+    agent: &AgentBootstrap,
+) -> Result<(), ProviderError> {
     let params = PatchParams::apply(FIELD_MANAGER).force();
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let namespace =

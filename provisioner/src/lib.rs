@@ -11,6 +11,8 @@ mod cluster_api_settings;
 pub mod controller;
 mod deprovision;
 pub mod embedded;
+pub mod hosted;
+mod hosted_render;
 pub mod install;
 pub mod kubeconfig;
 pub mod operations;

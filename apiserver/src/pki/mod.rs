@@ -140,24 +140,73 @@ pub(crate) fn load_ca(data_dir: &Path) -> io::Result<Option<Authority>> {
 }
 
 fn create_ca(data_dir: &Path) -> io::Result<Authority> {
+    let (identity, key, params) = new_authority()?;
+    for (file, contents) in &identity.files {
+        if *file != files::ADMIN_TOKEN {
+            write_private(&data_dir.join(file), contents.as_bytes())?;
+        }
+    }
+    Ok(Authority {
+        key,
+        pem: identity.ca_pem,
+        params,
+    })
+}
+
+/// A control plane's identity made apart from it: its certificate authority and admin token,
+/// as the files of a data directory. A provisioner makes one, keeps it, hands it to a control
+/// plane it starts elsewhere ([`adopt_identity`]) and reaches that control plane with it.
+pub struct Identity {
+    /// File name in a data directory and contents, for each file of the identity.
+    pub files: Vec<(&'static str, String)>,
+    /// The CA certificate clients trust, PEM.
+    pub ca_pem: String,
+    /// The admin bearer token.
+    pub admin_token: String,
+}
+
+/// A new identity.
+pub fn new_identity() -> io::Result<Identity> {
+    new_authority().map(|(identity, _, _)| identity)
+}
+
+fn new_authority() -> io::Result<(Identity, KeyPair, CertificateParams)> {
     let created = Timestamp::now().as_second();
     let params = ca_params(created);
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(pki_error)?;
     let certificate = params.self_signed(&key).map_err(pki_error)?;
-    write_private(
-        &data_dir.join(files::CA_KEY),
-        key.serialize_pem().as_bytes(),
-    )?;
-    write_private(&data_dir.join(files::CA_CERT), certificate.pem().as_bytes())?;
-    write_private(
-        &data_dir.join(files::CA_CREATED),
-        created.to_string().as_bytes(),
-    )?;
-    Ok(Authority {
-        key,
-        pem: certificate.pem(),
-        params,
-    })
+    let admin_token = random_token();
+    let identity = Identity {
+        files: vec![
+            (files::CA_KEY, key.serialize_pem()),
+            (files::CA_CERT, certificate.pem()),
+            (files::CA_CREATED, created.to_string()),
+            (files::ADMIN_TOKEN, admin_token.clone()),
+        ],
+        ca_pem: certificate.pem(),
+        admin_token,
+    };
+    Ok((identity, key, params))
+}
+
+/// Takes the identity whose files are in `seed_dir` into `data_dir`, unless `data_dir` already
+/// has a certificate authority (a data directory keeps the identity it started with).
+pub fn adopt_identity(seed_dir: &Path, data_dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(data_dir)?;
+    if data_dir.join(files::CA_KEY).exists() {
+        return Ok(());
+    }
+    // The CA key goes last: its presence is what marks the identity as taken.
+    for file in [
+        files::CA_CERT,
+        files::CA_CREATED,
+        files::ADMIN_TOKEN,
+        files::CA_KEY,
+    ] {
+        let contents = fs::read(seed_dir.join(file))?;
+        write_private(&data_dir.join(file), &contents)?;
+    }
+    Ok(())
 }
 
 /// A TLS configuration serving `chain`; with `client_ca`, clients may present a certificate,
@@ -308,6 +357,28 @@ mod tests {
 
     /// The serving certificate verifies against the CA after a restart, when the CA key is read
     /// back from disk, as it does on first start.
+    #[test]
+    fn an_adopted_identity_is_the_one_the_control_plane_serves_and_is_kept() {
+        let (seed, data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let identity = new_identity().unwrap();
+        for (file, contents) in &identity.files {
+            fs::write(seed.path().join(file), contents).unwrap();
+        }
+        adopt_identity(seed.path(), data.path()).unwrap();
+        let hosts = vec!["127.0.0.1".to_owned(), "runtime.example.svc".to_owned()];
+        let credentials = load_or_create(data.path(), &hosts).unwrap();
+        assert_eq!(credentials.admin_token, identity.admin_token);
+        assert!(verifies(&identity.ca_pem, &credentials.chain));
+        // Another identity offered later does not replace the one taken.
+        let other = new_identity().unwrap();
+        for (file, contents) in &other.files {
+            fs::write(seed.path().join(file), contents).unwrap();
+        }
+        adopt_identity(seed.path(), data.path()).unwrap();
+        let again = load_or_create(data.path(), &hosts).unwrap();
+        assert_eq!(again.admin_token, identity.admin_token);
+    }
+
     #[test]
     fn a_reloaded_certificate_authority_signs_verifiable_certificates() {
         let dir = tempfile::tempdir().unwrap();

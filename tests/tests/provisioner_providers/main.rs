@@ -1,10 +1,12 @@
-//! The provisioner's `kubeconfig` and `cluster-api` providers driven through their trait, with a
-//! bare control plane that stores workloads (`--store-workloads`) standing for a runtime's
-//! existing cluster: what they install there, the agent pairing with exactly that, what
-//! deletion removes, and the configurations they refuse ([`kubeconfig`], [`cluster_api`]). One
-//! binary, so that they run in parallel.
+//! The provisioner's `kubeconfig` and `cluster-api` providers, and the `embedded` provider as it
+//! runs on a cluster, driven through their trait, with a bare control plane that stores
+//! workloads (`--store-workloads`) standing for a runtime's existing cluster or the host
+//! cluster: what they install there, the agent pairing with exactly that, what deletion
+//! removes, and the configurations they refuse ([`kubeconfig`], [`cluster_api`], [`hosted`]).
+//! One binary, so that they run in parallel.
 
 mod cluster_api;
+mod hosted;
 mod kubeconfig;
 
 use std::{collections::BTreeMap, time::Duration};
