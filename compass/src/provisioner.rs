@@ -12,9 +12,9 @@ use std::{
     time::Duration,
 };
 
-use compass_api::{connector::tokens, metrics::ApiMetrics, state::Caches};
+use compass_api::{connector::tokens, metrics::ApiMetrics, state::Shared};
 use compass_cache::Watches;
-use compass_crds::{SubjectKind, TokenPurpose};
+use compass_crds::{SubjectKind, SystemAuth, TokenPurpose};
 use compass_operator::{
     http::guard::OutboundPolicy,
     metrics::Metrics,
@@ -80,10 +80,11 @@ pub fn start(
     metrics: Arc<ApiMetrics>,
     stop: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
-    let caches = Caches::new(watches);
+    // Of the Director's stores, tokens need only the identities.
+    let auths = watches.system_auths();
     let issue_token = token_issuer(
         client.clone(),
-        caches.clone(),
+        auths.clone(),
         agents.token_lifetime,
         metrics,
     );
@@ -97,7 +98,7 @@ pub fn start(
         // Tokens are issued against the stores: one read before they are filled could miss a
         // runtime's identity and make a second one.
         tokio::select! {
-            _ = caches.ready() => {}
+            _ = auths.ready() => {}
             () = stop.clone().wait() => return,
         }
         controller::run(client, config, stop.wait()).await;
@@ -168,17 +169,17 @@ async fn serve(args: ProvisionerArgs) -> Result<(), String> {
 /// only its digest is kept, in the runtime's SystemAuth.
 fn token_issuer(
     client: Client,
-    caches: Caches,
+    auths: Shared<SystemAuth>,
     lifetime: Duration,
     metrics: Arc<ApiMetrics>,
 ) -> TokenIssuer {
     Arc::new(move |namespace: String, name: String| {
-        let (client, caches, metrics) = (client.clone(), caches.clone(), metrics.clone());
+        let (client, auths, metrics) = (client.clone(), auths.clone(), metrics.clone());
         Box::pin(async move {
             let subject = (SubjectKind::Runtime, name.as_str());
             let purpose = TokenPurpose::Pairing;
             tokens::issue(
-                &client, &caches, &namespace, subject, purpose, lifetime, &metrics,
+                &client, &auths, &namespace, subject, purpose, lifetime, &metrics,
             )
             .await
             .map_err(|e| e.message)

@@ -112,10 +112,9 @@ impl ConnectorQuery {
         let purpose = TokenPurpose::CertificateSigning;
         let client = &connector.client;
         let metrics = &connector.metrics;
-        let token = tokens::issue_on(
-            client, caches, &namespace, &name, purpose, lifetime, metrics,
-        )
-        .await?;
+        let auths = &caches.system_auths;
+        let token =
+            tokens::issue_on(client, auths, &namespace, &name, purpose, lifetime, metrics).await?;
         let url = ctx.data::<PublicUrl>()?;
         let client_id = auth.metadata.uid.as_deref().unwrap_or_default();
         Ok(Configuration {

@@ -20,7 +20,7 @@ use kube::{
 use crate::{
     errors::{ApiResult, Code, error, from_kube},
     metrics::{ApiMetrics, TokenEvent},
-    state::Caches,
+    state::{Caches, Shared},
 };
 
 /// How long tokens stay valid, by what they are for.
@@ -67,7 +67,7 @@ pub(crate) fn fresh_token() -> ApiResult<String> {
 /// now if it has none); returns the token, which is never stored. Counted in `metrics`.
 pub async fn issue(
     client: &Client,
-    caches: &Caches,
+    auths: &Shared<SystemAuth>,
     namespace: &str,
     subject: (SubjectKind, &str),
     purpose: TokenPurpose,
@@ -75,8 +75,8 @@ pub async fn issue(
     metrics: &ApiMetrics,
 ) -> ApiResult<String> {
     let api: Api<SystemAuth> = Api::namespaced(client.clone(), namespace);
-    let name = system_auth_of(&api, caches, namespace, subject).await?;
-    issue_on(client, caches, namespace, &name, purpose, lifetime, metrics).await
+    let name = system_auth_of(&api, auths, namespace, subject).await?;
+    issue_on(client, auths, namespace, &name, purpose, lifetime, metrics).await
 }
 
 /// Issues a token for `purpose` recorded in the SystemAuth `namespace`/`name`; returns the
@@ -84,7 +84,7 @@ pub async fn issue(
 /// redeeming it at once must not find it unknown. Counted in `metrics`.
 pub async fn issue_on(
     client: &Client,
-    caches: &Caches,
+    auths: &Shared<SystemAuth>,
     namespace: &str,
     name: &str,
     purpose: TokenPurpose,
@@ -120,8 +120,7 @@ pub async fn issue_on(
     })
     .await?;
     let version = written.metadata.resource_version.as_deref();
-    caches
-        .system_auths
+    auths
         .wait_for(namespace, name, version.unwrap_or_default())
         .await;
     metrics.one_time_token(TokenEvent::Issued);
@@ -193,12 +192,11 @@ pub async fn redeem(
 /// The name of the subject's SystemAuth: the oldest one not being deleted, or a new one.
 async fn system_auth_of(
     api: &Api<SystemAuth>,
-    caches: &Caches,
+    auths: &Shared<SystemAuth>,
     namespace: &str,
     (kind, name): (SubjectKind, &str),
 ) -> ApiResult<String> {
-    let existing = caches
-        .system_auths
+    let existing = auths
         .tagged(&subject_tag(namespace, &kind, name))
         .into_iter()
         .filter(|a| a.metadata.deletion_timestamp.is_none())

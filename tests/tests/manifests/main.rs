@@ -26,7 +26,11 @@ const NAMESPACE: &str = "compass-system";
 /// The operator's leader-election Lease in compass-system.
 const LEASE: &str = "compass-operator";
 /// Each Deployment and the `compass` subcommand it must run.
-const COMPONENTS: [(&str, &str); 2] = [("compass-operator", "operator"), ("compass-api", "api")];
+const COMPONENTS: [(&str, &str); 3] = [
+    ("compass-operator", "operator"),
+    ("compass-api", "api"),
+    ("compass-provisioner", "provisioner"),
+];
 /// The rendered base, as one JSON value per document. Rendered once per test binary.
 fn rendered() -> &'static [Value] {
     static RENDERED: OnceLock<Vec<Value>> = OnceLock::new();

@@ -50,12 +50,24 @@ impl Access {
         Self { account, rules }
     }
 
-    /// The rules of every Role in compass-system bound to the service account `account`.
-    fn namespaced(account: &'static str) -> Self {
+    /// The rules of every Role in `namespace` bound there to the service account `account`.
+    fn namespaced(account: &'static str, namespace: &str) -> Self {
         let bound = bound_roles::<RoleBinding>("RoleBinding", "Role", account);
+        let here = |meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
+            meta.namespace.as_deref() == Some(namespace)
+        };
+        let bindings_here = objects::<RoleBinding>("RoleBinding")
+            .into_iter()
+            .filter(|binding| here(&binding.metadata))
+            .map(|binding| binding.role_ref.name)
+            .collect::<BTreeSet<_>>();
         let rules = objects::<Role>("Role")
             .into_iter()
-            .filter(|role| bound.contains(role.metadata.name.as_deref().unwrap_or_default()))
+            .filter(|role| here(&role.metadata))
+            .filter(|role| {
+                let name = role.metadata.name.as_deref().unwrap_or_default();
+                bound.contains(name) && bindings_here.contains(name)
+            })
             .flat_map(|role| role.rules.unwrap_or_default())
             .collect();
         Self { account, rules }
@@ -244,7 +256,7 @@ fn the_tenant_cluster_roles_are_the_ones_the_operator_binds() {
 
 #[test]
 fn operator_can_hold_its_leader_election_lease_in_compass_system() {
-    let operator = Access::namespaced("compass-operator");
+    let operator = Access::namespaced("compass-operator", NAMESPACE);
     operator.can("coordination.k8s.io", "leases", &["create"]);
     for verb in ["get", "update", "patch"] {
         let allowed = operator.allows("coordination.k8s.io", "leases", verb, Some(LEASE));
@@ -284,7 +296,38 @@ fn api_writes_no_status_but_the_connectors_system_auth_records() {
 }
 
 #[test]
-fn neither_component_can_touch_rbac_or_crds() {
+fn provisioner_writes_only_the_provisioning_of_runtimes_and_its_runtimes_workloads() {
+    let provisioner = Access::cluster("compass-provisioner");
+    provisioner.can(GROUP, "runtimes", &["get", "list", "watch", "patch"]);
+    provisioner.cannot(GROUP, "runtimes", &["create", "delete"]);
+    provisioner.can(GROUP, "runtimes/status", &["patch"]);
+    provisioner.can(GROUP, "systemauths/status", &["patch"]);
+    provisioner.cannot(GROUP, "systemauths", &["delete"]);
+    provisioner.can(GROUP, "tenants", &READ);
+    for plural in compass_plurals() {
+        if !["runtimes", "systemauths", "tenants"].contains(&plural.as_str()) {
+            provisioner.cannot(GROUP, &plural, &READ_WRITE);
+        }
+    }
+    provisioner.can("", "secrets", &["get"]);
+    provisioner.cannot(
+        "",
+        "secrets",
+        &["list", "watch", "create", "update", "patch", "delete"],
+    );
+    provisioner.cannot("apps", "statefulsets", &READ_WRITE);
+    let in_system = Access::namespaced("compass-provisioner", NAMESPACE);
+    assert!(in_system.rules.is_empty(), "{:?}", in_system.rules);
+    let in_runtimes = Access::namespaced("compass-provisioner", "compass-runtimes");
+    in_runtimes.can("apps", "statefulsets", &READ_WRITE);
+    for resource in ["services", "secrets", "persistentvolumeclaims"] {
+        in_runtimes.can("", resource, &READ_WRITE);
+    }
+    in_runtimes.cannot("", "pods", &READ_WRITE);
+}
+
+#[test]
+fn no_component_can_touch_rbac_or_crds() {
     for rule in all_rules() {
         // The one exception: binding (never writing) the two tenant ClusterRoles by name.
         let tenant_roles = ["compass-tenant-viewer", "compass-tenant-editor"].map(str::to_owned);

@@ -1,6 +1,7 @@
-//! What the base renders: every CRD, both Deployments with their Services and service accounts,
-//! all in `compass-system` under the restricted pod security profile, labelled part of Compass,
-//! running the image of the workspace's version.
+//! What the base renders: every CRD, the three Deployments with their Services and service
+//! accounts, all in `compass-system` (the provisioner's access to its runtimes alone in
+//! `compass-runtimes`), both namespaces under the restricted pod security profile, labelled part
+//! of Compass, running the image of the workspace's version.
 
 use std::collections::BTreeSet;
 
@@ -9,7 +10,7 @@ use k8s_openapi::api::core::v1::Namespace;
 use super::{COMPONENTS, NAMESPACE, names_of, objects, rendered, set, workloads};
 
 #[test]
-fn kustomize_renders_every_crd_both_deployments_their_services_and_service_accounts() {
+fn kustomize_renders_every_crd_every_deployment_their_services_and_service_accounts() {
     let expected_crds: BTreeSet<String> = compass_crds::all_crds()
         .into_iter()
         .filter_map(|crd| crd.metadata.name)
@@ -21,7 +22,7 @@ fn kustomize_renders_every_crd_both_deployments_their_services_and_service_accou
     );
     assert_eq!(
         names_of("ServiceAccount"),
-        set(["compass-operator", "compass-api"])
+        set(["compass-operator", "compass-api", "compass-provisioner"])
     );
     assert_eq!(
         names_of("Service"),
@@ -32,6 +33,9 @@ fn kustomize_renders_every_crd_both_deployments_their_services_and_service_accou
         ])
     );
 }
+
+/// The namespace of the provisioner's runtimes.
+const RUNTIMES: &str = "compass-runtimes";
 
 #[test]
 fn every_namespaced_object_lands_in_compass_system() {
@@ -50,6 +54,11 @@ fn every_namespaced_object_lands_in_compass_system() {
                 namespace, None,
                 "the cluster-scoped {kind} {name} has a namespace"
             );
+        } else if namespace == Some(RUNTIMES) {
+            // Only the provisioner's access to the runtimes it runs there.
+            let provisioners =
+                ["Role", "RoleBinding"].contains(&kind) && name == "compass-provisioner";
+            assert!(provisioners, "the {kind} {name} is in {RUNTIMES}");
         } else {
             assert_eq!(
                 namespace,
@@ -61,22 +70,24 @@ fn every_namespaced_object_lands_in_compass_system() {
 }
 
 #[test]
-fn compass_system_enforces_the_restricted_pod_security_profile() {
+fn both_namespaces_enforce_the_restricted_pod_security_profile() {
     let namespaces: Vec<Namespace> = objects("Namespace");
-    let [namespace] = namespaces.as_slice() else {
-        panic!(
-            "the base must render exactly one Namespace, not {}",
-            namespaces.len()
+    let names: BTreeSet<String> = namespaces
+        .iter()
+        .filter_map(|n| n.metadata.name.clone())
+        .collect();
+    assert_eq!(names, set([NAMESPACE, RUNTIMES]));
+    for namespace in &namespaces {
+        let labels = namespace.metadata.labels.clone().unwrap_or_default();
+        assert_eq!(
+            labels
+                .get("pod-security.kubernetes.io/enforce")
+                .map(String::as_str),
+            Some("restricted"),
+            "{:?}",
+            namespace.metadata.name
         );
-    };
-    assert_eq!(namespace.metadata.name.as_deref(), Some(NAMESPACE));
-    let labels = namespace.metadata.labels.clone().unwrap_or_default();
-    assert_eq!(
-        labels
-            .get("pod-security.kubernetes.io/enforce")
-            .map(String::as_str),
-        Some("restricted")
-    );
+    }
 }
 
 #[test]
@@ -91,7 +102,7 @@ fn every_object_is_labelled_part_of_compass() {
 }
 
 #[test]
-fn both_deployments_run_the_compass_image_at_the_workspace_version() {
+fn every_deployment_runs_the_compass_image_at_the_workspace_version() {
     let expected = format!("compass:{}", env!("CARGO_PKG_VERSION"));
     for (name, _, container) in workloads() {
         assert_eq!(

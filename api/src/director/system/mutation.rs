@@ -109,7 +109,7 @@ async fn pairing(ctx: &Context<'_>, id: &str, kind: SubjectKind) -> ApiResult<Pa
     let purpose = TokenPurpose::Pairing;
     let token = tokens::issue(
         &client,
-        caches,
+        &caches.system_auths,
         &scope.namespace,
         subject,
         purpose,
