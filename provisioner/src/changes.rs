@@ -15,7 +15,7 @@ use kube::{Api, ResourceExt, api::ListParams, runtime::controller::Action};
 
 use crate::{
     bootstrap::bootstrap,
-    controller::{Context, Error, RETRY},
+    controller::{Context, Error},
     operations,
     provider::{Progress, Provider, RuntimeTarget},
     provision::{MAINTAIN_EVERY, step_failed},
@@ -35,7 +35,9 @@ pub(crate) struct Work<'a> {
 
 /// Keeps a provisioned runtime's cluster and agent up.
 pub(crate) async fn maintain(work: Work<'_>, record: ProvisioningStatus) -> Result<Action, Error> {
-    let (condition, action) = match work.provider.provision(work.target, None).await {
+    let outcome = work.provider.provision(work.target, None).await;
+    let retry = work.ctx.backoff.after(&work.target.id, outcome.is_err());
+    let (condition, action) = match outcome {
         Ok(Progress::Done(message)) => (
             provisioned_condition(true, "Provisioned", &message),
             Action::requeue(MAINTAIN_EVERY),
@@ -46,7 +48,7 @@ pub(crate) async fn maintain(work: Work<'_>, record: ProvisioningStatus) -> Resu
         ),
         Err(error) => (
             provisioned_condition(true, "MaintenanceFailed", &error.to_string()),
-            Action::requeue(RETRY),
+            Action::requeue(retry),
         ),
     };
     status::write(&work.ctx.client, work.runtime, &record, condition).await?;
@@ -63,7 +65,9 @@ pub(crate) async fn upgrade(
     let type_ = OperationType::Upgrade;
     let id = operations::ensure(&mut record, type_, now(), work.requested);
     operations::aim(&mut record, &id, version);
-    let (condition, action) = match work.provider.upgrade(work.target).await {
+    let outcome = work.provider.upgrade(work.target).await;
+    let retry = ctx.backoff.after(&work.target.id, outcome.is_err());
+    let (condition, action) = match outcome {
         Ok(Progress::Done(message)) => {
             operations::finish(&mut record, &id, OperationState::Succeeded, &message, now());
             record.kubernetes_version = Some(version.to_owned());
@@ -79,7 +83,7 @@ pub(crate) async fn upgrade(
         }
         Err(error) => {
             let condition = step_failed(work, &mut record, &id, &error, "UpgradeFailed").await;
-            (condition, Action::requeue(RETRY))
+            (condition, Action::requeue(retry))
         }
     };
     status::write(&ctx.client, runtime, &record, condition).await?;
@@ -102,7 +106,9 @@ pub(crate) async fn reconnect(
     let type_ = OperationType::ReconnectRuntime;
     let id = operations::ensure(&mut record, type_, now(), work.requested);
     let agent = bootstrap(ctx, target).await?;
-    let (condition, action) = match work.provider.provision(target, Some(&agent)).await {
+    let outcome = work.provider.provision(target, Some(&agent)).await;
+    let retry = ctx.backoff.after(&target.id, outcome.is_err());
+    let (condition, action) = match outcome {
         Ok(Progress::Done(message)) if redeemed(ctx, runtime, &agent.token).await? => {
             let message = format!("{message}; the agent paired again");
             operations::finish(&mut record, &id, OperationState::Succeeded, &message, now());
@@ -120,7 +126,7 @@ pub(crate) async fn reconnect(
         }
         Err(error) => {
             let condition = step_failed(work, &mut record, &id, &error, "ReconnectFailed").await;
-            (condition, Action::requeue(RETRY))
+            (condition, Action::requeue(retry))
         }
     };
     status::write(&ctx.client, runtime, &record, condition).await?;

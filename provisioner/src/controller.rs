@@ -36,7 +36,7 @@ use crate::{
     status::{self, FIELD_MANAGER, provisioned_condition, record_of},
 };
 
-/// Pause before a failed step is tried again.
+/// Pause before a failed reconcile (a deprovisioning step, a write) is tried again.
 pub(crate) const RETRY: Duration = Duration::from_secs(5);
 
 /// Issues a one-time token for the runtime `name` of `namespace`, as
@@ -63,6 +63,8 @@ pub(crate) struct Context {
     pub(crate) config: ProvisionerConfig,
     /// Tokens issued for runtimes still being provisioned, by runtime id: one per provisioning.
     pub(crate) tokens: Mutex<HashMap<String, String>>,
+    /// Failed provider steps in a row, by runtime id.
+    pub(crate) backoff: crate::backoff::Backoff,
 }
 
 /// Why a reconcile stopped short; it is tried again after [`RETRY`].
@@ -87,6 +89,7 @@ pub async fn run(
         providers,
         config,
         tokens: Mutex::new(HashMap::new()),
+        backoff: crate::backoff::Backoff::default(),
     });
     let runtimes: Api<Runtime> = Api::all(client);
     let providers = context.config.providers.clone();

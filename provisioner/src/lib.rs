@@ -4,6 +4,7 @@
 //! are interchangeable behind [`provider::Provider`]; the provisioner tracks each step as an
 //! operation in the Runtime's status and never touches the Director's data.
 
+mod backoff;
 mod bootstrap;
 mod changes;
 pub mod cluster_api;

@@ -12,7 +12,7 @@ use kube::runtime::controller::Action;
 use crate::{
     bootstrap::bootstrap,
     changes::Work,
-    controller::{Error, RETRY},
+    controller::Error,
     operations,
     provider::{Progress, ProviderError},
     status::{self, agent_connected, now, provisioned_condition},
@@ -42,6 +42,7 @@ pub(crate) async fn provision(
     let id = operations::ensure(&mut record, OperationType::Provision, now(), requested);
     let agent = bootstrap(ctx, target).await?;
     let outcome = provider.provision(target, Some(&agent)).await;
+    let retry = ctx.backoff.after(&target.id, outcome.is_err());
     let (condition, action) = match outcome {
         Ok(Progress::Done(message)) if agent_connected(runtime) => {
             let message = format!("{message}; the agent paired");
@@ -66,7 +67,7 @@ pub(crate) async fn provision(
         }
         Err(error) => {
             let condition = step_failed(work, &mut record, &id, &error, "ProvisioningFailed").await;
-            (condition, Action::requeue(RETRY))
+            (condition, Action::requeue(retry))
         }
     };
     status::write(&ctx.client, runtime, &record, condition).await?;
