@@ -267,6 +267,11 @@ pub async fn run(args: ApiArgs) -> ExitCode {
         running.address,
         compass_api::connector::CONNECTOR_PATH
     );
+    println!(
+        "compass: Provisioner GraphQL https://{}{}",
+        running.address,
+        compass_api::provisioner::PROVISIONER_PATH
+    );
     println!("compass: ready");
     shutdown::signal().await;
     println!("compass: shutting down");

@@ -58,7 +58,7 @@ pub enum Command {
     Up(UpArgs),
     /// Run the reconcile controllers against a Kubernetes API server.
     Operator(OperatorArgs),
-    /// Serve the Director and Connector GraphQL APIs behind the Gateway.
+    /// Serve the Director, Connector and Provisioner GraphQL APIs behind the Gateway.
     Api(ApiArgs),
     /// Run the Runtime Provisioner against a Kubernetes API server: runtimes asking for a
     /// cluster get one through the `embedded` (a StatefulSet per runtime), `kubeconfig` or

@@ -152,6 +152,11 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         compass_api::connector::CONNECTOR_PATH
     );
     println!(
+        "compass: Provisioner GraphQL    https://{}{}",
+        running_api.address,
+        compass_api::provisioner::PROVISIONER_PATH
+    );
+    println!(
         "compass: kubeconfig             {}",
         control_plane.kubeconfig.display()
     );

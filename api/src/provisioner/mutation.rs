@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     director::{
-        context::{caches, client, merge_at, tenant},
+        context::{caches, client, merge_fresh, tenant},
         lookup::runtime_in,
     },
     errors::{ApiResult, Code, error},
@@ -44,21 +44,22 @@ impl ProvisionerMutation {
         config: ProvisionRuntimeInput,
     ) -> ApiResult<String> {
         let request = config.request(&ctx.data_unchecked::<Providers>().0)?;
-        let runtime = runtime_of(ctx, &id)?;
-        refuse_if_busy(&runtime)?;
-        if let Some(asked) = &runtime.spec.provisioning
-            && record_of(&runtime).provisioned()
-        {
-            return Err(error(
-                Code::Conflict,
-                format!(
-                    "runtime {id} is provisioned by provider {}; deprovisionRuntime first",
-                    asked.provider
-                ),
-            ));
-        }
-        let spec = json!({ "provisioning": request });
-        ask(ctx, &runtime, OperationType::Provision, Some(spec)).await
+        ask(ctx, &id, OperationType::Provision, |runtime| {
+            refuse_if_busy(runtime)?;
+            if let Some(asked) = &runtime.spec.provisioning
+                && record_of(runtime).provisioned()
+            {
+                return Err(error(
+                    Code::Conflict,
+                    format!(
+                        "runtime {id} is provisioned by provider {}; deprovisionRuntime first",
+                        asked.provider
+                    ),
+                ));
+            }
+            Ok(Some(json!({ "provisioning": request })))
+        })
+        .await
     }
 
     /// Moves the provisioned runtime `id` to another Kubernetes version, for providers that
@@ -77,11 +78,14 @@ impl ProvisionerMutation {
                 "config.clusterConfig.version: required, 1 to 32 characters",
             ));
         }
-        let runtime = runtime_of(ctx, &id)?;
-        refuse_if_busy(&runtime)?;
-        refuse_unless_provisioned(&runtime, &id)?;
-        let spec = json!({ "provisioning": { "kubernetesVersion": version } });
-        ask(ctx, &runtime, OperationType::Upgrade, Some(spec)).await
+        ask(ctx, &id, OperationType::Upgrade, |runtime| {
+            refuse_if_busy(runtime)?;
+            refuse_unless_provisioned(runtime, &id)?;
+            Ok(Some(
+                json!({ "provisioning": { "kubernetesVersion": version } }),
+            ))
+        })
+        .await
     }
 
     /// Deprovisions the runtime `id`: its provider removes the agent and, for a cluster it
@@ -90,35 +94,40 @@ impl ProvisionerMutation {
     /// Deprovision operation's id.
     #[graphql(guard = "Scopes::mutation(\"deprovisionRuntime\")")]
     async fn deprovision_runtime(&self, ctx: &Context<'_>, id: String) -> ApiResult<String> {
-        let runtime = runtime_of(ctx, &id)?;
-        let taken_up = runtime
-            .finalizers()
-            .iter()
-            .any(|f| f == PROVISIONER_FINALIZER);
-        if runtime.spec.provisioning.is_none() || !taken_up {
-            return Err(error(
-                Code::InvalidInput,
-                format!("runtime {id} has nothing provisioned; there is nothing to deprovision"),
-            ));
-        }
-        let deprovisioning = record_of(&runtime)
-            .running()
-            .is_some_and(|op| op.type_ == OperationType::Deprovision);
-        if deprovisioning || super::record::pending(&runtime).is_some() {
-            refuse_if_busy(&runtime)?;
-        }
-        let spec = json!({ "provisioning": Value::Null });
-        ask(ctx, &runtime, OperationType::Deprovision, Some(spec)).await
+        ask(ctx, &id, OperationType::Deprovision, |runtime| {
+            let taken_up = runtime
+                .finalizers()
+                .iter()
+                .any(|f| f == PROVISIONER_FINALIZER);
+            if runtime.spec.provisioning.is_none() || !taken_up {
+                return Err(error(
+                    Code::InvalidInput,
+                    format!(
+                        "runtime {id} has nothing provisioned; there is nothing to deprovision"
+                    ),
+                ));
+            }
+            let deprovisioning = record_of(runtime)
+                .running()
+                .is_some_and(|op| op.type_ == OperationType::Deprovision);
+            if deprovisioning || super::record::pending(runtime).is_some() {
+                refuse_if_busy(runtime)?;
+            }
+            Ok(Some(json!({ "provisioning": Value::Null })))
+        })
+        .await
     }
 
     /// Installs the Runtime Agent of the provisioned runtime `id` again with a fresh one-time
     /// token and has it pair again. Answers with the ReconnectRuntime operation's id.
     #[graphql(guard = "Scopes::mutation(\"reconnectRuntimeAgent\")")]
     async fn reconnect_runtime_agent(&self, ctx: &Context<'_>, id: String) -> ApiResult<String> {
-        let runtime = runtime_of(ctx, &id)?;
-        refuse_if_busy(&runtime)?;
-        refuse_unless_provisioned(&runtime, &id)?;
-        ask(ctx, &runtime, OperationType::ReconnectRuntime, None).await
+        ask(ctx, &id, OperationType::ReconnectRuntime, |runtime| {
+            refuse_if_busy(runtime)?;
+            refuse_unless_provisioned(runtime, &id)?;
+            Ok(None)
+        })
+        .await
     }
 
     /// Not served: the provisioner keeps no data of a runtime apart from the Runtime itself,
@@ -139,12 +148,6 @@ impl ProvisionerMutation {
     }
 }
 
-/// The runtime `id` of the caller's tenant.
-fn runtime_of(ctx: &Context<'_>, id: &str) -> ApiResult<std::sync::Arc<Runtime>> {
-    let scope = tenant(ctx)?;
-    runtime_in(caches(ctx), &scope.namespace, id)
-}
-
 fn refuse_unless_provisioned(runtime: &Runtime, id: &str) -> ApiResult<()> {
     if runtime.spec.provisioning.is_some() && record_of(runtime).provisioned() {
         return Ok(());
@@ -155,36 +158,35 @@ fn refuse_unless_provisioned(runtime: &Runtime, id: &str) -> ApiResult<()> {
     ))
 }
 
-/// Asks for an operation of `type_` on `runtime` (with the change `spec` to its spec), guarded
-/// by the version the checks read; answers with the operation's id.
+/// Asks for an operation of `type_` on the runtime `id` of the caller's tenant, with the change
+/// to its spec that `checked` gives after its checks of the runtime pass; answers with the
+/// operation's id. The write is guarded by the version checked, and checked again on a
+/// runtime read afresh when another writer (the operator's status) got there first.
 async fn ask(
     ctx: &Context<'_>,
-    runtime: &Runtime,
+    id: &str,
     type_: OperationType,
-    spec: Option<Value>,
+    checked: impl Fn(&Runtime) -> ApiResult<Option<Value>>,
 ) -> ApiResult<String> {
+    let scope = tenant(ctx)?;
+    let caches = caches(ctx);
+    let runtime = runtime_in(caches, &scope.namespace, id)?;
     let asked = RequestedOperation {
         type_,
         id: uuid::Uuid::new_v4().to_string(),
     };
-    let mut patch = json!({
-        "metadata": { "annotations": { REQUESTED_OPERATION_ANNOTATION: asked.annotation() } },
-    });
-    if let Some(spec) = spec {
-        patch["spec"] = spec;
-    }
-    let namespace = runtime.namespace().unwrap_or_default();
-    let api: Api<Runtime> = Api::namespaced(client(ctx), &namespace);
-    let version = runtime.resource_version().unwrap_or_default();
-    let name = runtime.name_any();
-    merge_at(
-        &api,
-        &caches(ctx).runtimes,
-        &name,
-        &version,
-        &patch,
-        "Runtime",
-    )
-    .await?;
+    let annotation = asked.annotation();
+    let change = |current: &Runtime| {
+        let spec = checked(current)?;
+        let mut patch = json!({
+            "metadata": { "annotations": { REQUESTED_OPERATION_ANNOTATION: &annotation } },
+        });
+        if let Some(spec) = spec {
+            patch["spec"] = spec;
+        }
+        Ok(patch)
+    };
+    let api: Api<Runtime> = Api::namespaced(client(ctx), &scope.namespace);
+    merge_fresh(&api, &caches.runtimes, runtime, change, "Runtime").await?;
     Ok(asked.id)
 }
