@@ -36,7 +36,7 @@ struct Operator(Child);
 
 impl Operator {
     fn spawn(kubeconfig: &Path, admin: &str) -> Self {
-        let child = Command::new(env!("CARGO_BIN_EXE_compass"))
+        let child = support::compass_command()
             .arg("operator")
             .arg("--kubeconfig")
             .arg(kubeconfig)

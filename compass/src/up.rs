@@ -49,6 +49,7 @@ const FIELD_MANAGER: &str = "compass-up";
 
 /// Runs everything until Ctrl-C or SIGTERM.
 pub async fn run_up(args: UpArgs) -> ExitCode {
+    crate::parent::exit_with_parent();
     let UpArgs {
         data_dir,
         apiserver_address,

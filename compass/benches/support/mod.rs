@@ -16,6 +16,7 @@ use std::{
 
 use compass_api::client::DirectorClient;
 use compass_crds::{Application, ApplicationSpec, well_known::DEFAULT_TENANT_EXTERNAL_ID};
+use compass_provisioner::supervisor::PARENT_VARIABLE;
 use futures_util::{StreamExt, stream};
 use kube::{
     Client, Config,
@@ -73,8 +74,9 @@ pub fn memory_kib(pid: u32) -> (u64, u64) {
 
 /// The `compass` binary, or, when `COMPASS_BENCH_WRAPPER` is set (say to `heaptrack -o FILE`, for
 /// a heap profile), that command with the binary as its last argument. Under a wrapper the
-/// memory figures are the wrapper's, not the product's: read the profile instead.
-fn compass_command() -> Command {
+/// memory figures are the wrapper's, not the product's: read the profile instead. Without one,
+/// the process exits by itself should the bench die without stopping it (killed outright).
+pub fn compass_command() -> Command {
     let binary = env!("CARGO_BIN_EXE_compass");
     match std::env::var("COMPASS_BENCH_WRAPPER") {
         Ok(wrapper) if !wrapper.trim().is_empty() => {
@@ -83,7 +85,11 @@ fn compass_command() -> Command {
             command.args(words).arg(binary);
             command
         }
-        _ => Command::new(binary),
+        _ => {
+            let mut command = Command::new(binary);
+            command.env(PARENT_VARIABLE, std::process::id().to_string());
+            command
+        }
     }
 }
 
@@ -99,11 +105,13 @@ pub struct Admin {
     pub client: DirectorClient,
 }
 
-/// A running `compass up`.
+/// A running `compass up`, stopped when dropped: a bench that fails or returns early leaves no
+/// process behind.
 pub struct Server {
     child: Child,
     /// Its data directory.
     pub data_dir: tempfile::TempDir,
+    stopped: bool,
     /// The Director's URL it printed.
     pub director_url: Option<String>,
 }
@@ -154,6 +162,7 @@ impl Server {
                 child,
                 data_dir,
                 director_url,
+                stopped: false,
             },
             ready,
         )
@@ -198,11 +207,26 @@ impl Server {
 
     /// Stops it and hands back its data directory.
     pub fn stop(mut self) -> tempfile::TempDir {
+        self.terminate();
+        let empty = tempfile::tempdir().expect("a temporary directory");
+        std::mem::replace(&mut self.data_dir, empty)
+    }
+
+    /// SIGTERM, as an operator stops it, then waits for it to end.
+    fn terminate(&mut self) {
+        if std::mem::replace(&mut self.stopped, true) {
+            return;
+        }
         let _ = Command::new("kill")
             .arg(self.child.id().to_string())
             .status();
         let _ = self.child.wait();
-        self.data_dir
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.terminate();
     }
 }
 
