@@ -2,7 +2,8 @@
 //! GraphQL playground served from the binary), behind the Gateway's authentication, and the
 //! Connector at `/connector/graphql`, opened by a one-time token or a client certificate, the
 //! Provisioner at `/provisioner/graphql` behind the same Gateway as the Director, and the OAuth
-//! token endpoint with its keys (`/oauth2/token`, `/oauth2/jwks`). An unauthenticated
+//! token endpoint with its keys (`/oauth2/token`, `/oauth2/jwks`), and the Cockpit web UI at
+//! `/cockpit/` (`/` leads there). An unauthenticated
 //! caller's body is never read by the Director, and no body is read beyond the bound.
 
 use std::sync::Arc;
@@ -249,6 +250,7 @@ pub fn router(api: Arc<Api>) -> Router {
         )
         .route("/healthz", get(|| async { "ok" }))
         .merge(crate::oauth::router(api.issuer.clone()))
+        .merge(compass_cockpit::router())
         // Every route above gets a request id, echoed in `x-request-id`.
         .layer(axum::middleware::from_fn(audit::request_id::tag))
         .with_state(api)

@@ -151,6 +151,11 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         compass_api::connector::CONNECTOR_PATH
     );
     println!(
+        "compass: Cockpit                https://{}{}",
+        running_api.address,
+        compass_cockpit::PATH
+    );
+    println!(
         "compass: kubeconfig             {}",
         control_plane.kubeconfig.display()
     );
