@@ -2,4 +2,7 @@
 import { html, render } from './lib.js';
 import { App } from './shell.js';
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+// The loading notice goes; Preact renders into an empty element.
+root.textContent = '';
+render(html`<${App} />`, root);

@@ -134,3 +134,13 @@ export function when(timestamp) {
   const date = new Date(timestamp);
   return Number.isNaN(date.getTime()) ? String(timestamp) : date.toLocaleString();
 }
+
+// A JSONSchema value as an object: the Director sends it as JSON text, as the original did.
+export function schemaOf(value) {
+  if (typeof value !== 'string') return value || null;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return null;
+  }
+}

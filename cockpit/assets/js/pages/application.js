@@ -68,15 +68,15 @@ function Overview({ app, onSaved }) {
       <${ErrorBox} error=${error} title="Not saved" />
     </form>`;
   }
-  return html`<dl class="facts card">
+  return html`<div class="card"><dl class="facts">
     <div><dt>Id</dt><dd><code>${app.id}</code></dd></div>
     <div><dt>Provider</dt><dd>${app.providerName || '—'}</dd></div>
     <div><dt>Description</dt><dd>${app.description || '—'}</dd></div>
     <div><dt>Health check</dt><dd>${app.healthCheckURL || '—'}</dd></div>
     <div><dt>Integration system</dt><dd>${app.integrationSystemID || '—'}</dd></div>
     <div><dt>Status since</dt><dd>${when(app.status.timestamp)}</dd></div>
-    <button onClick=${() => setEditing({ providerName: app.providerName || '', description: app.description || '', healthCheckURL: app.healthCheckURL || '' })}>Edit</button>
-  </dl>`;
+  </dl>
+  <button onClick=${() => setEditing({ providerName: app.providerName || '', description: app.description || '', healthCheckURL: app.healthCheckURL || '' })}>Edit</button></div>`;
 }
 
 const REFETCH_API = 'mutation ($id: ID!) { refetchAPISpec(apiID: $id) { data } }';

@@ -42,7 +42,7 @@ export function layout({ apps, runtimes, scenarios }, { search = '', focus = nul
   });
   const scenarioKeys = new Set(shownScenarios.map((s) => `scenario:${s}`));
   for (const node of nodes) {
-    if (node.kind === 'scenario') continue;
+    if (!node.scenarios) continue;
     for (const scenario of node.scenarios) {
       const to = `scenario:${scenario}`;
       if (!scenarioKeys.has(to)) continue;

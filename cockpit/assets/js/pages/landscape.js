@@ -5,7 +5,7 @@ import { html, useState, useMemo } from '../lib.js';
 import { everyPage, director } from '../api.js';
 import { usePoll } from '../poll.js';
 import { href } from '../route.js';
-import { ErrorBox, Field, Busy } from '../ui.js';
+import { ErrorBox, Field, Busy, schemaOf } from '../ui.js';
 import { layout, ROW, WIDTH, NODE_W } from './graph.js';
 
 const APPS = `query ($first: Int, $after: PageCursor) { applications(first: $first, after: $after) {
@@ -18,7 +18,7 @@ async function load() {
   const [apps, runtimes, scenarios] = await Promise.all([
     everyPage(APPS, 'applications'), everyPage(RUNTIMES, 'runtimes'), director(SCENARIOS),
   ]);
-  const schema = scenarios.labelDefinition && scenarios.labelDefinition.schema;
+  const schema = schemaOf(scenarios.labelDefinition && scenarios.labelDefinition.schema);
   return { apps, runtimes, scenarios: (schema && schema.items && schema.items.enum) || [] };
 }
 

@@ -6,7 +6,7 @@ import { html, useState } from '../lib.js';
 import { director, everyPage, problemAt } from '../api.js';
 import { usePoll } from '../poll.js';
 import { href } from '../route.js';
-import { ErrorBox, Field, Busy, ConfirmButton, useAction, scenariosOf } from '../ui.js';
+import { ErrorBox, Field, Busy, ConfirmButton, useAction, scenariosOf, schemaOf } from '../ui.js';
 
 const DEFINITIONS = 'query { labelDefinitions { key schema } }';
 const SCENARIOS = 'query { labelDefinition(key: "scenarios") { schema } }';
@@ -16,7 +16,8 @@ const UPDATE = 'mutation ($in: LabelDefinitionInput!) { updateLabelDefinition(in
 const CREATE = 'mutation ($in: LabelDefinitionInput!) { createLabelDefinition(in: $in) { key } }';
 const DELETE = 'mutation ($key: String!, $related: Boolean) { deleteLabelDefinition(key: $key, deleteRelatedLabels: $related) { key } }';
 
-function enumOf(schema) {
+function enumOf(raw) {
+  const schema = schemaOf(raw);
   const items = schema && schema.items && schema.items.enum;
   return Array.isArray(items) ? items : [];
 }
@@ -31,7 +32,8 @@ async function load() {
   const [defs, apps, runtimes] = await Promise.all([
     director(DEFINITIONS), everyPage(USERS, 'applications'), everyPage(RUNTIME_USERS, 'runtimes'),
   ]);
-  return { definitions: defs.labelDefinitions, users: [...apps.map((a) => ({ ...a, kind: 'applications' })), ...runtimes.map((r) => ({ ...r, kind: 'runtimes' }))] };
+  const definitions = defs.labelDefinitions.map((d) => ({ ...d, schema: schemaOf(d.schema) }));
+  return { definitions, users: [...apps.map((a) => ({ ...a, kind: 'applications' })), ...runtimes.map((r) => ({ ...r, kind: 'runtimes' }))] };
 }
 
 export function Scenarios() {

@@ -1,0 +1,91 @@
+//! Steps that change the landscape through the page: register an application with the form and
+//! find it with kubectl, a validation error shown at its field, a one-time token requested and
+//! copied, and an `embedded` runtime provisioned and followed until its agent is connected.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::{Cockpit, quality};
+
+/// Registers an application through the form; kubectl sees it.
+pub async fn register(cockpit: &Cockpit) {
+    let tab = &cockpit.tab;
+    tab.route("#/applications/new").await;
+    tab.fill("Name", "cockpit-shop").await;
+    tab.fill("Provider", "Cockpit Test").await;
+    tab.fill("Description", "Registered through the **Cockpit** form.").await;
+    quality::check(tab, "register").await;
+    cockpit.shot("register").await;
+    tab.click_text("Register").await;
+    tab.wait("the new application's page", "document.querySelector('#app-title') && document.querySelector('#app-title').textContent === 'cockpit-shop'").await;
+    let listed = cockpit.compass.kubectl_ok(&["get", "applications", "-n", "acme", "-o", "name"]);
+    assert!(listed.contains("cockpit-shop"), "kubectl lists {listed}");
+}
+
+/// A name the Director refuses: the error names the field and shows at it.
+pub async fn validation_error(cockpit: &Cockpit) {
+    let tab = &cockpit.tab;
+    tab.route("#/applications/new").await;
+    tab.wait("an empty form", "document.querySelector('form[aria-label=\"Register an application\"]')").await;
+    tab.fill("Name", "1-starts-with-a-digit").await;
+    tab.click_text("Register").await;
+    tab.wait("the error at the name field", "document.querySelector('.field-error')").await;
+    let at_field: String = tab.eval("document.querySelector('.field-error').textContent").await;
+    assert!(at_field.contains("name"), "{at_field}");
+    let invalid: String = tab.eval("document.querySelector('input[name=name]').getAttribute('aria-invalid')").await;
+    assert_eq!(invalid, "true");
+    let alert: String = tab.eval("document.querySelector('.error').innerText").await;
+    assert!(alert.contains("INVALID_INPUT") && alert.contains("in.name"), "{alert}");
+    cockpit.shot("validation-error").await;
+}
+
+/// A one-time token for a runtime, with its pairing command, copied to the clipboard.
+pub async fn one_time_token(cockpit: &Cockpit) {
+    let tab = &cockpit.tab;
+    let data = cockpit.data("{ runtimes { data { id name } } }", json!({})).await;
+    let runtimes = data["runtimes"]["data"].as_array().unwrap();
+    let prod = runtimes.iter().find(|r| r["name"] == "prod-eu").expect("the example runtime");
+    let id = prod["id"].as_str().unwrap();
+    tab.route(&format!("#/runtimes/{id}")).await;
+    tab.click_text("Request one-time token").await;
+    let value = "(() => { const l = [...document.querySelectorAll('label')].find((l) => l.textContent === 'Token (rawEncoded)'); return l ? document.getElementById(l.htmlFor).value : ''; })()";
+    tab.wait("the token", &format!("{value}.length > 20")).await;
+    let token: String = tab.eval(value).await;
+    let command: String = tab.eval("(() => { const l = [...document.querySelectorAll('label')].find((l) => l.textContent === 'Pair an agent'); return document.getElementById(l.htmlFor).value; })()").await;
+    assert!(command.contains("compass agent") && command.contains(id), "{command}");
+    tab.click_text("Copy").await;
+    tab.wait_text("Copied").await;
+    let copied: String = tab.eval("navigator.clipboard.readText()").await;
+    assert_eq!(copied, token, "the clipboard holds the token");
+    cockpit.shot("one-time-token").await;
+}
+
+/// Registers a runtime, provisions it through the `embedded` provider and follows the operation
+/// until it succeeds and the agent is connected.
+pub async fn provision(cockpit: &Cockpit) {
+    let tab = &cockpit.tab;
+    tab.route("#/runtimes/new").await;
+    tab.fill("Name", "edge-cockpit").await;
+    tab.click_text("Register").await;
+    tab.wait("the runtime's page", "document.querySelector('#runtime-title') && document.querySelector('#runtime-title').textContent === 'edge-cockpit'").await;
+    tab.click_text("Provision").await;
+    tab.wait("the operation under way", "document.querySelector('.operation-status')").await;
+    cockpit.shot("provisioning").await;
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(120);
+    let done = "(() => { const s = document.querySelector('.operation-status'); const facts = document.querySelector('.facts'); \
+                return s && s.innerText.includes('Succeeded') && facts.innerText.includes('Connected') && document.querySelector('.title-row').innerText.includes('Ready'); })()";
+    loop {
+        if tab.eval::<bool>(done).await {
+            break;
+        }
+        let text: String = tab.eval("document.querySelector('main').innerText").await;
+        let operation: String = tab.eval("document.querySelector('.operation-status').innerText").await;
+        assert!(!operation.contains("Failed"), "the provisioning failed: {text}");
+        assert!(Instant::now() < deadline, "not provisioned within 120 s: {text}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    println!("the embedded runtime was provisioned and connected after {:?}", started.elapsed());
+    cockpit.shot("runtime").await;
+}
