@@ -15,7 +15,6 @@ use chromiumoxide::{
         emulation::{MediaFeature, SetDeviceMetricsOverrideParams},
         page::CaptureScreenshotFormat,
     },
-    handler::viewport::Viewport,
     page::ScreenshotParams,
 };
 use futures_util::StreamExt;
@@ -43,11 +42,9 @@ impl Chromium {
             .no_sandbox()
             .user_data_dir(profile)
             .window_size(1280, 800)
-            .viewport(Viewport {
-                width: 1280,
-                height: 800,
-                ..Viewport::default()
-            })
+            // No emulated viewport of the client's own: it re-applies it as pages change, which
+            // would undo `resize`. The window's size is the viewport.
+            .viewport(None)
             // The machine's network is closed: nothing may try to reach Google, and the API's
             // certificate is the test installation's own.
             .args([
@@ -148,6 +145,11 @@ impl Tab {
     /// Goes to the route `hash` (`#/applications`) in the page, as following a link does.
     pub async fn route(&self, hash: &str) {
         self.eval::<String>(&format!("location.hash = {}", js(hash))).await;
+    }
+
+    /// Reloads the page and waits for it to load.
+    pub async fn reload(&self) {
+        self.page.reload().await.expect("the page reloads");
     }
 
     /// Clicks, as a user does with the mouse, the first element matching `selector`.

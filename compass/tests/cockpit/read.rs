@@ -150,8 +150,8 @@ pub async fn tenant_isolation(cockpit: &Cockpit, token: &str) {
     let orders = app_id(cockpit, "orders").await;
     tab.click_text("Sign out").await;
     tab.wait_text("Sign in to the Compass management plane").await;
-    let stored: Option<String> = tab.eval("sessionStorage.getItem('compass-cockpit-session')").await;
-    assert!(stored.is_none(), "signing out forgets the token");
+    let forgotten: bool = tab.eval("sessionStorage.getItem('compass-cockpit-session') === null").await;
+    assert!(forgotten, "signing out forgets the token");
     tab.fill("Token", token).await;
     tab.click_text("Sign in").await;
     tab.wait("the navigation", "document.querySelector('nav[aria-label=Sections]')").await;
