@@ -69,7 +69,10 @@ impl Chromium {
 
     /// A new tab at `url`, allowed to use the clipboard.
     pub async fn open(&self, url: &str) -> Tab {
-        let origin = url::Url::parse(url).expect("a URL").origin().ascii_serialization();
+        let origin = url::Url::parse(url)
+            .expect("a URL")
+            .origin()
+            .ascii_serialization();
         for name in ["clipboard-read", "clipboard-write"] {
             let grant = SetPermissionParams::builder()
                 .permission(PermissionDescriptor::new(name))
@@ -77,9 +80,16 @@ impl Chromium {
                 .origin(origin.clone())
                 .build()
                 .expect("a permission");
-            self.browser.execute(grant).await.expect("clipboard access is granted");
+            self.browser
+                .execute(grant)
+                .await
+                .expect("clipboard access is granted");
         }
-        let page = self.browser.new_page("about:blank").await.expect("a new tab");
+        let page = self
+            .browser
+            .new_page("about:blank")
+            .await
+            .expect("a new tab");
         // Uncaught errors are kept in the page, for a failing wait to show them.
         page.evaluate_on_new_document(
             "window.__errors = []; \
@@ -122,7 +132,8 @@ impl Tab {
     /// Waits until `expression` is truthy, failing with `what` and the page's text.
     pub async fn wait(&self, what: &str, expression: &str) {
         let deadline = Instant::now() + DEADLINE;
-        let probe = format!("(() => {{ try {{ return !!({expression}); }} catch {{ return false; }} }})()");
+        let probe =
+            format!("(() => {{ try {{ return !!({expression}); }} catch {{ return false; }} }})()");
         loop {
             if self.eval::<bool>(&probe).await {
                 return;
@@ -144,7 +155,8 @@ impl Tab {
 
     /// Goes to the route `hash` (`#/applications`) in the page, as following a link does.
     pub async fn route(&self, hash: &str) {
-        self.eval::<String>(&format!("location.hash = {}", js(hash))).await;
+        self.eval::<String>(&format!("location.hash = {}", js(hash)))
+            .await;
     }
 
     /// Reloads the page and waits for it to load.
@@ -183,8 +195,13 @@ impl Tab {
              field.setAttribute('data-test-field', ''); field.focus(); field.select && field.select(); return true; }})()",
             js(label)
         );
-        self.wait(&format!("a field labelled {label:?}"), &mark).await;
-        let field = self.page.find_element("[data-test-field]").await.expect("the field");
+        self.wait(&format!("a field labelled {label:?}"), &mark)
+            .await;
+        let field = self
+            .page
+            .find_element("[data-test-field]")
+            .await
+            .expect("the field");
         field.click().await.expect("the field takes focus");
         // Select what is there so typing replaces it.
         self.eval::<bool>("(() => { const f = document.querySelector('[data-test-field]'); f.select && f.select(); return true; })()").await;
@@ -204,7 +221,10 @@ impl Tab {
     /// Sets the viewport to `width` × `height` CSS pixels (`mobile` for a phone).
     pub async fn resize(&self, width: i64, height: i64, mobile: bool) {
         let metrics = SetDeviceMetricsOverrideParams::new(width, height, 1.0, mobile);
-        self.page.execute(metrics).await.expect("the viewport changes");
+        self.page
+            .execute(metrics)
+            .await
+            .expect("the viewport changes");
     }
 
     /// Makes the page see `prefers-color-scheme: dark` (or light).

@@ -44,8 +44,16 @@ pub struct Cockpit {
 impl Cockpit {
     /// The `data` of a Director operation run from the test, failing on any error.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
-        let answer = self.director.execute(query, variables).await.expect("the Director answers");
-        assert!(answer.body.get("errors").is_none(), "{query}: {}", answer.body);
+        let answer = self
+            .director
+            .execute(query, variables)
+            .await
+            .expect("the Director answers");
+        assert!(
+            answer.body.get("errors").is_none(),
+            "{query}: {}",
+            answer.body
+        );
         answer.body["data"].clone()
     }
 
@@ -53,7 +61,9 @@ impl Cockpit {
     pub async fn shot(&self, name: &str) {
         // Let polling settle and fonts render before the picture.
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        self.tab.screenshot(&self.shots.join(format!("{name}.png"))).await;
+        self.tab
+            .screenshot(&self.shots.join(format!("{name}.png")))
+            .await;
     }
 }
 
@@ -62,8 +72,14 @@ fn users_file(dir: &std::path::Path) -> PathBuf {
     let path = dir.join("users.yaml");
     let digest = compass_api::gateway::digest(VIEWER_TOKEN);
     let scopes = [
-        "application:read", "application:write", "runtime:read", "runtime:write",
-        "label_definition:read", "tenant:read", "integration_system:read", "application_template:read",
+        "application:read",
+        "application:write",
+        "runtime:read",
+        "runtime:write",
+        "label_definition:read",
+        "tenant:read",
+        "integration_system:read",
+        "application_template:read",
     ];
     let users = json!({ "users": [{ "name": "viewer", "tokenSha256": digest, "scopes": scopes,
         "tenants": [compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID] }] });
@@ -97,13 +113,21 @@ async fn the_cockpit_runs_the_landscape_in_a_real_browser() {
     // The root of the API listener leads to the Cockpit.
     let root = cockpit_url.trim_end_matches("/cockpit/").to_owned() + "/";
     let tab = chromium.open(&root).await;
-    let cockpit = Cockpit { compass, tab, admin_token: admin_token.trim().to_owned(), director, shots };
+    let cockpit = Cockpit {
+        compass,
+        tab,
+        admin_token: admin_token.trim().to_owned(),
+        director,
+        shots,
+    };
 
     read::sign_in(&cockpit).await;
     read::landscape(&cockpit).await;
+    read::at_scale(&cockpit).await;
     read::open_api(&cockpit).await;
     read::live(&cockpit).await;
     operate::register(&cockpit).await;
+    operate::from_template(&cockpit).await;
     operate::validation_error(&cockpit).await;
     operate::one_time_token(&cockpit).await;
     operate::provision(&cockpit).await;

@@ -14,12 +14,15 @@ pub async fn register(cockpit: &Cockpit) {
     tab.route("#/applications/new").await;
     tab.fill("Name", "cockpit-shop").await;
     tab.fill("Provider", "Cockpit Test").await;
-    tab.fill("Description", "Registered through the **Cockpit** form.").await;
+    tab.fill("Description", "Registered through the **Cockpit** form.")
+        .await;
     quality::check(tab, "register").await;
     cockpit.shot("register").await;
     tab.click_text("Register").await;
     tab.wait("the new application's page", "document.querySelector('#app-title') && document.querySelector('#app-title').textContent === 'cockpit-shop'").await;
-    let listed = cockpit.compass.kubectl_ok(&["get", "applications", "-n", "acme", "-o", "name"]);
+    let listed = cockpit
+        .compass
+        .kubectl_ok(&["get", "applications", "-n", "acme", "-o", "name"]);
     assert!(listed.contains("cockpit-shop"), "kubectl lists {listed}");
 }
 
@@ -27,25 +30,45 @@ pub async fn register(cockpit: &Cockpit) {
 pub async fn validation_error(cockpit: &Cockpit) {
     let tab = &cockpit.tab;
     tab.route("#/applications/new").await;
-    tab.wait("an empty form", "document.querySelector('form[aria-label=\"Register an application\"]')").await;
+    tab.wait(
+        "an empty form",
+        "document.querySelector('form[aria-label=\"Register an application\"]')",
+    )
+    .await;
     tab.fill("Name", "1-starts-with-a-digit").await;
     tab.click_text("Register").await;
-    tab.wait("the error at the name field", "document.querySelector('.field-error')").await;
-    let at_field: String = tab.eval("document.querySelector('.field-error').textContent").await;
+    tab.wait(
+        "the error at the name field",
+        "document.querySelector('.field-error')",
+    )
+    .await;
+    let at_field: String = tab
+        .eval("document.querySelector('.field-error').textContent")
+        .await;
     assert!(at_field.contains("name"), "{at_field}");
-    let invalid: String = tab.eval("document.querySelector('input[name=name]').getAttribute('aria-invalid')").await;
+    let invalid: String = tab
+        .eval("document.querySelector('input[name=name]').getAttribute('aria-invalid')")
+        .await;
     assert_eq!(invalid, "true");
     let alert: String = tab.eval("document.querySelector('.error').innerText").await;
-    assert!(alert.contains("INVALID_INPUT") && alert.contains("in.name"), "{alert}");
+    assert!(
+        alert.contains("INVALID_INPUT") && alert.contains("in.name"),
+        "{alert}"
+    );
     cockpit.shot("validation-error").await;
 }
 
 /// A one-time token for a runtime, with its pairing command, copied to the clipboard.
 pub async fn one_time_token(cockpit: &Cockpit) {
     let tab = &cockpit.tab;
-    let data = cockpit.data("{ runtimes { data { id name } } }", json!({})).await;
+    let data = cockpit
+        .data("{ runtimes { data { id name } } }", json!({}))
+        .await;
     let runtimes = data["runtimes"]["data"].as_array().unwrap();
-    let prod = runtimes.iter().find(|r| r["name"] == "prod-eu").expect("the example runtime");
+    let prod = runtimes
+        .iter()
+        .find(|r| r["name"] == "prod-eu")
+        .expect("the example runtime");
     let id = prod["id"].as_str().unwrap();
     tab.route(&format!("#/runtimes/{id}")).await;
     tab.click_text("Request one-time token").await;
@@ -53,7 +76,10 @@ pub async fn one_time_token(cockpit: &Cockpit) {
     tab.wait("the token", &format!("{value}.length > 20")).await;
     let token: String = tab.eval(value).await;
     let command: String = tab.eval("(() => { const l = [...document.querySelectorAll('label')].find((l) => l.textContent === 'Pair an agent'); return document.getElementById(l.htmlFor).value; })()").await;
-    assert!(command.contains("compass agent") && command.contains(id), "{command}");
+    assert!(
+        command.contains("compass agent") && command.contains(id),
+        "{command}"
+    );
     tab.click_text("Copy").await;
     tab.wait_text("Copied").await;
     let copied: String = tab.eval("navigator.clipboard.readText()").await;
@@ -70,7 +96,11 @@ pub async fn provision(cockpit: &Cockpit) {
     tab.click_text("Register").await;
     tab.wait("the runtime's page", "document.querySelector('#runtime-title') && document.querySelector('#runtime-title').textContent === 'edge-cockpit'").await;
     tab.click_text("Provision").await;
-    tab.wait("the operation under way", "document.querySelector('.operation-status')").await;
+    tab.wait(
+        "the operation under way",
+        "document.querySelector('.operation-status')",
+    )
+    .await;
     cockpit.shot("provisioning").await;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(120);
@@ -81,11 +111,48 @@ pub async fn provision(cockpit: &Cockpit) {
             break;
         }
         let text: String = tab.eval("document.querySelector('main').innerText").await;
-        let operation: String = tab.eval("document.querySelector('.operation-status').innerText").await;
-        assert!(!operation.contains("Failed"), "the provisioning failed: {text}");
-        assert!(Instant::now() < deadline, "not provisioned within 120 s: {text}");
+        let operation: String = tab
+            .eval("document.querySelector('.operation-status').innerText")
+            .await;
+        assert!(
+            !operation.contains("Failed"),
+            "the provisioning failed: {text}"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "not provisioned within 120 s: {text}"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    println!("the embedded runtime was provisioned and connected after {:?}", started.elapsed());
+    println!(
+        "the embedded runtime was provisioned and connected after {:?}",
+        started.elapsed()
+    );
     cockpit.shot("runtime").await;
+}
+
+/// Registers an application from the example template through the form made of its
+/// placeholders; its page shows the API and event definitions with their fetch status.
+pub async fn from_template(cockpit: &Cockpit) {
+    let tab = &cockpit.tab;
+    tab.route("#/templates").await;
+    tab.wait_text("webshop").await;
+    tab.click_text("Register an application from it").await;
+    tab.wait_text("Register from webshop").await;
+    tab.fill("name", "template-shop").await;
+    tab.fill("display-name", "Template Shop").await;
+    tab.fill("base-url", "https://shop.example.com").await;
+    tab.click_text("Register").await;
+    tab.wait("the application's page", "document.querySelector('#app-title') && document.querySelector('#app-title').textContent === 'template-shop'").await;
+    tab.wait_text("Storefront API of Template Shop").await;
+    tab.wait(
+        "the fetch status with a refetch action",
+        "document.querySelector('.fetch button')",
+    )
+    .await;
+    let listed = cockpit
+        .compass
+        .kubectl_ok(&["get", "applications", "-n", "acme", "-o", "name"]);
+    assert!(listed.contains("template-shop"), "kubectl lists {listed}");
+    cockpit.shot("from-template").await;
 }

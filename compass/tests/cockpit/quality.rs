@@ -12,13 +12,19 @@ const AXE: &str = include_str!("axe-4.14.1.min.js");
 /// Runs axe on the page as it is now and fails on any serious or critical violation.
 pub async fn check(tab: &Tab, page: &str) {
     if !tab.eval::<bool>("typeof window.axe === 'object'").await {
-        tab.page.evaluate_expression(AXE).await.expect("axe-core loads");
+        tab.page
+            .evaluate_expression(AXE)
+            .await
+            .expect("axe-core loads");
     }
     let run = "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })\
                .then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')\
                .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) })))";
     let violations: Vec<Value> = tab.eval(run).await;
-    assert!(violations.is_empty(), "axe finds serious or critical violations on {page}: {violations:#?}");
+    assert!(
+        violations.is_empty(),
+        "axe finds serious or critical violations on {page}: {violations:#?}"
+    );
 }
 
 /// Every page: axe in light and dark, screenshots at desktop and phone width, the keyboard's
@@ -27,13 +33,41 @@ pub async fn pages(cockpit: &Cockpit) {
     let tab = &cockpit.tab;
     let orders = read::app_id(cockpit, "orders").await;
     let pages = [
-        ("#/landscape", "landscape", "document.querySelector('svg.graph [data-name]')"),
-        ("#/applications", "applications", "document.querySelector('table.list a')"),
-        (&format!("#/applications/{orders}") as &str, "application", "document.querySelector('.operation')"),
-        ("#/runtimes", "runtimes", "document.querySelector('table.list a')"),
-        ("#/scenarios", "scenarios", "document.querySelector('#defs-title')"),
-        ("#/systems", "systems", "document.querySelector('#systems-title') && !document.querySelector('.busy')"),
-        ("#/templates", "templates", "document.querySelector('#templates-title')"),
+        (
+            "#/landscape",
+            "landscape",
+            "document.querySelector('svg.graph [data-name]')",
+        ),
+        (
+            "#/applications",
+            "applications",
+            "document.querySelector('table.list a')",
+        ),
+        (
+            &format!("#/applications/{orders}") as &str,
+            "application",
+            "document.querySelector('.operation')",
+        ),
+        (
+            "#/runtimes",
+            "runtimes",
+            "document.querySelector('table.list a')",
+        ),
+        (
+            "#/scenarios",
+            "scenarios",
+            "document.querySelector('#defs-title')",
+        ),
+        (
+            "#/systems",
+            "systems",
+            "document.querySelector('#systems-title') && !document.querySelector('.busy')",
+        ),
+        (
+            "#/templates",
+            "templates",
+            "document.querySelector('#templates-title')",
+        ),
     ];
     for scheme in ["light", "dark"] {
         tab.color_scheme(scheme).await;
@@ -43,7 +77,9 @@ pub async fn pages(cockpit: &Cockpit) {
             check(tab, &format!("{name} ({scheme})")).await;
             if scheme == "dark" && matches!(name, "landscape" | "application") {
                 cockpit.shot(&format!("{name}-dark")).await;
-            } else if scheme == "light" && matches!(name, "runtimes" | "scenarios" | "systems" | "templates") {
+            } else if scheme == "light"
+                && matches!(name, "runtimes" | "scenarios" | "systems" | "templates")
+            {
                 cockpit.shot(name).await;
             }
         }
@@ -61,7 +97,10 @@ pub async fn pages(cockpit: &Cockpit) {
             .eval("[...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > 391)\
                    .slice(0, 8).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)")
             .await;
-        assert!(wide <= 390, "{name} is {wide} px wide at 390 px: {culprits:?}");
+        assert!(
+            wide <= 390,
+            "{name} is {wide} px wide at 390 px: {culprits:?}"
+        );
         check(tab, &format!("{name} (390 px)")).await;
         cockpit.shot(&format!("{name}-phone")).await;
     }
@@ -70,10 +109,18 @@ pub async fn pages(cockpit: &Cockpit) {
     // From a fresh load, the keyboard's first stop is the skip link, which moves focus to the
     // content.
     tab.reload().await;
-    tab.wait("the page after a reload", "document.querySelector('nav[aria-label=Sections]')").await;
+    tab.wait(
+        "the page after a reload",
+        "document.querySelector('nav[aria-label=Sections]')",
+    )
+    .await;
     tab.press("body", "Tab").await;
     let first: String = tab.eval("document.activeElement.textContent").await;
     assert_eq!(first.trim(), "Skip to content");
     tab.press(".skip", "Enter").await;
-    tab.wait("focus on the content", "document.activeElement && document.activeElement.id === 'main'").await;
+    tab.wait(
+        "focus on the content",
+        "document.activeElement && document.activeElement.id === 'main'",
+    )
+    .await;
 }

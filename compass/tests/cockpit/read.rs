@@ -11,24 +11,34 @@ use crate::{ACME, Cockpit, browser::js, quality};
 /// Signs in with the admin token from the page `/` leads to, and switches to ACME.
 pub async fn sign_in(cockpit: &Cockpit) {
     let tab = &cockpit.tab;
-    tab.wait_text("Sign in to the Compass management plane").await;
+    tab.wait_text("Sign in to the Compass management plane")
+        .await;
     let url: String = tab.eval("location.pathname").await;
     assert_eq!(url, "/cockpit/", "/ leads to the Cockpit");
     quality::check(tab, "sign-in").await;
     cockpit.shot("sign-in").await;
     tab.fill("Token", &cockpit.admin_token).await;
     tab.click_text("Sign in").await;
-    tab.wait("the navigation", "document.querySelector('nav[aria-label=Sections]')").await;
+    tab.wait(
+        "the navigation",
+        "document.querySelector('nav[aria-label=Sections]')",
+    )
+    .await;
     let tenants: Vec<String> = tab
         .eval("[...document.querySelectorAll('.tenant option')].map((o) => o.textContent)")
         .await;
-    assert!(tenants.contains(&"ACME Corporation".to_owned()), "{tenants:?}");
+    assert!(
+        tenants.contains(&"ACME Corporation".to_owned()),
+        "{tenants:?}"
+    );
     assert!(tenants.contains(&"Default".to_owned()), "{tenants:?}");
     choose_tenant(cockpit, ACME).await;
     // The token stays in the tab's session storage, never in the address.
     let href: String = tab.eval("location.href").await;
     assert!(!href.contains(&cockpit.admin_token));
-    let stored: String = tab.eval("sessionStorage.getItem('compass-cockpit-session')").await;
+    let stored: String = tab
+        .eval("sessionStorage.getItem('compass-cockpit-session')")
+        .await;
     assert!(stored.contains(ACME));
 }
 
@@ -50,19 +60,28 @@ async fn expected_edges(cockpit: &Cockpit) -> BTreeSet<(String, String)> {
     let mut edges = BTreeSet::new();
     let scenarios = |object: &Value| -> Vec<String> {
         match &object["labels"]["scenarios"] {
-            Value::Array(list) => list.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect(),
+            Value::Array(list) => list
+                .iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect(),
             Value::String(one) => vec![one.clone()],
             _ => Vec::new(),
         }
     };
     for app in data["applications"]["data"].as_array().unwrap() {
         for scenario in scenarios(app) {
-            edges.insert((format!("application:{}", app["name"].as_str().unwrap()), format!("scenario:{scenario}")));
+            edges.insert((
+                format!("application:{}", app["name"].as_str().unwrap()),
+                format!("scenario:{scenario}"),
+            ));
         }
     }
     for runtime in data["runtimes"]["data"].as_array().unwrap() {
         for scenario in scenarios(runtime) {
-            edges.insert((format!("scenario:{scenario}"), format!("runtime:{}", runtime["name"].as_str().unwrap())));
+            edges.insert((
+                format!("scenario:{scenario}"),
+                format!("runtime:{}", runtime["name"].as_str().unwrap()),
+            ));
         }
     }
     edges
@@ -73,31 +92,62 @@ async fn expected_edges(cockpit: &Cockpit) -> BTreeSet<(String, String)> {
 pub async fn landscape(cockpit: &Cockpit) {
     let tab = &cockpit.tab;
     tab.route("#/landscape").await;
-    for name in ["application:orders", "application:catalog", "application:crm", "runtime:prod-eu", "runtime:dev-sandbox", "scenario:marketing"] {
-        tab.wait(name, &format!("document.querySelector('[data-name=\"{name}\"]')")).await;
+    for name in [
+        "application:orders",
+        "application:catalog",
+        "application:crm",
+        "runtime:prod-eu",
+        "runtime:dev-sandbox",
+        "scenario:marketing",
+    ] {
+        tab.wait(
+            name,
+            &format!("document.querySelector('[data-name=\"{name}\"]')"),
+        )
+        .await;
     }
     let expected = expected_edges(cockpit).await;
-    assert!(expected.len() >= 4, "the examples connect objects: {expected:?}");
+    assert!(
+        expected.len() >= 4,
+        "the examples connect objects: {expected:?}"
+    );
     let drawn = "JSON.stringify([...document.querySelectorAll('path.edge')].map((e) => [e.dataset.from, e.dataset.to]).sort())";
     let want: Vec<(String, String)> = expected.iter().cloned().collect();
     let want = serde_json::to_string(&want).unwrap();
-    tab.wait("the edges of the examples", &format!("{drawn} === {}", js(&want))).await;
-    let health: String = tab.eval("document.querySelector('[data-name=\"application:orders\"]').getAttribute('class')").await;
+    tab.wait(
+        "the edges of the examples",
+        &format!("{drawn} === {}", js(&want)),
+    )
+    .await;
+    let health: String = tab
+        .eval("document.querySelector('[data-name=\"application:orders\"]').getAttribute('class')")
+        .await;
     assert!(health.contains("health-"), "{health}");
     cockpit.shot("landscape").await;
 
     // Focus the marketing scenario from the keyboard: only what is in it stays.
     tab.eval::<bool>("(() => { document.querySelector('[data-name=\"scenario:marketing\"]').focus(); return true; })()").await;
-    tab.press("[data-name=\"scenario:marketing\"]", "Enter").await;
-    tab.wait("the focused view", "location.hash.includes('focus=')").await;
+    tab.press("[data-name=\"scenario:marketing\"]", "Enter")
+        .await;
+    tab.wait("the focused view", "location.hash.includes('focus=')")
+        .await;
     let outside: Vec<&String> = expected
         .iter()
         .filter(|(from, to)| from != "scenario:marketing" && to != "scenario:marketing")
         .flat_map(|(from, to)| [from, to])
-        .filter(|name| !expected.iter().any(|(f, t)| (f == *name && t == "scenario:marketing") || (t == *name && f == "scenario:marketing")))
+        .filter(|name| {
+            !expected.iter().any(|(f, t)| {
+                (f == *name && t == "scenario:marketing")
+                    || (t == *name && f == "scenario:marketing")
+            })
+        })
         .collect();
     for name in &outside {
-        tab.wait(&format!("{name} hidden in the focus"), &format!("!document.querySelector('[data-name=\"{name}\"]')")).await;
+        tab.wait(
+            &format!("{name} hidden in the focus"),
+            &format!("!document.querySelector('[data-name=\"{name}\"]')"),
+        )
+        .await;
     }
     cockpit.shot("landscape-focus").await;
 }
@@ -109,8 +159,16 @@ pub async fn open_api(cockpit: &Cockpit) {
     tab.route(&format!("#/applications/{id}")).await;
     tab.wait_text("ACME Orders API").await;
     let operations: Vec<String> = tab.eval("[...document.querySelectorAll('.operation summary')].map((s) => s.textContent.replace(/\\s+/g, ' ').trim())").await;
-    assert!(operations.iter().any(|o| o.contains("GET") && o.contains("/orders") && o.contains("List orders")), "{operations:?}");
-    assert!(operations.iter().any(|o| o.starts_with("POST")), "{operations:?}");
+    assert!(
+        operations
+            .iter()
+            .any(|o| o.contains("GET") && o.contains("/orders") && o.contains("List orders")),
+        "{operations:?}"
+    );
+    assert!(
+        operations.iter().any(|o| o.starts_with("POST")),
+        "{operations:?}"
+    );
     tab.click(".operation summary").await;
     tab.wait("the parameters of GET /orders", "[...document.querySelectorAll('.operation[open] .params td')].some((td) => td.textContent.includes('status'))").await;
     tab.wait("its responses", "[...document.querySelectorAll('.operation[open] .responses td')].some((td) => td.textContent.includes('200'))").await;
@@ -119,9 +177,14 @@ pub async fn open_api(cockpit: &Cockpit) {
 
 /// The id of the ACME application called `name`.
 pub async fn app_id(cockpit: &Cockpit, name: &str) -> String {
-    let data = cockpit.data("{ applications { data { id name } } }", json!({})).await;
+    let data = cockpit
+        .data("{ applications { data { id name } } }", json!({}))
+        .await;
     let apps = data["applications"]["data"].as_array().unwrap();
-    let app = apps.iter().find(|a| a["name"] == name).unwrap_or_else(|| panic!("no {name} in {data}"));
+    let app = apps
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {data}"));
     app["id"].as_str().unwrap().to_owned()
 }
 
@@ -129,15 +192,25 @@ pub async fn app_id(cockpit: &Cockpit, name: &str) -> String {
 pub async fn live(cockpit: &Cockpit) {
     let tab = &cockpit.tab;
     tab.route("#/applications").await;
-    tab.wait("the list", "document.querySelector('table.list a')").await;
+    tab.wait("the list", "document.querySelector('table.list a')")
+        .await;
     tab.eval::<bool>("(window.__sameDocument = true)").await;
     let manifest = "apiVersion: compass.kyma-project.io/v1alpha1\nkind: Application\nmetadata:\n  name: live-feed\n  namespace: acme\nspec:\n  providerName: kubectl\n";
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), manifest).unwrap();
     let applied = Instant::now();
-    cockpit.compass.kubectl_ok(&["apply", "-f", file.path().to_str().unwrap()]);
-    tab.wait("live-feed in the list", "[...document.querySelectorAll('table.list a')].some((a) => a.textContent === 'live-feed')").await;
-    println!("an application applied with kubectl showed in the open page after {:?}", applied.elapsed());
+    cockpit
+        .compass
+        .kubectl_ok(&["apply", "-f", file.path().to_str().unwrap()]);
+    tab.wait(
+        "live-feed in the list",
+        "[...document.querySelectorAll('table.list a')].some((a) => a.textContent === 'live-feed')",
+    )
+    .await;
+    println!(
+        "an application applied with kubectl showed in the open page after {:?}",
+        applied.elapsed()
+    );
     let same: bool = tab.eval("window.__sameDocument === true").await;
     assert!(same, "the page was not reloaded");
     cockpit.shot("applications").await;
@@ -149,23 +222,85 @@ pub async fn tenant_isolation(cockpit: &Cockpit, token: &str) {
     let tab = &cockpit.tab;
     let orders = app_id(cockpit, "orders").await;
     tab.click_text("Sign out").await;
-    tab.wait_text("Sign in to the Compass management plane").await;
-    let forgotten: bool = tab.eval("sessionStorage.getItem('compass-cockpit-session') === null").await;
+    tab.wait_text("Sign in to the Compass management plane")
+        .await;
+    let forgotten: bool = tab
+        .eval("sessionStorage.getItem('compass-cockpit-session') === null")
+        .await;
     assert!(forgotten, "signing out forgets the token");
     tab.fill("Token", token).await;
     tab.click_text("Sign in").await;
-    tab.wait("the navigation", "document.querySelector('nav[aria-label=Sections]')").await;
-    let tenants: Vec<String> = tab.eval("[...document.querySelectorAll('.tenant option')].map((o) => o.value)").await;
-    assert_eq!(tenants, vec![compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID.to_owned()]);
+    tab.wait(
+        "the navigation",
+        "document.querySelector('nav[aria-label=Sections]')",
+    )
+    .await;
+    let tenants: Vec<String> = tab
+        .eval("[...document.querySelectorAll('.tenant option')].map((o) => o.value)")
+        .await;
+    assert_eq!(
+        tenants,
+        vec![compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID.to_owned()]
+    );
     tab.route("#/landscape").await;
-    tab.wait("the landscape", "document.querySelector('svg.graph')").await;
-    let names: Vec<String> = tab.eval("[...document.querySelectorAll('[data-name]')].map((n) => n.dataset.name)").await;
-    for acme in ["application:orders", "application:catalog", "application:crm", "runtime:prod-eu", "application:live-feed"] {
-        assert!(!names.contains(&acme.to_owned()), "{acme} of ACME shows to the viewer: {names:?}");
+    tab.wait("the landscape", "document.querySelector('svg.graph')")
+        .await;
+    let names: Vec<String> = tab
+        .eval("[...document.querySelectorAll('[data-name]')].map((n) => n.dataset.name)")
+        .await;
+    for acme in [
+        "application:orders",
+        "application:catalog",
+        "application:crm",
+        "runtime:prod-eu",
+        "application:live-feed",
+    ] {
+        assert!(
+            !names.contains(&acme.to_owned()),
+            "{acme} of ACME shows to the viewer: {names:?}"
+        );
     }
     tab.route(&format!("#/applications/{orders}")).await;
     tab.wait("not found", "document.querySelector('main h1') && document.querySelector('main h1').textContent === 'Not found'").await;
     let text: String = tab.eval("document.querySelector('main').innerText").await;
     assert!(!text.contains("ACME Orders API"), "{text}");
     cockpit.shot("not-found").await;
+}
+
+/// The landscape's layout at 500 applications and 100 runtimes, run by the page's own module in
+/// the browser: large groups fold, so the graph stays readable, and a focus keeps one node's
+/// neighbourhood only.
+pub async fn at_scale(cockpit: &Cockpit) {
+    let script = "import('./js/pages/graph.js').then((g) => { \
+        const scenarios = Array.from({ length: 20 }, (_, i) => `scenario-${i}`); \
+        const object = (kind, i) => ({ id: `${kind}-${i}`, name: `${kind}-${i}`, status: { condition: i % 17 ? 'READY' : 'FAILED' }, \
+            labels: { scenarios: [scenarios[i % 20], scenarios[(i * 7) % 20]] } }); \
+        const data = { apps: Array.from({ length: 500 }, (_, i) => object('app', i)), \
+            runtimes: Array.from({ length: 100 }, (_, i) => object('runtime', i)), scenarios }; \
+        const started = performance.now(); \
+        const all = g.layout(data); \
+        const took = performance.now() - started; \
+        const focused = g.layout(data, { focus: 'application:app-3' }); \
+        const searched = g.layout(data, { search: 'app-42' }); \
+        const drawn = (l, kind) => l.nodes.filter((n) => n.kind === kind).length; \
+        return { took, apps: drawn(all, 'application'), runtimes: drawn(all, 'runtime'), height: all.height, \
+            focusedApps: drawn(focused, 'application'), focusedRuntimes: drawn(focused, 'runtime'), \
+            searchedApps: searched.nodes.filter((n) => n.kind === 'application').map((n) => n.name) }; })";
+    let found: Value = cockpit.tab.eval(script).await;
+    println!("landscape layout at 500 applications and 100 runtimes: {found}");
+    // 500 applications in 20 scenario groups fold into 20 nodes; 100 runtimes into 20.
+    assert_eq!(found["apps"], 20, "{found}");
+    assert_eq!(found["runtimes"], 20, "{found}");
+    assert!(found["height"].as_f64().unwrap() < 2000.0, "{found}");
+    assert!(found["took"].as_f64().unwrap() < 200.0, "{found}");
+    assert_eq!(found["focusedApps"], 1, "{found}");
+    assert!(found["focusedRuntimes"].as_u64().unwrap() < 100, "{found}");
+    let searched = found["searchedApps"].as_array().unwrap();
+    assert!(searched.contains(&json!("app-42")), "{found}");
+    assert!(
+        searched
+            .iter()
+            .all(|name| name.as_str().unwrap().contains("app-42")),
+        "{found}"
+    );
 }

@@ -62,13 +62,15 @@ function column(kind, objects, opened, unfold, nodes) {
     if (!groups.has(group)) groups.set(group, []);
     groups.get(group).push(o);
   }
+  // A long column folds smaller groups too, so 100 runtimes in groups of five stay one screen.
+  const foldAt = objects.length > 40 ? 3 : FOLD_AT;
   let y = 0;
   for (const group of [...groups.keys()].sort()) {
     const members = groups.get(group);
     const groupKey = `group:${kind}:${group}`;
     nodes.push({ key: `${groupKey}:title`, kind: 'title', label: `${group} (${members.length})`, x: COLUMNS[kind], y });
     y += ROW * 0.8;
-    if (members.length > FOLD_AT && !unfold && !opened.has(groupKey)) {
+    if (members.length > foldAt && !unfold && !opened.has(groupKey)) {
       const scenarios = [...new Set(members.flatMap((m) => scenariosOf(m.labels)))];
       const failing = members.filter((m) => health(m.status.condition) === 'bad').length;
       nodes.push({
