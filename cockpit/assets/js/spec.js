@@ -99,10 +99,15 @@ export function AsyncApi({ data }) {
 function Messages({ spec, channel }) {
   const found = [];
   for (const verb of ['publish', 'subscribe']) {
-    const message = channel[verb] && resolve(spec, channel[verb].message);
+    const op = channel[verb];
+    const message = op && resolve(spec, op.message);
     if (message) {
-      const list = message.oneOf ? message.oneOf.map((m) => resolve(spec, m)) : [message];
-      list.forEach((m) => found.push({ verb, message: m || {} }));
+      const refs = message.oneOf || [op.message];
+      refs.forEach((ref) => {
+        const m = resolve(spec, ref) || {};
+        const named = ref && ref.$ref ? ref.$ref.split('/').pop() : undefined;
+        found.push({ verb, message: { ...m, name: m.name || m.title || named, summary: m.summary || op.summary } });
+      });
     }
   }
   for (const [key, m] of Object.entries(channel.messages || {})) found.push({ verb: 'message', message: { name: key, ...(resolve(spec, m) || {}) } });

@@ -125,6 +125,7 @@ async fn the_cockpit_runs_the_landscape_in_a_real_browser() {
     read::landscape(&cockpit).await;
     read::at_scale(&cockpit).await;
     read::open_api(&cockpit).await;
+    read::events_and_documents(&cockpit).await;
     read::live(&cockpit).await;
     operate::register(&cockpit).await;
     operate::from_template(&cockpit).await;

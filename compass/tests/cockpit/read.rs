@@ -304,3 +304,38 @@ pub async fn at_scale(cockpit: &Cockpit) {
         "{found}"
     );
 }
+
+/// The CRM example's AsyncAPI spec shows its channels and messages and its guide renders as
+/// markdown; a document carrying a script and an event handler is shown without either running.
+pub async fn events_and_documents(cockpit: &Cockpit) {
+    let tab = &cockpit.tab;
+    let crm = app_id(cockpit, "crm").await;
+    tab.route(&format!("#/applications/{crm}")).await;
+    tab.wait("the channel", "[...document.querySelectorAll('.asyncapi .path')].some((c) => c.textContent === 'crm/customer/created/v1')").await;
+    let messages: String = tab
+        .eval("document.querySelector('.asyncapi').innerText")
+        .await;
+    assert!(
+        messages.contains("subscribe") && messages.contains("A customer was created"),
+        "{messages}"
+    );
+    tab.wait("the guide as markdown", "[...document.querySelectorAll('.markdown h1')].some((h) => h.textContent === 'Consuming CRM events')").await;
+
+    let hostile = "# Hostile notes\n\n<script>window.__ran = 'script'</script>\n\n<img src=\"x\" onerror=\"window.__ran = 'onerror'\">\n\nPlain **text** stays.";
+    let register =
+        "mutation ($in: ApplicationRegisterInput!) { registerApplication(in: $in) { id } }";
+    let input = json!({ "name": "hostile-docs", "documents": [{ "title": "notes", "displayName": "Notes",
+        "description": "Markdown with active content.", "format": "MARKDOWN", "data": hostile }] });
+    let data = cockpit.data(register, json!({ "in": input })).await;
+    let id = data["registerApplication"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    tab.route(&format!("#/applications/{id}")).await;
+    tab.wait("the hostile document", "[...document.querySelectorAll('.markdown h1')].some((h) => h.textContent === 'Hostile notes')").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let ran: bool = tab.eval("window.__ran !== undefined || !!document.querySelector('.markdown script, .markdown [onerror]')").await;
+    assert!(!ran, "active content in a document ran or stayed");
+    let text: String = tab.eval("document.querySelector('.markdown strong') ? document.querySelector('.markdown strong').textContent : ''").await;
+    assert_eq!(text, "text");
+}
