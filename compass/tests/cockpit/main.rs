@@ -5,7 +5,8 @@
 //! one-time token, provisions an `embedded` runtime and follows it to Ready, keeps a user
 //! limited to one tenant out of another, and passes axe-core's WCAG A/AA rules with no serious or
 //! critical violation. One installation and one browser serve every step, in order; each page
-//! is photographed into `$CARGO_TARGET_TMPDIR/cockpit/` (or `$COCKPIT_SCREENSHOTS`).
+//! is photographed into `$CARGO_TARGET_TMPDIR/cockpit/cockpit-<page>.png` (or into
+//! `$COCKPIT_SCREENSHOTS`, relative to the repository).
 
 mod browser;
 #[path = "../compass_up/mod.rs"]
@@ -61,9 +62,8 @@ impl Cockpit {
     pub async fn shot(&self, name: &str) {
         // Let polling settle and fonts render before the picture.
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        self.tab
-            .screenshot(&self.shots.join(format!("{name}.png")))
-            .await;
+        let file = self.shots.join(format!("cockpit-{name}.png"));
+        self.tab.screenshot(&file).await;
     }
 }
 
@@ -106,7 +106,7 @@ async fn the_cockpit_runs_the_landscape_in_a_real_browser() {
         .map(|url| url.trim().to_owned())
         .expect("compass up prints the Cockpit's URL");
     let shots = std::env::var_os("COCKPIT_SCREENSHOTS")
-        .map(PathBuf::from)
+        .map(|dir| compass_up::repo().join(dir))
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cockpit"));
     std::fs::create_dir_all(&shots).unwrap();
     let chromium = Chromium::launch(&dir.path().join("profile")).await;

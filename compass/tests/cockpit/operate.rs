@@ -102,8 +102,7 @@ pub async fn provision(cockpit: &Cockpit) {
     )
     .await;
     cockpit.shot("provisioning").await;
-    let started = Instant::now();
-    let deadline = started + Duration::from_secs(120);
+    let deadline = Instant::now() + Duration::from_secs(120);
     let done = "(() => { const s = document.querySelector('.operation-status'); const facts = document.querySelector('.facts'); \
                 return s && s.innerText.includes('Succeeded') && facts.innerText.includes('Connected') && document.querySelector('.title-row').innerText.includes('Ready'); })()";
     loop {
@@ -124,10 +123,6 @@ pub async fn provision(cockpit: &Cockpit) {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    println!(
-        "the embedded runtime was provisioned and connected after {:?}",
-        started.elapsed()
-    );
     cockpit.shot("runtime").await;
 }
 

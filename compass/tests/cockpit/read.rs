@@ -2,7 +2,7 @@
 //! the Director says, an OpenAPI spec rendered as operations, a change made with kubectl showing
 //! up without a reload, and a user limited to one tenant kept out of another.
 
-use std::{collections::BTreeSet, time::Instant};
+use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
@@ -198,7 +198,6 @@ pub async fn live(cockpit: &Cockpit) {
     let manifest = "apiVersion: compass.kyma-project.io/v1alpha1\nkind: Application\nmetadata:\n  name: live-feed\n  namespace: acme\nspec:\n  providerName: kubectl\n";
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), manifest).unwrap();
-    let applied = Instant::now();
     cockpit
         .compass
         .kubectl_ok(&["apply", "-f", file.path().to_str().unwrap()]);
@@ -207,10 +206,6 @@ pub async fn live(cockpit: &Cockpit) {
         "[...document.querySelectorAll('table.list a')].some((a) => a.textContent === 'live-feed')",
     )
     .await;
-    println!(
-        "an application applied with kubectl showed in the open page after {:?}",
-        applied.elapsed()
-    );
     let same: bool = tab.eval("window.__sameDocument === true").await;
     assert!(same, "the page was not reloaded");
     cockpit.shot("applications").await;
@@ -277,22 +272,18 @@ pub async fn at_scale(cockpit: &Cockpit) {
             labels: { scenarios: [scenarios[i % 20], scenarios[(i * 7) % 20]] } }); \
         const data = { apps: Array.from({ length: 500 }, (_, i) => object('app', i)), \
             runtimes: Array.from({ length: 100 }, (_, i) => object('runtime', i)), scenarios }; \
-        const started = performance.now(); \
         const all = g.layout(data); \
-        const took = performance.now() - started; \
         const focused = g.layout(data, { focus: 'application:app-3' }); \
         const searched = g.layout(data, { search: 'app-42' }); \
         const drawn = (l, kind) => l.nodes.filter((n) => n.kind === kind).length; \
-        return { took, apps: drawn(all, 'application'), runtimes: drawn(all, 'runtime'), height: all.height, \
+        return { apps: drawn(all, 'application'), runtimes: drawn(all, 'runtime'), height: all.height, \
             focusedApps: drawn(focused, 'application'), focusedRuntimes: drawn(focused, 'runtime'), \
             searchedApps: searched.nodes.filter((n) => n.kind === 'application').map((n) => n.name) }; })";
     let found: Value = cockpit.tab.eval(script).await;
-    println!("landscape layout at 500 applications and 100 runtimes: {found}");
     // 500 applications in 20 scenario groups fold into 20 nodes; 100 runtimes into 20.
     assert_eq!(found["apps"], 20, "{found}");
     assert_eq!(found["runtimes"], 20, "{found}");
     assert!(found["height"].as_f64().unwrap() < 2000.0, "{found}");
-    assert!(found["took"].as_f64().unwrap() < 200.0, "{found}");
     assert_eq!(found["focusedApps"], 1, "{found}");
     assert!(found["focusedRuntimes"].as_u64().unwrap() < 100, "{found}");
     let searched = found["searchedApps"].as_array().unwrap();
@@ -333,6 +324,7 @@ pub async fn events_and_documents(cockpit: &Cockpit) {
         .to_owned();
     tab.route(&format!("#/applications/{id}")).await;
     tab.wait("the hostile document", "[...document.querySelectorAll('.markdown h1')].some((h) => h.textContent === 'Hostile notes')").await;
+    // An absence: nothing may run once the document is shown.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let ran: bool = tab.eval("window.__ran !== undefined || !!document.querySelector('.markdown script, .markdown [onerror]')").await;
     assert!(!ran, "active content in a document ran or stayed");
