@@ -130,6 +130,7 @@ async fn the_cockpit_runs_the_landscape_in_a_real_browser() {
     operate::register(&cockpit).await;
     operate::from_template(&cockpit).await;
     operate::validation_error(&cockpit).await;
+    operate::scenarios_and_labels(&cockpit).await;
     operate::one_time_token(&cockpit).await;
     operate::provision(&cockpit).await;
     quality::pages(&cockpit).await;

@@ -151,3 +151,66 @@ pub async fn from_template(cockpit: &Cockpit) {
     assert!(listed.contains("template-shop"), "kubectl lists {listed}");
     cockpit.shot("from-template").await;
 }
+
+/// Scenarios and label definitions: a scenario added and deleted; a schema that is not JSON, and
+/// one the stored values break, each refused at the JSON Schema field.
+pub async fn scenarios_and_labels(cockpit: &Cockpit) {
+    let tab = &cockpit.tab;
+    tab.route("#/scenarios").await;
+    tab.wait(
+        "the label definitions",
+        "document.querySelector('#defs-title')",
+    )
+    .await;
+    tab.fill("New scenario", "cockpit-trial").await;
+    tab.click_text("Add scenario").await;
+    let listed = "[...document.querySelectorAll('.scenarios .badge')].some((b) => b.textContent === 'cockpit-trial')";
+    tab.wait("the new scenario", listed).await;
+    let in_director = cockpit
+        .data(
+            "{ labelDefinition(key: \"scenarios\") { schema } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        in_director.to_string().contains("cockpit-trial"),
+        "{in_director}"
+    );
+    // Deleting a scenario in use names what uses it before anything is sent.
+    let marketing = "[...document.querySelectorAll('.scenarios li')].find((li) => li.querySelector('.badge').textContent === 'marketing')";
+    tab.eval::<bool>(&format!(
+        "(() => {{ {marketing}.querySelector('button.danger').click(); return true; }})()"
+    ))
+    .await;
+    tab.wait(
+        "the question naming the users",
+        &format!("{marketing}.innerText.includes('still used by')"),
+    )
+    .await;
+    tab.eval::<bool>(&format!("(() => {{ [...{marketing}.querySelectorAll('button')].find((b) => b.textContent === 'Cancel').click(); return true; }})()")).await;
+    let trial = "[...document.querySelectorAll('.scenarios li')].find((li) => li.querySelector('.badge').textContent === 'cockpit-trial')";
+    tab.eval::<bool>(&format!(
+        "(() => {{ {trial}.querySelector('button.danger').click(); return true; }})()"
+    ))
+    .await;
+    tab.eval::<bool>(&format!(
+        "(() => {{ {trial}.querySelector('.confirm button.danger').click(); return true; }})()"
+    ))
+    .await;
+    tab.wait("the scenario gone", &format!("!({listed})")).await;
+
+    // The first definition is `region`, whose values are strings.
+    tab.click_text("Edit").await;
+    tab.fill("JSON Schema", "{\"type\": \"integer\"").await;
+    tab.click_text("Save").await;
+    tab.wait("the parse error at the field", "document.querySelector('.definition-form .field-error') && document.querySelector('.definition-form .field-error').textContent.startsWith('Not JSON')").await;
+    tab.fill("JSON Schema", "{\"type\": \"integer\"}").await;
+    tab.click_text("Save").await;
+    tab.wait("the Director's refusal at the field", "document.querySelector('.definition-form .field-error') && document.querySelector('.definition-form .field-error').textContent.includes('would not match')").await;
+    let invalid: String = tab
+        .eval("document.querySelector('.definition-form textarea').getAttribute('aria-invalid')")
+        .await;
+    assert_eq!(invalid, "true");
+    cockpit.shot("label-schema-error").await;
+    tab.click_text("Cancel").await;
+}

@@ -208,6 +208,30 @@ pub async fn live(cockpit: &Cockpit) {
     .await;
     let same: bool = tab.eval("window.__sameDocument === true").await;
     assert!(same, "the page was not reloaded");
+
+    // A label filter in the Director's syntax lists what the Director lists for it.
+    let query =
+        "{ applications(filter: [{key: \"region\", query: \"\\\"eu\\\"\"}]) { data { name } } }";
+    let data = cockpit.data(query, json!({})).await;
+    let mut want: Vec<String> = data["applications"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_owned())
+        .collect();
+    want.sort();
+    assert!(
+        !want.is_empty() && !want.contains(&"live-feed".to_owned()),
+        "{want:?}"
+    );
+    tab.fill("Label filters", "region: \"eu\"").await;
+    tab.click_text("Apply filters").await;
+    let names = "JSON.stringify([...document.querySelectorAll('table.list a')].map((a) => a.textContent).sort())";
+    let want = serde_json::to_string(&want).unwrap();
+    tab.wait("the filtered list", &format!("{names} === {}", js(&want)))
+        .await;
+    tab.fill("Label filters", "").await;
+    tab.click_text("Apply filters").await;
     cockpit.shot("applications").await;
 }
 
