@@ -59,3 +59,77 @@ fn page(headers: &HeaderMap) -> Response {
     let index = embedded::find("index.html").expect("index.html is embedded");
     embedded::respond(index, headers)
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::{
+        body::Body,
+        http::{Request, StatusCode, header},
+    };
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn get(path: &str) -> Response {
+        let request = Request::get(path).body(Body::empty()).unwrap();
+        router::<()>().oneshot(request).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_root_leads_to_the_cockpit() {
+        for path in ["/", "/cockpit"] {
+            let response = get(path).await;
+            assert_eq!(response.status(), StatusCode::FOUND, "{path}");
+            assert_eq!(response.headers()[header::LOCATION], PATH);
+        }
+    }
+
+    #[tokio::test]
+    async fn the_page_and_its_views_are_served_under_a_strict_policy() {
+        for path in [
+            "/cockpit/",
+            "/cockpit/applications",
+            "/cockpit/runtimes/some-id",
+        ] {
+            let response = get(path).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let headers = response.headers();
+            assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
+            let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+            assert!(policy.starts_with("default-src 'self'") && !policy.contains("unsafe"));
+        }
+    }
+
+    #[tokio::test]
+    async fn files_have_their_type_and_a_missing_file_is_not_found() {
+        let script = get("/cockpit/js/main.js").await;
+        assert_eq!(script.status(), StatusCode::OK);
+        assert_eq!(
+            script.headers()[header::CONTENT_TYPE],
+            "text/javascript; charset=utf-8"
+        );
+        let vendor = get("/cockpit/vendor/preact-11.2.0.mjs").await;
+        let cache = vendor.headers()[header::CACHE_CONTROL].to_str().unwrap();
+        assert!(cache.contains("immutable"), "{cache}");
+        assert_eq!(
+            get("/cockpit/js/missing.js").await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+
+    #[test]
+    fn the_page_loads_nothing_from_elsewhere() {
+        for asset in embedded::all().filter(|a| !a.path.starts_with("vendor/")) {
+            let text = String::from_utf8_lossy(asset.bytes);
+            for needle in [
+                "src=\"http",
+                "href=\"http",
+                "from 'http",
+                "import('http",
+                "<script>",
+            ] {
+                assert!(!text.contains(needle), "{} has {needle}", asset.path);
+            }
+        }
+    }
+}

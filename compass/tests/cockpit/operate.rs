@@ -24,6 +24,31 @@ pub async fn register(cockpit: &Cockpit) {
         .compass
         .kubectl_ok(&["get", "applications", "-n", "acme", "-o", "name"]);
     assert!(listed.contains("cockpit-shop"), "kubectl lists {listed}");
+
+    // Label it: a value its label definition refuses is shown, an allowed one is stored.
+    tab.fill("Label key", "region").await;
+    tab.fill("Value (JSON or text)", "mars").await;
+    tab.click_text("Set label").await;
+    tab.wait("the refusal", "document.querySelector('.error') && document.querySelector('.error').innerText.includes('region')").await;
+    tab.fill("Value (JSON or text)", "eu").await;
+    tab.click_text("Set label").await;
+    let labels = "{ applications { data { name labels } } }";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let data = cockpit.data(labels, json!({})).await;
+        let apps = data["applications"]["data"].as_array().unwrap();
+        let shop = apps.iter().find(|a| a["name"] == "cockpit-shop").unwrap();
+        if shop["labels"]["region"] == "eu" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the label was not set: {shop}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tab.wait(
+        "the label on the page",
+        "[...document.querySelectorAll('.labels dt')].some((dt) => dt.textContent === 'region')",
+    )
+    .await;
 }
 
 /// A name the Director refuses: the error names the field and shows at it.
@@ -199,7 +224,8 @@ pub async fn scenarios_and_labels(cockpit: &Cockpit) {
     .await;
     tab.wait("the scenario gone", &format!("!({listed})")).await;
 
-    // The first definition is `region`, whose values are strings.
+    // The first definition: none of its stored values (strings, or objects for `tier`) is an
+    // integer.
     tab.click_text("Edit").await;
     tab.fill("JSON Schema", "{\"type\": \"integer\"").await;
     tab.click_text("Save").await;

@@ -9,17 +9,19 @@ import { ErrorBox, Status, Labels, Busy, ConfirmButton, Field, useAction, scenar
 import { OpenApi, AsyncApi } from '../spec.js';
 import { Markdown } from '../markdown.js';
 import { Trust } from './tokens.js';
+import { LabelEditor } from './labels.js';
 
 const FETCH = 'fetchRequest { url mode status { condition timestamp } }';
 const QUERY = `query ($id: ID!) { application(id: $id) {
   id name providerName description healthCheckURL integrationSystemID labels status { condition timestamp }
   webhooks { id type url }
   apiDefinitions { data { id name description targetURL group version { value deprecated }
-    spec { data format type ${FETCH} } auths { runtimeID } } }
+    spec { data format type ${FETCH} } auths { runtimeID auth { credential { __typename } } } } }
   eventDefinitions { data { id name description group version { value } spec { data format type ${FETCH} } } }
   documents { data { id title displayName description format kind data ${FETCH} } }
   auths { id }
-} }`;
+}
+runtimes(first: 100) { data { id name } } }`;
 
 export function ApplicationDetail({ id }) {
   const { data, error, loading, refresh } = usePoll(() => director(QUERY, { id }), [id]);
@@ -37,10 +39,11 @@ export function ApplicationDetail({ id }) {
     <${Overview} app=${app} onSaved=${refresh} />
     <section class="card" aria-labelledby="labels-title"><h2 id="labels-title">Labels</h2>
       <p>Scenarios: ${scenariosOf(app.labels).map((s) => html`<span class="badge">${s}</span> `)}</p>
-      <${Labels} labels=${app.labels} /></section>
+      <${Labels} labels=${app.labels} />
+      <${LabelEditor} kind="application" id=${app.id} labels=${app.labels} onSaved=${refresh} /></section>
     <section class="card" aria-labelledby="hooks-title"><h2 id="hooks-title">Webhooks</h2>
       ${(app.webhooks || []).length === 0 ? html`<p class="muted">None.</p>` : html`<ul>${app.webhooks.map((w) => html`<li>${w.type}: <code>${w.url}</code></li>`)}</ul>`}</section>
-    <${Apis} apis=${(app.apiDefinitions || { data: [] }).data} onRefetch=${refresh} />
+    <${Apis} apis=${(app.apiDefinitions || { data: [] }).data} runtimes=${data.runtimes.data} onRefetch=${refresh} />
     <${Events} events=${(app.eventDefinitions || { data: [] }).data} onRefetch=${refresh} />
     <${Documents} documents=${(app.documents || { data: [] }).data} />
     <${Trust} kind="application" id=${app.id} name=${app.name} auths=${app.auths} tenant=${currentTenant()} onChange=${refresh} />
@@ -91,7 +94,10 @@ function FetchStatus({ fetch, id, mutation, onRefetch }) {
     <${ErrorBox} error=${error} /></p>`;
 }
 
-function Apis({ apis, onRefetch }) {
+const CREDENTIAL = { BasicCredentialData: 'basic', OAuthCredentialData: 'OAuth' };
+
+function Apis({ apis, runtimes, onRefetch }) {
+  const nameOf = (id) => (runtimes.find((r) => r.id === id) || { name: id }).name;
   return html`<section class="card" aria-labelledby="apis-title"><h2 id="apis-title">API definitions</h2>
     ${apis.length === 0 && html`<p class="muted">None.</p>`}
     ${apis.map((api) => html`<article class="definition">
@@ -101,7 +107,8 @@ function Apis({ apis, onRefetch }) {
       ${api.spec && html`<${FetchStatus} fetch=${api.spec.fetchRequest} id=${api.id} mutation=${REFETCH_API} onRefetch=${onRefetch} />`}
       ${api.spec && api.spec.type === 'OPEN_API' ? html`<${OpenApi} data=${api.spec.data} />`
         : api.spec && api.spec.data ? html`<pre class="raw">${api.spec.data}</pre>` : null}
-      ${(api.auths || []).length > 0 && html`<p>Credentials set for runtimes: ${api.auths.map((a) => html`<a href=${href('runtimes', a.runtimeID)}><code>${a.runtimeID}</code></a> `)}</p>`}
+      ${(api.auths || []).length > 0 && html`<p>Credentials per runtime: ${api.auths.map((a) => html`<a href=${href('runtimes', a.runtimeID)}>${nameOf(a.runtimeID)}</a>
+        <span class="muted">(${a.auth && a.auth.credential ? CREDENTIAL[a.auth.credential.__typename] || 'set' : 'none'})</span> `)}</p>`}
     </article>`)}
   </section>`;
 }

@@ -1,12 +1,13 @@
 // One runtime: status, labels (set and remove), the applications it receives, its provisioning
 // (provision through a provider and follow the operation), trust, and unregister.
-import { html, useState } from '../lib.js';
+import { html } from '../lib.js';
 import { director, provisioner, currentTenant } from '../api.js';
 import { usePoll } from '../poll.js';
 import { href, navigate } from '../route.js';
-import { ErrorBox, Status, Labels, Busy, ConfirmButton, Field, useAction, scenariosOf, when } from '../ui.js';
+import { ErrorBox, Status, Labels, Busy, ConfirmButton, useAction, scenariosOf, when } from '../ui.js';
 import { Trust } from './tokens.js';
 import { Provisioning } from './provision.js';
+import { LabelEditor } from './labels.js';
 
 const QUERY = `query ($id: ID!) {
   runtime(id: $id) { id name description labels status { condition timestamp } metadata { creationTimestamp } auths { id } }
@@ -55,7 +56,7 @@ export function RuntimeDetail({ id }) {
     <section class="card" aria-labelledby="rt-labels"><h2 id="rt-labels">Labels</h2>
       <p>Scenarios: ${scenariosOf(runtime.labels).map((s) => html`<span class="badge">${s}</span> `)}</p>
       <${Labels} labels=${runtime.labels} />
-      <${LabelEditor} id=${runtime.id} labels=${runtime.labels} onSaved=${refresh} /></section>
+      <${LabelEditor} kind="runtime" id=${runtime.id} labels=${runtime.labels} onSaved=${refresh} /></section>
     <section class="card" aria-labelledby="rt-apps"><h2 id="rt-apps">Applications it receives (${apps.length})</h2>
       ${apps.length === 0 ? html`<p class="muted">None: it shares no scenario with an application.</p>` : html`<ul>
         ${apps.map((a) => html`<li><a href=${href('applications', a.id)}>${a.name}</a> <${Status} condition=${a.status.condition} /></li>`)}</ul>`}
@@ -65,32 +66,6 @@ export function RuntimeDetail({ id }) {
     <section class="card" aria-labelledby="rt-danger"><h2 id="rt-danger">Unregister</h2>
       <${Unregister} runtime=${runtime} count=${apps.length} /></section>
   </section>`;
-}
-
-const SET = 'mutation ($id: ID!, $key: String!, $value: Any!) { setRuntimeLabel(runtimeID: $id, key: $key, value: $value) { key } }';
-const DELETE = 'mutation ($id: ID!, $key: String!) { deleteRuntimeLabel(runtimeID: $id, key: $key) { key } }';
-
-// Sets or removes one label; the value is read as JSON when it parses, else as a string.
-function LabelEditor({ id, labels, onSaved }) {
-  const [key, setKey] = useState('');
-  const [value, setValue] = useState('');
-  const [set, busy, error] = useAction(async () => {
-    let parsed = value;
-    try { parsed = JSON.parse(value); } catch { /* a plain string */ }
-    await director(SET, { id, key: key.trim(), value: parsed });
-    setKey(''); setValue('');
-    onSaved();
-  });
-  const [remove, removing, removeError] = useAction(async (k) => { await director(DELETE, { id, key: k }); onSaved(); });
-  return html`<form class="inline-form" aria-label="Set a label" onSubmit=${(e) => { e.preventDefault(); set(); }}>
-    <${Field} label="Label key" value=${key} required onInput=${(e) => setKey(e.target.value)} />
-    <${Field} label="Value (JSON or text)" value=${value} required onInput=${(e) => setValue(e.target.value)} />
-    <button type="submit" disabled=${busy}>Set label</button>
-    ${Object.keys(labels || {}).length > 0 && html`<${Field} label="Remove label" as="select" value="" disabled=${removing}
-      onChange=${(e) => e.target.value && remove(e.target.value)}>
-      <option value="">Choose a label…</option>${Object.keys(labels).map((k) => html`<option value=${k}>${k}</option>`)}</${Field}>`}
-    <${ErrorBox} error=${error || removeError} title="The label was not changed" />
-  </form>`;
 }
 
 const UNREGISTER = 'mutation ($id: ID!) { unregisterRuntime(id: $id) { id } }';
