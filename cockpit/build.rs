@@ -1,5 +1,5 @@
-//! Lists every file under `assets/` into `$OUT_DIR/assets.rs` as `include_bytes!` entries with an
-//! ETag of their content, so a new or changed asset rebuilds the crate (`include_bytes!` alone
+//! Lists every file under `assets/` into `$OUT_DIR/assets.rs` as `include_bytes!` entries with a
+//! digest of their content for the ETag, so a new or changed asset rebuilds the crate (`include_bytes!` alone
 //! would not notice a new file).
 
 use std::{
@@ -14,8 +14,8 @@ fn main() {
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();
-    let mut out = String::from("/// Every embedded file: path below `assets/`, bytes, ETag.\n");
-    out.push_str("pub(crate) static FILES: &[(&str, &[u8], &str)] = &[\n");
+    let mut out = String::from("/// Every embedded file: path below `assets/`, bytes, digest.\n");
+    out.push_str("pub(crate) static FILES: &[(&str, &[u8], u64)] = &[\n");
     for path in files {
         let relative = path.strip_prefix(&root).expect("below assets/");
         let name = relative.to_string_lossy().replace('\\', "/");
@@ -25,8 +25,8 @@ fn main() {
         }
         let bytes = fs::read(&path).expect("an asset is readable");
         out.push_str(&format!(
-            "    ({name:?}, include_bytes!({path:?}), \"\\\"{:016x}\\\"\"),\n",
-            fnv1a(&bytes),
+            "    ({name:?}, include_bytes!({path:?}), 0x{:016x}),\n",
+            digest(&bytes),
             path = path.display().to_string(),
         ));
     }
@@ -47,9 +47,9 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
-/// FNV-1a over the bytes: enough to tell two versions of one file apart for an ETag, with no
-/// dependency in the build script.
-fn fnv1a(bytes: &[u8]) -> u64 {
+/// FNV-1a over the bytes, as `embedded::digest` computes it: enough to tell two versions of one
+/// file apart for an ETag, with no dependency in the build script.
+fn digest(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
     })

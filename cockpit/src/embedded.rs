@@ -1,6 +1,6 @@
-//! Files compiled into the binary and how they are answered: content type by extension, an
-//! ETag of the content with `If-None-Match` answered by 304, a cache policy and the page's
-//! security headers.
+//! Files compiled into the binary and how they are answered, for the Cockpit and the Director's
+//! playground alike: content type by extension, an ETag of the content with `If-None-Match`
+//! answered by 304, a cache policy, and the page's security headers.
 
 use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
@@ -12,12 +12,23 @@ include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 /// One embedded file.
 #[derive(Clone, Copy, Debug)]
 pub struct Asset {
-    /// Its path below `assets/`, with `/` separators.
+    /// Its name (for the Cockpit, its path below `assets/`, with `/` separators).
     pub path: &'static str,
     /// Its content.
     pub bytes: &'static [u8],
-    /// A quoted ETag of its content.
-    pub etag: &'static str,
+    /// A digest of its content ([`digest`]), the ETag.
+    pub digest: u64,
+}
+
+/// How a set of files is served.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    /// The `Content-Security-Policy` of what the files make up.
+    pub content_security_policy: &'static str,
+    /// Whether the file never changes under its name (a vendored file whose name carries its
+    /// version): cached for good; otherwise revalidated on every load, which the ETag makes
+    /// cheap.
+    pub immutable: bool,
 }
 
 /// What the Cockpit's pages may load and run: only this server's own files and API. No inline
@@ -25,36 +36,43 @@ pub struct Asset {
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
      object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// The embedded file at `path` (below `assets/`), if there is one.
+/// The Cockpit's file at `path` (below `assets/`), if there is one.
 pub fn find(path: &str) -> Option<Asset> {
-    FILES
-        .iter()
-        .find(|(name, _, _)| *name == path)
-        .map(|&(path, bytes, etag)| Asset { path, bytes, etag })
+    all().find(|asset| asset.path == path)
 }
 
-/// Every embedded file.
+/// Every file of the Cockpit.
 pub fn all() -> impl Iterator<Item = Asset> {
-    FILES
-        .iter()
-        .map(|&(path, bytes, etag)| Asset { path, bytes, etag })
+    FILES.iter().map(|&(path, bytes, digest)| Asset {
+        path,
+        bytes,
+        digest,
+    })
 }
 
-/// The answer with `asset` to a request with `headers`: 304 when the caller holds this version.
-/// Versioned vendor files (their names carry the version) are cached for good; the rest is
-/// revalidated on every load, which the ETag makes cheap.
+/// The answer with one of the Cockpit's files: vendored files (under `vendor/`, their names carry
+/// the version) are immutable.
 pub fn respond(asset: Asset, headers: &HeaderMap) -> Response {
-    let cache = if asset.path.starts_with("vendor/") {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
+    let policy = Policy {
+        content_security_policy: CONTENT_SECURITY_POLICY,
+        immutable: asset.path.starts_with("vendor/"),
     };
+    respond_with(asset, headers, policy)
+}
+
+/// The answer with `asset` to a request with `headers`, under `policy`: 304 when the caller holds
+/// this version.
+pub fn respond_with(asset: Asset, headers: &HeaderMap, policy: Policy) -> Response {
+    let etag = format!("\"{:016x}\"", asset.digest);
     let fresh = headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|tag| tag.trim() == asset.etag || tag.trim() == "*");
+        .any(|tag| {
+            let tag = tag.trim();
+            tag == etag || tag.strip_prefix("W/") == Some(&etag) || tag == "*"
+        });
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -64,12 +82,19 @@ pub fn respond(asset: Asset, headers: &HeaderMap) -> Response {
         )
             .into_response()
     };
+    let cache = if policy.immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     let out = response.headers_mut();
-    out.insert(header::ETAG, HeaderValue::from_static(asset.etag));
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        out.insert(header::ETAG, etag);
+    }
     out.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     out.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        HeaderValue::from_static(policy.content_security_policy),
     );
     out.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -80,6 +105,13 @@ pub fn respond(asset: Asset, headers: &HeaderMap) -> Response {
         HeaderValue::from_static("no-referrer"),
     );
     response
+}
+
+/// FNV-1a over `bytes` (the build script computes the same for the Cockpit's files).
+pub fn digest(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The content type of a file, by its extension.
@@ -101,11 +133,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_file_has_a_distinct_etag_and_a_known_type() {
+    fn every_file_has_its_digest_and_a_known_type() {
         let files: Vec<Asset> = all().collect();
         assert!(files.iter().any(|file| file.path == "index.html"));
         for file in &files {
-            assert!(file.etag.starts_with('"') && file.etag.ends_with('"'));
+            assert_eq!(file.digest, digest(file.bytes), "{}", file.path);
             let typed = file.path.contains("LICENSE")
                 || content_type(file.path) != "text/plain; charset=utf-8";
             assert!(typed, "{} has no content type", file.path);
@@ -115,11 +147,12 @@ mod tests {
     #[test]
     fn a_matching_etag_is_answered_not_modified() {
         let index = find("index.html").unwrap();
-        let mut headers = HeaderMap::new();
-        headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static(index.etag));
-        assert_eq!(respond(index, &headers).status(), StatusCode::NOT_MODIFIED);
         let fresh = respond(index, &HeaderMap::new());
         assert_eq!(fresh.status(), StatusCode::OK);
         assert_eq!(fresh.headers()[header::CACHE_CONTROL], "no-cache");
+        let etag = fresh.headers()[header::ETAG].clone();
+        let mut headers = HeaderMap::new();
+        headers.insert(header::IF_NONE_MATCH, etag);
+        assert_eq!(respond(index, &headers).status(), StatusCode::NOT_MODIFIED);
     }
 }

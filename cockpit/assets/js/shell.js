@@ -3,7 +3,9 @@ import { html, useState, useEffect } from './lib.js';
 import { setCredentials, onUnauthenticated } from './api.js';
 import { loadSession, saveSession } from './session.js';
 import { useRoute, href } from './route.js';
-import { SignIn } from './signin.js';
+import { SignIn, TENANTS } from './signin.js';
+import { director } from './api.js';
+import { usePoll } from './poll.js';
 import { Landscape } from './pages/landscape.js';
 import { Applications, RegisterApplication } from './pages/applications.js';
 import { ApplicationDetail } from './pages/application.js';
@@ -53,8 +55,11 @@ export function App() {
   </div>`;
 }
 
+// The tenants the caller may act in, asked again every ten seconds so a tenant created (or a
+// grant changed) since sign-in shows up.
 function TenantSwitcher({ session, onChange }) {
-  const tenants = session.tenants || [];
+  const { data } = usePoll(() => director(TENANTS, {}, { tenant: null }), [session.token], 10000);
+  const tenants = (data && data.tenants) || session.tenants || [];
   return html`<label class="tenant">Tenant
     <select value=${session.tenant || ''} onChange=${(e) => onChange(e.target.value)}>
       ${tenants.map((t) => html`<option value=${t.id}>${t.name || t.id}</option>`)}
