@@ -132,6 +132,7 @@ async fn the_cockpit_runs_the_landscape_in_a_real_browser() {
     operate::validation_error(&cockpit).await;
     operate::scenarios_and_labels(&cockpit).await;
     operate::one_time_token(&cockpit).await;
+    operate::integration_system(&cockpit).await;
     operate::provision(&cockpit).await;
     quality::pages(&cockpit).await;
     read::tenant_isolation(&cockpit, VIEWER_TOKEN).await;

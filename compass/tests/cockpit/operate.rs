@@ -240,3 +240,61 @@ pub async fn scenarios_and_labels(cockpit: &Cockpit) {
     cockpit.shot("label-schema-error").await;
     tab.click_text("Cancel").await;
 }
+
+/// An integration system registered through the page gets client credentials shown once, and
+/// its client identity revoked.
+pub async fn integration_system(cockpit: &Cockpit) {
+    let tab = &cockpit.tab;
+    tab.route("#/systems").await;
+    tab.wait(
+        "the register form",
+        "document.querySelector('form[aria-label=\"Register an integration system\"]')",
+    )
+    .await;
+    let form = "form[aria-label=\"Register an integration system\"]";
+    tab.eval::<bool>(&format!("(() => {{ document.querySelector('{form} input').setAttribute('data-system-name', ''); return true; }})()")).await;
+    tab.click("[data-system-name]").await;
+    tab.page
+        .find_element("[data-system-name]")
+        .await
+        .unwrap()
+        .type_str("cockpit-hub")
+        .await
+        .unwrap();
+    tab.click(&format!("{form} button[type=submit]")).await;
+    let card = "[...document.querySelectorAll('article.card')].find((a) => a.querySelector('h2').textContent === 'cockpit-hub')";
+    tab.wait("the new system", card).await;
+    tab.eval::<bool>(&format!("(() => {{ [...{card}.querySelectorAll('button')].find((b) => b.textContent === 'Request client credentials').click(); return true; }})()")).await;
+    tab.wait("the secret shown once", &format!("{card}.querySelector('.secret') && {card}.querySelector('.secret textarea').value.length > 0")).await;
+    let data = cockpit
+        .data(
+            "{ integrationSystems { data { name auths { id } } } }",
+            json!({}),
+        )
+        .await;
+    let systems = data["integrationSystems"]["data"].as_array().unwrap();
+    let hub = systems
+        .iter()
+        .find(|s| s["name"] == "cockpit-hub")
+        .expect("the system is registered");
+    assert_eq!(hub["auths"].as_array().unwrap().len(), 1, "{hub}");
+    tab.wait(
+        "its client identity",
+        &format!("{card}.querySelectorAll('li').length === 1"),
+    )
+    .await;
+    cockpit.shot("integration-system").await;
+    tab.eval::<bool>(&format!(
+        "(() => {{ {card}.querySelector('li button.danger').click(); return true; }})()"
+    ))
+    .await;
+    tab.eval::<bool>(&format!(
+        "(() => {{ {card}.querySelector('li .confirm button.danger').click(); return true; }})()"
+    ))
+    .await;
+    tab.wait(
+        "the identity revoked",
+        &format!("{card}.querySelectorAll('li').length === 0"),
+    )
+    .await;
+}

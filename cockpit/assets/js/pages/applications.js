@@ -34,7 +34,7 @@ export function Applications() {
   const { data, error, loading } = usePoll(
     () => everyPage(LIST, 'applications', filters.length ? { filter: filters } : {}), [key],
   );
-  const matching = useMemo(() => (data || []).filter((app) => matches(app, search)), [data, search]);
+  const matching = useMemo(() => (data || []).filter((app) => matches(app, search)).sort(byName), [data, search]);
   const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
   const shown = matching.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
   return html`<section aria-labelledby="apps-title">
@@ -64,6 +64,10 @@ export function Applications() {
       </table></div>
       <${Pager} page=${page} pages=${pages} setPage=${setPage} />`}
   </section>`;
+}
+
+export function byName(a, b) {
+  return a.name.localeCompare(b.name);
 }
 
 function matches(item, search) {

@@ -4,7 +4,7 @@ import { everyPage, director } from '../api.js';
 import { usePoll } from '../poll.js';
 import { href, navigate } from '../route.js';
 import { ErrorBox, Field, Status, Busy, useAction, scenariosOf, when } from '../ui.js';
-import { Pager } from './applications.js';
+import { Pager, byName } from './applications.js';
 import { useScenarios } from './scenarios.js';
 
 const LIST = `query ($first: Int, $after: PageCursor) { runtimes(first: $first, after: $after) {
@@ -17,7 +17,7 @@ export function Runtimes() {
   const [search, setSearch] = useState('');
   const [page, setPage] = useState(0);
   const { data, error, loading } = usePoll(() => everyPage(LIST, 'runtimes'), []);
-  const matching = useMemo(() => (data || []).filter((r) => !search.trim() || r.name.includes(search.trim().toLowerCase())), [data, search]);
+  const matching = useMemo(() => (data || []).filter((r) => !search.trim() || r.name.includes(search.trim().toLowerCase())).sort(byName), [data, search]);
   const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
   return html`<section aria-labelledby="runtimes-title">
     <div class="title-row"><h1 id="runtimes-title">Runtimes</h1>

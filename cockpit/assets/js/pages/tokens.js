@@ -58,7 +58,7 @@ export function Trust({ kind, id, name, auths, tenant, onChange }) {
     ${token && html`<div class="secret" aria-live="polite">
       <p>One-time token for <strong>${name}</strong>; it works once and expires soon. It is not shown again.</p>
       <${CopyField} label="Token (rawEncoded)" value=${token.rawEncoded || token.token} rows="3" />
-      <${CopyField} label=${kind === 'application' ? 'Pair the application' : 'Pair an agent'} value=${pairCommand(kind, id, token, tenant)} rows="3" />
+      <${CopyField} label=${kind === 'application' ? 'Pair the application' : 'Pair an agent'} value=${pairCommand(kind, id, token, tenant)} rows="5" />
     </div>`}
     ${oauth && html`<div class="secret" aria-live="polite">
       <p>Client credentials (shown once):</p>
