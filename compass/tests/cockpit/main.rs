@@ -134,6 +134,7 @@ async fn the_cockpit_runs_the_landscape_in_a_real_browser() {
     operate::one_time_token(&cockpit).await;
     operate::integration_system(&cockpit).await;
     operate::provision(&cockpit).await;
+    operate::unregister(&cockpit).await;
     quality::pages(&cockpit).await;
     read::tenant_isolation(&cockpit, VIEWER_TOKEN).await;
 

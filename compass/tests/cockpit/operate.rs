@@ -298,3 +298,40 @@ pub async fn integration_system(cockpit: &Cockpit) {
     )
     .await;
 }
+
+/// Unregisters an application and the provisioned runtime through their pages, each after the
+/// page asked; kubectl no longer lists them (the runtime's provider stops its cluster first).
+pub async fn unregister(cockpit: &Cockpit) {
+    let tab = &cockpit.tab;
+    for (kind, route, name) in [
+        ("applications", "applications", "hostile-docs"),
+        ("runtimes", "runtimes", "edge-cockpit"),
+    ] {
+        let query = format!("{{ {kind} {{ data {{ id name }} }} }}");
+        let data = cockpit.data(&query, json!({})).await;
+        let listed = data[kind]["data"].as_array().unwrap();
+        let id = listed.iter().find(|o| o["name"] == name).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        tab.route(&format!("#/{route}/{id}")).await;
+        tab.wait(name, &format!("document.querySelector('h1') && document.querySelector('h1').textContent === '{name}'")).await;
+        tab.eval::<bool>("(() => { [...document.querySelectorAll('button.danger')].find((b) => b.textContent === 'Unregister').click(); return true; })()").await;
+        tab.wait("the question", "document.querySelector('.confirm')")
+            .await;
+        tab.click(".confirm button.danger").await;
+        tab.wait("the list again", &format!("location.hash === '#/{route}'"))
+            .await;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let names = cockpit
+                .compass
+                .kubectl_ok(&["get", kind, "-n", "acme", "-o", "name"]);
+            if !names.contains(&format!("/{name}\n")) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{name} is still listed: {names}");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
