@@ -91,7 +91,7 @@ pub async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
     };
     // Vendored names carry their version, so they never change; ours may with a new release.
     let policy = Policy {
-        content_security_policy: CONTENT_SECURITY_POLICY,
+        content_security_policy: HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         immutable: !file.starts_with("playground."),
     };
     embedded::respond_with(asset, &headers, policy)

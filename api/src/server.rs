@@ -93,6 +93,8 @@ pub struct ApiConfig {
     pub oidc: Option<crate::gateway::oidc::OidcConfig>,
     /// The providers the Provisioner API offers.
     pub providers: Providers,
+    /// What the Cockpit web UI is told (its OIDC sign-in).
+    pub cockpit: compass_cockpit::CockpitConfig,
 }
 
 impl Default for ApiConfig {
@@ -113,6 +115,7 @@ impl Default for ApiConfig {
             oauth: crate::oauth::OAuthConfig::default(),
             oidc: None,
             providers: Providers::default(),
+            cockpit: compass_cockpit::CockpitConfig::default(),
         }
     }
 }
@@ -134,6 +137,8 @@ pub struct Api {
     issuer: Arc<crate::oauth::Issuer>,
     /// Writes what the doors outside GraphQL keep (the agents' reports).
     client: Client,
+    /// The Cockpit's configuration.
+    cockpit: compass_cockpit::CockpitConfig,
 }
 
 impl Api {
@@ -203,6 +208,7 @@ impl Api {
             metrics: config.metrics,
             issuer,
             client,
+            cockpit: config.cockpit,
         };
         Ok(Arc::new(api))
     }
@@ -250,7 +256,7 @@ pub fn router(api: Arc<Api>) -> Router {
         )
         .route("/healthz", get(|| async { "ok" }))
         .merge(crate::oauth::router(api.issuer.clone()))
-        .merge(compass_cockpit::router())
+        .merge(compass_cockpit::router(api.cockpit.clone()))
         // Every route above gets a request id, echoed in `x-request-id`.
         .layer(axum::middleware::from_fn(audit::request_id::tag))
         .with_state(api)

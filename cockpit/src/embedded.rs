@@ -21,10 +21,10 @@ pub struct Asset {
 }
 
 /// How a set of files is served.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Policy {
     /// The `Content-Security-Policy` of what the files make up.
-    pub content_security_policy: &'static str,
+    pub content_security_policy: HeaderValue,
     /// Whether the file never changes under its name (a vendored file whose name carries its
     /// version): cached for good; otherwise revalidated on every load, which the ETag makes
     /// cheap.
@@ -32,7 +32,8 @@ pub struct Policy {
 }
 
 /// What the Cockpit's pages may load and run: only this server's own files and API. No inline
-/// script or style is allowed; the pages need none.
+/// script or style is allowed; the pages need none. An OIDC provider's token endpoint is added
+/// to `connect-src` where one is configured.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
      object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
@@ -50,11 +51,15 @@ pub fn all() -> impl Iterator<Item = Asset> {
     })
 }
 
-/// The answer with one of the Cockpit's files: vendored files (under `vendor/`, their names carry
-/// the version) are immutable.
-pub fn respond(asset: Asset, headers: &HeaderMap) -> Response {
+/// The answer with one of the Cockpit's files under the page's `content_security_policy`:
+/// vendored files (under `vendor/`, their names carry the version) are immutable.
+pub fn respond(
+    asset: Asset,
+    headers: &HeaderMap,
+    content_security_policy: &HeaderValue,
+) -> Response {
     let policy = Policy {
-        content_security_policy: CONTENT_SECURITY_POLICY,
+        content_security_policy: content_security_policy.clone(),
         immutable: asset.path.starts_with("vendor/"),
     };
     respond_with(asset, headers, policy)
@@ -94,7 +99,7 @@ pub fn respond_with(asset: Asset, headers: &HeaderMap, policy: Policy) -> Respon
     out.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     out.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(policy.content_security_policy),
+        policy.content_security_policy,
     );
     out.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -147,12 +152,14 @@ mod tests {
     #[test]
     fn a_matching_etag_is_answered_not_modified() {
         let index = find("index.html").unwrap();
-        let fresh = respond(index, &HeaderMap::new());
+        let policy = HeaderValue::from_static(CONTENT_SECURITY_POLICY);
+        let fresh = respond(index, &HeaderMap::new(), &policy);
         assert_eq!(fresh.status(), StatusCode::OK);
         assert_eq!(fresh.headers()[header::CACHE_CONTROL], "no-cache");
         let etag = fresh.headers()[header::ETAG].clone();
         let mut headers = HeaderMap::new();
         headers.insert(header::IF_NONE_MATCH, etag);
-        assert_eq!(respond(index, &headers).status(), StatusCode::NOT_MODIFIED);
+        let again = respond(index, &headers, &policy);
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     }
 }

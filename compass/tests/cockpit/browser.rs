@@ -135,7 +135,10 @@ impl Tab {
         let probe =
             format!("(() => {{ try {{ return !!({expression}); }} catch {{ return false; }} }})()");
         loop {
-            if self.eval::<bool>(&probe).await {
+            // While the page navigates (a sign-in through the identity provider) there is no
+            // context to evaluate in: that is a no, for now.
+            let answer = self.page.evaluate_expression(probe.as_str()).await;
+            if answer.ok().and_then(|a| a.into_value::<bool>().ok()) == Some(true) {
                 return;
             }
             if Instant::now() > deadline {

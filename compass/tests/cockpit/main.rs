@@ -11,6 +11,7 @@
 mod browser;
 #[path = "../compass_up/mod.rs"]
 mod compass_up;
+mod idp;
 mod operate;
 mod quality;
 mod read;
@@ -67,21 +68,23 @@ impl Cockpit {
     }
 }
 
+/// What the second user and the OIDC provider's users may do.
+const SCOPES: [&str; 8] = [
+    "application:read",
+    "application:write",
+    "runtime:read",
+    "runtime:write",
+    "label_definition:read",
+    "tenant:read",
+    "integration_system:read",
+    "application_template:read",
+];
+
 /// The static users file: a viewer who may act only in the default tenant.
 fn users_file(dir: &std::path::Path) -> PathBuf {
     let path = dir.join("users.yaml");
     let digest = compass_api::gateway::digest(VIEWER_TOKEN);
-    let scopes = [
-        "application:read",
-        "application:write",
-        "runtime:read",
-        "runtime:write",
-        "label_definition:read",
-        "tenant:read",
-        "integration_system:read",
-        "application_template:read",
-    ];
-    let users = json!({ "users": [{ "name": "viewer", "tokenSha256": digest, "scopes": scopes,
+    let users = json!({ "users": [{ "name": "viewer", "tokenSha256": digest, "scopes": SCOPES,
         "tenants": [compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID] }] });
     std::fs::write(&path, serde_yaml::to_string(&users).unwrap()).unwrap();
     path
@@ -92,7 +95,35 @@ async fn the_cockpit_runs_the_landscape_in_a_real_browser() {
     let dir = tempfile::tempdir().unwrap();
     let users = users_file(dir.path());
     let data_dir = dir.path().join("data");
-    let compass = CompassUp::start(&data_dir, &["--static-users-file", users.to_str().unwrap()]);
+    // An OIDC provider whose users act in ACME with the scopes of the group `operators`.
+    let idp_ca = dir.path().join("idp-ca.crt");
+    let idp = idp::Idp::start(
+        &idp_ca,
+        json!({ "tenants": [ACME], "groups": ["operators"] }),
+    )
+    .await;
+    let groups = dir.path().join("groups.yaml");
+    let scopes = serde_yaml::to_string(&json!({ "operators": SCOPES })).unwrap();
+    std::fs::write(&groups, scopes).unwrap();
+    let oidc = [
+        ("--oidc-issuer", idp.url.clone()),
+        ("--oidc-audience", idp::CLIENT_ID.to_owned()),
+        ("--oidc-jwks-url", format!("{}/jwks", idp.url)),
+        ("--oidc-ca-file", idp_ca.display().to_string()),
+        ("--oidc-group-scopes-file", groups.display().to_string()),
+        ("--oidc-authorization-url", format!("{}/authorize", idp.url)),
+        ("--oidc-token-url", format!("{}/token", idp.url)),
+    ];
+    let mut args = vec![
+        "--static-users-file".to_owned(),
+        users.display().to_string(),
+    ];
+    args.extend(
+        oidc.iter()
+            .flat_map(|(flag, value)| [(*flag).to_owned(), value.clone()]),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let compass = CompassUp::start(&data_dir, &args);
     compass.kubectl_ok(&["apply", "-f", "examples/"]);
     let admin_token = std::fs::read_to_string(data_dir.join("admin-token")).unwrap();
     let ca = std::fs::read_to_string(data_dir.join("ca.crt")).unwrap();
@@ -137,6 +168,7 @@ async fn the_cockpit_runs_the_landscape_in_a_real_browser() {
     operate::unregister(&cockpit).await;
     quality::pages(&cockpit).await;
     read::tenant_isolation(&cockpit, VIEWER_TOKEN).await;
+    read::oidc_sign_in(&cockpit).await;
 
     chromium.close().await;
     println!("screenshots in {}", cockpit.shots.display());

@@ -355,3 +355,28 @@ pub async fn events_and_documents(cockpit: &Cockpit) {
     let text: String = tab.eval("document.querySelector('.markdown strong') ? document.querySelector('.markdown strong').textContent : ''").await;
     assert_eq!(text, "text");
 }
+
+/// Signing in through the OIDC provider (authorization code with PKCE): the user of its token
+/// acts in the tenant its claim names, and the code leaves the address.
+pub async fn oidc_sign_in(cockpit: &Cockpit) {
+    let tab = &cockpit.tab;
+    tab.click_text("Sign out").await;
+    tab.click_text("Sign in with your identity provider").await;
+    tab.wait(
+        "the navigation after the provider's sign-in",
+        "document.querySelector('nav[aria-label=Sections]')",
+    )
+    .await;
+    let search: String = tab.eval("location.search").await;
+    assert_eq!(search, "", "the code left the address");
+    let tenants: Vec<String> = tab
+        .eval("[...document.querySelectorAll('.tenant option')].map((o) => o.value)")
+        .await;
+    assert_eq!(tenants, vec![ACME.to_owned()]);
+    tab.route("#/landscape").await;
+    tab.wait(
+        "ACME's landscape for the provider's user",
+        "document.querySelector('[data-name=\"application:orders\"]')",
+    )
+    .await;
+}
