@@ -66,8 +66,8 @@ export function Landscape({ params }) {
               onClick=${() => activate(n)} onKeyDown=${(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); activate(n); } }}>
               <title>${KIND[n.kind]} ${n.label}${n.detail ? ` (${n.detail})` : ''}</title>
               <rect x=${n.x} y=${n.y} width=${NODE_W} height=${ROW - 6} rx="6" />
-              <text class="symbol" x=${n.x + 8} y=${n.y + ROW / 2 + 1}>${n.kind === 'scenario' ? '◆' : SYMBOL[n.health]}</text>
-              <text x=${n.x + 26} y=${n.y + ROW / 2 + 1}>${truncate(n.label)}</text>
+              <text class="symbol" x=${n.x + 8} y=${n.y + (ROW - 6) / 2 + 1}>${n.kind === 'scenario' ? '◆' : SYMBOL[n.health]}</text>
+              <text x=${n.x + 26} y=${n.y + (ROW - 6) / 2 + 1}>${truncate(n.label)}</text>
             </g>`))}
       </svg>
     </div>
