@@ -3,11 +3,14 @@
 //! there is no internet. The page is public; it holds no token, only the endpoint and, where the
 //! installation has one, the external id of its default tenant for the `Tenant` header.
 
+use std::sync::LazyLock;
+
 use axum::{
     extract::Path,
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use compass_cockpit::embedded::{self, Asset, Policy};
 
 /// Where the playground's files are served, below the Director's path.
 pub const ASSETS_PATH: &str = "/director/playground/{file}";
@@ -15,42 +18,41 @@ pub const ASSETS_PATH: &str = "/director/playground/{file}";
 /// The page, with `{{endpoint}}` and `{{tenant}}` to fill in.
 const PAGE: &str = include_str!("../assets/playground/index.html");
 
-/// Every file the page loads: name, content type, bytes.
-const FILES: [(&str, &str, &[u8]); 6] = [
+/// Every file the page loads: name and bytes.
+const FILES: [(&str, &[u8]); 6] = [
     (
         "graphiql-3.2.3.min.js",
-        JAVASCRIPT,
         include_bytes!("../assets/playground/vendor/graphiql-3.2.3.min.js"),
     ),
     (
         "graphiql-3.2.3.min.css",
-        CSS,
         include_bytes!("../assets/playground/vendor/graphiql-3.2.3.min.css"),
     ),
     (
         "react-18.3.1.production.min.js",
-        JAVASCRIPT,
         include_bytes!("../assets/playground/vendor/react-18.3.1.production.min.js"),
     ),
     (
         "react-dom-18.3.1.production.min.js",
-        JAVASCRIPT,
         include_bytes!("../assets/playground/vendor/react-dom-18.3.1.production.min.js"),
     ),
     (
         "playground.js",
-        JAVASCRIPT,
         include_bytes!("../assets/playground/playground.js"),
     ),
     (
         "playground.css",
-        CSS,
         include_bytes!("../assets/playground/playground.css"),
     ),
 ];
 
-const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
-const CSS: &str = "text/css; charset=utf-8";
+/// The digests of [`FILES`], in order, computed once on first use.
+static DIGESTS: LazyLock<Vec<u64>> = LazyLock::new(|| {
+    FILES
+        .iter()
+        .map(|(_, bytes)| embedded::digest(bytes))
+        .collect()
+});
 
 /// What the page may load: only this server's own files and API. GraphiQL styles its editors
 /// inline and its fonts are data URIs.
@@ -76,26 +78,23 @@ pub fn page(endpoint: &str, tenant: Option<&str>) -> Response {
     response
 }
 
-/// One of the page's files.
-pub async fn asset(Path(file): Path<String>) -> Response {
-    let Some((_, content_type, bytes)) = FILES.iter().find(|(name, _, _)| *name == file) else {
+/// One of the page's files, served as the Cockpit's are (ETag, 304, content type by name).
+pub async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    let Some(index) = FILES.iter().position(|(name, _)| *name == file) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    // Vendored names carry their version, so they never change; ours may with a new release.
-    let cache = if file.starts_with("playground.") {
-        "no-cache"
-    } else {
-        "public, max-age=31536000, immutable"
+    let (path, bytes) = FILES[index];
+    let asset = Asset {
+        path,
+        bytes,
+        digest: DIGESTS[index],
     };
-    (
-        [
-            (header::CONTENT_TYPE, *content_type),
-            (header::CACHE_CONTROL, cache),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        *bytes,
-    )
-        .into_response()
+    // Vendored names carry their version, so they never change; ours may with a new release.
+    let policy = Policy {
+        content_security_policy: HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        immutable: !file.starts_with("playground."),
+    };
+    embedded::respond_with(asset, &headers, policy)
 }
 
 /// Text safe inside an HTML attribute.
@@ -119,9 +118,33 @@ mod tests {
         assert_eq!(sources.len(), FILES.len(), "{sources:?}");
         for source in sources {
             let name = source.trim_start_matches("playground/");
-            assert!(FILES.iter().any(|(file, _, _)| *file == name), "{name}");
+            assert!(FILES.iter().any(|(file, _)| *file == name), "{name}");
         }
         assert!(!PAGE.contains("http://") && !PAGE.contains("https://"));
+    }
+
+    #[tokio::test]
+    async fn files_are_served_with_their_type_cache_policy_and_etag() {
+        let own = asset(Path("playground.js".to_owned()), HeaderMap::new()).await;
+        assert_eq!(own.status(), StatusCode::OK);
+        assert_eq!(own.headers()[header::CACHE_CONTROL], "no-cache");
+        assert_eq!(
+            own.headers()[header::CONTENT_TYPE],
+            "text/javascript; charset=utf-8"
+        );
+        let mut held = HeaderMap::new();
+        held.insert(header::IF_NONE_MATCH, own.headers()[header::ETAG].clone());
+        let again = asset(Path("playground.js".to_owned()), held).await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        let vendored = asset(Path("graphiql-3.2.3.min.css".to_owned()), HeaderMap::new()).await;
+        let cache = vendored.headers()[header::CACHE_CONTROL].to_str().unwrap();
+        assert!(cache.contains("immutable"), "{cache}");
+        assert_eq!(
+            vendored.headers()[header::CONTENT_TYPE],
+            "text/css; charset=utf-8"
+        );
+        let missing = asset(Path("other.js".to_owned()), HeaderMap::new()).await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! GraphQL playground served from the binary), behind the Gateway's authentication, and the
 //! Connector at `/connector/graphql`, opened by a one-time token or a client certificate, the
 //! Provisioner at `/provisioner/graphql` behind the same Gateway as the Director, and the OAuth
-//! token endpoint with its keys (`/oauth2/token`, `/oauth2/jwks`). An unauthenticated
+//! token endpoint with its keys (`/oauth2/token`, `/oauth2/jwks`), and the Cockpit web UI at
+//! `/cockpit/` (`/` leads there). An unauthenticated
 //! caller's body is never read by the Director, and no body is read beyond the bound.
 
 use std::sync::Arc;
@@ -92,6 +93,8 @@ pub struct ApiConfig {
     pub oidc: Option<crate::gateway::oidc::OidcConfig>,
     /// The providers the Provisioner API offers.
     pub providers: Providers,
+    /// What the Cockpit web UI is told (its OIDC sign-in).
+    pub cockpit: compass_cockpit::CockpitConfig,
 }
 
 impl Default for ApiConfig {
@@ -112,6 +115,7 @@ impl Default for ApiConfig {
             oauth: crate::oauth::OAuthConfig::default(),
             oidc: None,
             providers: Providers::default(),
+            cockpit: compass_cockpit::CockpitConfig::default(),
         }
     }
 }
@@ -133,6 +137,8 @@ pub struct Api {
     issuer: Arc<crate::oauth::Issuer>,
     /// Writes what the doors outside GraphQL keep (the agents' reports).
     client: Client,
+    /// The Cockpit's configuration.
+    cockpit: compass_cockpit::CockpitConfig,
 }
 
 impl Api {
@@ -202,6 +208,7 @@ impl Api {
             metrics: config.metrics,
             issuer,
             client,
+            cockpit: config.cockpit,
         };
         Ok(Arc::new(api))
     }
@@ -249,6 +256,7 @@ pub fn router(api: Arc<Api>) -> Router {
         )
         .route("/healthz", get(|| async { "ok" }))
         .merge(crate::oauth::router(api.issuer.clone()))
+        .merge(compass_cockpit::router(api.cockpit.clone()))
         // Every route above gets a request id, echoed in `x-request-id`.
         .layer(axum::middleware::from_fn(audit::request_id::tag))
         .with_state(api)

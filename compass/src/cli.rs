@@ -230,6 +230,11 @@ pub struct UpArgs {
     #[arg(long, env = "COMPASS_ADMIN_ADDRESS", default_value = "127.0.0.1:8080")]
     pub admin_address: SocketAddr,
 
+    /// More callers besides the admin: a YAML file `users: [{name, tokenSha256, scopes,
+    /// tenants}]` as `compass api` takes (for example a user limited to one tenant).
+    #[arg(long, env = "COMPASS_UP_STATIC_USERS_FILE")]
+    pub static_users_file: Option<PathBuf>,
+
     /// Run only the embedded control plane (with the CRDs and defaults installed), without the
     /// controllers; run `compass operator --kubeconfig DIR/kubeconfig` beside it instead.
     #[arg(long, env = "COMPASS_NO_CONTROLLERS")]

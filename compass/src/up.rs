@@ -56,6 +56,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         tls_sans,
         api_address,
         admin_address,
+        static_users_file,
         no_controllers,
         outbound,
         settings:
@@ -108,8 +109,19 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
     };
     let (trigger, stop) = shutdown::channel();
     let scopes = compass_api::scopes::ScopesConfig::default_config();
+    let mut users = vec![api::admin_user(&control_plane.admin_token, &scopes)];
+    if let Some(path) = &static_users_file {
+        match api::read_users(path) {
+            Ok(more) => users.extend(more),
+            Err(error) => {
+                eprintln!("error: --static-users-file: {error}");
+                control_plane.shutdown().await;
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let mut api_config = compass_api::server::ApiConfig {
-        users: vec![api::admin_user(&control_plane.admin_token, &scopes)],
+        users,
         scopes,
         playground_tenant: Some(DEFAULT_TENANT_EXTERNAL_ID.to_owned()),
         audit,
@@ -156,6 +168,11 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         "compass: Provisioner GraphQL    https://{}{}",
         running_api.address,
         compass_api::provisioner::PROVISIONER_PATH
+    );
+    println!(
+        "compass: Cockpit                https://{}{}",
+        running_api.address,
+        compass_cockpit::PATH
     );
     println!(
         "compass: kubeconfig             {}",

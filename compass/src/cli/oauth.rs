@@ -15,6 +15,7 @@ use compass_api::{
     scopes::ScopesConfig,
     server::ApiConfig,
 };
+use compass_cockpit::OidcSignIn;
 
 use super::parse_duration;
 
@@ -65,6 +66,24 @@ pub struct OAuthArgs {
     /// token names an unknown key, and hourly).
     #[arg(long, env = "COMPASS_OIDC_JWKS_REFRESH_INTERVAL", default_value = "60s", value_parser = parse_duration)]
     pub oidc_jwks_refresh_interval: Duration,
+
+    /// The provider's authorization endpoint: with `--oidc-token-url`, the Cockpit signs users
+    /// in there (authorization code with PKCE, as the public client `--oidc-audience`).
+    #[arg(long, env = "COMPASS_OIDC_AUTHORIZATION_URL", requires_all = ["oidc_issuer", "oidc_token_url"])]
+    pub oidc_authorization_url: Option<String>,
+
+    /// The provider's token endpoint, called from the browser (it must allow the Cockpit's
+    /// origin, CORS).
+    #[arg(
+        long,
+        env = "COMPASS_OIDC_TOKEN_URL",
+        requires = "oidc_authorization_url"
+    )]
+    pub oidc_token_url: Option<String>,
+
+    /// The scopes the Cockpit asks the provider for.
+    #[arg(long, env = "COMPASS_OIDC_SCOPE", default_value = "openid")]
+    pub oidc_scope: String,
 }
 
 impl OAuthArgs {
@@ -73,7 +92,25 @@ impl OAuthArgs {
     pub fn apply(&self, config: &mut ApiConfig) -> Result<(), String> {
         config.oauth = self.oauth();
         config.oidc = self.oidc(&config.scopes)?;
+        config.cockpit.oidc = self.cockpit_sign_in();
         Ok(())
+    }
+
+    /// The Cockpit's OIDC sign-in, where the provider's endpoints are given.
+    pub fn cockpit_sign_in(&self) -> Option<OidcSignIn> {
+        let (Some(authorization_url), Some(token_url), Some(client_id)) = (
+            self.oidc_authorization_url.clone(),
+            self.oidc_token_url.clone(),
+            self.oidc_audience.clone(),
+        ) else {
+            return None;
+        };
+        Some(OidcSignIn {
+            authorization_url,
+            token_url,
+            client_id,
+            scope: self.oidc_scope.clone(),
+        })
     }
 
     /// The OAuth configuration these options give.
