@@ -51,7 +51,7 @@ pub fn build(
         .data(scopes)
         .data(providers)
         .limit_depth(8)
-        .limit_complexity(200)
+        .limit_complexity(2_000)
         .finish()
 }
 

@@ -4,7 +4,7 @@ use async_graphql::{Context, Object};
 use compass_crds::Runtime;
 
 use super::{
-    record::{connection, last_operation, operation},
+    record::{agent, connection, last_operation, operation},
     types::{ClusterConfig, OperationStatus, ProviderConfig, RuntimeConfig, RuntimeStatus},
 };
 use crate::{
@@ -24,7 +24,7 @@ pub struct ProvisionerQuery;
 #[Object(name = "Query")]
 impl ProvisionerQuery {
     /// The provisioning of runtime `id`: its newest operation, its agent's connection and what
-    /// it asks of its provider.
+    /// it asks of its provider; and (not in the original) what its agent last reported.
     #[graphql(guard = "Scopes::query(\"runtimeStatus\")")]
     async fn runtime_status(
         &self,
@@ -37,6 +37,7 @@ impl ProvisionerQuery {
             last_operation_status: last_operation(&runtime),
             runtime_connection_status: Some(connection(&runtime)),
             runtime_configuration: Some(configuration(&runtime)),
+            agent: agent(&runtime),
         }))
     }
 

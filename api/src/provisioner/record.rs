@@ -9,7 +9,8 @@ use compass_crds::{
 use kube::ResourceExt;
 
 use super::types::{
-    OperationState, OperationStatus, RuntimeAgentConnectionStatus, RuntimeConnectionStatus,
+    OperationState, OperationStatus, RuntimeAgent, RuntimeAgentConnectionStatus,
+    RuntimeConnectionStatus,
 };
 use crate::errors::{ApiResult, Code, error};
 
@@ -102,4 +103,28 @@ pub fn connection(runtime: &Runtime) -> RuntimeConnectionStatus {
             errors: None,
         },
     }
+}
+
+/// What the runtime's agent last reported and its heartbeat, once it reported.
+pub fn agent(runtime: &Runtime) -> Option<RuntimeAgent> {
+    let status = runtime.status.as_ref()?;
+    let seen = status.agent.as_ref()?;
+    let available = status.conditions.iter().find(|c| c.type_ == "Available");
+    let time = |t: &Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>| {
+        t.as_ref().map(|t| t.0.to_string())
+    };
+    let report = &seen.report;
+    Some(RuntimeAgent {
+        available: available.is_some_and(|c| c.status == "True"),
+        unavailable_reason: available
+            .filter(|c| c.status != "True")
+            .map(|c| format!("{}: {}", c.reason, c.message)),
+        last_heartbeat: time(&seen.last_heartbeat_time),
+        version: report.version.clone(),
+        connection_state: report.connection_state.map(|s| s.as_str().to_owned()),
+        last_sync: time(&report.last_sync_time),
+        certificate_expiry: time(&report.certificate_expiry),
+        applied_applications: report.applied_applications,
+        failed_applications: report.failed_applications,
+    })
 }

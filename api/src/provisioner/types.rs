@@ -123,6 +123,33 @@ pub struct RuntimeStatus {
     pub runtime_connection_status: Option<RuntimeConnectionStatus>,
     /// What the runtime asks of its provider.
     pub runtime_configuration: Option<RuntimeConfig>,
+    /// What the runtime's agent last reported, and its heartbeat; null before its first report.
+    /// Not in the original schema.
+    pub agent: Option<RuntimeAgent>,
+}
+
+/// The Runtime Agent of a runtime as last seen: its heartbeat and its report.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct RuntimeAgent {
+    /// Whether its heartbeat is current (the Runtime's `Available` condition).
+    pub available: bool,
+    /// Why it is not, when it is not.
+    pub unavailable_reason: Option<String>,
+    /// When it last renewed its heartbeat, RFC 3339.
+    pub last_heartbeat: Option<String>,
+    /// Its version.
+    pub version: Option<String>,
+    /// Its connection's state, as its `CompassConnection` says (`Synchronized`,
+    /// `ConnectionFailed`, ...).
+    pub connection_state: Option<String>,
+    /// When it last applied the runtime's applications, RFC 3339.
+    pub last_sync: Option<String>,
+    /// When its client certificate expires, RFC 3339.
+    pub certificate_expiry: Option<String>,
+    /// Applications it applied in the runtime.
+    pub applied_applications: Option<i32>,
+    /// Applications it failed to apply.
+    pub failed_applications: Option<i32>,
 }
 
 /// What a runtime asks of its provider.

@@ -23,6 +23,8 @@ const STATES = {
   INITIAL: ['wait', '◌', 'Initial'], UNKNOWN: ['wait', '?', 'Unknown'], Pending: ['wait', '◌', 'Pending'],
   InProgress: ['wait', '◐', 'In progress'], Disconnected: ['bad', '✕', 'Disconnected'],
   FAILED: ['bad', '✕', 'Failed'], Failed: ['bad', '✕', 'Failed'],
+  Available: ['ok', '●', 'Available'], Unavailable: ['bad', '✕', 'Unavailable'],
+  Synchronized: ['ok', '●', 'Synchronized'],
 };
 
 // A state as text with a symbol, so it does not rest on colour alone.

@@ -148,7 +148,28 @@ pub async fn provision(cockpit: &Cockpit) {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    // The agent's report: available, this build's version, a certificate, the applications.
+    let agent = "(() => { const a = document.querySelector('.agent-facts'); return a ? a.innerText : ''; })()";
+    let version = env!("CARGO_PKG_VERSION");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text: String = tab.eval(agent).await;
+        if text.contains("Available") && text.contains(version) && text.contains("Synchronized") {
+            assert!(text.contains("applied"), "{text}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the agent's report is not shown: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     cockpit.shot("runtime").await;
+    // The list shows each runtime's agent too.
+    tab.route("#/runtimes").await;
+    let listed = "(() => [...document.querySelectorAll('table.list tr')].some((row) => \
+                  row.innerText.includes('edge-cockpit') && row.innerText.includes('Available')))()";
+    tab.wait("the runtime's agent in the list", listed).await;
 }
 
 /// Registers an application from the example template through the form made of its

@@ -18,6 +18,7 @@ const STATUS = `query ($id: String!) { runtimeStatus(id: $id) {
   lastOperationStatus { id operation state message }
   runtimeConnectionStatus { status errors { message } }
   runtimeConfiguration { clusterConfig { ... on ProviderConfig { provider kubernetesVersion } } }
+  agent { available unavailableReason lastHeartbeat version connectionState lastSync certificateExpiry appliedApplications failedApplications }
 } }`;
 
 async function load(id) {
@@ -53,6 +54,7 @@ export function RuntimeDetail({ id }) {
       <div><dt>Status since</dt><dd>${when(runtime.status.timestamp)}</dd></div>
       <div><dt>Agent connection</dt><dd>${connection ? html`<${Status} condition=${connection.status} />` : 'not provisioned here'}</dd></div>
     </dl>
+    <${AgentFacts} agent=${data.provisioning && data.provisioning.agent} />
     <section class="card" aria-labelledby="rt-labels"><h2 id="rt-labels">Labels</h2>
       <p>Scenarios: ${scenariosOf(runtime.labels).map((s) => html`<span class="badge">${s}</span> `)}</p>
       <${Labels} labels=${runtime.labels} />
@@ -75,4 +77,24 @@ function Unregister({ runtime, count }) {
   return html`<div><${ConfirmButton} label="Unregister" busy=${busy} onConfirm=${run}
     question=${`Unregister ${runtime.name}? It receives ${count} application${count === 1 ? '' : 's'}; their credentials for it are removed.`} />
     <${ErrorBox} error=${error} /></div>`;
+}
+
+// What the runtime's agent last reported, and its heartbeat.
+function AgentFacts({ agent }) {
+  if (!agent) {
+    return html`<section class="card" aria-labelledby="rt-agent"><h2 id="rt-agent">Agent</h2>
+      <p class="muted">No agent has reported for this runtime yet.</p></section>`;
+  }
+  const counts = `${agent.appliedApplications ?? 0} applied, ${agent.failedApplications ?? 0} failed`;
+  return html`<section class="card" aria-labelledby="rt-agent"><h2 id="rt-agent">Agent</h2>
+    <dl class="facts agent-facts">
+      <div><dt>Heartbeat</dt><dd><${Status} condition=${agent.available ? 'Available' : 'Unavailable'} />
+        ${agent.unavailableReason && html` <span class="muted">${agent.unavailableReason}</span>`}</dd></div>
+      <div><dt>Last heartbeat</dt><dd>${when(agent.lastHeartbeat) || '—'}</dd></div>
+      <div><dt>Version</dt><dd>${agent.version || '—'}</dd></div>
+      <div><dt>Connection state</dt><dd>${agent.connectionState ? html`<${Status} condition=${agent.connectionState} />` : '—'}</dd></div>
+      <div><dt>Applications</dt><dd>${counts}</dd></div>
+      <div><dt>Last sync</dt><dd>${when(agent.lastSync) || '—'}</dd></div>
+      <div><dt>Certificate expires</dt><dd>${when(agent.certificateExpiry) || '—'}</dd></div>
+    </dl></section>`;
 }

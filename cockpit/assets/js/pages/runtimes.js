@@ -1,6 +1,6 @@
 // The Runtimes list and the register form.
 import { html, useState, useMemo } from '../lib.js';
-import { everyPage, director } from '../api.js';
+import { everyPage, director, provisioner } from '../api.js';
 import { usePoll } from '../poll.js';
 import { href, navigate } from '../route.js';
 import { ErrorBox, Field, Status, Busy, useAction, scenariosOf, when } from '../ui.js';
@@ -13,12 +13,22 @@ const LIST = `query ($first: Int, $after: PageCursor) { runtimes(first: $first, 
 
 const PAGE_SIZE = 25;
 
+// The agents of the runtimes on one page, in one request: `runtimeStatus` once per runtime.
+async function agentsOf(ids) {
+  if (!ids.length) return {};
+  const fields = ids.map((id, i) => `r${i}: runtimeStatus(id: ${JSON.stringify(id)}) { agent { available version lastHeartbeat } }`);
+  const data = await provisioner(`{ ${fields.join(' ')} }`, {}).catch(() => ({}));
+  return Object.fromEntries(ids.map((id, i) => [id, data[`r${i}`] && data[`r${i}`].agent]));
+}
+
 export function Runtimes() {
   const [search, setSearch] = useState('');
   const [page, setPage] = useState(0);
   const { data, error, loading } = usePoll(() => everyPage(LIST, 'runtimes'), []);
   const matching = useMemo(() => (data || []).filter((r) => !search.trim() || r.name.includes(search.trim().toLowerCase())).sort(byName), [data, search]);
   const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
+  const shown = matching.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+  const agents = usePoll(() => agentsOf(shown.map((r) => r.id)), [shown.map((r) => r.id).join()]).data || {};
   return html`<section aria-labelledby="runtimes-title">
     <div class="title-row"><h1 id="runtimes-title">Runtimes</h1>
       <a class="button primary" href=${href('runtimes', 'new')}>Register runtime</a></div>
@@ -27,10 +37,11 @@ export function Runtimes() {
     ${loading ? html`<${Busy} text="Loading runtimes…" />` : html`
       <p class="muted" role="status">${matching.length} runtime${matching.length === 1 ? '' : 's'}</p>
       <div class="table-wrap"><table class="list">
-        <thead><tr><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Scenarios</th><th scope="col">Registered</th></tr></thead>
-        <tbody>${matching.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE).map((r) => html`<tr>
+        <thead><tr><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Agent</th><th scope="col">Scenarios</th><th scope="col">Registered</th></tr></thead>
+        <tbody>${shown.map((r) => html`<tr>
           <td><a href=${href('runtimes', r.id)}>${r.name}</a></td>
           <td><${Status} condition=${r.status.condition} /></td>
+          <td>${agents[r.id] ? html`<${Status} condition=${agents[r.id].available ? 'Available' : 'Unavailable'} /> ${agents[r.id].version || ''}` : html`<span class="muted">none</span>`}</td>
           <td>${scenariosOf(r.labels).join(', ')}</td>
           <td>${when(r.metadata.creationTimestamp)}</td></tr>`)}</tbody>
       </table></div>
