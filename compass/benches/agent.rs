@@ -32,21 +32,13 @@ use tokio::sync::{Notify, mpsc};
 mod support;
 
 use support::{
-    Server, count, create_applications,
+    Server, count, create_applications, quantiles,
     runtimes::{BenchRuntime, Seen},
     write_json,
 };
 
 /// The resync of the agents: long, so that only the push channel delivers.
 const RESYNC: Duration = Duration::from_secs(600);
-
-/// p50 and p99 of `latencies`, in milliseconds.
-fn quantiles(latencies: &[Duration]) -> Value {
-    let mut sorted = latencies.to_vec();
-    sorted.sort();
-    let at = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)];
-    json!({ "count": sorted.len(), "p50_ms": at(0.5).as_secs_f64() * 1e3, "p99_ms": at(0.99).as_secs_f64() * 1e3 })
-}
 
 /// CPU seconds (user and system) process `pid` used so far.
 fn cpu_seconds(pid: u32) -> f64 {

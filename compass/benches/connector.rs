@@ -33,19 +33,6 @@ struct Pending {
     client_id: String,
 }
 
-/// Throughput and latency of a measurement, for the JSON.
-fn summary(figures: &Figures) -> Value {
-    let mut sorted = figures.latencies.clone();
-    sorted.sort();
-    let at = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)];
-    json!({
-        "count": sorted.len(),
-        "per_second": sorted.len() as f64 / figures.elapsed.as_secs_f64(),
-        "p50_ms": at(0.50).as_secs_f64() * 1e3,
-        "p99_ms": at(0.99).as_secs_f64() * 1e3,
-    })
-}
-
 /// Registers `apps` applications and prepares `per_app` CSRs for each, keyed by `key()`: a
 /// pairing token from the Director, `configuration` at the Connector, a CSR with the subject.
 /// Returns the CSRs and the time `configuration` took.
@@ -239,10 +226,10 @@ async fn main() {
         results.insert(
             prefix.to_owned(),
             json!({
-                "configuration": summary(&configuration),
-                "sign_over_https": summary(&over_https),
-                "sign_in_process_one_thread": summary(&one_thread),
-                "sign_in_process_all_cores": summary(&all_cores),
+                "configuration": configuration.summary(),
+                "sign_over_https": over_https.summary(),
+                "sign_in_process_one_thread": one_thread.summary(),
+                "sign_in_process_all_cores": all_cores.summary(),
             }),
         );
     }
@@ -309,7 +296,7 @@ async fn main() {
             })
             .await;
             figures.report(&format!("{credential}, {mode}"));
-            director.insert(format!("{credential}, {mode}"), summary(&figures));
+            director.insert(format!("{credential}, {mode}"), figures.summary());
         }
         println!();
     }

@@ -17,7 +17,7 @@ use serde_json::json;
 
 mod support;
 
-use support::{CONCURRENCY, Figures, Server, application, count, data, measure};
+use support::{CONCURRENCY, Figures, Server, application, count, data, measure, write_json};
 
 /// The namespace of `compass up`'s default tenant.
 const NAMESPACE: &str = compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
@@ -193,6 +193,20 @@ async fn main() {
         format!("compass up memory, {} Applications", n + 2 * registrations),
         rss / 1024,
         peak / 1024
+    );
+    write_json(
+        "director",
+        &json!({
+            "applications": n,
+            "application_by_id": by_id.summary(),
+            "reference_get": get.summary(),
+            "applications_page": page.summary(),
+            "applications_for_runtime": for_runtime.summary(),
+            "reference_list_100": list.summary(),
+            "register_application": register.summary(),
+            "reference_create": create.summary(),
+            "memory": { "rss_mib": rss / 1024, "peak_rss_mib": peak / 1024 },
+        }),
     );
     server.stop();
 }

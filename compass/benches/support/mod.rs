@@ -322,12 +322,32 @@ pub struct Figures {
     pub elapsed: Duration,
 }
 
+/// The latency below which the share `q` of `sorted` (ascending) falls.
+fn quantile(sorted: &[Duration], q: f64) -> Duration {
+    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
+}
+
+/// Count, p50 and p99 of `latencies`, in milliseconds, for the JSON.
+pub fn quantiles(latencies: &[Duration]) -> Value {
+    let mut sorted = latencies.to_vec();
+    sorted.sort();
+    let at = |q| quantile(&sorted, q).as_secs_f64() * 1e3;
+    json!({ "count": sorted.len(), "p50_ms": at(0.5), "p99_ms": at(0.99) })
+}
+
 impl Figures {
+    /// Throughput and latency, for the JSON.
+    pub fn summary(&self) -> Value {
+        let mut summary = quantiles(&self.latencies);
+        summary["per_second"] = json!(self.latencies.len() as f64 / self.elapsed.as_secs_f64());
+        summary
+    }
+
     /// Latencies only, for measurements whose count is not a throughput.
     pub fn report_latency(&self, what: &str) {
         let mut sorted = self.latencies.clone();
         sorted.sort();
-        let at = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)];
+        let at = |q: f64| quantile(&sorted, q);
         println!(
             "{what:<28} {:>10}   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} events)",
             "",
@@ -341,7 +361,7 @@ impl Figures {
     pub fn report(&self, what: &str) {
         let mut sorted = self.latencies.clone();
         sorted.sort();
-        let at = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)];
+        let at = |q: f64| quantile(&sorted, q);
         println!(
             "{what:<28} {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} in {:.2} s)",
             sorted.len() as f64 / self.elapsed.as_secs_f64(),
