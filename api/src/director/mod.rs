@@ -41,6 +41,7 @@ pub mod answer_limit;
 
 // Beside the schema: what the agents' push channel watches.
 pub mod assignment;
+pub mod parsed_documents;
 mod variable_usage;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -127,6 +128,8 @@ pub fn build_schema(
         .register_input_type::<labels::LabelInput>()
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
+        // Outermost, so a document it keeps has passed the checks made at parsing.
+        .extension(parsed_documents::ParsedDocuments::default())
         .extension(answer_limit::AnswerLimit)
         .extension(variable_usage::VariableUsage)
         .finish()

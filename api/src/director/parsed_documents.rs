@@ -1,0 +1,143 @@
+//! Parsed GraphQL documents kept by their text: clients send the same few operations again and
+//! again (agents' polls, the Cockpit's views, a legacy client's queries with new variables), so a
+//! document is parsed, and checked for its variables' usages, once. Bounded in entries and in the
+//! length of a text kept; a text past either bound is parsed every time, as before.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use async_graphql::{
+    ServerResult, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
+    parser::types::ExecutableDocument,
+};
+
+/// Most documents kept.
+const ENTRIES: usize = 1_024;
+/// Longest text kept, in bytes: larger documents are rare and would crowd out the common ones.
+const TEXT_BYTES: usize = 16 * 1024;
+
+/// The extension keeping parsed documents; the outermost of the schema's extensions, so what it
+/// keeps has passed every check made at parsing.
+#[derive(Clone, Default)]
+pub struct ParsedDocuments {
+    kept: Arc<Mutex<HashMap<String, Arc<ExecutableDocument>>>>,
+}
+
+impl ParsedDocuments {
+    /// How many documents it keeps now.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether it keeps none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<ExecutableDocument>>> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl ExtensionFactory for ParsedDocuments {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(self.clone())
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ParsedDocuments {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let kept = self.lock().get(query).cloned();
+        if let Some(document) = kept {
+            return Ok((*document).clone());
+        }
+        let document = next.run(ctx, query, variables).await?;
+        if query.len() <= TEXT_BYTES {
+            let mut kept = self.lock();
+            if kept.len() >= ENTRIES {
+                // Any one goes: the operations that matter come back at once.
+                let evicted = kept.keys().next().cloned();
+                if let Some(evicted) = evicted {
+                    kept.remove(&evicted);
+                }
+            }
+            kept.insert(query.to_owned(), Arc::new(document.clone()));
+        }
+        Ok(document)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+
+    use super::*;
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        async fn hello(&self, name: String) -> String {
+            format!("hello {name}")
+        }
+    }
+
+    fn schema(documents: &ParsedDocuments) -> Schema<Query, EmptyMutation, EmptySubscription> {
+        Schema::build(Query, EmptyMutation, EmptySubscription)
+            .extension(documents.clone())
+            .finish()
+    }
+
+    #[tokio::test]
+    async fn a_document_is_parsed_once_and_answers_every_request_with_its_own_variables() {
+        let documents = ParsedDocuments::default();
+        let schema = schema(&documents);
+        let query = "query ($name: String!) { hello(name: $name) }";
+        for name in ["ada", "grace"] {
+            let variables = Variables::from_json(serde_json::json!({ "name": name }));
+            let request = async_graphql::Request::new(query).variables(variables);
+            let answer = schema.execute(request).await;
+            assert!(answer.errors.is_empty(), "{:?}", answer.errors);
+            assert_eq!(
+                answer.data.into_json().unwrap(),
+                serde_json::json!({ "hello": format!("hello {name}") })
+            );
+        }
+        assert_eq!(documents.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn what_does_not_parse_and_what_is_too_long_is_not_kept() {
+        let documents = ParsedDocuments::default();
+        let schema = schema(&documents);
+        for _ in 0..2 {
+            let answer = schema.execute("{ hello(name: ").await;
+            assert!(!answer.errors.is_empty());
+        }
+        let padding = " ".repeat(TEXT_BYTES);
+        let long = format!("{{ hello(name: \"x\") }}{padding}");
+        assert!(schema.execute(long.as_str()).await.errors.is_empty());
+        assert!(documents.is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_number_of_documents_kept_is_bounded() {
+        let documents = ParsedDocuments::default();
+        let schema = schema(&documents);
+        for i in 0..ENTRIES + 10 {
+            let query = format!("{{ hello(name: \"{i}\") }}");
+            assert!(schema.execute(query.as_str()).await.errors.is_empty());
+        }
+        assert_eq!(documents.len(), ENTRIES);
+    }
+}
