@@ -4,7 +4,8 @@
 //! objects, in the same run.
 //!
 //! Run with `cargo bench -p compass --bench director` (`COMPASS_BENCH_OBJECTS` changes
-//! the count).
+//! the count; `COMPASS_BENCH_SAMPLES` the number of `application(id)` calls, say for a
+//! profiler).
 
 use std::time::Duration;
 
@@ -100,7 +101,7 @@ async fn main() {
         })
         .collect();
 
-    let samples = 2_000;
+    let samples = count("COMPASS_BENCH_SAMPLES", 2_000);
     let by_id = measure(samples, |i| {
         let director = director.clone();
         let id = ids[i % ids.len()].0.clone();
