@@ -70,6 +70,15 @@ pub struct ProvisioningStatus {
 }
 
 impl ProvisioningStatus {
+    /// The provisioning record of `runtime` (empty when nothing was provisioned for it).
+    pub fn of(runtime: &crate::Runtime) -> Self {
+        runtime
+            .status
+            .as_ref()
+            .and_then(|s| s.provisioning.clone())
+            .unwrap_or_default()
+    }
+
     /// The operation running now, if one is.
     pub fn running(&self) -> Option<&RuntimeOperation> {
         self.operations.first().filter(|op| {

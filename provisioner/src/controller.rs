@@ -10,7 +10,9 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use compass_crds::{
     Runtime,
-    provisioning::{PROVISIONER_FINALIZER, ProvisioningSpec, RequestedOperation},
+    provisioning::{
+        PROVISIONER_FINALIZER, ProvisioningSpec, ProvisioningStatus, RequestedOperation,
+    },
 };
 use compass_operator::controllers::events::EventRecorder;
 use futures_util::{StreamExt, future::BoxFuture};
@@ -33,7 +35,7 @@ use crate::{
     operations::{self, Step},
     provider::{Provider, RuntimeTarget},
     provision::provision,
-    status::{self, FIELD_MANAGER, provisioned_condition, record_of},
+    status::{self, FIELD_MANAGER, provisioned_condition},
 };
 
 /// Pause before a failed reconcile (a deprovisioning step, a write) is tried again.
@@ -142,7 +144,7 @@ async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action, E
 /// caller asked for call for, by the provider it names.
 async fn apply(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
     let target = target(runtime);
-    let mut record = record_of(runtime);
+    let mut record = ProvisioningStatus::of(runtime);
     let Some(provider) = ctx.providers.get(target.request.provider.as_str()).cloned() else {
         let names: Vec<&str> = ctx.providers.keys().copied().collect();
         let message = format!(
@@ -174,7 +176,7 @@ async fn apply(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
 /// What the provider works for: the request, or, when it was withdrawn, the provider that made
 /// what stands.
 pub(crate) fn target(runtime: &Runtime) -> RuntimeTarget {
-    let recorded = record_of(runtime).provider;
+    let recorded = ProvisioningStatus::of(runtime).provider;
     let request = runtime
         .spec
         .provisioning

@@ -4,7 +4,7 @@
 
 use compass_crds::{
     Runtime,
-    provisioning::{OperationState, OperationType, RequestedOperation},
+    provisioning::{OperationState, OperationType, ProvisioningStatus, RequestedOperation},
 };
 use compass_operator::controllers::events::EventType;
 use kube::runtime::controller::Action;
@@ -13,14 +13,14 @@ use crate::{
     controller::{Context, Error, target},
     operations,
     provider::Progress,
-    status::{self, now, provisioned_condition, record_of},
+    status::{self, now, provisioned_condition},
 };
 
 /// Runs the runtime's Deprovision operation one step further; an error keeps the finalizer (and
 /// has the step tried again) until the provider is done.
 pub(crate) async fn deprovision(ctx: &Context, runtime: &Runtime) -> Result<Action, Error> {
     let target = target(runtime);
-    let mut record = record_of(runtime);
+    let mut record = ProvisioningStatus::of(runtime);
     let requested = record.unanswered(RequestedOperation::of(runtime));
     let type_ = OperationType::Deprovision;
     let id = operations::ensure(&mut record, type_, now(), requested.as_ref());

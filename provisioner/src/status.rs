@@ -27,15 +27,6 @@ pub fn now() -> Time {
     Time(jiff::Timestamp::now())
 }
 
-/// The runtime's provisioning record.
-pub fn record_of(runtime: &Runtime) -> ProvisioningStatus {
-    runtime
-        .status
-        .as_ref()
-        .and_then(|s| s.provisioning.clone())
-        .unwrap_or_default()
-}
-
 /// Whether the runtime's agent keeps its heartbeat (the operator's `Available`).
 pub fn agent_connected(runtime: &Runtime) -> bool {
     runtime.status.as_ref().is_some_and(|s| {

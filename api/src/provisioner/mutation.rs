@@ -7,7 +7,9 @@ use async_graphql::{Context, Object};
 use compass_crds::{
     Runtime,
     provisioning::RequestedOperation,
-    provisioning::{OperationType, PROVISIONER_FINALIZER, REQUESTED_OPERATION_ANNOTATION},
+    provisioning::{
+        OperationType, PROVISIONER_FINALIZER, ProvisioningStatus, REQUESTED_OPERATION_ANNOTATION,
+    },
 };
 use kube::{Api, ResourceExt};
 use serde_json::{Value, json};
@@ -15,7 +17,7 @@ use serde_json::{Value, json};
 use super::{
     Providers,
     inputs::{ProvisionRuntimeInput, UpgradeRuntimeInput},
-    record::{record_of, refuse_if_busy},
+    record::refuse_if_busy,
     types::CleanUpRuntimeDataResult,
 };
 use crate::{
@@ -47,7 +49,7 @@ impl ProvisionerMutation {
         ask(ctx, &id, OperationType::Provision, |runtime| {
             refuse_if_busy(runtime)?;
             if let Some(asked) = &runtime.spec.provisioning
-                && record_of(runtime).provisioned()
+                && ProvisioningStatus::of(runtime).provisioned()
             {
                 return Err(error(
                     Code::Conflict,
@@ -107,7 +109,7 @@ impl ProvisionerMutation {
                     ),
                 ));
             }
-            let deprovisioning = record_of(runtime)
+            let deprovisioning = ProvisioningStatus::of(runtime)
                 .running()
                 .is_some_and(|op| op.type_ == OperationType::Deprovision);
             if deprovisioning || super::record::pending(runtime).is_some() {
@@ -149,7 +151,7 @@ impl ProvisionerMutation {
 }
 
 fn refuse_unless_provisioned(runtime: &Runtime, id: &str) -> ApiResult<()> {
-    if runtime.spec.provisioning.is_some() && record_of(runtime).provisioned() {
+    if runtime.spec.provisioning.is_some() && ProvisioningStatus::of(runtime).provisioned() {
         return Ok(());
     }
     Err(error(

@@ -14,18 +14,9 @@ use super::types::{
 };
 use crate::errors::{ApiResult, Code, error};
 
-/// The runtime's operations record.
-pub fn record_of(runtime: &Runtime) -> ProvisioningStatus {
-    runtime
-        .status
-        .as_ref()
-        .and_then(|s| s.provisioning.clone())
-        .unwrap_or_default()
-}
-
 /// The operation a caller asked for that the provisioner has not taken up yet.
 pub fn pending(runtime: &Runtime) -> Option<OperationStatus> {
-    let asked = record_of(runtime).unanswered(RequestedOperation::of(runtime))?;
+    let asked = ProvisioningStatus::of(runtime).unanswered(RequestedOperation::of(runtime))?;
     Some(OperationStatus {
         id: Some(asked.id),
         operation: asked.type_.into(),
@@ -39,7 +30,7 @@ pub fn pending(runtime: &Runtime) -> Option<OperationStatus> {
 pub fn last_operation(runtime: &Runtime) -> Option<OperationStatus> {
     let uid = runtime.uid().unwrap_or_default();
     pending(runtime).or_else(|| {
-        let record = record_of(runtime);
+        let record = ProvisioningStatus::of(runtime);
         record
             .operations
             .first()
@@ -52,7 +43,7 @@ pub fn operation(runtime: &Runtime, id: &str) -> Option<OperationStatus> {
     let uid = runtime.uid().unwrap_or_default();
     let pending = pending(runtime).filter(|op| op.id.as_deref() == Some(id));
     pending.or_else(|| {
-        let record = record_of(runtime);
+        let record = ProvisioningStatus::of(runtime);
         let found = record.operations.iter().find(|op| op.id == id);
         found.map(|op| OperationStatus::of(&uid, op))
     })
@@ -60,7 +51,7 @@ pub fn operation(runtime: &Runtime, id: &str) -> Option<OperationStatus> {
 
 /// Refuses a new operation while one is asked for or running: one runs at a time.
 pub fn refuse_if_busy(runtime: &Runtime) -> ApiResult<()> {
-    let running = record_of(runtime)
+    let running = ProvisioningStatus::of(runtime)
         .running()
         .map(|op| OperationStatus::of(&runtime.uid().unwrap_or_default(), op));
     let Some(busy) = pending(runtime).or(running) else {
