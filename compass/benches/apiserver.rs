@@ -23,7 +23,7 @@ use serde_json::json;
 
 mod support;
 
-use support::{CONCURRENCY, Figures, Server, application, measure};
+use support::{CONCURRENCY, Figures, Server, application, measure, quantiles, write_json};
 
 #[tokio::main]
 async fn main() {
@@ -117,6 +117,7 @@ async fn main() {
     create.report("create");
     let _ = tokio::time::timeout(Duration::from_secs(60), watcher).await;
     let delivered = delivered.lock().unwrap().clone();
+    let delivery = quantiles(&delivered);
     Figures {
         latencies: delivered,
         elapsed: create.elapsed,
@@ -220,11 +221,29 @@ async fn main() {
         format!("cold start ({n} objects)"),
         warm.as_secs_f64() * 1e3
     );
-    let (rss, _) = server.memory_kib();
+    let (restarted_rss, _) = server.memory_kib();
     println!(
         "{:<28} {:>8} MiB",
         "server memory after restart",
-        rss / 1024
+        restarted_rss / 1024
     );
     server.stop();
+    write_json(
+        "apiserver",
+        &json!({
+            "objects": n,
+            "create": create.summary(),
+            "watch_delivery": delivery,
+            "update": update.summary(),
+            "get": get.summary(),
+            "list_all_decoded": full.summary(),
+            "list_all_raw": raw.summary(),
+            "list_all_pages_of_500": paged.summary(),
+            "list_by_field_selector": selected.summary(),
+            "memory": { "rss_mib": rss / 1024, "peak_rss_mib": peak / 1024, "restarted_rss_mib": restarted_rss / 1024 },
+            "database_mib": database / (1024 * 1024),
+            "cold_start_empty_ms": cold.as_secs_f64() * 1e3,
+            "cold_start_full_ms": warm.as_secs_f64() * 1e3,
+        }),
+    );
 }

@@ -182,6 +182,19 @@ async fn main() {
         "{:<44} {:>8} MiB   (idle {idle_rss} MiB, peak {peak} MiB)",
         "operator memory (RSS)", rss
     );
+    support::write_json(
+        "operator",
+        &serde_json::json!({
+            "applications": applications,
+            "runtimes": runtimes,
+            "floor_s": floor.as_secs_f64(),
+            "apply_s": applied.as_secs_f64(),
+            "all_ready_s": converged.as_secs_f64(),
+            "ratio_to_floor": converged.as_secs_f64() / floor.as_secs_f64(),
+            "operator_writes_per_object": operator_writes as f64 / total as f64,
+            "memory": { "rss_mib": rss, "peak_rss_mib": peak, "idle_rss_mib": idle_rss },
+        }),
+    );
 }
 
 /// The control plane's current resourceVersion, a counter of every write it accepted.
