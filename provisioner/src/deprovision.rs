@@ -29,49 +29,28 @@ pub(crate) async fn deprovision(ctx: &Context, runtime: &Runtime) -> Result<Acti
         // Nothing of this provider runs here: nothing to remove.
         return Ok(Action::await_change());
     };
-    match provider.deprovision(&target).await {
+    let (reason, message, done) = match provider.deprovision(&target).await {
         Ok(Progress::Done(message)) => {
             operations::finish(&mut record, &id, OperationState::Succeeded, &message, now());
-            status::event(
-                &ctx.recorder,
-                runtime,
-                EventType::Normal,
-                "Deprovisioned",
-                &message,
-            )
-            .await;
-            status::write(
-                &ctx.client,
-                runtime,
-                &record,
-                provisioned_condition(false, "Deprovisioned", &message),
-            )
-            .await?;
-            Ok(Action::await_change())
+            let normal = EventType::Normal;
+            status::event(&ctx.recorder, runtime, normal, "Deprovisioned", &message).await;
+            ("Deprovisioned", message, true)
         }
         Ok(Progress::Waiting(message, _)) => {
             operations::progress(&mut record, &id, &message);
-            status::write(
-                &ctx.client,
-                runtime,
-                &record,
-                provisioned_condition(false, "Deprovisioning", &message),
-            )
-            .await?;
-            // An error keeps the finalizer until the provider is done.
-            Err(Error(message))
+            ("Deprovisioning", message, false)
         }
         Err(error) => {
             let message = error.to_string();
             operations::progress(&mut record, &id, format!("{message}; trying again"));
-            status::write(
-                &ctx.client,
-                runtime,
-                &record,
-                provisioned_condition(false, "DeprovisioningFailed", &message),
-            )
-            .await?;
-            Err(Error(message))
+            ("DeprovisioningFailed", message, false)
         }
+    };
+    let condition = provisioned_condition(false, reason, &message);
+    status::write(&ctx.client, runtime, &record, condition).await?;
+    match done {
+        true => Ok(Action::await_change()),
+        // An error keeps the finalizer until the provider is done.
+        false => Err(Error(message)),
     }
 }
