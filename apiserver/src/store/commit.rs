@@ -1,12 +1,20 @@
-//! Writing: a commit applies a batch of writes all or none, each checked against what it expects
-//! to find and given the next resourceVersion, durably in the database before memory changes.
+//! Writing: a commit applies a caller's writes all or none, each checked against what it expects
+//! to find and given the next resourceVersion, durably in the database before memory changes;
+//! callers writing at the same time share one database transaction (group commit).
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    collections::HashMap,
+    sync::{Arc, MutexGuard, mpsc},
+    time::Instant,
+};
 
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{Event, EventType, MetaSummary, ObjectKey, State, Store, StoredObject, sqlite::Change};
+use super::{
+    Event, EventType, MetaSummary, ObjectKey, State, Store, StoredObject,
+    sqlite::{Change, Database},
+};
 
 /// What a write expects to find.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,9 +58,10 @@ pub enum CommitError {
     /// The object changed since it was read.
     #[error("object was modified")]
     Conflict(ObjectKey),
-    /// The database failed; nothing was applied.
+    /// The database failed; nothing was applied. (Shared: one failed transaction answers every
+    /// caller whose writes it held.)
     #[error("storage failed: {0}")]
-    Storage(#[from] rusqlite::Error),
+    Storage(Arc<rusqlite::Error>),
     /// The object could not be serialized.
     #[error("object could not be serialized: {0}")]
     Serialize(#[from] serde_json::Error),
@@ -60,50 +69,151 @@ pub enum CommitError {
 
 impl Store {
     /// Applies writes atomically: all or none. Each write gets the next resourceVersion.
+    ///
+    /// Writes arriving together are committed together (group commit): each caller queues its
+    /// writes, and whoever holds the database commits every queued caller's writes in one SQLite
+    /// transaction, then answers each. A caller's writes are checked as if committed one caller
+    /// after another, and each caller is answered only once the transaction holding its writes
+    /// is durable. Reads are not held up while the database writes: memory changes after the
+    /// transaction, under the state lock, all at once.
     pub(crate) fn commit(&self, writes: Vec<Write>) -> Result<Vec<Arc<Event>>, CommitError> {
-        let mut state = self.lock();
-        let mut rv = state.rv;
-        let mut prepared = Vec::with_capacity(writes.len());
-        for write in writes {
-            rv += 1;
-            prepared.push(state.event_for(write, rv)?);
+        let (answer, answered) = mpsc::channel();
+        self.queue().push(Queued { writes, answer });
+        let mut database = self.database();
+        // Every caller takes the database lock after queueing, and whoever holds it empties
+        // the queue: once this caller holds it, its writes are either answered or still queued.
+        loop {
+            let group = std::mem::take(&mut *self.queue());
+            if group.is_empty() {
+                break;
+            }
+            self.commit_group(&mut database, group);
         }
-        if prepared.is_empty() {
-            return Ok(Vec::new());
-        }
+        drop(database);
+        answered
+            .try_recv()
+            .expect("the holder of the database answers every write it took from the queue")
+    }
+
+    pub(super) fn queue(&self) -> MutexGuard<'_, Vec<Queued>> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Commits one group of callers' writes in one transaction and answers each caller.
+    fn commit_group(&self, database: &mut Database, group: Vec<Queued>) {
         let now = Instant::now();
-        let overflow = state.persist(&prepared, now)?;
-        state.rv = rv;
-        let mut events = Vec::with_capacity(prepared.len());
-        for event in prepared {
-            state.apply(&event);
-            let event = Arc::new(event);
-            state.history.push(event.clone(), now);
-            events.push(event);
+        let (accepted, prepared, overflow, prune) = {
+            let state = self.lock();
+            let (accepted, prepared) = state.prepare_group(group);
+            let overflow = state.history.overflow(&prepared, now);
+            let prune = (overflow > 0).then(|| state.history.rv_at(overflow - 1, &prepared));
+            (accepted, prepared, overflow, prune)
+        };
+        if prepared.is_empty() {
+            return;
         }
-        state.history.drop_oldest(overflow);
-        // No receiver is fine: nobody watches.
-        let _ = self.changes.send(rv);
-        Ok(events)
+        let changes: Vec<Change<'_>> = prepared.iter().map(Change::of).collect();
+        if let Err(error) = database.commit(&changes, prune) {
+            let error = Arc::new(error);
+            for (answer, _) in accepted {
+                let _ = answer.send(Err(CommitError::Storage(error.clone())));
+            }
+            return;
+        }
+        let events: Vec<Arc<Event>> = prepared.into_iter().map(Arc::new).collect();
+        {
+            let mut state = self.lock();
+            for event in &events {
+                state.rv = event.rv;
+                state.apply(event);
+                state.history.push(event.clone(), now);
+            }
+            state.history.drop_oldest(overflow);
+            // No receiver is fine: nobody watches.
+            let _ = self.changes.send(state.rv);
+        }
+        let mut events = events.into_iter();
+        for (answer, count) in accepted {
+            let _ = answer.send(Ok(events.by_ref().take(count).collect()));
+        }
+    }
+}
+
+/// A caller's writes waiting for the database, and where its answer goes.
+pub(super) struct Queued {
+    writes: Vec<Write>,
+    answer: Answer,
+}
+
+type Answer = mpsc::Sender<Result<Vec<Arc<Event>>, CommitError>>;
+
+impl Change<'_> {
+    fn of(event: &Event) -> Change<'_> {
+        Change {
+            rv: event.rv,
+            key: &event.key,
+            type_: event.type_,
+            json: &event.object.json,
+        }
     }
 }
 
 impl State {
+    /// The events of a group of callers' writes, numbered from the next resourceVersion. Each
+    /// caller's writes are checked against the store as the callers before it in the group
+    /// leave it; a caller whose writes do not apply is answered at once and takes no
+    /// resourceVersion. Returns the accepted callers, each with its number of events, and the
+    /// events in order.
+    fn prepare_group(&self, group: Vec<Queued>) -> (Vec<(Answer, usize)>, Vec<Event>) {
+        let mut written: HashMap<ObjectKey, Option<StoredObject>> = HashMap::new();
+        let mut accepted = Vec::with_capacity(group.len());
+        let mut prepared = Vec::with_capacity(group.len());
+        let mut rv = self.rv;
+        for queued in group {
+            let mut events = Vec::with_capacity(queued.writes.len());
+            let outcome = queued.writes.into_iter().try_for_each(|write| {
+                let next = rv + events.len() as u64 + 1;
+                events.push(self.event_for(write, next, &written)?);
+                Ok(())
+            });
+            if let Err(error) = outcome {
+                let _ = queued.answer.send(Err(error));
+                continue;
+            }
+            for event in &events {
+                let after = (event.type_ != EventType::Deleted).then(|| event.object.clone());
+                written.insert(event.key.clone(), after);
+            }
+            rv += events.len() as u64;
+            accepted.push((queued.answer, events.len()));
+            prepared.extend(events);
+        }
+        (accepted, prepared)
+    }
+
     /// The change `write` makes at resourceVersion `rv`, once the object is found as the write
-    /// expects. Earlier writes of the same commit are not seen: each write is checked against
-    /// the store as it was before the commit.
-    fn event_for(&self, write: Write, rv: u64) -> Result<Event, CommitError> {
+    /// expects: as `written` by earlier callers of the group, or else as stored. Earlier writes
+    /// of the same caller are not seen: each is checked against the store as it was before.
+    fn event_for(
+        &self,
+        write: Write,
+        rv: u64,
+        written: &HashMap<ObjectKey, Option<StoredObject>>,
+    ) -> Result<Event, CommitError> {
         let (key, precondition) = match &write {
             Write::Put {
                 key, precondition, ..
             }
             | Write::Delete { key, precondition } => (key.clone(), *precondition),
         };
-        let current = self
-            .objects
-            .get(&key.resource)
-            .and_then(|objects| objects.get(&(key.namespace.clone(), key.name.clone())))
-            .cloned();
+        let current = match written.get(&key) {
+            Some(after) => after.clone(),
+            None => self
+                .objects
+                .get(&key.resource)
+                .and_then(|objects| objects.get(&(key.namespace.clone(), key.name.clone())))
+                .cloned(),
+        };
         match (precondition, &current) {
             (Precondition::Absent, Some(_)) => return Err(CommitError::AlreadyExists(key)),
             (Precondition::Version(_), None) => return Err(CommitError::NotFound(key)),
@@ -151,25 +261,6 @@ impl State {
             }
         };
         Ok(event)
-    }
-
-    /// Writes the changes to the database in one transaction, together with pruning the oldest
-    /// changes the history must drop to stay within its bounds once they are in. Returns how
-    /// many that is, for the history in memory to drop after them.
-    fn persist(&mut self, prepared: &[Event], now: Instant) -> Result<usize, rusqlite::Error> {
-        let overflow = self.history.overflow(prepared, now);
-        let prune = (overflow > 0).then(|| self.history.rv_at(overflow - 1, prepared));
-        let changes: Vec<Change<'_>> = prepared
-            .iter()
-            .map(|e| Change {
-                rv: e.rv,
-                key: &e.key,
-                type_: e.type_,
-                json: &e.object.json,
-            })
-            .collect();
-        self.database.commit(&changes, prune)?;
-        Ok(overflow)
     }
 
     fn apply(&mut self, event: &Event) {

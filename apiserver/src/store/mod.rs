@@ -120,6 +120,58 @@ impl MetaSummary {
             deleting: !metadata["deletionTimestamp"].is_null(),
         }
     }
+
+    /// Reads the summary from an object's JSON without building the object: only `metadata` is
+    /// decoded, the rest is skipped (loading the store at startup does this for every object).
+    pub fn of_json(json: &[u8]) -> Self {
+        let Ok(object) = serde_json::from_slice::<JustMetadata>(json) else {
+            return Self::default();
+        };
+        let metadata = object.metadata;
+        Self {
+            uid: metadata.uid.unwrap_or_default(),
+            labels: metadata
+                .labels
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(k, v)| match v {
+                    Value::String(v) => Some((k, v)),
+                    _ => None,
+                })
+                .collect(),
+            owners: metadata
+                .owner_references
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|r| r.uid)
+                .collect(),
+            has_finalizers: metadata.finalizers.is_some_and(|f| !f.is_empty()),
+            deleting: metadata.deletion_timestamp.is_some(),
+        }
+    }
+}
+
+/// An object with only what [`MetaSummary`] needs of its metadata decoded.
+#[derive(serde::Deserialize)]
+struct JustMetadata {
+    #[serde(default)]
+    metadata: SummaryFields,
+}
+
+#[derive(Default, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct SummaryFields {
+    uid: Option<String>,
+    // Each may be null as well as absent.
+    labels: Option<BTreeMap<String, Value>>,
+    owner_references: Option<Vec<OwnerUid>>,
+    finalizers: Option<Vec<serde::de::IgnoredAny>>,
+    deletion_timestamp: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(serde::Deserialize)]
+struct OwnerUid {
+    uid: Option<String>,
 }
 
 /// An object as stored: its resourceVersion, serialized JSON and metadata summary.
@@ -198,7 +250,6 @@ struct State {
     /// Dependents by owner uid, for garbage collection.
     dependents: HashMap<String, HashSet<ObjectKey>>,
     history: History,
-    database: Database,
     /// The resourceVersion of the last change of each resource (storage key), deletions
     /// included, so caches derived from a resource know when they are stale.
     last_changes: HashMap<String, u64>,
@@ -209,6 +260,11 @@ struct State {
 /// writes through the rest.
 pub struct Store {
     state: Mutex<State>,
+    /// The database; whoever holds it commits the queued writes (see [`commit`]). Taken before
+    /// `state` when both are needed.
+    database: Mutex<Database>,
+    /// Writes waiting for the database.
+    queue: Mutex<Vec<commit::Queued>>,
     /// The resourceVersion of each commit's last change, for followers to wake on.
     changes: broadcast::Sender<u64>,
 }
@@ -218,6 +274,13 @@ impl Store {
         // A panic while holding the lock leaves no half-applied change: memory is updated only
         // after the database commit succeeded. Keep serving.
         self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn database(&self) -> MutexGuard<'_, Database> {
+        // A panic while holding it leaves the database as its last transaction left it.
+        self.database
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -243,9 +306,9 @@ impl Store {
     /// the history (from memory and database) and gives the database's free pages back to the
     /// file system.
     pub fn maintain(&self) -> Result<(), rusqlite::Error> {
-        let mut state = self.lock();
-        state.expire(Instant::now())?;
-        state.database.reclaim_space()
+        let database = self.database();
+        self.lock().expire(&database, Instant::now())?;
+        database.reclaim_space()
     }
 
     /// How many changes the history holds, and the bytes of the objects they keep alive.
@@ -256,11 +319,10 @@ impl Store {
 
 impl State {
     /// Drops the changes that fall outside the history's bounds at `now`.
-    fn expire(&mut self, now: Instant) -> Result<(), rusqlite::Error> {
+    fn expire(&mut self, database: &Database, now: Instant) -> Result<(), rusqlite::Error> {
         let overflow = self.history.overflow(&[], now);
         if overflow > 0 {
-            self.database
-                .prune_events(self.history.rv_at(overflow - 1, &[]))?;
+            database.prune_events(self.history.rv_at(overflow - 1, &[]))?;
             self.history.drop_oldest(overflow);
         }
         Ok(())

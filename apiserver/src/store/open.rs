@@ -24,17 +24,18 @@ impl Store {
             objects: HashMap::new(),
             dependents: HashMap::new(),
             history: History::new(options.limits()),
-            database,
             last_changes: HashMap::new(),
         };
-        state.load_objects()?;
+        state.load_objects(&database)?;
         let loaded_at = Instant::now();
-        state.load_history(loaded_at)?;
+        state.load_history(&database, loaded_at)?;
         // Bounds lowered since the last run apply at once, to memory and database alike.
-        state.expire(loaded_at)?;
+        state.expire(&database, loaded_at)?;
         let (changes, _) = broadcast::channel(WAKE_CAPACITY);
         Ok(Self {
             state: Mutex::new(state),
+            database: Mutex::new(database),
+            queue: Mutex::default(),
             changes,
         })
     }
@@ -43,9 +44,9 @@ impl Store {
 impl State {
     /// Loads every object, indexing each by its owners and counting it as its resource's latest
     /// change when it is the newest.
-    fn load_objects(&mut self) -> Result<(), rusqlite::Error> {
-        for loaded in self.database.load_objects()? {
-            let meta = MetaSummary::of(&serde_json::from_slice(&loaded.json).unwrap_or_default());
+    fn load_objects(&mut self, database: &Database) -> Result<(), rusqlite::Error> {
+        for loaded in database.load_objects()? {
+            let meta = MetaSummary::of_json(&loaded.json);
             for owner in &meta.owners {
                 self.dependents
                     .entry(owner.clone())
@@ -71,16 +72,24 @@ impl State {
     }
 
     /// Loads the retained changes into the history, as if they happened at `loaded_at`.
-    fn load_history(&mut self, loaded_at: Instant) -> Result<(), rusqlite::Error> {
+    fn load_history(
+        &mut self,
+        database: &Database,
+        loaded_at: Instant,
+    ) -> Result<(), rusqlite::Error> {
         // The state of each object before an event is the one its previous event left; selector
         // watches replaying after a restart need it to tell objects leaving their selection.
         let mut last_seen: HashMap<ObjectKey, StoredObject> = HashMap::new();
-        for loaded in self.database.load_events()? {
-            let meta = MetaSummary::of(&serde_json::from_slice(&loaded.json).unwrap_or_default());
-            let object = StoredObject {
-                rv: loaded.rv,
-                json: loaded.json,
-                meta: Arc::new(meta),
+        for loaded in database.load_events()? {
+            let object = match self.stored(&loaded.key) {
+                // The object's latest change: its bytes and summary are the stored object's,
+                // held once in memory rather than twice.
+                Some(stored) if stored.rv == loaded.rv => stored.clone(),
+                _ => StoredObject {
+                    rv: loaded.rv,
+                    meta: Arc::new(MetaSummary::of_json(&loaded.json)),
+                    json: loaded.json,
+                },
             };
             let previous = match loaded.type_ {
                 EventType::Added => None,
@@ -100,5 +109,11 @@ impl State {
             self.history.push(event, loaded_at);
         }
         Ok(())
+    }
+
+    fn stored(&self, key: &ObjectKey) -> Option<&StoredObject> {
+        self.objects
+            .get(&key.resource)?
+            .get(&(key.namespace.clone(), key.name.clone()))
     }
 }

@@ -5,7 +5,9 @@ use serde_json::json;
 
 use super::*;
 
-fn key(name: &str) -> ObjectKey {
+mod group_commit;
+
+pub(super) fn key(name: &str) -> ObjectKey {
     ObjectKey {
         resource: "g/things".into(),
         namespace: "ns".into(),
@@ -17,11 +19,11 @@ fn thing(name: &str) -> Value {
     json!({ "apiVersion": "g/v1", "kind": "Thing", "metadata": { "name": name, "namespace": "ns", "uid": format!("uid-{name}") } })
 }
 
-fn open(dir: &tempfile::TempDir) -> Store {
+pub(super) fn open(dir: &tempfile::TempDir) -> Store {
     Store::open(&dir.path().join("db.sqlite"), StoreOptions::default()).unwrap()
 }
 
-fn put(
+pub(super) fn put(
     store: &Store,
     name: &str,
     precondition: Precondition,
@@ -315,4 +317,30 @@ fn the_database_file_stops_growing_once_the_history_is_full_and_shrinks_when_it_
     store.maintain().unwrap();
     drop(store);
     assert!(size() < 4 * 1024 * 1024, "{} after pruning", size());
+}
+
+#[test]
+fn the_summary_read_from_json_equals_the_one_read_from_the_object() {
+    let objects = [
+        json!({ "metadata": {
+            "name": "a", "uid": "u-1",
+            "labels": { "tier": "gold", "odd": 3 },
+            "ownerReferences": [{ "uid": "o-1" }, { "name": "no-uid" }],
+            "finalizers": ["x"],
+            "deletionTimestamp": "2026-12-05T00:00:00Z"
+        }, "spec": { "deep": [{ "metadata": { "uid": "not-this" } }] } }),
+        json!({ "metadata": {
+            "name": "b", "labels": null, "ownerReferences": null, "finalizers": [],
+            "deletionTimestamp": null
+        } }),
+        json!({ "kind": "NoMetadata" }),
+    ];
+    for object in objects {
+        let json = serde_json::to_vec(&object).unwrap();
+        assert_eq!(
+            MetaSummary::of_json(&json),
+            MetaSummary::of(&object),
+            "{object}"
+        );
+    }
 }
