@@ -27,7 +27,10 @@ use crate::{
         authority::Authority,
         schema::{ConnectorSchema, Credential},
     },
-    director::{DirectorSchema, Limits, answer_limit::AnswerBudget, build_schema},
+    director::{
+        DirectorSchema, Limits, answer_limit::AnswerBudget, build_schema,
+        parsed_documents::ParsedDocuments,
+    },
     errors::Code,
     gateway::{Caller, Gateway, StaticUser},
     metrics::ApiMetrics,
@@ -123,6 +126,8 @@ impl Default for ApiConfig {
 /// The running API: its schema, gateway and caches.
 pub struct Api {
     schema: DirectorSchema,
+    /// The Director's parsed documents, kept by their text.
+    documents: ParsedDocuments,
     connector: ConnectorSchema,
     provisioner: ProvisionerSchema,
     gateway: Gateway,
@@ -178,7 +183,7 @@ impl Api {
         config
             .metrics
             .watch_certificates(caches.system_auths.clone());
-        let schema = build_schema(
+        let (schema, documents) = build_schema(
             caches.clone(),
             client.clone(),
             config.scopes.clone(),
@@ -195,6 +200,7 @@ impl Api {
         );
         let api = Self {
             schema,
+            documents,
             connector: crate::connector::schema::build(connector, caches.clone()),
             provisioner,
             gateway,
@@ -307,6 +313,7 @@ async fn director(
         Ok(request) => request,
         Err(refused) => return refused,
     };
+    api.documents.fill(&mut request);
     let budget = AnswerBudget::new(api.limits.answer_bytes);
     let public_url = PublicUrl::of(api.public_url.as_deref(), &headers);
     let consumer = audit::Consumer::from(&caller);

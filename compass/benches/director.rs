@@ -18,13 +18,14 @@ use serde_json::json;
 
 mod support;
 
-use support::{CONCURRENCY, Figures, Server, application, count, data, measure, write_json};
+use support::{
+    APPLICATIONS_PAGE, CONCURRENCY, Figures, Server, application, count, data, measure, write_json,
+};
 
 /// The namespace of `compass up`'s default tenant.
 const NAMESPACE: &str = compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
 
 const APPLICATION: &str = "query ($id: ID!) { application(id: $id) { id name description labels status { condition } apiDefinitions { data { id name targetURL spec { type format data } } totalCount } eventDefinitions { data { id name } } } }";
-const APPLICATIONS: &str = "query ($after: PageCursor) { applications(first: 100, after: $after) { data { id name description labels apiDefinitions { data { id name targetURL spec { type format data } } } eventDefinitions { data { id name } } } pageInfo { endCursor hasNextPage } totalCount } }";
 const FOR_RUNTIME: &str = "query ($runtime: ID!) { applicationsForRuntime(runtimeID: $runtime, first: 100) { data { id name labels apiDefinitions { data { id name targetURL } } } totalCount } }";
 const REGISTER: &str =
     "mutation ($in: ApplicationRegisterInput!) { registerApplication(in: $in) { id name } }";
@@ -120,11 +121,11 @@ async fn main() {
     .await;
     compare("application(id) vs GET", &by_id, &get);
 
-    let pages = 200;
+    let pages = count("COMPASS_BENCH_PAGES", 200);
     let page = measure(pages, |_| {
         let director = director.clone();
         async move {
-            let data = data(&director, APPLICATIONS, json!({})).await;
+            let data = data(&director, APPLICATIONS_PAGE, json!({})).await;
             assert_eq!(data["applications"]["data"].as_array().unwrap().len(), 100);
         }
     })

@@ -1,50 +1,187 @@
-//! Benchmark of one `compass up` process, control plane, controllers and Director together,
-//! holding 10,000 Applications and 1,000 Runtimes, all Ready: its resident memory, beside the same
-//! process idle and the size of what it stores, measured in the same run.
+//! The sizing benchmark: one `compass up` process (control plane, controllers and Director
+//! together) holding landscapes of growing size, each measured the same way in one run: time until
+//! every object is Ready, memory, database size, a Director page query, a full LIST, watch
+//! delivery, and a cold start on the stored data. It prints the table `docs/sizing.md` publishes.
 //!
-//! Run with `cargo bench -p compass --bench up` (`COMPASS_BENCH_APPLICATIONS` and
-//! `COMPASS_BENCH_RUNTIMES` change the counts). The figures are also written as JSON.
+//! Run with `cargo bench -p compass --bench sizing`. `COMPASS_BENCH_SIZES` lists the numbers of
+//! Applications (1000,10000,50000,100000 unless set), each landscape with a tenth as many
+//! Runtimes over ten scenarios. The figures are also written as JSON.
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
+use futures_util::{StreamExt, TryStreamExt};
+use kube::{
+    Api, Client,
+    api::{Patch, PatchParams, WatchEvent, WatchParams},
+    core::DynamicObject,
+};
+use serde_json::{Value, json};
 
 mod support;
 
 use support::{
-    Server,
-    landscape::{SCENARIOS, create_objects, landscape_size, prepare_namespace, ready_count},
-    write_json,
+    APPLICATIONS_PAGE, Server, data,
+    landscape::{AfterCreate, SCENARIOS, create_objects, prepare_namespace, ready_count, resource},
+    measure, quantiles, write_json,
 };
+
+/// Where the landscape lives: the default tenant, so that the Director answers for it.
+const NAMESPACE: &str = DEFAULT_TENANT_NAMESPACE;
 
 #[tokio::main]
 async fn main() {
-    let (applications, runtimes) = landscape_size();
-    let total = applications + runtimes;
+    let sizes: Vec<usize> = std::env::var("COMPASS_BENCH_SIZES")
+        .unwrap_or_else(|_| "1000,10000,50000,100000".into())
+        .split(',')
+        .map(|n| {
+            n.trim()
+                .parse()
+                .expect("COMPASS_BENCH_SIZES: numbers separated by commas")
+        })
+        .collect();
     println!(
-        "compass up benchmark: {applications} Applications and {runtimes} Runtimes over {SCENARIOS} scenarios, one process\n"
+        "sizing benchmark: one compass up per landscape, {SCENARIOS} scenarios, Runtimes a tenth of the Applications\n"
     );
-    let (server, started_in) = Server::start(tempfile::tempdir().unwrap(), &[]);
+    let mut rows = Vec::new();
+    for applications in sizes {
+        let row = measure_landscape(applications, applications / 10).await;
+        println!(
+            "{}\n",
+            serde_json::to_string_pretty(&row).unwrap_or_default()
+        );
+        rows.push(row);
+    }
+    print_table(&rows);
+    write_json("sizing", &json!({ "landscapes": rows }));
+}
+
+/// Every figure of one landscape, from an empty data directory to a restart on the stored data.
+async fn measure_landscape(applications: usize, runtimes: usize) -> Value {
+    let total = applications + runtimes;
+    println!("{applications} Applications, {runtimes} Runtimes");
+    let (server, empty_start) = Server::start(tempfile::tempdir().unwrap(), &[]);
     let client = server.client().await;
     // Let the caches settle after start before reading the idle figure.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (idle, _) = server.memory_kib();
 
-    prepare_namespace(&client, "bench").await;
+    prepare_namespace(&client, NAMESPACE).await;
     let started = Instant::now();
-    create_objects(&client, "bench", applications, runtimes).await;
-    while ready_count(&client, "bench").await < total {
+    let created = create_objects(
+        &client,
+        NAMESPACE,
+        applications,
+        runtimes,
+        AfterCreate::Nothing,
+    )
+    .await;
+    // Polling reads every object: less often for larger landscapes, so that it is not the load.
+    let poll = Duration::from_millis(500).max(Duration::from_micros(50 * total as u64));
+    while ready_count(&client, NAMESPACE).await < total {
         assert!(
-            started.elapsed() < Duration::from_secs(1800),
-            "not all Ready after 30 minutes"
+            started.elapsed() < Duration::from_secs(3600),
+            "not all Ready after an hour"
         );
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::sleep(poll).await;
     }
     let converged = started.elapsed();
     // What stays once the burst is over, not the peak of converging.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let (rss, peak) = server.memory_kib();
-    let stored = std::fs::read_dir(server.data_dir.path())
+
+    let director = server.admin().client;
+    let page = measure(100, |_| {
+        let director = director.clone();
+        async move {
+            let data = data(&director, APPLICATIONS_PAGE, json!({})).await;
+            assert_eq!(data["applications"]["data"].as_array().unwrap().len(), 100);
+        }
+    })
+    .await;
+    let list = measure(5, |_| {
+        let client = client.clone();
+        async move {
+            let path = format!(
+                "/apis/compass.kyma-project.io/v1alpha1/namespaces/{NAMESPACE}/applications"
+            );
+            let request = http::Request::get(path).body(Vec::new()).unwrap();
+            let body = client.request_text(request).await.unwrap();
+            assert!(body.len() > applications * 100);
+        }
+    })
+    .await;
+    let delivery = watch_delivery(&client, applications, 200).await;
+
+    let data_dir = server.stop();
+    let database = database_bytes(data_dir.path());
+    let (server, cold_start) = Server::start(data_dir, &[]);
+    let (restarted, _) = server.memory_kib();
+    server.stop();
+
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    json!({
+        "applications": applications,
+        "runtimes": runtimes,
+        "ready_after_start_empty_s": empty_start.as_secs_f64(),
+        "rss_idle_mib": mib(idle),
+        "create_s": created.as_secs_f64(),
+        "all_ready_s": converged.as_secs_f64(),
+        "rss_all_ready_mib": mib(rss),
+        "rss_peak_mib": mib(peak),
+        "database_mib": database as f64 / 1048576.0,
+        "page_query": page.summary(),
+        "list_all": list.summary(),
+        "watch_delivery": quantiles(&delivery),
+        "cold_start_s": cold_start.as_secs_f64(),
+        "rss_after_restart_mib": mib(restarted),
+    })
+}
+
+/// `changes` annotation patches of Applications, one after another, each timed from the patch's
+/// response until a watch of the namespace's Applications delivers it.
+async fn watch_delivery(client: &Client, applications: usize, changes: usize) -> Vec<Duration> {
+    let apps: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        NAMESPACE,
+        &resource("Application", "applications"),
+    );
+    let mut events = apps
+        .watch(&WatchParams::default().timeout(290), "0")
+        .await
+        .unwrap()
+        .boxed();
+    let mut delivered = Vec::with_capacity(changes);
+    for change in 0..changes {
+        let name = format!("app-{:05}", change * applications / changes);
+        let patch =
+            json!({ "metadata": { "annotations": { "bench/change": change.to_string() } } });
+        let patched = apps
+            .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .unwrap();
+        let acknowledged = Instant::now();
+        let version = patched.metadata.resource_version.unwrap();
+        loop {
+            let event = events
+                .try_next()
+                .await
+                .unwrap()
+                .expect("the watch stays open");
+            if let WatchEvent::Modified(object) | WatchEvent::Added(object) = event
+                && object.metadata.resource_version.as_deref() == Some(&version)
+            {
+                break;
+            }
+        }
+        delivered.push(acknowledged.elapsed());
+    }
+    delivered
+}
+
+/// Bytes of the database files (with the write-ahead log) in `dir`.
+fn database_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
         .map(|entries| {
             entries
                 .flatten()
@@ -53,42 +190,35 @@ async fn main() {
                 .map(|m| m.len())
                 .sum::<u64>()
         })
-        .unwrap_or(0);
-    let mib = |kib: u64| kib as f64 / 1024.0;
+        .unwrap_or(0)
+}
+
+/// The table as `docs/sizing.md` shows it, with what to give the process: its memory at the peak
+/// of converging with a quarter more as headroom, and three times its database on disk (the
+/// write-ahead log and space freed by pruned history come on top of the file).
+fn print_table(rows: &[Value]) {
     println!(
-        "{:<44} {:>8.2} s",
-        "ready after start",
-        started_in.as_secs_f64()
+        "| Applications + Runtimes | all Ready | memory (peak) | database | cold start | page of 100, p50 / p99 | LIST all, p50 | watch p99 | give it: memory, disk |"
     );
-    println!("{:<44} {:>8.1} MiB", "RSS idle", mib(idle));
-    println!(
-        "{:<44} {:>8.2} s",
-        "all Ready (from the first create)",
-        converged.as_secs_f64()
-    );
-    println!(
-        "{:<44} {:>8.1} MiB   (peak {:.1} MiB)",
-        "RSS with every object Ready",
-        mib(rss),
-        mib(peak)
-    );
-    println!(
-        "{:<44} {:>8.1} MiB",
-        "database files",
-        stored as f64 / 1048576.0
-    );
-    write_json(
-        "up",
-        &json!({
-            "applications": applications,
-            "runtimes": runtimes,
-            "ready_after_start_s": started_in.as_secs_f64(),
-            "rss_idle_mib": mib(idle),
-            "all_ready_s": converged.as_secs_f64(),
-            "rss_all_ready_mib": mib(rss),
-            "rss_peak_mib": mib(peak),
-            "database_mib": stored as f64 / 1048576.0,
-        }),
-    );
-    server.stop();
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for row in rows {
+        let f = |key: &str| row[key].as_f64().unwrap_or(0.0);
+        let ms = |key: &str, q: &str| row[key][q].as_f64().unwrap_or(0.0);
+        let memory = (f("rss_peak_mib") * 1.25 / 128.0).ceil() * 128.0;
+        let disk = (f("database_mib") * 3.0 / 256.0).ceil() * 256.0;
+        println!(
+            "| {} + {} | {:.1} s | {:.0} MiB ({:.0}) | {:.0} MiB | {:.2} s | {:.1} / {:.1} ms | {:.0} ms | {:.1} ms | {memory:.0} MiB, {disk:.0} MiB |",
+            row["applications"],
+            row["runtimes"],
+            f("all_ready_s"),
+            f("rss_all_ready_mib"),
+            f("rss_peak_mib"),
+            f("database_mib"),
+            f("cold_start_s"),
+            ms("page_query", "p50_ms"),
+            ms("page_query", "p99_ms"),
+            ms("list_all", "p50_ms"),
+            ms("watch_delivery", "p99_ms"),
+        );
+    }
 }

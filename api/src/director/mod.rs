@@ -106,7 +106,8 @@ impl Default for Limits {
 }
 
 /// Builds the schema over the caches, the client and the scopes configuration; resolvers count
-/// what they do in `metrics`.
+/// what they do in `metrics`. Returns it with the documents it keeps parsed, for the request
+/// handler to give each request its document before anything reads it.
 pub fn build_schema(
     caches: Caches,
     client: kube::Client,
@@ -115,8 +116,9 @@ pub fn build_schema(
     system_namespace: String,
     token_lifetimes: crate::connector::tokens::TokenLifetimes,
     metrics: std::sync::Arc<crate::metrics::ApiMetrics>,
-) -> DirectorSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+) -> (DirectorSchema, parsed_documents::ParsedDocuments) {
+    let documents = parsed_documents::ParsedDocuments::default();
+    let schema = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(token_lifetimes)
         .data(metrics)
         .data(caches)
@@ -129,10 +131,11 @@ pub fn build_schema(
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         // Outermost, so a document it keeps has passed the checks made at parsing.
-        .extension(parsed_documents::ParsedDocuments::default())
+        .extension(documents.clone())
         .extension(answer_limit::AnswerLimit)
         .extension(variable_usage::VariableUsage)
-        .finish()
+        .finish();
+    (schema, documents)
 }
 
 /// The schema in SDL, as committed in `api/schema.graphql`.

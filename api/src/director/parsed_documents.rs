@@ -9,7 +9,7 @@ use std::{
 };
 
 use async_graphql::{
-    ServerResult, Variables,
+    BatchRequest, ServerResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
     parser::types::ExecutableDocument,
 };
@@ -37,6 +37,18 @@ impl ParsedDocuments {
         self.len() == 0
     }
 
+    /// Gives each request of `batch` whose text is kept its parsed document, before anything
+    /// else reads the request (the audit line names the operation from it): a kept text is not
+    /// parsed again by anyone.
+    pub fn fill(&self, batch: &mut BatchRequest) {
+        for request in batch.iter_mut() {
+            let kept = self.lock().get(&request.query).cloned();
+            if let Some(document) = kept {
+                request.set_parsed_query((*document).clone());
+            }
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<ExecutableDocument>>> {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -57,21 +69,21 @@ impl Extension for ParsedDocuments {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let kept = self.lock().get(query).cloned();
-        if let Some(document) = kept {
-            return Ok((*document).clone());
-        }
+        // The document arrives parsed from the request ([`ParsedDocuments::fill`] or the audit
+        // did it) or is parsed now; the checks after parsing run on it either way.
         let document = next.run(ctx, query, variables).await?;
         if query.len() <= TEXT_BYTES {
             let mut kept = self.lock();
-            if kept.len() >= ENTRIES {
-                // Any one goes: the operations that matter come back at once.
-                let evicted = kept.keys().next().cloned();
-                if let Some(evicted) = evicted {
-                    kept.remove(&evicted);
+            if !kept.contains_key(query) {
+                if kept.len() >= ENTRIES {
+                    // Any one goes: the operations that matter come back at once.
+                    let evicted = kept.keys().next().cloned();
+                    if let Some(evicted) = evicted {
+                        kept.remove(&evicted);
+                    }
                 }
+                kept.insert(query.to_owned(), Arc::new(document.clone()));
             }
-            kept.insert(query.to_owned(), Arc::new(document.clone()));
         }
         Ok(document)
     }
@@ -114,6 +126,23 @@ mod tests {
             );
         }
         assert_eq!(documents.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_kept_document_is_given_to_a_request_before_it_runs() {
+        let documents = ParsedDocuments::default();
+        let schema = schema(&documents);
+        let query = "{ hello(name: \"ada\") }";
+        assert!(schema.execute(query).await.errors.is_empty());
+        let mut batch = BatchRequest::Single(async_graphql::Request::new(query));
+        documents.fill(&mut batch);
+        let BatchRequest::Single(mut request) = batch else {
+            unreachable!()
+        };
+        // Only the kept document can answer now: the text no longer parses.
+        request.query = "{ hello(name: ".into();
+        let answer = schema.execute(request).await;
+        assert!(answer.errors.is_empty(), "{:?}", answer.errors);
     }
 
     #[tokio::test]

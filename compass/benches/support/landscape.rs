@@ -4,7 +4,12 @@
 use std::time::{Duration, Instant};
 
 use futures_util::{StreamExt, stream};
-use kube::{Api, Client, api::PostParams, core::DynamicObject, discovery::ApiResource};
+use kube::{
+    Api, Client,
+    api::{Patch, PatchParams, PostParams},
+    core::DynamicObject,
+    discovery::ApiResource,
+};
 use serde_json::{Value, json};
 
 use super::CONCURRENCY;
@@ -62,7 +67,8 @@ fn runtime(i: usize) -> Value {
     })
 }
 
-/// Creates the namespace and its scenarios (untimed).
+/// Creates the namespace and its scenarios (untimed); either may exist already (a tenant's
+/// namespace, its `DEFAULT` scenario).
 pub async fn prepare_namespace(client: &Client, namespace: &str) {
     let namespaces: Api<DynamicObject> = Api::all_with(
         client.clone(),
@@ -72,10 +78,7 @@ pub async fn prepare_namespace(client: &Client, namespace: &str) {
         json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": namespace } }),
     )
     .unwrap();
-    namespaces
-        .create(&PostParams::default(), &ns)
-        .await
-        .unwrap();
+    created_unless_there(namespaces.create(&PostParams::default(), &ns).await);
     let scenarios: Api<DynamicObject> = Api::namespaced_with(
         client.clone(),
         namespace,
@@ -89,22 +92,37 @@ pub async fn prepare_namespace(client: &Client, namespace: &str) {
         if name == "default" {
             scenario["spec"] = json!({ "name": "DEFAULT" });
         }
-        scenarios
-            .create(
-                &PostParams::default(),
-                &serde_json::from_value(scenario).unwrap(),
-            )
-            .await
-            .unwrap();
+        let scenario = serde_json::from_value(scenario).unwrap();
+        created_unless_there(scenarios.create(&PostParams::default(), &scenario).await);
     }
 }
 
-/// Creates every object; returns how long that took.
+fn created_unless_there(created: kube::Result<DynamicObject>) {
+    match created {
+        Ok(_) => {}
+        Err(kube::Error::Api(status)) if status.code == 409 => {}
+        Err(error) => panic!("creating failed: {error}"),
+    }
+}
+
+/// What the bench does after creating each object.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum AfterCreate {
+    /// Nothing: a controller is to make it Ready.
+    Nothing,
+    /// Writes its `Ready` status itself (server-side apply of the status subresource), as an
+    /// operator with nothing to compute would: the floor an operator is measured against.
+    WriteReady,
+}
+
+/// Creates every object, `CONCURRENCY` at a time (each followed by `after`); returns how long
+/// that took.
 pub async fn create_objects(
     client: &Client,
     namespace: &str,
     applications: usize,
     runtimes: usize,
+    after: AfterCreate,
 ) -> Duration {
     let apps: Api<DynamicObject> = Api::namespaced_with(
         client.clone(),
@@ -125,16 +143,42 @@ pub async fn create_objects(
                 (apps.clone(), application(i))
             };
             async move {
-                api.create(
-                    &PostParams::default(),
-                    &serde_json::from_value(object).unwrap(),
-                )
-                .await
-                .unwrap();
+                let created = api
+                    .create(
+                        &PostParams::default(),
+                        &serde_json::from_value(object).unwrap(),
+                    )
+                    .await
+                    .unwrap();
+                if after == AfterCreate::WriteReady {
+                    let name = created.metadata.name.unwrap();
+                    let kind = if is_runtime { "Runtime" } else { "Application" };
+                    let status = ready_status(kind, i);
+                    let apply = PatchParams::apply("bench").force();
+                    api.patch_status(&name, &apply, &Patch::Apply(&status))
+                        .await
+                        .unwrap();
+                }
             }
         })
         .await;
     started.elapsed()
+}
+
+/// The `Ready` status an operator writes for the `i`th object of `kind`.
+fn ready_status(kind: &str, i: usize) -> Value {
+    json!({
+        "apiVersion": compass_crds::API_VERSION, "kind": kind,
+        "status": {
+            "observedGeneration": 1,
+            "conditions": [{
+                "type": "Ready", "status": "True", "reason": "Bench",
+                "message": "written by the bench", "observedGeneration": 1,
+                "lastTransitionTime": "2026-01-01T00:00:00Z",
+            }],
+            "scenarios": [format!("scenario-{}", i % SCENARIOS)],
+        },
+    })
 }
 
 /// How many of the namespace's Applications and Runtimes are Ready for their current generation.

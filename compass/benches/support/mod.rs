@@ -27,6 +27,9 @@ use serde_json::{Value, json};
 /// Requests in flight at once.
 pub const CONCURRENCY: usize = 16;
 
+/// A page of 100 applications with their definitions: the Director's page query in every bench.
+pub const APPLICATIONS_PAGE: &str = "query ($after: PageCursor) { applications(first: 100, after: $after) { data { id name description labels apiDefinitions { data { id name targetURL spec { type format data } } } eventDefinitions { data { id name } } } pageInfo { endCursor hasNextPage } totalCount } }";
+
 /// The number in the environment variable `variable`, else `default`.
 pub fn count(variable: &str, default: usize) -> usize {
     std::env::var(variable)
