@@ -74,9 +74,31 @@ pub struct Page<T> {
     pub total_count: i32,
 }
 
+impl<T> Page<T> {
+    /// The same page with each item made into another.
+    pub fn map<U>(self, into: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            data: self.data.into_iter().map(into).collect(),
+            page_info: self.page_info,
+            total_count: self.total_count,
+        }
+    }
+}
+
 /// Pages `items` (sorted by their key) after the cursor `after`.
 pub fn paginate<T>(
     items: Vec<(String, T)>,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> ApiResult<Page<T>> {
+    Ok(paginate_by(items, |(key, _)| key, first, after)?.map(|(_, item)| item))
+}
+
+/// Pages `items`, sorted by the key `key_of` gives each, after the cursor `after`. Keys are read
+/// where they are: paging a tenant's objects copies nothing of those off the page.
+pub fn paginate_by<T>(
+    items: Vec<T>,
+    key_of: impl Fn(&T) -> &str,
     first: Option<i32>,
     after: Option<&str>,
 ) -> ApiResult<Page<T>> {
@@ -84,21 +106,15 @@ pub fn paginate<T>(
     let start = decode_cursor(after)?;
     let total_count = i32::try_from(items.len()).unwrap_or(i32::MAX);
     let begin = match &start {
-        Some(key) => items.partition_point(|(k, _)| k.as_str() <= key.as_str()),
+        Some(cursor) => items.partition_point(|item| key_of(item) <= cursor.as_str()),
         None => 0,
     };
     let rest = items.len() - begin;
     let has_next_page = rest > size;
-    let mut data = Vec::with_capacity(size.min(rest));
-    let mut last = String::new();
-    for (key, item) in items.into_iter().skip(begin).take(size) {
-        last = key;
-        data.push(item);
-    }
-    let end_cursor = PageCursor(if has_next_page {
-        encode_cursor(&last)
-    } else {
-        String::new()
+    let data: Vec<T> = items.into_iter().skip(begin).take(size).collect();
+    let end_cursor = PageCursor(match data.last() {
+        Some(last) if has_next_page => encode_cursor(key_of(last)),
+        _ => String::new(),
     });
     let page_info = PageInfo {
         start_cursor: PageCursor(after.unwrap_or_default().to_owned()),

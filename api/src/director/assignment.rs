@@ -5,7 +5,10 @@
 use compass_crds::Runtime;
 use sha2::{Digest, Sha256};
 
-use super::scenario_membership::{applications_sharing, of_runtime};
+use super::{
+    labels::uid_of,
+    scenario_membership::{applications_sharing, of_runtime},
+};
 use crate::state::Caches;
 
 /// The fingerprint of what `runtime` of `namespace` is assigned.
@@ -16,8 +19,8 @@ pub fn fingerprint(caches: &Caches, namespace: &str, runtime: &Runtime) -> Strin
         digest.update([0]);
     }
     digest.update([1]);
-    for (uid, application) in applications_sharing(caches, namespace, runtime) {
-        digest.update(uid.as_bytes());
+    for application in applications_sharing(caches, namespace, runtime) {
+        digest.update(uid_of(&application).as_bytes());
         digest.update(
             application
                 .metadata

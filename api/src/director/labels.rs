@@ -217,14 +217,14 @@ impl LabelWrite {
 }
 
 /// The objects of a tenant, not being deleted, whose labels (from `labels_of`) pass every filter,
-/// keyed by uid for pagination. Without filters no object's labels are built.
+/// in uid order (see [`uid_of`]). Without filters no object's labels are built.
 pub fn matching<K>(
     cache: &crate::state::Shared<K>,
     namespace: &str,
     filters: &[crate::label_filter::Compiled],
     derived: &[&str],
     labels_of: impl Fn(&K) -> BTreeMap<String, Value>,
-) -> Vec<(String, Arc<K>)>
+) -> Vec<Arc<K>>
 where
     K: crate::state::Cached,
 {
@@ -237,8 +237,12 @@ where
                 crate::label_filter::matches(filters, |key| labels.get(key).cloned())
             }
         })
-        .map(|object| (object.meta().uid.clone().unwrap_or_default(), object))
         .collect()
+}
+
+/// An object's uid, the key the Director pages objects by.
+pub fn uid_of<K: kube::Resource>(object: &Arc<K>) -> &str {
+    object.meta().uid.as_deref().unwrap_or_default()
 }
 
 /// The objects of a tenant that may match `filters`: those carrying the label or scenario a

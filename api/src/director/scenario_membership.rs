@@ -16,6 +16,7 @@ use compass_crds::{
 use serde_json::Value;
 
 use crate::{
+    director::labels::uid_of,
     errors::{ApiResult, invalid},
     state::{Caches, scenario_tag},
 };
@@ -138,18 +139,20 @@ pub fn applications_sharing(
     caches: &Caches,
     namespace: &str,
     runtime: &Runtime,
-) -> BTreeMap<String, Arc<Application>> {
-    let mut found = BTreeMap::new();
+) -> Vec<Arc<Application>> {
+    let mut found = Vec::new();
     for scenario in of_runtime(runtime) {
-        for application in caches
+        let tagged = caches
             .applications
-            .tagged(&scenario_tag(namespace, &scenario))
-        {
-            if application.metadata.deletion_timestamp.is_none() {
-                let uid = application.metadata.uid.clone().unwrap_or_default();
-                found.insert(uid, application);
-            }
-        }
+            .tagged(&scenario_tag(namespace, &scenario));
+        found.extend(
+            tagged
+                .into_iter()
+                .filter(|application| application.metadata.deletion_timestamp.is_none()),
+        );
     }
+    // Each scenario's applications come in uid order; one in several scenarios comes once.
+    found.sort_by(|a, b| uid_of(a).cmp(uid_of(b)));
+    found.dedup_by(|a, b| uid_of(a) == uid_of(b));
     found
 }

@@ -7,14 +7,14 @@ use super::types::{Application, ApplicationPage, labels_of};
 use crate::{
     director::{
         context::{caches, caller, tenant},
-        labels::{INTEGRATION_SYSTEM_LABEL, NAME_LABEL, matching},
+        labels::{INTEGRATION_SYSTEM_LABEL, NAME_LABEL, matching, uid_of},
         lookup::{find_in, runtime_in},
         scenario_membership::applications_sharing,
     },
     errors::{ApiResult, Code, error},
     gateway::ConsumerKind,
     label_filter::{LabelFilter, compile},
-    pagination::paginate,
+    pagination::paginate_by,
     scalars::PageCursor,
     scopes::Scopes,
 };
@@ -45,8 +45,10 @@ impl ApplicationQuery {
             &derived,
             |a| labels_of(caches, a),
         );
-        let found = found.into_iter().map(|(uid, a)| (uid, Application(a)));
-        paginate(found.collect(), first, after.as_ref().map(|c| c.0.as_str())).map(Into::into)
+        let after = after.as_ref().map(|c| c.0.as_str());
+        Ok(paginate_by(found, uid_of, first, after)?
+            .map(Application)
+            .into())
     }
 
     /// The application with this id, if the tenant has it.
@@ -71,10 +73,11 @@ impl ApplicationQuery {
         let caches = caches(ctx);
         let runtime = runtime_in(caches, &scope.namespace, &runtime_id)?;
         crate::director::runtimes::heartbeat::beat(ctx, &scope.namespace, &runtime).await;
-        let seen = applications_sharing(caches, &scope.namespace, &runtime)
-            .into_iter()
-            .map(|(uid, application)| (uid, Application(application)));
-        paginate(seen.collect(), first, after.as_ref().map(|c| c.0.as_str())).map(Into::into)
+        let seen = applications_sharing(caches, &scope.namespace, &runtime);
+        let after = after.as_ref().map(|c| c.0.as_str());
+        Ok(paginate_by(seen, uid_of, first, after)?
+            .map(Application)
+            .into())
     }
 }
 

@@ -11,7 +11,7 @@ use crate::{
     },
     errors::ApiResult,
     label_filter::{LabelFilter, compile},
-    pagination::paginate,
+    pagination::paginate_by,
     scalars::PageCursor,
     scopes::Scopes,
 };
@@ -40,8 +40,10 @@ impl RuntimeQuery {
             &[],
             labels::of_runtime,
         );
-        let found = found.into_iter().map(|(uid, r)| (uid, Runtime(r)));
-        paginate(found.collect(), first, after.as_ref().map(|c| c.0.as_str())).map(Into::into)
+        let after = after.as_ref().map(|c| c.0.as_str());
+        Ok(paginate_by(found, labels::uid_of, first, after)?
+            .map(Runtime)
+            .into())
     }
 
     /// The runtime with this id, if the tenant has it.
