@@ -103,6 +103,7 @@ async fn main() {
         })
     };
 
+    support::phase("create");
     let create = measure(n, |i| {
         let apps = apps.clone();
         let created_at = created_at.clone();
@@ -124,6 +125,7 @@ async fn main() {
     }
     .report_latency("watch delivery (after create)");
 
+    support::phase("update");
     let update = measure(n, |i| {
         let apps = apps.clone();
         async move {

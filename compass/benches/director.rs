@@ -103,6 +103,7 @@ async fn main() {
         .collect();
 
     let samples = count("COMPASS_BENCH_SAMPLES", 2_000);
+    support::phase("application(id)");
     let by_id = measure(samples, |i| {
         let director = director.clone();
         let id = ids[i % ids.len()].0.clone();
@@ -122,6 +123,7 @@ async fn main() {
     compare("application(id) vs GET", &by_id, &get);
 
     let pages = count("COMPASS_BENCH_PAGES", 200);
+    support::phase("applications page");
     let page = measure(pages, |_| {
         let director = director.clone();
         async move {
@@ -146,6 +148,7 @@ async fn main() {
     .await;
     compare("applications(first: 100) vs LIST limit=100", &page, &list);
 
+    support::phase("applicationsForRuntime");
     let for_runtime = measure(pages, |_| {
         let director = director.clone();
         let runtime = runtime.clone();
@@ -162,6 +165,7 @@ async fn main() {
     );
 
     let registrations = 1_000;
+    support::phase("registerApplication");
     let register = measure(registrations, |i| {
         let director = director.clone();
         async move {

@@ -21,7 +21,7 @@ mod support;
 use support::{
     Server, free_port,
     landscape::{
-        AfterCreate, SCENARIOS, create_objects, landscape_size, prepare_namespace, ready_count,
+        AfterCreate, ReadyWatch, SCENARIOS, create_objects, landscape_size, prepare_namespace,
     },
 };
 
@@ -101,7 +101,9 @@ async fn main() {
     let (idle_rss, _) = operator.memory_mib();
 
     prepare_namespace(&client, "bench").await;
+    let ready = ReadyWatch::start(&client, "bench");
     let writes_before = resource_version(&client).await;
+    support::phase("operator converging");
     let started = Instant::now();
     let applied = create_objects(
         &client,
@@ -116,17 +118,11 @@ async fn main() {
         "apply (create every object)",
         applied.as_secs_f64()
     );
-    loop {
-        let ready = ready_count(&client, "bench").await;
-        if ready >= total {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(1800),
-            "only {ready} of {total} Ready after 30 minutes"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    let limit = Duration::from_secs(1800);
+    assert!(
+        ready.wait_for(total, limit).await,
+        "not all Ready after 30 minutes"
+    );
     let converged = started.elapsed();
     println!(
         "{:<44} {:>8.2} s",

@@ -140,11 +140,12 @@ pub fn applications_sharing(
     namespace: &str,
     runtime: &Runtime,
 ) -> Vec<Arc<Application>> {
+    let scenarios = of_runtime(runtime);
     let mut found = Vec::new();
-    for scenario in of_runtime(runtime) {
+    for scenario in &scenarios {
         let tagged = caches
             .applications
-            .tagged(&scenario_tag(namespace, &scenario));
+            .tagged(&scenario_tag(namespace, scenario));
         found.extend(
             tagged
                 .into_iter()
@@ -152,7 +153,9 @@ pub fn applications_sharing(
         );
     }
     // Each scenario's applications come in uid order; one in several scenarios comes once.
-    found.sort_by(|a, b| uid_of(a).cmp(uid_of(b)));
-    found.dedup_by(|a, b| uid_of(a) == uid_of(b));
+    if scenarios.len() > 1 {
+        found.sort_by(|a, b| uid_of(a).cmp(uid_of(b)));
+        found.dedup_by(|a, b| uid_of(a) == uid_of(b));
+    }
     found
 }

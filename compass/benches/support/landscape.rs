@@ -1,14 +1,22 @@
 //! The landscape the operator and `compass up` benchmarks create: a namespace with its scenarios,
 //! Applications and Runtimes spread over them, and how many of them are Ready.
 
-use std::time::{Duration, Instant};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use futures_util::{StreamExt, stream};
 use kube::{
-    Api, Client,
+    Api, Client, ResourceExt,
     api::{Patch, PatchParams, PostParams},
     core::DynamicObject,
     discovery::ApiResource,
+    runtime::{WatchStreamExt, watcher},
 };
 use serde_json::{Value, json};
 
@@ -181,30 +189,77 @@ fn ready_status(kind: &str, i: usize) -> Value {
     })
 }
 
-/// How many of the namespace's Applications and Runtimes are Ready for their current generation.
-pub async fn ready_count(client: &Client, namespace: &str) -> usize {
-    let mut ready = 0;
-    for plural in ["applications", "runtimes"] {
-        let request = http::Request::get(format!(
-            "/apis/compass.kyma-project.io/v1alpha1/namespaces/{namespace}/{plural}"
-        ))
-        .body(Vec::new())
-        .unwrap();
-        let list: Value =
-            serde_json::from_str(&client.request_text(request).await.unwrap()).unwrap();
-        for item in list["items"].as_array().into_iter().flatten() {
-            let generation = &item["metadata"]["generation"];
-            let current = item["status"]["conditions"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|c| {
-                    c["type"] == "Ready"
-                        && c["status"] == "True"
-                        && &c["observedGeneration"] == generation
-                });
-            ready += usize::from(current);
-        }
+/// Counts the namespace's Applications and Runtimes that are Ready for their current generation,
+/// from watches of both kinds: waiting for a large landscape must not load the server with a
+/// full list per check (a list of 55,000 objects takes seconds to send and decode).
+pub struct ReadyWatch {
+    ready: Arc<AtomicUsize>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl ReadyWatch {
+    /// Starts watching `namespace`.
+    pub fn start(client: &Client, namespace: &str) -> Self {
+        let ready = Arc::new(AtomicUsize::new(0));
+        let tasks = [("Application", "applications"), ("Runtime", "runtimes")]
+            .into_iter()
+            .map(|(kind, plural)| {
+                let api = Api::namespaced_with(client.clone(), namespace, &resource(kind, plural));
+                tokio::spawn(count_ready(api, ready.clone()))
+            })
+            .collect();
+        Self { ready, tasks }
     }
-    ready
+
+    /// Waits until `total` objects are Ready, at most `limit`; returns whether they are.
+    pub async fn wait_for(&self, total: usize, limit: Duration) -> bool {
+        let started = Instant::now();
+        while self.ready.load(Ordering::Relaxed) < total {
+            if started.elapsed() > limit {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        true
+    }
+}
+
+impl Drop for ReadyWatch {
+    fn drop(&mut self) {
+        self.tasks.iter().for_each(|task| task.abort());
+    }
+}
+
+/// Keeps `ready` counting the objects of `api` that are Ready for their current generation.
+async fn count_ready(api: Api<DynamicObject>, ready: Arc<AtomicUsize>) {
+    let mut states: HashMap<String, bool> = HashMap::new();
+    let mut events = std::pin::pin!(watcher(api, watcher::Config::default()).default_backoff());
+    while let Some(event) = events.next().await {
+        let (name, now) = match event {
+            Ok(watcher::Event::Apply(object) | watcher::Event::InitApply(object)) => {
+                (object.name_any(), is_ready(&object))
+            }
+            Ok(watcher::Event::Delete(object)) => (object.name_any(), false),
+            _ => continue,
+        };
+        match (states.insert(name, now).unwrap_or(false), now) {
+            (false, true) => ready.fetch_add(1, Ordering::Relaxed),
+            (true, false) => ready.fetch_sub(1, Ordering::Relaxed),
+            _ => 0,
+        };
+    }
+}
+
+/// Whether `object` has `Ready=True` for its current generation.
+fn is_ready(object: &DynamicObject) -> bool {
+    let generation = object.metadata.generation;
+    object.data["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| {
+            c["type"] == "Ready"
+                && c["status"] == "True"
+                && c["observedGeneration"].as_i64() == generation
+        })
 }

@@ -397,6 +397,12 @@ pub fn write_json(name: &str, figures: &serde_json::Value) {
     }
 }
 
+/// Says on stderr which measurement starts, for a profiler to be pointed at it
+/// (`scripts/flamegraph`).
+pub fn phase(name: &str) {
+    eprintln!("phase: {name}");
+}
+
 /// Runs `operation` for 0..n with bounded concurrency, timing each call.
 pub async fn measure<F, Fut>(n: usize, operation: F) -> Figures
 where
