@@ -63,6 +63,18 @@ impl Stores {
         }
     }
 
+    /// The applications of `namespace` in any of `scenarios` (scenario names in effect), from
+    /// the stores' scenario index: those that may be visible to a runtime in them, rather than
+    /// every application of every tenant. One in several of the scenarios comes more than once.
+    pub fn applications_in(&self, namespace: &str, scenarios: &[String]) -> Vec<Arc<Application>> {
+        in_scenarios(&self.watches.applications(), namespace, scenarios)
+    }
+
+    /// The runtimes of `namespace` in any of `scenarios`, as [`applications_in`](Self::applications_in).
+    pub fn runtimes_in(&self, namespace: &str, scenarios: &[String]) -> Vec<Arc<Runtime>> {
+        in_scenarios(&self.watches.runtimes(), namespace, scenarios)
+    }
+
     /// Whether `namespace` is a tenant's (so the Tenant controller keeps its defaults there).
     pub fn is_tenant_namespace(&self, namespace: &str) -> bool {
         self.tenants
@@ -93,4 +105,17 @@ impl Stores {
             && watches.heartbeat_leases().ready().await
             && watches.tenant_namespaces().ready().await
     }
+}
+
+fn in_scenarios<K: compass_cache::Cached>(
+    shared: &compass_cache::Shared<K>,
+    namespace: &str,
+    scenarios: &[String],
+) -> Vec<Arc<K>> {
+    scenarios
+        .iter()
+        .flat_map(|scenario| {
+            shared.tagged(&compass_cache::kinds::scenario_tag(namespace, scenario))
+        })
+        .collect()
 }

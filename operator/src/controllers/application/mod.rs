@@ -177,14 +177,21 @@ async fn status_before_fetching(
 /// it names exists, whether its labels are valid.
 fn observe(ctx: &Context, app: &Application) -> Observed {
     let namespace = app.namespace();
-    let runtimes: Vec<Arc<Runtime>> = ctx
-        .stores
-        .runtimes
-        .state()
+    let in_scenarios = effective_scenarios(app.spec.scenarios.as_deref());
+    let candidates =
+        (ctx.stores).runtimes_in(namespace.as_deref().unwrap_or_default(), &in_scenarios);
+    let visible = runtimes_of(app, &candidates);
+    // The one runtime the references check looks up by name: the eventing default's.
+    let named_runtime: Vec<Arc<Runtime>> = (app.spec.eventing.as_ref())
+        .and_then(|eventing| eventing.default_runtime.as_ref())
+        .and_then(|name| {
+            let namespace = namespace.as_deref().unwrap_or_default();
+            ctx.stores
+                .runtimes
+                .get(&ObjectRef::new(name).within(namespace))
+        })
         .into_iter()
-        .filter(|r| r.namespace() == namespace)
         .collect();
-    let visible = runtimes_of(app, &runtimes);
     let system_exists = app.spec.integration_system.as_ref().is_some_and(|name| {
         ctx.stores
             .integration_systems
@@ -200,7 +207,7 @@ fn observe(ctx: &Context, app: &Application) -> Observed {
         &scenarios,
         tenant_namespace,
         system_exists,
-        &runtimes,
+        &named_runtime,
         &visible,
     );
     let definitions = ctx.stores.label_definitions.state();

@@ -232,7 +232,10 @@ fn desired_status(
     conditions: Conditions,
     beat: &heartbeat::Heartbeat,
 ) -> RuntimeStatus {
-    let applications = applications_of(runtime, &ctx.stores.applications.state());
+    let namespace = runtime.namespace().unwrap_or_default();
+    let in_scenarios = effective_scenarios(runtime.spec.scenarios.as_deref());
+    let candidates = ctx.stores.applications_in(&namespace, &in_scenarios);
+    let applications = applications_of(runtime, &candidates);
     RuntimeStatus {
         observed_generation: runtime.metadata.generation,
         conditions: conditions.into_vec(),
