@@ -39,6 +39,8 @@ impl EventType {
 
 /// How long a repeat counts towards an earlier Event rather than starting a new one.
 const SERIES_WINDOW: Duration = Duration::from_secs(6 * 60);
+/// How often occurrences whose window passed are forgotten.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
 /// The longest note the API server accepts, in bytes.
 const MAX_NOTE: usize = 1024;
 
@@ -66,6 +68,8 @@ pub struct EventRecorder {
     controller: String,
     instance: String,
     recorded: Mutex<HashMap<Key, Recorded>>,
+    /// When occurrences whose window passed were last forgotten.
+    swept: Mutex<Instant>,
 }
 
 impl EventRecorder {
@@ -77,6 +81,7 @@ impl EventRecorder {
             controller: controller.to_owned(),
             instance,
             recorded: Mutex::default(),
+            swept: Mutex::new(Instant::now()),
         }
     }
 
@@ -151,8 +156,17 @@ impl EventRecorder {
     /// occurrence makes; forgets occurrences whose window has passed.
     fn repeat_of(&self, key: &Key) -> Option<(String, String, i32)> {
         let mut recorded = self.recorded.lock().unwrap_or_else(|p| p.into_inner());
-        recorded.retain(|_, r| r.last_seen.elapsed() < SERIES_WINDOW);
-        let earlier = recorded.get_mut(key)?;
+        // Forgetting is a pass over every occurrence: at most once a second, not per Event (a
+        // burst of 11,000 first Events made it quadratic).
+        let mut swept = self.swept.lock().unwrap_or_else(|p| p.into_inner());
+        if swept.elapsed() >= SWEEP_EVERY {
+            recorded.retain(|_, r| r.last_seen.elapsed() < SERIES_WINDOW);
+            *swept = Instant::now();
+        }
+        drop(swept);
+        let earlier = recorded
+            .get_mut(key)
+            .filter(|r| r.last_seen.elapsed() < SERIES_WINDOW)?;
         earlier.count += 1;
         earlier.last_seen = Instant::now();
         Some((
