@@ -244,6 +244,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         ready: ready.clone(),
         sole_identity: Some(leader_prefix(&data_dir)),
     };
+    let namespaces: Api<Namespace> = Api::all(client.clone());
     let mut operator = tokio::spawn(operator::serve(
         client,
         watches,
@@ -255,7 +256,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
     let interrupted = shutdown::signal();
     tokio::pin!(interrupted);
     let finished = tokio::select! {
-        () = until(&ready) => None,
+        () = usable(&ready, &namespaces) => None,
         () = &mut interrupted => None,
         finished = &mut operator => Some(finished.unwrap_or_else(|e| Err(e.to_string()))),
     };
@@ -314,6 +315,20 @@ fn leader_prefix(data_dir: &std::path::Path) -> String {
 /// Completes once `flag` is true.
 async fn until(flag: &AtomicBool) {
     while !flag.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Completes once the controllers run (`ready`) and the default tenant's namespace exists, so
+/// that what `compass up` prints as usable is: `kubectl -n default-tenant ...` right after
+/// `ready` works. The Tenant controller makes the namespace moments after it starts; should it
+/// not within 30 s, `ready` is said anyway and the Tenant's status says why.
+async fn usable(ready: &AtomicBool, namespaces: &Api<Namespace>) {
+    until(ready).await;
+    for _ in 0..1500 {
+        if let Ok(Some(_)) = namespaces.get_opt(DEFAULT_TENANT_NAMESPACE).await {
+            return;
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

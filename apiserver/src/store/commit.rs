@@ -80,15 +80,15 @@ impl Store {
         let (answer, answered) = mpsc::channel();
         self.queue().push(Queued { writes, answer });
         let mut database = self.database();
-        // Every caller takes the database lock after queueing, and whoever holds it empties
-        // the queue: once this caller holds it, its writes are either answered or still queued.
-        loop {
-            let group = std::mem::take(&mut *self.queue());
-            if group.is_empty() {
-                break;
-            }
-            self.commit_group(&mut database, group);
+        // Every caller takes the database lock after queueing, and whoever holds it commits all
+        // that is queued: once this caller holds it, its writes are either answered or still
+        // queued. It commits once and leaves what arrives meanwhile to those callers, each of
+        // which takes the lock in turn, so no caller waits on others' writes after its own.
+        if let Ok(answer) = answered.try_recv() {
+            return answer;
         }
+        let group = std::mem::take(&mut *self.queue());
+        self.commit_group(&mut database, group);
         drop(database);
         answered
             .try_recv()
