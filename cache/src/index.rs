@@ -149,6 +149,17 @@ impl<K: Resource> Index<K> {
         values(self.by_tag.get(tag))
     }
 
+    pub(crate) fn tagged_any(&self, tags: &[String]) -> Vec<Arc<K>> {
+        if let [tag] = tags {
+            return self.tagged(tag);
+        }
+        let mut union: BTreeMap<&str, &Arc<K>> = BTreeMap::new();
+        for objects in tags.iter().filter_map(|tag| self.by_tag.get(tag)) {
+            union.extend(objects.iter().map(|(uid, object)| (uid.as_str(), object)));
+        }
+        union.into_values().cloned().collect()
+    }
+
     pub(crate) fn has_tag(&self, tag: &str) -> bool {
         self.by_tag.contains_key(tag)
     }
@@ -166,5 +177,45 @@ fn forget_in<K>(groups: &mut HashMap<String, BTreeMap<String, Arc<K>>>, group: &
         if objects.is_empty() {
             groups.remove(group);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use compass_crds::Runtime;
+
+    use super::*;
+    use crate::kinds::{runtimes, scenario_tag};
+
+    fn runtime(uid: &str, scenarios: &[&str]) -> Arc<Runtime> {
+        let spec = serde_json::json!({ "scenarios": scenarios });
+        let mut runtime = Runtime::new(uid, serde_json::from_value(spec).unwrap());
+        runtime.metadata.namespace = Some("acme".into());
+        runtime.metadata.uid = Some(uid.into());
+        Arc::new(runtime)
+    }
+
+    #[test]
+    fn objects_carrying_any_of_several_tags_come_once_in_uid_order() {
+        let objects = [
+            runtime("c", &["a", "b"]),
+            runtime("a", &["b"]),
+            runtime("b", &["a"]),
+            runtime("d", &["z"]),
+        ];
+        let index = Index::of(&objects, runtimes());
+        let uids = |found: Vec<Arc<Runtime>>| {
+            found
+                .iter()
+                .map(|r| r.metadata.uid.clone().unwrap())
+                .collect::<Vec<_>>()
+        };
+        let tags = |names: &[&str]| -> Vec<String> {
+            names.iter().map(|n| scenario_tag("acme", n)).collect()
+        };
+        assert_eq!(uids(index.tagged_any(&tags(&["a", "b"]))), ["a", "b", "c"]);
+        assert_eq!(uids(index.tagged_any(&tags(&["b"]))), ["a", "c"]);
+        assert!(index.tagged_any(&tags(&["none"])).is_empty());
+        assert!(index.tagged_any(&[]).is_empty());
     }
 }

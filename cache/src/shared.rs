@@ -146,6 +146,11 @@ impl<K: Cached> Shared<K> {
         self.read().tagged(tag)
     }
 
+    /// The objects carrying any of `tags`, in uid order, each once.
+    pub fn tagged_any(&self, tags: &[String]) -> Vec<Arc<K>> {
+        self.read().tagged_any(tags)
+    }
+
     /// Whether any object carries `tag`.
     pub fn has_tag(&self, tag: &str) -> bool {
         self.read().has_tag(tag)

@@ -16,7 +16,6 @@ use compass_crds::{
 use serde_json::Value;
 
 use crate::{
-    director::labels::uid_of,
     errors::{ApiResult, invalid},
     state::{Caches, scenario_tag},
 };
@@ -133,29 +132,17 @@ pub fn runtimes_sharing(
     found
 }
 
-/// Applications of the tenant `namespace` that share a scenario with the runtime, by uid. A
+/// Applications of the tenant `namespace` that share a scenario with the runtime, in uid order. A
 /// runtime in no scenario shares none.
 pub fn applications_sharing(
     caches: &Caches,
     namespace: &str,
     runtime: &Runtime,
 ) -> Vec<Arc<Application>> {
-    let scenarios = of_runtime(runtime);
-    let mut found = Vec::new();
-    for scenario in &scenarios {
-        let tagged = caches
-            .applications
-            .tagged(&scenario_tag(namespace, scenario));
-        found.extend(
-            tagged
-                .into_iter()
-                .filter(|application| application.metadata.deletion_timestamp.is_none()),
-        );
-    }
-    // Each scenario's applications come in uid order; one in several scenarios comes once.
-    if scenarios.len() > 1 {
-        found.sort_by(|a, b| uid_of(a).cmp(uid_of(b)));
-        found.dedup_by(|a, b| uid_of(a) == uid_of(b));
-    }
+    let tags: Vec<String> = (of_runtime(runtime).iter())
+        .map(|scenario| scenario_tag(namespace, scenario))
+        .collect();
+    let mut found = caches.applications.tagged_any(&tags);
+    found.retain(|application| application.metadata.deletion_timestamp.is_none());
     found
 }

@@ -4,8 +4,12 @@
 
 #![allow(dead_code)] // Each bench uses a part.
 
+mod figures;
 pub mod landscape;
 pub mod runtimes;
+
+#[allow(unused_imports)] // Each bench uses a part.
+pub use figures::{Figures, measure, phase, quantiles, write_json};
 
 use std::{
     io::{BufRead, BufReader},
@@ -315,115 +319,4 @@ pub async fn ready_default_tenant(client: &Client) {
         )
         .await
         .unwrap();
-}
-
-/// Timings of one measurement.
-pub struct Figures {
-    /// Each call's latency.
-    pub latencies: Vec<Duration>,
-    /// Wall time of the whole measurement.
-    pub elapsed: Duration,
-}
-
-/// The latency below which the share `q` of `sorted` (ascending) falls.
-fn quantile(sorted: &[Duration], q: f64) -> Duration {
-    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
-}
-
-/// Count, p50 and p99 of `latencies`, in milliseconds, for the JSON.
-pub fn quantiles(latencies: &[Duration]) -> Value {
-    let mut sorted = latencies.to_vec();
-    sorted.sort();
-    let at = |q| quantile(&sorted, q).as_secs_f64() * 1e3;
-    json!({ "count": sorted.len(), "p50_ms": at(0.5), "p99_ms": at(0.99) })
-}
-
-impl Figures {
-    /// Throughput and latency, for the JSON.
-    pub fn summary(&self) -> Value {
-        let mut summary = quantiles(&self.latencies);
-        summary["per_second"] = json!(self.latencies.len() as f64 / self.elapsed.as_secs_f64());
-        summary
-    }
-
-    /// Latencies only, for measurements whose count is not a throughput.
-    pub fn report_latency(&self, what: &str) {
-        let mut sorted = self.latencies.clone();
-        sorted.sort();
-        let at = |q: f64| quantile(&sorted, q);
-        println!(
-            "{what:<28} {:>10}   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} events)",
-            "",
-            at(0.50).as_secs_f64() * 1e3,
-            at(0.99).as_secs_f64() * 1e3,
-            sorted.len(),
-        );
-    }
-
-    /// Prints throughput and latency.
-    pub fn report(&self, what: &str) {
-        let mut sorted = self.latencies.clone();
-        sorted.sort();
-        let at = |q: f64| quantile(&sorted, q);
-        println!(
-            "{what:<28} {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} in {:.2} s)",
-            sorted.len() as f64 / self.elapsed.as_secs_f64(),
-            at(0.50).as_secs_f64() * 1e3,
-            at(0.99).as_secs_f64() * 1e3,
-            sorted.len(),
-            self.elapsed.as_secs_f64(),
-        );
-    }
-}
-
-/// Writes a benchmark's figures as JSON to `target/bench-results/<name>.json` (under
-/// `CARGO_TARGET_DIR` when set) and says where.
-pub fn write_json(name: &str, figures: &serde_json::Value) {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
-        std::path::PathBuf::from,
-    );
-    let dir = target.join("bench-results");
-    let path = dir.join(format!("{name}.json"));
-    let written = std::fs::create_dir_all(&dir).and_then(|()| {
-        std::fs::write(
-            &path,
-            serde_json::to_vec_pretty(figures).unwrap_or_default(),
-        )
-    });
-    match written {
-        Ok(()) => println!("\nfigures written to {}", path.display()),
-        Err(error) => eprintln!("writing {} failed: {error}", path.display()),
-    }
-}
-
-/// Says on stderr which measurement starts, for a profiler to be pointed at it
-/// (`scripts/flamegraph`).
-pub fn phase(name: &str) {
-    eprintln!("phase: {name}");
-}
-
-/// Runs `operation` for 0..n with bounded concurrency, timing each call.
-pub async fn measure<F, Fut>(n: usize, operation: F) -> Figures
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let started = Instant::now();
-    let latencies: Vec<Duration> = stream::iter(0..n)
-        .map(|i| {
-            let call = operation(i);
-            async move {
-                let t = Instant::now();
-                call.await;
-                t.elapsed()
-            }
-        })
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
-    Figures {
-        latencies,
-        elapsed: started.elapsed(),
-    }
 }

@@ -43,7 +43,7 @@ fn share_a_scenario(a: Option<&[String]>, b: Option<&[String]>) -> bool {
     }
 }
 
-/// The runtimes among `runtimes` that see `application`, sorted by name, each once.
+/// The runtimes among `runtimes` that see `application`, sorted by name.
 pub fn runtimes_of(application: &Application, runtimes: &[Arc<Runtime>]) -> Vec<Arc<Runtime>> {
     let mut found: Vec<Arc<Runtime>> = runtimes
         .iter()
@@ -51,11 +51,10 @@ pub fn runtimes_of(application: &Application, runtimes: &[Arc<Runtime>]) -> Vec<
         .cloned()
         .collect();
     found.sort_by(|a, b| a.meta().name.cmp(&b.meta().name));
-    found.dedup_by(|a, b| a.meta().name == b.meta().name);
     found
 }
 
-/// The applications among `applications` that `runtime` sees, sorted by name, each once.
+/// The applications among `applications` that `runtime` sees, sorted by name.
 pub fn applications_of(
     runtime: &Runtime,
     applications: &[Arc<Application>],
@@ -66,7 +65,6 @@ pub fn applications_of(
         .cloned()
         .collect();
     found.sort_by(|a, b| a.meta().name.cmp(&b.meta().name));
-    found.dedup_by(|a, b| a.meta().name == b.meta().name);
     found
 }
 

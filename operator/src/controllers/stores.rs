@@ -65,7 +65,7 @@ impl Stores {
 
     /// The applications of `namespace` in any of `scenarios` (scenario names in effect), from
     /// the stores' scenario index: those that may be visible to a runtime in them, rather than
-    /// every application of every tenant. One in several of the scenarios comes more than once.
+    /// every application of every tenant.
     pub fn applications_in(&self, namespace: &str, scenarios: &[String]) -> Vec<Arc<Application>> {
         in_scenarios(&self.watches.applications(), namespace, scenarios)
     }
@@ -112,10 +112,8 @@ fn in_scenarios<K: compass_cache::Cached>(
     namespace: &str,
     scenarios: &[String],
 ) -> Vec<Arc<K>> {
-    scenarios
-        .iter()
-        .flat_map(|scenario| {
-            shared.tagged(&compass_cache::kinds::scenario_tag(namespace, scenario))
-        })
-        .collect()
+    let tags: Vec<String> = (scenarios.iter())
+        .map(|scenario| compass_cache::kinds::scenario_tag(namespace, scenario))
+        .collect();
+    shared.tagged_any(&tags)
 }
