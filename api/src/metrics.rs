@@ -81,6 +81,7 @@ pub struct ApiMetrics {
     authentication_failures: Family<ReasonLabel, Counter>,
     rate_limited: Family<KindLabel, Counter>,
     audit_lines_dropped: Counter,
+    director_answers: Family<EventLabel, Counter>,
     expiry: SoonestExpiry,
 }
 
@@ -100,6 +101,7 @@ impl Default for ApiMetrics {
             authentication_failures: Family::default(),
             rate_limited: Family::default(),
             audit_lines_dropped: Counter::default(),
+            director_answers: Family::default(),
             expiry: SoonestExpiry::default(),
         };
         // Known label values show up at zero, so a rate() over them works from the first scrape
@@ -109,6 +111,9 @@ impl Default for ApiMetrics {
         }
         for event in ["issued", "renewed", "revoked"] {
             let _ = metrics.certificates.get_or_create(&EventLabel { event });
+        }
+        for event in ["reused", "computed"] {
+            let _ = metrics.director_answers.get_or_create(&EventLabel { event });
         }
         for reason in AUTHENTICATION_FAILURE_REASONS {
             let _ = metrics
@@ -157,6 +162,11 @@ impl ApiMetrics {
             "Audit lines lost because the audit writer fell behind or its sink failed",
             self.audit_lines_dropped.clone(),
         );
+        api.register(
+            "director_answers",
+            "Director answers to single queries: reused (the same caller asked the same question while nothing it reads changed) or computed",
+            self.director_answers.clone(),
+        );
         api.register_collector(Box::new(self.expiry.clone()));
     }
 
@@ -168,6 +178,12 @@ impl ApiMetrics {
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &registry);
         text
+    }
+
+    /// Counts a Director answer to a single query, `reused` or computed.
+    pub fn director_answer(&self, reused: bool) {
+        let event = if reused { "reused" } else { "computed" };
+        self.director_answers.get_or_create(&EventLabel { event }).inc();
     }
 
     /// Counts a one-time token event.

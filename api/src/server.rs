@@ -28,8 +28,7 @@ use crate::{
         schema::{ConnectorSchema, Credential},
     },
     director::{
-        DirectorSchema, Limits, answer_limit::AnswerBudget, build_schema,
-        parsed_documents::ParsedDocuments,
+        DirectorSchema, Limits, answers::Answers, build_schema, parsed_documents::ParsedDocuments,
     },
     errors::Code,
     gateway::{Caller, Gateway, StaticUser},
@@ -42,6 +41,7 @@ use crate::{
 
 mod agent_report;
 mod assignment;
+mod director;
 mod request;
 
 pub use agent_report::AGENT_REPORT_PATH;
@@ -128,6 +128,8 @@ pub struct Api {
     schema: DirectorSchema,
     /// The Director's parsed documents, kept by their text.
     documents: ParsedDocuments,
+    /// The Director's answers, kept whole for the same question while nothing changed.
+    answers: Answers,
     connector: ConnectorSchema,
     provisioner: ProvisionerSchema,
     gateway: Gateway,
@@ -201,6 +203,7 @@ impl Api {
         let api = Self {
             schema,
             documents,
+            answers: Answers::default(),
             connector: crate::connector::schema::build(connector, caches.clone()),
             provisioner,
             gateway,
@@ -248,7 +251,7 @@ impl Api {
 /// The router of the API.
 pub fn router(api: Arc<Api>) -> Router {
     Router::new()
-        .route(DIRECTOR_PATH, get(playground).post(director))
+        .route(DIRECTOR_PATH, get(playground).post(director::director))
         .route(ASSIGNMENT_PATH, get(assignment::assignment))
         .route(AGENT_REPORT_PATH, put(agent_report::report))
         .route(CONNECTOR_PATH, post(connector))
@@ -294,36 +297,6 @@ async fn provisioner(
         &api.audit,
         &request_id,
         PROVISIONER,
-        Some(&consumer),
-        &operations,
-        &answers,
-    );
-    GraphQLResponse::from(answers).into_response()
-}
-
-async fn director(
-    State(api): State<Arc<Api>>,
-    Extension(request_id): Extension<RequestId>,
-    Admitted(caller): Admitted,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    // The body is read only for an authenticated caller, and never beyond the bound.
-    let mut request = match graphql_request(&api, body).await {
-        Ok(request) => request,
-        Err(refused) => return refused,
-    };
-    api.documents.fill(&mut request);
-    let budget = AnswerBudget::new(api.limits.answer_bytes);
-    let public_url = PublicUrl::of(api.public_url.as_deref(), &headers);
-    let consumer = audit::Consumer::from(&caller);
-    let operations = audit::graphql::operations(&mut request);
-    let request = request.data(caller).data(budget).data(public_url);
-    let answers = api.schema.execute_batch(request).await;
-    audit::graphql::record(
-        &api.audit,
-        &request_id,
-        DIRECTOR,
         Some(&consumer),
         &operations,
         &answers,

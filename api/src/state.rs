@@ -73,6 +73,22 @@ impl Caches {
         Self::new(&Watches::unwatched())
     }
 
+    /// How many changes the stores the Director answers queries from have shown so far: equal
+    /// readings mean none of them changed in between. The heartbeat Leases are left out: no
+    /// answer shows them, and agents renew them all the time.
+    pub fn changes(&self) -> u64 {
+        self.tenants.changes()
+            + self.applications.changes()
+            + self.runtimes.changes()
+            + self.scenarios.changes()
+            + self.label_definitions.changes()
+            + self.integration_systems.changes()
+            + self.application_templates.changes()
+            + self.system_auths.changes()
+            + self.secrets.changes()
+            + self.config_maps.changes()
+    }
+
     /// Completes once every store holds its first full list; `false` if a watch stopped first.
     pub async fn ready(&self) -> bool {
         self.tenants.ready().await

@@ -187,6 +187,9 @@ impl<K: Cached> Shared<K> {
                     .collect()
             }
         };
+        // After the store and its lookups show the change: see `Shared::changes`.
+        self.changes
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
         self.changed.notify_waiters();
         for change in changes {
             // An error means no subscriber is left, which is not a failure of the feed.

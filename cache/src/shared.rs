@@ -4,7 +4,10 @@
 use std::{
     fmt::Debug,
     hash::Hash,
-    sync::{Arc, Mutex, RwLock, RwLockReadGuard},
+    sync::{
+        Arc, Mutex, RwLock, RwLockReadGuard,
+        atomic::{AtomicU64, Ordering},
+    },
     time::Duration,
 };
 
@@ -66,6 +69,8 @@ pub struct Shared<K: Cached> {
     pub(crate) indexing: Indexing<K>,
     pub(crate) sync: Arc<watch::Sender<SyncState>>,
     pub(crate) changed: Arc<Notify>,
+    /// Changes applied so far; see [`Shared::changes`].
+    pub(crate) changes: Arc<AtomicU64>,
     pub(crate) subscribers: Subscribers<K>,
 }
 
@@ -78,6 +83,7 @@ impl<K: Cached> Clone for Shared<K> {
             indexing: self.indexing,
             sync: self.sync.clone(),
             changed: self.changed.clone(),
+            changes: self.changes.clone(),
             subscribers: self.subscribers.clone(),
         }
     }
@@ -94,6 +100,7 @@ impl<K: Cached> Shared<K> {
             indexing,
             sync: Arc::new(watch::channel(SyncState::Listing).0),
             changed: Arc::new(Notify::new()),
+            changes: Arc::default(),
             subscribers: Subscribers::default(),
         }
     }
@@ -115,6 +122,13 @@ impl<K: Cached> Shared<K> {
     /// Whether the first full list is in.
     pub fn is_ready(&self) -> bool {
         *self.sync.borrow() == SyncState::Synced
+    }
+
+    /// How many changes the store has shown so far. It only grows, and grows once a change is
+    /// readable through every lookup, so a reading taken before reading the store and equal to
+    /// one taken later means what was read is still what the store holds.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
     }
 
     /// The object with that namespace (empty for cluster-scoped kinds) and name.

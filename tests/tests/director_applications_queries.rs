@@ -6,7 +6,9 @@ mod director_application_env;
 
 use std::collections::BTreeSet;
 
-use director_application_env::{Env, assert_code, define_scenarios, register, register_runtime};
+use director_application_env::{
+    Env, NAMESPACE, assert_code, define_scenarios, register, register_runtime,
+};
 use serde_json::{Value, json};
 
 /// Names of the applications a page lists.
@@ -262,5 +264,49 @@ async fn a_runtime_sees_the_applications_of_its_tenant_sharing_a_scenario() {
         let response = env.client.send(query, json!({ "id": unknown })).await;
         assert_code(&response, "NOT_FOUND");
     }
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_query_follows_changes_made_behind_the_directors_back() {
+    let env = Env::start().await;
+    let app = register(
+        &env.client,
+        json!({ "name": "kept", "description": "first" }),
+    )
+    .await;
+    let query =
+        "query ($id: ID!) { application(id: $id) { description } applications { totalCount } }";
+    let variables = json!({ "id": app["id"] });
+    // Asked again and again, as an agent or a dashboard does: the same answer each time.
+    for _ in 0..3 {
+        let data = env.client.data(query, variables.clone()).await;
+        assert_eq!(data["application"]["description"], "first");
+        assert_eq!(data["applications"]["totalCount"], 1);
+    }
+    // Changed with kubectl, not through the Director: its next answers show the change.
+    env.server.kubectl_ok(&[
+        "patch",
+        "application",
+        "kept",
+        "-n",
+        NAMESPACE,
+        "--type",
+        "merge",
+        "-p",
+        r#"{"spec":{"description":"second"}}"#,
+    ]);
+    compass_tests::eventually("the change made with kubectl", || async {
+        let data = env.client.data(query, variables.clone()).await;
+        (data["application"]["description"] == "second").then_some(())
+    })
+    .await;
+    // The same text asked in another tenant is another question.
+    let other = env.other_tenant("kept-elsewhere", "kept-elsewhere").await;
+    let theirs = other.data(query, variables.clone()).await;
+    assert_eq!(theirs["applications"]["totalCount"], 0);
+    assert!(theirs["application"].is_null(), "{theirs}");
+    let ours = env.client.data(query, variables).await;
+    assert_eq!(ours["applications"]["totalCount"], 1);
     env.stop().await;
 }

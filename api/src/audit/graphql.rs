@@ -193,15 +193,34 @@ pub fn record(
         BatchResponse::Batch(answers) => answers,
     };
     for (operation, answer) in operations.iter().zip(answers) {
-        let mut entry = AuditEntry::new(request_id, api);
-        if let Some(consumer) = consumer {
-            entry = entry.consumer(consumer);
-        }
-        let entry = entry
-            .operation(operation.kind, operation.name.as_deref(), &operation.fields)
-            .errors(error_codes(answer));
-        audit.record(&entry);
+        record_one(
+            audit,
+            request_id,
+            api,
+            consumer,
+            operation,
+            error_codes(answer),
+        );
     }
+}
+
+/// Records the entry of one operation answered with `errors` (codes).
+pub fn record_one(
+    audit: &Audit,
+    request_id: &RequestId,
+    api: &'static str,
+    consumer: Option<&Consumer>,
+    operation: &Operation,
+    errors: Vec<String>,
+) {
+    let mut entry = AuditEntry::new(request_id, api);
+    if let Some(consumer) = consumer {
+        entry = entry.consumer(consumer);
+    }
+    let entry = entry
+        .operation(operation.kind, operation.name.as_deref(), &operation.fields)
+        .errors(errors);
+    audit.record(&entry);
 }
 
 #[cfg(test)]

@@ -39,7 +39,8 @@ mod validate;
 // Extensions of the schema.
 pub mod answer_limit;
 
-// Beside the schema: what the agents' push channel watches.
+// Beside the schema: what the agents' push channel watches, and what requests reuse.
+pub mod answers;
 pub mod assignment;
 pub mod parsed_documents;
 mod variable_usage;

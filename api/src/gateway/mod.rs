@@ -23,7 +23,7 @@ pub(crate) use users::constant_time_eq;
 pub use users::{StaticUser, digest, parse_users};
 
 /// Which tenants a caller may act in.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TenantAccess {
     /// Every tenant.
     All,
@@ -67,7 +67,7 @@ impl ConsumerKind {
 }
 
 /// The authenticated caller of one request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Caller {
     /// Who: a user's name, or the id of the application, runtime or integration system (as the
     /// original's consumer id, which `viewer` answers).

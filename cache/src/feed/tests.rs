@@ -1,6 +1,6 @@
 //! The feed's contract, driven with watch events directly: lookups follow every change, waiters
 //! all wake once the first list is in, late subscribers miss nothing, and a relist reports what
-//! vanished while the watch was down.
+//! vanished while the watch was down; the change count follows what readers can see.
 
 use std::{sync::Arc, time::Duration};
 
@@ -103,6 +103,36 @@ async fn lookups_follow_every_change() {
     assert!(shared.by_uid("1").is_none());
     assert!(shared.by_extra("name=a").is_none());
     assert_eq!(names(shared.tagged("blue")), ["b"]);
+}
+
+#[tokio::test]
+async fn the_change_count_grows_with_what_readers_see_and_only_then() {
+    let shared = Shared::new(by_colour());
+    let mut writer = shared.writer.lock().unwrap().take().unwrap();
+    assert_eq!(shared.changes(), 0);
+    shared.apply(&mut writer, &Event::Init).await;
+    shared
+        .apply(&mut writer, &Event::InitApply(config_map("a", "1", "red")))
+        .await;
+    assert_eq!(shared.changes(), 0, "a list in progress shows nothing yet");
+    shared.apply(&mut writer, &Event::InitDone).await;
+    let listed = shared.changes();
+    assert!(listed > 0);
+
+    shared
+        .apply(&mut writer, &Event::Apply(config_map("a", "1", "blue")))
+        .await;
+    let applied = shared.changes();
+    assert!(applied > listed);
+    assert_eq!(names(shared.tagged("blue")), ["a"], "seen once counted");
+    shared
+        .apply(&mut writer, &Event::Delete(config_map("a", "1", "blue")))
+        .await;
+    assert!(shared.changes() > applied);
+    assert!(
+        shared.clone().changes() == shared.changes(),
+        "clones share it"
+    );
 }
 
 #[tokio::test]

@@ -37,6 +37,8 @@ pub async fn beat(ctx: &async_graphql::Context<'_>, namespace: &str, runtime: &R
     if caller.kind != ConsumerKind::Runtime || caller.id != uid {
         return;
     }
+    // A renewal is due by the clock, so a kept answer would skip it.
+    crate::director::answers::forbid_reuse(ctx);
     let name = lease_name(&runtime.name_any());
     let now = jiff::Timestamp::now();
     let held = caches(ctx).heartbeat_leases.get(namespace, &name);

@@ -1,0 +1,109 @@
+//! The Director's door: an admitted caller's GraphQL request, answered with the answer kept for
+//! the same question while nothing it read has changed (see `director::answers`), or run.
+
+use std::sync::Arc;
+
+use async_graphql::{BatchRequest, BatchResponse};
+use axum::{
+    Extension,
+    body::{Body, Bytes},
+    extract::State,
+    http::{HeaderMap, HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+
+use super::{Admitted, Api, DIRECTOR, request::graphql_request};
+use crate::{
+    audit::{self, RequestId},
+    connector::PublicUrl,
+    director::{
+        answer_limit::AnswerBudget,
+        answers::{Answer, Question, Reuse, keepable},
+    },
+};
+
+/// Runs the Director's GraphQL request (or batch) for an admitted caller.
+pub(super) async fn director(
+    State(api): State<Arc<Api>>,
+    Extension(request_id): Extension<RequestId>,
+    Admitted(caller): Admitted,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    // The body is read only for an authenticated caller, and never beyond the bound.
+    let mut request = match graphql_request(&api, body).await {
+        Ok(request) => request,
+        Err(refused) => return refused,
+    };
+    let public_url = PublicUrl::of(api.public_url.as_deref(), &headers);
+    let consumer = audit::Consumer::from(&caller);
+    // Read before anything runs, so an answer is kept only as of what it could have read.
+    let changes = api.caches.changes();
+    let question = match &request {
+        BatchRequest::Single(single) => Some(Question::of(&caller, &public_url.0, single)),
+        BatchRequest::Batch(_) => None,
+    };
+    if let Some(kept) = question.as_ref().and_then(|q| api.answers.get(q, changes)) {
+        api.metrics.director_answer(true);
+        let (operation, errors) = (&kept.operation, Vec::new());
+        audit::graphql::record_one(
+            &api.audit,
+            &request_id,
+            DIRECTOR,
+            Some(&consumer),
+            operation,
+            errors,
+        );
+        return json(kept.body);
+    }
+    if question.is_some() {
+        api.metrics.director_answer(false);
+    }
+    api.documents.fill(&mut request);
+    let budget = AnswerBudget::new(api.limits.answer_bytes);
+    let operations = audit::graphql::operations(&mut request);
+    let reuse = Reuse::default();
+    let request = request
+        .data(caller)
+        .data(budget)
+        .data(public_url)
+        .data(reuse.clone());
+    let answers = api.schema.execute_batch(request).await;
+    audit::graphql::record(
+        &api.audit,
+        &request_id,
+        DIRECTOR,
+        Some(&consumer),
+        &operations,
+        &answers,
+    );
+    let (Some(question), [operation]) = (question, operations.as_slice()) else {
+        return async_graphql_axum::GraphQLResponse::from(answers).into_response();
+    };
+    if !keepable(&answers, operation, &reuse) {
+        return async_graphql_axum::GraphQLResponse::from(answers).into_response();
+    }
+    let body = Bytes::from(body_of(&answers));
+    let answer = Answer {
+        body: body.clone(),
+        operation: operation.clone(),
+    };
+    api.answers.keep(question, changes, answer);
+    json(body)
+}
+
+/// The JSON of `answers`, as async-graphql's own response writes it.
+fn body_of(answers: &BatchResponse) -> Vec<u8> {
+    // Serializing GraphQL values cannot fail: their map keys are strings.
+    serde_json::to_vec(answers).unwrap_or_default()
+}
+
+/// A GraphQL answer of `body`, with the headers of one that has no headers of its own.
+fn json(body: Bytes) -> Response {
+    let mut response = Response::new(Body::from(body));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/graphql-response+json"),
+    );
+    response
+}
