@@ -113,7 +113,9 @@ impl Default for ApiMetrics {
             let _ = metrics.certificates.get_or_create(&EventLabel { event });
         }
         for event in ["reused", "computed"] {
-            let _ = metrics.director_answers.get_or_create(&EventLabel { event });
+            let _ = metrics
+                .director_answers
+                .get_or_create(&EventLabel { event });
         }
         for reason in AUTHENTICATION_FAILURE_REASONS {
             let _ = metrics
@@ -183,7 +185,9 @@ impl ApiMetrics {
     /// Counts a Director answer to a single query, `reused` or computed.
     pub fn director_answer(&self, reused: bool) {
         let event = if reused { "reused" } else { "computed" };
-        self.director_answers.get_or_create(&EventLabel { event }).inc();
+        self.director_answers
+            .get_or_create(&EventLabel { event })
+            .inc();
     }
 
     /// Counts a one-time token event.

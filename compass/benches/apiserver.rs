@@ -23,7 +23,9 @@ use serde_json::json;
 
 mod support;
 
-use support::{CONCURRENCY, Figures, Server, application, measure, quantiles, write_json};
+use support::{
+    CONCURRENCY, Figures, Server, application, measure, measure_at, quantiles, write_json,
+};
 
 #[tokio::main]
 async fn main() {
@@ -157,8 +159,9 @@ async fn main() {
     })
     .await;
     full.report(&format!("list all {n} (one page)"));
-    // The same list without decoding the objects on the client: the server's part.
-    let raw = measure(lists, |_| {
+    // The same list without decoding the objects on the client: the server's part. One list at
+    // a time (its own latency), then ten at once (what a burst of lists does to each).
+    let raw_list = |_| {
         let client = client.clone();
         async move {
             let request = http::Request::get(
@@ -169,9 +172,11 @@ async fn main() {
             let body = client.request_text(request).await.unwrap();
             assert!(body.len() > n * 100);
         }
-    })
-    .await;
-    raw.report(&format!("list all {n} (raw bytes)"));
+    };
+    let raw_alone = measure_at(1, lists, raw_list).await;
+    raw_alone.report(&format!("list all {n} (raw, one at a time)"));
+    let raw = measure(lists, raw_list).await;
+    raw.report(&format!("list all {n} (raw, {lists} at once)"));
     let paged = measure(lists, |_| {
         let apps = apps.clone();
         async move {
@@ -240,6 +245,7 @@ async fn main() {
             "get": get.summary(),
             "list_all_decoded": full.summary(),
             "list_all_raw": raw.summary(),
+            "list_all_raw_one_at_a_time": raw_alone.summary(),
             "list_all_pages_of_500": paged.summary(),
             "list_by_field_selector": selected.summary(),
             "memory": { "rss_mib": rss / 1024, "peak_rss_mib": peak / 1024, "restarted_rss_mib": restarted_rss / 1024 },

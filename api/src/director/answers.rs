@@ -10,7 +10,7 @@
 
 use std::{
     collections::HashMap,
-    hash::{BuildHasher, Hash, Hasher, RandomState},
+    hash::{BuildHasher, RandomState},
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, Ordering},
@@ -133,9 +133,7 @@ impl Answers {
     }
 
     fn key(&self, question: &Question) -> u64 {
-        let mut hasher = self.hasher.build_hasher();
-        question.hash(&mut hasher);
-        hasher.finish()
+        self.hasher.hash_one(question)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {

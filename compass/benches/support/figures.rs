@@ -100,6 +100,15 @@ where
     F: Fn(usize) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
+    measure_at(CONCURRENCY, n, operation).await
+}
+
+/// Runs `operation` for 0..n, `concurrency` calls at a time, timing each call.
+pub async fn measure_at<F, Fut>(concurrency: usize, n: usize, operation: F) -> Figures
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let started = Instant::now();
     let latencies: Vec<Duration> = stream::iter(0..n)
         .map(|i| {
@@ -110,7 +119,7 @@ where
                 t.elapsed()
             }
         })
-        .buffer_unordered(CONCURRENCY)
+        .buffer_unordered(concurrency)
         .collect()
         .await;
     Figures {
