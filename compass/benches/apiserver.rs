@@ -124,6 +124,7 @@ async fn main() {
     Figures {
         latencies: delivered,
         elapsed: create.elapsed,
+        server_cpu: None,
     }
     .report_latency("watch delivery (after create)");
 

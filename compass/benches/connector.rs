@@ -134,6 +134,7 @@ fn sign_in_process(authority: &Authority, pending: &[Pending]) -> (Figures, Figu
     let one_thread = Figures {
         latencies,
         elapsed: started.elapsed(),
+        server_cpu: None,
     };
     let threads = std::thread::available_parallelism().map_or(2, usize::from);
     let started = Instant::now();
@@ -161,6 +162,7 @@ fn sign_in_process(authority: &Authority, pending: &[Pending]) -> (Figures, Figu
     let all_cores = Figures {
         latencies,
         elapsed: started.elapsed(),
+        server_cpu: None,
     };
     (one_thread, all_cores)
 }

@@ -20,7 +20,8 @@ use serde_json::{Value, json};
 mod support;
 
 use support::{
-    APPLICATIONS_PAGE, CONCURRENCY, Figures, Server, application, count, data, measure, write_json,
+    APPLICATIONS_PAGE, CONCURRENCY, Figures, Server, application, count, cpu_time, data, measure,
+    write_json,
 };
 
 /// The namespace of `compass up`'s default tenant.
@@ -28,8 +29,7 @@ const NAMESPACE: &str = compass_crds::well_known::DEFAULT_TENANT_NAMESPACE;
 
 const APPLICATION: &str = "query ($id: ID!) { application(id: $id) { id name description labels status { condition } apiDefinitions { data { id name targetURL spec { type format data } } totalCount } eventDefinitions { data { id name } } } }";
 const FOR_RUNTIME: &str = "query ($runtime: ID!, $after: PageCursor) { applicationsForRuntime(runtimeID: $runtime, first: 100, after: $after) { data { id name labels apiDefinitions { data { id name targetURL } } } totalCount } }";
-/// Light queries walking the pages, asked only to find every page's cursor.
-const WALK: &str = "query ($after: PageCursor) { applications(first: 100, after: $after) { data { id name } pageInfo { endCursor hasNextPage } } }";
+/// A light query walking the runtime's pages, asked only to find every page's cursor.
 const WALK_FOR_RUNTIME: &str = "query ($runtime: ID!, $after: PageCursor) { applicationsForRuntime(runtimeID: $runtime, first: 100, after: $after) { data { id name } pageInfo { endCursor hasNextPage } } }";
 const REGISTER: &str =
     "mutation ($in: ApplicationRegisterInput!) { registerApplication(in: $in) { id name } }";
@@ -43,11 +43,14 @@ fn compare(what: &str, director: &Figures, direct: &Figures) {
         sorted[sorted.len() / 2]
     };
     let throughput = |f: &Figures| f.latencies.len() as f64 / f.elapsed.as_secs_f64();
+    let cpu = |f: &Figures| f.server_cpu_per_call().unwrap_or_default().as_secs_f64() * 1e6;
     println!(
-        "{:<44} p50 x{:.2}   throughput x{:.2}\n",
+        "{:<44} p50 x{:.2}   throughput x{:.2}   server CPU per call {:.0} vs {:.0} us\n",
         format!("{what}: Director / API server"),
         p50(director).as_secs_f64() / p50(direct).as_secs_f64(),
         throughput(director) / throughput(direct),
+        cpu(director),
+        cpu(direct),
     );
 }
 
@@ -65,6 +68,7 @@ async fn main() {
         "Director benchmark: {n} Applications in one tenant, {CONCURRENCY} concurrent requests, HTTPS\n"
     );
     let (server, _) = Server::start(tempfile::tempdir().unwrap(), &["--no-controllers"]);
+    let pid = server.pid();
     let client = server.client().await;
     let director = server.admin().client;
 
@@ -95,8 +99,13 @@ async fn main() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (page_cursors, listed) =
-        support::pages::walk(&director, WALK, "applications", json!({})).await;
+    let (page_cursors, listed) = support::pages::walk(
+        &director,
+        support::pages::APPLICATIONS_WALK,
+        "applications",
+        json!({}),
+    )
+    .await;
     assert_eq!(listed.len(), n);
     let (runtime_cursors, _) = support::pages::walk(
         &director,
@@ -118,6 +127,7 @@ async fn main() {
         ids.iter().map(|(id, _)| json!({ "id": id })),
     )
     .await;
+    let cpu = cpu_time(pid);
     let by_id = measure(samples, |i| {
         let director = director.clone();
         let id = ids[i % ids.len()].0.clone();
@@ -125,7 +135,9 @@ async fn main() {
             data(&director, APPLICATION, json!({ "id": id })).await;
         }
     })
-    .await;
+    .await
+    .on_server(pid, cpu);
+    let cpu = cpu_time(pid);
     let by_id_computed = measure(samples.min(n - ids.len()), |i| {
         let director = director.clone();
         let id = listed[ids.len() + i].0.clone();
@@ -133,7 +145,9 @@ async fn main() {
             data(&director, APPLICATION, json!({ "id": id })).await;
         }
     })
-    .await;
+    .await
+    .on_server(pid, cpu);
+    let cpu = cpu_time(pid);
     let get = measure(samples, |i| {
         let apps = apps.clone();
         let name = ids[i % ids.len()].1.clone();
@@ -141,7 +155,8 @@ async fn main() {
             apps.get(&name).await.unwrap();
         }
     })
-    .await;
+    .await
+    .on_server(pid, cpu);
     compare("application(id) vs GET", &by_id, &get);
     compare("application(id) computed vs GET", &by_id_computed, &get);
 
@@ -151,13 +166,16 @@ async fn main() {
     let page_check = |data: Value| {
         assert_eq!(data["applications"]["data"].as_array().unwrap().len(), 100);
     };
+    let cpu = cpu_time(pid);
     let page = measure(pages, |_| {
         let director = director.clone();
         async move { page_check(data(&director, APPLICATIONS_PAGE, json!({})).await) }
     })
-    .await;
+    .await
+    .on_server(pid, cpu);
     // Every page but the last (which may be short), each once.
     let distinct = &page_cursors[1..page_cursors.len() - 1];
+    let cpu = cpu_time(pid);
     let page_computed =
         measure(distinct.len(), |i| {
             let director = director.clone();
@@ -166,7 +184,9 @@ async fn main() {
                 page_check(data(&director, APPLICATIONS_PAGE, json!({ "after": after })).await)
             }
         })
-        .await;
+        .await
+        .on_server(pid, cpu);
+    let cpu = cpu_time(pid);
     let list = measure(pages, |_| {
         let apps = apps.clone();
         async move {
@@ -180,7 +200,8 @@ async fn main() {
             );
         }
     })
-    .await;
+    .await
+    .on_server(pid, cpu);
     compare("applications(first: 100) vs LIST limit=100", &page, &list);
     compare("applications page computed vs LIST", &page_computed, &list);
 
@@ -188,6 +209,7 @@ async fn main() {
     let for_runtime_check =
         |data: Value| assert_eq!(data["applicationsForRuntime"]["totalCount"], n);
     ask(&director, FOR_RUNTIME, [json!({ "runtime": runtime })]).await;
+    let cpu = cpu_time(pid);
     let for_runtime = measure(pages, |_| {
         let director = director.clone();
         let runtime = runtime.clone();
@@ -195,14 +217,17 @@ async fn main() {
             for_runtime_check(data(&director, FOR_RUNTIME, json!({ "runtime": runtime })).await)
         }
     })
-    .await;
+    .await
+    .on_server(pid, cpu);
     let distinct = &runtime_cursors[1..];
+    let cpu = cpu_time(pid);
     let for_runtime_computed = measure(distinct.len(), |i| {
         let director = director.clone();
         let variables = json!({ "runtime": runtime, "after": distinct[i] });
         async move { for_runtime_check(data(&director, FOR_RUNTIME, variables).await) }
     })
-    .await;
+    .await
+    .on_server(pid, cpu);
     compare(
         "applicationsForRuntime vs LIST limit=100",
         &for_runtime,
@@ -216,6 +241,7 @@ async fn main() {
 
     let registrations = 1_000;
     support::phase("registerApplication");
+    let cpu = cpu_time(pid);
     let register = measure(registrations, |i| {
         let director = director.clone();
         async move {
@@ -230,7 +256,9 @@ async fn main() {
             data(&director, REGISTER, json!({ "in": input })).await;
         }
     })
-    .await;
+    .await
+    .on_server(pid, cpu);
+    let cpu = cpu_time(pid);
     let create = measure(registrations, |i| {
         let apps = apps.clone();
         async move {
@@ -239,7 +267,8 @@ async fn main() {
             apps.create(&PostParams::default(), &app).await.unwrap();
         }
     })
-    .await;
+    .await
+    .on_server(pid, cpu);
     compare("registerApplication vs create", &register, &create);
 
     let (rss, peak) = server.memory_kib();

@@ -14,6 +14,8 @@ pub struct Figures {
     pub latencies: Vec<Duration>,
     /// Wall time of the whole measurement.
     pub elapsed: Duration,
+    /// CPU time the server process spent meanwhile, when measured ([`Figures::on_server`]).
+    pub server_cpu: Option<Duration>,
 }
 
 /// The latency below which the share `q` of `sorted` (ascending) falls.
@@ -30,11 +32,27 @@ pub fn quantiles(latencies: &[Duration]) -> Value {
 }
 
 impl Figures {
-    /// Throughput and latency, for the JSON.
+    /// Throughput and latency, for the JSON; with the server's CPU time per call when measured.
     pub fn summary(&self) -> Value {
         let mut summary = quantiles(&self.latencies);
         summary["per_second"] = json!(self.latencies.len() as f64 / self.elapsed.as_secs_f64());
+        if let Some(per_call) = self.server_cpu_per_call() {
+            summary["server_cpu_us_per_call"] = json!(per_call.as_secs_f64() * 1e6);
+        }
         summary
+    }
+
+    /// The server process's CPU time per call, when measured.
+    pub fn server_cpu_per_call(&self) -> Option<Duration> {
+        let calls = u32::try_from(self.latencies.len()).ok()?.max(1);
+        Some(self.server_cpu? / calls)
+    }
+
+    /// These figures with the CPU time process `pid` spent since it had spent `before`
+    /// ([`cpu_time`]).
+    pub fn on_server(mut self, pid: u32, before: Duration) -> Self {
+        self.server_cpu = Some(cpu_time(pid).saturating_sub(before));
+        self
     }
 
     /// Latencies only, for measurements whose count is not a throughput.
@@ -125,5 +143,22 @@ where
     Figures {
         latencies,
         elapsed: started.elapsed(),
+        server_cpu: None,
     }
+}
+
+/// CPU time (user and system) process `pid` has spent so far, at the 10 ms resolution of
+/// `/proc/<pid>/stat`.
+pub fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which may hold spaces, so it ends at the last ')'):
+    // utime and stime are the 12th and 13th, in clock ticks of 1/100 s (Linux's USER_HZ).
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
 }

@@ -6,6 +6,9 @@ use serde_json::{Value, json};
 
 use super::data;
 
+/// A light query walking the pages of `applications`, asked only to find every page's cursor.
+pub const APPLICATIONS_WALK: &str = "query ($after: PageCursor) { applications(first: 100, after: $after) { data { id name } pageInfo { endCursor hasNextPage } } }";
+
 /// The `after` of every page of the field `field` that `query` (taking `$after`, selecting
 /// `pageInfo { endCursor hasNextPage }` and `data { id name }`) pages through: `null` for the
 /// first; with the ids and names of everything listed. `variables` are sent with each page.
