@@ -152,6 +152,7 @@ impl<K: Cached> Shared<K> {
 
     /// Applies one watch event to the store, its lookups, its waiters and its subscribers.
     pub(crate) async fn apply(&self, writer: &mut Writer<K>, event: &watcher::Event<K>) {
+        let mut quiet = false;
         let changes = match event {
             watcher::Event::Init | watcher::Event::InitApply(_) => {
                 writer.apply_watcher_event(event);
@@ -166,6 +167,7 @@ impl<K: Cached> Shared<K> {
                 };
                 self.write_index()
                     .replace(previous.as_ref(), &current, self.indexing);
+                quiet = previous.is_some_and(|p| (self.indexing.quiet)(&p, &current));
                 vec![Change::Applied(current)]
             }
             watcher::Event::Delete(object) => {
@@ -188,8 +190,10 @@ impl<K: Cached> Shared<K> {
             }
         };
         // After the store and its lookups show the change: see `Shared::changes`.
-        self.changes
-            .fetch_add(1, std::sync::atomic::Ordering::Release);
+        if !quiet {
+            self.changes
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
+        }
         self.changed.notify_waiters();
         for change in changes {
             // An error means no subscriber is left, which is not a failure of the feed.

@@ -15,12 +15,18 @@ pub type ExtraKeys<K> = fn(&K) -> Vec<String>;
 /// Tags of an object: keys that each find every object carrying them (a scenario, a label key).
 pub type Tags<K> = fn(&K) -> Vec<String>;
 
+/// Whether a change from the first to the second version of an object is one that no reader of
+/// [`crate::Shared::changes`] needs to hear of (a heartbeat's time moving on).
+pub type Quiet<K> = fn(&K, &K) -> bool;
+
 /// How a kind is indexed beyond name, uid and namespace.
 pub struct Indexing<K> {
     /// The extra keys of an object.
     pub extra_keys: ExtraKeys<K>,
     /// The tags of an object.
     pub tags: Tags<K>,
+    /// Which changes leave the store's change count as it is.
+    pub quiet: Quiet<K>,
 }
 
 impl<K> Clone for Indexing<K> {
@@ -36,6 +42,7 @@ impl<K> Default for Indexing<K> {
         Self {
             extra_keys: nothing,
             tags: nothing,
+            quiet: never,
         }
     }
 }
@@ -43,6 +50,11 @@ impl<K> Default for Indexing<K> {
 /// No keys.
 fn nothing<K>(_: &K) -> Vec<String> {
     Vec::new()
+}
+
+/// Every change counts.
+fn never<K>(_: &K, _: &K) -> bool {
+    false
 }
 
 /// The lookups of one kind.

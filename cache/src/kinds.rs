@@ -71,10 +71,12 @@ pub fn applications() -> Indexing<Application> {
             let scenarios = effective_scenarios(application.spec.scenarios.as_deref());
             membership(&namespace, application.spec.labels.keys(), &scenarios)
         },
+        ..Indexing::default()
     }
 }
 
-/// Runtimes, by scenario in effect and label key.
+/// Runtimes, by scenario in effect and label key; the minutely move of an agent's heartbeat
+/// time is a quiet change.
 pub fn runtimes() -> Indexing<Runtime> {
     Indexing {
         tags: |runtime| {
@@ -82,8 +84,31 @@ pub fn runtimes() -> Indexing<Runtime> {
             let scenarios = effective_scenarios(runtime.spec.scenarios.as_deref());
             membership(&namespace, runtime.spec.labels.keys(), &scenarios)
         },
+        quiet: heartbeat_only,
         ..Indexing::default()
     }
+}
+
+/// Whether two versions of a runtime differ in no more than their agent's heartbeat time (and
+/// the resourceVersion and field managers every write moves).
+fn heartbeat_only(before: &Runtime, after: &Runtime) -> bool {
+    let without_heartbeat = |runtime: &Runtime| {
+        let mut runtime = runtime.clone();
+        runtime.metadata.resource_version = None;
+        runtime.metadata.managed_fields = None;
+        let agent = runtime.status.as_mut().and_then(|s| s.agent.as_mut());
+        if let Some(agent) = agent {
+            agent.last_heartbeat_time = None;
+        }
+        runtime
+    };
+    // Cheap first: most changes of a runtime are not of its agent at all.
+    before
+        .status
+        .as_ref()
+        .and_then(|s| s.agent.as_ref())
+        .is_some()
+        && without_heartbeat(before) == without_heartbeat(after)
 }
 
 /// Label definitions, by key.
@@ -151,4 +176,47 @@ fn child_ids(application: &Application) -> Vec<String> {
         .chain(webhooks)
         .map(|id| id.to_string())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use compass_crds::{AgentStatus, RuntimeSpec, RuntimeStatus};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
+    use super::*;
+
+    fn runtime(heartbeat: i64, version: &str, rv: &str) -> Runtime {
+        let spec: RuntimeSpec = serde_json::from_value(serde_json::json!({})).unwrap();
+        let mut runtime = Runtime::new("edge", spec);
+        runtime.metadata.resource_version = Some(rv.to_owned());
+        let mut agent = AgentStatus {
+            last_heartbeat_time: Some(Time(
+                k8s_openapi::jiff::Timestamp::from_second(heartbeat).unwrap(),
+            )),
+            ..AgentStatus::default()
+        };
+        agent.report.version = Some(version.to_owned());
+        runtime.status = Some(RuntimeStatus {
+            agent: Some(agent),
+            ..RuntimeStatus::default()
+        });
+        runtime
+    }
+
+    #[test]
+    fn only_a_moving_heartbeat_is_a_quiet_change_of_a_runtime() {
+        let quiet = runtimes().quiet;
+        let before = runtime(60, "1.0", "1");
+        assert!(quiet(&before, &runtime(120, "1.0", "2")));
+        assert!(!quiet(&before, &runtime(120, "1.1", "2")), "a new report");
+        let mut relabelled = runtime(60, "1.0", "2");
+        relabelled
+            .spec
+            .labels
+            .insert("region".into(), serde_json::json!("eu"));
+        assert!(!quiet(&before, &relabelled));
+        let mut no_agent = before.clone();
+        no_agent.status = None;
+        assert!(!quiet(&no_agent, &before), "an agent appearing");
+    }
 }

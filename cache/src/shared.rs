@@ -124,9 +124,10 @@ impl<K: Cached> Shared<K> {
         *self.sync.borrow() == SyncState::Synced
     }
 
-    /// How many changes the store has shown so far. It only grows, and grows once a change is
-    /// readable through every lookup, so a reading taken before reading the store and equal to
-    /// one taken later means what was read is still what the store holds.
+    /// How many changes the store has shown so far, quiet ones ([`Indexing::quiet`]) left out.
+    /// It only grows, and grows once a change is readable through every lookup, so a reading
+    /// taken before reading the store and equal to one taken later means what was read is still
+    /// what the store holds, but for quiet changes.
     pub fn changes(&self) -> u64 {
         self.changes.load(Ordering::Acquire)
     }

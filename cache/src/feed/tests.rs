@@ -42,6 +42,8 @@ fn by_colour() -> Indexing<ConfigMap> {
                 .map(|(_, v)| v.clone())
                 .collect()
         },
+        // A change that keeps the colour is quiet.
+        quiet: |before, after| before.metadata.labels == after.metadata.labels,
     }
 }
 
@@ -125,6 +127,14 @@ async fn the_change_count_grows_with_what_readers_see_and_only_then() {
     let applied = shared.changes();
     assert!(applied > listed);
     assert_eq!(names(shared.tagged("blue")), ["a"], "seen once counted");
+    let mut same_colour = config_map("a", "1", "blue");
+    same_colour.data = Some([("beat".to_owned(), "1".to_owned())].into());
+    shared.apply(&mut writer, &Event::Apply(same_colour)).await;
+    assert_eq!(shared.changes(), applied, "a quiet change is not counted");
+    assert!(
+        shared.get("tenant", "a").unwrap().data.is_some(),
+        "yet shown"
+    );
     shared
         .apply(&mut writer, &Event::Delete(config_map("a", "1", "blue")))
         .await;
