@@ -20,8 +20,7 @@ use serde_json::{Value, json};
 mod support;
 
 use support::{
-    APPLICATIONS_PAGE, CONCURRENCY, Figures, Server, application, count, cpu_time, data, measure,
-    write_json,
+    CONCURRENCY, Figures, Server, application, count, cpu_time, data, measure, write_json,
 };
 
 /// The namespace of `compass up`'s default tenant.
@@ -162,28 +161,14 @@ async fn main() {
 
     let pages = count("COMPASS_BENCH_PAGES", 2_000);
     support::phase("applications page");
-    ask(&director, APPLICATIONS_PAGE, [json!({})]).await;
-    let page_check = |data: Value| {
-        assert_eq!(data["applications"]["data"].as_array().unwrap().len(), 100);
-    };
     let cpu = cpu_time(pid);
-    let page = measure(pages, |_| {
-        let director = director.clone();
-        async move { page_check(data(&director, APPLICATIONS_PAGE, json!({})).await) }
-    })
-    .await
-    .on_server(pid, cpu);
-    // Every page but the last (which may be short), each once.
+    let page = support::pages::page_asked_again(&director, pages)
+        .await
+        .on_server(pid, cpu);
+    // Every page but the first (asked above) and the last (which may be short), each once.
     let distinct = &page_cursors[1..page_cursors.len() - 1];
     let cpu = cpu_time(pid);
-    let page_computed =
-        measure(distinct.len(), |i| {
-            let director = director.clone();
-            let after = distinct[i].clone();
-            async move {
-                page_check(data(&director, APPLICATIONS_PAGE, json!({ "after": after })).await)
-            }
-        })
+    let page_computed = support::pages::each_page_once(&director, distinct)
         .await
         .on_server(pid, cpu);
     let cpu = cpu_time(pid);

@@ -143,6 +143,23 @@ async fn main() {
         operator_writes,
         operator_writes as f64 / total as f64
     );
+    // Events go out behind the statuses they describe: how long until every one is published.
+    let (events, events_done) = events_settled(&client, "bench").await;
+    let events_after = events_done.duration_since(started);
+    let dropped = scrape(&admin, "/metrics")
+        .await
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("compass_controller_events_dropped_total ")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(u64::MAX);
+    println!(
+        "{:<44} {:>8.2} s   ({events} Events, {dropped} dropped)",
+        "every Event published (from the first create)",
+        events_after.as_secs_f64()
+    );
     let (rss, peak) = operator.memory_mib();
     println!(
         "{:<44} {:>8} MiB   (idle {idle_rss} MiB, peak {peak} MiB)",
@@ -158,6 +175,9 @@ async fn main() {
             "all_ready_s": converged.as_secs_f64(),
             "ratio_to_floor": converged.as_secs_f64() / floor.as_secs_f64(),
             "operator_writes_per_object": operator_writes as f64 / total as f64,
+            "events_published_s": events_after.as_secs_f64(),
+            "events": events,
+            "events_dropped": dropped,
             "memory": { "rss_mib": rss, "peak_rss_mib": peak, "idle_rss_mib": idle_rss },
         }),
     );
@@ -175,20 +195,58 @@ async fn resource_version(client: &Client) -> u64 {
         .expect("a numeric list resourceVersion")
 }
 
+/// The number of Events in `namespace` once it stopped growing for two seconds (at most two
+/// minutes), and when it last grew.
+async fn events_settled(client: &Client, namespace: &str) -> (u64, Instant) {
+    let count = || async {
+        let path = format!("/apis/events.k8s.io/v1/namespaces/{namespace}/events?limit=1");
+        let request = http::Request::get(path).body(Vec::new()).unwrap();
+        let list: Value =
+            serde_json::from_str(&client.request_text(request).await.unwrap()).unwrap();
+        let listed = list["items"].as_array().map_or(0, Vec::len) as u64;
+        listed + list["metadata"]["remainingItemCount"].as_u64().unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (mut seen, mut grew) = (count().await, Instant::now());
+    while grew.elapsed() < Duration::from_secs(2) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = count().await;
+        if now != seen {
+            (seen, grew) = (now, Instant::now());
+        }
+    }
+    (seen, grew)
+}
+
+/// The status and body of `GET path` on the operator's admin listener (plain HTTP).
+async fn fetch(address: &str, path: &str) -> Option<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.ok()?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, body.to_owned()))
+}
+
+/// The body of `GET path` on the operator's admin listener, empty if it fails.
+async fn scrape(address: &str, path: &str) -> String {
+    fetch(address, path)
+        .await
+        .map(|(_, body)| body)
+        .unwrap_or_default()
+}
+
 /// Polls the operator's `/readyz` until it answers 200 (up to 60 s).
 async fn wait_ready(address: &str) -> bool {
     for _ in 0..600 {
-        if let Ok(mut stream) = tokio::net::TcpStream::connect(address).await {
-            use tokio::io::{AsyncReadExt, AsyncWriteExt};
-            let request =
-                format!("GET /readyz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-            if stream.write_all(request.as_bytes()).await.is_ok() {
-                let mut response = String::new();
-                let _ = stream.read_to_string(&mut response).await;
-                if response.starts_with("HTTP/1.1 200") {
-                    return true;
-                }
-            }
+        if fetch(address, "/readyz")
+            .await
+            .is_some_and(|(status, _)| status == 200)
+        {
+            return true;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -22,10 +22,10 @@ use serde_json::{Value, json};
 mod support;
 
 use support::{
-    APPLICATIONS_PAGE, Server, data,
+    Server,
     landscape::{AfterCreate, ReadyWatch, SCENARIOS, create_objects, prepare_namespace, resource},
-    measure, measure_at,
-    pages::{APPLICATIONS_WALK, walk},
+    measure_at,
+    pages::{APPLICATIONS_WALK, each_page_once, page_asked_again, walk},
     quantiles, write_json,
 };
 
@@ -92,28 +92,11 @@ async fn measure_landscape(applications: usize, runtimes: usize) -> Value {
 
     let director = server.admin().client;
     // A page asked again (its answer kept), and up to 100 pages each asked once (computed).
-    let page_check = |data: Value| {
-        assert_eq!(data["applications"]["data"].as_array().unwrap().len(), 100);
-    };
-    data(&director, APPLICATIONS_PAGE, json!({})).await;
-    let page_kept = measure(100, |_| {
-        let director = director.clone();
-        async move { page_check(data(&director, APPLICATIONS_PAGE, json!({})).await) }
-    })
-    .await;
+    let page_kept = page_asked_again(&director, 100).await;
     let (cursors, _) = walk(&director, APPLICATIONS_WALK, "applications", json!({})).await;
     // Every page but the first (asked above) and the last (which may be short).
     let distinct = &cursors[1.min(cursors.len())..cursors.len().saturating_sub(1)];
-    let distinct = &distinct[..distinct.len().min(100)];
-    let page =
-        measure(distinct.len(), |i| {
-            let director = director.clone();
-            let after = distinct[i].clone();
-            async move {
-                page_check(data(&director, APPLICATIONS_PAGE, json!({ "after": after })).await)
-            }
-        })
-        .await;
+    let page = each_page_once(&director, &distinct[..distinct.len().min(100)]).await;
     // One at a time: a LIST's own latency.
     let list = measure_at(1, 5, |_| {
         let client = client.clone();

@@ -32,6 +32,7 @@ pub struct Metrics {
     failures: Family<FailureLabels, Counter>,
     duration: Family<ControllerLabel, Histogram>,
     queue_depth: Family<ControllerLabel, Gauge>,
+    events_dropped: Counter,
 }
 
 impl Default for Metrics {
@@ -61,6 +62,7 @@ impl Metrics {
             Histogram::new([0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0])
         });
         let queue_depth = Family::<ControllerLabel, Gauge>::default();
+        let events_dropped = Counter::default();
         if controllers {
             registry.register(
                 "controller_reconciles",
@@ -82,6 +84,11 @@ impl Metrics {
                 "Objects whose latest generation the controller has not reconciled yet (status.observedGeneration behind metadata.generation)",
                 queue_depth.clone(),
             );
+            registry.register(
+                "controller_events_dropped",
+                "Events not published because the queue of Events waiting to be sent was full",
+                events_dropped.clone(),
+            );
         }
         register(&mut registry);
         Self {
@@ -90,6 +97,7 @@ impl Metrics {
             failures,
             duration,
             queue_depth,
+            events_dropped,
         }
     }
 
@@ -123,6 +131,11 @@ impl Metrics {
         self.queue_depth
             .get_or_create(&label)
             .set(i64::try_from(depth).unwrap_or(i64::MAX));
+    }
+
+    /// Counts an Event dropped because its queue was full.
+    pub fn event_dropped(&self) {
+        self.events_dropped.inc();
     }
 
     /// The metrics in the Prometheus text format.

@@ -43,21 +43,12 @@ pub(super) async fn director(
         BatchRequest::Single(single) => Some(Question::of(&caller, &public_url.0, single)),
         BatchRequest::Batch(_) => None,
     };
-    if let Some(kept) = question.as_ref().and_then(|q| api.answers.get(q, changes)) {
-        api.metrics.director_answer(true);
-        let (operation, errors) = (&kept.operation, Vec::new());
-        audit::graphql::record_one(
-            &api.audit,
-            &request_id,
-            DIRECTOR,
-            Some(&consumer),
-            operation,
-            errors,
-        );
-        return json(kept.body);
-    }
-    if question.is_some() {
-        api.metrics.director_answer(false);
+    if let Some(question) = &question {
+        let kept = api.answers.get(question, changes);
+        api.metrics.director_answer(kept.is_some());
+        if let Some(kept) = kept {
+            return reused(&api, &request_id, &consumer, kept);
+        }
     }
     api.documents.fill(&mut request);
     let budget = AnswerBudget::new(api.limits.answer_bytes);
@@ -77,19 +68,34 @@ pub(super) async fn director(
         &operations,
         &answers,
     );
-    let (Some(question), [operation]) = (question, operations.as_slice()) else {
-        return async_graphql_axum::GraphQLResponse::from(answers).into_response();
-    };
-    if !keepable(&answers, operation, &reuse) {
-        return async_graphql_axum::GraphQLResponse::from(answers).into_response();
+    match (question, operations.as_slice()) {
+        (Some(question), [operation]) if keepable(&answers, operation, &reuse) => {
+            let body = Bytes::from(body_of(&answers));
+            let answer = Answer {
+                body: body.clone(),
+                operation: operation.clone(),
+            };
+            api.answers.keep(question, changes, answer);
+            json(body)
+        }
+        _ => async_graphql_axum::GraphQLResponse::from(answers).into_response(),
     }
-    let body = Bytes::from(body_of(&answers));
-    let answer = Answer {
-        body: body.clone(),
-        operation: operation.clone(),
-    };
-    api.answers.keep(question, changes, answer);
-    json(body)
+}
+
+/// The answer kept for the request's question, audited as the operation it ran (which had no
+/// errors, or it would not have been kept).
+fn reused(api: &Api, request_id: &RequestId, consumer: &audit::Consumer, kept: Answer) -> Response {
+    let errors = Vec::new();
+    let consumer = Some(consumer);
+    audit::graphql::record_one(
+        &api.audit,
+        request_id,
+        DIRECTOR,
+        consumer,
+        &kept.operation,
+        errors,
+    );
+    json(kept.body)
 }
 
 /// The JSON of `answers`, as async-graphql's own response writes it.

@@ -1,10 +1,11 @@
 //! Walking the Director's pages: the cursor of every page of a paged field, found with a light
-//! query of its own so that walking keeps no answer a measurement will ask for.
+//! query of its own so that walking keeps no answer a measurement will ask for; and timing the
+//! nested page query asked again, or once after each cursor.
 
 use compass_api::client::DirectorClient;
 use serde_json::{Value, json};
 
-use super::data;
+use super::{APPLICATIONS_PAGE, Figures, data, measure};
 
 /// A light query walking the pages of `applications`, asked only to find every page's cursor.
 pub const APPLICATIONS_WALK: &str = "query ($after: PageCursor) { applications(first: 100, after: $after) { data { id name } pageInfo { endCursor hasNextPage } } }";
@@ -35,4 +36,36 @@ pub async fn walk(
         }
         cursors.push(page["pageInfo"]["endCursor"].clone());
     }
+}
+
+/// Times [`APPLICATIONS_PAGE`] (the first page) asked `times` times, after asking it once: an
+/// answer the Director keeps.
+pub async fn page_asked_again(director: &DirectorClient, times: usize) -> Figures {
+    full_page(data(director, APPLICATIONS_PAGE, json!({})).await);
+    measure(times, |_| {
+        let director = director.clone();
+        async move { full_page(data(&director, APPLICATIONS_PAGE, json!({})).await) }
+    })
+    .await
+}
+
+/// Times [`APPLICATIONS_PAGE`] asked once after each of `cursors` (each a full page): answers
+/// the Director computes.
+pub async fn each_page_once(director: &DirectorClient, cursors: &[Value]) -> Figures {
+    measure(cursors.len(), |i| {
+        let director = director.clone();
+        let after = cursors[i].clone();
+        async move {
+            full_page(data(&director, APPLICATIONS_PAGE, json!({ "after": after })).await)
+        }
+    })
+    .await
+}
+
+/// Fails unless `data` holds a page of 100 applications.
+fn full_page(data: Value) {
+    assert_eq!(
+        data["applications"]["data"].as_array().map(Vec::len),
+        Some(100)
+    );
 }

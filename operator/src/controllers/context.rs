@@ -9,7 +9,7 @@ use std::{
 
 use kube::Client;
 
-use super::{events::EventRecorder, labels::SchemaCache, stores::Stores};
+use super::{event_queue::EventQueue, events::EventRecorder, labels::SchemaCache, stores::Stores};
 use crate::{
     http::{HttpClient, guard::OutboundPolicy},
     metrics::Metrics,
@@ -61,8 +61,8 @@ pub struct Context {
     pub stores: Stores,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
-    /// Publishes Events on objects.
-    pub recorder: EventRecorder,
+    /// Publishes Events on objects, in the background.
+    pub events: EventQueue,
     /// Calls applications' URLs: spec downloads and webhooks.
     pub http: HttpClient,
     /// Tunables.
@@ -86,7 +86,10 @@ impl Context {
         config: OperatorConfig,
     ) -> Self {
         Self {
-            recorder: EventRecorder::new(client.clone(), "compass-operator"),
+            events: EventQueue::start(
+                EventRecorder::new(client.clone(), "compass-operator"),
+                metrics.clone(),
+            ),
             http: HttpClient::new(config.outbound.clone()),
             client,
             stores,

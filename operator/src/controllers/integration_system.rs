@@ -90,8 +90,7 @@ async fn reconcile(system: Arc<IntegrationSystem>, ctx: Arc<Context>) -> Result<
         system.as_ref(),
         &current.conditions,
         &desired.conditions,
-    )
-    .await;
+    );
     ctx.succeeded(&key(system.as_ref()));
     Ok(Action::requeue(ctx.config.resync))
 }

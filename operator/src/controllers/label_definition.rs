@@ -85,8 +85,7 @@ async fn reconcile(definition: Arc<LabelDefinition>, ctx: Arc<Context>) -> Resul
         definition.as_ref(),
         &current.conditions,
         &desired.conditions,
-    )
-    .await;
+    );
     ctx.succeeded(&key(definition.as_ref()));
     Ok(Action::requeue(ctx.config.resync))
 }

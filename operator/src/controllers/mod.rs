@@ -12,6 +12,7 @@ pub mod assignment;
 mod checks;
 mod context;
 pub mod error;
+pub mod event_queue;
 pub mod events;
 mod in_use;
 mod integration_system;

@@ -92,8 +92,7 @@ async fn reconcile(scenario: Arc<Scenario>, ctx: Arc<Context>) -> Result<Action>
         scenario.as_ref(),
         &current.conditions,
         &desired.conditions,
-    )
-    .await;
+    );
     ctx.succeeded(&key(scenario.as_ref()));
     Ok(Action::requeue(ctx.config.resync))
 }

@@ -100,8 +100,9 @@ where
     Ok(true)
 }
 
-/// Publishes an Event about `object`; a failure is logged, never fatal.
-pub async fn publish<K: Resource<DynamicType = ()>>(
+/// Publishes an Event about `object` in the background (see [`super::event_queue`]); a failure
+/// is logged, never fatal.
+pub fn publish<K: Resource<DynamicType = ()>>(
     ctx: &Context,
     object: &K,
     type_: EventType,
@@ -109,20 +110,14 @@ pub async fn publish<K: Resource<DynamicType = ()>>(
     action: &str,
     note: impl Into<String>,
 ) {
-    let note = note.into();
     let regarding = object.object_ref(&());
-    let published = ctx
-        .recorder
-        .publish(&regarding, type_, reason, action, &note)
-        .await;
-    if let Err(error) = published {
-        tracing::debug!(%error, name = %object.meta().name.as_deref().unwrap_or_default(), "Publishing an Event failed");
-    }
+    ctx.events
+        .publish(regarding, type_, reason, action, note.into());
 }
 
 /// Publishes an Event when the `Ready` condition changed between `before` and `after`: a Normal
 /// `Ready` event when it became True, a Warning with its reason when it became False.
-pub async fn report_ready_transition<K: Resource<DynamicType = ()>>(
+pub fn report_ready_transition<K: Resource<DynamicType = ()>>(
     ctx: &Context,
     object: &K,
     before: &[Condition],
@@ -147,8 +142,7 @@ pub async fn report_ready_transition<K: Resource<DynamicType = ()>>(
             "Ready",
             "Reconcile",
             &new.message,
-        )
-        .await;
+        );
     } else {
         publish(
             ctx,
@@ -157,7 +151,6 @@ pub async fn report_ready_transition<K: Resource<DynamicType = ()>>(
             &new.reason,
             "Reconcile",
             &new.message,
-        )
-        .await;
+        );
     }
 }

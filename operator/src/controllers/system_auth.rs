@@ -133,8 +133,7 @@ async fn reconcile(auth: Arc<SystemAuth>, ctx: Arc<Context>) -> Result<Action> {
         auth.as_ref(),
         &current.conditions,
         &desired.conditions,
-    )
-    .await;
+    );
     ctx.succeeded(&key(auth.as_ref()));
     let recheck = next_token_expiry(&current, now)
         .map_or(ctx.config.resync, |left| left.min(ctx.config.resync));

@@ -123,8 +123,7 @@ async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action> {
         tenant.as_ref(),
         &current.conditions,
         &desired.conditions,
-    )
-    .await;
+    );
     ctx.succeeded(&key(tenant.as_ref()));
     Ok(Action::requeue(recheck_after(&ctx, &desired)))
 }

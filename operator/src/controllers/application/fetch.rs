@@ -227,7 +227,7 @@ async fn outcome<'a, S: SecretSource>(
         Fetch::Refuse(s) => {
             let message = s.message.clone().unwrap_or_default();
             let note = format!("{}: {message}", child.describe());
-            publish(ctx, app, EventType::Warning, "FetchFailed", "Fetch", note).await;
+            publish(ctx, app, EventType::Warning, "FetchFailed", "Fetch", note);
             Some(s)
         }
         Fetch::Now { previous, .. } => {
@@ -255,7 +255,7 @@ async fn attempt<S: SecretSource>(
             config_maps::store(ctx, app, child, &name, content).await?;
             let message = format!("Fetched {bytes} bytes from {}", request.url);
             let note = format!("{}: {message} into ConfigMap {name}", child.describe());
-            publish(ctx, app, EventType::Normal, "SpecFetched", "Fetch", note).await;
+            publish(ctx, app, EventType::Normal, "SpecFetched", "Fetch", note);
             Ok(FetchStatus {
                 condition: FetchCondition::Succeeded,
                 message: Some(message),
@@ -278,7 +278,7 @@ async fn attempt<S: SecretSource>(
             // The same words for every attempt, so that repeats count in one Event's series
             // instead of making an Event each; the attempts are in the status.
             let note = format!("{}: {message}; retried with backoff", child.describe());
-            publish(ctx, app, EventType::Warning, "FetchFailed", "Fetch", note).await;
+            publish(ctx, app, EventType::Warning, "FetchFailed", "Fetch", note);
             Ok(FetchStatus {
                 condition: FetchCondition::Failed,
                 message: Some(message),

@@ -123,8 +123,7 @@ async fn reconcile(
         app.as_ref(),
         &previous.conditions,
         &desired.conditions,
-    )
-    .await;
+    );
     ctx.succeeded(&key(app.as_ref()));
     Ok(Action::requeue(wake_after(&ctx, &definitions, &deliveries)))
 }

@@ -197,8 +197,7 @@ async fn deliver<S: SecretSource>(
                     "WebhookDelivered",
                     "Webhook",
                     note,
-                )
-                .await;
+                );
                 answered.push(hook.name.clone());
             }
             Err(message) => {
@@ -214,8 +213,7 @@ async fn deliver<S: SecretSource>(
                     "WebhookFailed",
                     "Webhook",
                     note,
-                )
-                .await;
+                );
                 return Ok(Delivery::Failed(WebhookFailureStatus {
                     runtime: runtime_name,
                     attempts,
@@ -327,7 +325,6 @@ async fn remove_secret(
         "CredentialsRemoved",
         "Webhook",
         note,
-    )
-    .await;
+    );
     Ok(())
 }

@@ -73,8 +73,7 @@ async fn reconcile(template: Arc<ApplicationTemplate>, ctx: Arc<Context>) -> Res
         template.as_ref(),
         &current.conditions,
         &desired.conditions,
-    )
-    .await;
+    );
     ctx.succeeded(&key(template.as_ref()));
     Ok(Action::requeue(ctx.config.resync))
 }

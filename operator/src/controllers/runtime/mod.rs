@@ -162,8 +162,7 @@ async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action> {
         runtime.as_ref(),
         &current.conditions,
         &desired.conditions,
-    )
-    .await;
+    );
     ctx.succeeded(&key(runtime.as_ref()));
     let recheck = beat
         .expires_in(now)
