@@ -166,7 +166,7 @@ impl ApiMetrics {
         );
         api.register(
             "director_answers",
-            "Director answers to single queries: reused (the same caller asked the same question while nothing it reads changed) or computed",
+            "Director answers to single operations: reused (the same caller asked the same query while nothing it reads changed) or computed (mutations included)",
             self.director_answers.clone(),
         );
         api.register_collector(Box::new(self.expiry.clone()));

@@ -73,20 +73,29 @@ impl Caches {
         Self::new(&Watches::unwatched())
     }
 
-    /// How many changes the stores the Director answers queries from have shown so far: equal
-    /// readings mean none of them changed in between. The heartbeat Leases are left out: no
-    /// answer shows them, and agents renew them all the time.
-    pub fn changes(&self) -> u64 {
-        self.tenants.changes()
-            + self.applications.changes()
-            + self.runtimes.changes()
-            + self.scenarios.changes()
-            + self.label_definitions.changes()
-            + self.integration_systems.changes()
-            + self.application_templates.changes()
-            + self.system_auths.changes()
-            + self.secrets.changes()
-            + self.config_maps.changes()
+    /// A reading of the stores the Director answers queries from, for telling later whether
+    /// any of them changed: `None` while one is applying a change (what a query reads then may
+    /// be half of it). Equal readings mean none of them changed in between. The heartbeat
+    /// Leases are left out: no answer shows them, and agents renew them all the time.
+    pub fn changes(&self) -> Option<u64> {
+        macro_rules! sum {
+            ($count:ident) => {
+                self.tenants.$count()
+                    + self.applications.$count()
+                    + self.runtimes.$count()
+                    + self.scenarios.$count()
+                    + self.label_definitions.$count()
+                    + self.integration_systems.$count()
+                    + self.application_templates.$count()
+                    + self.system_auths.$count()
+                    + self.secrets.$count()
+                    + self.config_maps.$count()
+            };
+        }
+        // Shown, then begun: a change begun after the first sum shows as a difference.
+        let shown = sum!(changes);
+        let begun = sum!(changes_begun);
+        (shown == begun).then_some(shown)
     }
 
     /// Completes once every store holds its first full list; `false` if a watch stopped first.

@@ -3,7 +3,7 @@
 //! slows the watch rather than miss a change). A relist reports the objects that vanished while
 //! the watch was down as deleted.
 
-use std::{collections::HashSet, future::Future, pin::Pin, sync::Arc};
+use std::{collections::HashSet, future::Future, pin::Pin, sync::Arc, sync::atomic::Ordering};
 
 use async_broadcast::{InactiveReceiver, Sender};
 use futures_util::{Stream, StreamExt, stream};
@@ -152,53 +152,79 @@ impl<K: Cached> Shared<K> {
 
     /// Applies one watch event to the store, its lookups, its waiters and its subscribers.
     pub(crate) async fn apply(&self, writer: &mut Writer<K>, event: &watcher::Event<K>) {
-        let mut quiet = false;
-        let changes = match event {
-            watcher::Event::Init | watcher::Event::InitApply(_) => {
-                writer.apply_watcher_event(event);
-                return;
-            }
-            watcher::Event::Apply(object) => {
-                let reference = ObjectRef::from_obj(object);
-                let previous = self.store.get(&reference);
-                writer.apply_watcher_event(event);
-                let Some(current) = self.store.get(&reference) else {
-                    return;
-                };
-                self.write_index()
-                    .replace(previous.as_ref(), &current, self.indexing);
-                quiet = previous.is_some_and(|p| (self.indexing.quiet)(&p, &current));
-                vec![Change::Applied(current)]
-            }
-            watcher::Event::Delete(object) => {
-                let previous = self.store.get(&ObjectRef::from_obj(object));
-                writer.apply_watcher_event(event);
-                let gone = previous.unwrap_or_else(|| Arc::new(object.clone()));
-                self.write_index().remove(&gone, self.indexing);
-                vec![Change::Deleted(gone)]
-            }
-            watcher::Event::InitDone => {
-                let before = self.store.state();
-                writer.apply_watcher_event(event);
-                let now = self.store.state();
-                *self.write_index() = Index::of(&now, self.indexing);
-                self.sync.send_replace(SyncState::Synced);
-                vanished(before, &now)
-                    .map(Change::Deleted)
-                    .chain(now.iter().cloned().map(Change::Applied))
-                    .collect()
-            }
+        if matches!(event, watcher::Event::Init | watcher::Event::InitApply(_)) {
+            // A relist in progress: nothing shows until it is done.
+            writer.apply_watcher_event(event);
+            return;
+        }
+        let quiet = match event {
+            watcher::Event::Apply(object) => self
+                .store
+                .get(&ObjectRef::from_obj(object))
+                .is_some_and(|previous| (self.indexing.quiet)(&previous, object)),
+            _ => false,
         };
-        // After the store and its lookups show the change: see `Shared::changes`.
+        // Begun before the store changes, ended once it and its lookups show the change: see
+        // `Shared::changes`.
         if !quiet {
-            self.changes
-                .fetch_add(1, std::sync::atomic::Ordering::Release);
+            self.changes_begun.fetch_add(1, Ordering::AcqRel);
+        }
+        let changes = match event {
+            watcher::Event::Apply(object) => self.apply_one(writer, event, object),
+            watcher::Event::Delete(object) => self.delete_one(writer, event, object),
+            _ => self.relisted(writer, event),
+        };
+        if !quiet {
+            self.changes.fetch_add(1, Ordering::Release);
         }
         self.changed.notify_waiters();
         for change in changes {
             // An error means no subscriber is left, which is not a failure of the feed.
             let _ = self.subscribers.sender.broadcast_direct(change).await;
         }
+    }
+
+    fn apply_one(
+        &self,
+        writer: &mut Writer<K>,
+        event: &watcher::Event<K>,
+        object: &K,
+    ) -> Vec<Change<K>> {
+        let reference = ObjectRef::from_obj(object);
+        let previous = self.store.get(&reference);
+        writer.apply_watcher_event(event);
+        let Some(current) = self.store.get(&reference) else {
+            return Vec::new();
+        };
+        self.write_index()
+            .replace(previous.as_ref(), &current, self.indexing);
+        vec![Change::Applied(current)]
+    }
+
+    fn delete_one(
+        &self,
+        writer: &mut Writer<K>,
+        event: &watcher::Event<K>,
+        object: &K,
+    ) -> Vec<Change<K>> {
+        let previous = self.store.get(&ObjectRef::from_obj(object));
+        writer.apply_watcher_event(event);
+        let gone = previous.unwrap_or_else(|| Arc::new(object.clone()));
+        self.write_index().remove(&gone, self.indexing);
+        vec![Change::Deleted(gone)]
+    }
+
+    /// The end of a (re)list: the store holds what was listed, and every object is reported.
+    fn relisted(&self, writer: &mut Writer<K>, event: &watcher::Event<K>) -> Vec<Change<K>> {
+        let before = self.store.state();
+        writer.apply_watcher_event(event);
+        let now = self.store.state();
+        *self.write_index() = Index::of(&now, self.indexing);
+        self.sync.send_replace(SyncState::Synced);
+        vanished(before, &now)
+            .map(Change::Deleted)
+            .chain(now.iter().cloned().map(Change::Applied))
+            .collect()
     }
 
     fn write_index(&self) -> std::sync::RwLockWriteGuard<'_, Index<K>> {

@@ -69,8 +69,10 @@ pub struct Shared<K: Cached> {
     pub(crate) indexing: Indexing<K>,
     pub(crate) sync: Arc<watch::Sender<SyncState>>,
     pub(crate) changed: Arc<Notify>,
-    /// Changes applied so far; see [`Shared::changes`].
+    /// Changes shown so far; see [`Shared::changes`].
     pub(crate) changes: Arc<AtomicU64>,
+    /// Changes begun so far: ahead of `changes` while one is being applied.
+    pub(crate) changes_begun: Arc<AtomicU64>,
     pub(crate) subscribers: Subscribers<K>,
 }
 
@@ -84,6 +86,7 @@ impl<K: Cached> Clone for Shared<K> {
             sync: self.sync.clone(),
             changed: self.changed.clone(),
             changes: self.changes.clone(),
+            changes_begun: self.changes_begun.clone(),
             subscribers: self.subscribers.clone(),
         }
     }
@@ -101,6 +104,7 @@ impl<K: Cached> Shared<K> {
             sync: Arc::new(watch::channel(SyncState::Listing).0),
             changed: Arc::new(Notify::new()),
             changes: Arc::default(),
+            changes_begun: Arc::default(),
             subscribers: Subscribers::default(),
         }
     }
@@ -125,11 +129,18 @@ impl<K: Cached> Shared<K> {
     }
 
     /// How many changes the store has shown so far, quiet ones ([`Indexing::quiet`]) left out.
-    /// It only grows, and grows once a change is readable through every lookup, so a reading
-    /// taken before reading the store and equal to one taken later means what was read is still
-    /// what the store holds, but for quiet changes.
+    /// It only grows, once a change is readable through every lookup. Read it, then
+    /// [`Shared::changes_begun`]: equal readings mean no change was being applied; and a later
+    /// reading equal to the first means the store holds what it held then, but for quiet changes.
     pub fn changes(&self) -> u64 {
         self.changes.load(Ordering::Acquire)
+    }
+
+    /// How many changes the store has begun to apply: one more than [`Shared::changes`] while a
+    /// change is under way (it grows before anything of the change is readable, so a reader who
+    /// sees any part of a change also sees this grown).
+    pub fn changes_begun(&self) -> u64 {
+        self.changes_begun.load(Ordering::Acquire)
     }
 
     /// The object with that namespace (empty for cluster-scoped kinds) and name.

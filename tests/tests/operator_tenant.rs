@@ -140,6 +140,20 @@ async fn objects_applied_with_their_tenant_wait_for_its_default_scenario_without
         "acme",
         "--timeout=30s",
     ]);
+    // Events follow their statuses, each object's in order: once every object's Ready Event
+    // is out, any Warning it had before is out too.
+    eventually("every object's Ready Event", || async {
+        let reasons = server.kubectl_ok(&[
+            "get",
+            "events",
+            "-n",
+            "acme",
+            "-o",
+            "jsonpath={range .items[*]}{.reason}{\"\\n\"}{end}",
+        ]);
+        (reasons.lines().filter(|r| *r == "Ready").count() >= 12).then_some(())
+    })
+    .await;
     let warnings = server.kubectl_ok(&[
         "get",
         "events",

@@ -5,8 +5,9 @@
 //!
 //! Only queries that answered without errors are kept, and none whose resolvers did more than
 //! read the caches ([`forbid_reuse`]). What "nothing changed" means is the caches' change count
-//! ([`crate::state::Caches::changes`]), read before the query runs: any change to any object the
-//! Director reads makes every kept answer stale. Bounded in entries and in bytes.
+//! ([`crate::state::Caches::changes`]), read before the query runs and again after it: any change
+//! to any object the Director reads makes every kept answer stale, and an answer computed while
+//! one was under way is not kept. Bounded in entries and in bytes (the questions' included).
 
 use std::{
     collections::HashMap,
@@ -59,7 +60,8 @@ pub struct Answer {
 }
 
 /// What makes two requests the same question: everything the answer depends on besides the
-/// caches.
+/// caches. Whatever else the handler gives a request for resolvers to read (with
+/// `Request::data`) must be part of it too, or be the same for every request.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Question {
     caller: Caller,
@@ -71,15 +73,30 @@ pub struct Question {
 }
 
 impl Question {
-    /// The question `caller` asks with `request`, answered under `public_url`.
-    pub fn of(caller: &Caller, public_url: &str, request: &Request) -> Self {
-        Self {
+    /// The question `caller` asks with `request`, answered under `public_url`; `None` when its
+    /// variables cannot be written down.
+    pub fn of(caller: &Caller, public_url: &str, request: &Request) -> Option<Self> {
+        Some(Self {
             caller: caller.clone(),
             public_url: public_url.to_owned(),
             query: request.query.clone(),
             operation_name: request.operation_name.clone(),
-            variables: serde_json::to_string(&request.variables).unwrap_or_default(),
-        }
+            variables: serde_json::to_string(&request.variables).ok()?,
+        })
+    }
+
+    /// Bytes it holds, about.
+    fn size(&self) -> usize {
+        let caller = &self.caller;
+        let scopes: usize = caller.scopes.iter().map(String::len).sum();
+        self.public_url.len()
+            + self.query.len()
+            + self.operation_name.as_ref().map_or(0, String::len)
+            + self.variables.len()
+            + caller.id.len()
+            + caller.client_id.as_ref().map_or(0, String::len)
+            + caller.tenant.as_ref().map_or(0, String::len)
+            + scopes
     }
 }
 
@@ -104,32 +121,39 @@ impl Answers {
     }
 
     /// Keeps `answer` to `question`, computed from the caches as they were at the change count
-    /// `changes` (read before it ran).
+    /// `changes` (read before it ran, and still the count after it ran).
     pub fn keep(&self, question: Question, changes: u64, answer: Answer) {
-        let size = answer.body.len() + question.query.len();
-        if size > ONE_ANSWER_BYTES {
-            return;
-        }
-        let key = self.key(&question);
-        let mut kept = self.lock();
-        if kept.entries.len() >= ENTRIES || kept.bytes + size > BYTES {
-            // The stale go first; if the fresh alone fill the bounds, they all go (they are
-            // computed again at the next change anyway).
-            kept.entries.retain(|_, entry| entry.changes >= changes);
-            if kept.entries.len() >= ENTRIES || kept.bytes + size > BYTES {
-                kept.entries.clear();
-            }
-            kept.bytes = kept.entries.values().map(Entry::size).sum();
-        }
         let entry = Entry {
             question,
             changes,
             answer,
         };
-        kept.bytes += size;
-        if let Some(replaced) = kept.entries.insert(key, entry) {
+        let size = entry.size();
+        if size > ONE_ANSWER_BYTES {
+            return;
+        }
+        let key = self.key(&entry.question);
+        let mut kept = self.lock();
+        if let Some(replaced) = kept.entries.remove(&key) {
             kept.bytes -= replaced.size();
         }
+        if kept.entries.len() >= ENTRIES || kept.bytes + size > BYTES {
+            // The stale go first (older than what this answer read).
+            kept.entries.retain(|_, entry| entry.changes >= changes);
+            kept.bytes = kept.entries.values().map(Entry::size).sum();
+        }
+        while kept.entries.len() >= ENTRIES || kept.bytes + size > BYTES {
+            // Then any: the entries are in no useful order, and a question asked again soon is
+            // computed again once.
+            let Some(evicted) = kept.entries.keys().next().copied() else {
+                break;
+            };
+            if let Some(entry) = kept.entries.remove(&evicted) {
+                kept.bytes -= entry.size();
+            }
+        }
+        kept.bytes += size;
+        kept.entries.insert(key, entry);
     }
 
     fn key(&self, question: &Question) -> u64 {
@@ -142,8 +166,9 @@ impl Answers {
 }
 
 impl Entry {
+    /// Bytes it holds, about: the answer and the question.
     fn size(&self) -> usize {
-        self.answer.body.len() + self.question.query.len()
+        self.answer.body.len() + self.question.size()
     }
 }
 

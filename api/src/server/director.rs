@@ -14,12 +14,13 @@ use axum::{
 
 use super::{Admitted, Api, DIRECTOR, request::graphql_request};
 use crate::{
-    audit::{self, RequestId},
+    audit::{self, RequestId, graphql::Operation},
     connector::PublicUrl,
     director::{
         answer_limit::AnswerBudget,
         answers::{Answer, Question, Reuse, keepable},
     },
+    gateway::Caller,
 };
 
 /// Runs the Director's GraphQL request (or batch) for an admitted caller.
@@ -31,7 +32,7 @@ pub(super) async fn director(
     body: Body,
 ) -> Response {
     // The body is read only for an authenticated caller, and never beyond the bound.
-    let mut request = match graphql_request(&api, body).await {
+    let request = match graphql_request(&api, body).await {
         Ok(request) => request,
         Err(refused) => return refused,
     };
@@ -39,17 +40,46 @@ pub(super) async fn director(
     let consumer = audit::Consumer::from(&caller);
     // Read before anything runs, so an answer is kept only as of what it could have read.
     let changes = api.caches.changes();
-    let question = match &request {
-        BatchRequest::Single(single) => Some(Question::of(&caller, &public_url.0, single)),
-        BatchRequest::Batch(_) => None,
+    let question = match (&request, changes) {
+        (BatchRequest::Single(single), Some(_)) => Question::of(&caller, &public_url.0, single),
+        _ => None,
     };
-    if let Some(question) = &question {
+    if let (Some(question), Some(changes)) = (&question, changes) {
         let kept = api.answers.get(question, changes);
         api.metrics.director_answer(kept.is_some());
         if let Some(kept) = kept {
             return reused(&api, &request_id, &consumer, kept);
         }
     }
+    let data = (caller, public_url);
+    let (answers, operations, reuse) = run(&api, &request_id, &consumer, request, data).await;
+    match (question, changes, operations.as_slice()) {
+        (Some(question), Some(changes), [operation])
+            if keepable(&answers, operation, &reuse)
+                // Nothing changed while it ran, or it may already be stale.
+                && api.caches.changes() == Some(changes) =>
+        {
+            let body = Bytes::from(body_of(&answers));
+            let answer = Answer {
+                body: body.clone(),
+                operation: operation.clone(),
+            };
+            api.answers.keep(question, changes, answer);
+            json(body)
+        }
+        _ => async_graphql_axum::GraphQLResponse::from(answers).into_response(),
+    }
+}
+
+/// Runs `request` as `caller`, answering under `public_url`, and audits it; with the operations
+/// it ran and whether its resolvers allowed keeping the answer.
+async fn run(
+    api: &Api,
+    request_id: &RequestId,
+    consumer: &audit::Consumer,
+    mut request: BatchRequest,
+    (caller, public_url): (Caller, PublicUrl),
+) -> (BatchResponse, Vec<Operation>, Reuse) {
     api.documents.fill(&mut request);
     let budget = AnswerBudget::new(api.limits.answer_bytes);
     let operations = audit::graphql::operations(&mut request);
@@ -62,24 +92,13 @@ pub(super) async fn director(
     let answers = api.schema.execute_batch(request).await;
     audit::graphql::record(
         &api.audit,
-        &request_id,
+        request_id,
         DIRECTOR,
-        Some(&consumer),
+        Some(consumer),
         &operations,
         &answers,
     );
-    match (question, operations.as_slice()) {
-        (Some(question), [operation]) if keepable(&answers, operation, &reuse) => {
-            let body = Bytes::from(body_of(&answers));
-            let answer = Answer {
-                body: body.clone(),
-                operation: operation.clone(),
-            };
-            api.answers.keep(question, changes, answer);
-            json(body)
-        }
-        _ => async_graphql_axum::GraphQLResponse::from(answers).into_response(),
-    }
+    (answers, operations, reuse)
 }
 
 /// The answer kept for the request's question, audited as the operation it ran (which had no

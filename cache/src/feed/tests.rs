@@ -131,6 +131,7 @@ async fn the_change_count_grows_with_what_readers_see_and_only_then() {
     same_colour.data = Some([("beat".to_owned(), "1".to_owned())].into());
     shared.apply(&mut writer, &Event::Apply(same_colour)).await;
     assert_eq!(shared.changes(), applied, "a quiet change is not counted");
+    assert_eq!(shared.changes_begun(), shared.changes(), "none under way");
     assert!(
         shared.get("tenant", "a").unwrap().data.is_some(),
         "yet shown"

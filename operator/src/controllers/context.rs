@@ -1,4 +1,4 @@
-//! What every reconcile gets: the client, the shared caches, metrics, the event recorder, the
+//! What every reconcile gets: the client, the shared caches, metrics, the queue of Events, the
 //! outbound HTTP client, the configuration, and per-object retry backoff.
 
 use std::{

@@ -42,7 +42,7 @@ const SERIES_WINDOW: Duration = Duration::from_secs(6 * 60);
 /// How often occurrences whose window passed are forgotten.
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
 /// The longest note the API server accepts, in bytes.
-const MAX_NOTE: usize = 1024;
+pub(crate) const MAX_NOTE: usize = 1024;
 
 /// The identity of an occurrence: same object, kind, reason, action and message.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -85,8 +85,8 @@ impl EventRecorder {
         }
     }
 
-    /// Records one occurrence about `regarding`: a new Event, or the next count of the series
-    /// of the same message.
+    /// Records one occurrence about `regarding` now: a new Event, or the next count of the
+    /// series of the same message.
     pub async fn publish(
         &self,
         regarding: &ObjectReference,
@@ -94,6 +94,21 @@ impl EventRecorder {
         reason: &str,
         action: &str,
         note: &str,
+    ) -> Result<(), kube::Error> {
+        let now = jiff::Timestamp::now();
+        self.publish_at(regarding, type_, reason, action, note, now)
+            .await
+    }
+
+    /// Records one occurrence about `regarding` that happened at `at` (it may be sent later).
+    pub async fn publish_at(
+        &self,
+        regarding: &ObjectReference,
+        type_: EventType,
+        reason: &str,
+        action: &str,
+        note: &str,
+        at: jiff::Timestamp,
     ) -> Result<(), kube::Error> {
         let note = truncate(note, MAX_NOTE);
         let key = Key {
@@ -103,7 +118,7 @@ impl EventRecorder {
             action: action.to_owned(),
             note: note.to_owned(),
         };
-        let now = MicroTime(jiff::Timestamp::now());
+        let now = MicroTime(at);
         let repeat = self.repeat_of(&key);
         if let Some((namespace, name, count)) = repeat {
             let series = json!({ "series": { "count": count, "lastObservedTime": now } });
@@ -178,7 +193,7 @@ impl EventRecorder {
 }
 
 /// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
-fn truncate(text: &str, max: usize) -> &str {
+pub(crate) fn truncate(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
     }

@@ -84,6 +84,7 @@ pub async fn run(
     let readiness = tokio::spawn(readiness);
     join_all(controllers).await;
     readiness.abort();
+    ctx.events.drain().await;
 }
 
 /// Sets each controller's backlog from the caches: objects whose latest generation its status

@@ -47,7 +47,7 @@ const QUERY: &str = "query ($id: ID!) { application(id: $id) { name } }";
 fn the_same_question_at_the_same_change_count_gets_the_kept_answer() {
     let answers = Answers::default();
     let ada = caller("ada", "t1");
-    let question = Question::of(&ada, "https://x", &request(QUERY, json!({ "id": "1" })));
+    let question = Question::of(&ada, "https://x", &request(QUERY, json!({ "id": "1" }))).unwrap();
     assert!(answers.get(&question, 7).is_none());
     answers.keep(question.clone(), 7, answer("{\"data\":1}"));
     let kept = answers.get(&question, 7).expect("kept");
@@ -64,30 +64,35 @@ fn any_other_caller_text_operation_variables_or_url_is_another_question() {
     let answers = Answers::default();
     let ada = caller("ada", "t1");
     let asked = request(QUERY, json!({ "id": "1" }));
-    answers.keep(Question::of(&ada, "https://x", &asked), 1, answer("kept"));
+    answers.keep(
+        Question::of(&ada, "https://x", &asked).unwrap(),
+        1,
+        answer("kept"),
+    );
     let mut named = request(QUERY, json!({ "id": "1" }));
     named.operation_name = Some("Named".to_owned());
     let mut fewer_scopes = ada.clone();
     fewer_scopes.scopes.clear();
     let others = [
-        Question::of(&caller("grace", "t1"), "https://x", &asked),
-        Question::of(&caller("ada", "t2"), "https://x", &asked),
-        Question::of(&fewer_scopes, "https://x", &asked),
-        Question::of(&ada, "https://y", &asked),
-        Question::of(&ada, "https://x", &request(QUERY, json!({ "id": "2" }))),
+        Question::of(&caller("grace", "t1"), "https://x", &asked).unwrap(),
+        Question::of(&caller("ada", "t2"), "https://x", &asked).unwrap(),
+        Question::of(&fewer_scopes, "https://x", &asked).unwrap(),
+        Question::of(&ada, "https://y", &asked).unwrap(),
+        Question::of(&ada, "https://x", &request(QUERY, json!({ "id": "2" }))).unwrap(),
         Question::of(
             &ada,
             "https://x",
             &request("{ applications { totalCount } }", json!({})),
-        ),
-        Question::of(&ada, "https://x", &named),
+        )
+        .unwrap(),
+        Question::of(&ada, "https://x", &named).unwrap(),
     ];
     for other in &others {
         assert!(answers.get(other, 1).is_none(), "{other:?}");
     }
     assert!(
         answers
-            .get(&Question::of(&ada, "https://x", &asked), 1)
+            .get(&Question::of(&ada, "https://x", &asked).unwrap(), 1)
             .is_some()
     );
 }
@@ -96,12 +101,20 @@ fn any_other_caller_text_operation_variables_or_url_is_another_question() {
 fn the_bounds_hold_and_stale_answers_go_first() {
     let answers = Answers::default();
     let ada = caller("ada", "t1");
-    let question = |i: usize| Question::of(&ada, "", &request(QUERY, json!({ "id": i })));
+    let question = |i: usize| Question::of(&ada, "", &request(QUERY, json!({ "id": i }))).unwrap();
     let huge = "x".repeat(ONE_ANSWER_BYTES + 1);
     answers.keep(question(0), 1, answer(&huge));
     assert!(
         answers.is_empty(),
         "an answer past the bound of one is not kept"
+    );
+
+    let variables = json!({ "id": 0, "padding": "x".repeat(ONE_ANSWER_BYTES) });
+    let padded = Question::of(&ada, "", &request(QUERY, variables)).unwrap();
+    answers.keep(padded, 1, answer("small"));
+    assert!(
+        answers.is_empty(),
+        "the question counts towards the bound too"
     );
 
     answers.keep(question(0), 1, answer("stale"));
