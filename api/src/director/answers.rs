@@ -41,6 +41,8 @@ pub struct Answers {
 struct Kept {
     entries: HashMap<u64, Entry>,
     bytes: usize,
+    /// The change count at which stale entries were last dropped: none older than it remain.
+    swept: u64,
 }
 
 struct Entry {
@@ -137,12 +139,22 @@ impl Answers {
         if let Some(replaced) = kept.entries.remove(&key) {
             kept.bytes -= replaced.size();
         }
-        if kept.entries.len() >= ENTRIES || kept.bytes + size > BYTES {
-            // The stale go first (older than what this answer read).
-            kept.entries.retain(|_, entry| entry.changes >= changes);
-            kept.bytes = kept.entries.values().map(Entry::size).sum();
+        let full = |kept: &Kept| kept.entries.len() >= ENTRIES || kept.bytes + size > BYTES;
+        if full(&kept) && changes > kept.swept {
+            // The stale go first (older than what this answer read); a pass over all, so only
+            // once per change count.
+            let mut freed = 0;
+            kept.entries.retain(|_, entry| {
+                let fresh = entry.changes >= changes;
+                if !fresh {
+                    freed += entry.size();
+                }
+                fresh
+            });
+            kept.bytes -= freed;
+            kept.swept = changes;
         }
-        while kept.entries.len() >= ENTRIES || kept.bytes + size > BYTES {
+        while full(&kept) {
             // Then any: the entries are in no useful order, and a question asked again soon is
             // computed again once.
             let Some(evicted) = kept.entries.keys().next().copied() else {
