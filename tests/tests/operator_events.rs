@@ -13,20 +13,27 @@ use compass_operator::{
     metrics::Metrics,
 };
 use compass_tests::{TestServer, eventually};
-use k8s_openapi::api::{core::v1::ConfigMap, events::v1::Event};
-use kube::{Api, Resource, api::ListParams, api::PostParams};
+use k8s_openapi::api::{
+    core::v1::{ConfigMap, ObjectReference},
+    events::v1::Event,
+};
+use kube::{Api, Client, Resource, api::ListParams, api::PostParams};
 use serde_json::json;
+
+/// A ConfigMap named `name` in `namespace`, made to carry Events, as a reference.
+async fn subject(client: &Client, namespace: &str, name: &str) -> ObjectReference {
+    let maps: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
+    let map: ConfigMap = serde_json::from_value(json!({ "metadata": { "name": name } })).unwrap();
+    let map = maps.create(&PostParams::default(), &map).await.unwrap();
+    map.object_ref(&())
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_message_is_one_event_and_repeats_count_in_its_series() {
     let server = TestServer::start().await;
     let client = server.client().await;
     server.create_namespace("acme").await;
-    let maps: Api<ConfigMap> = Api::namespaced(client.clone(), "acme");
-    let map: ConfigMap =
-        serde_json::from_value(json!({ "metadata": { "name": "subject" } })).unwrap();
-    let map = maps.create(&PostParams::default(), &map).await.unwrap();
-    let regarding = map.object_ref(&());
+    let regarding = subject(&client, "acme", "subject").await;
 
     let recorder = EventRecorder::new(client.clone(), "compass-operator");
     for note in ["fetched orders", "fetched guide", "fetched orders"] {
@@ -68,13 +75,9 @@ async fn queued_events_are_published_in_order_for_each_object() {
     let server = TestServer::start().await;
     let client = server.client().await;
     server.create_namespace("queued").await;
-    let maps: Api<ConfigMap> = Api::namespaced(client.clone(), "queued");
     let mut subjects = Vec::new();
     for name in ["first", "second", "third"] {
-        let map: ConfigMap =
-            serde_json::from_value(json!({ "metadata": { "name": name } })).unwrap();
-        let map = maps.create(&PostParams::default(), &map).await.unwrap();
-        subjects.push(map.object_ref(&()));
+        subjects.push(subject(&client, "queued", name).await);
     }
     let metrics = Arc::new(Metrics::default());
     let queue = EventQueue::start(
