@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 mod support;
 
 use support::{
-    CONCURRENCY, Figures, Server, application, count, cpu_time, data, measure, write_json,
+    CONCURRENCY, Figures, Server, application, count, cpu_time, data, measure_on, write_json,
 };
 
 /// The namespace of `compass up`'s default tenant.
@@ -58,6 +58,42 @@ async fn ask(director: &DirectorClient, query: &str, variables: impl IntoIterato
     for variables in variables {
         data(director, query, variables).await;
     }
+}
+
+/// `registerApplication` of `registrations` applications beside creating as many directly.
+async fn registrations_beside_creates(
+    pid: u32,
+    director: &DirectorClient,
+    apps: &Api<Application>,
+    registrations: usize,
+) -> (Figures, Figures) {
+    support::phase("registerApplication");
+    let register = measure_on(pid, registrations, |i| {
+        let director = director.clone();
+        async move {
+            let input = json!({
+                "name": format!("registered-{i:05}"),
+                "providerName": "Bench Corp",
+                "description": "Registered through the Director",
+                "labels": { "region": "eu" },
+                "apiDefinitions": [{ "name": "orders", "targetURL": format!("https://registered-{i}.bench.example/orders"),
+                    "spec": { "type": "OPEN_API", "format": "YAML", "data": "openapi: 3.0.0\n" } }],
+            });
+            data(&director, REGISTER, json!({ "in": input })).await;
+        }
+    })
+    .await;
+    let create = measure_on(pid, registrations, |i| {
+        let apps = apps.clone();
+        async move {
+            let mut app = application(i);
+            app.metadata.name = Some(format!("created-{i:05}"));
+            apps.create(&PostParams::default(), &app).await.unwrap();
+        }
+    })
+    .await;
+    compare("registerApplication vs create", &register, &create);
+    (register, create)
 }
 
 #[tokio::main]
@@ -126,36 +162,30 @@ async fn main() {
         ids.iter().map(|(id, _)| json!({ "id": id })),
     )
     .await;
-    let cpu = cpu_time(pid);
-    let by_id = measure(samples, |i| {
+    let by_id = measure_on(pid, samples, |i| {
         let director = director.clone();
         let id = ids[i % ids.len()].0.clone();
         async move {
             data(&director, APPLICATION, json!({ "id": id })).await;
         }
     })
-    .await
-    .on_server(pid, cpu);
-    let cpu = cpu_time(pid);
-    let by_id_computed = measure(samples.min(n - ids.len()), |i| {
+    .await;
+    let by_id_computed = measure_on(pid, samples.min(n - ids.len()), |i| {
         let director = director.clone();
         let id = listed[ids.len() + i].0.clone();
         async move {
             data(&director, APPLICATION, json!({ "id": id })).await;
         }
     })
-    .await
-    .on_server(pid, cpu);
-    let cpu = cpu_time(pid);
-    let get = measure(samples, |i| {
+    .await;
+    let get = measure_on(pid, samples, |i| {
         let apps = apps.clone();
         let name = ids[i % ids.len()].1.clone();
         async move {
             apps.get(&name).await.unwrap();
         }
     })
-    .await
-    .on_server(pid, cpu);
+    .await;
     compare("application(id) vs GET", &by_id, &get);
     compare("application(id) computed vs GET", &by_id_computed, &get);
 
@@ -171,8 +201,7 @@ async fn main() {
     let page_computed = support::pages::each_page_once(&director, distinct)
         .await
         .on_server(pid, cpu);
-    let cpu = cpu_time(pid);
-    let list = measure(pages, |_| {
+    let list = measure_on(pid, pages, |_| {
         let apps = apps.clone();
         async move {
             assert_eq!(
@@ -185,8 +214,7 @@ async fn main() {
             );
         }
     })
-    .await
-    .on_server(pid, cpu);
+    .await;
     compare("applications(first: 100) vs LIST limit=100", &page, &list);
     compare("applications page computed vs LIST", &page_computed, &list);
 
@@ -194,25 +222,21 @@ async fn main() {
     let for_runtime_check =
         |data: Value| assert_eq!(data["applicationsForRuntime"]["totalCount"], n);
     ask(&director, FOR_RUNTIME, [json!({ "runtime": runtime })]).await;
-    let cpu = cpu_time(pid);
-    let for_runtime = measure(pages, |_| {
+    let for_runtime = measure_on(pid, pages, |_| {
         let director = director.clone();
         let runtime = runtime.clone();
         async move {
             for_runtime_check(data(&director, FOR_RUNTIME, json!({ "runtime": runtime })).await)
         }
     })
-    .await
-    .on_server(pid, cpu);
+    .await;
     let distinct = &runtime_cursors[1..];
-    let cpu = cpu_time(pid);
-    let for_runtime_computed = measure(distinct.len(), |i| {
+    let for_runtime_computed = measure_on(pid, distinct.len(), |i| {
         let director = director.clone();
         let variables = json!({ "runtime": runtime, "after": distinct[i] });
         async move { for_runtime_check(data(&director, FOR_RUNTIME, variables).await) }
     })
-    .await
-    .on_server(pid, cpu);
+    .await;
     compare(
         "applicationsForRuntime vs LIST limit=100",
         &for_runtime,
@@ -225,36 +249,8 @@ async fn main() {
     );
 
     let registrations = 1_000;
-    support::phase("registerApplication");
-    let cpu = cpu_time(pid);
-    let register = measure(registrations, |i| {
-        let director = director.clone();
-        async move {
-            let input = json!({
-                "name": format!("registered-{i:05}"),
-                "providerName": "Bench Corp",
-                "description": "Registered through the Director",
-                "labels": { "region": "eu" },
-                "apiDefinitions": [{ "name": "orders", "targetURL": format!("https://registered-{i}.bench.example/orders"),
-                    "spec": { "type": "OPEN_API", "format": "YAML", "data": "openapi: 3.0.0\n" } }],
-            });
-            data(&director, REGISTER, json!({ "in": input })).await;
-        }
-    })
-    .await
-    .on_server(pid, cpu);
-    let cpu = cpu_time(pid);
-    let create = measure(registrations, |i| {
-        let apps = apps.clone();
-        async move {
-            let mut app = application(i);
-            app.metadata.name = Some(format!("created-{i:05}"));
-            apps.create(&PostParams::default(), &app).await.unwrap();
-        }
-    })
-    .await
-    .on_server(pid, cpu);
-    compare("registerApplication vs create", &register, &create);
+    let (register, create) =
+        registrations_beside_creates(pid, &director, &apps, registrations).await;
 
     let (rss, peak) = server.memory_kib();
     println!(

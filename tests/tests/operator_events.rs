@@ -20,6 +20,21 @@ use k8s_openapi::api::{
 use kube::{Api, Client, Resource, api::ListParams, api::PostParams};
 use serde_json::json;
 
+/// The notes of the Events in `namespace`, each with its series count, sorted.
+async fn notes_counted(client: &Client, namespace: &str) -> Vec<(String, i32)> {
+    let events: Api<Event> = Api::namespaced(client.clone(), namespace);
+    let mut found: Vec<(String, i32)> = events
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| (e.note.unwrap_or_default(), e.series.map_or(1, |s| s.count)))
+        .collect();
+    found.sort();
+    found
+}
+
 /// A ConfigMap named `name` in `namespace`, made to carry Events, as a reference.
 async fn subject(client: &Client, namespace: &str, name: &str) -> ObjectReference {
     let maps: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
@@ -43,19 +58,7 @@ async fn each_message_is_one_event_and_repeats_count_in_its_series() {
             .unwrap();
     }
 
-    let events: Api<Event> = Api::namespaced(client.clone(), "acme");
-    let mut found: Vec<(String, i32)> = events
-        .list(&ListParams::default())
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|e| {
-            let count = e.series.map_or(1, |s| s.count);
-            (e.note.unwrap_or_default(), count)
-        })
-        .collect();
-    found.sort();
+    let found = notes_counted(&client, "acme").await;
     assert_eq!(
         found,
         vec![
@@ -98,17 +101,8 @@ async fn queued_events_are_published_in_order_for_each_object() {
             );
         }
     }
-    let events: Api<Event> = Api::namespaced(client.clone(), "queued");
     let found = eventually("every queued Event is published", || async {
-        let mut found: Vec<(String, i32)> = events
-            .list(&ListParams::default())
-            .await
-            .unwrap()
-            .items
-            .into_iter()
-            .map(|e| (e.note.unwrap_or_default(), e.series.map_or(1, |s| s.count)))
-            .collect();
-        found.sort();
+        let found = notes_counted(&client, "queued").await;
         (found.iter().all(|(_, count)| *count == 3) && found.len() == 3).then_some(found)
     })
     .await;

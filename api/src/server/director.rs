@@ -38,14 +38,16 @@ pub(super) async fn director(
     };
     let public_url = PublicUrl::of(api.public_url.as_deref(), &headers);
     let consumer = audit::Consumer::from(&caller);
-    // Read before anything runs, so an answer is kept only as of what it could have read.
-    let changes = api.caches.changes();
-    let question = match (&request, changes) {
-        (BatchRequest::Single(single), Some(_)) => Question::of(&caller, &public_url.0, single),
+    // The question, with the change count read before anything runs, so an answer is kept only
+    // as of what it could have read (none while a change is under way).
+    let asked = match (&request, api.caches.changes()) {
+        (BatchRequest::Single(single), Some(changes)) => {
+            Question::of(&caller, &public_url.0, single).map(|question| (question, changes))
+        }
         _ => None,
     };
-    if let (Some(question), Some(changes)) = (&question, changes) {
-        let kept = api.answers.get(question, changes);
+    if let Some((question, changes)) = &asked {
+        let kept = api.answers.get(question, *changes);
         api.metrics.director_answer(kept.is_some());
         if let Some(kept) = kept {
             return reused(&api, &request_id, &consumer, kept);
@@ -53,8 +55,8 @@ pub(super) async fn director(
     }
     let data = (caller, public_url);
     let (answers, operations, reuse) = run(&api, &request_id, &consumer, request, data).await;
-    match (question, changes, operations.as_slice()) {
-        (Some(question), Some(changes), [operation])
+    match (asked, operations.as_slice()) {
+        (Some((question, changes)), [operation])
             if keepable(&answers, operation, &reuse)
                 // Nothing changed while it ran, or it may already be stale.
                 && api.caches.changes() == Some(changes) =>

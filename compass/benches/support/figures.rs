@@ -121,6 +121,16 @@ where
     measure_at(CONCURRENCY, n, operation).await
 }
 
+/// [`measure`], with the CPU time process `pid` (the server) spent meanwhile.
+pub async fn measure_on<F, Fut>(pid: u32, n: usize, operation: F) -> Figures
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let before = cpu_time(pid);
+    measure(n, operation).await.on_server(pid, before)
+}
+
 /// Runs `operation` for 0..n, `concurrency` calls at a time, timing each call.
 pub async fn measure_at<F, Fut>(concurrency: usize, n: usize, operation: F) -> Figures
 where

@@ -10,7 +10,9 @@ pub mod pages;
 pub mod runtimes;
 
 #[allow(unused_imports)] // Each bench uses a part.
-pub use figures::{Figures, cpu_time, measure, measure_at, phase, quantiles, write_json};
+pub use figures::{
+    Figures, cpu_time, measure, measure_at, measure_on, phase, quantiles, write_json,
+};
 
 use std::{
     io::{BufRead, BufReader},
