@@ -5,6 +5,7 @@
 mod feed;
 mod index;
 pub mod kinds;
+mod lean;
 mod shared;
 mod watches;
 
