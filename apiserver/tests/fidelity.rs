@@ -1,7 +1,7 @@
 //! Behaviours real clients rely on that a review with those clients found missing:
 //! `kubectl apply --prune` with its default allow-list, discovery paths with a trailing slash (the
-//! Python client's), foreground deletion that finishes as soon as the dependents are gone, and a
-//! malformed `continue` token refused as a bad request.
+//! Python client's), foreground deletion that finishes as soon as the dependents are gone, a
+//! malformed `continue` token refused as a bad request, and each page's `remainingItemCount`.
 
 mod test_server;
 
@@ -223,5 +223,41 @@ async fn a_malformed_continue_token_is_a_bad_request_naming_the_continue_key() {
             status.message
         );
     }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_page_says_how_many_objects_remain_and_a_filtered_list_does_not() {
+    let server = TestServer::start().await;
+    let maps: Api<ConfigMap> = Api::namespaced(server.client().await, "default");
+    for i in 0..5 {
+        let map = ConfigMap {
+            metadata: ObjectMeta {
+                name: Some(format!("map-{i}")),
+                labels: Some([("page".to_owned(), "yes".to_owned())].into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        maps.create(&PostParams::default(), &map).await.unwrap();
+    }
+    let mut params = ListParams::default().limit(2);
+    let mut seen = Vec::new();
+    loop {
+        let page = maps.list(&params).await.unwrap();
+        seen.push((page.items.len(), page.metadata.remaining_item_count));
+        match page.metadata.continue_ {
+            Some(token) => params = ListParams::default().limit(2).continue_token(&token),
+            None => break,
+        }
+    }
+    assert_eq!(seen, [(2, Some(3)), (2, Some(1)), (1, None)]);
+
+    // With a selector the count is unknown: only the token says there is more.
+    let filtered = ListParams::default().limit(2).labels("page=yes");
+    let page = maps.list(&filtered).await.unwrap();
+    assert_eq!(page.items.len(), 2);
+    assert_eq!(page.metadata.remaining_item_count, None);
+    assert!(page.metadata.continue_.is_some());
     server.stop().await;
 }

@@ -146,19 +146,53 @@ impl<K: Cached> Shared<K> {
             let _watching = AbortOnDrop(tokio::spawn(watch(api, config, sender)));
             let mut events = Vec::with_capacity(BATCH);
             while decoded.recv_many(&mut events, BATCH).await > 0 {
-                for event in events.drain(..) {
-                    shared.apply(&mut writer, &event).await;
-                }
+                let changes = if is_burst(&events) {
+                    // A list, or a burst of changes: applied on a thread of its own, so that
+                    // the watch decodes the next objects on the other core meanwhile (on the
+                    // async workers the two took turns).
+                    let (shared, batch) = (shared.clone(), std::mem::take(&mut events));
+                    let applied = tokio::task::spawn_blocking(move || {
+                        let changes = shared.update_all(&mut writer, &batch);
+                        (writer, changes)
+                    });
+                    let (returned, changes) = applied
+                        .await
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+                    writer = returned;
+                    changes
+                } else {
+                    shared.update_all(&mut writer, &events)
+                };
+                events.clear();
+                shared.publish(changes).await;
             }
         }))
     }
 
     /// Applies one watch event to the store, its lookups, its waiters and its subscribers.
+    #[cfg(test)]
     pub(crate) async fn apply(&self, writer: &mut Writer<K>, event: &watcher::Event<K>) {
+        let changes = self.update(writer, event);
+        self.publish(changes).await;
+    }
+
+    /// Applies `events` to the store, its lookups and its waiters; returns the changes for the
+    /// subscribers.
+    fn update_all(&self, writer: &mut Writer<K>, events: &[watcher::Event<K>]) -> Vec<Change<K>> {
+        let mut changes = Vec::new();
+        for event in events {
+            changes.extend(self.update(writer, event));
+        }
+        changes
+    }
+
+    /// Applies one watch event to the store, its lookups and its waiters; returns the changes
+    /// for the subscribers.
+    fn update(&self, writer: &mut Writer<K>, event: &watcher::Event<K>) -> Vec<Change<K>> {
         if matches!(event, watcher::Event::Init | watcher::Event::InitApply(_)) {
             // A relist in progress: nothing shows until it is done.
             writer.apply_watcher_event(event);
-            return;
+            return Vec::new();
         }
         let quiet = match event {
             watcher::Event::Apply(object) => self
@@ -181,6 +215,11 @@ impl<K: Cached> Shared<K> {
             self.changes.fetch_add(1, Ordering::Release);
         }
         self.changed.notify_waiters();
+        changes
+    }
+
+    /// Hands `changes` to every subscriber, waiting for room where one is behind.
+    async fn publish(&self, changes: Vec<Change<K>>) {
         for change in changes {
             // An error means no subscriber is left, which is not a failure of the feed.
             let _ = self.subscribers.sender.broadcast_direct(change).await;
@@ -224,6 +263,7 @@ impl<K: Cached> Shared<K> {
         let now = self.store.state();
         *self.write_index() = Index::of(&now, self.indexing);
         self.sync.send_replace(SyncState::Synced);
+        tracing::debug!(kind = %K::kind(&Default::default()), objects = now.len(), "Listed");
         vanished(before, &now)
             .map(Change::Deleted)
             .chain(now.iter().cloned().map(Change::Applied))
@@ -254,6 +294,14 @@ async fn watch<K: Cached>(
             }
         }
     }
+}
+
+/// Whether `events` are more than one change as it happens: several, or part of a list.
+fn is_burst<K>(events: &[watcher::Event<K>]) -> bool {
+    !matches!(
+        events,
+        [watcher::Event::Apply(_) | watcher::Event::Delete(_)]
+    )
 }
 
 /// The event with its object as the store holds it.

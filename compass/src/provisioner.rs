@@ -94,6 +94,7 @@ pub fn start(
         connector_url: agents.connector_url,
         ca_cert: agents.ca_pem,
     };
+    let watches = watches.clone();
     tokio::spawn(async move {
         // Tokens are issued against the stores: one read before they are filled could miss a
         // runtime's identity and make a second one.
@@ -101,7 +102,7 @@ pub fn start(
             _ = auths.ready() => {}
             () = stop.clone().wait() => return,
         }
-        controller::run(client, config, stop.wait()).await;
+        controller::run(client, config, &watches, stop.wait()).await;
     })
 }
 

@@ -144,6 +144,10 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
     };
     // One set of stores for the Director and the controllers: each kind is watched and held once.
     let watches = Watches::new(client.clone());
+    if !no_controllers {
+        // Every store the controllers read lists now, beside the Director's, not after them.
+        compass_operator::controllers::stores::Stores::new(&watches);
+    }
     let running_api =
         match api::start(client.clone(), watches.clone(), listener, stop.clone()).await {
             Ok(running) => running,

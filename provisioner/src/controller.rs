@@ -14,7 +14,7 @@ use compass_crds::{
         PROVISIONER_FINALIZER, ProvisioningSpec, ProvisioningStatus, RequestedOperation,
     },
 };
-use compass_operator::controllers::events::EventRecorder;
+use compass_operator::controllers::{events::EventRecorder, stores::Watches};
 use futures_util::{StreamExt, future::BoxFuture};
 use kube::{
     Api, Client, ResourceExt,
@@ -23,7 +23,6 @@ use kube::{
         Controller,
         controller::Action,
         finalizer::{Event, finalizer},
-        watcher,
     },
 };
 use serde_json::json;
@@ -74,10 +73,12 @@ pub(crate) struct Context {
 #[error("{0}")]
 pub struct Error(pub(crate) String);
 
-/// Runs the controller until `shutdown` completes.
+/// Runs the controller on the runtimes' store of `watches` (shared with the rest of the
+/// process) until `shutdown` completes.
 pub async fn run(
     client: Client,
     config: ProvisionerConfig,
+    watches: &Watches,
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
     let providers = config
@@ -93,9 +94,10 @@ pub async fn run(
         tokens: Mutex::new(HashMap::new()),
         backoff: crate::backoff::Backoff::default(),
     });
-    let runtimes: Api<Runtime> = Api::all(client);
+    let runtimes = watches.runtimes();
     let providers = context.config.providers.clone();
-    let controller = Controller::new(runtimes, watcher::Config::default())
+    // Every change of a runtime (its status too: a step written there leads to the next one).
+    let controller = Controller::for_shared_stream(runtimes.subscribe(), runtimes.store())
         .run(reconcile, |_, _, _| Action::requeue(RETRY), context)
         .for_each(|_| async {});
     // On shutdown a reconcile under way is dropped (each is idempotent and runs again at the

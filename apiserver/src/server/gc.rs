@@ -101,7 +101,7 @@ fn sweep(state: &ServerState) {
     for storage_key in storage_keys {
         let page = state
             .store
-            .list(&storage_key, None, None, None, |_, _| true);
+            .list(&storage_key, None, None, None, true, |_, _| true);
         for ((namespace, name), object) in page.items {
             let key = ObjectKey {
                 resource: storage_key.clone(),
@@ -192,7 +192,7 @@ fn finish_namespace(state: &ServerState, namespace: &str) {
     for storage_key in snapshot.namespaced_storage_keys() {
         let page = state
             .store
-            .list(&storage_key, Some(namespace), None, None, |_, _| true);
+            .list(&storage_key, Some(namespace), None, None, true, |_, _| true);
         for ((ns, name), object) in page.items {
             remaining = true;
             if !object.meta.deleting {
@@ -254,7 +254,7 @@ fn finish_crd(state: &ServerState, key: &ObjectKey, object: &StoredObject) {
     );
     let page = state
         .store
-        .list(&storage_key, None, None, None, |_, _| true);
+        .list(&storage_key, None, None, None, true, |_, _| true);
     if page.items.is_empty() {
         remove_finalizer(state, key, CLEANUP_FINALIZER);
         state.reload_crds();

@@ -141,6 +141,7 @@ impl ServerState {
             None,
             None,
             None,
+            true,
             |_, _| true,
         );
         let crds: Vec<CustomResourceDefinition> = page

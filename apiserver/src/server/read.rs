@@ -174,23 +174,39 @@ pub fn list(state: &ServerState, target: &Target, query: &Query) -> ApiResult<Pa
     let namespace = target.namespace.as_deref();
     let after_key = after
         .as_ref()
-        .map(|(_, ns, name)| (ns.as_str(), name.as_str()));
+        .map(|a| (a.namespace.as_str(), a.name.as_str()));
+    // An unfiltered list counts what follows its first page once; later pages carry that count
+    // in their token (remainingItemCount is an estimate by its definition), so a page costs its
+    // own objects, not a walk over the rest of the collection.
+    let left_before = after.as_ref().and_then(|a| a.left);
+    let count_rest = filter.is_empty() && left_before.is_none();
     let page = state.store.list(
         &served.storage_key,
         namespace,
         after_key,
         limit,
+        count_rest,
         |key, object| filter.matches(served, (&key.0, &key.1), object),
     );
-    let rv = after.as_ref().map_or(page.rv, |(rv, _, _)| *rv);
-    let continue_token = (page.remaining > 0)
+    let rv = after.as_ref().map_or(page.rv, |a| a.rv);
+    let more = page.remaining > 0;
+    let left = match left_before {
+        Some(left) => left.saturating_sub(page.items.len()).max(1),
+        None => page.remaining,
+    };
+    let known = filter.is_empty() && more;
+    let continue_token = more
         .then(|| {
-            page.items
-                .last()
-                .map(|(key, _)| encode_continue(rv, &key.0, &key.1))
+            page.items.last().map(|(key, _)| Continue {
+                rv,
+                namespace: key.0.clone(),
+                name: key.1.clone(),
+                left: known.then_some(left),
+            })
         })
-        .flatten();
-    let remaining = (page.remaining > 0 && filter.is_empty()).then_some(page.remaining);
+        .flatten()
+        .map(|token| token.encode());
+    let remaining = known.then_some(left);
     Ok(Page {
         items: page.items.into_iter().map(|(_, o)| o).collect(),
         rv,
@@ -224,12 +240,28 @@ pub fn list_body(served: &Served, page: &Page) -> Bytes {
     body.freeze()
 }
 
-fn encode_continue(rv: u64, namespace: &str, name: &str) -> String {
-    let token = json!({ "v": "meta.k8s.io/v1", "rv": rv, "start": format!("{namespace}/{name}") });
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token.to_string())
+/// Where a list goes on from, as its continue token says.
+struct Continue {
+    /// The list's resourceVersion.
+    rv: u64,
+    namespace: String,
+    /// The last name listed so far.
+    name: String,
+    /// How many objects were left after the last page, for an unfiltered list.
+    left: Option<usize>,
 }
 
-fn decode_continue(token: &str) -> ApiResult<(u64, String, String)> {
+impl Continue {
+    fn encode(&self) -> String {
+        let mut token = json!({ "v": "meta.k8s.io/v1", "rv": self.rv, "start": format!("{}/{}", self.namespace, self.name) });
+        if let Some(left) = self.left {
+            token["left"] = json!(left);
+        }
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token.to_string())
+    }
+}
+
+fn decode_continue(token: &str) -> ApiResult<Continue> {
     let invalid = || {
         ApiError::bad_request(
             "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
@@ -244,5 +276,10 @@ fn decode_continue(token: &str) -> ApiResult<(u64, String, String)> {
         .as_str()
         .and_then(|s| s.split_once('/'))
         .ok_or_else(invalid)?;
-    Ok((rv, namespace.to_owned(), name.to_owned()))
+    Ok(Continue {
+        rv,
+        namespace: namespace.to_owned(),
+        name: name.to_owned(),
+        left: value["left"].as_u64().map(|left| left as usize),
+    })
 }

@@ -16,13 +16,16 @@ impl Store {
 
     /// Objects of a resource in key order (namespace, then name), optionally within one
     /// namespace and after a key, keeping those `keep` accepts, at most `limit` of them.
-    /// Returns them with the store's resourceVersion and how many more would match.
+    /// Returns them with the store's resourceVersion and how many more would match: all of
+    /// them counted with `count_rest`, else only whether there is one more (`1`), so a page
+    /// costs its own objects rather than the rest of the collection.
     pub(crate) fn list(
         &self,
         resource: &str,
         namespace: Option<&str>,
         after: Option<(&str, &str)>,
         limit: Option<usize>,
+        count_rest: bool,
         mut keep: impl FnMut(&(String, String), &StoredObject) -> bool,
     ) -> ListPage {
         let state = self.lock();
@@ -47,6 +50,9 @@ impl Store {
             }
             if limit.is_some_and(|limit| page.items.len() >= limit) {
                 page.remaining += 1;
+                if !count_rest {
+                    break;
+                }
             } else {
                 page.items.push((key.clone(), object.clone()));
             }
@@ -103,7 +109,7 @@ pub struct ListPage {
     pub items: Vec<((String, String), StoredObject)>,
     /// The store's resourceVersion when the page was read.
     pub rv: u64,
-    /// How many more objects matched after the page.
+    /// How many more objects matched after the page (with `count_rest`; else `1` if any did).
     pub remaining: usize,
 }
 

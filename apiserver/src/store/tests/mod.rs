@@ -70,21 +70,25 @@ fn lists_are_in_key_order_and_page_after_a_key() {
     for name in ["c", "a", "b", "d"] {
         put(&store, name, Precondition::Absent).unwrap();
     }
-    let page = store.list("g/things", Some("ns"), None, Some(2), |_, _| true);
+    let page = store.list("g/things", Some("ns"), None, Some(2), true, |_, _| true);
     let names: Vec<_> = page.items.iter().map(|(k, _)| k.1.as_str()).collect();
     assert_eq!((names, page.remaining, page.rv), (vec!["a", "b"], 2, 4));
+    // Not counting the rest: only whether there is more.
+    let first = store.list("g/things", Some("ns"), None, Some(1), false, |_, _| true);
+    assert_eq!((first.items.len(), first.remaining), (1, 1));
     let next = store.list(
         "g/things",
         Some("ns"),
         Some(("ns", "b")),
         Some(2),
+        true,
         |_, _| true,
     );
     let names: Vec<_> = next.items.iter().map(|(k, _)| k.1.as_str()).collect();
     assert_eq!((names, next.remaining), (vec!["c", "d"], 0));
     assert!(
         store
-            .list("g/things", Some("other"), None, None, |_, _| true)
+            .list("g/things", Some("other"), None, None, true, |_, _| true)
             .items
             .is_empty()
     );
