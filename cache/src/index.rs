@@ -83,11 +83,40 @@ fn uid_of<K: Resource>(object: &K) -> String {
 impl<K: Resource> Index<K> {
     /// An index of `objects`.
     pub(crate) fn of(objects: &[Arc<K>], indexing: Indexing<K>) -> Self {
-        let mut index = Self::default();
+        let mut by_uid = HashMap::with_capacity(objects.len());
+        let mut by_extra = HashMap::new();
+        let mut by_namespace: HashMap<String, Vec<(String, Arc<K>)>> = HashMap::new();
+        let mut by_tag: HashMap<String, Vec<(String, Arc<K>)>> = HashMap::new();
         for object in objects {
-            index.insert(object, indexing);
+            let uid = uid_of(object.as_ref());
+            for key in (indexing.extra_keys)(object) {
+                by_extra.insert(key, object.clone());
+            }
+            for tag in (indexing.tags)(object) {
+                by_tag
+                    .entry(tag)
+                    .or_default()
+                    .push((uid.clone(), object.clone()));
+            }
+            by_namespace
+                .entry(object.namespace().unwrap_or_default())
+                .or_default()
+                .push((uid.clone(), object.clone()));
+            by_uid.insert(uid, object.clone());
         }
-        index
+        // Each ordered map built from its whole list at once (one sort, then filled in order),
+        // not one insert at a time: this is most of a cold start's indexing.
+        let ordered = |lists: HashMap<String, Vec<(String, Arc<K>)>>| {
+            (lists.into_iter())
+                .map(|(key, list)| (key, list.into_iter().collect()))
+                .collect()
+        };
+        Self {
+            by_uid,
+            by_extra,
+            by_namespace: ordered(by_namespace),
+            by_tag: ordered(by_tag),
+        }
     }
 
     /// Replaces `previous` (the version the store held before) by `current`.
@@ -229,5 +258,37 @@ mod tests {
         assert_eq!(uids(index.tagged_any(&tags(&["b"]))), ["a", "c"]);
         assert!(index.tagged_any(&tags(&["none"])).is_empty());
         assert!(index.tagged_any(&[]).is_empty());
+    }
+
+    #[test]
+    fn an_index_built_at_once_finds_what_one_built_change_by_change_finds() {
+        let objects: Vec<_> = (0..50)
+            .rev()
+            .map(|i| runtime(&format!("uid-{i:02}"), &[["a", "b", "c"][i % 3]]))
+            .collect();
+        let at_once = Index::of(&objects, runtimes());
+        let mut one_by_one = Index::default();
+        for object in &objects {
+            one_by_one.replace(None, object, runtimes());
+        }
+        let uids = |found: Vec<Arc<Runtime>>| -> Vec<String> {
+            found
+                .iter()
+                .map(|r| r.metadata.uid.clone().unwrap())
+                .collect()
+        };
+        for scenario in ["a", "b", "c", "none"] {
+            let tag = scenario_tag("acme", scenario);
+            assert_eq!(uids(at_once.tagged(&tag)), uids(one_by_one.tagged(&tag)));
+        }
+        let namespace = uids(at_once.in_namespace("acme"));
+        assert_eq!(namespace, uids(one_by_one.in_namespace("acme")));
+        assert_eq!(namespace.len(), 50);
+        assert!(namespace.is_sorted());
+        assert!(
+            at_once
+                .by_uid("uid-07")
+                .is_some_and(|r| r.metadata.uid.as_deref() == Some("uid-07"))
+        );
     }
 }

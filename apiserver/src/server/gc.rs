@@ -42,7 +42,9 @@ pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
     ticks.tick().await;
     // Expired Events and aged-out history go on the same beat.
     let event_ttl = state.options.event_ttl;
-    let mut housekeeping = tokio::time::interval(event_ttl::check_interval(event_ttl));
+    // The first round one interval after start, not at it: a restart has enough to do then.
+    let every = event_ttl::check_interval(event_ttl);
+    let mut housekeeping = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
@@ -53,9 +55,13 @@ pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
             }
             _ = ticks.tick() => sweep(&state),
             _ = housekeeping.tick() => {
-                event_ttl::expire(&state, event_ttl);
-                let store = state.clone();
-                let done = tokio::task::spawn_blocking(move || store.store.maintain()).await;
+                // Both read every Event or every page of history: off the async workers.
+                let state = state.clone();
+                let done = tokio::task::spawn_blocking(move || {
+                    event_ttl::expire(&state, event_ttl);
+                    state.store.maintain()
+                })
+                .await;
                 if let Ok(Err(error)) = done {
                     tracing::warn!(%error, "Store housekeeping failed");
                 }

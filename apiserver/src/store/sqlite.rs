@@ -41,6 +41,10 @@ const INCREMENTAL: i64 = 2;
 const JOURNAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
 /// Free pages (4 KiB each) the file may keep before [`Database::reclaim_space`] returns them.
 const FREE_PAGES_KEPT: i64 = 1024;
+/// How much of the file loading maps into memory (address space, not memory).
+const LOAD_MMAP_BYTES: i64 = 64 * 1024 * 1024 * 1024;
+/// Objects handed on together while loading.
+const LOAD_BATCH: usize = 256;
 
 /// The SQLite database of one data directory.
 pub(super) struct Database {
@@ -101,13 +105,25 @@ impl Database {
         Ok(rv.unwrap_or(0) as u64)
     }
 
-    /// Every stored object.
-    pub fn load_objects(&self) -> rusqlite::Result<Vec<LoadedObject>> {
+    /// Every stored object, handed to `each` in batches as they are read.
+    pub fn load_objects(&self, mut each: impl FnMut(Vec<LoadedObject>)) -> rusqlite::Result<()> {
+        // Reading the file through a memory map spares a copy of every page into SQLite's cache;
+        // only for this one pass over everything.
+        self.connection
+            .pragma_update(None, "mmap_size", LOAD_MMAP_BYTES)?;
+        let loaded = self.each_object(&mut each);
+        self.connection.pragma_update(None, "mmap_size", 0)?;
+        loaded
+    }
+
+    fn each_object(&self, each: &mut impl FnMut(Vec<LoadedObject>)) -> rusqlite::Result<()> {
         let mut statement = self
             .connection
             .prepare("SELECT resource, namespace, name, rv, data FROM objects")?;
-        let rows = statement.query_map([], |row| {
-            Ok(LoadedObject {
+        let mut rows = statement.query([])?;
+        let mut batch = Vec::with_capacity(LOAD_BATCH);
+        while let Some(row) = rows.next()? {
+            batch.push(LoadedObject {
                 key: ObjectKey {
                     resource: row.get(0)?,
                     namespace: row.get(1)?,
@@ -115,9 +131,18 @@ impl Database {
                 },
                 rv: row.get::<_, i64>(3)? as u64,
                 json: Bytes::from(row.get::<_, Vec<u8>>(4)?),
-            })
-        })?;
-        rows.collect()
+            });
+            if batch.len() == LOAD_BATCH {
+                each(std::mem::replace(
+                    &mut batch,
+                    Vec::with_capacity(LOAD_BATCH),
+                ));
+            }
+        }
+        if !batch.is_empty() {
+            each(batch);
+        }
+        Ok(())
     }
 
     /// The retained events, oldest first.
