@@ -124,7 +124,7 @@ impl<'de, D: Deserializer<'de>, P: Place> Deserializer<'de> for Level<D, P> {
 
     // Kubernetes' own kinds read their metadata as an option.
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.0.deserialize_option(Options::<V, P>::new(visitor))
+        self.0.deserialize_option(Maps::<V, P>::new(visitor))
     }
 
     // An object and its metadata are maps; any other shape is refused by the visitor, as it
@@ -135,16 +135,16 @@ impl<'de, D: Deserializer<'de>, P: Place> Deserializer<'de> for Level<D, P> {
     }
 }
 
-/// A visitor of an optional map: what is there is read through [`Level`].
-struct Options<V, P>(V, PhantomData<P>);
+/// A visitor that reads a map through [`Keys`], and an optional one's content through [`Level`].
+struct Maps<V, P>(V, PhantomData<P>);
 
-impl<V, P> Options<V, P> {
+impl<V, P> Maps<V, P> {
     fn new(visitor: V) -> Self {
         Self(visitor, PhantomData)
     }
 }
 
-impl<'de, V: Visitor<'de>, P: Place> Visitor<'de> for Options<V, P> {
+impl<'de, V: Visitor<'de>, P: Place> Visitor<'de> for Maps<V, P> {
     type Value = V::Value;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -161,23 +161,6 @@ impl<'de, V: Visitor<'de>, P: Place> Visitor<'de> for Options<V, P> {
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<V::Value, D::Error> {
         self.0.visit_some(Level::<D, P>::new(deserializer))
-    }
-}
-
-/// A visitor that reads a map through [`Keys`].
-struct Maps<V, P>(V, PhantomData<P>);
-
-impl<V, P> Maps<V, P> {
-    fn new(visitor: V) -> Self {
-        Self(visitor, PhantomData)
-    }
-}
-
-impl<'de, V: Visitor<'de>, P: Place> Visitor<'de> for Maps<V, P> {
-    type Value = V::Value;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.expecting(formatter)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
