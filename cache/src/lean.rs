@@ -58,7 +58,7 @@ impl<K: Resource> Resource for Lean<K> {
 
 impl<'de, K: Deserialize<'de>> Deserialize<'de> for Lean<K> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        K::deserialize(Level::<D, Object>::new(deserializer)).map(Lean)
+        K::deserialize(Level(deserializer, PhantomData::<Object>)).map(Lean)
     }
 }
 
@@ -95,21 +95,15 @@ impl Place for Metadata {
 /// A deserializer of one map (the object or its metadata) that hands its keys through `P`.
 struct Level<D, P>(D, PhantomData<P>);
 
-impl<D, P> Level<D, P> {
-    fn new(deserializer: D) -> Self {
-        Self(deserializer, PhantomData)
-    }
-}
-
 impl<'de, D: Deserializer<'de>, P: Place> Deserializer<'de> for Level<D, P> {
     type Error = D::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.0.deserialize_any(Maps::<V, P>::new(visitor))
+        self.0.deserialize_any(Maps(visitor, PhantomData::<P>))
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.0.deserialize_map(Maps::<V, P>::new(visitor))
+        self.0.deserialize_map(Maps(visitor, PhantomData::<P>))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -119,12 +113,12 @@ impl<'de, D: Deserializer<'de>, P: Place> Deserializer<'de> for Level<D, P> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         self.0
-            .deserialize_struct(name, fields, Maps::<V, P>::new(visitor))
+            .deserialize_struct(name, fields, Maps(visitor, PhantomData::<P>))
     }
 
     // Kubernetes' own kinds read their metadata as an option.
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.0.deserialize_option(Maps::<V, P>::new(visitor))
+        self.0.deserialize_option(Maps(visitor, PhantomData::<P>))
     }
 
     // An object and its metadata are maps; any other shape is refused by the visitor, as it
@@ -137,12 +131,6 @@ impl<'de, D: Deserializer<'de>, P: Place> Deserializer<'de> for Level<D, P> {
 
 /// A visitor that reads a map through [`Keys`], and an optional one's content through [`Level`].
 struct Maps<V, P>(V, PhantomData<P>);
-
-impl<V, P> Maps<V, P> {
-    fn new(visitor: V) -> Self {
-        Self(visitor, PhantomData)
-    }
-}
 
 impl<'de, V: Visitor<'de>, P: Place> Visitor<'de> for Maps<V, P> {
     type Value = V::Value;
@@ -160,7 +148,7 @@ impl<'de, V: Visitor<'de>, P: Place> Visitor<'de> for Maps<V, P> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<V::Value, D::Error> {
-        self.0.visit_some(Level::<D, P>::new(deserializer))
+        self.0.visit_some(Level(deserializer, PhantomData::<P>))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
@@ -228,7 +216,8 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for MetadataSeed<S> {
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
-        self.0.deserialize(Level::<D, Metadata>::new(deserializer))
+        self.0
+            .deserialize(Level(deserializer, PhantomData::<Metadata>))
     }
 }
 
