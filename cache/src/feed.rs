@@ -147,17 +147,10 @@ impl<K: Cached> Shared<K> {
             let mut events = Vec::with_capacity(BATCH);
             while decoded.recv_many(&mut events, BATCH).await > 0 {
                 let changes = if is_burst(&events) {
-                    // A list, or a burst of changes: applied on a thread of its own, so that
-                    // the watch decodes the next objects on the other core meanwhile (on the
-                    // async workers the two took turns).
-                    let (shared, batch) = (shared.clone(), std::mem::take(&mut events));
-                    let applied = tokio::task::spawn_blocking(move || {
-                        let changes = shared.update_all(&mut writer, &batch);
-                        (writer, changes)
-                    });
-                    let (returned, changes) = applied
-                        .await
-                        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+                    let batch = std::mem::take(&mut events);
+                    let Some((returned, changes)) = shared.update_apart(writer, batch).await else {
+                        return;
+                    };
                     writer = returned;
                     changes
                 } else {
@@ -174,6 +167,26 @@ impl<K: Cached> Shared<K> {
     pub(crate) async fn apply(&self, writer: &mut Writer<K>, event: &watcher::Event<K>) {
         let changes = self.update(writer, event);
         self.publish(changes).await;
+    }
+
+    /// [`Shared::update_all`] on a thread of its own, for a list or a burst of changes: the watch
+    /// decodes the next objects on the other core meanwhile (on the async workers the two took
+    /// turns). `None` if it did not run because the runtime is shutting down.
+    async fn update_apart(
+        &self,
+        mut writer: Writer<K>,
+        events: Vec<watcher::Event<K>>,
+    ) -> Option<(Writer<K>, Vec<Change<K>>)> {
+        let shared = self.clone();
+        let applied = tokio::task::spawn_blocking(move || {
+            let changes = shared.update_all(&mut writer, &events);
+            (writer, changes)
+        });
+        match applied.await {
+            Ok(applied) => Some(applied),
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(_) => None,
+        }
     }
 
     /// Applies `events` to the store, its lookups and its waiters; returns the changes for the
