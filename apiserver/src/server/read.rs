@@ -190,23 +190,20 @@ pub fn list(state: &ServerState, target: &Target, query: &Query) -> ApiResult<Pa
     );
     let rv = after.as_ref().map_or(page.rv, |a| a.rv);
     let more = page.remaining > 0;
-    let left = match left_before {
+    // Known for an unfiltered list only: counted now, or carried from the first page.
+    let remaining = (filter.is_empty() && more).then(|| match left_before {
         Some(left) => left.saturating_sub(page.items.len()).max(1),
         None => page.remaining,
-    };
-    let known = filter.is_empty() && more;
-    let continue_token = more
-        .then(|| {
-            page.items.last().map(|(key, _)| Continue {
-                rv,
-                namespace: key.0.clone(),
-                name: key.1.clone(),
-                left: known.then_some(left),
-            })
-        })
-        .flatten()
-        .map(|token| token.encode());
-    let remaining = known.then_some(left);
+    });
+    let continue_token = page.items.last().filter(|_| more).map(|(key, _)| {
+        Continue {
+            rv,
+            namespace: key.0.clone(),
+            name: key.1.clone(),
+            left: remaining,
+        }
+        .encode()
+    });
     Ok(Page {
         items: page.items.into_iter().map(|(_, o)| o).collect(),
         rv,
