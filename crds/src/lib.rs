@@ -18,6 +18,7 @@ mod integration_system;
 mod label_definition;
 pub mod label_schema;
 pub mod labels;
+mod names;
 pub mod provisioning;
 mod runtime;
 mod scenario;
@@ -40,6 +41,7 @@ pub use integration_system::{IntegrationSystem, IntegrationSystemSpec, Integrati
 pub use label_definition::{
     InvalidLabel, LabelDefinition, LabelDefinitionSpec, LabelDefinitionStatus,
 };
+pub use names::Names;
 pub use runtime::{AgentStatus, Runtime, RuntimeSpec, RuntimeStatus};
 pub use scenario::{Scenario, ScenarioSpec, ScenarioStatus};
 pub use system_auth::{

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    Names,
     agent_report::AgentReport,
     labels::Labels,
     provisioning::{ProvisioningSpec, ProvisioningStatus},
@@ -160,8 +161,8 @@ pub struct RuntimeStatus {
     pub application_count: Option<i32>,
 
     /// Names of applications the runtime sees, in name order; at most 100 are listed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub applications: Vec<String>,
+    #[serde(default, skip_serializing_if = "Names::is_empty")]
+    pub applications: Names,
 
     /// What the Runtime Agent last reported.
     #[serde(default, skip_serializing_if = "Option::is_none")]

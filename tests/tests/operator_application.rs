@@ -291,7 +291,7 @@ async fn a_missing_integration_system_and_an_unfit_eventing_runtime_are_reported
         .await;
     let status = app.status.unwrap();
     assert_eq!(
-        (status.runtime_count, status.runtimes),
+        (status.runtime_count, status.runtimes.to_vec()),
         (Some(1), vec!["edge".to_owned()])
     );
     env.stop().await;

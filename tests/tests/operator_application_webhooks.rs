@@ -137,7 +137,7 @@ async fn a_runtime_that_starts_seeing_the_application_gets_credentials_until_it_
     .await;
     let status = app.status.clone().unwrap();
     assert_eq!(
-        (status.runtime_count, status.runtimes.clone()),
+        (status.runtime_count, status.runtimes.to_vec()),
         (Some(1), vec!["edge".to_owned()])
     );
     let (delivered, reason, _) = condition(&app, "WebhooksDelivered").unwrap();

@@ -52,7 +52,7 @@ async fn sees(runtimes: &Api<Runtime>, name: &str, expected: &[&str]) -> Runtime
     eventually(&format!("runtime {name} to see {expected:?}"), || async {
         let runtime = runtimes.get(name).await.ok()?;
         let status = runtime.status.as_ref()?;
-        (status.applications == expected
+        (status.applications.iter().eq(expected.iter().copied())
             && status.application_count == Some(expected.len() as i32)
             && status.observed_generation == runtime.metadata.generation)
             .then_some(runtime)

@@ -6,6 +6,8 @@ use kube::KubeSchema;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::Names;
+
 /// What the operator observed about an application.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
@@ -33,8 +35,8 @@ pub struct ApplicationStatus {
     pub runtime_count: Option<i32>,
 
     /// Names of runtimes that see the application, in name order; at most 100 are listed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub runtimes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Names::is_empty")]
+    pub runtimes: Names,
 
     /// Ids and fetch results of the API definitions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use compass_crds::{Application, Runtime, labels::DEFAULT_SCENARIO};
+use compass_crds::{Application, Names, Runtime, labels::DEFAULT_SCENARIO};
 use kube::{Resource, ResourceExt};
 
 /// Most names a status lists; counts are always exact.
@@ -69,11 +69,11 @@ pub fn applications_of(
 }
 
 /// The first [`MAX_LISTED`] names, for a status.
-pub fn listed<K: ResourceExt>(objects: &[Arc<K>]) -> Vec<String> {
+pub fn listed<K: ResourceExt>(objects: &[Arc<K>]) -> Names {
     objects
         .iter()
         .take(MAX_LISTED)
-        .map(|o| o.name_any())
+        .map(|o| o.meta().name.as_deref().unwrap_or_default())
         .collect()
 }
 
