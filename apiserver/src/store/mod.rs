@@ -15,6 +15,7 @@ mod history;
 mod open;
 mod read;
 mod sqlite;
+mod summary;
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
@@ -31,6 +32,7 @@ use sqlite::Database;
 
 pub use commit::{CommitError, Precondition, Write};
 pub use follow::TooOld;
+pub use summary::MetaSummary;
 
 /// Where an object lives: its resource's storage key (`group/plural`), namespace and name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -72,106 +74,6 @@ impl EventType {
             _ => None,
         }
     }
-}
-
-/// The parts of an object's metadata the server looks at without parsing the whole object.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MetaSummary {
-    /// `metadata.uid`.
-    pub uid: String,
-    /// `metadata.labels`.
-    pub labels: BTreeMap<String, String>,
-    /// uids of `metadata.ownerReferences`.
-    pub owners: Vec<String>,
-    /// Whether `metadata.finalizers` is non-empty.
-    pub has_finalizers: bool,
-    /// Whether `metadata.deletionTimestamp` is set.
-    pub deleting: bool,
-}
-
-impl MetaSummary {
-    /// Reads the summary from an object.
-    pub fn of(object: &Value) -> Self {
-        let metadata = &object["metadata"];
-        let labels = metadata["labels"]
-            .as_object()
-            .map(|labels| {
-                labels
-                    .iter()
-                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let owners = metadata["ownerReferences"]
-            .as_array()
-            .map(|refs| {
-                refs.iter()
-                    .filter_map(|r| r["uid"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Self {
-            uid: metadata["uid"].as_str().unwrap_or_default().to_owned(),
-            labels,
-            owners,
-            has_finalizers: metadata["finalizers"]
-                .as_array()
-                .is_some_and(|f| !f.is_empty()),
-            deleting: !metadata["deletionTimestamp"].is_null(),
-        }
-    }
-
-    /// Reads the summary from an object's JSON without building the object: only `metadata` is
-    /// decoded, the rest is skipped (loading the store at startup does this for every object).
-    pub fn of_json(json: &[u8]) -> Self {
-        let Ok(object) = serde_json::from_slice::<JustMetadata>(json) else {
-            return Self::default();
-        };
-        let metadata = object.metadata;
-        Self {
-            uid: metadata.uid.unwrap_or_default(),
-            labels: metadata
-                .labels
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|(k, v)| match v {
-                    Value::String(v) => Some((k, v)),
-                    _ => None,
-                })
-                .collect(),
-            owners: metadata
-                .owner_references
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|r| r.uid)
-                .collect(),
-            has_finalizers: metadata.finalizers.is_some_and(|f| !f.is_empty()),
-            deleting: metadata.deletion_timestamp.is_some(),
-        }
-    }
-}
-
-/// An object with only what [`MetaSummary`] needs of its metadata decoded.
-#[derive(serde::Deserialize)]
-struct JustMetadata {
-    #[serde(default)]
-    metadata: SummaryFields,
-}
-
-#[derive(Default, serde::Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-struct SummaryFields {
-    uid: Option<String>,
-    // Each may be null as well as absent.
-    labels: Option<BTreeMap<String, Value>>,
-    owner_references: Option<Vec<OwnerUid>>,
-    finalizers: Option<Vec<serde::de::IgnoredAny>>,
-    deletion_timestamp: Option<serde::de::IgnoredAny>,
-}
-
-#[derive(serde::Deserialize)]
-struct OwnerUid {
-    uid: Option<String>,
 }
 
 /// An object as stored: its resourceVersion, serialized JSON and metadata summary.

@@ -348,3 +348,25 @@ fn the_summary_read_from_json_equals_the_one_read_from_the_object() {
         );
     }
 }
+
+#[test]
+fn the_summary_is_read_from_metadata_wherever_it_stands_and_however_its_name_is_written() {
+    for (json, uid) in [
+        (
+            r#"{"spec":{"metadata":{"uid":"inner"}},"kind":"K","metadata":{"uid":"outer"}}"#,
+            "outer",
+        ),
+        (
+            r#"{"meta\u0064ata":{"uid":"escaped"},"spec":{"x":[1,2]}}"#,
+            "escaped",
+        ),
+        (
+            r#"{"apiVersion":"v1","metadata":{"uid":"first"},"status":{}}"#,
+            "first",
+        ),
+        (r#"{"metadata":null}"#, ""),
+        ("[]", ""),
+    ] {
+        assert_eq!(MetaSummary::of_json(json.as_bytes()).uid, uid, "{json}");
+    }
+}
