@@ -354,10 +354,14 @@ impl Drop for StopGuard {
 
 /// The objects of `before` that `now` holds no longer (by uid).
 fn vanished<K: Resource>(before: Vec<Arc<K>>, now: &[Arc<K>]) -> impl Iterator<Item = Arc<K>> {
-    let present: HashSet<Option<String>> = now.iter().map(|o| o.meta().uid.clone()).collect();
+    // Nothing was held before the first list: no set of every uid to build then.
+    let present: HashSet<Option<&str>> = match before.is_empty() {
+        true => HashSet::new(),
+        false => now.iter().map(|o| o.meta().uid.as_deref()).collect(),
+    };
     before
         .into_iter()
-        .filter(move |o| !present.contains(&o.meta().uid))
+        .filter(move |o| !present.contains(&o.meta().uid.as_deref()))
 }
 
 #[cfg(test)]

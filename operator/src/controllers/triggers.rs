@@ -3,7 +3,7 @@
 //! runtimes), and batched fan-out, which turns a burst of changes into one pass over a cache.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{HashMap, HashSet, hash_map::Entry},
     hash::Hash,
     sync::Arc,
     time::Duration,
@@ -60,12 +60,25 @@ impl Versions {
     /// Records `object`; whether it is new, recreated, of a new generation, or changed in what
     /// `extra` reads.
     fn changed<K: Resource>(&mut self, object: &K, extra: fn(&K) -> Option<String>) -> bool {
-        let version = (
-            object.meta().uid.clone(),
-            object.meta().generation,
-            extra(object),
-        );
-        self.0.insert(key_of(object), version.clone()) != Some(version)
+        let meta = object.meta();
+        let extra = extra(object);
+        match self.0.entry(key_of(object)) {
+            Entry::Occupied(held)
+                if held.get().0 == meta.uid
+                    && held.get().1 == meta.generation
+                    && held.get().2 == extra =>
+            {
+                false
+            }
+            Entry::Occupied(mut held) => {
+                held.insert((meta.uid.clone(), meta.generation, extra));
+                true
+            }
+            Entry::Vacant(slot) => {
+                slot.insert((meta.uid.clone(), meta.generation, extra));
+                true
+            }
+        }
     }
 
     fn forget<K: Resource>(&mut self, object: &K) {
