@@ -1,7 +1,9 @@
-//! Decoding listed and watched objects without their `metadata.managedFields`. Nothing the
-//! stores serve reads them, and decoding them into generic JSON only to drop them again was the
-//! largest single cost of filling the stores (a fifth of a cold start's CPU): here they are
-//! skipped while the object is decoded, so they are never built at all.
+//! Decoding listed and watched objects without their `metadata.managedFields` and without the
+//! `kubectl.kubernetes.io/last-applied-configuration` annotation. Nothing the stores serve reads
+//! either, and nothing writes a stored object back whole. Decoding managedFields into generic
+//! JSON only to drop them again was the largest single cost of filling the stores (a fifth of a
+//! cold start's CPU), and the annotation is a second copy of every object created with `kubectl
+//! apply`: both are skipped while the object is decoded, so they are never built at all.
 
 use std::{borrow::Cow, fmt, marker::PhantomData};
 
@@ -19,7 +21,11 @@ use serde::{
 /// The metadata field whose value is skipped.
 const MANAGED_FIELDS: &str = "managedFields";
 
-/// An object as the stores' watches decode it: `K`, with `metadata.managedFields` left out.
+/// The annotation that is skipped: what `kubectl apply` last applied, the whole object again.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// An object as the stores' watches decode it: `K`, with `metadata.managedFields` and the
+/// last-applied annotation left out.
 #[derive(Clone, Debug)]
 pub(crate) struct Lean<K>(pub(crate) K);
 
@@ -62,24 +68,38 @@ impl<'de, K: Deserialize<'de>> Deserialize<'de> for Lean<K> {
     }
 }
 
-/// Where in the object a map is: the object itself, whose `metadata` is looked into, or its
-/// metadata, whose `managedFields` are skipped.
+/// Where in the object a map is: the object itself, whose `metadata` is looked into; its
+/// metadata, whose `managedFields` are skipped and whose `annotations` are looked into; or its
+/// annotations, whose last-applied one is skipped.
 trait Place {
     /// Whether this key's value is to be skipped.
     fn skips(key: &str) -> bool;
-    /// Whether this key's value is the metadata.
-    fn is_metadata(key: &str) -> bool;
+    /// How this key's value is read.
+    fn inner(key: &str) -> Inner;
+}
+
+/// How a map's value is read: as it is, or as the metadata or the annotations.
+#[derive(Clone, Copy, Default)]
+enum Inner {
+    #[default]
+    AsItIs,
+    Metadata,
+    Annotations,
 }
 
 struct Object;
 struct Metadata;
+struct Annotations;
 
 impl Place for Object {
     fn skips(_: &str) -> bool {
         false
     }
-    fn is_metadata(key: &str) -> bool {
-        key == "metadata"
+    fn inner(key: &str) -> Inner {
+        match key {
+            "metadata" => Inner::Metadata,
+            _ => Inner::AsItIs,
+        }
     }
 }
 
@@ -87,8 +107,20 @@ impl Place for Metadata {
     fn skips(key: &str) -> bool {
         key == MANAGED_FIELDS
     }
-    fn is_metadata(_: &str) -> bool {
-        false
+    fn inner(key: &str) -> Inner {
+        match key {
+            "annotations" => Inner::Annotations,
+            _ => Inner::AsItIs,
+        }
+    }
+}
+
+impl Place for Annotations {
+    fn skips(key: &str) -> bool {
+        key == LAST_APPLIED
+    }
+    fn inner(_: &str) -> Inner {
+        Inner::AsItIs
     }
 }
 
@@ -154,7 +186,7 @@ impl<'de, V: Visitor<'de>, P: Place> Visitor<'de> for Maps<V, P> {
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
         self.0.visit_map(Keys::<A, P> {
             map,
-            metadata_next: false,
+            next: Inner::AsItIs,
             place: PhantomData,
         })
     }
@@ -165,10 +197,10 @@ impl<'de, V: Visitor<'de>, P: Place> Visitor<'de> for Maps<V, P> {
     }
 }
 
-/// A map's entries, with the skipped ones left out and the metadata read as [`Metadata`].
+/// A map's entries, with the skipped ones left out and the inner places read as such.
 struct Keys<A, P> {
     map: A,
-    metadata_next: bool,
+    next: Inner,
     place: PhantomData<P>,
 }
 
@@ -187,7 +219,7 @@ impl<'de, A: MapAccess<'de>, P: Place> MapAccess<'de> for Keys<A, P> {
                 self.map.next_value::<IgnoredAny>()?;
                 continue;
             }
-            self.metadata_next = P::is_metadata(key.as_str());
+            self.next = P::inner(key.as_str());
             return match key {
                 Key::Borrowed(key) => seed.deserialize(BorrowedStrDeserializer::new(key)),
                 Key::Owned(key) => seed.deserialize(StringDeserializer::new(key)),
@@ -197,10 +229,14 @@ impl<'de, A: MapAccess<'de>, P: Place> MapAccess<'de> for Keys<A, P> {
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
-        if std::mem::take(&mut self.metadata_next) {
-            self.map.next_value_seed(MetadataSeed(seed))
-        } else {
-            self.map.next_value_seed(seed)
+        match std::mem::take(&mut self.next) {
+            Inner::AsItIs => self.map.next_value_seed(seed),
+            Inner::Metadata => self
+                .map
+                .next_value_seed(PlaceSeed::<S, Metadata>(seed, PhantomData)),
+            Inner::Annotations => self
+                .map
+                .next_value_seed(PlaceSeed::<S, Annotations>(seed, PhantomData)),
         }
     }
 
@@ -209,15 +245,14 @@ impl<'de, A: MapAccess<'de>, P: Place> MapAccess<'de> for Keys<A, P> {
     }
 }
 
-/// Reads the metadata's value through [`Level`]`<_, Metadata>`.
-struct MetadataSeed<S>(S);
+/// Reads a value through [`Level`]`<_, P>`.
+struct PlaceSeed<S, P>(S, PhantomData<P>);
 
-impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for MetadataSeed<S> {
+impl<'de, S: DeserializeSeed<'de>, P: Place> DeserializeSeed<'de> for PlaceSeed<S, P> {
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
-        self.0
-            .deserialize(Level(deserializer, PhantomData::<Metadata>))
+        self.0.deserialize(Level(deserializer, PhantomData::<P>))
     }
 }
 

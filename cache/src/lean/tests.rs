@@ -1,7 +1,8 @@
-//! Objects decoded without their managedFields are otherwise decoded exactly as before.
+//! Objects decoded without their managedFields and last-applied annotation are otherwise decoded
+//! exactly as before.
 
 use compass_crds::Application;
-use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::{coordination::v1::Lease, core::v1::Namespace};
 use kube::api::WatchEvent;
 use serde_json::{Value, json};
 
@@ -101,10 +102,56 @@ fn bad_input_is_refused_with_the_same_error_as_before() {
         json!({ "apiVersion": "compass.kyma-project.io/v1alpha1", "kind": "Application", "metadata": [], "spec": {} }),
         json!({ "apiVersion": "compass.kyma-project.io/v1alpha1", "kind": "Application", "metadata": {}, "spec": { "labels": 3 } }),
         json!(["not", "an", "object"]),
+        json!({ "apiVersion": "compass.kyma-project.io/v1alpha1", "kind": "Application", "metadata": { "annotations": "a" }, "spec": {} }),
+        json!({ "apiVersion": "compass.kyma-project.io/v1alpha1", "kind": "Application", "metadata": { "annotations": { "kubectl.kubernetes.io/last-applied-configuration": "a", "x": 2 } }, "spec": {} }),
     ] {
         let text = broken.to_string();
         let plain = serde_json::from_str::<Application>(&text).unwrap_err();
         let lean = serde_json::from_str::<Lean<Application>>(&text).unwrap_err();
         assert_eq!(lean.to_string(), plain.to_string(), "for {text}");
     }
+}
+
+#[test]
+fn the_last_applied_annotation_is_left_out_and_every_other_one_kept() {
+    const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+    let mut value = application_with_managed_fields();
+    let applied = value.to_string();
+    value["metadata"]["annotations"] =
+        json!({ LAST_APPLIED: applied, "compass.kyma-project.io/refetch": "2" });
+    let Lean(lean) = serde_json::from_value::<Lean<Application>>(value.clone()).unwrap();
+    let annotations = lean.metadata.annotations.clone().unwrap();
+    assert_eq!(
+        annotations.keys().collect::<Vec<_>>(),
+        ["compass.kyma-project.io/refetch"]
+    );
+    // Everything else as the plain decoder reads it.
+    let mut plain: Application = serde_json::from_value(value.clone()).unwrap();
+    plain.metadata.managed_fields = None;
+    plain
+        .metadata
+        .annotations
+        .as_mut()
+        .unwrap()
+        .remove(LAST_APPLIED);
+    assert_eq!(lean, plain);
+
+    // Written with an escape (`\/`, as some encoders write a slash), on a Kubernetes kind, or
+    // as the only annotation: the same.
+    let namespace = json!({
+        "apiVersion": "v1", "kind": "Namespace",
+        "metadata": { "name": "tenant-a", "annotations": { LAST_APPLIED: applied } },
+    })
+    .to_string()
+    .replace("kubectl.kubernetes.io/", "kubectl.kubernetes.io\\/");
+    assert!(namespace.contains("kubectl.kubernetes.io\\/last-applied"));
+    let Lean(namespace) = serde_json::from_str::<Lean<Namespace>>(&namespace).unwrap();
+    assert_eq!(namespace.metadata.annotations, Some(Default::default()));
+    assert_eq!(namespace.metadata.name.as_deref(), Some("tenant-a"));
+
+    // Elsewhere than in the metadata's annotations, the key is an ordinary one.
+    let mut labelled = application_with_managed_fields();
+    labelled["metadata"]["labels"] = json!({ LAST_APPLIED: "kept" });
+    let Lean(lean) = serde_json::from_value::<Lean<Application>>(labelled).unwrap();
+    assert_eq!(lean.metadata.labels.unwrap()[LAST_APPLIED], "kept");
 }
