@@ -62,23 +62,16 @@ impl Versions {
     fn changed<K: Resource>(&mut self, object: &K, extra: fn(&K) -> Option<String>) -> bool {
         let meta = object.meta();
         let extra = extra(object);
-        match self.0.entry(key_of(object)) {
-            Entry::Occupied(held)
-                if held.get().0 == meta.uid
-                    && held.get().1 == meta.generation
-                    && held.get().2 == extra =>
-            {
-                false
-            }
-            Entry::Occupied(mut held) => {
-                held.insert((meta.uid.clone(), meta.generation, extra));
-                true
-            }
-            Entry::Vacant(slot) => {
-                slot.insert((meta.uid.clone(), meta.generation, extra));
-                true
+        let entry = self.0.entry(key_of(object));
+        if let Entry::Occupied(held) = &entry {
+            let (uid, generation, held_extra) = held.get();
+            if *uid == meta.uid && *generation == meta.generation && *held_extra == extra {
+                // Seen as it is (a status write, say): nothing to copy.
+                return false;
             }
         }
+        entry.insert_entry((meta.uid.clone(), meta.generation, extra));
+        true
     }
 
     fn forget<K: Resource>(&mut self, object: &K) {
