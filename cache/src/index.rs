@@ -80,6 +80,25 @@ fn uid_of<K: Resource>(object: &K) -> String {
     object.meta().uid.clone().unwrap_or_default()
 }
 
+/// Everything an object is filed under.
+struct Filing {
+    uid: String,
+    extra_keys: Vec<String>,
+    tags: Vec<String>,
+    namespace: String,
+}
+
+impl Filing {
+    fn of<K: Resource>(object: &K, indexing: Indexing<K>) -> Self {
+        Self {
+            uid: uid_of(object),
+            extra_keys: (indexing.extra_keys)(object),
+            tags: (indexing.tags)(object),
+            namespace: object.namespace().unwrap_or_default(),
+        }
+    }
+}
+
 impl<K: Resource> Index<K> {
     /// An index of `objects`.
     pub(crate) fn of(objects: &[Arc<K>], indexing: Indexing<K>) -> Self {
@@ -88,21 +107,20 @@ impl<K: Resource> Index<K> {
         let mut by_namespace: HashMap<String, Vec<(String, Arc<K>)>> = HashMap::new();
         let mut by_tag: HashMap<String, Vec<(String, Arc<K>)>> = HashMap::new();
         for object in objects {
-            let uid = uid_of(object.as_ref());
-            for key in (indexing.extra_keys)(object) {
+            let filing = Filing::of(object.as_ref(), indexing);
+            for key in filing.extra_keys {
                 by_extra.insert(key, object.clone());
             }
-            for tag in (indexing.tags)(object) {
-                by_tag
-                    .entry(tag)
-                    .or_default()
-                    .push((uid.clone(), object.clone()));
+            for tag in filing.tags {
+                let listed = (filing.uid.clone(), object.clone());
+                by_tag.entry(tag).or_default().push(listed);
             }
+            let listed = (filing.uid.clone(), object.clone());
             by_namespace
-                .entry(object.namespace().unwrap_or_default())
+                .entry(filing.namespace)
                 .or_default()
-                .push((uid.clone(), object.clone()));
-            by_uid.insert(uid, object.clone());
+                .push(listed);
+            by_uid.insert(filing.uid, object.clone());
         }
         // Each ordered map built from its whole list at once (one sort, then filled in order),
         // not one insert at a time: this is most of a cold start's indexing.
@@ -133,45 +151,37 @@ impl<K: Resource> Index<K> {
     }
 
     fn insert(&mut self, object: &Arc<K>, indexing: Indexing<K>) {
-        let uid = uid_of(object.as_ref());
-        for key in (indexing.extra_keys)(object) {
+        let filing = Filing::of(object.as_ref(), indexing);
+        for key in filing.extra_keys {
             self.by_extra.insert(key, object.clone());
         }
-        for tag in (indexing.tags)(object) {
-            self.by_tag
-                .entry(tag)
-                .or_default()
-                .insert(uid.clone(), object.clone());
+        for tag in filing.tags {
+            let listed = self.by_tag.entry(tag).or_default();
+            listed.insert(filing.uid.clone(), object.clone());
         }
-        self.by_namespace
-            .entry(object.namespace().unwrap_or_default())
-            .or_default()
-            .insert(uid.clone(), object.clone());
-        self.by_uid.insert(uid, object.clone());
+        let listed = self.by_namespace.entry(filing.namespace).or_default();
+        listed.insert(filing.uid.clone(), object.clone());
+        self.by_uid.insert(filing.uid, object.clone());
     }
 
     /// Forgets `object`, the version the store held.
     pub(crate) fn remove(&mut self, object: &K, indexing: Indexing<K>) {
-        let uid = uid_of(object);
-        self.by_uid.remove(&uid);
-        for key in (indexing.extra_keys)(object) {
+        let filing = Filing::of(object, indexing);
+        self.by_uid.remove(&filing.uid);
+        for key in filing.extra_keys {
             // Only if the key still finds this object: another may have taken it since.
             if self
                 .by_extra
                 .get(&key)
-                .is_some_and(|o| uid_of(o.as_ref()) == uid)
+                .is_some_and(|o| uid_of(o.as_ref()) == filing.uid)
             {
                 self.by_extra.remove(&key);
             }
         }
-        for tag in (indexing.tags)(object) {
-            forget_in(&mut self.by_tag, &tag, &uid);
+        for tag in filing.tags {
+            forget_in(&mut self.by_tag, &tag, &filing.uid);
         }
-        forget_in(
-            &mut self.by_namespace,
-            &object.namespace().unwrap_or_default(),
-            &uid,
-        );
+        forget_in(&mut self.by_namespace, &filing.namespace, &filing.uid);
     }
 
     pub(crate) fn by_uid(&self, uid: &str) -> Option<Arc<K>> {

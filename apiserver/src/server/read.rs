@@ -10,7 +10,7 @@ use crate::{
     errors::{ApiError, ApiResult},
     registry::{Behaviour, Served},
     selector::{FieldSelector, LabelSelector},
-    store::{ObjectKey, StoredObject},
+    store::{ListPage, ObjectKey, StoredObject},
 };
 
 /// The selectors and paging of a list or watch.
@@ -189,21 +189,7 @@ pub fn list(state: &ServerState, target: &Target, query: &Query) -> ApiResult<Pa
         |key, object| filter.matches(served, (&key.0, &key.1), object),
     );
     let rv = after.as_ref().map_or(page.rv, |a| a.rv);
-    let more = page.remaining > 0;
-    // Known for an unfiltered list only: counted now, or carried from the first page.
-    let remaining = (filter.is_empty() && more).then(|| match left_before {
-        Some(left) => left.saturating_sub(page.items.len()).max(1),
-        None => page.remaining,
-    });
-    let continue_token = page.items.last().filter(|_| more).map(|(key, _)| {
-        Continue {
-            rv,
-            namespace: key.0.clone(),
-            name: key.1.clone(),
-            left: remaining,
-        }
-        .encode()
-    });
+    let (remaining, continue_token) = rest_of(&page, rv, filter.is_empty(), left_before);
     Ok(Page {
         items: page.items.into_iter().map(|(_, o)| o).collect(),
         rv,
@@ -235,6 +221,32 @@ pub fn list_body(served: &Served, page: &Page) -> Bytes {
     }
     body.put_slice(b"]}");
     body.freeze()
+}
+
+/// What a page says of the rest of its list: how many objects remain (known for an unfiltered
+/// list only: counted now, or carried from the first page as `left_before`) and the token to go
+/// on with, if any remain.
+fn rest_of(
+    page: &ListPage,
+    rv: u64,
+    unfiltered: bool,
+    left_before: Option<usize>,
+) -> (Option<usize>, Option<String>) {
+    let more = page.remaining > 0;
+    let remaining = (unfiltered && more).then(|| match left_before {
+        Some(left) => left.saturating_sub(page.items.len()).max(1),
+        None => page.remaining,
+    });
+    let continue_token = page.items.last().filter(|_| more).map(|(key, _)| {
+        Continue {
+            rv,
+            namespace: key.0.clone(),
+            name: key.1.clone(),
+            left: remaining,
+        }
+        .encode()
+    });
+    (remaining, continue_token)
 }
 
 /// Where a list goes on from, as its continue token says.

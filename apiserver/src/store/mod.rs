@@ -32,6 +32,7 @@ use sqlite::Database;
 
 pub use commit::{CommitError, Precondition, Write};
 pub use follow::TooOld;
+pub use read::ListPage;
 pub use summary::MetaSummary;
 
 /// Where an object lives: its resource's storage key (`group/plural`), namespace and name.
