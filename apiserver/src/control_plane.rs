@@ -87,6 +87,7 @@ pub struct ControlPlane {
     pub ca_pem: String,
     state: Arc<ServerState>,
     tls: Option<Arc<rustls::ServerConfig>>,
+    router: axum::Router,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
     _lock: File,
@@ -162,8 +163,9 @@ impl ControlPlane {
         };
         let router = server::router(state.clone());
         let options = config.listener.clone();
+        let served = router.clone();
         tasks.spawn(async move {
-            listener::serve(listener, acceptor, router, &options, stopped).await;
+            listener::serve(listener, acceptor, served, &options, stopped).await;
         });
         Ok(Self {
             address,
@@ -173,6 +175,7 @@ impl ControlPlane {
             ca_pem: credentials.ca_pem,
             tls: (!hosts.is_empty()).then(|| credentials.tls.clone()),
             state,
+            router,
             shutdown,
             tasks,
             _lock: lock,
@@ -188,6 +191,14 @@ impl ControlPlane {
     /// The shared server state, for in-process use.
     pub fn state(&self) -> &Arc<ServerState> {
         &self.state
+    }
+
+    /// The server as a service for callers in the same process. Each request passes the same
+    /// authentication, authorization, admission and audit as one over the listener (the caller
+    /// sends its credentials as a header: there is no client certificate), but skips TLS, HTTP's
+    /// encoding and the socket, in both directions. Watches end at [`ControlPlane::shutdown`].
+    pub fn in_process(&self) -> axum::Router {
+        listener::ending_streams(self.router.clone(), self.shutdown.subscribe())
     }
 
     /// Stops listening, closes every connection and stops the collector.

@@ -101,10 +101,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) {
     let (stop, stopping) = watch::channel(false);
-    let router = router.layer(axum::middleware::map_response_with_state(
-        stopping.clone(),
-        end_streams_at_shutdown,
-    ));
+    let router = ending_streams(router, stopping.clone());
     let options = Arc::new(options.clone());
     let slots = Arc::new(Semaphore::new(options.max_connections));
     let mut connections = JoinSet::new();
@@ -167,8 +164,19 @@ async fn backoff(error: &io::Error) {
     }
 }
 
-/// Ends streaming response bodies (watches) when the listener shuts down, so their connections
-/// can close cleanly instead of being cut.
+/// `router` with its streaming response bodies (watches) ended once `stopping` turns true, so
+/// that their connections (or in-process callers) finish cleanly instead of being cut.
+pub(crate) fn ending_streams(
+    router: axum::Router,
+    stopping: watch::Receiver<bool>,
+) -> axum::Router {
+    router.layer(axum::middleware::map_response_with_state(
+        stopping,
+        end_streams_at_shutdown,
+    ))
+}
+
+/// Ends a streaming response body when `stopping` turns true.
 async fn end_streams_at_shutdown(
     State(stopping): State<watch::Receiver<bool>>,
     response: Response,

@@ -1,6 +1,7 @@
 //! Who the control plane takes a caller for, through the real doors: `kubectl auth whoami` for
 //! the admin token, a client certificate and a ServiceAccount token from `kubectl create token`;
-//! a kube-rs client with a client certificate; impersonation; anonymous and bad credentials.
+//! a kube-rs client with a client certificate; impersonation; anonymous and bad credentials; a
+//! kube-rs client in the same process, without the listener.
 
 mod test_server;
 
@@ -364,4 +365,98 @@ async fn access_and_token_reviews_answer_for_others_in_json() {
         .await;
     assert!(matches!(listed, Err(kube::Error::Api(s)) if s.code == 405));
     server.stop().await;
+}
+
+/// A kube-rs client that calls the control plane's router in its own process (as `compass up`'s
+/// controllers and Director do), sending `token` as its bearer token if any.
+fn in_process_client(server: &TestServer, token: Option<&str>) -> kube::Client {
+    let header = token.map(|token| {
+        http::HeaderValue::from_str(&format!("Bearer {token}")).expect("a header value")
+    });
+    let service = tower::ServiceBuilder::new()
+        .map_request(move |mut request: http::Request<kube::client::Body>| {
+            if let Some(header) = &header {
+                request
+                    .headers_mut()
+                    .insert(http::header::AUTHORIZATION, header.clone());
+            }
+            request
+        })
+        .service(server.control_plane.in_process());
+    kube::Client::new(service, "default")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_in_the_same_process_passes_the_same_door_and_its_watch_ends_at_shutdown() {
+    use futures_util::StreamExt as _;
+    use kube::api::WatchParams;
+
+    let server = TestServer::start().await;
+    let get = |path: &str| http::Request::get(path).body(Vec::new()).unwrap();
+    let anonymous = in_process_client(&server, None);
+    match anonymous.request_text(get("/api/v1/namespaces")).await {
+        Err(kube::Error::Api(status)) => assert_eq!(
+            (status.code, status.message.as_str()),
+            (
+                403,
+                r#"namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" in API group "" at the cluster scope"#
+            )
+        ),
+        other => panic!("an anonymous caller in the process was not refused: {other:?}"),
+    }
+    let stranger = in_process_client(&server, Some("not-a-token"));
+    match stranger.request_text(get("/api/v1/namespaces")).await {
+        Err(kube::Error::Api(status)) => assert_eq!(status.code, 401),
+        other => panic!("a bad token in the process was not refused: {other:?}"),
+    }
+
+    let admin = in_process_client(&server, Some(&server.control_plane.admin_token));
+    let review = admin
+        .request_text(
+            http::Request::post("/apis/authentication.k8s.io/v1/selfsubjectreviews")
+                .header("Content-Type", "application/json")
+                .body(
+                    serde_json::to_vec(&json!({
+                        "apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"
+                    }))
+                    .unwrap(),
+                )
+                .unwrap(),
+        )
+        .await
+        .expect("the admin may ask who it is");
+    let review: Value = serde_json::from_str(&review).unwrap();
+    assert_eq!(review["status"]["userInfo"]["username"], "compass-admin");
+
+    let config_maps: Api<ConfigMap> = Api::namespaced(admin, "default");
+    let watch = config_maps
+        .watch(&WatchParams::default().timeout(290), "0")
+        .await
+        .expect("the admin may watch");
+    let mut watch = std::pin::pin!(watch);
+    let mut created = ConfigMap::default();
+    created.metadata.name = Some("seen".to_owned());
+    config_maps
+        .create(&PostParams::default(), &created)
+        .await
+        .expect("the admin may create");
+    let added = tokio::time::timeout(std::time::Duration::from_secs(10), watch.next())
+        .await
+        .expect("the watch delivers the create")
+        .expect("an event")
+        .expect("a good event");
+    assert!(
+        matches!(&added, kube::api::WatchEvent::Added(c) if c.metadata.name.as_deref() == Some("seen")),
+        "{added:?}"
+    );
+    let stopping = tokio::spawn(server.stop());
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while watch.next().await.is_some() {}
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "the in-process watch did not end at shutdown"
+    );
+    stopping.await.unwrap();
 }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod cluster;
 pub mod connect;
 pub mod kubeconfig;
+pub mod local_client;
 pub mod logging;
 pub mod operator;
 pub mod parent;

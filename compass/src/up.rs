@@ -10,7 +10,6 @@ use std::{
     time::Duration,
 };
 
-use compass_apiserver::ControlPlane;
 use compass_cache::Watches;
 use compass_crds::Tenant;
 use k8s_openapi::{
@@ -20,7 +19,6 @@ use k8s_openapi::{
 use kube::{
     Api, Client,
     api::{Patch, PatchParams},
-    config::{KubeConfigOptions, Kubeconfig},
 };
 use serde_json::json;
 
@@ -78,7 +76,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let client = match client_for(&control_plane).await {
+    let client = match crate::local_client::local_client(&control_plane) {
         Ok(client) => client,
         Err(error) => {
             eprintln!("error: connecting to the embedded control plane failed: {error}");
@@ -335,15 +333,6 @@ async fn usable(ready: &AtomicBool, namespaces: &Api<Namespace>) {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-/// A client of the embedded control plane, as any client would connect: its kubeconfig.
-async fn client_for(control_plane: &ControlPlane) -> Result<Client, String> {
-    let kubeconfig = Kubeconfig::read_from(&control_plane.kubeconfig).map_err(|e| e.to_string())?;
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .map_err(|e| e.to_string())?;
-    Client::try_from(config).map_err(|e| e.to_string())
 }
 
 /// Installs the CRDs, the tenant ClusterRoles, the operator's namespace and the default tenant.
