@@ -316,6 +316,7 @@ pub(crate) fn write_as_server(
         user: &server,
         user_agent: None,
         deadline: None,
+        turn: None,
     };
     match write::write(state, &target, change, &query, writer) {
         Ok(_) => Ok(()),

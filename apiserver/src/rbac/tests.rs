@@ -43,6 +43,7 @@ fn put(state: &ServerState, object: Value) {
         user: &server,
         user_agent: None,
         deadline: None,
+        turn: None,
     };
     write::write(
         state,

@@ -122,12 +122,13 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
             let user_agent = user_agent.map(str::to_owned);
             let user = user.clone();
             let written = state
-                .off_thread(move |state, deadline| {
+                .off_thread(move |state, deadline, turn| {
                     let change = requested_change(&method, &headers, &body)?;
                     let writer = Writer {
                         user: &user,
                         user_agent: user_agent.as_deref(),
                         deadline: Some(deadline),
+                        turn: Some(turn),
                     };
                     write::write(state, &target, change, &query, writer)
                 })
@@ -326,7 +327,7 @@ fn json_bytes(bytes: Bytes) -> Response {
 }
 
 fn written_response(written: write::Written, status: StatusCode) -> Response {
-    let mut response = json(&written.object);
+    let mut response = json_bytes(written.body);
     *response.status_mut() = status;
     for warning in written.warnings {
         let text = format!("299 - \"{}\"", warning.replace('"', "'"));

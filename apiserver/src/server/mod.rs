@@ -19,6 +19,7 @@ mod read;
 mod reviews;
 pub mod system_namespaces;
 mod table;
+pub(crate) mod turns;
 mod watch;
 pub(crate) mod write;
 
@@ -33,6 +34,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 pub use http::router;
 
 use tokio::sync::Semaphore;
+use turns::{NoTurn, Turn};
 
 use crate::{
     auth::{Authenticator, jwt::SigningKey},
@@ -155,26 +157,28 @@ impl ServerState {
     /// Runs a write's work (decoding, admission, validation with its CEL rules, storing) on the
     /// blocking pool, a few at a time, so that an expensive validation never holds up the threads
     /// that serve other requests (a GET, `/healthz`, a watch). `work` gets the deadline, which it
-    /// must not store past.
+    /// must not store past, and its turn, which it gives back while it waits for the database.
     pub(crate) async fn off_thread<T: Send + 'static>(
         self: &Arc<Self>,
-        work: impl FnOnce(&ServerState, Instant) -> ApiResult<T> + Send + 'static,
+        work: impl FnOnce(&ServerState, Instant, &Turn) -> ApiResult<T> + Send + 'static,
     ) -> ApiResult<T> {
         let limit = self.options.write_timeout;
         let deadline = Instant::now() + limit;
-        let turn = tokio::time::timeout_at(deadline.into(), self.writers.clone().acquire_owned());
-        let turn = match turn.await {
-            Ok(Ok(turn)) => turn,
-            Ok(Err(_)) => return Err(ApiError::unavailable("the server is shutting down")),
-            Err(_) => return Err(timed_out(limit)),
-        };
+        let turn = Turn::take(&self.writers, deadline)
+            .await
+            .map_err(|no| self.no_turn(no))?;
         let state = self.clone();
-        let work = tokio::task::spawn_blocking(move || {
-            let _turn = turn;
-            work(&state, deadline)
-        });
+        let work = tokio::task::spawn_blocking(move || work(&state, deadline, &turn));
         work.await
             .map_err(|e| ApiError::internal(format!("the write failed: {e}")))?
+    }
+
+    /// The answer to a write that got no turn.
+    pub(crate) fn no_turn(&self, no: NoTurn) -> ApiError {
+        match no {
+            NoTurn::TimedOut => timed_out(self.options.write_timeout),
+            NoTurn::Closed => ApiError::unavailable("the server is shutting down"),
+        }
     }
 
     /// Work after a successful write: a changed CRD changes what is served.

@@ -58,6 +58,7 @@ pub fn ensure(state: &ServerState) -> ApiResult<()> {
             user: &server,
             user_agent: None,
             deadline: None,
+            turn: None,
         };
         match write::write(state, &target, Change::Create(namespace), &query, writer) {
             Ok(_) => {}

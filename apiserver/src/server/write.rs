@@ -6,12 +6,15 @@ mod permission;
 
 use std::{sync::Arc, time::Instant};
 
+use bytes::Bytes;
+
 use serde_json::Value;
 
 use super::{
     ServerState, Target, convert,
     prepare::{Prepared, WriteOptions, prepare},
     query::{FieldValidation, Query},
+    turns::Turn,
 };
 use crate::{
     auth::user::UserInfo,
@@ -31,8 +34,9 @@ const ATTEMPTS: usize = 16;
 
 /// The result of a write, for the response.
 pub struct Written {
-    /// The object as the client's version shows it.
-    pub object: Value,
+    /// The object as the client's version shows it, in JSON: for a stored object in the
+    /// version it is stored in, the stored bytes themselves.
+    pub body: Bytes,
     /// Whether the write created the object (201).
     pub created: bool,
     /// Warnings for the `Warning` header.
@@ -49,6 +53,8 @@ pub struct Writer<'a> {
     pub user_agent: Option<&'a str>,
     /// Past this, nothing is stored.
     pub deadline: Option<Instant>,
+    /// The write's turn among those prepared at once, if it runs in one.
+    pub turn: Option<&'a Turn>,
 }
 
 /// A write request as its query settles it, the same for every attempt.
@@ -79,7 +85,12 @@ pub fn write(
         writer,
     };
     check_patch_options(&target.served, &request)?;
-    for _ in 0..ATTEMPTS {
+    for attempt_number in 0..ATTEMPTS {
+        if let (true, Some(turn), Some(deadline)) =
+            (attempt_number > 0, writer.turn, writer.deadline)
+        {
+            turn.take_again(deadline).map_err(|no| state.no_turn(no))?;
+        }
         if let Some(written) = attempt(state, target, &request)? {
             return Ok(written);
         }
@@ -164,7 +175,9 @@ fn attempt(
     ) {
         Step::Answer { object, created } => {
             return Ok(Some(Written {
-                object,
+                body: Bytes::from(serde_json::to_vec(&object).map_err(|e| {
+                    ApiError::internal(format!("the object could not be encoded: {e}"))
+                })?),
                 created,
                 warnings,
             }));
@@ -177,6 +190,11 @@ fn attempt(
         .is_some_and(|deadline| Instant::now() >= deadline)
     {
         return Err(super::timed_out(state.options.write_timeout));
+    }
+    // Prepared: while it waits for the database, the next writes are prepared (and may share
+    // its commit).
+    if let Some(turn) = request.writer.turn {
+        turn.give_back();
     }
     let committed = state.store.commit(vec![write]);
     answer_commit(
@@ -273,9 +291,8 @@ fn answer_commit(
         Ok(events) => {
             let event = &events[0];
             state.after_commit(served);
-            let object = convert::to_served(served, event.object.value());
             Ok(Some(Written {
-                object,
+                body: super::read::encode(served, &event.object),
                 created,
                 warnings,
             }))

@@ -43,6 +43,8 @@ const JOURNAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
 const FREE_PAGES_KEPT: i64 = 1024;
 /// How much of the file loading maps into memory (address space, not memory).
 const LOAD_MMAP_BYTES: i64 = 64 * 1024 * 1024 * 1024;
+/// Drops the events at and before a resourceVersion.
+const PRUNE_EVENTS: &str = "DELETE FROM events WHERE rv <= ?1";
 /// Objects handed on together while loading.
 const LOAD_BATCH: usize = 256;
 
@@ -212,13 +214,18 @@ impl Database {
                 ])?;
                 last = last.max(change.rv);
             }
-            transaction.execute(
-                "INSERT INTO meta (key, value) VALUES ('rv', ?1)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![last as i64],
-            )?;
+            // Cached like the statements above: preparing them on every commit cost as much as
+            // executing them.
+            transaction
+                .prepare_cached(
+                    "INSERT INTO meta (key, value) VALUES ('rv', ?1)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )?
+                .execute(params![last as i64])?;
             if let Some(floor) = keep_events_after {
-                transaction.execute("DELETE FROM events WHERE rv <= ?1", params![floor as i64])?;
+                transaction
+                    .prepare_cached(PRUNE_EVENTS)?
+                    .execute(params![floor as i64])?;
             }
         }
         transaction.commit()
@@ -227,7 +234,8 @@ impl Database {
     /// Drops the events at and before `floor`.
     pub fn prune_events(&self, floor: u64) -> rusqlite::Result<()> {
         self.connection
-            .execute("DELETE FROM events WHERE rv <= ?1", params![floor as i64])?;
+            .prepare_cached(PRUNE_EVENTS)?
+            .execute(params![floor as i64])?;
         Ok(())
     }
 

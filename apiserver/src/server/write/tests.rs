@@ -35,6 +35,7 @@ fn create(
         user: &server,
         user_agent: None,
         deadline: None,
+        turn: None,
     };
     write(
         state,
@@ -43,7 +44,7 @@ fn create(
         &Query::default(),
         writer,
     )
-    .map(|written| written.object)
+    .map(|written| serde_json::from_slice(&written.body).expect("the answer is JSON"))
     .map_err(|error| (error.code, error.reason))
 }
 
