@@ -194,9 +194,10 @@ impl ControlPlane {
     }
 
     /// The server as a service for callers in the same process. Each request passes the same
-    /// authentication, authorization, admission and audit as one over the listener (the caller
-    /// sends its credentials as a header: there is no client certificate), but skips TLS, HTTP's
-    /// encoding and the socket, in both directions. Watches end at [`ControlPlane::shutdown`].
+    /// authentication, authorization, admission and validation as one over the listener (the
+    /// caller sends its credentials as a header: there is no client certificate), but skips TLS,
+    /// HTTP's encoding and the socket, in both directions. Watches end at
+    /// [`ControlPlane::shutdown`].
     pub fn in_process(&self) -> axum::Router {
         listener::ending_streams(self.router.clone(), self.shutdown.subscribe())
     }
