@@ -1,6 +1,8 @@
 //! Turns at preparing writes: how many are decoded and validated (CEL rules included) at once.
 //! A write holds its turn while it is prepared and gives it back while it waits for the
-//! database, so that the next writes are prepared meanwhile and share its commit.
+//! database, so that the next writes are prepared meanwhile and share its commit. The writes
+//! waiting without a turn stay few: whoever commits takes every write queued, so those waiting
+//! are at most the ones prepared while one commit was written.
 
 use std::{
     sync::{Arc, Mutex},
