@@ -228,5 +228,9 @@ impl Drop for CompassUp {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A failing test shows what the process said, which is where the cause usually is.
+        if std::thread::panicking() {
+            eprintln!("compass said:\n{}", self.lines().join("\n"));
+        }
     }
 }
