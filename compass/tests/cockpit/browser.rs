@@ -144,7 +144,13 @@ impl Tab {
             if Instant::now() > deadline {
                 let text: String = self.eval("document.body.innerText").await;
                 let errors: Vec<String> = self.eval("window.__errors || []").await;
-                panic!("timed out waiting for {what}; the page shows:\n{text}\nerrors: {errors:?}");
+                // What the text does not show: what the fields hold and which buttons are busy.
+                let fields: Vec<String> = self
+                    .eval("[...document.querySelectorAll('input, textarea, button')].map((e) => `${e.tagName.toLowerCase()} ${e.value ?? ''}${e.disabled ? ' (disabled)' : ''}`)")
+                    .await;
+                panic!(
+                    "timed out waiting for {what}; the page shows:\n{text}\nfields: {fields:?}\nerrors: {errors:?}"
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -267,6 +267,9 @@ pub async fn scenarios_and_labels(cockpit: &Cockpit) {
 pub async fn integration_system(cockpit: &Cockpit) {
     let tab = &cockpit.tab;
     tab.route("#/systems").await;
+    // The list first: keys typed while the view was still loading were lost now and then
+    // (under load the name arrived empty and the form refused to submit).
+    tab.wait_text("commerce-hub").await;
     tab.wait(
         "the register form",
         "document.querySelector('form[aria-label=\"Register an integration system\"]')",
@@ -282,6 +285,11 @@ pub async fn integration_system(cockpit: &Cockpit) {
         .type_str("cockpit-hub")
         .await
         .unwrap();
+    tab.wait(
+        "the name typed into the form",
+        "document.querySelector('[data-system-name]').value === 'cockpit-hub'",
+    )
+    .await;
     tab.click(&format!("{form} button[type=submit]")).await;
     let card = "[...document.querySelectorAll('article.card')].find((a) => a.querySelector('h2').textContent === 'cockpit-hub')";
     tab.wait("the new system", card).await;
