@@ -5,7 +5,7 @@
 //! cold start's CPU), and the annotation is a second copy of every object created with `kubectl
 //! apply`: both are skipped while the object is decoded, so they are never built at all.
 
-use std::{borrow::Cow, fmt, marker::PhantomData};
+use std::{borrow::Cow, fmt};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Resource;
@@ -64,78 +64,53 @@ impl<K: Resource> Resource for Lean<K> {
 
 impl<'de, K: Deserialize<'de>> Deserialize<'de> for Lean<K> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        K::deserialize(Level(deserializer, PhantomData::<Object>)).map(Lean)
+        K::deserialize(Level(deserializer, Place::Object)).map(Lean)
     }
 }
 
 /// Where in the object a map is: the object itself, whose `metadata` is looked into; its
 /// metadata, whose `managedFields` are skipped and whose `annotations` are looked into; or its
 /// annotations, whose last-applied one is skipped.
-trait Place {
-    /// Whether this key's value is to be skipped.
-    fn skips(key: &str) -> bool;
-    /// How this key's value is read.
-    fn inner(key: &str) -> Inner;
-}
-
-/// How a map's value is read: as it is, or as the metadata or the annotations.
-#[derive(Clone, Copy, Default)]
-enum Inner {
-    #[default]
-    AsItIs,
+#[derive(Clone, Copy)]
+enum Place {
+    Object,
     Metadata,
     Annotations,
 }
 
-struct Object;
-struct Metadata;
-struct Annotations;
-
-impl Place for Object {
-    fn skips(_: &str) -> bool {
-        false
+impl Place {
+    /// Whether this key's value is to be skipped here.
+    fn skips(self, key: &str) -> bool {
+        match self {
+            Place::Object => false,
+            Place::Metadata => key == MANAGED_FIELDS,
+            Place::Annotations => key == LAST_APPLIED,
+        }
     }
-    fn inner(key: &str) -> Inner {
-        match key {
-            "metadata" => Inner::Metadata,
-            _ => Inner::AsItIs,
+
+    /// The place this key's value is, when it is one that is looked into.
+    fn inner(self, key: &str) -> Option<Place> {
+        match (self, key) {
+            (Place::Object, "metadata") => Some(Place::Metadata),
+            (Place::Metadata, "annotations") => Some(Place::Annotations),
+            _ => None,
         }
     }
 }
 
-impl Place for Metadata {
-    fn skips(key: &str) -> bool {
-        key == MANAGED_FIELDS
-    }
-    fn inner(key: &str) -> Inner {
-        match key {
-            "annotations" => Inner::Annotations,
-            _ => Inner::AsItIs,
-        }
-    }
-}
+/// A deserializer of one map (the object, its metadata or its annotations) that hands its keys
+/// through its [`Place`].
+struct Level<D>(D, Place);
 
-impl Place for Annotations {
-    fn skips(key: &str) -> bool {
-        key == LAST_APPLIED
-    }
-    fn inner(_: &str) -> Inner {
-        Inner::AsItIs
-    }
-}
-
-/// A deserializer of one map (the object or its metadata) that hands its keys through `P`.
-struct Level<D, P>(D, PhantomData<P>);
-
-impl<'de, D: Deserializer<'de>, P: Place> Deserializer<'de> for Level<D, P> {
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Level<D> {
     type Error = D::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.0.deserialize_any(Maps(visitor, PhantomData::<P>))
+        self.0.deserialize_any(Maps(visitor, self.1))
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.0.deserialize_map(Maps(visitor, PhantomData::<P>))
+        self.0.deserialize_map(Maps(visitor, self.1))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -145,12 +120,12 @@ impl<'de, D: Deserializer<'de>, P: Place> Deserializer<'de> for Level<D, P> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         self.0
-            .deserialize_struct(name, fields, Maps(visitor, PhantomData::<P>))
+            .deserialize_struct(name, fields, Maps(visitor, self.1))
     }
 
     // Kubernetes' own kinds read their metadata as an option.
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.0.deserialize_option(Maps(visitor, PhantomData::<P>))
+        self.0.deserialize_option(Maps(visitor, self.1))
     }
 
     // An object and its metadata are maps; any other shape is refused by the visitor, as it
@@ -162,9 +137,9 @@ impl<'de, D: Deserializer<'de>, P: Place> Deserializer<'de> for Level<D, P> {
 }
 
 /// A visitor that reads a map through [`Keys`], and an optional one's content through [`Level`].
-struct Maps<V, P>(V, PhantomData<P>);
+struct Maps<V>(V, Place);
 
-impl<'de, V: Visitor<'de>, P: Place> Visitor<'de> for Maps<V, P> {
+impl<'de, V: Visitor<'de>> Visitor<'de> for Maps<V> {
     type Value = V::Value;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -180,14 +155,14 @@ impl<'de, V: Visitor<'de>, P: Place> Visitor<'de> for Maps<V, P> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<V::Value, D::Error> {
-        self.0.visit_some(Level(deserializer, PhantomData::<P>))
+        self.0.visit_some(Level(deserializer, self.1))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
-        self.0.visit_map(Keys::<A, P> {
+        self.0.visit_map(Keys {
             map,
-            next: Inner::AsItIs,
-            place: PhantomData,
+            next: None,
+            place: self.1,
         })
     }
 
@@ -198,13 +173,14 @@ impl<'de, V: Visitor<'de>, P: Place> Visitor<'de> for Maps<V, P> {
 }
 
 /// A map's entries, with the skipped ones left out and the inner places read as such.
-struct Keys<A, P> {
+struct Keys<A> {
     map: A,
-    next: Inner,
-    place: PhantomData<P>,
+    /// Where the value of the key just handed out is, when it is looked into.
+    next: Option<Place>,
+    place: Place,
 }
 
-impl<'de, A: MapAccess<'de>, P: Place> MapAccess<'de> for Keys<A, P> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Keys<A> {
     type Error = A::Error;
 
     fn next_key_seed<S: DeserializeSeed<'de>>(
@@ -215,11 +191,11 @@ impl<'de, A: MapAccess<'de>, P: Place> MapAccess<'de> for Keys<A, P> {
             let Some(key) = self.map.next_key::<Key<'de>>()? else {
                 return Ok(None);
             };
-            if P::skips(key.as_str()) {
+            if self.place.skips(key.as_str()) {
                 self.map.next_value::<IgnoredAny>()?;
                 continue;
             }
-            self.next = P::inner(key.as_str());
+            self.next = self.place.inner(key.as_str());
             return match key {
                 Key::Borrowed(key) => seed.deserialize(BorrowedStrDeserializer::new(key)),
                 Key::Owned(key) => seed.deserialize(StringDeserializer::new(key)),
@@ -229,14 +205,9 @@ impl<'de, A: MapAccess<'de>, P: Place> MapAccess<'de> for Keys<A, P> {
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
-        match std::mem::take(&mut self.next) {
-            Inner::AsItIs => self.map.next_value_seed(seed),
-            Inner::Metadata => self
-                .map
-                .next_value_seed(PlaceSeed::<S, Metadata>(seed, PhantomData)),
-            Inner::Annotations => self
-                .map
-                .next_value_seed(PlaceSeed::<S, Annotations>(seed, PhantomData)),
+        match self.next.take() {
+            None => self.map.next_value_seed(seed),
+            Some(place) => self.map.next_value_seed(PlaceSeed(seed, place)),
         }
     }
 
@@ -245,14 +216,14 @@ impl<'de, A: MapAccess<'de>, P: Place> MapAccess<'de> for Keys<A, P> {
     }
 }
 
-/// Reads a value through [`Level`]`<_, P>`.
-struct PlaceSeed<S, P>(S, PhantomData<P>);
+/// Reads a value through a [`Level`] at its place.
+struct PlaceSeed<S>(S, Place);
 
-impl<'de, S: DeserializeSeed<'de>, P: Place> DeserializeSeed<'de> for PlaceSeed<S, P> {
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for PlaceSeed<S> {
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
-        self.0.deserialize(Level(deserializer, PhantomData::<P>))
+        self.0.deserialize(Level(deserializer, self.1))
     }
 }
 
