@@ -89,6 +89,8 @@ pub struct ConnectArgs {
     #[arg(
         long,
         env = "COMPASS_CONNECT_TOKEN",
+        // A bare token is URL-safe base64 and starts with `-` about once in 64.
+        allow_hyphen_values = true,
         required_unless_present = "renew",
         conflicts_with = "renew"
     )]
@@ -453,5 +455,26 @@ mod tests {
         assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
         assert!(parse_duration("8").unwrap_err().contains("unit"));
         assert!(parse_duration("h").is_err());
+    }
+
+    /// One-time tokens are URL-safe base64: one in 64 starts with `-`, and must still be taken
+    /// as the flag's value (the agent test failed on such a token).
+    #[test]
+    fn a_token_starting_with_a_hyphen_is_the_token() {
+        let agent = Cli::try_parse_from(["compass", "agent", "--token", "-jX9_a", "--tenant", "t"])
+            .expect("a token starting with a hyphen");
+        let Command::Agent(agent) = agent.command else {
+            panic!("not the agent command");
+        };
+        assert_eq!(agent.token.as_deref(), Some("-jX9_a"));
+        assert_eq!(agent.tenant.as_deref(), Some("t"));
+
+        let connect =
+            Cli::try_parse_from(["compass", "connect", "--token", "-Zq", "--url", "https://c"])
+                .expect("a bare token starting with a hyphen");
+        let Command::Connect(connect) = connect.command else {
+            panic!("not the connect command");
+        };
+        assert_eq!(connect.token.as_deref(), Some("-Zq"));
     }
 }

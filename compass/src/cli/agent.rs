@@ -36,7 +36,13 @@ pub struct AgentArgs {
     pub tenant: Option<String>,
 
     /// The one-time token of `requestOneTimeTokenForRuntime` (TOKEN).
-    #[arg(long, env = "COMPASS_AGENT_TOKEN", hide_env_values = true)]
+    // A token is URL-safe base64 and starts with `-` about once in 64.
+    #[arg(
+        long,
+        env = "COMPASS_AGENT_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub token: Option<String>,
 
     /// PEM certificates the management plane's serving certificate is checked against (CA_CERT);
