@@ -1,7 +1,7 @@
 //! `kubectl apply`, client-side and server-side, against the embedded API server: what kubectl
 //! prints for each outcome, the generation it leaves, and field-manager conflicts.
 
-mod test_server;
+use crate::test_server;
 
 use serde_json::Value;
 use test_server::TestServer;

@@ -3,7 +3,7 @@
 //! a kube-rs client with a client certificate; impersonation; anonymous and bad credentials; a
 //! kube-rs client in the same process, without the listener.
 
-mod test_server;
+use crate::test_server;
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::{Api, api::PostParams};

@@ -3,7 +3,7 @@
 //! object at hand makes too expensive is stopped with an error naming it; and a slow (but
 //! allowed) validation holds up no other request, nor outlasts the write deadline.
 
-mod test_server;
+use crate::test_server;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! writes status with server-side apply until nothing changes any more, and on deletion runs its
 //! cleanup, removes the finalizer and lets the object go.
 
-mod test_server;
+use crate::test_server;
 
 use std::{
     future::ready,

@@ -3,7 +3,7 @@
 //! Python client's), foreground deletion that finishes as soon as the dependents are gone, a
 //! malformed `continue` token refused as a bad request, and each page's `remainingItemCount`.
 
-mod test_server;
+use crate::test_server;
 
 use std::{
     io::{Read, Write},

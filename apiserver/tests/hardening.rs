@@ -1,7 +1,7 @@
 //! Limits the control plane keeps against a careless or hostile tenant: a private data directory,
 //! Events that expire, and a change history that stays within its bounds.
 
-mod test_server;
+use crate::test_server;
 
 use std::{
     os::unix::fs::PermissionsExt,

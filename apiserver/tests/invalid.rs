@@ -1,7 +1,7 @@
 //! Every manifest in `examples/invalid/` is rejected by the server through the real `kubectl apply`,
 //! with the error its `# Expect:` line names, and nothing of it is stored.
 
-mod test_server;
+use crate::test_server;
 
 use std::{collections::BTreeMap, fs};
 

@@ -4,7 +4,7 @@
 //!
 //! Only kube-rs talks to the server here; the reconcile loop itself is in `controller.rs`.
 
-mod test_server;
+use crate::test_server;
 
 use std::future::ready;
 

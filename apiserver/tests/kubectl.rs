@@ -2,7 +2,7 @@
 //! label and field selectors, the system namespaces, and the imperative commands on built-in
 //! kinds (`create`, `label`, `annotate`, `patch` of every type, `delete`, `get -w`).
 
-mod test_server;
+use crate::test_server;
 
 use std::time::Duration;
 

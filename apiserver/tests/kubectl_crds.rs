@@ -2,7 +2,7 @@
 //! discoverable with their short names and category, every valid example applies under strict
 //! field validation and reads back, and `kubectl explain` shows the field docs.
 
-mod test_server;
+use crate::test_server;
 
 use std::{fs, path::Path};
 

@@ -2,7 +2,7 @@
 //! namespace empties and goes, a terminating namespace refuses new objects, owned objects are
 //! garbage-collected with their owner, and a deleted CRD takes its objects and its API with it.
 
-mod test_server;
+use crate::test_server;
 
 use test_server::{TestServer, eventually};
 

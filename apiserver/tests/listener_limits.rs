@@ -3,7 +3,7 @@
 //! client that does send such a body still reads the 413. (The Director's own bound is checked
 //! in `tests/tests/director_limits.rs`.)
 
-mod test_server;
+use crate::test_server;
 
 use compass_apiserver::Transport;
 use test_server::{TestServer, raw_http::assert_body_bound};

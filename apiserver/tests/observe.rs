@@ -1,7 +1,7 @@
 //! Observing objects with the real `kubectl`: the metadata the server sets, `get -w` printing
 //! table rows of changes as they happen, and `kubectl wait` honouring observedGeneration.
 
-mod test_server;
+use crate::test_server;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! (get, list, watch, create, delete, across namespaces); escalation prevention; aggregation of
 //! labelled ClusterRoles; default roles coming back after a restart.
 
-mod test_server;
+use crate::test_server;
 
 use std::time::Duration;
 

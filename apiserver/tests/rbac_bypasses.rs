@@ -3,7 +3,7 @@
 //! large to check, a server-side apply that creates with only `patch`, a CRD that shadows a
 //! built-in RBAC kind, and `escalate` limited to a name covering a create.
 
-mod test_server;
+use crate::test_server;
 
 use test_server::{TestServer, users::User};
 

@@ -2,7 +2,7 @@
 //! keep increasing, and a watch resumes from a resourceVersion recorded before the restart with
 //! exactly the changes made after it.
 
-mod test_server;
+use crate::test_server;
 
 use futures_util::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};

@@ -1,6 +1,6 @@
 //! The harness itself: a control plane starts, kubectl and kube-rs both reach it.
 
-mod test_server;
+use crate::test_server;
 
 use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;

@@ -2,7 +2,7 @@
 //! kube-rs server-side apply is stored, served, watched, patched and deleted like any built-in
 //! object; without the option the same apply is refused.
 
-mod test_server;
+use crate::test_server;
 
 use futures_util::{StreamExt, TryStreamExt};
 use k8s_openapi::api::{apps::v1::Deployment, core::v1::Service};

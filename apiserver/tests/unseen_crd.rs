@@ -2,8 +2,8 @@
 //! served in both versions, with its short name, category and printer columns; defaults are
 //! applied, and nullable, int-or-string and preserved fields keep what they are given.
 
-mod gadget_crd;
-mod test_server;
+use crate::gadget_crd;
+use crate::test_server;
 
 use gadget_crd::{MINIMAL, gadget, server_with_gadgets};
 use serde_json::{Value, json};

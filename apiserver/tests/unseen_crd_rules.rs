@@ -2,8 +2,8 @@
 //! fields under strict and disabled validation, every structural rule with its field path, a CEL
 //! rule's message, and a CEL transition rule on update.
 
-mod gadget_crd;
-mod test_server;
+use crate::gadget_crd;
+use crate::test_server;
 
 use gadget_crd::{MINIMAL, gadget, server_with_gadgets};
 use test_server::TestServer;

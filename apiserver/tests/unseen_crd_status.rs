@@ -2,8 +2,8 @@
 //! through the real `kubectl`: only spec changes bump the generation, status and spec each
 //! change only through their own endpoint, and a write that changes nothing keeps the version.
 
-mod gadget_crd;
-mod test_server;
+use crate::gadget_crd;
+use crate::test_server;
 
 use gadget_crd::{MINIMAL, gadget, server_with_gadgets};
 use test_server::TestServer;

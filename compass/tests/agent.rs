@@ -4,7 +4,7 @@
 //! shows the agent's report, the agent's admin listener serves its metrics, and
 //! `spec.resyncNow` is honoured and cleared.
 
-mod compass_up;
+use crate::compass_up;
 
 use std::{
     io::{Read, Write},

@@ -1,6 +1,6 @@
 //! `compass apiserver`: the bare control plane a runtime cluster is had with on one machine.
 
-mod compass_up;
+use crate::compass_up;
 
 use std::process::{Command, Output};
 

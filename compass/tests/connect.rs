@@ -3,7 +3,7 @@
 //! Director; tokens and revocations surviving a restart of `compass up` on the same data
 //! directory; and the openssl + curl flow of `docs/connector.md`, run as the script it shows.
 
-mod compass_up;
+use crate::compass_up;
 
 use std::{
     os::unix::fs::PermissionsExt,

@@ -2,7 +2,7 @@
 //! resourceVersions keep increasing after the restart, a watch from before the kill resumes after
 //! the restart, and a data directory serves one process at a time.
 
-mod compass_up;
+use crate::compass_up;
 
 use std::{
     collections::BTreeMap,

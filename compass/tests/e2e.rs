@@ -4,7 +4,7 @@
 //! free port instead and apply copies of the examples naming that port, so they never wait for
 //! each other or collide with anything else on the machine.
 
-mod compass_up;
+use crate::compass_up;
 
 use std::sync::{
     Arc,

@@ -2,7 +2,7 @@
 //! one's Lease is taken over at once by the next start on the same data directory, so neither
 //! restart waits for the Lease to expire.
 
-mod compass_up;
+use crate::compass_up;
 
 use compass_up::CompassUp;
 

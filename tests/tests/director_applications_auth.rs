@@ -3,7 +3,7 @@
 //! an application's webhook returns for a runtime showing through, and the values living only in
 //! Secrets the application owns, with none left behind when they are replaced.
 
-mod director_application_env;
+use crate::director_application_env;
 
 use axum::{Router, routing::post};
 use compass_tests::{eventually, serve};

@@ -2,7 +2,7 @@
 //! visible through GraphQL, `refetchAPISpec` and `refetchEventDefinitionSpec` causing new
 //! downloads), and content above the Application's inline bound kept in a ConfigMap it owns.
 
-mod director_application_env;
+use crate::director_application_env;
 
 use std::sync::{
     Arc,

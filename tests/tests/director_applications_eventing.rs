@@ -2,7 +2,7 @@
 //! runtime sharing a scenario by default, an explicit choice, its removal, and an empty
 //! configuration without a runtime. Reading never writes.
 
-mod director_application_env;
+use crate::director_application_env;
 
 use director_application_env::{
     Env, application, assert_code, assert_invalid, register, register_runtime,

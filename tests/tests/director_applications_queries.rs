@@ -2,7 +2,7 @@
 //! refused naming `after`), label filters (key, JSON containment, the `scenarios` query, AND), and
 //! `applicationsForRuntime` by shared scenarios within the tenant.
 
-mod director_application_env;
+use crate::director_application_env;
 
 use std::collections::BTreeSet;
 

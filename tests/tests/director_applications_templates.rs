@@ -2,7 +2,7 @@
 //! delete (global, names unique, placeholders unique and used), and registering an application
 //! from a template in the caller's tenant with every placeholder filled in.
 
-mod director_application_env;
+use crate::director_application_env;
 
 use director_application_env::{Env, assert_code, assert_invalid, basic};
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! file-name order, each with the ids earlier examples returned as variables; none may answer
 //! with errors, and none may be skipped.
 
-mod director_application_env;
+use crate::director_application_env;
 
 use std::{collections::BTreeMap, fs, path::PathBuf};
 

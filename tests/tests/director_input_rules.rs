@@ -3,7 +3,7 @@
 //! placeholder, and the `bearer` scheme in lower case. Each gets a clear `INVALID_INPUT` naming
 //! the argument (or is accepted), and nothing stored changes on a refusal.
 
-mod director_application_env;
+use crate::director_application_env;
 
 use director_application_env::{Env, assert_invalid, register};
 use serde_json::json;

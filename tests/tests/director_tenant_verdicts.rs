@@ -3,7 +3,7 @@
 //! answering at once), a Tenant naming another tenant's namespace never serves it, and no Tenant
 //! can take a system namespace. A tenant-restricted caller lists only its own tenants.
 
-mod director_application_env;
+use crate::director_application_env;
 
 use compass_api::gateway::{StaticUser, digest};
 use compass_tests::eventually;

@@ -5,7 +5,7 @@
 //! anything of the victim's, a read of a victim's object by id answers exactly as a read of an
 //! absent one, and both tenants' data is byte-identical afterwards.
 
-mod hostile;
+use crate::hostile;
 
 use std::time::Instant;
 

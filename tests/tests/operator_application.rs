@@ -2,7 +2,7 @@
 //! derived ids, refetching, and the conditions for what an application names (scenarios,
 //! integration system, eventing runtime, label schemas).
 
-mod application_controller_env;
+use crate::application_controller_env;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! retries with backoff (counted at the server, so a hot loop would show), the size bound,
 //! basic and OAuth credentials read from Secrets, and unsupported modes.
 
-mod application_controller_env;
+use crate::application_controller_env;
 
 use std::{
     sync::{

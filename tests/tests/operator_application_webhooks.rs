@@ -3,7 +3,7 @@
 //! in an owned Secret until the runtime stops seeing the application; failures retried with
 //! backoff without making the application un-Ready; owned objects collected with the application.
 
-mod application_controller_env;
+use crate::application_controller_env;
 
 use std::time::Duration;
 

@@ -9,7 +9,7 @@ use compass_api::client::DirectorClient;
 use compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID as TENANT;
 use serde_json::{Value, json};
 
-use crate::{applied_in, compass_up::CompassUp, processes_naming, until};
+use super::{applied_in, compass_up::CompassUp, processes_naming, until};
 
 const PROVISION: &str = "mutation ($id: String!, $config: ProvisionRuntimeInput!) { provisionRuntime(id: $id, config: $config) }";
 const RECONNECT: &str = "mutation ($id: String!) { reconnectRuntimeAgent(id: $id) }";

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::{applied_in, compass_up::CompassUp, processes_naming, until};
+use super::{applied_in, compass_up::CompassUp, processes_naming, until};
 
 const REQUEST: &str = r#"
 apiVersion: compass.kyma-project.io/v1alpha1

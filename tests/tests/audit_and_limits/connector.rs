@@ -8,7 +8,7 @@ use compass_crds::well_known::DEFAULT_TENANT_EXTERNAL_ID;
 use compass_tests::{TestServer, eventually, raw_https::RawHttps};
 use serde_json::{Value, json};
 
-use crate::{
+use super::{
     WRONG_TOKEN, audited, one_time_token,
     readings::{AuditFile, assert_counted, audit_lines},
 };

@@ -12,7 +12,7 @@ use compass_api::{
 use compass_tests::{TestServer, eventually, raw_https::RawHttps};
 use serde_json::json;
 
-use crate::{
+use super::{
     REGISTER, audited, reader,
     readings::{AuditFile, assert_counted, audit_lines},
 };

@@ -3,8 +3,7 @@
 //! unregister ([`changes`]), tenant separation, and the same applications seen through kubectl
 //! ([`views`]).
 
-#[path = "../director_application_env/mod.rs"]
-mod director_application_env;
+use crate::director_application_env;
 
 mod changes;
 mod registration;

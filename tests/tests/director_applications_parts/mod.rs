@@ -3,8 +3,7 @@
 //! definitions and documents ([`children`]); and the input rules each mutation applies, naming
 //! the field it refuses ([`input_rules`]).
 
-#[path = "../director_application_env/mod.rs"]
-mod director_application_env;
+use crate::director_application_env;
 
 mod children;
 mod input_rules;

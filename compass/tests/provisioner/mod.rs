@@ -6,8 +6,7 @@
 //! Provisioner API with the original's operations ([`api`]).
 
 mod api;
-#[path = "../compass_up/mod.rs"]
-mod compass_up;
+use crate::compass_up;
 mod kubectl;
 
 use std::{

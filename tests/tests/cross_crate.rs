@@ -1,0 +1,44 @@
+//! The cross-crate and end-to-end tests, one module per area, in one test binary: linking a
+//! binary per area cost a link of the whole dependency tree each (about 150 MB apiece on disk).
+
+mod agent_install;
+mod agent_sync;
+mod application_controller_env;
+mod audit_and_limits;
+mod connector_flow;
+mod connector_tokens;
+mod director_application_env;
+mod director_applications;
+mod director_applications_auth;
+mod director_applications_content;
+mod director_applications_eventing;
+mod director_applications_parts;
+mod director_applications_queries;
+mod director_applications_templates;
+mod director_examples;
+mod director_examples_applications;
+mod director_input_rules;
+mod director_label_definitions;
+mod director_limits;
+mod director_outbound_guard;
+mod director_runtimes;
+mod director_scopes;
+mod director_tenant_verdicts;
+mod examples;
+mod hostile;
+mod hostile_tenant;
+mod manifests;
+mod oauth_clients;
+mod operator_application;
+mod operator_application_fetch;
+mod operator_application_template;
+mod operator_application_webhooks;
+mod operator_events;
+mod operator_integration_system;
+mod operator_label_definition;
+mod operator_runtime;
+mod operator_scenario;
+mod operator_system_auth;
+mod operator_tenant;
+mod operator_tenant_access;
+mod provisioner_providers;
