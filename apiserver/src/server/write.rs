@@ -165,14 +165,29 @@ fn attempt(
     // run, rather than a 504: clients (kube-rs) retry a 504 for minutes, and the same object
     // would take as long again.
     let (prepared, warnings) = prepare(target, current.as_ref(), new, kind, &options)?;
-    let write = match next_step(
+    let step = next_step(
         served,
         key,
         prepared,
         current,
         stored.as_ref(),
         request.dry_run,
-    ) {
+    );
+    finish(state, served, request, step, stored.is_none(), warnings)
+}
+
+/// Ends a prepared write: answers at once when nothing is to be stored (a dry run, no change),
+/// else commits it, unless the request's deadline passed meanwhile. While the write waits for the
+/// database its turn goes to the next write.
+fn finish(
+    state: &ServerState,
+    served: &Served,
+    request: &Request<'_>,
+    step: Step,
+    creates: bool,
+    warnings: Vec<String>,
+) -> ApiResult<Option<Written>> {
+    let write = match step {
         Step::Answer { object, created } => {
             return Ok(Some(Written {
                 body: Bytes::from(serde_json::to_vec(&object).map_err(|e| {
@@ -197,14 +212,7 @@ fn attempt(
         turn.give_back();
     }
     let committed = state.store.commit(vec![write]);
-    answer_commit(
-        state,
-        served,
-        request.change,
-        committed,
-        stored.is_none(),
-        warnings,
-    )
+    answer_commit(state, served, request.change, committed, creates, warnings)
 }
 
 /// An RBAC object may grant only what its writer holds (or may bind or escalate).

@@ -145,7 +145,8 @@ impl Budget {
         if self.exhausted {
             return Err(None);
         }
-        let type_name = Value::from(node.type_name(value));
+        // Named only in a refusal: most evaluations are charged and run.
+        let type_name = || Value::from(node.type_name(value));
         if self
             .deadline
             .is_some_and(|deadline| Instant::now() >= deadline)
@@ -155,7 +156,7 @@ impl Budget {
                 "validation did not finish in the time the request had, no further validation rules will be run (stopped before rule: {}); simplify the rules or make the object smaller",
                 rule.error_string()
             );
-            return Err(Some(FieldError::invalid(path, type_name, detail)));
+            return Err(Some(FieldError::invalid(path, type_name(), detail)));
         }
         let cost = cel_cost::runtime_cost(&rule.program, node, value, old);
         if cost > PER_CALL_LIMIT {
@@ -164,7 +165,7 @@ impl Budget {
                 "call cost exceeds limit for rule: {} (estimated cost {cost} for this object, limit {PER_CALL_LIMIT})",
                 rule.error_string()
             );
-            return Err(Some(FieldError::invalid(path, type_name, detail)));
+            return Err(Some(FieldError::invalid(path, type_name(), detail)));
         }
         match self.remaining.checked_sub(cost) {
             Some(remaining) => {
@@ -177,7 +178,7 @@ impl Budget {
                     "validation failed due to running out of cost budget, no further validation rules will be run (the budget of {PER_OBJECT_BUDGET} ran out at rule: {})",
                     rule.error_string()
                 );
-                Err(Some(FieldError::invalid(path, type_name, detail)))
+                Err(Some(FieldError::invalid(path, type_name(), detail)))
             }
         }
     }

@@ -92,17 +92,18 @@ pub(super) fn run_rules(target: &Target<'_>, budget: &mut Budget, out: &mut Vec<
 }
 
 fn evaluate(rule: &CelRule, scope: &Context<'_>, target: &Target<'_>) -> Option<FieldError> {
-    let type_name = Value::from(target.node.type_name(target.value));
+    // Named only in a failure: most evaluations pass.
+    let type_name = || Value::from(target.node.type_name(target.value));
     match rule.program.execute(scope) {
         Ok(Cel::Bool(true)) => None,
         Ok(_) => {
             let message = message(rule, scope);
             let at = rule.error_path(target.path);
             Some(match rule.reason {
-                Reason::Invalid => FieldError::invalid(at, type_name, message),
+                Reason::Invalid => FieldError::invalid(at, type_name(), message),
                 Reason::Forbidden => FieldError::forbidden(at, message),
                 Reason::Required => FieldError::required(at, message),
-                Reason::Duplicate => FieldError::duplicate(at, type_name),
+                Reason::Duplicate => FieldError::duplicate(at, type_name()),
             })
         }
         Err(e) => {
@@ -115,7 +116,7 @@ fn evaluate(rule: &CelRule, scope: &Context<'_>, target: &Target<'_>) -> Option<
             } else {
                 format!("{e} evaluating rule: {}", rule.error_string())
             };
-            Some(FieldError::invalid(target.path, type_name, detail))
+            Some(FieldError::invalid(target.path, type_name(), detail))
         }
     }
 }
