@@ -67,7 +67,7 @@ pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
                 }
             }
             received = changes.recv() => match received {
-                Ok(_) | Err(RecvError::Lagged(_)) => match state.store.events_after(seen) {
+                Ok(_) | Err(RecvError::Lagged(_)) => match state.store.changes_after(seen).await {
                     Ok(changed) => {
                         for event in changed {
                             seen = event.rv;

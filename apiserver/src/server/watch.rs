@@ -120,8 +120,10 @@ async fn stream(
             (rv, changes)
         } else {
             let requested = start.requested.unwrap_or_default();
-            match store.follow_from(requested) {
-                Ok((replay, changes)) => {
+            // Subscribed first: a commit after the replay is read wakes the loop below.
+            let changes = store.subscribe();
+            match store.changes_after(requested).await {
+                Ok(replay) => {
                     let mut last = requested;
                     for event in replay {
                         last = event.rv;
@@ -153,7 +155,7 @@ async fn stream(
             // A wake-up (or several missed ones) means changes after `last_rv` are in the
             // history; a watch that fell so far behind that they left it is expired.
             received = changes.recv() => match received {
-                Ok(_) | Err(RecvError::Lagged(_)) => match store.events_after(last_rv) {
+                Ok(_) | Err(RecvError::Lagged(_)) => match store.changes_after(last_rv).await {
                     Ok(changed) => {
                         for event in changed {
                             last_rv = event.rv;

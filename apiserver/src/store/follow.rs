@@ -1,11 +1,16 @@
-//! Following changes: replaying the history after a resourceVersion, and receivers woken by every
-//! later commit, so that watches miss nothing and see nothing twice.
+//! Following changes: replaying the history after a resourceVersion (from memory, and from the
+//! database for changes older than memory holds), and receivers woken by every later commit, so
+//! that watches miss nothing and see nothing twice.
 
-use std::sync::Arc;
+use std::{collections::HashMap, ops::RangeInclusive, sync::Arc};
 
 use tokio::sync::broadcast;
 
-use super::{Event, Store, StoredObject, read::range_start};
+use super::{
+    Event, EventType, MetaSummary, ObjectKey, Store, StoredObject,
+    read::range_start,
+    sqlite::{EventReader, LoadedEvent},
+};
 
 /// A watch asked to start before the oldest change the store still holds.
 #[derive(Debug, thiserror::Error)]
@@ -23,14 +28,6 @@ pub struct TooOld {
 pub(super) const WAKE_CAPACITY: usize = 64;
 
 impl Store {
-    /// Starts following changes: the events after `rv` that the store still holds, and a
-    /// receiver for every later change, with nothing lost or repeated in between.
-    pub(crate) fn follow_from(&self, rv: u64) -> Result<Following, TooOld> {
-        let state = self.lock();
-        let replay = state.history.after(rv, state.rv)?;
-        Ok((replay, self.changes.subscribe()))
-    }
-
     /// A consistent snapshot of a resource (optionally one namespace) and a receiver for every
     /// change after it.
     pub(crate) fn snapshot_and_follow(&self, resource: &str, namespace: Option<&str>) -> Snapshot {
@@ -56,15 +53,116 @@ impl Store {
         self.changes.subscribe()
     }
 
-    /// The changes after `rv`, or [`TooOld`] when the history no longer holds all of them.
+    /// The changes after `rv`, or [`TooOld`] when the history no longer retains all of them.
+    /// Reads the database when some are older than memory holds: call it where blocking is
+    /// fine, or through [`Store::changes_after`].
     pub(crate) fn events_after(&self, rv: u64) -> Result<Vec<Arc<Event>>, TooOld> {
-        let state = self.lock();
-        state.history.after(rv, state.rv)
+        let replay = {
+            let state = self.lock();
+            state.history.after(rv, state.rv)?
+        };
+        let Some(on_disk) = replay.on_disk else {
+            return Ok(replay.held);
+        };
+        let mut events = self.read_on_disk(rv, on_disk)?;
+        events.extend(replay.held);
+        Ok(events)
+    }
+
+    /// [`Store::events_after`] for async callers: changes held in memory at once, a read of the
+    /// database on the blocking pool.
+    pub(crate) async fn changes_after(
+        self: &Arc<Self>,
+        rv: u64,
+    ) -> Result<Vec<Arc<Event>>, TooOld> {
+        let replay = {
+            let state = self.lock();
+            state.history.after(rv, state.rv)?
+        };
+        if replay.on_disk.is_none() {
+            return Ok(replay.held);
+        }
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.events_after(rv))
+            .await
+            .unwrap_or(Err(TooOld {
+                requested: rv,
+                oldest: rv,
+            }))
+    }
+
+    /// The retained changes of `range`, which memory no longer holds, for a watch resuming after
+    /// `rv`. A change pruned meanwhile, or a database that cannot be read, makes the watch
+    /// expire: its client lists again.
+    fn read_on_disk(&self, rv: u64, range: RangeInclusive<u64>) -> Result<Vec<Arc<Event>>, TooOld> {
+        let expected = (range.end() - range.start() + 1) as usize;
+        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        if reader.is_none() {
+            *reader = EventReader::open(&self.path)
+                .inspect_err(
+                    |error| tracing::warn!(%error, "Cannot open the event log for reading"),
+                )
+                .ok();
+        }
+        let loaded = reader
+            .as_ref()
+            .map(|reader| reader.read(range.clone()))
+            .transpose()
+            .inspect_err(|error| tracing::warn!(%error, "Cannot read the event log"))
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        drop(reader);
+        if loaded.len() != expected || loaded.first().is_some_and(|e| e.rv != *range.start()) {
+            let oldest = {
+                let state = self.lock();
+                state.history.after(rv, state.rv).err()
+            };
+            return Err(oldest.unwrap_or(TooOld {
+                requested: rv,
+                oldest: *range.end(),
+            }));
+        }
+        Ok(rebuild(loaded, |_, _| None)
+            .into_iter()
+            .map(Arc::new)
+            .collect())
     }
 }
 
-/// Changes to replay, and a receiver woken by every later commit.
-pub type Following = (Vec<Arc<Event>>, broadcast::Receiver<u64>);
+/// Events rebuilt from rows of the event log, oldest first, each with the object before it when
+/// an earlier row of the same object is among them (selector watches need it to tell an object
+/// leaving their selection). `stored` gives the object a row holds when it is already in memory
+/// at that resourceVersion, so that it is held once rather than twice.
+pub(super) fn rebuild(
+    loaded: Vec<LoadedEvent>,
+    stored: impl Fn(&ObjectKey, u64) -> Option<StoredObject>,
+) -> Vec<Event> {
+    let mut last_seen: HashMap<ObjectKey, StoredObject> = HashMap::new();
+    let mut events = Vec::with_capacity(loaded.len());
+    for loaded in loaded {
+        let object = stored(&loaded.key, loaded.rv).unwrap_or_else(|| StoredObject {
+            rv: loaded.rv,
+            meta: Arc::new(MetaSummary::of_json(&loaded.json)),
+            json: loaded.json,
+        });
+        let previous = match loaded.type_ {
+            EventType::Added => last_seen
+                .insert(loaded.key.clone(), object.clone())
+                .and(None),
+            EventType::Modified => last_seen.insert(loaded.key.clone(), object.clone()),
+            EventType::Deleted => last_seen.remove(&loaded.key),
+        };
+        events.push(Event {
+            rv: loaded.rv,
+            key: loaded.key,
+            type_: loaded.type_,
+            object,
+            previous,
+        });
+    }
+    events
+}
 
 /// A resource's objects (with their namespace and name) at a resourceVersion, and a receiver
 /// woken by every later commit.

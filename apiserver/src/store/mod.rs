@@ -19,6 +19,7 @@ mod summary;
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
+    path::PathBuf,
     sync::{Arc, Mutex, MutexGuard},
     time::{Duration, Instant},
 };
@@ -112,8 +113,9 @@ pub struct Event {
     pub previous: Option<StoredObject>,
 }
 
-/// How the store is set up: how much change history watches can replay from. The history
-/// (in memory and in the database alike) keeps the latest changes within all three bounds.
+/// How the store is set up: how much change history watches can replay from. The history keeps
+/// the latest changes within all three bounds in the database, and the latest of those within
+/// `held_bytes` in memory as well.
 #[derive(Clone, Debug)]
 pub struct StoreOptions {
     /// At most this many changes (100,000).
@@ -123,6 +125,10 @@ pub struct StoreOptions {
     pub retained_bytes: usize,
     /// No change older than this (15 minutes; kube-apiserver compacts etcd every 5).
     pub retained_age: Duration,
+    /// Of the retained changes, the latest within this many bytes (16 MiB, counted as
+    /// `retained_bytes` counts them) are held in memory; a watch resuming from before them reads
+    /// the older ones from the database.
+    pub held_bytes: usize,
 }
 
 impl Default for StoreOptions {
@@ -131,6 +137,7 @@ impl Default for StoreOptions {
             retained_events: 100_000,
             retained_bytes: 64 * 1024 * 1024,
             retained_age: Duration::from_secs(15 * 60),
+            held_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -141,6 +148,7 @@ impl StoreOptions {
             count: self.retained_events,
             bytes: self.retained_bytes,
             age: self.retained_age,
+            held_bytes: self.held_bytes,
         }
     }
 }
@@ -170,6 +178,10 @@ pub struct Store {
     queue: Mutex<Vec<commit::Queued>>,
     /// The resourceVersion of each commit's last change, for followers to wake on.
     changes: broadcast::Sender<u64>,
+    /// The database file, and a connection of its own reading changes memory no longer holds,
+    /// opened at the first such read.
+    path: PathBuf,
+    reader: Mutex<Option<sqlite::EventReader>>,
 }
 
 impl Store {
@@ -214,9 +226,14 @@ impl Store {
         database.reclaim_space()
     }
 
-    /// How many changes the history holds, and the bytes of the objects they keep alive.
+    /// How many changes the history retains, and the bytes of the objects they keep alive.
     pub fn history_size(&self) -> (usize, usize) {
         self.lock().history.size()
+    }
+
+    /// How many of the retained changes are held in memory, and their bytes.
+    pub fn history_held(&self) -> (usize, usize) {
+        self.lock().history.held_size()
     }
 }
 

@@ -11,10 +11,10 @@ use std::{
 use tokio::sync::broadcast;
 
 use super::{
-    Event, EventType, MetaSummary, ObjectKey, State, Store, StoreOptions, StoredObject,
-    follow::WAKE_CAPACITY,
+    EventType, MetaSummary, ObjectKey, State, Store, StoreOptions, StoredObject,
+    follow::{WAKE_CAPACITY, rebuild},
     history::History,
-    sqlite::{Database, LoadedObject},
+    sqlite::{Database, EventSize, LoadedObject},
 };
 
 /// Batches of loaded objects waiting to be filed.
@@ -33,7 +33,7 @@ impl Store {
         };
         state.load_objects(&database)?;
         let loaded_at = Instant::now();
-        state.load_history(&database, loaded_at)?;
+        state.load_history(&database, loaded_at, options.held_bytes)?;
         // Bounds lowered since the last run apply at once, to memory and database alike.
         state.expire(&database, loaded_at)?;
         let (changes, _) = broadcast::channel(WAKE_CAPACITY);
@@ -42,6 +42,8 @@ impl Store {
             database: Mutex::new(database),
             queue: Mutex::default(),
             changes,
+            path: path.to_owned(),
+            reader: Mutex::default(),
         })
     }
 }
@@ -98,42 +100,35 @@ impl State {
             .insert((loaded.key.namespace, loaded.key.name), stored);
     }
 
-    /// Loads the retained changes into the history, as if they happened at `loaded_at`.
+    /// Loads the retained changes into the history, as if they happened at `loaded_at`: the
+    /// size of each, and the latest within `held_bytes` whole.
     fn load_history(
         &mut self,
         database: &Database,
         loaded_at: Instant,
+        held_bytes: usize,
     ) -> Result<(), rusqlite::Error> {
-        // The state of each object before an event is the one its previous event left; selector
-        // watches replaying after a restart need it to tell objects leaving their selection.
-        let mut last_seen: HashMap<ObjectKey, StoredObject> = HashMap::new();
-        for loaded in database.load_events()? {
-            let object = match self.stored(&loaded.key) {
-                // The object's latest change: its bytes and summary are the stored object's,
-                // held once in memory rather than twice.
-                Some(stored) if stored.rv == loaded.rv => stored.clone(),
-                _ => StoredObject {
-                    rv: loaded.rv,
-                    meta: Arc::new(MetaSummary::of_json(&loaded.json)),
-                    json: loaded.json,
-                },
-            };
-            let previous = match loaded.type_ {
-                EventType::Added => None,
-                EventType::Modified => last_seen.insert(loaded.key.clone(), object.clone()),
-                EventType::Deleted => last_seen.remove(&loaded.key),
-            };
-            if loaded.type_ == EventType::Added {
-                last_seen.insert(loaded.key.clone(), object.clone());
-            }
-            let event = Arc::new(Event {
-                rv: loaded.rv,
-                key: loaded.key,
-                type_: loaded.type_,
-                object,
-                previous,
-            });
-            self.history.push(event, loaded_at);
+        let sizes = counted_sizes(database.event_sizes()?);
+        let mut held_from = sizes.len();
+        let mut held = 0;
+        while held_from > 0 && held + sizes[held_from - 1].1 <= held_bytes {
+            held_from -= 1;
+            held += sizes[held_from].1;
+        }
+        // The newest change is held even when it alone is over the bound.
+        held_from = held_from.min(sizes.len().saturating_sub(1));
+        for &(rv, bytes) in &sizes[..held_from] {
+            self.history.push_on_disk(rv, bytes, loaded_at);
+        }
+        let Some(&(first_held, _)) = sizes.get(held_from) else {
+            return Ok(());
+        };
+        // The object a row holds is the stored object when it is its latest change: held once.
+        let events = rebuild(database.load_events_from(first_held)?, |key, rv| {
+            self.stored(key).filter(|stored| stored.rv == rv).cloned()
+        });
+        for event in events {
+            self.history.push(Arc::new(event), loaded_at);
         }
         Ok(())
     }
@@ -143,4 +138,25 @@ impl State {
             .get(&key.resource)?
             .get(&(key.namespace.clone(), key.name.clone()))
     }
+}
+
+/// Each event's resourceVersion and the bytes it counts against the history's bound: its object
+/// and the object before it, as [`super::history`] counts a change it holds.
+fn counted_sizes(sizes: Vec<EventSize>) -> Vec<(u64, usize)> {
+    let mut last_len: HashMap<ObjectKey, usize> = HashMap::new();
+    sizes
+        .into_iter()
+        .map(|size| {
+            let before = match size.type_ {
+                EventType::Deleted => last_len.remove(&size.key),
+                _ => last_len.insert(size.key, size.len),
+            };
+            let before = if size.type_ == EventType::Added {
+                None
+            } else {
+                before
+            };
+            (size.rv, size.len + before.unwrap_or(0))
+        })
+        .collect()
 }

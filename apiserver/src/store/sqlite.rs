@@ -12,6 +12,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{EventType, ObjectKey};
 
+mod events;
+
+pub(super) use events::{EventReader, EventSize};
+
 /// An object as loaded from disk.
 pub(super) struct LoadedObject {
     pub key: ObjectKey,
@@ -145,27 +149,6 @@ impl Database {
             each(batch);
         }
         Ok(())
-    }
-
-    /// The retained events, oldest first.
-    pub fn load_events(&self) -> rusqlite::Result<Vec<LoadedEvent>> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT rv, resource, namespace, name, type, data FROM events ORDER BY rv")?;
-        let rows = statement.query_map([], |row| {
-            let type_: String = row.get(4)?;
-            Ok(LoadedEvent {
-                rv: row.get::<_, i64>(0)? as u64,
-                key: ObjectKey {
-                    resource: row.get(1)?,
-                    namespace: row.get(2)?,
-                    name: row.get(3)?,
-                },
-                type_: EventType::parse(&type_).unwrap_or(EventType::Modified),
-                json: Bytes::from(row.get::<_, Vec<u8>>(5)?),
-            })
-        })?;
-        rows.collect()
     }
 
     /// Persists changes atomically: the objects, their events and the new last resourceVersion.

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::*;
 
 mod group_commit;
+mod held_history;
 
 pub(super) fn key(name: &str) -> ObjectKey {
     ObjectKey {
@@ -105,10 +106,10 @@ fn followers_replay_retained_changes_and_old_versions_are_too_old() {
     for name in ["a", "b", "c", "d", "e"] {
         put(&store, name, Precondition::Absent).unwrap();
     }
-    let (replay, _) = store.follow_from(3).unwrap();
+    let replay = store.events_after(3).unwrap();
     assert_eq!(replay.iter().map(|e| e.rv).collect::<Vec<_>>(), vec![4, 5]);
-    assert!(store.follow_from(2).is_ok(), "events 3..=5 are held");
-    let too_old = store.follow_from(1).unwrap_err();
+    assert!(store.events_after(2).is_ok(), "events 3..=5 are held");
+    let too_old = store.events_after(1).unwrap_err();
     assert_eq!(too_old.requested, 1);
 }
 
@@ -117,7 +118,8 @@ fn a_follower_sees_later_changes_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
     put(&store, "a", Precondition::Absent).unwrap();
-    let (replay, mut receiver) = store.follow_from(1).unwrap();
+    let mut receiver = store.subscribe();
+    let replay = store.events_after(1).unwrap();
     assert!(replay.is_empty());
     put(&store, "b", Precondition::Absent).unwrap();
     assert_eq!(
@@ -168,7 +170,7 @@ fn everything_survives_a_reopen_and_versions_continue() {
     assert_eq!(store.current_rv(), 3);
     assert!(store.get(&key("a")).is_some());
     assert!(store.get(&key("b")).is_none());
-    let (replay, _) = store.follow_from(1).unwrap();
+    let replay = store.events_after(1).unwrap();
     let seen: Vec<_> = replay.iter().map(|e| (e.rv, e.type_)).collect();
     assert_eq!(seen, vec![(2, EventType::Added), (3, EventType::Deleted)]);
     assert_eq!(put(&store, "c", Precondition::Absent).unwrap()[0].rv, 4);
@@ -214,7 +216,7 @@ fn events_reloaded_after_a_reopen_know_the_object_before_each_change() {
         put(&store, "a", Precondition::Absent).unwrap();
     }
     let store = open(&dir);
-    let (replay, _) = store.follow_from(0).unwrap();
+    let replay = store.events_after(0).unwrap();
     let previous: Vec<Option<u64>> = replay
         .iter()
         .map(|e| e.previous.as_ref().map(|p| p.rv))
@@ -223,13 +225,13 @@ fn events_reloaded_after_a_reopen_know_the_object_before_each_change() {
 }
 
 /// A `thing` carrying `size` bytes of data.
-fn big(name: &str, size: usize) -> Value {
+pub(super) fn big(name: &str, size: usize) -> Value {
     let mut object = thing(name);
     object["data"] = json!("x".repeat(size));
     object
 }
 
-fn put_big(store: &Store, name: &str, size: usize, precondition: Precondition) -> u64 {
+pub(super) fn put_big(store: &Store, name: &str, size: usize, precondition: Precondition) -> u64 {
     let events = store
         .commit(vec![Write::Put {
             key: key(name),
