@@ -1,5 +1,6 @@
 //! Limits the control plane keeps against a careless or hostile tenant: a private data directory,
-//! Events that expire, and a change history that stays within its bounds.
+//! Events that expire, and a change history that stays within its bounds (and in memory only in
+//! part, the rest read from the database when a watch asks for it).
 
 use crate::test_server;
 
@@ -16,7 +17,7 @@ use k8s_openapi::api::{
 };
 use kube::{
     Api,
-    api::{ObjectMeta, PostParams},
+    api::{ObjectMeta, PostParams, WatchEvent, WatchParams},
     runtime::watcher::{self, watcher},
 };
 use test_server::{DEADLINE, TestServer};
@@ -254,5 +255,53 @@ async fn a_watcher_behind_the_byte_bounded_history_gets_410_relists_and_follows_
         }
         other => panic!("expected the next change, got {other:?}"),
     }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_resuming_from_before_what_memory_holds_gets_every_change_from_the_database() {
+    // Memory holds about one change of 100 kB (each counts its object and the one before it);
+    // the history retains all of them.
+    let server = TestServer::start_with(|config| {
+        config.store.held_bytes = 256 * 1024;
+    })
+    .await;
+    let maps: Api<ConfigMap> = Api::namespaced(server.client().await, "default");
+    let post = PostParams::default();
+    let created = maps
+        .create(&post, &labelled_map("big", "0", 100_000))
+        .await
+        .unwrap();
+    let from = created.metadata.resource_version.unwrap();
+    for round in 1..=10 {
+        maps.replace(
+            "big",
+            &post,
+            &labelled_map("big", &round.to_string(), 100_000),
+        )
+        .await
+        .unwrap();
+    }
+    assert!(server.control_plane.state().store.history_held().0 < 10);
+    let mut events = maps
+        .watch(&WatchParams::default(), &from)
+        .await
+        .unwrap()
+        .boxed();
+    let mut rounds = Vec::new();
+    while rounds.len() < 10 {
+        let event = tokio::time::timeout(DEADLINE, events.try_next())
+            .await
+            .expect("a watch event in time")
+            .unwrap();
+        match event {
+            Some(WatchEvent::Modified(map)) => {
+                rounds.push(map.metadata.labels.unwrap()["round"].clone());
+            }
+            other => panic!("expected the next change, got {other:?}"),
+        }
+    }
+    let expected: Vec<String> = (1..=10).map(|round: u32| round.to_string()).collect();
+    assert_eq!(rounds, expected, "every change once, in order");
     server.stop().await;
 }
