@@ -179,6 +179,16 @@ fn labelled_map(name: &str, value: &str, size: usize) -> ConfigMap {
     }
 }
 
+/// Replaces the map `big` ten times with 100 kB each, labelled with rounds 1 to 10.
+async fn replace_ten_times(maps: &Api<ConfigMap>) {
+    for round in 1..=10 {
+        let map = labelled_map("big", &round.to_string(), 100_000);
+        maps.replace("big", &PostParams::default(), &map)
+            .await
+            .unwrap();
+    }
+}
+
 type Watched = Result<Option<watcher::Event<ConfigMap>>, watcher::Error>;
 
 async fn next(
@@ -217,15 +227,7 @@ async fn a_watcher_behind_the_byte_bounded_history_gets_410_relists_and_follows_
         Ok(Some(watcher::Event::InitDone))
     ));
     // Ten changes of 100 kB each: far more than 256 KiB of history, before the watch starts.
-    for round in 1..=10 {
-        maps.replace(
-            "big",
-            &post,
-            &labelled_map("big", &round.to_string(), 100_000),
-        )
-        .await
-        .unwrap();
-    }
+    replace_ten_times(&maps).await;
     match next(&mut events).await {
         Err(watcher::Error::WatchError(status)) => {
             assert_eq!((status.code, status.reason.as_str()), (410, "Expired"));
@@ -273,15 +275,7 @@ async fn a_watch_resuming_from_before_what_memory_holds_gets_every_change_from_t
         .await
         .unwrap();
     let from = created.metadata.resource_version.unwrap();
-    for round in 1..=10 {
-        maps.replace(
-            "big",
-            &post,
-            &labelled_map("big", &round.to_string(), 100_000),
-        )
-        .await
-        .unwrap();
-    }
+    replace_ten_times(&maps).await;
     assert!(server.control_plane.state().store.history_held().0 < 10);
     let mut events = maps
         .watch(&WatchParams::default(), &from)
