@@ -71,6 +71,8 @@ pub fn local_operator_config() -> compass_operator::controllers::OperatorConfig 
 pub struct TestOperator {
     trigger: compass_operator::shutdown::Trigger,
     task: tokio::task::JoinHandle<Result<(), String>>,
+    /// What the controllers count, as `/metrics` serves it.
+    pub metrics: std::sync::Arc<compass_operator::metrics::Metrics>,
 }
 
 impl TestServer {
@@ -95,15 +97,20 @@ impl TestServer {
             .await
             .expect("installing the defaults succeeds");
         let (trigger, stop) = compass_operator::shutdown::channel();
+        let metrics = std::sync::Arc::<compass_operator::metrics::Metrics>::default();
         let options = compass_operator::run::OperatorOptions {
             config,
-            metrics: std::sync::Arc::default(),
+            metrics: metrics.clone(),
             ready: std::sync::Arc::default(),
             sole_identity: None,
         };
         let watches = compass_cache::Watches::new(client.clone());
         let task = tokio::spawn(compass_operator::run::run(client, watches, options, stop));
-        TestOperator { trigger, task }
+        TestOperator {
+            trigger,
+            task,
+            metrics,
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use compass_crds::{
     application::FetchCondition,
     ids::{ChildKind, child_id},
 };
+use compass_operator::controllers::OperatorConfig;
 use compass_tests::{condition, eventually, serve};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::{
@@ -353,5 +354,43 @@ async fn a_label_key_with_control_characters_or_blank_is_reported() {
         message.contains("cannot start or end with white space"),
         "{message}"
     );
+    env.stop().await;
+}
+
+/// How many reconciles the Application controller counted.
+fn reconciles(env: &Env) -> u64 {
+    env.operator
+        .metrics
+        .render()
+        .lines()
+        .find(|line| line.contains("reconciles_total{controller=\"application\"}"))
+        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// With nothing changing, every application is still looked at again each resync period (by one
+/// timer for all of them, not a requeue each).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_application_is_reconciled_again_each_resync_period() {
+    let env = Env::start_with(OperatorConfig {
+        resync: Duration::from_secs(1),
+        ..application_controller_env::config(64 * 1024)
+    })
+    .await;
+    for name in ["crm", "erp"] {
+        env.create::<Application>(json!({
+            "apiVersion": "compass.kyma-project.io/v1alpha1", "kind": "Application",
+            "metadata": { "name": name }, "spec": {},
+        }))
+        .await;
+        env.wait_condition(name, "Ready", "True", "Registered")
+            .await;
+    }
+    // Five periods' worth for the two: more than their own status writes could cause.
+    let settled = reconciles(&env);
+    eventually("five more reconciles of each application", || async {
+        (reconciles(&env) >= settled + 10).then_some(())
+    })
+    .await;
     env.stop().await;
 }

@@ -61,6 +61,7 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
     let concurrency = ctx.config.concurrency;
     let controller = Controller::for_shared_stream(own, watches.applications().store())
         .reconcile_on(dependents)
+        .reconcile_all_on(resync_ticks(ctx.config.resync))
         .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
         .graceful_shutdown_on(shutdown.wait())
         .run(
@@ -78,7 +79,8 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
 }
 
 /// Observes what the application names, downloads the specs due, calls the webhooks due, and
-/// writes the status from all of it. Requeued when a download or delivery is next retried.
+/// writes the status from all of it. Requeued when a download or delivery is next retried;
+/// looked at again with every application each resync period.
 #[tracing::instrument(skip_all, fields(name = %app.name_any(), namespace = app.namespace().unwrap_or_default()))]
 async fn reconcile(
     app: Arc<Application>,
@@ -125,21 +127,35 @@ async fn reconcile(
         &desired.conditions,
     );
     ctx.succeeded(&key(app.as_ref()));
-    Ok(Action::requeue(wake_after(&ctx, &definitions, &deliveries)))
+    Ok(next_action(&ctx, &definitions, &deliveries))
 }
 
-/// When to look at the application again: when the next download or delivery is retried, or
-/// after the resync period if sooner; never sooner than [`MIN_REQUEUE`].
-fn wake_after(
+/// When to look at the application again: when the next download or delivery is retried, if
+/// that is before the resync of every application ([`resync_ticks`]); never sooner than
+/// [`MIN_REQUEUE`].
+fn next_action(
     ctx: &Context,
     definitions: &fetch::Definitions,
     deliveries: &webhooks::Deliveries,
-) -> Duration {
-    let wake = [definitions.retry_in, deliveries.retry_in]
+) -> Action {
+    match [definitions.retry_in, deliveries.retry_in]
         .into_iter()
         .flatten()
-        .fold(ctx.config.resync, Duration::min);
-    wake.max(MIN_REQUEUE)
+        .min()
+    {
+        Some(retry) if retry < ctx.config.resync => Action::requeue(retry.max(MIN_REQUEUE)),
+        _ => Action::await_change(),
+    }
+}
+
+/// A tick every resync period, the first one a period from now, on which every application is
+/// reconciled again: one timer for all of them. (Requeueing each application for the resync kept
+/// an entry per application in kube-runtime's queue, 10 MB for 10,000 of them.)
+fn resync_ticks(period: Duration) -> impl futures_util::Stream<Item = ()> + Send + 'static {
+    futures_util::stream::unfold((), move |()| async move {
+        tokio::time::sleep(period).await;
+        Some(((), ()))
+    })
 }
 
 /// The status the downloads start from: when the plan has first downloads, the status with them
