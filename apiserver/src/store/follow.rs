@@ -8,6 +8,7 @@ use tokio::sync::broadcast;
 
 use super::{
     Event, EventType, MetaSummary, ObjectKey, Store, StoredObject,
+    history::Replay,
     read::range_start,
     sqlite::{EventReader, LoadedEvent},
 };
@@ -48,19 +49,39 @@ impl Store {
     }
 
     /// A receiver woken by every commit from now on, with the commit's last resourceVersion;
-    /// read the changes with [`Store::events_after`].
+    /// read the changes with [`Store::changes_after`].
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<u64> {
         self.changes.subscribe()
     }
 
-    /// The changes after `rv`, or [`TooOld`] when the history no longer retains all of them.
-    /// Reads the database when some are older than memory holds: call it where blocking is
-    /// fine, or through [`Store::changes_after`].
-    pub(crate) fn events_after(&self, rv: u64) -> Result<Vec<Arc<Event>>, TooOld> {
-        let replay = {
-            let state = self.lock();
-            state.history.after(rv, state.rv)?
-        };
+    /// The changes after `rv`, or [`TooOld`] when the history no longer retains all of them:
+    /// those held in memory at once, those older than memory holds read from the database on the
+    /// blocking pool.
+    pub(crate) async fn changes_after(
+        self: &Arc<Self>,
+        rv: u64,
+    ) -> Result<Vec<Arc<Event>>, TooOld> {
+        let replay = self.replay(rv)?;
+        if replay.on_disk.is_none() {
+            return Ok(replay.held);
+        }
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.complete(rv, replay))
+            .await
+            .unwrap_or(Err(TooOld {
+                requested: rv,
+                oldest: rv,
+            }))
+    }
+
+    /// What the history has after `rv`, in memory and on disk.
+    pub(super) fn replay(&self, rv: u64) -> Result<Replay, TooOld> {
+        let state = self.lock();
+        state.history.after(rv, state.rv)
+    }
+
+    /// The changes of `replay`: those only on disk read first (blocking), then those held.
+    pub(super) fn complete(&self, rv: u64, replay: Replay) -> Result<Vec<Arc<Event>>, TooOld> {
         let Some(on_disk) = replay.on_disk else {
             return Ok(replay.held);
         };
@@ -69,56 +90,17 @@ impl Store {
         Ok(events)
     }
 
-    /// [`Store::events_after`] for async callers: changes held in memory at once, a read of the
-    /// database on the blocking pool.
-    pub(crate) async fn changes_after(
-        self: &Arc<Self>,
-        rv: u64,
-    ) -> Result<Vec<Arc<Event>>, TooOld> {
-        let replay = {
-            let state = self.lock();
-            state.history.after(rv, state.rv)?
-        };
-        if replay.on_disk.is_none() {
-            return Ok(replay.held);
-        }
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || store.events_after(rv))
-            .await
-            .unwrap_or(Err(TooOld {
-                requested: rv,
-                oldest: rv,
-            }))
-    }
-
     /// The retained changes of `range`, which memory no longer holds, for a watch resuming after
     /// `rv`. A change pruned meanwhile, or a database that cannot be read, makes the watch
     /// expire: its client lists again.
     fn read_on_disk(&self, rv: u64, range: RangeInclusive<u64>) -> Result<Vec<Arc<Event>>, TooOld> {
-        let expected = (range.end() - range.start() + 1) as usize;
-        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
-        if reader.is_none() {
-            *reader = EventReader::open(&self.path)
-                .inspect_err(
-                    |error| tracing::warn!(%error, "Cannot open the event log for reading"),
-                )
-                .ok();
-        }
-        let loaded = reader
-            .as_ref()
-            .map(|reader| reader.read(range.clone()))
-            .transpose()
+        let loaded = self
+            .read_event_log(range.clone())
             .inspect_err(|error| tracing::warn!(%error, "Cannot read the event log"))
-            .ok()
-            .flatten()
             .unwrap_or_default();
-        drop(reader);
+        let expected = (range.end() - range.start() + 1) as usize;
         if loaded.len() != expected || loaded.first().is_some_and(|e| e.rv != *range.start()) {
-            let oldest = {
-                let state = self.lock();
-                state.history.after(rv, state.rv).err()
-            };
-            return Err(oldest.unwrap_or(TooOld {
+            return Err(self.replay(rv).err().unwrap_or(TooOld {
                 requested: rv,
                 oldest: *range.end(),
             }));
@@ -127,6 +109,18 @@ impl Store {
             .into_iter()
             .map(Arc::new)
             .collect())
+    }
+
+    /// The event log's rows of `range`, through the reading connection (opened at first use).
+    fn read_event_log(&self, range: RangeInclusive<u64>) -> rusqlite::Result<Vec<LoadedEvent>> {
+        let mut slot = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        let reader = match slot.take() {
+            Some(reader) => reader,
+            None => EventReader::open(&self.path)?,
+        };
+        let rows = reader.read(range);
+        *slot = Some(reader);
+        rows
     }
 }
 
@@ -147,9 +141,10 @@ pub(super) fn rebuild(
             json: loaded.json,
         });
         let previous = match loaded.type_ {
-            EventType::Added => last_seen
-                .insert(loaded.key.clone(), object.clone())
-                .and(None),
+            EventType::Added => {
+                last_seen.insert(loaded.key.clone(), object.clone());
+                None
+            }
             EventType::Modified => last_seen.insert(loaded.key.clone(), object.clone()),
             EventType::Deleted => last_seen.remove(&loaded.key),
         };

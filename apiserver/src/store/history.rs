@@ -106,8 +106,9 @@ impl History {
 
     /// Adds a change committed at `at`, held in memory until newer ones take its place.
     pub(super) fn push(&mut self, event: Arc<Event>, at: Instant) {
-        self.push_retained(event.rv, size_of(&event), at);
-        self.held_bytes += size_of(&event);
+        let bytes = size_of(&event);
+        self.push_retained(event.rv, bytes, at);
+        self.held_bytes += bytes;
         self.held.push_back(event);
         while self.held_bytes > self.limits.held_bytes && self.held.len() > 1 {
             self.let_go_of_oldest_held();

@@ -148,13 +148,12 @@ fn counted_sizes(sizes: Vec<EventSize>) -> Vec<(u64, usize)> {
         .into_iter()
         .map(|size| {
             let before = match size.type_ {
+                EventType::Added => {
+                    last_len.insert(size.key, size.len);
+                    None
+                }
+                EventType::Modified => last_len.insert(size.key, size.len),
                 EventType::Deleted => last_len.remove(&size.key),
-                _ => last_len.insert(size.key, size.len),
-            };
-            let before = if size.type_ == EventType::Added {
-                None
-            } else {
-                before
             };
             (size.rv, size.len + before.unwrap_or(0))
         })

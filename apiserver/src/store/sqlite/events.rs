@@ -45,7 +45,8 @@ impl Database {
 
     /// The events from resourceVersion `first` on, oldest first.
     pub fn load_events_from(&self, first: u64) -> rusqlite::Result<Vec<LoadedEvent>> {
-        read_events(&self.connection, first..=u64::MAX >> 1)
+        // resourceVersions are stored as SQLite's signed 64-bit integers.
+        read_events(&self.connection, first..=i64::MAX as u64)
     }
 }
 

@@ -90,7 +90,7 @@ fn concurrent_writers_lose_no_update_and_every_acknowledged_write_survives_a_reo
         versions, expected,
         "each acknowledged write has its own version, none skipped"
     );
-    let replay = store.events_after(1).unwrap();
+    let replay = events_after(&store, 1).unwrap();
     let replayed: Vec<u64> = replay.iter().map(|e| e.rv).collect();
     assert_eq!(
         replayed, expected,

@@ -46,7 +46,7 @@ fn a_follower_resuming_from_before_what_memory_holds_reads_the_rest_from_the_dat
     assert_eq!(store.history_held().0, 2, "two of them in memory");
     assert!(store.history_held().1 <= 450_000);
 
-    let replay = store.events_after(rv - 5).unwrap();
+    let replay = events_after(&store, rv - 5).unwrap();
     let expected: Vec<_> = (rv - 4..=rv)
         .map(|v| {
             // The first change read from the database has no earlier row to name its previous
@@ -57,23 +57,23 @@ fn a_follower_resuming_from_before_what_memory_holds_reads_the_rest_from_the_dat
         .collect();
     assert_eq!(seen(&replay), expected);
     assert_eq!(
-        seen(&store.events_after(rv - 2).unwrap()).len(),
+        seen(&events_after(&store, rv - 2).unwrap()).len(),
         2,
         "held only"
     );
-    assert_eq!(store.events_after(rv - 6).unwrap_err().requested, rv - 6);
+    assert_eq!(events_after(&store, rv - 6).unwrap_err().requested, rv - 6);
     drop(store);
 
     // After a restart the database holds the same five, and memory the same latest two.
     let store = Store::open(&path, options()).unwrap();
     assert_eq!(store.history_size().0, 5);
     assert_eq!(store.history_held().0, 2);
-    let replay = store.events_after(rv - 5).unwrap();
+    let replay = events_after(&store, rv - 5).unwrap();
     assert_eq!(
         seen(&replay).iter().map(|e| e.0).collect::<Vec<_>>(),
         (rv - 4..=rv).collect::<Vec<_>>()
     );
-    assert!(store.events_after(rv - 6).is_err());
+    assert!(events_after(&store, rv - 6).is_err());
 }
 
 #[test]
@@ -86,6 +86,6 @@ fn changes_pruned_from_the_database_meanwhile_expire_the_follower() {
     }
     // What the history retains, pruned behind its back: the read finds a gap.
     store.database().prune_events(rv - 3).unwrap();
-    let expired = store.events_after(rv - 5).unwrap_err();
+    let expired = events_after(&store, rv - 5).unwrap_err();
     assert_eq!(expired.requested, rv - 5);
 }

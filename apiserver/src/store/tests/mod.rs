@@ -8,6 +8,11 @@ use super::*;
 mod group_commit;
 mod held_history;
 
+/// The changes after `rv` as a watch gets them, read on the test's own thread.
+pub(super) fn events_after(store: &Store, rv: u64) -> Result<Vec<Arc<Event>>, TooOld> {
+    store.complete(rv, store.replay(rv)?)
+}
+
 pub(super) fn key(name: &str) -> ObjectKey {
     ObjectKey {
         resource: "g/things".into(),
@@ -106,10 +111,10 @@ fn followers_replay_retained_changes_and_old_versions_are_too_old() {
     for name in ["a", "b", "c", "d", "e"] {
         put(&store, name, Precondition::Absent).unwrap();
     }
-    let replay = store.events_after(3).unwrap();
+    let replay = events_after(&store, 3).unwrap();
     assert_eq!(replay.iter().map(|e| e.rv).collect::<Vec<_>>(), vec![4, 5]);
-    assert!(store.events_after(2).is_ok(), "events 3..=5 are held");
-    let too_old = store.events_after(1).unwrap_err();
+    assert!(events_after(&store, 2).is_ok(), "events 3..=5 are held");
+    let too_old = events_after(&store, 1).unwrap_err();
     assert_eq!(too_old.requested, 1);
 }
 
@@ -119,7 +124,7 @@ fn a_follower_sees_later_changes_exactly_once() {
     let store = open(&dir);
     put(&store, "a", Precondition::Absent).unwrap();
     let mut receiver = store.subscribe();
-    let replay = store.events_after(1).unwrap();
+    let replay = events_after(&store, 1).unwrap();
     assert!(replay.is_empty());
     put(&store, "b", Precondition::Absent).unwrap();
     assert_eq!(
@@ -128,7 +133,7 @@ fn a_follower_sees_later_changes_exactly_once() {
         "woken with the commit's version"
     );
     assert!(receiver.try_recv().is_err());
-    let changed = store.events_after(1).unwrap();
+    let changed = events_after(&store, 1).unwrap();
     let seen: Vec<_> = changed
         .iter()
         .map(|e| (e.rv, e.key.name.as_str()))
@@ -170,7 +175,7 @@ fn everything_survives_a_reopen_and_versions_continue() {
     assert_eq!(store.current_rv(), 3);
     assert!(store.get(&key("a")).is_some());
     assert!(store.get(&key("b")).is_none());
-    let replay = store.events_after(1).unwrap();
+    let replay = events_after(&store, 1).unwrap();
     let seen: Vec<_> = replay.iter().map(|e| (e.rv, e.type_)).collect();
     assert_eq!(seen, vec![(2, EventType::Added), (3, EventType::Deleted)]);
     assert_eq!(put(&store, "c", Precondition::Absent).unwrap()[0].rv, 4);
@@ -216,7 +221,7 @@ fn events_reloaded_after_a_reopen_know_the_object_before_each_change() {
         put(&store, "a", Precondition::Absent).unwrap();
     }
     let store = open(&dir);
-    let replay = store.events_after(0).unwrap();
+    let replay = events_after(&store, 0).unwrap();
     let previous: Vec<Option<u64>> = replay
         .iter()
         .map(|e| e.previous.as_ref().map(|p| p.rv))
@@ -259,14 +264,17 @@ fn the_history_keeps_the_latest_changes_within_its_byte_bound_in_memory_and_on_d
     assert!(bytes <= 1024 * 1024, "{bytes} bytes held");
     // Each change holds its object and the one before it: five of them fit.
     assert_eq!(count, 5);
-    assert!(store.events_after(rv - 5).is_ok(), "the last five are held");
-    assert_eq!(store.events_after(rv - 6).unwrap_err().requested, rv - 6);
+    assert!(
+        events_after(&store, rv - 5).is_ok(),
+        "the last five are held"
+    );
+    assert_eq!(events_after(&store, rv - 6).unwrap_err().requested, rv - 6);
     drop(store);
     // The database holds the same history, so a restart serves the same window.
     let store = Store::open(&path, options).unwrap();
     assert_eq!(store.history_size().0, 5);
-    assert!(store.events_after(rv - 6).is_err());
-    assert_eq!(store.events_after(rv - 5).unwrap().len(), 5);
+    assert!(events_after(&store, rv - 6).is_err());
+    assert_eq!(events_after(&store, rv - 5).unwrap().len(), 5);
 }
 
 #[test]
@@ -282,9 +290,12 @@ fn changes_older_than_the_age_bound_leave_the_history_at_housekeeping() {
     std::thread::sleep(std::time::Duration::from_millis(5));
     store.maintain().unwrap();
     assert_eq!(store.history_size(), (0, 0));
-    assert!(store.events_after(0).is_err(), "a watch from 0 is expired");
     assert!(
-        store.events_after(2).unwrap().is_empty(),
+        events_after(&store, 0).is_err(),
+        "a watch from 0 is expired"
+    );
+    assert!(
+        events_after(&store, 2).unwrap().is_empty(),
         "one from now is not"
     );
 }
