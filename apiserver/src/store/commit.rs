@@ -71,31 +71,42 @@ impl Store {
     /// Applies writes atomically: all or none. Each write gets the next resourceVersion.
     ///
     /// Writes arriving together are committed together (group commit): each caller queues its
-    /// writes, and whoever holds the database commits every queued caller's writes in one SQLite
-    /// transaction, then answers each. A caller's writes are checked as if committed one caller
-    /// after another, and each caller is answered only once the transaction holding its writes
-    /// is durable. Reads are not held up while the database writes: memory changes after the
-    /// transaction, under the state lock, all at once.
+    /// writes, and one caller at a time, the leader, commits every queued caller's writes in one
+    /// SQLite transaction, then answers each. A caller's writes are checked as if committed one
+    /// caller after another, and each caller is answered only once the transaction holding its
+    /// writes is durable. Reads are not held up while the database writes: memory changes after
+    /// the transaction, under the state lock, all at once.
     pub(crate) fn commit(&self, writes: Vec<Write>) -> Result<Vec<Arc<Event>>, CommitError> {
         let (answer, answered) = mpsc::channel();
-        self.queue().push(Queued { writes, answer });
-        let mut database = self.database();
-        // Every caller takes the database lock after queueing, and whoever holds it commits all
-        // that is queued: once this caller holds it, its writes are either answered or still
-        // queued. It commits once and leaves what arrives meanwhile to those callers, each of
-        // which takes the lock in turn, so no caller waits on others' writes after its own.
-        if let Ok(answer) = answered.try_recv() {
-            return answer;
+        let leads = {
+            let mut queue = self.queue();
+            queue.waiting.push(Queued { writes, answer });
+            !std::mem::replace(&mut queue.led, true)
+        };
+        // A caller that does not lead sleeps until its own answer comes, or until the leader
+        // before it hands it the lead, once: waiting on a shared lock instead would wake every
+        // waiter in turn after each commit only to find its answer there.
+        if !leads {
+            match answered.recv() {
+                Ok(Message::Answer(answer)) => return answer,
+                Ok(Message::Lead) => {}
+                // Only a leader that panicked while committing drops a queued caller unanswered.
+                Err(_) => panic!("the commit holding these writes failed without an answer"),
+            }
         }
-        let group = std::mem::take(&mut *self.queue());
-        self.commit_group(&mut database, group);
-        drop(database);
-        answered
-            .try_recv()
-            .expect("the holder of the database answers every write it took from the queue")
+        {
+            let _lead = Lead(self);
+            let mut database = self.database();
+            let group = std::mem::take(&mut self.queue().waiting);
+            self.commit_group(&mut database, group);
+        }
+        match answered.try_recv() {
+            Ok(Message::Answer(answer)) => answer,
+            _ => unreachable!("the leader's own writes were in the group it committed"),
+        }
     }
 
-    pub(super) fn queue(&self) -> MutexGuard<'_, Vec<Queued>> {
+    pub(super) fn queue(&self) -> MutexGuard<'_, Queue> {
         self.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -116,7 +127,7 @@ impl Store {
         if let Err(error) = database.commit(&changes, prune) {
             let error = Arc::new(error);
             for (answer, _) in accepted {
-                let _ = answer.send(Err(CommitError::Storage(error.clone())));
+                let _ = answer.send(Message::Answer(Err(CommitError::Storage(error.clone()))));
             }
             return;
         }
@@ -134,9 +145,16 @@ impl Store {
         }
         let mut events = events.into_iter();
         for (answer, count) in accepted {
-            let _ = answer.send(Ok(events.by_ref().take(count).collect()));
+            let _ = answer.send(Message::Answer(Ok(events.by_ref().take(count).collect())));
         }
     }
+}
+
+/// The writes waiting for the database, and whether a caller leads (commits them).
+#[derive(Default)]
+pub(super) struct Queue {
+    pub(super) waiting: Vec<Queued>,
+    led: bool,
 }
 
 /// A caller's writes waiting for the database, and where its answer goes.
@@ -145,7 +163,30 @@ pub(super) struct Queued {
     answer: Answer,
 }
 
-type Answer = mpsc::Sender<Result<Vec<Arc<Event>>, CommitError>>;
+/// What a waiting caller is told: its outcome, or that it leads the next commit.
+enum Message {
+    Answer(Result<Vec<Arc<Event>>, CommitError>),
+    Lead,
+}
+
+type Answer = mpsc::Sender<Message>;
+
+/// The lead of the store's commits, held by one caller. Dropping it (after a commit, or when
+/// one panicked) hands it to the first caller still waiting, or leaves the store without a
+/// leader: the next caller to queue leads.
+struct Lead<'a>(&'a Store);
+
+impl Drop for Lead<'_> {
+    fn drop(&mut self) {
+        let mut queue = self.0.queue();
+        match queue.waiting.first() {
+            Some(next) => {
+                let _ = next.answer.send(Message::Lead);
+            }
+            None => queue.led = false,
+        }
+    }
+}
 
 impl Change<'_> {
     fn of(event: &Event) -> Change<'_> {
@@ -177,7 +218,7 @@ impl State {
                 Ok(())
             });
             if let Err(error) = outcome {
-                let _ = queued.answer.send(Err(error));
+                let _ = queued.answer.send(Message::Answer(Err(error)));
                 continue;
             }
             for event in &events {

@@ -171,11 +171,11 @@ struct State {
 /// writes through the rest.
 pub struct Store {
     state: Mutex<State>,
-    /// The database; whoever holds it commits the queued writes (see [`commit`]). Taken before
-    /// `state` when both are needed.
+    /// The database; the caller leading the commits holds it while it commits the queued writes
+    /// (see [`commit`]). Taken before `state` when both are needed.
     database: Mutex<Database>,
     /// Writes waiting for the database.
-    queue: Mutex<Vec<commit::Queued>>,
+    queue: Mutex<commit::Queue>,
     /// The resourceVersion of each commit's last change, for followers to wake on.
     changes: broadcast::Sender<u64>,
     /// The database file, and a connection of its own reading changes memory no longer holds,

@@ -2,8 +2,9 @@
 //! in one transaction per change so every acknowledged write survives a crash of the process.
 //!
 //! The file gives back what pruned history freed: the database uses incremental auto-vacuum
-//! (databases from before are converted once, on open), and the write-ahead log is truncated
-//! after checkpoints, so a burst of large writes does not leave a large file behind.
+//! (databases from before are converted once, on open), and the write-ahead log is checkpointed
+//! beside the writes and kept within a bound ([`checkpoint`]), so a burst of large writes does
+//! not leave a large file behind.
 
 use std::path::Path;
 
@@ -12,8 +13,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{EventType, ObjectKey};
 
+mod checkpoint;
 mod events;
 
+use checkpoint::Checkpoints;
 pub(super) use events::{EventReader, EventSize};
 
 /// An object as loaded from disk.
@@ -41,7 +44,7 @@ pub(super) struct Change<'a> {
 
 /// `PRAGMA auto_vacuum` value of incremental auto-vacuum.
 const INCREMENTAL: i64 = 2;
-/// The write-ahead log is truncated to this size after each checkpoint.
+/// The write-ahead log is truncated to this size when it starts over after a checkpoint.
 const JOURNAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
 /// Free pages (4 KiB each) the file may keep before [`Database::reclaim_space`] returns them.
 const FREE_PAGES_KEPT: i64 = 1024;
@@ -55,6 +58,7 @@ const LOAD_BATCH: usize = 256;
 /// The SQLite database of one data directory.
 pub(super) struct Database {
     connection: Connection,
+    checkpoints: Checkpoints,
 }
 
 impl Database {
@@ -97,7 +101,11 @@ impl Database {
                  value INTEGER NOT NULL
              );",
         )?;
-        Ok(Self { connection })
+        let checkpoints = Checkpoints::start(path, &connection)?;
+        Ok(Self {
+            connection,
+            checkpoints,
+        })
     }
 
     /// The last resourceVersion handed out.
@@ -211,7 +219,9 @@ impl Database {
                     .execute(params![floor as i64])?;
             }
         }
-        transaction.commit()
+        transaction.commit()?;
+        self.checkpoints.after_commit(&self.connection);
+        Ok(())
     }
 
     /// Drops the events at and before `floor`.

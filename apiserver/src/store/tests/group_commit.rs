@@ -17,7 +17,7 @@ fn writes_queued_together_commit_as_one_group_checked_one_caller_after_another()
             std::thread::spawn(move || put(&store, name, Precondition::Absent))
         })
         .collect();
-    while store.queue().len() < 3 {
+    while store.queue().waiting.len() < 3 {
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
     drop(held);
