@@ -133,3 +133,67 @@ async fn a_second_field_manager_changing_a_value_conflicts_unless_it_forces() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_file_applies_item_by_item_and_an_item_with_an_unknown_field_is_refused() {
+    let server = TestServer::start().await;
+    server.install_compass_crds();
+    server.apply_yaml(&application("first"), &[]);
+    // What `kubectl get -o yaml` writes for several objects, applied back as it is: the
+    // configuration kubectl records in its annotation is the whole listed object now.
+    let listed = server.kubectl_ok(&["get", "applications", "-o", "yaml"]);
+    assert!(listed.contains("kind: List"), "{listed}");
+    let applied = server.apply_yaml(&listed, &[]);
+    assert_eq!(
+        applied.trim(),
+        "application.compass.kyma-project.io/shop configured"
+    );
+    assert_eq!(jsonpath(&server, "{.spec.description}"), "first");
+    let list = "apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: settings
+  data:
+    mode: fast
+- apiVersion: compass.kyma-project.io/v1alpha1
+  kind: Application
+  metadata:
+    name: shelf
+  spec:
+    providerName: ACME
+";
+    let applied = server.apply_yaml(list, &[]);
+    assert_eq!(
+        applied.lines().collect::<Vec<_>>(),
+        [
+            "configmap/settings created",
+            "application.compass.kyma-project.io/shelf created",
+        ]
+    );
+    let mistaken = "apiVersion: v1
+kind: List
+items:
+- apiVersion: compass.kyma-project.io/v1alpha1
+  kind: Application
+  metadata:
+    name: typo
+  spec:
+    providerName: ACME
+    descripton: misspelt
+";
+    let refused = server.apply_yaml_err(mistaken, &[]);
+    assert!(
+        refused.contains(r#"unknown field "spec.descripton""#),
+        "{refused}"
+    );
+    assert!(
+        !server
+            .kubectl(&["get", "application", "typo"])
+            .status
+            .success()
+    );
+    server.stop().await;
+}

@@ -14,6 +14,7 @@ mod components;
 mod custom;
 mod params;
 mod paths;
+pub mod v2;
 
 #[cfg(test)]
 mod build_tests;

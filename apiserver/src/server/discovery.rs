@@ -1,5 +1,5 @@
 //! The non-resource endpoints: version, health, discovery (legacy and aggregated) and the
-//! OpenAPI v3 documents.
+//! OpenAPI documents (v3, and the v2 document kubectl reads for List files).
 
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use axum::{
 use serde_json::{Value, json};
 
 use super::ServerState;
-use crate::errors::ApiError;
+use crate::{errors::ApiError, openapi::v2};
 
 /// The Kubernetes version the server reports: the API level of its built-in kinds.
 const MAJOR: &str = "1";
@@ -40,7 +40,7 @@ pub async fn version() -> Response {
     json_response(&json!({
         "major": MAJOR,
         "minor": MINOR,
-        "gitVersion": format!("v{MAJOR}.{MINOR}.0-compass.{}", env!("CARGO_PKG_VERSION")),
+        "gitVersion": git_version(),
         "gitCommit": "",
         "gitTreeState": "clean",
         "buildDate": "",
@@ -48,6 +48,26 @@ pub async fn version() -> Response {
         "compiler": "rustc",
         "platform": format!("{}/{}", std::env::consts::OS, go_arch()),
     }))
+}
+
+/// The version string `/version` and the OpenAPI v2 document report.
+fn git_version() -> String {
+    format!("v{MAJOR}.{MINOR}.0-compass.{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// `GET /openapi/v2`, as protobuf when the caller accepts it (kubectl asks for nothing else),
+/// as JSON otherwise.
+pub async fn openapi_v2(headers: HeaderMap) -> Response {
+    let protobuf = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|accept| accept.to_str().ok())
+        .any(|accept| accept.contains(v2::PROTOBUF) || accept.contains(v2::PROTOBUF_AS_ASKED));
+    if protobuf {
+        json_bytes(v2::protobuf(&git_version()), v2::PROTOBUF)
+    } else {
+        json_response(&v2::json(&git_version()))
+    }
 }
 
 fn go_arch() -> &'static str {
