@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{ServerState, Target, convert, prepare::tracks_generation};
+use super::{ServerState, Target, convert, prepare::tracks_generation, query::Query, read};
 use crate::{
     errors::{ApiError, ApiResult},
     registry::Behaviour,
@@ -128,6 +128,37 @@ pub fn delete(state: &ServerState, target: &Target, options: &DeleteOptions) -> 
             Err(other) => return Err(ApiError::internal(other.to_string())),
         }
     }
+}
+
+/// Deletes every object of the list `target` and `query` select, as [`delete`] deletes one;
+/// returns the list of what was deleted. Objects gone meanwhile are left out.
+pub fn delete_collection(
+    state: &ServerState,
+    target: &Target,
+    query: &Query,
+    options: &DeleteOptions,
+) -> ApiResult<Value> {
+    let page = read::list(state, target, query)?;
+    let mut deleted = Vec::new();
+    for item in page.items {
+        let value = item.value();
+        let single = Target {
+            namespace: value["metadata"]["namespace"].as_str().map(str::to_owned),
+            name: value["metadata"]["name"].as_str().map(str::to_owned),
+            ..target.clone()
+        };
+        match delete(state, &single, options) {
+            Ok(object) => deleted.push(object),
+            Err(error) if error.code == 404 => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(json!({
+        "apiVersion": target.served.info.api_version(),
+        "kind": target.served.info.list_kind,
+        "metadata": { "resourceVersion": state.store.current_rv().to_string() },
+        "items": deleted,
+    }))
 }
 
 fn check_preconditions(target: &Target, object: &Value, options: &DeleteOptions) -> ApiResult<()> {

@@ -35,7 +35,7 @@ const NAMESPACE_FINALIZER: &str = "kubernetes";
 pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
     let mut changes = state.store.subscribe();
     let mut seen = state.store.current_rv();
-    sweep(&state);
+    off_thread(&state, sweep).await;
     // Changes drive the collector; the sweep only catches work a lagging subscription or a
     // concurrent write made it miss, so it can be rare.
     let mut ticks = tokio::time::interval(state.options.gc_sweep_interval);
@@ -53,7 +53,7 @@ pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
                     return;
                 }
             }
-            _ = ticks.tick() => sweep(&state),
+            _ = ticks.tick() => off_thread(&state, sweep).await,
             _ = housekeeping.tick() => {
                 // Both read every Event or every page of history: off the async workers.
                 let state = state.clone();
@@ -69,21 +69,40 @@ pub async fn run(state: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
             received = changes.recv() => match received {
                 Ok(_) | Err(RecvError::Lagged(_)) => match state.store.changes_after(seen).await {
                     Ok(changed) => {
-                        for event in changed {
-                            seen = event.rv;
-                            react(&state, &event);
+                        seen = changed.last().map_or(seen, |event| event.rv);
+                        let pending: Vec<Arc<Event>> =
+                            changed.into_iter().filter(|event| has_work(event)).collect();
+                        if !pending.is_empty() {
+                            let react_to_all = move |state: &ServerState| {
+                                pending.iter().for_each(|event| react(state, event));
+                            };
+                            off_thread(&state, react_to_all).await;
                         }
                     }
                     // Changes left the history before they were looked at: sweep instead.
                     Err(_) => {
                         seen = state.store.current_rv();
-                        sweep(&state);
+                        off_thread(&state, sweep).await;
                     }
                 },
                 Err(RecvError::Closed) => return,
             },
         }
     }
+}
+
+/// Runs collector work on the blocking pool: it commits its deletions, one after another, and a
+/// sweep reads every object; on the async workers either would hold up the requests they serve.
+async fn off_thread(state: &Arc<ServerState>, work: impl FnOnce(&ServerState) + Send + 'static) {
+    let state = state.clone();
+    if let Err(error) = tokio::task::spawn_blocking(move || work(&state)).await {
+        tracing::warn!(%error, "Garbage collection failed");
+    }
+}
+
+/// Whether a change can make work for the collector: a deletion, or an object being deleted.
+fn has_work(event: &Event) -> bool {
+    event.type_ == EventType::Deleted || event.object.meta.deleting
 }
 
 /// The work one change makes possible.

@@ -141,34 +141,27 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
             };
             Ok(written_response(written, status))
         }
+        // Deleting commits, and a collection commits once per object: off the threads serving
+        // others, as writes are. Nothing costly is prepared first, so the turn goes back at once.
         (Method::DELETE, true) => {
             let options = delete::DeleteOptions::parse(&body, &query)?;
-            let object = delete::delete(&state, &target, &options)?;
+            let object = state
+                .off_thread(move |state, _, turn| {
+                    turn.give_back();
+                    delete::delete(state, &target, &options)
+                })
+                .await?;
             Ok(json(&object))
         }
         (Method::DELETE, false) if target.subresource.is_none() => {
             let options = delete::DeleteOptions::parse(&body, &query)?;
-            let page = read::list(&state, &target, &query)?;
-            let mut deleted = Vec::new();
-            for item in page.items {
-                let value = item.value();
-                let single = Target {
-                    namespace: value["metadata"]["namespace"].as_str().map(str::to_owned),
-                    name: value["metadata"]["name"].as_str().map(str::to_owned),
-                    ..target.clone()
-                };
-                match delete::delete(&state, &single, &options) {
-                    Ok(object) => deleted.push(object),
-                    Err(error) if error.code == 404 => {}
-                    Err(error) => return Err(error),
-                }
-            }
-            Ok(json(&serde_json::json!({
-                "apiVersion": served.info.api_version(),
-                "kind": served.info.list_kind,
-                "metadata": { "resourceVersion": state.store.current_rv().to_string() },
-                "items": deleted,
-            })))
+            let deleted = state
+                .off_thread(move |state, _, turn| {
+                    turn.give_back();
+                    delete::delete_collection(state, &target, &query, &options)
+                })
+                .await?;
+            Ok(json(&deleted))
         }
         (method, _) => Err(ApiError::method_not_allowed(format!(
             "the server does not allow this method on the requested resource: {method}"
