@@ -96,7 +96,7 @@ pub fn aggregate_all(state: &ServerState) -> usize {
 fn cluster_roles(state: &ServerState) -> Vec<ClusterRole> {
     let mut roles: Vec<ClusterRole> = state
         .store
-        .list(keys::CLUSTER_ROLES, None, None, None, true, |_, _| true)
+        .list_all(keys::CLUSTER_ROLES, None)
         .items
         .iter()
         .filter_map(|(_, stored)| serde_json::from_slice(&stored.json).ok())

@@ -65,7 +65,7 @@ pub struct Policy {
 }
 
 fn parse_all<T: DeserializeOwned>(store: &Store, key: &str) -> Vec<T> {
-    let page = store.list(key, None, None, None, true, |_, _| true);
+    let page = store.list_all(key, None);
     page.items
         .iter()
         .filter_map(|(_, stored)| serde_json::from_slice(&stored.json).ok())

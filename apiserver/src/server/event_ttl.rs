@@ -30,9 +30,7 @@ pub fn expire(state: &ServerState, ttl: Duration) -> usize {
     let Ok(ttl) = jiff::SignedDuration::try_from(ttl) else {
         return 0;
     };
-    let page = state
-        .store
-        .list(EVENTS, None, None, None, true, |_, _| true);
+    let page = state.store.list_all(EVENTS, None);
     let mut expired = 0;
     for ((namespace, name), event) in page.items {
         let Some(written) = last_written(&event, now) else {

@@ -124,9 +124,7 @@ fn sweep(state: &ServerState) {
         storage_keys.insert(served.storage_key.clone());
     }
     for storage_key in storage_keys {
-        let page = state
-            .store
-            .list(&storage_key, None, None, None, true, |_, _| true);
+        let page = state.store.list_all(&storage_key, None);
         for ((namespace, name), object) in page.items {
             let key = ObjectKey {
                 resource: storage_key.clone(),
@@ -215,9 +213,7 @@ fn finish_namespace(state: &ServerState, namespace: &str) {
     let snapshot = state.registry.snapshot();
     let mut remaining = false;
     for storage_key in snapshot.namespaced_storage_keys() {
-        let page = state
-            .store
-            .list(&storage_key, Some(namespace), None, None, true, |_, _| true);
+        let page = state.store.list_all(&storage_key, Some(namespace));
         for ((ns, name), object) in page.items {
             remaining = true;
             if !object.meta.deleting {
@@ -277,9 +273,7 @@ fn finish_crd(state: &ServerState, key: &ObjectKey, object: &StoredObject) {
             .as_str()
             .unwrap_or_default()
     );
-    let page = state
-        .store
-        .list(&storage_key, None, None, None, true, |_, _| true);
+    let page = state.store.list_all(&storage_key, None);
     if page.items.is_empty() {
         remove_finalizer(state, key, CLEANUP_FINALIZER);
         state.reload_crds();

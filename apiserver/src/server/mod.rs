@@ -138,14 +138,7 @@ impl ServerState {
 
     /// Rebuilds what is served from the CRDs in the store.
     pub(crate) fn reload_crds(&self) {
-        let page = self.store.list(
-            "apiextensions.k8s.io/customresourcedefinitions",
-            None,
-            None,
-            None,
-            true,
-            |_, _| true,
-        );
+        let page = (self.store).list_all("apiextensions.k8s.io/customresourcedefinitions", None);
         let crds: Vec<CustomResourceDefinition> = page
             .items
             .iter()

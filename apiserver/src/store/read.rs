@@ -14,6 +14,12 @@ impl Store {
             .cloned()
     }
 
+    /// Every object of a resource in key order, or of one namespace: [`list`](Self::list) with
+    /// no page and no filter.
+    pub(crate) fn list_all(&self, resource: &str, namespace: Option<&str>) -> ListPage {
+        self.list(resource, namespace, None, None, true, |_, _| true)
+    }
+
     /// Objects of a resource in key order (namespace, then name), optionally within one
     /// namespace and after a key, keeping those `keep` accepts, at most `limit` of them.
     /// Returns them with the store's resourceVersion and how many more would match: all of

@@ -3,7 +3,10 @@
 
 use std::{collections::BTreeMap, fmt};
 
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::{
+    Deserialize,
+    de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor},
+};
 use serde_json::Value;
 
 /// The parts of an object's metadata the server looks at without parsing the whole object.
@@ -22,35 +25,11 @@ pub struct MetaSummary {
 }
 
 impl MetaSummary {
-    /// Reads the summary from an object.
+    /// Reads the summary from an object, as [`of_json`](Self::of_json) reads it from the JSON.
     pub fn of(object: &Value) -> Self {
-        let metadata = &object["metadata"];
-        let labels = metadata["labels"]
-            .as_object()
-            .map(|labels| {
-                labels
-                    .iter()
-                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let owners = metadata["ownerReferences"]
-            .as_array()
-            .map(|refs| {
-                refs.iter()
-                    .filter_map(|r| r["uid"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Self {
-            uid: metadata["uid"].as_str().unwrap_or_default().to_owned(),
-            labels,
-            owners,
-            has_finalizers: metadata["finalizers"]
-                .as_array()
-                .is_some_and(|f| !f.is_empty()),
-            deleting: !metadata["deletionTimestamp"].is_null(),
-        }
+        SummaryFields::deserialize(&object["metadata"])
+            .unwrap_or_default()
+            .into()
     }
 
     /// Reads the summary from an object's JSON without building the object: only `metadata` is
@@ -62,22 +41,21 @@ impl MetaSummary {
         // reports as an error: only what was found counts. The JSON was checked when stored.
         let _ =
             MetadataOnly(&mut found).deserialize(&mut serde_json::Deserializer::from_slice(json));
-        let metadata = found.unwrap_or_default();
+        found.unwrap_or_default().into()
+    }
+}
+
+impl From<SummaryFields> for MetaSummary {
+    fn from(metadata: SummaryFields) -> Self {
         Self {
             uid: metadata.uid.unwrap_or_default(),
-            labels: metadata
-                .labels
-                .unwrap_or_default()
-                .into_iter()
+            labels: (metadata.labels.unwrap_or_default().into_iter())
                 .filter_map(|(k, v)| match v {
                     Value::String(v) => Some((k, v)),
                     _ => None,
                 })
                 .collect(),
-            owners: metadata
-                .owner_references
-                .unwrap_or_default()
-                .into_iter()
+            owners: (metadata.owner_references.unwrap_or_default().into_iter())
                 .filter_map(|r| r.uid)
                 .collect(),
             has_finalizers: metadata.finalizers.is_some_and(|f| !f.is_empty()),
@@ -139,7 +117,8 @@ impl<'de> Visitor<'de> for MetadataOnly<'_> {
     }
 }
 
-#[derive(Default, serde::Deserialize)]
+/// The members of `metadata` a summary is made of, decoded alike from JSON and from an object.
+#[derive(Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 struct SummaryFields {
     uid: Option<String>,
@@ -150,7 +129,7 @@ struct SummaryFields {
     deletion_timestamp: Option<serde::de::IgnoredAny>,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(Deserialize)]
 struct OwnerUid {
     uid: Option<String>,
 }
