@@ -4,6 +4,8 @@
 mod admission;
 mod convert;
 mod delete;
+#[cfg(test)]
+mod deletion_tests;
 mod discovery;
 pub mod event_ttl;
 pub mod gc;

@@ -106,6 +106,19 @@ impl Store {
         }
     }
 
+    /// Runs `hold` while holding the database, so that every commit meanwhile waits for it.
+    #[cfg(test)]
+    pub(crate) fn with_database_held(&self, hold: impl FnOnce()) {
+        let _database = self.database();
+        hold();
+    }
+
+    /// How many callers' writes wait for the database.
+    #[cfg(test)]
+    pub(crate) fn writes_waiting(&self) -> usize {
+        self.queue().waiting.len()
+    }
+
     pub(super) fn queue(&self) -> MutexGuard<'_, Queue> {
         self.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
