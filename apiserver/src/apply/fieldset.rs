@@ -151,7 +151,11 @@ impl FieldSet {
 
 /// The `FieldsV1` element of object field `name`.
 pub(crate) fn field_key(name: &str) -> String {
-    format!("f:{name}")
+    // Called for every field of every write's managed fields: joined without `format!`.
+    let mut key = String::with_capacity(name.len() + 2);
+    key.push_str("f:");
+    key.push_str(name);
+    key
 }
 
 /// A path as kube-apiserver prints it in conflicts: `.spec.items[name="a"].value`,

@@ -23,7 +23,7 @@ pub(crate) struct Diff {
 /// it cannot be identified (the schema validation of the caller rejects such objects).
 pub(crate) fn item_key(item: &Value, kind: &ListKind) -> Option<String> {
     match kind {
-        ListKind::Set => Some(format!("v:{item}")),
+        ListKind::Set => Some(prefixed_json("v:", item)),
         ListKind::Map(keys) => {
             let object = item.as_object()?;
             let fields: Map<String, Value> = keys
@@ -32,9 +32,17 @@ pub(crate) fn item_key(item: &Value, kind: &ListKind) -> Option<String> {
                 .collect();
             // serde_json keeps object keys sorted, which is the order structured-merge-diff
             // sorts key fields in, so equal keys always encode alike.
-            (!fields.is_empty()).then(|| format!("k:{}", Value::Object(fields)))
+            (!fields.is_empty()).then(|| prefixed_json("k:", &Value::Object(fields)))
         }
     }
+}
+
+/// `prefix` followed by `value` in compact JSON, encoded straight into the string's buffer.
+fn prefixed_json(prefix: &str, value: &Value) -> String {
+    let mut bytes = prefix.as_bytes().to_vec();
+    // NB: encoding a `Value` into memory cannot fail, and what it writes is UTF-8.
+    serde_json::to_writer(&mut bytes, value).expect("a JSON value encodes");
+    String::from_utf8(bytes).expect("JSON is UTF-8")
 }
 
 /// The fields `value` sets, as structured-merge-diff's `ToFieldSet` computes them: leaves,

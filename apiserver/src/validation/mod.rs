@@ -142,21 +142,33 @@ fn sorted(mut errors: Vec<FieldError>) -> Vec<FieldError> {
     errors
 }
 
+// The walks build a path for every value they visit, so these join their parts directly: going
+// through `format!` took a twentieth of a create's CPU.
+
 /// `path.name`, or `name` at the root.
 fn child(path: &str, name: &str) -> String {
     if path.is_empty() {
         name.to_owned()
     } else {
-        format!("{path}.{name}")
+        concat(&[path, ".", name])
     }
 }
 
 /// `path[i]`.
 fn index(path: &str, i: usize) -> String {
-    format!("{path}[{i}]")
+    concat(&[path, "[", itoa::Buffer::new().format(i), "]"])
 }
 
 /// `path[key]`, for a key of a map (`additionalProperties`).
 fn key(path: &str, key: &str) -> String {
-    format!("{path}[{key}]")
+    concat(&[path, "[", key, "]"])
+}
+
+/// The parts joined, in one allocation of the exact length.
+fn concat(parts: &[&str]) -> String {
+    let mut joined = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        joined.push_str(part);
+    }
+    joined
 }

@@ -74,8 +74,13 @@ impl Figures {
         let mut sorted = self.latencies.clone();
         sorted.sort();
         let at = |q: f64| quantile(&sorted, q);
+        let server_cpu = self
+            .server_cpu_per_call()
+            .map_or_else(String::new, |per_call| {
+                format!("   server CPU {:.0} µs/call", per_call.as_secs_f64() * 1e6)
+            });
         println!(
-            "{what:<28} {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} in {:.2} s)",
+            "{what:<28} {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} in {:.2} s){server_cpu}",
             sorted.len() as f64 / self.elapsed.as_secs_f64(),
             at(0.50).as_secs_f64() * 1e3,
             at(0.99).as_secs_f64() * 1e3,
