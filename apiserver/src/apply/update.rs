@@ -34,10 +34,16 @@ pub(super) fn record(old: Option<&Value>, new: &mut Value, request: &UpdateReque
         };
         let mut me = Entry::new(name, Operation::Update, request.api_version);
         me.subresource = subresource.to_owned();
-        if let Some(previous) = managers.find(&me) {
-            me.set = previous.set.clone();
-        }
-        me.set.union_with(&diff.changed);
+        // A create (or a manager's first write) owns exactly what it changed: the set moves
+        // rather than being copied into an empty one.
+        me.set = match managers.find(&me) {
+            Some(previous) => {
+                let mut set = previous.set.clone();
+                set.union_with(&diff.changed);
+                set
+            }
+            None => diff.changed,
+        };
         me.time = Some(request.time.to_owned());
         managers.upsert(me);
     }
