@@ -246,6 +246,10 @@ pub struct UpArgs {
     #[command(flatten)]
     pub outbound: OutboundArgs,
 
+    /// How the controllers work.
+    #[command(flatten)]
+    pub controllers: ControllerArgs,
+
     /// The API's settings (the audit log defaults to `audit.log` in the data directory).
     #[command(flatten)]
     pub settings: ApiSettingsArgs,
@@ -353,6 +357,26 @@ pub struct OperatorArgs {
     /// Where the controllers may send requests.
     #[command(flatten)]
     pub outbound: OutboundArgs,
+
+    /// How the controllers work.
+    #[command(flatten)]
+    pub controllers: ControllerArgs,
+}
+
+/// How the controllers work, shared by `compass up` and `compass operator`.
+#[derive(Debug, Args)]
+pub struct ControllerArgs {
+    /// How many objects each controller reconciles at once (1 to 256). Each reconcile mostly
+    /// waits for its status write, so a burst of new objects becomes Ready sooner with more at
+    /// once, at the price of more concurrent writes to the API server.
+    #[arg(
+        long = "controller-concurrency",
+        env = "COMPASS_CONTROLLER_CONCURRENCY",
+        value_name = "N",
+        default_value_t = 16,
+        value_parser = clap::value_parser!(u16).range(1..=256)
+    )]
+    pub concurrency: u16,
 }
 
 /// Options of `compass provisioner`.
@@ -455,6 +479,24 @@ mod tests {
         assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
         assert!(parse_duration("8").unwrap_err().contains("unit"));
         assert!(parse_duration("h").is_err());
+    }
+
+    #[test]
+    fn controller_concurrency_defaults_to_16_and_refuses_zero_naming_the_flag() {
+        let Command::Operator(operator) = Cli::try_parse_from(["compass", "operator"])
+            .expect("the defaults")
+            .command
+        else {
+            panic!("not the operator command");
+        };
+        assert_eq!(operator.controllers.concurrency, 16);
+        let refused = Cli::try_parse_from(["compass", "up", "--controller-concurrency", "0"])
+            .expect_err("no controller works at concurrency 0")
+            .to_string();
+        assert!(
+            refused.contains("--controller-concurrency") && refused.contains("1..=256"),
+            "{refused}"
+        );
     }
 
     /// One-time tokens are URL-safe base64: one in 64 starts with `-`, and must still be taken

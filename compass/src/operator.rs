@@ -56,6 +56,7 @@ pub async fn run(args: OperatorArgs) -> ExitCode {
     let (trigger, stop) = shutdown::channel();
     let config = OperatorConfig {
         outbound: args.outbound.policy(),
+        concurrency: args.controllers.concurrency,
         ..OperatorConfig::default()
     };
     let options = OperatorOptions {

@@ -57,6 +57,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         static_users_file,
         no_controllers,
         outbound,
+        controllers,
         settings:
             ApiSettingsArgs {
                 trust,
@@ -85,6 +86,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
     };
     let operator = OperatorConfig {
         outbound: outbound.policy(),
+        concurrency: controllers.concurrency,
         ..OperatorConfig::default()
     };
     if let Err(error) = install(&client, &operator.system_namespace).await {
