@@ -5,17 +5,19 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 
-use compass_operator::http::guard::{AllowedDestination, OutboundPolicy};
-
 mod agent;
 mod audit_limits;
+mod controllers;
 mod oauth;
+mod provisioner;
 mod trust;
 
 pub use agent::AgentArgs;
+pub use controllers::{ControllerArgs, OutboundArgs};
 
 pub use audit_limits::AuditLimitArgs;
 pub use oauth::OAuthArgs;
+pub use provisioner::ProvisionerArgs;
 pub use trust::TrustArgs;
 
 /// Compass on Kubernetes: registers applications and runtimes, groups them into scenarios and
@@ -242,36 +244,13 @@ pub struct UpArgs {
     #[arg(long, env = "COMPASS_NO_CONTROLLERS")]
     pub no_controllers: bool,
 
-    /// Where the controllers may send requests.
-    #[command(flatten)]
-    pub outbound: OutboundArgs,
-
-    /// How the controllers work.
+    /// How the controllers work and where they may send requests.
     #[command(flatten)]
     pub controllers: ControllerArgs,
 
     /// The API's settings (the audit log defaults to `audit.log` in the data directory).
     #[command(flatten)]
     pub settings: ApiSettingsArgs,
-}
-
-/// Where the controllers' outbound requests may go, shared by `compass up` and `compass
-/// operator`.
-#[derive(Debug, Args)]
-pub struct OutboundArgs {
-    /// Internal destinations that spec downloads, webhooks and OAuth token requests may reach:
-    /// an address, a network in CIDR notation, or an address with a port (`127.0.0.1:18090`,
-    /// `10.0.0.0/8`, `[::1]:8443`). Loopback, private, link-local and other internal addresses
-    /// are refused unless listed here (repeatable, or comma-separated in the variable).
-    #[arg(long, env = "COMPASS_OUTBOUND_ALLOW", value_delimiter = ',')]
-    pub outbound_allow: Vec<AllowedDestination>,
-}
-
-impl OutboundArgs {
-    /// The policy the controllers' requests follow: no internal destination but those listed.
-    pub fn policy(self) -> OutboundPolicy {
-        OutboundPolicy::new(self.outbound_allow)
-    }
 }
 
 /// The API's settings besides its listener, shared by `compass up` and `compass api`.
@@ -354,72 +333,9 @@ pub struct OperatorArgs {
     #[arg(long, env = "COMPASS_ADMIN_ADDRESS", default_value = "0.0.0.0:8080")]
     pub admin_address: SocketAddr,
 
-    /// Where the controllers may send requests.
-    #[command(flatten)]
-    pub outbound: OutboundArgs,
-
-    /// How the controllers work.
+    /// How the controllers work and where they may send requests.
     #[command(flatten)]
     pub controllers: ControllerArgs,
-}
-
-/// How the controllers work, shared by `compass up` and `compass operator`.
-#[derive(Debug, Args)]
-pub struct ControllerArgs {
-    /// How many objects each controller reconciles at once (1 to 256). Each reconcile mostly
-    /// waits for its status write, so a burst of new objects becomes Ready sooner with more at
-    /// once, at the price of more concurrent writes to the API server.
-    #[arg(
-        long = "controller-concurrency",
-        env = "COMPASS_CONTROLLER_CONCURRENCY",
-        value_name = "N",
-        default_value_t = 16,
-        value_parser = clap::value_parser!(u16).range(1..=256)
-    )]
-    pub concurrency: u16,
-}
-
-/// Options of `compass provisioner`.
-#[derive(Debug, Args)]
-pub struct ProvisionerArgs {
-    /// The API server holding the Runtimes (and, for the `embedded` provider, running their
-    /// StatefulSets).
-    #[command(flatten)]
-    pub cluster: ClusterArgs,
-
-    /// The Connector's URL the runtimes' agents pair with, as they reach it
-    /// (`https://compass.example.com/connector/graphql`).
-    #[arg(long, env = "COMPASS_PROVISIONER_CONNECTOR_URL")]
-    pub connector_url: String,
-
-    /// The CA that the management plane's serving certificate chains to, PEM, handed to agents
-    /// when the system's roots do not cover it.
-    #[arg(long, env = "COMPASS_PROVISIONER_AGENT_CA_FILE")]
-    pub agent_ca_file: Option<PathBuf>,
-
-    /// How long an agent's one-time token stays valid unused (`60m`, `2h`).
-    #[arg(long, env = "COMPASS_PROVISIONER_TOKEN_LIFETIME", default_value = "60m", value_parser = parse_duration)]
-    pub token_lifetime: Duration,
-
-    /// Namespace of the `embedded` provider's runtimes (one StatefulSet and Service each).
-    #[arg(
-        long,
-        env = "COMPASS_PROVISIONER_RUNTIMES_NAMESPACE",
-        default_value = "compass-runtimes"
-    )]
-    pub runtimes_namespace: String,
-
-    /// The `compass` image runtimes and agents run; the release's own by default.
-    #[arg(long, env = "COMPASS_PROVISIONER_IMAGE")]
-    pub image: Option<String>,
-
-    /// Address of the admin listener: health and readiness.
-    #[arg(long, env = "COMPASS_ADMIN_ADDRESS", default_value = "0.0.0.0:8080")]
-    pub admin_address: SocketAddr,
-
-    /// Where runtimes' clusters may be reached.
-    #[command(flatten)]
-    pub outbound: OutboundArgs,
 }
 
 /// Options of `compass api`.
@@ -462,61 +378,4 @@ pub struct ApiArgs {
 }
 
 #[cfg(test)]
-mod tests {
-    use clap::CommandFactory;
-
-    use super::*;
-
-    #[test]
-    fn command_line_definition_is_consistent() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn expiries_take_a_unit() {
-        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("8h"), Ok(Duration::from_secs(8 * 3600)));
-        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
-        assert!(parse_duration("8").unwrap_err().contains("unit"));
-        assert!(parse_duration("h").is_err());
-    }
-
-    #[test]
-    fn controller_concurrency_defaults_to_16_and_refuses_zero_naming_the_flag() {
-        let Command::Operator(operator) = Cli::try_parse_from(["compass", "operator"])
-            .expect("the defaults")
-            .command
-        else {
-            panic!("not the operator command");
-        };
-        assert_eq!(operator.controllers.concurrency, 16);
-        let refused = Cli::try_parse_from(["compass", "up", "--controller-concurrency", "0"])
-            .expect_err("no controller works at concurrency 0")
-            .to_string();
-        assert!(
-            refused.contains("--controller-concurrency") && refused.contains("1..=256"),
-            "{refused}"
-        );
-    }
-
-    /// One-time tokens are URL-safe base64: one in 64 starts with `-`, and must still be taken
-    /// as the flag's value (the agent test failed on such a token).
-    #[test]
-    fn a_token_starting_with_a_hyphen_is_the_token() {
-        let agent = Cli::try_parse_from(["compass", "agent", "--token", "-jX9_a", "--tenant", "t"])
-            .expect("a token starting with a hyphen");
-        let Command::Agent(agent) = agent.command else {
-            panic!("not the agent command");
-        };
-        assert_eq!(agent.token.as_deref(), Some("-jX9_a"));
-        assert_eq!(agent.tenant.as_deref(), Some("t"));
-
-        let connect =
-            Cli::try_parse_from(["compass", "connect", "--token", "-Zq", "--url", "https://c"])
-                .expect("a bare token starting with a hyphen");
-        let Command::Connect(connect) = connect.command else {
-            panic!("not the connect command");
-        };
-        assert_eq!(connect.token.as_deref(), Some("-Zq"));
-    }
-}
+mod tests;

@@ -4,10 +4,7 @@
 use std::{net::SocketAddr, process::ExitCode, sync::Arc};
 
 use compass_operator::{
-    controllers::{
-        OperatorConfig,
-        stores::{Stores, Watches},
-    },
+    controllers::stores::{Stores, Watches},
     metrics::Metrics,
     run::{self, OperatorOptions},
     shutdown::{self, Shutdown},
@@ -54,11 +51,7 @@ pub async fn run(args: OperatorArgs) -> ExitCode {
         }
     };
     let (trigger, stop) = shutdown::channel();
-    let config = OperatorConfig {
-        outbound: args.outbound.policy(),
-        concurrency: args.controllers.concurrency,
-        ..OperatorConfig::default()
-    };
+    let config = args.controllers.config();
     let options = OperatorOptions {
         config,
         metrics: Arc::new(Metrics::default()),

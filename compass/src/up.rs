@@ -30,10 +30,7 @@ use compass_crds::well_known::{
     DEFAULT_TENANT_EXTERNAL_ID, DEFAULT_TENANT_NAME, DEFAULT_TENANT_NAMESPACE,
 };
 use compass_operator::{
-    controllers::{OperatorConfig, tenant_access},
-    metrics::Metrics,
-    run::OperatorOptions,
-    shutdown,
+    controllers::tenant_access, metrics::Metrics, run::OperatorOptions, shutdown,
 };
 
 use crate::{
@@ -56,7 +53,6 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         admin_address,
         static_users_file,
         no_controllers,
-        outbound,
         controllers,
         settings:
             ApiSettingsArgs {
@@ -84,11 +80,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let operator = OperatorConfig {
-        outbound: outbound.policy(),
-        concurrency: controllers.concurrency,
-        ..OperatorConfig::default()
-    };
+    let operator = controllers.config();
     if let Err(error) = install(&client, &operator.system_namespace).await {
         eprintln!("error: installing the CustomResourceDefinitions and defaults failed: {error}");
         return ExitCode::FAILURE;

@@ -21,13 +21,14 @@ const MINOR: &str = "33";
 const AGGREGATED: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
 pub fn json_response(value: &Value) -> Response {
-    json_bytes(
+    body_response(
         serde_json::to_vec(value).unwrap_or_default(),
         "application/json",
     )
 }
 
-pub fn json_bytes(body: impl Into<axum::body::Body>, content_type: &'static str) -> Response {
+/// A response of `body` with its content type.
+pub fn body_response(body: impl Into<axum::body::Body>, content_type: &'static str) -> Response {
     let mut response = Response::new(body.into());
     response
         .headers_mut()
@@ -64,7 +65,7 @@ pub async fn openapi_v2(headers: HeaderMap) -> Response {
         .filter_map(|accept| accept.to_str().ok())
         .any(|accept| accept.contains(v2::PROTOBUF) || accept.contains(v2::PROTOBUF_AS_ASKED));
     if protobuf {
-        json_bytes(v2::protobuf(&git_version()), v2::PROTOBUF)
+        body_response(v2::protobuf(&git_version()), v2::PROTOBUF)
     } else {
         json_response(&v2::json(&git_version()))
     }
@@ -100,7 +101,7 @@ fn wants_aggregated(headers: &HeaderMap) -> bool {
 pub async fn api(State(state): State<Arc<ServerState>>, headers: HeaderMap) -> Response {
     let snapshot = state.registry.snapshot();
     if wants_aggregated(&headers) {
-        return json_bytes(
+        return body_response(
             serde_json::to_vec(&snapshot.discovery.aggregated_core).unwrap_or_default(),
             AGGREGATED,
         );
@@ -112,7 +113,7 @@ pub async fn api(State(state): State<Arc<ServerState>>, headers: HeaderMap) -> R
 pub async fn apis(State(state): State<Arc<ServerState>>, headers: HeaderMap) -> Response {
     let snapshot = state.registry.snapshot();
     if wants_aggregated(&headers) {
-        return json_bytes(
+        return body_response(
             serde_json::to_vec(&snapshot.discovery.aggregated_groups).unwrap_or_default(),
             AGGREGATED,
         );
@@ -171,7 +172,7 @@ pub async fn openapi_document(
     let snapshot = state.registry.snapshot();
     match snapshot.openapi.document(&path) {
         Some((document, hash)) => {
-            let mut response = json_bytes(document.clone(), "application/json");
+            let mut response = body_response(document.clone(), "application/json");
             if let Ok(etag) = HeaderValue::from_str(&format!("\"{hash}\"")) {
                 response.headers_mut().insert(header::ETAG, etag);
             }

@@ -317,7 +317,7 @@ fn json(value: &Value) -> Response {
 }
 
 fn json_bytes(bytes: Bytes) -> Response {
-    discovery::json_bytes(bytes, "application/json")
+    discovery::body_response(bytes, "application/json")
 }
 
 fn written_response(written: write::Written, status: StatusCode) -> Response {

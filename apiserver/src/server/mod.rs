@@ -140,7 +140,8 @@ impl ServerState {
 
     /// Rebuilds what is served from the CRDs in the store.
     pub(crate) fn reload_crds(&self) {
-        let page = (self.store).list_all("apiextensions.k8s.io/customresourcedefinitions", None);
+        let crds_key = "apiextensions.k8s.io/customresourcedefinitions";
+        let page = self.store.list_all(crds_key, None);
         let crds: Vec<CustomResourceDefinition> = page
             .items
             .iter()

@@ -94,8 +94,15 @@ fn each_deployment_runs_its_compass_subcommand() {
 
 #[test]
 fn every_environment_variable_a_deployment_sets_is_read_by_the_command_line() {
-    let cli = fs::read_to_string(compass_tests::repo_root().join("compass/src/cli.rs"))
-        .expect("compass/src/cli.rs exists");
+    // The command line is `cli.rs` and the flag groups in `cli/`.
+    let root = compass_tests::repo_root().join("compass/src");
+    let groups = fs::read_dir(root.join("cli")).expect("compass/src/cli/ exists");
+    let files = groups
+        .map(|entry| entry.expect("compass/src/cli/ is readable").path())
+        .chain([root.join("cli.rs")]);
+    let cli: String = files
+        .map(|file| fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file:?}: {e}")))
+        .collect();
     for (name, _, container) in workloads() {
         for var in container.env.iter().flatten() {
             let declared = format!("\"{}\"", var.name);
