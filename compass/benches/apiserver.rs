@@ -129,6 +129,7 @@ async fn main() {
         latencies: delivered,
         elapsed: create.elapsed,
         server_cpu: None,
+        client_cpu: None,
     }
     .report_latency("watch delivery (after create)");
 

@@ -135,6 +135,7 @@ fn sign_in_process(authority: &Authority, pending: &[Pending]) -> (Figures, Figu
         latencies,
         elapsed: started.elapsed(),
         server_cpu: None,
+        client_cpu: None,
     };
     let threads = std::thread::available_parallelism().map_or(2, usize::from);
     let started = Instant::now();
@@ -163,6 +164,7 @@ fn sign_in_process(authority: &Authority, pending: &[Pending]) -> (Figures, Figu
         latencies,
         elapsed: started.elapsed(),
         server_cpu: None,
+        client_cpu: None,
     };
     (one_thread, all_cores)
 }

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 mod support;
 
 use support::{
-    CONCURRENCY, Figures, Server, application, count, cpu_time, data, measure_on, write_json,
+    CONCURRENCY, Figures, Server, application, count, cpu_times, data, measure_on, write_json,
 };
 
 /// The namespace of `compass up`'s default tenant.
@@ -191,13 +191,13 @@ async fn main() {
 
     let pages = count("COMPASS_BENCH_PAGES", 2_000);
     support::phase("applications page");
-    let cpu = cpu_time(pid);
+    let cpu = cpu_times(pid);
     let page = support::pages::page_asked_again(&director, pages)
         .await
         .on_server(pid, cpu);
     // Every page but the first (asked above) and the last (which may be short), each once.
     let distinct = &page_cursors[1..page_cursors.len() - 1];
-    let cpu = cpu_time(pid);
+    let cpu = cpu_times(pid);
     let page_computed = support::pages::each_page_once(&director, distinct)
         .await
         .on_server(pid, cpu);

@@ -69,6 +69,7 @@ async fn main() {
     // Floor, on objects of their own that no controller sees: a bare client creating each
     // object and writing its Ready status, at the same concurrency.
     prepare_namespace(&client, "floor").await;
+    let floor_cpu = support::cpu_times(control_plane.pid());
     let floor = create_objects(
         &client,
         "floor",
@@ -83,6 +84,8 @@ async fn main() {
         floor.as_secs_f64(),
         2.0 * total as f64 / floor.as_secs_f64()
     );
+    let floor_cpu = cpu_since(control_plane.pid(), floor_cpu);
+    print_cpu("CPU during the floor", floor_cpu, None);
     let namespaces: Api<DynamicObject> = Api::all_with(
         client.clone(),
         &ApiResource::erase::<k8s_openapi::api::core::v1::Namespace>(&()),
@@ -104,6 +107,10 @@ async fn main() {
     let ready = ReadyWatch::start(&client, "bench");
     let writes_before = resource_version(&client).await;
     support::phase("operator converging");
+    let converging_cpu = (
+        support::cpu_times(control_plane.pid()),
+        support::cpu_time(operator.0.id()),
+    );
     let started = Instant::now();
     let applied = create_objects(
         &client,
@@ -124,6 +131,9 @@ async fn main() {
         "not all Ready after 30 minutes"
     );
     let converged = started.elapsed();
+    let cpu = cpu_since(control_plane.pid(), converging_cpu.0);
+    let operator_cpu = support::cpu_time(operator.0.id()).saturating_sub(converging_cpu.1);
+    print_cpu("CPU until all Ready", cpu, Some(operator_cpu));
     println!(
         "{:<44} {:>8.2} s",
         "all Ready (from the first create)",
@@ -179,7 +189,37 @@ async fn main() {
             "events": events,
             "events_dropped": dropped,
             "memory": { "rss_mib": rss, "peak_rss_mib": peak, "idle_rss_mib": idle_rss },
+            "cpu_s": {
+                "floor": { "control_plane": floor_cpu.0.as_secs_f64(), "bench": floor_cpu.1.as_secs_f64() },
+                "until_all_ready": {
+                    "control_plane": cpu.0.as_secs_f64(),
+                    "operator": operator_cpu.as_secs_f64(),
+                    "bench": cpu.1.as_secs_f64(),
+                },
+            },
         }),
+    );
+}
+
+/// CPU time the control plane `pid` and the bench spent since they had spent `before`.
+fn cpu_since(pid: u32, before: (Duration, Duration)) -> (Duration, Duration) {
+    let now = support::cpu_times(pid);
+    (
+        now.0.saturating_sub(before.0),
+        now.1.saturating_sub(before.1),
+    )
+}
+
+/// Prints where the CPU time of a measurement went: on two cores shared by every process, what
+/// one spends the others cannot.
+fn print_cpu(what: &str, (control_plane, bench): (Duration, Duration), operator: Option<Duration>) {
+    let operator = operator.map_or_else(String::new, |cpu| {
+        format!(", operator {:.2} s", cpu.as_secs_f64())
+    });
+    println!(
+        "{what:<44} control plane {:.2} s{operator}, bench {:.2} s",
+        control_plane.as_secs_f64(),
+        bench.as_secs_f64()
     );
 }
 

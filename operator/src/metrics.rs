@@ -1,5 +1,5 @@
 //! Prometheus metrics of the controllers: reconciles, failures and their duration per controller,
-//! and each controller's backlog, served on the admin listener.
+//! each controller's backlog and the reconciles running, served on the admin listener.
 
 use std::time::Instant;
 
@@ -32,6 +32,7 @@ pub struct Metrics {
     failures: Family<FailureLabels, Counter>,
     duration: Family<ControllerLabel, Histogram>,
     queue_depth: Family<ControllerLabel, Gauge>,
+    running: Gauge,
     events_dropped: Counter,
 }
 
@@ -62,6 +63,7 @@ impl Metrics {
             Histogram::new([0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0])
         });
         let queue_depth = Family::<ControllerLabel, Gauge>::default();
+        let running = Gauge::default();
         let events_dropped = Counter::default();
         if controllers {
             registry.register(
@@ -85,6 +87,11 @@ impl Metrics {
                 queue_depth.clone(),
             );
             registry.register(
+                "controller_reconciles_running",
+                "Reconciles running now, all controllers together",
+                running.clone(),
+            );
+            registry.register(
                 "controller_events_dropped",
                 "Events not published because the queue of Events waiting to be sent was full",
                 events_dropped.clone(),
@@ -97,6 +104,7 @@ impl Metrics {
             failures,
             duration,
             queue_depth,
+            running,
             events_dropped,
         }
     }
@@ -107,11 +115,17 @@ impl Metrics {
             controller: controller.to_owned(),
         };
         self.reconciles.get_or_create(&label).inc();
+        self.running.inc();
         ReconcileTimer {
             metrics: self,
             label,
             started: Instant::now(),
         }
+    }
+
+    /// Whether any controller is reconciling now.
+    pub fn reconciling(&self) -> bool {
+        self.running.get() > 0
     }
 
     /// Counts a failed reconcile.
@@ -147,7 +161,7 @@ impl Metrics {
     }
 }
 
-/// Records a reconcile's duration when dropped.
+/// Records a reconcile's duration, and that it no longer runs, when dropped.
 pub struct ReconcileTimer<'a> {
     metrics: &'a Metrics,
     label: ControllerLabel,
@@ -156,6 +170,7 @@ pub struct ReconcileTimer<'a> {
 
 impl Drop for ReconcileTimer<'_> {
     fn drop(&mut self) {
+        self.metrics.running.dec();
         self.metrics
             .duration
             .get_or_create(&self.label)

@@ -16,6 +16,9 @@ pub struct Figures {
     pub elapsed: Duration,
     /// CPU time the server process spent meanwhile, when measured ([`Figures::on_server`]).
     pub server_cpu: Option<Duration>,
+    /// CPU time the bench's own process (the client) spent meanwhile, measured with
+    /// `server_cpu`: on a machine the two share, what the client spends the server cannot.
+    pub client_cpu: Option<Duration>,
 }
 
 /// The latency below which the share `q` of `sorted` (ascending) falls.
@@ -39,19 +42,27 @@ impl Figures {
         if let Some(per_call) = self.server_cpu_per_call() {
             summary["server_cpu_us_per_call"] = json!(per_call.as_secs_f64() * 1e6);
         }
+        if let Some(per_call) = self.per_call(self.client_cpu) {
+            summary["client_cpu_us_per_call"] = json!(per_call.as_secs_f64() * 1e6);
+        }
         summary
     }
 
     /// The server process's CPU time per call, when measured.
     pub fn server_cpu_per_call(&self) -> Option<Duration> {
-        let calls = u32::try_from(self.latencies.len()).ok()?.max(1);
-        Some(self.server_cpu? / calls)
+        self.per_call(self.server_cpu)
     }
 
-    /// These figures with the CPU time process `pid` spent since it had spent `before`
-    /// ([`cpu_time`]).
-    pub fn on_server(mut self, pid: u32, before: Duration) -> Self {
-        self.server_cpu = Some(cpu_time(pid).saturating_sub(before));
+    fn per_call(&self, total: Option<Duration>) -> Option<Duration> {
+        let calls = u32::try_from(self.latencies.len()).ok()?.max(1);
+        Some(total? / calls)
+    }
+
+    /// These figures with the CPU time process `pid` (the server) and this process spent since
+    /// they had spent `before` ([`cpu_time`] of each).
+    pub fn on_server(mut self, pid: u32, before: (Duration, Duration)) -> Self {
+        self.server_cpu = Some(cpu_time(pid).saturating_sub(before.0));
+        self.client_cpu = Some(cpu_time(std::process::id()).saturating_sub(before.1));
         self
     }
 
@@ -78,7 +89,12 @@ impl Figures {
             .server_cpu_per_call()
             .map_or_else(String::new, |per_call| {
                 format!("   server CPU {:.0} µs/call", per_call.as_secs_f64() * 1e6)
-            });
+            })
+            + &self
+                .per_call(self.client_cpu)
+                .map_or_else(String::new, |per_call| {
+                    format!(", client {:.0}", per_call.as_secs_f64() * 1e6)
+                });
         println!(
             "{what:<28} {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} in {:.2} s){server_cpu}",
             sorted.len() as f64 / self.elapsed.as_secs_f64(),
@@ -132,7 +148,7 @@ where
     F: Fn(usize) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let before = cpu_time(pid);
+    let before = cpu_times(pid);
     measure(n, operation).await.on_server(pid, before)
 }
 
@@ -159,7 +175,14 @@ where
         latencies,
         elapsed: started.elapsed(),
         server_cpu: None,
+        client_cpu: None,
     }
+}
+
+/// CPU time the server process `pid` and this process (the client) have spent so far, for
+/// [`Figures::on_server`].
+pub fn cpu_times(pid: u32) -> (Duration, Duration) {
+    (cpu_time(pid), cpu_time(std::process::id()))
 }
 
 /// CPU time (user and system) process `pid` has spent so far, at the 10 ms resolution of

@@ -11,7 +11,7 @@ pub mod runtimes;
 
 #[allow(unused_imports)] // Each bench uses a part.
 pub use figures::{
-    Figures, cpu_time, measure, measure_at, measure_on, phase, quantiles, write_json,
+    Figures, cpu_time, cpu_times, measure, measure_at, measure_on, phase, quantiles, write_json,
 };
 
 use std::{

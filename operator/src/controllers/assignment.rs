@@ -54,18 +54,27 @@ pub fn runtimes_of(application: &Application, runtimes: &[Arc<Runtime>]) -> Vec<
     found
 }
 
-/// The applications among `applications` that `runtime` sees, sorted by name.
-pub fn applications_of(
+/// How many of `applications` `runtime` sees, and the first [`MAX_LISTED`] of their names in
+/// name order: what a runtime's status shows.
+// NB: a runtime in a scenario of 1,000 applications is reconciled whenever one of them changes;
+// picking the first names leaves the rest unsorted and every object uncopied.
+pub fn applications_seen_by(
     runtime: &Runtime,
     applications: &[Arc<Application>],
-) -> Vec<Arc<Application>> {
-    let mut found: Vec<Arc<Application>> = applications
+) -> (usize, Names) {
+    let mut seen: Vec<&str> = applications
         .iter()
         .filter(|a| visible_to(a, runtime))
-        .cloned()
+        .map(|a| a.meta().name.as_deref().unwrap_or_default())
         .collect();
-    found.sort_by(|a, b| a.meta().name.cmp(&b.meta().name));
-    found
+    let count = seen.len();
+    if count > MAX_LISTED {
+        seen.select_nth_unstable(MAX_LISTED - 1);
+        seen.truncate(MAX_LISTED);
+    }
+    // Names are unique within the namespace, so an unstable sort orders them the same.
+    seen.sort_unstable();
+    (count, seen.into_iter().collect())
 }
 
 /// The first [`MAX_LISTED`] names, for a status.
@@ -121,16 +130,35 @@ mod tests {
             vec!["a-default", "b-marketing"]
         );
         let apps = vec![defaulted, both, app("sales", Some(&["Sales EMEA"]))];
-        let seen: Vec<String> = applications_of(&runtimes[0], &apps)
-            .iter()
-            .map(|a| a.name_any())
-            .collect();
-        assert_eq!(seen, vec!["crm"]);
-        assert!(
-            applications_of(&runtimes[2], &apps).is_empty(),
+        let (count, seen) = applications_seen_by(&runtimes[0], &apps);
+        assert_eq!((count, seen.iter().collect::<Vec<_>>()), (1, vec!["crm"]));
+        assert_eq!(
+            applications_seen_by(&runtimes[2], &apps).0,
+            0,
             "an explicit empty list sees nothing"
         );
         assert!(in_scenario(None, "DEFAULT") && !in_scenario(None, "marketing"));
         assert!(!in_scenario(Some(&[]), "DEFAULT"));
+    }
+
+    #[test]
+    fn a_runtime_counts_every_application_it_sees_and_lists_the_first_names_in_order() {
+        let runtime = runtime("edge", "acme", None);
+        // Out of name order, as the store's index holds them (by uid), with some not seen.
+        let apps: Vec<Arc<Application>> = (0..250)
+            .rev()
+            .map(|i| {
+                let scenarios: Option<&[&str]> = (i % 5 == 0).then_some(&["marketing"]);
+                app(&format!("app-{i:03}"), scenarios)
+            })
+            .collect();
+        let (count, listed) = applications_seen_by(&runtime, &apps);
+        assert_eq!(count, 200);
+        let expected: Vec<String> = (0..250)
+            .filter(|i| i % 5 != 0)
+            .take(MAX_LISTED)
+            .map(|i| format!("app-{i:03}"))
+            .collect();
+        assert_eq!(listed.iter().collect::<Vec<_>>(), expected);
     }
 }

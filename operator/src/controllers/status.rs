@@ -8,8 +8,7 @@ use kube::{
     Api, Resource, ResourceExt,
     api::{Patch, PatchParams},
 };
-use serde::{Serialize, de::DeserializeOwned};
-use serde_json::json;
+use serde::Serialize;
 
 pub use super::events::EventType;
 use super::{Context, error::Result};
@@ -80,24 +79,39 @@ pub async fn apply_status<K, S>(
     desired: &S,
 ) -> Result<bool>
 where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+    K: Resource<DynamicType = ()> + Clone,
     S: Serialize + PartialEq,
 {
     if current == Some(desired) {
         return Ok(false);
     }
-    let patch = json!({
-        "apiVersion": K::api_version(&()),
-        "kind": K::kind(&()),
-        "status": desired,
-    });
-    api.patch_status(
-        &object.name_any(),
-        &PatchParams::apply(manager).force(),
-        &Patch::Apply(&patch),
-    )
-    .await?;
+    let patch = StatusPatch {
+        api_version: K::api_version(&()),
+        kind: K::kind(&()),
+        status: desired,
+    };
+    let mut request = kube::core::Request::new(api.resource_url())
+        .patch_subresource(
+            "status",
+            &object.name_any(),
+            &PatchParams::apply(manager).force(),
+            &Patch::Apply(&patch),
+        )
+        .map_err(kube::Error::BuildRequest)?;
+    request.extensions_mut().insert("patch_status");
+    // The answer is the whole object, which the watch brings anyway: it is read only for an
+    // error. Decoding it cost the operator as much as the rest of the write.
+    api.clone().into_client().request_text(request).await?;
     Ok(true)
+}
+
+/// The body of a status write: the object's kind and the status this controller owns.
+#[derive(Serialize)]
+struct StatusPatch<'a, S> {
+    #[serde(rename = "apiVersion")]
+    api_version: std::borrow::Cow<'static, str>,
+    kind: std::borrow::Cow<'static, str>,
+    status: &'a S,
 }
 
 /// Publishes an Event about `object` in the background (see [`super::event_queue`]); a failure

@@ -27,7 +27,7 @@ use kube::{
 use self::heartbeat::{heartbeat, set_available};
 use super::{
     Context, ControllerTask,
-    assignment::{applications_of, in_scenario, listed},
+    assignment::{applications_seen_by, in_scenario},
     checks::{Verdict, missing_scenarios, set_with_summary},
     error::{Error, Result, error_policy, key},
     labels::{LabelProblem, check},
@@ -234,14 +234,14 @@ fn desired_status(
     let namespace = runtime.namespace().unwrap_or_default();
     let in_scenarios = effective_scenarios(runtime.spec.scenarios.as_deref());
     let candidates = ctx.stores.applications_in(&namespace, &in_scenarios);
-    let applications = applications_of(runtime, &candidates);
+    let (application_count, applications) = applications_seen_by(runtime, &candidates);
     RuntimeStatus {
         observed_generation: runtime.metadata.generation,
         conditions: conditions.into_vec(),
         scenario_summary: scenario_summary(&scenarios),
         scenarios,
-        application_count: Some(i32::try_from(applications.len()).unwrap_or(i32::MAX)),
-        applications: listed(&applications),
+        application_count: Some(i32::try_from(application_count).unwrap_or(i32::MAX)),
+        applications,
         agent: beat.reported(current.agent.as_ref()),
         provisioning: None,
     }
