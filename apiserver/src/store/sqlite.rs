@@ -44,10 +44,14 @@ pub(super) struct Change<'a> {
 
 /// `PRAGMA auto_vacuum` value of incremental auto-vacuum.
 const INCREMENTAL: i64 = 2;
+/// The page size of a new database file, bytes. An object up to about 4 KB (a typical
+/// Application) fits on a page of the objects table with its key; with SQLite's default of 4 KiB
+/// each one above 1 KB took a page of its own for the rest, mostly empty.
+const PAGE_SIZE: i64 = 16 * 1024;
 /// The write-ahead log is truncated to this size when it starts over after a checkpoint.
 const JOURNAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
-/// Free pages (4 KiB each) the file may keep before [`Database::reclaim_space`] returns them.
-const FREE_PAGES_KEPT: i64 = 1024;
+/// Free space the file may keep before [`Database::reclaim_space`] returns it, bytes.
+const FREE_BYTES_KEPT: i64 = 4 * 1024 * 1024;
 /// How much of the file loading maps into memory (address space, not memory).
 const LOAD_MMAP_BYTES: i64 = 64 * 1024 * 1024 * 1024;
 /// Drops the events at and before a resourceVersion.
@@ -65,6 +69,9 @@ impl Database {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
         let connection = Connection::open(path)?;
+        // Before the first table exists (or the VACUUM below) this sets the page size of a new
+        // file; an existing file keeps its own.
+        connection.pragma_update(None, "page_size", PAGE_SIZE)?;
         // Incremental auto-vacuum can only be chosen before the first table exists, or by
         // rebuilding the file once with VACUUM.
         let auto_vacuum: i64 = connection.pragma_query_value(None, "auto_vacuum", |r| r.get(0))?;
@@ -237,7 +244,10 @@ impl Database {
         let free: i64 = self
             .connection
             .pragma_query_value(None, "freelist_count", |r| r.get(0))?;
-        if free > FREE_PAGES_KEPT {
+        let page_size: i64 = self
+            .connection
+            .pragma_query_value(None, "page_size", |r| r.get(0))?;
+        if free * page_size > FREE_BYTES_KEPT {
             self.connection.execute_batch("PRAGMA incremental_vacuum")?;
         }
         Ok(())

@@ -7,12 +7,12 @@ use std::{cell::Cell, ffi::c_int, path::Path, sync::mpsc, thread};
 
 use rusqlite::{Connection, hooks::Wal};
 
-/// Frames (pages of 4 KiB) in the log at which the thread copies them into the database file:
-/// what SQLite checkpoints at after a commit by default.
-const BACKGROUND_FRAMES: u32 = 1000;
-/// Frames in the log at which the writer copies the rest itself and truncates the log: the
-/// log's bound, 8 MiB.
-const BLOCKING_FRAMES: u32 = 2000;
+/// Bytes in the log at which the thread copies them into the database file: what SQLite
+/// checkpoints at after a commit by default (1,000 pages of 4 KiB).
+const BACKGROUND_BYTES: u32 = 4000 * 1024;
+/// Bytes in the log at which the writer copies the rest itself and truncates the log: the
+/// log's bound.
+const BLOCKING_BYTES: u32 = 8000 * 1024;
 
 thread_local! {
     /// Frames in the log after this thread's last commit, as SQLite reports them.
@@ -28,6 +28,9 @@ fn record_frames(_: &Wal, frames: c_int) -> rusqlite::Result<()> {
 /// The checkpointing thread, stopped when this is dropped (after the checkpoint under way).
 pub(super) struct Checkpoints {
     wake: mpsc::SyncSender<()>,
+    /// [`BACKGROUND_BYTES`] and [`BLOCKING_BYTES`] in frames (pages) of this database.
+    background_frames: u32,
+    blocking_frames: u32,
 }
 
 impl Checkpoints {
@@ -35,6 +38,8 @@ impl Checkpoints {
     /// log's size after each commit instead of checkpointing in the commit.
     pub fn start(path: &Path, writer: &Connection) -> rusqlite::Result<Self> {
         let connection = Connection::open(path)?;
+        let page_size: u32 = writer.pragma_query_value(None, "page_size", |r| r.get(0))?;
+        let frames = |bytes: u32| (bytes / page_size.max(512)).max(1);
         // Replaces SQLite's automatic checkpoints, which are a hook of the same kind.
         writer.wal_hook(Some(record_frames));
         let (wake, woken) = mpsc::sync_channel(1);
@@ -50,7 +55,11 @@ impl Checkpoints {
             })
             // As `thread::spawn` does: a process that cannot start a thread cannot serve.
             .expect("the checkpointing thread starts");
-        Ok(Self { wake })
+        Ok(Self {
+            wake,
+            background_frames: frames(BACKGROUND_BYTES),
+            blocking_frames: frames(BLOCKING_BYTES),
+        })
     }
 
     /// After a commit on `writer` (on the committing thread): wakes the thread once the log
@@ -58,11 +67,11 @@ impl Checkpoints {
     /// The commit stands either way: a checkpoint that fails only leaves the log longer.
     pub fn after_commit(&self, writer: &Connection) {
         let frames = LOG_FRAMES.get();
-        if frames >= BLOCKING_FRAMES {
+        if frames >= self.blocking_frames {
             if let Err(error) = checkpoint(writer, "TRUNCATE") {
                 tracing::warn!(%error, "checkpoint of the write-ahead log failed");
             }
-        } else if frames >= BACKGROUND_FRAMES {
+        } else if frames >= self.background_frames {
             // Full: a wake is pending already.
             let _ = self.wake.try_send(());
         }
