@@ -21,7 +21,8 @@ mod support;
 use support::{
     Server, free_port,
     landscape::{
-        AfterCreate, ReadyWatch, SCENARIOS, create_objects, landscape_size, prepare_namespace,
+        AfterCreate, ReadyWatch, SCENARIOS, create_objects, events_settled, landscape_size,
+        prepare_namespace,
     },
 };
 
@@ -233,29 +234,6 @@ async fn resource_version(client: &Client) -> u64 {
         .as_str()
         .and_then(|v| v.parse().ok())
         .expect("a numeric list resourceVersion")
-}
-
-/// The number of Events in `namespace` once it stopped growing for two seconds (at most two
-/// minutes), and when it last grew.
-async fn events_settled(client: &Client, namespace: &str) -> (u64, Instant) {
-    let count = || async {
-        let path = format!("/apis/events.k8s.io/v1/namespaces/{namespace}/events?limit=1");
-        let request = http::Request::get(path).body(Vec::new()).unwrap();
-        let list: Value =
-            serde_json::from_str(&client.request_text(request).await.unwrap()).unwrap();
-        let listed = list["items"].as_array().map_or(0, Vec::len) as u64;
-        listed + list["metadata"]["remainingItemCount"].as_u64().unwrap_or(0)
-    };
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let (mut seen, mut grew) = (count().await, Instant::now());
-    while grew.elapsed() < Duration::from_secs(2) && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let now = count().await;
-        if now != seen {
-            (seen, grew) = (now, Instant::now());
-        }
-    }
-    (seen, grew)
 }
 
 /// The status and body of `GET path` on the operator's admin listener (plain HTTP).

@@ -263,3 +263,26 @@ fn is_ready(object: &DynamicObject) -> bool {
                 && c["observedGeneration"].as_i64() == generation
         })
 }
+
+/// The number of Events in `namespace` once it stopped growing for two seconds (at most two
+/// minutes), and when it last grew.
+pub async fn events_settled(client: &Client, namespace: &str) -> (u64, Instant) {
+    let count = || async {
+        let path = format!("/apis/events.k8s.io/v1/namespaces/{namespace}/events?limit=1");
+        let request = http::Request::get(path).body(Vec::new()).unwrap();
+        let list: Value =
+            serde_json::from_str(&client.request_text(request).await.unwrap()).unwrap();
+        let listed = list["items"].as_array().map_or(0, Vec::len) as u64;
+        listed + list["metadata"]["remainingItemCount"].as_u64().unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (mut seen, mut grew) = (count().await, Instant::now());
+    while grew.elapsed() < Duration::from_secs(2) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = count().await;
+        if now != seen {
+            (seen, grew) = (now, Instant::now());
+        }
+    }
+    (seen, grew)
+}
