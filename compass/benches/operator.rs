@@ -66,27 +66,79 @@ async fn main() {
     let (control_plane, _) = Server::start(tempfile::tempdir().unwrap(), &["--no-controllers"]);
     let kubeconfig = control_plane.data_dir.path().join("kubeconfig");
     let client = control_plane.client().await;
+    let (floor, floor_cpu) =
+        measure_floor(&client, control_plane.pid(), applications, runtimes).await;
 
-    // Floor, on objects of their own that no controller sees: a bare client creating each
-    // object and writing its Ready status, at the same concurrency.
-    prepare_namespace(&client, "floor").await;
-    let floor_cpu = support::cpu_times(control_plane.pid());
-    let floor = create_objects(
+    let admin = format!("127.0.0.1:{}", free_port());
+    let operator = Operator::spawn(&kubeconfig, &admin);
+    assert!(wait_ready(&admin).await, "the operator became ready");
+    let (idle_rss, _) = operator.memory_mib();
+    let run = converge(
         &client,
+        control_plane.pid(),
+        operator.0.id(),
+        applications,
+        runtimes,
+    )
+    .await;
+    let ratio = run.all_ready.as_secs_f64() / floor.as_secs_f64();
+    println!("{:<44} {:>8.2}", "ratio to the floor", ratio);
+    let per_object = run.operator_writes as f64 / total as f64;
+    println!(
+        "{:<44} {:>8}   ({per_object:.2} per object)",
+        "writes by the operator until all Ready", run.operator_writes
+    );
+    let events = events_published(&client, &admin, run.started).await;
+    let (rss, peak) = operator.memory_mib();
+    println!(
+        "{:<44} {:>8} MiB   (idle {idle_rss} MiB, peak {peak} MiB)",
+        "operator memory (RSS)", rss
+    );
+    support::write_json(
+        "operator",
+        &serde_json::json!({
+            "applications": applications,
+            "runtimes": runtimes,
+            "floor_s": floor.as_secs_f64(),
+            "apply_s": run.applied.as_secs_f64(),
+            "all_ready_s": run.all_ready.as_secs_f64(),
+            "ratio_to_floor": ratio,
+            "operator_writes_per_object": per_object,
+            "events_published_s": events.after.as_secs_f64(),
+            "events": events.count,
+            "events_dropped": events.dropped,
+            "memory": { "rss_mib": rss, "peak_rss_mib": peak, "idle_rss_mib": idle_rss },
+            "cpu_s": { "floor": floor_cpu.json(), "until_all_ready": run.cpu.json() },
+        }),
+    );
+}
+
+/// The floor, on objects of their own that no controller sees: a bare client creating each
+/// object and writing its Ready status, at the same concurrency. Its objects are deleted after.
+async fn measure_floor(
+    client: &Client,
+    control_plane: u32,
+    applications: usize,
+    runtimes: usize,
+) -> (Duration, Cpu) {
+    prepare_namespace(client, "floor").await;
+    let before = Cpu::now(control_plane, None);
+    let floor = create_objects(
+        client,
         "floor",
         applications,
         runtimes,
         AfterCreate::WriteReady,
     )
     .await;
+    let cpu = Cpu::now(control_plane, None).since(&before);
     println!(
         "{:<44} {:>8.2} s   ({:.0} writes/s)",
         "floor: bare client creates + Ready status",
         floor.as_secs_f64(),
-        2.0 * total as f64 / floor.as_secs_f64()
+        2.0 * (applications + runtimes) as f64 / floor.as_secs_f64()
     );
-    let floor_cpu = cpu_since(control_plane.pid(), floor_cpu);
-    print_cpu("CPU during the floor", floor_cpu, None);
+    cpu.print("CPU during the floor");
     let namespaces: Api<DynamicObject> = Api::all_with(
         client.clone(),
         &ApiResource::erase::<k8s_openapi::api::core::v1::Namespace>(&()),
@@ -98,23 +150,38 @@ async fn main() {
     while namespaces.get_opt("floor").await.unwrap().is_some() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    (floor, cpu)
+}
 
-    let admin = format!("127.0.0.1:{}", free_port());
-    let operator = Operator::spawn(&kubeconfig, &admin);
-    assert!(wait_ready(&admin).await, "the operator became ready");
-    let (idle_rss, _) = operator.memory_mib();
+/// What the operator did with a burst of new objects.
+struct Convergence {
+    started: Instant,
+    /// How long creating every object took.
+    applied: Duration,
+    /// From the first create until every object was Ready.
+    all_ready: Duration,
+    cpu: Cpu,
+    /// The operator's writes until all were Ready (status, finalizers, Events, ConfigMaps).
+    operator_writes: u64,
+}
 
-    prepare_namespace(&client, "bench").await;
-    let ready = ReadyWatch::start(&client, "bench");
-    let writes_before = resource_version(&client).await;
+/// Creates every object while the operator runs and waits until each is Ready.
+async fn converge(
+    client: &Client,
+    control_plane: u32,
+    operator: u32,
+    applications: usize,
+    runtimes: usize,
+) -> Convergence {
+    let total = applications + runtimes;
+    prepare_namespace(client, "bench").await;
+    let ready = ReadyWatch::start(client, "bench");
+    let writes_before = resource_version(client).await;
     support::phase("operator converging");
-    let converging_cpu = (
-        support::cpu_times(control_plane.pid()),
-        support::cpu_time(operator.0.id()),
-    );
+    let before = Cpu::now(control_plane, Some(operator));
     let started = Instant::now();
     let applied = create_objects(
-        &client,
+        client,
         "bench",
         applications,
         runtimes,
@@ -131,33 +198,40 @@ async fn main() {
         ready.wait_for(total, limit).await,
         "not all Ready after 30 minutes"
     );
-    let converged = started.elapsed();
-    let cpu = cpu_since(control_plane.pid(), converging_cpu.0);
-    let operator_cpu = support::cpu_time(operator.0.id()).saturating_sub(converging_cpu.1);
-    print_cpu("CPU until all Ready", cpu, Some(operator_cpu));
+    let all_ready = started.elapsed();
+    let cpu = Cpu::now(control_plane, Some(operator)).since(&before);
+    cpu.print("CPU until all Ready");
     println!(
         "{:<44} {:>8.2} s",
         "all Ready (from the first create)",
-        converged.as_secs_f64()
+        all_ready.as_secs_f64()
     );
-    println!(
-        "{:<44} {:>8.2}",
-        "ratio to the floor",
-        converged.as_secs_f64() / floor.as_secs_f64()
-    );
-    // Every write advances the one global resourceVersion: what the operator wrote (status,
-    // finalizers, Events, ConfigMaps) is the advance beyond the objects the bench created.
-    let operator_writes = resource_version(&client).await - writes_before - total as u64;
-    println!(
-        "{:<44} {:>8}   ({:.2} per object)",
-        "writes by the operator until all Ready",
+    // Every write advances the one global resourceVersion: what the operator wrote is the
+    // advance beyond the objects the bench created.
+    let operator_writes = resource_version(client).await - writes_before - total as u64;
+    Convergence {
+        started,
+        applied,
+        all_ready,
+        cpu,
         operator_writes,
-        operator_writes as f64 / total as f64
-    );
-    // Events go out behind the statuses they describe: how long until every one is published.
-    let (events, events_done) = events_settled(&client, "bench").await;
-    let events_after = events_done.duration_since(started);
-    let dropped = scrape(&admin, "/metrics")
+    }
+}
+
+/// The operator's Events about the burst.
+struct Events {
+    count: u64,
+    /// From the first create until the last was published.
+    after: Duration,
+    dropped: u64,
+}
+
+/// Waits until the Events stop coming (they go out behind the statuses they describe) and
+/// reads how many the operator dropped.
+async fn events_published(client: &Client, admin: &str, started: Instant) -> Events {
+    let (count, done) = events_settled(client, "bench").await;
+    let after = done.duration_since(started);
+    let dropped = scrape(admin, "/metrics")
         .await
         .lines()
         .find_map(|l| {
@@ -167,61 +241,67 @@ async fn main() {
         })
         .unwrap_or(u64::MAX);
     println!(
-        "{:<44} {:>8.2} s   ({events} Events, {dropped} dropped)",
+        "{:<44} {:>8.2} s   ({count} Events, {dropped} dropped)",
         "every Event published (from the first create)",
-        events_after.as_secs_f64()
+        after.as_secs_f64()
     );
-    let (rss, peak) = operator.memory_mib();
-    println!(
-        "{:<44} {:>8} MiB   (idle {idle_rss} MiB, peak {peak} MiB)",
-        "operator memory (RSS)", rss
-    );
-    support::write_json(
-        "operator",
-        &serde_json::json!({
-            "applications": applications,
-            "runtimes": runtimes,
-            "floor_s": floor.as_secs_f64(),
-            "apply_s": applied.as_secs_f64(),
-            "all_ready_s": converged.as_secs_f64(),
-            "ratio_to_floor": converged.as_secs_f64() / floor.as_secs_f64(),
-            "operator_writes_per_object": operator_writes as f64 / total as f64,
-            "events_published_s": events_after.as_secs_f64(),
-            "events": events,
-            "events_dropped": dropped,
-            "memory": { "rss_mib": rss, "peak_rss_mib": peak, "idle_rss_mib": idle_rss },
-            "cpu_s": {
-                "floor": { "control_plane": floor_cpu.0.as_secs_f64(), "bench": floor_cpu.1.as_secs_f64() },
-                "until_all_ready": {
-                    "control_plane": cpu.0.as_secs_f64(),
-                    "operator": operator_cpu.as_secs_f64(),
-                    "bench": cpu.1.as_secs_f64(),
-                },
-            },
-        }),
-    );
+    Events {
+        count,
+        after,
+        dropped,
+    }
 }
 
-/// CPU time the control plane `pid` and the bench spent since they had spent `before`.
-fn cpu_since(pid: u32, before: (Duration, Duration)) -> (Duration, Duration) {
-    let now = support::cpu_times(pid);
-    (
-        now.0.saturating_sub(before.0),
-        now.1.saturating_sub(before.1),
-    )
+/// CPU time of the control plane, the operator (when it runs) and the bench: on two cores
+/// shared by every process, what one spends the others cannot.
+struct Cpu {
+    control_plane: Duration,
+    operator: Option<Duration>,
+    bench: Duration,
 }
 
-/// Prints where the CPU time of a measurement went: on two cores shared by every process, what
-/// one spends the others cannot.
-fn print_cpu(what: &str, (control_plane, bench): (Duration, Duration), operator: Option<Duration>) {
-    let operator = operator.map_or_else(String::new, |cpu| {
-        format!(", operator {:.2} s", cpu.as_secs_f64())
-    });
-    println!(
-        "{what:<44} control plane {:.2} s{operator}, bench {:.2} s",
-        control_plane.as_secs_f64(),
-        bench.as_secs_f64()
-    );
+impl Cpu {
+    /// What the control plane `control_plane`, the `operator` and this process have spent so far.
+    fn now(control_plane: u32, operator: Option<u32>) -> Self {
+        Self {
+            control_plane: support::cpu_time(control_plane),
+            operator: operator.map(support::cpu_time),
+            bench: support::cpu_time(std::process::id()),
+        }
+    }
+
+    /// What was spent between `earlier` and this.
+    fn since(&self, earlier: &Self) -> Self {
+        Self {
+            control_plane: self.control_plane.saturating_sub(earlier.control_plane),
+            operator: (self.operator)
+                .zip(earlier.operator)
+                .map(|(now, then)| now.saturating_sub(then)),
+            bench: self.bench.saturating_sub(earlier.bench),
+        }
+    }
+
+    fn print(&self, what: &str) {
+        let operator = self.operator.map_or_else(String::new, |cpu| {
+            format!(", operator {:.2} s", cpu.as_secs_f64())
+        });
+        println!(
+            "{what:<44} control plane {:.2} s{operator}, bench {:.2} s",
+            self.control_plane.as_secs_f64(),
+            self.bench.as_secs_f64()
+        );
+    }
+
+    fn json(&self) -> Value {
+        let mut json = serde_json::json!({
+            "control_plane": self.control_plane.as_secs_f64(),
+            "bench": self.bench.as_secs_f64(),
+        });
+        if let Some(operator) = self.operator {
+            json["operator"] = operator.as_secs_f64().into();
+        }
+        json
+    }
 }
 
 /// The control plane's current resourceVersion, a counter of every write it accepted.

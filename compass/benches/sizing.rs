@@ -1,8 +1,8 @@
 //! The sizing benchmark: one `compass up` process (control plane, controllers and Director
 //! together) holding landscapes of growing size, each measured the same way in one run: time until
-//! every object is Ready (and until its Events are out), memory, database size, a Director page query (each page asked once, and
-//! one page asked again), a full LIST (one at a time), watch delivery, and a cold start on the
-//! stored data. It prints the table `docs/sizing.md` publishes.
+//! every object is Ready (and until its Events are out), memory, database size, a Director page
+//! query (each page asked once, and one page asked again), a full LIST (one at a time), watch
+//! delivery, and a cold start on the stored data. It prints the table `docs/sizing.md` publishes.
 //!
 //! Run with `cargo bench -p compass --bench sizing`. `COMPASS_BENCH_SIZES` lists the numbers of
 //! Applications (1000,10000,50000,100000 unless set), each landscape with a tenth as many

@@ -16,6 +16,8 @@ use super::{EventType, ObjectKey};
 mod checkpoint;
 mod events;
 
+#[cfg(test)]
+pub(super) use checkpoint::BLOCKING_BYTES;
 use checkpoint::Checkpoints;
 pub(super) use events::{EventReader, EventSize};
 
@@ -63,6 +65,8 @@ const LOAD_BATCH: usize = 256;
 pub(super) struct Database {
     connection: Connection,
     checkpoints: Checkpoints,
+    /// The file's page size, bytes: [`PAGE_SIZE`] for a new file, its own for an older one.
+    page_size: i64,
 }
 
 impl Database {
@@ -108,10 +112,12 @@ impl Database {
                  value INTEGER NOT NULL
              );",
         )?;
-        let checkpoints = Checkpoints::start(path, &connection)?;
+        let page_size: i64 = connection.pragma_query_value(None, "page_size", |r| r.get(0))?;
+        let checkpoints = Checkpoints::start(path, &connection, page_size)?;
         Ok(Self {
             connection,
             checkpoints,
+            page_size,
         })
     }
 
@@ -244,10 +250,7 @@ impl Database {
         let free: i64 = self
             .connection
             .pragma_query_value(None, "freelist_count", |r| r.get(0))?;
-        let page_size: i64 = self
-            .connection
-            .pragma_query_value(None, "page_size", |r| r.get(0))?;
-        if free * page_size > FREE_BYTES_KEPT {
+        if free * self.page_size > FREE_BYTES_KEPT {
             self.connection.execute_batch("PRAGMA incremental_vacuum")?;
         }
         Ok(())

@@ -59,10 +59,11 @@ impl Figures {
     }
 
     /// These figures with the CPU time process `pid` (the server) and this process spent since
-    /// they had spent `before` ([`cpu_time`] of each).
-    pub fn on_server(mut self, pid: u32, before: (Duration, Duration)) -> Self {
-        self.server_cpu = Some(cpu_time(pid).saturating_sub(before.0));
-        self.client_cpu = Some(cpu_time(std::process::id()).saturating_sub(before.1));
+    /// they had spent the times given ([`cpu_times`]).
+    pub fn on_server(mut self, pid: u32, (server, client): (Duration, Duration)) -> Self {
+        let (server_now, client_now) = cpu_times(pid);
+        self.server_cpu = Some(server_now.saturating_sub(server));
+        self.client_cpu = Some(client_now.saturating_sub(client));
         self
     }
 
@@ -85,18 +86,18 @@ impl Figures {
         let mut sorted = self.latencies.clone();
         sorted.sort();
         let at = |q: f64| quantile(&sorted, q);
-        let server_cpu = self
-            .server_cpu_per_call()
-            .map_or_else(String::new, |per_call| {
-                format!("   server CPU {:.0} µs/call", per_call.as_secs_f64() * 1e6)
-            })
-            + &self
-                .per_call(self.client_cpu)
-                .map_or_else(String::new, |per_call| {
-                    format!(", client {:.0}", per_call.as_secs_f64() * 1e6)
-                });
+        let micros = |per_call: Duration| per_call.as_secs_f64() * 1e6;
+        let cpu = match (self.server_cpu_per_call(), self.per_call(self.client_cpu)) {
+            (Some(server), Some(client)) => format!(
+                "   server CPU {:.0} µs/call, client {:.0}",
+                micros(server),
+                micros(client)
+            ),
+            (Some(server), None) => format!("   server CPU {:.0} µs/call", micros(server)),
+            _ => String::new(),
+        };
         println!(
-            "{what:<28} {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} in {:.2} s){server_cpu}",
+            "{what:<28} {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} in {:.2} s){cpu}",
             sorted.len() as f64 / self.elapsed.as_secs_f64(),
             at(0.50).as_secs_f64() * 1e3,
             at(0.99).as_secs_f64() * 1e3,

@@ -12,7 +12,7 @@ use rusqlite::{Connection, hooks::Wal};
 const BACKGROUND_BYTES: u32 = 4000 * 1024;
 /// Bytes in the log at which the writer copies the rest itself and truncates the log: the
 /// log's bound.
-const BLOCKING_BYTES: u32 = 8000 * 1024;
+pub(in crate::store) const BLOCKING_BYTES: u32 = 8000 * 1024;
 
 thread_local! {
     /// Frames in the log after this thread's last commit, as SQLite reports them.
@@ -35,11 +35,12 @@ pub(super) struct Checkpoints {
 
 impl Checkpoints {
     /// Starts the thread on its own connection to the database at `path`; `writer` reports the
-    /// log's size after each commit instead of checkpointing in the commit.
-    pub fn start(path: &Path, writer: &Connection) -> rusqlite::Result<Self> {
+    /// log's size after each commit instead of checkpointing in the commit. A frame of the log
+    /// holds one page of `page_size` bytes.
+    pub fn start(path: &Path, writer: &Connection, page_size: i64) -> rusqlite::Result<Self> {
         let connection = Connection::open(path)?;
-        let page_size: u32 = writer.pragma_query_value(None, "page_size", |r| r.get(0))?;
-        let frames = |bytes: u32| (bytes / page_size.max(512)).max(1);
+        let page_size = u32::try_from(page_size).unwrap_or(u32::MAX).max(512);
+        let frames = |bytes: u32| (bytes / page_size).max(1);
         // Replaces SQLite's automatic checkpoints, which are a hook of the same kind.
         writer.wal_hook(Some(record_frames));
         let (wake, woken) = mpsc::sync_channel(1);

@@ -4,9 +4,10 @@
 use std::time::{Duration, Instant};
 
 use super::*;
+use crate::store::sqlite::BLOCKING_BYTES;
 
-/// The log's bound (`checkpoint::BLOCKING_BYTES`) plus one commit of the test's.
-const LOG_BOUND: u64 = 2000 * 4096 + 1024 * 1024;
+/// The log's bound plus one commit of the test's.
+const LOG_BOUND: u64 = BLOCKING_BYTES as u64 + 1024 * 1024;
 
 fn file_size(path: &std::path::Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
