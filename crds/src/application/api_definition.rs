@@ -46,10 +46,12 @@ pub struct ApiDefinition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<ApiSpec>,
 
+    // Boxed, as every optional part this large: inline, its room (about 300 bytes) would be in
+    // every definition the caches hold, with or without credentials.
     /// Credentials for calling the API, used for every runtime without its own entry in
     /// `runtimeAuths`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_auth: Option<Auth>,
+    pub default_auth: Option<Box<Auth>>,
 
     /// Credentials for calling the API from one particular runtime.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -95,9 +97,10 @@ pub struct ApiSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_from: Option<DataSource>,
 
+    // Boxed: inline, its room (about 350 bytes) would be in every definition the caches hold.
     /// Download the specification from a URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fetch_request: Option<FetchRequest>,
+    pub fetch_request: Option<Box<FetchRequest>>,
 }
 
 /// Kind of API specification.

@@ -18,9 +18,11 @@ pub struct FetchRequest {
     #[x_kube(validation = Rule::new(crate::schema::URL_RULE).message(crate::schema::URL_MESSAGE))]
     pub url: String,
 
+    // Boxed, as every optional part this large: inline, its room (about 300 bytes) would be in
+    // every definition the caches hold, with or without credentials.
     /// Credentials presented to `url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth: Option<Auth>,
+    pub auth: Option<Box<Auth>>,
 
     /// What the URL returns: one document (`SINGLE`, the default), an archive (`PACKAGE`) or an
     /// index of documents (`INDEX`).

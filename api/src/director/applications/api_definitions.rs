@@ -209,7 +209,7 @@ impl ApiSpec {
             &self.0,
             ChildKind::ApiDefinition,
             &definition.name,
-            spec.fetch_request.as_ref(),
+            spec.fetch_request.as_deref(),
         )
     }
 }

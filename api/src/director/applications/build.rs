@@ -34,7 +34,7 @@ pub fn webhook(
         auth: input
             .auth
             .as_ref()
-            .map(|a| credentials::store(a, application, owned)),
+            .map(|a| Box::new(credentials::store(a, application, owned))),
     }
 }
 
@@ -83,7 +83,7 @@ pub fn api_definition(
         default_auth: input
             .default_auth
             .as_ref()
-            .map(|a| credentials::store(a, application, owned)),
+            .map(|a| Box::new(credentials::store(a, application, owned))),
         runtime_auths: Vec::new(),
     }
 }
@@ -141,20 +141,20 @@ fn fetch_request(
     input: &FetchRequestInput,
     application: &str,
     owned: &mut Owned,
-) -> crd::FetchRequest {
-    crd::FetchRequest {
+) -> Box<crd::FetchRequest> {
+    Box::new(crd::FetchRequest {
         url: input.url.clone(),
         auth: input
             .auth
             .as_ref()
-            .map(|a| credentials::store(a, application, owned)),
+            .map(|a| Box::new(credentials::store(a, application, owned))),
         mode: Some(match input.mode.unwrap_or_default() {
             FetchMode::Single => crd::FetchMode::Single,
             FetchMode::Package => crd::FetchMode::Package,
             FetchMode::Index => crd::FetchMode::Index,
         }),
         filter: input.filter.clone(),
-    }
+    })
 }
 
 fn version(input: &VersionInput) -> crd::Version {

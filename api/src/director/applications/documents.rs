@@ -83,7 +83,7 @@ impl Document {
             &self.0,
             ChildKind::Document,
             &doc.title,
-            doc.fetch_request.as_ref(),
+            doc.fetch_request.as_deref(),
         )
     }
 }

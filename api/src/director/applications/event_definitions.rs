@@ -117,7 +117,7 @@ impl EventSpec {
             &self.0,
             ChildKind::EventDefinition,
             &definition.name,
-            spec.fetch_request.as_ref(),
+            spec.fetch_request.as_deref(),
         )
     }
 }

@@ -274,24 +274,24 @@ fn references(spec: &ApplicationSpec) -> (BTreeSet<String>, BTreeSet<String>) {
         }
     };
     for webhook in &spec.webhooks {
-        auth(webhook.auth.as_ref());
+        auth(webhook.auth.as_deref());
     }
     let mut source = |data_from: Option<&DataSource>| {
         maps.extend(data_from.map(|d| d.config_map_key_ref.name.clone()));
     };
     for api in &spec.api_definitions {
-        auth(api.default_auth.as_ref());
+        auth(api.default_auth.as_deref());
         for runtime in &api.runtime_auths {
             auth(Some(&runtime.auth));
         }
         if let Some(spec) = &api.spec {
-            auth(spec.fetch_request.as_ref().and_then(|f| f.auth.as_ref()));
+            auth(spec.fetch_request.as_ref().and_then(|f| f.auth.as_deref()));
             source(spec.data_from.as_ref());
         }
     }
     for event in &spec.event_definitions {
         if let Some(spec) = &event.spec {
-            auth(spec.fetch_request.as_ref().and_then(|f| f.auth.as_ref()));
+            auth(spec.fetch_request.as_ref().and_then(|f| f.auth.as_deref()));
             source(spec.data_from.as_ref());
         }
     }
@@ -300,7 +300,7 @@ fn references(spec: &ApplicationSpec) -> (BTreeSet<String>, BTreeSet<String>) {
             document
                 .fetch_request
                 .as_ref()
-                .and_then(|f| f.auth.as_ref()),
+                .and_then(|f| f.auth.as_deref()),
         );
         source(document.data_from.as_ref());
     }

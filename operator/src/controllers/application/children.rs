@@ -46,17 +46,17 @@ pub fn children(app: &Application) -> Vec<Child<'_>> {
     let apis = spec.api_definitions.iter().map(|a| Child {
         kind: ChildKind::ApiDefinition,
         name: &a.name,
-        fetch: a.spec.as_ref().and_then(|s| s.fetch_request.as_ref()),
+        fetch: a.spec.as_ref().and_then(|s| s.fetch_request.as_deref()),
     });
     let events = spec.event_definitions.iter().map(|e| Child {
         kind: ChildKind::EventDefinition,
         name: &e.name,
-        fetch: e.spec.as_ref().and_then(|s| s.fetch_request.as_ref()),
+        fetch: e.spec.as_ref().and_then(|s| s.fetch_request.as_deref()),
     });
     let documents = spec.documents.iter().map(|d| Child {
         kind: ChildKind::Document,
         name: &d.title,
-        fetch: d.fetch_request.as_ref(),
+        fetch: d.fetch_request.as_deref(),
     });
     apis.chain(events).chain(documents).collect()
 }

@@ -306,7 +306,13 @@ async fn download<S: SecretSource>(
     let max_bytes = ctx.config.fetch_max_bytes;
     let response = ctx
         .http
-        .call(outgoing, request.auth.as_ref(), secrets, timeout, max_bytes)
+        .call(
+            outgoing,
+            request.auth.as_deref(),
+            secrets,
+            timeout,
+            max_bytes,
+        )
         .await
         .map_err(|e| failed(&e))?;
     if !(200..300).contains(&response.status) {

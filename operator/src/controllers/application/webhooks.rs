@@ -264,7 +264,7 @@ async fn call<S: SecretSource>(
         .http
         .call(
             request,
-            hook.auth.as_ref(),
+            hook.auth.as_deref(),
             secrets,
             timeout,
             ANSWER_MAX_BYTES,
