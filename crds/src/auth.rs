@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::schema::{LONG_STRING_MAX_LENGTH, OBJECT_NAME_PATTERN};
 
+// Optional almost everywhere (a webhook's, a fetch request's, an API's default), and held there
+// boxed: inline, its room (about 300 bytes) would be in every copy of every definition the caches
+// hold, set or not. `application::tests` keeps the definitions that small.
 /// How to authenticate requests to an endpoint: one credential, optional extra headers and query
 /// parameters, and optionally a CSRF token to fetch before each request.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]

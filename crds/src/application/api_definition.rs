@@ -46,8 +46,6 @@ pub struct ApiDefinition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<ApiSpec>,
 
-    // Boxed, as every optional part this large: inline, its room (about 300 bytes) would be in
-    // every definition the caches hold, with or without credentials.
     /// Credentials for calling the API, used for every runtime without its own entry in
     /// `runtimeAuths`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,7 +95,6 @@ pub struct ApiSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_from: Option<DataSource>,
 
-    // Boxed: inline, its room (about 350 bytes) would be in every definition the caches hold.
     /// Download the specification from a URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fetch_request: Option<Box<FetchRequest>>,

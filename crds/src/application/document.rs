@@ -44,7 +44,6 @@ pub struct Document {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_from: Option<DataSource>,
 
-    // Boxed: inline, its room (about 350 bytes) would be in every definition the caches hold.
     /// Download the document from a URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fetch_request: Option<Box<FetchRequest>>,

@@ -68,7 +68,6 @@ pub struct EventSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_from: Option<DataSource>,
 
-    // Boxed: inline, its room (about 350 bytes) would be in every definition the caches hold.
     /// Download the specification from a URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fetch_request: Option<Box<FetchRequest>>,

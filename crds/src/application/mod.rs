@@ -163,3 +163,27 @@ pub struct ApplicationEventing {
     #[schemars(length(min = 1, max = 253), regex(pattern = OBJECT_NAME_PATTERN))]
     pub default_runtime: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use std::mem::size_of;
+
+    use super::*;
+
+    /// Every Application the shared stores hold carries its definitions' room inline, so their
+    /// optional credentials and fetch requests stay boxed: inline they took an API definition
+    /// to 904 bytes before any of its text (`docs/benchmarks.md`).
+    #[test]
+    fn definitions_keep_their_optional_parts_out_of_line() {
+        let sizes = [
+            ("ApiDefinition", size_of::<ApiDefinition>(), 320),
+            ("EventDefinition", size_of::<EventDefinition>(), 256),
+            ("Document", size_of::<Document>(), 256),
+            ("Webhook", size_of::<Webhook>(), 128),
+            ("FetchRequest", size_of::<FetchRequest>(), 128),
+        ];
+        for (name, size, bound) in sizes {
+            assert!(size <= bound, "{name} is {size} bytes, over {bound}");
+        }
+    }
+}

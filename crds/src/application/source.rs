@@ -9,6 +9,7 @@ use crate::{
     schema::{DNS_LABEL_PATTERN, LONG_STRING_MAX_LENGTH, OBJECT_NAME_PATTERN},
 };
 
+// Held boxed where optional, as `Auth` is, and for the same reason (about 350 bytes inline).
 /// A request the operator sends to download a spec or document.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
@@ -18,8 +19,6 @@ pub struct FetchRequest {
     #[x_kube(validation = Rule::new(crate::schema::URL_RULE).message(crate::schema::URL_MESSAGE))]
     pub url: String,
 
-    // Boxed, as every optional part this large: inline, its room (about 300 bytes) would be in
-    // every definition the caches hold, with or without credentials.
     /// Credentials presented to `url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<Box<Auth>>,

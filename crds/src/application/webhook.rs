@@ -26,8 +26,6 @@ pub struct Webhook {
     #[x_kube(validation = Rule::new(crate::schema::URL_RULE).message(crate::schema::URL_MESSAGE))]
     pub url: String,
 
-    // Boxed, as every optional part this large: inline, its room (about 300 bytes) would be in
-    // every definition the caches hold, with or without credentials.
     /// Credentials presented to the webhook.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<Box<Auth>>,
