@@ -26,6 +26,7 @@ mod der;
 mod errors;
 mod jsonpath;
 pub mod listener;
+mod object_eq;
 mod openapi;
 mod patch;
 pub mod pki;

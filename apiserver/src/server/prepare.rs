@@ -13,6 +13,7 @@ use super::{Subresource, Target, admission, convert, query::FieldValidation};
 use crate::{
     apply,
     errors::{ApiError, ApiResult, FieldError},
+    object_eq::equal_members,
     registry::{Behaviour, Served},
 };
 use request_body::{check_type, scope_to_subresource};
@@ -228,33 +229,23 @@ pub fn tracks_generation(behaviour: Behaviour) -> bool {
 
 /// Whether anything but metadata and status differs.
 fn content_changed(old: &Value, new: &Value) -> bool {
-    let strip = |object: &Value| -> Value {
-        let mut copy = object.clone();
-        if let Some(map) = copy.as_object_mut() {
-            map.remove("metadata");
-            map.remove("status");
-        }
-        copy
-    };
-    strip(old) != strip(new)
+    !equal_members(old, new, &["metadata", "status"], |_, old, new| old == new)
 }
 
 /// Whether two versions of an object are the same, apart from the resourceVersion and the times
 /// in managed fields.
 fn same_object(old: &Value, new: &Value) -> bool {
-    let normalize = |object: &Value| -> Value {
-        let mut copy = object.clone();
-        if let Some(metadata) = copy["metadata"].as_object_mut() {
-            metadata.remove("resourceVersion");
-            if let Some(Value::Array(entries)) = metadata.get_mut("managedFields") {
-                for entry in entries {
-                    if let Some(entry) = entry.as_object_mut() {
-                        entry.remove("time");
-                    }
+    equal_members(old, new, &[], |name, old, new| match name {
+        "metadata" => equal_members(old, new, &["resourceVersion"], |name, old, new| {
+            match (name, old.as_array(), new.as_array()) {
+                ("managedFields", Some(old), Some(new)) => {
+                    old.len() == new.len()
+                        && (old.iter().zip(new))
+                            .all(|(old, new)| equal_members(old, new, &["time"], |_, a, b| a == b))
                 }
+                _ => old == new,
             }
-        }
-        copy
-    };
-    normalize(old) == normalize(new)
+        }),
+        _ => old == new,
+    })
 }

@@ -44,14 +44,17 @@ fn share_a_scenario(a: Option<&[String]>, b: Option<&[String]>) -> bool {
 }
 
 /// The runtimes among `runtimes` that see `application`, sorted by name.
-pub fn runtimes_of(application: &Application, runtimes: &[Arc<Runtime>]) -> Vec<Arc<Runtime>> {
-    let mut found: Vec<Arc<Runtime>> = runtimes
-        .iter()
-        .filter(|r| visible_to(application, r))
-        .cloned()
-        .collect();
-    found.sort_by(|a, b| a.meta().name.cmp(&b.meta().name));
-    found
+// NB: every application reconcile asks this of the runtimes sharing its scenarios; they are
+// filtered in place, since each copy of an `Arc` is an atomic write that the concurrent
+// reconciles, sharing the same runtimes, contend for.
+pub fn runtimes_of(
+    application: &Application,
+    mut runtimes: Vec<Arc<Runtime>>,
+) -> Vec<Arc<Runtime>> {
+    runtimes.retain(|r| visible_to(application, r));
+    // Names are unique within the namespace, so an unstable sort orders them the same.
+    runtimes.sort_unstable_by(|a, b| a.meta().name.cmp(&b.meta().name));
+    runtimes
 }
 
 /// How many of `applications` `runtime` sees, and the first [`MAX_LISTED`] of their names in
@@ -123,10 +126,13 @@ mod tests {
         let defaulted = app("shop", None);
         let names =
             |found: Vec<Arc<Runtime>>| found.iter().map(|r| r.name_any()).collect::<Vec<_>>();
-        assert_eq!(names(runtimes_of(&defaulted, &runtimes)), vec!["a-default"]);
+        assert_eq!(
+            names(runtimes_of(&defaulted, runtimes.clone())),
+            vec!["a-default"]
+        );
         let both = app("crm", Some(&["marketing", "DEFAULT"]));
         assert_eq!(
-            names(runtimes_of(&both, &runtimes)),
+            names(runtimes_of(&both, runtimes.clone())),
             vec!["a-default", "b-marketing"]
         );
         let apps = vec![defaulted, both, app("sales", Some(&["Sales EMEA"]))];

@@ -195,7 +195,7 @@ fn observe(ctx: &Context, app: &Application) -> Observed {
     let in_scenarios = effective_scenarios(app.spec.scenarios.as_deref());
     let candidates =
         (ctx.stores).runtimes_in(namespace.as_deref().unwrap_or_default(), &in_scenarios);
-    let visible = runtimes_of(app, &candidates);
+    let visible = runtimes_of(app, candidates);
     // The one runtime the references check looks up by name: the eventing default's.
     let named_runtime: Vec<Arc<Runtime>> = (app.spec.eventing.as_ref())
         .and_then(|eventing| eventing.default_runtime.as_ref())
