@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::managers::{Entry, Managers, Operation, set_managed_fields};
 use super::walk::compare;
-use super::{UpdateRequest, keep_times_on_noop, without_managed_fields};
+use super::{UpdateRequest, keep_times_on_noop};
 
 /// The manager name kube-apiserver records when a request names none.
 const UNKNOWN_MANAGER: &str = "unknown";
@@ -18,8 +18,9 @@ pub(super) fn record(old: Option<&Value>, new: &mut Value, request: &UpdateReque
     let Some(mut managers) = managers else {
         return;
     };
-    let bare_old = old.map(without_managed_fields);
-    let diff = compare(bare_old.as_ref(), Some(new), request.rules.root());
+    // The old object's managedFields need not be removed first: the merge rules never track
+    // them, so they differ in no field.
+    let diff = compare(old, Some(new), request.rules.root());
     // Whatever this write changed or removed, nobody else owns any more.
     for entry in &mut managers.entries {
         entry.set = entry
