@@ -236,16 +236,83 @@ fn content_changed(old: &Value, new: &Value) -> bool {
 /// in managed fields.
 fn same_object(old: &Value, new: &Value) -> bool {
     equal_members(old, new, &[], |name, old, new| match name {
-        "metadata" => equal_members(old, new, &["resourceVersion"], |name, old, new| {
-            match (name, old.as_array(), new.as_array()) {
-                ("managedFields", Some(old), Some(new)) => {
-                    old.len() == new.len()
-                        && (old.iter().zip(new))
-                            .all(|(old, new)| equal_members(old, new, &["time"], |_, a, b| a == b))
-                }
+        "metadata" => equal_members(
+            old,
+            new,
+            &["resourceVersion"],
+            |name, old, new| match name {
+                "managedFields" => same_entries_apart_from_time(old, new),
                 _ => old == new,
-            }
-        }),
+            },
+        ),
         _ => old == new,
     })
+}
+
+/// Whether two `managedFields` lists hold the same entries, apart from their times.
+fn same_entries_apart_from_time(old: &Value, new: &Value) -> bool {
+    match (old.as_array(), new.as_array()) {
+        (Some(old), Some(new)) => {
+            old.len() == new.len()
+                && (old.iter().zip(new))
+                    .all(|(old, new)| equal_members(old, new, &["time"], |_, a, b| a == b))
+        }
+        _ => old == new,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn object(rv: &str, time: &str, spec: i64, ready: bool) -> Value {
+        json!({
+            "metadata": {
+                "name": "a",
+                "resourceVersion": rv,
+                "generation": 1,
+                "managedFields": [{"manager": "m", "operation": "Update", "time": time}],
+            },
+            "spec": {"replicas": spec},
+            "status": {"ready": ready},
+        })
+    }
+
+    #[test]
+    fn an_object_is_the_same_whatever_its_resource_version_and_managed_fields_times() {
+        let stored = object("1", "2026-01-01T00:00:00Z", 1, true);
+        assert!(same_object(
+            &stored,
+            &object("2", "2026-12-06T00:00:00Z", 1, true)
+        ));
+        assert!(!same_object(
+            &stored,
+            &object("1", "2026-01-01T00:00:00Z", 2, true)
+        ));
+        assert!(!same_object(
+            &stored,
+            &object("1", "2026-01-01T00:00:00Z", 1, false)
+        ));
+        let mut renamed_manager = stored.clone();
+        renamed_manager["metadata"]["managedFields"][0]["manager"] = json!("other");
+        assert!(!same_object(&stored, &renamed_manager));
+    }
+
+    #[test]
+    fn only_a_change_outside_metadata_and_status_changes_the_content() {
+        let stored = object("1", "2026-01-01T00:00:00Z", 1, true);
+        assert!(!content_changed(
+            &stored,
+            &object("2", "2026-12-06T00:00:00Z", 1, false)
+        ));
+        assert!(content_changed(
+            &stored,
+            &object("1", "2026-01-01T00:00:00Z", 2, true)
+        ));
+        let mut extended = stored.clone();
+        extended["spec"]["extra"] = json!(null);
+        assert!(content_changed(&stored, &extended));
+    }
 }
