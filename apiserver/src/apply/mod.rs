@@ -42,7 +42,7 @@ pub use last_applied::LAST_APPLIED_ANNOTATION;
 pub use managers::Operation;
 pub use rules::MergeRules;
 
-use crate::object_eq::equal_apart_from_metadata;
+use crate::object_eq::{equal_apart_from_metadata, equal_except};
 use managers::{Managers, set_managed_fields};
 
 /// A server-side apply request (`PATCH` with `application/apply-patch+yaml`).
@@ -121,7 +121,9 @@ fn keep_times_on_noop(old: Option<&Value>, new: &mut Value) {
     let Some(old) = old else {
         return;
     };
-    if !equal_apart_from_metadata(old, new, &["managedFields"]) {
+    if !equal_apart_from_metadata(old, new, |old, new| {
+        equal_except(old, new, &["managedFields"])
+    }) {
         return;
     }
     if let (Some(before), Some(after)) = (Managers::decode(old), Managers::decode(new))

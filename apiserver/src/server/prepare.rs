@@ -13,7 +13,7 @@ use super::{Subresource, Target, admission, convert, query::FieldValidation};
 use crate::{
     apply,
     errors::{ApiError, ApiResult, FieldError},
-    object_eq::equal_members,
+    object_eq::{equal_apart_from_metadata, equal_except, equal_members},
     registry::{Behaviour, Served},
 };
 use request_body::{check_type, scope_to_subresource};
@@ -229,24 +229,27 @@ pub fn tracks_generation(behaviour: Behaviour) -> bool {
 
 /// Whether anything but metadata and status differs.
 fn content_changed(old: &Value, new: &Value) -> bool {
-    !equal_members(old, new, &["metadata", "status"], |_, old, new| old == new)
+    !equal_except(old, new, &["metadata", "status"])
 }
 
 /// Whether two versions of an object are the same, apart from the resourceVersion and the times
 /// in managed fields.
 fn same_object(old: &Value, new: &Value) -> bool {
-    equal_members(old, new, &[], |name, old, new| match name {
-        "metadata" => equal_members(
-            old,
-            new,
-            &["resourceVersion"],
-            |name, old, new| match name {
-                "managedFields" => same_entries_apart_from_time(old, new),
-                _ => old == new,
-            },
-        ),
-        _ => old == new,
-    })
+    equal_apart_from_metadata(old, new, same_metadata)
+}
+
+/// Whether two `metadata` are the same, apart from the resourceVersion and the times in managed
+/// fields.
+fn same_metadata(old: &Value, new: &Value) -> bool {
+    equal_members(
+        old,
+        new,
+        &["resourceVersion"],
+        |name, old, new| match name {
+            "managedFields" => same_entries_apart_from_time(old, new),
+            _ => old == new,
+        },
+    )
 }
 
 /// Whether two `managedFields` lists hold the same entries, apart from their times.
@@ -254,8 +257,7 @@ fn same_entries_apart_from_time(old: &Value, new: &Value) -> bool {
     match (old.as_array(), new.as_array()) {
         (Some(old), Some(new)) => {
             old.len() == new.len()
-                && (old.iter().zip(new))
-                    .all(|(old, new)| equal_members(old, new, &["time"], |_, a, b| a == b))
+                && (old.iter().zip(new)).all(|(old, new)| equal_except(old, new, &["time"]))
         }
         _ => old == new,
     }
