@@ -77,7 +77,7 @@ struct ManagedFieldsTime {
 
 /// When the Event was last written: the latest server-set time that is not in the future.
 fn last_written(event: &StoredObject, now: Timestamp) -> Option<Timestamp> {
-    let written: Written = serde_json::from_slice(&event.json).ok()?;
+    let written: Written = serde_json::from_slice(&event.json.json()).ok()?;
     let metadata = written.metadata;
     metadata
         .creation_timestamp
@@ -97,16 +97,14 @@ fn last_written(event: &StoredObject, now: Timestamp) -> Option<Timestamp> {
 mod tests {
     use std::sync::Arc;
 
-    use bytes::Bytes;
-
     use super::*;
-    use crate::store::MetaSummary;
+    use crate::store::{MetaSummary, Packed};
 
     fn event(metadata: serde_json::Value) -> StoredObject {
         let json = serde_json::json!({ "metadata": metadata });
         StoredObject {
             rv: 1,
-            json: Bytes::from(serde_json::to_vec(&json).unwrap()),
+            json: Packed::pack(&serde_json::to_vec(&json).unwrap()),
             meta: Arc::new(MetaSummary::default()),
         }
     }

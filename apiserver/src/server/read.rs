@@ -143,7 +143,7 @@ pub fn get(state: &ServerState, target: &Target) -> ApiResult<StoredObject> {
 /// An object's JSON as the client's version shows it.
 pub fn encode(served: &Served, stored: &StoredObject) -> Bytes {
     if convert::is_identity(served) {
-        return stored.json.clone();
+        return stored.json.json_bytes();
     }
     let converted = convert::to_served(served, stored.value());
     Bytes::from(serde_json::to_vec(&converted).unwrap_or_default())
@@ -209,7 +209,7 @@ pub fn list_body(served: &Served, page: &Page) -> Bytes {
     }
     let head = json!({ "apiVersion": served.info.api_version(), "kind": served.info.list_kind, "metadata": metadata });
     let head = serde_json::to_vec(&head).unwrap_or_default();
-    let size: usize = page.items.iter().map(|o| o.json.len() + 1).sum();
+    let size: usize = page.items.iter().map(|o| o.json.json_len() + 1).sum();
     let mut body = BytesMut::with_capacity(head.len() + size + 16);
     body.put_slice(&head[..head.len() - 1]);
     body.put_slice(b",\"items\":[");
@@ -217,7 +217,11 @@ pub fn list_body(served: &Served, page: &Page) -> Bytes {
         if i > 0 {
             body.put_u8(b',');
         }
-        body.put_slice(&encode(served, item));
+        if convert::is_identity(served) {
+            item.json.append_json_to(&mut body);
+        } else {
+            body.put_slice(&encode(served, item));
+        }
     }
     body.put_slice(b"]}");
     body.freeze()

@@ -8,11 +8,10 @@ use std::{
     time::Instant,
 };
 
-use bytes::Bytes;
 use serde_json::Value;
 
 use super::{
-    Event, EventType, MetaSummary, ObjectKey, State, Store, StoredObject,
+    Event, EventType, MetaSummary, ObjectKey, Packed, State, Store, StoredObject,
     sqlite::{Change, Database},
 };
 
@@ -207,7 +206,7 @@ impl Change<'_> {
             rv: event.rv,
             key: &event.key,
             type_: event.type_,
-            json: &event.object.json,
+            json: event.object.json.stored(),
         }
     }
 }
@@ -346,11 +345,7 @@ impl State {
     }
 }
 
-/// An object's JSON as the store keeps it: exactly as long as it is. (A serializer's buffer grows
-/// by doubling, and bytes made from it would keep the spare capacity for as long as the object
-/// is stored: about a quarter more memory per object.)
-fn stored_json(object: &Value) -> serde_json::Result<Bytes> {
-    let mut json = serde_json::to_vec(object)?;
-    json.shrink_to_fit();
-    Ok(Bytes::from(json))
+/// An object's JSON as the store keeps it: packed, and exactly as long as it is (see [`Packed`]).
+fn stored_json(object: &Value) -> serde_json::Result<Packed> {
+    Ok(Packed::pack(&serde_json::to_vec(object)?))
 }

@@ -137,7 +137,7 @@ pub(super) fn rebuild(
     for loaded in loaded {
         let object = stored(&loaded.key, loaded.rv).unwrap_or_else(|| StoredObject {
             rv: loaded.rv,
-            meta: Arc::new(MetaSummary::of_json(&loaded.json)),
+            meta: Arc::new(MetaSummary::of_json(&loaded.json.json())),
             json: loaded.json,
         });
         let previous = match loaded.type_ {

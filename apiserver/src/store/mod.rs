@@ -12,6 +12,8 @@
 mod commit;
 mod follow;
 mod history;
+mod packed;
+pub use packed::Packed;
 mod open;
 mod read;
 mod sqlite;
@@ -24,7 +26,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use bytes::Bytes;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
@@ -83,8 +84,8 @@ impl EventType {
 pub struct StoredObject {
     /// resourceVersion of the last change.
     pub rv: u64,
-    /// The object as JSON, with `metadata.resourceVersion` set.
-    pub json: Bytes,
+    /// The object as JSON, with `metadata.resourceVersion` set, packed.
+    pub json: Packed,
     /// What the server needs of its metadata without parsing.
     pub meta: Arc<MetaSummary>,
 }
@@ -92,7 +93,7 @@ pub struct StoredObject {
 impl StoredObject {
     /// The object parsed.
     pub fn value(&self) -> Value {
-        serde_json::from_slice(&self.json).unwrap_or(Value::Null)
+        serde_json::from_slice(&self.json.json()).unwrap_or(Value::Null)
     }
 }
 

@@ -56,28 +56,42 @@ impl State {
     fn load_objects(&mut self, database: &Database) -> Result<(), rusqlite::Error> {
         let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<LoadedObject>>(LOAD_QUEUE);
         std::thread::scope(|scope| {
+            // The filing thread unpacks each object to read its metadata, and stops at the
+            // first that does not unpack: a database this build cannot read is refused whole.
             let filing = scope.spawn(|| {
                 for batch in batches {
                     for loaded in batch {
-                        self.file(loaded);
+                        self.file(loaded)?;
                     }
                 }
+                Ok(())
             });
             // A send fails only once the filing thread is gone, which its join reports.
             let read = database.load_objects(|batch| {
                 let _ = sender.send(batch);
             });
             drop(sender);
-            if let Err(panic) = filing.join() {
-                std::panic::resume_unwind(panic);
-            }
-            read
+            let filed = filing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            read.and(filed)
         })
     }
 
     /// Files one loaded object.
-    fn file(&mut self, loaded: LoadedObject) {
-        let meta = MetaSummary::of_json(&loaded.json);
+    fn file(&mut self, loaded: LoadedObject) -> Result<(), rusqlite::Error> {
+        let meta = match loaded.json.unpack() {
+            Ok(json) => MetaSummary::of_json(&json),
+            Err(error) => {
+                let key = &loaded.key;
+                let what = format!("{}/{}/{}: {error}", key.resource, key.namespace, key.name);
+                return Err(rusqlite::Error::FromSqlConversionFailure(
+                    4,
+                    rusqlite::types::Type::Blob,
+                    what.into(),
+                ));
+            }
+        };
         for owner in &meta.owners {
             self.dependents
                 .entry(owner.clone())
@@ -98,6 +112,7 @@ impl State {
             .entry(loaded.key.resource)
             .or_default()
             .insert((loaded.key.namespace, loaded.key.name), stored);
+        Ok(())
     }
 
     /// Loads the retained changes into the history, as if they happened at `loaded_at`: the

@@ -11,7 +11,7 @@ use std::path::Path;
 use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{EventType, ObjectKey};
+use super::{EventType, ObjectKey, Packed};
 
 mod checkpoint;
 mod events;
@@ -25,7 +25,7 @@ pub(super) use events::{EventReader, EventSize};
 pub(super) struct LoadedObject {
     pub key: ObjectKey,
     pub rv: u64,
-    pub json: Bytes,
+    pub json: Packed,
 }
 
 /// An event as loaded from disk.
@@ -33,7 +33,7 @@ pub(super) struct LoadedEvent {
     pub rv: u64,
     pub key: ObjectKey,
     pub type_: EventType,
-    pub json: Bytes,
+    pub json: Packed,
 }
 
 /// One change to persist.
@@ -42,6 +42,16 @@ pub(super) struct Change<'a> {
     pub key: &'a ObjectKey,
     pub type_: EventType,
     pub json: &'a [u8],
+}
+
+/// Column `column` of `row`, an object as stored, checked to unpack: a database holding an
+/// object this build cannot read (damaged, or packed by a later build) is refused whole rather
+/// than served in part.
+fn packed_column(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Packed> {
+    let stored = Bytes::from(row.get::<_, Vec<u8>>(column)?);
+    Packed::from_stored(stored).map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Blob, error.into())
+    })
 }
 
 /// `PRAGMA auto_vacuum` value of incremental auto-vacuum.
@@ -157,7 +167,8 @@ impl Database {
                     name: row.get(2)?,
                 },
                 rv: row.get::<_, i64>(3)? as u64,
-                json: Bytes::from(row.get::<_, Vec<u8>>(4)?),
+                // Checked by whoever files it, off this thread: reading is the longer half.
+                json: Packed::from_stored_unchecked(Bytes::from(row.get::<_, Vec<u8>>(4)?)),
             });
             if batch.len() == LOAD_BATCH {
                 each(std::mem::replace(

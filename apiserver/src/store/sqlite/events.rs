@@ -3,10 +3,10 @@
 
 use std::{ops::RangeInclusive, path::Path};
 
-use bytes::Bytes;
 use rusqlite::{Connection, OpenFlags, Row, params};
 
 use super::{Database, EventType, LoadedEvent, ObjectKey};
+use crate::store::packed::json_len_of;
 
 /// What the history needs of a change it does not hold in memory.
 pub(in crate::store) struct EventSize {
@@ -29,7 +29,7 @@ impl Database {
     /// The size of every retained event, oldest first, read without the objects themselves.
     pub fn event_sizes(&self) -> rusqlite::Result<Vec<EventSize>> {
         let mut statement = self.connection.prepare(&format!(
-            "SELECT {COLUMNS}, length(data) FROM events ORDER BY rv"
+            "SELECT {COLUMNS}, length(data), substr(data, 1, 5) FROM events ORDER BY rv"
         ))?;
         let rows = statement.query_map([], |row| {
             let (rv, key, type_) = event_head(row)?;
@@ -37,7 +37,7 @@ impl Database {
                 rv,
                 key,
                 type_,
-                len: row.get::<_, i64>(5)? as usize,
+                len: json_len_of(&row.get::<_, Vec<u8>>(6)?, row.get::<_, i64>(5)? as usize),
             })
         })?;
         rows.collect()
@@ -79,7 +79,7 @@ fn read_events(
             rv,
             key,
             type_,
-            json: Bytes::from(row.get::<_, Vec<u8>>(5)?),
+            json: super::packed_column(row, 5)?,
         })
     })?;
     rows.collect()

@@ -8,6 +8,7 @@ use super::*;
 mod checkpoints;
 mod group_commit;
 mod held_history;
+mod packing;
 
 /// The changes after `rv` as a watch gets them, read on the test's own thread.
 pub(super) fn events_after(store: &Store, rv: u64) -> Result<Vec<Arc<Event>>, TooOld> {
@@ -225,11 +226,25 @@ fn events_reloaded_after_a_reopen_know_the_object_before_each_change() {
     assert_eq!(previous, [None, Some(1), Some(2), None]);
 }
 
-/// A `thing` carrying `size` bytes of data.
+/// A `thing` carrying `size` bytes of data that packing cannot shrink, so that the database
+/// and its log grow by what the tests write.
 pub(super) fn big(name: &str, size: usize) -> Value {
     let mut object = thing(name);
-    object["data"] = json!("x".repeat(size));
+    object["data"] = json!(noise(size));
     object
+}
+
+/// `len` printable characters without repeats for LZ4 to find (xorshift).
+pub(crate) fn noise(len: usize) -> String {
+    let mut state = 0x9e37_79b9_u32;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            char::from(b'0' + (state % 75) as u8)
+        })
+        .collect()
 }
 
 pub(super) fn put_big(store: &Store, name: &str, size: usize, precondition: Precondition) -> u64 {

@@ -1,0 +1,130 @@
+//! Objects are stored packed, in memory and on disk; a database written before packing still
+//! loads, and one holding an object this build cannot unpack is refused with its name.
+
+use rusqlite::{Connection, params};
+
+use super::*;
+
+/// A `thing` with enough in it for packing to shrink it.
+fn labelled(name: &str) -> Value {
+    let mut object = thing(name);
+    let labels: serde_json::Map<String, Value> = (0..20)
+        .map(|i| {
+            (
+                format!("compass.kyma-project.io/label-{i}"),
+                json!(format!("value-{i}")),
+            )
+        })
+        .collect();
+    object["metadata"]["labels"] = Value::Object(labels);
+    object
+}
+
+fn put_labelled(store: &Store, name: &str) {
+    store
+        .commit(vec![Write::Put {
+            key: key(name),
+            object: labelled(name),
+            precondition: Precondition::Absent,
+        }])
+        .unwrap();
+}
+
+fn row(connection: &Connection, name: &str) -> Vec<u8> {
+    connection
+        .query_row("SELECT data FROM objects WHERE name = ?1", [name], |row| {
+            row.get(0)
+        })
+        .unwrap()
+}
+
+#[test]
+fn objects_are_stored_packed_and_rows_written_before_packing_still_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite");
+    let store = open(&dir);
+    put_labelled(&store, "a");
+    put_labelled(&store, "b");
+    let json = store.get(&key("a")).unwrap().json.json().into_owned();
+    drop(store);
+    let connection = Connection::open(&path).unwrap();
+    let packed = row(&connection, "a");
+    assert_eq!(packed[0], 1, "packed with dictionary 1");
+    assert!(
+        packed.len() * 2 < json.len(),
+        "{} of {}",
+        packed.len(),
+        json.len()
+    );
+    // `b` as a build before packing wrote it: plain JSON, in the object and in its change.
+    let plain = serde_json::to_vec(
+        &Store::open(&path, StoreOptions::default())
+            .unwrap()
+            .get(&key("b"))
+            .unwrap()
+            .value(),
+    )
+    .unwrap();
+    for table in ["objects", "events"] {
+        connection
+            .execute(
+                &format!("UPDATE {table} SET data = ?1 WHERE name = 'b'"),
+                params![plain],
+            )
+            .unwrap();
+    }
+    drop(connection);
+    let store = open(&dir);
+    assert_eq!(
+        store.get(&key("a")).unwrap().json.json().as_ref(),
+        json.as_slice()
+    );
+    let b = store.get(&key("b")).unwrap();
+    assert_eq!(b.json.stored(), plain.as_slice());
+    assert_eq!(
+        b.value()["metadata"]["labels"]["compass.kyma-project.io/label-7"],
+        "value-7"
+    );
+    let replayed: Vec<Value> = events_after(&store, 0)
+        .unwrap()
+        .iter()
+        .map(|e| e.object.value())
+        .collect();
+    assert_eq!(replayed[1], b.value());
+    // Written again, `b` is packed.
+    let rv = b.rv;
+    store
+        .commit(vec![Write::Put {
+            key: key("b"),
+            object: labelled("b"),
+            precondition: Precondition::Version(rv),
+        }])
+        .unwrap();
+    drop(store);
+    assert_eq!(row(&Connection::open(&path).unwrap(), "b")[0], 1);
+}
+
+#[test]
+fn an_object_that_does_not_unpack_refuses_the_open_and_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite");
+    let store = open(&dir);
+    put_labelled(&store, "a");
+    put_labelled(&store, "b");
+    drop(store);
+    let connection = Connection::open(&path).unwrap();
+    // As a later build's packing would look to this one.
+    connection
+        .execute(
+            "UPDATE objects SET data = x'0200000000' WHERE name = 'b'",
+            [],
+        )
+        .unwrap();
+    drop(connection);
+    let error = Store::open(&path, StoreOptions::default())
+        .err()
+        .expect("the open is refused")
+        .to_string();
+    assert!(error.contains("g/things/ns/b"), "{error}");
+    assert!(error.contains("unknown packing 2"), "{error}");
+}
