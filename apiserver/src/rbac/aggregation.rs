@@ -99,7 +99,7 @@ fn cluster_roles(state: &ServerState) -> Vec<ClusterRole> {
         .list_all(keys::CLUSTER_ROLES, None)
         .items
         .iter()
-        .filter_map(|(_, stored)| serde_json::from_slice(&stored.json.json()).ok())
+        .filter_map(|(_, stored)| serde_json::from_slice(&stored.packed.json()).ok())
         .collect();
     roles.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
     roles

@@ -68,7 +68,7 @@ fn parse_all<T: DeserializeOwned>(store: &Store, key: &str) -> Vec<T> {
     let page = store.list_all(key, None);
     page.items
         .iter()
-        .filter_map(|(_, stored)| serde_json::from_slice(&stored.json.json()).ok())
+        .filter_map(|(_, stored)| serde_json::from_slice(&stored.packed.json()).ok())
         .collect()
 }
 

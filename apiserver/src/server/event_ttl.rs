@@ -77,7 +77,7 @@ struct ManagedFieldsTime {
 
 /// When the Event was last written: the latest server-set time that is not in the future.
 fn last_written(event: &StoredObject, now: Timestamp) -> Option<Timestamp> {
-    let written: Written = serde_json::from_slice(&event.json.json()).ok()?;
+    let written: Written = serde_json::from_slice(&event.packed.json()).ok()?;
     let metadata = written.metadata;
     metadata
         .creation_timestamp
@@ -104,7 +104,7 @@ mod tests {
         let json = serde_json::json!({ "metadata": metadata });
         StoredObject {
             rv: 1,
-            json: Packed::pack(&serde_json::to_vec(&json).unwrap()),
+            packed: Packed::pack(&serde_json::to_vec(&json).unwrap()),
             meta: Arc::new(MetaSummary::default()),
         }
     }

@@ -145,7 +145,7 @@ impl ServerState {
         let crds: Vec<CustomResourceDefinition> = page
             .items
             .iter()
-            .filter_map(|(_, o)| serde_json::from_slice(&o.json.json()).ok())
+            .filter_map(|(_, o)| serde_json::from_slice(&o.packed.json()).ok())
             .collect();
         self.registry.rebuild(&crds);
     }

@@ -143,7 +143,7 @@ pub fn get(state: &ServerState, target: &Target) -> ApiResult<StoredObject> {
 /// An object's JSON as the client's version shows it.
 pub fn encode(served: &Served, stored: &StoredObject) -> Bytes {
     if convert::is_identity(served) {
-        return stored.json.json_bytes();
+        return stored.packed.json_bytes();
     }
     let converted = convert::to_served(served, stored.value());
     Bytes::from(serde_json::to_vec(&converted).unwrap_or_default())
@@ -209,7 +209,7 @@ pub fn list_body(served: &Served, page: &Page) -> Bytes {
     }
     let head = json!({ "apiVersion": served.info.api_version(), "kind": served.info.list_kind, "metadata": metadata });
     let head = serde_json::to_vec(&head).unwrap_or_default();
-    let size: usize = page.items.iter().map(|o| o.json.json_len() + 1).sum();
+    let size: usize = page.items.iter().map(|o| o.packed.json_len() + 1).sum();
     let mut body = BytesMut::with_capacity(head.len() + size + 16);
     body.put_slice(&head[..head.len() - 1]);
     body.put_slice(b",\"items\":[");
@@ -218,7 +218,7 @@ pub fn list_body(served: &Served, page: &Page) -> Bytes {
             body.put_u8(b',');
         }
         if convert::is_identity(served) {
-            item.json.append_json_to(&mut body);
+            item.packed.append_json_to(&mut body);
         } else {
             body.put_slice(&encode(served, item));
         }

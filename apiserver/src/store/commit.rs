@@ -206,7 +206,7 @@ impl Change<'_> {
             rv: event.rv,
             key: &event.key,
             type_: event.type_,
-            json: event.object.json.stored(),
+            json: event.object.packed.stored(),
         }
     }
 }
@@ -279,7 +279,7 @@ impl State {
             Write::Put { mut object, .. } => {
                 object["metadata"]["resourceVersion"] = Value::String(rv.to_string());
                 let meta = Arc::new(MetaSummary::of(&object));
-                let json = stored_json(&object)?;
+                let packed = packed(&object)?;
                 let type_ = if current.is_some() {
                     EventType::Modified
                 } else {
@@ -289,7 +289,7 @@ impl State {
                     rv,
                     key,
                     type_,
-                    object: StoredObject { rv, json, meta },
+                    object: StoredObject { rv, packed, meta },
                     previous: current,
                 }
             }
@@ -298,10 +298,10 @@ impl State {
                 // The deleted object is reported at the deletion's resourceVersion.
                 let mut object = last.value();
                 object["metadata"]["resourceVersion"] = Value::String(rv.to_string());
-                let json = stored_json(&object)?;
+                let packed = packed(&object)?;
                 let stored = StoredObject {
                     rv,
-                    json,
+                    packed,
                     meta: last.meta.clone(),
                 };
                 Event {
@@ -346,6 +346,6 @@ impl State {
 }
 
 /// An object's JSON as the store keeps it: packed, and exactly as long as it is (see [`Packed`]).
-fn stored_json(object: &Value) -> serde_json::Result<Packed> {
+fn packed(object: &Value) -> serde_json::Result<Packed> {
     Ok(Packed::pack(&serde_json::to_vec(object)?))
 }

@@ -137,8 +137,8 @@ pub(super) fn rebuild(
     for loaded in loaded {
         let object = stored(&loaded.key, loaded.rv).unwrap_or_else(|| StoredObject {
             rv: loaded.rv,
-            meta: Arc::new(MetaSummary::of_json(&loaded.json.json())),
-            json: loaded.json,
+            meta: Arc::new(MetaSummary::of_json(&loaded.packed.json())),
+            packed: loaded.packed,
         });
         let previous = match loaded.type_ {
             EventType::Added => {

@@ -60,7 +60,7 @@ pub(super) struct Replay {
 
 /// The bytes a change keeps alive.
 pub(super) fn size_of(event: &Event) -> usize {
-    event.object.json.json_len() + event.previous.as_ref().map_or(0, |p| p.json.json_len())
+    event.object.packed.json_len() + event.previous.as_ref().map_or(0, |p| p.packed.json_len())
 }
 
 impl History {

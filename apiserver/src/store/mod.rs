@@ -85,7 +85,7 @@ pub struct StoredObject {
     /// resourceVersion of the last change.
     pub rv: u64,
     /// The object as JSON, with `metadata.resourceVersion` set, packed.
-    pub json: Packed,
+    pub packed: Packed,
     /// What the server needs of its metadata without parsing.
     pub meta: Arc<MetaSummary>,
 }
@@ -93,7 +93,7 @@ pub struct StoredObject {
 impl StoredObject {
     /// The object parsed.
     pub fn value(&self) -> Value {
-        serde_json::from_slice(&self.json.json()).unwrap_or(Value::Null)
+        serde_json::from_slice(&self.packed.json()).unwrap_or(Value::Null)
     }
 }
 

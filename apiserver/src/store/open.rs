@@ -14,7 +14,7 @@ use super::{
     EventType, MetaSummary, ObjectKey, State, Store, StoreOptions, StoredObject,
     follow::{WAKE_CAPACITY, rebuild},
     history::History,
-    sqlite::{Database, EventSize, LoadedObject},
+    sqlite::{Database, EventSize, LoadedObject, OBJECT_DATA, does_not_unpack},
 };
 
 /// Batches of loaded objects waiting to be filed.
@@ -80,17 +80,9 @@ impl State {
 
     /// Files one loaded object.
     fn file(&mut self, loaded: LoadedObject) -> Result<(), rusqlite::Error> {
-        let meta = match loaded.json.unpack() {
+        let meta = match loaded.packed.unpack() {
             Ok(json) => MetaSummary::of_json(&json),
-            Err(error) => {
-                let key = &loaded.key;
-                let what = format!("{}/{}/{}: {error}", key.resource, key.namespace, key.name);
-                return Err(rusqlite::Error::FromSqlConversionFailure(
-                    4,
-                    rusqlite::types::Type::Blob,
-                    what.into(),
-                ));
-            }
+            Err(error) => return Err(does_not_unpack(OBJECT_DATA, &loaded.key, error)),
         };
         for owner in &meta.owners {
             self.dependents
@@ -100,7 +92,7 @@ impl State {
         }
         let stored = StoredObject {
             rv: loaded.rv,
-            json: loaded.json,
+            packed: loaded.packed,
             meta: Arc::new(meta),
         };
         let last = self

@@ -33,7 +33,7 @@ pub struct Packed(Bytes);
 
 /// Stored bytes that are neither JSON nor a packing this build knows, or that do not unpack.
 #[derive(Debug, thiserror::Error)]
-#[error("a stored object does not unpack: {0}")]
+#[error("does not unpack: {0}")]
 pub struct Unpackable(String);
 
 impl Packed {
@@ -58,7 +58,7 @@ impl Packed {
     }
 
     /// `json` kept as it is.
-    pub fn plain(json: &[u8]) -> Self {
+    fn plain(json: &[u8]) -> Self {
         Self(Bytes::copy_from_slice(json))
     }
 

@@ -11,7 +11,7 @@ use std::path::Path;
 use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{EventType, ObjectKey, Packed};
+use super::{EventType, ObjectKey, Packed, packed::Unpackable};
 
 mod checkpoint;
 mod events;
@@ -20,12 +20,14 @@ mod events;
 pub(super) use checkpoint::BLOCKING_BYTES;
 use checkpoint::Checkpoints;
 pub(super) use events::{EventReader, EventSize};
+/// The column of an object's stored bytes, in the objects table's query.
+pub(super) const OBJECT_DATA: usize = 4;
 
 /// An object as loaded from disk.
 pub(super) struct LoadedObject {
     pub key: ObjectKey,
     pub rv: u64,
-    pub json: Packed,
+    pub packed: Packed,
 }
 
 /// An event as loaded from disk.
@@ -33,7 +35,7 @@ pub(super) struct LoadedEvent {
     pub rv: u64,
     pub key: ObjectKey,
     pub type_: EventType,
-    pub json: Packed,
+    pub packed: Packed,
 }
 
 /// One change to persist.
@@ -44,14 +46,28 @@ pub(super) struct Change<'a> {
     pub json: &'a [u8],
 }
 
-/// Column `column` of `row`, an object as stored, checked to unpack: a database holding an
-/// object this build cannot read (damaged, or packed by a later build) is refused whole rather
-/// than served in part.
-fn packed_column(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Packed> {
+/// Column `column` of `row`, the object `key` as stored, checked to unpack.
+fn packed_column(
+    row: &rusqlite::Row<'_>,
+    column: usize,
+    key: &ObjectKey,
+) -> rusqlite::Result<Packed> {
     let stored = Bytes::from(row.get::<_, Vec<u8>>(column)?);
-    Packed::from_stored(stored).map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Blob, error.into())
-    })
+    Packed::from_stored(stored).map_err(|error| does_not_unpack(column, key, error))
+}
+
+/// The error of a stored object that does not unpack: a database holding one (damaged, or
+/// packed by a later build) is refused whole rather than served in part.
+pub(super) fn does_not_unpack(
+    column: usize,
+    key: &ObjectKey,
+    error: Unpackable,
+) -> rusqlite::Error {
+    let what = format!(
+        "the stored object {}/{}/{} {error}",
+        key.resource, key.namespace, key.name
+    );
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Blob, what.into())
 }
 
 /// `PRAGMA auto_vacuum` value of incremental auto-vacuum.
@@ -168,7 +184,9 @@ impl Database {
                 },
                 rv: row.get::<_, i64>(3)? as u64,
                 // Checked by whoever files it, off this thread: reading is the longer half.
-                json: Packed::from_stored_unchecked(Bytes::from(row.get::<_, Vec<u8>>(4)?)),
+                packed: Packed::from_stored_unchecked(Bytes::from(
+                    row.get::<_, Vec<u8>>(OBJECT_DATA)?,
+                )),
             });
             if batch.len() == LOAD_BATCH {
                 each(std::mem::replace(

@@ -77,9 +77,9 @@ fn read_events(
         let (rv, key, type_) = event_head(row)?;
         Ok(LoadedEvent {
             rv,
+            packed: super::packed_column(row, 5, &key)?,
             key,
             type_,
-            json: super::packed_column(row, 5)?,
         })
     })?;
     rows.collect()

@@ -45,7 +45,7 @@ fn objects_are_stored_packed_and_rows_written_before_packing_still_load() {
     let store = open(&dir);
     put_labelled(&store, "a");
     put_labelled(&store, "b");
-    let json = store.get(&key("a")).unwrap().json.json().into_owned();
+    let json = store.get(&key("a")).unwrap().packed.json().into_owned();
     drop(store);
     let connection = Connection::open(&path).unwrap();
     let packed = row(&connection, "a");
@@ -76,11 +76,11 @@ fn objects_are_stored_packed_and_rows_written_before_packing_still_load() {
     drop(connection);
     let store = open(&dir);
     assert_eq!(
-        store.get(&key("a")).unwrap().json.json().as_ref(),
+        store.get(&key("a")).unwrap().packed.json().as_ref(),
         json.as_slice()
     );
     let b = store.get(&key("b")).unwrap();
-    assert_eq!(b.json.stored(), plain.as_slice());
+    assert_eq!(b.packed.stored(), plain.as_slice());
     assert_eq!(
         b.value()["metadata"]["labels"]["compass.kyma-project.io/label-7"],
         "value-7"
