@@ -28,16 +28,10 @@ fn memory_mib() -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-/// `len` printable characters without repeats for LZ4 to find (xorshift from `seed`).
-fn noise(seed: u32, len: usize) -> String {
-    let mut state = 0x9e37_79b9_u32 ^ seed;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            char::from(b'0' + (state % 75) as u8)
-        })
+/// About `len` characters of random hexadecimal: text the store's packing cannot shrink much.
+fn random_text(len: usize) -> String {
+    (0..len.div_ceil(32))
+        .map(|_| uuid::Uuid::new_v4().simple().to_string())
         .collect()
 }
 
@@ -57,7 +51,7 @@ async fn relabelling_a_large_object_160_times_keeps_memory_and_disk_within_the_h
     let maps: Api<ConfigMap> = Api::namespaced(server.client().await, "default");
     // 25 values of 100 kB: a 2.5 MB object, of text the store's packing cannot shrink.
     let data = (0..25)
-        .map(|i| (format!("part-{i:02}"), noise(i, 100_000)))
+        .map(|i| (format!("part-{i:02}"), random_text(100_000)))
         .collect();
     let map = ConfigMap {
         metadata: ObjectMeta {

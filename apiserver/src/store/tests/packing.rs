@@ -20,14 +20,22 @@ fn labelled(name: &str) -> Value {
     object
 }
 
-fn put_labelled(store: &Store, name: &str) {
-    store
-        .commit(vec![Write::Put {
-            key: key(name),
-            object: labelled(name),
-            precondition: Precondition::Absent,
-        }])
-        .unwrap();
+/// A database in `dir` holding the labelled things `a` and `b`; its path.
+fn two_stored(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let store = open(dir);
+    for name in ["a", "b"] {
+        let object = labelled(name);
+        let key = key(name);
+        let precondition = Precondition::Absent;
+        store
+            .commit(vec![Write::Put {
+                key,
+                object,
+                precondition,
+            }])
+            .unwrap();
+    }
+    dir.path().join("db.sqlite")
 }
 
 fn row(connection: &Connection, name: &str) -> Vec<u8> {
@@ -41,12 +49,13 @@ fn row(connection: &Connection, name: &str) -> Vec<u8> {
 #[test]
 fn objects_are_stored_packed_and_rows_written_before_packing_still_load() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db.sqlite");
-    let store = open(&dir);
-    put_labelled(&store, "a");
-    put_labelled(&store, "b");
-    let json = store.get(&key("a")).unwrap().packed.json().into_owned();
-    drop(store);
+    let path = two_stored(&dir);
+    let json = open(&dir)
+        .get(&key("a"))
+        .unwrap()
+        .packed
+        .json()
+        .into_owned();
     let connection = Connection::open(&path).unwrap();
     let packed = row(&connection, "a");
     assert_eq!(packed[0], 1, "packed with dictionary 1");
@@ -107,11 +116,7 @@ fn objects_are_stored_packed_and_rows_written_before_packing_still_load() {
 #[test]
 fn an_object_that_does_not_unpack_refuses_the_open_and_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db.sqlite");
-    let store = open(&dir);
-    put_labelled(&store, "a");
-    put_labelled(&store, "b");
-    drop(store);
+    let path = two_stored(&dir);
     let connection = Connection::open(&path).unwrap();
     // As a later build's packing would look to this one.
     connection
