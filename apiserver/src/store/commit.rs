@@ -279,7 +279,7 @@ impl State {
             Write::Put { mut object, .. } => {
                 object["metadata"]["resourceVersion"] = Value::String(rv.to_string());
                 let meta = Arc::new(MetaSummary::of(&object));
-                let packed = packed(&object)?;
+                let packed = pack_object(&object)?;
                 let type_ = if current.is_some() {
                     EventType::Modified
                 } else {
@@ -298,7 +298,7 @@ impl State {
                 // The deleted object is reported at the deletion's resourceVersion.
                 let mut object = last.value();
                 object["metadata"]["resourceVersion"] = Value::String(rv.to_string());
-                let packed = packed(&object)?;
+                let packed = pack_object(&object)?;
                 let stored = StoredObject {
                     rv,
                     packed,
@@ -346,6 +346,6 @@ impl State {
 }
 
 /// An object's JSON as the store keeps it: packed, and exactly as long as it is (see [`Packed`]).
-fn packed(object: &Value) -> serde_json::Result<Packed> {
+fn pack_object(object: &Value) -> serde_json::Result<Packed> {
     Ok(Packed::pack(&serde_json::to_vec(object)?))
 }

@@ -12,9 +12,8 @@
 mod commit;
 mod follow;
 mod history;
-mod packed;
-pub use packed::Packed;
 mod open;
+mod packed;
 mod read;
 mod sqlite;
 mod summary;
@@ -34,6 +33,7 @@ use sqlite::Database;
 
 pub use commit::{CommitError, Precondition, Write};
 pub use follow::TooOld;
+pub use packed::Packed;
 pub use read::ListPage;
 pub use summary::MetaSummary;
 

@@ -38,7 +38,7 @@ pub struct Unpackable(String);
 
 impl Packed {
     /// Packs `json`; kept as it is when packing would not make it shorter.
-    pub fn pack(json: &[u8]) -> Self {
+    pub(crate) fn pack(json: &[u8]) -> Self {
         if json.len() < SMALLEST_PACKED || json.len() > u32::MAX as usize {
             return Self::plain(json);
         }
@@ -63,14 +63,14 @@ impl Packed {
     }
 
     /// Bytes as the database holds them, checked to unpack.
-    pub fn from_stored(stored: Bytes) -> Result<Self, Unpackable> {
+    pub(crate) fn from_stored(stored: Bytes) -> Result<Self, Unpackable> {
         let packed = Self(stored);
         packed.unpack()?;
         Ok(packed)
     }
 
     /// Bytes as the database holds them, to be checked with [`Packed::unpack`] before use.
-    pub fn from_stored_unchecked(stored: Bytes) -> Self {
+    pub(crate) fn from_stored_unchecked(stored: Bytes) -> Self {
         Self(stored)
     }
 
