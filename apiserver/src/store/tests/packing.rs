@@ -133,3 +133,34 @@ fn an_object_that_does_not_unpack_refuses_the_open_and_is_named() {
     assert!(error.contains("g/things/ns/b"), "{error}");
     assert!(error.contains("unknown packing 2"), "{error}");
 }
+
+#[test]
+fn the_history_counts_a_packed_change_by_its_json_before_and_after_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite");
+    // Nothing held in memory but the newest change: a reopen reads the size of the others from
+    // their stored bytes' head.
+    let options = StoreOptions {
+        held_bytes: 0,
+        ..StoreOptions::default()
+    };
+    let store = Store::open(&path, options.clone()).unwrap();
+    let mut json_len = 0;
+    for name in ["a", "b"] {
+        let (object, precondition) = (labelled(name), Precondition::Absent);
+        let written = store
+            .commit(vec![Write::Put {
+                key: key(name),
+                object,
+                precondition,
+            }])
+            .unwrap();
+        json_len += written[0].object.packed.json().len();
+    }
+    assert_eq!(store.history_size(), (2, json_len));
+    drop(store);
+    assert_eq!(
+        Store::open(&path, options).unwrap().history_size(),
+        (2, json_len)
+    );
+}
