@@ -7,10 +7,10 @@ use std::{collections::HashMap, ops::RangeInclusive, sync::Arc};
 use tokio::sync::broadcast;
 
 use super::{
-    Event, EventType, MetaSummary, ObjectKey, Store, StoredObject,
+    Event, EventType, ObjectKey, Store, StoredObject,
     history::Replay,
     read::range_start,
-    sqlite::{EventReader, LoadedEvent},
+    sqlite::{EVENT_DATA, EventReader, LoadedEvent, summary_of},
 };
 
 /// A watch asked to start before the oldest change the store still holds.
@@ -105,10 +105,14 @@ impl Store {
                 oldest: *range.end(),
             }));
         }
-        Ok(rebuild(loaded, |_, _| None)
-            .into_iter()
-            .map(Arc::new)
-            .collect())
+        let events = rebuild(loaded, |_, _| None).map_err(|error| {
+            tracing::warn!(%error, "Cannot read the event log");
+            TooOld {
+                requested: rv,
+                oldest: *range.end(),
+            }
+        })?;
+        Ok(events.into_iter().map(Arc::new).collect())
     }
 
     /// The event log's rows of `range`, through the reading connection (opened at first use).
@@ -127,19 +131,23 @@ impl Store {
 /// Events rebuilt from rows of the event log, oldest first, each with the object before it when
 /// an earlier row of the same object is among them (selector watches need it to tell an object
 /// leaving their selection). `stored` gives the object a row holds when it is already in memory
-/// at that resourceVersion, so that it is held once rather than twice.
+/// at that resourceVersion, so that it is held once rather than twice (and not unpacked). A row
+/// whose object does not unpack fails the whole.
 pub(super) fn rebuild(
     loaded: Vec<LoadedEvent>,
     stored: impl Fn(&ObjectKey, u64) -> Option<StoredObject>,
-) -> Vec<Event> {
+) -> rusqlite::Result<Vec<Event>> {
     let mut last_seen: HashMap<ObjectKey, StoredObject> = HashMap::new();
     let mut events = Vec::with_capacity(loaded.len());
     for loaded in loaded {
-        let object = stored(&loaded.key, loaded.rv).unwrap_or_else(|| StoredObject {
-            rv: loaded.rv,
-            meta: Arc::new(MetaSummary::of_json(&loaded.packed.json())),
-            packed: loaded.packed,
-        });
+        let object = match stored(&loaded.key, loaded.rv) {
+            Some(object) => object,
+            None => StoredObject {
+                rv: loaded.rv,
+                meta: Arc::new(summary_of(&loaded.packed, &loaded.key, EVENT_DATA)?),
+                packed: loaded.packed,
+            },
+        };
         let previous = match loaded.type_ {
             EventType::Added => {
                 last_seen.insert(loaded.key.clone(), object.clone());
@@ -156,7 +164,7 @@ pub(super) fn rebuild(
             previous,
         });
     }
-    events
+    Ok(events)
 }
 
 /// A resource's objects (with their namespace and name) at a resourceVersion, and a receiver

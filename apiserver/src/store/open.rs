@@ -11,10 +11,10 @@ use std::{
 use tokio::sync::broadcast;
 
 use super::{
-    EventType, MetaSummary, ObjectKey, State, Store, StoreOptions, StoredObject,
+    EventType, ObjectKey, State, Store, StoreOptions, StoredObject,
     follow::{WAKE_CAPACITY, rebuild},
     history::History,
-    sqlite::{Database, EventSize, LoadedObject, OBJECT_DATA, does_not_unpack},
+    sqlite::{Database, EventSize, LoadedObject, OBJECT_DATA, summary_of},
 };
 
 /// Batches of loaded objects waiting to be filed.
@@ -80,10 +80,7 @@ impl State {
 
     /// Files one loaded object.
     fn file(&mut self, loaded: LoadedObject) -> Result<(), rusqlite::Error> {
-        let meta = match loaded.packed.unpack() {
-            Ok(json) => MetaSummary::of_json(&json),
-            Err(error) => return Err(does_not_unpack(OBJECT_DATA, &loaded.key, error)),
-        };
+        let meta = summary_of(&loaded.packed, &loaded.key, OBJECT_DATA)?;
         for owner in &meta.owners {
             self.dependents
                 .entry(owner.clone())
@@ -133,7 +130,7 @@ impl State {
         // The object a row holds is the stored object when it is its latest change: held once.
         let events = rebuild(database.load_events_from(first_held)?, |key, rv| {
             self.stored(key).filter(|stored| stored.rv == rv).cloned()
-        });
+        })?;
         for event in events {
             self.history.push(Arc::new(event), loaded_at);
         }

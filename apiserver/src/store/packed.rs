@@ -62,15 +62,9 @@ impl Packed {
         Self(Bytes::copy_from_slice(json))
     }
 
-    /// Bytes as the database holds them, checked to unpack.
-    pub(crate) fn from_stored(stored: Bytes) -> Result<Self, Unpackable> {
-        let packed = Self(stored);
-        packed.unpack()?;
-        Ok(packed)
-    }
-
-    /// Bytes as the database holds them, to be checked with [`Packed::unpack`] before use.
-    pub(crate) fn from_stored_unchecked(stored: Bytes) -> Self {
+    /// Bytes as the database holds them, to be checked with [`Packed::unpack`] before use (by
+    /// whoever first reads the object: a row is unpacked once, when it is used).
+    pub(crate) fn from_stored(stored: Bytes) -> Self {
         Self(stored)
     }
 

@@ -11,7 +11,7 @@ use std::path::Path;
 use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{EventType, ObjectKey, Packed, packed::Unpackable};
+use super::{EventType, MetaSummary, ObjectKey, Packed, packed::Unpackable};
 
 mod checkpoint;
 mod events;
@@ -19,7 +19,7 @@ mod events;
 #[cfg(test)]
 pub(super) use checkpoint::BLOCKING_BYTES;
 use checkpoint::Checkpoints;
-pub(super) use events::{EventReader, EventSize};
+pub(super) use events::{EVENT_DATA, EventReader, EventSize};
 /// The column of an object's stored bytes, in the objects table's query.
 pub(super) const OBJECT_DATA: usize = 4;
 
@@ -46,23 +46,21 @@ pub(super) struct Change<'a> {
     pub json: &'a [u8],
 }
 
-/// Column `column` of `row`, the object `key` as stored, checked to unpack.
-fn packed_column(
-    row: &rusqlite::Row<'_>,
-    column: usize,
+/// The metadata summary of the object `key` as stored (read from `column`), unpacking it. An
+/// object that does not unpack is an error: a database holding one (damaged, or packed by a
+/// later build) is refused whole rather than served in part.
+pub(super) fn summary_of(
+    packed: &Packed,
     key: &ObjectKey,
-) -> rusqlite::Result<Packed> {
-    let stored = Bytes::from(row.get::<_, Vec<u8>>(column)?);
-    Packed::from_stored(stored).map_err(|error| does_not_unpack(column, key, error))
+    column: usize,
+) -> rusqlite::Result<MetaSummary> {
+    let json = packed
+        .unpack()
+        .map_err(|error| does_not_unpack(column, key, error))?;
+    Ok(MetaSummary::of_json(&json))
 }
 
-/// The error of a stored object that does not unpack: a database holding one (damaged, or
-/// packed by a later build) is refused whole rather than served in part.
-pub(super) fn does_not_unpack(
-    column: usize,
-    key: &ObjectKey,
-    error: Unpackable,
-) -> rusqlite::Error {
+fn does_not_unpack(column: usize, key: &ObjectKey, error: Unpackable) -> rusqlite::Error {
     let what = format!(
         "the stored object {}/{}/{} {error}",
         key.resource, key.namespace, key.name
@@ -184,9 +182,7 @@ impl Database {
                 },
                 rv: row.get::<_, i64>(3)? as u64,
                 // Checked by whoever files it, off this thread: reading is the longer half.
-                packed: Packed::from_stored_unchecked(Bytes::from(
-                    row.get::<_, Vec<u8>>(OBJECT_DATA)?,
-                )),
+                packed: Packed::from_stored(Bytes::from(row.get::<_, Vec<u8>>(OBJECT_DATA)?)),
             });
             if batch.len() == LOAD_BATCH {
                 each(std::mem::replace(

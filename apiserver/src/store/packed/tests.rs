@@ -33,6 +33,13 @@ fn application() -> Vec<u8> {
     serde_json::to_vec(&object).unwrap()
 }
 
+/// Stored bytes as a reader takes them: checked to unpack before use.
+fn checked(stored: Bytes) -> Result<Packed, Unpackable> {
+    let packed = Packed::from_stored(stored);
+    packed.unpack()?;
+    Ok(packed)
+}
+
 #[test]
 fn a_typical_object_packs_to_a_fraction_and_unpacks_exactly() {
     let json = application();
@@ -50,14 +57,14 @@ fn a_typical_object_packs_to_a_fraction_and_unpacks_exactly() {
         json_len_of(&packed.stored()[..HEADER], packed.stored().len()),
         json.len()
     );
-    let read = Packed::from_stored(Bytes::copy_from_slice(packed.stored())).unwrap();
+    let read = checked(Bytes::copy_from_slice(packed.stored())).unwrap();
     assert_eq!(read.json().as_ref(), json.as_slice());
 }
 
 #[test]
 fn plain_json_from_before_packing_is_read_as_it_is() {
     let json = Bytes::from(application());
-    let read = Packed::from_stored(json.clone()).unwrap();
+    let read = checked(json.clone()).unwrap();
     assert_eq!(read.json().as_ref(), json.as_ref());
     assert_eq!(read.json_len(), json.len());
     // Served without a copy.
@@ -80,28 +87,22 @@ fn bytes_that_do_not_unpack_are_refused() {
     let packed = Packed::pack(&application());
     let stored = packed.stored();
     let cut = Bytes::copy_from_slice(&stored[..stored.len() / 2]);
-    assert!(
-        Packed::from_stored(cut).is_err(),
-        "a packed object cut short"
-    );
+    assert!(checked(cut).is_err(), "a packed object cut short");
     let mut longer = stored.to_vec();
     longer[1..HEADER].copy_from_slice(&(u32::MAX).to_le_bytes());
     assert!(
-        Packed::from_stored(longer.clone().into()).is_err(),
+        checked(longer.clone().into()).is_err(),
         "a length too large to be"
     );
     let len = packed.json_len() as u32 + 1;
     longer[1..HEADER].copy_from_slice(&len.to_le_bytes());
+    assert!(checked(longer.into()).is_err(), "a wrong length");
     assert!(
-        Packed::from_stored(longer.into()).is_err(),
-        "a wrong length"
-    );
-    assert!(
-        Packed::from_stored(Bytes::from_static(&[PACKED_1, 0])).is_err(),
+        checked(Bytes::from_static(&[PACKED_1, 0])).is_err(),
         "a header cut short"
     );
     let later = Bytes::from_static(b"\x02\x00\x00\x00\x00");
-    let error = Packed::from_stored(later).unwrap_err().to_string();
+    let error = checked(later).unwrap_err().to_string();
     assert!(error.contains("unknown packing 2"), "{error}");
 }
 

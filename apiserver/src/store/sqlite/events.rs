@@ -3,9 +3,10 @@
 
 use std::{ops::RangeInclusive, path::Path};
 
+use bytes::Bytes;
 use rusqlite::{Connection, OpenFlags, Row, params};
 
-use super::{Database, EventType, LoadedEvent, ObjectKey};
+use super::{Database, EventType, LoadedEvent, ObjectKey, Packed};
 use crate::store::packed::json_len_of;
 
 /// What the history needs of a change it does not hold in memory.
@@ -24,6 +25,8 @@ pub(in crate::store) struct EventReader {
 }
 
 const COLUMNS: &str = "rv, resource, namespace, name, type";
+/// The column of a change's stored object, after [`COLUMNS`].
+pub(in crate::store) const EVENT_DATA: usize = 5;
 
 impl Database {
     /// The size of every retained event, oldest first, read without the objects themselves.
@@ -77,7 +80,8 @@ fn read_events(
         let (rv, key, type_) = event_head(row)?;
         Ok(LoadedEvent {
             rv,
-            packed: super::packed_column(row, 5, &key)?,
+            // Checked where the change is rebuilt, and only when its object is not in memory.
+            packed: Packed::from_stored(Bytes::from(row.get::<_, Vec<u8>>(EVENT_DATA)?)),
             key,
             type_,
         })

@@ -113,23 +113,49 @@ fn objects_are_stored_packed_and_rows_written_before_packing_still_load() {
     assert_eq!(row(&Connection::open(&path).unwrap(), "b")[0], 1);
 }
 
+/// The error of opening the database at `path` after `damage` (SQL) set a row's data to a later
+/// build's packing.
+fn open_after(path: &std::path::Path, damage: &str) -> String {
+    let connection = Connection::open(path).unwrap();
+    connection.execute(damage, []).unwrap();
+    drop(connection);
+    Store::open(path, StoreOptions::default())
+        .err()
+        .expect("the open is refused")
+        .to_string()
+}
+
 #[test]
 fn an_object_that_does_not_unpack_refuses_the_open_and_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let path = two_stored(&dir);
-    let connection = Connection::open(&path).unwrap();
-    // As a later build's packing would look to this one.
-    connection
-        .execute(
-            "UPDATE objects SET data = x'0200000000' WHERE name = 'b'",
-            [],
-        )
+    let error = open_after(
+        &path,
+        "UPDATE objects SET data = x'0200000000' WHERE name = 'b'",
+    );
+    assert!(error.contains("g/things/ns/b"), "{error}");
+    assert!(error.contains("unknown packing 2"), "{error}");
+}
+
+#[test]
+fn a_change_in_the_log_that_does_not_unpack_refuses_the_open_and_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = two_stored(&dir);
+    let store = open(&dir);
+    let rv = store.get(&key("b")).unwrap().rv;
+    let (object, precondition) = (labelled("b"), Precondition::Version(rv));
+    store
+        .commit(vec![Write::Put {
+            key: key("b"),
+            object,
+            precondition,
+        }])
         .unwrap();
-    drop(connection);
-    let error = Store::open(&path, StoreOptions::default())
-        .err()
-        .expect("the open is refused")
-        .to_string();
+    drop(store);
+    // The change that created `b`: the history rebuilds it from the log, since `b` is no longer
+    // at that version.
+    let damage = format!("UPDATE events SET data = x'0200000000' WHERE rv = {rv}");
+    let error = open_after(&path, &damage);
     assert!(error.contains("g/things/ns/b"), "{error}");
     assert!(error.contains("unknown packing 2"), "{error}");
 }
