@@ -1,7 +1,9 @@
 //! A list of object names held in one piece: the status lists of the runtimes that see an
 //! application and the applications a runtime sees, up to 100 names on every such object.
 
-use std::{borrow::Cow, fmt};
+mod shared;
+
+use std::{borrow::Cow, fmt, sync::Arc};
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{
@@ -12,10 +14,16 @@ use serde::{
 /// Object names in order, read and written as a JSON array of strings.
 ///
 /// The names are kept as one string and the end of each name, so a list of 100 names is two
-/// allocations instead of a hundred and one. The caches decode, copy and drop these lists with
-/// every change of every Application and Runtime they hold, and hold one per object.
+/// allocations instead of a hundred and one, and a list is held once in the process however
+/// many objects carry it: the applications of a scenario are all seen by the same runtimes, so
+/// 10,000 applications in ten scenarios carry ten lists, not 10,000 (the caches hold one per
+/// object, and copy it with every change). A copy of a list shares it.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct Names {
+pub struct Names(Option<Arc<Listed>>);
+
+/// The names of a non-empty list: all their text and the end of each name in it.
+#[derive(PartialEq, Eq, Hash)]
+struct Listed {
     text: Box<str>,
     ends: Box<[u32]>,
 }
@@ -23,19 +31,23 @@ pub struct Names {
 impl Names {
     /// How many names there are.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.0.as_ref().map_or(0, |listed| listed.ends.len())
     }
 
     /// Whether there is no name.
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.0.is_none()
     }
 
     /// The names in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        let (text, ends) = match &self.0 {
+            Some(listed) => (&*listed.text, &*listed.ends),
+            None => ("", &[][..]),
+        };
         let mut start = 0;
-        self.ends.iter().map(move |&end| {
-            let name = &self.text[start..end as usize];
+        ends.iter().map(move |&end| {
+            let name = &text[start..end as usize];
             start = end as usize;
             name
         })
@@ -69,10 +81,13 @@ impl Gathering {
     }
 
     fn done(self) -> Names {
-        Names {
+        if self.ends.is_empty() {
+            return Names::default();
+        }
+        Names(Some(shared::one_copy(Listed {
             text: self.text.into_boxed_str(),
             ends: self.ends.into_boxed_slice(),
-        }
+        })))
     }
 }
 

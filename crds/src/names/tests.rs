@@ -1,5 +1,7 @@
 //! Names read and written exactly as a list of strings would be.
 
+use std::sync::Arc;
+
 use serde_json::json;
 
 use super::*;
@@ -56,4 +58,35 @@ fn its_schema_is_that_of_a_list_of_strings() {
     let ours = schemars::SchemaGenerator::default().into_root_schema_for::<Names>();
     let plain = schemars::SchemaGenerator::default().into_root_schema_for::<Vec<String>>();
     assert_eq!(ours, plain);
+}
+
+#[test]
+fn lists_alike_share_one_copy_and_others_stay_apart() {
+    let text = r#"["shared-rt-1","shared-rt-2"]"#;
+    let read: Names = serde_json::from_str(text).unwrap();
+    let read_again: Names = serde_json::from_str(text).unwrap();
+    let built: Names = ["shared-rt-1", "shared-rt-2"].into_iter().collect();
+    let other: Names = ["shared-rt-1"].into_iter().collect();
+    let copy_of = |names: &Names| Arc::as_ptr(names.0.as_ref().unwrap());
+    assert_eq!(copy_of(&read), copy_of(&read_again));
+    assert_eq!(copy_of(&read), copy_of(&built));
+    assert_ne!(copy_of(&read), copy_of(&other));
+    assert_eq!(other.to_vec(), ["shared-rt-1"]);
+    // Once no object holds the list, the next one alike is made anew and reads the same.
+    drop((read, read_again, built));
+    let anew: Names = serde_json::from_str(text).unwrap();
+    assert_eq!(anew.to_vec(), ["shared-rt-1", "shared-rt-2"]);
+}
+
+#[test]
+fn lists_no_object_holds_are_swept() {
+    let mut most = 0;
+    for n in 0..10 * shared::FIRST_SWEEP {
+        let names: Names = [format!("swept-{n}")].into_iter().collect();
+        drop(names);
+        most = most.max(shared::digests_held());
+    }
+    // Without sweeps, every list made would still have its digest held. Other tests running at
+    // the same time hold a few lists of their own.
+    assert!(most <= 2 * shared::FIRST_SWEEP + 64, "{most} digests held");
 }
