@@ -1,15 +1,14 @@
 //! Labels and scenarios as the original Compass has them: labels map keys to any JSON value, and
 //! scenarios are the named groups that decide which runtimes see which applications.
 
-use std::collections::BTreeMap;
+mod sorted;
 
 use schemars::{Schema, SchemaGenerator, json_schema};
 use sha2::{Digest, Sha256};
 
 use crate::schema::LABEL_KEY_MAX_LENGTH;
 
-/// Labels of an application or runtime: each key maps to any JSON value.
-pub type Labels = BTreeMap<String, serde_json::Value>;
+pub use sorted::Labels;
 
 /// The label key under which the original Compass kept scenarios; here they have their own field.
 pub const SCENARIOS_KEY: &str = "scenarios";

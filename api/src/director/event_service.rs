@@ -13,5 +13,5 @@ pub const EVENT_SERVICE_URL_LABELS: [&str; 2] =
 pub fn event_service_url(runtime: &Runtime) -> Option<String> {
     EVENT_SERVICE_URL_LABELS
         .iter()
-        .find_map(|key| runtime.spec.labels.get(*key)?.as_str().map(str::to_owned))
+        .find_map(|key| runtime.spec.labels.get(key)?.as_str().map(str::to_owned))
 }

@@ -99,7 +99,7 @@ async fn register(
     let spec = ApplicationSpec {
         provider_name: input.provider_name.clone(),
         description: input.description.clone(),
-        labels: write.labels,
+        labels: write.labels.into(),
         scenarios: write.scenarios,
         health_check_url: input.health_check_url.clone(),
         integration_system,

@@ -61,7 +61,7 @@ impl RuntimeMutation {
             },
             spec: RuntimeSpec {
                 description: input.description,
-                labels: write.labels,
+                labels: write.labels.into(),
                 scenarios: write.scenarios,
                 provisioning: None,
             },
