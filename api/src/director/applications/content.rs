@@ -63,7 +63,7 @@ pub fn fetch_status<'a>(
         ChildKind::Document => &status.documents,
         ChildKind::Webhook => return None,
     };
-    list.iter().find(|d| d.name == name)?.fetch.as_ref()
+    list.iter().find(|d| d.name == name)?.fetch.as_deref()
 }
 
 /// The content of a child: inline, in its `dataFrom` ConfigMap, or as last fetched. ConfigMaps

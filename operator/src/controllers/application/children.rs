@@ -227,7 +227,7 @@ pub fn definition_status(
     DefinitionStatus {
         name: child.name.to_owned(),
         id: child_id(&app.uid().unwrap_or_default(), child.kind, child.name).to_string(),
-        fetch,
+        fetch: fetch.map(Box::new),
     }
 }
 

@@ -86,7 +86,7 @@ pub fn plan<'a>(
         .into_iter()
         .map(|child| {
             let before =
-                previous_of(previous, child.kind, child.name).and_then(|d| d.fetch.as_ref());
+                previous_of(previous, child.kind, child.name).and_then(|d| d.fetch.as_deref());
             let fetch = match decide(&child, before, refetch, now) {
                 Fetch::Now { first, previous } if due == MAX_FETCHES_PER_RECONCILE => {
                     deferred = true;

@@ -42,14 +42,14 @@ fn fetched(condition: FetchCondition, message: &str) -> DefinitionStatus {
     DefinitionStatus {
         name: "orders".into(),
         id: "id".into(),
-        fetch: Some(FetchStatus {
+        fetch: Some(Box::new(FetchStatus {
             condition,
             message: Some(message.into()),
             timestamp: at(1),
             config_map: None,
             request_hash: None,
             attempts: None,
-        }),
+        })),
     }
 }
 
