@@ -1,7 +1,7 @@
 //! The ApplicationTemplate kind: a reusable application input with `{{placeholders}}`, from which
 //! applications are registered in any tenant.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use crate::conditions::Condition;
 use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,11 @@
 //! Status conditions as the Kubernetes API conventions describe them: one entry per type, `Ready`
 //! as the summary, and a transition time that moves only when the status value changes.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Serialize};
+
+use crate::Text;
 
 /// The summary condition every kind reports; `kubectl wait --for=condition=Ready` waits on it.
 pub const READY: &str = "Ready";
@@ -14,6 +18,35 @@ pub mod status {
     pub const FALSE: &str = "False";
     /// It is not known whether the condition holds.
     pub const UNKNOWN: &str = "Unknown";
+}
+
+/// One aspect of an object's state: whether it holds, why, and since when.
+// The same JSON and schema as the conditions of Kubernetes' own kinds, but the texts are held
+// once in the process: every Ready application reports the same few words.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    /// When the status last changed from one value to another.
+    pub last_transition_time: Time,
+    /// What the status means for this object, in words for people; may be empty.
+    pub message: Text,
+    /// The `metadata.generation` the condition was determined for. Lower than the object's
+    /// generation means the condition does not describe the current spec yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "generation_schema")]
+    pub observed_generation: Option<i64>,
+    /// Why the status is what it is: one CamelCase word that programs can match on.
+    pub reason: Text,
+    /// Whether the condition holds: `True`, `False` or `Unknown`.
+    pub status: Text,
+    /// Which aspect the condition reports, in CamelCase, for example `Ready`.
+    #[serde(rename = "type")]
+    pub type_: Text,
+}
+
+/// Schema of `observedGeneration`: an integer, absent rather than null.
+fn generation_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "integer", "format": "int64" })
 }
 
 /// A condition a reconciler wants to report; [`set_condition`] turns it into a stored one.
@@ -50,18 +83,25 @@ pub fn set_condition(
             if transition {
                 current.last_transition_time = now;
             }
-            current.status = update.status.to_owned();
-            current.reason = update.reason.to_owned();
-            current.message = update.message;
+            // Only what changed is looked up among the texts held.
+            if current.status != update.status {
+                current.status = update.status.into();
+            }
+            if current.reason != update.reason {
+                current.reason = update.reason.into();
+            }
+            if current.message != update.message {
+                current.message = update.message.into();
+            }
             current.observed_generation = generation;
             changed
         }
         None => {
             conditions.push(Condition {
-                type_: update.type_.to_owned(),
-                status: update.status.to_owned(),
-                reason: update.reason.to_owned(),
-                message: update.message,
+                type_: update.type_.into(),
+                status: update.status.into(),
+                reason: update.reason.into(),
+                message: update.message.into(),
                 observed_generation: generation,
                 last_transition_time: now,
             });

@@ -1,7 +1,7 @@
 //! The IntegrationSystem kind: an external system that manages applications on behalf of many
 //! tenants.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use crate::conditions::Condition;
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 

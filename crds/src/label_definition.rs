@@ -1,6 +1,6 @@
 //! The LabelDefinition kind: a label key of a tenant and the JSON Schema its values must satisfy.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use crate::conditions::Condition;
 use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

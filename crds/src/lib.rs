@@ -19,12 +19,14 @@ mod label_definition;
 pub mod label_schema;
 pub mod labels;
 mod names;
+mod one_copy;
 pub mod provisioning;
 mod runtime;
 mod scenario;
 pub mod schema;
 mod system_auth;
 mod tenant;
+mod text;
 pub mod well_known;
 
 pub use agent_report::{
@@ -52,6 +54,7 @@ pub use system_auth::{
 pub use tenant::{
     PRODUCT_NAMESPACE, RESERVED_NAMESPACES, Tenant, TenantSpec, TenantStatus, is_system_namespace,
 };
+pub use text::Text;
 
 /// API group of every kind.
 pub const GROUP: &str = "compass.kyma-project.io";

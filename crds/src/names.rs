@@ -1,8 +1,6 @@
 //! A list of object names held in one piece: the status lists of the runtimes that see an
 //! application and the applications a runtime sees, up to 100 names on every such object.
 
-mod shared;
-
 use std::{borrow::Cow, fmt, sync::Arc};
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
@@ -10,6 +8,8 @@ use serde::{
     Deserialize, Deserializer, Serialize, Serializer,
     de::{DeserializeSeed, SeqAccess, Visitor},
 };
+
+use crate::one_copy::OneCopy;
 
 /// Object names in order, read and written as a JSON array of strings.
 ///
@@ -27,6 +27,9 @@ struct Listed {
     text: Box<str>,
     ends: Box<[u32]>,
 }
+
+/// Every list held in the process.
+static LISTS: OneCopy<Listed> = OneCopy::new();
 
 impl Names {
     /// How many names there are.
@@ -84,7 +87,7 @@ impl Gathering {
         if self.ends.is_empty() {
             return Names::default();
         }
-        Names(Some(shared::one_copy(Listed {
+        Names(Some(LISTS.of(Listed {
             text: self.text.into_boxed_str(),
             ends: self.ends.into_boxed_slice(),
         })))

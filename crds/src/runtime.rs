@@ -1,7 +1,8 @@
 //! The Runtime kind: a Kubernetes cluster that consumes the applications sharing a scenario with
 //! it, through the Runtime Agent running inside it.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use crate::conditions::Condition;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! The Scenario kind: a named group in a tenant. An application is visible to exactly the runtimes
 //! that share one of its scenarios.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use crate::conditions::Condition;
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 

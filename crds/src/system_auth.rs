@@ -1,7 +1,8 @@
 //! The SystemAuth kind: one client identity of an application, runtime or integration system. Its
 //! uid is the client id: the CN of the certificates issued to it and its OAuth client id.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use crate::conditions::Condition;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! The Tenant kind: one customer of the management plane, owning a namespace that holds all of its
 //! applications, runtimes and scenarios.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use crate::conditions::Condition;
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
+use compass_crds::conditions::Condition;
 use compass_crds::provisioning::{OperationState, OperationType, ProvisioningStatus};
 use compass_operator::controllers::events::EventType;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::runtime::controller::Action;
 
 use crate::{

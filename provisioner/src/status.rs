@@ -2,6 +2,7 @@
 //! `Provisioned` and `AgentConnected` in its status (server-side apply under a field manager of
 //! its own, so the operator's part of the status stays the operator's), and Events per step.
 
+use compass_crds::conditions::Condition;
 use compass_crds::{
     Runtime,
     provisioning::{AGENT_CONNECTED, PROVISIONED, ProvisioningStatus},
@@ -10,7 +11,7 @@ use compass_operator::controllers::{
     events::{EventRecorder, EventType},
     status::Conditions,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::{
     Api, Client, ResourceExt,
     api::{Patch, PatchParams},
@@ -39,10 +40,10 @@ pub fn agent_connected(runtime: &Runtime) -> bool {
 /// The `Provisioned` condition.
 pub fn provisioned_condition(holds: bool, reason: &str, message: &str) -> Condition {
     Condition {
-        type_: PROVISIONED.to_owned(),
-        status: if holds { "True" } else { "False" }.to_owned(),
-        reason: reason.to_owned(),
-        message: message.to_owned(),
+        type_: PROVISIONED.into(),
+        status: if holds { "True" } else { "False" }.into(),
+        reason: reason.into(),
+        message: message.into(),
         last_transition_time: now(),
         observed_generation: None,
     }

@@ -2,8 +2,9 @@
 //! from the object's `Ready` condition: none yet is `INITIAL` since creation, `True` is `READY`,
 //! `False` is `FAILED`, `Unknown` is `UNKNOWN`, each since the condition's last transition.
 
+use compass_crds::conditions::Condition;
 use compass_crds::conditions::{READY, status};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use crate::scalars::Timestamp;
 

@@ -114,8 +114,8 @@ mod tests {
     }
 
     fn tenant(name: &str, namespace: &str, ready: bool) -> Arc<Tenant> {
-        use compass_crds::{TenantSpec, TenantStatus};
-        use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+        use compass_crds::{TenantSpec, TenantStatus, conditions::Condition};
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
         let mut tenant = Tenant::new(
             name,
             TenantSpec {
@@ -132,7 +132,7 @@ mod tests {
                 type_: READY.into(),
                 status: if ready { "True" } else { "False" }.into(),
                 reason: "Test".into(),
-                message: String::new(),
+                message: "".into(),
                 last_transition_time: Time(jiff::Timestamp::UNIX_EPOCH),
                 observed_generation: Some(1),
             }],

@@ -1,7 +1,8 @@
 //! What the operator reports about an application: conditions, the scenarios and runtimes in
 //! effect, the ids and fetch results of its children, and what its webhooks answered.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use crate::conditions::Condition;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::KubeSchema;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

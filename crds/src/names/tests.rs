@@ -5,6 +5,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::*;
+use crate::one_copy::FIRST_SWEEP;
 
 #[test]
 fn reads_and_writes_a_json_array_of_strings() {
@@ -81,12 +82,12 @@ fn lists_alike_share_one_copy_and_others_stay_apart() {
 #[test]
 fn lists_no_object_holds_are_swept() {
     let mut most = 0;
-    for n in 0..10 * shared::FIRST_SWEEP {
+    for n in 0..10 * FIRST_SWEEP {
         let names: Names = [format!("swept-{n}")].into_iter().collect();
         drop(names);
-        most = most.max(shared::digests_held());
+        most = most.max(LISTS.digests_held());
     }
     // Without sweeps, every list made would still have its digest held. Other tests running at
     // the same time hold a few lists of their own.
-    assert!(most <= 2 * shared::FIRST_SWEEP + 64, "{most} digests held");
+    assert!(most <= 2 * FIRST_SWEEP + 64, "{most} digests held");
 }

@@ -2,8 +2,9 @@
 //! transition time moves only when their status does, one server-side apply on `/status` (only
 //! when something changed), and an Event when the `Ready` condition changes.
 
+use compass_crds::conditions::Condition;
 use compass_crds::conditions::{self, ConditionUpdate, READY, set_condition, status};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::{
     Api, Resource, ResourceExt,
     api::{Patch, PatchParams},
@@ -155,7 +156,7 @@ pub fn report_ready_transition<K: Resource<DynamicType = ()>>(
             EventType::Normal,
             "Ready",
             "Reconcile",
-            &new.message,
+            new.message.as_str(),
         );
     } else {
         publish(
@@ -164,7 +165,7 @@ pub fn report_ready_transition<K: Resource<DynamicType = ()>>(
             EventType::Warning,
             &new.reason,
             "Reconcile",
-            &new.message,
+            new.message.as_str(),
         );
     }
 }

@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
+use compass_crds::conditions::Condition;
 use compass_crds::{
     Application, ApplicationStatus, Runtime,
     application::{DefinitionStatus, FetchCondition},
     conditions::{READY, status as condition_status},
     labels::scenario_summary,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 
 use super::{fetch::Definitions, webhooks::Deliveries};
 use crate::controllers::checks::Verdict;
