@@ -76,21 +76,21 @@ pub fn set_condition(
     match existing {
         Some(current) => {
             let transition = current.status != update.status;
+            let new_reason = current.reason != update.reason;
+            let new_message = current.message != update.message;
             let changed = transition
-                || current.reason != update.reason
-                || current.message != update.message
+                || new_reason
+                || new_message
                 || current.observed_generation != generation;
+            // Only what changed is looked up among the texts held.
             if transition {
                 current.last_transition_time = now;
-            }
-            // Only what changed is looked up among the texts held.
-            if current.status != update.status {
                 current.status = update.status.into();
             }
-            if current.reason != update.reason {
+            if new_reason {
                 current.reason = update.reason.into();
             }
-            if current.message != update.message {
+            if new_message {
                 current.message = update.message.into();
             }
             current.observed_generation = generation;

@@ -39,7 +39,7 @@ impl<T: ?Sized + Hash + Eq> OneCopy<T> {
     pub(crate) fn of<V: Borrow<T> + Into<Arc<T>>>(&self, value: V) -> Arc<T> {
         let mut held = self.held();
         // foldhash, not the standard library's SipHash: a start files 100,000 status lists of
-        // a kilobyte or more, and SipHash over them was 5 % of its CPU.
+        // a kilobyte or more, and SipHash over them was about 1 % of its CPU (foldhash: 0.25 %).
         let digest = held.digests.hash_one(value.borrow());
         held.sweep_if_due();
         let alike = held.by_digest.entry(digest).or_default();
