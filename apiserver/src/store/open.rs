@@ -4,7 +4,7 @@
 use std::{
     collections::HashMap,
     path::Path,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, mpsc},
     time::Instant,
 };
 
@@ -15,6 +15,7 @@ use super::{
     follow::{WAKE_CAPACITY, rebuild},
     history::History,
     sqlite::{Database, EventSize, LoadedObject, OBJECT_DATA, summary_of},
+    summary::MetaSummary,
 };
 
 /// Batches of loaded objects waiting to be filed.
@@ -48,39 +49,58 @@ impl Store {
     }
 }
 
+/// Threads that read the loaded objects' metadata, beside the one reading the database and the
+/// one filing them.
+const SUMMARIZERS: usize = 2;
+
+/// A batch of loaded objects with the metadata summary of each.
+type Summarized = Vec<(LoadedObject, MetaSummary)>;
+
 impl State {
     /// Loads every object, indexing each by its owners and counting it as its resource's latest
-    /// change when it is the newest. The database is read on this thread while another reads
-    /// each object's metadata and files it: the two take about as long, and a large store
-    /// loads in half the time.
+    /// change when it is the newest. Three stages run at once: this thread reads the database,
+    /// [`SUMMARIZERS`] threads unpack each object and read its metadata (the longest part, so it
+    /// is shared), and one more files the objects in memory, in whatever order they come.
     fn load_objects(&mut self, database: &Database) -> Result<(), rusqlite::Error> {
-        let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<LoadedObject>>(LOAD_QUEUE);
+        let (sender, batches) = mpsc::sync_channel::<Vec<LoadedObject>>(LOAD_QUEUE);
+        let batches = Mutex::new(batches);
+        let (summarized_sender, summarized) = mpsc::sync_channel::<Summarized>(LOAD_QUEUE);
         std::thread::scope(|scope| {
-            // The filing thread unpacks each object to read its metadata, and stops at the
-            // first that does not unpack: a database this build cannot read is refused whole.
+            // Each summarizer stops at the first object that does not unpack: a database this
+            // build cannot read is refused whole.
+            let summarizers: Vec<_> = (0..SUMMARIZERS)
+                .map(|_| {
+                    let (batches, summarized) = (&batches, summarized_sender.clone());
+                    scope.spawn(move || summarize(batches, summarized))
+                })
+                .collect();
+            drop(summarized_sender);
             let filing = scope.spawn(|| {
-                for batch in batches {
-                    for loaded in batch {
-                        self.file(loaded)?;
+                for batch in summarized {
+                    for (loaded, meta) in batch {
+                        self.file(loaded, meta);
                     }
                 }
-                Ok(())
             });
-            // A send fails only once the filing thread is gone, which its join reports.
+            // A send fails only once every summarizer is gone, which their joins report.
             let read = database.load_objects(|batch| {
                 let _ = sender.send(batch);
             });
             drop(sender);
-            let filed = filing
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            read.and(filed)
+            let summarized = (summarizers.into_iter())
+                .map(|summarizer| summarizer.join())
+                .collect::<Vec<_>>();
+            let filed = filing.join();
+            for joined in summarized {
+                joined.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            }
+            filed.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            read
         })
     }
 
     /// Files one loaded object.
-    fn file(&mut self, loaded: LoadedObject) -> Result<(), rusqlite::Error> {
-        let meta = summary_of(&loaded.packed, &loaded.key, OBJECT_DATA)?;
+    fn file(&mut self, loaded: LoadedObject, meta: MetaSummary) {
         for owner in &meta.owners {
             self.dependents
                 .entry(owner.clone())
@@ -101,7 +121,6 @@ impl State {
             .entry(loaded.key.resource)
             .or_default()
             .insert((loaded.key.namespace, loaded.key.name), stored);
-        Ok(())
     }
 
     /// Loads the retained changes into the history, as if they happened at `loaded_at`: the
@@ -162,4 +181,28 @@ fn counted_sizes(sizes: Vec<EventSize>) -> Vec<(u64, usize)> {
             (size.rv, size.len + before.unwrap_or(0))
         })
         .collect()
+}
+
+/// Reads the metadata of every object of the batches it takes, until there are none or one
+/// does not unpack.
+fn summarize(
+    batches: &Mutex<mpsc::Receiver<Vec<LoadedObject>>>,
+    summarized: mpsc::SyncSender<Summarized>,
+) -> Result<(), rusqlite::Error> {
+    loop {
+        // Held only to take a batch; a panic elsewhere leaves the queue whole.
+        let batch = batches.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        let Ok(batch) = batch else {
+            return Ok(());
+        };
+        let batch = (batch.into_iter())
+            .map(|loaded| {
+                let meta = summary_of(&loaded.packed, &loaded.key, OBJECT_DATA)?;
+                Ok((loaded, meta))
+            })
+            .collect::<Result<Summarized, rusqlite::Error>>()?;
+        if summarized.send(batch).is_err() {
+            return Ok(());
+        }
+    }
 }
