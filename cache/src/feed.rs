@@ -18,7 +18,7 @@ use kube::{
 use tokio::{sync::mpsc, task::JoinHandle};
 
 use crate::{
-    index::Index,
+    index::{Filings, Index},
     lean::Lean,
     shared::{Cached, Shared, SyncState},
 };
@@ -204,6 +204,11 @@ impl<K: Cached> Shared<K> {
     fn update(&self, writer: &mut Writer<K>, event: &watcher::Event<K>) -> Vec<Change<K>> {
         if matches!(event, watcher::Event::Init | watcher::Event::InitApply(_)) {
             // A relist in progress: nothing shows until it is done.
+            let mut listing = self.listing.lock().unwrap_or_else(|p| p.into_inner());
+            match event {
+                watcher::Event::InitApply(object) => listing.add(object, self.indexing),
+                _ => *listing = Filings::default(),
+            }
             writer.apply_watcher_event(event);
             return Vec::new();
         }
@@ -274,7 +279,8 @@ impl<K: Cached> Shared<K> {
         let before = self.store.state();
         writer.apply_watcher_event(event);
         let now = self.store.state();
-        *self.write_index() = Index::of(&now, self.indexing);
+        let filings = std::mem::take(&mut *self.listing.lock().unwrap_or_else(|p| p.into_inner()));
+        *self.write_index() = Index::of_listed(&now, filings, self.indexing);
         self.sync.send_replace(SyncState::Synced);
         tracing::debug!(kind = %K::kind(&Default::default()), objects = now.len(), "Listed");
         vanished(before, &now)

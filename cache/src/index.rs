@@ -99,15 +99,51 @@ impl Filing {
     }
 }
 
+/// The filings of a list's objects, each worked out as its object arrives: at the end of the
+/// list the store waits for its index, and the objects arrive on a thread that has time to
+/// spare while the next ones are decoded.
+#[derive(Default)]
+pub(crate) struct Filings(Vec<Filing>);
+
+impl Filings {
+    pub(crate) fn add<K: Resource>(&mut self, object: &K, indexing: Indexing<K>) {
+        self.0.push(Filing::of(object, indexing));
+    }
+}
+
 impl<K: Resource> Index<K> {
     /// An index of `objects`.
+    #[cfg(test)]
     pub(crate) fn of(objects: &[Arc<K>], indexing: Indexing<K>) -> Self {
-        let mut by_uid = HashMap::with_capacity(objects.len());
-        let mut by_extra = HashMap::new();
+        let filed = (objects.iter()).map(|object| (Filing::of(object.as_ref(), indexing), object));
+        Self::filed(filed.collect())
+    }
+
+    /// An index of `objects`, what a list left in the store, with the filings made as they
+    /// arrived. Each object is filed by the last filing of its uid; one without (which a list
+    /// does not leave) is filed now.
+    pub(crate) fn of_listed(objects: &[Arc<K>], filings: Filings, indexing: Indexing<K>) -> Self {
+        let mut unfiled: HashMap<&str, &Arc<K>> = (objects.iter())
+            .map(|object| (object.meta().uid.as_deref().unwrap_or_default(), object))
+            .collect();
+        let mut filed = Vec::with_capacity(objects.len());
+        for filing in filings.0.into_iter().rev() {
+            if let Some(object) = unfiled.remove(filing.uid.as_str()) {
+                filed.push((filing, object));
+            }
+        }
+        let rest = unfiled.into_values();
+        filed.extend(rest.map(|object| (Filing::of(object.as_ref(), indexing), object)));
+        Self::filed(filed)
+    }
+
+    fn filed(filed: Vec<(Filing, &Arc<K>)>) -> Self {
+        let mut by_uid = HashMap::with_capacity(filed.len());
+        let extra_keys = filed.iter().map(|(filing, _)| filing.extra_keys.len());
+        let mut by_extra = HashMap::with_capacity(extra_keys.sum());
         let mut by_namespace: HashMap<String, Vec<(String, Arc<K>)>> = HashMap::new();
         let mut by_tag: HashMap<String, Vec<(String, Arc<K>)>> = HashMap::new();
-        for object in objects {
-            let filing = Filing::of(object.as_ref(), indexing);
+        for (filing, object) in filed {
             for key in filing.extra_keys {
                 by_extra.insert(key, object.clone());
             }
@@ -300,5 +336,35 @@ mod tests {
                 .by_uid("uid-07")
                 .is_some_and(|r| r.metadata.uid.as_deref() == Some("uid-07"))
         );
+    }
+
+    #[test]
+    fn an_index_of_a_list_files_each_object_by_its_latest_filing_and_files_the_rest_itself() {
+        let objects: Vec<_> = (0..30)
+            .map(|i| runtime(&format!("uid-{i:02}"), &[["a", "b", "c"][i % 3]]))
+            .collect();
+        let mut filings = Filings::default();
+        // An earlier version of uid-01 in another scenario, then the version the store holds.
+        filings.add(runtime("uid-01", &["stale"]).as_ref(), runtimes());
+        // Objects arrived but no longer held are left out; uid-20 onwards came without one.
+        filings.add(runtime("gone", &["a"]).as_ref(), runtimes());
+        for object in &objects[..20] {
+            filings.add(object.as_ref(), runtimes());
+        }
+        let listed = Index::of_listed(&objects, filings, runtimes());
+        let at_once = Index::of(&objects, runtimes());
+        let uids = |found: Vec<Arc<Runtime>>| -> Vec<String> {
+            (found.iter())
+                .map(|r| r.metadata.uid.clone().unwrap())
+                .collect()
+        };
+        for scenario in ["a", "b", "c", "stale"] {
+            let tag = scenario_tag("acme", scenario);
+            assert_eq!(uids(listed.tagged(&tag)), uids(at_once.tagged(&tag)));
+        }
+        assert!(!listed.has_tag(&scenario_tag("acme", "stale")));
+        assert_eq!(uids(listed.in_namespace("acme")).len(), 30);
+        assert!(listed.by_uid("gone").is_none());
+        assert!(listed.by_uid("uid-25").is_some());
     }
 }

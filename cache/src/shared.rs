@@ -20,7 +20,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::{
     feed::Subscribers,
-    index::{Index, Indexing},
+    index::{Filings, Index, Indexing},
 };
 
 /// How long a caller waits for the store to show its own write before going on anyway.
@@ -67,6 +67,8 @@ pub struct Shared<K: Cached> {
     pub(crate) writer: Arc<Mutex<Option<Writer<K>>>>,
     pub(crate) index: Arc<RwLock<Index<K>>>,
     pub(crate) indexing: Indexing<K>,
+    /// The filings of a list under way, for its index; only the feeding task uses them.
+    pub(crate) listing: Arc<Mutex<Filings>>,
     pub(crate) sync: Arc<watch::Sender<SyncState>>,
     pub(crate) changed: Arc<Notify>,
     /// Changes shown so far; see [`Shared::changes`].
@@ -83,6 +85,7 @@ impl<K: Cached> Clone for Shared<K> {
             writer: self.writer.clone(),
             index: self.index.clone(),
             indexing: self.indexing,
+            listing: self.listing.clone(),
             sync: self.sync.clone(),
             changed: self.changed.clone(),
             changes: self.changes.clone(),
@@ -101,6 +104,7 @@ impl<K: Cached> Shared<K> {
             writer: Arc::new(Mutex::new(Some(writer))),
             index: Arc::default(),
             indexing,
+            listing: Arc::default(),
             sync: Arc::new(watch::channel(SyncState::Listing).0),
             changed: Arc::new(Notify::new()),
             changes: Arc::default(),
