@@ -80,8 +80,8 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let operator = controllers.config();
-    if let Err(error) = install(&client, &operator.system_namespace).await {
+    let operator_config = controllers.config();
+    if let Err(error) = install(&client, &operator_config.system_namespace).await {
         eprintln!("error: installing the CustomResourceDefinitions and defaults failed: {error}");
         return ExitCode::FAILURE;
     }
@@ -140,11 +140,38 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         // Every store the controllers read lists now, beside the Director's, not after them.
         compass_operator::controllers::stores::Stores::new(&watches);
     }
+    // The controllers start beside the Director rather than once its caches are full: on a
+    // large installation their leader election and their first pass over what was listed then
+    // overlap the listing, which is most of a start.
+    let ready = Arc::new(AtomicBool::new(false));
+    let operator = (!no_controllers).then(|| {
+        let options = OperatorOptions {
+            config: operator_config.clone(),
+            // The API's metrics are served beside the controllers'.
+            metrics: Arc::new(Metrics::with(|registry| api_metrics.register(registry))),
+            ready: ready.clone(),
+            sole_identity: Some(leader_prefix(&data_dir)),
+        };
+        let serving = operator::serve(
+            client.clone(),
+            watches.clone(),
+            admin_address,
+            options,
+            stop.clone(),
+        );
+        tokio::spawn(serving)
+    });
     let running_api =
         match api::start(client.clone(), watches.clone(), listener, stop.clone()).await {
             Ok(running) => running,
             Err(error) => {
                 eprintln!("error: starting the GraphQL API failed: {error}");
+                trigger.fire();
+                if let Some(operator) = operator
+                    && let Err(error) = stop_operator(operator).await
+                {
+                    eprintln!("error: the operator stopped: {error}");
+                }
                 control_plane.shutdown().await;
                 return ExitCode::FAILURE;
             }
@@ -192,7 +219,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         control_plane.kubeconfig.display()
     );
 
-    if no_controllers {
+    let Some(mut operator) = operator else {
         println!("compass: ready (controllers not running)");
         shutdown::signal().await;
         println!("compass: shutting down");
@@ -200,7 +227,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         let _ = running_api.task.await;
         control_plane.shutdown().await;
         return ExitCode::SUCCESS;
-    }
+    };
     let connector_url = format!(
         "{}{}",
         public_url.unwrap_or_else(|| format!("https://{}", running_api.address)),
@@ -212,7 +239,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         token_lifetime,
     };
     let providers =
-        crate::provisioner::local_providers(&client, &data_dir, operator.outbound.clone());
+        crate::provisioner::local_providers(&client, &data_dir, operator_config.outbound.clone());
     let provisioner = providers.map(|providers| {
         crate::provisioner::start(
             client.clone(),
@@ -228,26 +255,14 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
         Err(error) => {
             eprintln!("error: {error}");
             trigger.fire();
+            if let Err(error) = stop_operator(operator).await {
+                eprintln!("error: the operator stopped: {error}");
+            }
             control_plane.shutdown().await;
             return ExitCode::FAILURE;
         }
     };
-    let ready = Arc::new(AtomicBool::new(false));
-    let options = OperatorOptions {
-        config: operator,
-        // The API's metrics are served beside the controllers'.
-        metrics: Arc::new(Metrics::with(|registry| api_metrics.register(registry))),
-        ready: ready.clone(),
-        sole_identity: Some(leader_prefix(&data_dir)),
-    };
     let namespaces: Api<Namespace> = Api::all(client.clone());
-    let mut operator = tokio::spawn(operator::serve(
-        client,
-        watches,
-        admin_address,
-        options,
-        stop,
-    ));
     // One signal future for the whole run: Ctrl-C while the operator starts stops it too.
     let interrupted = shutdown::signal();
     tokio::pin!(interrupted);
@@ -271,10 +286,7 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
     // The operator finishes (and releases its Lease) while the control plane still answers.
     let outcome = match finished {
         Some(outcome) => outcome,
-        None => match tokio::time::timeout(Duration::from_secs(10), operator).await {
-            Ok(finished) => finished.unwrap_or_else(|e| Err(e.to_string())),
-            Err(_) => Err("the operator did not stop within 10 s".to_owned()),
-        },
+        None => stop_operator(operator).await,
     };
     let _ = running_api.task.await;
     // The embedded runtimes' processes stop with the provisioner; should it not finish in time,
@@ -293,6 +305,17 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
             eprintln!("error: the operator stopped: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Waits up to 10 s for the operator, already told to stop, to finish (and release its Lease);
+/// how it ended.
+async fn stop_operator(
+    operator: tokio::task::JoinHandle<Result<(), String>>,
+) -> Result<(), String> {
+    match tokio::time::timeout(Duration::from_secs(10), operator).await {
+        Ok(finished) => finished.unwrap_or_else(|e| Err(e.to_string())),
+        Err(_) => Err("the operator did not stop within 10 s".to_owned()),
     }
 }
 

@@ -61,6 +61,9 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
 /// and whether it holds in its status.
 async fn reconcile(system: Arc<IntegrationSystem>, ctx: Arc<Context>) -> Result<Action> {
     let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
+    if !ctx.stores.wait_until_ready().await {
+        return Ok(Action::await_change());
+    }
     let api: Api<IntegrationSystem> = Api::all(ctx.client.clone());
     let deleting = system.meta().deletion_timestamp.is_some();
     if deleting && !system.finalizers().iter().any(|f| f == FINALIZER) {

@@ -62,6 +62,9 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
 /// do not).
 async fn reconcile(definition: Arc<LabelDefinition>, ctx: Arc<Context>) -> Result<Action> {
     let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
+    if !ctx.stores.wait_until_ready().await {
+        return Ok(Action::await_change());
+    }
     if definition.meta().deletion_timestamp.is_some() {
         return Ok(Action::await_change());
     }

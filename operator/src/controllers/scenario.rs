@@ -57,6 +57,9 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
 /// status.
 async fn reconcile(scenario: Arc<Scenario>, ctx: Arc<Context>) -> Result<Action> {
     let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
+    if !ctx.stores.wait_until_ready().await {
+        return Ok(Action::await_change());
+    }
     let namespace = scenario.namespace().ok_or(Error::Missing("namespace"))?;
     let api: Api<Scenario> = Api::namespaced(ctx.client.clone(), &namespace);
     let deleting = scenario.meta().deletion_timestamp.is_some();

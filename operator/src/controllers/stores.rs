@@ -84,7 +84,10 @@ impl Stores {
     }
 
     /// Completes once every store holds its first full list; `false` if a watch stopped first.
-    /// Any number of callers may wait at once; once known, the answer is immediate.
+    /// Any number of callers may wait at once; once known, the answer is immediate. Every
+    /// reconcile waits for it: one before would judge from part of the landscape (a runtime
+    /// from some of its applications, a scenario from some of its users) and write a status
+    /// undone moments later.
     pub async fn wait_until_ready(&self) -> bool {
         *self
             .synced

@@ -107,6 +107,9 @@ fn expand(auths: Store<SystemAuth>) -> impl Fn(&HashSet<SubjectKey>) -> Vec<Obje
 /// expires, or the resync period if sooner.
 async fn reconcile(auth: Arc<SystemAuth>, ctx: Arc<Context>) -> Result<Action> {
     let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
+    if !ctx.stores.wait_until_ready().await {
+        return Ok(Action::await_change());
+    }
     if auth.meta().deletion_timestamp.is_some() {
         return Ok(Action::await_change());
     }

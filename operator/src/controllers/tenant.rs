@@ -92,6 +92,9 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
 /// again soon.
 async fn reconcile(tenant: Arc<Tenant>, ctx: Arc<Context>) -> Result<Action> {
     let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
+    if !ctx.stores.wait_until_ready().await {
+        return Ok(Action::await_change());
+    }
     if tenant.meta().deletion_timestamp.is_some() {
         // The namespace goes with the Tenant, by owner reference.
         return Ok(Action::await_change());

@@ -45,6 +45,9 @@ pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> C
 
 async fn reconcile(template: Arc<ApplicationTemplate>, ctx: Arc<Context>) -> Result<Action> {
     let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
+    if !ctx.stores.wait_until_ready().await {
+        return Ok(Action::await_change());
+    }
     if template.meta().deletion_timestamp.is_some() {
         return Ok(Action::await_change());
     }

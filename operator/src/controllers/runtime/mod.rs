@@ -145,6 +145,9 @@ fn lease_owners(watches: &Watches) -> impl Stream<Item = ObjectRef<Runtime>> + S
 /// Requeued by the time the heartbeat would expire, or the resync period if sooner.
 async fn reconcile(runtime: Arc<Runtime>, ctx: Arc<Context>) -> Result<Action> {
     let _timer = ctx.metrics.reconcile(CONTROLLER_NAME);
+    if !ctx.stores.wait_until_ready().await {
+        return Ok(Action::await_change());
+    }
     if runtime.meta().deletion_timestamp.is_some() {
         return Ok(Action::await_change());
     }
