@@ -40,6 +40,23 @@ pub struct ReadAhead<S> {
     ahead: Arc<Mutex<Vec<Ahead>>>,
 }
 
+/// What a [`ReadAhead`] asks: the control plane's router (or, in the tests, a stand-in).
+pub trait Inner:
+    Service<Request<Asked>, Response = Response<Body>, Error = Infallible, Future: Send>
+    + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S> Inner for S where
+    S: Service<Request<Asked>, Response = Response<Body>, Error = Infallible, Future: Send>
+        + Clone
+        + Send
+        + 'static
+{
+}
+
 /// A page asked for ahead of its caller.
 struct Ahead {
     request: PageRequest,
@@ -79,14 +96,7 @@ impl<S> ReadAhead<S> {
     }
 }
 
-impl<S> Service<Request<Asked>> for ReadAhead<S>
-where
-    S: Service<Request<Asked>, Response = Response<Body>, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send,
-{
+impl<S: Inner> Service<Request<Asked>> for ReadAhead<S> {
     type Response = Response<Body>;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
@@ -116,14 +126,7 @@ where
     }
 }
 
-impl<S> ReadAhead<S>
-where
-    S: Service<Request<Asked>, Response = Response<Body>, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send,
-{
+impl<S: Inner> ReadAhead<S> {
     /// Passes `response` (a page of the list `asked` asks for) on, and asks for the next page if
     /// it names one.
     async fn read_on(self, asked: Request<Asked>, response: Response<Body>) -> Response<Body> {
