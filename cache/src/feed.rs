@@ -107,14 +107,7 @@ impl<K: Cached> Shared<K> {
         } else {
             Vec::new()
         };
-        let changes = stream::iter(held.into_iter().map(Change::Applied)).chain(live);
-        // Each change taken counts against the task's turn on the runtime: a subscriber taking
-        // in a whole list at once (100,000 changes ready in the channel) would otherwise hold a
-        // worker until it is through, and every other task queued behind it would wait.
-        changes.then(|change| async {
-            tokio::task::coop::consume_budget().await;
-            change
-        })
+        stream::iter(held.into_iter().map(Change::Applied)).chain(live)
     }
 
     /// Every object that appears or changes from now on, starting with every object held.
@@ -248,9 +241,6 @@ impl<K: Cached> Shared<K> {
         for change in changes {
             // An error means no subscriber is left, which is not a failure of the feed.
             let _ = self.subscribers.sender.broadcast_direct(change).await;
-            // A list's changes go out in one go; like the subscribers, this gives the worker up
-            // when its turn is spent.
-            tokio::task::coop::consume_budget().await;
         }
     }
 
