@@ -19,8 +19,9 @@ use super::{ReadAhead, continue_token, next_page};
 /// What a stand-in list was asked: each request's path and query, and its credentials.
 type Asks = Arc<Mutex<Vec<(String, String)>>>;
 
-/// A service listing the names `n0` … `n9` in pages of `limit`, the continue token being the
-/// index to go on from, written as the control plane writes a page; it records every request.
+/// A service listing the names `n0` … `n9` in pages of `limit` (of 4 when none is asked, so that
+/// an unpaged request also gets a continue token), the continue token being the index to go on
+/// from, written as the control plane writes a page; it records every request.
 fn stand_in(
     asks: Asks,
 ) -> impl tower::Service<
@@ -49,7 +50,7 @@ fn stand_in(
                     .map(|(_, value)| value.parse::<usize>().unwrap())
             };
             let from = param("continue").unwrap_or(0);
-            let to = param("limit").map_or(10, |limit| (from + limit).min(10));
+            let to = (from + param("limit").unwrap_or(4)).min(10);
             let items: Vec<String> = (from..to).map(|i| format!("\"n{i}\"")).collect();
             let token = match to < 10 {
                 true => format!(",\"continue\":\"{to}\""),
@@ -184,14 +185,16 @@ async fn only_pages_of_lists_are_read_ahead() {
         .oneshot(get("/names", "Bearer a"))
         .await
         .unwrap();
-    assert!(text(whole).await.contains(r#""n9"]"#));
+    // A token comes back, yet a request without `limit` is not a page: nothing is read ahead.
+    assert!(text(whole).await.contains(r#""continue":"4""#));
     let watch = get("/names?limit=4&watch=true", "Bearer a");
     text(service.clone().oneshot(watch).await.unwrap()).await;
     let mut posted = get("/names?limit=4", "Bearer a");
     *posted.method_mut() = axum::http::Method::POST;
     text(service.clone().oneshot(posted).await.unwrap()).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(asks.lock().unwrap().len(), 3, "{:?}", asks.lock().unwrap());
+    let asked = asks.lock().unwrap().clone();
+    assert_eq!(asked.len(), 3, "{asked:?}");
 }
 
 #[test]
