@@ -9,7 +9,7 @@ use std::{
     time::Duration,
 };
 
-use futures_util::{Stream, StreamExt, stream};
+use futures_util::{Stream, StreamExt, stream, stream::BoxStream};
 use kube::{
     Resource, ResourceExt,
     runtime::{
@@ -31,9 +31,26 @@ pub const DEBOUNCE: Duration = Duration::from_millis(100);
 /// reconciled, so a burst (10,000 applications applied at once) costs one pass, not thousands.
 pub const BATCH_QUIET: Duration = Duration::from_millis(500);
 
-/// The longest a change of another object waits during an unbroken burst: the affected objects
-/// are reconciled at least this often, so their status is never stale for longer.
+/// The longest a change of another object waits during an unbroken burst, after a pass over at
+/// most a thousand objects: the affected objects are reconciled at least this often, so their
+/// status is never stale for longer. See [`longest_wait`] for larger passes.
 pub const BATCH_MAX: Duration = Duration::from_secs(5);
+
+/// How much longer the next cut of an unbroken burst waits per object the last pass reconciled.
+/// A reconcile with its status write costs the two cores of a small machine about a millisecond,
+/// so at 5 ms per object the passes of a burst take at most about a fifth of its time, however
+/// many objects they cover; [`BATCH_MAX`] is 1,000 objects' worth.
+pub const WAIT_PER_OBJECT: Duration = Duration::from_millis(5);
+
+/// The longest the changes of an unbroken burst wait after a pass that reconciled `affected`
+/// objects: [`BATCH_MAX`], or [`WAIT_PER_OBJECT`] for each of them when that is longer.
+// NB: with a fixed bound, 5,000 runtimes sharing the scenarios of 50,000 applications created in
+// one burst were each reconciled and their status written about ten times over the burst, as
+// many writes as the applications' own.
+pub fn longest_wait(affected: usize) -> Duration {
+    let affected = u32::try_from(affected).unwrap_or(u32::MAX);
+    BATCH_MAX.max(WAIT_PER_OBJECT.saturating_mul(affected))
+}
 
 /// The configuration every controller of this module's users runs with.
 pub fn config(ctx: &Context) -> controller::Config {
@@ -137,45 +154,34 @@ pub fn spec_changes<K: Cached>(
     })
 }
 
-/// Gathers the items of `input` until none came for [`BATCH_QUIET`], or for at most [`BATCH_MAX`]
-/// after the first, and yields them as one set, so a burst is mapped in one pass.
-pub fn batched<T>(
-    input: impl Stream<Item = T> + Send + 'static,
-) -> impl Stream<Item = HashSet<T>> + Send + 'static
-where
-    T: Eq + Hash + Send + 'static,
-{
-    stream::unfold((input.boxed(), false), |(mut input, ended)| async move {
-        if ended {
-            return None;
+/// The next batch of `input`: the items until none came for [`BATCH_QUIET`], or for at most
+/// `longest` after the first, and whether `input` ended; `None` when it ended before any.
+async fn gather<T: Eq + Hash>(
+    input: &mut BoxStream<'static, T>,
+    longest: Duration,
+) -> Option<(HashSet<T>, bool)> {
+    let mut batch = HashSet::from([input.next().await?]);
+    let longest = tokio::time::sleep(longest);
+    let quiet = tokio::time::sleep(BATCH_QUIET);
+    tokio::pin!(longest, quiet);
+    loop {
+        tokio::select! {
+            () = &mut longest => return Some((batch, false)),
+            () = &mut quiet => return Some((batch, false)),
+            next = input.next() => match next {
+                Some(item) => {
+                    batch.insert(item);
+                    quiet.as_mut().reset(tokio::time::Instant::now() + BATCH_QUIET);
+                }
+                None => return Some((batch, true)),
+            },
         }
-        let mut batch = HashSet::from([input.next().await?]);
-        let longest = tokio::time::sleep(BATCH_MAX);
-        let quiet = tokio::time::sleep(BATCH_QUIET);
-        tokio::pin!(longest, quiet);
-        let mut ended = false;
-        loop {
-            tokio::select! {
-                () = &mut longest => break,
-                () = &mut quiet => break,
-                next = input.next() => match next {
-                    Some(item) => {
-                        batch.insert(item);
-                        quiet.as_mut().reset(tokio::time::Instant::now() + BATCH_QUIET);
-                    }
-                    None => {
-                        ended = true;
-                        break;
-                    }
-                },
-            }
-        }
-        Some((batch, (input, ended)))
-    })
+    }
 }
 
 /// Maps each batch of `scopes` to the objects it affects with `expand` (one pass over a cache
-/// per batch), for `Controller::reconcile_on`.
+/// per batch), for `Controller::reconcile_on`. During an unbroken burst a batch is cut after
+/// [`longest_wait`] of the last pass's objects.
 pub fn fan_out<S, K>(
     scopes: impl Stream<Item = S> + Send + 'static,
     expand: impl Fn(&HashSet<S>) -> Vec<ObjectRef<K>> + Send + 'static,
@@ -184,7 +190,15 @@ where
     S: Eq + Hash + Send + 'static,
     K: Resource<DynamicType = ()> + Send + 'static,
 {
-    batched(scopes).flat_map(move |batch| stream::iter(expand(&batch)))
+    let start = (scopes.boxed(), expand, BATCH_MAX);
+    stream::unfold(Some(start), |state| async move {
+        let (mut scopes, expand, longest) = state?;
+        let (batch, ended) = gather(&mut scopes, longest).await?;
+        let affected = expand(&batch);
+        let next = longest_wait(affected.len());
+        Some((affected, (!ended).then_some((scopes, expand, next))))
+    })
+    .flat_map(stream::iter)
 }
 
 /// Namespaces where an application, a runtime or an object of `own` changed its spec, was
@@ -222,6 +236,22 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use compass_crds::Runtime;
+
+    /// The batches of `input`, each cut as `fan_out` cuts its first: after [`BATCH_QUIET`] with
+    /// no item, or [`BATCH_MAX`] after the first item.
+    fn batched<T>(
+        input: impl Stream<Item = T> + Send + 'static,
+    ) -> impl Stream<Item = HashSet<T>> + Send + 'static
+    where
+        T: Eq + Hash + Send + 'static,
+    {
+        stream::unfold(Some(input.boxed()), |input| async move {
+            let mut input = input?;
+            let (batch, ended) = gather(&mut input, BATCH_MAX).await?;
+            Some((batch, (!ended).then_some(input)))
+        })
+    }
 
     #[tokio::test]
     async fn a_burst_comes_out_as_one_deduplicated_batch() {
@@ -312,5 +342,43 @@ mod tests {
             first.len()
         );
         assert!(first.contains(&0), "the batch starts with the first item");
+    }
+
+    /// How long the next `count` objects of `objects` took to come.
+    async fn pass(
+        objects: &mut (impl Stream<Item = ObjectRef<Runtime>> + Unpin),
+        count: usize,
+    ) -> Duration {
+        let started = tokio::time::Instant::now();
+        for _ in 0..count {
+            objects.next().await.unwrap();
+        }
+        started.elapsed()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_a_large_pass_an_unbroken_burst_is_cut_later() {
+        let every = Duration::from_millis(100);
+        let input = stream::unfold(0u64, move |n| async move {
+            tokio::time::sleep(every).await;
+            Some((n, n + 1))
+        });
+        // Each batch affects 2,000 objects: the cut after the first waits 2,000 times 5 ms.
+        let affected = 2_000;
+        let expand = move |_: &HashSet<u64>| {
+            (0..affected)
+                .map(|i| ObjectRef::<Runtime>::new(&format!("r{i}")))
+                .collect()
+        };
+        let mut objects = Box::pin(fan_out(input, expand));
+        assert_eq!(pass(&mut objects, affected).await, every + BATCH_MAX);
+        assert_eq!(longest_wait(affected), Duration::from_secs(10));
+        // From the first item after the cut, which may come with it or up to 100 ms later.
+        let second = pass(&mut objects, affected).await;
+        assert!(
+            second >= longest_wait(affected) && second <= every + longest_wait(affected),
+            "{second:?}"
+        );
+        assert_eq!(longest_wait(10), BATCH_MAX, "never sooner than BATCH_MAX");
     }
 }
