@@ -9,7 +9,10 @@ use std::{
 
 use kube::Client;
 
-use super::{event_queue::EventQueue, events::EventRecorder, labels::SchemaCache, stores::Stores};
+use super::{
+    event_queue::EventQueue, events::EventRecorder, labels::SchemaCache, runtime::Views,
+    stores::Stores,
+};
 use crate::{
     http::{HttpClient, guard::OutboundPolicy},
     metrics::Metrics,
@@ -71,6 +74,8 @@ pub struct Context {
     pub config: OperatorConfig,
     /// Compiled label schemas.
     pub label_schemas: SchemaCache,
+    /// What runtimes see of their applications, per scenario set, for the current pass.
+    pub runtime_views: Views,
     /// Failed attempts in a row, per object, for retry backoff.
     failures: Mutex<HashMap<String, u32>>,
 }
@@ -98,6 +103,7 @@ impl Context {
             metrics,
             config,
             label_schemas: SchemaCache::default(),
+            runtime_views: Views::default(),
             failures: Mutex::default(),
         }
     }

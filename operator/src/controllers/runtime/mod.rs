@@ -3,6 +3,9 @@
 //! Agent's heartbeat is current (`Available`, from the agent's Lease; not part of `Ready`).
 
 mod heartbeat;
+mod views;
+
+pub use views::Views;
 
 use std::{
     collections::{HashMap, HashSet},
@@ -50,7 +53,13 @@ pub const AVAILABLE: &str = "Available";
 
 /// The Runtime controller's task.
 pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
-    let related = fan_out(scopes(watches), expand(ctx.stores.runtimes.clone()));
+    let expand_scopes = expand(ctx.stores.runtimes.clone());
+    let pass_context = ctx.clone();
+    let related = fan_out(scopes(watches), move |batch: &HashSet<Scope>| {
+        // Before any reconcile of the pass runs: none of them reuses a view of the last pass.
+        pass_context.runtime_views.new_pass();
+        expand_scopes(batch)
+    });
     Box::pin(
         Controller::for_shared_stream(own_changes(&watches.runtimes()), watches.runtimes().store())
             .reconcile_on(related)
@@ -236,8 +245,11 @@ fn desired_status(
 ) -> RuntimeStatus {
     let namespace = runtime.namespace().unwrap_or_default();
     let in_scenarios = effective_scenarios(runtime.spec.scenarios.as_deref());
-    let candidates = ctx.stores.applications_in(&namespace, &in_scenarios);
-    let (application_count, applications) = applications_seen_by(runtime, &candidates);
+    let (application_count, applications) =
+        (ctx.runtime_views).seen(&namespace, &in_scenarios, || {
+            let candidates = ctx.stores.applications_in(&namespace, &in_scenarios);
+            applications_seen_by(runtime, &candidates)
+        });
     RuntimeStatus {
         observed_generation: runtime.metadata.generation,
         conditions: conditions.into_vec(),
