@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use compass_crds::{
     Application, IntegrationSystem, LabelDefinition, Runtime, Scenario, SubjectKind, SystemAuth,
-    Tenant, labels::effective_scenarios,
+    Tenant, labels::effective_scenarios, well_known::CREDENTIALS_LABEL,
 };
 use k8s_openapi::api::core::v1::Secret;
 use serde_json::Value;
@@ -64,6 +64,17 @@ fn examples_refer_only_to_objects_the_examples_create() {
             (e.name().to_owned(), keys)
         })
         .collect();
+    // Secrets the Director reads: a credential's values show empty through its API otherwise, and
+    // a Runtime Agent sent the application refuses it.
+    let readable: BTreeSet<&str> = examples
+        .iter()
+        .filter(|e| e.api_version() == "v1" && e.kind() == "Secret")
+        .filter(|e| {
+            let secret: Secret = e.typed();
+            (secret.metadata.labels.unwrap_or_default()).contains_key(CREDENTIALS_LABEL)
+        })
+        .map(Example::name)
+        .collect();
     let mut failures = Vec::new();
 
     // Every namespaced object lives in the namespace of a tenant, and that namespace exists.
@@ -117,7 +128,7 @@ fn examples_refer_only_to_objects_the_examples_create() {
             ));
         }
 
-        // Every credential names a Secret with the keys its kind reads.
+        // Every credential names a Secret with the keys its kind reads, which the Director reads.
         walk_objects(&spec, &mut |object| {
             let Some(credential) = object.get("credential") else {
                 return;
@@ -134,6 +145,11 @@ fn examples_refer_only_to_objects_the_examples_create() {
                     Some(present) => {
                         for key in keys.iter().filter(|k| !present.contains(**k)) {
                             failures.push(format!("{name}: Secret {secret} lacks the key {key}"));
+                        }
+                        if !readable.contains(secret) {
+                            failures.push(format!(
+                                "{name}: Secret {secret} lacks the label {CREDENTIALS_LABEL}"
+                            ));
                         }
                     }
                 }
