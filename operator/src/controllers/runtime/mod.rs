@@ -20,11 +20,7 @@ use futures_util::{Stream, StreamExt, stream};
 use jiff::Timestamp;
 use kube::{
     Api, Resource, ResourceExt,
-    runtime::{
-        Controller,
-        controller::Action,
-        reflector::{ObjectRef, Store},
-    },
+    runtime::{Controller, controller::Action, reflector::ObjectRef},
 };
 
 use self::heartbeat::{heartbeat, set_available};
@@ -53,13 +49,7 @@ pub const AVAILABLE: &str = "Available";
 
 /// The Runtime controller's task.
 pub fn controller(watches: &Watches, ctx: Arc<Context>, shutdown: Shutdown) -> ControllerTask {
-    let expand_scopes = expand(ctx.stores.runtimes.clone());
-    let pass_context = ctx.clone();
-    let related = fan_out(scopes(watches), move |batch: &HashSet<Scope>| {
-        // Before any reconcile of the pass runs: none of them reuses a view of the last pass.
-        pass_context.runtime_views.new_pass();
-        expand_scopes(batch)
-    });
+    let related = fan_out(scopes(watches), expand(ctx.clone()));
     Box::pin(
         Controller::for_shared_stream(own_changes(&watches.runtimes()), watches.runtimes().store())
             .reconcile_on(related)
@@ -110,10 +100,12 @@ fn scopes(watches: &Watches) -> impl Stream<Item = Scope> + Send + 'static {
     stream::select(applications, stream::select(scenarios, definitions))
 }
 
-/// The runtimes a batch of scopes affects.
-fn expand(runtimes: Store<Runtime>) -> impl Fn(&HashSet<Scope>) -> Vec<ObjectRef<Runtime>> {
+/// The runtimes a batch of scopes affects; starts the pass that reconciles them.
+fn expand(ctx: Arc<Context>) -> impl Fn(&HashSet<Scope>) -> Vec<ObjectRef<Runtime>> {
     move |scopes| {
-        runtimes
+        // Before any reconcile of the pass runs: none of them reuses a view of the last pass.
+        ctx.runtime_views.new_pass();
+        (ctx.stores.runtimes)
             .state()
             .iter()
             .filter(|runtime| {

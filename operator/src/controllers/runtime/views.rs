@@ -45,7 +45,8 @@ impl Views {
     /// The view of the runtimes of `namespace` in `scenarios` (their effective list): kept from
     /// this pass if computed less than [`KEPT_FOR`] ago, else from `compute`.
     // NB: the pass is read before computing, so a view computed from a store read before the
-    // pass began is filed under the pass before and never used in this one.
+    // pass began is filed under the pass before and never used in this one (the next pass's
+    // start clears it).
     pub fn seen(
         &self,
         namespace: &str,
@@ -65,15 +66,13 @@ impl Views {
         }
         let computed = Instant::now();
         let (count, names) = compute();
-        if self.pass.load(Ordering::SeqCst) == pass {
-            let view = View {
-                pass,
-                computed,
-                count,
-                names: names.clone(),
-            };
-            self.kept().insert(key, view);
-        }
+        let view = View {
+            pass,
+            computed,
+            count,
+            names: names.clone(),
+        };
+        self.kept().insert(key, view);
         (count, names)
     }
 
