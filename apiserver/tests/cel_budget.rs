@@ -54,7 +54,12 @@ fn piles(client: Client) -> Api<DynamicObject> {
 }
 
 fn pile(name: &str, count: usize) -> DynamicObject {
-    let items: Vec<String> = (0..count).map(|i| format!("{i:060}")).collect();
+    pile_of(name, count, 60)
+}
+
+/// A Pile of `count` items of `length` characters.
+fn pile_of(name: &str, count: usize, length: usize) -> DynamicObject {
+    let items: Vec<String> = (0..count).map(|i| format!("{i:0length$}")).collect();
     serde_json::from_value(json!({
         "apiVersion": "example.com/v1",
         "kind": "Pile",
@@ -126,6 +131,21 @@ fn slow_rules() -> Vec<String> {
 // One thread serves everything: a validation on it would hold up every other request.
 #[tokio::test(flavor = "current_thread")]
 async fn while_a_slow_validation_runs_reads_and_health_checks_are_answered() {
+    // Items of 60 characters: a body of about 13 KB, prepared on a thread of its own.
+    reads_are_answered_during_slow_writes(60).await;
+}
+
+// A small write is prepared on the thread serving it until its rules have run for the server's
+// `prepare_here_for`, then handed to a thread of its own.
+#[tokio::test(flavor = "current_thread")]
+async fn while_a_slow_validation_of_a_small_write_runs_reads_and_health_checks_are_answered() {
+    // Items of 20 characters: a body of about 5 KB.
+    reads_are_answered_during_slow_writes(20).await;
+}
+
+/// Creates three Piles of 200 items of `item_length` characters under the slow rules, and
+/// checks that a GET and a health check are answered while they are validated.
+async fn reads_are_answered_during_slow_writes(item_length: usize) {
     let server = TestServer::start().await;
     server.create_crds(vec![crd(200, &slow_rules())]).await;
     let client = server.client().await;
@@ -141,7 +161,10 @@ async fn while_a_slow_validation_runs_reads_and_health_checks_are_answered() {
             let piles = piles(client.clone());
             tokio::spawn(async move {
                 piles
-                    .create(&PostParams::default(), &pile(&format!("slow-{i}"), 200))
+                    .create(
+                        &PostParams::default(),
+                        &pile_of(&format!("slow-{i}"), 200, item_length),
+                    )
                     .await
             })
         })

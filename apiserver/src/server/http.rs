@@ -2,7 +2,7 @@
 //! resource handler that turns a request into a get, list, watch, create, update, patch or
 //! delete, a review, or a token.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
 use axum::{
     Router,
@@ -30,6 +30,12 @@ use crate::{
 
 /// Largest request body accepted, as kube-apiserver's default `--max-request-bytes`.
 const MAX_BODY: usize = 3 * 1024 * 1024;
+/// Largest body of a write prepared on the thread serving its request, which then awaits its
+/// commit there; larger ones, and any whose CEL rules are still running after
+/// `ServerOptions::prepare_here_for`, are prepared on the blocking pool. An Application of
+/// 2.3 KB takes about a tenth of a millisecond to prepare, less than sending it to another
+/// thread and back costs the server in a burst of writes (see `docs/benchmarks.md`).
+const PREPARED_HERE_MAX: usize = 8 * 1024;
 /// How long a client may take to send its body (kube-apiserver's request timeout).
 const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -118,22 +124,40 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
         }
         (Method::POST, false) | (Method::PUT, true) | (Method::PATCH, true) => {
             write::refuse_workloads(&state, &target)?;
-            // Decoding and validation (CEL rules included) run off the threads serving others.
-            let headers = headers.clone();
             let user_agent = user_agent.map(str::to_owned);
-            let user = user.clone();
-            let written = state
-                .off_thread(move |state, deadline, turn| {
-                    let change = requested_change(&method, &headers, &body)?;
+            let here = match prepared_here(&target, &body) {
+                true => {
+                    let change = requested_change(&method, headers, &body)?;
                     let writer = Writer {
                         user: &user,
                         user_agent: user_agent.as_deref(),
-                        deadline: Some(deadline),
-                        turn: Some(turn),
+                        deadline: Some(Instant::now() + state.options.write_timeout),
+                        turn: None,
                     };
-                    write::write(state, &target, change, &query, writer)
-                })
-                .await?;
+                    write::write_here(&state, &target, change, &query, writer).await?
+                }
+                false => None,
+            };
+            let written = if let Some(written) = here {
+                written
+            } else {
+                // Decoding and validation (CEL rules included) run off the threads serving
+                // others.
+                let headers = headers.clone();
+                let user = user.clone();
+                state
+                    .off_thread(move |state, deadline, turn| {
+                        let change = requested_change(&method, &headers, &body)?;
+                        let writer = Writer {
+                            user: &user,
+                            user_agent: user_agent.as_deref(),
+                            deadline: Some(deadline),
+                            turn: Some(turn),
+                        };
+                        write::write(state, &target, change, &query, writer)
+                    })
+                    .await?
+            };
             let status = if written.created {
                 StatusCode::CREATED
             } else {
@@ -167,6 +191,14 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
             "the server does not allow this method on the requested resource: {method}"
         ))),
     }
+}
+
+/// Whether a write is prepared on the thread serving it: a small body, of a kind whose writes
+/// change nothing of what is served (a CRD's write rebuilds it, and that goes to the blocking
+/// pool).
+fn prepared_here(target: &Target, body: &[u8]) -> bool {
+    body.len() <= PREPARED_HERE_MAX
+        && target.served.behaviour != Behaviour::CustomResourceDefinition
 }
 
 /// Answers reviews and token requests, which store nothing and take nothing but a create;

@@ -69,9 +69,15 @@ pub struct ServerOptions {
     /// next rule (`422 Invalid` naming that rule, as the same object would take as long again),
     /// and a write still waiting for its turn is answered `504 Timeout`.
     pub write_timeout: Duration,
-    /// How many writes are prepared (decoded, validated with their CEL rules) at once, on
-    /// threads of their own.
+    /// How many large writes (bodies over 8 KiB, and CRDs) are prepared (decoded, validated
+    /// with their CEL rules) at once, on threads of their own. Smaller writes are prepared on
+    /// the threads serving requests, which bounds them by the number of cores.
     pub concurrent_writes: usize,
+    /// How long a small write prepared on a thread serving requests may run its CEL rules
+    /// there: a rule due to start later does not, and the write is prepared again on a thread
+    /// of its own (one of the `concurrent_writes`), so that costly rules hold up no read, watch
+    /// or health check for longer.
+    pub prepare_here_for: Duration,
     /// Whether the workload kinds (Pod, Deployment, Service, ...) are stored and served like
     /// the other built-in kinds, so that installers can be tested against this server; nothing
     /// runs them and only their metadata is validated. Off, they are listed as always empty and
@@ -90,6 +96,8 @@ impl Default for ServerOptions {
             gc_sweep_interval: Duration::from_secs(30),
             write_timeout: Duration::from_secs(60),
             concurrent_writes: std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
+            // About ten times what an 8 KiB write's validation takes in a release build.
+            prepare_here_for: Duration::from_millis(5),
             store_workloads: false,
         }
     }

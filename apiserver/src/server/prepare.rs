@@ -44,6 +44,9 @@ pub struct WriteOptions<'a> {
     pub now: &'a str,
     /// When validation must stop.
     pub deadline: Option<Instant>,
+    /// For a write prepared on a thread serving requests: CEL rules still running at this time
+    /// stop, and the write comes to [`Prepared::HandedOff`].
+    pub hand_off_at: Option<Instant>,
 }
 
 /// The outcome of preparing a write.
@@ -54,6 +57,9 @@ pub enum Prepared {
     Store(Value),
     /// The object's last finalizer is gone while it is being deleted: remove it.
     Remove(Value),
+    /// Its validation ran past [`WriteOptions::hand_off_at`]: nothing is decided, and the write
+    /// is to be prepared again on a thread of its own.
+    HandedOff,
 }
 
 /// Prepares `new` (in the request's version) for storing over `current` (in the request's
@@ -73,7 +79,9 @@ pub fn prepare(
     if let Some(validator) = &served.validator {
         validator.apply_defaults(&mut new);
     }
-    admit_and_validate(served, current, &mut new, options)?;
+    if !admit_and_validate(served, current, &mut new, options)? {
+        return Ok((Prepared::HandedOff, warnings));
+    }
     if !matches!(kind, WriteKind::Apply | WriteKind::ApplyCreate) {
         record_managed_fields(target, current, &mut new, options);
     }
@@ -123,20 +131,25 @@ fn drop_unknown_fields(
 
 /// Applies the kind's own rules (which may change the object), then checks the metadata, the
 /// finalizers and the schema; any failure makes the write `422 Invalid`, listing every one.
+/// False when the validation was handed off (see [`WriteOptions::hand_off_at`]).
 fn admit_and_validate(
     served: &Served,
     current: Option<&Value>,
     new: &mut Value,
     options: &WriteOptions<'_>,
-) -> ApiResult<()> {
+) -> ApiResult<bool> {
     let mut errors = admission::admit_builtin(served.behaviour, current, new, options.now);
     errors.extend(admission::validate_metadata(served.behaviour, new));
     check_finalizers(current, new, &mut errors);
     if let Some(validator) = &served.validator {
-        errors.extend(validator.validate_within(new, current, options.deadline));
+        let at = options.hand_off_at;
+        match validator.validate_or_hand_off(new, current, options.deadline, at) {
+            Some(found) => errors.extend(found),
+            None => return Ok(false),
+        }
     }
     if errors.is_empty() {
-        return Ok(());
+        return Ok(true);
     }
     let name = new["metadata"]["name"]
         .as_str()

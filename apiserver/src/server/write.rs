@@ -2,6 +2,7 @@
 //! prepare it, and store it with a compare-and-swap, retrying when another write got there first.
 
 mod change;
+mod outcome;
 mod permission;
 
 use std::{sync::Arc, time::Instant};
@@ -12,7 +13,7 @@ use serde_json::Value;
 
 use super::{
     ServerState, Target, convert,
-    prepare::{Prepared, WriteOptions, prepare},
+    prepare::{WriteOptions, prepare},
     query::{FieldValidation, Query},
     turns::Turn,
 };
@@ -21,9 +22,10 @@ use crate::{
     errors::{ApiError, ApiResult},
     rbac::escalation,
     registry::Served,
-    store::{CommitError, Event, ObjectKey, Precondition, StoredObject, Write},
+    store::ObjectKey,
 };
 use change::{compute, manager_name};
+use outcome::{Attempt, finish, next_step};
 use permission::authorize_create;
 
 pub use change::{Change, PatchType};
@@ -65,6 +67,8 @@ struct Request<'a> {
     manager: String,
     force: bool,
     writer: Writer<'a>,
+    /// For a write prepared on a thread serving requests: when to hand its validation off.
+    hand_off_at: Option<Instant>,
 }
 
 /// Performs a write on `target`; past the writer's deadline, nothing is stored.
@@ -75,31 +79,91 @@ pub fn write(
     query: &Query,
     writer: Writer<'_>,
 ) -> ApiResult<Written> {
-    refuse_workloads(state, target)?;
-    let request = Request {
-        change: &change,
-        dry_run: query.dry_run()?,
-        field_validation: query.field_validation()?,
-        manager: manager_name(query, writer.user_agent, &change)?,
-        force: query.flag("force"),
-        writer,
-    };
-    check_patch_options(&target.served, &request)?;
+    let request = Request::settle(state, target, &change, query, writer, None)?;
     for attempt_number in 0..ATTEMPTS {
         if let (true, Some(turn), Some(deadline)) =
             (attempt_number > 0, writer.turn, writer.deadline)
         {
             turn.take_again(deadline).map_err(|no| state.no_turn(no))?;
         }
-        if let Some(written) = attempt(state, target, &request)? {
+        let (write, pending) = match attempt(state, target, &request)? {
+            Attempt::Answered(written) => return Ok(written),
+            Attempt::Commit(write, pending) => (write, pending),
+            Attempt::HandOff => unreachable!("a write without a time to hand off at never does"),
+        };
+        // Prepared: while it waits for the database, the next writes are prepared (and may
+        // share its commit).
+        if let Some(turn) = writer.turn {
+            turn.give_back();
+        }
+        let committed = state.store.commit(vec![write]);
+        if let Some(written) = pending.answer(state, target, &change, committed)? {
             return Ok(written);
         }
     }
-    Err(ApiError::conflict(
+    Err(changed_too_often(target))
+}
+
+/// [`write`] prepared on the calling task's thread, awaiting its commit rather than blocking a
+/// thread for it: for writes small enough that handing them to another thread would cost more
+/// than preparing them. `None` when its CEL rules were still running after the server's
+/// `prepare_here_for`: nothing was stored, and the write is to be made with [`write`] on a
+/// thread of its own.
+pub async fn write_here(
+    state: &Arc<ServerState>,
+    target: &Target,
+    change: Change,
+    query: &Query,
+    writer: Writer<'_>,
+) -> ApiResult<Option<Written>> {
+    let hand_off_at = Instant::now() + state.options.prepare_here_for;
+    let request = Request::settle(state, target, &change, query, writer, Some(hand_off_at))?;
+    for _ in 0..ATTEMPTS {
+        let (write, pending) = match attempt(state, target, &request)? {
+            Attempt::Answered(written) => return Ok(Some(written)),
+            Attempt::Commit(write, pending) => (write, pending),
+            Attempt::HandOff => return Ok(None),
+        };
+        let committed = state.store.commit_async(vec![write]).await;
+        if let Some(written) = pending.answer(state, target, &change, committed)? {
+            return Ok(Some(written));
+        }
+    }
+    Err(changed_too_often(target))
+}
+
+/// The answer when every attempt lost its race.
+fn changed_too_often(target: &Target) -> ApiError {
+    ApiError::conflict(
         target.served.info.qualified_resource(),
         target.name.as_deref().unwrap_or_default(),
         "the object changed too often while the write was retried; try again",
-    ))
+    )
+}
+
+impl<'a> Request<'a> {
+    /// Settles the request's options from its query, refusing what the target does not take.
+    fn settle(
+        state: &ServerState,
+        target: &Target,
+        change: &'a Change,
+        query: &Query,
+        writer: Writer<'a>,
+        hand_off_at: Option<Instant>,
+    ) -> ApiResult<Self> {
+        refuse_workloads(state, target)?;
+        let request = Self {
+            change,
+            dry_run: query.dry_run()?,
+            field_validation: query.field_validation()?,
+            manager: manager_name(query, writer.user_agent, change)?,
+            force: query.flag("force"),
+            writer,
+            hand_off_at,
+        };
+        check_patch_options(&target.served, &request)?;
+        Ok(request)
+    }
 }
 
 /// Strategic merge patches apply to built-in kinds only, and only server-side apply may force.
@@ -119,13 +183,8 @@ fn check_patch_options(served: &Served, request: &Request<'_>) -> ApiResult<()> 
     Ok(())
 }
 
-/// One try at the write, on the object as it is now: the answer, or `None` when another write
-/// changed the object first and the change is to be recomputed on the newer one.
-fn attempt(
-    state: &ServerState,
-    target: &Target,
-    request: &Request<'_>,
-) -> ApiResult<Option<Written>> {
+/// One try at the write, on the object as it is now.
+fn attempt(state: &ServerState, target: &Target, request: &Request<'_>) -> ApiResult<Attempt> {
     let served = &target.served;
     let key = object_key(target, request.change)?;
     // NB: a create never builds on an object of the same name; the store's Absent
@@ -160,6 +219,7 @@ fn attempt(
         field_validation: request.field_validation,
         now: &now,
         deadline: request.writer.deadline,
+        hand_off_at: request.hand_off_at,
     };
     // NB: validation stops at the deadline with an Invalid error naming the rule it did not
     // run, rather than a 504: clients (kube-rs) retry a 504 for minutes, and the same object
@@ -173,46 +233,7 @@ fn attempt(
         stored.as_ref(),
         request.dry_run,
     );
-    finish(state, served, request, step, stored.is_none(), warnings)
-}
-
-/// Ends a prepared write: answers at once when nothing is to be stored (a dry run, no change),
-/// else commits it, unless the request's deadline passed meanwhile. While the write waits for the
-/// database its turn goes to the next write.
-fn finish(
-    state: &ServerState,
-    served: &Served,
-    request: &Request<'_>,
-    step: Step,
-    creates: bool,
-    warnings: Vec<String>,
-) -> ApiResult<Option<Written>> {
-    let write = match step {
-        Step::Answer { object, created } => {
-            return Ok(Some(Written {
-                body: Bytes::from(serde_json::to_vec(&object).map_err(|e| {
-                    ApiError::internal(format!("the object could not be encoded: {e}"))
-                })?),
-                created,
-                warnings,
-            }));
-        }
-        Step::Commit(write) => write,
-    };
-    if request
-        .writer
-        .deadline
-        .is_some_and(|deadline| Instant::now() >= deadline)
-    {
-        return Err(super::timed_out(state.options.write_timeout));
-    }
-    // Prepared: while it waits for the database, the next writes are prepared (and may share
-    // its commit).
-    if let Some(turn) = request.writer.turn {
-        turn.give_back();
-    }
-    let committed = state.store.commit(vec![write]);
-    answer_commit(state, served, request.change, committed, creates, warnings)
+    finish(state, request, step, stored.is_none(), warnings)
 }
 
 /// An RBAC object may grant only what its writer holds (or may bind or escalate).
@@ -232,102 +253,6 @@ fn check_escalation(
         path_name: target.name.as_deref().unwrap_or_default(),
     };
     escalation::check(&state.authorizer, &state.store, &write)
-}
-
-/// What a prepared write comes to.
-enum Step {
-    /// Answer at once, storing nothing: the object is unchanged, or the request is a dry run.
-    Answer { object: Value, created: bool },
-    /// Commit this write.
-    Commit(Write),
-}
-
-/// The step a prepared write comes to, on the stored object it read (if any) and its key; a
-/// create named by `generateName` takes the name it was given.
-fn next_step(
-    served: &Served,
-    key: ObjectKey,
-    prepared: Prepared,
-    current: Option<Value>,
-    stored: Option<&StoredObject>,
-    dry_run: bool,
-) -> Step {
-    let key = match &prepared {
-        Prepared::Store(object) | Prepared::Remove(object) if stored.is_none() => ObjectKey {
-            name: object["metadata"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            ..key
-        },
-        _ => key,
-    };
-    let precondition = stored.map_or(Precondition::Absent, |s| Precondition::Version(s.rv));
-    match prepared {
-        Prepared::Unchanged => Step::Answer {
-            object: current.unwrap_or(Value::Null),
-            created: false,
-        },
-        Prepared::Store(object) if dry_run => Step::Answer {
-            object: convert::to_served(served, object),
-            created: stored.is_none(),
-        },
-        Prepared::Remove(object) if dry_run => Step::Answer {
-            object: convert::to_served(served, object),
-            created: false,
-        },
-        Prepared::Store(object) => Step::Commit(Write::Put {
-            key,
-            object,
-            precondition,
-        }),
-        Prepared::Remove(_) => Step::Commit(Write::Delete { key, precondition }),
-    }
-}
-
-/// The answer to a commit: the stored object; for a lost race, `None` when the change is
-/// retried, or the error kube-apiserver gives.
-fn answer_commit(
-    state: &ServerState,
-    served: &Served,
-    change: &Change,
-    committed: Result<Vec<Arc<Event>>, CommitError>,
-    created: bool,
-    warnings: Vec<String>,
-) -> ApiResult<Option<Written>> {
-    match committed {
-        Ok(events) => {
-            let event = &events[0];
-            state.after_commit(served);
-            Ok(Some(Written {
-                body: super::read::encode(served, &event.object),
-                created,
-                warnings,
-            }))
-        }
-        Err(CommitError::AlreadyExists(key)) if matches!(change, Change::Create(_)) => Err(
-            ApiError::already_exists(served.info.qualified_resource(), &key.name),
-        ),
-        Err(
-            CommitError::AlreadyExists(_) | CommitError::Conflict(_) | CommitError::NotFound(_),
-        ) if retries(change) => Ok(None),
-        Err(CommitError::Conflict(key) | CommitError::NotFound(key)) => {
-            Err(ApiError::stale(served.info.qualified_resource(), &key.name))
-        }
-        Err(other) => Err(ApiError::internal(other.to_string())),
-    }
-}
-
-/// Whether a lost race is retried: patches are recomputed on the newer object; a PUT with an
-/// explicit resourceVersion and a create are not.
-fn retries(change: &Change) -> bool {
-    match change {
-        Change::Create(_) => false,
-        Change::Update(object) => object["metadata"]["resourceVersion"]
-            .as_str()
-            .is_none_or(str::is_empty),
-        Change::Patch(..) => true,
-    }
 }
 
 /// The key a write addresses: the path's name, or for creates the body's name.

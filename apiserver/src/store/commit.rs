@@ -2,16 +2,13 @@
 //! to find and given the next resourceVersion, durably in the database before memory changes;
 //! callers writing at the same time share one database transaction (group commit).
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, MutexGuard, mpsc},
-    time::Instant,
-};
+use std::{collections::HashMap, sync::Arc, time::Instant};
 
 use serde_json::Value;
 
 use super::{
     Event, EventType, MetaSummary, ObjectKey, Packed, State, Store, StoredObject,
+    queue::{Answer, Message, Queued},
     sqlite::{Change, Database},
 };
 
@@ -67,63 +64,8 @@ pub enum CommitError {
 }
 
 impl Store {
-    /// Applies writes atomically: all or none. Each write gets the next resourceVersion.
-    ///
-    /// Writes arriving together are committed together (group commit): each caller queues its
-    /// writes, and one caller at a time, the leader, commits every queued caller's writes in one
-    /// SQLite transaction, then answers each. A caller's writes are checked as if committed one
-    /// caller after another, and each caller is answered only once the transaction holding its
-    /// writes is durable. Reads are not held up while the database writes: memory changes after
-    /// the transaction, under the state lock, all at once.
-    pub(crate) fn commit(&self, writes: Vec<Write>) -> Result<Vec<Arc<Event>>, CommitError> {
-        let (answer, answered) = mpsc::channel();
-        let leads = {
-            let mut queue = self.queue();
-            queue.waiting.push(Queued { writes, answer });
-            !std::mem::replace(&mut queue.led, true)
-        };
-        // A caller that does not lead sleeps until its own answer comes, or until the leader
-        // before it hands it the lead, once: waiting on a shared lock instead would wake every
-        // waiter in turn after each commit only to find its answer there.
-        if !leads {
-            match answered.recv() {
-                Ok(Message::Answer(answer)) => return answer,
-                Ok(Message::Lead) => {}
-                // Only a leader that panicked while committing drops a queued caller unanswered.
-                Err(_) => panic!("the commit holding these writes failed without an answer"),
-            }
-        }
-        {
-            let _lead = Lead(self);
-            let mut database = self.database();
-            let group = std::mem::take(&mut self.queue().waiting);
-            self.commit_group(&mut database, group);
-        }
-        match answered.try_recv() {
-            Ok(Message::Answer(answer)) => answer,
-            _ => unreachable!("the leader's own writes were in the group it committed"),
-        }
-    }
-
-    /// Runs `hold` while holding the database, so that every commit meanwhile waits for it.
-    #[cfg(test)]
-    pub(crate) fn with_database_held(&self, hold: impl FnOnce()) {
-        let _database = self.database();
-        hold();
-    }
-
-    /// How many callers' writes wait for the database.
-    #[cfg(test)]
-    pub(crate) fn writes_waiting(&self) -> usize {
-        self.queue().waiting.len()
-    }
-
-    pub(super) fn queue(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     /// Commits one group of callers' writes in one transaction and answers each caller.
-    fn commit_group(&self, database: &mut Database, group: Vec<Queued>) {
+    pub(super) fn commit_group(&self, database: &mut Database, group: Vec<Queued>) {
         let now = Instant::now();
         let (accepted, prepared, overflow, prune) = {
             let state = self.lock();
@@ -139,7 +81,7 @@ impl Store {
         if let Err(error) = database.commit(&changes, prune) {
             let error = Arc::new(error);
             for (answer, _) in accepted {
-                let _ = answer.send(Message::Answer(Err(CommitError::Storage(error.clone()))));
+                answer.send(Message::Answer(Err(CommitError::Storage(error.clone()))));
             }
             return;
         }
@@ -157,45 +99,7 @@ impl Store {
         }
         let mut events = events.into_iter();
         for (answer, count) in accepted {
-            let _ = answer.send(Message::Answer(Ok(events.by_ref().take(count).collect())));
-        }
-    }
-}
-
-/// The writes waiting for the database, and whether a caller leads (commits them).
-#[derive(Default)]
-pub(super) struct Queue {
-    pub(super) waiting: Vec<Queued>,
-    led: bool,
-}
-
-/// A caller's writes waiting for the database, and where its answer goes.
-pub(super) struct Queued {
-    writes: Vec<Write>,
-    answer: Answer,
-}
-
-/// What a waiting caller is told: its outcome, or that it leads the next commit.
-enum Message {
-    Answer(Result<Vec<Arc<Event>>, CommitError>),
-    Lead,
-}
-
-type Answer = mpsc::Sender<Message>;
-
-/// The lead of the store's commits, held by one caller. Dropping it (after a commit, or when
-/// one panicked) hands it to the first caller still waiting, or leaves the store without a
-/// leader: the next caller to queue leads.
-struct Lead<'a>(&'a Store);
-
-impl Drop for Lead<'_> {
-    fn drop(&mut self) {
-        let mut queue = self.0.queue();
-        match queue.waiting.first() {
-            Some(next) => {
-                let _ = next.answer.send(Message::Lead);
-            }
-            None => queue.led = false,
+            answer.send(Message::Answer(Ok(events.by_ref().take(count).collect())));
         }
     }
 }
@@ -230,7 +134,7 @@ impl State {
                 Ok(())
             });
             if let Err(error) = outcome {
-                let _ = queued.answer.send(Message::Answer(Err(error)));
+                queued.answer.send(Message::Answer(Err(error)));
                 continue;
             }
             for event in &events {

@@ -14,6 +14,7 @@ mod follow;
 mod history;
 mod open;
 mod packed;
+mod queue;
 mod read;
 mod sqlite;
 mod summary;
@@ -176,7 +177,7 @@ pub struct Store {
     /// (see [`commit`]). Taken before `state` when both are needed.
     database: Mutex<Database>,
     /// Writes waiting for the database.
-    queue: Mutex<commit::Queue>,
+    queue: Mutex<queue::Queue>,
     /// The resourceVersion of each commit's last change, for followers to wake on.
     changes: broadcast::Sender<u64>,
     /// The database file, and a connection of its own reading changes memory no longer holds,

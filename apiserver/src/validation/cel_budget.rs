@@ -114,7 +114,9 @@ fn exceeds(what: &str, cost: u64, limit: u64) -> String {
 pub struct Budget {
     remaining: u64,
     deadline: Option<Instant>,
+    hand_off_at: Option<Instant>,
     exhausted: bool,
+    handed_off: bool,
 }
 
 impl Budget {
@@ -123,8 +125,25 @@ impl Budget {
         Self {
             remaining: PER_OBJECT_BUDGET,
             deadline,
+            hand_off_at: None,
             exhausted: false,
+            handed_off: false,
         }
+    }
+
+    /// The same budget, for a validation on a thread serving requests: a rule due to start at
+    /// `at` or later does not, and no further rule runs, so that the object is validated again
+    /// on a thread of its own. Not a failure: no error is reported.
+    pub fn handing_off_at(self, at: Option<Instant>) -> Self {
+        Self {
+            hand_off_at: at,
+            ..self
+        }
+    }
+
+    /// Whether the validation stopped to be handed off.
+    pub fn handed_off(&self) -> bool {
+        self.handed_off
     }
 
     /// Whether no more rules run on this object.
@@ -143,6 +162,11 @@ impl Budget {
         path: &str,
     ) -> Result<(), Option<FieldError>> {
         if self.exhausted {
+            return Err(None);
+        }
+        if self.hand_off_at.is_some_and(|at| Instant::now() >= at) {
+            self.exhausted = true;
+            self.handed_off = true;
             return Err(None);
         }
         // Named only in a refusal: most evaluations are charged and run.

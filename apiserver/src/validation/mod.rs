@@ -119,11 +119,26 @@ impl SchemaValidator {
         old: Option<&Value>,
         deadline: Option<Instant>,
     ) -> Vec<FieldError> {
+        // Without a time to hand off at, nothing is handed off.
+        self.validate_or_hand_off(object, old, deadline, None)
+            .unwrap_or_default()
+    }
+
+    /// Like [`validate_within`](Self::validate_within), for a write prepared on a thread serving
+    /// requests: `None` when CEL rules were still running at `hand_off_at`, which stops them, so
+    /// that the write is validated again on a thread of its own.
+    pub(crate) fn validate_or_hand_off(
+        &self,
+        object: &Value,
+        old: Option<&Value>,
+        deadline: Option<Instant>,
+        hand_off_at: Option<Instant>,
+    ) -> Option<Vec<FieldError>> {
         let mut errors = Vec::new();
-        let mut budget = cel_budget::Budget::new(deadline);
+        let mut budget = cel_budget::Budget::new(deadline).handing_off_at(hand_off_at);
         let frame = Frame::root("");
         walk::walk(&self.root, object, old, frame, &mut budget, &mut errors);
-        errors
+        (!budget.handed_off()).then_some(errors)
     }
 
     /// The estimated costs of the CEL rules against kube-apiserver's limits (10,000,000 per rule

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::*;
 
+mod awaited_commit;
 mod checkpoints;
 mod group_commit;
 mod held_history;

@@ -1,6 +1,7 @@
 //! CEL cost limits: rules refused when a CRD is written because of their estimated cost,
 //! evaluations refused at run time because of the object's actual sizes, the per-object budget,
-//! the deadline, and the product's own CRDs staying within every limit.
+//! the deadline, the hand-off of a validation running too long on a thread serving requests,
+//! and the product's own CRDs staying within every limit.
 
 use std::time::{Duration, Instant};
 
@@ -159,6 +160,27 @@ fn a_validation_past_its_deadline_runs_no_further_rule() {
     assert!(
         refused[0].contains("did not finish in the time the request had"),
         "{refused:?}"
+    );
+}
+
+#[test]
+fn a_validation_past_its_hand_off_time_stops_without_an_error_and_only_then() {
+    let validator = list_with(10, 10, "self.items.size() > 1");
+    let object = resource(items(1, 5));
+    let past = Instant::now() - Duration::from_secs(1);
+    let later = Instant::now() + Duration::from_secs(60);
+    assert_eq!(
+        validator.validate_or_hand_off(&object, None, None, Some(past)),
+        None,
+        "the rule due after the hand-off time does not run, and nothing is reported"
+    );
+    let found = validator.validate_or_hand_off(&object, None, None, Some(later));
+    assert_eq!(found, Some(validator.validate(&object, None)));
+    assert_eq!(found.map(|errors| errors.len()), Some(1), "the rule ran");
+    let valid = resource(items(2, 5));
+    assert_eq!(
+        validator.validate_or_hand_off(&valid, None, None, Some(later)),
+        Some(Vec::new())
     );
 }
 
