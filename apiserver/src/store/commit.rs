@@ -61,6 +61,10 @@ pub enum CommitError {
     /// The object could not be serialized.
     #[error("object could not be serialized: {0}")]
     Serialize(#[from] serde_json::Error),
+    /// The commit holding these writes failed without an answer (it panicked); whether they
+    /// were stored is unknown.
+    #[error("the commit holding these writes failed without an answer")]
+    Unanswered,
 }
 
 impl Store {

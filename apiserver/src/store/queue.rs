@@ -1,7 +1,6 @@
 //! Group commit's queue: callers writing at the same time queue their writes, and one of them at a
-//! time, the leader, commits everything queued in one transaction (see
-//! [`commit_group`](super::Store)) while the others wait for their answers, as blocked threads or
-//! as tasks awaiting them.
+//! time, the leader, commits everything queued in one transaction (`commit_group`, beside) while
+//! the others wait for their answers, as blocked threads or as tasks awaiting them.
 
 use std::sync::{Arc, MutexGuard, mpsc};
 
@@ -45,21 +44,25 @@ impl Store {
         writes: Vec<Write>,
     ) -> Result<Vec<Arc<Event>>, CommitError> {
         let (answer, mut answered) = tokio::sync::mpsc::unbounded_channel();
-        if !self.enqueue(writes, Answer::Awaited(answer)) {
+        if self.enqueue(writes, Answer::Awaited(answer)) {
+            self.lead_on_the_pool();
+        }
+        loop {
             match answered.recv().await {
                 Some(Message::Answer(answer)) => return answer,
-                Some(Message::Lead) => {}
-                None => panic!("the commit holding these writes failed without an answer"),
+                Some(Message::Lead) => self.lead_on_the_pool(),
+                // The commit holding these writes panicked before answering.
+                None => return Err(CommitError::Unanswered),
             }
         }
+    }
+
+    /// Leads on a thread of the blocking pool until nothing is queued. Not awaited: the caller's
+    /// answer comes once its own group is committed, and a caller that goes away meanwhile (its
+    /// client disconnected) leaves the lead running.
+    fn lead_on_the_pool(self: &Arc<Self>) {
         let store = self.clone();
-        // NB: a task dropped here (its client went away) leaves the lead running to its end on
-        // the blocking pool; the lead is then handed over as usual.
-        let _ = tokio::task::spawn_blocking(move || store.lead(true)).await;
-        match answered.try_recv() {
-            Ok(Message::Answer(answer)) => answer,
-            _ => panic!("the commit holding these writes failed without an answer"),
-        }
+        drop(tokio::task::spawn_blocking(move || store.lead(true)));
     }
 
     /// Queues a caller's writes; true when the caller is to lead (no one else does).
@@ -75,7 +78,10 @@ impl Store {
     /// own. Writes whose callers went away (an awaiting task dropped) are committed too, since
     /// nobody else would take them.
     fn lead(&self, until_empty: bool) {
-        let mut lead = Lead(self, true);
+        let mut lead = Lead {
+            store: self,
+            held: true,
+        };
         loop {
             {
                 let mut database = self.database();
@@ -88,7 +94,7 @@ impl Store {
                 _ => queue.hand_over(),
             };
             if handed {
-                lead.1 = false;
+                lead.held = false;
                 return;
             }
         }
@@ -171,12 +177,15 @@ impl Answer {
 /// The lead of the store's commits, held by one caller. Dropped while still held (a commit
 /// panicked), it is handed over as after a commit, or the store is left without a leader so
 /// that the next caller to queue leads.
-struct Lead<'a>(&'a Store, bool);
+struct Lead<'a> {
+    store: &'a Store,
+    held: bool,
+}
 
 impl Drop for Lead<'_> {
     fn drop(&mut self) {
-        if self.1 {
-            let mut queue = self.0.queue();
+        if self.held {
+            let mut queue = self.store.queue();
             if !queue.hand_over() {
                 queue.led = false;
             }
