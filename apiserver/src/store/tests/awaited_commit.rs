@@ -15,16 +15,7 @@ where
     Fut: Future<Output = Result<Vec<Arc<Event>>, CommitError>>,
 {
     loop {
-        let current = store.get(&key("counter")).unwrap();
-        let mut object = current.value();
-        let count = object["count"].as_u64().unwrap_or(0);
-        object["count"] = json!(count + 1);
-        let write = Write::Put {
-            key: key("counter"),
-            object,
-            precondition: Precondition::Version(current.rv),
-        };
-        match commit(store.clone(), vec![write]).await {
+        match commit(store.clone(), vec![counter_incremented(store)]).await {
             Ok(events) => return events[0].rv,
             Err(CommitError::Conflict(_)) => continue,
             Err(other) => panic!("{other}"),

@@ -60,16 +60,7 @@ fn concurrent_writers_lose_no_update_and_every_acknowledged_write_survives_a_reo
                     acknowledged.push(own.unwrap()[0].rv);
                     // Increment the shared counter, compare-and-swap, retrying on conflict.
                     loop {
-                        let current = store.get(&key("counter")).unwrap();
-                        let mut object = current.value();
-                        let count = object["count"].as_u64().unwrap_or(0);
-                        object["count"] = json!(count + 1);
-                        let write = Write::Put {
-                            key: key("counter"),
-                            object,
-                            precondition: Precondition::Version(current.rv),
-                        };
-                        match store.commit(vec![write]) {
+                        match store.commit(vec![counter_incremented(&store)]) {
                             Ok(events) => break acknowledged.push(events[0].rv),
                             Err(CommitError::Conflict(_)) => continue,
                             Err(other) => panic!("{other}"),

@@ -32,6 +32,20 @@ pub(super) fn open(dir: &tempfile::TempDir) -> Store {
     Store::open(&dir.path().join("db.sqlite"), StoreOptions::default()).unwrap()
 }
 
+/// The write adding one to the `count` of the object `counter` as it is now, compare-and-swap on
+/// its resourceVersion.
+pub(super) fn counter_incremented(store: &Store) -> Write {
+    let current = store.get(&key("counter")).unwrap();
+    let mut object = current.value();
+    let count = object["count"].as_u64().unwrap_or(0);
+    object["count"] = json!(count + 1);
+    Write::Put {
+        key: key("counter"),
+        object,
+        precondition: Precondition::Version(current.rv),
+    }
+}
+
 pub(super) fn put(
     store: &Store,
     name: &str,
