@@ -31,10 +31,11 @@ use crate::{
 /// Largest request body accepted, as kube-apiserver's default `--max-request-bytes`.
 const MAX_BODY: usize = 3 * 1024 * 1024;
 /// Largest body of a write prepared on the thread serving its request, which then awaits its
-/// commit there; larger ones, and any whose CEL rules are still running after
-/// `ServerOptions::prepare_here_for`, are prepared on the blocking pool. An Application of
-/// 2.3 KB takes about a tenth of a millisecond to prepare, less than sending it to another
-/// thread and back costs the server in a burst of writes (see `docs/benchmarks.md`).
+/// commit there, and largest object such a write may change; larger ones, and any whose CEL
+/// rules are still running after `ServerOptions::prepare_here_for`, are prepared on the blocking
+/// pool. An Application of 2.3 KB takes about a tenth of a millisecond to prepare, less than
+/// sending it to another thread and back costs the server in a burst of writes (see
+/// `docs/benchmarks.md`).
 const PREPARED_HERE_MAX: usize = 8 * 1024;
 /// How long a client may take to send its body (kube-apiserver's request timeout).
 const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
@@ -125,7 +126,7 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
         (Method::POST, false) | (Method::PUT, true) | (Method::PATCH, true) => {
             write::refuse_workloads(&state, &target)?;
             let user_agent = user_agent.map(str::to_owned);
-            let here = match prepared_here(&target, &body) {
+            let here = match prepared_here(&state, &target, &body) {
                 true => {
                     let change = requested_change(&method, headers, &body)?;
                     let writer = Writer {
@@ -193,12 +194,18 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
     }
 }
 
-/// Whether a write is prepared on the thread serving it: a small body, of a kind whose writes
-/// change nothing of what is served (a CRD's write rebuilds it, and that goes to the blocking
-/// pool).
-fn prepared_here(target: &Target, body: &[u8]) -> bool {
-    body.len() <= PREPARED_HERE_MAX
-        && target.served.behaviour != Behaviour::CustomResourceDefinition
+/// Whether a write is prepared on the thread serving it: a small body, changing a small object
+/// if any (an update or a patch rebuilds and validates the whole object, whatever the size of its
+/// body), of a kind whose writes change nothing of what is served (a CRD's write rebuilds it).
+pub(super) fn prepared_here(state: &ServerState, target: &Target, body: &[u8]) -> bool {
+    if body.len() > PREPARED_HERE_MAX
+        || target.served.behaviour == Behaviour::CustomResourceDefinition
+    {
+        return false;
+    }
+    target.name.is_none()
+        || read::get(state, target)
+            .map_or(true, |stored| stored.packed.json_len() <= PREPARED_HERE_MAX)
 }
 
 /// Answers reviews and token requests, which store nothing and take nothing but a create;

@@ -78,3 +78,52 @@ fn creating_an_object_that_exists_is_refused_and_leaves_it_unchanged() {
         first["metadata"]["resourceVersion"]
     );
 }
+
+#[test]
+fn only_small_writes_to_small_objects_are_prepared_on_the_serving_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(&dir);
+    let namespaces = target(&state, "namespaces", None);
+    create(
+        &state,
+        &namespaces,
+        json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "ns" } }),
+    )
+    .unwrap();
+    let maps = target(&state, "configmaps", Some("ns"));
+    let config_map = |name: &str, size: usize| json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": name }, "data": { "k": "x".repeat(size) } });
+    create(&state, &maps, config_map("small", 100)).unwrap();
+    create(&state, &maps, config_map("large", 10_000)).unwrap();
+    let named = |name: &str| Target {
+        name: Some(name.into()),
+        ..maps.clone()
+    };
+    let here =
+        |target: &Target, body: &[u8]| crate::server::http::prepared_here(&state, target, body);
+    let small = br#"{"data":{"k":"v"}}"#;
+    assert!(here(&maps, small), "a small create");
+    assert!(
+        here(&named("small"), small),
+        "a small patch of a small object"
+    );
+    assert!(here(&named("absent"), small), "a small patch of nothing");
+    assert!(
+        !here(&named("large"), small),
+        "a small patch of a large object"
+    );
+    assert!(!here(&maps, &[b' '; 9 * 1024]), "a large body");
+    let crds = Target {
+        served: state
+            .registry
+            .snapshot()
+            .lookup("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+            .unwrap(),
+        namespace: None,
+        name: None,
+        subresource: None,
+    };
+    assert!(
+        !here(&crds, small),
+        "a CRD, whose write rebuilds what is served"
+    );
+}
