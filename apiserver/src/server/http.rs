@@ -126,38 +126,38 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
         (Method::POST, false) | (Method::PUT, true) | (Method::PATCH, true) => {
             write::refuse_workloads(&state, &target)?;
             let user_agent = user_agent.map(str::to_owned);
-            let here = match prepared_here(&state, &target, &body) {
-                true => {
-                    let change = requested_change(&method, headers, &body)?;
-                    let writer = Writer {
-                        user: &user,
-                        user_agent: user_agent.as_deref(),
-                        deadline: Some(Instant::now() + state.options.write_timeout),
-                        turn: None,
-                    };
-                    write::write_here(&state, &target, change, &query, writer).await?
-                }
-                false => None,
-            };
-            let written = if let Some(written) = here {
-                written
+            let here = if prepared_here(&state, &target, &body) {
+                let change = requested_change(&method, headers, &body)?;
+                let writer = Writer {
+                    user: &user,
+                    user_agent: user_agent.as_deref(),
+                    deadline: Some(Instant::now() + state.options.write_timeout),
+                    turn: None,
+                };
+                write::write_here(&state, &target, change, &query, writer).await?
             } else {
+                None
+            };
+            let written = match here {
+                Some(written) => written,
                 // Decoding and validation (CEL rules included) run off the threads serving
                 // others.
-                let headers = headers.clone();
-                let user = user.clone();
-                state
-                    .off_thread(move |state, deadline, turn| {
-                        let change = requested_change(&method, &headers, &body)?;
-                        let writer = Writer {
-                            user: &user,
-                            user_agent: user_agent.as_deref(),
-                            deadline: Some(deadline),
-                            turn: Some(turn),
-                        };
-                        write::write(state, &target, change, &query, writer)
-                    })
-                    .await?
+                None => {
+                    let headers = headers.clone();
+                    let user = user.clone();
+                    state
+                        .off_thread(move |state, deadline, turn| {
+                            let change = requested_change(&method, &headers, &body)?;
+                            let writer = Writer {
+                                user: &user,
+                                user_agent: user_agent.as_deref(),
+                                deadline: Some(deadline),
+                                turn: Some(turn),
+                            };
+                            write::write(state, &target, change, &query, writer)
+                        })
+                        .await?
+                }
             };
             let status = if written.created {
                 StatusCode::CREATED
