@@ -24,6 +24,20 @@ fn target(state: &ServerState, plural: &str, namespace: Option<&str>) -> Target 
     }
 }
 
+/// A state holding the namespace `ns`, and the ConfigMaps of `ns`.
+fn with_namespace(dir: &tempfile::TempDir) -> (ServerState, Target) {
+    let state = state(dir);
+    let namespaces = target(&state, "namespaces", None);
+    create(
+        &state,
+        &namespaces,
+        json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "ns" } }),
+    )
+    .unwrap();
+    let maps = target(&state, "configmaps", Some("ns"));
+    (state, maps)
+}
+
 /// Creates `object`; on failure, the status code and reason.
 fn create(
     state: &ServerState,
@@ -51,15 +65,7 @@ fn create(
 #[test]
 fn creating_an_object_that_exists_is_refused_and_leaves_it_unchanged() {
     let dir = tempfile::tempdir().unwrap();
-    let state = state(&dir);
-    let namespaces = target(&state, "namespaces", None);
-    create(
-        &state,
-        &namespaces,
-        json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "ns" } }),
-    )
-    .unwrap();
-    let maps = target(&state, "configmaps", Some("ns"));
+    let (state, maps) = with_namespace(&dir);
     let config_map = |value: &str| json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "cm" }, "data": { "k": value } });
     let first = create(&state, &maps, config_map("first")).unwrap();
 
@@ -82,15 +88,7 @@ fn creating_an_object_that_exists_is_refused_and_leaves_it_unchanged() {
 #[test]
 fn only_small_writes_to_small_objects_are_prepared_on_the_serving_thread() {
     let dir = tempfile::tempdir().unwrap();
-    let state = state(&dir);
-    let namespaces = target(&state, "namespaces", None);
-    create(
-        &state,
-        &namespaces,
-        json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "ns" } }),
-    )
-    .unwrap();
-    let maps = target(&state, "configmaps", Some("ns"));
+    let (state, maps) = with_namespace(&dir);
     let config_map = |name: &str, size: usize| json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": name }, "data": { "k": "x".repeat(size) } });
     create(&state, &maps, config_map("small", 100)).unwrap();
     create(&state, &maps, config_map("large", 10_000)).unwrap();
@@ -118,9 +116,7 @@ fn only_small_writes_to_small_objects_are_prepared_on_the_serving_thread() {
             .snapshot()
             .lookup("apiextensions.k8s.io", "v1", "customresourcedefinitions")
             .unwrap(),
-        namespace: None,
-        name: None,
-        subresource: None,
+        ..maps.clone()
     };
     assert!(
         !here(&crds, small),
