@@ -8,7 +8,7 @@ use axum::{
     Router,
     body::{Body, Bytes, HttpBody as _},
     extract::{Request, State},
-    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
     middleware,
     response::{IntoResponse, Response},
     routing::get,
@@ -124,47 +124,7 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
             Ok(json_bytes(read::list_body(&served, &page)))
         }
         (Method::POST, false) | (Method::PUT, true) | (Method::PATCH, true) => {
-            write::refuse_workloads(&state, &target)?;
-            let user_agent = user_agent.map(str::to_owned);
-            let here = if prepared_here(&state, &target, &body) {
-                let change = requested_change(&method, headers, &body)?;
-                let writer = Writer {
-                    user: &user,
-                    user_agent: user_agent.as_deref(),
-                    deadline: Some(Instant::now() + state.options.write_timeout),
-                    turn: None,
-                };
-                write::write_here(&state, &target, change, &query, writer).await?
-            } else {
-                None
-            };
-            let written = match here {
-                Some(written) => written,
-                // Decoding and validation (CEL rules included) run off the threads serving
-                // others.
-                None => {
-                    let headers = headers.clone();
-                    let user = user.clone();
-                    state
-                        .off_thread(move |state, deadline, turn| {
-                            let change = requested_change(&method, &headers, &body)?;
-                            let writer = Writer {
-                                user: &user,
-                                user_agent: user_agent.as_deref(),
-                                deadline: Some(deadline),
-                                turn: Some(turn),
-                            };
-                            write::write(state, &target, change, &query, writer)
-                        })
-                        .await?
-                }
-            };
-            let status = if written.created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            Ok(written_response(written, status))
+            write_request(&state, &parts, &user, user_agent, target, query, body).await
         }
         // Deleting commits, and a collection commits once per object: off the threads serving
         // others, as writes are. Nothing costly is prepared first, so the turn goes back at once.
@@ -192,6 +152,59 @@ async fn handle(state: Arc<ServerState>, request: Request) -> ApiResult<Response
             "the server does not allow this method on the requested resource: {method}"
         ))),
     }
+}
+
+/// A create, update or patch: prepared on the thread serving it when small enough (see
+/// [`prepared_here`]), else off the threads serving others.
+async fn write_request(
+    state: &Arc<ServerState>,
+    parts: &Parts,
+    user: &Arc<UserInfo>,
+    user_agent: Option<&str>,
+    target: Target,
+    query: Query,
+    body: Bytes,
+) -> ApiResult<Response> {
+    write::refuse_workloads(state, &target)?;
+    let (method, headers) = (&parts.method, &parts.headers);
+    let here = if prepared_here(state, &target, &body) {
+        let change = requested_change(method, headers, &body)?;
+        let writer = Writer {
+            user,
+            user_agent,
+            deadline: Some(Instant::now() + state.options.write_timeout),
+            turn: None,
+        };
+        write::write_here(state, &target, change, &query, writer).await?
+    } else {
+        None
+    };
+    let written = match here {
+        Some(written) => written,
+        // Decoding and validation (CEL rules included) run off the threads serving others.
+        None => {
+            let (method, headers) = (method.clone(), headers.clone());
+            let (user, user_agent) = (user.clone(), user_agent.map(str::to_owned));
+            state
+                .off_thread(move |state, deadline, turn| {
+                    let change = requested_change(&method, &headers, &body)?;
+                    let writer = Writer {
+                        user: &user,
+                        user_agent: user_agent.as_deref(),
+                        deadline: Some(deadline),
+                        turn: Some(turn),
+                    };
+                    write::write(state, &target, change, &query, writer)
+                })
+                .await?
+        }
+    };
+    let status = if written.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(written_response(written, status))
 }
 
 /// Whether a write is prepared on the thread serving it: a small body, changing a small object

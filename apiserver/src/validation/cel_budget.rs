@@ -164,17 +164,17 @@ impl Budget {
         if self.exhausted {
             return Err(None);
         }
-        if self.hand_off_at.is_some_and(|at| Instant::now() >= at) {
+        // One reading of the clock per rule, for both times.
+        let now = (self.hand_off_at.is_some() || self.deadline.is_some()).then(Instant::now);
+        let past = |at: Option<Instant>| at.zip(now).is_some_and(|(at, now)| now >= at);
+        if past(self.hand_off_at) {
             self.exhausted = true;
             self.handed_off = true;
             return Err(None);
         }
         // Named only in a refusal: most evaluations are charged and run.
         let type_name = || Value::from(node.type_name(value));
-        if self
-            .deadline
-            .is_some_and(|deadline| Instant::now() >= deadline)
-        {
+        if past(self.deadline) {
             self.exhausted = true;
             let detail = format!(
                 "validation did not finish in the time the request had, no further validation rules will be run (stopped before rule: {}); simplify the rules or make the object smaller",
