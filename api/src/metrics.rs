@@ -82,6 +82,7 @@ pub struct ApiMetrics {
     rate_limited: Family<KindLabel, Counter>,
     audit_lines_dropped: Counter,
     director_answers: Family<EventLabel, Counter>,
+    persisted_queries: Family<EventLabel, Counter>,
     expiry: SoonestExpiry,
 }
 
@@ -102,6 +103,7 @@ impl Default for ApiMetrics {
             rate_limited: Family::default(),
             audit_lines_dropped: Counter::default(),
             director_answers: Family::default(),
+            persisted_queries: Family::default(),
             expiry: SoonestExpiry::default(),
         };
         // Known label values show up at zero, so a rate() over them works from the first scrape
@@ -115,6 +117,11 @@ impl Default for ApiMetrics {
         for event in ["reused", "computed"] {
             let _ = metrics
                 .director_answers
+                .get_or_create(&EventLabel { event });
+        }
+        for event in ["found", "kept", "not_found", "invalid"] {
+            let _ = metrics
+                .persisted_queries
                 .get_or_create(&EventLabel { event });
         }
         for reason in AUTHENTICATION_FAILURE_REASONS {
@@ -169,6 +176,11 @@ impl ApiMetrics {
             "Director answers to single operations: reused (the same caller asked the same query while nothing it reads changed) or computed (mutations included)",
             self.director_answers.clone(),
         );
+        api.register(
+            "director_persisted_queries",
+            "Director requests sending a persisted query: found (its hash known), kept (its text sent with the hash), not_found (the client is to send the text) or invalid",
+            self.persisted_queries.clone(),
+        );
         api.register_collector(Box::new(self.expiry.clone()));
     }
 
@@ -180,6 +192,13 @@ impl ApiMetrics {
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &registry);
         text
+    }
+
+    /// Counts a Director request's persisted query: `found`, `kept`, `not_found` or `invalid`.
+    pub fn persisted_query(&self, event: &'static str) {
+        self.persisted_queries
+            .get_or_create(&EventLabel { event })
+            .inc();
     }
 
     /// Counts a Director answer to a single query, `reused` or computed.

@@ -29,6 +29,7 @@ use crate::{
     },
     director::{
         DirectorSchema, Limits, answers::Answers, build_schema, parsed_documents::ParsedDocuments,
+        persisted_queries::PersistedQueries,
     },
     errors::Code,
     gateway::{Caller, Gateway, StaticUser},
@@ -128,6 +129,8 @@ pub struct Api {
     schema: DirectorSchema,
     /// The Director's parsed documents, kept by their text.
     documents: ParsedDocuments,
+    /// The texts of the Director's persisted queries, by caller and hash.
+    persisted: PersistedQueries,
     /// The Director's answers, kept whole for the same question while nothing changed.
     answers: Answers,
     connector: ConnectorSchema,
@@ -204,6 +207,7 @@ impl Api {
             schema,
             documents,
             answers: Answers::default(),
+            persisted: PersistedQueries::default(),
             connector: crate::connector::schema::build(connector, caches.clone()),
             provisioner,
             gateway,

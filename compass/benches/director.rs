@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use compass_api::client::DirectorClient;
+use compass_api::{client::DirectorClient, gateway::digest};
 use compass_crds::Application;
 use kube::{
     Api,
@@ -50,6 +50,24 @@ fn compare(what: &str, director: &Figures, direct: &Figures) {
         throughput(director) / throughput(direct),
         cpu(director),
         cpu(direct),
+    );
+}
+
+/// Asks `query` as a persisted query: by its hash alone, or with its text too (`with_text`), as
+/// an Apollo client sends it the first time or after `PersistedQueryNotFound`.
+async fn ask_persisted(director: &DirectorClient, query: &str, with_text: bool, variables: Value) {
+    let mut body = json!({
+        "variables": variables,
+        "extensions": { "persistedQuery": { "version": 1, "sha256Hash": digest(query) } },
+    });
+    if with_text {
+        body["query"] = json!(query);
+    }
+    let answer = director.post(body.to_string().into_bytes()).await.unwrap();
+    assert!(
+        answer.body.get("errors").is_none(),
+        "the persisted query failed: {}",
+        answer.body
     );
 }
 
@@ -170,6 +188,14 @@ async fn main() {
         }
     })
     .await;
+    // The same, each by its persisted query's hash alone (the text sent once before).
+    ask_persisted(&director, APPLICATION, true, json!({ "id": ids[0].0 })).await;
+    let by_hash = measure_on(pid, samples, |i| {
+        let director = director.clone();
+        let id = ids[i % ids.len()].0.clone();
+        async move { ask_persisted(&director, APPLICATION, false, json!({ "id": id })).await }
+    })
+    .await;
     let by_id_computed = measure_on(pid, samples.min(n - ids.len()), |i| {
         let director = director.clone();
         let id = listed[ids.len() + i].0.clone();
@@ -187,6 +213,7 @@ async fn main() {
     })
     .await;
     compare("application(id) vs GET", &by_id, &get);
+    compare("application(id) by hash vs GET", &by_hash, &get);
     compare("application(id) computed vs GET", &by_id_computed, &get);
 
     let pages = count("COMPASS_BENCH_PAGES", 2_000);
@@ -266,6 +293,7 @@ async fn main() {
             "applications": n,
             "application_by_id": by_id.summary(),
             "application_by_id_computed": by_id_computed.summary(),
+            "application_by_hash": by_hash.summary(),
             "reference_get": get.summary(),
             "applications_page": page.summary(),
             "applications_page_computed": page_computed.summary(),

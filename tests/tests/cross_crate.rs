@@ -21,6 +21,7 @@ mod director_input_rules;
 mod director_label_definitions;
 mod director_limits;
 mod director_outbound_guard;
+mod director_persisted_queries;
 mod director_runtimes;
 mod director_scopes;
 mod director_tenant_verdicts;

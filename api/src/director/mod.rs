@@ -43,6 +43,7 @@ pub mod answer_limit;
 pub mod answers;
 pub mod assignment;
 pub mod parsed_documents;
+pub mod persisted_queries;
 mod variable_usage;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};

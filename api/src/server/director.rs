@@ -1,24 +1,29 @@
-//! The Director's door: an admitted caller's GraphQL request, answered with the answer kept for
-//! the same question while nothing it read has changed (see `director::answers`), or run.
+//! The Director's door: an admitted caller's GraphQL request, its persisted queries taken (see
+//! `director::persisted_queries`), answered with the answer kept for the same question while
+//! nothing it read has changed (see `director::answers`), or run.
 
 use std::sync::Arc;
 
-use async_graphql::{BatchRequest, BatchResponse};
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensionValues, ServerError};
 use axum::{
     Extension,
     body::{Body, Bytes},
     extract::State,
-    http::{HeaderMap, HeaderValue, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 
-use super::{Admitted, Api, DIRECTOR, request::graphql_request};
+use super::{
+    Admitted, Api, DIRECTOR,
+    request::{error_response, graphql_request},
+};
 use crate::{
     audit::{self, RequestId, graphql::Operation},
     connector::PublicUrl,
     director::{
         answer_limit::AnswerBudget,
         answers::{Answer, Question, Reuse, keepable},
+        persisted_queries::{Outcome, Refused},
     },
     gateway::Caller,
 };
@@ -35,6 +40,10 @@ pub(super) async fn director(
     let request = match graphql_request(&api, body).await {
         Ok(request) => request,
         Err(refused) => return refused,
+    };
+    let Taken { request, refused } = match take_persisted(&api, &caller, request) {
+        Ok(taken) => taken,
+        Err(answer) => return *answer,
     };
     let public_url = PublicUrl::of(api.public_url.as_deref(), &headers);
     let consumer = audit::Consumer::from(&caller);
@@ -69,7 +78,94 @@ pub(super) async fn director(
             api.answers.keep(question, changes, answer);
             json(body)
         }
-        _ => async_graphql_axum::GraphQLResponse::from(answers).into_response(),
+        _ => async_graphql_axum::GraphQLResponse::from(splice(answers, refused)).into_response(),
+    }
+}
+
+/// A request with its persisted queries taken: what is left to run, and the answers of the
+/// requests refused by their place in the batch.
+struct Taken {
+    request: BatchRequest,
+    refused: Vec<(usize, async_graphql::Response)>,
+}
+
+/// Takes the persisted query of each request: its text filled in, or kept. A single request
+/// refused is answered at once (`PersistedQueryNotFound` with 200, as Apollo clients expect, a
+/// malformed one with 400); a batch runs what is left, each refused request answered in its place.
+/// Nothing left to run is `Err`, with the answer to the whole request.
+fn take_persisted(
+    api: &Api,
+    caller: &Caller,
+    request: BatchRequest,
+) -> Result<Taken, Box<Response>> {
+    let take = |request: &mut async_graphql::Request| {
+        let taken = api.persisted.resolve(caller, request);
+        match &taken {
+            Ok(Outcome::Absent) => {}
+            Ok(outcome) => api.metrics.persisted_query(outcome.as_str()),
+            Err(Refused::NotFound) => api.metrics.persisted_query("not_found"),
+            Err(Refused::Invalid(_)) => api.metrics.persisted_query("invalid"),
+        }
+        taken
+    };
+    match request {
+        BatchRequest::Single(mut single) => match take(&mut single) {
+            Ok(_) => Ok(Taken {
+                request: BatchRequest::Single(single),
+                refused: Vec::new(),
+            }),
+            Err(refused) => {
+                let status = match refused {
+                    Refused::NotFound => StatusCode::OK,
+                    Refused::Invalid(_) => StatusCode::BAD_REQUEST,
+                };
+                let answer = error_response(status, refused.code(), refused.message());
+                Err(Box::new(answer))
+            }
+        },
+        BatchRequest::Batch(requests) => {
+            let mut left = Vec::with_capacity(requests.len());
+            let mut refused = Vec::new();
+            for (at, mut request) in requests.into_iter().enumerate() {
+                match take(&mut request) {
+                    Ok(_) => left.push(request),
+                    Err(refusal) => refused.push((at, refused_answer(&refusal))),
+                }
+            }
+            if left.is_empty() {
+                let answers = refused.into_iter().map(|(_, answer)| answer).collect();
+                let answers = BatchResponse::Batch(answers);
+                let answer = async_graphql_axum::GraphQLResponse::from(answers).into_response();
+                return Err(Box::new(answer));
+            }
+            Ok(Taken {
+                request: BatchRequest::Batch(left),
+                refused,
+            })
+        }
+    }
+}
+
+/// The answer to a request whose persisted query was refused, in a batch.
+fn refused_answer(refused: &Refused) -> async_graphql::Response {
+    let mut error = ServerError::new(refused.message(), None);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", refused.code());
+    error.extensions = Some(extensions);
+    async_graphql::Response::from_errors(vec![error])
+}
+
+/// `answers` with each refused request's answer put back in its place in the batch.
+fn splice(answers: BatchResponse, refused: Vec<(usize, async_graphql::Response)>) -> BatchResponse {
+    match answers {
+        BatchResponse::Batch(mut answers) if !refused.is_empty() => {
+            // In ascending order of place, so each lands where its request was.
+            for (at, answer) in refused {
+                answers.insert(at.min(answers.len()), answer);
+            }
+            BatchResponse::Batch(answers)
+        }
+        answers => answers,
     }
 }
 
