@@ -102,16 +102,41 @@ pub fn paginate_by<T>(
     first: Option<i32>,
     after: Option<&str>,
 ) -> ApiResult<Page<T>> {
-    let size = page_size(first)?;
-    let start = decode_cursor(after)?;
-    let total_count = i32::try_from(items.len()).unwrap_or(i32::MAX);
-    let begin = match &start {
-        Some(cursor) => items.partition_point(|item| key_of(item) <= cursor.as_str()),
+    let window = |start: Option<&str>, take| cut(items, &key_of, start, take);
+    paginate_window(first, after, window, &key_of)
+}
+
+/// How many `items` (sorted by the key `key_of` gives each) there are, and at most `take` of them
+/// after the key `start` (from the first without one): a window of a set collected whole.
+pub fn cut<T>(
+    items: Vec<T>,
+    key_of: impl Fn(&T) -> &str,
+    start: Option<&str>,
+    take: usize,
+) -> (usize, Vec<T>) {
+    let total = items.len();
+    let begin = match start {
+        Some(start) => items.partition_point(|item| key_of(item) <= start),
         None => 0,
     };
-    let rest = items.len() - begin;
-    let has_next_page = rest > size;
-    let data: Vec<T> = items.into_iter().skip(begin).take(size).collect();
+    (total, items.into_iter().skip(begin).take(take).collect())
+}
+
+/// Pages a sorted set that `window` cuts itself: given the key the page starts after (none for
+/// the first page) and how many items to take, it returns the size of the whole set and at most
+/// that many items following the key, in key order. It is asked for one item more than the page
+/// holds, which tells whether another page follows.
+pub fn paginate_window<T>(
+    first: Option<i32>,
+    after: Option<&str>,
+    window: impl FnOnce(Option<&str>, usize) -> (usize, Vec<T>),
+    key_of: impl Fn(&T) -> &str,
+) -> ApiResult<Page<T>> {
+    let size = page_size(first)?;
+    let start = decode_cursor(after)?;
+    let (total, mut data) = window(start.as_deref(), size + 1);
+    let has_next_page = data.len() > size;
+    data.truncate(size);
     let end_cursor = PageCursor(match data.last() {
         Some(last) if has_next_page => encode_cursor(key_of(last)),
         _ => String::new(),
@@ -124,7 +149,7 @@ pub fn paginate_by<T>(
     Ok(Page {
         data,
         page_info,
-        total_count,
+        total_count: i32::try_from(total).unwrap_or(i32::MAX),
     })
 }
 

@@ -63,6 +63,8 @@ pub(crate) struct Index<K> {
     by_extra: HashMap<String, Arc<K>>,
     by_namespace: HashMap<String, BTreeMap<String, Arc<K>>>,
     by_tag: HashMap<String, BTreeMap<String, Arc<K>>>,
+    /// How many of each namespace's and tag's objects are being deleted.
+    deleting: Deleting,
 }
 
 impl<K> Default for Index<K> {
@@ -72,6 +74,7 @@ impl<K> Default for Index<K> {
             by_extra: HashMap::new(),
             by_namespace: HashMap::new(),
             by_tag: HashMap::new(),
+            deleting: Deleting::default(),
         }
     }
 }
@@ -81,11 +84,14 @@ fn uid_of<K: Resource>(object: &K) -> String {
 }
 
 /// Everything an object is filed under.
+#[derive(PartialEq)]
 struct Filing {
     uid: String,
     extra_keys: Vec<String>,
     tags: Vec<String>,
     namespace: String,
+    /// Whether it is being deleted, which [`Deleting`] counts.
+    deleting: bool,
 }
 
 impl Filing {
@@ -95,6 +101,7 @@ impl Filing {
             extra_keys: (indexing.extra_keys)(object),
             tags: (indexing.tags)(object),
             namespace: object.namespace().unwrap_or_default(),
+            deleting: object.meta().deletion_timestamp.is_some(),
         }
     }
 }
@@ -143,7 +150,9 @@ impl<K: Resource> Index<K> {
         let mut by_extra = HashMap::with_capacity(extra_keys.sum());
         let mut by_namespace: HashMap<String, Vec<(String, Arc<K>)>> = HashMap::new();
         let mut by_tag: HashMap<String, Vec<(String, Arc<K>)>> = HashMap::new();
+        let mut deleting = Deleting::default();
         for (filing, object) in filed {
+            deleting.count(&filing, 1);
             for key in filing.extra_keys {
                 by_extra.insert(key, object.clone());
             }
@@ -170,40 +179,56 @@ impl<K: Resource> Index<K> {
             by_extra,
             by_namespace: ordered(by_namespace),
             by_tag: ordered(by_tag),
+            deleting,
         }
     }
 
     /// Replaces `previous` (the version the store held before) by `current`.
+    // NB: most changes (every status write) leave an object filed where it was: then the new
+    // version takes the old one's place under the same keys, which spares each ordered lookup
+    // a removal and an insertion with their rebalancing, and a copy of the uid.
     pub(crate) fn replace(
         &mut self,
         previous: Option<&Arc<K>>,
         current: &Arc<K>,
         indexing: Indexing<K>,
     ) {
+        let filing = Filing::of(current.as_ref(), indexing);
         if let Some(previous) = previous {
-            self.remove(previous, indexing);
+            let before = Filing::of(previous.as_ref(), indexing);
+            if before != filing {
+                self.remove_filed(before);
+            }
         }
-        self.insert(current, indexing);
+        self.insert_filed(filing, current);
     }
 
-    fn insert(&mut self, object: &Arc<K>, indexing: Indexing<K>) {
-        let filing = Filing::of(object.as_ref(), indexing);
+    /// Files `object` under `filing`, in place of what each lookup holds there.
+    fn insert_filed(&mut self, filing: Filing, object: &Arc<K>) {
+        if !self.by_uid.contains_key(&filing.uid) {
+            self.deleting.count(&filing, 1);
+        }
         for key in filing.extra_keys {
             self.by_extra.insert(key, object.clone());
         }
         for tag in filing.tags {
             let listed = self.by_tag.entry(tag).or_default();
-            listed.insert(filing.uid.clone(), object.clone());
+            put(listed, &filing.uid, object);
         }
         let listed = self.by_namespace.entry(filing.namespace).or_default();
-        listed.insert(filing.uid.clone(), object.clone());
+        put(listed, &filing.uid, object);
         self.by_uid.insert(filing.uid, object.clone());
     }
 
     /// Forgets `object`, the version the store held.
     pub(crate) fn remove(&mut self, object: &K, indexing: Indexing<K>) {
-        let filing = Filing::of(object, indexing);
-        self.by_uid.remove(&filing.uid);
+        self.remove_filed(Filing::of(object, indexing));
+    }
+
+    fn remove_filed(&mut self, filing: Filing) {
+        if self.by_uid.remove(&filing.uid).is_some() {
+            self.deleting.count(&filing, -1);
+        }
         for key in filing.extra_keys {
             // Only if the key still finds this object: another may have taken it since.
             if self
@@ -283,6 +308,16 @@ fn values<K>(objects: Option<&BTreeMap<String, Arc<K>>>) -> Vec<Arc<K>> {
         .unwrap_or_default()
 }
 
+/// Files `object` under `uid` in `objects`, in place of the version there if any.
+fn put<K>(objects: &mut BTreeMap<String, Arc<K>>, uid: &str, object: &Arc<K>) {
+    match objects.get_mut(uid) {
+        Some(place) => *place = object.clone(),
+        None => {
+            objects.insert(uid.to_owned(), object.clone());
+        }
+    }
+}
+
 fn forget_in<K>(groups: &mut HashMap<String, BTreeMap<String, Arc<K>>>, group: &str, uid: &str) {
     if let Some(objects) = groups.get_mut(group) {
         objects.remove(uid);
@@ -294,3 +329,7 @@ fn forget_in<K>(groups: &mut HashMap<String, BTreeMap<String, Arc<K>>>, group: &
 
 #[cfg(test)]
 mod tests;
+mod window;
+
+use window::Deleting;
+pub use window::Window;

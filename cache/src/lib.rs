@@ -10,6 +10,6 @@ mod shared;
 mod watches;
 
 pub use feed::{Change, Task};
-pub use index::{ExtraKeys, Indexing, Tags};
+pub use index::{ExtraKeys, Indexing, Tags, Window};
 pub use shared::{Cached, READ_YOUR_WRITES, Shared};
 pub use watches::Watches;

@@ -20,7 +20,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::{
     feed::Subscribers,
-    index::{Filings, Index, Indexing},
+    index::{Filings, Index, Indexing, Window},
 };
 
 /// How long a caller waits for the store to show its own write before going on anyway.
@@ -174,6 +174,23 @@ impl<K: Cached> Shared<K> {
     /// The objects carrying `tag`, in uid order.
     pub fn tagged(&self, tag: &str) -> Vec<Arc<K>> {
         self.read().tagged(tag)
+    }
+
+    /// The objects of a namespace not being deleted: at most `take` of them after the uid
+    /// `after` (from the first without one), in uid order, and how many there are in all. What a
+    /// page of them costs does not grow with the namespace.
+    pub fn window_in_namespace(
+        &self,
+        namespace: &str,
+        after: Option<&str>,
+        take: usize,
+    ) -> Window<K> {
+        self.read().window_in_namespace(namespace, after, take)
+    }
+
+    /// [`Shared::window_in_namespace`] of the objects carrying `tag`.
+    pub fn window_tagged(&self, tag: &str, after: Option<&str>, take: usize) -> Window<K> {
+        self.read().window_tagged(tag, after, take)
     }
 
     /// The objects carrying any of `tags`, in uid order, each once.

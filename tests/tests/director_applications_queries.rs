@@ -310,3 +310,61 @@ async fn a_repeated_query_follows_changes_made_behind_the_directors_back() {
     assert_eq!(ours["applications"]["totalCount"], 1);
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_being_deleted_is_left_out_of_pages_and_their_counts() {
+    use compass_crds::Application;
+    use kube::{
+        Api,
+        api::{DeleteParams, Patch, PatchParams},
+    };
+    let env = Env::start().await;
+    for i in 0..3 {
+        register(&env.client, json!({ "name": format!("app-{i}") })).await;
+    }
+    let runtime = register_runtime(&env.client, "edge", json!({})).await;
+    // Held by a finalizer of the test's own, app-1 stays after its deletion, marked for it.
+    let apps: Api<Application> = Api::namespaced(env.server.client().await, NAMESPACE);
+    let hold =
+        |finalizers: Value| Patch::Merge(json!({ "metadata": { "finalizers": finalizers } }));
+    let patch = PatchParams::default();
+    apps.patch("app-1", &patch, &hold(json!(["test.compass/hold"])))
+        .await
+        .unwrap();
+    apps.delete("app-1", &DeleteParams::default())
+        .await
+        .unwrap();
+
+    // The pages of the tenant and of the runtime, as an agent and the Cockpit read them.
+    let query = "query ($rt: ID!, $after: PageCursor) { applications(first: 1, after: $after) { data { name } pageInfo { endCursor } totalCount } applicationsForRuntime(runtimeID: $rt, first: 1, after: $after) { data { name } totalCount } }";
+    let first = compass_tests::eventually("app-1 left out of the counts", || async {
+        let data = env.client.data(query, json!({ "rt": runtime })).await;
+        let counts = (
+            &data["applications"]["totalCount"],
+            &data["applicationsForRuntime"]["totalCount"],
+        );
+        (counts == (&json!(2), &json!(2))).then_some(data)
+    })
+    .await;
+    let mut listed = names(&first["applications"]);
+    let mut after = first["applications"]["pageInfo"]["endCursor"].clone();
+    while after != "" {
+        let data = env
+            .client
+            .data(query, json!({ "rt": runtime, "after": after }))
+            .await;
+        listed.extend(names(&data["applications"]));
+        assert_eq!(
+            names(&data["applicationsForRuntime"]),
+            names(&data["applications"]),
+            "the runtime sees the same page"
+        );
+        after = data["applications"]["pageInfo"]["endCursor"].clone();
+    }
+    let expected: BTreeSet<String> = ["app-0".into(), "app-2".into()].into();
+    assert_eq!(listed, expected);
+    apps.patch("app-1", &patch, &hold(json!(null)))
+        .await
+        .unwrap();
+    env.stop().await;
+}

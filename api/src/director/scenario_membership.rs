@@ -16,7 +16,9 @@ use compass_crds::{
 use serde_json::Value;
 
 use crate::{
+    director::labels::uid_of,
     errors::{ApiResult, invalid},
+    pagination::cut,
     state::{Caches, scenario_tag},
 };
 
@@ -139,10 +141,39 @@ pub fn applications_sharing(
     namespace: &str,
     runtime: &Runtime,
 ) -> Vec<Arc<Application>> {
-    let tags: Vec<String> = (of_runtime(runtime).iter())
-        .map(|scenario| scenario_tag(namespace, scenario))
-        .collect();
-    let mut found = caches.applications.tagged_any(&tags);
+    let mut found = caches
+        .applications
+        .tagged_any(&runtime_tags(namespace, runtime));
     found.retain(|application| application.metadata.deletion_timestamp.is_none());
     found
+}
+
+/// How many [`applications_sharing`] there are, and at most `take` of them after the uid
+/// `after`: for a runtime in one scenario (the usual case) a window of the scenario's index, so
+/// that a page costs its own applications; for one in several, cut from their union.
+pub fn applications_sharing_window(
+    caches: &Caches,
+    namespace: &str,
+    runtime: &Runtime,
+    after: Option<&str>,
+    take: usize,
+) -> (usize, Vec<Arc<Application>>) {
+    match runtime_tags(namespace, runtime).as_slice() {
+        [tag] => {
+            let window = caches.applications.window_tagged(tag, after, take);
+            (window.total, window.objects)
+        }
+        _ => cut(
+            applications_sharing(caches, namespace, runtime),
+            uid_of,
+            after,
+            take,
+        ),
+    }
+}
+
+fn runtime_tags(namespace: &str, runtime: &Runtime) -> Vec<String> {
+    (of_runtime(runtime).iter())
+        .map(|scenario| scenario_tag(namespace, scenario))
+        .collect()
 }

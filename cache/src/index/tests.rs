@@ -121,3 +121,98 @@ fn entries_are_sorted_by_their_whole_uid_where_their_first_bytes_are_alike() {
     expected.sort();
     assert_eq!(sorted, expected);
 }
+
+#[test]
+fn a_new_version_is_found_in_place_of_the_old_wherever_it_is_filed() {
+    let first = runtime("u1", &["a"]);
+    let mut index = Index::default();
+    index.replace(None, &first, runtimes());
+    index.replace(None, &runtime("u2", &["a"]), runtimes());
+    let described = |description: &str| {
+        let mut runtime = (*runtime("u1", &["a"])).clone();
+        runtime.spec.description = Some(description.into());
+        Arc::new(runtime)
+    };
+    let descriptions = |found: Vec<Arc<Runtime>>| -> Vec<Option<String>> {
+        found.iter().map(|r| r.spec.description.clone()).collect()
+    };
+    // Filed where it was: the new version replaces the old one under every key.
+    let second = described("second");
+    index.replace(Some(&first), &second, runtimes());
+    let tag_a = scenario_tag("acme", "a");
+    let expected = vec![Some("second".to_owned()), None];
+    assert_eq!(descriptions(index.tagged(&tag_a)), expected);
+    assert_eq!(descriptions(index.in_namespace("acme")), expected);
+    let found = index.by_uid("u1").unwrap();
+    assert_eq!(found.spec.description.as_deref(), Some("second"));
+    // Moved to another scenario: gone from the old tag, found under the new one.
+    let mut moved = (*described("third")).clone();
+    moved.spec.scenarios = Some(vec!["b".into()]);
+    let moved = Arc::new(moved);
+    index.replace(Some(&second), &moved, runtimes());
+    assert_eq!(descriptions(index.tagged(&tag_a)), vec![None]);
+    let tag_b = scenario_tag("acme", "b");
+    assert_eq!(
+        descriptions(index.tagged(&tag_b)),
+        vec![Some("third".into())]
+    );
+    assert_eq!(index.in_namespace("acme").len(), 2);
+}
+
+#[test]
+fn a_window_holds_the_objects_after_a_uid_and_counts_its_group_without_those_being_deleted() {
+    let deleting = |runtime: Arc<Runtime>| {
+        let mut runtime = (*runtime).clone();
+        let now = k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(Default::default());
+        runtime.metadata.deletion_timestamp = Some(now);
+        Arc::new(runtime)
+    };
+    let mut index = Index::default();
+    for i in 0..10 {
+        index.replace(None, &runtime(&format!("u{i}"), &["a"]), runtimes());
+    }
+    let uids = |window: &Window<Runtime>| -> Vec<String> {
+        let uids = window
+            .objects
+            .iter()
+            .map(|r| r.metadata.uid.clone().unwrap());
+        uids.collect()
+    };
+    let tag = scenario_tag("acme", "a");
+    let first = index.window_in_namespace("acme", None, 3);
+    assert_eq!(
+        (first.total, uids(&first)),
+        (10, vec!["u0".into(), "u1".into(), "u2".into()])
+    );
+    let next = index.window_tagged(&tag, Some("u2"), 3);
+    assert_eq!(
+        (next.total, uids(&next)),
+        (10, vec!["u3".into(), "u4".into(), "u5".into()])
+    );
+    let last = index.window_in_namespace("acme", Some("u8"), 3);
+    assert_eq!(uids(&last), vec!["u9".to_owned()]);
+    // Marked for deletion: left out of the windows and of the counts, and back when it is not.
+    let u4 = index.by_uid("u4").unwrap();
+    let marked = deleting(u4.clone());
+    index.replace(Some(&u4), &marked, runtimes());
+    let next = index.window_tagged(&tag, Some("u2"), 3);
+    assert_eq!(
+        (next.total, uids(&next)),
+        (9, vec!["u3".into(), "u5".into(), "u6".into()])
+    );
+    assert_eq!(index.window_in_namespace("acme", None, 100).total, 9);
+    index.remove(&marked, runtimes());
+    assert_eq!(index.window_in_namespace("acme", None, 100).total, 9);
+    let u5 = index.by_uid("u5").unwrap();
+    index.replace(Some(&u5), &deleting(u5.clone()), runtimes());
+    assert_eq!(index.window_in_namespace("acme", None, 100).total, 8);
+    // An index built at once counts the same.
+    let objects: Vec<Arc<Runtime>> = index.window_in_namespace("acme", None, 100).objects;
+    let mut listed = objects.clone();
+    listed.push(index.by_uid("u5").unwrap());
+    let at_once = Index::of(&listed, runtimes());
+    let window = at_once.window_tagged(&tag, None, 100);
+    assert_eq!((window.total, window.objects.len()), (8, 8));
+    let other = index.window_in_namespace("globex", None, 3);
+    assert_eq!((other.total, other.objects.len()), (0, 0));
+}

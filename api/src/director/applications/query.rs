@@ -9,12 +9,12 @@ use crate::{
         context::{caches, caller, tenant},
         labels::{INTEGRATION_SYSTEM_LABEL, NAME_LABEL, matching, uid_of},
         lookup::{find_in, runtime_in},
-        scenario_membership::applications_sharing,
+        scenario_membership::applications_sharing_window,
     },
     errors::{ApiResult, Code, error},
     gateway::ConsumerKind,
     label_filter::{LabelFilter, compile},
-    pagination::paginate_by,
+    pagination::{paginate_by, paginate_window},
     scalars::PageCursor,
     scopes::Scopes,
 };
@@ -37,6 +37,19 @@ impl ApplicationQuery {
         let scope = tenant(ctx)?;
         let caches = caches(ctx);
         let filters = compile(filter.as_deref().unwrap_or_default())?;
+        let after = after.as_ref().map(|c| c.0.as_str());
+        if filters.is_empty() {
+            // A page of the tenant's index: it costs its own applications, however many the
+            // tenant has.
+            let window = |start: Option<&str>, take| {
+                let window =
+                    (caches.applications).window_in_namespace(&scope.namespace, start, take);
+                (window.total, window.objects)
+            };
+            return Ok(paginate_window(first, after, window, uid_of)?
+                .map(Application)
+                .into());
+        }
         let derived = [NAME_LABEL, INTEGRATION_SYSTEM_LABEL];
         let found = matching(
             &caches.applications,
@@ -45,7 +58,6 @@ impl ApplicationQuery {
             &derived,
             |a| labels_of(caches, a),
         );
-        let after = after.as_ref().map(|c| c.0.as_str());
         Ok(paginate_by(found, uid_of, first, after)?
             .map(Application)
             .into())
@@ -73,9 +85,11 @@ impl ApplicationQuery {
         let caches = caches(ctx);
         let runtime = runtime_in(caches, &scope.namespace, &runtime_id)?;
         crate::director::runtimes::heartbeat::beat(ctx, &scope.namespace, &runtime).await;
-        let seen = applications_sharing(caches, &scope.namespace, &runtime);
+        let window = |start: Option<&str>, take| {
+            applications_sharing_window(caches, &scope.namespace, &runtime, start, take)
+        };
         let after = after.as_ref().map(|c| c.0.as_str());
-        Ok(paginate_by(seen, uid_of, first, after)?
+        Ok(paginate_window(first, after, window, uid_of)?
             .map(Application)
             .into())
     }
