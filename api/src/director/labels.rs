@@ -240,6 +240,32 @@ where
         .collect()
 }
 
+/// A page of the tenant's objects matching every filter (see [`matching`]), in uid order after
+/// the cursor `after`. Without filters it is a window of the tenant's index: the page costs its
+/// own objects, however many the tenant has.
+pub fn page_matching<K>(
+    cache: &crate::state::Shared<K>,
+    namespace: &str,
+    filters: &[crate::label_filter::Compiled],
+    derived: &[&str],
+    labels_of: impl Fn(&K) -> BTreeMap<String, Value>,
+    (first, after): (Option<i32>, Option<&str>),
+) -> crate::errors::ApiResult<crate::pagination::Page<Arc<K>>>
+where
+    K: crate::state::Cached,
+{
+    use crate::pagination::{paginate_by, paginate_window};
+    if filters.is_empty() {
+        let window = |start: Option<&str>, take| {
+            let window = cache.window_in_namespace(namespace, start, take);
+            (window.total, window.objects)
+        };
+        return paginate_window(first, after, window, uid_of);
+    }
+    let found = matching(cache, namespace, filters, derived, labels_of);
+    paginate_by(found, uid_of, first, after)
+}
+
 /// An object's uid, the key the Director pages objects by.
 pub fn uid_of<K: kube::Resource>(object: &Arc<K>) -> &str {
     object.meta().uid.as_deref().unwrap_or_default()

@@ -7,14 +7,14 @@ use super::types::{Application, ApplicationPage, labels_of};
 use crate::{
     director::{
         context::{caches, caller, tenant},
-        labels::{INTEGRATION_SYSTEM_LABEL, NAME_LABEL, matching, uid_of},
+        labels::{INTEGRATION_SYSTEM_LABEL, NAME_LABEL, page_matching, uid_of},
         lookup::{find_in, runtime_in},
         scenario_membership::applications_sharing_window,
     },
     errors::{ApiResult, Code, error},
     gateway::ConsumerKind,
     label_filter::{LabelFilter, compile},
-    pagination::{paginate_by, paginate_window},
+    pagination::paginate_window,
     scalars::PageCursor,
     scopes::Scopes,
 };
@@ -37,30 +37,17 @@ impl ApplicationQuery {
         let scope = tenant(ctx)?;
         let caches = caches(ctx);
         let filters = compile(filter.as_deref().unwrap_or_default())?;
-        let after = after.as_ref().map(|c| c.0.as_str());
-        if filters.is_empty() {
-            // A page of the tenant's index: it costs its own applications, however many the
-            // tenant has.
-            let window = |start: Option<&str>, take| {
-                let window =
-                    (caches.applications).window_in_namespace(&scope.namespace, start, take);
-                (window.total, window.objects)
-            };
-            return Ok(paginate_window(first, after, window, uid_of)?
-                .map(Application)
-                .into());
-        }
         let derived = [NAME_LABEL, INTEGRATION_SYSTEM_LABEL];
-        let found = matching(
+        let after = after.as_ref().map(|c| c.0.as_str());
+        let page = page_matching(
             &caches.applications,
             &scope.namespace,
             &filters,
             &derived,
             |a| labels_of(caches, a),
-        );
-        Ok(paginate_by(found, uid_of, first, after)?
-            .map(Application)
-            .into())
+            (first, after),
+        )?;
+        Ok(page.map(Application).into())
     }
 
     /// The application with this id, if the tenant has it.

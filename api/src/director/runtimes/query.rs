@@ -11,7 +11,6 @@ use crate::{
     },
     errors::ApiResult,
     label_filter::{LabelFilter, compile},
-    pagination::paginate_by,
     scalars::PageCursor,
     scopes::Scopes,
 };
@@ -33,17 +32,16 @@ impl RuntimeQuery {
     ) -> ApiResult<RuntimePage> {
         let scope = tenant(ctx)?;
         let filters = compile(filter.as_deref().unwrap_or_default())?;
-        let found = labels::matching(
+        let after = after.as_ref().map(|c| c.0.as_str());
+        let page = labels::page_matching(
             &caches(ctx).runtimes,
             &scope.namespace,
             &filters,
             &[],
             labels::of_runtime,
-        );
-        let after = after.as_ref().map(|c| c.0.as_str());
-        Ok(paginate_by(found, labels::uid_of, first, after)?
-            .map(Runtime)
-            .into())
+            (first, after),
+        )?;
+        Ok(page.map(Runtime).into())
     }
 
     /// The runtime with this id, if the tenant has it.
