@@ -119,7 +119,7 @@ impl Default for ApiMetrics {
                 .director_answers
                 .get_or_create(&EventLabel { event });
         }
-        for event in ["found", "kept", "not_found", "invalid"] {
+        for event in ["found", "kept", "too_long", "not_found", "invalid"] {
             let _ = metrics
                 .persisted_queries
                 .get_or_create(&EventLabel { event });
@@ -178,7 +178,7 @@ impl ApiMetrics {
         );
         api.register(
             "director_persisted_queries",
-            "Director requests sending a persisted query: found (its hash known), kept (its text sent with the hash), not_found (the client is to send the text) or invalid",
+            "Director requests sending a persisted query: found (its hash known), kept (its text sent with the hash, kept), too_long (the same, run but not kept), not_found (the client is to send the text) or invalid",
             self.persisted_queries.clone(),
         );
         api.register_collector(Box::new(self.expiry.clone()));
@@ -194,7 +194,8 @@ impl ApiMetrics {
         text
     }
 
-    /// Counts a Director request's persisted query: `found`, `kept`, `not_found` or `invalid`.
+    /// Counts a Director request's persisted query: `found`, `kept`, `too_long`, `not_found` or
+    /// `invalid`.
     pub fn persisted_query(&self, event: &'static str) {
         self.persisted_queries
             .get_or_create(&EventLabel { event })

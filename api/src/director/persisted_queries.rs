@@ -31,9 +31,11 @@ pub enum Outcome {
     Absent,
     /// Its hash was known: the request now holds the text kept for it.
     Found,
-    /// It sent its text with the hash, which matched: the text is kept for next time (unless
-    /// longer than [`TEXT_BYTES`]).
+    /// It sent its text with the hash, which matched: the text is kept for next time.
     Kept,
+    /// It sent its text with the hash, which matched, but the text is longer than
+    /// [`TEXT_BYTES`]: it runs, and is not kept.
+    TooLong,
 }
 
 impl Outcome {
@@ -43,6 +45,7 @@ impl Outcome {
             Self::Absent => "absent",
             Self::Found => "found",
             Self::Kept => "kept",
+            Self::TooLong => "too_long",
         }
     }
 }
@@ -131,14 +134,14 @@ impl PersistedQueries {
                  it; it is not"
             )));
         }
+        if request.query.len() > TEXT_BYTES {
+            return Ok(Outcome::TooLong);
+        }
         self.keep(key, &request.query);
         Ok(Outcome::Kept)
     }
 
     fn keep(&self, key: Key, text: &str) {
-        if text.len() > TEXT_BYTES {
-            return;
-        }
         let mut kept = self.lock();
         if kept.texts.contains_key(&key) {
             return;

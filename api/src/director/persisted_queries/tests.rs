@@ -114,7 +114,7 @@ fn the_earliest_texts_go_first_beyond_the_bound_of_entries() {
     // A text past the bound of one text's bytes runs, but is not kept.
     let long = format!("{{ viewer {{ id }} }}{}", " ".repeat(TEXT_BYTES));
     let mut sent = request(&long, hashed(&long));
-    assert_eq!(kept.resolve(&alice, &mut sent), Ok(Outcome::Kept));
+    assert_eq!(kept.resolve(&alice, &mut sent), Ok(Outcome::TooLong));
     let mut asked = request("", hashed(&long));
     assert_eq!(kept.resolve(&alice, &mut asked), Err(Refused::NotFound));
 }
