@@ -100,49 +100,65 @@ fn take_persisted(
 ) -> Result<Taken, Box<Response>> {
     let take = |request: &mut async_graphql::Request| {
         let taken = api.persisted.resolve(caller, request);
-        match &taken {
-            Ok(Outcome::Absent) => {}
-            Ok(outcome) => api.metrics.persisted_query(outcome.as_str()),
-            Err(Refused::NotFound) => api.metrics.persisted_query("not_found"),
-            Err(Refused::Invalid(_)) => api.metrics.persisted_query("invalid"),
+        if let Some(event) = metric_event(&taken) {
+            api.metrics.persisted_query(event);
         }
         taken
     };
-    match request {
-        BatchRequest::Single(mut single) => match take(&mut single) {
-            Ok(_) => Ok(Taken {
-                request: BatchRequest::Single(single),
-                refused: Vec::new(),
-            }),
-            Err(refused) => {
-                let status = match refused {
-                    Refused::NotFound => StatusCode::OK,
-                    Refused::Invalid(_) => StatusCode::BAD_REQUEST,
-                };
-                let answer = error_response(status, refused.code(), refused.message());
-                Err(Box::new(answer))
-            }
-        },
-        BatchRequest::Batch(requests) => {
-            let mut left = Vec::with_capacity(requests.len());
-            let mut refused = Vec::new();
-            for (at, mut request) in requests.into_iter().enumerate() {
-                match take(&mut request) {
-                    Ok(_) => left.push(request),
-                    Err(refusal) => refused.push((at, refused_answer(&refusal))),
-                }
-            }
-            if left.is_empty() {
-                let answers = refused.into_iter().map(|(_, answer)| answer).collect();
-                let answers = BatchResponse::Batch(answers);
-                let answer = async_graphql_axum::GraphQLResponse::from(answers).into_response();
-                return Err(Box::new(answer));
-            }
-            Ok(Taken {
-                request: BatchRequest::Batch(left),
-                refused,
-            })
+    let mut single = match request {
+        BatchRequest::Single(single) => single,
+        BatchRequest::Batch(requests) => return take_batch(requests, take),
+    };
+    match take(&mut single) {
+        Ok(_) => Ok(Taken {
+            request: BatchRequest::Single(single),
+            refused: Vec::new(),
+        }),
+        Err(refused) => {
+            let status = match refused {
+                Refused::NotFound => StatusCode::OK,
+                Refused::Invalid(_) => StatusCode::BAD_REQUEST,
+            };
+            let answer = error_response(status, refused.code(), refused.message());
+            Err(Box::new(answer))
         }
+    }
+}
+
+/// [`take_persisted`] of a batch: each request taken on its own, a refused one answered in its
+/// place.
+fn take_batch(
+    requests: Vec<async_graphql::Request>,
+    take: impl Fn(&mut async_graphql::Request) -> Result<Outcome, Refused>,
+) -> Result<Taken, Box<Response>> {
+    let mut left = Vec::with_capacity(requests.len());
+    let mut refused = Vec::new();
+    for (at, mut request) in requests.into_iter().enumerate() {
+        match take(&mut request) {
+            Ok(_) => left.push(request),
+            Err(refusal) => refused.push((at, refused_answer(&refusal))),
+        }
+    }
+    if left.is_empty() {
+        let answers = refused.into_iter().map(|(_, answer)| answer).collect();
+        let answers = BatchResponse::Batch(answers);
+        let answer = async_graphql_axum::GraphQLResponse::from(answers).into_response();
+        return Err(Box::new(answer));
+    }
+    Ok(Taken {
+        request: BatchRequest::Batch(left),
+        refused,
+    })
+}
+
+/// The event `compass_api_director_persisted_queries_total` counts for a request, if it sent
+/// a persisted query.
+fn metric_event(taken: &Result<Outcome, Refused>) -> Option<&'static str> {
+    match taken {
+        Ok(Outcome::Absent) => None,
+        Ok(outcome) => Some(outcome.as_str()),
+        Err(Refused::NotFound) => Some("not_found"),
+        Err(Refused::Invalid(_)) => Some("invalid"),
     }
 }
 
