@@ -279,11 +279,26 @@ impl DirectorClient {
     /// Sends a raw request body. An error means no HTTP answer came (unreachable, TLS refused,
     /// nothing within the client's timeout); it names the URL and the cause.
     pub async fn post(&self, body: Vec<u8>) -> Result<Answer, String> {
-        self.bounded(&self.url, self.post_unbounded(body)).await
+        let request = http::Request::post(&self.url).header("content-type", "application/json");
+        self.bounded(&self.url, self.send_unbounded(request, body))
+            .await
     }
 
-    async fn post_unbounded(&self, body: Vec<u8>) -> Result<Answer, String> {
-        let mut request = http::Request::post(&self.url).header("content-type", "application/json");
+    /// Sends a query by `GET`, its parameters (`query`, `operationName`, `variables`,
+    /// `extensions`) already encoded as `query_string`, as clients caching by URL do. Errors as
+    /// [`post`](Self::post)'s.
+    pub async fn get(&self, query_string: &str) -> Result<Answer, String> {
+        let url = format!("{}?{query_string}", self.url);
+        let request = http::Request::get(&url).header("accept", "application/json");
+        self.bounded(&self.url, self.send_unbounded(request, Vec::new()))
+            .await
+    }
+
+    async fn send_unbounded(
+        &self,
+        mut request: http::request::Builder,
+        body: Vec<u8>,
+    ) -> Result<Answer, String> {
         if let Some(token) = &self.token {
             request = request.header("authorization", format!("Bearer {token}"));
         }

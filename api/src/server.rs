@@ -43,6 +43,7 @@ use crate::{
 mod agent_report;
 mod assignment;
 mod director;
+mod get_query;
 mod request;
 
 pub use agent_report::AGENT_REPORT_PATH;
@@ -255,7 +256,10 @@ impl Api {
 /// The router of the API.
 pub fn router(api: Arc<Api>) -> Router {
     Router::new()
-        .route(DIRECTOR_PATH, get(playground).post(director::director))
+        .route(
+            DIRECTOR_PATH,
+            get(director::director_get).post(director::director),
+        )
         .route(ASSIGNMENT_PATH, get(assignment::assignment))
         .route(AGENT_REPORT_PATH, put(agent_report::report))
         .route(CONNECTOR_PATH, post(connector))
@@ -273,10 +277,6 @@ pub fn router(api: Arc<Api>) -> Router {
         // Every route above gets a request id, echoed in `x-request-id`.
         .layer(axum::middleware::from_fn(audit::request_id::tag))
         .with_state(api)
-}
-
-async fn playground(State(api): State<Arc<Api>>) -> Response {
-    crate::playground::page(DIRECTOR_PATH, api.playground_tenant.as_deref())
 }
 
 async fn provisioner_playground(State(api): State<Arc<Api>>) -> Response {

@@ -100,6 +100,19 @@ impl Graphql {
         }
     }
 
+    /// Sends a query by `GET`, its URL parameters already encoded as `query_string`.
+    pub async fn get(&self, query_string: &str) -> Response {
+        let answer = self
+            .0
+            .get(query_string)
+            .await
+            .expect("the Director answers");
+        Response {
+            status: answer.status,
+            body: answer.body,
+        }
+    }
+
     /// Sends `query` and returns `data`, failing the test on errors.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         self.send(query, variables).await.data().clone()

@@ -17,6 +17,7 @@ mod director_applications_queries;
 mod director_applications_templates;
 mod director_examples;
 mod director_examples_applications;
+mod director_get_queries;
 mod director_input_rules;
 mod director_label_definitions;
 mod director_limits;

@@ -9,10 +9,12 @@ use std::{
 };
 
 use async_graphql::{
-    BatchRequest, ServerResult, Variables,
+    BatchRequest, Request, ServerResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
     parser::types::ExecutableDocument,
 };
+
+use crate::audit::graphql::{self, Operation};
 
 /// Most documents kept.
 const ENTRIES: usize = 1_024;
@@ -46,6 +48,20 @@ impl ParsedDocuments {
             if let Some(document) = kept {
                 request.set_parsed_query((*document).clone());
             }
+        }
+    }
+
+    /// The operation `request` runs, from its kept document when there is one (nothing copied),
+    /// else from the document parsed now and left in the request for its run.
+    pub fn operation_of(&self, request: &mut Request) -> Operation {
+        let kept = self.lock().get(&request.query).cloned();
+        match kept {
+            Some(document) => graphql::of_document(
+                &document,
+                request.operation_name.as_deref(),
+                &request.variables,
+            ),
+            None => graphql::operation(request),
         }
     }
 

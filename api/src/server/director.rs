@@ -1,6 +1,7 @@
-//! The Director's door: an admitted caller's GraphQL request, its persisted queries taken (see
-//! `director::persisted_queries`), answered with the answer kept for the same question while
-//! nothing it read has changed (see `director::answers`), or run.
+//! The Director's door: an admitted caller's GraphQL request, by `POST` or (queries only) by
+//! `GET`, its persisted queries taken (see `director::persisted_queries`), answered with the
+//! answer kept for the same question while nothing it read has changed (see
+//! `director::answers`), or run.
 
 use std::sync::Arc;
 
@@ -9,16 +10,18 @@ use axum::{
     Extension,
     body::{Body, Bytes},
     extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
 
 use super::{
-    Admitted, Api, DIRECTOR,
+    Admitted, Api, DIRECTOR, DIRECTOR_PATH, admit, get_query,
     request::{error_response, graphql_request},
 };
+use compass_apiserver::PeerCertificate;
+
 use crate::{
-    audit::{self, RequestId, graphql::Operation},
+    audit::{self, OperationKind, RequestId, graphql::Operation},
     connector::PublicUrl,
     director::{
         answer_limit::AnswerBudget,
@@ -26,9 +29,10 @@ use crate::{
         persisted_queries::{Outcome, Refused},
     },
     gateway::Caller,
+    playground,
 };
 
-/// Runs the Director's GraphQL request (or batch) for an admitted caller.
+/// Runs the Director's GraphQL request (or batch) sent by `POST`, for an admitted caller.
 pub(super) async fn director(
     State(api): State<Arc<Api>>,
     Extension(request_id): Extension<RequestId>,
@@ -41,11 +45,66 @@ pub(super) async fn director(
         Ok(request) => request,
         Err(refused) => return refused,
     };
-    let Taken { request, refused } = match take_persisted(&api, &caller, request) {
+    answer(&api, &request_id, caller, &headers, request, Sent::Post).await
+}
+
+/// `GET` of the Director's path: a query in the URL's parameters (see [`get_query`]), run for
+/// an admitted caller; the playground for a browser or a URL naming no query.
+pub(super) async fn director_get(
+    State(api): State<Arc<Api>>,
+    Extension(request_id): Extension<RequestId>,
+    peer: Option<Extension<PeerCertificate>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let Some(request) = get_query::of(&uri, &headers).transpose() else {
+        return playground::page(DIRECTOR_PATH, api.playground_tenant.as_deref());
+    };
+    // As by POST, nothing of the request is looked at for a caller not admitted.
+    let caller = match admit(&api, &request_id, peer.as_ref(), &headers).await {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
+    };
+    match request {
+        Ok(request) => {
+            let request = BatchRequest::Single(request);
+            answer(&api, &request_id, caller, &headers, request, Sent::Get).await
+        }
+        Err(message) => error_response(StatusCode::BAD_REQUEST, "INVALID_INPUT", &message),
+    }
+}
+
+/// How a request came.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sent {
+    Post,
+    /// By `GET`, which runs queries only: a link or an image can make a browser send one.
+    Get,
+}
+
+/// Answers `request` of an admitted caller: its persisted queries taken, then the answer kept for
+/// the same question, or the request run.
+async fn answer(
+    api: &Api,
+    request_id: &RequestId,
+    caller: Caller,
+    headers: &HeaderMap,
+    request: BatchRequest,
+    sent: Sent,
+) -> Response {
+    let Taken {
+        mut request,
+        refused,
+    } = match take_persisted(api, &caller, request) {
         Ok(taken) => taken,
         Err(answer) => return *answer,
     };
-    let public_url = PublicUrl::of(api.public_url.as_deref(), &headers);
+    if sent == Sent::Get
+        && let Some(refusal) = mutation_refused(api, &mut request)
+    {
+        return refusal;
+    }
+    let public_url = PublicUrl::of(api.public_url.as_deref(), headers);
     let consumer = audit::Consumer::from(&caller);
     // The question, with the change count read before anything runs, so an answer is kept only
     // as of what it could have read (none while a change is under way).
@@ -59,11 +118,11 @@ pub(super) async fn director(
         let kept = api.answers.get(question, *changes);
         api.metrics.director_answer(kept.is_some());
         if let Some(kept) = kept {
-            return reused(&api, &request_id, &consumer, kept);
+            return reused(api, request_id, &consumer, kept);
         }
     }
     let data = (caller, public_url);
-    let (answers, operations, reuse) = run(&api, &request_id, &consumer, request, data).await;
+    let (answers, operations, reuse) = run(api, request_id, &consumer, request, data).await;
     match (asked, operations.as_slice()) {
         (Some((question, changes)), [operation])
             if keepable(&answers, operation, &reuse)
@@ -80,6 +139,21 @@ pub(super) async fn director(
         }
         _ => async_graphql_axum::GraphQLResponse::from(splice(answers, refused)).into_response(),
     }
+}
+
+/// The refusal of a mutation sent by `GET`: `405`, naming the method to send it by.
+fn mutation_refused(api: &Api, request: &mut BatchRequest) -> Option<Response> {
+    let BatchRequest::Single(single) = request else {
+        return None;
+    };
+    if api.documents.operation_of(single).kind != OperationKind::Mutation {
+        return None;
+    }
+    let message = "GET runs queries only: send a mutation by POST";
+    let mut refusal = error_response(StatusCode::METHOD_NOT_ALLOWED, "INVALID_INPUT", message);
+    let allowed = HeaderValue::from_static("GET, POST");
+    refusal.headers_mut().insert(header::ALLOW, allowed);
+    Some(refusal)
 }
 
 /// A request with its persisted queries taken: what is left to run, and the answers of the

@@ -1,0 +1,136 @@
+//! A GraphQL query sent by `GET`, its parameters in the URL as GraphQL over HTTP has them:
+//! `query`, `operationName`, `variables` and `extensions` (the last two JSON objects). Clients
+//! caching answers by URL send queries so, persisted queries by hash among them; a browser
+//! opening the same path gets the playground instead.
+
+use axum::http::{HeaderMap, Uri, header};
+use serde_json::{Map, Value};
+
+/// The parameters a query sent by `GET` is read from; any other is left alone (a client may
+/// add its own, a cache buster say).
+const PARAMETERS: [&str; 4] = ["query", "operationName", "variables", "extensions"];
+
+/// The GraphQL request in `uri`'s parameters; `None` for a browser or a URL naming no query
+/// (the path then serves the playground); `Err` names the parameter and the rule it breaks.
+pub(super) fn of(uri: &Uri, headers: &HeaderMap) -> Result<Option<async_graphql::Request>, String> {
+    let Some(query_string) = uri.query() else {
+        return Ok(None);
+    };
+    if is_browser(headers) {
+        return Ok(None);
+    }
+    let mut fields = Map::new();
+    for (name, value) in form_urlencoded::parse(query_string.as_bytes()) {
+        let Some(name) = PARAMETERS.iter().find(|known| **known == name) else {
+            continue;
+        };
+        let value = match *name {
+            "variables" | "extensions" => json_object(name, &value)?,
+            _ => Value::String(value.into_owned()),
+        };
+        if fields.insert((*name).to_owned(), value).is_some() {
+            return Err(format!("the URL parameter {name} may be given once"));
+        }
+    }
+    if !fields.contains_key("query") && !fields.contains_key("extensions") {
+        return Ok(None);
+    }
+    serde_json::from_value(Value::Object(fields))
+        .map(Some)
+        .map_err(|error| format!("the URL parameters are not a GraphQL request: {error}"))
+}
+
+/// A browser navigating asks for HTML first; a GraphQL client asks for JSON or anything.
+fn is_browser(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|kind| kind.trim().starts_with("text/html"))
+}
+
+/// The parameter `name`'s text as a JSON object; empty text or `null` is none given.
+fn json_object(name: &str, text: &str) -> Result<Value, String> {
+    if text.trim().is_empty() {
+        return Ok(Value::Object(Map::new()));
+    }
+    match serde_json::from_str(text) {
+        Ok(Value::Object(object)) => Ok(Value::Object(object)),
+        Ok(Value::Null) => Ok(Value::Object(Map::new())),
+        Ok(_) => Err(format!("the URL parameter {name} must be a JSON object")),
+        Err(error) => Err(format!(
+            "the URL parameter {name} must be a JSON object: {error}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn request(query_string: &str, accept: &str) -> Result<Option<async_graphql::Request>, String> {
+        let uri: Uri = format!("/director/graphql?{query_string}").parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(accept).unwrap());
+        of(&uri, &headers)
+    }
+
+    #[test]
+    fn every_parameter_is_read_and_others_left_alone() {
+        let sent = "query=query+Q(%24id%3A+ID!)+%7B+application(id%3A+%24id)+%7B+id+%7D+%7D\
+            &operationName=Q&variables=%7B%22id%22%3A%22a%22%7D&v=3\
+            &extensions=%7B%22persistedQuery%22%3A%7B%22version%22%3A1%7D%7D";
+        let got = request(sent, "application/json").unwrap().unwrap();
+        assert_eq!(
+            got.query,
+            "query Q($id: ID!) { application(id: $id) { id } }"
+        );
+        assert_eq!(got.operation_name.as_deref(), Some("Q"));
+        assert_eq!(
+            got.variables.into_value().into_json().unwrap(),
+            serde_json::json!({ "id": "a" })
+        );
+        assert!(got.extensions.contains_key("persistedQuery"));
+    }
+
+    #[test]
+    fn a_browser_or_a_url_without_a_query_gets_the_playground() {
+        assert!(
+            request("query=%7B+a+%7D", "text/html,*/*")
+                .unwrap()
+                .is_none()
+        );
+        assert!(request("tab=2", "*/*").unwrap().is_none());
+        let bare: Uri = "/director/graphql".parse().unwrap();
+        assert!(of(&bare, &HeaderMap::new()).unwrap().is_none());
+        // A hash alone is a query too.
+        let hashed = "extensions=%7B%22persistedQuery%22%3A%7B%7D%7D";
+        assert!(request(hashed, "*/*").unwrap().is_some());
+    }
+
+    #[test]
+    fn a_malformed_parameter_is_named() {
+        for (sent, named) in [
+            (
+                "query=%7Ba%7D&variables=%5B1%5D",
+                "variables must be a JSON object",
+            ),
+            (
+                "query=%7Ba%7D&variables=%7Bx",
+                "variables must be a JSON object:",
+            ),
+            (
+                "query=%7Ba%7D&extensions=3",
+                "extensions must be a JSON object",
+            ),
+            ("query=%7Ba%7D&query=%7Bb%7D", "query may be given once"),
+        ] {
+            let error = request(sent, "*/*").unwrap_err();
+            assert!(error.contains(named), "{sent}: {error}");
+        }
+        let empty = request("query=%7Ba%7D&variables=&extensions=null", "*/*");
+        assert!(empty.unwrap().is_some());
+    }
+}
