@@ -36,7 +36,13 @@ impl ChildKind {
 pub fn child_id(parent_uid: &str, kind: ChildKind, name: &str) -> Uuid {
     let parent = Uuid::parse_str(parent_uid)
         .unwrap_or_else(|_| Uuid::new_v5(&Uuid::NAMESPACE_OID, parent_uid.as_bytes()));
-    Uuid::new_v5(&parent, format!("{}/{name}", kind.prefix()).as_bytes())
+    // Joined by hand: a page of applications derives an id for every child it shows.
+    let prefix = kind.prefix();
+    let mut text = Vec::with_capacity(prefix.len() + 1 + name.len());
+    text.extend_from_slice(prefix.as_bytes());
+    text.push(b'/');
+    text.extend_from_slice(name.as_bytes());
+    Uuid::new_v5(&parent, &text)
 }
 
 #[cfg(test)]

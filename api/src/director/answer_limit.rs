@@ -2,7 +2,8 @@
 //! resolves, not how large they are: a thousand aliases of one 250 KB spec field resolve cheaply
 //! and answer 250 MB. Every resolved field is charged its approximate size in the answer, against
 //! a budget shared by all operations of one HTTP request (a batch); once the budget is spent no
-//! further field is resolved, and the whole answer is one error instead of a partial one.
+//! further field is resolved, and the whole answer is one error instead of a partial one. The
+//! schema's hooks ([`super::hooks`]) charge each field here.
 
 use std::sync::{
     Arc,
@@ -11,10 +12,8 @@ use std::sync::{
 
 use async_graphql::{
     Response, ServerError, ServerResult, Value,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, ResolveInfo,
-    },
-    registry::MetaTypeName,
+    extensions::ResolveInfo,
+    registry::{MetaTypeName, Registry},
 };
 
 use crate::errors::Code;
@@ -64,74 +63,82 @@ impl AnswerBudget {
         error.extensions = Some(extensions);
         error
     }
-}
 
-/// The extension charging every resolved field to the request's [`AnswerBudget`] (requests
-/// without one are not bounded).
-pub struct AnswerLimit;
-
-impl ExtensionFactory for AnswerLimit {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AnswerLimitExtension)
-    }
-}
-
-struct AnswerLimitExtension;
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for AnswerLimitExtension {
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let response = next.run(ctx, operation_name).await;
-        match ctx.data_opt::<Arc<AnswerBudget>>() {
-            Some(budget) if budget.is_spent() => Response::from_errors(vec![budget.error()]),
-            _ => response,
+    /// `response`, or the one error saying the budget was spent while it was made: a partial
+    /// answer would look complete to a client that does not read errors.
+    pub(super) fn answer(&self, response: Response) -> Response {
+        if self.is_spent() {
+            Response::from_errors(vec![self.error()])
+        } else {
+            response
         }
     }
 
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        let Some(budget) = ctx.data_opt::<Arc<AnswerBudget>>().cloned() else {
-            return next.run(ctx, info).await;
-        };
-        if budget.is_spent() {
-            return Err(budget.error());
+    /// Refuses to resolve any further field once the budget is spent.
+    pub(super) fn before_field(&self) -> ServerResult<()> {
+        if self.is_spent() {
+            Err(self.error())
+        } else {
+            Ok(())
         }
-        let list_item = info.parent_type.starts_with('[');
-        let key = if list_item {
+    }
+}
+
+/// What a field resolved is charged, read off its place before it resolves: its key, and its
+/// value too when that is a leaf (a scalar or an enum, a JSON scalar's whole value included).
+pub(super) struct FieldCharge<'a> {
+    key: usize,
+    return_type: &'a str,
+}
+
+impl<'a> FieldCharge<'a> {
+    /// The charge of the field `info` is about to resolve.
+    pub(super) fn of(info: &ResolveInfo<'a>) -> Self {
+        // The items of a list pass through one by one, each charged a separator.
+        let key = if info.parent_type.starts_with('[') {
             1
         } else {
             info.alias.unwrap_or(info.name).len() + 4
         };
-        let leaf = ctx
-            .schema_env
-            .registry
-            .concrete_type_by_name(info.return_type)
-            .is_some_and(|t| t.is_leaf());
-        // The items of a list of scalars pass through here one by one; the list is not charged
-        // again as a whole.
-        let whole_list = matches!(
-            MetaTypeName::create(info.return_type.trim_end_matches('!')),
-            MetaTypeName::List(_)
-        );
-        let value = next.run(ctx, info).await?;
+        Self {
+            key,
+            return_type: info.return_type,
+        }
+    }
+
+    /// Charges the field resolved to `value` to `budget`; the error once the budget is spent.
+    pub(super) fn settle(
+        self,
+        budget: &AnswerBudget,
+        registry: &Registry,
+        value: Option<Value>,
+    ) -> ServerResult<Option<Value>> {
         let size = match &value {
-            Some(value) if leaf && !whole_list => key + size_of(value),
-            _ => key,
+            // A list's items, and an object's fields, were charged as they resolved; asking the
+            // registry only for objects keeps the common leaves (strings, ids) cheap.
+            Some(Value::List(_)) if self.is_list() => self.key,
+            Some(Value::Object(_)) if !self.is_leaf(registry) => self.key,
+            Some(value) => self.key + size_of(value),
+            None => self.key,
         };
         if budget.charge(size) {
             Ok(value)
         } else {
             Err(budget.error())
         }
+    }
+
+    fn is_list(&self) -> bool {
+        matches!(
+            MetaTypeName::create(self.return_type.trim_end_matches('!')),
+            MetaTypeName::List(_)
+        )
+    }
+
+    fn is_leaf(&self, registry: &Registry) -> bool {
+        registry
+            .concrete_type_by_name(self.return_type)
+            .is_some_and(|t| t.is_leaf())
     }
 }
 

@@ -36,15 +36,16 @@ mod scenario_membership;
 mod status;
 mod validate;
 
-// Extensions of the schema.
+// The schema's hooks into parsing and execution, and what they apply.
 pub mod answer_limit;
+mod hooks;
+mod variable_usage;
 
 // Beside the schema: what the agents' push channel watches, and what requests reuse.
 pub mod answers;
 pub mod assignment;
 pub mod parsed_documents;
 pub mod persisted_queries;
-mod variable_usage;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -132,10 +133,7 @@ pub fn build_schema(
         .register_input_type::<labels::LabelInput>()
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
-        // Outermost, so a document it keeps has passed the checks made at parsing.
-        .extension(documents.clone())
-        .extension(answer_limit::AnswerLimit)
-        .extension(variable_usage::VariableUsage)
+        .extension(hooks::Hooks::new(documents.clone()))
         .finish();
     (schema, documents)
 }

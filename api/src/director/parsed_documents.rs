@@ -8,11 +8,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use async_graphql::{
-    BatchRequest, Request, ServerResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
-    parser::types::ExecutableDocument,
-};
+use async_graphql::{BatchRequest, Request, parser::types::ExecutableDocument};
 
 use crate::audit::graphql::{self, Operation};
 
@@ -21,8 +17,8 @@ const ENTRIES: usize = 1_024;
 /// Longest text kept, in bytes: larger documents are rare and would crowd out the common ones.
 const TEXT_BYTES: usize = 16 * 1024;
 
-/// The extension keeping parsed documents; the outermost of the schema's extensions, so what it
-/// keeps has passed every check made at parsing.
+/// The parsed documents kept, filled in by the schema's hooks ([`super::hooks`]) once a document
+/// has passed every check made at parsing.
 #[derive(Clone, Default)]
 pub struct ParsedDocuments {
     kept: Arc<Mutex<HashMap<String, Arc<ExecutableDocument>>>>,
@@ -65,49 +61,34 @@ impl ParsedDocuments {
         }
     }
 
+    /// Keeps `document`, parsed from `query` and past every check made at parsing (see
+    /// [`super::hooks`]), unless its text is too long to keep.
+    pub(super) fn keep(&self, query: &str, document: &ExecutableDocument) {
+        if query.len() > TEXT_BYTES {
+            return;
+        }
+        let mut kept = self.lock();
+        if kept.contains_key(query) {
+            return;
+        }
+        if kept.len() >= ENTRIES {
+            // Any one goes: the operations that matter come back at once.
+            let evicted = kept.keys().next().cloned();
+            if let Some(evicted) = evicted {
+                kept.remove(&evicted);
+            }
+        }
+        kept.insert(query.to_owned(), Arc::new(document.clone()));
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<ExecutableDocument>>> {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-impl ExtensionFactory for ParsedDocuments {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(self.clone())
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ParsedDocuments {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        // The document arrives parsed from the request ([`ParsedDocuments::fill`] or the audit
-        // did it) or is parsed now; the checks after parsing run on it either way.
-        let document = next.run(ctx, query, variables).await?;
-        if query.len() <= TEXT_BYTES {
-            let mut kept = self.lock();
-            if !kept.contains_key(query) {
-                if kept.len() >= ENTRIES {
-                    // Any one goes: the operations that matter come back at once.
-                    let evicted = kept.keys().next().cloned();
-                    if let Some(evicted) = evicted {
-                        kept.remove(&evicted);
-                    }
-                }
-                kept.insert(query.to_owned(), Arc::new(document.clone()));
-            }
-        }
-        Ok(document)
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+    use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema, Variables};
 
     use super::*;
 
@@ -122,7 +103,7 @@ mod tests {
 
     fn schema(documents: &ParsedDocuments) -> Schema<Query, EmptyMutation, EmptySubscription> {
         Schema::build(Query, EmptyMutation, EmptySubscription)
-            .extension(documents.clone())
+            .extension(super::super::hooks::Hooks::new(documents.clone()))
             .finish()
     }
 

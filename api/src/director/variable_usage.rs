@@ -2,14 +2,13 @@
 //! may not be passed where a `String!` is expected, a nullable one not where a non-null is
 //! expected (unless it has a default), and lists must match in shape. async-graphql's own rule
 //! for this never sees argument values (its visitor chain does not forward them), so operations
-//! with mismatched variables ran; this extension checks every operation after parsing, with the
-//! schema's types, before anything executes.
+//! with mismatched variables ran; the schema's hooks ([`super::hooks`]) check every operation
+//! here after parsing, with the schema's types, before anything executes.
 
-use std::{collections::HashSet, sync::Arc};
+use std::collections::HashSet;
 
 use async_graphql::{
-    Pos, Positioned, ServerError, ServerResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
+    Pos, Positioned, ServerError, ServerResult,
     parser::types::{
         BaseType, ExecutableDocument, OperationType, Selection, SelectionSet, Type,
         VariableDefinition,
@@ -18,34 +17,8 @@ use async_graphql::{
 };
 use async_graphql_value::Value;
 
-/// The extension checking variable usages.
-pub struct VariableUsage;
-
-impl ExtensionFactory for VariableUsage {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(VariableUsageExtension)
-    }
-}
-
-struct VariableUsageExtension;
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for VariableUsageExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        check(&ctx.schema_env.registry, &document)?;
-        Ok(document)
-    }
-}
-
 /// Checks every variable usage of every operation in `document`.
-fn check(registry: &Registry, document: &ExecutableDocument) -> ServerResult<()> {
+pub(super) fn check(registry: &Registry, document: &ExecutableDocument) -> ServerResult<()> {
     for (_, operation) in document.operations.iter() {
         let root = match operation.node.ty {
             OperationType::Query => Some(registry.query_type.as_str()),

@@ -66,12 +66,12 @@ pub fn child_names(application: &Application, kind: ChildKind) -> Vec<&str> {
 
 /// The id of an application's child.
 pub fn id_of(application: &Application, kind: ChildKind, name: &str) -> String {
-    child_id(
-        application.metadata.uid.as_deref().unwrap_or_default(),
-        kind,
-        name,
-    )
-    .to_string()
+    let parent = application.metadata.uid.as_deref().unwrap_or_default();
+    let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
+    child_id(parent, kind, name)
+        .hyphenated()
+        .encode_lower(&mut text)
+        .to_owned()
 }
 
 /// The application holding the child `id` of `kind` in the tenant, and the child's name.
