@@ -14,12 +14,12 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use compass_apiserver::PeerCertificate;
+
 use super::{
     Admitted, Api, DIRECTOR, DIRECTOR_PATH, admit, get_query,
     request::{error_response, graphql_request},
 };
-use compass_apiserver::PeerCertificate;
-
 use crate::{
     audit::{self, OperationKind, RequestId, graphql::Operation},
     connector::PublicUrl,
@@ -28,6 +28,7 @@ use crate::{
         answers::{Answer, Question, Reuse, keepable},
         persisted_queries::{Outcome, Refused},
     },
+    errors::Code,
     gateway::Caller,
     playground,
 };
@@ -99,13 +100,13 @@ async fn answer(
         Ok(taken) => taken,
         Err(answer) => return *answer,
     };
+    let consumer = audit::Consumer::from(&caller);
     if sent == Sent::Get
-        && let Some(refusal) = mutation_refused(api, &mut request)
+        && let Some(refusal) = mutation_refused(api, request_id, &consumer, &mut request)
     {
         return refusal;
     }
     let public_url = PublicUrl::of(api.public_url.as_deref(), headers);
-    let consumer = audit::Consumer::from(&caller);
     // The question, with the change count read before anything runs, so an answer is kept only
     // as of what it could have read (none while a change is under way).
     let asked = match (&request, api.caches.changes()) {
@@ -141,16 +142,33 @@ async fn answer(
     }
 }
 
-/// The refusal of a mutation sent by `GET`: `405`, naming the method to send it by.
-fn mutation_refused(api: &Api, request: &mut BatchRequest) -> Option<Response> {
+/// The refusal of a mutation sent by `GET`: `405`, naming the method to send it by. Audited as
+/// the mutation it would have been, refused.
+fn mutation_refused(
+    api: &Api,
+    request_id: &RequestId,
+    consumer: &audit::Consumer,
+    request: &mut BatchRequest,
+) -> Option<Response> {
     let BatchRequest::Single(single) = request else {
         return None;
     };
-    if api.documents.operation_of(single).kind != OperationKind::Mutation {
+    let operation = api.documents.operation_of(single);
+    if operation.kind != OperationKind::Mutation {
         return None;
     }
+    let code = Code::InvalidInput.as_str();
+    let (audit, consumer) = (&api.audit, Some(consumer));
+    audit::graphql::record_one(
+        audit,
+        request_id,
+        DIRECTOR,
+        consumer,
+        &operation,
+        vec![code.into()],
+    );
     let message = "GET runs queries only: send a mutation by POST";
-    let mut refusal = error_response(StatusCode::METHOD_NOT_ALLOWED, "INVALID_INPUT", message);
+    let mut refusal = error_response(StatusCode::METHOD_NOT_ALLOWED, code, message);
     let allowed = HeaderValue::from_static("GET, POST");
     refusal.headers_mut().insert(header::ALLOW, allowed);
     Some(refusal)

@@ -54,6 +54,21 @@ pub async fn mutations_and_refusals_write_one_line_each_without_secrets(server: 
         answer.body[2]["errors"][0]["extensions"]["code"],
         "NOT_UNIQUE"
     );
+    // A mutation sent by GET: refused before it runs, and audited as the mutation it would be.
+    let register_by_get = "mutation ByGet { registerApplication(in: { name: \"by-get\" }) { id } }";
+    let mut path = url::form_urlencoded::Serializer::new("/director/graphql?".to_owned());
+    path.append_pair("query", register_by_get);
+    let bearer = format!("Bearer {admin_token}");
+    let headers = [
+        tenant[0],
+        ("authorization", bearer.as_str()),
+        ("x-request-id", "audit-get-mutation"),
+    ];
+    let path = path.finish();
+    let by_get = admin
+        .client()
+        .request(http::Method::GET, &path, &headers, Vec::new());
+    assert_eq!(by_get.await.expect("the Director answers").status(), 405);
     // Refusals: a scope, a tenant, an identity.
     let reader = admin.with_token("reader-token");
     let (_, code) = reader
@@ -156,8 +171,18 @@ pub async fn mutations_and_refusals_write_one_line_each_without_secrets(server: 
             ["NOT_UNIQUE"]
         ]),
         json!([
+            "mutation",
+            "audit-get-mutation",
+            "admin",
+            ext,
+            "ByGet",
+            "failure",
+            ["registerApplication"],
+            ["INVALID_INPUT"]
+        ]),
+        json!([
             "security",
-            lines[4]["requestId"],
+            lines[5]["requestId"],
             "reader",
             ext,
             null,
@@ -167,7 +192,7 @@ pub async fn mutations_and_refusals_write_one_line_each_without_secrets(server: 
         ]),
         json!([
             "security",
-            lines[5]["requestId"],
+            lines[6]["requestId"],
             "reader",
             "someone-else",
             null,
