@@ -107,14 +107,7 @@ async fn answer(
         return refusal;
     }
     let public_url = PublicUrl::of(api.public_url.as_deref(), headers);
-    // The question, with the change count read before anything runs, so an answer is kept only
-    // as of what it could have read (none while a change is under way).
-    let asked = match (&request, api.caches.changes()) {
-        (BatchRequest::Single(single), Some(changes)) => {
-            Question::of(&caller, &public_url.0, single).map(|question| (question, changes))
-        }
-        _ => None,
-    };
+    let asked = question_of(api, &caller, &public_url, &request);
     if let Some((question, changes)) = &asked {
         let kept = api.answers.get(question, *changes);
         api.metrics.director_answer(kept.is_some());
@@ -130,16 +123,44 @@ async fn answer(
                 // Nothing changed while it ran, or it may already be stale.
                 && api.caches.changes() == Some(changes) =>
         {
-            let body = Bytes::from(body_of(&answers));
-            let answer = Answer {
-                body: body.clone(),
-                operation: operation.clone(),
-            };
-            api.answers.keep(question, changes, answer);
-            json(body)
+            keep(api, question, changes, &answers, operation)
         }
         _ => async_graphql_axum::GraphQLResponse::from(splice(answers, refused)).into_response(),
     }
+}
+
+/// The question `request` asks (none for a batch), with the change count read before anything
+/// runs, so that an answer is kept only as of what it could have read (none while a change is
+/// under way).
+fn question_of(
+    api: &Api,
+    caller: &Caller,
+    public_url: &PublicUrl,
+    request: &BatchRequest,
+) -> Option<(Question, u64)> {
+    match (request, api.caches.changes()) {
+        (BatchRequest::Single(single), Some(changes)) => {
+            Question::of(caller, &public_url.0, single).map(|question| (question, changes))
+        }
+        _ => None,
+    }
+}
+
+/// Keeps the answer to `question` as of `changes`, and answers with it.
+fn keep(
+    api: &Api,
+    question: Question,
+    changes: u64,
+    answers: &BatchResponse,
+    operation: &Operation,
+) -> Response {
+    let body = Bytes::from(body_of(answers));
+    let answer = Answer {
+        body: body.clone(),
+        operation: operation.clone(),
+    };
+    api.answers.keep(question, changes, answer);
+    json(body)
 }
 
 /// The refusal of a mutation sent by `GET`: `405`, naming the method to send it by. Audited as
