@@ -52,6 +52,26 @@ mod tests {
     const PARENT: &str = "6f1f4b4e-2f0a-4c4e-9a1c-0d7f1e6b2a10";
 
     #[test]
+    fn an_id_is_the_name_based_uuid_of_kind_slash_name() {
+        // Clients keep these ids: the scheme may not change, however the name is joined.
+        let expected = [
+            (
+                ChildKind::ApiDefinition,
+                "orders",
+                "d77fc4d9-28ca-5a52-bdee-91a314a022be",
+            ),
+            (
+                ChildKind::Document,
+                "Guide",
+                "4fab484d-8b09-5a57-b5de-3f023474cdd9",
+            ),
+        ];
+        for (kind, name, id) in expected {
+            assert_eq!(child_id(PARENT, kind, name).to_string(), id);
+        }
+    }
+
+    #[test]
     fn same_parent_kind_and_name_give_the_same_id() {
         assert_eq!(
             child_id(PARENT, ChildKind::ApiDefinition, "orders"),
