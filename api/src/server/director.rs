@@ -58,15 +58,15 @@ pub(super) async fn director_get(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let Some(request) = get_query::of(&uri, &headers).transpose() else {
+    if !get_query::names_query(&uri, &headers) {
         return playground::page(DIRECTOR_PATH, api.playground_tenant.as_deref());
-    };
-    // As by POST, nothing of the request is looked at for a caller not admitted.
+    }
+    // As by POST, the request is read only for a caller admitted.
     let caller = match admit(&api, &request_id, peer.as_ref(), &headers).await {
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
-    match request {
+    match get_query::request_of(&uri) {
         Ok(request) => {
             let request = BatchRequest::Single(request);
             answer(&api, &request_id, caller, &headers, request, Sent::Get).await

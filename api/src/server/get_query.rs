@@ -10,15 +10,21 @@ use serde_json::{Map, Value};
 /// add its own, a cache buster say).
 const PARAMETERS: [&str; 4] = ["query", "operationName", "variables", "extensions"];
 
-/// The GraphQL request in `uri`'s parameters; `None` for a browser or a URL naming no query
-/// (the path then serves the playground); `Err` names the parameter and the rule it breaks.
-pub(super) fn of(uri: &Uri, headers: &HeaderMap) -> Result<Option<async_graphql::Request>, String> {
+/// Whether `uri` asks for a query rather than the playground: it names `query` or
+/// `extensions`, and the caller is not a browser. Reads parameter names only, so that nothing
+/// of a request is parsed before its caller is admitted.
+pub(super) fn names_query(uri: &Uri, headers: &HeaderMap) -> bool {
     let Some(query_string) = uri.query() else {
-        return Ok(None);
+        return false;
     };
-    if is_browser(headers) {
-        return Ok(None);
-    }
+    !is_browser(headers)
+        && form_urlencoded::parse(query_string.as_bytes())
+            .any(|(name, _)| name == "query" || name == "extensions")
+}
+
+/// The GraphQL request in `uri`'s parameters, or the parameter and the rule it breaks.
+pub(super) fn request_of(uri: &Uri) -> Result<async_graphql::Request, String> {
+    let query_string = uri.query().unwrap_or_default();
     let mut fields = Map::new();
     for (name, value) in form_urlencoded::parse(query_string.as_bytes()) {
         let Some(name) = PARAMETERS.iter().find(|known| **known == name) else {
@@ -32,11 +38,7 @@ pub(super) fn of(uri: &Uri, headers: &HeaderMap) -> Result<Option<async_graphql:
             return Err(format!("the URL parameter {name} may be given once"));
         }
     }
-    if !fields.contains_key("query") && !fields.contains_key("extensions") {
-        return Ok(None);
-    }
     serde_json::from_value(Value::Object(fields))
-        .map(Some)
         .map_err(|error| format!("the URL parameters are not a GraphQL request: {error}"))
 }
 
@@ -70,19 +72,25 @@ mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
-    fn request(query_string: &str, accept: &str) -> Result<Option<async_graphql::Request>, String> {
-        let uri: Uri = format!("/director/graphql?{query_string}").parse().unwrap();
+    fn uri(query_string: &str) -> Uri {
+        format!("/director/graphql?{query_string}").parse().unwrap()
+    }
+
+    fn accepting(accept: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_str(accept).unwrap());
-        of(&uri, &headers)
+        headers
     }
 
     #[test]
     fn every_parameter_is_read_and_others_left_alone() {
-        let sent = "query=query+Q(%24id%3A+ID!)+%7B+application(id%3A+%24id)+%7B+id+%7D+%7D\
+        let sent = uri(
+            "query=query+Q(%24id%3A+ID!)+%7B+application(id%3A+%24id)+%7B+id+%7D+%7D\
             &operationName=Q&variables=%7B%22id%22%3A%22a%22%7D&v=3\
-            &extensions=%7B%22persistedQuery%22%3A%7B%22version%22%3A1%7D%7D";
-        let got = request(sent, "application/json").unwrap().unwrap();
+            &extensions=%7B%22persistedQuery%22%3A%7B%22version%22%3A1%7D%7D",
+        );
+        assert!(names_query(&sent, &accepting("application/json")));
+        let got = request_of(&sent).unwrap();
         assert_eq!(
             got.query,
             "query Q($id: ID!) { application(id: $id) { id } }"
@@ -97,17 +105,16 @@ mod tests {
 
     #[test]
     fn a_browser_or_a_url_without_a_query_gets_the_playground() {
-        assert!(
-            request("query=%7B+a+%7D", "text/html,*/*")
-                .unwrap()
-                .is_none()
-        );
-        assert!(request("tab=2", "*/*").unwrap().is_none());
+        assert!(!names_query(
+            &uri("query=%7B+a+%7D"),
+            &accepting("text/html,*/*")
+        ));
+        assert!(!names_query(&uri("tab=2"), &accepting("*/*")));
         let bare: Uri = "/director/graphql".parse().unwrap();
-        assert!(of(&bare, &HeaderMap::new()).unwrap().is_none());
+        assert!(!names_query(&bare, &HeaderMap::new()));
         // A hash alone is a query too.
-        let hashed = "extensions=%7B%22persistedQuery%22%3A%7B%7D%7D";
-        assert!(request(hashed, "*/*").unwrap().is_some());
+        let hashed = uri("extensions=%7B%22persistedQuery%22%3A%7B%7D%7D");
+        assert!(names_query(&hashed, &accepting("*/*")));
     }
 
     #[test]
@@ -127,10 +134,9 @@ mod tests {
             ),
             ("query=%7Ba%7D&query=%7Bb%7D", "query may be given once"),
         ] {
-            let error = request(sent, "*/*").unwrap_err();
+            let error = request_of(&uri(sent)).unwrap_err();
             assert!(error.contains(named), "{sent}: {error}");
         }
-        let empty = request("query=%7Ba%7D&variables=&extensions=null", "*/*");
-        assert!(empty.unwrap().is_some());
+        assert!(request_of(&uri("query=%7Ba%7D&variables=&extensions=null")).is_ok());
     }
 }
