@@ -87,8 +87,10 @@ const LOAD_BATCH: usize = 256;
 
 /// The SQLite database of one data directory.
 pub(super) struct Database {
-    connection: Connection,
+    /// Dropped first: its thread's connection closes before the writer's, and SQLite's last
+    /// connection to close copies the log into the file and removes it.
     checkpoints: Checkpoints,
+    connection: Connection,
     /// The file's page size, bytes: [`PAGE_SIZE`] for a new file, its own for an older one.
     page_size: i64,
 }

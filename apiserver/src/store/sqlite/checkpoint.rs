@@ -25,9 +25,12 @@ fn record_frames(_: &Wal, frames: c_int) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// The checkpointing thread, stopped when this is dropped (after the checkpoint under way).
+/// The checkpointing thread, stopped when this is dropped: after the checkpoint under way, and
+/// waited for, so that its connection is closed when the drop returns.
 pub(super) struct Checkpoints {
-    wake: mpsc::SyncSender<()>,
+    /// Taken when dropped, which ends the thread's loop.
+    wake: Option<mpsc::SyncSender<()>>,
+    thread: Option<thread::JoinHandle<()>>,
     /// [`BACKGROUND_BYTES`] and [`BLOCKING_BYTES`] in frames (pages) of this database.
     background_frames: u32,
     blocking_frames: u32,
@@ -44,7 +47,7 @@ impl Checkpoints {
         // Replaces SQLite's automatic checkpoints, which are a hook of the same kind.
         writer.wal_hook(Some(record_frames));
         let (wake, woken) = mpsc::sync_channel(1);
-        thread::Builder::new()
+        let thread = thread::Builder::new()
             .name("compass-checkpoint".into())
             .spawn(move || {
                 while woken.recv().is_ok() {
@@ -57,7 +60,8 @@ impl Checkpoints {
             // As `thread::spawn` does: a process that cannot start a thread cannot serve.
             .expect("the checkpointing thread starts");
         Ok(Self {
-            wake,
+            wake: Some(wake),
+            thread: Some(thread),
             background_frames: frames(BACKGROUND_BYTES),
             blocking_frames: frames(BLOCKING_BYTES),
         })
@@ -74,7 +78,19 @@ impl Checkpoints {
             }
         } else if frames >= self.background_frames {
             // Full: a wake is pending already.
-            let _ = self.wake.try_send(());
+            if let Some(wake) = &self.wake {
+                let _ = wake.try_send(());
+            }
+        }
+    }
+}
+
+impl Drop for Checkpoints {
+    fn drop(&mut self) {
+        self.wake.take();
+        if let Some(thread) = self.thread.take() {
+            // A thread that panicked has nothing left to close.
+            let _ = thread.join();
         }
     }
 }

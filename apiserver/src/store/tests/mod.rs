@@ -359,6 +359,11 @@ fn the_database_file_stops_growing_once_the_history_is_full_and_shrinks_when_it_
     let store = Store::open(&path, small).unwrap();
     store.maintain().unwrap();
     drop(store);
+    // Closed in order, the last connection copied the log into the file and removed it.
+    assert!(
+        !path.with_extension("sqlite-wal").exists(),
+        "the log is left"
+    );
     assert!(size() < 4 * 1024 * 1024, "{} after pruning", size());
 }
 
