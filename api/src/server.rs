@@ -1,5 +1,5 @@
-//! The API's HTTP surface: the Director at `/director/graphql` (POST for operations, GET for a
-//! GraphQL playground served from the binary), behind the Gateway's authentication, and the
+//! The API's HTTP surface: the Director at `/director/graphql` (POST for operations, GET for
+//! queries, or in a browser for a GraphQL playground served from the binary), behind the Gateway's authentication, and the
 //! Connector at `/connector/graphql`, opened by a one-time token or a client certificate, the
 //! Provisioner at `/provisioner/graphql` behind the same Gateway as the Director, and the OAuth
 //! token endpoint with its keys (`/oauth2/token`, `/oauth2/jwks`), and the Cockpit web UI at
@@ -13,7 +13,7 @@ use axum::{
     Extension, Router,
     body::Body,
     extract::State,
-    http::{HeaderMap, StatusCode, Uri},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post, put},
 };
@@ -23,9 +23,7 @@ use kube::Client;
 use crate::{
     audit::{self, Audit, AuditEntry, RequestId},
     connector::{
-        CONNECTOR_PATH, Connector, ConnectorConfig, PublicUrl,
-        authority::Authority,
-        schema::{ConnectorSchema, Credential},
+        CONNECTOR_PATH, Connector, ConnectorConfig, authority::Authority, schema::ConnectorSchema,
     },
     director::{
         DirectorSchema, Limits, answers::Answers, build_schema, parsed_documents::ParsedDocuments,
@@ -42,6 +40,7 @@ use crate::{
 
 mod agent_report;
 mod assignment;
+mod connector;
 mod director;
 mod get_query;
 mod request;
@@ -262,7 +261,7 @@ pub fn router(api: Arc<Api>) -> Router {
         )
         .route(ASSIGNMENT_PATH, get(assignment::assignment))
         .route(AGENT_REPORT_PATH, put(agent_report::report))
-        .route(CONNECTOR_PATH, post(connector))
+        .route(CONNECTOR_PATH, post(connector::connector))
         .route(
             PROVISIONER_PATH,
             get(provisioner_playground).post(provisioner),
@@ -340,8 +339,11 @@ pub(crate) async fn admit(
     peer: Option<&Extension<PeerCertificate>>,
     headers: &HeaderMap,
 ) -> Result<Caller, Response> {
-    let certificate = peer.map(|Extension(peer)| peer.0.as_ref().as_ref());
-    let caller = match api.gateway.authenticate(headers, certificate).await {
+    let caller = match api
+        .gateway
+        .authenticate(headers, certificate_of(peer))
+        .await
+    {
         Ok(caller) => caller,
         Err(refusal) => {
             api.metrics.authentication_failure(refusal.reason);
@@ -374,48 +376,7 @@ pub(crate) async fn admit(
     Ok(caller)
 }
 
-/// The Connector: a one-time token or a client certificate the Connector issued opens it.
-async fn connector(
-    State(api): State<Arc<Api>>,
-    Extension(request_id): Extension<RequestId>,
-    peer: Option<Extension<PeerCertificate>>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Body,
-) -> Response {
-    let caches = api.gateway.caches();
-    let credential = crate::connector::credential_of(caches, &headers, &uri, certificate_of(&peer));
-    // A refused credential is answered (and audited) as UNAUTHENTICATED by the operation.
-    if let Credential::Refused(refusal) = &credential {
-        api.metrics.authentication_failure(refusal.reason);
-    }
-    let consumer = audit::connector::consumer_of(&credential, caches);
-    if let Some(consumer) = &consumer
-        && let Err(limited) = api.rate_limits.admit(consumer.kind, &consumer.id)
-    {
-        return limited.into_response();
-    }
-    let mut request = match graphql_request(&api, body).await {
-        Ok(request) => request,
-        Err(refused) => return refused,
-    };
-    let public_url = PublicUrl::of(api.public_url.as_deref(), &headers);
-    let operations = audit::graphql::operations(&mut request);
-    let request = request.data(credential).data(public_url);
-    let answers = api.connector.execute_batch(request).await;
-    audit::graphql::record(
-        &api.audit,
-        &request_id,
-        CONNECTOR,
-        consumer.as_ref(),
-        &operations,
-        &answers,
-    );
-    GraphQLResponse::from(answers).into_response()
-}
-
 /// The client certificate (DER) the request's connection presented, if any.
-fn certificate_of(peer: &Option<Extension<PeerCertificate>>) -> Option<&[u8]> {
-    peer.as_ref()
-        .map(|Extension(peer)| peer.0.as_ref().as_ref())
+fn certificate_of(peer: Option<&Extension<PeerCertificate>>) -> Option<&[u8]> {
+    peer.map(|Extension(peer)| peer.0.as_ref().as_ref())
 }
