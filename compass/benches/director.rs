@@ -53,6 +53,28 @@ fn compare(what: &str, director: &Figures, direct: &Figures) {
     );
 }
 
+/// How many operations a batching client sends in one request (Apollo's `BatchHttpLink` sends
+/// up to ten by default, the Director's bound).
+const BATCH: usize = 10;
+
+/// [`compare`] of a measurement whose every call was a batch of [`BATCH`] operations: its
+/// throughput and server CPU per operation beside the reference's per call.
+fn compare_batched(what: &str, batched: &Figures, direct: &Figures) {
+    batched.report(&format!("{what}: Director, batches"));
+    let per_operation = |f: &Figures, each: usize| {
+        let operations = (f.latencies.len() * each) as f64;
+        let cpu = f.server_cpu.unwrap_or_default().as_secs_f64() * 1e6 / operations;
+        (operations / f.elapsed.as_secs_f64(), cpu)
+    };
+    let (batched_rate, batched_cpu) = per_operation(batched, BATCH);
+    let (direct_rate, direct_cpu) = per_operation(direct, 1);
+    println!(
+        "{:<44} operations/s x{:.2} ({batched_rate:.0}/s)   server CPU per operation {batched_cpu:.1} vs {direct_cpu:.0} us\n",
+        format!("{what}: Director / API server"),
+        batched_rate / direct_rate,
+    );
+}
+
 /// Asks `query` as a persisted query: by its hash alone, or with its text too (`with_text`), as
 /// an Apollo client sends it the first time or after `PersistedQueryNotFound`.
 async fn ask_persisted(director: &DirectorClient, query: &str, with_text: bool, variables: Value) {
@@ -196,6 +218,19 @@ async fn main() {
         async move { ask_persisted(&director, APPLICATION, false, json!({ "id": id })).await }
     })
     .await;
+    // The same, ten to a request, as a batching client sends them (more calls: each is ten).
+    let batched = measure_on(pid, samples / 2, |i| {
+        let director = director.clone();
+        let batch: Vec<Value> = (0..BATCH)
+            .map(|at| json!({ "query": APPLICATION, "variables": { "id": ids[(i * BATCH + at) % ids.len()].0 } }))
+            .collect();
+        async move {
+            let answer = director.post(json!(batch).to_string().into_bytes()).await.unwrap();
+            let answers = answer.body.as_array().expect("a batch's answers");
+            assert!(answers.len() == BATCH && answers.iter().all(|a| a.get("errors").is_none()));
+        }
+    })
+    .await;
     let by_id_computed = measure_on(pid, samples.min(n - ids.len()), |i| {
         let director = director.clone();
         let id = listed[ids.len() + i].0.clone();
@@ -215,6 +250,7 @@ async fn main() {
     compare("application(id) vs GET", &by_id, &get);
     compare("application(id) by hash vs GET", &by_hash, &get);
     compare("application(id) computed vs GET", &by_id_computed, &get);
+    compare_batched("application(id) ten to a batch vs GET", &batched, &get);
 
     let pages = count("COMPASS_BENCH_PAGES", 2_000);
     support::phase("applications page");
@@ -294,6 +330,7 @@ async fn main() {
             "application_by_id": by_id.summary(),
             "application_by_id_computed": by_id_computed.summary(),
             "application_by_hash": by_hash.summary(),
+            "application_by_id_batches_of_10": batched.summary(),
             "reference_get": get.summary(),
             "applications_page": page.summary(),
             "applications_page_computed": page_computed.summary(),

@@ -15,6 +15,7 @@ mod director_applications_eventing;
 mod director_applications_parts;
 mod director_applications_queries;
 mod director_applications_templates;
+mod director_batches;
 mod director_examples;
 mod director_examples_applications;
 mod director_get_queries;

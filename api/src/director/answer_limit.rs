@@ -37,7 +37,7 @@ impl AnswerBudget {
     }
 
     /// Charges `bytes`; false once the budget is spent.
-    fn charge(&self, bytes: usize) -> bool {
+    pub(crate) fn charge(&self, bytes: usize) -> bool {
         let used = self.used.fetch_add(bytes, Ordering::Relaxed) + bytes;
         if used > self.limit {
             self.exceeded.store(true, Ordering::Relaxed);

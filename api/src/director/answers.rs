@@ -18,7 +18,7 @@ use std::{
     },
 };
 
-use async_graphql::{BatchResponse, Context, Request};
+use async_graphql::{Context, Request, Response};
 use axum::body::Bytes;
 
 use crate::{audit::graphql::Operation, gateway::Caller};
@@ -203,12 +203,9 @@ pub fn forbid_reuse(ctx: &Context<'_>) {
     }
 }
 
-/// Whether `answer` may be kept: one answer, without errors or HTTP headers of its own, to a
-/// query whose resolvers allowed it.
-pub fn keepable(answer: &BatchResponse, operation: &Operation, reuse: &Reuse) -> bool {
-    let BatchResponse::Single(response) = answer else {
-        return false;
-    };
+/// Whether `response` may be kept: without errors or HTTP headers of its own, to a query whose
+/// resolvers allowed it.
+pub fn keepable(response: &Response, operation: &Operation, reuse: &Reuse) -> bool {
     operation.kind == crate::audit::OperationKind::Query
         && reuse.allowed()
         && response.errors.is_empty()

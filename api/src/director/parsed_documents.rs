@@ -8,7 +8,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use async_graphql::{BatchRequest, Request, parser::types::ExecutableDocument};
+use async_graphql::{Request, parser::types::ExecutableDocument};
 
 use crate::audit::graphql::{self, Operation};
 
@@ -35,15 +35,13 @@ impl ParsedDocuments {
         self.len() == 0
     }
 
-    /// Gives each request of `batch` whose text is kept its parsed document, before anything
-    /// else reads the request (the audit line names the operation from it): a kept text is not
+    /// Gives `request` its parsed document when its text is kept, before anything else reads
+    /// the request (the audit line names the operation from it): a kept text is not
     /// parsed again by anyone.
-    pub fn fill(&self, batch: &mut BatchRequest) {
-        for request in batch.iter_mut() {
-            let kept = self.lock().get(&request.query).cloned();
-            if let Some(document) = kept {
-                request.set_parsed_query((*document).clone());
-            }
+    pub fn fill(&self, request: &mut Request) {
+        let kept = self.lock().get(&request.query).cloned();
+        if let Some(document) = kept {
+            request.set_parsed_query((*document).clone());
         }
     }
 
@@ -131,11 +129,8 @@ mod tests {
         let schema = schema(&documents);
         let query = "{ hello(name: \"ada\") }";
         assert!(schema.execute(query).await.errors.is_empty());
-        let mut batch = BatchRequest::Single(async_graphql::Request::new(query));
-        documents.fill(&mut batch);
-        let BatchRequest::Single(mut request) = batch else {
-            unreachable!()
-        };
+        let mut request = async_graphql::Request::new(query);
+        documents.fill(&mut request);
         // Only the kept document can answer now: the text no longer parses.
         request.query = "{ hello(name: ".into();
         let answer = schema.execute(request).await;

@@ -1,7 +1,9 @@
 //! The Director's door: an admitted caller's GraphQL request, by `POST` or (queries only) by
-//! `GET`, its persisted queries taken (see `director::persisted_queries`), answered with the
-//! answer kept for the same question while nothing it read has changed (see
-//! `director::answers`), or run.
+//! `GET`, its persisted queries taken (see `director::persisted_queries`), each operation
+//! answered with the answer kept for the same question while nothing it read has changed (see
+//! `director::answers`), or run ([`asking`]).
+
+mod asking;
 
 use std::sync::Arc;
 
@@ -13,6 +15,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
+use futures_util::future::join_all;
 
 use compass_apiserver::PeerCertificate;
 
@@ -21,17 +24,17 @@ use super::{
     request::{error_response, graphql_request},
 };
 use crate::{
-    audit::{self, OperationKind, RequestId, graphql::Operation},
+    audit::{self, OperationKind, RequestId},
     connector::PublicUrl,
     director::{
         answer_limit::AnswerBudget,
-        answers::{Answer, Question, Reuse, keepable},
         persisted_queries::{Outcome, Refused},
     },
     errors::Code,
     gateway::Caller,
     playground,
 };
+use asking::Asking;
 
 /// Runs the Director's GraphQL request (or batch) sent by `POST`, for an admitted caller.
 pub(super) async fn director(
@@ -83,8 +86,8 @@ enum Sent {
     Get,
 }
 
-/// Answers `request` of an admitted caller: its persisted queries taken, then the answer kept for
-/// the same question, or the request run.
+/// Answers `request` of an admitted caller: its persisted queries taken, then each operation
+/// answered with the answer kept for the same question, or run (see [`asking`]).
 async fn answer(
     api: &Api,
     request_id: &RequestId,
@@ -106,61 +109,35 @@ async fn answer(
     {
         return refusal;
     }
-    let public_url = PublicUrl::of(api.public_url.as_deref(), headers);
-    let asked = question_of(api, &caller, &public_url, &request);
-    if let Some((question, changes)) = &asked {
-        let kept = api.answers.get(question, *changes);
-        api.metrics.director_answer(kept.is_some());
-        if let Some(kept) = kept {
-            return reused(api, request_id, &consumer, kept);
-        }
-    }
-    let data = (caller, public_url);
-    let (answers, operations, reuse) = run(api, request_id, &consumer, request, data).await;
-    match (asked, operations.as_slice()) {
-        (Some((question, changes)), [operation])
-            if keepable(&answers, operation, &reuse)
-                // Nothing changed while it ran, or it may already be stale.
-                && api.caches.changes() == Some(changes) =>
-        {
-            keep(api, question, changes, &answers, operation)
-        }
-        _ => async_graphql_axum::GraphQLResponse::from(splice(answers, refused)).into_response(),
-    }
-}
-
-/// The question `request` asks (none for a batch), with the change count read before anything
-/// runs, so that an answer is kept only as of what it could have read (none while a change is
-/// under way).
-fn question_of(
-    api: &Api,
-    caller: &Caller,
-    public_url: &PublicUrl,
-    request: &BatchRequest,
-) -> Option<(Question, u64)> {
-    match (request, api.caches.changes()) {
-        (BatchRequest::Single(single), Some(changes)) => {
-            Question::of(caller, &public_url.0, single).map(|question| (question, changes))
-        }
-        _ => None,
-    }
-}
-
-/// Keeps the answer to `question` as of `changes`, and answers with it.
-fn keep(
-    api: &Api,
-    question: Question,
-    changes: u64,
-    answers: &BatchResponse,
-    operation: &Operation,
-) -> Response {
-    let body = Bytes::from(body_of(answers));
-    let answer = Answer {
-        body: body.clone(),
-        operation: operation.clone(),
+    let asking = Asking {
+        api,
+        request_id,
+        caller: &caller,
+        consumer: &consumer,
+        public_url: &PublicUrl::of(api.public_url.as_deref(), headers),
+        budget: AnswerBudget::new(api.limits.answer_bytes),
     };
-    api.answers.keep(question, changes, answer);
-    json(body)
+    let requests = match request {
+        BatchRequest::Single(single) => {
+            let answered = asking.answer(single).await;
+            asking.audit(&answered);
+            return json(answered.body);
+        }
+        BatchRequest::Batch(requests) => requests,
+    };
+    // Together, as async-graphql runs a batch; audited in order once all are answered.
+    let answered = join_all(requests.into_iter().map(|single| asking.answer(single))).await;
+    let mut bodies = Vec::with_capacity(answered.len() + refused.len());
+    for answered in answered {
+        asking.audit(&answered);
+        bodies.push(answered.body);
+    }
+    // In ascending order of place, so each lands where its request was.
+    for (at, refusal) in refused {
+        let body = Bytes::from(serde_json::to_vec(&refusal).unwrap_or_default());
+        bodies.insert(at.min(bodies.len()), body);
+    }
+    json(array_of(&bodies))
 }
 
 /// The refusal of a mutation sent by `GET`: `405`, naming the method to send it by. Audited as
@@ -284,70 +261,19 @@ fn refused_answer(refused: &Refused) -> async_graphql::Response {
     async_graphql::Response::from_errors(vec![error])
 }
 
-/// `answers` with each refused request's answer put back in its place in the batch.
-fn splice(answers: BatchResponse, refused: Vec<(usize, async_graphql::Response)>) -> BatchResponse {
-    match answers {
-        BatchResponse::Batch(mut answers) if !refused.is_empty() => {
-            // In ascending order of place, so each lands where its request was.
-            for (at, answer) in refused {
-                answers.insert(at.min(answers.len()), answer);
-            }
-            BatchResponse::Batch(answers)
+/// The JSON array of `bodies`, each a JSON value: a batch's answer.
+fn array_of(bodies: &[Bytes]) -> Bytes {
+    let length = bodies.iter().map(|body| body.len() + 1).sum::<usize>() + 1;
+    let mut array = Vec::with_capacity(length);
+    array.push(b'[');
+    for (at, body) in bodies.iter().enumerate() {
+        if at > 0 {
+            array.push(b',');
         }
-        answers => answers,
+        array.extend_from_slice(body);
     }
-}
-
-/// Runs `request` as `caller`, answering under `public_url`, and audits it; with the operations
-/// it ran and whether its resolvers allowed keeping the answer.
-async fn run(
-    api: &Api,
-    request_id: &RequestId,
-    consumer: &audit::Consumer,
-    mut request: BatchRequest,
-    (caller, public_url): (Caller, PublicUrl),
-) -> (BatchResponse, Vec<Operation>, Reuse) {
-    api.documents.fill(&mut request);
-    let budget = AnswerBudget::new(api.limits.answer_bytes);
-    let operations = audit::graphql::operations(&mut request);
-    let reuse = Reuse::default();
-    let request = request
-        .data(caller)
-        .data(budget)
-        .data(public_url)
-        .data(reuse.clone());
-    let answers = api.schema.execute_batch(request).await;
-    audit::graphql::record(
-        &api.audit,
-        request_id,
-        DIRECTOR,
-        Some(consumer),
-        &operations,
-        &answers,
-    );
-    (answers, operations, reuse)
-}
-
-/// The answer kept for the request's question, audited as the operation it ran (which had no
-/// errors, or it would not have been kept).
-fn reused(api: &Api, request_id: &RequestId, consumer: &audit::Consumer, kept: Answer) -> Response {
-    let errors = Vec::new();
-    let consumer = Some(consumer);
-    audit::graphql::record_one(
-        &api.audit,
-        request_id,
-        DIRECTOR,
-        consumer,
-        &kept.operation,
-        errors,
-    );
-    json(kept.body)
-}
-
-/// The JSON of `answers`, as async-graphql's own response writes it.
-fn body_of(answers: &BatchResponse) -> Vec<u8> {
-    // Serializing GraphQL values cannot fail: their map keys are strings.
-    serde_json::to_vec(answers).unwrap_or_default()
+    array.push(b']');
+    Bytes::from(array)
 }
 
 /// A GraphQL answer of `body`, with the headers of one that has no headers of its own.

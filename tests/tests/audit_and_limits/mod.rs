@@ -7,7 +7,7 @@
 mod connector;
 mod director;
 mod limits;
-mod readings;
+pub(crate) mod readings;
 
 use std::{collections::BTreeSet, sync::Arc};
 

@@ -137,7 +137,7 @@ fn the_bounds_hold_and_stale_answers_go_first() {
 
 #[test]
 fn only_error_free_answers_to_queries_that_allowed_it_are_keepable() {
-    let fine = BatchResponse::Single(Response::new(async_graphql::Value::Null));
+    let fine = Response::new(async_graphql::Value::Null);
     let reuse = Reuse::default();
     assert!(keepable(&fine, &query_operation(), &reuse));
 
@@ -146,10 +146,13 @@ fn only_error_free_answers_to_queries_that_allowed_it_are_keepable() {
         ..query_operation()
     };
     assert!(!keepable(&fine, &mutation, &reuse));
-    let failed = BatchResponse::Single(Response::from_errors(vec![ServerError::new("no", None)]));
+    let failed = Response::from_errors(vec![ServerError::new("no", None)]);
     assert!(!keepable(&failed, &query_operation(), &reuse));
-    let batch = BatchResponse::Batch(vec![Response::new(async_graphql::Value::Null)]);
-    assert!(!keepable(&batch, &query_operation(), &reuse));
+    let mut with_header = Response::new(async_graphql::Value::Null);
+    with_header
+        .http_headers
+        .insert("x-one", "1".parse().unwrap());
+    assert!(!keepable(&with_header, &query_operation(), &reuse));
 
     let forbidden = Reuse::default();
     forbidden.0.store(true, Ordering::Relaxed);

@@ -1,0 +1,118 @@
+//! One operation of a Director request (the request itself, or one of a batch): answered with
+//! the answer kept for the same question while nothing it read has changed, or run, and its
+//! answer kept when it may be. A batch's operations share one answer bound, kept answers
+//! included.
+
+use std::sync::Arc;
+
+use async_graphql::Request;
+use axum::body::Bytes;
+
+use super::{Api, DIRECTOR};
+use crate::{
+    audit::{
+        self, RequestId,
+        graphql::{self, Operation},
+    },
+    connector::PublicUrl,
+    director::{
+        answer_limit::AnswerBudget,
+        answers::{Answer, Question, Reuse, keepable},
+    },
+    gateway::Caller,
+};
+
+/// What every operation of one HTTP request is asked with.
+pub(super) struct Asking<'a> {
+    pub api: &'a Api,
+    pub request_id: &'a RequestId,
+    pub caller: &'a Caller,
+    pub consumer: &'a audit::Consumer,
+    pub public_url: &'a PublicUrl,
+    /// The bytes the request's answer may still take, shared by its operations.
+    pub budget: Arc<AnswerBudget>,
+}
+
+/// An operation's answer, and what its audit line says.
+pub(super) struct Answered {
+    /// The answer's JSON, as sent.
+    pub body: Bytes,
+    operation: Operation,
+    errors: Vec<String>,
+}
+
+impl Asking<'_> {
+    /// Answers `request`: the kept answer when there is one and it fits the bound, else the
+    /// request run (and its answer kept when it may be). Not audited yet: see [`Self::audit`].
+    pub async fn answer(&self, request: Request) -> Answered {
+        let asked = self.question_of(&request);
+        if let Some((question, changes)) = &asked {
+            let kept = (self.api.answers.get(question, *changes))
+                // A kept answer counts against the bound as the same answer computed would.
+                .filter(|kept| self.budget.charge(kept.body.len()));
+            self.api.metrics.director_answer(kept.is_some());
+            if let Some(Answer { body, operation }) = kept {
+                let errors = Vec::new();
+                return Answered {
+                    body,
+                    operation,
+                    errors,
+                };
+            }
+        }
+        let (response, operation, reuse) = self.run(request).await;
+        // Serializing GraphQL values cannot fail: their map keys are strings.
+        let body = Bytes::from(serde_json::to_vec(&response).unwrap_or_default());
+        let errors = graphql::error_codes(&response);
+        if let Some((question, changes)) = asked
+            && keepable(&response, &operation, &reuse)
+            // Nothing changed while it ran, or it may already be stale.
+            && self.api.caches.changes() == Some(changes)
+        {
+            let answer = Answer {
+                body: body.clone(),
+                operation: operation.clone(),
+            };
+            self.api.answers.keep(question, changes, answer);
+        }
+        Answered {
+            body,
+            operation,
+            errors,
+        }
+    }
+
+    /// Records the audit line of an operation answered.
+    pub fn audit(&self, answered: &Answered) {
+        graphql::record_one(
+            &self.api.audit,
+            self.request_id,
+            DIRECTOR,
+            Some(self.consumer),
+            &answered.operation,
+            answered.errors.clone(),
+        );
+    }
+
+    /// The question `request` asks, with the change count read before anything runs, so that
+    /// an answer is kept only as of what it could have read (none while a change is under way).
+    fn question_of(&self, request: &Request) -> Option<(Question, u64)> {
+        let changes = self.api.caches.changes()?;
+        let question = Question::of(self.caller, &self.public_url.0, request)?;
+        Some((question, changes))
+    }
+
+    /// Runs `request`; with the operation it ran and whether its resolvers allowed keeping the
+    /// answer.
+    async fn run(&self, mut request: Request) -> (async_graphql::Response, Operation, Reuse) {
+        self.api.documents.fill(&mut request);
+        let operation = graphql::operation(&mut request);
+        let reuse = Reuse::default();
+        let request = request
+            .data(self.caller.clone())
+            .data(self.budget.clone())
+            .data(self.public_url.clone())
+            .data(reuse.clone());
+        (self.api.schema.execute(request).await, operation, reuse)
+    }
+}
