@@ -117,15 +117,23 @@ async fn answer(
         public_url: &PublicUrl::of(api.public_url.as_deref(), headers),
         budget: AnswerBudget::new(api.limits.answer_bytes),
     };
-    let requests = match request {
+    match request {
         BatchRequest::Single(single) => {
             let answered = asking.answer(single).await;
             asking.audit(&answered);
-            return json(answered.body);
+            json(answered.body)
         }
-        BatchRequest::Batch(requests) => requests,
-    };
-    // Together, as async-graphql runs a batch; audited in order once all are answered.
+        BatchRequest::Batch(requests) => answer_batch(&asking, requests, refused).await,
+    }
+}
+
+/// Answers the operations of a batch together, as async-graphql runs a batch, each refused
+/// request's answer put back in its place; audited in order once all are answered.
+async fn answer_batch(
+    asking: &Asking<'_>,
+    requests: Vec<async_graphql::Request>,
+    refused: Vec<(usize, async_graphql::Response)>,
+) -> Response {
     let answered = join_all(requests.into_iter().map(|single| asking.answer(single))).await;
     let mut bodies = Vec::with_capacity(answered.len() + refused.len());
     for answered in answered {
