@@ -49,17 +49,30 @@ pub async fn page_asked_again(director: &DirectorClient, times: usize) -> Figure
     .await
 }
 
-/// Times [`APPLICATIONS_PAGE`] asked once after each of `cursors` (each a full page): answers
-/// the Director computes.
-pub async fn each_page_once(director: &DirectorClient, cursors: &[Value]) -> Figures {
-    measure(cursors.len(), |i| {
+/// Times [`APPLICATIONS_PAGE`] asked once after each of `cursors` (each a full page) in each of
+/// `rounds` rounds, every round under an operation name of its own ([`named`]): answers the
+/// Director computes, `rounds` times as many as there are pages.
+pub async fn each_page_once(
+    director: &DirectorClient,
+    cursors: &[Value],
+    rounds: usize,
+) -> Figures {
+    let queries: Vec<String> = (0..rounds).map(|r| named(APPLICATIONS_PAGE, r)).collect();
+    measure(cursors.len() * rounds, |i| {
         let director = director.clone();
-        let after = cursors[i].clone();
-        async move {
-            full_page(data(&director, APPLICATIONS_PAGE, json!({ "after": after })).await)
-        }
+        let query = queries[i / cursors.len()].clone();
+        let after = cursors[i % cursors.len()].clone();
+        async move { full_page(data(&director, &query, json!({ "after": after })).await) }
     })
     .await
+}
+
+/// `query` (starting `query (`) with its operation named after `round`: another question for
+/// the Director, so the answers kept for the rounds before do not answer it.
+pub fn named(query: &str, round: usize) -> String {
+    let named = query.replacen("query (", &format!("query Round{round} ("), 1);
+    assert_ne!(named, query, "an unnamed query taking variables");
+    named
 }
 
 /// Fails unless `data` holds a page of 100 applications.
