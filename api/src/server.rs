@@ -1,9 +1,9 @@
 //! The API's HTTP surface: the Director at `/director/graphql` (POST for operations, GET for
-//! queries, or in a browser for a GraphQL playground served from the binary), behind the Gateway's authentication, and the
-//! Connector at `/connector/graphql`, opened by a one-time token or a client certificate, the
-//! Provisioner at `/provisioner/graphql` behind the same Gateway as the Director, and the OAuth
-//! token endpoint with its keys (`/oauth2/token`, `/oauth2/jwks`), and the Cockpit web UI at
-//! `/cockpit/` (`/` leads there). An unauthenticated
+//! queries, or in a browser for a GraphQL playground served from the binary), behind the
+//! Gateway's authentication, and the Connector at `/connector/graphql`, opened by a one-time
+//! token or a client certificate, the Provisioner at `/provisioner/graphql` behind the same
+//! Gateway as the Director, and the OAuth token endpoint with its keys (`/oauth2/token`,
+//! `/oauth2/jwks`), and the Cockpit web UI at `/cockpit/` (`/` leads there). An unauthenticated
 //! caller's body is never read by the Director, and no body is read beyond the bound.
 
 use std::sync::Arc;

@@ -230,11 +230,16 @@ async fn main() {
     // The same, ten to a request, as a batching client sends them (more calls: each is ten).
     let batched = measure_on(pid, samples / 2, |i| {
         let director = director.clone();
-        let batch: Vec<Value> = (0..BATCH)
-            .map(|at| json!({ "query": APPLICATION, "variables": { "id": ids[(i * BATCH + at) % ids.len()].0 } }))
-            .collect();
+        let operation = |at: usize| {
+            let id = &ids[(i * BATCH + at) % ids.len()].0;
+            json!({ "query": APPLICATION, "variables": { "id": id } })
+        };
+        let batch: Vec<Value> = (0..BATCH).map(operation).collect();
         async move {
-            let answer = director.post(json!(batch).to_string().into_bytes()).await.unwrap();
+            let answer = director
+                .post(json!(batch).to_string().into_bytes())
+                .await
+                .unwrap();
             let answers = answer.body.as_array().expect("a batch's answers");
             assert!(answers.len() == BATCH && answers.iter().all(|a| a.get("errors").is_none()));
         }

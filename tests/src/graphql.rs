@@ -1,7 +1,7 @@
 //! GraphQL for tests: the product's Director client, with answers that fail the test when they
 //! are not what the test expects.
 
-use compass_api::client::DirectorClient;
+use compass_api::client::{Answer, DirectorClient};
 use serde_json::Value;
 
 /// One caller of the Director: a URL, a bearer token and (optionally) a tenant.
@@ -15,6 +15,15 @@ pub struct Response {
     pub status: u16,
     /// The body.
     pub body: Value,
+}
+
+impl From<Answer> for Response {
+    fn from(answer: Answer) -> Self {
+        Self {
+            status: answer.status,
+            body: answer.body,
+        }
+    }
 }
 
 impl Response {
@@ -80,37 +89,20 @@ impl Graphql {
 
     /// Sends `query` with `variables`.
     pub async fn send(&self, query: &str, variables: Value) -> Response {
-        let answer = self
-            .0
-            .execute(query, variables)
-            .await
-            .expect("the Director answers");
-        Response {
-            status: answer.status,
-            body: answer.body,
-        }
+        let answer = self.0.execute(query, variables).await;
+        answer.expect("the Director answers").into()
     }
 
     /// Sends a raw body.
     pub async fn post(&self, body: Vec<u8>) -> Response {
-        let answer = self.0.post(body).await.expect("the Director answers");
-        Response {
-            status: answer.status,
-            body: answer.body,
-        }
+        let answer = self.0.post(body).await;
+        answer.expect("the Director answers").into()
     }
 
     /// Sends a query by `GET`, its URL parameters already encoded as `query_string`.
     pub async fn get(&self, query_string: &str) -> Response {
-        let answer = self
-            .0
-            .get(query_string)
-            .await
-            .expect("the Director answers");
-        Response {
-            status: answer.status,
-            body: answer.body,
-        }
+        let answer = self.0.get(query_string).await;
+        answer.expect("the Director answers").into()
     }
 
     /// Sends `query` and returns `data`, failing the test on errors.

@@ -39,8 +39,7 @@ impl ParsedDocuments {
     /// the request (the audit line names the operation from it): a kept text is not
     /// parsed again by anyone.
     pub fn fill(&self, request: &mut Request) {
-        let kept = self.lock().get(&request.query).cloned();
-        if let Some(document) = kept {
+        if let Some(document) = self.kept(&request.query) {
             request.set_parsed_query((*document).clone());
         }
     }
@@ -48,8 +47,7 @@ impl ParsedDocuments {
     /// The operation `request` runs, from its kept document when there is one (nothing copied),
     /// else from the document parsed now and left in the request for its run.
     pub fn operation_of(&self, request: &mut Request) -> Operation {
-        let kept = self.lock().get(&request.query).cloned();
-        match kept {
+        match self.kept(&request.query) {
             Some(document) => graphql::of_document(
                 &document,
                 request.operation_name.as_deref(),
@@ -77,6 +75,11 @@ impl ParsedDocuments {
             }
         }
         kept.insert(query.to_owned(), Arc::new(document.clone()));
+    }
+
+    /// The document kept for the text `query`.
+    fn kept(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
+        self.lock().get(query).cloned()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<ExecutableDocument>>> {

@@ -120,8 +120,7 @@ async fn answer(
     match request {
         BatchRequest::Single(single) => {
             let answered = asking.answer(single).await;
-            asking.audit(&answered);
-            json(answered.body)
+            json(asking.audited(answered))
         }
         BatchRequest::Batch(requests) => answer_batch(&asking, requests, refused).await,
     }
@@ -135,11 +134,7 @@ async fn answer_batch(
     refused: Vec<(usize, async_graphql::Response)>,
 ) -> Response {
     let answered = join_all(requests.into_iter().map(|single| asking.answer(single))).await;
-    let mut bodies = Vec::with_capacity(answered.len() + refused.len());
-    for answered in answered {
-        asking.audit(&answered);
-        bodies.push(answered.body);
-    }
+    let mut bodies: Vec<Bytes> = answered.into_iter().map(|a| asking.audited(a)).collect();
     // In ascending order of place, so each lands where its request was.
     for (at, refusal) in refused {
         let body = Bytes::from(serde_json::to_vec(&refusal).unwrap_or_default());

@@ -36,14 +36,14 @@ pub(super) struct Asking<'a> {
 /// An operation's answer, and what its audit line says.
 pub(super) struct Answered {
     /// The answer's JSON, as sent.
-    pub body: Bytes,
+    body: Bytes,
     operation: Operation,
     errors: Vec<String>,
 }
 
 impl Asking<'_> {
     /// Answers `request`: the kept answer when there is one and it fits the bound, else the
-    /// request run (and its answer kept when it may be). Not audited yet: see [`Self::audit`].
+    /// request run (and its answer kept when it may be). Not audited yet: see [`Self::audited`].
     pub async fn answer(&self, request: Request) -> Answered {
         let asked = self.question_of(&request);
         if let Some((question, changes)) = &asked {
@@ -82,16 +82,17 @@ impl Asking<'_> {
         }
     }
 
-    /// Records the audit line of an operation answered.
-    pub fn audit(&self, answered: &Answered) {
+    /// Records the audit line of an operation answered; its body.
+    pub fn audited(&self, answered: Answered) -> Bytes {
         graphql::record_one(
             &self.api.audit,
             self.request_id,
             DIRECTOR,
             Some(self.consumer),
             &answered.operation,
-            answered.errors.clone(),
+            answered.errors,
         );
+        answered.body
     }
 
     /// The question `request` asks, with the change count read before anything runs, so that
