@@ -26,8 +26,8 @@ use crate::{
         CONNECTOR_PATH, Connector, ConnectorConfig, authority::Authority, schema::ConnectorSchema,
     },
     director::{
-        DirectorSchema, Limits, answers::Answers, build_schema, parsed_documents::ParsedDocuments,
-        persisted_queries::PersistedQueries,
+        DirectorSchema, DirectorSchemas, Limits, answers::Answers, build_schema,
+        parsed_documents::ParsedDocuments, persisted_queries::PersistedQueries,
     },
     errors::Code,
     gateway::{Caller, Gateway, StaticUser},
@@ -126,7 +126,7 @@ impl Default for ApiConfig {
 
 /// The running API: its schema, gateway and caches.
 pub struct Api {
-    schema: DirectorSchema,
+    schemas: DirectorSchemas,
     /// The Director's parsed documents, kept by their text.
     documents: ParsedDocuments,
     /// The texts of the Director's persisted queries, by caller and hash.
@@ -188,7 +188,7 @@ impl Api {
         config
             .metrics
             .watch_certificates(caches.system_auths.clone());
-        let (schema, documents) = build_schema(
+        let (schemas, documents) = build_schema(
             caches.clone(),
             client.clone(),
             config.scopes.clone(),
@@ -204,7 +204,7 @@ impl Api {
             config.providers,
         );
         let api = Self {
-            schema,
+            schemas,
             documents,
             answers: Answers::default(),
             persisted: PersistedQueries::default(),
@@ -233,7 +233,7 @@ impl Api {
 
     /// The schema, for tests and SDL export.
     pub fn schema(&self) -> &DirectorSchema {
-        &self.schema
+        &self.schemas.charged_per_field
     }
 
     /// The audit log, for every door to record its operations in.

@@ -1,7 +1,7 @@
 //! Batches of Director operations: each operation answered in its place with the answer kept
 //! for the same question when there is one (counted as reused, as for a single request), each
 //! following changes made behind the Director's back, and kept answers charged against the
-//! batch's one answer bound.
+//! batch's one answer bound; a page over the bound refused whole on either way of charging it.
 
 use std::sync::Arc;
 
@@ -91,5 +91,26 @@ async fn a_batch_reuses_kept_answers_follows_changes_and_charges_them_to_its_bou
         (seen(0) == "second" && seen(1) == "second").then_some(())
     })
     .await;
+
+    // A page larger than the bound is refused whole, when its text is new (every field charged)
+    // and when it is kept (charged application by application, the per-field hooks left out).
+    for name in ["big-1", "big-2", "big-3"] {
+        tenant
+            .data(
+                "mutation ($in: ApplicationRegisterInput!) { registerApplication(in: $in) { id } }",
+                json!({ "in": { "name": name, "description": description } }),
+            )
+            .await;
+    }
+    let page = "{ applications { data { name description } } }";
+    for asked in ["new", "kept"] {
+        let answer = tenant.send(page, json!({})).await;
+        let (message, _) = answer.error();
+        assert!(
+            message.contains("larger than 2500 bytes"),
+            "{asked}: {message}"
+        );
+        assert!(answer.body["data"].is_null(), "{asked}: {}", answer.body);
+    }
     director.stop().await;
 }

@@ -3,7 +3,8 @@
 //! and answer 250 MB. Every resolved field is charged its approximate size in the answer, against
 //! a budget shared by all operations of one HTTP request (a batch); once the budget is spent no
 //! further field is resolved, and the whole answer is one error instead of a partial one. The
-//! schema's hooks ([`super::hooks`]) charge each field here.
+//! schema's hooks ([`super::hooks`]) charge each field here; a request whose document repeats no
+//! field many times runs without them, charged item by item instead (see [`super::charged`]).
 
 use std::sync::{
     Arc,
@@ -45,11 +46,11 @@ impl AnswerBudget {
         !self.is_spent()
     }
 
-    fn is_spent(&self) -> bool {
+    pub(super) fn is_spent(&self) -> bool {
         self.exceeded.load(Ordering::Relaxed)
     }
 
-    fn error(&self) -> ServerError {
+    pub(super) fn error(&self) -> ServerError {
         let mut error = ServerError::new(
             format!(
                 "the answer would be larger than {} bytes: ask for fewer fields, fewer aliases or \
@@ -143,7 +144,7 @@ impl<'a> FieldCharge<'a> {
 }
 
 /// About how many bytes `value` takes in a JSON answer.
-fn size_of(value: &Value) -> usize {
+pub(super) fn size_of(value: &Value) -> usize {
     match value {
         Value::Null => 4,
         Value::Boolean(_) => 5,

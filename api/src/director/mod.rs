@@ -36,9 +36,12 @@ mod scenario_membership;
 mod status;
 mod validate;
 
-// The schema's hooks into parsing and execution, and what they apply.
+// The schema's hooks into parsing and execution, and what they apply; the answer bound charged
+// item by item where the hooks are left out.
 pub mod answer_limit;
+pub mod charged;
 mod hooks;
+mod repetition;
 mod variable_usage;
 
 // Beside the schema: what the agents' push channel watches, and what requests reuse.
@@ -108,8 +111,19 @@ impl Default for Limits {
     }
 }
 
-/// Builds the schema over the caches, the client and the scopes configuration; resolvers count
-/// what they do in `metrics`. Returns it with the documents it keeps parsed, for the request
+/// The Director's schema built twice over the same resolvers: with the hooks that check and keep
+/// documents and charge every field to the answer bound, and without them, for documents already
+/// kept whose answers can be charged item by item (see [`charged`]).
+pub struct DirectorSchemas {
+    /// Every field charged; any request may run on it.
+    pub charged_per_field: DirectorSchema,
+    /// Items charged as they resolve; only for kept documents that repeat no field much (see
+    /// [`parsed_documents::Kept`]), with [`charged::ItemCharges`] in the request.
+    pub charged_per_item: DirectorSchema,
+}
+
+/// Builds the schemas over the caches, the client and the scopes configuration; resolvers count
+/// what they do in `metrics`. Returns them with the documents they keep parsed, for the request
 /// handler to give each request its document before anything reads it.
 pub fn build_schema(
     caches: Caches,
@@ -119,23 +133,29 @@ pub fn build_schema(
     system_namespace: String,
     token_lifetimes: crate::connector::tokens::TokenLifetimes,
     metrics: std::sync::Arc<crate::metrics::ApiMetrics>,
-) -> (DirectorSchema, parsed_documents::ParsedDocuments) {
+) -> (DirectorSchemas, parsed_documents::ParsedDocuments) {
     let documents = parsed_documents::ParsedDocuments::default();
-    let schema = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .data(token_lifetimes)
-        .data(metrics)
-        .data(caches)
-        .data(client)
-        .data(scopes)
-        .data(context::SystemNamespace(system_namespace))
-        .register_output_type::<pageable::Pageable>()
-        .register_output_type::<system::OneTimeToken>()
-        .register_input_type::<labels::LabelInput>()
-        .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity)
-        .extension(hooks::Hooks::new(documents.clone()))
-        .finish();
-    (schema, documents)
+    let build = || {
+        Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+            .data(token_lifetimes)
+            .data(metrics.clone())
+            .data(caches.clone())
+            .data(client.clone())
+            .data(scopes.clone())
+            .data(context::SystemNamespace(system_namespace.clone()))
+            .register_output_type::<pageable::Pageable>()
+            .register_output_type::<system::OneTimeToken>()
+            .register_input_type::<labels::LabelInput>()
+            .limit_depth(limits.depth)
+            .limit_complexity(limits.complexity)
+    };
+    let schemas = DirectorSchemas {
+        charged_per_field: build()
+            .extension(hooks::Hooks::new(documents.clone()))
+            .finish(),
+        charged_per_item: build().finish(),
+    };
+    (schemas, documents)
 }
 
 /// The schema in SDL, as committed in `api/schema.graphql`.

@@ -49,7 +49,7 @@ macro_rules! from_page {
         impl From<Page<$item>> for $page {
             fn from(page: Page<$item>) -> Self {
                 Self {
-                    data: page.data,
+                    data: super::charged::each(page.data),
                     page_info: page.page_info,
                     total_count: page.total_count,
                 }

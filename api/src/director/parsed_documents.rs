@@ -1,7 +1,8 @@
 //! Parsed GraphQL documents kept by their text: clients send the same few operations again and
 //! again (agents' polls, the Cockpit's views, a legacy client's queries with new variables), so a
 //! document is parsed, and checked for its variables' usages, once. Bounded in entries and in the
-//! length of a text kept; a text past either bound is parsed every time, as before.
+//! length of a text kept; a text past either bound is parsed every time, as before. Each is kept
+//! with whether its answers may be charged item by item (see [`super::charged`]).
 
 use std::{
     collections::HashMap,
@@ -16,12 +17,24 @@ use crate::audit::graphql::{self, Operation};
 const ENTRIES: usize = 1_024;
 /// Longest text kept, in bytes: larger documents are rare and would crowd out the common ones.
 const TEXT_BYTES: usize = 16 * 1024;
+/// Most times a document answered item by item may ask for one field along a path (see
+/// [`super::repetition`]): ten aliases of one spec are an ordinary question, a thousand are not.
+const REPEATS: usize = 16;
+
+/// A document kept.
+pub struct Kept {
+    /// The document, parsed and past every check made at parsing.
+    pub document: Arc<ExecutableDocument>,
+    /// Whether its answers may be charged item by item: it asks no field more than
+    /// [`REPEATS`] times along a path.
+    pub charged_per_item: bool,
+}
 
 /// The parsed documents kept, filled in by the schema's hooks ([`super::hooks`]) once a document
 /// has passed every check made at parsing.
 #[derive(Clone, Default)]
 pub struct ParsedDocuments {
-    kept: Arc<Mutex<HashMap<String, Arc<ExecutableDocument>>>>,
+    kept: Arc<Mutex<HashMap<String, Arc<Kept>>>>,
 }
 
 impl ParsedDocuments {
@@ -37,10 +50,15 @@ impl ParsedDocuments {
 
     /// Gives `request` its parsed document when its text is kept, before anything else reads
     /// the request (the audit line names the operation from it): a kept text is not
-    /// parsed again by anyone.
-    pub fn fill(&self, request: &mut Request) {
-        if let Some(document) = self.kept(&request.query) {
-            request.set_parsed_query((*document).clone());
+    /// parsed again by anyone. Whether its answer may be charged item by item (false when the
+    /// text is not kept: only a kept document has passed the checks made at parsing).
+    pub fn fill(&self, request: &mut Request) -> bool {
+        match self.kept(&request.query) {
+            Some(kept) => {
+                request.set_parsed_query((*kept.document).clone());
+                kept.charged_per_item
+            }
+            None => false,
         }
     }
 
@@ -48,8 +66,8 @@ impl ParsedDocuments {
     /// else from the document parsed now and left in the request for its run.
     pub fn operation_of(&self, request: &mut Request) -> Operation {
         match self.kept(&request.query) {
-            Some(document) => graphql::of_document(
-                &document,
+            Some(kept) => graphql::of_document(
+                &kept.document,
                 request.operation_name.as_deref(),
                 &request.variables,
             ),
@@ -74,15 +92,21 @@ impl ParsedDocuments {
                 kept.remove(&evicted);
             }
         }
-        kept.insert(query.to_owned(), Arc::new(document.clone()));
+        let charged_per_item = super::repetition::at_most(document, REPEATS);
+        let document = Arc::new(document.clone());
+        let entry = Kept {
+            document,
+            charged_per_item,
+        };
+        kept.insert(query.to_owned(), Arc::new(entry));
     }
 
     /// The document kept for the text `query`.
-    fn kept(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
+    fn kept(&self, query: &str) -> Option<Arc<Kept>> {
         self.lock().get(query).cloned()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<ExecutableDocument>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Kept>>> {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -138,6 +162,24 @@ mod tests {
         request.query = "{ hello(name: ".into();
         let answer = schema.execute(request).await;
         assert!(answer.errors.is_empty(), "{:?}", answer.errors);
+    }
+
+    #[tokio::test]
+    async fn a_kept_document_repeating_no_field_much_may_be_charged_per_item() {
+        let documents = ParsedDocuments::default();
+        let schema = schema(&documents);
+        let plain = "{ hello(name: \"ada\") }";
+        let aliases: String = (0..=REPEATS)
+            .map(|i| format!("h{i}: hello(name: \"x\") "))
+            .collect();
+        let aliased = format!("{{ {aliases} }}");
+        for query in [plain, aliased.as_str()] {
+            let mut request = async_graphql::Request::new(query);
+            assert!(!documents.fill(&mut request), "not kept yet: {query}");
+            assert!(schema.execute(query).await.errors.is_empty());
+        }
+        assert!(documents.fill(&mut async_graphql::Request::new(plain)));
+        assert!(!documents.fill(&mut async_graphql::Request::new(aliased)));
     }
 
     #[tokio::test]

@@ -7,7 +7,7 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::stored_input::to_graphql;
 use crate::{
-    director::{context::caches, enums::ApplicationTemplateAccessLevel},
+    director::{charged::Charged, context::caches, enums::ApplicationTemplateAccessLevel},
     pagination::PageInfo,
 };
 
@@ -48,14 +48,16 @@ impl ApplicationTemplate {
     }
 
     /// The placeholders the input uses.
-    async fn placeholders(&self) -> Vec<PlaceholderDefinition> {
+    async fn placeholders(&self) -> Vec<Charged<PlaceholderDefinition>> {
         self.0
             .spec
             .placeholders
             .iter()
-            .map(|p| PlaceholderDefinition {
-                name: p.name.clone(),
-                description: p.description.clone(),
+            .map(|p| {
+                Charged(PlaceholderDefinition {
+                    name: p.name.clone(),
+                    description: p.description.clone(),
+                })
             })
             .collect()
     }
@@ -72,7 +74,7 @@ impl ApplicationTemplate {
 #[graphql(rename_fields = "camelCase")]
 pub struct ApplicationTemplatePage {
     /// The templates.
-    pub data: Vec<ApplicationTemplate>,
+    pub data: Vec<Charged<ApplicationTemplate>>,
     /// Where the page is.
     pub page_info: PageInfo,
     /// How many there are.

@@ -13,6 +13,7 @@ use super::{
 use crate::{
     director::{
         auth::Auth,
+        charged::Charged,
         context::caches,
         enums::{ApiSpecType, SpecFormat},
         lookup::runtime_in,
@@ -117,7 +118,7 @@ impl ApiDefinition {
     }
 
     /// The credentials every runtime of the tenant calls it with.
-    async fn auths(&self, ctx: &Context<'_>) -> Option<Vec<ApiRuntimeAuth>> {
+    async fn auths(&self, ctx: &Context<'_>) -> Option<Vec<Charged<ApiRuntimeAuth>>> {
         let caches = caches(ctx);
         let runtimes = caches.runtimes.in_namespace(self.0.namespace());
         Some(
@@ -128,6 +129,7 @@ impl ApiDefinition {
                     runtime_id: ID(r.metadata.uid.clone().unwrap_or_default()),
                     auth: auth_for(caches, self, r.metadata.name.as_deref().unwrap_or_default()),
                 })
+                .map(Charged)
                 .collect(),
         )
     }
@@ -219,7 +221,7 @@ impl ApiSpec {
 #[graphql(name = "APIDefinitionPage", rename_fields = "camelCase")]
 pub struct ApiDefinitionPage {
     /// The API definitions.
-    pub data: Vec<ApiDefinition>,
+    pub data: Vec<Charged<ApiDefinition>>,
     /// Where the page is.
     pub page_info: PageInfo,
     /// How many there are.

@@ -8,7 +8,7 @@ use super::{
     content,
 };
 use crate::{
-    director::{context::caches, enums::DocumentFormat},
+    director::{charged::Charged, context::caches, enums::DocumentFormat},
     pagination::PageInfo,
     scalars::Clob,
 };
@@ -93,7 +93,7 @@ impl Document {
 #[graphql(rename_fields = "camelCase")]
 pub struct DocumentPage {
     /// The documents.
-    pub data: Vec<Document>,
+    pub data: Vec<Charged<Document>>,
     /// Where the page is.
     pub page_info: PageInfo,
     /// How many there are.

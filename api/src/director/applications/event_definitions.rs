@@ -11,6 +11,7 @@ use super::{
 };
 use crate::{
     director::{
+        charged::Charged,
         context::caches,
         enums::{EventSpecType, SpecFormat},
     },
@@ -127,7 +128,7 @@ impl EventSpec {
 #[graphql(rename_fields = "camelCase")]
 pub struct EventDefinitionPage {
     /// The event definitions.
-    pub data: Vec<EventDefinition>,
+    pub data: Vec<Charged<EventDefinition>>,
     /// Where the page is.
     pub page_info: PageInfo,
     /// How many there are.

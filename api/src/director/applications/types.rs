@@ -17,6 +17,7 @@ use super::{
 };
 use crate::{
     director::{
+        charged::{self, Charged},
         context::caches,
         enums::ApplicationStatusCondition,
         labels,
@@ -47,7 +48,7 @@ pub struct ApplicationStatus {
 #[graphql(rename_fields = "camelCase")]
 pub struct ApplicationPage {
     /// The applications.
-    pub data: Vec<Application>,
+    pub data: Vec<Charged<Application>>,
     /// Where the page is.
     pub page_info: PageInfo,
     /// How many match.
@@ -165,14 +166,14 @@ impl Application {
     }
 
     /// Endpoints the management plane calls.
-    async fn webhooks(&self) -> Option<Vec<Webhook>> {
+    async fn webhooks(&self) -> Option<Vec<Charged<Webhook>>> {
         Some(
             (0..self.0.spec.webhooks.len())
                 .map(|index| {
-                    Webhook(Child {
+                    Charged(Webhook(Child {
                         app: self.0.clone(),
                         index,
-                    })
+                    }))
                 })
                 .collect(),
         )
@@ -256,13 +257,13 @@ impl Application {
     }
 
     /// Its client identities.
-    async fn auths(&self, ctx: &Context<'_>) -> Option<Vec<SystemAuth>> {
-        Some(auths_of(
+    async fn auths(&self, ctx: &Context<'_>) -> Option<Vec<Charged<SystemAuth>>> {
+        Some(charged::each(auths_of(
             caches(ctx),
             self.0.metadata.namespace.as_deref().unwrap_or_default(),
             SubjectKind::Application,
             self.0.metadata.name.as_deref().unwrap_or_default(),
-        ))
+        )))
     }
 
     /// Where its events go: the default eventing runtime's event service.

@@ -7,6 +7,7 @@ use compass_crds::SubjectKind;
 
 use crate::{
     director::{
+        charged::{self, Charged},
         context::{caches, system_namespace},
         system_auths::{SystemAuth, auths_of},
     },
@@ -35,13 +36,13 @@ impl IntegrationSystem {
     }
 
     /// Its client identities.
-    async fn auths(&self, ctx: &Context<'_>) -> Option<Vec<SystemAuth>> {
-        Some(auths_of(
+    async fn auths(&self, ctx: &Context<'_>) -> Option<Vec<Charged<SystemAuth>>> {
+        Some(charged::each(auths_of(
             caches(ctx),
             system_namespace(ctx),
             SubjectKind::IntegrationSystem,
             self.0.metadata.name.as_deref().unwrap_or_default(),
-        ))
+        )))
     }
 }
 
@@ -50,7 +51,7 @@ impl IntegrationSystem {
 #[graphql(rename_fields = "camelCase")]
 pub struct IntegrationSystemPage {
     /// The integration systems.
-    pub data: Vec<IntegrationSystem>,
+    pub data: Vec<Charged<IntegrationSystem>>,
     /// Where the page is.
     pub page_info: PageInfo,
     /// How many there are.

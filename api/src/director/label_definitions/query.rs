@@ -8,6 +8,7 @@ use compass_crds::labels::SCENARIOS_KEY;
 use super::types::LabelDefinition;
 use crate::{
     director::{
+        charged::{self, Charged},
         context::{caches, tenant},
         labels::definition,
         scenarios,
@@ -77,11 +78,14 @@ impl LabelDefinitionQuery {
     /// Every label definition of the tenant, including one for every key in use and the
     /// `scenarios` definition.
     #[graphql(guard = "Scopes::query(\"labelDefinitions\")")]
-    async fn label_definitions(&self, ctx: &Context<'_>) -> ApiResult<Vec<LabelDefinition>> {
+    async fn label_definitions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<Charged<LabelDefinition>>> {
         let scope = tenant(ctx)?;
-        Ok(all_definitions(caches(ctx), &scope.namespace)
-            .into_values()
-            .collect())
+        Ok(charged::each(
+            all_definitions(caches(ctx), &scope.namespace).into_values(),
+        ))
     }
 
     /// The label definition of a key.

@@ -8,6 +8,7 @@ use compass_crds::SubjectKind;
 
 use crate::{
     director::{
+        charged::{self, Charged},
         context::caches,
         enums::RuntimeStatusCondition,
         event_service::event_service_url,
@@ -104,13 +105,13 @@ impl Runtime {
     }
 
     /// Its client identities.
-    async fn auths(&self, ctx: &Context<'_>) -> Option<Vec<SystemAuth>> {
-        Some(auths_of(
+    async fn auths(&self, ctx: &Context<'_>) -> Option<Vec<Charged<SystemAuth>>> {
+        Some(charged::each(auths_of(
             caches(ctx),
             self.0.metadata.namespace.as_deref().unwrap_or_default(),
             SubjectKind::Runtime,
             self.0.metadata.name.as_deref().unwrap_or_default(),
-        ))
+        )))
     }
 
     /// Where it receives events.
@@ -126,7 +127,7 @@ impl Runtime {
 #[graphql(rename_fields = "camelCase")]
 pub struct RuntimePage {
     /// The runtimes.
-    pub data: Vec<Runtime>,
+    pub data: Vec<Charged<Runtime>>,
     /// Where the page is.
     pub page_info: PageInfo,
     /// How many match.

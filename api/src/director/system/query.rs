@@ -5,6 +5,7 @@ use async_graphql::{Context, Object};
 use super::types::{HealthCheckPage, Tenant, Viewer};
 use crate::{
     director::{
+        charged::{self, Charged},
         context::{caches, caller},
         enums::{HealthCheckType, ViewerType},
     },
@@ -39,7 +40,7 @@ impl SystemQuery {
 
     /// The tenants the caller may act in: every tenant for a caller allowed in all of them.
     #[graphql(guard = "Scopes::query(\"tenants\")")]
-    async fn tenants(&self, ctx: &Context<'_>) -> ApiResult<Vec<Tenant>> {
+    async fn tenants(&self, ctx: &Context<'_>) -> ApiResult<Vec<Charged<Tenant>>> {
         let caller = caller(ctx)?;
         let mut tenants: Vec<Tenant> = caches(ctx)
             .tenants
@@ -57,7 +58,7 @@ impl SystemQuery {
             })
             .collect();
         tenants.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(tenants)
+        Ok(charged::each(tenants))
     }
 
     /// Health checks. Like the original, none are recorded yet: the page is empty. Each object's

@@ -18,6 +18,7 @@ use crate::{
     director::{
         answer_limit::AnswerBudget,
         answers::{Answer, Question, Reuse, keepable},
+        charged::ItemCharges,
     },
     gateway::Caller,
 };
@@ -103,17 +104,26 @@ impl Asking<'_> {
         Some((question, changes))
     }
 
-    /// Runs `request`; with the operation it ran and whether its resolvers allowed keeping the
-    /// answer.
+    /// Runs `request`: on the schema charging items when its document is kept and allows it,
+    /// else on the one charging every field. With the operation it ran and whether its
+    /// resolvers allowed keeping the answer.
     async fn run(&self, mut request: Request) -> (async_graphql::Response, Operation, Reuse) {
-        self.api.documents.fill(&mut request);
+        let charged_per_item = self.api.documents.fill(&mut request);
         let operation = graphql::operation(&mut request);
         let reuse = Reuse::default();
         let request = request
             .data(self.caller.clone())
-            .data(self.budget.clone())
             .data(self.public_url.clone())
             .data(reuse.clone());
-        (self.api.schema.execute(request).await, operation, reuse)
+        let schemas = &self.api.schemas;
+        let response = if charged_per_item {
+            let charges = ItemCharges::new(self.budget.clone());
+            let request = request.data(charges.clone());
+            charges.finish(schemas.charged_per_item.execute(request).await)
+        } else {
+            let request = request.data(self.budget.clone());
+            schemas.charged_per_field.execute(request).await
+        };
+        (response, operation, reuse)
     }
 }

@@ -1,0 +1,180 @@
+//! Answers bounded item by item. A request whose kept document asks no field under many names
+//! (see [`super::repetition`]) runs on the schema without per-field hooks, which async-graphql
+//! makes a quarter cheaper to resolve; its answer is charged to the same [`AnswerBudget`] as each
+//! item of a list of objects resolves, and whole once it is made. Before an item is charged its
+//! own fields hold at most a few copies of what it stores, and once the budget is spent no
+//! further item resolves.
+
+use std::{
+    borrow::Cow,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+
+use async_graphql::{
+    ContextSelectionSet, OutputType, Positioned, Response, ServerResult, Value,
+    parser::types::Field, registry::Registry,
+};
+
+use super::answer_limit::{AnswerBudget, size_of};
+
+/// What one operation charges to its request's budget, item by item.
+#[derive(Debug)]
+pub struct ItemCharges {
+    budget: Arc<AnswerBudget>,
+    /// The bytes this operation has charged so far (a batch's operations share the budget).
+    charged: AtomicUsize,
+}
+
+impl ItemCharges {
+    /// Charges against `budget`, shared by the operations of one request.
+    pub fn new(budget: Arc<AnswerBudget>) -> Arc<Self> {
+        Arc::new(Self {
+            budget,
+            charged: AtomicUsize::new(0),
+        })
+    }
+
+    fn charge(&self, bytes: usize) -> bool {
+        self.charged.fetch_add(bytes, Ordering::Relaxed);
+        self.budget.charge(bytes)
+    }
+
+    fn charged(&self) -> usize {
+        self.charged.load(Ordering::Relaxed)
+    }
+
+    /// `response` once made: what its items were not charged is charged now, and if the budget
+    /// was spent the answer is the one error saying so, as with per-field charging.
+    pub fn finish(&self, response: Response) -> Response {
+        let rest = size_of(&response.data).saturating_sub(self.charged());
+        self.charge(rest);
+        self.budget.answer(response)
+    }
+}
+
+/// An item of a list of objects, answered as `T` and charged once resolved. Without
+/// [`ItemCharges`] in the request (the per-field hooks charge it then) it is just `T`.
+pub struct Charged<T>(pub T);
+
+impl<T: OutputType> OutputType for Charged<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::qualified_type_name()
+    }
+
+    fn introspection_type_name(&self) -> Cow<'static, str> {
+        self.0.introspection_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        let Some(charges) = ctx.data_opt::<Arc<ItemCharges>>() else {
+            return self.0.resolve(ctx, field).await;
+        };
+        if charges.budget.is_spent() {
+            return Err(charges.budget.error());
+        }
+        let before = charges.charged();
+        let value = self.0.resolve(ctx, field).await?;
+        // Its own items were charged as they resolved, and are in `value` too.
+        let nested = charges.charged().saturating_sub(before);
+        if charges.charge(size_of(&value).saturating_sub(nested)) {
+            Ok(value)
+        } else {
+            Err(charges.budget.error())
+        }
+    }
+}
+
+/// `items`, each [`Charged`].
+pub fn each<T>(items: impl IntoIterator<Item = T>) -> Vec<Charged<T>> {
+    items.into_iter().map(Charged).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use async_graphql::{Context, EmptyMutation, EmptySubscription, Object, Schema};
+
+    use super::*;
+
+    /// How many items have resolved their text.
+    type Resolved = Arc<AtomicUsize>;
+
+    struct Item;
+
+    #[Object]
+    impl Item {
+        async fn text(&self, ctx: &Context<'_>) -> String {
+            ctx.data_unchecked::<Resolved>()
+                .fetch_add(1, Ordering::Relaxed);
+            "x".repeat(100)
+        }
+    }
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        async fn items(&self) -> Vec<Charged<Item>> {
+            each((0..1_000).map(|_| Item))
+        }
+    }
+
+    fn schema(resolved: &Resolved) -> Schema<Query, EmptyMutation, EmptySubscription> {
+        Schema::build(Query, EmptyMutation, EmptySubscription)
+            .data(resolved.clone())
+            .finish()
+    }
+
+    #[tokio::test]
+    async fn items_stop_resolving_once_the_budget_is_spent_and_are_plain_without_it() {
+        let resolved = Resolved::default();
+        let schema = schema(&resolved);
+        let charges = ItemCharges::new(AnswerBudget::new(1_000));
+        let request = async_graphql::Request::new("{ items { text } }").data(charges.clone());
+        let answer = charges.finish(schema.execute(request).await);
+        assert_eq!(answer.data, Value::Null);
+        assert!(answer.errors[0].message.contains("larger than 1000 bytes"));
+        // About ten items fill the budget; the rest never resolve.
+        let count = resolved.swap(0, Ordering::Relaxed);
+        assert!((9..=20).contains(&count), "{count} items resolved");
+
+        // Without charges in the request (the per-field hooks' schema), nothing is charged here.
+        let answer = schema.execute("{ items { text } }").await;
+        assert!(answer.errors.is_empty(), "{:?}", answer.errors);
+        assert_eq!(resolved.load(Ordering::Relaxed), 1_000);
+    }
+
+    #[tokio::test]
+    async fn an_answer_within_the_budget_is_whole_and_charged_once() {
+        let schema = schema(&Resolved::default());
+        let budget = AnswerBudget::new(1_000_000);
+        let charges = ItemCharges::new(budget.clone());
+        let request = async_graphql::Request::new("{ items { text } }").data(charges.clone());
+        let answer = charges.finish(schema.execute(request).await);
+        assert!(answer.errors.is_empty(), "{:?}", answer.errors);
+        let json = answer.data.into_json().unwrap().to_string();
+        // Every byte charged once: items as they resolved, the rest when finished.
+        let charged = charges.charged();
+        assert!(
+            charged >= json.len() && charged <= json.len() * 2,
+            "{charged} charged for {} bytes",
+            json.len()
+        );
+    }
+}
