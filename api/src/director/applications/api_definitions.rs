@@ -7,7 +7,7 @@ use compass_crds::{application as crd, ids::ChildKind};
 
 use super::{
     build::shown_format,
-    children::{Child, FetchRequest, Version, id_of},
+    children::{Child, FetchRequest, Version},
     content, credentials,
 };
 use crate::{
@@ -78,11 +78,7 @@ pub fn auth_for(caches: &Caches, api: &ApiDefinition, runtime: &str) -> Option<A
 impl ApiDefinition {
     /// Its id, derived from the application's id and its name.
     async fn id(&self) -> ID {
-        ID(id_of(
-            &self.0.app,
-            ChildKind::ApiDefinition,
-            &self.def().name,
-        ))
+        self.0.id(ChildKind::ApiDefinition, &self.def().name)
     }
 
     /// The application's id.

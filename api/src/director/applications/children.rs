@@ -31,12 +31,23 @@ pub struct Child {
     pub app: Arc<Application>,
     /// Position in the list.
     pub index: usize,
+    /// Its id, when whoever found it had derived it already (a page derives every child's id
+    /// to order them).
+    pub id: Option<String>,
 }
 
 impl Child {
     /// The application's namespace.
     pub fn namespace(&self) -> &str {
         self.app.metadata.namespace.as_deref().unwrap_or_default()
+    }
+
+    /// Its id, as found or derived from its `kind` and `name`.
+    pub fn id(&self, kind: ChildKind, name: &str) -> ID {
+        ID(match &self.id {
+            Some(id) => id.clone(),
+            None => id_of(&self.app, kind, name),
+        })
     }
 
     /// The application's id.
@@ -104,6 +115,7 @@ pub fn find_child(application: &Arc<Application>, kind: ChildKind, id: &str) -> 
         .map(|index| Child {
             app: application.clone(),
             index,
+            id: Some(id.to_owned()),
         })
 }
 
@@ -116,6 +128,7 @@ pub fn view(application: Arc<Application>, kind: ChildKind, name: &str) -> ApiRe
     Ok(Child {
         app: application,
         index,
+        id: None,
     })
 }
 

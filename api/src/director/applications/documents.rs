@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use compass_crds::{application as crd, ids::ChildKind};
 
 use super::{
-    children::{Child, FetchRequest, id_of},
+    children::{Child, FetchRequest},
     content,
 };
 use crate::{
@@ -27,7 +27,7 @@ impl Document {
 impl Document {
     /// Its id, derived from the application's id and its title.
     async fn id(&self) -> ID {
-        ID(id_of(&self.0.app, ChildKind::Document, &self.doc().title))
+        self.0.id(ChildKind::Document, &self.doc().title)
     }
 
     /// The application's id.

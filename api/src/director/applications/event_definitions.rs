@@ -6,7 +6,7 @@ use compass_crds::{application as crd, ids::ChildKind};
 
 use super::{
     build::shown_format,
-    children::{Child, FetchRequest, Version, id_of},
+    children::{Child, FetchRequest, Version},
     content,
 };
 use crate::{
@@ -33,11 +33,7 @@ impl EventDefinition {
 impl EventDefinition {
     /// Its id, derived from the application's id and its name.
     async fn id(&self) -> ID {
-        ID(id_of(
-            &self.0.app,
-            ChildKind::EventDefinition,
-            &self.def().name,
-        ))
+        self.0.id(ChildKind::EventDefinition, &self.def().name)
     }
 
     /// The application's id.

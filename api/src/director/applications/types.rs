@@ -99,6 +99,7 @@ fn page_of<T>(
             let child = Child {
                 app: application.clone(),
                 index,
+                id: Some(id.clone()),
             };
             (id, wrap(child))
         })
@@ -173,6 +174,7 @@ impl Application {
                     Charged(Webhook(Child {
                         app: self.0.clone(),
                         index,
+                        id: None,
                     }))
                 })
                 .collect(),

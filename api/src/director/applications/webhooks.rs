@@ -4,10 +4,7 @@
 use async_graphql::{Context, ID, Object};
 use compass_crds::{application as crd, ids::ChildKind};
 
-use super::{
-    children::{Child, id_of},
-    credentials,
-};
+use super::{children::Child, credentials};
 use crate::director::{auth::Auth, context::caches, enums::ApplicationWebhookType};
 
 /// An endpoint of an application that the management plane calls.
@@ -24,7 +21,7 @@ impl Webhook {
 impl Webhook {
     /// Its id, derived from the application's id and the webhook's name.
     async fn id(&self) -> ID {
-        ID(id_of(&self.0.app, ChildKind::Webhook, &self.hook().name))
+        self.0.id(ChildKind::Webhook, &self.hook().name)
     }
 
     /// The application's id.
