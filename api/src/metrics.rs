@@ -1,6 +1,6 @@
 //! Prometheus metrics of the API: one-time tokens, certificates, refused identities, rate-limited
 //! requests, dropped audit lines, the Director's answers and persisted queries, and when the
-//! soonest client certificate expires ([`expiry`]). They are registered in the registry the
+//! soonest client certificate expires (`expiry`). They are registered in the registry the
 //! admin listener serves, beside the controllers' metrics.
 
 mod expiry;

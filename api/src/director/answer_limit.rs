@@ -3,7 +3,7 @@
 //! and answer 250 MB. Every resolved field is charged its approximate size in the answer, against
 //! a budget shared by all operations of one HTTP request (a batch); once the budget is spent no
 //! further field is resolved, and the whole answer is one error instead of a partial one. The
-//! schema's hooks ([`super::hooks`]) charge each field here; a request whose document repeats no
+//! schema's hooks (`hooks`) charge each field here; a request whose document repeats no
 //! field many times runs without them, charged item by item instead (see [`super::charged`]).
 
 use std::sync::{

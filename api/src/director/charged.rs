@@ -1,5 +1,5 @@
 //! Answers bounded item by item. A request whose kept document asks no field under many names
-//! (see [`super::repetition`]) runs on the schema without per-field hooks, on which async-graphql
+//! (the Director's `repetition` rule) runs on the schema without per-field hooks, on which async-graphql
 //! resolves a page about a fifth cheaper; its answer is charged to the same [`AnswerBudget`] as
 //! each item of a list of objects resolves, and whole once it is made. Before an item is charged
 //! its own fields hold at most a few copies of what it stores, and once the budget is spent no

@@ -25,12 +25,12 @@ const REPEATS: usize = 16;
 pub struct Kept {
     /// The document, parsed and past every check made at parsing.
     pub document: Arc<ExecutableDocument>,
-    /// Whether its answers may be charged item by item: it asks no field more than
-    /// [`REPEATS`] times along a path.
+    /// Whether its answers may be charged item by item: it asks no field more than 16 times
+    /// along a path.
     pub charged_per_item: bool,
 }
 
-/// The parsed documents kept, filled in by the schema's hooks ([`super::hooks`]) once a document
+/// The parsed documents kept, filled in by the schema's hooks (`hooks`) once a document
 /// has passed every check made at parsing.
 #[derive(Clone, Default)]
 pub struct ParsedDocuments {

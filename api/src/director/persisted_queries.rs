@@ -34,7 +34,7 @@ pub enum Outcome {
     /// It sent its text with the hash, which matched: the text is kept for next time.
     Kept,
     /// It sent its text with the hash, which matched, but the text is longer than
-    /// [`TEXT_BYTES`]: it runs, and is not kept.
+    /// `TEXT_BYTES`: it runs, and is not kept.
     TooLong,
 }
 

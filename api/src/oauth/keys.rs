@@ -33,7 +33,7 @@ pub struct KeySet {
 }
 
 impl KeySet {
-    /// The keys of a Secret's data: [`SIGNING_KEY`] and, optionally, [`PREVIOUS_KEYS`].
+    /// The keys of a Secret's data: `SIGNING_KEY` and, optionally, `PREVIOUS_KEYS`.
     pub fn from_data(data: &BTreeMap<String, ByteString>) -> Result<Self, String> {
         let text = |key: &str| {
             data.get(key)
