@@ -26,7 +26,7 @@ pub(super) fn at_most(document: &ExecutableDocument, times: usize) -> bool {
     document
         .operations
         .iter()
-        .all(|(_, operation)| walk.selection_set(&operation.node.selection_set.node, 1, 0))
+        .all(|(_, operation)| walk.merged(&[&operation.node.selection_set.node], 1, 0))
 }
 
 struct Walk<'a> {
@@ -38,28 +38,45 @@ struct Walk<'a> {
     fragments: Vec<&'a str>,
 }
 
+/// The fields answered under one response key: one field, its occurrences' selections merged.
+struct Keyed<'a> {
+    key: &'a str,
+    name: &'a str,
+    selections: Vec<&'a SelectionSet>,
+}
+
 impl<'a> Walk<'a> {
-    /// Whether the fields under `set`, itself asked `above` times, stay within the bound.
-    fn selection_set(&mut self, set: &'a SelectionSet, above: usize, depth: usize) -> bool {
+    /// Whether the fields under `sets` (the selections of one field, merged), itself asked
+    /// `above` times, stay within the bound.
+    fn merged(&mut self, sets: &[&'a SelectionSet], above: usize, depth: usize) -> bool {
         self.steps += 1;
         if self.steps > STEPS || depth > DEPTH {
             return false;
         }
         let mut fields = Vec::new();
-        if !self.gather(set, &mut fields) {
+        if !sets.iter().all(|set| self.gather(set, &mut fields)) {
             return false;
         }
-        let mut keys: HashMap<&str, Vec<&str>> = HashMap::new();
-        for field in &fields {
-            let names = keys.entry(field.name.node.as_str()).or_default();
+        let mut keyed: Vec<Keyed<'a>> = Vec::new();
+        for field in fields {
             let key = field.response_key().node.as_str();
-            if !names.contains(&key) {
-                names.push(key);
+            let selections = &field.selection_set.node;
+            match keyed.iter_mut().find(|k| k.key == key) {
+                Some(same) => same.selections.push(selections),
+                None => keyed.push(Keyed {
+                    key,
+                    name: field.name.node.as_str(),
+                    selections: vec![selections],
+                }),
             }
         }
-        fields.iter().all(|field| {
-            let times = above.saturating_mul(keys[field.name.node.as_str()].len());
-            times <= self.times && self.selection_set(&field.selection_set.node, times, depth + 1)
+        let mut keys_of: HashMap<&str, usize> = HashMap::new();
+        for field in &keyed {
+            *keys_of.entry(field.name).or_default() += 1;
+        }
+        keyed.iter().all(|field| {
+            let times = above.saturating_mul(keys_of[field.name]);
+            times <= self.times && self.merged(&field.selections, times, depth + 1)
         })
     }
 
@@ -125,6 +142,15 @@ mod tests {
         assert!(!at_most_4("{ a { x: d y: d z: d w: d v: d } }"));
         assert!(at_most_4("{ p: a { x: d y: d } q: a { x: d y: d } }"));
         assert!(!at_most_4("{ p: a { x: d y: d z: d } q: a { x: d } }"));
+    }
+
+    #[test]
+    fn selections_under_one_key_are_merged_before_counting() {
+        // One `a`, its five occurrences merged: five names for `d`.
+        assert!(!at_most_4(
+            "{ a { x: d } a { y: d } a { z: d } a { w: d } a { v: d } }"
+        ));
+        assert!(at_most_4("{ a { x: d } a { y: d } a { x: d } }"));
     }
 
     #[test]
