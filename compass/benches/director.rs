@@ -310,13 +310,11 @@ async fn main() {
     })
     .await;
     let distinct = &runtime_cursors[1..];
-    let queries: Vec<String> = (0..rounds)
-        .map(|round| support::pages::named(FOR_RUNTIME, round))
-        .collect();
-    let for_runtime_computed = measure_on(pid, distinct.len() * rounds, |i| {
+    let rounds = support::pages::Rounds::new(FOR_RUNTIME, distinct, rounds);
+    let for_runtime_computed = measure_on(pid, rounds.len(), |i| {
         let director = director.clone();
-        let query = queries[i / distinct.len()].clone();
-        let variables = json!({ "runtime": runtime, "after": distinct[i % distinct.len()] });
+        let (query, after) = rounds.ask(i);
+        let variables = json!({ "runtime": runtime, "after": after });
         async move { for_runtime_check(data(&director, &query, variables).await) }
     })
     .await;

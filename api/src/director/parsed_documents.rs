@@ -78,27 +78,23 @@ impl ParsedDocuments {
     /// Keeps `document`, parsed from `query` and past every check made at parsing (see
     /// [`super::hooks`]), unless its text is too long to keep.
     pub(super) fn keep(&self, query: &str, document: &ExecutableDocument) {
-        if query.len() > TEXT_BYTES {
+        if query.len() > TEXT_BYTES || self.lock().contains_key(query) {
             return;
         }
+        // Classified and copied before the lock is taken again: every request reads under it.
+        let entry = Arc::new(Kept {
+            charged_per_item: super::repetition::at_most(document, REPEATS),
+            document: Arc::new(document.clone()),
+        });
         let mut kept = self.lock();
-        if kept.contains_key(query) {
-            return;
-        }
-        if kept.len() >= ENTRIES {
+        if kept.len() >= ENTRIES && !kept.contains_key(query) {
             // Any one goes: the operations that matter come back at once.
             let evicted = kept.keys().next().cloned();
             if let Some(evicted) = evicted {
                 kept.remove(&evicted);
             }
         }
-        let charged_per_item = super::repetition::at_most(document, REPEATS);
-        let document = Arc::new(document.clone());
-        let entry = Kept {
-            document,
-            charged_per_item,
-        };
-        kept.insert(query.to_owned(), Arc::new(entry));
+        kept.entry(query.to_owned()).or_insert(entry);
     }
 
     /// The document kept for the text `query`.

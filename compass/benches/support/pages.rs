@@ -50,26 +50,51 @@ pub async fn page_asked_again(director: &DirectorClient, times: usize) -> Figure
 }
 
 /// Times [`APPLICATIONS_PAGE`] asked once after each of `cursors` (each a full page) in each of
-/// `rounds` rounds, every round under an operation name of its own ([`named`]): answers the
-/// Director computes, `rounds` times as many as there are pages.
+/// `rounds` rounds ([`Rounds`]): answers the Director computes, `rounds` times as many as there
+/// are pages.
 pub async fn each_page_once(
     director: &DirectorClient,
     cursors: &[Value],
     rounds: usize,
 ) -> Figures {
-    let queries: Vec<String> = (0..rounds).map(|r| named(APPLICATIONS_PAGE, r)).collect();
-    measure(cursors.len() * rounds, |i| {
+    let rounds = Rounds::new(APPLICATIONS_PAGE, cursors, rounds);
+    measure(rounds.len(), |i| {
         let director = director.clone();
-        let query = queries[i / cursors.len()].clone();
-        let after = cursors[i % cursors.len()].clone();
+        let (query, after) = rounds.ask(i);
         async move { full_page(data(&director, &query, json!({ "after": after })).await) }
     })
     .await
 }
 
+/// Each of some cursors asked once per round, every round under an operation name of its own
+/// ([`named`]), so that no answer kept from an earlier round answers a later one.
+pub struct Rounds<'a> {
+    queries: Vec<String>,
+    cursors: &'a [Value],
+}
+
+impl<'a> Rounds<'a> {
+    /// `query` after each of `cursors`, in `rounds` rounds.
+    pub fn new(query: &str, cursors: &'a [Value], rounds: usize) -> Self {
+        let queries = (0..rounds).map(|round| named(query, round)).collect();
+        Self { queries, cursors }
+    }
+
+    /// How many calls the rounds make.
+    pub fn len(&self) -> usize {
+        self.queries.len() * self.cursors.len()
+    }
+
+    /// Call `i`'s query text and cursor.
+    pub fn ask(&self, i: usize) -> (String, Value) {
+        let query = self.queries[i / self.cursors.len()].clone();
+        (query, self.cursors[i % self.cursors.len()].clone())
+    }
+}
+
 /// `query` (starting `query (`) with its operation named after `round`: another question for
 /// the Director, so the answers kept for the rounds before do not answer it.
-pub fn named(query: &str, round: usize) -> String {
+fn named(query: &str, round: usize) -> String {
     let named = query.replacen("query (", &format!("query Round{round} ("), 1);
     assert_ne!(named, query, "an unnamed query taking variables");
     named
