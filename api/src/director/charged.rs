@@ -1,9 +1,9 @@
 //! Answers bounded item by item. A request whose kept document asks no field under many names
-//! (the Director's `repetition` rule) runs on the schema without per-field hooks, on which async-graphql
-//! resolves a page about a fifth cheaper; its answer is charged to the same [`AnswerBudget`] as
-//! each item of a list of objects resolves, and whole once it is made. Before an item is charged
-//! its own fields hold at most a few copies of what it stores, and once the budget is spent no
-//! further item resolves.
+//! (the Director's `repetition` rule) runs on the schema without per-field hooks, where objects
+//! resolve field after field (`in_order`); its answer is charged to the same [`AnswerBudget`]
+//! as each item of a list of objects resolves, and whole once it is made. Before an item is
+//! charged its own fields hold at most a few copies of what it stores, and once the budget is
+//! spent no further item resolves.
 
 use std::{
     borrow::Cow,
@@ -14,11 +14,14 @@ use std::{
 };
 
 use async_graphql::{
-    ContextSelectionSet, OutputType, Positioned, Response, ServerResult, Value,
+    ContainerType, ContextSelectionSet, OutputType, Positioned, Response, ServerResult, Value,
     parser::types::Field, registry::Registry,
 };
 
-use super::answer_limit::{AnswerBudget, size_of};
+use super::{
+    answer_limit::{AnswerBudget, size_of},
+    in_order,
+};
 
 /// What one operation charges to its request's budget, item by item.
 #[derive(Debug)]
@@ -55,11 +58,11 @@ impl ItemCharges {
     }
 }
 
-/// An item of a list of objects, answered as `T` and charged once resolved. Without
-/// [`ItemCharges`] in the request (the per-field hooks charge it then) it is just `T`.
+/// An item of a list of objects, answered as `T` field after field and charged once resolved.
+/// Without [`ItemCharges`] in the request (the per-field hooks charge it then) it is just `T`.
 pub struct Charged<T>(pub T);
 
-impl<T: OutputType> OutputType for Charged<T> {
+impl<T: ContainerType> OutputType for Charged<T> {
     fn type_name() -> Cow<'static, str> {
         T::type_name()
     }
@@ -88,7 +91,7 @@ impl<T: OutputType> OutputType for Charged<T> {
             return Err(charges.budget.error());
         }
         let before = charges.charged();
-        let value = self.0.resolve(ctx, field).await?;
+        let value = in_order::boxed(ctx, &self.0).await?;
         // Its own items were charged as they resolved, and are in `value` too.
         let nested = charges.charged().saturating_sub(before);
         if charges.charge(size_of(&value).saturating_sub(nested)) {

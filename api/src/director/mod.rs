@@ -41,6 +41,7 @@ mod validate;
 pub mod answer_limit;
 pub mod charged;
 mod hooks;
+mod in_order;
 mod repetition;
 mod variable_usage;
 

@@ -16,6 +16,7 @@ use crate::{
         charged::Charged,
         context::caches,
         enums::{ApiSpecType, SpecFormat},
+        in_order::InOrder,
         lookup::runtime_in,
     },
     errors::ApiResult,
@@ -98,8 +99,11 @@ impl ApiDefinition {
     }
 
     /// Its specification.
-    async fn spec(&self) -> Option<ApiSpec> {
-        self.def().spec.as_ref().map(|_| ApiSpec(self.0.clone()))
+    async fn spec(&self) -> Option<InOrder<ApiSpec>> {
+        self.def()
+            .spec
+            .as_ref()
+            .map(|_| InOrder(ApiSpec(self.0.clone())))
     }
 
     /// Where runtimes call it.
@@ -153,8 +157,11 @@ impl ApiDefinition {
     }
 
     /// Its version.
-    async fn version(&self) -> Option<Version> {
-        self.def().version.as_ref().map(Version::from)
+    async fn version(&self) -> Option<InOrder<Version>> {
+        self.def()
+            .version
+            .as_ref()
+            .map(|v| InOrder(Version::from(v)))
     }
 }
 
@@ -201,7 +208,7 @@ impl ApiSpec {
 
     /// Where it is downloaded from.
     #[graphql(name = "fetchRequest")]
-    async fn fetch_request(&self) -> Option<FetchRequest> {
+    async fn fetch_request(&self) -> Option<InOrder<FetchRequest>> {
         let (definition, spec) = self.parts();
         FetchRequest::of(
             &self.0,
@@ -209,6 +216,7 @@ impl ApiSpec {
             &definition.name,
             spec.fetch_request.as_deref(),
         )
+        .map(InOrder)
     }
 }
 

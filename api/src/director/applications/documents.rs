@@ -8,7 +8,7 @@ use super::{
     content,
 };
 use crate::{
-    director::{charged::Charged, context::caches, enums::DocumentFormat},
+    director::{charged::Charged, context::caches, enums::DocumentFormat, in_order::InOrder},
     pagination::PageInfo,
     scalars::Clob,
 };
@@ -77,7 +77,7 @@ impl Document {
 
     /// Where it is downloaded from.
     #[graphql(name = "fetchRequest")]
-    async fn fetch_request(&self) -> Option<FetchRequest> {
+    async fn fetch_request(&self) -> Option<InOrder<FetchRequest>> {
         let doc = self.doc();
         FetchRequest::of(
             &self.0,
@@ -85,6 +85,7 @@ impl Document {
             &doc.title,
             doc.fetch_request.as_deref(),
         )
+        .map(InOrder)
     }
 }
 

@@ -14,6 +14,7 @@ use crate::{
         charged::Charged,
         context::caches,
         enums::{EventSpecType, SpecFormat},
+        in_order::InOrder,
     },
     pagination::PageInfo,
     scalars::Clob,
@@ -58,13 +59,19 @@ impl EventDefinition {
     }
 
     /// Their specification.
-    async fn spec(&self) -> Option<EventSpec> {
-        self.def().spec.as_ref().map(|_| EventSpec(self.0.clone()))
+    async fn spec(&self) -> Option<InOrder<EventSpec>> {
+        self.def()
+            .spec
+            .as_ref()
+            .map(|_| InOrder(EventSpec(self.0.clone())))
     }
 
     /// Their version.
-    async fn version(&self) -> Option<Version> {
-        self.def().version.as_ref().map(Version::from)
+    async fn version(&self) -> Option<InOrder<Version>> {
+        self.def()
+            .version
+            .as_ref()
+            .map(|v| InOrder(Version::from(v)))
     }
 }
 
@@ -108,7 +115,7 @@ impl EventSpec {
 
     /// Where it is downloaded from.
     #[graphql(name = "fetchRequest")]
-    async fn fetch_request(&self) -> Option<FetchRequest> {
+    async fn fetch_request(&self) -> Option<InOrder<FetchRequest>> {
         let (definition, spec) = self.parts();
         FetchRequest::of(
             &self.0,
@@ -116,6 +123,7 @@ impl EventSpec {
             &definition.name,
             spec.fetch_request.as_deref(),
         )
+        .map(InOrder)
     }
 }
 

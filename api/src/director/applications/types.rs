@@ -20,6 +20,7 @@ use crate::{
         charged::{self, Charged},
         context::caches,
         enums::ApplicationStatusCondition,
+        in_order::InOrder,
         labels,
         status::{Phase, phase},
         system_auths::{SystemAuth, auths_of},
@@ -146,7 +147,7 @@ impl Application {
     }
 
     /// Where it stands.
-    async fn status(&self) -> ApplicationStatus {
+    async fn status(&self) -> InOrder<ApplicationStatus> {
         let conditions = self
             .0
             .status
@@ -160,10 +161,10 @@ impl Application {
             Phase::Failed => ApplicationStatusCondition::Failed,
             Phase::Unknown => ApplicationStatusCondition::Unknown,
         };
-        ApplicationStatus {
+        InOrder(ApplicationStatus {
             condition,
             timestamp,
-        }
+        })
     }
 
     /// Endpoints the management plane calls.
@@ -194,7 +195,7 @@ impl Application {
         group: Option<String>,
         #[graphql(default = 100)] first: Option<i32>,
         after: Option<PageCursor>,
-    ) -> ApiResult<Option<ApiDefinitionPage>> {
+    ) -> ApiResult<Option<InOrder<ApiDefinitionPage>>> {
         let definitions = &self.0.spec.api_definitions;
         let keep = |i: usize| group.is_none() || definitions[i].group == group;
         let page = page_of(
@@ -205,7 +206,7 @@ impl Application {
             first,
             after.as_ref(),
         )?;
-        Ok(Some(page.into()))
+        Ok(Some(InOrder(page.into())))
     }
 
     /// Its events, or those of one group, in id order.
@@ -215,7 +216,7 @@ impl Application {
         group: Option<String>,
         #[graphql(default = 100)] first: Option<i32>,
         after: Option<PageCursor>,
-    ) -> ApiResult<Option<EventDefinitionPage>> {
+    ) -> ApiResult<Option<InOrder<EventDefinitionPage>>> {
         let definitions = &self.0.spec.event_definitions;
         let keep = |i: usize| group.is_none() || definitions[i].group == group;
         let page = page_of(
@@ -226,7 +227,7 @@ impl Application {
             first,
             after.as_ref(),
         )?;
-        Ok(Some(page.into()))
+        Ok(Some(InOrder(page.into())))
     }
 
     /// Its documents, in id order.
@@ -234,7 +235,7 @@ impl Application {
         &self,
         #[graphql(default = 100)] first: Option<i32>,
         after: Option<PageCursor>,
-    ) -> ApiResult<Option<DocumentPage>> {
+    ) -> ApiResult<Option<InOrder<DocumentPage>>> {
         let page = page_of(
             &self.0,
             ChildKind::Document,
@@ -243,7 +244,7 @@ impl Application {
             first,
             after.as_ref(),
         )?;
-        Ok(Some(page.into()))
+        Ok(Some(InOrder(page.into())))
     }
 
     /// One of its APIs.

@@ -1,0 +1,301 @@
+//! Objects resolved one field after another, in the order the document asks for them. The
+//! Director's fields read what is already in memory, so resolving them concurrently, as
+//! async-graphql's own container does, only costs: a boxed future of about a kilobyte and a
+//! task in a `FuturesUnordered` for every field. Here each field's future is awaited in place
+//! and only the object itself is boxed. Used on the schema without per-field hooks, where no
+//! extension needs to see each field.
+
+use std::{borrow::Cow, pin::Pin, sync::Arc};
+
+use async_graphql::{
+    ContainerType, ContextSelectionSet, Name, OutputType, Positioned, ServerError, ServerResult,
+    Value,
+    indexmap::IndexMap,
+    parser::types::{Field, Selection},
+    registry::Registry,
+    resolver_utils::resolve_container,
+};
+
+use super::charged::ItemCharges;
+
+/// An object answered as `T`: field after field ([`resolve`]) on the schema without per-field
+/// hooks (the request holds [`ItemCharges`]), else as `T` answers itself.
+pub struct InOrder<T>(pub T);
+
+impl<T: ContainerType> OutputType for InOrder<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::qualified_type_name()
+    }
+
+    fn introspection_type_name(&self) -> Cow<'static, str> {
+        self.0.introspection_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        if ctx.data_opt::<Arc<ItemCharges>>().is_some() {
+            boxed(ctx, &self.0).await
+        } else {
+            self.0.resolve(ctx, field).await
+        }
+    }
+}
+
+/// `root`'s fields that `ctx` asks for, each resolved in turn: the same value and errors as
+/// async-graphql's own container gives, keys in the order asked. A field carrying a custom
+/// directive sends the whole object through async-graphql's container, which applies it.
+pub async fn resolve<T: ContainerType + ?Sized>(
+    ctx: &ContextSelectionSet<'_>,
+    root: &T,
+) -> ServerResult<Value> {
+    let mut asked = Vec::new();
+    collect(ctx, root, &mut asked)?;
+    if asked
+        .iter()
+        .any(|(_, field)| !field.node.directives.is_empty())
+    {
+        return resolve_container(ctx, root).await;
+    }
+    let mut answer = IndexMap::new();
+    for (set, field) in &asked {
+        let key = field.node.response_key().node.clone();
+        if field.node.name.node == "__typename" {
+            let name = root.introspection_type_name().into_owned();
+            merge(&mut answer, key, Value::String(name));
+            continue;
+        }
+        match root.resolve_field(&set.with_field(field)).await {
+            Ok(value) => merge(&mut answer, key, value.unwrap_or_default()),
+            Err(error) => ctx.add_error(error),
+        }
+    }
+    Ok(if answer.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(answer)
+    })
+}
+
+/// [`resolve`] behind a pointer, its type erased: an object's future holds its nested objects'
+/// only as large as a pointer, and a type may hold itself.
+pub fn boxed<'a, T: ContainerType + ?Sized>(
+    ctx: &'a ContextSelectionSet<'a>,
+    root: &'a T,
+) -> Pin<Box<dyn Future<Output = ServerResult<Value>> + Send + 'a>> {
+    Box::pin(resolve(ctx, root))
+}
+
+/// A field asked for, with the selection set (the object's own, or a fragment's) it was in.
+type Asked<'a> = (ContextSelectionSet<'a>, &'a Positioned<Field>);
+
+/// Every field of `ctx`'s selection set, fragments that apply to `root` spread in place.
+fn collect<'a, T: ContainerType + ?Sized>(
+    ctx: &ContextSelectionSet<'a>,
+    root: &T,
+    asked: &mut Vec<Asked<'a>>,
+) -> ServerResult<()> {
+    for selection in &ctx.item.node.items {
+        let (condition, set) = match &selection.node {
+            Selection::Field(field) => {
+                asked.push((ctx.clone(), field));
+                continue;
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = &spread.node.fragment_name.node;
+                let Some(fragment) = ctx.query_env.fragments.get(name) else {
+                    let message = format!(r#"Unknown fragment "{name}"."#);
+                    return Err(ServerError::new(message, Some(spread.pos)));
+                };
+                let fragment = &fragment.node;
+                (Some(&fragment.type_condition), &fragment.selection_set)
+            }
+            Selection::InlineFragment(fragment) => {
+                let fragment = &fragment.node;
+                (fragment.type_condition.as_ref(), &fragment.selection_set)
+            }
+        };
+        let condition = condition.map(|condition| condition.node.on.node.as_str());
+        if condition.is_none_or(|condition| applies(ctx, root, condition)) {
+            collect(&ctx.with_selection_set(set), root, asked)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a fragment on type `condition` applies to `root`: its own type, or an interface it
+/// implements.
+fn applies<T: ContainerType + ?Sized>(
+    ctx: &ContextSelectionSet<'_>,
+    root: &T,
+    condition: &str,
+) -> bool {
+    let name = root.introspection_type_name();
+    name == condition
+        || T::type_name() == condition
+        || ctx
+            .schema_env
+            .registry
+            .implements
+            .get(&*name)
+            .is_some_and(|interfaces| interfaces.contains(condition))
+}
+
+/// `value` put under `key`; when the key is already there (a field asked twice), objects are
+/// merged key by key and lists of objects item by item, as GraphQL merges the two selections.
+fn merge(answer: &mut IndexMap<Name, Value>, key: Name, value: Value) {
+    let Some(before) = answer.get_mut(&key) else {
+        answer.insert(key, value);
+        return;
+    };
+    match (before, value) {
+        (Value::Object(before), Value::Object(value)) => {
+            for (key, value) in value {
+                merge(before, key, value);
+            }
+        }
+        (Value::List(before), Value::List(value)) => {
+            for (before, value) in before.iter_mut().zip(value) {
+                if let (Value::Object(before), Value::Object(value)) = (before, value) {
+                    for (key, value) in value {
+                        merge(before, key, value);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{
+        EmptyMutation, EmptySubscription, Interface, Object, Request, Schema, Variables,
+    };
+    use serde_json::json;
+
+    use super::*;
+    use crate::director::{
+        answer_limit::AnswerBudget,
+        charged::{Charged, ItemCharges, each},
+    };
+
+    struct Item(usize);
+
+    #[Object]
+    impl Item {
+        async fn n(&self) -> usize {
+            self.0
+        }
+
+        /// Answers only once polled again, as a field waiting on something would.
+        async fn late(&self) -> usize {
+            tokio::task::yield_now().await;
+            self.0
+        }
+
+        async fn fails(&self) -> async_graphql::Result<usize> {
+            Err(format!("item {} fails", self.0).into())
+        }
+
+        async fn child(&self) -> Item {
+            Item(self.0 + 10)
+        }
+
+        async fn children(&self) -> Vec<Charged<Item>> {
+            each([Item(self.0 + 100), Item(self.0 + 200)])
+        }
+    }
+
+    #[derive(Interface)]
+    #[graphql(field(name = "n", ty = "usize"))]
+    #[allow(dead_code)] // Only registered, so that fragments may be spread on it.
+    enum Node {
+        Item(Item),
+    }
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        async fn items(&self) -> Vec<Charged<Item>> {
+            each([Item(1), Item(2)])
+        }
+    }
+
+    /// `query`'s answer (data and errors as JSON) with items resolved in order when
+    /// `in_order`, else by async-graphql's own container.
+    async fn answer(query: &str, in_order: bool) -> serde_json::Value {
+        let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
+            .register_output_type::<Node>()
+            .finish();
+        let mut request = Request::new(query).variables(Variables::default());
+        if in_order {
+            request = request.data(ItemCharges::new(AnswerBudget::new(1 << 20)));
+        }
+        let answer = schema.execute(request).await;
+        json!({ "data": answer.data.into_json().unwrap(), "errors": answer.errors })
+    }
+
+    #[tokio::test]
+    async fn answers_as_async_graphqls_container_does() {
+        let query = r#"
+            query {
+                items {
+                    __typename kind: __typename n again: n
+                    ...Fields
+                    ... on Item { child { n } }
+                    ... on Node { n }
+                    ... { fails }
+                    child { c: child { n } }
+                    children { n children { n } }
+                }
+            }
+            fragment Fields on Item { child { d: n } n }
+        "#;
+        let plain = answer(query, false).await;
+        assert_eq!(answer(query, true).await, plain);
+        let items = &plain["data"]["items"];
+        assert_eq!(
+            items[1]["child"],
+            json!({ "d": 12, "n": 12, "c": { "n": 22 } })
+        );
+        assert_eq!(items[0]["children"][1]["children"][0]["n"], json!(301));
+        assert_eq!(plain["errors"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[tokio::test]
+    async fn keys_come_in_the_order_asked_even_when_a_field_waits() {
+        let schema = Schema::new(Query, EmptyMutation, EmptySubscription);
+        let keys = |answer: async_graphql::Response| -> Vec<String> {
+            let Value::Object(data) = answer.data else {
+                return vec![];
+            };
+            let Some(Value::List(items)) = data.get("items") else {
+                return vec![];
+            };
+            let Some(Value::Object(item)) = items.first() else {
+                return vec![];
+            };
+            item.keys().map(|key| key.to_string()).collect()
+        };
+        let charges = ItemCharges::new(AnswerBudget::new(1 << 20));
+        let request = Request::new("{ items { late n } }").data(charges);
+        assert_eq!(keys(schema.execute(request).await), ["late", "n"]);
+        // async-graphql's container puts the field that waited last.
+        assert_eq!(
+            keys(schema.execute("{ items { late n } }").await),
+            ["n", "late"]
+        );
+    }
+}
