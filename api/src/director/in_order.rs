@@ -10,7 +10,7 @@ use std::{borrow::Cow, pin::Pin, sync::Arc};
 use async_graphql::{
     ContainerType, ContextSelectionSet, Name, OutputType, Positioned, ServerError, ServerResult,
     Value,
-    indexmap::IndexMap,
+    indexmap::{IndexMap, map::Entry},
     parser::types::{Field, Selection},
     registry::Registry,
     resolver_utils::resolve_container,
@@ -67,7 +67,7 @@ pub async fn resolve<T: ContainerType + ?Sized>(
     {
         return resolve_container(ctx, root).await;
     }
-    let mut answer = IndexMap::new();
+    let mut answer = IndexMap::with_capacity(asked.len());
     for (set, field) in &asked {
         let key = field.node.response_key().node.clone();
         if field.node.name.node == "__typename" {
@@ -154,9 +154,13 @@ fn applies<T: ContainerType + ?Sized>(
 /// `value` put under `key`; when the key is already there (a field asked twice), objects are
 /// merged key by key and lists of objects item by item, as GraphQL merges the two selections.
 fn merge(answer: &mut IndexMap<Name, Value>, key: Name, value: Value) {
-    let Some(before) = answer.get_mut(&key) else {
-        answer.insert(key, value);
-        return;
+    // One lookup by the key's hash, not a search and then an insert: every field comes here.
+    let before = match answer.entry(key) {
+        Entry::Vacant(vacant) => {
+            vacant.insert(value);
+            return;
+        }
+        Entry::Occupied(occupied) => occupied.into_mut(),
     };
     match (before, value) {
         (Value::Object(before), Value::Object(value)) => {
