@@ -5,17 +5,14 @@
 //! charged its own fields hold at most a few copies of what it stores, and once the budget is
 //! spent no further item resolves.
 
-use std::{
-    borrow::Cow,
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
 };
 
 use async_graphql::{
     ContainerType, ContextSelectionSet, OutputType, Positioned, Response, ServerResult, Value,
-    parser::types::Field, registry::Registry,
+    parser::types::Field,
 };
 
 use super::{
@@ -63,21 +60,7 @@ impl ItemCharges {
 pub struct Charged<T>(pub T);
 
 impl<T: ContainerType> OutputType for Charged<T> {
-    fn type_name() -> Cow<'static, str> {
-        T::type_name()
-    }
-
-    fn qualified_type_name() -> String {
-        T::qualified_type_name()
-    }
-
-    fn introspection_type_name(&self) -> Cow<'static, str> {
-        self.0.introspection_type_name()
-    }
-
-    fn create_type_info(registry: &mut Registry) -> String {
-        T::create_type_info(registry)
-    }
+    in_order::shown_as_the_wrapped_type!();
 
     async fn resolve(
         &self,

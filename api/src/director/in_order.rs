@@ -5,14 +5,13 @@
 //! and only the object itself is boxed. Used on the schema without per-field hooks, where no
 //! extension needs to see each field.
 
-use std::{borrow::Cow, pin::Pin, sync::Arc};
+use std::{pin::Pin, sync::Arc};
 
 use async_graphql::{
     ContainerType, ContextSelectionSet, Name, OutputType, Positioned, ServerError, ServerResult,
     Value,
     indexmap::{IndexMap, map::Entry},
     parser::types::{Field, Selection},
-    registry::Registry,
     resolver_utils::resolve_container,
 };
 
@@ -22,22 +21,31 @@ use super::charged::ItemCharges;
 /// hooks (the request holds [`ItemCharges`]), else as `T` answers itself.
 pub struct InOrder<T>(pub T);
 
+/// The type an output wrapper holding a `T` in its field `0` shows: `T`'s name and registry
+/// entry, so that the schema and its SDL are those of `T`.
+macro_rules! shown_as_the_wrapped_type {
+    () => {
+        fn type_name() -> ::std::borrow::Cow<'static, str> {
+            T::type_name()
+        }
+
+        fn qualified_type_name() -> String {
+            T::qualified_type_name()
+        }
+
+        fn introspection_type_name(&self) -> ::std::borrow::Cow<'static, str> {
+            self.0.introspection_type_name()
+        }
+
+        fn create_type_info(registry: &mut ::async_graphql::registry::Registry) -> String {
+            T::create_type_info(registry)
+        }
+    };
+}
+pub(crate) use shown_as_the_wrapped_type;
+
 impl<T: ContainerType> OutputType for InOrder<T> {
-    fn type_name() -> Cow<'static, str> {
-        T::type_name()
-    }
-
-    fn qualified_type_name() -> String {
-        T::qualified_type_name()
-    }
-
-    fn introspection_type_name(&self) -> Cow<'static, str> {
-        self.0.introspection_type_name()
-    }
-
-    fn create_type_info(registry: &mut Registry) -> String {
-        T::create_type_info(registry)
-    }
+    shown_as_the_wrapped_type!();
 
     async fn resolve(
         &self,
@@ -87,8 +95,8 @@ pub async fn resolve<T: ContainerType + ?Sized>(
     })
 }
 
-/// [`resolve`] behind a pointer, its type erased: an object's future holds its nested objects'
-/// only as large as a pointer, and a type may hold itself.
+/// [`resolve`] behind a pointer, its type erased: a field's future holds a nested object's
+/// as one pointer, and a type may contain itself.
 pub fn boxed<'a, T: ContainerType + ?Sized>(
     ctx: &'a ContextSelectionSet<'a>,
     root: &'a T,
