@@ -71,7 +71,6 @@ impl Extension for RequestHooks {
     ) -> ServerResult<ExecutableDocument> {
         // The document arrives parsed from the request (kept, or parsed for the audit line) or
         // is parsed now; the checks run on it either way, and only then is it kept.
-        self.documents.learn_schema(ctx.schema_env);
         let document = next.run(ctx, query, variables).await?;
         variable_usage::check(&ctx.schema_env.registry, &document)?;
         self.documents.keep(query, &document);

@@ -6,10 +6,10 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, OnceLock},
+    sync::{Arc, Mutex},
 };
 
-use async_graphql::{Request, SchemaEnv, parser::types::ExecutableDocument};
+use async_graphql::{Request, parser::types::ExecutableDocument};
 
 use crate::audit::graphql::{self, Operation};
 
@@ -35,9 +35,6 @@ pub struct Kept {
 #[derive(Clone, Default)]
 pub struct ParsedDocuments {
     kept: Arc<Mutex<HashMap<String, Arc<Kept>>>>,
-    /// The schema's types, as the hooks see them: async-graphql gives them to its extensions
-    /// only, so they are known from the first request run with the hooks on.
-    schema: Arc<OnceLock<SchemaEnv>>,
 }
 
 impl ParsedDocuments {
@@ -62,39 +59,6 @@ impl ParsedDocuments {
                 kept.charged_per_item
             }
             None => false,
-        }
-    }
-
-    /// Keeps the document of `request`, a text not kept before, when it parses and passes the
-    /// checks the hooks make at parsing; whether it may then be charged item by item. A text's
-    /// first requests then run as every later one does, rather than with the hooks on (a burst
-    /// of one new text would otherwise run with them on, every request of it). False until
-    /// the hooks have run once (the checks need the schema's types) and for what is not kept.
-    pub fn keep_parsed(&self, request: &mut Request) -> bool {
-        let Some(schema) = self.schema.get() else {
-            return false;
-        };
-        if request.query.len() > TEXT_BYTES {
-            return false;
-        }
-        if let Some(kept) = self.kept(&request.query) {
-            return kept.charged_per_item;
-        }
-        let query = request.query.clone();
-        let Ok(document) = request.parsed_query() else {
-            return false;
-        };
-        if super::variable_usage::check(&schema.registry, document).is_err() {
-            return false;
-        }
-        self.keep(&query, document);
-        self.kept(&query).is_some_and(|kept| kept.charged_per_item)
-    }
-
-    /// Learns the schema's types from the hooks of a request (the first one only).
-    pub(super) fn learn_schema(&self, schema: &SchemaEnv) {
-        if self.schema.get().is_none() {
-            let _ = self.schema.set(schema.clone());
         }
     }
 
@@ -212,37 +176,6 @@ mod tests {
         }
         assert!(documents.fill(&mut async_graphql::Request::new(plain)));
         assert!(!documents.fill(&mut async_graphql::Request::new(aliased)));
-    }
-
-    #[tokio::test]
-    async fn a_new_text_is_kept_before_it_runs_once_the_hooks_have_run() {
-        let documents = ParsedDocuments::default();
-        let schema = schema(&documents);
-        let new = |query: &str| documents.keep_parsed(&mut async_graphql::Request::new(query));
-        // The checks need the schema's types, which only a run with the hooks shows.
-        assert!(!new("{ a: hello(name: \"x\") }"));
-        assert!(documents.is_empty());
-        assert!(
-            schema
-                .execute("{ hello(name: \"ada\") }")
-                .await
-                .errors
-                .is_empty()
-        );
-        assert!(new("{ a: hello(name: \"x\") }"));
-        assert_eq!(documents.len(), 2);
-        // A variable used where its type is not allowed: not kept; the hooks refuse it.
-        let misused = "query ($n: Int) { hello(name: $n) }";
-        assert!(!new(misused));
-        assert!(!new("{ hello(name: "));
-        assert_eq!(documents.len(), 2);
-        assert!(!schema.execute(misused).await.errors.is_empty());
-        // Kept, though not to be charged item by item.
-        let aliases: String = (0..=REPEATS)
-            .map(|i| format!("h{i}: hello(name: \"x\") "))
-            .collect();
-        assert!(!new(&format!("{{ {aliases} }}")));
-        assert_eq!(documents.len(), 3);
     }
 
     #[tokio::test]

@@ -108,11 +108,8 @@ impl Asking<'_> {
     /// else on the one charging every field. With the operation it ran and whether its
     /// resolvers allowed keeping the answer.
     async fn run(&self, mut request: Request) -> (async_graphql::Response, Operation, Reuse) {
-        let documents = &self.api.documents;
-        let kept = documents.fill(&mut request);
-        // Parses a text not kept, which is kept now if it passes the checks made at parsing.
+        let charged_per_item = self.api.documents.fill(&mut request);
         let operation = graphql::operation(&mut request);
-        let charged_per_item = kept || documents.keep_parsed(&mut request);
         let reuse = Reuse::default();
         let request = request
             .data(self.caller.clone())
