@@ -63,7 +63,7 @@ impl<T: ContainerType> OutputType for InOrder<T> {
 /// `root`'s fields that `ctx` asks for, each resolved in turn: the same value and errors as
 /// async-graphql's own container gives, keys in the order asked. A field carrying a custom
 /// directive sends the whole object through async-graphql's container, which applies it.
-pub async fn resolve<T: ContainerType + ?Sized>(
+async fn resolve<T: ContainerType + ?Sized>(
     ctx: &ContextSelectionSet<'_>,
     root: &T,
 ) -> ServerResult<Value> {
@@ -191,9 +191,7 @@ fn merge(answer: &mut IndexMap<Name, Value>, key: Name, value: Value) {
 
 #[cfg(test)]
 mod tests {
-    use async_graphql::{
-        EmptyMutation, EmptySubscription, Interface, Object, Request, Schema, Variables,
-    };
+    use async_graphql::{EmptyMutation, EmptySubscription, Interface, Object, Request, Schema};
     use serde_json::json;
 
     use super::*;
@@ -220,8 +218,8 @@ mod tests {
             Err(format!("item {} fails", self.0).into())
         }
 
-        async fn child(&self) -> Item {
-            Item(self.0 + 10)
+        async fn child(&self) -> InOrder<Item> {
+            InOrder(Item(self.0 + 10))
         }
 
         async fn children(&self) -> Vec<Charged<Item>> {
@@ -251,7 +249,7 @@ mod tests {
         let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
             .register_output_type::<Node>()
             .finish();
-        let mut request = Request::new(query).variables(Variables::default());
+        let mut request = Request::new(query);
         if in_order {
             request = request.data(ItemCharges::new(AnswerBudget::new(1 << 20)));
         }
@@ -289,25 +287,39 @@ mod tests {
     #[tokio::test]
     async fn keys_come_in_the_order_asked_even_when_a_field_waits() {
         let schema = Schema::new(Query, EmptyMutation, EmptySubscription);
-        let keys = |answer: async_graphql::Response| -> Vec<String> {
-            let Value::Object(data) = answer.data else {
-                return vec![];
+        // The keys of the first item's object at `path` (from `items`), in the answer's order
+        // (GraphQL's own value: JSON here would sort them).
+        let keys = |answer: async_graphql::Response, path: &[&str]| -> Vec<String> {
+            let field = |value: Option<&Value>, key: &str| match value {
+                Some(Value::Object(object)) => object.get(key).cloned(),
+                _ => None,
             };
-            let Some(Value::List(items)) = data.get("items") else {
-                return vec![];
+            let items = field(Some(&answer.data), "items");
+            let mut object = match items {
+                Some(Value::List(items)) => items.first().cloned(),
+                _ => None,
             };
-            let Some(Value::Object(item)) = items.first() else {
-                return vec![];
-            };
-            item.keys().map(|key| key.to_string()).collect()
+            for key in path {
+                object = field(object.as_ref(), key);
+            }
+            match object {
+                Some(Value::Object(object)) => object.keys().map(|key| key.to_string()).collect(),
+                _ => Vec::new(),
+            }
         };
+        let query = "{ items { late n child { late n } } }";
         let charges = ItemCharges::new(AnswerBudget::new(1 << 20));
-        let request = Request::new("{ items { late n } }").data(charges);
-        assert_eq!(keys(schema.execute(request).await), ["late", "n"]);
+        let answer = schema
+            .execute(Request::new(query).data(charges.clone()))
+            .await;
+        assert_eq!(keys(answer, &["child"]), ["late", "n"]);
+        let answer = schema.execute(Request::new(query).data(charges)).await;
+        assert_eq!(keys(answer, &[]), ["late", "n", "child"]);
         // async-graphql's container puts the field that waited last.
+        assert_eq!(keys(schema.execute(query).await, &["child"]), ["n", "late"]);
         assert_eq!(
-            keys(schema.execute("{ items { late n } }").await),
-            ["n", "late"]
+            keys(schema.execute(query).await, &[]),
+            ["n", "child", "late"]
         );
     }
 }

@@ -38,9 +38,8 @@ struct Walk<'a> {
     fragments: Vec<&'a str>,
 }
 
-/// The fields answered under one response key: one field, its occurrences' selections merged.
+/// The field answered under one response key, its occurrences' selections merged.
 struct Keyed<'a> {
-    key: &'a str,
     name: &'a str,
     selections: Vec<&'a SelectionSet>,
 }
@@ -57,24 +56,22 @@ impl<'a> Walk<'a> {
         if !sets.iter().all(|set| self.gather(set, &mut fields)) {
             return false;
         }
-        let mut keyed: Vec<Keyed<'a>> = Vec::new();
+        // By response key: a set of thousands of aliases is looked up, not searched.
+        let mut keyed: HashMap<&str, Keyed<'a>> = HashMap::new();
         for field in fields {
             let key = field.response_key().node.as_str();
-            let selections = &field.selection_set.node;
-            match keyed.iter_mut().find(|k| k.key == key) {
-                Some(same) => same.selections.push(selections),
-                None => keyed.push(Keyed {
-                    key,
-                    name: field.name.node.as_str(),
-                    selections: vec![selections],
-                }),
-            }
+            let name = field.name.node.as_str();
+            let same = keyed.entry(key).or_insert_with(|| Keyed {
+                name,
+                selections: Vec::new(),
+            });
+            same.selections.push(&field.selection_set.node);
         }
         let mut keys_of: HashMap<&str, usize> = HashMap::new();
-        for field in &keyed {
+        for field in keyed.values() {
             *keys_of.entry(field.name).or_default() += 1;
         }
-        keyed.iter().all(|field| {
+        keyed.values().all(|field| {
             let times = above.saturating_mul(keys_of[field.name]);
             times <= self.times && self.merged(&field.selections, times, depth + 1)
         })
