@@ -1,9 +1,13 @@
 //! Prometheus metrics of the API: one-time tokens, certificates, refused identities, rate-limited
 //! requests, dropped audit lines, the Director's answers and persisted queries, and when the
-//! soonest client certificate expires (`expiry`). They are registered in the registry the
+//! soonest client certificate expires (`expiry`), and how long requests take (`durations`).
+//! They are registered in the registry the
 //! admin listener serves, beside the controllers' metrics.
 
+mod durations;
 mod expiry;
+
+pub use durations::REQUEST_DURATION_BUCKETS;
 
 use compass_cache::Shared;
 use compass_crds::SystemAuth;
@@ -14,6 +18,7 @@ use prometheus_client::{
 };
 
 use crate::gateway::ConsumerKind;
+use durations::RequestDurations;
 use expiry::SoonestExpiry;
 
 /// Label of a counter of events (`issued`, `redeemed`, ...).
@@ -84,6 +89,7 @@ pub struct ApiMetrics {
     audit_lines_dropped: Counter,
     director_answers: Family<EventLabel, Counter>,
     persisted_queries: Family<EventLabel, Counter>,
+    request_durations: RequestDurations,
     expiry: SoonestExpiry,
 }
 
@@ -105,6 +111,7 @@ impl Default for ApiMetrics {
             audit_lines_dropped: Counter::default(),
             director_answers: Family::default(),
             persisted_queries: Family::default(),
+            request_durations: durations::request_durations(),
             expiry: SoonestExpiry::default(),
         };
         // Known label values show up at zero, so a rate() over them works from the first scrape
@@ -182,6 +189,11 @@ impl ApiMetrics {
             "Director requests sending a persisted query: found (its hash known), kept (its text sent with the hash, kept), too_long (the same, run but not kept), not_found (the client is to send the text) or invalid",
             self.persisted_queries.clone(),
         );
+        api.register(
+            "request_duration_seconds",
+            "How long requests took, from their arrival at the router to their answer (a kept or computed Director answer is whole by then), by the route's path and the status code",
+            self.request_durations.clone(),
+        );
         api.register_collector(Box::new(self.expiry.clone()));
     }
 
@@ -248,6 +260,12 @@ impl ApiMetrics {
         self.rate_limited.get_or_create(&KindLabel { kind }).inc();
     }
 
+    /// Counts a request to the route `path` (the router's, not the caller's) answered with
+    /// status `code` after `seconds`.
+    pub fn request_duration(&self, path: &str, code: u16, seconds: f64) {
+        durations::observe(&self.request_durations, path, code, seconds);
+    }
+
     /// Counts audit lines that were lost.
     pub fn audit_lines_dropped(&self, lines: u64) {
         self.audit_lines_dropped.inc_by(lines);
@@ -270,6 +288,7 @@ mod tests {
         metrics.one_time_token(TokenEvent::Issued);
         metrics.rate_limited(ConsumerKind::Runtime);
         metrics.audit_lines_dropped(3);
+        metrics.request_duration("/director/graphql", 200, 0.003);
         let text = metrics.render();
         for line in [
             "compass_api_one_time_tokens_total{event=\"issued\"} 1",
@@ -279,6 +298,9 @@ mod tests {
             "compass_api_rate_limited_total{kind=\"runtime\"} 1",
             "compass_api_audit_lines_dropped_total 3",
             "# TYPE compass_api_certificate_soonest_expiry_seconds gauge",
+            "compass_api_request_duration_seconds_count{path=\"/director/graphql\",code=\"200\"} 1",
+            "compass_api_request_duration_seconds_bucket{le=\"0.0025\",path=\"/director/graphql\",code=\"200\"} 0",
+            "compass_api_request_duration_seconds_bucket{le=\"0.005\",path=\"/director/graphql\",code=\"200\"} 1",
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");
         }

@@ -44,6 +44,7 @@ mod connector;
 mod director;
 mod get_query;
 mod request;
+mod timing;
 
 pub use agent_report::AGENT_REPORT_PATH;
 pub use assignment::ASSIGNMENT_PATH;
@@ -275,6 +276,11 @@ pub fn router(api: Arc<Api>) -> Router {
         .merge(compass_cockpit::router(api.cockpit.clone()))
         // Every route above gets a request id, echoed in `x-request-id`.
         .layer(axum::middleware::from_fn(audit::request_id::tag))
+        // And is timed, the request id's tagging included.
+        .layer(axum::middleware::from_fn_with_state(
+            api.clone(),
+            timing::timed,
+        ))
         .with_state(api)
 }
 

@@ -125,13 +125,7 @@ async fn main() {
     let _ = tokio::time::timeout(Duration::from_secs(60), watcher).await;
     let delivered = delivered.lock().unwrap().clone();
     let delivery = quantiles(&delivered);
-    Figures {
-        latencies: delivered,
-        elapsed: create.elapsed,
-        server_cpu: None,
-        client_cpu: None,
-    }
-    .report_latency("watch delivery (after create)");
+    Figures::timed(delivered, create.elapsed).report_latency("watch delivery (after create)");
 
     support::phase("update");
     let update = measure_on(pid, n, |i| {

@@ -131,12 +131,7 @@ fn sign_in_process(authority: &Authority, pending: &[Pending]) -> (Figures, Figu
             t.elapsed()
         })
         .collect();
-    let one_thread = Figures {
-        latencies,
-        elapsed: started.elapsed(),
-        server_cpu: None,
-        client_cpu: None,
-    };
+    let one_thread = Figures::timed(latencies, started.elapsed());
     let threads = std::thread::available_parallelism().map_or(2, usize::from);
     let started = Instant::now();
     let latencies = std::thread::scope(|scope| {
@@ -160,12 +155,7 @@ fn sign_in_process(authority: &Authority, pending: &[Pending]) -> (Figures, Figu
             .flat_map(|worker| worker.join().unwrap())
             .collect()
     });
-    let all_cores = Figures {
-        latencies,
-        elapsed: started.elapsed(),
-        server_cpu: None,
-        client_cpu: None,
-    };
+    let all_cores = Figures::timed(latencies, started.elapsed());
     (one_thread, all_cores)
 }
 

@@ -145,6 +145,17 @@ async fn registrations_beside_creates(
     (register, create)
 }
 
+/// [`measure_on`] the server, with its own timing of the same calls beside the client's.
+async fn measure_timed<F, Fut>(server: &Server, n: usize, operation: F) -> Figures
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let timings = server.director_timings().await;
+    let figures = measure_on(server.pid(), n, operation).await;
+    figures.timed_by_server(&server.director_timings().await.since(&timings))
+}
+
 #[tokio::main]
 async fn main() {
     let n = count("COMPASS_BENCH_OBJECTS", 10_000);
@@ -211,7 +222,7 @@ async fn main() {
         ids.iter().map(|(id, _)| json!({ "id": id })),
     )
     .await;
-    let by_id = measure_on(pid, samples, |i| {
+    let by_id = measure_timed(&server, samples, |i| {
         let director = director.clone();
         let id = ids[i % ids.len()].0.clone();
         async move {
@@ -221,14 +232,14 @@ async fn main() {
     .await;
     // The same, each by its persisted query's hash alone (the text sent once before).
     ask_persisted(&director, APPLICATION, true, json!({ "id": ids[0].0 })).await;
-    let by_hash = measure_on(pid, samples, |i| {
+    let by_hash = measure_timed(&server, samples, |i| {
         let director = director.clone();
         let id = ids[i % ids.len()].0.clone();
         async move { ask_persisted(&director, APPLICATION, false, json!({ "id": id })).await }
     })
     .await;
     // The same, ten to a request, as a batching client sends them (more calls: each is ten).
-    let batched = measure_on(pid, samples / 2, |i| {
+    let batched = measure_timed(&server, samples / 2, |i| {
         let director = director.clone();
         let operation = |at: usize| {
             let id = &ids[(i * BATCH + at) % ids.len()].0;
@@ -245,7 +256,7 @@ async fn main() {
         }
     })
     .await;
-    let by_id_computed = measure_on(pid, samples.min(n - ids.len()), |i| {
+    let by_id_computed = measure_timed(&server, samples.min(n - ids.len()), |i| {
         let director = director.clone();
         let id = listed[ids.len() + i].0.clone();
         async move {
@@ -268,18 +279,20 @@ async fn main() {
 
     let pages = count("COMPASS_BENCH_PAGES", 2_000);
     support::phase("applications page");
-    let cpu = cpu_times(pid);
+    let (cpu, timings) = (cpu_times(pid), server.director_timings().await);
     let page = support::pages::page_asked_again(&director, pages)
         .await
-        .on_server(pid, cpu);
+        .on_server(pid, cpu)
+        .timed_by_server(&server.director_timings().await.since(&timings));
     // Every page but the first (asked above) and the last (which may be short), each once in
     // each round: 98 pages at 10,000 Applications are too few for a p99.
     let rounds = count("COMPASS_BENCH_ROUNDS", 5);
     let distinct = &page_cursors[1..page_cursors.len() - 1];
-    let cpu = cpu_times(pid);
+    let (cpu, timings) = (cpu_times(pid), server.director_timings().await);
     let page_computed = support::pages::each_page_once(&director, distinct, rounds)
         .await
-        .on_server(pid, cpu);
+        .on_server(pid, cpu)
+        .timed_by_server(&server.director_timings().await.since(&timings));
     let list = measure_on(pid, pages, |_| {
         let apps = apps.clone();
         async move {
@@ -301,7 +314,7 @@ async fn main() {
     let for_runtime_check =
         |data: Value| assert_eq!(data["applicationsForRuntime"]["totalCount"], n);
     ask(&director, FOR_RUNTIME, [json!({ "runtime": runtime })]).await;
-    let for_runtime = measure_on(pid, pages, |_| {
+    let for_runtime = measure_timed(&server, pages, |_| {
         let director = director.clone();
         let runtime = runtime.clone();
         async move {
@@ -311,7 +324,7 @@ async fn main() {
     .await;
     let distinct = &runtime_cursors[1..];
     let rounds = support::pages::Rounds::new(FOR_RUNTIME, distinct, rounds);
-    let for_runtime_computed = measure_on(pid, rounds.len(), |i| {
+    let for_runtime_computed = measure_timed(&server, rounds.len(), |i| {
         let director = director.clone();
         let (query, after) = rounds.ask(i);
         let variables = json!({ "runtime": runtime, "after": after });

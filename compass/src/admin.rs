@@ -10,8 +10,9 @@ use std::{
 };
 
 use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, task::JoinHandle};
 
+use compass_api::metrics::ApiMetrics;
 use compass_operator::{controllers::stores::Stores, metrics::Metrics, shutdown::Shutdown};
 
 /// What the admin endpoints report on.
@@ -28,6 +29,25 @@ pub struct AdminState {
 /// Binds the admin listener; serve it with [`serve`].
 pub async fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(address).await
+}
+
+/// Binds the admin listener at `address` and serves it, until shutdown, with the API's metrics
+/// alone (no controllers run in the process), ready once `ready` holds.
+pub async fn serve_api_metrics(
+    address: SocketAddr,
+    api_metrics: &ApiMetrics,
+    ready: Arc<AtomicBool>,
+    shutdown: Shutdown,
+) -> Result<JoinHandle<std::io::Result<()>>, String> {
+    let listener = bind(address)
+        .await
+        .map_err(|e| format!("binding the admin listener on {address} failed: {e}"))?;
+    let state = AdminState {
+        metrics: Arc::new(Metrics::with(|registry| api_metrics.register(registry))),
+        ready,
+        stores: None,
+    };
+    Ok(tokio::spawn(serve(listener, state, shutdown)))
 }
 
 /// Serves the admin endpoints until shutdown.

@@ -17,10 +17,7 @@ use kube::Client;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_rustls::TlsAcceptor;
 
-use compass_operator::{
-    metrics::Metrics,
-    shutdown::{self, Shutdown},
-};
+use compass_operator::shutdown::{self, Shutdown};
 
 use crate::{admin, cli::ApiArgs};
 
@@ -218,22 +215,19 @@ pub async fn run(args: ApiArgs) -> ExitCode {
     };
     let (trigger, stop) = shutdown::channel();
     let ready = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let admin_listener = match admin::bind(args.admin_address).await {
-        Ok(listener) => listener,
+    let admin = admin::serve_api_metrics(
+        args.admin_address,
+        &api_metrics,
+        ready.clone(),
+        stop.clone(),
+    );
+    let admin_task = match admin.await {
+        Ok(task) => task,
         Err(error) => {
-            eprintln!(
-                "error: binding the admin listener on {} failed: {error}",
-                args.admin_address
-            );
+            eprintln!("error: {error}");
             return ExitCode::FAILURE;
         }
     };
-    let admin_state = admin::AdminState {
-        metrics: Arc::new(Metrics::with(|registry| api_metrics.register(registry))),
-        ready: ready.clone(),
-        stores: None,
-    };
-    let admin_task = tokio::spawn(admin::serve(admin_listener, admin_state, stop.clone()));
     config.audit = audit;
     config.rate_limits = args.settings.audit_limits.rate_limits();
     config.metrics = api_metrics;

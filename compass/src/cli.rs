@@ -239,8 +239,9 @@ pub struct UpArgs {
     #[arg(long, env = "COMPASS_UP_STATIC_USERS_FILE")]
     pub static_users_file: Option<PathBuf>,
 
-    /// Run only the embedded control plane (with the CRDs and defaults installed), without the
-    /// controllers; run `compass operator --kubeconfig DIR/kubeconfig` beside it instead.
+    /// Run only the embedded control plane (with the CRDs and defaults installed) and the
+    /// API, without the controllers; run `compass operator --kubeconfig DIR/kubeconfig` beside
+    /// it instead. The admin listener then serves the API's metrics alone.
     #[arg(long, env = "COMPASS_NO_CONTROLLERS")]
     pub no_controllers: bool,
 

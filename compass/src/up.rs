@@ -1,6 +1,10 @@
 //! `compass up`: everything on one machine. The embedded control plane, the product's CRDs, a
 //! default tenant, and the controllers with their admin listener, in one process.
 
+mod install;
+
+pub use install::install;
+
 use std::{
     process::ExitCode,
     sync::{
@@ -11,36 +15,21 @@ use std::{
 };
 
 use compass_cache::Watches;
-use compass_crds::Tenant;
-use k8s_openapi::{
-    api::{core::v1::Namespace, rbac::v1::ClusterRole},
-    apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
-};
-use kube::{
-    Api, Client,
-    api::{Patch, PatchParams},
-};
-use serde_json::json;
+use k8s_openapi::api::core::v1::Namespace;
+use kube::Api;
 
 use compass_api::{
     audit::{Audit, AuditSink},
     metrics::ApiMetrics,
 };
-use compass_crds::well_known::{
-    DEFAULT_TENANT_EXTERNAL_ID, DEFAULT_TENANT_NAME, DEFAULT_TENANT_NAMESPACE,
-};
-use compass_operator::{
-    controllers::tenant_access, metrics::Metrics, run::OperatorOptions, shutdown,
-};
+use compass_crds::well_known::{DEFAULT_TENANT_EXTERNAL_ID, DEFAULT_TENANT_NAMESPACE};
+use compass_operator::{metrics::Metrics, run::OperatorOptions, shutdown};
 
 use crate::{
     api,
     cli::{ApiSettingsArgs, UpArgs},
     operator,
 };
-
-/// Field manager of what `compass up` installs.
-const FIELD_MANAGER: &str = "compass-up";
 
 /// Runs everything until Ctrl-C or SIGTERM.
 pub async fn run_up(args: UpArgs) -> ExitCode {
@@ -211,22 +200,37 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
     if let AuditSink::File { path, .. } = &audit_sink {
         println!("compass: audit log              {}", path.display());
     }
-    if !no_controllers {
-        println!("compass: metrics                http://{admin_address}/metrics");
-    }
+    println!("compass: metrics                http://{admin_address}/metrics");
     println!(
         "compass: try: KUBECONFIG={} kubectl get compass -A",
         control_plane.kubeconfig.display()
     );
 
     let Some(mut operator) = operator else {
-        println!("compass: ready (controllers not running)");
-        shutdown::signal().await;
-        println!("compass: shutting down");
+        // Without controllers the admin listener serves the API's metrics alone.
+        let ready = Arc::new(AtomicBool::new(true));
+        let admin =
+            crate::admin::serve_api_metrics(admin_address, &api_metrics, ready, stop.clone());
+        let admin = admin.await;
+        let outcome = match &admin {
+            Ok(_) => {
+                println!("compass: ready (controllers not running)");
+                shutdown::signal().await;
+                println!("compass: shutting down");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        };
         trigger.fire();
         let _ = running_api.task.await;
+        if let Ok(admin) = admin {
+            let _ = admin.await;
+        }
         control_plane.shutdown().await;
-        return ExitCode::SUCCESS;
+        return outcome;
     };
     let connector_url = format!(
         "{}{}",
@@ -350,50 +354,4 @@ async fn usable(ready: &AtomicBool, namespaces: &Api<Namespace>) {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-/// Installs the CRDs, the tenant ClusterRoles, the operator's namespace and the default tenant.
-/// Idempotent: server-side apply of the same objects on every start, so an upgraded binary
-/// updates them.
-pub async fn install(client: &Client, system_namespace: &str) -> Result<(), kube::Error> {
-    let params = PatchParams::apply(FIELD_MANAGER).force();
-    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    for crd in compass_crds::all_crds() {
-        let name = crd.metadata.name.clone().unwrap_or_default();
-        crds.patch(&name, &params, &Patch::Apply(&crd)).await?;
-    }
-    let cluster_roles: Api<ClusterRole> = Api::all(client.clone());
-    for role in tenant_access::cluster_roles() {
-        let name = role["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        cluster_roles
-            .patch(&name, &params, &Patch::Apply(&role))
-            .await?;
-    }
-    let namespaces: Api<Namespace> = Api::all(client.clone());
-    let namespace = json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": system_namespace } });
-    namespaces
-        .patch(system_namespace, &params, &Patch::Apply(&namespace))
-        .await?;
-    let tenants: Api<Tenant> = Api::all(client.clone());
-    let tenant = json!({
-        "apiVersion": compass_crds::API_VERSION,
-        "kind": "Tenant",
-        "metadata": { "name": DEFAULT_TENANT_NAME },
-        "spec": {
-            "externalId": DEFAULT_TENANT_EXTERNAL_ID,
-            "displayName": "Default",
-            "namespace": DEFAULT_TENANT_NAMESPACE,
-        },
-    });
-    tenants
-        .patch(
-            DEFAULT_TENANT_NAME,
-            &PatchParams::apply(FIELD_MANAGER),
-            &Patch::Apply(&tenant),
-        )
-        .await?;
-    Ok(())
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use futures_util::{StreamExt, stream};
 use serde_json::{Value, json};
 
-use super::CONCURRENCY;
+use super::{CONCURRENCY, server_latency::Buckets};
 
 /// Timings of one measurement.
 pub struct Figures {
@@ -19,6 +19,9 @@ pub struct Figures {
     /// CPU time the bench's own process (the client) spent meanwhile, measured with
     /// `server_cpu`: on a machine the two share, what the client spends the server cannot.
     pub client_cpu: Option<Duration>,
+    /// p50 and p99 in milliseconds of the same calls as the server timed them, from its
+    /// request-duration histogram ([`Figures::timed_by_server`]).
+    pub server_latency: Option<(f64, f64)>,
 }
 
 /// The latency below which the share `q` of `sorted` (ascending) falls.
@@ -35,6 +38,17 @@ pub fn quantiles(latencies: &[Duration]) -> Value {
 }
 
 impl Figures {
+    /// Calls timed at `latencies` over `elapsed`, nothing else measured with them.
+    pub fn timed(latencies: Vec<Duration>, elapsed: Duration) -> Self {
+        Self {
+            latencies,
+            elapsed,
+            server_cpu: None,
+            client_cpu: None,
+            server_latency: None,
+        }
+    }
+
     /// Throughput and latency, for the JSON; with the server's CPU time per call when measured.
     pub fn summary(&self) -> Value {
         let mut summary = quantiles(&self.latencies);
@@ -45,7 +59,18 @@ impl Figures {
         if let Some(per_call) = self.per_call(self.client_cpu) {
             summary["client_cpu_us_per_call"] = json!(per_call.as_secs_f64() * 1e6);
         }
+        if let Some((p50, p99)) = self.server_latency {
+            summary["server_p50_ms"] = json!(p50);
+            summary["server_p99_ms"] = json!(p99);
+        }
         summary
+    }
+
+    /// These figures with the quantiles of the server's own timing of the same calls: its
+    /// histogram's requests counted while they ran.
+    pub fn timed_by_server(mut self, buckets: &Buckets) -> Self {
+        self.server_latency = buckets.quantile_ms(0.5).zip(buckets.quantile_ms(0.99));
+        self
     }
 
     /// The server process's CPU time per call, when measured.
@@ -96,8 +121,14 @@ impl Figures {
             (Some(server), None) => format!("   server CPU {:.0} µs/call", micros(server)),
             _ => String::new(),
         };
+        let server = match self.server_latency {
+            Some((p50, p99)) => {
+                format!("   as the server timed them: p50 {p50:.2} ms, p99 {p99:.2}")
+            }
+            None => String::new(),
+        };
         println!(
-            "{what:<28} {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} in {:.2} s){cpu}",
+            "{what:<28} {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} in {:.2} s){cpu}{server}",
             sorted.len() as f64 / self.elapsed.as_secs_f64(),
             at(0.50).as_secs_f64() * 1e3,
             at(0.99).as_secs_f64() * 1e3,
@@ -172,12 +203,7 @@ where
         .buffer_unordered(concurrency)
         .collect()
         .await;
-    Figures {
-        latencies,
-        elapsed: started.elapsed(),
-        server_cpu: None,
-        client_cpu: None,
-    }
+    Figures::timed(latencies, started.elapsed())
 }
 
 /// CPU time the server process `pid` and this process (the client) have spent so far, for

@@ -8,6 +8,7 @@ mod figures;
 pub mod landscape;
 pub mod pages;
 pub mod runtimes;
+pub mod server_latency;
 
 #[allow(unused_imports)] // Each bench uses a part.
 pub use figures::{
@@ -124,6 +125,8 @@ pub struct Server {
     stopped: bool,
     /// The Director's URL it printed.
     pub director_url: Option<String>,
+    /// Its admin listener: health, readiness and metrics.
+    pub admin_address: std::net::SocketAddr,
 }
 
 impl Server {
@@ -131,12 +134,16 @@ impl Server {
     /// that it is ready.
     pub fn start(data_dir: tempfile::TempDir, extra: &[&str]) -> (Self, Duration) {
         let address = format!("127.0.0.1:{}", free_port());
+        let admin_address: std::net::SocketAddr =
+            format!("127.0.0.1:{}", free_port()).parse().unwrap();
         let started = Instant::now();
         let mut child = compass_command()
             .args(["up", "--data-dir"])
             .arg(data_dir.path())
             .args(["--apiserver-address", &address])
             .args(["--api-address", "127.0.0.1:0"])
+            .arg("--admin-address")
+            .arg(admin_address.to_string())
             // The benchmarks measure the API, not its rate limits.
             .args([
                 "--rate-limit",
@@ -172,6 +179,7 @@ impl Server {
                 child,
                 data_dir,
                 director_url,
+                admin_address,
                 stopped: false,
             },
             ready,
@@ -194,6 +202,13 @@ impl Server {
             token,
             client,
         }
+    }
+
+    /// The Director's requests answered so far, as its request-duration histogram counts them;
+    /// [`Figures::timed_by_server`] takes the difference over a measurement.
+    pub async fn director_timings(&self) -> server_latency::Buckets {
+        let path = compass_api::server::DIRECTOR_PATH;
+        server_latency::scrape(self.admin_address, path).await
     }
 
     /// Its process id.

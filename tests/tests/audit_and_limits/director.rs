@@ -69,6 +69,11 @@ pub async fn mutations_and_refusals_write_one_line_each_without_secrets(server: 
         .client()
         .request(http::Method::GET, &path, &headers, Vec::new());
     assert_eq!(by_get.await.expect("the Director answers").status(), 405);
+    // A path no route serves: timed under a label of its own, not under the path sent.
+    let nowhere = admin
+        .client()
+        .request(http::Method::GET, "/no-such-route", &[], Vec::new());
+    assert_eq!(nowhere.await.expect("the API answers").status(), 404);
     // Refusals: a scope, a tenant, an identity.
     let reader = admin.with_token("reader-token");
     let (_, code) = reader
@@ -233,6 +238,12 @@ pub async fn mutations_and_refusals_write_one_line_each_without_secrets(server: 
             "compass_api_authentication_failures_total{reason=\"unknown_token\"} 1",
             "compass_api_one_time_tokens_total{event=\"issued\"} 1",
             "compass_api_audit_lines_dropped_total 0",
+            // Every request is timed, by the route it matched and its status.
+            "compass_api_request_duration_seconds_count{path=\"/director/graphql\",code=\"401\"} 1",
+            "compass_api_request_duration_seconds_count{path=\"/director/graphql\",code=\"403\"} 1",
+            "compass_api_request_duration_seconds_count{path=\"/director/graphql\",code=\"405\"} 1",
+            "compass_api_request_duration_seconds_count{path=\"unmatched\",code=\"404\"} 1",
+            "compass_api_request_duration_seconds_bucket{le=\"60.0\",path=\"unmatched\",code=\"404\"} 1",
         ],
     )
     .await;
