@@ -12,13 +12,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[derive(Clone, Debug, Default)]
 pub struct Buckets(Vec<(f64, u64)>);
 
-/// The series of `path` answered 200, scraped from the admin listener at `admin`.
+/// The series of `path` answered 200, scraped from the admin listener at `admin`; empty when
+/// nothing answers there (a build from before `compass up --no-controllers` served metrics,
+/// measured through `COMPASS_BENCH_WRAPPER`), so that the figures go without the server's view.
 pub async fn scrape(admin: SocketAddr, path: &str) -> Buckets {
-    let mut tcp = tokio::net::TcpStream::connect(admin).await.unwrap();
-    let request = "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-    tcp.write_all(request.as_bytes()).await.unwrap();
-    let mut text = String::new();
-    tcp.read_to_string(&mut text).await.unwrap();
+    let text = metrics_text(admin).await.unwrap_or_default();
     let series = format!("\",path=\"{path}\",code=\"200\"}} ");
     let prefix = "compass_api_request_duration_seconds_bucket{le=\"";
     let buckets = text.lines().filter_map(|line| {
@@ -33,6 +31,16 @@ pub async fn scrape(admin: SocketAddr, path: &str) -> Buckets {
     Buckets(buckets.collect())
 }
 
+/// The text of `/metrics` at `admin`.
+async fn metrics_text(admin: SocketAddr) -> std::io::Result<String> {
+    let mut tcp = tokio::net::TcpStream::connect(admin).await?;
+    let request = "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    tcp.write_all(request.as_bytes()).await?;
+    let mut text = String::new();
+    tcp.read_to_string(&mut text).await?;
+    Ok(text)
+}
+
 impl Buckets {
     /// The requests counted since `before` was scraped.
     pub fn since(&self, before: &Buckets) -> Buckets {
@@ -40,7 +48,12 @@ impl Buckets {
             let found = before.0.iter().find(|(b, _)| *b == bound);
             found.map_or(0, |(_, count)| *count)
         };
-        Buckets(self.0.iter().map(|&(b, c)| (b, c - earlier(b))).collect())
+        Buckets(
+            self.0
+                .iter()
+                .map(|&(b, c)| (b, c.saturating_sub(earlier(b))))
+                .collect(),
+        )
     }
 
     /// The latency below which the share `q` of the requests fell, in milliseconds; `None`
