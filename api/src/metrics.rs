@@ -1,13 +1,11 @@
 //! Prometheus metrics of the API: one-time tokens, certificates, refused identities, rate-limited
-//! requests, dropped audit lines, the Director's answers and persisted queries, and when the
-//! soonest client certificate expires (`expiry`), and how long requests take (`durations`).
-//! They are registered in the registry the
-//! admin listener serves, beside the controllers' metrics.
+//! requests, dropped audit lines, the Director's answers and persisted queries, how long
+//! requests take (`durations`), and when the soonest client certificate expires (`expiry`).
+//! They are registered in the registry the admin listener serves, beside the controllers'
+//! metrics.
 
 mod durations;
 mod expiry;
-
-pub use durations::REQUEST_DURATION_BUCKETS;
 
 use compass_cache::Shared;
 use compass_crds::SystemAuth;

@@ -8,7 +8,7 @@ use prometheus_client::{
 /// Upper bounds of the buckets, in seconds: 100 µs (an answer kept whole) to 60 s (the longest
 /// poll an agent's assignment is held), in steps of 1, 2.5 and 5, fine enough to tell a kept
 /// answer from a computed one and to read a p99 to within its bucket.
-pub const REQUEST_DURATION_BUCKETS: [f64; 18] = [
+const REQUEST_DURATION_BUCKETS: [f64; 18] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
     5.0, 10.0, 30.0, 60.0,
 ];
