@@ -11,7 +11,7 @@ use async_graphql::{
     ContainerType, ContextSelectionSet, Name, OutputType, Positioned, ServerError, ServerResult,
     Value,
     indexmap::{IndexMap, map::Entry},
-    parser::types::{Field, Selection},
+    parser::types::{Field, Selection, SelectionSet},
     resolver_utils::resolve_container,
 };
 
@@ -68,22 +68,21 @@ async fn resolve<T: ContainerType + ?Sized>(
     root: &T,
 ) -> ServerResult<Value> {
     let mut asked = Vec::new();
-    collect(ctx, root, &mut asked)?;
-    if asked
-        .iter()
-        .any(|(_, field)| !field.node.directives.is_empty())
-    {
+    collect(ctx, root, ctx.item, &mut asked)?;
+    if asked.iter().any(|field| !field.node.directives.is_empty()) {
         return resolve_container(ctx, root).await;
     }
     let mut answer = IndexMap::with_capacity(asked.len());
-    for (set, field) in &asked {
+    for field in asked {
         let key = field.node.response_key().node.clone();
         if field.node.name.node == "__typename" {
             let name = root.introspection_type_name().into_owned();
             merge(&mut answer, key, Value::String(name));
             continue;
         }
-        match root.resolve_field(&set.with_field(field)).await {
+        // A field's context is the same whichever selection set (the object's own, or a
+        // fragment's) it came from: only the path and the field carry over.
+        match root.resolve_field(&ctx.with_field(field)).await {
             Ok(value) => merge(&mut answer, key, value.unwrap_or_default()),
             Err(error) => ctx.add_error(error),
         }
@@ -104,19 +103,17 @@ pub fn boxed<'a, T: ContainerType + ?Sized>(
     Box::pin(resolve(ctx, root))
 }
 
-/// A field asked for, with the selection set (the object's own, or a fragment's) it was in.
-type Asked<'a> = (ContextSelectionSet<'a>, &'a Positioned<Field>);
-
-/// Every field of `ctx`'s selection set, fragments that apply to `root` spread in place.
+/// Every field of the selection set `set`, fragments that apply to `root` spread in place.
 fn collect<'a, T: ContainerType + ?Sized>(
     ctx: &ContextSelectionSet<'a>,
     root: &T,
-    asked: &mut Vec<Asked<'a>>,
+    set: &'a Positioned<SelectionSet>,
+    asked: &mut Vec<&'a Positioned<Field>>,
 ) -> ServerResult<()> {
-    for selection in &ctx.item.node.items {
+    for selection in &set.node.items {
         let (condition, set) = match &selection.node {
             Selection::Field(field) => {
-                asked.push((ctx.clone(), field));
+                asked.push(field);
                 continue;
             }
             Selection::FragmentSpread(spread) => {
@@ -135,7 +132,7 @@ fn collect<'a, T: ContainerType + ?Sized>(
         };
         let condition = condition.map(|condition| condition.node.on.node.as_str());
         if condition.is_none_or(|condition| applies(ctx, root, condition)) {
-            collect(&ctx.with_selection_set(set), root, asked)?;
+            collect(ctx, root, set, asked)?;
         }
     }
     Ok(())
