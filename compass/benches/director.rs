@@ -151,9 +151,7 @@ where
     F: Fn(usize) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let timings = server.director_timings().await;
-    let figures = measure_on(server.pid(), n, operation).await;
-    figures.timed_by_server(&server.director_timings().await.since(&timings))
+    server.timed(measure_on(server.pid(), n, operation)).await
 }
 
 #[tokio::main]
@@ -279,20 +277,24 @@ async fn main() {
 
     let pages = count("COMPASS_BENCH_PAGES", 2_000);
     support::phase("applications page");
-    let (cpu, timings) = (cpu_times(pid), server.director_timings().await);
-    let page = support::pages::page_asked_again(&director, pages)
-        .await
-        .on_server(pid, cpu)
-        .timed_by_server(&server.director_timings().await.since(&timings));
+    let cpu = cpu_times(pid);
+    let page = server
+        .timed(async {
+            let page = support::pages::page_asked_again(&director, pages).await;
+            page.on_server(pid, cpu)
+        })
+        .await;
     // Every page but the first (asked above) and the last (which may be short), each once in
     // each round: 98 pages at 10,000 Applications are too few for a p99.
     let rounds = count("COMPASS_BENCH_ROUNDS", 5);
     let distinct = &page_cursors[1..page_cursors.len() - 1];
-    let (cpu, timings) = (cpu_times(pid), server.director_timings().await);
-    let page_computed = support::pages::each_page_once(&director, distinct, rounds)
-        .await
-        .on_server(pid, cpu)
-        .timed_by_server(&server.director_timings().await.since(&timings));
+    let cpu = cpu_times(pid);
+    let page_computed = server
+        .timed(async {
+            let pages = support::pages::each_page_once(&director, distinct, rounds).await;
+            pages.on_server(pid, cpu)
+        })
+        .await;
     let list = measure_on(pid, pages, |_| {
         let apps = apps.clone();
         async move {

@@ -103,10 +103,13 @@ async fn measure_landscape(applications: usize, runtimes: usize) -> Value {
     let (cursors, _) = walk(&director, APPLICATIONS_WALK, "applications", json!({})).await;
     // Every page but the first (asked above) and the last (which may be short).
     let distinct = &cursors[1.min(cursors.len())..cursors.len().saturating_sub(1)];
-    let timings = server.director_timings().await;
-    let page = each_page_once(&director, &distinct[..distinct.len().min(100)], 1)
-        .await
-        .timed_by_server(&server.director_timings().await.since(&timings));
+    let page = server
+        .timed(each_page_once(
+            &director,
+            &distinct[..distinct.len().min(100)],
+            1,
+        ))
+        .await;
     // One at a time: a LIST's own latency.
     let list = measure_at(1, 5, |_| {
         let client = client.clone();

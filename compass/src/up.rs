@@ -207,30 +207,15 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
     );
 
     let Some(mut operator) = operator else {
-        // Without controllers the admin listener serves the API's metrics alone.
-        let ready = Arc::new(AtomicBool::new(true));
-        let admin =
-            crate::admin::serve_api_metrics(admin_address, &api_metrics, ready, stop.clone());
-        let admin = admin.await;
-        let outcome = match &admin {
-            Ok(_) => {
-                println!("compass: ready (controllers not running)");
-                shutdown::signal().await;
-                println!("compass: shutting down");
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!("error: {error}");
-                ExitCode::FAILURE
-            }
-        };
-        trigger.fire();
-        let _ = running_api.task.await;
-        if let Ok(admin) = admin {
-            let _ = admin.await;
-        }
-        control_plane.shutdown().await;
-        return outcome;
+        return run_without_controllers(
+            admin_address,
+            &api_metrics,
+            running_api,
+            control_plane,
+            trigger,
+            stop,
+        )
+        .await;
     };
     let connector_url = format!(
         "{}{}",
@@ -310,6 +295,39 @@ pub async fn run_up(args: UpArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The rest of a run without controllers: the admin listener with the API's metrics alone,
+/// until Ctrl-C or SIGTERM; then the API, the listener and the control plane stopped in turn.
+async fn run_without_controllers(
+    admin_address: std::net::SocketAddr,
+    api_metrics: &ApiMetrics,
+    running_api: api::RunningApi,
+    control_plane: compass_apiserver::ControlPlane,
+    trigger: shutdown::Trigger,
+    stop: shutdown::Shutdown,
+) -> ExitCode {
+    let ready = Arc::new(AtomicBool::new(true));
+    let admin = crate::admin::serve_api_metrics(admin_address, api_metrics, ready, stop).await;
+    let outcome = match &admin {
+        Ok(_) => {
+            println!("compass: ready (controllers not running)");
+            shutdown::signal().await;
+            println!("compass: shutting down");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    };
+    trigger.fire();
+    let _ = running_api.task.await;
+    if let Ok(admin) = admin {
+        let _ = admin.await;
+    }
+    control_plane.shutdown().await;
+    outcome
 }
 
 /// Waits up to 10 s for the operator, already told to stop, to finish (and release its Lease);

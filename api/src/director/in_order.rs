@@ -168,21 +168,21 @@ fn merge(answer: &mut IndexMap<Name, Value>, key: Name, value: Value) {
         Entry::Occupied(occupied) => occupied.into_mut(),
     };
     match (before, value) {
-        (Value::Object(before), Value::Object(value)) => {
-            for (key, value) in value {
-                merge(before, key, value);
-            }
-        }
         (Value::List(before), Value::List(value)) => {
             for (before, value) in before.iter_mut().zip(value) {
-                if let (Value::Object(before), Value::Object(value)) = (before, value) {
-                    for (key, value) in value {
-                        merge(before, key, value);
-                    }
-                }
+                merge_objects(before, value);
             }
         }
-        _ => {}
+        (before, value) => merge_objects(before, value),
+    }
+}
+
+/// `value`'s keys merged into `before` when both are objects; anything else keeps `before`.
+fn merge_objects(before: &mut Value, value: Value) {
+    if let (Value::Object(before), Value::Object(value)) = (before, value) {
+        for (key, value) in value {
+            merge(before, key, value);
+        }
     }
 }
 

@@ -20,7 +20,7 @@ pub struct Figures {
     /// `server_cpu`: on a machine the two share, what the client spends the server cannot.
     pub client_cpu: Option<Duration>,
     /// p50 and p99 in milliseconds of the same calls as the server timed them, from its
-    /// request-duration histogram ([`Figures::timed_by_server`]).
+    /// request-duration histogram ([`super::Server::timed`]).
     pub server_latency: Option<(f64, f64)>,
 }
 

@@ -204,11 +204,14 @@ impl Server {
         }
     }
 
-    /// The Director's requests answered so far, as its request-duration histogram counts them;
-    /// [`Figures::timed_by_server`] takes the difference over a measurement.
-    pub async fn director_timings(&self) -> server_latency::Buckets {
+    /// The figures `measured` gives, with the quantiles of the Director's requests it made as
+    /// the server timed them (its request-duration histogram, scraped before and after).
+    pub async fn timed(&self, measured: impl std::future::Future<Output = Figures>) -> Figures {
         let path = compass_api::server::DIRECTOR_PATH;
-        server_latency::scrape(self.admin_address, path).await
+        let before = server_latency::scrape(self.admin_address, path).await;
+        let figures = measured.await;
+        let after = server_latency::scrape(self.admin_address, path).await;
+        figures.timed_by_server(&after.since(&before))
     }
 
     /// Its process id.
