@@ -213,8 +213,29 @@ impl DirectorClient {
 
     /// Sends an operation with its variables.
     pub async fn execute(&self, query: &str, variables: Value) -> Result<Answer, String> {
-        let body = json!({ "query": query, "variables": variables }).to_string();
-        self.post(body.into_bytes()).await
+        self.post(operation(query, variables)).await
+    }
+
+    /// Sends an operation with its variables and reads its answer as `T`, as a typed client
+    /// does: only what `T` names is kept (`serde::de::IgnoredAny` skips the rest without
+    /// building it). With the HTTP status; an answer that is not a `T` is an error quoting it.
+    pub async fn execute_as<T: serde::de::DeserializeOwned>(
+        &self,
+        query: &str,
+        variables: Value,
+    ) -> Result<(u16, T), String> {
+        let request = json_post(&self.url);
+        let sent = self.send_raw(request, operation(query, variables));
+        let (status, bytes) = self.bounded(&self.url, sent).await?;
+        let typed = serde_json::from_slice(&bytes).map_err(|e| {
+            let text = String::from_utf8_lossy(&bytes);
+            let quoted: String = text.chars().take(500).collect();
+            format!(
+                "the answer ({status}) of {} is not as expected: {e}: {quoted}",
+                self.url
+            )
+        })?;
+        Ok((status, typed))
     }
 
     /// Sends `method` to `path` on the Director's host (the token endpoint, the JWKS) with
@@ -279,7 +300,7 @@ impl DirectorClient {
     /// Sends a raw request body. An error means no HTTP answer came (unreachable, TLS refused,
     /// nothing within the client's timeout); it names the URL and the cause.
     pub async fn post(&self, body: Vec<u8>) -> Result<Answer, String> {
-        let request = http::Request::post(&self.url).header("content-type", "application/json");
+        let request = json_post(&self.url);
         self.bounded(&self.url, self.send_unbounded(request, body))
             .await
     }
@@ -296,9 +317,22 @@ impl DirectorClient {
 
     async fn send_unbounded(
         &self,
-        mut request: http::request::Builder,
+        request: http::request::Builder,
         body: Vec<u8>,
     ) -> Result<Answer, String> {
+        let (status, bytes) = self.send_raw(request, body).await?;
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        Ok(Answer { status, body })
+    }
+
+    /// `request` with `body`, the client's token, tenant and headers: the status and the whole
+    /// body of the answer.
+    async fn send_raw(
+        &self,
+        mut request: http::request::Builder,
+        body: Vec<u8>,
+    ) -> Result<(u16, Bytes), String> {
         if let Some(token) = &self.token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
@@ -329,10 +363,20 @@ impl DirectorClient {
                 )
             })?
             .to_bytes();
-        let body = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        Ok(Answer { status, body })
+        Ok((status, bytes))
     }
+}
+
+/// The body of a GraphQL request: `query` with its `variables`.
+fn operation(query: &str, variables: Value) -> Vec<u8> {
+    json!({ "query": query, "variables": variables })
+        .to_string()
+        .into_bytes()
+}
+
+/// A `POST` of JSON to `url`.
+fn json_post(url: &str) -> http::request::Builder {
+    http::Request::post(url).header("content-type", "application/json")
 }
 
 /// An error and its causes, `outer: inner: innermost`: hyper's own message ("client error

@@ -20,7 +20,11 @@ use serde_json::{Value, json};
 mod support;
 
 use support::{
-    CONCURRENCY, Figures, Server, application, count, cpu_times, data, measure_on, write_json,
+    APPLICATIONS_PAGE, CONCURRENCY, Figures, Server, application, count, cpu_times, data,
+    measure_on,
+    pages::{computed_twice, full, read_page},
+    read::{ApplicationRead, Listed},
+    typed_data, write_json,
 };
 
 /// The namespace of `compass up`'s default tenant.
@@ -145,6 +149,17 @@ async fn registrations_beside_creates(
     (register, create)
 }
 
+/// Asks [`APPLICATION`] for `id`, reading the answer as a typed client does; fails unless the
+/// application answered is the one asked for.
+async fn found(director: &DirectorClient, id: String) {
+    #[derive(serde::Deserialize)]
+    struct Found {
+        application: Option<ApplicationRead>,
+    }
+    let found: Found = typed_data(director, APPLICATION, json!({ "id": id })).await;
+    assert_eq!(found.application.map(|a| a.id), Some(id));
+}
+
 /// [`measure_on`] the server, with its own timing of the same calls beside the client's.
 async fn measure_timed<F, Fut>(server: &Server, n: usize, operation: F) -> Figures
 where
@@ -223,9 +238,7 @@ async fn main() {
     let by_id = measure_timed(&server, samples, |i| {
         let director = director.clone();
         let id = ids[i % ids.len()].0.clone();
-        async move {
-            data(&director, APPLICATION, json!({ "id": id })).await;
-        }
+        async move { found(&director, id).await }
     })
     .await;
     // The same, each by its persisted query's hash alone (the text sent once before).
@@ -257,9 +270,7 @@ async fn main() {
     let by_id_computed = measure_timed(&server, samples.min(n - ids.len()), |i| {
         let director = director.clone();
         let id = listed[ids.len() + i].0.clone();
-        async move {
-            data(&director, APPLICATION, json!({ "id": id })).await;
-        }
+        async move { found(&director, id).await }
     })
     .await;
     let get = measure_on(pid, samples, |i| {
@@ -288,13 +299,15 @@ async fn main() {
     // each round: 98 pages at 10,000 Applications are too few for a p99.
     let rounds = count("COMPASS_BENCH_ROUNDS", 5);
     let distinct = &page_cursors[1..page_cursors.len() - 1];
-    let cpu = cpu_times(pid);
-    let page_computed = server
-        .timed(async {
-            let pages = support::pages::each_page_once(&director, distinct, rounds).await;
-            pages.on_server(pid, cpu)
-        })
-        .await;
+    let [page_computed, page_paced] = computed_twice(
+        &server,
+        APPLICATIONS_PAGE,
+        distinct,
+        rounds,
+        json!({}),
+        &full,
+    )
+    .await;
     let list = measure_on(pid, pages, |_| {
         let apps = apps.clone();
         async move {
@@ -311,27 +324,32 @@ async fn main() {
     .await;
     compare("applications(first: 100) vs LIST limit=100", &page, &list);
     compare("applications page computed vs LIST", &page_computed, &list);
+    page_paced.report("applications page computed, half that rate");
+    println!();
 
     support::phase("applicationsForRuntime");
-    let for_runtime_check =
-        |data: Value| assert_eq!(data["applicationsForRuntime"]["totalCount"], n);
+    let for_runtime_check = |listed: Listed| assert_eq!(listed.total_count, Some(n as u64));
     ask(&director, FOR_RUNTIME, [json!({ "runtime": runtime })]).await;
     let for_runtime = measure_timed(&server, pages, |_| {
         let director = director.clone();
         let runtime = runtime.clone();
         async move {
-            for_runtime_check(data(&director, FOR_RUNTIME, json!({ "runtime": runtime })).await)
+            for_runtime_check(
+                read_page(&director, FOR_RUNTIME, json!({ "runtime": runtime })).await,
+            )
         }
     })
     .await;
     let distinct = &runtime_cursors[1..];
-    let rounds = support::pages::Rounds::new(FOR_RUNTIME, distinct, rounds);
-    let for_runtime_computed = measure_timed(&server, rounds.len(), |i| {
-        let director = director.clone();
-        let (query, after) = rounds.ask(i);
-        let variables = json!({ "runtime": runtime, "after": after });
-        async move { for_runtime_check(data(&director, &query, variables).await) }
-    })
+    let variables = json!({ "runtime": runtime });
+    let [for_runtime_computed, for_runtime_paced] = computed_twice(
+        &server,
+        FOR_RUNTIME,
+        distinct,
+        rounds,
+        variables,
+        &for_runtime_check,
+    )
     .await;
     compare(
         "applicationsForRuntime vs LIST limit=100",
@@ -343,6 +361,8 @@ async fn main() {
         &for_runtime_computed,
         &list,
     );
+    for_runtime_paced.report("applicationsForRuntime computed, half that rate");
+    println!();
 
     let registrations = 1_000;
     let (register, create) =
@@ -367,8 +387,10 @@ async fn main() {
             "reference_get": get.summary(),
             "applications_page": page.summary(),
             "applications_page_computed": page_computed.summary(),
+            "applications_page_computed_half_rate": page_paced.summary(),
             "applications_for_runtime": for_runtime.summary(),
             "applications_for_runtime_computed": for_runtime_computed.summary(),
+            "applications_for_runtime_computed_half_rate": for_runtime_paced.summary(),
             "reference_list_100": list.summary(),
             "register_application": register.summary(),
             "reference_create": create.summary(),

@@ -27,6 +27,7 @@ mod director_persisted_queries;
 mod director_runtimes;
 mod director_scopes;
 mod director_tenant_verdicts;
+mod director_typed_client;
 mod examples;
 mod hostile;
 mod hostile_tenant;

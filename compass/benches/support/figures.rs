@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::{StreamExt, stream};
+use futures_util::{StreamExt, stream, stream::FuturesUnordered};
 use serde_json::{Value, json};
 
 use super::{CONCURRENCY, server_latency::Buckets};
@@ -203,6 +203,57 @@ where
         .buffer_unordered(concurrency)
         .collect()
         .await;
+    Figures::timed(latencies, started.elapsed())
+}
+
+/// How a measurement loads the server: a number of calls always in flight (each call sent as
+/// the one before it ends), or calls sent at a steady rate whatever the answers' pace.
+#[derive(Clone, Copy, Debug)]
+pub enum Load {
+    /// This many calls in flight.
+    InFlight(usize),
+    /// This many calls started each second.
+    PerSecond(f64),
+}
+
+/// Runs `operation` for 0..n under `load`, timing each call.
+pub async fn measure_under<F, Fut>(load: Load, n: usize, operation: F) -> Figures
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    match load {
+        Load::InFlight(concurrency) => measure_at(concurrency, n, operation).await,
+        Load::PerSecond(rate) => measure_paced(rate, n, operation).await,
+    }
+}
+
+/// Runs `operation` for 0..n, call `i` started `i / per_second` seconds after the first
+/// however many are still running, timing each from when it was due: a call started late
+/// because the bench was busy counts its wait (no coordinated omission).
+async fn measure_paced<F, Fut>(per_second: f64, n: usize, operation: F) -> Figures
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let started = tokio::time::Instant::now();
+    let due = |i: usize| started + Duration::from_secs_f64(i as f64 / per_second);
+    let mut running = FuturesUnordered::new();
+    let mut latencies = Vec::with_capacity(n);
+    let mut next = 0;
+    while latencies.len() < n {
+        tokio::select! {
+            () = tokio::time::sleep_until(due(next)), if next < n => {
+                let (call, due) = (operation(next), due(next));
+                running.push(async move {
+                    call.await;
+                    due.elapsed()
+                });
+                next += 1;
+            }
+            Some(latency) = running.next() => latencies.push(latency),
+        }
+    }
     Figures::timed(latencies, started.elapsed())
 }
 

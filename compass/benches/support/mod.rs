@@ -7,12 +7,14 @@
 mod figures;
 pub mod landscape;
 pub mod pages;
+pub mod read;
 pub mod runtimes;
 pub mod server_latency;
 
 #[allow(unused_imports)] // Each bench uses a part.
 pub use figures::{
-    Figures, cpu_time, cpu_times, measure, measure_at, measure_on, phase, quantiles, write_json,
+    Figures, Load, cpu_time, cpu_times, measure, measure_at, measure_on, measure_under, phase,
+    quantiles, write_json,
 };
 
 use std::{
@@ -52,12 +54,37 @@ pub async fn data(client: &DirectorClient, query: &str, variables: Value) -> Val
         .execute(query, variables)
         .await
         .expect("the Director answers");
+    let mut body = answer.body;
+    assert!(body.get("errors").is_none(), "the operation failed: {body}");
+    // Taken, not copied: a copy of a page's whole answer would cost the client more than the
+    // Director spends answering it again.
+    body["data"].take()
+}
+
+/// `data` of an operation by `client` read as `T`, as a typed client reads it: what `T` does not
+/// name is parsed and skipped, not built into a tree of JSON values (this bench's client shares
+/// two cores with the server; a tree of a page of 100 cost it three times the CPU). Fails when
+/// the operation has errors.
+pub async fn typed_data<T: serde::de::DeserializeOwned>(
+    client: &DirectorClient,
+    query: &str,
+    variables: Value,
+) -> T {
+    #[derive(serde::Deserialize)]
+    struct Typed<T> {
+        data: Option<T>,
+        errors: Option<Vec<Value>>,
+    }
+    let (_, answer) = client
+        .execute_as::<Typed<T>>(query, variables)
+        .await
+        .expect("the Director answers as expected");
     assert!(
-        answer.body.get("errors").is_none(),
-        "the operation failed: {}",
-        answer.body
+        answer.errors.is_none(),
+        "the operation failed: {:?}",
+        answer.errors
     );
-    answer.body["data"].clone()
+    answer.data.expect("an answer with data")
 }
 
 /// A free loopback port.
