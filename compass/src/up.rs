@@ -349,7 +349,7 @@ fn leader_prefix(data_dir: &std::path::Path) -> String {
         .canonicalize()
         .unwrap_or_else(|_| data_dir.to_owned());
     let digest = Sha256::digest(path.as_os_str().as_encoded_bytes());
-    let short: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    let short = compass_crds::hex::lower(&digest[..6]);
     format!("compass-up-{short}")
 }
 

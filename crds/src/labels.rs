@@ -94,7 +94,7 @@ pub fn object_name_for(name: &str) -> String {
         return base.to_owned();
     }
     let digest = Sha256::digest(name.as_bytes());
-    let suffix: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let suffix = crate::hex::lower(&digest[..4]);
     if base.is_empty() {
         suffix
     } else {

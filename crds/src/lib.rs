@@ -13,6 +13,7 @@ mod application_template;
 pub mod auth;
 pub mod conditions;
 mod crds;
+pub mod hex;
 pub mod ids;
 mod integration_system;
 mod label_definition;

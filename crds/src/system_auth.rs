@@ -13,10 +13,7 @@ use crate::schema::OBJECT_NAME_PATTERN;
 /// hexadecimal SHA-256 of the secret.
 pub fn token_digest(token: &str) -> String {
     use sha2::{Digest, Sha256};
-    let hex: String = Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = crate::hex::lower(&Sha256::digest(token.as_bytes()));
     format!("sha256:{hex}")
 }
 

@@ -61,7 +61,7 @@ fn sanitize(text: &str, max: usize) -> String {
 /// The first `len` hexadecimal digits of the SHA-256 of `text`.
 fn short_hash(text: &str, len: usize) -> String {
     let digest = Sha256::digest(text.as_bytes());
-    let mut hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let mut hex = compass_crds::hex::lower(&digest);
     hex.truncate(len);
     hex
 }

@@ -341,11 +341,7 @@ fn identity(
         client_certificate_pem: client,
         ca_certificate_pem: ca,
         client_id,
-        serial_number: certificate
-            .raw_serial()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        serial_number: compass_crds::hex::lower(certificate.raw_serial()),
         not_before: jiff::Timestamp::from_second(not_before)
             .map_err(|e| local(format!("the certificate's notBefore is out of range: {e}")))?,
         not_after: jiff::Timestamp::from_second(not_after)

@@ -181,10 +181,7 @@ pub fn sign(
 
 /// `sha256:` and the hexadecimal SHA-256 of a DER certificate.
 pub fn fingerprint(der: &[u8]) -> String {
-    let hex: String = Sha256::digest(der)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = compass_crds::hex::lower(&Sha256::digest(der));
     format!("sha256:{hex}")
 }
 
@@ -194,7 +191,7 @@ pub(crate) fn random_serial() -> Result<(SerialNumber, String), String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| format!("no random source: {e}"))?;
     bytes[0] = (bytes[0] & 0x7f) | 0x10;
-    let hex = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = compass_crds::hex::lower(&bytes);
     Ok((SerialNumber::from_slice(&bytes), hex))
 }
 

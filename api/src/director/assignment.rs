@@ -29,9 +29,5 @@ pub fn fingerprint(caches: &Caches, namespace: &str, runtime: &Runtime) -> Strin
                 .to_be_bytes(),
         );
     }
-    digest
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    compass_crds::hex::lower(&digest.finalize())
 }

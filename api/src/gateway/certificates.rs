@@ -61,11 +61,7 @@ pub fn identify(caches: &Caches, der: &[u8], now: i64) -> Result<CertificateIden
             "the client certificate has no common name",
         );
     };
-    let serial: String = certificate
-        .raw_serial()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let serial = compass_crds::hex::lower(certificate.raw_serial());
     let unknown = "the client certificate's identity does not exist (any more)";
     let Some(auth) = caches.system_auths.by_uid(client_id) else {
         return refused("unknown_identity", unknown);

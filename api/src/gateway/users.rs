@@ -36,10 +36,7 @@ pub fn parse_users(text: &str) -> Result<Vec<StaticUser>, String> {
 
 /// The hexadecimal SHA-256 digest of a token.
 pub fn digest(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    compass_crds::hex::lower(&Sha256::digest(token.as_bytes()))
 }
 
 /// The user whose token is `token`, as a caller naming `tenant`.

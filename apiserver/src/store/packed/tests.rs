@@ -111,7 +111,7 @@ fn the_dictionary_is_never_edited() {
     // Every packed row in every database depends on these exact bytes: a better dictionary is
     // a new one, with a marker of its own.
     let digest = Sha256::digest(DICTIONARY_1);
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = compass_crds::hex::lower(&digest);
     assert_eq!(
         hex,
         "4f8b56010c4f5b5a32240597ba6ff96a5707f678e86958cbe27b1de09091a233"

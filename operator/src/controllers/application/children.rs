@@ -63,10 +63,7 @@ pub fn children(app: &Application) -> Vec<Child<'_>> {
 
 /// The first `len` hex digits of the SHA-256 of `text`.
 fn digest(text: &str, len: usize) -> String {
-    let hex: String = Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = compass_crds::hex::lower(&Sha256::digest(text.as_bytes()));
     hex[..len].to_owned()
 }
 
