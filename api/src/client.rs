@@ -217,8 +217,8 @@ impl DirectorClient {
     }
 
     /// Sends an operation with its variables and reads its answer as `T`, as a typed client
-    /// does: only what `T` names is kept (`serde::de::IgnoredAny` skips the rest without
-    /// building it). With the HTTP status; an answer that is not a `T` is an error quoting it.
+    /// does: what `T` does not name is parsed and skipped, never built. With the HTTP status;
+    /// an answer that is not a `T` is an error quoting it.
     pub async fn execute_as<T: serde::de::DeserializeOwned>(
         &self,
         query: &str,

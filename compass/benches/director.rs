@@ -301,6 +301,7 @@ async fn main() {
     let distinct = &page_cursors[1..page_cursors.len() - 1];
     let [page_computed, page_paced] = computed_twice(
         &server,
+        &director,
         APPLICATIONS_PAGE,
         distinct,
         rounds,
@@ -344,6 +345,7 @@ async fn main() {
     let variables = json!({ "runtime": runtime });
     let [for_runtime_computed, for_runtime_paced] = computed_twice(
         &server,
+        &director,
         FOR_RUNTIME,
         distinct,
         rounds,

@@ -63,8 +63,8 @@ pub async fn data(client: &DirectorClient, query: &str, variables: Value) -> Val
 
 /// `data` of an operation by `client` read as `T`, as a typed client reads it: what `T` does not
 /// name is parsed and skipped, not built into a tree of JSON values (this bench's client shares
-/// two cores with the server; a tree of a page of 100 cost it three times the CPU). Fails when
-/// the operation has errors.
+/// two cores with the server; a tree of a page of 100, copied, cost it 1.5 to 1.9 times the
+/// CPU). Fails when the operation has errors.
 pub async fn typed_data<T: serde::de::DeserializeOwned>(
     client: &DirectorClient,
     query: &str,

@@ -97,16 +97,17 @@ pub async fn each_once(
 /// with `variables`, each page read going to `check`: first [`CONCURRENCY`] in flight, then
 /// the same number of new questions sent at half the rate that reached, so that what a page
 /// takes is seen without the queue a saturated server builds. Each with the server's CPU and
-/// its own timing.
+/// its own timing. `director`'s connections are open already: a new client's TLS handshakes
+/// would fall on the first pages measured.
 pub async fn computed_twice(
     server: &Server,
+    director: &DirectorClient,
     query: &str,
     cursors: &[Value],
     rounds: usize,
     variables: Value,
     check: &impl Fn(Listed),
 ) -> [Figures; 2] {
-    let director = server.admin().client;
     let pid = server.pid();
     let run = |numbered, load| {
         let rounds = Rounds::new(query, cursors, numbered);
