@@ -25,7 +25,7 @@ impl ScalarType for Any {
 /// The GraphQL value of JSON, converted in place: every label of every application on a page
 /// passes through here, and going through serde (`Value::from_json`) took a copy of the JSON
 /// first and cost several times as much.
-fn value_of(json: &Value) -> GqlValue {
+pub(crate) fn value_of(json: &Value) -> GqlValue {
     match json {
         Value::Null => GqlValue::Null,
         Value::Bool(flag) => GqlValue::Boolean(*flag),

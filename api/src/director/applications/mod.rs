@@ -21,6 +21,7 @@ mod edit;
 mod event_definitions;
 mod eventing;
 mod inputs;
+mod label_values;
 mod mutation;
 mod owned;
 mod query;

@@ -13,6 +13,7 @@ use super::{
     documents::{Document, DocumentPage},
     event_definitions::{EventDefinition, EventDefinitionPage},
     eventing::{self, ApplicationEventingConfiguration},
+    label_values::ApplicationLabels,
     webhooks::Webhook,
 };
 use crate::{
@@ -27,7 +28,7 @@ use crate::{
     },
     errors::ApiResult,
     pagination::{Page, PageInfo, paginate},
-    scalars::{Labels, PageCursor, Timestamp},
+    scalars::{PageCursor, Timestamp},
     state::Caches,
 };
 
@@ -139,11 +140,12 @@ impl Application {
 
     /// Its labels, or only the one with `key`: the stored labels, `scenarios`, and the system
     /// labels `name` and `integration-system-id`.
-    async fn labels(&self, ctx: &Context<'_>, key: Option<String>) -> Option<Labels> {
-        Some(labels::select(
-            labels_of(caches(ctx), &self.0),
-            key.as_deref(),
-        ))
+    async fn labels(&self, ctx: &Context<'_>, key: Option<String>) -> Option<ApplicationLabels> {
+        Some(ApplicationLabels {
+            application: self.0.clone(),
+            integration_system_id: integration_system_id(caches(ctx), &self.0).unwrap_or_default(),
+            key,
+        })
     }
 
     /// Where it stands.

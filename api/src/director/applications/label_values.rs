@@ -1,0 +1,164 @@
+//! An application's labels answered straight as GraphQL values: its stored labels merged, in key
+//! order, with `scenarios` and the system labels `name` and `integration-system-id`. The same
+//! labels as `labels::of_application` gives, without the map it builds for filters and writes
+//! first: every application of every page answers its labels, and the map (its keys and values
+//! copied, then converted and dropped) was most of what they cost.
+
+use std::{borrow::Cow, sync::Arc, sync::LazyLock};
+
+use async_graphql::{
+    ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value as GqlValue,
+    indexmap::IndexMap, parser::types::Field, registry::Registry,
+};
+use compass_crds::labels::{SCENARIOS_KEY, effective_scenarios};
+
+use crate::{
+    director::labels::{INTEGRATION_SYSTEM_LABEL, NAME_LABEL},
+    scalars::{Labels, value_of},
+};
+
+/// An application's labels, or only the one under `key`, shown as the `Labels` scalar.
+pub struct ApplicationLabels {
+    /// The application.
+    pub application: Arc<compass_crds::Application>,
+    /// The id of the integration system managing it; empty for none.
+    pub integration_system_id: String,
+    /// The one label asked for, if only one.
+    pub key: Option<String>,
+}
+
+/// The system labels' keys, made once: every application answers them.
+static SYSTEM_NAMES: LazyLock<[Name; 3]> =
+    LazyLock::new(|| [INTEGRATION_SYSTEM_LABEL, NAME_LABEL, SCENARIOS_KEY].map(Name::new));
+
+impl ApplicationLabels {
+    /// The labels as one GraphQL object, keys in order; a system label replaces a stored one
+    /// of the same key.
+    pub fn value(&self) -> GqlValue {
+        let application = &self.application;
+        let scenarios = effective_scenarios(application.spec.scenarios.as_deref());
+        let name = application.metadata.name.clone().unwrap_or_default();
+        // In key order: `integration-system-id`, `name`, `scenarios`.
+        let system = [
+            GqlValue::String(self.integration_system_id.clone()),
+            GqlValue::String(name),
+            GqlValue::List(scenarios.into_iter().map(GqlValue::String).collect()),
+        ];
+        let mut system = SYSTEM_NAMES.iter().cloned().zip(system).peekable();
+        let mut stored = application.spec.labels.iter().peekable();
+        let mut labels = IndexMap::with_capacity(application.spec.labels.len() + 3);
+        loop {
+            let next_system = system.peek().map(|(key, _)| key.as_str());
+            let next_stored = stored.peek().map(|(key, _)| key.as_str());
+            let (key, value) = match (next_system, next_stored) {
+                (None, None) => break,
+                (Some(held), Some(asked)) if asked < held => from_stored(stored.next()),
+                (None, Some(_)) => from_stored(stored.next()),
+                (Some(held), asked) => {
+                    if asked == Some(held) {
+                        stored.next();
+                    }
+                    system.next().expect("peeked")
+                }
+            };
+            if self
+                .key
+                .as_deref()
+                .is_none_or(|wanted| wanted == key.as_str())
+            {
+                labels.insert(key, value);
+            }
+        }
+        GqlValue::Object(labels)
+    }
+}
+
+/// A stored label as a GraphQL entry.
+fn from_stored(label: Option<(&String, &serde_json::Value)>) -> (Name, GqlValue) {
+    let (key, value) = label.expect("peeked");
+    (Name::new(key), value_of(value))
+}
+
+impl OutputType for ApplicationLabels {
+    fn type_name() -> Cow<'static, str> {
+        Labels::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        Labels::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        Labels::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        _ctx: &ContextSelectionSet<'_>,
+        _field: &Positioned<Field>,
+    ) -> ServerResult<GqlValue> {
+        Ok(self.value())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::ScalarType;
+    use serde_json::json;
+
+    use super::*;
+    use crate::director::labels;
+
+    fn application(
+        labels: serde_json::Value,
+        scenarios: Option<Vec<&str>>,
+    ) -> Arc<compass_crds::Application> {
+        let mut spec = json!({ "labels": labels });
+        if let Some(scenarios) = scenarios {
+            spec["scenarios"] = json!(scenarios);
+        }
+        let spec = serde_json::from_value(spec).unwrap();
+        Arc::new(compass_crds::Application::new("orders", spec))
+    }
+
+    /// The keys of an object value, in order.
+    fn keys(value: &GqlValue) -> Vec<String> {
+        match value {
+            GqlValue::Object(map) => map.keys().map(|k| k.to_string()).collect(),
+            other => panic!("not an object: {other}"),
+        }
+    }
+
+    #[test]
+    fn the_labels_are_those_of_the_map_in_the_same_order_and_a_key_selects_one() {
+        let stored = json!({
+            "a-first": 1, "name": "shadowed", "region": "eu", "integration-system": true,
+            "tier": { "level": 2, "critical": false }, "zone": ["x", "y"],
+        });
+        for (stored, scenarios, system) in [
+            (stored.clone(), Some(vec!["sales", "DEFAULT"]), "0f0e"),
+            (stored, None, ""),
+            (json!({}), Some(vec![]), ""),
+        ] {
+            let application = application(stored, scenarios);
+            for key in [
+                None,
+                Some("name"),
+                Some("region"),
+                Some("scenarios"),
+                Some("absent"),
+            ] {
+                let answered = ApplicationLabels {
+                    application: application.clone(),
+                    integration_system_id: system.to_owned(),
+                    key: key.map(str::to_owned),
+                }
+                .value();
+                let map = labels::of_application(&application, system);
+                let expected = labels::select(map, key).to_value();
+                assert_eq!(answered, expected, "{key:?}");
+                assert_eq!(keys(&answered), keys(&expected), "{key:?}");
+            }
+        }
+    }
+}
