@@ -48,14 +48,17 @@ impl ApplicationLabels {
         let mut stored = application.spec.labels.iter().peekable();
         let mut labels = IndexMap::with_capacity(application.spec.labels.len() + 3);
         loop {
-            let next_system = system.peek().map(|(key, _)| key.as_str());
-            let next_stored = stored.peek().map(|(key, _)| key.as_str());
-            let (key, value) = match (next_system, next_stored) {
+            let system_key = system.peek().map(|(key, _)| key.as_str());
+            let stored_key = stored.peek().map(|(key, _)| key.as_str());
+            let (key, value) = match (system_key, stored_key) {
                 (None, None) => break,
-                (Some(held), Some(asked)) if asked < held => from_stored(stored.next()),
+                (Some(system_key), Some(stored_key)) if stored_key < system_key => {
+                    from_stored(stored.next())
+                }
                 (None, Some(_)) => from_stored(stored.next()),
-                (Some(held), asked) => {
-                    if asked == Some(held) {
+                (Some(system_key), stored_key) => {
+                    // A stored label under a system label's key is replaced by it.
+                    if stored_key == Some(system_key) {
                         stored.next();
                     }
                     system.next().expect("peeked")
