@@ -207,21 +207,11 @@ async fn main() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (page_cursors, listed) = support::pages::walk(
-        &director,
-        support::pages::APPLICATIONS_WALK,
-        "applications",
-        json!({}),
-    )
-    .await;
+    let (page_cursors, listed) =
+        support::pages::walk(&director, support::pages::APPLICATIONS_WALK, json!({})).await;
     assert_eq!(listed.len(), n);
-    let (runtime_cursors, _) = support::pages::walk(
-        &director,
-        WALK_FOR_RUNTIME,
-        "applicationsForRuntime",
-        json!({ "runtime": runtime }),
-    )
-    .await;
+    let (runtime_cursors, _) =
+        support::pages::walk(&director, WALK_FOR_RUNTIME, json!({ "runtime": runtime })).await;
 
     // Each operation twice: asked again (its answer kept, as for an agent's or a dashboard's
     // repeated query; one request before measuring, as the first asker computes it), and each

@@ -100,7 +100,7 @@ async fn measure_landscape(applications: usize, runtimes: usize) -> Value {
     let director = server.admin().client;
     // A page asked again (its answer kept), and up to 100 pages each asked once (computed).
     let page_kept = page_asked_again(&director, 100).await;
-    let (cursors, _) = walk(&director, APPLICATIONS_WALK, "applications", json!({})).await;
+    let (cursors, _) = walk(&director, APPLICATIONS_WALK, json!({})).await;
     // Every page but the first (asked above) and the last (which may be short).
     let distinct = &cursors[1.min(cursors.len())..cursors.len().saturating_sub(1)];
     let page = server

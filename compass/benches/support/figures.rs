@@ -237,14 +237,14 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     let started = tokio::time::Instant::now();
-    let due = |i: usize| started + Duration::from_secs_f64(i as f64 / per_second);
+    let due_at = |i: usize| started + Duration::from_secs_f64(i as f64 / per_second);
     let mut running = FuturesUnordered::new();
     let mut latencies = Vec::with_capacity(n);
     let mut next = 0;
     while latencies.len() < n {
         tokio::select! {
-            () = tokio::time::sleep_until(due(next)), if next < n => {
-                let (call, due) = (operation(next), due(next));
+            () = tokio::time::sleep_until(due_at(next)), if next < n => {
+                let (call, due) = (operation(next), due_at(next));
                 running.push(async move {
                     call.await;
                     due.elapsed()

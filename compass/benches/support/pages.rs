@@ -9,20 +9,19 @@ use compass_api::client::DirectorClient;
 use serde_json::{Value, json};
 
 use super::{
-    APPLICATIONS_PAGE, CONCURRENCY, Figures, Load, Server, cpu_times, data, measure, measure_under,
+    APPLICATIONS_PAGE, CONCURRENCY, Figures, Load, Server, cpu_times, measure, measure_under,
     read::Listed, typed_data,
 };
 
 /// A light query walking the pages of `applications`, asked only to find every page's cursor.
 pub const APPLICATIONS_WALK: &str = "query ($after: PageCursor) { applications(first: 100, after: $after) { data { id name } pageInfo { endCursor hasNextPage } } }";
 
-/// The `after` of every page of the field `field` that `query` (taking `$after`, selecting
+/// The `after` of every page that `query` (taking `$after`, asking for one paged field with
 /// `pageInfo { endCursor hasNextPage }` and `data { id name }`) pages through: `null` for the
 /// first; with the ids and names of everything listed. `variables` are sent with each page.
 pub async fn walk(
     director: &DirectorClient,
     query: &str,
-    field: &str,
     variables: Value,
 ) -> (Vec<Value>, Vec<(String, String)>) {
     let mut cursors = vec![Value::Null];
@@ -30,17 +29,12 @@ pub async fn walk(
     loop {
         let mut asked = variables.clone();
         asked["after"] = cursors.last().cloned().unwrap_or_default();
-        let answer = data(director, query, asked).await;
-        let page = &answer[field];
-        for item in page["data"].as_array().into_iter().flatten() {
-            let id = item["id"].as_str().unwrap_or_default().to_owned();
-            let name = item["name"].as_str().unwrap_or_default().to_owned();
-            listed.push((id, name));
+        let page = read_page(director, query, asked).await;
+        listed.extend(page.data.into_iter().map(|item| (item.id, item.name)));
+        match page.page_info {
+            Some(info) if info.has_next_page => cursors.push(Value::from(info.end_cursor)),
+            _ => return (cursors, listed),
         }
-        if page["pageInfo"]["hasNextPage"] != json!(true) {
-            return (cursors, listed);
-        }
-        cursors.push(page["pageInfo"]["endCursor"].clone());
     }
 }
 
