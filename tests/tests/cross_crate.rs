@@ -7,6 +7,7 @@ mod application_controller_env;
 mod audit_and_limits;
 mod connector_flow;
 mod connector_tokens;
+mod director_answers_in_place;
 mod director_application_env;
 mod director_applications;
 mod director_applications_auth;

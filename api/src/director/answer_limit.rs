@@ -46,6 +46,12 @@ impl AnswerBudget {
         !self.is_spent()
     }
 
+    /// Gives back `bytes` charged for an answer not made after all. Only bytes whose charges
+    /// succeeded: the budget was not spent by them.
+    pub(super) fn refund(&self, bytes: usize) {
+        self.used.fetch_sub(bytes, Ordering::Relaxed);
+    }
+
     pub(super) fn is_spent(&self) -> bool {
         self.exceeded.load(Ordering::Relaxed)
     }

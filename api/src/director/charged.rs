@@ -18,6 +18,7 @@ use async_graphql::{
 use super::{
     answer_limit::{AnswerBudget, size_of},
     in_order,
+    plain::Plain,
 };
 
 /// What one operation charges to its request's budget, item by item.
@@ -42,8 +43,38 @@ impl ItemCharges {
         self.budget.charge(bytes)
     }
 
-    fn charged(&self) -> usize {
+    /// The bytes charged so far.
+    pub(super) fn charged(&self) -> usize {
         self.charged.load(Ordering::Relaxed)
+    }
+
+    /// Gives back what was charged since [`charged`](Self::charged) returned `before`: items
+    /// built for an answer that is then made another way, which charges them again. Nothing
+    /// else of this operation charges in between (its fields resolve one at a time).
+    pub(super) fn refund(&self, before: usize) {
+        let bytes = self.charged().saturating_sub(before);
+        self.charged.fetch_sub(bytes, Ordering::Relaxed);
+        self.budget.refund(bytes);
+    }
+
+    /// Before an item resolves: refused once the budget is spent, else what was charged so far,
+    /// for [`close`](Self::close).
+    pub fn open(&self) -> ServerResult<usize> {
+        if self.budget.is_spent() {
+            return Err(self.budget.error());
+        }
+        Ok(self.charged())
+    }
+
+    /// The item `value`, resolved since [`open`](Self::open) returned `before`, charged: its
+    /// size less what its own items were charged as they resolved (they are in `value` too).
+    pub fn close(&self, before: usize, value: Value) -> ServerResult<Value> {
+        let nested = self.charged().saturating_sub(before);
+        if self.charge(size_of(&value).saturating_sub(nested)) {
+            Ok(value)
+        } else {
+            Err(self.budget.error())
+        }
     }
 
     /// `response` once made: what its items were not charged is charged now, and if the budget
@@ -59,7 +90,7 @@ impl ItemCharges {
 /// Without [`ItemCharges`] in the request (the per-field hooks charge it then) it is just `T`.
 pub struct Charged<T>(pub T);
 
-impl<T: ContainerType> OutputType for Charged<T> {
+impl<T: ContainerType + Plain> OutputType for Charged<T> {
     in_order::shown_as_the_wrapped_type!();
 
     async fn resolve(
@@ -70,18 +101,9 @@ impl<T: ContainerType> OutputType for Charged<T> {
         let Some(charges) = ctx.data_opt::<Arc<ItemCharges>>() else {
             return self.0.resolve(ctx, field).await;
         };
-        if charges.budget.is_spent() {
-            return Err(charges.budget.error());
-        }
-        let before = charges.charged();
+        let before = charges.open()?;
         let value = in_order::boxed(ctx, &self.0).await?;
-        // Its own items were charged as they resolved, and are in `value` too.
-        let nested = charges.charged().saturating_sub(before);
-        if charges.charge(size_of(&value).saturating_sub(nested)) {
-            Ok(value)
-        } else {
-            Err(charges.budget.error())
-        }
+        charges.close(before, value)
     }
 }
 
@@ -102,6 +124,8 @@ mod tests {
     type Resolved = Arc<AtomicUsize>;
 
     struct Item;
+
+    impl Plain for Item {}
 
     #[Object]
     impl Item {

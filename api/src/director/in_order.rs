@@ -15,7 +15,10 @@ use async_graphql::{
     resolver_utils::resolve_container,
 };
 
-use super::charged::ItemCharges;
+use super::{
+    charged::ItemCharges,
+    plain::{self, Plain},
+};
 
 /// An object answered as `T`: field after field ([`resolve`]) on the schema without per-field
 /// hooks (the request holds [`ItemCharges`]), else as `T` answers itself.
@@ -44,7 +47,7 @@ macro_rules! shown_as_the_wrapped_type {
 }
 pub(crate) use shown_as_the_wrapped_type;
 
-impl<T: ContainerType> OutputType for InOrder<T> {
+impl<T: ContainerType + Plain> OutputType for InOrder<T> {
     shown_as_the_wrapped_type!();
 
     async fn resolve(
@@ -60,10 +63,11 @@ impl<T: ContainerType> OutputType for InOrder<T> {
     }
 }
 
-/// `root`'s fields that `ctx` asks for, each resolved in turn: the same value and errors as
-/// async-graphql's own container gives, keys in the order asked. A field carrying a custom
-/// directive sends the whole object through async-graphql's container, which applies it.
-async fn resolve<T: ContainerType + ?Sized>(
+/// `root`'s fields that `ctx` asks for, each resolved in turn (in place where `root` answers it
+/// so, see [`Plain`]): the same value and errors as async-graphql's own container gives, keys in
+/// the order asked. A field carrying a custom directive sends the whole object through
+/// async-graphql's container, which applies it.
+async fn resolve<T: ContainerType + Plain + ?Sized>(
     ctx: &ContextSelectionSet<'_>,
     root: &T,
 ) -> ServerResult<Value> {
@@ -82,8 +86,16 @@ async fn resolve<T: ContainerType + ?Sized>(
         }
         // A field's context is the same whichever selection set (the object's own, or a
         // fragment's) it came from: only the path and the field carry over.
-        match root.resolve_field(&ctx.with_field(field)).await {
-            Ok(value) => merge(&mut answer, key, value.unwrap_or_default()),
+        let field = ctx.with_field(field);
+        let value = match plain::field(root, &field) {
+            Some(value) => value,
+            None => root
+                .resolve_field(&field)
+                .await
+                .map(Option::unwrap_or_default),
+        };
+        match value {
+            Ok(value) => merge(&mut answer, key, value),
             Err(error) => ctx.add_error(error),
         }
     }
@@ -96,7 +108,7 @@ async fn resolve<T: ContainerType + ?Sized>(
 
 /// [`resolve`] behind a pointer, its type erased: a field's future holds a nested object's
 /// as one pointer, and a type may contain itself.
-pub fn boxed<'a, T: ContainerType + ?Sized>(
+pub fn boxed<'a, T: ContainerType + Plain + ?Sized>(
     ctx: &'a ContextSelectionSet<'a>,
     root: &'a T,
 ) -> Pin<Box<dyn Future<Output = ServerResult<Value>> + Send + 'a>> {
@@ -104,7 +116,7 @@ pub fn boxed<'a, T: ContainerType + ?Sized>(
 }
 
 /// Every field of the selection set `set`, fragments that apply to `root` spread in place.
-fn collect<'a, T: ContainerType + ?Sized>(
+pub(super) fn collect<'a, T: ContainerType + ?Sized>(
     ctx: &ContextSelectionSet<'a>,
     root: &T,
     set: &'a Positioned<SelectionSet>,
@@ -158,7 +170,7 @@ fn applies<T: ContainerType + ?Sized>(
 
 /// `value` put under `key`; when the key is already there (a field asked twice), objects are
 /// merged key by key and lists of objects item by item, as GraphQL merges the two selections.
-fn merge(answer: &mut IndexMap<Name, Value>, key: Name, value: Value) {
+pub(super) fn merge(answer: &mut IndexMap<Name, Value>, key: Name, value: Value) {
     // One lookup by the key's hash, not a search and then an insert: every field comes here.
     let before = match answer.entry(key) {
         Entry::Vacant(vacant) => {
@@ -193,11 +205,23 @@ mod tests {
 
     use super::*;
     use crate::director::{
-        answer_limit::AnswerBudget,
+        answer_limit::{AnswerBudget, size_of},
         charged::{Charged, ItemCharges, each},
     };
 
     struct Item(usize);
+
+    /// `n`, `child` and `children` answered in place, the rest through the resolvers.
+    impl Plain for Item {
+        fn plain(&self, ctx: &async_graphql::Context<'_>) -> Option<ServerResult<Value>> {
+            match ctx.item.node.name.node.as_str() {
+                "n" => Some(Ok(Value::from(self.0))),
+                "child" => plain::object(ctx, &Item(self.0 + 10)),
+                "children" => plain::list(ctx, &each([Item(self.0 + 100), Item(self.0 + 200)])),
+                _ => None,
+            }
+        }
+    }
 
     #[Object]
     impl Item {
@@ -240,8 +264,8 @@ mod tests {
         }
     }
 
-    /// `query`'s answer (data and errors as JSON) with items resolved in order when
-    /// `in_order`, else by async-graphql's own container.
+    /// `query`'s answer (data and errors as JSON) with items resolved in order (and in place
+    /// where `Item` answers so) when `in_order`, else by async-graphql's own container.
     async fn answer(query: &str, in_order: bool) -> serde_json::Value {
         let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
             .register_output_type::<Node>()
@@ -251,7 +275,10 @@ mod tests {
             request = request.data(ItemCharges::new(AnswerBudget::new(1 << 20)));
         }
         let answer = schema.execute(request).await;
-        json!({ "data": answer.data.into_json().unwrap(), "errors": answer.errors })
+        // Errors in path order: async-graphql's container reports them as its fields finish.
+        let mut errors = answer.errors;
+        errors.sort_by_key(|error| format!("{:?}", error.path));
+        json!({ "data": answer.data.into_json().unwrap(), "errors": errors })
     }
 
     #[tokio::test]
@@ -266,6 +293,8 @@ mod tests {
                     ... { fails }
                     child { c: child { n } }
                     children { n children { n } }
+                    waits: child { n late }
+                    children { fails }
                 }
             }
             fragment Fields on Item { child { d: n } n }
@@ -278,7 +307,20 @@ mod tests {
             json!({ "d": 12, "n": 12, "c": { "n": 22 } })
         );
         assert_eq!(items[0]["children"][1]["children"][0]["n"], json!(301));
-        assert_eq!(plain["errors"].as_array().map(Vec::len), Some(2));
+        assert_eq!(plain["errors"].as_array().map(Vec::len), Some(6));
+    }
+
+    #[tokio::test]
+    async fn an_object_declined_after_its_items_were_built_charges_them_once() {
+        let schema = Schema::new(Query, EmptyMutation, EmptySubscription);
+        let charges = ItemCharges::new(AnswerBudget::new(1 << 20));
+        // `late` is not answered in place: each `child` is built with its `children` charged,
+        // then declined and resolved field after field, charging the children again.
+        let query = "{ items { child { children { n a: n b: n c: n d: n e: n } late } } }";
+        let request = Request::new(query).data(charges.clone());
+        let answer = charges.finish(schema.execute(request).await);
+        assert!(answer.errors.is_empty(), "{:?}", answer.errors);
+        assert_eq!(charges.charged(), size_of(&answer.data));
     }
 
     #[tokio::test]

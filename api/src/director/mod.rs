@@ -42,6 +42,7 @@ pub mod answer_limit;
 pub mod charged;
 mod hooks;
 mod in_order;
+mod plain;
 mod repetition;
 mod variable_usage;
 

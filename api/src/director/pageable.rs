@@ -1,7 +1,7 @@
 //! The `Pageable` interface every page type implements, as in the original schema, and the one
 //! conversion from a [`Page`] cut by `paginate` into the page type the schema names.
 
-use async_graphql::Interface;
+use async_graphql::{Context, Interface, ServerResult, Value};
 
 use super::{
     application_templates::{ApplicationTemplate, ApplicationTemplatePage},
@@ -10,6 +10,7 @@ use super::{
         EventDefinition, EventDefinitionPage,
     },
     integration_systems::{IntegrationSystem, IntegrationSystemPage},
+    plain::{self, Plain},
     runtimes::{Runtime, RuntimePage},
     system::HealthCheckPage,
 };
@@ -42,8 +43,9 @@ pub enum Pageable {
     HealthCheck(HealthCheckPage),
 }
 
-/// Implements `From<Page<item>>` for each `page => item`: the page types differ only in their
-/// names and descriptions, which the schema shows, so each is its own struct.
+/// Implements `From<Page<item>>` for each `page => item`, and its fields answered in place: the
+/// page types differ only in their names and descriptions, which the schema shows, so each is
+/// its own struct.
 macro_rules! from_page {
     ($($page:ty => $item:ty),+ $(,)?) => {$(
         impl From<Page<$item>> for $page {
@@ -52,6 +54,17 @@ macro_rules! from_page {
                     data: super::charged::each(page.data),
                     page_info: page.page_info,
                     total_count: page.total_count,
+                }
+            }
+        }
+
+        impl Plain for $page {
+            fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+                match ctx.item.node.name.node.as_str() {
+                    "data" => plain::list(ctx, &self.data),
+                    "pageInfo" => plain::object(ctx, &self.page_info),
+                    "totalCount" => Some(Ok(Value::from(self.total_count))),
+                    _ => None,
                 }
             }
         }

@@ -15,6 +15,8 @@ use crate::{
 #[derive(Clone)]
 pub struct ApplicationTemplate(pub Arc<compass_crds::ApplicationTemplate>);
 
+impl crate::director::plain::Plain for ApplicationTemplate {}
+
 /// A placeholder of a template.
 #[derive(Clone, Debug, SimpleObject)]
 pub struct PlaceholderDefinition {
@@ -23,6 +25,8 @@ pub struct PlaceholderDefinition {
     /// What value it expects.
     pub description: Option<String>,
 }
+
+impl crate::director::plain::Plain for PlaceholderDefinition {}
 
 #[Object]
 impl ApplicationTemplate {

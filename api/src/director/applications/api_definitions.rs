@@ -2,7 +2,7 @@
 //! credentials each runtime calls it with (its own, else those the application's webhook
 //! returned for it, else the API's default).
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, ServerResult, SimpleObject, Value};
 use compass_crds::{application as crd, ids::ChildKind};
 
 use super::{
@@ -18,6 +18,7 @@ use crate::{
         enums::{ApiSpecType, SpecFormat},
         in_order::InOrder,
         lookup::runtime_in,
+        plain::{self, Plain},
     },
     errors::ApiResult,
     pagination::PageInfo,
@@ -100,10 +101,7 @@ impl ApiDefinition {
 
     /// Its specification.
     async fn spec(&self) -> Option<InOrder<ApiSpec>> {
-        self.def()
-            .spec
-            .as_ref()
-            .map(|_| InOrder(ApiSpec(self.0.clone())))
+        self.spec_view().map(InOrder)
     }
 
     /// Where runtimes call it.
@@ -158,12 +156,38 @@ impl ApiDefinition {
 
     /// Its version.
     async fn version(&self) -> Option<InOrder<Version>> {
-        self.def()
-            .version
-            .as_ref()
-            .map(|v| InOrder(Version::from(v)))
+        self.def().version.as_ref().map(Version::from).map(InOrder)
     }
 }
+
+impl ApiDefinition {
+    /// Its specification, if it has one.
+    fn spec_view(&self) -> Option<ApiSpec> {
+        self.def().spec.as_ref().map(|_| ApiSpec(self.0.clone()))
+    }
+}
+
+impl Plain for ApiDefinition {
+    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+        let definition = self.def();
+        Some(Ok(match ctx.item.node.name.node.as_str() {
+            "id" => Value::String(self.0.id(ChildKind::ApiDefinition, &definition.name).0),
+            "applicationID" => Value::String(self.0.app_id().0),
+            "name" => plain::text(&definition.name),
+            "description" => plain::optional_text(definition.description.as_deref()),
+            "spec" => return plain::optional(ctx, self.spec_view().as_ref()),
+            "targetURL" => plain::text(&definition.target_url),
+            "group" => plain::optional_text(definition.group.as_deref()),
+            "version" => {
+                let version = definition.version.as_ref().map(Version::from);
+                return plain::optional(ctx, version.as_ref());
+            }
+            _ => return None,
+        }))
+    }
+}
+
+impl Plain for ApiRuntimeAuth {}
 
 /// The specification of an API.
 pub struct ApiSpec(pub Child);
@@ -175,21 +199,46 @@ impl ApiSpec {
         let spec = definition.spec.as_ref().expect("an API spec");
         (definition, spec)
     }
-}
 
-#[Object(name = "APISpec")]
-impl ApiSpec {
     /// The specification: inline, from its ConfigMap, or as last fetched.
-    async fn data(&self, ctx: &Context<'_>) -> Option<Clob> {
+    fn data_now(&self, caches: &Caches) -> Option<Clob> {
         let (definition, spec) = self.parts();
         content::read(
-            caches(ctx),
+            caches,
             &self.0.app,
             ChildKind::ApiDefinition,
             &definition.name,
             spec.data.as_ref(),
             spec.data_from.as_ref(),
         )
+    }
+
+    /// Its kind.
+    fn type_now(&self) -> ApiSpecType {
+        match self.parts().1.type_ {
+            crd::ApiSpecType::OpenApi => ApiSpecType::OpenApi,
+            crd::ApiSpecType::Odata => ApiSpecType::Odata,
+        }
+    }
+
+    /// Where it is downloaded from.
+    fn fetch_request_now(&self) -> Option<FetchRequest> {
+        let (definition, spec) = self.parts();
+        let kind = ChildKind::ApiDefinition;
+        FetchRequest::of(
+            &self.0,
+            kind,
+            &definition.name,
+            spec.fetch_request.as_deref(),
+        )
+    }
+}
+
+#[Object(name = "APISpec")]
+impl ApiSpec {
+    /// The specification: inline, from its ConfigMap, or as last fetched.
+    async fn data(&self, ctx: &Context<'_>) -> Option<Clob> {
+        self.data_now(caches(ctx))
     }
 
     /// Its serialization.
@@ -200,23 +249,25 @@ impl ApiSpec {
     /// Its kind.
     #[graphql(name = "type")]
     async fn type_(&self) -> ApiSpecType {
-        match self.parts().1.type_ {
-            crd::ApiSpecType::OpenApi => ApiSpecType::OpenApi,
-            crd::ApiSpecType::Odata => ApiSpecType::Odata,
-        }
+        self.type_now()
     }
 
     /// Where it is downloaded from.
     #[graphql(name = "fetchRequest")]
     async fn fetch_request(&self) -> Option<InOrder<FetchRequest>> {
-        let (definition, spec) = self.parts();
-        FetchRequest::of(
-            &self.0,
-            ChildKind::ApiDefinition,
-            &definition.name,
-            spec.fetch_request.as_deref(),
-        )
-        .map(InOrder)
+        self.fetch_request_now().map(InOrder)
+    }
+}
+
+impl Plain for ApiSpec {
+    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+        Some(Ok(match ctx.item.node.name.node.as_str() {
+            "data" => plain::scalar(self.data_now(caches(ctx))),
+            "format" => plain::enumerated(shown_format(self.parts().1.format)),
+            "type" => plain::enumerated(self.type_now()),
+            "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref()),
+            _ => return None,
+        }))
     }
 }
 

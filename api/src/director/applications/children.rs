@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, ScalarType, ServerResult, SimpleObject, Value};
 use compass_crds::{
     Application,
     application::{self as crd, FetchCondition},
@@ -18,6 +18,8 @@ use crate::{
         auth::Auth,
         context::caches,
         enums::{FetchMode, FetchRequestStatusCondition},
+        in_order::InOrder,
+        plain::{self, Plain},
     },
     errors::{ApiResult, not_found},
     scalars::Timestamp,
@@ -155,6 +157,30 @@ impl FetchRequest {
             request: request?.clone(),
         })
     }
+
+    /// How the last download went, as the operator reported it.
+    fn status_now(&self) -> FetchRequestStatus {
+        match content::fetch_status(&self.app, self.kind, &self.name) {
+            Some(fetch) => FetchRequestStatus {
+                condition: match fetch.condition {
+                    FetchCondition::Initial => FetchRequestStatusCondition::Initial,
+                    FetchCondition::Succeeded => FetchRequestStatusCondition::Succeeded,
+                    FetchCondition::Failed => FetchRequestStatusCondition::Failed,
+                },
+                timestamp: Timestamp(fetch.timestamp.0),
+            },
+            None => FetchRequestStatus {
+                condition: FetchRequestStatusCondition::Initial,
+                timestamp: Timestamp(
+                    self.app
+                        .metadata
+                        .creation_timestamp
+                        .as_ref()
+                        .map_or_else(jiff::Timestamp::now, |t| t.0),
+                ),
+            },
+        }
+    }
 }
 
 /// How the last download of a fetch request went.
@@ -191,27 +217,29 @@ impl FetchRequest {
     }
 
     /// How the last download went, as the operator reported it.
-    async fn status(&self) -> FetchRequestStatus {
-        match content::fetch_status(&self.app, self.kind, &self.name) {
-            Some(fetch) => FetchRequestStatus {
-                condition: match fetch.condition {
-                    FetchCondition::Initial => FetchRequestStatusCondition::Initial,
-                    FetchCondition::Succeeded => FetchRequestStatusCondition::Succeeded,
-                    FetchCondition::Failed => FetchRequestStatusCondition::Failed,
-                },
-                timestamp: Timestamp(fetch.timestamp.0),
-            },
-            None => FetchRequestStatus {
-                condition: FetchRequestStatusCondition::Initial,
-                timestamp: Timestamp(
-                    self.app
-                        .metadata
-                        .creation_timestamp
-                        .as_ref()
-                        .map_or_else(jiff::Timestamp::now, |t| t.0),
-                ),
-            },
-        }
+    async fn status(&self) -> InOrder<FetchRequestStatus> {
+        InOrder(self.status_now())
+    }
+}
+impl Plain for FetchRequest {
+    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+        Some(Ok(match ctx.item.node.name.node.as_str() {
+            "url" => plain::text(&self.request.url),
+            "mode" => plain::enumerated(shown_mode(self.request.mode)),
+            "filter" => plain::optional_text(self.request.filter.as_deref()),
+            "status" => return plain::object(ctx, &self.status_now()),
+            _ => return None,
+        }))
+    }
+}
+
+impl Plain for FetchRequestStatus {
+    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+        Some(Ok(match ctx.item.node.name.node.as_str() {
+            "condition" => plain::enumerated(self.condition),
+            "timestamp" => self.timestamp.to_value(),
+            _ => return None,
+        }))
     }
 }
 
@@ -237,5 +265,17 @@ impl From<&crd::Version> for Version {
             deprecated_since: version.deprecated_since.clone(),
             for_removal: Some(version.for_removal.unwrap_or(false)),
         }
+    }
+}
+
+impl Plain for Version {
+    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+        Some(Ok(match ctx.item.node.name.node.as_str() {
+            "value" => plain::text(&self.value),
+            "deprecated" => self.deprecated.map_or(Value::Null, Value::Boolean),
+            "deprecatedSince" => plain::optional_text(self.deprecated_since.as_deref()),
+            "forRemoval" => self.for_removal.map_or(Value::Null, Value::Boolean),
+            _ => return None,
+        }))
     }
 }

@@ -8,7 +8,9 @@ use super::{
     content,
 };
 use crate::{
-    director::{charged::Charged, context::caches, enums::DocumentFormat, in_order::InOrder},
+    director::{
+        charged::Charged, context::caches, enums::DocumentFormat, in_order::InOrder, plain::Plain,
+    },
     pagination::PageInfo,
     scalars::Clob,
 };
@@ -88,6 +90,8 @@ impl Document {
         .map(InOrder)
     }
 }
+
+impl Plain for Document {}
 
 /// A page of documents.
 #[derive(SimpleObject)]

@@ -1,7 +1,7 @@
 //! Event definitions as the Director shows them: the `EventDefinition` type, its spec, and its
 //! page.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, ServerResult, SimpleObject, Value};
 use compass_crds::{application as crd, ids::ChildKind};
 
 use super::{
@@ -15,9 +15,11 @@ use crate::{
         context::caches,
         enums::{EventSpecType, SpecFormat},
         in_order::InOrder,
+        plain::{self, Plain},
     },
     pagination::PageInfo,
     scalars::Clob,
+    state::Caches,
 };
 
 /// Events of an application.
@@ -60,18 +62,38 @@ impl EventDefinition {
 
     /// Their specification.
     async fn spec(&self) -> Option<InOrder<EventSpec>> {
-        self.def()
-            .spec
-            .as_ref()
-            .map(|_| InOrder(EventSpec(self.0.clone())))
+        self.spec_view().map(InOrder)
     }
 
     /// Their version.
     async fn version(&self) -> Option<InOrder<Version>> {
-        self.def()
-            .version
-            .as_ref()
-            .map(|v| InOrder(Version::from(v)))
+        self.def().version.as_ref().map(Version::from).map(InOrder)
+    }
+}
+
+impl EventDefinition {
+    /// Their specification, if they have one.
+    fn spec_view(&self) -> Option<EventSpec> {
+        self.def().spec.as_ref().map(|_| EventSpec(self.0.clone()))
+    }
+}
+
+impl Plain for EventDefinition {
+    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+        let definition = self.def();
+        Some(Ok(match ctx.item.node.name.node.as_str() {
+            "id" => Value::String(self.0.id(ChildKind::EventDefinition, &definition.name).0),
+            "applicationID" => Value::String(self.0.app_id().0),
+            "name" => plain::text(&definition.name),
+            "description" => plain::optional_text(definition.description.as_deref()),
+            "group" => plain::optional_text(definition.group.as_deref()),
+            "spec" => return plain::optional(ctx, self.spec_view().as_ref()),
+            "version" => {
+                let version = definition.version.as_ref().map(Version::from);
+                return plain::optional(ctx, version.as_ref());
+            }
+            _ => return None,
+        }))
     }
 }
 
@@ -85,21 +107,38 @@ impl EventSpec {
         let spec = definition.spec.as_ref().expect("an event spec");
         (definition, spec)
     }
-}
 
-#[Object]
-impl EventSpec {
     /// The specification: inline, from its ConfigMap, or as last fetched.
-    async fn data(&self, ctx: &Context<'_>) -> Option<Clob> {
+    fn data_now(&self, caches: &Caches) -> Option<Clob> {
         let (definition, spec) = self.parts();
         content::read(
-            caches(ctx),
+            caches,
             &self.0.app,
             ChildKind::EventDefinition,
             &definition.name,
             spec.data.as_ref(),
             spec.data_from.as_ref(),
         )
+    }
+
+    /// Where it is downloaded from.
+    fn fetch_request_now(&self) -> Option<FetchRequest> {
+        let (definition, spec) = self.parts();
+        let kind = ChildKind::EventDefinition;
+        FetchRequest::of(
+            &self.0,
+            kind,
+            &definition.name,
+            spec.fetch_request.as_deref(),
+        )
+    }
+}
+
+#[Object]
+impl EventSpec {
+    /// The specification: inline, from its ConfigMap, or as last fetched.
+    async fn data(&self, ctx: &Context<'_>) -> Option<Clob> {
+        self.data_now(caches(ctx))
     }
 
     /// Its kind.
@@ -116,14 +155,19 @@ impl EventSpec {
     /// Where it is downloaded from.
     #[graphql(name = "fetchRequest")]
     async fn fetch_request(&self) -> Option<InOrder<FetchRequest>> {
-        let (definition, spec) = self.parts();
-        FetchRequest::of(
-            &self.0,
-            ChildKind::EventDefinition,
-            &definition.name,
-            spec.fetch_request.as_deref(),
-        )
-        .map(InOrder)
+        self.fetch_request_now().map(InOrder)
+    }
+}
+
+impl Plain for EventSpec {
+    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+        Some(Ok(match ctx.item.node.name.node.as_str() {
+            "data" => plain::scalar(self.data_now(caches(ctx))),
+            "type" => plain::enumerated(EventSpecType::AsyncApi),
+            "format" => plain::enumerated(shown_format(self.parts().1.format)),
+            "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref()),
+            _ => return None,
+        }))
     }
 }
 

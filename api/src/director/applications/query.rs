@@ -7,6 +7,7 @@ use super::types::{Application, ApplicationPage, labels_of};
 use crate::{
     director::{
         context::{caches, caller, tenant},
+        in_order::InOrder,
         labels::{INTEGRATION_SYSTEM_LABEL, NAME_LABEL, page_matching, uid_of},
         lookup::{find_in, runtime_in},
         scenario_membership::applications_sharing_window,
@@ -33,7 +34,7 @@ impl ApplicationQuery {
         filter: Option<Vec<LabelFilter>>,
         #[graphql(default = 100)] first: Option<i32>,
         after: Option<PageCursor>,
-    ) -> ApiResult<ApplicationPage> {
+    ) -> ApiResult<InOrder<ApplicationPage>> {
         let scope = tenant(ctx)?;
         let caches = caches(ctx);
         let filters = compile(filter.as_deref().unwrap_or_default())?;
@@ -47,14 +48,19 @@ impl ApplicationQuery {
             |a| labels_of(caches, a),
             (first, after),
         )?;
-        Ok(page.map(Application).into())
+        Ok(InOrder(page.map(Application).into()))
     }
 
     /// The application with this id, if the tenant has it.
     #[graphql(guard = "Scopes::query(\"application\")")]
-    async fn application(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Application>> {
+    async fn application(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> ApiResult<Option<InOrder<Application>>> {
         let scope = tenant(ctx)?;
-        Ok(find_in(&caches(ctx).applications, &scope.namespace, &id).map(Application))
+        let found = find_in(&caches(ctx).applications, &scope.namespace, &id);
+        Ok(found.map(|application| InOrder(Application(application))))
     }
 
     /// The applications a runtime sees: those of its tenant sharing at least one scenario with
@@ -66,7 +72,7 @@ impl ApplicationQuery {
         #[graphql(name = "runtimeID")] runtime_id: ID,
         #[graphql(default = 100)] first: Option<i32>,
         after: Option<PageCursor>,
-    ) -> ApiResult<ApplicationPage> {
+    ) -> ApiResult<InOrder<ApplicationPage>> {
         let scope = tenant(ctx)?;
         own_assignment_only(ctx, &runtime_id)?;
         let caches = caches(ctx);
@@ -76,9 +82,8 @@ impl ApplicationQuery {
             applications_sharing_window(caches, &scope.namespace, &runtime, start, take)
         };
         let after = after.as_ref().map(|c| c.0.as_str());
-        Ok(paginate_window(first, after, window, uid_of)?
-            .map(Application)
-            .into())
+        let page = paginate_window(first, after, window, uid_of)?;
+        Ok(InOrder(page.map(Application).into()))
     }
 }
 

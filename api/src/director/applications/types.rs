@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, ScalarType, ServerResult, SimpleObject, Value};
 use compass_crds::{SubjectKind, ids::ChildKind};
 
 use super::{
@@ -23,11 +23,12 @@ use crate::{
         enums::ApplicationStatusCondition,
         in_order::InOrder,
         labels,
+        plain::{self, Plain},
         status::{Phase, phase},
         system_auths::{SystemAuth, auths_of},
     },
     errors::ApiResult,
-    pagination::{Page, PageInfo, paginate},
+    pagination::{DEFAULT_PAGE_SIZE, Page, PageInfo, paginate},
     scalars::{PageCursor, Timestamp},
     state::Caches,
 };
@@ -109,6 +110,83 @@ fn page_of<T>(
     paginate(items, first, after.map(|c| c.0.as_str()))
 }
 
+impl Application {
+    /// Where it stands, from its `Ready` condition.
+    fn status_now(&self) -> ApplicationStatus {
+        let conditions = self
+            .0
+            .status
+            .as_ref()
+            .map(|s| s.conditions.as_slice())
+            .unwrap_or_default();
+        let (phase, timestamp) = phase(conditions, self.0.metadata.creation_timestamp.as_ref());
+        let condition = match phase {
+            Phase::Initial => ApplicationStatusCondition::Initial,
+            Phase::Ready => ApplicationStatusCondition::Ready,
+            Phase::Failed => ApplicationStatusCondition::Failed,
+            Phase::Unknown => ApplicationStatusCondition::Unknown,
+        };
+        ApplicationStatus {
+            condition,
+            timestamp,
+        }
+    }
+
+    /// Its labels, or only the one under `key`.
+    fn labels_with(&self, ctx: &Context<'_>, key: Option<String>) -> ApplicationLabels {
+        ApplicationLabels {
+            application: self.0.clone(),
+            integration_system_id: integration_system_id(caches(ctx), &self.0).unwrap_or_default(),
+            key,
+        }
+    }
+
+    /// A page of its APIs, or of those of one group.
+    fn api_definition_page(
+        &self,
+        group: Option<String>,
+        first: Option<i32>,
+        after: Option<PageCursor>,
+    ) -> ApiResult<ApiDefinitionPage> {
+        let definitions = &self.0.spec.api_definitions;
+        let keep = |i: usize| group.is_none() || definitions[i].group == group;
+        let kind = ChildKind::ApiDefinition;
+        let page = page_of(&self.0, kind, keep, ApiDefinition, first, after.as_ref())?;
+        Ok(page.into())
+    }
+
+    /// A page of its events, or of those of one group.
+    fn event_definition_page(
+        &self,
+        group: Option<String>,
+        first: Option<i32>,
+        after: Option<PageCursor>,
+    ) -> ApiResult<EventDefinitionPage> {
+        let definitions = &self.0.spec.event_definitions;
+        let keep = |i: usize| group.is_none() || definitions[i].group == group;
+        let kind = ChildKind::EventDefinition;
+        let page = page_of(&self.0, kind, keep, EventDefinition, first, after.as_ref())?;
+        Ok(page.into())
+    }
+
+    /// A page of its documents.
+    fn document_page(
+        &self,
+        first: Option<i32>,
+        after: Option<PageCursor>,
+    ) -> ApiResult<DocumentPage> {
+        let page = page_of(
+            &self.0,
+            ChildKind::Document,
+            |_| true,
+            Document,
+            first,
+            after.as_ref(),
+        )?;
+        Ok(page.into())
+    }
+}
+
 #[Object]
 impl Application {
     /// Its id.
@@ -141,32 +219,12 @@ impl Application {
     /// Its labels, or only the one with `key`: the stored labels, `scenarios`, and the system
     /// labels `name` and `integration-system-id`.
     async fn labels(&self, ctx: &Context<'_>, key: Option<String>) -> Option<ApplicationLabels> {
-        Some(ApplicationLabels {
-            application: self.0.clone(),
-            integration_system_id: integration_system_id(caches(ctx), &self.0).unwrap_or_default(),
-            key,
-        })
+        Some(self.labels_with(ctx, key))
     }
 
     /// Where it stands.
     async fn status(&self) -> InOrder<ApplicationStatus> {
-        let conditions = self
-            .0
-            .status
-            .as_ref()
-            .map(|s| s.conditions.as_slice())
-            .unwrap_or_default();
-        let (phase, timestamp) = phase(conditions, self.0.metadata.creation_timestamp.as_ref());
-        let condition = match phase {
-            Phase::Initial => ApplicationStatusCondition::Initial,
-            Phase::Ready => ApplicationStatusCondition::Ready,
-            Phase::Failed => ApplicationStatusCondition::Failed,
-            Phase::Unknown => ApplicationStatusCondition::Unknown,
-        };
-        InOrder(ApplicationStatus {
-            condition,
-            timestamp,
-        })
+        InOrder(self.status_now())
     }
 
     /// Endpoints the management plane calls.
@@ -198,17 +256,9 @@ impl Application {
         #[graphql(default = 100)] first: Option<i32>,
         after: Option<PageCursor>,
     ) -> ApiResult<Option<InOrder<ApiDefinitionPage>>> {
-        let definitions = &self.0.spec.api_definitions;
-        let keep = |i: usize| group.is_none() || definitions[i].group == group;
-        let page = page_of(
-            &self.0,
-            ChildKind::ApiDefinition,
-            keep,
-            ApiDefinition,
-            first,
-            after.as_ref(),
-        )?;
-        Ok(Some(InOrder(page.into())))
+        Ok(Some(InOrder(
+            self.api_definition_page(group, first, after)?,
+        )))
     }
 
     /// Its events, or those of one group, in id order.
@@ -219,17 +269,9 @@ impl Application {
         #[graphql(default = 100)] first: Option<i32>,
         after: Option<PageCursor>,
     ) -> ApiResult<Option<InOrder<EventDefinitionPage>>> {
-        let definitions = &self.0.spec.event_definitions;
-        let keep = |i: usize| group.is_none() || definitions[i].group == group;
-        let page = page_of(
-            &self.0,
-            ChildKind::EventDefinition,
-            keep,
-            EventDefinition,
-            first,
-            after.as_ref(),
-        )?;
-        Ok(Some(InOrder(page.into())))
+        Ok(Some(InOrder(
+            self.event_definition_page(group, first, after)?,
+        )))
     }
 
     /// Its documents, in id order.
@@ -238,15 +280,7 @@ impl Application {
         #[graphql(default = 100)] first: Option<i32>,
         after: Option<PageCursor>,
     ) -> ApiResult<Option<InOrder<DocumentPage>>> {
-        let page = page_of(
-            &self.0,
-            ChildKind::Document,
-            |_| true,
-            Document,
-            first,
-            after.as_ref(),
-        )?;
-        Ok(Some(InOrder(page.into())))
+        Ok(Some(InOrder(self.document_page(first, after)?)))
     }
 
     /// One of its APIs.
@@ -278,5 +312,46 @@ impl Application {
         ctx: &Context<'_>,
     ) -> Option<ApplicationEventingConfiguration> {
         Some(eventing::configuration(caches(ctx), &self.0))
+    }
+}
+
+impl Plain for Application {
+    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+        // A field given arguments goes through its resolver, which reads them.
+        if !ctx.item.node.arguments.is_empty() {
+            return None;
+        }
+        let first = Some(DEFAULT_PAGE_SIZE);
+        let spec = &self.0.spec;
+        Some(Ok(match ctx.item.node.name.node.as_str() {
+            "id" => plain::text(self.0.metadata.uid.as_deref().unwrap_or_default()),
+            "name" => plain::text(self.0.metadata.name.as_deref().unwrap_or_default()),
+            "providerName" => plain::optional_text(spec.provider_name.as_deref()),
+            "description" => plain::optional_text(spec.description.as_deref()),
+            "integrationSystemID" => {
+                integration_system_id(caches(ctx), &self.0).map_or(Value::Null, Value::String)
+            }
+            "labels" => self.labels_with(ctx, None).value(),
+            "healthCheckURL" => plain::optional_text(spec.health_check_url.as_deref()),
+            "status" => return plain::object(ctx, &self.status_now()),
+            "apiDefinitions" => {
+                return plain::object(ctx, &self.api_definition_page(None, first, None).ok()?);
+            }
+            "eventDefinitions" => {
+                return plain::object(ctx, &self.event_definition_page(None, first, None).ok()?);
+            }
+            "documents" => return plain::object(ctx, &self.document_page(first, None).ok()?),
+            _ => return None,
+        }))
+    }
+}
+
+impl Plain for ApplicationStatus {
+    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+        Some(Ok(match ctx.item.node.name.node.as_str() {
+            "condition" => plain::enumerated(self.condition),
+            "timestamp" => self.timestamp.to_value(),
+            _ => return None,
+        }))
     }
 }

@@ -11,6 +11,8 @@ use crate::director::{auth::Auth, context::caches, enums::ApplicationWebhookType
 #[derive(Clone)]
 pub struct Webhook(pub Child);
 
+impl crate::director::plain::Plain for Webhook {}
+
 impl Webhook {
     fn hook(&self) -> &crd::Webhook {
         &self.0.app.spec.webhooks[self.0.index]

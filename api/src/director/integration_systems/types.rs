@@ -18,6 +18,8 @@ use crate::{
 #[derive(Clone)]
 pub struct IntegrationSystem(pub Arc<compass_crds::IntegrationSystem>);
 
+impl crate::director::plain::Plain for IntegrationSystem {}
+
 #[Object]
 impl IntegrationSystem {
     /// Its id.

@@ -14,6 +14,8 @@ pub struct LabelDefinition {
     pub schema: Option<JsonSchema>,
 }
 
+impl crate::director::plain::Plain for LabelDefinition {}
+
 impl From<&compass_crds::LabelDefinition> for LabelDefinition {
     fn from(object: &compass_crds::LabelDefinition) -> Self {
         Self {

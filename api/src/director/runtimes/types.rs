@@ -24,6 +24,8 @@ use crate::{
 #[derive(Clone)]
 pub struct Runtime(pub Arc<compass_crds::Runtime>);
 
+impl crate::director::plain::Plain for Runtime {}
+
 /// When a runtime was registered.
 #[derive(Clone, Debug, PartialEq, SimpleObject)]
 #[graphql(rename_fields = "camelCase")]

@@ -31,6 +31,8 @@ pub struct Tenant {
     pub name: Option<String>,
 }
 
+impl crate::director::plain::Plain for Tenant {}
+
 /// A one-time token, exchanged at the Connector for a client certificate.
 // NB: clippy reads the repeated keys of separate `field(...)` entries as duplicated attributes.
 #[allow(clippy::duplicated_attributes)]

@@ -12,3 +12,5 @@ pub struct SystemAuth {
     /// The credential issued to it, when it was issued through this API.
     pub auth: Option<Auth>,
 }
+
+impl crate::director::plain::Plain for SystemAuth {}
