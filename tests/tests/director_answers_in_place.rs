@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 /// and the fragments they spread.
 fn selections() -> Vec<(String, &'static str)> {
     vec![
-        // Every field, those no type answers in place (webhooks, auths, documents) among them.
+        // Every field, those no type answers in place (webhooks, auths, credentials) among them.
         (app_fields(), ""),
         // What the Director bench asks of a page.
-        ("id name description labels status { condition timestamp } apiDefinitions { data { id name targetURL spec { type format data } } pageInfo { startCursor endCursor hasNextPage } totalCount } eventDefinitions { data { id name } }".to_owned(), ""),
+        ("id name description labels status { condition timestamp } apiDefinitions { data { id name targetURL spec { type format data } } pageInfo { startCursor endCursor hasNextPage } totalCount } eventDefinitions { data { id name } } documents { data { id applicationID title displayName description format kind data fetchRequest { url } } totalCount }".to_owned(), ""),
         // Fragments on the type and on an interface, aliases, keys asked twice and merged.
         (
             "__typename kind: __typename ...Own apiDefinitions { data { id } } apiDefinitions { data { name n: name spec { __typename t: type } } } eventDefinitions { ... on EventDefinitionPage { totalCount } ... on Pageable { pageInfo { hasNextPage } } data { version { value deprecated deprecatedSince forRemoval } spec { fetchRequest { url mode filter status { condition } } } } }".to_owned(),

@@ -1,6 +1,6 @@
 //! Documents as the Director shows them: the `Document` type and its page.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, ServerResult, SimpleObject, Value};
 use compass_crds::{application as crd, ids::ChildKind};
 
 use super::{
@@ -9,10 +9,15 @@ use super::{
 };
 use crate::{
     director::{
-        charged::Charged, context::caches, enums::DocumentFormat, in_order::InOrder, plain::Plain,
+        charged::Charged,
+        context::caches,
+        enums::DocumentFormat,
+        in_order::InOrder,
+        plain::{self, Plain},
     },
     pagination::PageInfo,
     scalars::Clob,
+    state::Caches,
 };
 
 /// A document about an application.
@@ -22,6 +27,27 @@ pub struct Document(pub Child);
 impl Document {
     fn doc(&self) -> &crd::Document {
         &self.0.app.spec.documents[self.0.index]
+    }
+
+    /// Its content: inline, from its ConfigMap, or as last fetched.
+    fn data_now(&self, caches: &Caches) -> Option<Clob> {
+        let doc = self.doc();
+        let (data, from) = (doc.data.as_ref(), doc.data_from.as_ref());
+        content::read(
+            caches,
+            &self.0.app,
+            ChildKind::Document,
+            &doc.title,
+            data,
+            from,
+        )
+    }
+
+    /// Where it is downloaded from.
+    fn fetch_request_now(&self) -> Option<FetchRequest> {
+        let doc = self.doc();
+        let request = doc.fetch_request.as_deref();
+        FetchRequest::of(&self.0, ChildKind::Document, &doc.title, request)
     }
 }
 
@@ -66,32 +92,33 @@ impl Document {
 
     /// Its content: inline, from its ConfigMap, or as last fetched.
     async fn data(&self, ctx: &Context<'_>) -> Option<Clob> {
-        let doc = self.doc();
-        content::read(
-            caches(ctx),
-            &self.0.app,
-            ChildKind::Document,
-            &doc.title,
-            doc.data.as_ref(),
-            doc.data_from.as_ref(),
-        )
+        self.data_now(caches(ctx))
     }
 
     /// Where it is downloaded from.
     #[graphql(name = "fetchRequest")]
     async fn fetch_request(&self) -> Option<InOrder<FetchRequest>> {
-        let doc = self.doc();
-        FetchRequest::of(
-            &self.0,
-            ChildKind::Document,
-            &doc.title,
-            doc.fetch_request.as_deref(),
-        )
-        .map(InOrder)
+        self.fetch_request_now().map(InOrder)
     }
 }
 
-impl Plain for Document {}
+impl Plain for Document {
+    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+        let doc = self.doc();
+        Some(Ok(match ctx.item.node.name.node.as_str() {
+            "id" => Value::String(self.0.id(ChildKind::Document, &doc.title).0),
+            "applicationID" => Value::String(self.0.app_id().0),
+            "title" => plain::text(&doc.title),
+            "displayName" => plain::text(&doc.display_name),
+            "description" => plain::text(&doc.description),
+            "format" => plain::enumerated(DocumentFormat::Markdown),
+            "kind" => plain::optional_text(doc.kind.as_deref()),
+            "data" => plain::scalar(self.data_now(caches(ctx))),
+            "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref()),
+            _ => return None,
+        }))
+    }
+}
 
 /// A page of documents.
 #[derive(SimpleObject)]
