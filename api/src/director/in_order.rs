@@ -86,11 +86,11 @@ async fn resolve<T: ContainerType + Plain + ?Sized>(
         }
         // A field's context is the same whichever selection set (the object's own, or a
         // fragment's) it came from: only the path and the field carry over.
-        let field = ctx.with_field(field);
-        let value = match plain::field(root, &field) {
+        let field_ctx = ctx.with_field(field);
+        let value = match plain::field(root, &field_ctx) {
             Some(value) => value,
             None => root
-                .resolve_field(&field)
+                .resolve_field(&field_ctx)
                 .await
                 .map(Option::unwrap_or_default),
         };
