@@ -59,7 +59,7 @@ impl ItemCharges {
 
     /// Before an item resolves: refused once the budget is spent, else what was charged so far,
     /// for [`close`](Self::close).
-    pub fn open(&self) -> ServerResult<usize> {
+    pub(super) fn open(&self) -> ServerResult<usize> {
         if self.budget.is_spent() {
             return Err(self.budget.error());
         }
@@ -68,7 +68,7 @@ impl ItemCharges {
 
     /// The item `value`, resolved since [`open`](Self::open) returned `before`, charged: its
     /// size less what its own items were charged as they resolved (they are in `value` too).
-    pub fn close(&self, before: usize, value: Value) -> ServerResult<Value> {
+    pub(super) fn close(&self, before: usize, value: Value) -> ServerResult<Value> {
         let nested = self.charged().saturating_sub(before);
         if self.charge(size_of(&value).saturating_sub(nested)) {
             Ok(value)
@@ -119,6 +119,7 @@ mod tests {
     use async_graphql::{Context, EmptyMutation, EmptySubscription, Object, Schema};
 
     use super::*;
+    use crate::director::plain;
 
     /// How many items have resolved their text.
     type Resolved = Arc<AtomicUsize>;
@@ -136,12 +137,54 @@ mod tests {
         }
     }
 
+    /// An item whose every field is answered in place, counted as it is made.
+    struct InPlace;
+
+    #[Object]
+    impl InPlace {
+        async fn text(&self) -> String {
+            "x".repeat(100)
+        }
+    }
+
+    impl Plain for InPlace {
+        fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+            ctx.data_unchecked::<Resolved>()
+                .fetch_add(1, Ordering::Relaxed);
+            Some(Ok(Value::String("x".repeat(100))))
+        }
+    }
+
+    /// Holds items answered in place.
+    struct Holder;
+
+    #[Object]
+    impl Holder {
+        async fn items(&self) -> Vec<Charged<InPlace>> {
+            items()
+        }
+    }
+
+    impl Plain for Holder {
+        fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+            (ctx.item.node.name.node == "items").then(|| plain::list(ctx, &items()))?
+        }
+    }
+
+    fn items() -> Vec<Charged<InPlace>> {
+        each((0..1_000).map(|_| InPlace))
+    }
+
     struct Query;
 
     #[Object]
     impl Query {
         async fn items(&self) -> Vec<Charged<Item>> {
             each((0..1_000).map(|_| Item))
+        }
+
+        async fn holder(&self) -> in_order::InOrder<Holder> {
+            in_order::InOrder(Holder)
         }
     }
 
@@ -168,6 +211,20 @@ mod tests {
         let answer = schema.execute("{ items { text } }").await;
         assert!(answer.errors.is_empty(), "{:?}", answer.errors);
         assert_eq!(resolved.load(Ordering::Relaxed), 1_000);
+    }
+
+    #[tokio::test]
+    async fn items_answered_in_place_stop_being_made_once_the_budget_is_spent() {
+        let resolved = Resolved::default();
+        let schema = schema(&resolved);
+        let charges = ItemCharges::new(AnswerBudget::new(1_000));
+        let query = "{ holder { items { text } } }";
+        let request = async_graphql::Request::new(query).data(charges.clone());
+        let answer = charges.finish(schema.execute(request).await);
+        assert_eq!(answer.data, Value::Null);
+        assert!(answer.errors[0].message.contains("larger than 1000 bytes"));
+        let count = resolved.load(Ordering::Relaxed);
+        assert!((9..=20).contains(&count), "{count} items made");
     }
 
     #[tokio::test]

@@ -71,17 +71,14 @@ async fn resolve<T: ContainerType + Plain + ?Sized>(
     ctx: &ContextSelectionSet<'_>,
     root: &T,
 ) -> ServerResult<Value> {
-    let mut asked = Vec::new();
-    collect(ctx, root, ctx.item, &mut asked)?;
-    if asked.iter().any(|field| !field.node.directives.is_empty()) {
+    let Some(asked) = asked(ctx, root)? else {
         return resolve_container(ctx, root).await;
-    }
+    };
     let mut answer = IndexMap::with_capacity(asked.len());
     for field in asked {
         let key = field.node.response_key().node.clone();
         if field.node.name.node == "__typename" {
-            let name = root.introspection_type_name().into_owned();
-            merge(&mut answer, key, Value::String(name));
+            merge(&mut answer, key, type_name_of(root));
             continue;
         }
         // A field's context is the same whichever selection set (the object's own, or a
@@ -99,11 +96,33 @@ async fn resolve<T: ContainerType + Plain + ?Sized>(
             Err(error) => ctx.add_error(error),
         }
     }
-    Ok(if answer.is_empty() {
+    Ok(object_of(answer))
+}
+
+/// Every field of `root` that `ctx` asks for, fragments spread; `None` when one carries a
+/// directive (async-graphql's container applies directives).
+pub(super) fn asked<'a, T: ContainerType + ?Sized>(
+    ctx: &ContextSelectionSet<'a>,
+    root: &T,
+) -> ServerResult<Option<Vec<&'a Positioned<Field>>>> {
+    let mut asked = Vec::new();
+    collect(ctx, root, ctx.item, &mut asked)?;
+    let directed = asked.iter().any(|field| !field.node.directives.is_empty());
+    Ok((!directed).then_some(asked))
+}
+
+/// The answer to `__typename` on `root`.
+pub(super) fn type_name_of<T: ContainerType + ?Sized>(root: &T) -> Value {
+    Value::String(root.introspection_type_name().into_owned())
+}
+
+/// An object's answer from its fields' values: null when it has none.
+pub(super) fn object_of(answer: IndexMap<Name, Value>) -> Value {
+    if answer.is_empty() {
         Value::Null
     } else {
         Value::Object(answer)
-    })
+    }
 }
 
 /// [`resolve`] behind a pointer, its type erased: a field's future holds a nested object's
@@ -116,7 +135,7 @@ pub fn boxed<'a, T: ContainerType + Plain + ?Sized>(
 }
 
 /// Every field of the selection set `set`, fragments that apply to `root` spread in place.
-pub(super) fn collect<'a, T: ContainerType + ?Sized>(
+fn collect<'a, T: ContainerType + ?Sized>(
     ctx: &ContextSelectionSet<'a>,
     root: &T,
     set: &'a Positioned<SelectionSet>,

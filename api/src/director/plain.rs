@@ -73,18 +73,15 @@ fn fields<T: Plain + async_graphql::ContainerType>(
     ctx: &ContextSelectionSet<'_>,
     root: &T,
 ) -> Option<ServerResult<Value>> {
-    let mut asked = Vec::new();
-    if let Err(error) = in_order::collect(ctx, root, ctx.item, &mut asked) {
-        return Some(Err(error));
-    }
+    let asked = match in_order::asked(ctx, root) {
+        Ok(asked) => asked?,
+        Err(error) => return Some(Err(error)),
+    };
     let mut answer = IndexMap::with_capacity(asked.len());
     for field in asked {
-        if !field.node.directives.is_empty() {
-            return None;
-        }
         let key = field.node.response_key().node.clone();
         let value = if field.node.name.node == "__typename" {
-            Value::String(root.introspection_type_name().into_owned())
+            in_order::type_name_of(root)
         } else {
             match root.plain(&ctx.with_field(field))? {
                 Ok(value) => value,
@@ -93,35 +90,35 @@ fn fields<T: Plain + async_graphql::ContainerType>(
         };
         in_order::merge(&mut answer, key, value);
     }
-    Some(Ok(if answer.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(answer)
-    }))
+    Some(Ok(in_order::object_of(answer)))
 }
 
 /// Items of a list of objects, each answered in place and charged once made, as [`Charged`]
-/// charges them when they resolve.
+/// charges them when they resolve; no item is made once the budget is spent.
 pub fn list<T: Plain + async_graphql::ContainerType>(
     ctx: &Context<'_>,
     items: &[Charged<T>],
 ) -> Option<ServerResult<Value>> {
     let charges = ctx.data_opt::<Arc<ItemCharges>>()?;
-    let mut values = Vec::with_capacity(items.len());
-    for item in items {
-        let value = charges
-            .open()
-            .and_then(|before| match object(ctx, &item.0) {
-                Some(value) => charges.close(before, value?).map(Some),
-                None => Ok(None),
-            });
-        match value {
-            Ok(Some(value)) => values.push(value),
-            Ok(None) => return None,
-            Err(error) => return Some(Err(error)),
-        }
-    }
-    Some(Ok(Value::List(values)))
+    // Stops at the first item declined or refused.
+    let values: Option<ServerResult<Vec<Value>>> = items
+        .iter()
+        .map(|item| charged(ctx, charges, &item.0))
+        .collect();
+    Some(values?.map(Value::List))
+}
+
+/// The item `value` answered in place and charged.
+fn charged<T: Plain + async_graphql::ContainerType>(
+    ctx: &Context<'_>,
+    charges: &ItemCharges,
+    value: &T,
+) -> Option<ServerResult<Value>> {
+    let before = match charges.open() {
+        Ok(before) => before,
+        Err(error) => return Some(Err(error)),
+    };
+    Some(object(ctx, value)?.and_then(|value| charges.close(before, value)))
 }
 
 /// A text.

@@ -34,6 +34,11 @@ impl ApiDefinition {
     fn def(&self) -> &crd::ApiDefinition {
         &self.0.app.spec.api_definitions[self.0.index]
     }
+
+    /// Its specification, if it has one.
+    fn spec_view(&self) -> Option<ApiSpec> {
+        self.def().spec.as_ref().map(|_| ApiSpec(self.0.clone()))
+    }
 }
 
 /// The credentials an API is called with from one runtime.
@@ -157,13 +162,6 @@ impl ApiDefinition {
     /// Its version.
     async fn version(&self) -> Option<InOrder<Version>> {
         self.def().version.as_ref().map(Version::from).map(InOrder)
-    }
-}
-
-impl ApiDefinition {
-    /// Its specification, if it has one.
-    fn spec_view(&self) -> Option<ApiSpec> {
-        self.def().spec.as_ref().map(|_| ApiSpec(self.0.clone()))
     }
 }
 

@@ -30,6 +30,11 @@ impl EventDefinition {
     fn def(&self) -> &crd::EventDefinition {
         &self.0.app.spec.event_definitions[self.0.index]
     }
+
+    /// Their specification, if they have one.
+    fn spec_view(&self) -> Option<EventSpec> {
+        self.def().spec.as_ref().map(|_| EventSpec(self.0.clone()))
+    }
 }
 
 #[Object]
@@ -68,13 +73,6 @@ impl EventDefinition {
     /// Their version.
     async fn version(&self) -> Option<InOrder<Version>> {
         self.def().version.as_ref().map(Version::from).map(InOrder)
-    }
-}
-
-impl EventDefinition {
-    /// Their specification, if they have one.
-    fn spec_view(&self) -> Option<EventSpec> {
-        self.def().spec.as_ref().map(|_| EventSpec(self.0.clone()))
     }
 }
 
