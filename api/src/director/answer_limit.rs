@@ -157,7 +157,8 @@ pub(super) fn size_of(value: &Value) -> usize {
         Value::Number(_) => 12,
         Value::String(text) => text.len() + 2,
         Value::Enum(name) => name.len() + 2,
-        Value::Binary(bytes) => bytes.len() * 4 / 3 + 2,
+        // The Director's answers hold no binary scalar: a binary value is JSON written in place.
+        Value::Binary(json) => json.len(),
         Value::List(items) => 2 + items.iter().map(|v| size_of(v) + 1).sum::<usize>(),
         Value::Object(fields) => {
             2 + fields

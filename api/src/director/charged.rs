@@ -66,12 +66,13 @@ impl ItemCharges {
         Ok(self.charged())
     }
 
-    /// The item `value`, resolved since [`open`](Self::open) returned `before`, charged: its
-    /// size less what its own items were charged as they resolved (they are in `value` too).
-    pub(super) fn close(&self, before: usize, value: Value) -> ServerResult<Value> {
+    /// An item of `size` bytes, resolved since [`open`](Self::open) returned `before`,
+    /// charged: its size less what its own items were charged as they resolved (they are in
+    /// its bytes too).
+    pub(super) fn close(&self, before: usize, size: usize) -> ServerResult<()> {
         let nested = self.charged().saturating_sub(before);
-        if self.charge(size_of(&value).saturating_sub(nested)) {
-            Ok(value)
+        if self.charge(size.saturating_sub(nested)) {
+            Ok(())
         } else {
             Err(self.budget.error())
         }
@@ -103,7 +104,8 @@ impl<T: ContainerType + Plain> OutputType for Charged<T> {
         };
         let before = charges.open()?;
         let value = in_order::boxed(ctx, &self.0).await?;
-        charges.close(before, value)
+        charges.close(before, size_of(&value))?;
+        Ok(value)
     }
 }
 
@@ -148,10 +150,11 @@ mod tests {
     }
 
     impl Plain for InPlace {
-        fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+        fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
             ctx.data_unchecked::<Resolved>()
                 .fetch_add(1, Ordering::Relaxed);
-            Some(Ok(Value::String("x".repeat(100))))
+            out.text(&"x".repeat(100));
+            Some(Ok(()))
         }
     }
 
@@ -166,8 +169,8 @@ mod tests {
     }
 
     impl Plain for Holder {
-        fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
-            (ctx.item.node.name.node == "items").then(|| plain::list(ctx, &items()))?
+        fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
+            (ctx.item.node.name.node == "items").then(|| plain::list(ctx, &items(), out))?
         }
     }
 

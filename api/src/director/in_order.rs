@@ -18,6 +18,7 @@ use async_graphql::{
 use super::{
     charged::ItemCharges,
     plain::{self, Plain},
+    written,
 };
 
 /// An object answered as `T`: field after field ([`resolve`]) on the schema without per-field
@@ -198,7 +199,9 @@ pub(super) fn merge(answer: &mut IndexMap<Name, Value>, key: Name, value: Value)
         }
         Entry::Occupied(occupied) => occupied.into_mut(),
     };
-    match (before, value) {
+    // JSON written in place is read back to be merged: a key asked twice is rare.
+    *before = written::unwritten(std::mem::take(before));
+    match (before, written::unwritten(value)) {
         (Value::List(before), Value::List(value)) => {
             for (before, value) in before.iter_mut().zip(value) {
                 merge_objects(before, value);
@@ -232,13 +235,19 @@ mod tests {
 
     /// `n`, `child` and `children` answered in place, the rest through the resolvers.
     impl Plain for Item {
-        fn plain(&self, ctx: &async_graphql::Context<'_>) -> Option<ServerResult<Value>> {
+        fn plain(
+            &self,
+            ctx: &async_graphql::Context<'_>,
+            out: &mut plain::Json,
+        ) -> Option<ServerResult<()>> {
+            let children = each([Item(self.0 + 100), Item(self.0 + 200)]);
             match ctx.item.node.name.node.as_str() {
-                "n" => Some(Ok(Value::from(self.0))),
-                "child" => plain::object(ctx, &Item(self.0 + 10)),
-                "children" => plain::list(ctx, &each([Item(self.0 + 100), Item(self.0 + 200)])),
-                _ => None,
+                "n" => out.number(self.0 as i64),
+                "child" => return plain::object(ctx, &Item(self.0 + 10), out),
+                "children" => return plain::list(ctx, &children, out),
+                _ => return None,
             }
+            Some(Ok(()))
         }
     }
 
@@ -297,7 +306,8 @@ mod tests {
         // Errors in path order: async-graphql's container reports them as its fields finish.
         let mut errors = answer.errors;
         errors.sort_by_key(|error| format!("{:?}", error.path));
-        json!({ "data": answer.data.into_json().unwrap(), "errors": errors })
+        let data = written::unwritten(answer.data).into_json().unwrap();
+        json!({ "data": data, "errors": errors })
     }
 
     #[tokio::test]
@@ -352,7 +362,7 @@ mod tests {
                 Some(Value::Object(object)) => object.get(key).cloned(),
                 _ => None,
             };
-            let items = field(Some(&answer.data), "items");
+            let items = field(Some(&written::unwritten(answer.data)), "items");
             let mut object = match items {
                 Some(Value::List(items)) => items.first().cloned(),
                 _ => None,

@@ -45,6 +45,7 @@ mod in_order;
 mod plain;
 mod repetition;
 mod variable_usage;
+pub(crate) mod written;
 
 // Beside the schema: what the agents' push channel watches, and what requests reuse.
 pub mod answers;

@@ -1,7 +1,7 @@
 //! The `Pageable` interface every page type implements, as in the original schema, and the one
 //! conversion from a [`Page`] cut by `paginate` into the page type the schema names.
 
-use async_graphql::{Context, Interface, ServerResult, Value};
+use async_graphql::{Context, Interface, ServerResult};
 
 use super::{
     application_templates::{ApplicationTemplate, ApplicationTemplatePage},
@@ -59,11 +59,18 @@ macro_rules! from_page {
         }
 
         impl Plain for $page {
-            fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+            fn plain(
+                &self,
+                ctx: &Context<'_>,
+                out: &mut plain::Json,
+            ) -> Option<ServerResult<()>> {
                 match ctx.item.node.name.node.as_str() {
-                    "data" => plain::list(ctx, &self.data),
-                    "pageInfo" => plain::object(ctx, &self.page_info),
-                    "totalCount" => Some(Ok(Value::from(self.total_count))),
+                    "data" => plain::list(ctx, &self.data, out),
+                    "pageInfo" => plain::object(ctx, &self.page_info, out),
+                    "totalCount" => {
+                        out.number(self.total_count.into());
+                        Some(Ok(()))
+                    }
                     _ => None,
                 }
             }

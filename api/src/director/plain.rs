@@ -1,8 +1,9 @@
 //! Fields answered in place. Most of what the Director shows is a read of an object already in
 //! memory, and a page of applications asks for thousands of such fields. Resolved through
-//! async-graphql each is a future of about a kilobyte, made, moved and matched by name; a type
-//! that implements [`Plain`] answers them straight as GraphQL values instead, nested objects and
-//! lists included. A field a type does not answer so (arguments given, a lookup that waits) goes
+//! async-graphql each is a future of about a kilobyte, made, moved and matched by name, and its
+//! value a GraphQL value hashed into its object's map, serialized and dropped; a type that
+//! implements [`Plain`] writes them straight as JSON instead ([`Json`]), nested objects and lists
+//! included. A field a type does not answer so (arguments given, a lookup that waits) goes
 //! through its resolver as before. Only on the schema without per-field hooks ([`in_order`]),
 //! where no extension needs to see each field.
 //!
@@ -11,9 +12,10 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    Context, ContextSelectionSet, InputType, ScalarType, ServerResult, Value, indexmap::IndexMap,
+    Context, ContextSelectionSet, Positioned, ServerResult, Value, parser::types::Field,
 };
 
+pub use super::written::Json;
 use super::{
     charged::{Charged, ItemCharges},
     in_order,
@@ -22,27 +24,30 @@ use crate::pagination::PageInfo;
 
 /// A type that answers some of its fields in place.
 pub trait Plain {
-    /// The value of the field `ctx` asks for, when this type answers it in place; `None` sends
-    /// the field through the type's resolver. A type declines by the document's shape (the
-    /// field, its arguments, what it asks of nested objects), not by what it holds, so that the
-    /// items of a list decline at the first, before the others are built.
-    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
-        let _ = ctx;
+    /// Writes the value of the field `ctx` asks for onto `out`, when this type answers it in
+    /// place; `None` sends the field through the type's resolver (what was written is then
+    /// dropped). A type declines by the document's shape (the field, its arguments, what it asks
+    /// of nested objects), not by what it holds, so that the items of a list decline at the
+    /// first, before the others are written.
+    fn plain(&self, ctx: &Context<'_>, out: &mut Json) -> Option<ServerResult<()>> {
+        let _ = (ctx, out);
         None
     }
 }
 
-/// The field `ctx` asks of `root` answered in place, or `None`, having charged nothing: what
-/// the items built before `root` declined were charged is given back, as the resolver that
-/// answers instead charges them again.
+/// The field `ctx` asks of `root` answered in place, as JSON written in place (see
+/// [`written`](super::written)), or `None`, having charged nothing: what the items written
+/// before `root` declined were charged is given back, as the resolver that answers instead
+/// charges them again.
 pub fn field<T: Plain + ?Sized>(root: &T, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
     let charges = ctx.data_opt::<Arc<ItemCharges>>()?;
     let before = charges.charged();
-    let value = root.plain(ctx);
-    if value.is_none() {
+    let mut out = Json::default();
+    let Some(written) = root.plain(ctx, &mut out) else {
         charges.refund(before);
-    }
-    value
+        return None;
+    };
+    Some(written.map(|()| out.into_value()))
 }
 
 /// The object `value` with the fields the field `ctx` asks of it, each answered in place; `None`
@@ -50,104 +55,120 @@ pub fn field<T: Plain + ?Sized>(root: &T, ctx: &Context<'_>) -> Option<ServerRes
 pub fn object<T: Plain + async_graphql::ContainerType>(
     ctx: &Context<'_>,
     value: &T,
-) -> Option<ServerResult<Value>> {
-    fields(&ctx.with_selection_set(&ctx.item.node.selection_set), value)
+    out: &mut Json,
+) -> Option<ServerResult<()>> {
+    fields(
+        &ctx.with_selection_set(&ctx.item.node.selection_set),
+        value,
+        out,
+    )
 }
 
 /// [`object`] of `value` if there is one, else null.
 pub fn optional<T: Plain + async_graphql::ContainerType>(
     ctx: &Context<'_>,
     value: Option<&T>,
-) -> Option<ServerResult<Value>> {
+    out: &mut Json,
+) -> Option<ServerResult<()>> {
     match value {
-        Some(value) => object(ctx, value),
-        None => Some(Ok(Value::Null)),
+        Some(value) => object(ctx, value, out),
+        None => {
+            out.null();
+            Some(Ok(()))
+        }
     }
 }
 
 /// The fields of `root` the selection set of `ctx` asks for, gathered as [`in_order`] gathers
-/// them, each answered in place; `None` when one is not, or carries a directive.
+/// them, each answered in place; `None` when one is not, carries a directive, or shares its key
+/// with another (the resolvers merge the two selections).
 ///
 /// [`in_order`]: super::in_order
 fn fields<T: Plain + async_graphql::ContainerType>(
     ctx: &ContextSelectionSet<'_>,
     root: &T,
-) -> Option<ServerResult<Value>> {
+    out: &mut Json,
+) -> Option<ServerResult<()>> {
     let asked = match in_order::asked(ctx, root) {
         Ok(asked) => asked?,
         Err(error) => return Some(Err(error)),
     };
-    let mut answer = IndexMap::with_capacity(asked.len());
-    for field in asked {
-        let key = field.node.response_key().node.clone();
-        let value = if field.node.name.node == "__typename" {
-            in_order::type_name_of(root)
-        } else {
-            match root.plain(&ctx.with_field(field))? {
-                Ok(value) => value,
-                Err(error) => return Some(Err(error)),
-            }
-        };
-        in_order::merge(&mut answer, key, value);
+    if asked.is_empty() {
+        out.null();
+        return Some(Ok(()));
     }
-    Some(Ok(in_order::object_of(answer)))
+    if repeats_a_key(&asked) {
+        return None;
+    }
+    out.open_object();
+    for (index, field) in asked.into_iter().enumerate() {
+        out.key(index, field.node.response_key().node.as_str());
+        if field.node.name.node == "__typename" {
+            out.text(&root.introspection_type_name());
+        } else if let Err(error) = root.plain(&ctx.with_field(field), out)? {
+            return Some(Err(error));
+        }
+    }
+    out.close_object();
+    Some(Ok(()))
 }
 
-/// Items of a list of objects, each answered in place and charged once made, as [`Charged`]
-/// charges them when they resolve; no item is made once the budget is spent.
+/// Whether two of `asked` answer under the same key. Objects ask for a handful of fields, so
+/// comparing each pair costs less than a set.
+fn repeats_a_key(asked: &[&Positioned<Field>]) -> bool {
+    fn key(field: &Positioned<Field>) -> &str {
+        field.node.response_key().node.as_str()
+    }
+    asked.iter().enumerate().any(|(index, field)| {
+        asked[..index]
+            .iter()
+            .any(|before| key(before) == key(field))
+    })
+}
+
+/// Items of a list of objects, each answered in place and charged once written, as [`Charged`]
+/// charges them when they resolve; no item is written once the budget is spent.
 pub fn list<T: Plain + async_graphql::ContainerType>(
     ctx: &Context<'_>,
     items: &[Charged<T>],
-) -> Option<ServerResult<Value>> {
+    out: &mut Json,
+) -> Option<ServerResult<()>> {
     let charges = ctx.data_opt::<Arc<ItemCharges>>()?;
-    // Stops at the first item declined or refused.
-    let values: Option<ServerResult<Vec<Value>>> = items
-        .iter()
-        .map(|item| charged(ctx, charges, &item.0))
-        .collect();
-    Some(values?.map(Value::List))
+    out.open_list();
+    for (index, item) in items.iter().enumerate() {
+        out.separate(index);
+        // Stops at the first item declined or refused.
+        if let Err(error) = charged(ctx, charges, &item.0, out)? {
+            return Some(Err(error));
+        }
+    }
+    out.close_list();
+    Some(Ok(()))
 }
 
-/// The item `value` answered in place and charged.
+/// The item `value` answered in place and charged what it took.
 fn charged<T: Plain + async_graphql::ContainerType>(
     ctx: &Context<'_>,
     charges: &ItemCharges,
     value: &T,
-) -> Option<ServerResult<Value>> {
+    out: &mut Json,
+) -> Option<ServerResult<()>> {
     let before = match charges.open() {
         Ok(before) => before,
         Err(error) => return Some(Err(error)),
     };
-    Some(object(ctx, value)?.and_then(|value| charges.close(before, value)))
-}
-
-/// A text.
-pub fn text(text: &str) -> Value {
-    Value::String(text.to_owned())
-}
-
-/// A text if there is one, else null.
-pub fn optional_text(text: Option<&str>) -> Value {
-    text.map_or(Value::Null, self::text)
-}
-
-/// A value of an enum.
-pub fn enumerated<T: InputType>(item: T) -> Value {
-    item.to_value()
-}
-
-/// A value of a scalar if there is one, else null.
-pub fn scalar<T: ScalarType>(value: Option<T>) -> Value {
-    value.map_or(Value::Null, |value| value.to_value())
+    let start = out.len();
+    Some(object(ctx, value, out)?.and_then(|()| charges.close(before, out.len() - start)))
 }
 
 impl Plain for PageInfo {
-    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
-        Some(Ok(match ctx.item.node.name.node.as_str() {
-            "startCursor" => ScalarType::to_value(&self.start_cursor),
-            "endCursor" => ScalarType::to_value(&self.end_cursor),
-            "hasNextPage" => Value::Boolean(self.has_next_page),
+    fn plain(&self, ctx: &Context<'_>, out: &mut Json) -> Option<ServerResult<()>> {
+        match ctx.item.node.name.node.as_str() {
+            "startCursor" => out.scalar(Some(&self.start_cursor)),
+            "endCursor" => out.scalar(Some(&self.end_cursor)),
+            "hasNextPage" => out.boolean(self.has_next_page),
             _ => return None,
-        }))
+        }
+        Some(Ok(()))
     }
 }

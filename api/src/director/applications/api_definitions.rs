@@ -2,7 +2,7 @@
 //! credentials each runtime calls it with (its own, else those the application's webhook
 //! returned for it, else the API's default).
 
-use async_graphql::{Context, ID, Object, ServerResult, SimpleObject, Value};
+use async_graphql::{Context, ID, Object, ServerResult, SimpleObject};
 use compass_crds::{application as crd, ids::ChildKind};
 
 use super::{
@@ -166,22 +166,23 @@ impl ApiDefinition {
 }
 
 impl Plain for ApiDefinition {
-    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+    fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
         let definition = self.def();
-        Some(Ok(match ctx.item.node.name.node.as_str() {
-            "id" => Value::String(self.0.id(ChildKind::ApiDefinition, &definition.name).0),
-            "applicationID" => Value::String(self.0.app_id().0),
-            "name" => plain::text(&definition.name),
-            "description" => plain::optional_text(definition.description.as_deref()),
-            "spec" => return plain::optional(ctx, self.spec_view().as_ref()),
-            "targetURL" => plain::text(&definition.target_url),
-            "group" => plain::optional_text(definition.group.as_deref()),
+        match ctx.item.node.name.node.as_str() {
+            "id" => out.text(&self.0.id(ChildKind::ApiDefinition, &definition.name).0),
+            "applicationID" => out.text(&self.0.app_id().0),
+            "name" => out.text(&definition.name),
+            "description" => out.optional_text(definition.description.as_deref()),
+            "spec" => return plain::optional(ctx, self.spec_view().as_ref(), out),
+            "targetURL" => out.text(&definition.target_url),
+            "group" => out.optional_text(definition.group.as_deref()),
             "version" => {
                 let version = definition.version.as_ref().map(Version::from);
-                return plain::optional(ctx, version.as_ref());
+                return plain::optional(ctx, version.as_ref(), out);
             }
             _ => return None,
-        }))
+        }
+        Some(Ok(()))
     }
 }
 
@@ -258,14 +259,15 @@ impl ApiSpec {
 }
 
 impl Plain for ApiSpec {
-    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
-        Some(Ok(match ctx.item.node.name.node.as_str() {
-            "data" => plain::scalar(self.data_now(caches(ctx))),
-            "format" => plain::enumerated(shown_format(self.parts().1.format)),
-            "type" => plain::enumerated(self.type_now()),
-            "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref()),
+    fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
+        match ctx.item.node.name.node.as_str() {
+            "data" => out.scalar(self.data_now(caches(ctx)).as_ref()),
+            "format" => out.enumerated(shown_format(self.parts().1.format)),
+            "type" => out.enumerated(self.type_now()),
+            "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref(), out),
             _ => return None,
-        }))
+        }
+        Some(Ok(()))
     }
 }
 

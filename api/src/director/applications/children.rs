@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, ScalarType, ServerResult, SimpleObject, Value};
+use async_graphql::{Context, ID, Object, ScalarType, ServerResult, SimpleObject};
 use compass_crds::{
     Application,
     application::{self as crd, FetchCondition},
@@ -222,24 +222,26 @@ impl FetchRequest {
     }
 }
 impl Plain for FetchRequest {
-    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
-        Some(Ok(match ctx.item.node.name.node.as_str() {
-            "url" => plain::text(&self.request.url),
-            "mode" => plain::enumerated(shown_mode(self.request.mode)),
-            "filter" => plain::optional_text(self.request.filter.as_deref()),
-            "status" => return plain::object(ctx, &self.status_now()),
+    fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
+        match ctx.item.node.name.node.as_str() {
+            "url" => out.text(&self.request.url),
+            "mode" => out.enumerated(shown_mode(self.request.mode)),
+            "filter" => out.optional_text(self.request.filter.as_deref()),
+            "status" => return plain::object(ctx, &self.status_now(), out),
             _ => return None,
-        }))
+        }
+        Some(Ok(()))
     }
 }
 
 impl Plain for FetchRequestStatus {
-    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
-        Some(Ok(match ctx.item.node.name.node.as_str() {
-            "condition" => plain::enumerated(self.condition),
-            "timestamp" => self.timestamp.to_value(),
+    fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
+        match ctx.item.node.name.node.as_str() {
+            "condition" => out.enumerated(self.condition),
+            "timestamp" => out.value(&self.timestamp.to_value()),
             _ => return None,
-        }))
+        }
+        Some(Ok(()))
     }
 }
 
@@ -269,13 +271,14 @@ impl From<&crd::Version> for Version {
 }
 
 impl Plain for Version {
-    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
-        Some(Ok(match ctx.item.node.name.node.as_str() {
-            "value" => plain::text(&self.value),
-            "deprecated" => self.deprecated.map_or(Value::Null, Value::Boolean),
-            "deprecatedSince" => plain::optional_text(self.deprecated_since.as_deref()),
-            "forRemoval" => self.for_removal.map_or(Value::Null, Value::Boolean),
+    fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
+        match ctx.item.node.name.node.as_str() {
+            "value" => out.text(&self.value),
+            "deprecated" => out.optional_boolean(self.deprecated),
+            "deprecatedSince" => out.optional_text(self.deprecated_since.as_deref()),
+            "forRemoval" => out.optional_boolean(self.for_removal),
             _ => return None,
-        }))
+        }
+        Some(Ok(()))
     }
 }

@@ -1,6 +1,6 @@
 //! Documents as the Director shows them: the `Document` type and its page.
 
-use async_graphql::{Context, ID, Object, ServerResult, SimpleObject, Value};
+use async_graphql::{Context, ID, Object, ServerResult, SimpleObject};
 use compass_crds::{application as crd, ids::ChildKind};
 
 use super::{
@@ -103,20 +103,21 @@ impl Document {
 }
 
 impl Plain for Document {
-    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+    fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
         let doc = self.doc();
-        Some(Ok(match ctx.item.node.name.node.as_str() {
-            "id" => Value::String(self.0.id(ChildKind::Document, &doc.title).0),
-            "applicationID" => Value::String(self.0.app_id().0),
-            "title" => plain::text(&doc.title),
-            "displayName" => plain::text(&doc.display_name),
-            "description" => plain::text(&doc.description),
-            "format" => plain::enumerated(DocumentFormat::Markdown),
-            "kind" => plain::optional_text(doc.kind.as_deref()),
-            "data" => plain::scalar(self.data_now(caches(ctx))),
-            "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref()),
+        match ctx.item.node.name.node.as_str() {
+            "id" => out.text(&self.0.id(ChildKind::Document, &doc.title).0),
+            "applicationID" => out.text(&self.0.app_id().0),
+            "title" => out.text(&doc.title),
+            "displayName" => out.text(&doc.display_name),
+            "description" => out.text(&doc.description),
+            "format" => out.enumerated(DocumentFormat::Markdown),
+            "kind" => out.optional_text(doc.kind.as_deref()),
+            "data" => out.scalar(self.data_now(caches(ctx)).as_ref()),
+            "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref(), out),
             _ => return None,
-        }))
+        }
+        Some(Ok(()))
     }
 }
 

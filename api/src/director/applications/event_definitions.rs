@@ -1,7 +1,7 @@
 //! Event definitions as the Director shows them: the `EventDefinition` type, its spec, and its
 //! page.
 
-use async_graphql::{Context, ID, Object, ServerResult, SimpleObject, Value};
+use async_graphql::{Context, ID, Object, ServerResult, SimpleObject};
 use compass_crds::{application as crd, ids::ChildKind};
 
 use super::{
@@ -77,21 +77,22 @@ impl EventDefinition {
 }
 
 impl Plain for EventDefinition {
-    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+    fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
         let definition = self.def();
-        Some(Ok(match ctx.item.node.name.node.as_str() {
-            "id" => Value::String(self.0.id(ChildKind::EventDefinition, &definition.name).0),
-            "applicationID" => Value::String(self.0.app_id().0),
-            "name" => plain::text(&definition.name),
-            "description" => plain::optional_text(definition.description.as_deref()),
-            "group" => plain::optional_text(definition.group.as_deref()),
-            "spec" => return plain::optional(ctx, self.spec_view().as_ref()),
+        match ctx.item.node.name.node.as_str() {
+            "id" => out.text(&self.0.id(ChildKind::EventDefinition, &definition.name).0),
+            "applicationID" => out.text(&self.0.app_id().0),
+            "name" => out.text(&definition.name),
+            "description" => out.optional_text(definition.description.as_deref()),
+            "group" => out.optional_text(definition.group.as_deref()),
+            "spec" => return plain::optional(ctx, self.spec_view().as_ref(), out),
             "version" => {
                 let version = definition.version.as_ref().map(Version::from);
-                return plain::optional(ctx, version.as_ref());
+                return plain::optional(ctx, version.as_ref(), out);
             }
             _ => return None,
-        }))
+        }
+        Some(Ok(()))
     }
 }
 
@@ -158,14 +159,15 @@ impl EventSpec {
 }
 
 impl Plain for EventSpec {
-    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
-        Some(Ok(match ctx.item.node.name.node.as_str() {
-            "data" => plain::scalar(self.data_now(caches(ctx))),
-            "type" => plain::enumerated(EventSpecType::AsyncApi),
-            "format" => plain::enumerated(shown_format(self.parts().1.format)),
-            "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref()),
+    fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
+        match ctx.item.node.name.node.as_str() {
+            "data" => out.scalar(self.data_now(caches(ctx)).as_ref()),
+            "type" => out.enumerated(EventSpecType::AsyncApi),
+            "format" => out.enumerated(shown_format(self.parts().1.format)),
+            "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref(), out),
             _ => return None,
-        }))
+        }
+        Some(Ok(()))
     }
 }
 

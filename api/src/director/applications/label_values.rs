@@ -4,16 +4,19 @@
 //! first: every application of every page answers its labels, and the map (its keys and values
 //! copied, then converted and dropped) was most of what they cost.
 
-use std::{borrow::Cow, sync::Arc, sync::LazyLock};
+use std::{borrow::Cow, sync::Arc};
 
 use async_graphql::{
     ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value as GqlValue,
     indexmap::IndexMap, parser::types::Field, registry::Registry,
 };
-use compass_crds::labels::{SCENARIOS_KEY, effective_scenarios};
+use compass_crds::labels::{DEFAULT_SCENARIO, SCENARIOS_KEY};
 
 use crate::{
-    director::labels::{INTEGRATION_SYSTEM_LABEL, NAME_LABEL},
+    director::{
+        labels::{INTEGRATION_SYSTEM_LABEL, NAME_LABEL},
+        plain::Json,
+    },
     scalars::{Labels, value_of},
 };
 
@@ -27,30 +30,92 @@ pub struct ApplicationLabels {
     pub key: Option<String>,
 }
 
-/// The system labels' keys, made once: every application answers them.
-static SYSTEM_NAMES: LazyLock<[Name; 3]> =
-    LazyLock::new(|| [INTEGRATION_SYSTEM_LABEL, NAME_LABEL, SCENARIOS_KEY].map(Name::new));
+/// A label's value, as stored or as the system gives it.
+enum Label<'a> {
+    Stored(&'a serde_json::Value),
+    Text(&'a str),
+    /// The scenarios listed, or none listed (the default scenario).
+    Scenarios(Option<&'a [String]>),
+}
+
+impl Label<'_> {
+    fn value(&self) -> GqlValue {
+        match self {
+            Self::Stored(value) => value_of(value),
+            Self::Text(text) => GqlValue::String((*text).to_owned()),
+            Self::Scenarios(Some(listed)) => {
+                GqlValue::List(listed.iter().cloned().map(GqlValue::String).collect())
+            }
+            Self::Scenarios(None) => GqlValue::List(vec![GqlValue::from(DEFAULT_SCENARIO)]),
+        }
+    }
+
+    fn write(&self, out: &mut Json) {
+        match self {
+            Self::Stored(value) => out.json(value),
+            Self::Text(text) => out.text(text),
+            Self::Scenarios(listed) => {
+                out.open_list();
+                let default = [DEFAULT_SCENARIO];
+                let names: &mut dyn Iterator<Item = &str> = match listed {
+                    Some(listed) => &mut listed.iter().map(String::as_str),
+                    None => &mut default.into_iter(),
+                };
+                for (index, name) in names.enumerate() {
+                    out.separate(index);
+                    out.text(name);
+                }
+                out.close_list();
+            }
+        }
+    }
+}
 
 impl ApplicationLabels {
     /// The labels as one GraphQL object, keys in order; a system label replaces a stored one
     /// of the same key.
     pub fn value(&self) -> GqlValue {
+        let mut labels = IndexMap::with_capacity(self.application.spec.labels.len() + 3);
+        self.each(|key, label| {
+            labels.insert(Name::new(key), label.value());
+        });
+        GqlValue::Object(labels)
+    }
+
+    /// The same labels written as JSON.
+    pub fn write(&self, out: &mut Json) {
+        out.open_object();
+        let mut index = 0;
+        self.each(|key, label| {
+            out.key(index, key);
+            label.write(out);
+            index += 1;
+        });
+        out.close_object();
+    }
+
+    /// Each label shown, in key order.
+    fn each(&self, mut visit: impl FnMut(&str, Label<'_>)) {
         let application = &self.application;
-        let scenarios = effective_scenarios(application.spec.scenarios.as_deref());
-        let name = application.metadata.name.clone().unwrap_or_default();
+        let name = application.metadata.name.as_deref().unwrap_or_default();
         // In key order: `integration-system-id`, `name`, `scenarios`.
         let system = [
-            GqlValue::String(self.integration_system_id.clone()),
-            GqlValue::String(name),
-            GqlValue::List(scenarios.into_iter().map(GqlValue::String).collect()),
+            (
+                INTEGRATION_SYSTEM_LABEL,
+                Label::Text(&self.integration_system_id),
+            ),
+            (NAME_LABEL, Label::Text(name)),
+            (
+                SCENARIOS_KEY,
+                Label::Scenarios(application.spec.scenarios.as_deref()),
+            ),
         ];
-        let mut system = SYSTEM_NAMES.iter().cloned().zip(system).peekable();
+        let mut system = system.into_iter().peekable();
         let mut stored = application.spec.labels.iter().peekable();
-        let mut labels = IndexMap::with_capacity(application.spec.labels.len() + 3);
         loop {
-            let system_key = system.peek().map(|(key, _)| key.as_str());
+            let system_key = system.peek().map(|(key, _)| *key);
             let stored_key = stored.peek().map(|(key, _)| key.as_str());
-            let (key, value) = match (system_key, stored_key) {
+            let (key, label) = match (system_key, stored_key) {
                 (None, None) => break,
                 (Some(system_key), Some(stored_key)) if stored_key < system_key => {
                     from_stored(stored.next())
@@ -64,22 +129,17 @@ impl ApplicationLabels {
                     system.next().expect("peeked")
                 }
             };
-            if self
-                .key
-                .as_deref()
-                .is_none_or(|wanted| wanted == key.as_str())
-            {
-                labels.insert(key, value);
+            if self.key.as_deref().is_none_or(|wanted| wanted == key) {
+                visit(key, label);
             }
         }
-        GqlValue::Object(labels)
     }
 }
 
-/// A stored label as a GraphQL entry.
-fn from_stored(label: Option<(&String, &serde_json::Value)>) -> (Name, GqlValue) {
+/// A stored label.
+fn from_stored<'a>(label: Option<(&'a String, &'a serde_json::Value)>) -> (&'a str, Label<'a>) {
     let (key, value) = label.expect("peeked");
-    (Name::new(key), value_of(value))
+    (key, Label::Stored(value))
 }
 
 impl OutputType for ApplicationLabels {
@@ -161,6 +221,17 @@ mod tests {
                 let expected = labels::select(map, key).to_value();
                 assert_eq!(answered, expected, "{key:?}");
                 assert_eq!(keys(&answered), keys(&expected), "{key:?}");
+                // Written as JSON: the same labels, in the same order.
+                let mut out = Json::default();
+                ApplicationLabels {
+                    application: application.clone(),
+                    integration_system_id: system.to_owned(),
+                    key: key.map(str::to_owned),
+                }
+                .write(&mut out);
+                let written = crate::director::written::unwritten(out.into_value());
+                assert_eq!(keys(&written), keys(&expected), "{key:?}");
+                assert_eq!(written.into_json().unwrap(), expected.into_json().unwrap());
             }
         }
     }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, ScalarType, ServerResult, SimpleObject, Value};
+use async_graphql::{Context, ID, Object, ScalarType, ServerResult, SimpleObject};
 use compass_crds::{SubjectKind, ids::ChildKind};
 
 use super::{
@@ -316,42 +316,46 @@ impl Application {
 }
 
 impl Plain for Application {
-    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
+    fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
         // A field given arguments goes through its resolver, which reads them.
         if !ctx.item.node.arguments.is_empty() {
             return None;
         }
         let first = Some(DEFAULT_PAGE_SIZE);
         let spec = &self.0.spec;
-        Some(Ok(match ctx.item.node.name.node.as_str() {
-            "id" => plain::text(self.0.metadata.uid.as_deref().unwrap_or_default()),
-            "name" => plain::text(self.0.metadata.name.as_deref().unwrap_or_default()),
-            "providerName" => plain::optional_text(spec.provider_name.as_deref()),
-            "description" => plain::optional_text(spec.description.as_deref()),
+        match ctx.item.node.name.node.as_str() {
+            "id" => out.text(self.0.metadata.uid.as_deref().unwrap_or_default()),
+            "name" => out.text(self.0.metadata.name.as_deref().unwrap_or_default()),
+            "providerName" => out.optional_text(spec.provider_name.as_deref()),
+            "description" => out.optional_text(spec.description.as_deref()),
             "integrationSystemID" => {
-                integration_system_id(caches(ctx), &self.0).map_or(Value::Null, Value::String)
+                out.optional_text(integration_system_id(caches(ctx), &self.0).as_deref());
             }
-            "labels" => self.labels_with(ctx, None).value(),
-            "healthCheckURL" => plain::optional_text(spec.health_check_url.as_deref()),
-            "status" => return plain::object(ctx, &self.status_now()),
+            "labels" => self.labels_with(ctx, None).write(out),
+            "healthCheckURL" => out.optional_text(spec.health_check_url.as_deref()),
+            "status" => return plain::object(ctx, &self.status_now(), out),
             "apiDefinitions" => {
-                return plain::object(ctx, &self.api_definition_page(None, first, None).ok()?);
+                let page = self.api_definition_page(None, first, None).ok()?;
+                return plain::object(ctx, &page, out);
             }
             "eventDefinitions" => {
-                return plain::object(ctx, &self.event_definition_page(None, first, None).ok()?);
+                let page = self.event_definition_page(None, first, None).ok()?;
+                return plain::object(ctx, &page, out);
             }
-            "documents" => return plain::object(ctx, &self.document_page(first, None).ok()?),
+            "documents" => return plain::object(ctx, &self.document_page(first, None).ok()?, out),
             _ => return None,
-        }))
+        }
+        Some(Ok(()))
     }
 }
 
 impl Plain for ApplicationStatus {
-    fn plain(&self, ctx: &Context<'_>) -> Option<ServerResult<Value>> {
-        Some(Ok(match ctx.item.node.name.node.as_str() {
-            "condition" => plain::enumerated(self.condition),
-            "timestamp" => self.timestamp.to_value(),
+    fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
+        match ctx.item.node.name.node.as_str() {
+            "condition" => out.enumerated(self.condition),
+            "timestamp" => out.value(&self.timestamp.to_value()),
             _ => return None,
-        }))
+        }
+        Some(Ok(()))
     }
 }

@@ -19,6 +19,7 @@ use crate::{
         answer_limit::AnswerBudget,
         answers::{Answer, Question, Reuse, keepable},
         charged::ItemCharges,
+        written,
     },
     gateway::Caller,
 };
@@ -62,8 +63,7 @@ impl Asking<'_> {
             }
         }
         let (response, operation, reuse) = self.run(request).await;
-        // Serializing GraphQL values cannot fail: their map keys are strings.
-        let body = Bytes::from(serde_json::to_vec(&response).unwrap_or_default());
+        let body = Bytes::from(written::response(&response));
         let errors = graphql::error_codes(&response);
         if let Some((question, changes)) = asked
             && keepable(&response, &operation, &reuse)
