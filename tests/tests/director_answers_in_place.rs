@@ -1,8 +1,9 @@
 //! Fields answered in place over HTTP: a query's first request (its text new, every field through
 //! async-graphql's resolvers with the per-field hooks) and a later one of the same text (its
-//! document kept, the fields the Director's types answer in place built straight as values) give
+//! document kept, the fields the Director's types answer in place written straight as JSON) give
 //! the same data and errors for every field of an application and its children, with fragments,
-//! aliases, merged keys, `__typename`, directives and arguments.
+//! aliases, merged keys, `__typename`, directives and arguments, content inline and in a
+//! ConfigMap.
 
 use crate::director_application_env;
 
@@ -68,6 +69,36 @@ async fn kept_documents_answer_as_their_first_requests_did() {
     )
     .await;
     register(&env.client, json!({ "name": "empty" })).await;
+    // Content beyond the inline bound, kept in a ConfigMap the Director makes: read from there
+    // both ways.
+    let large = "paths: {}\n".repeat(300 * 1024 / 10);
+    register(
+        &env.client,
+        json!({
+            "name": "manuals",
+            "apiDefinitions": [api("large", None, json!({ "type": "OPEN_API", "format": "YAML", "data": large }))],
+            "documents": [{ "title": "Manual", "displayName": "Manual", "description": "d", "format": "MARKDOWN", "data": large }],
+        }),
+    )
+    .await;
+    let documents = "{ applications { data { documents { data { data } } } } }";
+    for attempt in 0.. {
+        let answer = env
+            .client
+            .send(&format!("# {attempt}\n{documents}"), json!({}))
+            .await
+            .body;
+        let applications = answer["data"]["applications"]["data"].as_array();
+        let mut documents = applications
+            .into_iter()
+            .flatten()
+            .map(|a| &a["documents"]["data"][0]);
+        if documents.any(|document| document["data"] == large.as_str()) {
+            break;
+        }
+        assert!(attempt < 50, "the large document never showed: {answer}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 
     for (selection, fragments) in selections() {
         // The operator may still be settling the applications (their status, the fetch): an

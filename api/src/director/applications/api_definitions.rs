@@ -199,17 +199,15 @@ impl ApiSpec {
         (definition, spec)
     }
 
-    /// The specification: inline, from its ConfigMap, or as last fetched.
-    fn data_now(&self, caches: &Caches) -> Option<Clob> {
+    /// Where its content is: inline, in a ConfigMap, or as last fetched.
+    fn content(&self) -> content::Source<'_> {
         let (definition, spec) = self.parts();
-        content::read(
-            caches,
-            &self.0.app,
-            ChildKind::ApiDefinition,
-            &definition.name,
-            spec.data.as_ref(),
-            spec.data_from.as_ref(),
-        )
+        content::Source {
+            kind: ChildKind::ApiDefinition,
+            name: &definition.name,
+            data: spec.data.as_ref(),
+            data_from: spec.data_from.as_ref(),
+        }
     }
 
     /// Its kind.
@@ -237,7 +235,7 @@ impl ApiSpec {
 impl ApiSpec {
     /// The specification: inline, from its ConfigMap, or as last fetched.
     async fn data(&self, ctx: &Context<'_>) -> Option<Clob> {
-        self.data_now(caches(ctx))
+        content::read(caches(ctx), &self.0.app, self.content())
     }
 
     /// Its serialization.
@@ -261,7 +259,7 @@ impl ApiSpec {
 impl Plain for ApiSpec {
     fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
         match ctx.item.node.name.node.as_str() {
-            "data" => out.scalar(self.data_now(caches(ctx)).as_ref()),
+            "data" => content::write(caches(ctx), &self.0.app, self.content(), out),
             "format" => out.enumerated(shown_format(self.parts().1.format)),
             "type" => out.enumerated(self.type_now()),
             "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref(), out),

@@ -11,6 +11,7 @@ use compass_crds::{
 
 use super::owned::{CONTENT_KEY, Owned};
 use crate::{
+    director::written::Json,
     errors::{ApiResult, invalid},
     scalars::Clob,
     state::Caches,
@@ -68,38 +69,59 @@ pub fn fetch_status<'a>(
 
 /// The content of a child: inline, in its `dataFrom` ConfigMap, or as last fetched. ConfigMaps
 /// are read from the cache, which holds those labelled with the application.
-pub fn read(
+pub fn read(caches: &Caches, application: &Application, source: Source<'_>) -> Option<Clob> {
+    with(caches, application, source, |text| {
+        text.map(|text| Clob(text.to_owned()))
+    })
+}
+
+/// [`read`]'s content written as a JSON text (null for none) straight from where it is stored:
+/// a specification may run to megabytes.
+pub fn write(caches: &Caches, application: &Application, source: Source<'_>, out: &mut Json) {
+    with(caches, application, source, |text| out.optional_text(text));
+}
+
+/// Where a child's content is: the child, and its inline data or `dataFrom` reference.
+pub struct Source<'a> {
+    /// The kind of child.
+    pub kind: ChildKind,
+    /// Its name among the application's children of its kind.
+    pub name: &'a str,
+    /// Its inline content.
+    pub data: Option<&'a String>,
+    /// The ConfigMap key holding its content.
+    pub data_from: Option<&'a DataSource>,
+}
+
+/// [`read`]'s content handed to `show` where it is stored, not copied.
+fn with<R>(
     caches: &Caches,
     application: &Application,
-    kind: ChildKind,
-    name: &str,
-    data: Option<&String>,
-    data_from: Option<&DataSource>,
-) -> Option<Clob> {
-    if let Some(data) = data {
-        return Some(Clob(data.clone()));
+    source: Source<'_>,
+    show: impl FnOnce(Option<&str>) -> R,
+) -> R {
+    if let Some(data) = source.data {
+        return show(Some(data));
     }
     let namespace = application
         .metadata
         .namespace
         .as_deref()
         .unwrap_or_default();
-    let from_config_map = |config_map: &str, key: &str| {
-        caches
-            .config_maps
-            .get(namespace, config_map)?
-            .data
-            .as_ref()?
-            .get(key)
-            .cloned()
-            .map(Clob)
+    let config_map_key = match source.data_from {
+        Some(from) => {
+            let reference = &from.config_map_key_ref;
+            Some((reference.name.as_str(), reference.key.as_str()))
+        }
+        None => fetch_status(application, source.kind, source.name)
+            .and_then(|fetched| fetched.config_map.as_deref())
+            .map(|config_map| (config_map, CONTENT_KEY)),
     };
-    if let Some(source) = data_from {
-        let reference = &source.config_map_key_ref;
-        return from_config_map(&reference.name, &reference.key);
-    }
-    let fetched = fetch_status(application, kind, name)?
-        .config_map
-        .as_deref()?;
-    from_config_map(fetched, CONTENT_KEY)
+    let config_map = config_map_key
+        .and_then(|(name, key)| Some((caches.config_maps.get(namespace, name)?, key)));
+    show(
+        config_map
+            .as_ref()
+            .and_then(|(config_map, key)| config_map.data.as_ref()?.get(*key).map(String::as_str)),
+    )
 }

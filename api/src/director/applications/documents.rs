@@ -17,7 +17,6 @@ use crate::{
     },
     pagination::PageInfo,
     scalars::Clob,
-    state::Caches,
 };
 
 /// A document about an application.
@@ -29,18 +28,15 @@ impl Document {
         &self.0.app.spec.documents[self.0.index]
     }
 
-    /// Its content: inline, from its ConfigMap, or as last fetched.
-    fn data_now(&self, caches: &Caches) -> Option<Clob> {
+    /// Where its content is: inline, in a ConfigMap, or as last fetched.
+    fn content(&self) -> content::Source<'_> {
         let doc = self.doc();
-        let (data, from) = (doc.data.as_ref(), doc.data_from.as_ref());
-        content::read(
-            caches,
-            &self.0.app,
-            ChildKind::Document,
-            &doc.title,
-            data,
-            from,
-        )
+        content::Source {
+            kind: ChildKind::Document,
+            name: &doc.title,
+            data: doc.data.as_ref(),
+            data_from: doc.data_from.as_ref(),
+        }
     }
 
     /// Where it is downloaded from.
@@ -92,7 +88,7 @@ impl Document {
 
     /// Its content: inline, from its ConfigMap, or as last fetched.
     async fn data(&self, ctx: &Context<'_>) -> Option<Clob> {
-        self.data_now(caches(ctx))
+        content::read(caches(ctx), &self.0.app, self.content())
     }
 
     /// Where it is downloaded from.
@@ -113,7 +109,7 @@ impl Plain for Document {
             "description" => out.text(&doc.description),
             "format" => out.enumerated(DocumentFormat::Markdown),
             "kind" => out.optional_text(doc.kind.as_deref()),
-            "data" => out.scalar(self.data_now(caches(ctx)).as_ref()),
+            "data" => content::write(caches(ctx), &self.0.app, self.content(), out),
             "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref(), out),
             _ => return None,
         }

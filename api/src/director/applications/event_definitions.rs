@@ -19,7 +19,6 @@ use crate::{
     },
     pagination::PageInfo,
     scalars::Clob,
-    state::Caches,
 };
 
 /// Events of an application.
@@ -107,17 +106,15 @@ impl EventSpec {
         (definition, spec)
     }
 
-    /// The specification: inline, from its ConfigMap, or as last fetched.
-    fn data_now(&self, caches: &Caches) -> Option<Clob> {
+    /// Where its content is: inline, in a ConfigMap, or as last fetched.
+    fn content(&self) -> content::Source<'_> {
         let (definition, spec) = self.parts();
-        content::read(
-            caches,
-            &self.0.app,
-            ChildKind::EventDefinition,
-            &definition.name,
-            spec.data.as_ref(),
-            spec.data_from.as_ref(),
-        )
+        content::Source {
+            kind: ChildKind::EventDefinition,
+            name: &definition.name,
+            data: spec.data.as_ref(),
+            data_from: spec.data_from.as_ref(),
+        }
     }
 
     /// Where it is downloaded from.
@@ -137,7 +134,7 @@ impl EventSpec {
 impl EventSpec {
     /// The specification: inline, from its ConfigMap, or as last fetched.
     async fn data(&self, ctx: &Context<'_>) -> Option<Clob> {
-        self.data_now(caches(ctx))
+        content::read(caches(ctx), &self.0.app, self.content())
     }
 
     /// Its kind.
@@ -161,7 +158,7 @@ impl EventSpec {
 impl Plain for EventSpec {
     fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
         match ctx.item.node.name.node.as_str() {
-            "data" => out.scalar(self.data_now(caches(ctx)).as_ref()),
+            "data" => content::write(caches(ctx), &self.0.app, self.content(), out),
             "type" => out.enumerated(EventSpecType::AsyncApi),
             "format" => out.enumerated(shown_format(self.parts().1.format)),
             "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref(), out),
