@@ -169,8 +169,8 @@ impl Plain for ApiDefinition {
     fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
         let definition = self.def();
         match ctx.item.node.name.node.as_str() {
-            "id" => out.text(&self.0.id(ChildKind::ApiDefinition, &definition.name).0),
-            "applicationID" => out.text(&self.0.app_id().0),
+            "id" => out.text(&self.0.id_text(ChildKind::ApiDefinition, &definition.name)),
+            "applicationID" => out.text(self.0.app_id_text()),
             "name" => out.text(&definition.name),
             "description" => out.optional_text(definition.description.as_deref()),
             "spec" => return plain::optional(ctx, self.spec_view().as_ref(), out),

@@ -3,7 +3,7 @@
 //! from the application's id and its name) or by its name; and the parts several kinds of child
 //! have, fetch requests and versions.
 
-use std::sync::Arc;
+use std::{borrow::Cow, sync::Arc};
 
 use async_graphql::{Context, ID, Object, ScalarType, ServerResult, SimpleObject};
 use compass_crds::{
@@ -46,15 +46,25 @@ impl Child {
 
     /// Its id, as found or derived from its `kind` and `name`.
     pub fn id(&self, kind: ChildKind, name: &str) -> ID {
-        ID(match &self.id {
-            Some(id) => id.clone(),
-            None => id_of(&self.app, kind, name),
-        })
+        ID(self.id_text(kind, name).into_owned())
+    }
+
+    /// [`id`](Self::id) as text, not copied when it was found.
+    pub fn id_text(&self, kind: ChildKind, name: &str) -> Cow<'_, str> {
+        match &self.id {
+            Some(id) => Cow::Borrowed(id),
+            None => Cow::Owned(id_of(&self.app, kind, name)),
+        }
     }
 
     /// The application's id.
     pub fn app_id(&self) -> ID {
-        ID(self.app.metadata.uid.clone().unwrap_or_default())
+        ID(self.app_id_text().to_owned())
+    }
+
+    /// [`app_id`](Self::app_id) as text.
+    pub fn app_id_text(&self) -> &str {
+        self.app.metadata.uid.as_deref().unwrap_or_default()
     }
 }
 

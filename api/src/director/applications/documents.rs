@@ -102,8 +102,8 @@ impl Plain for Document {
     fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
         let doc = self.doc();
         match ctx.item.node.name.node.as_str() {
-            "id" => out.text(&self.0.id(ChildKind::Document, &doc.title).0),
-            "applicationID" => out.text(&self.0.app_id().0),
+            "id" => out.text(&self.0.id_text(ChildKind::Document, &doc.title)),
+            "applicationID" => out.text(self.0.app_id_text()),
             "title" => out.text(&doc.title),
             "displayName" => out.text(&doc.display_name),
             "description" => out.text(&doc.description),

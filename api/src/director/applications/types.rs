@@ -28,7 +28,7 @@ use crate::{
         system_auths::{SystemAuth, auths_of},
     },
     errors::ApiResult,
-    pagination::{DEFAULT_PAGE_SIZE, Page, PageInfo, paginate},
+    pagination::{DEFAULT_PAGE_SIZE, Page, PageInfo, paginate_by},
     scalars::{PageCursor, Timestamp},
     state::Caches,
 };
@@ -89,25 +89,26 @@ fn page_of<T>(
     first: Option<i32>,
     after: Option<&PageCursor>,
 ) -> ApiResult<Page<T>> {
-    let mut items: Vec<(String, usize)> = child_names(application, kind)
+    // Each child's id derived once, kept in the child for its answer and paged by.
+    let mut children: Vec<Child> = child_names(application, kind)
         .into_iter()
         .enumerate()
         .filter(|(index, _)| keep(*index))
-        .map(|(index, name)| (id_of(application, kind, name), index))
-        .collect();
-    items.sort();
-    let items = items
-        .into_iter()
-        .map(|(id, index)| {
-            let child = Child {
-                app: application.clone(),
-                index,
-                id: Some(id.clone()),
-            };
-            (id, wrap(child))
+        .map(|(index, name)| Child {
+            app: application.clone(),
+            index,
+            id: Some(id_of(application, kind, name)),
         })
         .collect();
-    paginate(items, first, after.map(|c| c.0.as_str()))
+    // Stable: children of one id (none, names being unique) stay in the order listed.
+    children.sort_by(|a, b| a.id.cmp(&b.id));
+    let after = after.map(|cursor| cursor.0.as_str());
+    Ok(paginate_by(children, id_of_child, first, after)?.map(wrap))
+}
+
+/// The id a paged child was given.
+fn id_of_child(child: &Child) -> &str {
+    child.id.as_deref().unwrap_or_default()
 }
 
 impl Application {
