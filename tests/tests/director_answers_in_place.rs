@@ -69,36 +69,7 @@ async fn kept_documents_answer_as_their_first_requests_did() {
     )
     .await;
     register(&env.client, json!({ "name": "empty" })).await;
-    // Content beyond the inline bound, kept in a ConfigMap the Director makes: read from there
-    // both ways.
-    let large = "paths: {}\n".repeat(300 * 1024 / 10);
-    register(
-        &env.client,
-        json!({
-            "name": "manuals",
-            "apiDefinitions": [api("large", None, json!({ "type": "OPEN_API", "format": "YAML", "data": large }))],
-            "documents": [{ "title": "Manual", "displayName": "Manual", "description": "d", "format": "MARKDOWN", "data": large }],
-        }),
-    )
-    .await;
-    let documents = "{ applications { data { documents { data { data } } } } }";
-    for attempt in 0.. {
-        let answer = env
-            .client
-            .send(&format!("# {attempt}\n{documents}"), json!({}))
-            .await
-            .body;
-        let applications = answer["data"]["applications"]["data"].as_array();
-        let mut documents = applications
-            .into_iter()
-            .flatten()
-            .map(|a| &a["documents"]["data"][0]);
-        if documents.any(|document| document["data"] == large.as_str()) {
-            break;
-        }
-        assert!(attempt < 50, "the large document never showed: {answer}");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    register_large_content(&env, &api).await;
 
     for (selection, fragments) in selections() {
         // The operator may still be settling the applications (their status, the fetch): an
@@ -123,4 +94,33 @@ async fn kept_documents_answer_as_their_first_requests_did() {
         }
     }
     env.stop().await;
+}
+
+/// Registers an application whose spec and document are beyond the inline bound, kept in a
+/// ConfigMap the Director makes (read from there both ways), and waits until it shows them.
+async fn register_large_content(env: &Env, api: &impl Fn(&str, Option<&str>, Value) -> Value) {
+    let large = "paths: {}\n".repeat(300 * 1024 / 10);
+    let spec = json!({ "type": "OPEN_API", "format": "YAML", "data": large });
+    let document = json!({
+        "title": "Manual", "displayName": "Manual", "description": "d", "format": "MARKDOWN",
+        "data": large,
+    });
+    let application = json!({
+        "name": "manuals",
+        "apiDefinitions": [api("large", None, spec)],
+        "documents": [document],
+    });
+    register(&env.client, application).await;
+    let documents = "{ applications { data { documents { data { data } } } } }";
+    for attempt in 0.. {
+        let text = format!("# {attempt}\n{documents}");
+        let answer = env.client.send(&text, json!({})).await.body;
+        let applications = answer["data"]["applications"]["data"].as_array();
+        let mut shown = applications.into_iter().flatten();
+        if shown.any(|app| app["documents"]["data"][0]["data"] == large.as_str()) {
+            return;
+        }
+        assert!(attempt < 50, "the large document never showed: {answer}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }

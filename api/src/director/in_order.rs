@@ -113,12 +113,12 @@ pub(super) fn asked<'a, T: ContainerType + ?Sized>(
 }
 
 /// The answer to `__typename` on `root`.
-pub(super) fn type_name_of<T: ContainerType + ?Sized>(root: &T) -> Value {
+fn type_name_of<T: ContainerType + ?Sized>(root: &T) -> Value {
     Value::String(root.introspection_type_name().into_owned())
 }
 
 /// An object's answer from its fields' values: null when it has none.
-pub(super) fn object_of(answer: IndexMap<Name, Value>) -> Value {
+fn object_of(answer: IndexMap<Name, Value>) -> Value {
     if answer.is_empty() {
         Value::Null
     } else {

@@ -80,8 +80,8 @@ pub fn optional<T: Plain + async_graphql::ContainerType>(
 }
 
 /// The fields of `root` the selection set of `ctx` asks for, gathered as [`in_order`] gathers
-/// them, each answered in place; `None` when one is not, carries a directive, or shares its key
-/// with another (the resolvers merge the two selections).
+/// them, each answered in place; `None` when one is not, carries a directive, or asks for an
+/// object under a key asked before (the resolvers merge the two selections).
 ///
 /// [`in_order`]: super::in_order
 fn fields<T: Plain + async_graphql::ContainerType>(
@@ -97,33 +97,42 @@ fn fields<T: Plain + async_graphql::ContainerType>(
         out.null();
         return Some(Ok(()));
     }
-    if repeats_a_key(&asked) {
-        return None;
-    }
     out.open_object();
-    for (index, field) in asked.into_iter().enumerate() {
+    let mut index = 0;
+    for (position, field) in asked.iter().enumerate() {
+        if asked_before(&asked[..position], field) {
+            // The same field again (validation allows no other under one key): a leaf has its
+            // answer written already; an object's selections would have to be merged.
+            if field.node.selection_set.node.items.is_empty() {
+                continue;
+            }
+            return None;
+        }
         out.key(index, field.node.response_key().node.as_str());
+        index += 1;
+        let before = out.len();
         if field.node.name.node == "__typename" {
             out.text(&root.introspection_type_name());
         } else if let Err(error) = root.plain(&ctx.with_field(field), out)? {
             return Some(Err(error));
         }
+        debug_assert!(
+            out.len() > before,
+            "{} wrote no value",
+            field.node.name.node
+        );
     }
     out.close_object();
     Some(Ok(()))
 }
 
-/// Whether two of `asked` answer under the same key. Objects ask for a handful of fields, so
-/// comparing each pair costs less than a set.
-fn repeats_a_key(asked: &[&Positioned<Field>]) -> bool {
-    fn key(field: &Positioned<Field>) -> &str {
-        field.node.response_key().node.as_str()
-    }
-    asked.iter().enumerate().any(|(index, field)| {
-        asked[..index]
-            .iter()
-            .any(|before| key(before) == key(field))
-    })
+/// Whether `field`'s key is among `before`'s. An object asks for a handful of fields, so
+/// comparing with each costs less than a set.
+fn asked_before(before: &[&Positioned<Field>], field: &Positioned<Field>) -> bool {
+    let key = &field.node.response_key().node;
+    before
+        .iter()
+        .any(|earlier| earlier.node.response_key().node == *key)
 }
 
 /// Items of a list of objects, each answered in place and charged once written, as [`Charged`]
@@ -164,8 +173,8 @@ fn charged<T: Plain + async_graphql::ContainerType>(
 impl Plain for PageInfo {
     fn plain(&self, ctx: &Context<'_>, out: &mut Json) -> Option<ServerResult<()>> {
         match ctx.item.node.name.node.as_str() {
-            "startCursor" => out.scalar(Some(&self.start_cursor)),
-            "endCursor" => out.scalar(Some(&self.end_cursor)),
+            "startCursor" => out.text(&self.start_cursor.0),
+            "endCursor" => out.text(&self.end_cursor.0),
             "hasNextPage" => out.boolean(self.has_next_page),
             _ => return None,
         }

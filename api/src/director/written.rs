@@ -6,8 +6,10 @@
 //!
 //! [`plain`]: super::plain
 
-use async_graphql::{InputType, Response, ScalarType, Value};
+use async_graphql::{Response, ScalarType, Value, resolver_utils::EnumType};
 use serde::Serialize;
+
+use super::answer_limit::size_of;
 
 /// JSON being written by fields answered in place.
 #[derive(Debug, Default)]
@@ -51,22 +53,16 @@ impl Json {
         serialize(&mut self.0, &number);
     }
 
-    /// A value of an enum.
-    pub fn enumerated<T: InputType>(&mut self, item: T) {
-        self.value(&item.to_value());
+    /// A value of an enum, by its name in the schema.
+    pub fn enumerated<T: EnumType>(&mut self, item: T) {
+        // An enum has a handful of values: finding its name costs less than building a value.
+        let name = T::items().iter().find(|known| known.value == item);
+        self.text(name.map_or("", |known| known.name));
     }
 
-    /// A value of a scalar if there is one, else null.
-    pub fn scalar<T: ScalarType>(&mut self, value: Option<&T>) {
-        match value {
-            Some(value) => self.value(&value.to_value()),
-            None => self.null(),
-        }
-    }
-
-    /// Any GraphQL value.
-    pub fn value(&mut self, value: &Value) {
-        write_value(&mut self.0, value);
+    /// A value of a scalar.
+    pub fn scalar<T: ScalarType>(&mut self, value: &T) {
+        self.value(&value.to_value());
     }
 
     /// Any JSON value (a label's).
@@ -113,6 +109,30 @@ impl Json {
         self.0.len()
     }
 
+    /// `value` as JSON, JSON written in place copied as it stands.
+    fn value(&mut self, value: &Value) {
+        match value {
+            Value::Binary(json) => self.0.extend_from_slice(json),
+            Value::List(items) => {
+                self.open_list();
+                for (index, item) in items.iter().enumerate() {
+                    self.separate(index);
+                    self.value(item);
+                }
+                self.close_list();
+            }
+            Value::Object(fields) => {
+                self.open_object();
+                for (index, (key, value)) in fields.iter().enumerate() {
+                    self.key(index, key);
+                    self.value(value);
+                }
+                self.close_object();
+            }
+            value => serialize(&mut self.0, value),
+        }
+    }
+
     /// What was written, as the value that carries it in an answer.
     pub fn into_value(self) -> Value {
         Value::Binary(self.0.into())
@@ -122,9 +142,11 @@ impl Json {
 /// The JSON of `response` as sent: what async-graphql writes for it (data, then extensions and
 /// errors when there are any), JSON written in place copied as it stands.
 pub fn response(response: &Response) -> Vec<u8> {
-    let mut out = Vec::with_capacity(256);
-    out.extend_from_slice(br#"{"data":"#);
-    write_value(&mut out, &response.data);
+    // About the answer's size, so that a large answer is not copied as it grows.
+    let mut written = Json(Vec::with_capacity(size_of(&response.data) + 64));
+    written.0.extend_from_slice(br#"{"data":"#);
+    written.value(&response.data);
+    let Json(mut out) = written;
     if !response.extensions.is_empty() {
         out.extend_from_slice(br#","extensions":"#);
         serialize(&mut out, &response.extensions);
@@ -152,36 +174,6 @@ pub fn unwritten(value: Value) -> Value {
                 .collect(),
         ),
         value => value,
-    }
-}
-
-/// `value` as JSON, JSON written in place copied as it stands.
-fn write_value(out: &mut Vec<u8>, value: &Value) {
-    match value {
-        Value::Binary(json) => out.extend_from_slice(json),
-        Value::List(items) => {
-            out.push(b'[');
-            for (index, item) in items.iter().enumerate() {
-                if index > 0 {
-                    out.push(b',');
-                }
-                write_value(out, item);
-            }
-            out.push(b']');
-        }
-        Value::Object(fields) => {
-            out.push(b'{');
-            for (index, (key, value)) in fields.iter().enumerate() {
-                if index > 0 {
-                    out.push(b',');
-                }
-                serialize(out, key.as_str());
-                out.push(b':');
-                write_value(out, value);
-            }
-            out.push(b'}');
-        }
-        value => serialize(out, value),
     }
 }
 

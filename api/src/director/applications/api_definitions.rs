@@ -205,7 +205,7 @@ impl ApiSpec {
         content::Source {
             kind: ChildKind::ApiDefinition,
             name: &definition.name,
-            data: spec.data.as_ref(),
+            data: spec.data.as_deref(),
             data_from: spec.data_from.as_ref(),
         }
     }

@@ -5,7 +5,7 @@
 
 use std::{borrow::Cow, sync::Arc};
 
-use async_graphql::{Context, ID, Object, ScalarType, ServerResult, SimpleObject};
+use async_graphql::{Context, ID, Object, ServerResult, SimpleObject};
 use compass_crds::{
     Application,
     application::{self as crd, FetchCondition},
@@ -248,7 +248,7 @@ impl Plain for FetchRequestStatus {
     fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
         match ctx.item.node.name.node.as_str() {
             "condition" => out.enumerated(self.condition),
-            "timestamp" => out.value(&self.timestamp.to_value()),
+            "timestamp" => out.scalar(&self.timestamp),
             _ => return None,
         }
         Some(Ok(()))

@@ -11,7 +11,7 @@ use compass_crds::{
 
 use super::owned::{CONTENT_KEY, Owned};
 use crate::{
-    director::written::Json,
+    director::plain::Json,
     errors::{ApiResult, invalid},
     scalars::Clob,
     state::Caches,
@@ -88,7 +88,7 @@ pub struct Source<'a> {
     /// Its name among the application's children of its kind.
     pub name: &'a str,
     /// Its inline content.
-    pub data: Option<&'a String>,
+    pub data: Option<&'a str>,
     /// The ConfigMap key holding its content.
     pub data_from: Option<&'a DataSource>,
 }

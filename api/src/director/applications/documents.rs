@@ -34,7 +34,7 @@ impl Document {
         content::Source {
             kind: ChildKind::Document,
             name: &doc.title,
-            data: doc.data.as_ref(),
+            data: doc.data.as_deref(),
             data_from: doc.data_from.as_ref(),
         }
     }

@@ -112,7 +112,7 @@ impl EventSpec {
         content::Source {
             kind: ChildKind::EventDefinition,
             name: &definition.name,
-            data: spec.data.as_ref(),
+            data: spec.data.as_deref(),
             data_from: spec.data_from.as_ref(),
         }
     }

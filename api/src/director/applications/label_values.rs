@@ -42,11 +42,8 @@ impl Label<'_> {
     fn value(&self) -> GqlValue {
         match self {
             Self::Stored(value) => value_of(value),
-            Self::Text(text) => GqlValue::String((*text).to_owned()),
-            Self::Scenarios(Some(listed)) => {
-                GqlValue::List(listed.iter().cloned().map(GqlValue::String).collect())
-            }
-            Self::Scenarios(None) => GqlValue::List(vec![GqlValue::from(DEFAULT_SCENARIO)]),
+            Self::Text(text) => GqlValue::from(*text),
+            Self::Scenarios(listed) => scenario_names(*listed).map(GqlValue::from).collect(),
         }
     }
 
@@ -56,12 +53,7 @@ impl Label<'_> {
             Self::Text(text) => out.text(text),
             Self::Scenarios(listed) => {
                 out.open_list();
-                let default = [DEFAULT_SCENARIO];
-                let names: &mut dyn Iterator<Item = &str> = match listed {
-                    Some(listed) => &mut listed.iter().map(String::as_str),
-                    None => &mut default.into_iter(),
-                };
-                for (index, name) in names.enumerate() {
+                for (index, name) in scenario_names(*listed).enumerate() {
                     out.separate(index);
                     out.text(name);
                 }
@@ -69,6 +61,17 @@ impl Label<'_> {
             }
         }
     }
+}
+
+/// The names of the scenarios `listed`, or of the default scenario when none are listed (as
+/// `effective_scenarios` gives them, without copying them).
+fn scenario_names(listed: Option<&[String]>) -> impl Iterator<Item = &str> {
+    let default = listed.is_none().then_some(DEFAULT_SCENARIO);
+    listed
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .chain(default)
 }
 
 impl ApplicationLabels {

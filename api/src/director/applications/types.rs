@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, ScalarType, ServerResult, SimpleObject};
+use async_graphql::{Context, ID, Object, ServerResult, SimpleObject};
 use compass_crds::{SubjectKind, ids::ChildKind};
 
 use super::{
@@ -101,7 +101,7 @@ fn page_of<T>(
         })
         .collect();
     // Stable: children of one id (none, names being unique) stay in the order listed.
-    children.sort_by(|a, b| a.id.cmp(&b.id));
+    children.sort_by(|a, b| id_of_child(a).cmp(id_of_child(b)));
     let after = after.map(|cursor| cursor.0.as_str());
     Ok(paginate_by(children, id_of_child, first, after)?.map(wrap))
 }
@@ -354,7 +354,7 @@ impl Plain for ApplicationStatus {
     fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
         match ctx.item.node.name.node.as_str() {
             "condition" => out.enumerated(self.condition),
-            "timestamp" => out.value(&self.timestamp.to_value()),
+            "timestamp" => out.scalar(&self.timestamp),
             _ => return None,
         }
         Some(Ok(()))
