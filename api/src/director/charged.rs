@@ -247,4 +247,28 @@ mod tests {
             json.len()
         );
     }
+
+    #[tokio::test]
+    async fn a_leaf_asked_twice_is_written_once_and_its_object_stays_in_place() {
+        let resolved = Resolved::default();
+        let schema = schema(&resolved);
+        let charges = ItemCharges::new(AnswerBudget::new(1 << 20));
+        let query = "{ holder { items { text again: text text } } }";
+        let request = async_graphql::Request::new(query).data(charges.clone());
+        let answer = charges.finish(schema.execute(request).await);
+        assert!(answer.errors.is_empty(), "{:?}", answer.errors);
+        let data = crate::director::written::unwritten(answer.data)
+            .into_json()
+            .unwrap();
+        let items = data["holder"]["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1_000);
+        let text = "x".repeat(100);
+        assert_eq!(
+            items[999],
+            serde_json::json!({ "text": text, "again": text })
+        );
+        // Two fields written per item. Had the repeat declined, the list would have been
+        // resolved item by item, field after field, the repeated field answered again (3,002).
+        assert_eq!(resolved.load(Ordering::Relaxed), 2_000);
+    }
 }
