@@ -108,7 +108,7 @@ fn fields<T: Plain + async_graphql::ContainerType>(
             }
             return None;
         }
-        out.key(index, field.node.response_key().node.as_str());
+        out.name_key(index, field.node.response_key().node.as_str());
         index += 1;
         let before = out.len();
         if field.node.name.node == "__typename" {
