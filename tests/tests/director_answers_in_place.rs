@@ -40,11 +40,24 @@ fn query(selection: &str, fragments: &str, attempt: usize) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kept_documents_answer_as_their_first_requests_did() {
     let env = Env::start().await;
-    let api = |name: &str, group: Option<&str>, spec: Value| {
-        json!({ "name": name, "targetURL": format!("https://shop.example.com/{name}"), "group": group,
-                "description": "what it offers", "version": { "value": "v2", "deprecated": true, "deprecatedSince": "v1" },
-                "spec": spec })
-    };
+    register_shop(&env).await;
+    register(&env.client, json!({ "name": "empty" })).await;
+    register_large_content(&env).await;
+    for (selection, fragments) in selections() {
+        assert_answered_alike(&env, &selection, fragments).await;
+    }
+    env.stop().await;
+}
+
+/// An API of the shop named `name`, in `group`, with `spec`.
+fn api(name: &str, group: Option<&str>, spec: Value) -> Value {
+    json!({ "name": name, "targetURL": format!("https://shop.example.com/{name}"), "group": group,
+            "description": "what it offers", "version": { "value": "v2", "deprecated": true, "deprecatedSince": "v1" },
+            "spec": spec })
+}
+
+/// Registers an application with every kind of child and field set.
+async fn register_shop(env: &Env) {
     register(
         &env.client,
         json!({
@@ -68,37 +81,33 @@ async fn kept_documents_answer_as_their_first_requests_did() {
         }),
     )
     .await;
-    register(&env.client, json!({ "name": "empty" })).await;
-    register_large_content(&env, &api).await;
+}
 
-    for (selection, fragments) in selections() {
-        // The operator may still be settling the applications (their status, the fetch): an
-        // answer that differs is asked again under a new text until two agree or the
-        // attempts run out; a difference of the paths themselves stays on every attempt.
-        let mut last = None;
-        for attempt in 0..10 {
-            let text = query(&selection, fragments, attempt);
-            let first = env.client.send(&text, json!({ "n": 100 })).await.body;
-            // Other variables: a question of its own (no kept answer), the same answer.
-            let kept = env.client.send(&text, json!({ "n": 99 })).await.body;
-            assert!(first.get("data").is_some_and(|d| !d.is_null()), "{first}");
-            if first == kept {
-                last = None;
-                break;
-            }
-            last = Some((first, kept));
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+/// Asks `selection` as a new text, then again on its kept document, and fails unless both
+/// answers are the same. The operator may still be settling the applications (their status,
+/// the fetch): an answer that differs is asked again under a new text until two agree or the
+/// attempts run out; a difference of the paths themselves stays on every attempt.
+async fn assert_answered_alike(env: &Env, selection: &str, fragments: &str) {
+    let mut last = None;
+    for attempt in 0..10 {
+        let text = query(selection, fragments, attempt);
+        let first = env.client.send(&text, json!({ "n": 100 })).await.body;
+        // Other variables: a question of its own (no kept answer), the same answer.
+        let kept = env.client.send(&text, json!({ "n": 99 })).await.body;
+        assert!(first.get("data").is_some_and(|d| !d.is_null()), "{first}");
+        if first == kept {
+            return;
         }
-        if let Some((first, kept)) = last {
-            panic!("{selection}\nfirst request: {first}\nkept document: {kept}");
-        }
+        last = Some((first, kept));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
-    env.stop().await;
+    let (first, kept) = last.expect("ten attempts");
+    panic!("{selection}\nfirst request: {first}\nkept document: {kept}");
 }
 
 /// Registers an application whose spec and document are beyond the inline bound, kept in a
 /// ConfigMap the Director makes (read from there both ways), and waits until it shows them.
-async fn register_large_content(env: &Env, api: &impl Fn(&str, Option<&str>, Value) -> Value) {
+async fn register_large_content(env: &Env) {
     let large = "paths: {}\n".repeat(300 * 1024 / 10);
     let spec = json!({ "type": "OPEN_API", "format": "YAML", "data": large });
     let document = json!({

@@ -20,6 +20,7 @@ use crate::{
         enums::{FetchMode, FetchRequestStatusCondition},
         in_order::InOrder,
         plain::{self, Plain},
+        status,
     },
     errors::{ApiResult, not_found},
     scalars::Timestamp,
@@ -246,12 +247,7 @@ impl Plain for FetchRequest {
 
 impl Plain for FetchRequestStatus {
     fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
-        match ctx.item.node.name.node.as_str() {
-            "condition" => out.enumerated(self.condition),
-            "timestamp" => out.scalar(&self.timestamp),
-            _ => return None,
-        }
-        Some(Ok(()))
+        status::write_field(ctx, self.condition, &self.timestamp, out)
     }
 }
 

@@ -24,7 +24,7 @@ use crate::{
         in_order::InOrder,
         labels,
         plain::{self, Plain},
-        status::{Phase, phase},
+        status::{self, Phase, phase},
         system_auths::{SystemAuth, auths_of},
     },
     errors::ApiResult,
@@ -114,12 +114,7 @@ fn id_of_child(child: &Child) -> &str {
 impl Application {
     /// Where it stands, from its `Ready` condition.
     fn status_now(&self) -> ApplicationStatus {
-        let conditions = self
-            .0
-            .status
-            .as_ref()
-            .map(|s| s.conditions.as_slice())
-            .unwrap_or_default();
+        let conditions = self.0.status.iter().flat_map(|s| &s.conditions);
         let (phase, timestamp) = phase(conditions, self.0.metadata.creation_timestamp.as_ref());
         let condition = match phase {
             Phase::Initial => ApplicationStatusCondition::Initial,
@@ -352,11 +347,6 @@ impl Plain for Application {
 
 impl Plain for ApplicationStatus {
     fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
-        match ctx.item.node.name.node.as_str() {
-            "condition" => out.enumerated(self.condition),
-            "timestamp" => out.scalar(&self.timestamp),
-            _ => return None,
-        }
-        Some(Ok(()))
+        status::write_field(ctx, self.condition, &self.timestamp, out)
     }
 }

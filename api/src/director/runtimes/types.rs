@@ -88,12 +88,7 @@ impl Runtime {
 
     /// Where it stands.
     async fn status(&self) -> RuntimeStatus {
-        let conditions = self
-            .0
-            .status
-            .as_ref()
-            .map(|s| s.conditions.as_slice())
-            .unwrap_or_default();
+        let conditions = self.0.status.iter().flat_map(|s| &s.conditions);
         let (phase, timestamp) = phase(conditions, self.0.metadata.creation_timestamp.as_ref());
         let condition = match phase {
             Phase::Ready => RuntimeStatusCondition::Ready,
