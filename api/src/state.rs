@@ -1,6 +1,8 @@
 //! Everything the Director serves from: the process's shared stores of every kind it reads
 //! (see `compass_cache`), with the tags its queries look objects up by.
 
+use std::sync::Arc;
+
 use compass_cache::Watches;
 use compass_crds::{
     Application, ApplicationTemplate, IntegrationSystem, LabelDefinition, Runtime, Scenario,
@@ -18,6 +20,8 @@ pub use compass_cache::{
     },
 };
 pub use compass_crds::well_known::{APPLICATION_LABEL, CREDENTIALS_LABEL};
+
+use crate::director::Renderings;
 
 /// The stores of every kind the Director reads.
 #[derive(Clone)]
@@ -46,15 +50,24 @@ pub struct Caches {
     pub config_maps: Shared<ConfigMap>,
     /// The Runtime Agents' heartbeat Leases, which the Director renews for them.
     pub heartbeat_leases: Shared<Lease>,
+    /// The applications' fields rendered as JSON, one rendering for each version held.
+    pub renderings: Arc<Renderings>,
 }
 
 impl Caches {
     /// The Director's stores among `watches` (their watches start now, if no other part of the
     /// process started them).
     pub fn new(watches: &Watches) -> Self {
+        let applications = watches.applications();
+        let renderings = Arc::new(Renderings::default());
+        // Rendered as the watch delivers them; without a runtime (unit tests) as read.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (kept, changes) = (renderings.clone(), applications.subscribe_changes());
+            runtime.spawn(async move { kept.keep(changes).await });
+        }
         Self {
             tenants: watches.tenants(),
-            applications: watches.applications(),
+            applications,
             runtimes: watches.runtimes(),
             scenarios: watches.scenarios(),
             label_definitions: watches.label_definitions(),
@@ -64,6 +77,7 @@ impl Caches {
             secrets: watches.credential_secrets(),
             config_maps: watches.spec_config_maps(),
             heartbeat_leases: watches.heartbeat_leases(),
+            renderings,
         }
     }
 

@@ -54,6 +54,8 @@ pub mod parsed_documents;
 pub mod persisted_queries;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
+// Kept beside the stores the Director serves from.
+pub(crate) use applications::Renderings;
 
 use crate::{scopes::ScopesConfig, state::Caches};
 

@@ -127,6 +127,16 @@ impl Json {
         self.0.len()
     }
 
+    /// A value written before (by a [`Json`] too), copied as it stands.
+    pub fn raw(&mut self, json: &[u8]) {
+        self.0.extend_from_slice(json);
+    }
+
+    /// What was written.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+
     /// `value` as JSON, JSON written in place copied as it stands.
     fn value(&mut self, value: &Value) {
         match value {

@@ -12,14 +12,14 @@ use compass_crds::{
     ids::{ChildKind, child_id},
 };
 
-use super::{build::shown_mode, content, credentials};
+use super::{build::shown_mode, content, credentials, rendered::Rendered};
 use crate::{
     director::{
         auth::Auth,
         context::caches,
         enums::{FetchMode, FetchRequestStatusCondition},
         in_order::InOrder,
-        plain::{self, Plain},
+        plain::{self, Json, Plain},
         status,
     },
     errors::{ApiResult, not_found},
@@ -34,9 +34,9 @@ pub struct Child {
     pub app: Arc<Application>,
     /// Position in the list.
     pub index: usize,
-    /// Its id, when whoever found it had derived it already (a page derives every child's id
-    /// to order them).
-    pub id: Option<String>,
+    /// The application's fields as rendered, when whoever found the child had them at hand (a
+    /// page orders children by the ids kept there).
+    pub rendered: Option<Arc<Rendered>>,
 }
 
 impl Child {
@@ -50,11 +50,32 @@ impl Child {
         ID(self.id_text(kind, name).into_owned())
     }
 
-    /// [`id`](Self::id) as text, not copied when it was found.
+    /// [`id`](Self::id) as text, not copied when it is kept.
     pub fn id_text(&self, kind: ChildKind, name: &str) -> Cow<'_, str> {
-        match &self.id {
+        match self.kept_id(kind) {
             Some(id) => Cow::Borrowed(id),
             None => Cow::Owned(id_of(&self.app, kind, name)),
+        }
+    }
+
+    /// Its id as kept with the application's fields as rendered, if the child has them.
+    pub fn kept_id(&self, kind: ChildKind) -> Option<&str> {
+        self.rendered.as_ref()?.child_id(kind, self.index)
+    }
+
+    /// Writes its field `name` onto `out` as rendered with its application's fields, if it is
+    /// kept so; `false` if not.
+    pub fn write_kept(
+        &self,
+        ctx: &Context<'_>,
+        kind: ChildKind,
+        name: &str,
+        out: &mut Json,
+    ) -> bool {
+        match &self.rendered {
+            Some(rendered) => rendered.write_child_field(kind, self.index, name, out),
+            None => (caches(ctx).renderings.of(&self.app))
+                .write_child_field(kind, self.index, name, out),
         }
     }
 
@@ -128,7 +149,7 @@ pub fn find_child(application: &Arc<Application>, kind: ChildKind, id: &str) -> 
         .map(|index| Child {
             app: application.clone(),
             index,
-            id: Some(id.to_owned()),
+            rendered: None,
         })
 }
 
@@ -141,7 +162,7 @@ pub fn view(application: Arc<Application>, kind: ChildKind, name: &str) -> ApiRe
     Ok(Child {
         app: application,
         index,
-        id: None,
+        rendered: None,
     })
 }
 

@@ -100,15 +100,12 @@ impl Document {
 
 impl Plain for Document {
     fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
-        let doc = self.doc();
-        match ctx.item.node.name.node.as_str() {
-            "id" => out.text(&self.0.id_text(ChildKind::Document, &doc.title)),
-            "applicationID" => out.text(self.0.app_id_text()),
-            "title" => out.text(&doc.title),
-            "displayName" => out.text(&doc.display_name),
-            "description" => out.text(&doc.description),
+        let name = ctx.item.node.name.node.as_str();
+        if self.0.write_kept(ctx, ChildKind::Document, name, out) {
+            return Some(Ok(()));
+        }
+        match name {
             "format" => out.enumerated(DocumentFormat::Markdown),
-            "kind" => out.optional_text(doc.kind.as_deref()),
             "data" => content::write(caches(ctx), &self.0.app, self.content(), out),
             "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref(), out),
             _ => return None,

@@ -77,21 +77,21 @@ impl EventDefinition {
 
 impl Plain for EventDefinition {
     fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
-        let definition = self.def();
-        match ctx.item.node.name.node.as_str() {
-            "id" => out.text(&self.0.id_text(ChildKind::EventDefinition, &definition.name)),
-            "applicationID" => out.text(self.0.app_id_text()),
-            "name" => out.text(&definition.name),
-            "description" => out.optional_text(definition.description.as_deref()),
-            "group" => out.optional_text(definition.group.as_deref()),
-            "spec" => return plain::optional(ctx, self.spec_view().as_ref(), out),
-            "version" => {
-                let version = definition.version.as_ref().map(Version::from);
-                return plain::optional(ctx, version.as_ref(), out);
-            }
-            _ => return None,
+        let name = ctx.item.node.name.node.as_str();
+        if self
+            .0
+            .write_kept(ctx, ChildKind::EventDefinition, name, out)
+        {
+            return Some(Ok(()));
         }
-        Some(Ok(()))
+        match name {
+            "spec" => plain::optional(ctx, self.spec_view().as_ref(), out),
+            "version" => {
+                let version = self.def().version.as_ref().map(Version::from);
+                plain::optional(ctx, version.as_ref(), out)
+            }
+            _ => None,
+        }
     }
 }
 

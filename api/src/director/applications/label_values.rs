@@ -2,7 +2,9 @@
 //! order, with `scenarios` and the system labels `name` and `integration-system-id`. The same
 //! labels as `labels::of_application` gives, without the map it builds for filters and writes
 //! first: every application of every page answers its labels, and the map (its keys and values
-//! copied, then converted and dropped) was most of what they cost.
+//! copied, then converted and dropped) was most of what they cost. Written as JSON ([`write`])
+//! for an application's rendering, around the integration system's id, which the application
+//! does not hold.
 
 use std::{borrow::Cow, sync::Arc};
 
@@ -34,23 +36,28 @@ pub struct ApplicationLabels {
 enum Label<'a> {
     Stored(&'a serde_json::Value),
     Text(&'a str),
+    /// The id of the integration system managing the application, which the application
+    /// itself does not hold.
+    IntegrationSystem,
     /// The scenarios listed, or none listed (the default scenario).
     Scenarios(Option<&'a [String]>),
 }
 
 impl Label<'_> {
-    fn value(&self) -> GqlValue {
+    fn value(&self, integration_system_id: &str) -> GqlValue {
         match self {
             Self::Stored(value) => value_of(value),
             Self::Text(text) => GqlValue::from(*text),
+            Self::IntegrationSystem => GqlValue::from(integration_system_id),
             Self::Scenarios(listed) => scenario_names(*listed).map(GqlValue::from).collect(),
         }
     }
 
-    fn write(&self, out: &mut Json) {
+    fn write(&self, out: &mut Json, integration_system: &mut impl FnMut(&mut Json)) {
         match self {
             Self::Stored(value) => out.json(value),
             Self::Text(text) => out.text(text),
+            Self::IntegrationSystem => integration_system(out),
             Self::Scenarios(listed) => {
                 out.open_list();
                 for (index, name) in scenario_names(*listed).enumerate() {
@@ -79,62 +86,69 @@ impl ApplicationLabels {
     /// of the same key.
     pub fn value(&self) -> GqlValue {
         let mut labels = IndexMap::with_capacity(self.application.spec.labels.len() + 3);
-        self.each(|key, label| {
-            labels.insert(Name::new(key), label.value());
+        each(&self.application, self.key.as_deref(), |key, label| {
+            let value = label.value(&self.integration_system_id);
+            labels.insert(Name::new(key), value);
         });
         GqlValue::Object(labels)
     }
+}
 
-    /// The same labels written as JSON.
-    pub fn write(&self, out: &mut Json) {
-        out.open_object();
-        let mut index = 0;
-        self.each(|key, label| {
-            out.key(index, key);
-            label.write(out);
-            index += 1;
-        });
-        out.close_object();
-    }
+/// An application's labels (or only the one under `key`) written as JSON, `integration_system`
+/// writing the id of the integration system managing it, which the application does not hold.
+pub fn write(
+    application: &compass_crds::Application,
+    key: Option<&str>,
+    out: &mut Json,
+    mut integration_system: impl FnMut(&mut Json),
+) {
+    out.open_object();
+    let mut index = 0;
+    each(application, key, |key, label| {
+        out.key(index, key);
+        label.write(out, &mut integration_system);
+        index += 1;
+    });
+    out.close_object();
+}
 
-    /// Each label shown, in key order.
-    fn each(&self, mut visit: impl FnMut(&str, Label<'_>)) {
-        let application = &self.application;
-        let name = application.metadata.name.as_deref().unwrap_or_default();
-        // In key order: `integration-system-id`, `name`, `scenarios`.
-        let system = [
-            (
-                INTEGRATION_SYSTEM_LABEL,
-                Label::Text(&self.integration_system_id),
-            ),
-            (NAME_LABEL, Label::Text(name)),
-            (
-                SCENARIOS_KEY,
-                Label::Scenarios(application.spec.scenarios.as_deref()),
-            ),
-        ];
-        let mut system = system.into_iter().peekable();
-        let mut stored = application.spec.labels.iter().peekable();
-        loop {
-            let system_key = system.peek().map(|(key, _)| *key);
-            let stored_key = stored.peek().map(|(key, _)| key.as_str());
-            let (key, label) = match (system_key, stored_key) {
-                (None, None) => break,
-                (Some(system_key), Some(stored_key)) if stored_key < system_key => {
-                    from_stored(stored.next())
-                }
-                (None, Some(_)) => from_stored(stored.next()),
-                (Some(system_key), stored_key) => {
-                    // A stored label under a system label's key is replaced by it.
-                    if stored_key == Some(system_key) {
-                        stored.next();
-                    }
-                    system.next().expect("peeked")
-                }
-            };
-            if self.key.as_deref().is_none_or(|wanted| wanted == key) {
-                visit(key, label);
+/// Each label of `application` shown (or only the one under `wanted`), in key order.
+fn each(
+    application: &compass_crds::Application,
+    wanted: Option<&str>,
+    mut visit: impl FnMut(&str, Label<'_>),
+) {
+    let name = application.metadata.name.as_deref().unwrap_or_default();
+    // In key order: `integration-system-id`, `name`, `scenarios`.
+    let system = [
+        (INTEGRATION_SYSTEM_LABEL, Label::IntegrationSystem),
+        (NAME_LABEL, Label::Text(name)),
+        (
+            SCENARIOS_KEY,
+            Label::Scenarios(application.spec.scenarios.as_deref()),
+        ),
+    ];
+    let mut system = system.into_iter().peekable();
+    let mut stored = application.spec.labels.iter().peekable();
+    loop {
+        let system_key = system.peek().map(|(key, _)| *key);
+        let stored_key = stored.peek().map(|(key, _)| key.as_str());
+        let (key, label) = match (system_key, stored_key) {
+            (None, None) => break,
+            (Some(system_key), Some(stored_key)) if stored_key < system_key => {
+                from_stored(stored.next())
             }
+            (None, Some(_)) => from_stored(stored.next()),
+            (Some(system_key), stored_key) => {
+                // A stored label under a system label's key is replaced by it.
+                if stored_key == Some(system_key) {
+                    stored.next();
+                }
+                system.next().expect("peeked")
+            }
+        };
+        if wanted.is_none_or(|wanted| wanted == key) {
+            visit(key, label);
         }
     }
 }
@@ -226,12 +240,7 @@ mod tests {
                 assert_eq!(keys(&answered), keys(&expected), "{key:?}");
                 // Written as JSON: the same labels, in the same order.
                 let mut out = Json::default();
-                ApplicationLabels {
-                    application: application.clone(),
-                    integration_system_id: system.to_owned(),
-                    key: key.map(str::to_owned),
-                }
-                .write(&mut out);
+                write(&application, key, &mut out, |out| out.text(system));
                 let written = crate::director::written::unwritten(out.into_value());
                 assert_eq!(keys(&written), keys(&expected), "{key:?}");
                 assert_eq!(written.into_json().unwrap(), expected.into_json().unwrap());

@@ -25,6 +25,8 @@ mod label_values;
 mod mutation;
 mod owned;
 mod query;
+mod rendered;
+mod renderings;
 mod types;
 mod webhooks;
 
@@ -37,4 +39,5 @@ pub use eventing::EventingMutation;
 pub use inputs::ApplicationRegisterInput;
 pub use mutation::{ApplicationMutation, FromTemplateMutation};
 pub use query::ApplicationQuery;
+pub use renderings::Renderings;
 pub use types::{Application, ApplicationPage};

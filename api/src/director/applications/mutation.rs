@@ -147,7 +147,7 @@ async fn register(
         owned.discard(ctx, namespace).await;
         return Err(e);
     }
-    Ok(Application(created))
+    Ok(Application::new(created))
 }
 
 /// Mutations of applications.
@@ -198,7 +198,7 @@ impl ApplicationMutation {
             }
         });
         let (_, after) = edit(ctx, current, Owned::default(), |_| Ok(patch.clone())).await?;
-        Ok(Application(after))
+        Ok(Application::new(after))
     }
 
     /// Unregisters an application and returns it as it was. Its credentials and content go with
@@ -219,7 +219,7 @@ impl ApplicationMutation {
             "Application",
         )
         .await?;
-        Ok(Application(current))
+        Ok(Application::new(current))
     }
 
     /// Sets one label of an application. `scenarios` sets the scenarios it is in; the system

@@ -48,7 +48,7 @@ impl ApplicationQuery {
             |a| labels_of(caches, a),
             (first, after),
         )?;
-        Ok(InOrder(page.map(Application).into()))
+        Ok(InOrder(page.map(Application::new).into()))
     }
 
     /// The application with this id, if the tenant has it.
@@ -60,7 +60,7 @@ impl ApplicationQuery {
     ) -> ApiResult<Option<InOrder<Application>>> {
         let scope = tenant(ctx)?;
         let found = find_in(&caches(ctx).applications, &scope.namespace, &id);
-        Ok(found.map(|application| InOrder(Application(application))))
+        Ok(found.map(|application| InOrder(Application::new(application))))
     }
 
     /// The applications a runtime sees: those of its tenant sharing at least one scenario with
@@ -83,7 +83,7 @@ impl ApplicationQuery {
         };
         let after = after.as_ref().map(|c| c.0.as_str());
         let page = paginate_window(first, after, window, uid_of)?;
-        Ok(InOrder(page.map(Application).into()))
+        Ok(InOrder(page.map(Application::new).into()))
     }
 }
 

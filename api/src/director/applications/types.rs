@@ -2,18 +2,19 @@
 //! namespace: its simple fields, labels (with the system labels), status from the `Ready`
 //! condition, children in pages ordered by id, identities and eventing configuration.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::{Context, ID, Object, ServerResult, SimpleObject};
 use compass_crds::{SubjectKind, ids::ChildKind};
 
 use super::{
     api_definitions::{ApiDefinition, ApiDefinitionPage},
-    children::{Child, child_names, find_child, id_of},
+    children::{Child, find_child},
     documents::{Document, DocumentPage},
     event_definitions::{EventDefinition, EventDefinitionPage},
     eventing::{self, ApplicationEventingConfiguration},
     label_values::ApplicationLabels,
+    rendered::Rendered,
     webhooks::Webhook,
 };
 use crate::{
@@ -35,7 +36,11 @@ use crate::{
 
 /// An external system registered in the tenant.
 #[derive(Clone)]
-pub struct Application(pub Arc<compass_crds::Application>);
+pub struct Application(
+    pub Arc<compass_crds::Application>,
+    /// Its fields as rendered, once looked up.
+    OnceLock<Arc<Rendered>>,
+);
 
 /// Where an application stands.
 #[derive(Clone, Debug, SimpleObject)]
@@ -80,38 +85,47 @@ pub fn labels_of(
     labels::of_application(application, &system)
 }
 
-/// Pages the children of `kind` that pass `keep`, in id order.
-fn page_of<T>(
-    application: &Arc<compass_crds::Application>,
-    kind: ChildKind,
-    keep: impl Fn(usize) -> bool,
-    wrap: impl Fn(Child) -> T,
-    first: Option<i32>,
-    after: Option<&PageCursor>,
-) -> ApiResult<Page<T>> {
-    // Each child's id derived once, kept in the child for its answer and paged by.
-    let mut children: Vec<Child> = child_names(application, kind)
-        .into_iter()
-        .enumerate()
-        .filter(|(index, _)| keep(*index))
-        .map(|(index, name)| Child {
-            app: application.clone(),
-            index,
-            id: Some(id_of(application, kind, name)),
-        })
-        .collect();
-    // Stable: children of one id (none, names being unique) stay in the order listed.
-    children.sort_by(|a, b| id_of_child(a).cmp(id_of_child(b)));
-    let after = after.map(|cursor| cursor.0.as_str());
-    Ok(paginate_by(children, id_of_child, first, after)?.map(wrap))
-}
-
-/// The id a paged child was given.
-fn id_of_child(child: &Child) -> &str {
-    child.id.as_deref().unwrap_or_default()
+/// A paged child's id, kept with its application's fields as rendered.
+fn by_kept_id(kind: ChildKind) -> impl Fn(&Child) -> &str {
+    move |child| child.kept_id(kind).unwrap_or_default()
 }
 
 impl Application {
+    /// The application `object` shows.
+    pub fn new(object: Arc<compass_crds::Application>) -> Self {
+        Self(object, OnceLock::new())
+    }
+
+    /// Its fields as rendered for this version of it.
+    fn rendered(&self, caches: &Caches) -> &Arc<Rendered> {
+        self.1.get_or_init(|| caches.renderings.of(&self.0))
+    }
+
+    /// Pages its children of `kind` that pass `keep`, in id order.
+    fn page_of<T>(
+        &self,
+        caches: &Caches,
+        kind: ChildKind,
+        keep: impl Fn(usize) -> bool,
+        wrap: impl Fn(Child) -> T,
+        (first, after): (Option<i32>, Option<&PageCursor>),
+    ) -> ApiResult<Page<T>> {
+        let rendered = self.rendered(caches);
+        // Each kind paged is kept in id order, with the ids.
+        let in_id_order = rendered.in_id_order(kind).unwrap_or_default();
+        let children: Vec<Child> = (in_id_order.iter())
+            .map(|index| *index as usize)
+            .filter(|index| keep(*index))
+            .map(|index| Child {
+                app: self.0.clone(),
+                index,
+                rendered: Some(rendered.clone()),
+            })
+            .collect();
+        let after = after.map(|cursor| cursor.0.as_str());
+        Ok(paginate_by(children, by_kept_id(kind), first, after)?.map(wrap))
+    }
+
     /// Where it stands, from its `Ready` condition.
     fn status_now(&self) -> ApplicationStatus {
         let conditions = self.0.status.iter().flat_map(|s| &s.conditions);
@@ -140,6 +154,7 @@ impl Application {
     /// A page of its APIs, or of those of one group.
     fn api_definition_page(
         &self,
+        caches: &Caches,
         group: Option<String>,
         first: Option<i32>,
         after: Option<PageCursor>,
@@ -147,13 +162,14 @@ impl Application {
         let definitions = &self.0.spec.api_definitions;
         let keep = |i: usize| group.is_none() || definitions[i].group == group;
         let kind = ChildKind::ApiDefinition;
-        let page = page_of(&self.0, kind, keep, ApiDefinition, first, after.as_ref())?;
+        let page = self.page_of(caches, kind, keep, ApiDefinition, (first, after.as_ref()))?;
         Ok(page.into())
     }
 
     /// A page of its events, or of those of one group.
     fn event_definition_page(
         &self,
+        caches: &Caches,
         group: Option<String>,
         first: Option<i32>,
         after: Option<PageCursor>,
@@ -161,24 +177,19 @@ impl Application {
         let definitions = &self.0.spec.event_definitions;
         let keep = |i: usize| group.is_none() || definitions[i].group == group;
         let kind = ChildKind::EventDefinition;
-        let page = page_of(&self.0, kind, keep, EventDefinition, first, after.as_ref())?;
+        let page = self.page_of(caches, kind, keep, EventDefinition, (first, after.as_ref()))?;
         Ok(page.into())
     }
 
     /// A page of its documents.
     fn document_page(
         &self,
+        caches: &Caches,
         first: Option<i32>,
         after: Option<PageCursor>,
     ) -> ApiResult<DocumentPage> {
-        let page = page_of(
-            &self.0,
-            ChildKind::Document,
-            |_| true,
-            Document,
-            first,
-            after.as_ref(),
-        )?;
+        let kind = ChildKind::Document;
+        let page = self.page_of(caches, kind, |_| true, Document, (first, after.as_ref()))?;
         Ok(page.into())
     }
 }
@@ -231,7 +242,7 @@ impl Application {
                     Charged(Webhook(Child {
                         app: self.0.clone(),
                         index,
-                        id: None,
+                        rendered: None,
                     }))
                 })
                 .collect(),
@@ -248,35 +259,48 @@ impl Application {
     #[graphql(name = "apiDefinitions")]
     async fn api_definitions(
         &self,
+        ctx: &Context<'_>,
         group: Option<String>,
         #[graphql(default = 100)] first: Option<i32>,
         after: Option<PageCursor>,
     ) -> ApiResult<Option<InOrder<ApiDefinitionPage>>> {
-        Ok(Some(InOrder(
-            self.api_definition_page(group, first, after)?,
-        )))
+        Ok(Some(InOrder(self.api_definition_page(
+            caches(ctx),
+            group,
+            first,
+            after,
+        )?)))
     }
 
     /// Its events, or those of one group, in id order.
     #[graphql(name = "eventDefinitions")]
     async fn event_definitions(
         &self,
+        ctx: &Context<'_>,
         group: Option<String>,
         #[graphql(default = 100)] first: Option<i32>,
         after: Option<PageCursor>,
     ) -> ApiResult<Option<InOrder<EventDefinitionPage>>> {
-        Ok(Some(InOrder(
-            self.event_definition_page(group, first, after)?,
-        )))
+        Ok(Some(InOrder(self.event_definition_page(
+            caches(ctx),
+            group,
+            first,
+            after,
+        )?)))
     }
 
     /// Its documents, in id order.
     async fn documents(
         &self,
+        ctx: &Context<'_>,
         #[graphql(default = 100)] first: Option<i32>,
         after: Option<PageCursor>,
     ) -> ApiResult<Option<InOrder<DocumentPage>>> {
-        Ok(Some(InOrder(self.document_page(first, after)?)))
+        Ok(Some(InOrder(self.document_page(
+            caches(ctx),
+            first,
+            after,
+        )?)))
     }
 
     /// One of its APIs.
@@ -318,27 +342,32 @@ impl Plain for Application {
             return None;
         }
         let first = Some(DEFAULT_PAGE_SIZE);
-        let spec = &self.0.spec;
-        match ctx.item.node.name.node.as_str() {
-            "id" => out.text(self.0.metadata.uid.as_deref().unwrap_or_default()),
-            "name" => out.text(self.0.metadata.name.as_deref().unwrap_or_default()),
-            "providerName" => out.optional_text(spec.provider_name.as_deref()),
-            "description" => out.optional_text(spec.description.as_deref()),
+        let caches = caches(ctx);
+        let name = ctx.item.node.name.node.as_str();
+        if self.rendered(caches).write_field(name, out) {
+            return Some(Ok(()));
+        }
+        match name {
             "integrationSystemID" => {
-                out.optional_text(integration_system_id(caches(ctx), &self.0).as_deref());
+                out.optional_text(integration_system_id(caches, &self.0).as_deref());
             }
-            "labels" => self.labels_with(ctx, None).write(out),
-            "healthCheckURL" => out.optional_text(spec.health_check_url.as_deref()),
+            "labels" => {
+                let system = integration_system_id(caches, &self.0).unwrap_or_default();
+                self.rendered(caches).write_labels(&system, out);
+            }
             "status" => return plain::object(ctx, &self.status_now(), out),
             "apiDefinitions" => {
-                let page = self.api_definition_page(None, first, None).ok()?;
+                let page = self.api_definition_page(caches, None, first, None).ok()?;
                 return plain::object(ctx, &page, out);
             }
             "eventDefinitions" => {
-                let page = self.event_definition_page(None, first, None).ok()?;
+                let page = self.event_definition_page(caches, None, first, None).ok()?;
                 return plain::object(ctx, &page, out);
             }
-            "documents" => return plain::object(ctx, &self.document_page(first, None).ok()?, out),
+            "documents" => {
+                let page = self.document_page(caches, first, None).ok()?;
+                return plain::object(ctx, &page, out);
+            }
             _ => return None,
         }
         Some(Ok(()))

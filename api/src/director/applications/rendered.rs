@@ -1,0 +1,364 @@
+//! An application's fields that depend on it alone, written as JSON once for each version of
+//! it and kept beside it ([`Renderings`](super::renderings::Renderings)): its texts and labels,
+//! and those of its definitions and documents with their ids, the children of each kind listed
+//! in id order. A page of applications copies these from one buffer per application instead
+//! of reading each from where the decoded object keeps it (a string of its own each, rarely in
+//! the processor's caches when a page is first asked for) and escaping it, and pages children
+//! without hashing their ids again. Fields that read other objects (the integration system's
+//! id, content kept in a ConfigMap) or carry nested objects are still written as they are asked.
+
+use std::ops::Range;
+
+use compass_crds::{Application, ids::ChildKind};
+
+use super::{children::id_of, label_values};
+use crate::director::plain::Json;
+
+/// The application's fields kept, in the order their values are kept.
+const APPLICATION_FIELDS: [&str; 5] = [
+    "id",
+    "name",
+    "providerName",
+    "description",
+    "healthCheckURL",
+];
+
+/// The kinds of child kept, with the fields kept of each, `id` first.
+const CHILD_FIELDS: [(ChildKind, &[&str]); 3] = [
+    (
+        ChildKind::ApiDefinition,
+        &["id", "name", "description", "targetURL", "group"],
+    ),
+    (
+        ChildKind::EventDefinition,
+        &["id", "name", "description", "group"],
+    ),
+    (
+        ChildKind::Document,
+        &["id", "title", "displayName", "description", "kind"],
+    ),
+];
+
+/// Where the labels' halves are kept among the values: before and after the integration
+/// system's id.
+const LABELS: usize = APPLICATION_FIELDS.len();
+
+/// One application's fields written as JSON.
+#[derive(Debug)]
+pub struct Rendered {
+    /// Every value written, one after another.
+    json: Box<[u8]>,
+    /// Where each value lies in `json`: the application's fields, the labels' halves, then each
+    /// kind's children in the order listed, each child's fields in its kind's order.
+    values: Box<[Range<u32>]>,
+    /// Where each kind's children's values begin.
+    kinds: [u32; CHILD_FIELDS.len()],
+    /// Each kind's children by their position in the list, in id order.
+    in_id_order: [Box<[u32]>; CHILD_FIELDS.len()],
+}
+
+impl Rendered {
+    /// The fields of `application` written.
+    pub fn of(application: &Application) -> Self {
+        let mut writing = Writing::default();
+        let spec = &application.spec;
+        let meta = &application.metadata;
+        writing.text(meta.uid.as_deref());
+        writing.text(meta.name.as_deref());
+        writing.text(spec.provider_name.as_deref());
+        writing.text(spec.description.as_deref());
+        writing.text(spec.health_check_url.as_deref());
+        let start = writing.at();
+        let mut split = start;
+        label_values::write(application, None, &mut writing.out, |out| {
+            split = out.len() as u32;
+        });
+        writing.values.push(start..split);
+        writing.values.push(split..writing.at());
+        let mut kinds = [0; CHILD_FIELDS.len()];
+        let mut in_id_order: [Box<[u32]>; CHILD_FIELDS.len()] = Default::default();
+        for (slot, (kind, _)) in CHILD_FIELDS.iter().enumerate() {
+            kinds[slot] = writing.values.len() as u32;
+            let ids = writing.children(application, *kind);
+            let mut order: Vec<u32> = (0..ids.len() as u32).collect();
+            order.sort_by(|a, b| ids[*a as usize].cmp(&ids[*b as usize]));
+            in_id_order[slot] = order.into();
+        }
+        Self {
+            json: writing.out.into_bytes().into(),
+            values: writing.values.into(),
+            kinds,
+            in_id_order,
+        }
+    }
+
+    /// Writes the application's field `name` onto `out`, if it is kept; `false` if not.
+    pub fn write_field(&self, name: &str, out: &mut Json) -> bool {
+        let Some(at) = APPLICATION_FIELDS.iter().position(|field| *field == name) else {
+            return false;
+        };
+        out.raw(self.value(at));
+        true
+    }
+
+    /// Writes the labels onto `out`, with `integration_system_id` in its place.
+    pub fn write_labels(&self, integration_system_id: &str, out: &mut Json) {
+        out.raw(self.value(LABELS));
+        out.text(integration_system_id);
+        out.raw(self.value(LABELS + 1));
+    }
+
+    /// Writes the field `name` of the child of `kind` at `index` of its list onto `out`, if
+    /// it is kept; `false` if not.
+    pub fn write_child_field(
+        &self,
+        kind: ChildKind,
+        index: usize,
+        name: &str,
+        out: &mut Json,
+    ) -> bool {
+        let at = match name {
+            // The application's own id.
+            "applicationID" => Some(0),
+            name => self.child_value(kind, index, name),
+        };
+        let Some(at) = at else {
+            return false;
+        };
+        out.raw(self.value(at));
+        true
+    }
+
+    /// The children of `kind`, by their position in the list, in id order; `None` for a kind
+    /// not kept.
+    pub fn in_id_order(&self, kind: ChildKind) -> Option<&[u32]> {
+        Some(&self.in_id_order[slot_of(kind)?])
+    }
+
+    /// The id of the child of `kind` at `index` of its list, if kept.
+    pub fn child_id(&self, kind: ChildKind, index: usize) -> Option<&str> {
+        let json = self.value(self.child_value(kind, index, "id")?);
+        // Written as a JSON text of a UUID: its quotes around it, nothing escaped.
+        std::str::from_utf8(&json[1..json.len() - 1]).ok()
+    }
+
+    /// Where the value of the field `name` of the child of `kind` at `index` is kept.
+    fn child_value(&self, kind: ChildKind, index: usize, name: &str) -> Option<usize> {
+        let slot = slot_of(kind)?;
+        let fields = CHILD_FIELDS[slot].1;
+        let field = fields.iter().position(|field| *field == name)?;
+        let at = self.kinds[slot] as usize + index * fields.len() + field;
+        // The last kind's values end where the values do, each other's where the next begins.
+        let end = self
+            .kinds
+            .get(slot + 1)
+            .map_or(self.values.len(), |&k| k as usize);
+        (at < end).then_some(at)
+    }
+
+    /// The value kept at `at`.
+    fn value(&self, at: usize) -> &[u8] {
+        let Range { start, end } = self.values[at].clone();
+        &self.json[start as usize..end as usize]
+    }
+}
+
+/// Where a kind's children are kept among [`CHILD_FIELDS`].
+fn slot_of(kind: ChildKind) -> Option<usize> {
+    CHILD_FIELDS.iter().position(|(kept, _)| *kept == kind)
+}
+
+/// A rendering being written.
+#[derive(Default)]
+struct Writing {
+    out: Json,
+    values: Vec<Range<u32>>,
+}
+
+impl Writing {
+    /// Where the next value begins. An application is far smaller than 4 GiB (the API server
+    /// takes objects of a few MiB).
+    fn at(&self) -> u32 {
+        self.out.len() as u32
+    }
+
+    /// Keeps a text, or null.
+    fn text(&mut self, text: Option<&str>) {
+        let start = self.at();
+        self.out.optional_text(text);
+        self.values.push(start..self.at());
+    }
+
+    /// Keeps the fields of the children of `kind` in the order listed; returns their ids.
+    fn children(&mut self, application: &Application, kind: ChildKind) -> Vec<String> {
+        let spec = &application.spec;
+        let mut ids = Vec::new();
+        let mut child = |name: &str, texts: &[Option<&str>]| {
+            let id = id_of(application, kind, name);
+            self.text(Some(&id));
+            ids.push(id);
+            for text in texts {
+                self.text(*text);
+            }
+        };
+        match kind {
+            ChildKind::ApiDefinition => {
+                for api in &spec.api_definitions {
+                    let texts = [
+                        Some(api.name.as_str()),
+                        api.description.as_deref(),
+                        Some(api.target_url.as_str()),
+                        api.group.as_deref(),
+                    ];
+                    child(&api.name, &texts);
+                }
+            }
+            ChildKind::EventDefinition => {
+                for event in &spec.event_definitions {
+                    let texts = [
+                        Some(event.name.as_str()),
+                        event.description.as_deref(),
+                        event.group.as_deref(),
+                    ];
+                    child(&event.name, &texts);
+                }
+            }
+            ChildKind::Document => {
+                for document in &spec.documents {
+                    let texts = [
+                        Some(document.title.as_str()),
+                        Some(document.display_name.as_str()),
+                        Some(document.description.as_str()),
+                        document.kind.as_deref(),
+                    ];
+                    child(&document.title, &texts);
+                }
+            }
+            ChildKind::Webhook => {}
+        }
+        ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::{super::children::child_names, *};
+
+    /// An application with texts to escape, fields left out, and children listed out of id
+    /// order.
+    fn application() -> Application {
+        let apis: Vec<Value> = ["orders", "invoices", "refunds", "stock", "ünits"]
+            .map(|name| {
+                json!({
+                    "name": name, "targetURL": format!("https://shop.example/{name}"),
+                    "description": format!("The {name} \\ API"),
+                })
+            })
+            .into();
+        let spec = json!({
+            "providerName": "Shop \"Corp\"\n",
+            "healthCheckURL": "https://shop.example/health",
+            "labels": { "a": 1, "zone": ["x"], "name": "shadowed" },
+            "apiDefinitions": apis,
+            "eventDefinitions": [{ "name": "order-events", "group": "sales" }, { "name": "stock-events" }],
+            "documents": [{ "title": "guide", "displayName": "Guide", "description": "How to", "format": "MARKDOWN" }],
+        });
+        let mut application = Application::new("shop", serde_json::from_value(spec).unwrap());
+        application.metadata.uid = Some("6f1f4b4e-2f0a-4c4e-9a1c-0d7f1e6b2a10".into());
+        application
+    }
+
+    /// The JSON `write` writes.
+    fn written(write: impl FnOnce(&mut Json) -> bool) -> Option<Value> {
+        let mut out = Json::default();
+        write(&mut out).then(|| serde_json::from_slice(&out.into_bytes()).unwrap())
+    }
+
+    #[test]
+    fn the_fields_kept_are_those_the_application_holds() {
+        let application = application();
+        let rendered = Rendered::of(&application);
+        let field = |name| written(|out| rendered.write_field(name, out));
+        assert_eq!(field("id"), Some(json!(application.metadata.uid)));
+        assert_eq!(field("name"), Some(json!("shop")));
+        assert_eq!(field("providerName"), Some(json!("Shop \"Corp\"\n")));
+        assert_eq!(field("description"), Some(Value::Null));
+        assert_eq!(
+            field("healthCheckURL"),
+            Some(json!("https://shop.example/health"))
+        );
+        assert_eq!(field("labels"), None, "labels have their own writing");
+        assert_eq!(field("status"), None);
+        // The labels, with the integration system's id put in its place.
+        let mut labels = Json::default();
+        rendered.write_labels("0f0e\"", &mut labels);
+        let mut expected = Json::default();
+        label_values::write(&application, None, &mut expected, |out| out.text("0f0e\""));
+        assert_eq!(labels.into_bytes(), expected.into_bytes());
+    }
+
+    #[test]
+    fn children_are_kept_in_id_order_with_their_fields() {
+        let application = application();
+        let rendered = Rendered::of(&application);
+        let uid = json!(application.metadata.uid);
+        for (kind, names) in [
+            (
+                ChildKind::ApiDefinition,
+                child_names(&application, ChildKind::ApiDefinition),
+            ),
+            (
+                ChildKind::EventDefinition,
+                child_names(&application, ChildKind::EventDefinition),
+            ),
+            (
+                ChildKind::Document,
+                child_names(&application, ChildKind::Document),
+            ),
+        ] {
+            let ids: Vec<String> = names
+                .iter()
+                .map(|name| id_of(&application, kind, name))
+                .collect();
+            let mut expected: Vec<u32> = (0..ids.len() as u32).collect();
+            expected.sort_by_key(|index| &ids[*index as usize]);
+            assert_eq!(rendered.in_id_order(kind), Some(&expected[..]), "{kind:?}");
+            for (index, id) in ids.iter().enumerate() {
+                assert_eq!(rendered.child_id(kind, index), Some(id.as_str()));
+                let field =
+                    |name| written(|out| rendered.write_child_field(kind, index, name, out));
+                assert_eq!(field("id"), Some(json!(id)));
+                assert_eq!(field("applicationID"), Some(uid.clone()));
+                let name = if kind == ChildKind::Document {
+                    "title"
+                } else {
+                    "name"
+                };
+                assert_eq!(field(name), Some(json!(names[index])));
+                assert_eq!(field("spec"), None);
+            }
+            // Past the last child of the kind, nothing is written.
+            assert_eq!(rendered.child_id(kind, ids.len()), None);
+        }
+        let api = |index, name| {
+            written(|out| rendered.write_child_field(ChildKind::ApiDefinition, index, name, out))
+        };
+        assert_eq!(api(4, "description"), Some(json!("The ünits \\ API")));
+        assert_eq!(
+            api(1, "targetURL"),
+            Some(json!("https://shop.example/invoices"))
+        );
+        assert_eq!(api(1, "group"), Some(Value::Null));
+        let event = |index, name| {
+            written(|out| rendered.write_child_field(ChildKind::EventDefinition, index, name, out))
+        };
+        assert_eq!(event(0, "group"), Some(json!("sales")));
+        let document =
+            |name| written(|out| rendered.write_child_field(ChildKind::Document, 0, name, out));
+        assert_eq!(document("displayName"), Some(json!("Guide")));
+        assert_eq!(document("kind"), Some(Value::Null));
+        assert_eq!(rendered.in_id_order(ChildKind::Webhook), None);
+    }
+}

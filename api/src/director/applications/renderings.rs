@@ -1,0 +1,143 @@
+//! The renderings kept of the applications the store holds ([`Rendered`]): one for each version,
+//! made when the store's watch delivers it, so that no reader pays for it, and let go of once
+//! the store has let go of that version. A reader asking for a version not rendered yet (just
+//! delivered) renders it itself.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak},
+};
+
+use compass_cache::Change;
+use compass_crds::Application;
+use futures_util::{Stream, StreamExt};
+
+use super::rendered::Rendered;
+
+/// How many changes may pass, beyond a quarter of the renderings kept, before the renderings of
+/// versions let go of are forgotten.
+const SWEEP_AFTER: usize = 64;
+
+/// The renderings kept, by the version of the application they were made from.
+#[derive(Default)]
+pub struct Renderings {
+    /// By where the version lies in memory. A rendering holds its version's allocation
+    /// (though not the version itself once let go of), so that no other version can lie there
+    /// while the rendering is kept.
+    kept: RwLock<Map>,
+}
+
+/// Renderings by where their version lies in memory.
+type Map = HashMap<usize, Kept, foldhash::fast::RandomState>;
+
+/// A rendering and the version it was made from.
+struct Kept {
+    version: Weak<Application>,
+    rendered: Arc<Rendered>,
+}
+
+impl Renderings {
+    /// The rendering of `application` (one version of it), kept or made now.
+    pub fn of(&self, application: &Arc<Application>) -> Arc<Rendered> {
+        let kept = (self.read().get(&address(application))).map(|kept| kept.rendered.clone());
+        // Rendered without the lock held.
+        kept.unwrap_or_else(|| Arc::new(Rendered::of(application)))
+    }
+
+    /// Keeps a rendering of each version `changes` deliver (a store's feed: every application it
+    /// holds, then each change) until the store lets go of it; runs until the feed ends.
+    pub async fn keep(&self, changes: impl Stream<Item = Change<Application>>) {
+        let mut changes = std::pin::pin!(changes);
+        let mut since_sweep = 0;
+        while let Some(change) = changes.next().await {
+            if let Change::Applied(version) = change
+                // Delivered again (a relist, or a change made while subscribing): kept already.
+                && !self.read().contains_key(&address(&version))
+            {
+                let rendered = Arc::new(Rendered::of(&version));
+                let kept = Kept {
+                    version: Arc::downgrade(&version),
+                    rendered,
+                };
+                // Let go of here, so that the store may be the last to hold it.
+                drop(version);
+                self.write().insert(address_of(&kept.version), kept);
+            }
+            since_sweep += 1;
+            if since_sweep > self.len() / 4 + SWEEP_AFTER {
+                self.sweep();
+                since_sweep = 0;
+            }
+        }
+    }
+
+    /// Forgets the renderings of versions nothing holds any more: replaced or deleted.
+    fn sweep(&self) {
+        self.write()
+            .retain(|_, kept| kept.version.strong_count() > 0);
+    }
+
+    /// How many renderings are kept.
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Map> {
+        self.kept.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Map> {
+        self.kept.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Where a version lies in memory.
+fn address(version: &Arc<Application>) -> usize {
+    Arc::as_ptr(version) as usize
+}
+
+/// [`address`] of a version held weakly.
+fn address_of(version: &Weak<Application>) -> usize {
+    Weak::as_ptr(version) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::stream;
+
+    use super::*;
+
+    fn version(name: &str) -> Arc<Application> {
+        let spec = serde_json::from_value(serde_json::json!({})).unwrap();
+        Arc::new(Application::new(name, spec))
+    }
+
+    #[tokio::test]
+    async fn a_version_delivered_is_rendered_once_and_forgotten_once_let_go_of() {
+        let renderings = Renderings::default();
+        let mut versions: Vec<_> = (0..100).map(|i| version(&format!("app-{i}"))).collect();
+        let delivered = versions.iter().cloned().map(Change::Applied);
+        renderings
+            .keep(stream::iter(delivered.collect::<Vec<_>>()))
+            .await;
+        assert_eq!(renderings.len(), 100);
+        // Kept: every reader gets the one rendering.
+        let kept = renderings.of(&versions[0]);
+        assert!(Arc::ptr_eq(&kept, &renderings.of(&versions[0])));
+        // Not delivered: rendered for the reader, not kept.
+        let undelivered = version("late");
+        assert!(!Arc::ptr_eq(
+            &renderings.of(&undelivered),
+            &renderings.of(&undelivered)
+        ));
+        // Half let go of by the store (replaced or deleted): forgotten as changes go on.
+        let gone: Vec<_> = versions.drain(50..).collect();
+        let deleted = gone.iter().cloned().map(Change::Deleted);
+        let applied = versions.iter().cloned().map(Change::Applied);
+        let changes: Vec<_> = deleted.chain(applied).collect();
+        drop(gone);
+        renderings.keep(stream::iter(changes)).await;
+        assert_eq!(renderings.len(), 50);
+        assert!(Arc::ptr_eq(&kept, &renderings.of(&versions[0])));
+    }
+}
