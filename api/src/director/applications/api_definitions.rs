@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, Object, ServerResult, SimpleObject};
 use compass_crds::{application as crd, ids::ChildKind};
 
 use super::{
-    build::shown_format,
+    build::{shown_api_type, shown_format},
     children::{Child, FetchRequest, Version},
     content, credentials,
 };
@@ -172,7 +172,10 @@ impl Plain for ApiDefinition {
             return Some(Ok(()));
         }
         match name {
-            "spec" => plain::optional(ctx, self.spec_view().as_ref(), out),
+            "spec" => {
+                let spec = self.0.kept_spec(ctx, ChildKind::ApiDefinition);
+                plain::optional(ctx, spec.then(|| ApiSpec(self.0.clone())).as_ref(), out)
+            }
             "version" => {
                 let version = self.def().version.as_ref().map(Version::from);
                 plain::optional(ctx, version.as_ref(), out)
@@ -208,10 +211,7 @@ impl ApiSpec {
 
     /// Its kind.
     fn type_now(&self) -> ApiSpecType {
-        match self.parts().1.type_ {
-            crd::ApiSpecType::OpenApi => ApiSpecType::OpenApi,
-            crd::ApiSpecType::Odata => ApiSpecType::Odata,
-        }
+        shown_api_type(self.parts().1.type_)
     }
 
     /// Where it is downloaded from.
@@ -254,10 +254,16 @@ impl ApiSpec {
 
 impl Plain for ApiSpec {
     fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
-        match ctx.item.node.name.node.as_str() {
+        let name = ctx.item.node.name.node.as_str();
+        if self
+            .0
+            .write_kept_spec(ctx, ChildKind::ApiDefinition, name, out)
+        {
+            return Some(Ok(()));
+        }
+        match name {
+            // Content not kept: in a ConfigMap, or too large to keep twice.
             "data" => content::write(caches(ctx), &self.0.app, self.content(), out),
-            "format" => out.enumerated(shown_format(self.parts().1.format)),
-            "type" => out.enumerated(self.type_now()),
             "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref(), out),
             _ => return None,
         }

@@ -185,6 +185,14 @@ pub fn shown_format(format: crd::SpecFormat) -> SpecFormat {
     }
 }
 
+/// The original's enum of a stored API specification's kind.
+pub fn shown_api_type(kind: crd::ApiSpecType) -> ApiSpecType {
+    match kind {
+        crd::ApiSpecType::OpenApi => ApiSpecType::OpenApi,
+        crd::ApiSpecType::Odata => ApiSpecType::Odata,
+    }
+}
+
 /// The original's enum of a stored fetch mode.
 pub fn shown_mode(mode: Option<crd::FetchMode>) -> FetchMode {
     match mode.unwrap_or_default() {

@@ -72,10 +72,38 @@ impl Child {
         name: &str,
         out: &mut Json,
     ) -> bool {
+        self.with_kept(ctx, |kept| {
+            kept.write_child_field(kind, self.index, name, out)
+        })
+    }
+
+    /// [`write_kept`](Self::write_kept) for the field `name` of its specification.
+    pub fn write_kept_spec(
+        &self,
+        ctx: &Context<'_>,
+        kind: ChildKind,
+        name: &str,
+        out: &mut Json,
+    ) -> bool {
+        let Some(name) = spec_field(name) else {
+            return false;
+        };
+        self.write_kept(ctx, kind, name, out)
+    }
+
+    /// Whether it has a specification, as kept.
+    pub fn kept_spec(&self, ctx: &Context<'_>, kind: ChildKind) -> bool {
+        // Kept as null without one.
+        self.with_kept(ctx, |kept| {
+            kept.child_json(kind, self.index, "spec.format") != Some(b"null")
+        })
+    }
+
+    /// `read` of its application's fields as rendered.
+    fn with_kept<R>(&self, ctx: &Context<'_>, read: impl FnOnce(&Rendered) -> R) -> R {
         match &self.rendered {
-            Some(rendered) => rendered.write_child_field(kind, self.index, name, out),
-            None => (caches(ctx).renderings.of(&self.app))
-                .write_child_field(kind, self.index, name, out),
+            Some(rendered) => read(rendered),
+            None => read(&caches(ctx).renderings.of(&self.app)),
         }
     }
 
@@ -88,6 +116,16 @@ impl Child {
     pub fn app_id_text(&self) -> &str {
         self.app.metadata.uid.as_deref().unwrap_or_default()
     }
+}
+
+/// How a field of a child's specification is kept with the child's fields.
+fn spec_field(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "type" => "spec.type",
+        "format" => "spec.format",
+        "data" => "spec.data",
+        _ => return None,
+    })
 }
 
 /// The names of an application's children of `kind`, in spec order.

@@ -106,6 +106,7 @@ impl Plain for Document {
         }
         match name {
             "format" => out.enumerated(DocumentFormat::Markdown),
+            // Content not kept: in a ConfigMap, or too large to keep twice.
             "data" => content::write(caches(ctx), &self.0.app, self.content(), out),
             "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref(), out),
             _ => return None,

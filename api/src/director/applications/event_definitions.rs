@@ -85,7 +85,10 @@ impl Plain for EventDefinition {
             return Some(Ok(()));
         }
         match name {
-            "spec" => plain::optional(ctx, self.spec_view().as_ref(), out),
+            "spec" => {
+                let spec = self.0.kept_spec(ctx, ChildKind::EventDefinition);
+                plain::optional(ctx, spec.then(|| EventSpec(self.0.clone())).as_ref(), out)
+            }
             "version" => {
                 let version = self.def().version.as_ref().map(Version::from);
                 plain::optional(ctx, version.as_ref(), out)
@@ -157,10 +160,17 @@ impl EventSpec {
 
 impl Plain for EventSpec {
     fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
-        match ctx.item.node.name.node.as_str() {
+        let name = ctx.item.node.name.node.as_str();
+        if self
+            .0
+            .write_kept_spec(ctx, ChildKind::EventDefinition, name, out)
+        {
+            return Some(Ok(()));
+        }
+        match name {
+            // Content not kept: in a ConfigMap, or too large to keep twice.
             "data" => content::write(caches(ctx), &self.0.app, self.content(), out),
             "type" => out.enumerated(EventSpecType::AsyncApi),
-            "format" => out.enumerated(shown_format(self.parts().1.format)),
             "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref(), out),
             _ => return None,
         }

@@ -9,9 +9,13 @@
 
 use std::ops::Range;
 
-use compass_crds::{Application, ids::ChildKind};
+use compass_crds::{Application, application::SpecFormat, ids::ChildKind};
 
-use super::{children::id_of, label_values};
+use super::{
+    build::{shown_api_type, shown_format},
+    children::id_of,
+    label_values,
+};
 use crate::director::plain::Json;
 
 /// The application's fields kept, in the order their values are kept.
@@ -23,21 +27,43 @@ const APPLICATION_FIELDS: [&str; 5] = [
     "healthCheckURL",
 ];
 
-/// The kinds of child kept, with the fields kept of each, `id` first.
+/// The kinds of child kept, with the fields kept of each in the order kept, `id` first; `spec.`
+/// the fields of the specification (`spec.format` null without one).
 const CHILD_FIELDS: [(ChildKind, &[&str]); 3] = [
     (
         ChildKind::ApiDefinition,
-        &["id", "name", "description", "targetURL", "group"],
+        &[
+            "id",
+            "name",
+            "description",
+            "targetURL",
+            "group",
+            "spec.type",
+            "spec.format",
+            "spec.data",
+        ],
     ),
     (
         ChildKind::EventDefinition,
-        &["id", "name", "description", "group"],
+        &[
+            "id",
+            "name",
+            "description",
+            "group",
+            "spec.format",
+            "spec.data",
+        ],
     ),
     (
         ChildKind::Document,
-        &["id", "title", "displayName", "description", "kind"],
+        &["id", "title", "displayName", "description", "kind", "data"],
     ),
 ];
+
+/// The largest content (a specification's or a document's, stored inline) kept here too: a
+/// page of applications costs the reading of it, but larger content costs its copy more than
+/// its first reading, and would be held twice.
+const KEPT_CONTENT: usize = 1024;
 
 /// Where the labels' halves are kept among the values: before and after the integration
 /// system's id.
@@ -117,16 +143,22 @@ impl Rendered {
         name: &str,
         out: &mut Json,
     ) -> bool {
-        let at = match name {
-            // The application's own id.
-            "applicationID" => Some(0),
-            name => self.child_value(kind, index, name),
-        };
-        let Some(at) = at else {
+        let Some(json) = self.child_json(kind, index, name) else {
             return false;
         };
-        out.raw(self.value(at));
+        out.raw(json);
         true
+    }
+
+    /// The JSON kept of the field `name` of the child of `kind` at `index` of its list.
+    pub fn child_json(&self, kind: ChildKind, index: usize, name: &str) -> Option<&[u8]> {
+        let at = match name {
+            // The application's own id.
+            "applicationID" => 0,
+            name => self.child_value(kind, index, name)?,
+        };
+        // Nothing written: not kept (every JSON value takes a byte at least).
+        Some(self.value(at)).filter(|json| !json.is_empty())
     }
 
     /// The children of `kind`, by their position in the list, in id order; `None` for a kind
@@ -137,7 +169,7 @@ impl Rendered {
 
     /// The id of the child of `kind` at `index` of its list, if kept.
     pub fn child_id(&self, kind: ChildKind, index: usize) -> Option<&str> {
-        let json = self.value(self.child_value(kind, index, "id")?);
+        let json = self.child_json(kind, index, "id")?;
         // Written as a JSON text of a UUID: its quotes around it, nothing escaped.
         std::str::from_utf8(&json[1..json.len() - 1]).ok()
     }
@@ -189,54 +221,82 @@ impl Writing {
         self.values.push(start..self.at());
     }
 
-    /// Keeps the fields of the children of `kind` in the order listed; returns their ids.
+    /// Keeps a value `write` writes.
+    fn value(&mut self, write: impl FnOnce(&mut Json)) {
+        let start = self.at();
+        write(&mut self.out);
+        self.values.push(start..self.at());
+    }
+
+    /// Keeps content stored inline, if it is small enough; else keeps nothing in its place.
+    fn content(&mut self, data: Option<&str>) {
+        match data {
+            Some(data) if data.len() <= KEPT_CONTENT => self.text(Some(data)),
+            _ => self.values.push(self.at()..self.at()),
+        }
+    }
+
+    /// Keeps the id of the child of `kind` named `name`; returns it.
+    fn id(&mut self, application: &Application, kind: ChildKind, name: &str) -> String {
+        let id = id_of(application, kind, name);
+        self.text(Some(&id));
+        id
+    }
+
+    /// Keeps the fields of the children of `kind` in the order listed, each in the order
+    /// [`CHILD_FIELDS`] gives; returns their ids.
     fn children(&mut self, application: &Application, kind: ChildKind) -> Vec<String> {
         let spec = &application.spec;
         let mut ids = Vec::new();
-        let mut child = |name: &str, texts: &[Option<&str>]| {
-            let id = id_of(application, kind, name);
-            self.text(Some(&id));
-            ids.push(id);
-            for text in texts {
-                self.text(*text);
-            }
-        };
         match kind {
             ChildKind::ApiDefinition => {
                 for api in &spec.api_definitions {
-                    let texts = [
-                        Some(api.name.as_str()),
-                        api.description.as_deref(),
-                        Some(api.target_url.as_str()),
-                        api.group.as_deref(),
-                    ];
-                    child(&api.name, &texts);
+                    ids.push(self.id(application, kind, &api.name));
+                    self.text(Some(&api.name));
+                    self.text(api.description.as_deref());
+                    self.text(Some(&api.target_url));
+                    self.text(api.group.as_deref());
+                    let spec = api.spec.as_ref();
+                    self.value(|out| match spec {
+                        Some(spec) => out.enumerated(shown_api_type(spec.type_)),
+                        None => out.null(),
+                    });
+                    self.format(spec.map(|spec| spec.format));
+                    self.content(spec.and_then(|spec| spec.data.as_deref()));
                 }
             }
             ChildKind::EventDefinition => {
                 for event in &spec.event_definitions {
-                    let texts = [
-                        Some(event.name.as_str()),
-                        event.description.as_deref(),
-                        event.group.as_deref(),
-                    ];
-                    child(&event.name, &texts);
+                    ids.push(self.id(application, kind, &event.name));
+                    self.text(Some(&event.name));
+                    self.text(event.description.as_deref());
+                    self.text(event.group.as_deref());
+                    let spec = event.spec.as_ref();
+                    self.format(spec.map(|spec| spec.format));
+                    self.content(spec.and_then(|spec| spec.data.as_deref()));
                 }
             }
             ChildKind::Document => {
                 for document in &spec.documents {
-                    let texts = [
-                        Some(document.title.as_str()),
-                        Some(document.display_name.as_str()),
-                        Some(document.description.as_str()),
-                        document.kind.as_deref(),
-                    ];
-                    child(&document.title, &texts);
+                    ids.push(self.id(application, kind, &document.title));
+                    self.text(Some(&document.title));
+                    self.text(Some(&document.display_name));
+                    self.text(Some(&document.description));
+                    self.text(document.kind.as_deref());
+                    self.content(document.data.as_deref());
                 }
             }
             ChildKind::Webhook => {}
         }
         ids
+    }
+
+    /// Keeps a specification's format, or null without a specification.
+    fn format(&mut self, format: Option<SpecFormat>) {
+        self.value(|out| match format {
+            Some(format) => out.enumerated(shown_format(format)),
+            None => out.null(),
+        });
     }
 }
 
@@ -249,7 +309,7 @@ mod tests {
     /// An application with texts to escape, fields left out, and children listed out of id
     /// order.
     fn application() -> Application {
-        let apis: Vec<Value> = ["orders", "invoices", "refunds", "stock", "ünits"]
+        let mut apis: Vec<Value> = ["orders", "invoices", "refunds", "stock", "ünits"]
             .map(|name| {
                 json!({
                     "name": name, "targetURL": format!("https://shop.example/{name}"),
@@ -257,13 +317,21 @@ mod tests {
                 })
             })
             .into();
+        apis[0]["spec"] = json!({ "type": "ODATA", "format": "XML", "data": "<edmx \"x\"/>" });
+        let large = "a".repeat(KEPT_CONTENT + 1);
+        apis[1]["spec"] = json!({ "type": "OPEN_API", "format": "JSON", "data": large });
         let spec = json!({
             "providerName": "Shop \"Corp\"\n",
             "healthCheckURL": "https://shop.example/health",
             "labels": { "a": 1, "zone": ["x"], "name": "shadowed" },
             "apiDefinitions": apis,
-            "eventDefinitions": [{ "name": "order-events", "group": "sales" }, { "name": "stock-events" }],
-            "documents": [{ "title": "guide", "displayName": "Guide", "description": "How to", "format": "MARKDOWN" }],
+            "eventDefinitions": [
+                { "name": "order-events", "group": "sales",
+                  "spec": { "type": "ASYNC_API", "format": "YAML", "data": "asyncapi: 2.0.0" } },
+                { "name": "stock-events" },
+            ],
+            "documents": [{ "title": "guide", "displayName": "Guide", "description": "How to",
+                            "format": "MARKDOWN", "data": "# Guide" }],
         });
         let mut application = Application::new("shop", serde_json::from_value(spec).unwrap());
         application.metadata.uid = Some("6f1f4b4e-2f0a-4c4e-9a1c-0d7f1e6b2a10".into());
@@ -360,5 +428,18 @@ mod tests {
         assert_eq!(document("displayName"), Some(json!("Guide")));
         assert_eq!(document("kind"), Some(Value::Null));
         assert_eq!(rendered.in_id_order(ChildKind::Webhook), None);
+        // Specifications: kind and format, small content inline; null without one; content
+        // too large to keep twice not kept (written from the object).
+        assert_eq!(api(0, "spec.type"), Some(json!("ODATA")));
+        assert_eq!(api(0, "spec.format"), Some(json!("XML")));
+        assert_eq!(api(0, "spec.data"), Some(json!("<edmx \"x\"/>")));
+        assert_eq!(api(1, "spec.format"), Some(json!("JSON")));
+        assert_eq!(api(1, "spec.data"), None);
+        assert_eq!(api(2, "spec.format"), Some(Value::Null));
+        assert_eq!(api(2, "spec.data"), None);
+        assert_eq!(event(0, "spec.format"), Some(json!("YAML")));
+        assert_eq!(event(0, "spec.data"), Some(json!("asyncapi: 2.0.0")));
+        assert_eq!(event(1, "spec.format"), Some(Value::Null));
+        assert_eq!(document("data"), Some(json!("# Guide")));
     }
 }
