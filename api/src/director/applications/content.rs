@@ -81,6 +81,23 @@ pub fn write(caches: &Caches, application: &Application, source: Source<'_>, out
     with(caches, application, source, |text| out.optional_text(text));
 }
 
+/// The ConfigMap and key holding content not stored inline: its `dataFrom` reference, else
+/// the ConfigMap its last download went to; `None` for content stored nowhere else.
+pub fn config_map_key<'a>(
+    application: &'a Application,
+    source: &Source<'a>,
+) -> Option<(&'a str, &'a str)> {
+    match source.data_from {
+        Some(from) => {
+            let reference = &from.config_map_key_ref;
+            Some((reference.name.as_str(), reference.key.as_str()))
+        }
+        None => fetch_status(application, source.kind, source.name)
+            .and_then(|fetched| fetched.config_map.as_deref())
+            .map(|config_map| (config_map, CONTENT_KEY)),
+    }
+}
+
 /// Where a child's content is: the child, and its inline data or `dataFrom` reference.
 pub struct Source<'a> {
     /// The kind of child.
@@ -108,16 +125,7 @@ fn with<R>(
         .namespace
         .as_deref()
         .unwrap_or_default();
-    let config_map_key = match source.data_from {
-        Some(from) => {
-            let reference = &from.config_map_key_ref;
-            Some((reference.name.as_str(), reference.key.as_str()))
-        }
-        None => fetch_status(application, source.kind, source.name)
-            .and_then(|fetched| fetched.config_map.as_deref())
-            .map(|config_map| (config_map, CONTENT_KEY)),
-    };
-    let config_map = config_map_key
+    let config_map = config_map_key(application, &source)
         .and_then(|(name, key)| Some((caches.config_maps.get(namespace, name)?, key)));
     show(
         config_map

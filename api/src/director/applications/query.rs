@@ -48,7 +48,7 @@ impl ApplicationQuery {
             |a| labels_of(caches, a),
             (first, after),
         )?;
-        Ok(InOrder(page.map(Application::new).into()))
+        Ok(InOrder(ApplicationPage::of(caches, page)))
     }
 
     /// The application with this id, if the tenant has it.
@@ -83,7 +83,7 @@ impl ApplicationQuery {
         };
         let after = after.as_ref().map(|c| c.0.as_str());
         let page = paginate_window(first, after, window, uid_of)?;
-        Ok(InOrder(page.map(Application::new).into()))
+        Ok(InOrder(ApplicationPage::of(caches, page)))
     }
 }
 

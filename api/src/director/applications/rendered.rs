@@ -14,7 +14,7 @@ use compass_crds::{Application, application::SpecFormat, ids::ChildKind};
 use super::{
     build::{shown_api_type, shown_format},
     children::id_of,
-    label_values,
+    content, label_values,
 };
 use crate::director::plain::Json;
 
@@ -228,11 +228,19 @@ impl Writing {
         self.values.push(start..self.at());
     }
 
-    /// Keeps content stored inline, if it is small enough; else keeps nothing in its place.
-    fn content(&mut self, data: Option<&str>) {
-        match data {
-            Some(data) if data.len() <= KEPT_CONTENT => self.text(Some(data)),
-            _ => self.values.push(self.at()..self.at()),
+    /// Keeps content stored inline if it is small enough, null for content stored nowhere;
+    /// else (in a ConfigMap, or large) keeps nothing in its place.
+    fn content(&mut self, application: &Application, source: Option<content::Source<'_>>) {
+        match source {
+            Some(source) => match source.data {
+                Some(data) if data.len() <= KEPT_CONTENT => self.text(Some(data)),
+                None if content::config_map_key(application, &source).is_none() => {
+                    self.text(None);
+                }
+                _ => self.values.push(self.at()..self.at()),
+            },
+            // No specification: its content is never asked for.
+            None => self.values.push(self.at()..self.at()),
         }
     }
 
@@ -262,7 +270,13 @@ impl Writing {
                         None => out.null(),
                     });
                     self.format(spec.map(|spec| spec.format));
-                    self.content(spec.and_then(|spec| spec.data.as_deref()));
+                    let source = spec.map(|spec| content::Source {
+                        kind,
+                        name: &api.name,
+                        data: spec.data.as_deref(),
+                        data_from: spec.data_from.as_ref(),
+                    });
+                    self.content(application, source);
                 }
             }
             ChildKind::EventDefinition => {
@@ -273,7 +287,13 @@ impl Writing {
                     self.text(event.group.as_deref());
                     let spec = event.spec.as_ref();
                     self.format(spec.map(|spec| spec.format));
-                    self.content(spec.and_then(|spec| spec.data.as_deref()));
+                    let source = spec.map(|spec| content::Source {
+                        kind,
+                        name: &event.name,
+                        data: spec.data.as_deref(),
+                        data_from: spec.data_from.as_ref(),
+                    });
+                    self.content(application, source);
                 }
             }
             ChildKind::Document => {
@@ -283,7 +303,13 @@ impl Writing {
                     self.text(Some(&document.display_name));
                     self.text(Some(&document.description));
                     self.text(document.kind.as_deref());
-                    self.content(document.data.as_deref());
+                    let source = content::Source {
+                        kind,
+                        name: &document.title,
+                        data: document.data.as_deref(),
+                        data_from: document.data_from.as_ref(),
+                    };
+                    self.content(application, Some(source));
                 }
             }
             ChildKind::Webhook => {}
@@ -320,6 +346,10 @@ mod tests {
         apis[0]["spec"] = json!({ "type": "ODATA", "format": "XML", "data": "<edmx \"x\"/>" });
         let large = "a".repeat(KEPT_CONTENT + 1);
         apis[1]["spec"] = json!({ "type": "OPEN_API", "format": "JSON", "data": large });
+        let fetched = json!({ "url": "https://shop.example/stock.yaml" });
+        apis[3]["spec"] = json!({ "type": "OPEN_API", "format": "YAML", "fetchRequest": fetched });
+        let apart = json!({ "configMapKeyRef": { "name": "shop-units", "key": "spec" } });
+        apis[4]["spec"] = json!({ "type": "OPEN_API", "format": "YAML", "dataFrom": apart });
         let spec = json!({
             "providerName": "Shop \"Corp\"\n",
             "healthCheckURL": "https://shop.example/health",
@@ -437,6 +467,9 @@ mod tests {
         assert_eq!(api(1, "spec.data"), None);
         assert_eq!(api(2, "spec.format"), Some(Value::Null));
         assert_eq!(api(2, "spec.data"), None);
+        // Not downloaded yet: no content anywhere. In a ConfigMap: read where it is.
+        assert_eq!(api(3, "spec.data"), Some(Value::Null));
+        assert_eq!(api(4, "spec.data"), None);
         assert_eq!(event(0, "spec.format"), Some(json!("YAML")));
         assert_eq!(event(0, "spec.data"), Some(json!("asyncapi: 2.0.0")));
         assert_eq!(event(1, "spec.format"), Some(Value::Null));

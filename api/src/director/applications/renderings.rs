@@ -44,6 +44,20 @@ impl Renderings {
         kept.unwrap_or_else(|| Arc::new(Rendered::of(application)))
     }
 
+    /// [`of`](Self::of) for each of `applications`, looked up together: a page's readers
+    /// would otherwise take turns at the lock once per application.
+    pub fn of_each(&self, applications: &[Arc<Application>]) -> Vec<Arc<Rendered>> {
+        let kept: Vec<Option<Arc<Rendered>>> = {
+            let kept = self.read();
+            let rendering = |version| kept.get(&address(version)).map(|k| k.rendered.clone());
+            applications.iter().map(rendering).collect()
+        };
+        // Rendered without the lock held.
+        (kept.into_iter().zip(applications))
+            .map(|(kept, version)| kept.unwrap_or_else(|| Arc::new(Rendered::of(version))))
+            .collect()
+    }
+
     /// Keeps a rendering of each version `changes` deliver (a store's feed: every application it
     /// holds, then each change) until the store lets go of it; runs until the feed ends.
     pub async fn keep(&self, changes: impl Stream<Item = Change<Application>>) {
@@ -130,6 +144,10 @@ mod tests {
             &renderings.of(&undelivered),
             &renderings.of(&undelivered)
         ));
+        // Looked up together: the kept one, and the other rendered for the reader.
+        let each = renderings.of_each(&[versions[0].clone(), undelivered.clone()]);
+        assert!(Arc::ptr_eq(&each[0], &kept));
+        assert_eq!(each.len(), 2);
         // Half let go of by the store (replaced or deleted): forgotten as changes go on.
         let gone: Vec<_> = versions.drain(50..).collect();
         let deleted = gone.iter().cloned().map(Change::Deleted);

@@ -90,6 +90,18 @@ fn by_kept_id(kind: ChildKind) -> impl Fn(&Child) -> &str {
     move |child| child.kept_id(kind).unwrap_or_default()
 }
 
+impl ApplicationPage {
+    /// The applications of `page`, their renderings looked up together.
+    pub fn of(caches: &Caches, page: Page<Arc<compass_crds::Application>>) -> Self {
+        let mut rendered = caches.renderings.of_each(&page.data).into_iter();
+        page.map(|object| {
+            let rendered = rendered.next().map(OnceLock::from).unwrap_or_default();
+            Application(object, rendered)
+        })
+        .into()
+    }
+}
+
 impl Application {
     /// The application `object` shows.
     pub fn new(object: Arc<compass_crds::Application>) -> Self {
