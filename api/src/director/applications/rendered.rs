@@ -9,7 +9,11 @@
 
 use std::ops::Range;
 
-use compass_crds::{Application, application::SpecFormat, ids::ChildKind};
+use compass_crds::{
+    Application,
+    application::{self as crd, SpecFormat},
+    ids::ChildKind,
+};
 
 use super::{
     build::{shown_api_type, shown_format},
@@ -255,66 +259,86 @@ impl Writing {
     /// [`CHILD_FIELDS`] gives; returns their ids.
     fn children(&mut self, application: &Application, kind: ChildKind) -> Vec<String> {
         let spec = &application.spec;
-        let mut ids = Vec::new();
         match kind {
-            ChildKind::ApiDefinition => {
-                for api in &spec.api_definitions {
-                    ids.push(self.id(application, kind, &api.name));
-                    self.text(Some(&api.name));
-                    self.text(api.description.as_deref());
-                    self.text(Some(&api.target_url));
-                    self.text(api.group.as_deref());
-                    let spec = api.spec.as_ref();
-                    self.value(|out| match spec {
-                        Some(spec) => out.enumerated(shown_api_type(spec.type_)),
-                        None => out.null(),
-                    });
-                    self.format(spec.map(|spec| spec.format));
-                    let source = spec.map(|spec| content::Source {
-                        kind,
-                        name: &api.name,
-                        data: spec.data.as_deref(),
-                        data_from: spec.data_from.as_ref(),
-                    });
-                    self.content(application, source);
-                }
-            }
-            ChildKind::EventDefinition => {
-                for event in &spec.event_definitions {
-                    ids.push(self.id(application, kind, &event.name));
-                    self.text(Some(&event.name));
-                    self.text(event.description.as_deref());
-                    self.text(event.group.as_deref());
-                    let spec = event.spec.as_ref();
-                    self.format(spec.map(|spec| spec.format));
-                    let source = spec.map(|spec| content::Source {
-                        kind,
-                        name: &event.name,
-                        data: spec.data.as_deref(),
-                        data_from: spec.data_from.as_ref(),
-                    });
-                    self.content(application, source);
-                }
-            }
-            ChildKind::Document => {
-                for document in &spec.documents {
-                    ids.push(self.id(application, kind, &document.title));
-                    self.text(Some(&document.title));
-                    self.text(Some(&document.display_name));
-                    self.text(Some(&document.description));
-                    self.text(document.kind.as_deref());
-                    let source = content::Source {
-                        kind,
-                        name: &document.title,
-                        data: document.data.as_deref(),
-                        data_from: document.data_from.as_ref(),
-                    };
-                    self.content(application, Some(source));
-                }
-            }
-            ChildKind::Webhook => {}
+            ChildKind::ApiDefinition => (spec.api_definitions.iter())
+                .map(|api| self.api(application, api))
+                .collect(),
+            ChildKind::EventDefinition => (spec.event_definitions.iter())
+                .map(|event| self.event(application, event))
+                .collect(),
+            ChildKind::Document => (spec.documents.iter())
+                .map(|document| self.document(application, document))
+                .collect(),
+            ChildKind::Webhook => Vec::new(),
         }
-        ids
+    }
+
+    /// Keeps an API definition's fields; returns its id.
+    fn api(&mut self, application: &Application, api: &crd::ApiDefinition) -> String {
+        let kind = ChildKind::ApiDefinition;
+        let id = self.id(application, kind, &api.name);
+        self.text(Some(&api.name));
+        self.text(api.description.as_deref());
+        self.text(Some(&api.target_url));
+        self.text(api.group.as_deref());
+        let spec = api.spec.as_ref();
+        self.value(|out| match spec {
+            Some(spec) => out.enumerated(shown_api_type(spec.type_)),
+            None => out.null(),
+        });
+        let parts = spec.map(|spec| (spec.format, spec.data.as_deref(), spec.data_from.as_ref()));
+        self.spec(application, kind, &api.name, parts);
+        id
+    }
+
+    /// Keeps an event definition's fields; returns its id.
+    fn event(&mut self, application: &Application, event: &crd::EventDefinition) -> String {
+        let kind = ChildKind::EventDefinition;
+        let id = self.id(application, kind, &event.name);
+        self.text(Some(&event.name));
+        self.text(event.description.as_deref());
+        self.text(event.group.as_deref());
+        let spec = event.spec.as_ref();
+        let parts = spec.map(|spec| (spec.format, spec.data.as_deref(), spec.data_from.as_ref()));
+        self.spec(application, kind, &event.name, parts);
+        id
+    }
+
+    /// Keeps a document's fields; returns its id.
+    fn document(&mut self, application: &Application, document: &crd::Document) -> String {
+        let kind = ChildKind::Document;
+        let id = self.id(application, kind, &document.title);
+        self.text(Some(&document.title));
+        self.text(Some(&document.display_name));
+        self.text(Some(&document.description));
+        self.text(document.kind.as_deref());
+        let source = content::Source {
+            kind,
+            name: &document.title,
+            data: document.data.as_deref(),
+            data_from: document.data_from.as_ref(),
+        };
+        self.content(application, Some(source));
+        id
+    }
+
+    /// Keeps a definition's specification: its format and content (`parts`: format, inline
+    /// content, `dataFrom`), or null without one.
+    fn spec(
+        &mut self,
+        application: &Application,
+        kind: ChildKind,
+        name: &str,
+        parts: Option<(SpecFormat, Option<&str>, Option<&crd::DataSource>)>,
+    ) {
+        self.format(parts.map(|(format, ..)| format));
+        let source = parts.map(|(_, data, data_from)| content::Source {
+            kind,
+            name,
+            data,
+            data_from,
+        });
+        self.content(application, source);
     }
 
     /// Keeps a specification's format, or null without a specification.
@@ -327,152 +351,4 @@ impl Writing {
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::{Value, json};
-
-    use super::{super::children::child_names, *};
-
-    /// An application with texts to escape, fields left out, and children listed out of id
-    /// order.
-    fn application() -> Application {
-        let mut apis: Vec<Value> = ["orders", "invoices", "refunds", "stock", "ünits"]
-            .map(|name| {
-                json!({
-                    "name": name, "targetURL": format!("https://shop.example/{name}"),
-                    "description": format!("The {name} \\ API"),
-                })
-            })
-            .into();
-        apis[0]["spec"] = json!({ "type": "ODATA", "format": "XML", "data": "<edmx \"x\"/>" });
-        let large = "a".repeat(KEPT_CONTENT + 1);
-        apis[1]["spec"] = json!({ "type": "OPEN_API", "format": "JSON", "data": large });
-        let fetched = json!({ "url": "https://shop.example/stock.yaml" });
-        apis[3]["spec"] = json!({ "type": "OPEN_API", "format": "YAML", "fetchRequest": fetched });
-        let apart = json!({ "configMapKeyRef": { "name": "shop-units", "key": "spec" } });
-        apis[4]["spec"] = json!({ "type": "OPEN_API", "format": "YAML", "dataFrom": apart });
-        let spec = json!({
-            "providerName": "Shop \"Corp\"\n",
-            "healthCheckURL": "https://shop.example/health",
-            "labels": { "a": 1, "zone": ["x"], "name": "shadowed" },
-            "apiDefinitions": apis,
-            "eventDefinitions": [
-                { "name": "order-events", "group": "sales",
-                  "spec": { "type": "ASYNC_API", "format": "YAML", "data": "asyncapi: 2.0.0" } },
-                { "name": "stock-events" },
-            ],
-            "documents": [{ "title": "guide", "displayName": "Guide", "description": "How to",
-                            "format": "MARKDOWN", "data": "# Guide" }],
-        });
-        let mut application = Application::new("shop", serde_json::from_value(spec).unwrap());
-        application.metadata.uid = Some("6f1f4b4e-2f0a-4c4e-9a1c-0d7f1e6b2a10".into());
-        application
-    }
-
-    /// The JSON `write` writes.
-    fn written(write: impl FnOnce(&mut Json) -> bool) -> Option<Value> {
-        let mut out = Json::default();
-        write(&mut out).then(|| serde_json::from_slice(&out.into_bytes()).unwrap())
-    }
-
-    #[test]
-    fn the_fields_kept_are_those_the_application_holds() {
-        let application = application();
-        let rendered = Rendered::of(&application);
-        let field = |name| written(|out| rendered.write_field(name, out));
-        assert_eq!(field("id"), Some(json!(application.metadata.uid)));
-        assert_eq!(field("name"), Some(json!("shop")));
-        assert_eq!(field("providerName"), Some(json!("Shop \"Corp\"\n")));
-        assert_eq!(field("description"), Some(Value::Null));
-        assert_eq!(
-            field("healthCheckURL"),
-            Some(json!("https://shop.example/health"))
-        );
-        assert_eq!(field("labels"), None, "labels have their own writing");
-        assert_eq!(field("status"), None);
-        // The labels, with the integration system's id put in its place.
-        let mut labels = Json::default();
-        rendered.write_labels("0f0e\"", &mut labels);
-        let mut expected = Json::default();
-        label_values::write(&application, None, &mut expected, |out| out.text("0f0e\""));
-        assert_eq!(labels.into_bytes(), expected.into_bytes());
-    }
-
-    #[test]
-    fn children_are_kept_in_id_order_with_their_fields() {
-        let application = application();
-        let rendered = Rendered::of(&application);
-        let uid = json!(application.metadata.uid);
-        for (kind, names) in [
-            (
-                ChildKind::ApiDefinition,
-                child_names(&application, ChildKind::ApiDefinition),
-            ),
-            (
-                ChildKind::EventDefinition,
-                child_names(&application, ChildKind::EventDefinition),
-            ),
-            (
-                ChildKind::Document,
-                child_names(&application, ChildKind::Document),
-            ),
-        ] {
-            let ids: Vec<String> = names
-                .iter()
-                .map(|name| id_of(&application, kind, name))
-                .collect();
-            let mut expected: Vec<u32> = (0..ids.len() as u32).collect();
-            expected.sort_by_key(|index| &ids[*index as usize]);
-            assert_eq!(rendered.in_id_order(kind), Some(&expected[..]), "{kind:?}");
-            for (index, id) in ids.iter().enumerate() {
-                assert_eq!(rendered.child_id(kind, index), Some(id.as_str()));
-                let field =
-                    |name| written(|out| rendered.write_child_field(kind, index, name, out));
-                assert_eq!(field("id"), Some(json!(id)));
-                assert_eq!(field("applicationID"), Some(uid.clone()));
-                let name = if kind == ChildKind::Document {
-                    "title"
-                } else {
-                    "name"
-                };
-                assert_eq!(field(name), Some(json!(names[index])));
-                assert_eq!(field("spec"), None);
-            }
-            // Past the last child of the kind, nothing is written.
-            assert_eq!(rendered.child_id(kind, ids.len()), None);
-        }
-        let api = |index, name| {
-            written(|out| rendered.write_child_field(ChildKind::ApiDefinition, index, name, out))
-        };
-        assert_eq!(api(4, "description"), Some(json!("The ünits \\ API")));
-        assert_eq!(
-            api(1, "targetURL"),
-            Some(json!("https://shop.example/invoices"))
-        );
-        assert_eq!(api(1, "group"), Some(Value::Null));
-        let event = |index, name| {
-            written(|out| rendered.write_child_field(ChildKind::EventDefinition, index, name, out))
-        };
-        assert_eq!(event(0, "group"), Some(json!("sales")));
-        let document =
-            |name| written(|out| rendered.write_child_field(ChildKind::Document, 0, name, out));
-        assert_eq!(document("displayName"), Some(json!("Guide")));
-        assert_eq!(document("kind"), Some(Value::Null));
-        assert_eq!(rendered.in_id_order(ChildKind::Webhook), None);
-        // Specifications: kind and format, small content inline; null without one; content
-        // too large to keep twice not kept (written from the object).
-        assert_eq!(api(0, "spec.type"), Some(json!("ODATA")));
-        assert_eq!(api(0, "spec.format"), Some(json!("XML")));
-        assert_eq!(api(0, "spec.data"), Some(json!("<edmx \"x\"/>")));
-        assert_eq!(api(1, "spec.format"), Some(json!("JSON")));
-        assert_eq!(api(1, "spec.data"), None);
-        assert_eq!(api(2, "spec.format"), Some(Value::Null));
-        assert_eq!(api(2, "spec.data"), None);
-        // Not downloaded yet: no content anywhere. In a ConfigMap: read where it is.
-        assert_eq!(api(3, "spec.data"), Some(Value::Null));
-        assert_eq!(api(4, "spec.data"), None);
-        assert_eq!(event(0, "spec.format"), Some(json!("YAML")));
-        assert_eq!(event(0, "spec.data"), Some(json!("asyncapi: 2.0.0")));
-        assert_eq!(event(1, "spec.format"), Some(Value::Null));
-        assert_eq!(document("data"), Some(json!("# Guide")));
-    }
-}
+mod tests;
