@@ -6,6 +6,7 @@
 use std::{
     collections::HashMap,
     sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak},
+    time::Duration,
 };
 
 use compass_cache::Change;
@@ -15,8 +16,11 @@ use futures_util::{Stream, StreamExt};
 use super::rendered::Rendered;
 
 /// How many changes may pass, beyond a quarter of the renderings kept, before the renderings of
-/// versions let go of are forgotten.
+/// versions let go of are forgotten during a burst.
 const SWEEP_AFTER: usize = 64;
+
+/// How long the feed stays quiet before the renderings of versions let go of are forgotten.
+const QUIET: Duration = Duration::from_secs(1);
 
 /// The renderings kept, by the version of the application they were made from.
 #[derive(Default)]
@@ -63,7 +67,19 @@ impl Renderings {
     pub async fn keep(&self, changes: impl Stream<Item = Change<Application>>) {
         let mut changes = std::pin::pin!(changes);
         let mut since_sweep = 0;
-        while let Some(change) = changes.next().await {
+        loop {
+            let change = match tokio::time::timeout(QUIET, changes.next()).await {
+                Ok(Some(change)) => change,
+                Ok(None) => return,
+                // A burst over: what it replaced is let go of now, not at the next burst.
+                Err(_) => {
+                    if since_sweep > 0 {
+                        self.sweep();
+                        since_sweep = 0;
+                    }
+                    continue;
+                }
+            };
             if let Change::Applied(version) = change
                 // Delivered again (a relist, or a change made while subscribing): kept already.
                 && !self.read().contains_key(&address(&version))
@@ -156,6 +172,21 @@ mod tests {
         drop(gone);
         renderings.keep(stream::iter(changes)).await;
         assert_eq!(renderings.len(), 50);
+        // After a burst, once the feed is quiet: one more let go of is forgotten without
+        // waiting for more changes.
+        let last = versions.pop().unwrap();
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        let feed = stream::unfold(receiver, |mut r| async { r.recv().await.map(|c| (c, r)) });
+        sender.send(Change::Deleted(last)).unwrap();
+        let keeping = renderings.keep(feed);
+        let quiet = async {
+            tokio::time::sleep(QUIET * 2).await;
+            renderings.len()
+        };
+        tokio::select! {
+            () = keeping => panic!("the feed ended"),
+            len = quiet => assert_eq!(len, 49),
+        }
         assert!(Arc::ptr_eq(&kept, &renderings.of(&versions[0])));
     }
 }
