@@ -3,7 +3,10 @@
 //! from the application's id and its name) or by its name; and the parts several kinds of child
 //! have, fetch requests and versions.
 
-use std::{borrow::Cow, sync::Arc};
+use std::{
+    borrow::Cow,
+    sync::{Arc, OnceLock},
+};
 
 use async_graphql::{Context, ID, Object, ServerResult, SimpleObject};
 use compass_crds::{
@@ -34,9 +37,9 @@ pub struct Child {
     pub app: Arc<Application>,
     /// Position in the list.
     pub index: usize,
-    /// The application's fields as rendered, when whoever found the child had them at hand (a
-    /// page orders children by the ids kept there).
-    pub rendered: Option<Arc<Rendered>>,
+    /// The application's fields as rendered: given by whoever found the child with them at hand
+    /// (a page orders children by the ids kept there), else looked up once asked for.
+    pub rendered: OnceLock<Arc<Rendered>>,
 }
 
 impl Child {
@@ -60,7 +63,7 @@ impl Child {
 
     /// Its id as kept with the application's fields as rendered, if the child has them.
     pub fn kept_id(&self, kind: ChildKind) -> Option<&str> {
-        self.rendered.as_ref()?.child_id(kind, self.index)
+        self.rendered.get()?.child_id(kind, self.index)
     }
 
     /// Writes its field `name` onto `out` as rendered with its application's fields, if it is
@@ -101,10 +104,10 @@ impl Child {
 
     /// `read` of its application's fields as rendered.
     fn with_kept<R>(&self, ctx: &Context<'_>, read: impl FnOnce(&Rendered) -> R) -> R {
-        match &self.rendered {
-            Some(rendered) => read(rendered),
-            None => read(&caches(ctx).renderings.of(&self.app)),
-        }
+        read(
+            self.rendered
+                .get_or_init(|| caches(ctx).renderings.of(&self.app)),
+        )
     }
 
     /// The application's id.
@@ -187,7 +190,7 @@ pub fn find_child(application: &Arc<Application>, kind: ChildKind, id: &str) -> 
         .map(|index| Child {
             app: application.clone(),
             index,
-            rendered: None,
+            rendered: OnceLock::new(),
         })
 }
 
@@ -200,7 +203,7 @@ pub fn view(application: Arc<Application>, kind: ChildKind, name: &str) -> ApiRe
     Ok(Child {
         app: application,
         index,
-        rendered: None,
+        rendered: OnceLock::new(),
     })
 }
 

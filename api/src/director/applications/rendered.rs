@@ -93,8 +93,9 @@ impl Rendered {
         let mut writing = Writing::default();
         let spec = &application.spec;
         let meta = &application.metadata;
-        writing.text(meta.uid.as_deref());
-        writing.text(meta.name.as_deref());
+        // As the resolvers answer them: empty, never null (every stored object has both).
+        writing.text(Some(meta.uid.as_deref().unwrap_or_default()));
+        writing.text(Some(meta.name.as_deref().unwrap_or_default()));
         writing.text(spec.provider_name.as_deref());
         writing.text(spec.description.as_deref());
         writing.text(spec.health_check_url.as_deref());
@@ -207,7 +208,9 @@ fn slot_of(kind: ChildKind) -> Option<usize> {
 /// A rendering being written.
 #[derive(Default)]
 struct Writing {
+    /// The values written.
     out: Json,
+    /// Where each lies in `out`.
     values: Vec<Range<u32>>,
 }
 

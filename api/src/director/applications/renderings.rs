@@ -19,6 +19,9 @@ use super::rendered::Rendered;
 /// versions let go of are forgotten during a burst.
 const SWEEP_AFTER: usize = 64;
 
+/// How many changes are rendered one after another before the task lets other tasks run.
+const YIELD_AFTER: usize = 32;
+
 /// How long the feed stays quiet before the renderings of versions let go of are forgotten.
 const QUIET: Duration = Duration::from_secs(1);
 
@@ -51,14 +54,14 @@ impl Renderings {
     /// [`of`](Self::of) for each of `applications`, looked up together: a page's readers
     /// would otherwise take turns at the lock once per application.
     pub fn of_each(&self, applications: &[Arc<Application>]) -> Vec<Arc<Rendered>> {
-        let kept: Vec<Option<Arc<Rendered>>> = {
-            let kept = self.read();
-            let rendering = |version| kept.get(&address(version)).map(|k| k.rendered.clone());
-            applications.iter().map(rendering).collect()
+        let found: Vec<Option<Arc<Rendered>>> = {
+            let map = self.read();
+            let lookup = |version| map.get(&address(version)).map(|k| k.rendered.clone());
+            applications.iter().map(lookup).collect()
         };
         // Rendered without the lock held.
-        (kept.into_iter().zip(applications))
-            .map(|(kept, version)| kept.unwrap_or_else(|| Arc::new(Rendered::of(version))))
+        (found.into_iter().zip(applications))
+            .map(|(found, version)| found.unwrap_or_else(|| Arc::new(Rendered::of(version))))
             .collect()
     }
 
@@ -68,8 +71,8 @@ impl Renderings {
         let mut changes = std::pin::pin!(changes);
         let mut since_sweep = 0;
         loop {
-            let change = match tokio::time::timeout(QUIET, changes.next()).await {
-                Ok(Some(change)) => change,
+            match tokio::time::timeout(QUIET, changes.next()).await {
+                Ok(Some(change)) => self.apply(change),
                 Ok(None) => return,
                 // A burst over: what it replaced is let go of now, not at the next burst.
                 Err(_) => {
@@ -79,32 +82,59 @@ impl Renderings {
                     }
                     continue;
                 }
-            };
-            if let Change::Applied(version) = change
-                // Delivered again (a relist, or a change made while subscribing): kept already.
-                && !self.read().contains_key(&address(&version))
-            {
-                let rendered = Arc::new(Rendered::of(&version));
-                let kept = Kept {
-                    version: Arc::downgrade(&version),
-                    rendered,
-                };
-                // Let go of here, so that the store may be the last to hold it.
-                drop(version);
-                self.write().insert(address_of(&kept.version), kept);
             }
             since_sweep += 1;
             if since_sweep > self.len() / 4 + SWEEP_AFTER {
                 self.sweep();
                 since_sweep = 0;
             }
+            // A burst's changes are ready one after another, and the feed waits for this task:
+            // give the worker back to requests now and then.
+            if since_sweep % YIELD_AFTER == 0 {
+                tokio::task::yield_now().await;
+            }
         }
+    }
+
+    /// Renders the version `change` delivers, if it has not been rendered.
+    fn apply(&self, change: Change<Application>) {
+        let Change::Applied(version) = change else {
+            return;
+        };
+        // Delivered twice (changed while the feed was subscribed to): kept already.
+        if self.read().contains_key(&address(&version)) {
+            return;
+        }
+        let kept = Kept {
+            version: Arc::downgrade(&version),
+            rendered: Arc::new(Rendered::of(&version)),
+        };
+        // Let go of here, so that the store may be the last to hold it.
+        drop(version);
+        self.write().insert(address_of(&kept.version), kept);
     }
 
     /// Forgets the renderings of versions nothing holds any more: replaced or deleted.
     fn sweep(&self) {
-        self.write()
-            .retain(|_, kept| kept.version.strong_count() > 0);
+        // Found under the read lock, so that pages go on reading while every entry is looked
+        // at; an entry found so stays so (nothing takes its address while it is held).
+        let map = self.read();
+        let dead = map
+            .iter()
+            .filter(|(_, kept)| kept.version.strong_count() == 0);
+        let dead: Vec<usize> = dead.map(|(address, _)| *address).collect();
+        drop(map);
+        if dead.is_empty() {
+            return;
+        }
+        let forgotten: Vec<Kept> = {
+            let mut map = self.write();
+            dead.iter()
+                .filter_map(|address| map.remove(address))
+                .collect()
+        };
+        // Freed without the lock held.
+        drop(forgotten);
     }
 
     /// How many renderings are kept.
@@ -112,10 +142,12 @@ impl Renderings {
         self.read().len()
     }
 
+    /// The map, to read.
     fn read(&self) -> RwLockReadGuard<'_, Map> {
         self.kept.read().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The map, to change.
     fn write(&self) -> RwLockWriteGuard<'_, Map> {
         self.kept.write().unwrap_or_else(|p| p.into_inner())
     }
@@ -137,12 +169,13 @@ mod tests {
 
     use super::*;
 
+    /// A version of an application named `name`.
     fn version(name: &str) -> Arc<Application> {
         let spec = serde_json::from_value(serde_json::json!({})).unwrap();
         Arc::new(Application::new(name, spec))
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_version_delivered_is_rendered_once_and_forgotten_once_let_go_of() {
         let renderings = Renderings::default();
         let mut versions: Vec<_> = (0..100).map(|i| version(&format!("app-{i}"))).collect();

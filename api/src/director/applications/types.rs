@@ -131,7 +131,7 @@ impl Application {
             .map(|index| Child {
                 app: self.0.clone(),
                 index,
-                rendered: Some(rendered.clone()),
+                rendered: OnceLock::from(rendered.clone()),
             })
             .collect();
         let after = after.map(|cursor| cursor.0.as_str());
@@ -254,7 +254,7 @@ impl Application {
                     Charged(Webhook(Child {
                         app: self.0.clone(),
                         index,
-                        rendered: None,
+                        rendered: OnceLock::new(),
                     }))
                 })
                 .collect(),
