@@ -254,20 +254,8 @@ impl ApiSpec {
 
 impl Plain for ApiSpec {
     fn plain(&self, ctx: &Context<'_>, out: &mut plain::Json) -> Option<ServerResult<()>> {
-        let name = ctx.item.node.name.node.as_str();
-        if self
-            .0
-            .write_kept_spec(ctx, ChildKind::ApiDefinition, name, out)
-        {
-            return Some(Ok(()));
-        }
-        match name {
-            // Content not kept: in a ConfigMap, or too large to keep twice.
-            "data" => content::write(caches(ctx), &self.0.app, self.content(), out),
-            "fetchRequest" => return plain::optional(ctx, self.fetch_request_now().as_ref(), out),
-            _ => return None,
-        }
-        Some(Ok(()))
+        let (content, fetch_request) = (|| self.content(), || self.fetch_request_now());
+        (self.0).plain_spec(ctx, ChildKind::ApiDefinition, content, fetch_request, out)
     }
 }
 

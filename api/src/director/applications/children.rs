@@ -3,10 +3,7 @@
 //! from the application's id and its name) or by its name; and the parts several kinds of child
 //! have, fetch requests and versions.
 
-use std::{
-    borrow::Cow,
-    sync::{Arc, OnceLock},
-};
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::{Context, ID, Object, ServerResult, SimpleObject};
 use compass_crds::{
@@ -48,17 +45,12 @@ impl Child {
         self.app.metadata.namespace.as_deref().unwrap_or_default()
     }
 
-    /// Its id, as found or derived from its `kind` and `name`.
+    /// Its id, as kept with its application's rendering or derived from its `kind` and `name`.
     pub fn id(&self, kind: ChildKind, name: &str) -> ID {
-        ID(self.id_text(kind, name).into_owned())
-    }
-
-    /// [`id`](Self::id) as text, not copied when it is kept.
-    pub fn id_text(&self, kind: ChildKind, name: &str) -> Cow<'_, str> {
-        match self.kept_id(kind) {
-            Some(id) => Cow::Borrowed(id),
-            None => Cow::Owned(id_of(&self.app, kind, name)),
-        }
+        ID(match self.kept_id(kind) {
+            Some(id) => id.to_owned(),
+            None => id_of(&self.app, kind, name),
+        })
     }
 
     /// Its id as kept with the application's fields as rendered, if the child has them.
@@ -80,18 +72,31 @@ impl Child {
         })
     }
 
-    /// [`write_kept`](Self::write_kept) for the field `name` of its specification.
-    pub fn write_kept_spec(
-        &self,
+    /// The field `ctx` asks of its specification answered in place: as kept with the
+    /// application's fields (kind, format, small inline content), else its `content` where it
+    /// is stored, or its fetch request. Both are read only when asked for: the definition lies
+    /// elsewhere than the rendering.
+    pub fn plain_spec<'a>(
+        &'a self,
         ctx: &Context<'_>,
         kind: ChildKind,
-        name: &str,
+        content: impl FnOnce() -> content::Source<'a>,
+        fetch_request: impl FnOnce() -> Option<FetchRequest>,
         out: &mut Json,
-    ) -> bool {
-        let Some(name) = spec_field(name) else {
-            return false;
-        };
-        self.write_kept(ctx, kind, name, out)
+    ) -> Option<ServerResult<()>> {
+        let name = ctx.item.node.name.node.as_str();
+        if let Some(kept) = spec_field(name)
+            && self.write_kept(ctx, kind, kept, out)
+        {
+            return Some(Ok(()));
+        }
+        match name {
+            // Content not kept: in a ConfigMap, or too large to keep twice.
+            "data" => content::write(caches(ctx), &self.app, content(), out),
+            "fetchRequest" => return plain::optional(ctx, fetch_request().as_ref(), out),
+            _ => return None,
+        }
+        Some(Ok(()))
     }
 
     /// Whether it has a specification, as kept.
@@ -112,12 +117,7 @@ impl Child {
 
     /// The application's id.
     pub fn app_id(&self) -> ID {
-        ID(self.app_id_text().to_owned())
-    }
-
-    /// [`app_id`](Self::app_id) as text.
-    pub fn app_id_text(&self) -> &str {
-        self.app.metadata.uid.as_deref().unwrap_or_default()
+        ID(self.app.metadata.uid.clone().unwrap_or_default())
     }
 }
 

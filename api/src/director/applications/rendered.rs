@@ -9,6 +9,7 @@
 
 use std::ops::Range;
 
+use async_graphql::resolver_utils::EnumType;
 use compass_crds::{
     Application,
     application::{self as crd, SpecFormat},
@@ -20,7 +21,7 @@ use super::{
     children::id_of,
     content, label_values,
 };
-use crate::director::plain::Json;
+use crate::director::{enums::EventSpecType, plain::Json};
 
 /// The application's fields kept, in the order their values are kept.
 const APPLICATION_FIELDS: [&str; 5] = [
@@ -54,6 +55,7 @@ const CHILD_FIELDS: [(ChildKind, &[&str]); 3] = [
             "name",
             "description",
             "group",
+            "spec.type",
             "spec.format",
             "spec.data",
         ],
@@ -205,6 +207,18 @@ fn slot_of(kind: ChildKind) -> Option<usize> {
     CHILD_FIELDS.iter().position(|(kept, _)| *kept == kind)
 }
 
+/// What is rendered of a definition's specification.
+struct SpecParts<'a, T> {
+    /// Its kind, as the schema shows it.
+    kind: T,
+    /// Its serialization.
+    format: SpecFormat,
+    /// Its inline content.
+    data: Option<&'a str>,
+    /// The ConfigMap key holding its content.
+    data_from: Option<&'a crd::DataSource>,
+}
+
 /// A rendering being written.
 #[derive(Default)]
 struct Writing {
@@ -284,12 +298,12 @@ impl Writing {
         self.text(api.description.as_deref());
         self.text(Some(&api.target_url));
         self.text(api.group.as_deref());
-        let spec = api.spec.as_ref();
-        self.value(|out| match spec {
-            Some(spec) => out.enumerated(shown_api_type(spec.type_)),
-            None => out.null(),
+        let parts = api.spec.as_ref().map(|spec| SpecParts {
+            kind: shown_api_type(spec.type_),
+            format: spec.format,
+            data: spec.data.as_deref(),
+            data_from: spec.data_from.as_ref(),
         });
-        let parts = spec.map(|spec| (spec.format, spec.data.as_deref(), spec.data_from.as_ref()));
         self.spec(application, kind, &api.name, parts);
         id
     }
@@ -301,8 +315,12 @@ impl Writing {
         self.text(Some(&event.name));
         self.text(event.description.as_deref());
         self.text(event.group.as_deref());
-        let spec = event.spec.as_ref();
-        let parts = spec.map(|spec| (spec.format, spec.data.as_deref(), spec.data_from.as_ref()));
+        let parts = event.spec.as_ref().map(|spec| SpecParts {
+            kind: EventSpecType::AsyncApi,
+            format: spec.format,
+            data: spec.data.as_deref(),
+            data_from: spec.data_from.as_ref(),
+        });
         self.spec(application, kind, &event.name, parts);
         id
     }
@@ -325,31 +343,29 @@ impl Writing {
         id
     }
 
-    /// Keeps a definition's specification: its format and content (`parts`: format, inline
-    /// content, `dataFrom`), or null without one.
-    fn spec(
+    /// Keeps a definition's specification: its kind, format and content, each null without
+    /// one.
+    fn spec<T: EnumType>(
         &mut self,
         application: &Application,
         kind: ChildKind,
         name: &str,
-        parts: Option<(SpecFormat, Option<&str>, Option<&crd::DataSource>)>,
+        parts: Option<SpecParts<'_, T>>,
     ) {
-        self.format(parts.map(|(format, ..)| format));
-        let source = parts.map(|(_, data, data_from)| content::Source {
+        let Some(parts) = parts else {
+            self.value(Json::null);
+            self.value(Json::null);
+            return self.content(application, None);
+        };
+        self.value(|out| out.enumerated(parts.kind));
+        self.value(|out| out.enumerated(shown_format(parts.format)));
+        let source = content::Source {
             kind,
             name,
-            data,
-            data_from,
-        });
-        self.content(application, source);
-    }
-
-    /// Keeps a specification's format, or null without a specification.
-    fn format(&mut self, format: Option<SpecFormat>) {
-        self.value(|out| match format {
-            Some(format) => out.enumerated(shown_format(format)),
-            None => out.null(),
-        });
+            data: parts.data,
+            data_from: parts.data_from,
+        };
+        self.content(application, Some(source));
     }
 }
 

@@ -142,8 +142,10 @@ fn children_are_kept_in_id_order_with_their_fields() {
     // Not downloaded yet: no content anywhere. In a ConfigMap: read where it is.
     assert_eq!(api(3, "spec.data"), Some(Value::Null));
     assert_eq!(api(4, "spec.data"), None);
+    assert_eq!(event(0, "spec.type"), Some(json!("ASYNC_API")));
     assert_eq!(event(0, "spec.format"), Some(json!("YAML")));
     assert_eq!(event(0, "spec.data"), Some(json!("asyncapi: 2.0.0")));
     assert_eq!(event(1, "spec.format"), Some(Value::Null));
+    assert_eq!(event(1, "spec.type"), Some(Value::Null));
     assert_eq!(document("data"), Some(json!("# Guide")));
 }
